@@ -1,0 +1,54 @@
+/**
+ * The error catalog: every error Switchyard answers with has a stable code here, its HTTP
+ * status and a default message. test/model/errors.test.ts keeps the catalog honest (codes
+ * well-formed and unique, each used somewhere in src/).
+ */
+export const ErrorCatalog = {
+  SWY_ERR_VALIDATION: { status: 400, message: 'The request is not valid' },
+  SWY_ERR_WORKFLOW_UNKNOWN: { status: 400, message: 'No workflow of that name is registered' },
+  SWY_ERR_WORKFLOW_FIELDS: { status: 400, message: 'The workflow fields are not valid' },
+  SWY_ERR_WORKFLOW_PLAN: { status: 422, message: 'The workflow could not plan the job' },
+  SWY_ERR_SITE_UNKNOWN: { status: 400, message: 'No site of that name exists' },
+  SWY_ERR_JOB_NOT_FOUND: { status: 404, message: 'No job with that id' },
+  SWY_ERR_TASK_NOT_FOUND: { status: 404, message: 'No task with that id' },
+  SWY_ERR_QUEUE_NOT_FOUND: { status: 404, message: 'No queue of that name' },
+  SWY_ERR_JOB_STATE: { status: 409, message: 'The job is not in a state that allows this' },
+  SWY_ERR_LEASE_LOST: { status: 409, message: 'The lease is no longer held by this worker' },
+  SWY_ERR_ROUTE_NOT_FOUND: { status: 404, message: 'No such route' },
+  SWY_ERR_AUTH_REQUIRED: { status: 401, message: 'Sign in or send a bearer token' },
+  SWY_ERR_AUTH_CREDENTIALS: { status: 401, message: 'Wrong username or password' },
+  SWY_ERR_AUTH_FORBIDDEN: { status: 403, message: 'Your role does not allow this' },
+  SWY_ERR_AUTH_SITE: { status: 403, message: 'You have no access to that site' },
+  SWY_ERR_AUTH_CSRF: { status: 403, message: 'Missing or wrong X-CSRF-Token header' },
+  SWY_ERR_USER_EXISTS: { status: 409, message: 'A user of that name exists' },
+  SWY_ERR_PAYLOAD_TOO_LARGE: { status: 413, message: 'The request body is too large' },
+  SWY_ERR_STORE_UNAVAILABLE: { status: 503, message: 'The store is unavailable' },
+  SWY_ERR_SHUTTING_DOWN: { status: 503, message: 'The hub is shutting down' },
+  SWY_ERR_INTERNAL: { status: 500, message: 'Internal error' },
+} as const;
+
+export type ErrorCode = keyof typeof ErrorCatalog;
+
+/** A field-level problem: `path` is the dotted path into the request (`fields.root`). */
+export interface FieldProblem {
+  path: string;
+  message: string;
+}
+
+/** An error every layer may throw; the API turns it into `{ error: { code, message, fields? } }`. */
+export class SwitchyardError extends Error {
+  readonly code: ErrorCode;
+  readonly status: number;
+  readonly fields?: FieldProblem[];
+  constructor(code: ErrorCode, message?: string, fields?: FieldProblem[]) {
+    super(message ?? ErrorCatalog[code].message);
+    this.name = 'SwitchyardError';
+    this.code = code;
+    this.status = ErrorCatalog[code].status;
+    if (fields && fields.length > 0) this.fields = fields;
+  }
+}
+
+export function isSwitchyardError(value: unknown): value is SwitchyardError {
+  return value instanceof SwitchyardError;
+}

@@ -1,0 +1,56 @@
+/**
+ * Job states. A job's state is never set directly: `rollupJobState` derives it from the
+ * counts of its tasks by state and the control the operator asked for (its intent).
+ */
+export const JobState = {
+  /** Accepted, not yet planned into tasks. */
+  created: 'created',
+  /** Planned; no task has started yet (waiting for a worker, the queue, a delay). */
+  queued: 'queued',
+  /** At least one task has started and some task is not finished. */
+  running: 'running',
+  /** Pause requested; tasks still running are finishing. */
+  pausing: 'pausing',
+  /** Paused: no task runs until resumed. */
+  paused: 'paused',
+  /** Cancel requested; running tasks have been told to stop. */
+  cancelling: 'cancelling',
+  /** Cancelled: no further task will run. Terminal. */
+  cancelled: 'cancelled',
+  /** Every task finished without failure and without failed items. Terminal. */
+  success: 'success',
+  /** Finished, but some tasks ended in error ("completed with errors"). Terminal. */
+  error: 'error',
+  /** Some task failed, or the job timed out; `reason` says which. Terminal. */
+  failure: 'failure',
+  /** No-op: every task was skipped. Terminal. */
+  skipped: 'skipped',
+  /** A result that could not be matched to any other state. Terminal. */
+  unknown: 'unknown',
+} as const;
+export type JobState = (typeof JobState)[keyof typeof JobState];
+
+export const JOB_STATES: readonly JobState[] = Object.values(JobState);
+
+const TERMINAL = new Set<JobState>(['cancelled', 'success', 'error', 'failure', 'skipped', 'unknown']);
+
+export function isTerminalJobState(state: JobState): boolean {
+  return TERMINAL.has(state);
+}
+
+export function isJobState(value: unknown): value is JobState {
+  return typeof value === 'string' && (JOB_STATES as readonly string[]).includes(value);
+}
+
+/**
+ * What an operator asked of a job, kept beside its state: the roll-up needs it to tell
+ * "pausing" from "running" when the task counts alone are the same.
+ */
+export const JobIntent = {
+  run: 'run',
+  pause: 'pause',
+  cancel: 'cancel',
+  /** The watchdog found no activity for longer than the workflow's timeout. */
+  timeout: 'timeout',
+} as const;
+export type JobIntent = (typeof JobIntent)[keyof typeof JobIntent];

@@ -1,0 +1,107 @@
+import type { JobIntent, JobState } from './job-state.js';
+import type { JobOutcome } from './outcome.js';
+import type { ItemCounts, ItemOutcome, TaskCounts } from './task-counts.js';
+import type { Json, TaskErrorInfo } from './task-report.js';
+import type { TaskState } from './task-state.js';
+
+/** Done and total work units; a job's is the sum of its tasks'. */
+export interface Progress {
+  done: number;
+  total: number;
+}
+
+/** A job as the store returns it. Instants are epoch milliseconds. */
+export interface JobRecord {
+  id: number;
+  workflow: string;
+  state: JobState;
+  intent: JobIntent;
+  outcome: JobOutcome | null;
+  reason: string | null;
+  site: string;
+  queue: string;
+  creator: string;
+  priority: number;
+  fields: Record<string, Json>;
+  idempotencyKey: string | null;
+  /** Re-submission or retry lineage: the job this one was made from. */
+  parentJobId: number | null;
+  timeoutMs: number | null;
+  runAt: number | null;
+  createdAt: number;
+  startedAt: number | null;
+  endedAt: number | null;
+  updatedAt: number;
+  progress: Progress;
+  taskCounts: TaskCounts;
+  itemCounts: Required<ItemCounts>;
+}
+
+/** A task as the store returns it. */
+export interface TaskRecord {
+  id: number;
+  jobId: number;
+  workflow: string;
+  type: string;
+  key: string | null;
+  site: string;
+  state: TaskState;
+  input: Json;
+  attempts: number;
+  maxAttempts: number;
+  availableAt: number;
+  workerId: string | null;
+  leaseExpiresAt: number | null;
+  progress: Progress;
+  changed: boolean;
+  result: Json | null;
+  error: TaskErrorInfo | null;
+  reason: string | null;
+  itemsFailed: number;
+  dependsOn: number[];
+  createdAt: number;
+  startedAt: number | null;
+  endedAt: number | null;
+  updatedAt: number;
+}
+
+/** One record of a task acting on an item. */
+export interface ItemRecord {
+  id: number;
+  jobId: number;
+  taskId: number;
+  path: string;
+  operation: string;
+  outcome: ItemOutcome;
+  bytes: number | null;
+  error: string | null;
+  at: number;
+}
+
+export interface TaskLogLine {
+  seq: number;
+  at: number;
+  line: string;
+}
+
+/** An append-only record of a change; feeds the live console, webhooks and notifications. */
+export interface EventRecord {
+  id: number;
+  at: number;
+  /** `subsystem:noun:verb`, e.g. `job:state:changed`. */
+  type: string;
+  jobId: number | null;
+  taskId: number | null;
+  site: string | null;
+  data: Record<string, Json>;
+}
+
+export interface AuditRecord {
+  id: number;
+  at: number;
+  actor: string;
+  action: string;
+  target: string | null;
+  site: string | null;
+  data: Record<string, Json>;
+}

@@ -1,0 +1,77 @@
+import { type ItemCounts, isLeasedTaskState } from '../../model/index.js';
+import type { NewTaskSpec, TaskActivity } from '../store.js';
+import type { JobBook } from './job-book.js';
+import type { LedgerTx, TaskRow } from './ledger-tx.js';
+import { insertPlanned, planTasks } from './new-tasks.js';
+
+/** Whether a report about `row` comes from the worker that holds its lease now. */
+export function holdsLease(row: TaskRow | undefined, leaseToken: string): row is TaskRow {
+  return row !== undefined && isLeasedTaskState(row.state) && row.leaseToken === leaseToken;
+}
+
+/**
+ * Applies what a running task produced: items (and their counts on the job), log lines,
+ * progress and spawned tasks. The caller has checked the lease and writes `row` afterwards.
+ */
+export async function applyActivity(
+  tx: LedgerTx,
+  book: JobBook,
+  row: TaskRow,
+  activity: TaskActivity,
+  now: number,
+  inBatch: Map<number, TaskRow>,
+): Promise<void> {
+  if (activity.items && activity.items.length > 0) {
+    const counts: ItemCounts = {};
+    for (const item of activity.items) counts[item.outcome] = (counts[item.outcome] ?? 0) + 1;
+    row.itemsFailed += counts.failed ?? 0;
+    await tx.insertItems(activity.items.map((item) => ({ ...item, jobId: row.jobId, taskId: row.id, at: now })));
+    book.items(row.jobId, counts);
+  }
+  if (activity.logs && activity.logs.length > 0) {
+    await tx.insertLogs(row.id, row.logLines + 1, activity.logs, now);
+    row.logLines += activity.logs.length;
+    book.touch(row.jobId);
+  }
+  if (activity.progress) book.progress(row, activity.progress.done, activity.progress.total);
+  if (activity.spawn && activity.spawn.length > 0) await spawnTasks(tx, book, row, activity.spawn, now, inBatch);
+  row.updatedAt = now;
+}
+
+/** Adds tasks to a running task's job (dynamic fan-out). `after` may name tasks already in the job. */
+async function spawnTasks(tx: LedgerTx, book: JobBook, parent: TaskRow, specs: NewTaskSpec[], now: number, inBatch: Map<number, TaskRow>): Promise<void> {
+  const ownKeys = new Set(specs.map((spec) => spec.key).filter((key): key is string => Boolean(key)));
+  const referenced = [...new Set(specs.flatMap((spec) => spec.after ?? []).filter((key) => !ownKeys.has(key)))];
+  const claimedKeys = specs.map((spec) => spec.key).filter((key): key is string => Boolean(key));
+  const existing = await tx.tasksByKey(parent.jobId, [...new Set([...referenced, ...claimedKeys])]);
+  const plan = planTasks(
+    specs,
+    {
+      jobId: parent.jobId,
+      site: parent.site,
+      workflow: parent.workflow,
+      priority: parent.priority,
+      retry: { maxAttempts: parent.maxAttempts, backoffMs: parent.backoffMs, maxBackoffMs: parent.maxBackoffMs },
+      availableAt: now,
+    },
+    existing,
+    now,
+  );
+  const ids = await insertPlanned(tx, plan);
+  plan.rows.forEach((row, i) => {
+    book.moveTask({ ...row, id: ids[i] }, null, row.state);
+  });
+
+  // Existing tasks that gained dependents must say so, or their end would not release them.
+  const gained = new Map<number, number>();
+  for (const deps of plan.existingDeps) for (const id of deps) gained.set(id, (gained.get(id) ?? 0) + 1);
+  if (gained.size === 0) return;
+  const outside = [...gained.keys()].filter((id) => !inBatch.has(id));
+  const locked = outside.length > 0 ? await tx.lockTasks(outside) : [];
+  for (const row of locked) row.dependents += gained.get(row.id) ?? 0;
+  for (const id of gained.keys()) {
+    const row = inBatch.get(id);
+    if (row) row.dependents += gained.get(id) ?? 0;
+  }
+  if (locked.length > 0) await tx.updateTasks(locked.map((row) => ({ row, fromState: row.state })));
+}

@@ -1,0 +1,127 @@
+import {
+  type JobControl,
+  type JobIntent,
+  SwitchyardError,
+  type TaskEvent,
+  type TaskState,
+  canControlJob,
+  isTerminalJobState,
+  isTerminalTaskState,
+  transitionTask,
+} from '../../model/index.js';
+import type { JobAction } from '../store.js';
+import { JobBook } from './job-book.js';
+import type { JobRow, LedgerTx, TaskRow } from './ledger-tx.js';
+import { isDependencySatisfied } from './new-tasks.js';
+
+const UNFINISHED: TaskState[] = ['created', 'queued', 'running', 'pausing', 'paused', 'cancelling'];
+
+const ACTION_INTENT: Record<JobAction, JobIntent> = { pause: 'pause', resume: 'run', cancel: 'cancel' };
+
+/**
+ * Pause, resume or cancel a job. Pause holds tasks not yet running (running ones finish);
+ * cancel stops every task that has not finished (running ones are told to stop at their next
+ * heartbeat); resume releases held tasks.
+ */
+export async function controlJob(tx: LedgerTx, jobId: number, action: JobAction, now: number): Promise<void> {
+  const tasks = await tx.lockJobTasks(jobId, UNFINISHED);
+  const job = await lockJob(tx, jobId, action);
+  const book = new JobBook(now);
+  const changes: { row: TaskRow; fromState: TaskState }[] = [];
+  for (const row of tasks) {
+    const event: TaskEvent = action === 'resume' ? { type: 'resume', waiting: row.pendingDeps > 0 } : { type: action };
+    const next = transitionTask(row.state, event);
+    if (next === null) continue;
+    const from = row.state;
+    row.state = next;
+    row.updatedAt = now;
+    if (isTerminalTaskState(next)) {
+      row.endedAt = now;
+      row.reason = 'cancelled on request';
+    }
+    changes.push({ row, fromState: from });
+    book.moveTask(row, from, next, row.reason);
+  }
+  await tx.updateTasks(changes);
+  book.setIntent(job.id, ACTION_INTENT[action], action === 'cancel' ? 'cancelled on request' : undefined);
+  await book.settle(tx);
+}
+
+/**
+ * Re-runs a finished job's tasks that did not succeed, with fresh attempts. Tasks that wait on
+ * a re-run task wait again.
+ */
+export async function retryJob(tx: LedgerTx, jobId: number, now: number): Promise<void> {
+  const tasks = await tx.lockJobTasks(jobId, null);
+  const job = await lockJob(tx, jobId, 'retry');
+  const rerun = new Set(tasks.filter((row) => transitionTask(row.state, { type: 'rerun', waiting: false }) !== null).map((row) => row.id));
+  const states = new Map(tasks.map((row) => [row.id, row.state]));
+  const hasEdges = tasks.some((row) => row.dependents > 0);
+  const waitsOn = new Map<number, number[]>();
+  if (hasEdges) {
+    for (const edge of await tx.jobDependencies(jobId)) {
+      const list = waitsOn.get(edge.taskId) ?? [];
+      list.push(edge.dependsOn);
+      waitsOn.set(edge.taskId, list);
+    }
+  }
+  const book = new JobBook(now);
+  const changes: { row: TaskRow; fromState: TaskState }[] = [];
+  for (const row of tasks) {
+    if (!rerun.has(row.id)) continue;
+    const deps = waitsOn.get(row.id) ?? [];
+    row.pendingDeps = deps.filter((dep) => rerun.has(dep) || !isDependencySatisfied(states.get(dep) as TaskState)).length;
+    const from = row.state;
+    row.state = transitionTask(from, { type: 'rerun', waiting: row.pendingDeps > 0 }) as TaskState;
+    Object.assign(row, {
+      attempts: 0,
+      availableAt: now,
+      leaseToken: null,
+      leaseExpiresAt: null,
+      workerId: null,
+      changed: false,
+      result: null,
+      error: null,
+      reason: null,
+      itemsFailed: 0,
+      startedAt: null,
+      endedAt: null,
+      updatedAt: now,
+    });
+    changes.push({ row, fromState: from });
+    book.moveTask(row, from, row.state);
+  }
+  await tx.updateTasks(changes);
+  book.resetForRetry(job.id);
+  await book.settle(tx);
+}
+
+/** Removes a finished job and everything recorded under it; appends a `job:deleted` event. */
+export async function deleteJob(tx: LedgerTx, jobId: number, now: number): Promise<void> {
+  const job = await lockJob(tx, jobId, 'delete');
+  await tx.deleteJob(job.id);
+  await tx.insertEvents([{ at: now, type: 'job:deleted', jobId: job.id, taskId: null, site: job.site, data: { workflow: job.workflow, state: job.state } }]);
+  tx.wakeAfterCommit([], true);
+}
+
+async function lockJob(tx: LedgerTx, jobId: number, control: JobControl): Promise<JobRow> {
+  const [job] = await tx.lockJobs([jobId]);
+  if (!job) throw new SwitchyardError('SWY_ERR_JOB_NOT_FOUND', `No job with id ${jobId}`);
+  if (!canControlJob(job.state, control)) {
+    const hint = control === 'delete' && !isTerminalJobState(job.state) ? '; cancel it first' : '';
+    throw new SwitchyardError('SWY_ERR_JOB_STATE', `Job ${jobId} is ${job.state}: it cannot be ${pastTense(control)}${hint}`);
+  }
+  return job;
+}
+
+function pastTense(control: JobControl): string {
+  const words: Record<JobControl, string> = {
+    pause: 'paused',
+    resume: 'resumed',
+    cancel: 'cancelled',
+    retry: 'retried',
+    resubmit: 'resubmitted',
+    delete: 'deleted',
+  };
+  return words[control];
+}

@@ -1,0 +1,224 @@
+import {
+  type ItemCounts,
+  type JobIntent,
+  type JobState,
+  type Json,
+  type TaskState,
+  classifyJobOutcome,
+  isTerminalJobState,
+  isTerminalTaskState,
+  rollupJobState,
+  totalTasks,
+} from '../../model/index.js';
+import type { JobRow, LedgerTx, NewEvent, TaskRow } from './ledger-tx.js';
+
+interface Entry {
+  counts: Partial<Record<TaskState, number>>;
+  items: ItemCounts;
+  progressDone: number;
+  progressTotal: number;
+  changed: boolean;
+  activity: boolean;
+  /** A task of the job was leased: the job has started. */
+  started: boolean;
+  intent?: JobIntent;
+  reason?: string | null;
+  resetForRetry?: boolean;
+  failureReason?: string;
+}
+
+/**
+ * The job-side bookkeeping of one transaction. Every task move, item and progress report in
+ * a verb goes through the book; `settle` then locks the jobs touched, applies the deltas to
+ * their counters, derives each job's state with the model's roll-up, and appends the events.
+ * Job rows are written once per transaction however many of their tasks moved.
+ */
+export class JobBook {
+  private readonly entries = new Map<number, Entry>();
+  private readonly events: NewEvent[] = [];
+  private readonly readySites = new Set<string>();
+
+  constructor(private readonly now: number) {}
+
+  /** A new task (`from` null) or a task moving between states. Terminal moves complete its progress. */
+  moveTask(task: TaskRow, from: TaskState | null, to: TaskState, reason?: string | null): void {
+    const entry = this.entry(task.jobId);
+    if (from === null) {
+      entry.progressTotal += task.progressTotal;
+      entry.progressDone += task.progressDone;
+    } else {
+      entry.counts[from] = (entry.counts[from] ?? 0) - 1;
+      entry.activity = true;
+    }
+    entry.counts[to] = (entry.counts[to] ?? 0) + 1;
+    if (from !== null && isTerminalTaskState(to) !== isTerminalTaskState(from)) {
+      // A finished task counts as fully done; a re-run one starts again from zero.
+      const done = isTerminalTaskState(to) ? task.progressTotal : 0;
+      entry.progressDone += done - task.progressDone;
+      task.progressDone = done;
+    }
+    if (to === 'queued') this.readySites.add(task.site);
+    if (to === 'running' && from === 'queued') entry.started = true;
+    if (to === 'failure' && entry.failureReason === undefined) {
+      entry.failureReason = `task ${task.id} (${task.type}) failed${reason ? `: ${reason}` : ''}`;
+    }
+    if (from !== null) {
+      const data: Record<string, Json> = { from, to, type: task.type };
+      if (reason) data.reason = reason;
+      if (task.workerId) data.worker = task.workerId;
+      this.events.push({ at: this.now, type: 'task:state:changed', jobId: task.jobId, taskId: task.id, site: task.site, data });
+    }
+  }
+
+  /** A running task reported progress: `done` of `total` of its own units. */
+  progress(task: TaskRow, done: number, total: number): void {
+    const entry = this.entry(task.jobId);
+    const safeTotal = Math.max(total, 0);
+    const safeDone = Math.min(Math.max(done, 0), safeTotal);
+    entry.progressDone += safeDone - task.progressDone;
+    entry.progressTotal += safeTotal - task.progressTotal;
+    entry.activity = true;
+    task.progressDone = safeDone;
+    task.progressTotal = safeTotal;
+  }
+
+  items(jobId: number, counts: ItemCounts): void {
+    const entry = this.entry(jobId);
+    for (const [outcome, n] of Object.entries(counts) as [keyof ItemCounts, number][]) {
+      entry.items[outcome] = (entry.items[outcome] ?? 0) + n;
+    }
+    entry.activity = true;
+  }
+
+  changed(jobId: number): void {
+    this.entry(jobId).changed = true;
+  }
+
+  /** Something happened in the job (log lines, a heartbeat with news): its inactivity deadline moves. */
+  touch(jobId: number): void {
+    this.entry(jobId).activity = true;
+  }
+
+  setIntent(jobId: number, intent: JobIntent, reason?: string | null): void {
+    const entry = this.entry(jobId);
+    entry.intent = intent;
+    if (reason !== undefined) entry.reason = reason;
+  }
+
+  /** A retry: the job runs again, so its end, outcome and reason are cleared. */
+  resetForRetry(jobId: number): void {
+    const entry = this.entry(jobId);
+    entry.resetForRetry = true;
+    entry.intent = 'run';
+    entry.reason = null;
+  }
+
+  hasJob(jobId: number): boolean {
+    return this.entries.has(jobId);
+  }
+
+  /** Locks the jobs touched, applies every delta, rolls their state up and appends the events. */
+  async settle(tx: LedgerTx): Promise<JobRow[]> {
+    const ids = [...this.entries.keys()].sort((a, b) => a - b);
+    const jobs = ids.length > 0 ? await tx.lockJobs(ids) : [];
+    const failedQueues = new Set<string>();
+    for (const job of jobs) {
+      const entry = this.entries.get(job.id) as Entry;
+      const from = job.state;
+      this.apply(job, entry);
+      if (job.state !== from) {
+        const data: Record<string, Json> = { from, to: job.state, workflow: job.workflow, queue: job.queue };
+        if (job.reason) data.reason = job.reason;
+        this.events.push({ at: this.now, type: 'job:state:changed', jobId: job.id, taskId: null, site: job.site, data });
+        if (job.state === 'failure') failedQueues.add(job.queue);
+      }
+    }
+    if (jobs.length > 0) await tx.updateJobs(jobs);
+    if (failedQueues.size > 0) await tx.pauseQueuesOnFailure([...failedQueues]);
+    if (this.events.length > 0) await tx.insertEvents(this.events);
+    this.scheduleWakeUps(tx);
+    return jobs;
+  }
+
+  /** Appends an event that is not a state change (job created, deleted). */
+  event(event: Omit<NewEvent, 'at'>): void {
+    this.events.push({ ...event, at: this.now });
+  }
+
+  private apply(job: JobRow, entry: Entry): void {
+    for (const [state, delta] of Object.entries(entry.counts) as [TaskState, number][]) {
+      job.taskCounts[state] += delta;
+    }
+    for (const [outcome, n] of Object.entries(entry.items) as [keyof ItemCounts, number][]) {
+      job.itemCounts[outcome] += n;
+    }
+    job.progressDone += entry.progressDone;
+    job.progressTotal += entry.progressTotal;
+    if (entry.changed) job.changed = true;
+    if (entry.resetForRetry) {
+      job.startedAt = null;
+      job.endedAt = null;
+      job.outcome = null;
+      job.changed = false;
+    }
+    if (entry.intent !== undefined) job.intent = entry.intent;
+    if (entry.reason !== undefined) job.reason = entry.reason;
+
+    const wasTerminal = isTerminalJobState(job.state);
+    if (job.startedAt === null && entry.started) job.startedAt = this.now;
+    const state = rollupJobState(job.taskCounts, job.intent, job.startedAt !== null);
+    job.state = state;
+    if (isTerminalJobState(state)) {
+      if (!wasTerminal || job.endedAt === null) job.endedAt = this.now;
+    } else {
+      job.endedAt = null;
+    }
+    job.outcome = classifyJobOutcome(state, job.changed);
+    job.reason = describeReason(job, state, entry);
+    job.deadlineAt = deadline(job, state, entry.activity, this.now);
+    job.updatedAt = this.now;
+  }
+
+  private scheduleWakeUps(tx: LedgerTx): void {
+    const sites = [...this.readySites];
+    const hasEvents = this.events.length > 0;
+    if (sites.length > 0 || hasEvents) tx.wakeAfterCommit(sites, hasEvents);
+  }
+
+  private entry(jobId: number): Entry {
+    let entry = this.entries.get(jobId);
+    if (!entry) {
+      entry = { counts: {}, items: {}, progressDone: 0, progressTotal: 0, changed: false, activity: false, started: false };
+      this.entries.set(jobId, entry);
+    }
+    return entry;
+  }
+}
+
+function describeReason(job: JobRow, state: JobState, entry: Entry): string | null {
+  switch (state) {
+    case 'failure':
+      if (job.intent === 'timeout') return job.reason;
+      return job.reason ?? entry.failureReason ?? 'a task failed';
+    case 'error': {
+      const total = totalTasks(job.taskCounts);
+      return `${job.taskCounts.error} of ${total} task${total === 1 ? '' : 's'} completed with errors`;
+    }
+    case 'cancelled':
+    case 'cancelling':
+      return job.reason ?? 'cancelled on request';
+    case 'success':
+    case 'skipped':
+      return null;
+    default:
+      return job.reason;
+  }
+}
+
+function deadline(job: JobRow, state: JobState, activity: boolean, now: number): number | null {
+  if (job.timeoutMs === null) return null;
+  const inProgress = state === 'running' || state === 'pausing' || state === 'cancelling';
+  if (!inProgress) return null;
+  if (activity || job.deadlineAt === null) return now + job.timeoutMs;
+  return job.deadlineAt;
+}

@@ -1,0 +1,92 @@
+import type { LeaseRequest, LeasedTask } from '../store.js';
+import { JobBook } from './job-book.js';
+import type { ClaimedTask, LedgerTx } from './ledger-tx.js';
+
+/**
+ * Leases ready tasks to a worker in one transaction. A task whose job has not started yet
+ * starts it, and so takes a slot in the job's queue: paused queues start no job, and a queue
+ * with a concurrency limit starts only as many as it has free slots (1 = strictly sequential).
+ * Running jobs keep leasing their tasks whatever their queue's state.
+ */
+export async function leaseTasks(tx: LedgerTx, request: LeaseRequest, newToken: () => string): Promise<LeasedTask[]> {
+  const { now } = request;
+  const queues = await tx.queueStates();
+  const byName = new Map(queues.map((queue) => [queue.name, queue]));
+  const blocked = queues.filter((q) => q.paused || (q.concurrency !== null && q.activeJobs >= q.concurrency)).map((q) => q.name);
+  const claimed = await tx.claimTasks({ site: request.site, workflows: request.workflows, now, limit: request.limit, blockedQueues: blocked });
+  if (claimed.length === 0) return [];
+
+  const admitted = await admit(tx, claimed, byName);
+  const book = new JobBook(now);
+  const leased: LeasedTask[] = [];
+  for (const candidate of admitted) {
+    const { row } = candidate;
+    const leaseToken = newToken();
+    row.state = 'running';
+    row.attempts += 1;
+    row.leaseToken = leaseToken;
+    row.leaseExpiresAt = now + request.leaseMs;
+    row.workerId = request.workerId;
+    row.startedAt = now;
+    row.updatedAt = now;
+    book.moveTask(row, 'queued', 'running');
+    leased.push(toLeasedTask(candidate, leaseToken));
+  }
+  await tx.updateTasks(admitted.map(({ row }) => ({ row, fromState: 'queued' as const })));
+  await book.settle(tx);
+  return leased;
+}
+
+/** Keeps the claimed tasks whose job is running, or whose queue has room to start the job. */
+async function admit(tx: LedgerTx, claimed: ClaimedTask[], queues: Map<string, { paused: boolean; concurrency: number | null }>): Promise<ClaimedTask[]> {
+  const limited = [...new Set(claimed.filter((c) => c.jobUnstarted && queues.get(c.job.queue)?.concurrency != null).map((c) => c.job.queue))].sort();
+  const slotsTaken = limited.length > 0 ? await tx.lockQueueAdmission(limited) : new Map<string, number>();
+  const startedNow = new Set<number>();
+  return claimed.filter((candidate) => {
+    if (!candidate.jobUnstarted || startedNow.has(candidate.row.jobId)) return true;
+    const name = candidate.job.queue;
+    const queue = queues.get(name);
+    if (queue?.paused) return false;
+    if (queue && queue.concurrency !== null) {
+      const taken = slotsTaken.get(name) ?? 0;
+      if (taken >= queue.concurrency) return false;
+      slotsTaken.set(name, taken + 1);
+    }
+    startedNow.add(candidate.row.jobId);
+    return true;
+  });
+}
+
+function toLeasedTask(claimed: ClaimedTask, leaseToken: string): LeasedTask {
+  const { row } = claimed;
+  return {
+    leaseToken,
+    job: claimed.job,
+    task: {
+      id: row.id,
+      jobId: row.jobId,
+      workflow: row.workflow,
+      type: row.type,
+      key: claimed.key,
+      site: row.site,
+      state: row.state,
+      input: claimed.input,
+      attempts: row.attempts,
+      maxAttempts: row.maxAttempts,
+      availableAt: row.availableAt,
+      workerId: row.workerId,
+      leaseExpiresAt: row.leaseExpiresAt,
+      progress: { done: row.progressDone, total: row.progressTotal },
+      changed: row.changed,
+      result: row.result,
+      error: row.error,
+      reason: row.reason,
+      itemsFailed: row.itemsFailed,
+      dependsOn: [],
+      createdAt: claimed.createdAt,
+      startedAt: row.startedAt,
+      endedAt: row.endedAt,
+      updatedAt: row.updatedAt,
+    },
+  };
+}

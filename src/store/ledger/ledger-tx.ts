@@ -1,0 +1,180 @@
+import type {
+  ItemCounts,
+  JobIntent,
+  JobOutcome,
+  JobState,
+  Json,
+  TaskCounts,
+  TaskErrorInfo,
+  TaskState,
+} from '../../model/index.js';
+import type { NewItem } from '../store.js';
+
+/**
+ * The primitive reads and writes the ledger's verbs are written against. Each backend
+ * implements it on one open transaction; the ledger never sees SQL.
+ *
+ * Locking order, to keep PostgreSQL free of deadlocks: tasks, then queue admission, then
+ * jobs; rows of one kind are always locked in ascending id order.
+ */
+export interface LedgerTx {
+  readonly now: number;
+  /** Locks and reads tasks by id, ascending; missing ids are left out. */
+  lockTasks(ids: number[]): Promise<TaskRow[]>;
+  /** Locks and reads the tasks of a job, optionally only those in `states`. */
+  lockJobTasks(jobId: number, states: TaskState[] | null): Promise<TaskRow[]>;
+  /** Locks and reads jobs by id, ascending. */
+  lockJobs(ids: number[]): Promise<JobRow[]>;
+  /** Picks and locks ready tasks for a worker (skipping rows other transactions hold). */
+  claimTasks(claim: ClaimRequest): Promise<ClaimedTask[]>;
+  /** Queue flags and, for queues with a concurrency limit, how many jobs hold a slot. */
+  queueStates(): Promise<QueueState[]>;
+  /** Serialises admissions into these queues until commit (PostgreSQL: advisory locks), then re-reads their slot counts. */
+  lockQueueAdmission(queues: string[]): Promise<Map<string, number>>;
+  /** Tasks whose lease ran out, locked, at most `limit`. */
+  lockExpiredLeases(now: number, limit: number): Promise<TaskRow[]>;
+  /** Ids of unfinished jobs past their deadline. */
+  timedOutJobIds(now: number, limit: number): Promise<number[]>;
+  /** The edges from tasks that wait on any of `dependsOn`. */
+  dependencyEdges(dependsOn: number[]): Promise<DependencyEdge[]>;
+  /** Every dependency edge of a job. */
+  jobDependencies(jobId: number): Promise<DependencyEdge[]>;
+  /** A job's tasks by key. */
+  tasksByKey(jobId: number, keys: string[]): Promise<Map<string, KeyedTask>>;
+  /** Existing jobs by idempotency key. */
+  jobIdsByIdempotencyKey(keys: string[]): Promise<Map<string, number>>;
+
+  insertJobs(rows: NewJobRow[]): Promise<number[]>;
+  insertTasks(rows: NewTaskRow[]): Promise<number[]>;
+  insertDependencies(edges: DependencyEdge[]): Promise<void>;
+  /** Writes back changed tasks; each applies only if the row is still in `fromState`. Returns how many applied. */
+  updateTasks(changes: { row: TaskRow; fromState: TaskState }[]): Promise<number>;
+  updateJobs(rows: JobRow[]): Promise<void>;
+  /** Pauses those of `queues` whose pause-on-failure setting is on. */
+  pauseQueuesOnFailure(queues: string[]): Promise<void>;
+  insertEvents(events: NewEvent[]): Promise<void>;
+  insertItems(items: (NewItem & { jobId: number; taskId: number; at: number })[]): Promise<void>;
+  /** Appends log lines after the task's last line: `firstSeq` is the number of the first. */
+  insertLogs(taskId: number, firstSeq: number, lines: string[], at: number): Promise<void>;
+  deleteJob(jobId: number): Promise<void>;
+  /** Once the transaction commits, wakes idle workers of `sites` and, if `events`, the live feed. */
+  wakeAfterCommit(sites: string[], events: boolean): void;
+}
+
+/** The mutable view of a task the ledger loads, changes and writes back. */
+export interface TaskRow {
+  id: number;
+  jobId: number;
+  site: string;
+  workflow: string;
+  type: string;
+  priority: number;
+  state: TaskState;
+  attempts: number;
+  maxAttempts: number;
+  backoffMs: number;
+  maxBackoffMs: number;
+  availableAt: number;
+  leaseToken: string | null;
+  leaseExpiresAt: number | null;
+  workerId: string | null;
+  progressDone: number;
+  progressTotal: number;
+  changed: boolean;
+  result: Json | null;
+  error: TaskErrorInfo | null;
+  reason: string | null;
+  itemsFailed: number;
+  logLines: number;
+  pendingDeps: number;
+  dependents: number;
+  startedAt: number | null;
+  endedAt: number | null;
+  updatedAt: number;
+}
+
+/** The mutable view of a job. */
+export interface JobRow {
+  id: number;
+  site: string;
+  queue: string;
+  workflow: string;
+  creator: string;
+  state: JobState;
+  intent: JobIntent;
+  outcome: JobOutcome | null;
+  reason: string | null;
+  taskCounts: TaskCounts;
+  itemCounts: Required<ItemCounts>;
+  progressDone: number;
+  progressTotal: number;
+  changed: boolean;
+  timeoutMs: number | null;
+  deadlineAt: number | null;
+  startedAt: number | null;
+  endedAt: number | null;
+  updatedAt: number;
+}
+
+export type NewJobRow = Omit<JobRow, 'id'> & {
+  priority: number;
+  fields: Record<string, Json>;
+  idempotencyKey: string | null;
+  parentJobId: number | null;
+  runAt: number | null;
+  createdAt: number;
+};
+
+export type NewTaskRow = Omit<TaskRow, 'id'> & {
+  key: string | null;
+  input: Json;
+  createdAt: number;
+};
+
+export interface ClaimRequest {
+  site: string;
+  workflows: string[];
+  now: number;
+  limit: number;
+  /** Queues that may not start another job (paused or full): only tasks of started jobs are taken from them. */
+  blockedQueues: string[];
+}
+
+export interface ClaimedTask {
+  row: TaskRow;
+  /** The job has not started yet: leasing this task starts it, if its queue admits it. */
+  jobUnstarted: boolean;
+  /** What the worker needs besides the row, read in the same query. */
+  key: string | null;
+  input: Json;
+  createdAt: number;
+  job: { id: number; workflow: string; site: string; queue: string; creator: string; fields: Record<string, Json> };
+}
+
+export interface DependencyEdge {
+  jobId: number;
+  taskId: number;
+  dependsOn: number;
+}
+
+export interface QueueState {
+  name: string;
+  paused: boolean;
+  concurrency: number | null;
+  activeJobs: number;
+}
+
+export interface NewEvent {
+  at: number;
+  type: string;
+  jobId: number | null;
+  taskId: number | null;
+  site: string | null;
+  data: Record<string, Json>;
+}
+
+/** Ids and states of a job's tasks by key, for `after` references in spawned tasks. */
+export interface KeyedTask {
+  id: number;
+  state: TaskState;
+}

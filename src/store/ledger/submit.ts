@@ -1,0 +1,110 @@
+import {
+  type TaskState,
+  classifyJobOutcome,
+  emptyTaskCounts,
+  isTerminalJobState,
+  rollupJobState,
+} from '../../model/index.js';
+import type { NewJob } from '../store.js';
+import type { LedgerTx, NewEvent, NewJobRow } from './ledger-tx.js';
+import { insertPlanned, planTasks } from './new-tasks.js';
+
+export interface SubmittedIds {
+  id: number;
+  created: boolean;
+}
+
+/**
+ * Creates jobs with their first tasks. The job row is written once with its counters already
+ * right (computed from the planned tasks), so a submission costs one insert per job and task.
+ * A job whose idempotency key matches an existing job (or an earlier one in the same batch)
+ * is not created: the existing job's id is answered with created = false.
+ */
+export async function submitJobs(tx: LedgerTx, jobs: NewJob[], now: number): Promise<SubmittedIds[]> {
+  const keys = jobs.map((job) => job.idempotencyKey).filter((key): key is string => key !== null);
+  const existing = keys.length > 0 ? await tx.jobIdsByIdempotencyKey(keys) : new Map<string, number>();
+  const firstInBatch = new Map<string, number>();
+  const answers: (SubmittedIds | { pendingIndex: number })[] = [];
+  const fresh: NewJob[] = [];
+  for (const job of jobs) {
+    const key = job.idempotencyKey;
+    const prior = key === null ? undefined : existing.get(key);
+    if (prior !== undefined) {
+      answers.push({ id: prior, created: false });
+    } else if (key !== null && firstInBatch.has(key)) {
+      answers.push({ pendingIndex: firstInBatch.get(key) as number });
+    } else {
+      if (key !== null) firstInBatch.set(key, fresh.length);
+      answers.push({ pendingIndex: fresh.length });
+      fresh.push(job);
+    }
+  }
+
+  // Plan before writing anything so that a bad plan rejects the batch with nothing written.
+  const plans = fresh.map((job) =>
+    planTasks(job.tasks, { jobId: 0, site: job.site, workflow: job.workflow, priority: job.priority, retry: job.retry, availableAt: job.runAt ?? now }, new Map(), now),
+  );
+  const jobRows: NewJobRow[] = fresh.map((job, i) => initialJobRow(job, plans[i].rows.map((row) => row.state), now));
+  const ids = fresh.length > 0 ? await tx.insertJobs(jobRows) : [];
+
+  const events: NewEvent[] = [];
+  const sites = new Set<string>();
+  for (let i = 0; i < fresh.length; i++) {
+    const plan = plans[i];
+    for (const row of plan.rows) row.jobId = ids[i];
+    if (plan.rows.length > 0) await insertPlanned(tx, plan);
+    const row = jobRows[i];
+    events.push({
+      at: now,
+      type: 'job:created',
+      jobId: ids[i],
+      taskId: null,
+      site: row.site,
+      data: { workflow: row.workflow, state: row.state, queue: row.queue, creator: row.creator, tasks: plan.rows.length },
+    });
+    if (row.state === 'queued' || row.state === 'running') sites.add(row.site);
+  }
+  if (events.length > 0) await tx.insertEvents(events);
+  tx.wakeAfterCommit([...sites], events.length > 0);
+
+  const answered = new Set<number>();
+  return answers.map((answer) => {
+    if (!('pendingIndex' in answer)) return answer;
+    const created = !answered.has(answer.pendingIndex);
+    answered.add(answer.pendingIndex);
+    return { id: ids[answer.pendingIndex], created };
+  });
+}
+
+function initialJobRow(job: NewJob, taskStates: TaskState[], now: number): NewJobRow {
+  const counts = emptyTaskCounts();
+  for (const state of taskStates) counts[state] += 1;
+  const state = rollupJobState(counts, 'run', false);
+  const terminal = isTerminalJobState(state);
+  return {
+    site: job.site,
+    queue: job.queue,
+    workflow: job.workflow,
+    creator: job.creator,
+    state,
+    intent: 'run',
+    outcome: classifyJobOutcome(state, false),
+    reason: state === 'skipped' ? 'the plan had no tasks' : null,
+    taskCounts: counts,
+    itemCounts: { queued: 0, completed: 0, failed: 0, skipped: 0 },
+    progressDone: terminal ? taskStates.length : 0,
+    progressTotal: taskStates.length,
+    changed: false,
+    timeoutMs: job.timeoutMs,
+    deadlineAt: null,
+    startedAt: null,
+    endedAt: terminal ? now : null,
+    updatedAt: now,
+    priority: job.priority,
+    fields: job.fields,
+    idempotencyKey: job.idempotencyKey,
+    parentJobId: job.parentJobId,
+    runAt: job.runAt,
+    createdAt: now,
+  };
+}

@@ -1,0 +1,114 @@
+import { decodeCursor, encodeCursor, type CursorValue } from './cursor.js';
+import type { Dialect } from './sql-builder.js';
+import { WhereBuilder } from './sql-builder.js';
+import type { ItemQuery, JobQuery, JobSortKey, TaskQuery } from './store.js';
+
+/**
+ * The SQL of the list queries with request-dependent filters, built the same way for both
+ * backends. Each returns the SQL, its parameters, and how to make the next page's cursor.
+ */
+export interface ListSql {
+  sql: string;
+  params: unknown[];
+  /** The limit asked for plus one: a full extra row means there is a next page. */
+  fetch: number;
+  cursorOf(row: Record<string, unknown>): string;
+}
+
+const JOB_SORT_COLUMNS: Record<JobSortKey, { column: string; nullable: boolean }> = {
+  id: { column: 'id', nullable: false },
+  createdAt: { column: 'created_at', nullable: false },
+  startedAt: { column: 'started_at', nullable: true },
+  endedAt: { column: 'ended_at', nullable: true },
+  updatedAt: { column: 'updated_at', nullable: false },
+  state: { column: 'state', nullable: false },
+  workflow: { column: 'workflow', nullable: false },
+  creator: { column: 'creator', nullable: false },
+  queue: { column: 'queue', nullable: false },
+  site: { column: 'site', nullable: false },
+};
+
+export function listJobsSql(dialect: Dialect, query: JobQuery): ListSql {
+  const where = new WhereBuilder(dialect);
+  if (query.sites !== null) where.in('site', query.sites);
+  where.in('id', query.ids);
+  where.in('state', query.states);
+  where.in('queue', query.queues);
+  where.in('workflow', query.workflows);
+  where.in('creator', query.creators);
+  if (query.createdFrom !== undefined) where.add(`created_at >= ${where.param(query.createdFrom)}`);
+  if (query.createdTo !== undefined) where.add(`created_at <= ${where.param(query.createdTo)}`);
+  if (query.hideNoop) where.add(`state <> 'skipped'`);
+  if (query.q?.trim()) {
+    const q = query.q.trim();
+    // Placeholders are positional in SQLite: parameters are added in the order they appear.
+    const anyOf = /^\d{1,15}$/.test(q) ? [`id = ${where.param(Number(q))}`] : [];
+    for (const column of ['workflow', 'state', 'creator', 'site', 'queue', dialect.text('fields'), 'reason']) anyOf.push(where.contains(column, q));
+    where.add(`(${anyOf.join(' OR ')})`);
+  }
+  const sort = query.sort ?? { key: 'id', desc: true };
+  const { column, nullable } = JOB_SORT_COLUMNS[sort.key];
+  // Nullable instants sort as 0 so that keyset comparisons stay total.
+  const expression = nullable ? `COALESCE(${column}, 0)` : column;
+  const cmp = sort.desc ? '<' : '>';
+  if (query.cursor) {
+    const { value, id } = decodeCursor(query.cursor);
+    if (column === 'id') {
+      where.add(`id ${cmp} ${where.param(id)}`);
+    } else {
+      where.add(`(${expression} ${cmp} ${where.param(value)} OR (${expression} = ${where.param(value)} AND id ${cmp} ${where.param(id)}))`);
+    }
+  }
+  const direction = sort.desc ? 'DESC' : 'ASC';
+  const order = column === 'id' ? `id ${direction}` : `${expression} ${direction}, id ${direction}`;
+  const fetch = query.limit + 1;
+  return {
+    sql: `SELECT * FROM jobs ${where.sql()} ORDER BY ${order} LIMIT ${where.param(fetch)}`,
+    params: where.params,
+    fetch,
+    cursorOf: (row) => encodeCursor(sortValue(row[column], nullable), Number(row.id)),
+  };
+}
+
+export function listTasksSql(dialect: Dialect, jobId: number, query: TaskQuery, dependsOnAggregate: string): ListSql {
+  const where = new WhereBuilder(dialect);
+  where.add(`t.job_id = ${where.param(jobId)}`);
+  where.in('t.state', query.states);
+  where.in('t.type', query.types);
+  if (query.cursor) where.add(`t.id > ${where.param(decodeCursor(query.cursor).id)}`);
+  const fetch = query.limit + 1;
+  return {
+    sql: `SELECT t.*, (SELECT ${dependsOnAggregate} FROM task_deps d WHERE d.task_id = t.id) AS depends_on
+          FROM tasks t ${where.sql()} ORDER BY t.id LIMIT ${where.param(fetch)}`,
+    params: where.params,
+    fetch,
+    cursorOf: (row) => encodeCursor(null, Number(row.id)),
+  };
+}
+
+export function listItemsSql(dialect: Dialect, jobId: number, query: ItemQuery): ListSql {
+  const where = new WhereBuilder(dialect);
+  where.add(`job_id = ${where.param(jobId)}`);
+  if (query.outcome) where.add(`outcome = ${where.param(query.outcome)}`);
+  if (query.path) where.add(where.contains('path', query.path));
+  if (query.cursor) where.add(`id > ${where.param(decodeCursor(query.cursor).id)}`);
+  const fetch = query.limit + 1;
+  return {
+    sql: `SELECT * FROM items ${where.sql()} ORDER BY id LIMIT ${where.param(fetch)}`,
+    params: where.params,
+    fetch,
+    cursorOf: (row) => encodeCursor(null, Number(row.id)),
+  };
+}
+
+/** Cuts the extra row off a fetched page and makes the next cursor from the last row kept. */
+export function toPage<R extends Record<string, unknown>, T>(rows: R[], list: ListSql, map: (row: R) => T): { items: T[]; nextCursor: string | null } {
+  const more = rows.length === list.fetch;
+  const kept = more ? rows.slice(0, list.fetch - 1) : rows;
+  return { items: kept.map(map), nextCursor: more ? list.cursorOf(kept[kept.length - 1]) : null };
+}
+
+function sortValue(value: unknown, nullable: boolean): CursorValue {
+  if (value === null || value === undefined) return nullable ? 0 : null;
+  return typeof value === 'number' || typeof value === 'string' ? value : Number(value);
+}

@@ -1,0 +1,198 @@
+import {
+  type AuditRecord,
+  type EventRecord,
+  type ItemRecord,
+  type JobRecord,
+  type Json,
+  type TaskLogLine,
+  type TaskRecord,
+  normalizeTaskCounts,
+} from '../model/index.js';
+import type { JobRow, TaskRow } from './ledger/ledger-tx.js';
+
+/**
+ * Maps database rows (snake_case, driver types) to the camelCase records above the store.
+ * Both backends share it: SQLite hands JSON columns back as text and booleans as 0/1,
+ * PostgreSQL hands jsonb back parsed and booleans as booleans.
+ */
+export interface RowMapper {
+  jobRow(r: DbRow): JobRow;
+  taskRow(r: DbRow): TaskRow;
+  job(r: DbRow): JobRecord;
+  task(r: DbRow): TaskRecord;
+  item(r: DbRow): ItemRecord;
+  logLine(r: DbRow): TaskLogLine;
+  event(r: DbRow): EventRecord;
+  audit(r: DbRow): AuditRecord;
+  json(value: unknown): Json;
+}
+
+export type DbRow = Record<string, unknown>;
+
+export function createRowMapper(options: { jsonAsText: boolean }): RowMapper {
+  const json = options.jsonAsText
+    ? (value: unknown): Json => (value === null || value === undefined ? null : JSON.parse(value as string))
+    : (value: unknown): Json => (value === undefined ? null : (value as Json));
+  const num = (value: unknown): number => Number(value);
+  const optNum = (value: unknown): number | null => (value === null || value === undefined ? null : Number(value));
+  const bool = (value: unknown): boolean => value === true || value === 1;
+  const str = (value: unknown): string | null => (value === null || value === undefined ? null : String(value));
+
+  const itemCounts = (value: unknown) => {
+    const counts = (json(value) ?? {}) as Record<string, number>;
+    return { queued: counts.queued ?? 0, completed: counts.completed ?? 0, failed: counts.failed ?? 0, skipped: counts.skipped ?? 0 };
+  };
+
+  const jobRow = (r: DbRow): JobRow => ({
+    id: num(r.id),
+    site: r.site as string,
+    queue: r.queue as string,
+    workflow: r.workflow as string,
+    creator: r.creator as string,
+    state: r.state as JobRow['state'],
+    intent: r.intent as JobRow['intent'],
+    outcome: (r.outcome ?? null) as JobRow['outcome'],
+    reason: str(r.reason),
+    taskCounts: normalizeTaskCounts(json(r.task_counts) as Record<string, number>),
+    itemCounts: itemCounts(r.item_counts),
+    progressDone: num(r.progress_done),
+    progressTotal: num(r.progress_total),
+    changed: bool(r.changed),
+    timeoutMs: optNum(r.timeout_ms),
+    deadlineAt: optNum(r.deadline_at),
+    startedAt: optNum(r.started_at),
+    endedAt: optNum(r.ended_at),
+    updatedAt: num(r.updated_at),
+  });
+
+  const taskRow = (r: DbRow): TaskRow => ({
+    id: num(r.id),
+    jobId: num(r.job_id),
+    site: r.site as string,
+    workflow: r.workflow as string,
+    type: r.type as string,
+    priority: num(r.priority),
+    state: r.state as TaskRow['state'],
+    attempts: num(r.attempts),
+    maxAttempts: num(r.max_attempts),
+    backoffMs: num(r.backoff_ms),
+    maxBackoffMs: num(r.max_backoff_ms),
+    availableAt: num(r.available_at),
+    leaseToken: str(r.lease_token),
+    leaseExpiresAt: optNum(r.lease_expires_at),
+    workerId: str(r.worker_id),
+    progressDone: num(r.progress_done),
+    progressTotal: num(r.progress_total),
+    changed: bool(r.changed),
+    result: json(r.result),
+    error: json(r.error) as TaskRow['error'],
+    reason: str(r.reason),
+    itemsFailed: num(r.items_failed),
+    logLines: num(r.log_lines),
+    pendingDeps: num(r.pending_deps),
+    dependents: num(r.dependents),
+    startedAt: optNum(r.started_at),
+    endedAt: optNum(r.ended_at),
+    updatedAt: num(r.updated_at),
+  });
+
+  return {
+    json,
+    jobRow,
+    taskRow,
+    job(r) {
+      const row = jobRow(r);
+      return {
+        id: row.id,
+        workflow: row.workflow,
+        state: row.state,
+        intent: row.intent,
+        outcome: row.outcome,
+        reason: row.reason,
+        site: row.site,
+        queue: row.queue,
+        creator: row.creator,
+        priority: num(r.priority),
+        fields: (json(r.fields) ?? {}) as Record<string, Json>,
+        idempotencyKey: str(r.idempotency_key),
+        parentJobId: optNum(r.parent_job_id),
+        timeoutMs: row.timeoutMs,
+        runAt: optNum(r.run_at),
+        createdAt: num(r.created_at),
+        startedAt: row.startedAt,
+        endedAt: row.endedAt,
+        updatedAt: row.updatedAt,
+        progress: { done: row.progressDone, total: row.progressTotal },
+        taskCounts: row.taskCounts,
+        itemCounts: row.itemCounts,
+      };
+    },
+    task(r) {
+      const row = taskRow(r);
+      const deps = r.depends_on;
+      return {
+        id: row.id,
+        jobId: row.jobId,
+        workflow: row.workflow,
+        type: row.type,
+        key: str(r.key),
+        site: row.site,
+        state: row.state,
+        input: json(r.input),
+        attempts: row.attempts,
+        maxAttempts: row.maxAttempts,
+        availableAt: row.availableAt,
+        workerId: row.workerId,
+        leaseExpiresAt: row.leaseExpiresAt,
+        progress: { done: row.progressDone, total: row.progressTotal },
+        changed: row.changed,
+        result: row.result,
+        error: row.error,
+        reason: row.reason,
+        itemsFailed: row.itemsFailed,
+        dependsOn: parseIdList(deps),
+        createdAt: num(r.created_at),
+        startedAt: row.startedAt,
+        endedAt: row.endedAt,
+        updatedAt: row.updatedAt,
+      };
+    },
+    item: (r) => ({
+      id: num(r.id),
+      jobId: num(r.job_id),
+      taskId: num(r.task_id),
+      path: r.path as string,
+      operation: r.operation as string,
+      outcome: r.outcome as ItemRecord['outcome'],
+      bytes: optNum(r.bytes),
+      error: str(r.error),
+      at: num(r.at),
+    }),
+    logLine: (r) => ({ seq: num(r.seq), at: num(r.at), line: r.line as string }),
+    event: (r) => ({
+      id: num(r.id),
+      at: num(r.at),
+      type: r.type as string,
+      jobId: optNum(r.job_id),
+      taskId: optNum(r.task_id),
+      site: str(r.site),
+      data: (json(r.data) ?? {}) as Record<string, Json>,
+    }),
+    audit: (r) => ({
+      id: num(r.id),
+      at: num(r.at),
+      actor: r.actor as string,
+      action: r.action as string,
+      target: str(r.target),
+      site: str(r.site),
+      data: (json(r.data) ?? {}) as Record<string, Json>,
+    }),
+  };
+}
+
+/** Dependency ids arrive as a comma list (SQLite group_concat) or an array (PostgreSQL array_agg). */
+function parseIdList(value: unknown): number[] {
+  if (value === null || value === undefined || value === '') return [];
+  if (Array.isArray(value)) return value.map(Number);
+  return String(value).split(',').map(Number);
+}

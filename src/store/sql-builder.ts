@@ -1,0 +1,59 @@
+/**
+ * A small WHERE-clause builder shared by both backends for the list queries whose filters
+ * vary per request. Values always travel as parameters; only column names chosen from fixed
+ * maps are spliced into the SQL.
+ */
+export interface Dialect {
+  /** `?` for SQLite, `$1, $2…` for PostgreSQL. */
+  placeholder(index: number): string;
+  /** Case-insensitive LIKE. */
+  ilike: string;
+  /** Casts an expression to text. */
+  text(expression: string): string;
+}
+
+export const sqliteDialect: Dialect = {
+  placeholder: () => '?',
+  ilike: 'LIKE',
+  text: (expression) => `CAST(${expression} AS TEXT)`,
+};
+
+export const postgresDialect: Dialect = {
+  placeholder: (index) => `$${index}`,
+  ilike: 'ILIKE',
+  text: (expression) => `(${expression})::text`,
+};
+
+export class WhereBuilder {
+  readonly params: unknown[] = [];
+  private readonly clauses: string[] = [];
+
+  constructor(readonly dialect: Dialect) {}
+
+  /** Adds a parameter and returns its placeholder. */
+  param(value: unknown): string {
+    this.params.push(value);
+    return this.dialect.placeholder(this.params.length);
+  }
+
+  add(clause: string): this {
+    this.clauses.push(clause);
+    return this;
+  }
+
+  in(column: string, values: readonly unknown[] | undefined): this {
+    if (values === undefined) return this;
+    if (values.length === 0) return this.add('1 = 0');
+    return this.add(`${column} IN (${values.map((v) => this.param(v)).join(', ')})`);
+  }
+
+  /** Case-insensitive substring match; `%`, `_` and `\` in the needle match themselves. */
+  contains(expression: string, needle: string): string {
+    const escaped = needle.replace(/[\\%_]/g, (c) => `\\${c}`);
+    return `${expression} ${this.dialect.ilike} ${this.param(`%${escaped}%`)} ESCAPE '\\'`;
+  }
+
+  sql(): string {
+    return this.clauses.length > 0 ? `WHERE ${this.clauses.join(' AND ')}` : '';
+  }
+}

@@ -1,0 +1,101 @@
+import type { Database } from 'better-sqlite3';
+import type { Role } from '../../model/index.js';
+import type { DbRow } from '../rows.js';
+import type { SessionRecord, TokenRecord, UserRecord } from '../store.js';
+
+const sitesText = (sites: string[] | null) => (sites === null ? null : JSON.stringify(sites));
+const sitesOf = (value: unknown) => (value === null || value === undefined ? null : (JSON.parse(value as string) as string[]));
+
+function toUser(r: DbRow): UserRecord {
+  return {
+    id: Number(r.id),
+    username: r.username as string,
+    passwordHash: r.password_hash as string,
+    role: r.role as Role,
+    sites: sitesOf(r.sites),
+    createdAt: Number(r.created_at),
+  };
+}
+
+function toToken(r: DbRow): TokenRecord {
+  return {
+    id: Number(r.id),
+    name: r.name as string,
+    tokenHash: r.token_hash as string,
+    role: r.role as Role,
+    sites: sitesOf(r.sites),
+    createdBy: r.created_by as string,
+    createdAt: Number(r.created_at),
+    lastUsedAt: r.last_used_at === null ? null : Number(r.last_used_at),
+  };
+}
+
+/** Users, sessions and API tokens on SQLite. Secrets are stored only as hashes. */
+export class SqliteAuth {
+  constructor(private readonly db: Database) {}
+
+  countUsers(): number {
+    return Number((this.db.prepare('SELECT count(*) AS n FROM users').get() as DbRow).n);
+  }
+
+  createUser(user: Omit<UserRecord, 'id'>): UserRecord {
+    const info = this.db
+      .prepare('INSERT INTO users (username, password_hash, role, sites, created_at) VALUES (?, ?, ?, ?, ?)')
+      .run(user.username, user.passwordHash, user.role, sitesText(user.sites), user.createdAt);
+    return { ...user, id: Number(info.lastInsertRowid) };
+  }
+
+  findUser(username: string): UserRecord | null {
+    const row = this.db.prepare('SELECT * FROM users WHERE username = ?').get(username) as DbRow | undefined;
+    return row ? toUser(row) : null;
+  }
+
+  getUser(id: number): UserRecord | null {
+    const row = this.db.prepare('SELECT * FROM users WHERE id = ?').get(id) as DbRow | undefined;
+    return row ? toUser(row) : null;
+  }
+
+  listUsers(): UserRecord[] {
+    return (this.db.prepare('SELECT * FROM users ORDER BY username').all() as DbRow[]).map(toUser);
+  }
+
+  setUserPassword(id: number, passwordHash: string): void {
+    this.db.prepare('UPDATE users SET password_hash = ? WHERE id = ?').run(passwordHash, id);
+  }
+
+  createSession(session: SessionRecord): void {
+    this.db
+      .prepare('INSERT INTO sessions (id_hash, user_id, csrf_token, expires_at) VALUES (?, ?, ?, ?)')
+      .run(session.idHash, session.userId, session.csrfToken, session.expiresAt);
+  }
+
+  findSession(idHash: string, now: number): SessionRecord | null {
+    const row = this.db.prepare('SELECT * FROM sessions WHERE id_hash = ? AND expires_at > ?').get(idHash, now) as DbRow | undefined;
+    if (!row) return null;
+    return { idHash: row.id_hash as string, userId: Number(row.user_id), csrfToken: row.csrf_token as string, expiresAt: Number(row.expires_at) };
+  }
+
+  deleteSession(idHash: string): void {
+    this.db.prepare('DELETE FROM sessions WHERE id_hash = ?').run(idHash);
+  }
+
+  createToken(token: Omit<TokenRecord, 'id' | 'lastUsedAt'>): TokenRecord {
+    const info = this.db
+      .prepare('INSERT INTO tokens (name, token_hash, role, sites, created_by, created_at) VALUES (?, ?, ?, ?, ?, ?)')
+      .run(token.name, token.tokenHash, token.role, sitesText(token.sites), token.createdBy, token.createdAt);
+    return { ...token, id: Number(info.lastInsertRowid), lastUsedAt: null };
+  }
+
+  findToken(tokenHash: string): TokenRecord | null {
+    const row = this.db.prepare('SELECT * FROM tokens WHERE token_hash = ?').get(tokenHash) as DbRow | undefined;
+    return row ? toToken(row) : null;
+  }
+
+  listTokens(): TokenRecord[] {
+    return (this.db.prepare('SELECT * FROM tokens ORDER BY id').all() as DbRow[]).map(toToken);
+  }
+
+  touchToken(id: number, now: number): void {
+    this.db.prepare('UPDATE tokens SET last_used_at = ? WHERE id = ?').run(now, id);
+  }
+}

@@ -1,0 +1,93 @@
+import type { Database } from 'better-sqlite3';
+import { SwitchyardError } from '../../model/index.js';
+import type { DbRow } from '../rows.js';
+import type { QueuePatch, QueueRecord, SiteRecord, WorkerInfo, WorkerRecord } from '../store.js';
+
+const ACTIVE_JOBS = `(SELECT count(*) FROM jobs j WHERE j.queue = q.name AND j.started_at IS NOT NULL
+  AND j.state IN ('running', 'pausing', 'paused', 'cancelling'))`;
+
+function toQueue(r: DbRow): QueueRecord {
+  return {
+    name: r.name as string,
+    concurrency: r.concurrency === null ? null : Number(r.concurrency),
+    paused: r.paused === 1,
+    pauseOnFailure: r.pause_on_failure === 1,
+    activeJobs: Number(r.active_jobs),
+    createdAt: Number(r.created_at),
+  };
+}
+
+/** Sites, queues, workers and duty leases on SQLite. */
+export class SqliteCatalog {
+  constructor(private readonly db: Database) {}
+
+  ensureSites(names: string[], now: number): void {
+    const insert = this.db.prepare('INSERT OR IGNORE INTO sites (name, created_at) VALUES (?, ?)');
+    for (const name of names) insert.run(name, now);
+  }
+
+  listSites(): SiteRecord[] {
+    return (this.db.prepare('SELECT * FROM sites ORDER BY name').all() as DbRow[]).map((r) => ({ name: r.name as string, createdAt: Number(r.created_at) }));
+  }
+
+  ensureQueues(names: string[], now: number): void {
+    const insert = this.db.prepare('INSERT OR IGNORE INTO queues (name, created_at, updated_at) VALUES (?, ?, ?)');
+    for (const name of names) insert.run(name, now, now);
+  }
+
+  listQueues(): QueueRecord[] {
+    return (this.db.prepare(`SELECT q.*, ${ACTIVE_JOBS} AS active_jobs FROM queues q ORDER BY q.name`).all() as DbRow[]).map(toQueue);
+  }
+
+  getQueue(name: string): QueueRecord | null {
+    const row = this.db.prepare(`SELECT q.*, ${ACTIVE_JOBS} AS active_jobs FROM queues q WHERE q.name = ?`).get(name) as DbRow | undefined;
+    return row ? toQueue(row) : null;
+  }
+
+  updateQueue(name: string, patch: QueuePatch, now: number): QueueRecord {
+    const current = this.getQueue(name);
+    if (!current) throw new SwitchyardError('SWY_ERR_QUEUE_NOT_FOUND', `No queue named "${name}"`);
+    const next = { ...current, ...patch };
+    this.db
+      .prepare('UPDATE queues SET concurrency = ?, paused = ?, pause_on_failure = ?, updated_at = ? WHERE name = ?')
+      .run(next.concurrency, next.paused ? 1 : 0, next.pauseOnFailure ? 1 : 0, now, name);
+    return this.getQueue(name) as QueueRecord;
+  }
+
+  registerWorker(info: WorkerInfo, now: number): void {
+    this.db
+      .prepare(
+        `INSERT INTO workers (id, name, site, host, workflows, started_at, last_seen_at) VALUES (?, ?, ?, ?, ?, ?, ?)
+         ON CONFLICT (id) DO UPDATE SET name = excluded.name, site = excluded.site, host = excluded.host,
+           workflows = excluded.workflows, last_seen_at = excluded.last_seen_at`,
+      )
+      .run(info.id, info.name, info.site, info.host, JSON.stringify(info.workflows), now, now);
+  }
+
+  touchWorker(id: string, now: number): void {
+    this.db.prepare('UPDATE workers SET last_seen_at = ? WHERE id = ?').run(now, id);
+  }
+
+  listWorkers(): WorkerRecord[] {
+    return (this.db.prepare('SELECT * FROM workers ORDER BY site, name').all() as DbRow[]).map((r) => ({
+      id: r.id as string,
+      name: r.name as string,
+      site: r.site as string,
+      host: r.host as string,
+      workflows: JSON.parse(r.workflows as string) as string[],
+      startedAt: Number(r.started_at),
+      lastSeenAt: Number(r.last_seen_at),
+    }));
+  }
+
+  tryHoldDuty(duty: string, holder: string, ttlMs: number, now: number): boolean {
+    const info = this.db
+      .prepare(
+        `INSERT INTO duties (name, holder, expires_at) VALUES (?, ?, ?)
+         ON CONFLICT (name) DO UPDATE SET holder = excluded.holder, expires_at = excluded.expires_at
+         WHERE duties.holder = excluded.holder OR duties.expires_at < ?`,
+      )
+      .run(duty, holder, now + ttlMs, now);
+    return info.changes > 0;
+  }
+}

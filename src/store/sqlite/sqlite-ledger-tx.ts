@@ -1,0 +1,261 @@
+import type { Database, Statement } from 'better-sqlite3';
+import { sparseTaskCounts, type Json, type TaskState } from '../../model/index.js';
+import type {
+  ClaimRequest,
+  ClaimedTask,
+  DependencyEdge,
+  JobRow,
+  KeyedTask,
+  LedgerTx,
+  NewEvent,
+  NewJobRow,
+  NewTaskRow,
+  QueueState,
+  TaskRow,
+} from '../ledger/ledger-tx.js';
+import type { DbRow, RowMapper } from '../rows.js';
+import type { NewItem } from '../store.js';
+
+/** Columns of the task row the ledger changes and writes back (not the possibly large input). */
+const TASK_ROW = `id, job_id, site, workflow, type, priority, state, attempts, max_attempts, backoff_ms, max_backoff_ms,
+  available_at, lease_token, lease_expires_at, worker_id, progress_done, progress_total, changed, result, error, reason,
+  items_failed, log_lines, pending_deps, dependents, started_at, ended_at, updated_at`;
+const TASK_ROW_T = TASK_ROW.split(',').map((column) => `t.${column.trim()}`).join(', ');
+const JOB_ROW = `id, site, queue, workflow, creator, state, intent, outcome, reason, task_counts, item_counts, progress_done,
+  progress_total, changed, timeout_ms, deadline_at, started_at, ended_at, updated_at`;
+const SLOT_STATES = `('running', 'pausing', 'paused', 'cancelling')`;
+const ACTIVE_JOBS = `(SELECT count(*) FROM jobs j WHERE j.queue = q.name AND j.state IN ${SLOT_STATES} AND j.started_at IS NOT NULL)`;
+
+/**
+ * Prepared statements for the ledger, made once per database. `json_each(?)` takes a JSON
+ * array so that one prepared statement serves any number of ids.
+ */
+export function prepareLedgerStatements(db: Database) {
+  const p = (sql: string) => db.prepare(sql);
+  return {
+    lockTasks: p(`SELECT ${TASK_ROW} FROM tasks WHERE id IN (SELECT value FROM json_each(?)) ORDER BY id`),
+    lockJobTasksIn: p(`SELECT ${TASK_ROW} FROM tasks WHERE job_id = ? AND state IN (SELECT value FROM json_each(?)) ORDER BY id`),
+    lockJobTasksAll: p(`SELECT ${TASK_ROW} FROM tasks WHERE job_id = ? ORDER BY id`),
+    lockJobs: p(`SELECT ${JOB_ROW} FROM jobs WHERE id IN (SELECT value FROM json_each(?)) ORDER BY id`),
+    claim: p(`SELECT ${TASK_ROW_T}, t.key AS t_key, t.input AS t_input, t.created_at AS t_created_at,
+        j.queue AS j_queue, j.creator AS j_creator, j.fields AS j_fields, j.started_at IS NULL AS j_unstarted
+      FROM tasks t JOIN jobs j ON j.id = t.job_id
+      WHERE t.state = 'queued' AND t.site = ? AND t.available_at <= ?
+        AND t.workflow IN (SELECT value FROM json_each(?))
+        AND (j.started_at IS NOT NULL OR j.queue NOT IN (SELECT value FROM json_each(?)))
+      ORDER BY t.priority DESC, t.id LIMIT ?`),
+    queueStates: p(`SELECT q.name, q.paused, q.concurrency,
+        CASE WHEN q.concurrency IS NULL THEN 0 ELSE ${ACTIVE_JOBS} END AS active FROM queues q`),
+    slotsTaken: p(`SELECT q.name, ${ACTIVE_JOBS} AS active FROM queues q WHERE q.name IN (SELECT value FROM json_each(?))`),
+    expired: p(`SELECT ${TASK_ROW} FROM tasks WHERE lease_expires_at IS NOT NULL AND lease_expires_at < ? ORDER BY id LIMIT ?`),
+    timedOut: p(`SELECT id FROM jobs WHERE deadline_at IS NOT NULL AND deadline_at < ? ORDER BY id LIMIT ?`),
+    edgesFrom: p(`SELECT job_id, task_id, depends_on FROM task_deps WHERE depends_on IN (SELECT value FROM json_each(?))`),
+    jobEdges: p(`SELECT job_id, task_id, depends_on FROM task_deps WHERE job_id = ?`),
+    tasksByKey: p(`SELECT id, state, key FROM tasks WHERE job_id = ? AND key IN (SELECT value FROM json_each(?))`),
+    jobsByKey: p(`SELECT id, idempotency_key FROM jobs WHERE idempotency_key IN (SELECT value FROM json_each(?))`),
+    insertJob: p(`INSERT INTO jobs (workflow, site, queue, creator, state, intent, outcome, reason, priority, fields,
+        idempotency_key, parent_job_id, task_counts, item_counts, progress_done, progress_total, changed, timeout_ms,
+        deadline_at, run_at, created_at, started_at, ended_at, updated_at)
+      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
+    insertTask: p(`INSERT INTO tasks (job_id, site, workflow, type, key, priority, input, state, attempts, max_attempts,
+        backoff_ms, max_backoff_ms, available_at, progress_done, progress_total, reason, pending_deps, dependents,
+        created_at, ended_at, updated_at)
+      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
+    insertEdge: p(`INSERT OR IGNORE INTO task_deps (depends_on, task_id, job_id) VALUES (?, ?, ?)`),
+    updateTask: p(`UPDATE tasks SET state = ?, attempts = ?, available_at = ?, lease_token = ?, lease_expires_at = ?,
+        worker_id = ?, progress_done = ?, progress_total = ?, changed = ?, result = ?, error = ?, reason = ?,
+        items_failed = ?, log_lines = ?, pending_deps = ?, dependents = ?, started_at = ?, ended_at = ?, updated_at = ?
+      WHERE id = ? AND state = ?`),
+    updateJob: p(`UPDATE jobs SET state = ?, intent = ?, outcome = ?, reason = ?, task_counts = ?, item_counts = ?,
+        progress_done = ?, progress_total = ?, changed = ?, deadline_at = ?, started_at = ?, ended_at = ?, updated_at = ?
+      WHERE id = ?`),
+    pauseOnFailure: p(`UPDATE queues SET paused = 1, updated_at = ? WHERE pause_on_failure = 1 AND name IN (SELECT value FROM json_each(?))`),
+    insertEvent: p(`INSERT INTO events (at, type, job_id, task_id, site, data) VALUES (?, ?, ?, ?, ?, ?)`),
+    insertItem: p(`INSERT INTO items (job_id, task_id, path, operation, outcome, bytes, error, at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`),
+    insertLog: p(`INSERT INTO task_logs (task_id, seq, at, line) VALUES (?, ?, ?, ?)`),
+    deleteLogs: p(`DELETE FROM task_logs WHERE task_id IN (SELECT id FROM tasks WHERE job_id = ?)`),
+    deleteItems: p(`DELETE FROM items WHERE job_id = ?`),
+    deleteEdges: p(`DELETE FROM task_deps WHERE job_id = ?`),
+    deleteTasks: p(`DELETE FROM tasks WHERE job_id = ?`),
+    deleteJob: p(`DELETE FROM jobs WHERE id = ?`),
+  } satisfies Record<string, Statement>;
+}
+
+export type LedgerStatements = ReturnType<typeof prepareLedgerStatements>;
+
+const jsonText = (value: Json | undefined): string | null => (value === null || value === undefined ? null : JSON.stringify(value));
+
+/**
+ * The ledger's primitives on one SQLite transaction. SQLite transactions on one connection
+ * are serialised by the store, so "locking" a row is just reading it: no other writer can
+ * change it before commit.
+ */
+export class SqliteLedgerTx implements LedgerTx {
+  readonly wakeSites = new Set<string>();
+  wakeEvents = false;
+
+  constructor(
+    private readonly s: LedgerStatements,
+    private readonly map: RowMapper,
+    readonly now: number,
+  ) {}
+
+  async lockTasks(ids: number[]): Promise<TaskRow[]> {
+    if (ids.length === 0) return [];
+    return (this.s.lockTasks.all(JSON.stringify(ids)) as DbRow[]).map(this.map.taskRow);
+  }
+
+  async lockJobTasks(jobId: number, states: TaskState[] | null): Promise<TaskRow[]> {
+    const rows = states === null ? this.s.lockJobTasksAll.all(jobId) : this.s.lockJobTasksIn.all(jobId, JSON.stringify(states));
+    return (rows as DbRow[]).map(this.map.taskRow);
+  }
+
+  async lockJobs(ids: number[]): Promise<JobRow[]> {
+    if (ids.length === 0) return [];
+    return (this.s.lockJobs.all(JSON.stringify(ids)) as DbRow[]).map(this.map.jobRow);
+  }
+
+  async claimTasks(claim: ClaimRequest): Promise<ClaimedTask[]> {
+    const rows = this.s.claim.all(claim.site, claim.now, JSON.stringify(claim.workflows), JSON.stringify(claim.blockedQueues), claim.limit) as DbRow[];
+    return rows.map((r) => ({
+      row: this.map.taskRow(r),
+      jobUnstarted: r.j_unstarted === 1,
+      key: (r.t_key as string | null) ?? null,
+      input: this.map.json(r.t_input),
+      createdAt: Number(r.t_created_at),
+      job: {
+        id: Number(r.job_id),
+        workflow: r.workflow as string,
+        site: r.site as string,
+        queue: r.j_queue as string,
+        creator: r.j_creator as string,
+        fields: (this.map.json(r.j_fields) ?? {}) as Record<string, Json>,
+      },
+    }));
+  }
+
+  async queueStates(): Promise<QueueState[]> {
+    return (this.s.queueStates.all() as DbRow[]).map((r) => ({
+      name: r.name as string,
+      paused: r.paused === 1,
+      concurrency: r.concurrency === null ? null : Number(r.concurrency),
+      activeJobs: Number(r.active),
+    }));
+  }
+
+  async lockQueueAdmission(queues: string[]): Promise<Map<string, number>> {
+    const rows = this.s.slotsTaken.all(JSON.stringify(queues)) as DbRow[];
+    return new Map(rows.map((r) => [r.name as string, Number(r.active)]));
+  }
+
+  async lockExpiredLeases(now: number, limit: number): Promise<TaskRow[]> {
+    return (this.s.expired.all(now, limit) as DbRow[]).map(this.map.taskRow);
+  }
+
+  async timedOutJobIds(now: number, limit: number): Promise<number[]> {
+    return (this.s.timedOut.all(now, limit) as DbRow[]).map((r) => Number(r.id));
+  }
+
+  async dependencyEdges(dependsOn: number[]): Promise<DependencyEdge[]> {
+    if (dependsOn.length === 0) return [];
+    return (this.s.edgesFrom.all(JSON.stringify(dependsOn)) as DbRow[]).map(toEdge);
+  }
+
+  async jobDependencies(jobId: number): Promise<DependencyEdge[]> {
+    return (this.s.jobEdges.all(jobId) as DbRow[]).map(toEdge);
+  }
+
+  async tasksByKey(jobId: number, keys: string[]): Promise<Map<string, KeyedTask>> {
+    if (keys.length === 0) return new Map();
+    const rows = this.s.tasksByKey.all(jobId, JSON.stringify(keys)) as DbRow[];
+    return new Map(rows.map((r) => [r.key as string, { id: Number(r.id), state: r.state as TaskState }]));
+  }
+
+  async jobIdsByIdempotencyKey(keys: string[]): Promise<Map<string, number>> {
+    const rows = this.s.jobsByKey.all(JSON.stringify(keys)) as DbRow[];
+    return new Map(rows.map((r) => [r.idempotency_key as string, Number(r.id)]));
+  }
+
+  async insertJobs(rows: NewJobRow[]): Promise<number[]> {
+    return rows.map((j) =>
+      Number(
+        this.s.insertJob.run(
+          j.workflow, j.site, j.queue, j.creator, j.state, j.intent, j.outcome, j.reason, j.priority, JSON.stringify(j.fields),
+          j.idempotencyKey, j.parentJobId, JSON.stringify(sparseTaskCounts(j.taskCounts)), JSON.stringify(j.itemCounts),
+          j.progressDone, j.progressTotal, j.changed ? 1 : 0, j.timeoutMs, j.deadlineAt, j.runAt, j.createdAt, j.startedAt,
+          j.endedAt, j.updatedAt,
+        ).lastInsertRowid,
+      ),
+    );
+  }
+
+  async insertTasks(rows: NewTaskRow[]): Promise<number[]> {
+    return rows.map((t) =>
+      Number(
+        this.s.insertTask.run(
+          t.jobId, t.site, t.workflow, t.type, t.key, t.priority, jsonText(t.input), t.state, t.attempts, t.maxAttempts,
+          t.backoffMs, t.maxBackoffMs, t.availableAt, t.progressDone, t.progressTotal, t.reason, t.pendingDeps, t.dependents,
+          t.createdAt, t.endedAt, t.updatedAt,
+        ).lastInsertRowid,
+      ),
+    );
+  }
+
+  async insertDependencies(edges: DependencyEdge[]): Promise<void> {
+    for (const edge of edges) this.s.insertEdge.run(edge.dependsOn, edge.taskId, edge.jobId);
+  }
+
+  async updateTasks(changes: { row: TaskRow; fromState: TaskState }[]): Promise<number> {
+    let applied = 0;
+    for (const { row: t, fromState } of changes) {
+      applied += this.s.updateTask.run(
+        t.state, t.attempts, t.availableAt, t.leaseToken, t.leaseExpiresAt, t.workerId, t.progressDone, t.progressTotal,
+        t.changed ? 1 : 0, jsonText(t.result), t.error ? JSON.stringify(t.error) : null, t.reason, t.itemsFailed, t.logLines,
+        t.pendingDeps, t.dependents, t.startedAt, t.endedAt, t.updatedAt, t.id, fromState,
+      ).changes;
+    }
+    return applied;
+  }
+
+  async updateJobs(rows: JobRow[]): Promise<void> {
+    for (const j of rows) {
+      this.s.updateJob.run(
+        j.state, j.intent, j.outcome, j.reason, JSON.stringify(sparseTaskCounts(j.taskCounts)), JSON.stringify(j.itemCounts),
+        j.progressDone, j.progressTotal, j.changed ? 1 : 0, j.deadlineAt, j.startedAt, j.endedAt, j.updatedAt, j.id,
+      );
+    }
+  }
+
+  async pauseQueuesOnFailure(queues: string[]): Promise<void> {
+    this.s.pauseOnFailure.run(this.now, JSON.stringify(queues));
+  }
+
+  async insertEvents(events: NewEvent[]): Promise<void> {
+    for (const e of events) this.s.insertEvent.run(e.at, e.type, e.jobId, e.taskId, e.site, JSON.stringify(e.data));
+  }
+
+  async insertItems(items: (NewItem & { jobId: number; taskId: number; at: number })[]): Promise<void> {
+    for (const i of items) this.s.insertItem.run(i.jobId, i.taskId, i.path, i.operation, i.outcome, i.bytes ?? null, i.error ?? null, i.at);
+  }
+
+  async insertLogs(taskId: number, firstSeq: number, lines: string[], at: number): Promise<void> {
+    lines.forEach((line, i) => this.s.insertLog.run(taskId, firstSeq + i, at, line));
+  }
+
+  async deleteJob(jobId: number): Promise<void> {
+    this.s.deleteLogs.run(jobId);
+    this.s.deleteItems.run(jobId);
+    this.s.deleteEdges.run(jobId);
+    this.s.deleteTasks.run(jobId);
+    this.s.deleteJob.run(jobId);
+  }
+
+  wakeAfterCommit(sites: string[], events: boolean): void {
+    for (const site of sites) this.wakeSites.add(site);
+    if (events) this.wakeEvents = true;
+  }
+}
+
+function toEdge(r: DbRow): DependencyEdge {
+  return { jobId: Number(r.job_id), taskId: Number(r.task_id), dependsOn: Number(r.depends_on) };
+}

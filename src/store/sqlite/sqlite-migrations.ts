@@ -1,0 +1,205 @@
+/**
+ * SQLite schema migrations, compiled into the code and numbered like PostgreSQL's
+ * (postgres-migrations.ts): migration N does the same thing in both. Never edit a released
+ * migration; add the next number.
+ *
+ * Instants are INTEGER epoch milliseconds; JSON columns are TEXT; booleans are 0/1.
+ */
+export interface Migration {
+  version: number;
+  name: string;
+  sql: string;
+}
+
+export const sqliteMigrations: Migration[] = [
+  {
+    version: 1,
+    name: 'core schema',
+    sql: `
+CREATE TABLE sites (
+  name TEXT PRIMARY KEY,
+  created_at INTEGER NOT NULL
+);
+
+CREATE TABLE queues (
+  name TEXT PRIMARY KEY,
+  concurrency INTEGER,
+  paused INTEGER NOT NULL DEFAULT 0,
+  pause_on_failure INTEGER NOT NULL DEFAULT 0,
+  created_at INTEGER NOT NULL,
+  updated_at INTEGER NOT NULL
+);
+
+CREATE TABLE jobs (
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
+  workflow TEXT NOT NULL,
+  site TEXT NOT NULL,
+  queue TEXT NOT NULL,
+  creator TEXT NOT NULL,
+  state TEXT NOT NULL,
+  intent TEXT NOT NULL DEFAULT 'run',
+  outcome TEXT,
+  reason TEXT,
+  priority INTEGER NOT NULL DEFAULT 0,
+  fields TEXT NOT NULL,
+  idempotency_key TEXT,
+  parent_job_id INTEGER,
+  task_counts TEXT NOT NULL,
+  item_counts TEXT NOT NULL,
+  progress_done INTEGER NOT NULL DEFAULT 0,
+  progress_total INTEGER NOT NULL DEFAULT 0,
+  changed INTEGER NOT NULL DEFAULT 0,
+  timeout_ms INTEGER,
+  deadline_at INTEGER,
+  run_at INTEGER,
+  created_at INTEGER NOT NULL,
+  started_at INTEGER,
+  ended_at INTEGER,
+  updated_at INTEGER NOT NULL
+);
+CREATE UNIQUE INDEX jobs_idempotency_key ON jobs (idempotency_key) WHERE idempotency_key IS NOT NULL;
+CREATE INDEX jobs_site_id ON jobs (site, id);
+CREATE INDEX jobs_state_id ON jobs (state, id);
+CREATE INDEX jobs_queue_state ON jobs (queue, state);
+CREATE INDEX jobs_workflow_id ON jobs (workflow, id);
+CREATE INDEX jobs_creator_id ON jobs (creator, id);
+CREATE INDEX jobs_created_at ON jobs (created_at, id);
+CREATE INDEX jobs_updated_at ON jobs (updated_at, id);
+CREATE INDEX jobs_deadline ON jobs (deadline_at) WHERE deadline_at IS NOT NULL;
+
+CREATE TABLE tasks (
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
+  job_id INTEGER NOT NULL,
+  site TEXT NOT NULL,
+  workflow TEXT NOT NULL,
+  type TEXT NOT NULL,
+  key TEXT,
+  priority INTEGER NOT NULL DEFAULT 0,
+  input TEXT,
+  state TEXT NOT NULL,
+  attempts INTEGER NOT NULL DEFAULT 0,
+  max_attempts INTEGER NOT NULL,
+  backoff_ms INTEGER NOT NULL,
+  max_backoff_ms INTEGER NOT NULL,
+  available_at INTEGER NOT NULL,
+  lease_token TEXT,
+  lease_expires_at INTEGER,
+  worker_id TEXT,
+  progress_done INTEGER NOT NULL DEFAULT 0,
+  progress_total INTEGER NOT NULL DEFAULT 1,
+  changed INTEGER NOT NULL DEFAULT 0,
+  result TEXT,
+  error TEXT,
+  reason TEXT,
+  items_failed INTEGER NOT NULL DEFAULT 0,
+  log_lines INTEGER NOT NULL DEFAULT 0,
+  pending_deps INTEGER NOT NULL DEFAULT 0,
+  dependents INTEGER NOT NULL DEFAULT 0,
+  created_at INTEGER NOT NULL,
+  started_at INTEGER,
+  ended_at INTEGER,
+  updated_at INTEGER NOT NULL
+);
+CREATE INDEX tasks_job ON tasks (job_id, id);
+CREATE UNIQUE INDEX tasks_job_key ON tasks (job_id, key) WHERE key IS NOT NULL;
+CREATE INDEX tasks_ready ON tasks (site, priority DESC, id) WHERE state = 'queued';
+CREATE INDEX tasks_lease_expiry ON tasks (lease_expires_at) WHERE lease_expires_at IS NOT NULL;
+
+CREATE TABLE task_deps (
+  depends_on INTEGER NOT NULL,
+  task_id INTEGER NOT NULL,
+  job_id INTEGER NOT NULL,
+  PRIMARY KEY (depends_on, task_id)
+) WITHOUT ROWID;
+CREATE INDEX task_deps_task ON task_deps (task_id);
+CREATE INDEX task_deps_job ON task_deps (job_id);
+
+CREATE TABLE items (
+  id INTEGER PRIMARY KEY,
+  job_id INTEGER NOT NULL,
+  task_id INTEGER NOT NULL,
+  path TEXT NOT NULL,
+  operation TEXT NOT NULL,
+  outcome TEXT NOT NULL,
+  bytes INTEGER,
+  error TEXT,
+  at INTEGER NOT NULL
+);
+CREATE INDEX items_job_outcome ON items (job_id, outcome, id);
+CREATE INDEX items_job_path ON items (job_id, path, id);
+
+CREATE TABLE task_logs (
+  task_id INTEGER NOT NULL,
+  seq INTEGER NOT NULL,
+  at INTEGER NOT NULL,
+  line TEXT NOT NULL,
+  PRIMARY KEY (task_id, seq)
+) WITHOUT ROWID;
+
+CREATE TABLE events (
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
+  at INTEGER NOT NULL,
+  type TEXT NOT NULL,
+  job_id INTEGER,
+  task_id INTEGER,
+  site TEXT,
+  data TEXT NOT NULL
+);
+CREATE INDEX events_job ON events (job_id, id);
+
+CREATE TABLE audit (
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
+  at INTEGER NOT NULL,
+  actor TEXT NOT NULL,
+  action TEXT NOT NULL,
+  target TEXT,
+  site TEXT,
+  data TEXT NOT NULL
+);
+CREATE INDEX audit_target ON audit (target, id);
+
+CREATE TABLE users (
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
+  username TEXT NOT NULL UNIQUE,
+  password_hash TEXT NOT NULL,
+  role TEXT NOT NULL,
+  sites TEXT,
+  created_at INTEGER NOT NULL
+);
+
+CREATE TABLE sessions (
+  id_hash TEXT PRIMARY KEY,
+  user_id INTEGER NOT NULL,
+  csrf_token TEXT NOT NULL,
+  expires_at INTEGER NOT NULL
+);
+
+CREATE TABLE tokens (
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
+  name TEXT NOT NULL,
+  token_hash TEXT NOT NULL UNIQUE,
+  role TEXT NOT NULL,
+  sites TEXT,
+  created_by TEXT NOT NULL,
+  created_at INTEGER NOT NULL,
+  last_used_at INTEGER
+);
+
+CREATE TABLE workers (
+  id TEXT PRIMARY KEY,
+  name TEXT NOT NULL,
+  site TEXT NOT NULL,
+  host TEXT NOT NULL,
+  workflows TEXT NOT NULL,
+  started_at INTEGER NOT NULL,
+  last_seen_at INTEGER NOT NULL
+);
+
+CREATE TABLE duties (
+  name TEXT PRIMARY KEY,
+  holder TEXT NOT NULL,
+  expires_at INTEGER NOT NULL
+);
+`,
+  },
+];

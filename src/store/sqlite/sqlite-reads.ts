@@ -1,0 +1,111 @@
+import type { Database, Statement } from 'better-sqlite3';
+import type { AuditRecord, EventRecord, ItemRecord, JobRecord, TaskLogLine, TaskRecord } from '../../model/index.js';
+import { decodeCursor, encodeCursor } from '../cursor.js';
+import { listItemsSql, listJobsSql, listTasksSql, toPage } from '../list-queries.js';
+import type { DbRow, RowMapper } from '../rows.js';
+import { sqliteDialect } from '../sql-builder.js';
+import type { ItemQuery, JobQuery, Page, TaskQuery } from '../store.js';
+
+const DEPENDS_ON = 'group_concat(d.depends_on)';
+
+/** The read side of the SQLite store: lookups and keyset-paginated lists. */
+export class SqliteReads {
+  private readonly s;
+  private readonly statements = new Map<string, Statement>();
+
+  constructor(
+    private readonly db: Database,
+    private readonly map: RowMapper,
+  ) {
+    const p = (sql: string) => db.prepare(sql);
+    this.s = {
+      job: p('SELECT * FROM jobs WHERE id = ?'),
+      task: p(`SELECT t.*, (SELECT ${DEPENDS_ON} FROM task_deps d WHERE d.task_id = t.id) AS depends_on FROM tasks t WHERE t.id = ?`),
+      taskTypes: p('SELECT DISTINCT type FROM tasks WHERE job_id = ? ORDER BY type'),
+      output: p('SELECT seq, at, line FROM task_logs WHERE task_id = ? AND seq > ? ORDER BY seq LIMIT ?'),
+      history: p('SELECT * FROM items WHERE job_id = ? AND path = ? ORDER BY id'),
+      events: p('SELECT * FROM events WHERE id > ? ORDER BY id LIMIT ?'),
+      eventsAt: p('SELECT * FROM events WHERE id > ? AND (site IS NULL OR site IN (SELECT value FROM json_each(?))) ORDER BY id LIMIT ?'),
+      lastEvent: p('SELECT COALESCE(MAX(id), 0) AS id FROM events'),
+    };
+  }
+
+  /** List SQL varies with the filters used; the few shapes in use are prepared once each. */
+  private cached(sql: string): Statement {
+    let statement = this.statements.get(sql);
+    if (!statement) {
+      if (this.statements.size >= 200) this.statements.clear();
+      statement = this.db.prepare(sql);
+      this.statements.set(sql, statement);
+    }
+    return statement;
+  }
+
+  getJob(id: number): JobRecord | null {
+    const row = this.s.job.get(id) as DbRow | undefined;
+    return row ? this.map.job(row) : null;
+  }
+
+  listJobs(query: JobQuery): Page<JobRecord> {
+    const list = listJobsSql(sqliteDialect, query);
+    return toPage(this.cached(list.sql).all(...list.params) as DbRow[], list, this.map.job);
+  }
+
+  getTask(id: number): TaskRecord | null {
+    const row = this.s.task.get(id) as DbRow | undefined;
+    return row ? this.map.task(row) : null;
+  }
+
+  listTasks(jobId: number, query: TaskQuery): Page<TaskRecord> {
+    const list = listTasksSql(sqliteDialect, jobId, query, DEPENDS_ON);
+    return toPage(this.cached(list.sql).all(...list.params) as DbRow[], list, this.map.task);
+  }
+
+  taskTypes(jobId: number): string[] {
+    return (this.s.taskTypes.all(jobId) as DbRow[]).map((r) => r.type as string);
+  }
+
+  taskOutput(taskId: number, afterSeq: number, limit: number): TaskLogLine[] {
+    return (this.s.output.all(taskId, afterSeq, limit) as DbRow[]).map(this.map.logLine);
+  }
+
+  listItems(jobId: number, query: ItemQuery): Page<ItemRecord> {
+    const list = listItemsSql(sqliteDialect, jobId, query);
+    return toPage(this.cached(list.sql).all(...list.params) as DbRow[], list, this.map.item);
+  }
+
+  itemHistory(jobId: number, path: string): ItemRecord[] {
+    return (this.s.history.all(jobId, path) as DbRow[]).map(this.map.item);
+  }
+
+  listEvents(afterId: number, limit: number, sites: string[] | null): EventRecord[] {
+    const rows = sites === null ? this.s.events.all(afterId, limit) : this.s.eventsAt.all(afterId, JSON.stringify(sites), limit);
+    return (rows as DbRow[]).map(this.map.event);
+  }
+
+  lastEventId(): number {
+    return Number((this.s.lastEvent.get() as DbRow).id);
+  }
+
+  listAudit(query: { sites: string[] | null; target?: string; cursor?: string | null; limit: number }): Page<AuditRecord> {
+    const clauses: string[] = [];
+    const params: unknown[] = [];
+    if (query.target) {
+      clauses.push('target = ?');
+      params.push(query.target);
+    }
+    if (query.sites !== null) {
+      clauses.push(`(site IS NULL OR site IN (${query.sites.map(() => '?').join(', ') || 'NULL'}))`);
+      params.push(...query.sites);
+    }
+    if (query.cursor) {
+      clauses.push('id < ?');
+      params.push(decodeCursor(query.cursor).id);
+    }
+    const where = clauses.length > 0 ? `WHERE ${clauses.join(' AND ')}` : '';
+    const rows = this.cached(`SELECT * FROM audit ${where} ORDER BY id DESC LIMIT ?`).all(...params, query.limit + 1) as DbRow[];
+    const more = rows.length > query.limit;
+    const items = rows.slice(0, query.limit).map(this.map.audit);
+    return { items, nextCursor: more ? encodeCursor(null, items[items.length - 1].id) : null };
+  }
+}

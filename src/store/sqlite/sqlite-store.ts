@@ -1,0 +1,331 @@
+import { randomUUID } from 'node:crypto';
+import { EventEmitter } from 'node:events';
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import BetterSqlite3, { type Database } from 'better-sqlite3';
+import { SwitchyardError } from '../../model/index.js';
+import { completeTasks, heartbeat, recordActivity } from '../ledger/complete.js';
+import { controlJob, deleteJob, retryJob } from '../ledger/control.js';
+import { leaseTasks } from '../ledger/lease.js';
+import { submitJobs } from '../ledger/submit.js';
+import { expireLeases, timeoutJobs } from '../ledger/watchdog.js';
+import { createRowMapper, type RowMapper } from '../rows.js';
+import { SerialLock } from '../serial-lock.js';
+import type * as S from '../store.js';
+import { SqliteAuth } from './sqlite-auth.js';
+import { SqliteCatalog } from './sqlite-catalog.js';
+import { type LedgerStatements, SqliteLedgerTx, prepareLedgerStatements } from './sqlite-ledger-tx.js';
+import { sqliteMigrations } from './sqlite-migrations.js';
+import { SqliteReads } from './sqlite-reads.js';
+
+export interface SqliteStoreOptions {
+  /** A file path, or ':memory:'. */
+  path: string;
+  /**
+   * `normal` (default) survives a process crash, kill -9 included, and may lose the last
+   * commits on a power cut; `full` survives a power cut at the cost of an fsync per commit.
+   */
+  synchronous?: 'normal' | 'full';
+  /** Jitter source for retry backoff; tests pass a fixed one. */
+  random?: () => number;
+}
+
+/**
+ * The embedded store: one SQLite file in WAL mode, one connection, used by one hub process.
+ * Calls are serialised through one lock so that a transaction spanning awaits never sees
+ * another caller's statements; every verb is one `BEGIN IMMEDIATE … COMMIT`.
+ */
+export class SqliteStore implements S.Store {
+  readonly kind = 'sqlite' as const;
+  private readonly db: Database;
+  private readonly lock = new SerialLock();
+  private readonly wake = new EventEmitter();
+  private readonly map: RowMapper = createRowMapper({ jsonAsText: true });
+  private readonly random: () => number;
+  private ledger!: LedgerStatements;
+  private reads!: SqliteReads;
+  private readonly auth: SqliteAuth;
+  private readonly catalog: SqliteCatalog;
+
+  constructor(options: SqliteStoreOptions) {
+    if (options.path !== ':memory:') mkdirSync(dirname(options.path), { recursive: true });
+    try {
+      this.db = new BetterSqlite3(options.path);
+      this.db.pragma('journal_mode = WAL');
+      this.db.pragma(`synchronous = ${options.synchronous === 'full' ? 'FULL' : 'NORMAL'}`);
+      this.db.pragma('busy_timeout = 5000');
+      this.db.pragma('cache_size = -65536');
+      this.db.pragma('temp_store = MEMORY');
+    } catch (error) {
+      throw new SwitchyardError('SWY_ERR_STORE_UNAVAILABLE', `Cannot open the SQLite store at ${options.path}: ${(error as Error).message}`);
+    }
+    this.random = options.random ?? Math.random;
+    this.wake.setMaxListeners(0);
+    this.auth = new SqliteAuth(this.db);
+    this.catalog = new SqliteCatalog(this.db);
+  }
+
+  async migrate(): Promise<void> {
+    await this.lock.run(() => {
+      this.db.exec('CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at INTEGER NOT NULL)');
+      const applied = new Set((this.db.prepare('SELECT version FROM schema_migrations').all() as { version: number }[]).map((r) => r.version));
+      for (const migration of sqliteMigrations) {
+        if (applied.has(migration.version)) continue;
+        this.db.transaction(() => {
+          this.db.exec(migration.sql);
+          this.db.prepare('INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)').run(migration.version, migration.name, Date.now());
+        }).immediate();
+      }
+      this.ledger = prepareLedgerStatements(this.db);
+      this.reads = new SqliteReads(this.db, this.map);
+    });
+  }
+
+  async close(): Promise<void> {
+    await this.lock.run(() => {
+      if (this.db.open) this.db.close();
+    });
+  }
+
+  onWake(listener: (signal: S.WakeSignal) => void): () => void {
+    this.wake.on('wake', listener);
+    return () => this.wake.off('wake', listener);
+  }
+
+  /** One verb, one transaction; wake-ups go out only after the commit. */
+  private transact<T>(now: number, body: (tx: SqliteLedgerTx) => Promise<T>): Promise<T> {
+    return this.lock.run(async () => {
+      const tx = new SqliteLedgerTx(this.ledger, this.map, now);
+      this.db.exec('BEGIN IMMEDIATE');
+      let result: T;
+      try {
+        result = await body(tx);
+        this.db.exec('COMMIT');
+      } catch (error) {
+        if (this.db.inTransaction) this.db.exec('ROLLBACK');
+        throw error;
+      }
+      for (const site of tx.wakeSites) this.wake.emit('wake', { kind: 'tasks', site });
+      if (tx.wakeEvents) this.wake.emit('wake', { kind: 'events' });
+      return result;
+    });
+  }
+
+  private read<T>(body: () => T): Promise<T> {
+    return this.lock.run(body);
+  }
+
+  // ─── Jobs ──────────────────────────────────────────────────────────────────────────────
+
+  async submitJobs(jobs: S.NewJob[], now: number): Promise<S.SubmitOutcome[]> {
+    if (jobs.length === 0) return [];
+    return this.transact(now, async (tx) => {
+      this.catalog.ensureSites([...new Set(jobs.map((job) => job.site))], now);
+      this.catalog.ensureQueues([...new Set(jobs.map((job) => job.queue))], now);
+      const ids = await submitJobs(tx, jobs, now);
+      return ids.map(({ id, created }) => ({ job: this.reads.getJob(id) as S.SubmitOutcome['job'], created }));
+    });
+  }
+
+  getJob(id: number) {
+    return this.read(() => this.reads.getJob(id));
+  }
+
+  listJobs(query: S.JobQuery) {
+    return this.read(() => this.reads.listJobs(query));
+  }
+
+  async controlJob(id: number, action: S.JobAction, now: number) {
+    return this.transact(now, async (tx) => {
+      await controlJob(tx, id, action, now);
+      return this.reads.getJob(id) as NonNullable<ReturnType<SqliteReads['getJob']>>;
+    });
+  }
+
+  async retryJob(id: number, now: number) {
+    return this.transact(now, async (tx) => {
+      await retryJob(tx, id, now);
+      return this.reads.getJob(id) as NonNullable<ReturnType<SqliteReads['getJob']>>;
+    });
+  }
+
+  deleteJob(id: number, now: number): Promise<void> {
+    return this.transact(now, (tx) => deleteJob(tx, id, now));
+  }
+
+  listTasks(jobId: number, query: S.TaskQuery) {
+    return this.read(() => this.reads.listTasks(jobId, query));
+  }
+
+  taskTypes(jobId: number) {
+    return this.read(() => this.reads.taskTypes(jobId));
+  }
+
+  getTask(id: number) {
+    return this.read(() => this.reads.getTask(id));
+  }
+
+  taskOutput(taskId: number, afterSeq: number, limit: number) {
+    return this.read(() => this.reads.taskOutput(taskId, afterSeq, limit));
+  }
+
+  listItems(jobId: number, query: S.ItemQuery) {
+    return this.read(() => this.reads.listItems(jobId, query));
+  }
+
+  itemHistory(jobId: number, path: string) {
+    return this.read(() => this.reads.itemHistory(jobId, path));
+  }
+
+  // ─── Workers ───────────────────────────────────────────────────────────────────────────
+
+  registerWorker(info: S.WorkerInfo, now: number): Promise<void> {
+    return this.read(() => {
+      this.catalog.ensureSites([info.site], now);
+      this.catalog.registerWorker(info, now);
+    });
+  }
+
+  listWorkers() {
+    return this.read(() => this.catalog.listWorkers());
+  }
+
+  leaseTasks(request: S.LeaseRequest): Promise<S.LeasedTask[]> {
+    return this.transact(request.now, (tx) => leaseTasks(tx, request, randomUUID));
+  }
+
+  heartbeat(request: S.HeartbeatRequest): Promise<S.HeartbeatResult> {
+    return this.transact(request.now, async (tx) => {
+      this.catalog.touchWorker(request.workerId, request.now);
+      return heartbeat(tx, request);
+    });
+  }
+
+  recordActivity(batch: S.TaskActivity[], now: number): Promise<S.ActivityResult[]> {
+    return this.transact(now, (tx) => recordActivity(tx, batch, now));
+  }
+
+  completeTasks(batch: S.TaskCompletion[], now: number): Promise<S.CompletionResult[]> {
+    return this.transact(now, (tx) => completeTasks(tx, batch, now, this.random));
+  }
+
+  expireLeases(now: number, limit: number): Promise<number> {
+    return this.transact(now, (tx) => expireLeases(tx, now, limit, this.random));
+  }
+
+  timeoutJobs(now: number, limit: number): Promise<number> {
+    return this.transact(now, (tx) => timeoutJobs(tx, now, limit));
+  }
+
+  tryHoldDuty(duty: string, holder: string, ttlMs: number, now: number): Promise<boolean> {
+    return this.read(() => this.catalog.tryHoldDuty(duty, holder, ttlMs, now));
+  }
+
+  // ─── Sites and queues ──────────────────────────────────────────────────────────────────
+
+  ensureSites(names: string[], now: number) {
+    return this.read(() => this.catalog.ensureSites(names, now));
+  }
+
+  listSites() {
+    return this.read(() => this.catalog.listSites());
+  }
+
+  ensureQueues(names: string[], now: number) {
+    return this.read(() => this.catalog.ensureQueues(names, now));
+  }
+
+  listQueues() {
+    return this.read(() => this.catalog.listQueues());
+  }
+
+  getQueue(name: string) {
+    return this.read(() => this.catalog.getQueue(name));
+  }
+
+  async updateQueue(name: string, patch: S.QueuePatch, now: number) {
+    const queue = await this.read(() => this.catalog.updateQueue(name, patch, now));
+    // Resuming a queue or raising its limit may let jobs start.
+    this.wake.emit('wake', { kind: 'tasks', site: '*' });
+    return queue;
+  }
+
+  // ─── Events and audit ──────────────────────────────────────────────────────────────────
+
+  listEvents(afterId: number, limit: number, sites: string[] | null) {
+    return this.read(() => this.reads.listEvents(afterId, limit, sites));
+  }
+
+  lastEventId() {
+    return this.read(() => this.reads.lastEventId());
+  }
+
+  appendAudit(entry: S.NewAudit): Promise<void> {
+    return this.read(() => {
+      this.db
+        .prepare('INSERT INTO audit (at, actor, action, target, site, data) VALUES (?, ?, ?, ?, ?, ?)')
+        .run(entry.at, entry.actor, entry.action, entry.target ?? null, entry.site ?? null, JSON.stringify(entry.data ?? {}));
+    });
+  }
+
+  listAudit(query: { sites: string[] | null; target?: string; cursor?: string | null; limit: number }) {
+    return this.read(() => this.reads.listAudit(query));
+  }
+
+  // ─── Users, sessions and tokens ────────────────────────────────────────────────────────
+
+  countUsers() {
+    return this.read(() => this.auth.countUsers());
+  }
+
+  createUser(user: Omit<S.UserRecord, 'id'>) {
+    return this.read(() => {
+      if (this.auth.findUser(user.username)) throw new SwitchyardError('SWY_ERR_USER_EXISTS', `A user named "${user.username}" exists`);
+      return this.auth.createUser(user);
+    });
+  }
+
+  findUser(username: string) {
+    return this.read(() => this.auth.findUser(username));
+  }
+
+  getUser(id: number) {
+    return this.read(() => this.auth.getUser(id));
+  }
+
+  listUsers() {
+    return this.read(() => this.auth.listUsers());
+  }
+
+  setUserPassword(id: number, passwordHash: string) {
+    return this.read(() => this.auth.setUserPassword(id, passwordHash));
+  }
+
+  createSession(session: S.SessionRecord) {
+    return this.read(() => this.auth.createSession(session));
+  }
+
+  findSession(idHash: string, now: number) {
+    return this.read(() => this.auth.findSession(idHash, now));
+  }
+
+  deleteSession(idHash: string) {
+    return this.read(() => this.auth.deleteSession(idHash));
+  }
+
+  createToken(token: Omit<S.TokenRecord, 'id' | 'lastUsedAt'>) {
+    return this.read(() => this.auth.createToken(token));
+  }
+
+  findToken(tokenHash: string) {
+    return this.read(() => this.auth.findToken(tokenHash));
+  }
+
+  listTokens() {
+    return this.read(() => this.auth.listTokens());
+  }
+
+  touchToken(id: number, now: number) {
+    return this.read(() => this.auth.touchToken(id, now));
+  }
+}

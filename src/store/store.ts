@@ -1,0 +1,339 @@
+import type {
+  AuditRecord,
+  EventRecord,
+  ItemOutcome,
+  JobRecord,
+  Json,
+  Progress,
+  RetryPolicy,
+  Role,
+  TaskLogLine,
+  TaskRecord,
+  TaskReport,
+  TaskState,
+  ItemRecord,
+  JobState,
+} from '../model/index.js';
+
+/**
+ * The store contract, in job verbs. Two implementations keep it: SQLite (embedded default)
+ * and PostgreSQL (many hubs on one database); test/conformance runs one suite against both.
+ *
+ * Guarantees every implementation gives:
+ * - Each verb is one transaction: its state changes, the counters on the job row and the
+ *   events it appends commit together or not at all.
+ * - A verb that finds a row no longer in the state its caller saw (a lost race, a superseded
+ *   lease) changes nothing and says so in its answer; it does not throw.
+ * - Instants are epoch milliseconds and are always passed in (`now`): the store reads no clock.
+ */
+export interface Store extends JobStore, WorkerStore, CatalogStore, EventStore, AuthStore {
+  readonly kind: 'sqlite' | 'postgres';
+  /** Applies pending migrations; safe when several processes start at once. */
+  migrate(): Promise<void>;
+  close(): Promise<void>;
+  /**
+   * Background duties (watchdog, schedules, retention) run on one hub at a time: a hub that
+   * gets true holds the duty for `ttlMs` and must renew it before then.
+   */
+  tryHoldDuty(duty: string, holder: string, ttlMs: number, now: number): Promise<boolean>;
+  /** Called after a commit that made tasks ready at `site` or appended events; across processes on PostgreSQL. */
+  onWake(listener: (signal: WakeSignal) => void): () => void;
+}
+
+export type WakeSignal = { kind: 'tasks'; site: string } | { kind: 'events' };
+
+// ─── Jobs ────────────────────────────────────────────────────────────────────────────────
+
+export interface NewTaskSpec {
+  type: string;
+  input: Json;
+  /** Names the task within its job so that other tasks can run `after` it. */
+  key?: string | null;
+  /** Keys of tasks in the same job that must finish first. */
+  after?: string[];
+}
+
+export interface NewJob {
+  workflow: string;
+  site: string;
+  queue: string;
+  creator: string;
+  priority: number;
+  fields: Record<string, Json>;
+  runAt: number | null;
+  idempotencyKey: string | null;
+  timeoutMs: number | null;
+  retry: RetryPolicy;
+  parentJobId: number | null;
+  tasks: NewTaskSpec[];
+}
+
+export interface SubmitOutcome {
+  job: JobRecord;
+  /** False when an idempotency key matched a job submitted before: `job` is that job. */
+  created: boolean;
+}
+
+export type JobSortKey = 'id' | 'createdAt' | 'startedAt' | 'endedAt' | 'updatedAt' | 'state' | 'workflow' | 'creator' | 'queue' | 'site';
+
+export interface JobQuery {
+  /** Jobs at these sites only; null means every site (Global). */
+  sites: string[] | null;
+  ids?: number[];
+  states?: JobState[];
+  queues?: string[];
+  workflows?: string[];
+  creators?: string[];
+  createdFrom?: number;
+  createdTo?: number;
+  /** Leave out jobs that had nothing to do (state skipped). */
+  hideNoop?: boolean;
+  /** Free text matched against id, workflow, state, creator, site, queue and the fields. */
+  q?: string;
+  sort?: { key: JobSortKey; desc: boolean };
+  cursor?: string | null;
+  limit: number;
+}
+
+export interface Page<T> {
+  items: T[];
+  /** Pass back as `cursor` for the next page; null on the last page. */
+  nextCursor: string | null;
+}
+
+export type JobAction = 'pause' | 'resume' | 'cancel';
+
+export interface TaskQuery {
+  states?: TaskState[];
+  types?: string[];
+  cursor?: string | null;
+  limit: number;
+}
+
+export interface ItemQuery {
+  outcome?: ItemOutcome;
+  /** Substring of the path. */
+  path?: string;
+  cursor?: string | null;
+  limit: number;
+}
+
+export interface JobStore {
+  /** Creates jobs with their first tasks, in one transaction for the whole batch. */
+  submitJobs(jobs: NewJob[], now: number): Promise<SubmitOutcome[]>;
+  getJob(id: number): Promise<JobRecord | null>;
+  listJobs(query: JobQuery): Promise<Page<JobRecord>>;
+  /** Pause, resume or cancel. Throws SWY_ERR_JOB_NOT_FOUND, or SWY_ERR_JOB_STATE when the job's state does not allow it. */
+  controlJob(id: number, action: JobAction, now: number): Promise<JobRecord>;
+  /** Re-runs the tasks of a finished job that did not succeed. Throws as controlJob. */
+  retryJob(id: number, now: number): Promise<JobRecord>;
+  /** Removes a finished job with its tasks, items, output and events. Throws as controlJob. */
+  deleteJob(id: number, now: number): Promise<void>;
+  listTasks(jobId: number, query: TaskQuery): Promise<Page<TaskRecord>>;
+  /** The task types present in a job, for the tasks view's filter. */
+  taskTypes(jobId: number): Promise<string[]>;
+  getTask(id: number): Promise<TaskRecord | null>;
+  /** Log lines in order, after `afterSeq`. */
+  taskOutput(taskId: number, afterSeq: number, limit: number): Promise<TaskLogLine[]>;
+  listItems(jobId: number, query: ItemQuery): Promise<Page<ItemRecord>>;
+  /** Every record of one path in a job, oldest first: the item's history across tasks. */
+  itemHistory(jobId: number, path: string): Promise<ItemRecord[]>;
+}
+
+// ─── Workers ─────────────────────────────────────────────────────────────────────────────
+
+export interface LeaseRequest {
+  workerId: string;
+  site: string;
+  /** Workflows whose handlers the worker has. */
+  workflows: string[];
+  limit: number;
+  leaseMs: number;
+  now: number;
+}
+
+/** What a worker needs to run a task: the task, its lease, and its job's fields. */
+export interface LeasedTask {
+  task: TaskRecord;
+  leaseToken: string;
+  job: { id: number; workflow: string; site: string; queue: string; creator: string; fields: Record<string, Json> };
+}
+
+export interface LeaseRef {
+  taskId: number;
+  leaseToken: string;
+}
+
+export interface HeartbeatRequest {
+  workerId: string;
+  leases: LeaseRef[];
+  leaseMs: number;
+  now: number;
+}
+
+export interface HeartbeatResult {
+  /** Leases no longer held: the worker stops these tasks and drops their results. */
+  lost: number[];
+  /** Tasks the worker should stop at once: cancel or pause was requested. */
+  stop: { taskId: number; reason: 'cancel' | 'pause' }[];
+}
+
+export interface NewItem {
+  path: string;
+  operation: string;
+  outcome: ItemOutcome;
+  bytes?: number | null;
+  error?: string | null;
+}
+
+/** What a running task produced since its last report. */
+export interface TaskActivity extends LeaseRef {
+  items?: NewItem[];
+  logs?: string[];
+  progress?: Progress;
+  spawn?: NewTaskSpec[];
+}
+
+export interface TaskCompletion extends TaskActivity {
+  report: TaskReport;
+}
+
+export interface ActivityResult {
+  taskId: number;
+  /** False when the lease was lost: nothing was written for this task. */
+  accepted: boolean;
+}
+
+export interface CompletionResult extends ActivityResult {
+  /** The state the task ended in, when accepted. */
+  state?: TaskState;
+}
+
+export interface WorkerInfo {
+  id: string;
+  name: string;
+  site: string;
+  workflows: string[];
+  /** Where it runs: `in-process` or the remote host name. */
+  host: string;
+}
+
+export interface WorkerRecord extends WorkerInfo {
+  startedAt: number;
+  lastSeenAt: number;
+}
+
+export interface WorkerStore {
+  registerWorker(info: WorkerInfo, now: number): Promise<void>;
+  listWorkers(): Promise<WorkerRecord[]>;
+  /** Leases up to `limit` ready tasks of the worker's site and workflows, highest priority first. */
+  leaseTasks(request: LeaseRequest): Promise<LeasedTask[]>;
+  /** Extends the leases still held. */
+  heartbeat(request: HeartbeatRequest): Promise<HeartbeatResult>;
+  /** Records items, log lines, progress and spawned tasks, accepted only with the current lease token. */
+  recordActivity(batch: TaskActivity[], now: number): Promise<ActivityResult[]>;
+  /** Settles finished tasks (with their last activity), accepted only with the current lease token. */
+  completeTasks(batch: TaskCompletion[], now: number): Promise<CompletionResult[]>;
+  /** Settles tasks whose lease ran out: retried, or failed once out of attempts. Returns how many. */
+  expireLeases(now: number, limit: number): Promise<number>;
+  /** Fails jobs with no activity for longer than their timeout; running tasks are aborted. Returns how many. */
+  timeoutJobs(now: number, limit: number): Promise<number>;
+}
+
+// ─── Sites and queues ────────────────────────────────────────────────────────────────────
+
+export interface SiteRecord {
+  name: string;
+  createdAt: number;
+}
+
+export interface QueueRecord {
+  name: string;
+  /** Most jobs running at once; null for no limit, 1 for strictly sequential. */
+  concurrency: number | null;
+  paused: boolean;
+  pauseOnFailure: boolean;
+  /** Jobs started and not yet finished. */
+  activeJobs: number;
+  createdAt: number;
+}
+
+export interface QueuePatch {
+  concurrency?: number | null;
+  paused?: boolean;
+  pauseOnFailure?: boolean;
+}
+
+export interface CatalogStore {
+  ensureSites(names: string[], now: number): Promise<void>;
+  listSites(): Promise<SiteRecord[]>;
+  ensureQueues(names: string[], now: number): Promise<void>;
+  listQueues(): Promise<QueueRecord[]>;
+  getQueue(name: string): Promise<QueueRecord | null>;
+  updateQueue(name: string, patch: QueuePatch, now: number): Promise<QueueRecord>;
+}
+
+// ─── Events and audit ────────────────────────────────────────────────────────────────────
+
+export interface NewAudit {
+  at: number;
+  actor: string;
+  action: string;
+  target?: string | null;
+  site?: string | null;
+  data?: Record<string, Json>;
+}
+
+export interface EventStore {
+  /** Events after `afterId`, oldest first; at sites in `sites` only (null: all). */
+  listEvents(afterId: number, limit: number, sites: string[] | null): Promise<EventRecord[]>;
+  lastEventId(): Promise<number>;
+  appendAudit(entry: NewAudit): Promise<void>;
+  listAudit(query: { sites: string[] | null; target?: string; cursor?: string | null; limit: number }): Promise<Page<AuditRecord>>;
+}
+
+// ─── Users, sessions and tokens ──────────────────────────────────────────────────────────
+
+export interface UserRecord {
+  id: number;
+  username: string;
+  passwordHash: string;
+  role: Role;
+  /** Sites the user may see; null for every site. */
+  sites: string[] | null;
+  createdAt: number;
+}
+
+export interface SessionRecord {
+  idHash: string;
+  userId: number;
+  csrfToken: string;
+  expiresAt: number;
+}
+
+export interface TokenRecord {
+  id: number;
+  name: string;
+  tokenHash: string;
+  role: Role;
+  sites: string[] | null;
+  createdBy: string;
+  createdAt: number;
+  lastUsedAt: number | null;
+}
+
+export interface AuthStore {
+  countUsers(): Promise<number>;
+  createUser(user: Omit<UserRecord, 'id'>): Promise<UserRecord>;
+  findUser(username: string): Promise<UserRecord | null>;
+  getUser(id: number): Promise<UserRecord | null>;
+  listUsers(): Promise<UserRecord[]>;
+  setUserPassword(id: number, passwordHash: string): Promise<void>;
+  createSession(session: SessionRecord): Promise<void>;
+  findSession(idHash: string, now: number): Promise<SessionRecord | null>;
+  deleteSession(idHash: string): Promise<void>;
+  createToken(token: Omit<TokenRecord, 'id' | 'lastUsedAt'>): Promise<TokenRecord>;
+  findToken(tokenHash: string): Promise<TokenRecord | null>;
+  listTokens(): Promise<TokenRecord[]>;
+  touchToken(id: number, now: number): Promise<void>;
+}
