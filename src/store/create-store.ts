@@ -1,0 +1,27 @@
+import { join } from 'node:path';
+import type { Store } from './store.js';
+
+export interface StoreLocation {
+  /** `postgres://…` for PostgreSQL; anything else is the SQLite data directory. */
+  db?: string | null;
+  /** Where the SQLite file lives when `db` is not a PostgreSQL URL. */
+  dataDir: string;
+}
+
+/**
+ * The one place that picks a backend. Nothing else imports store/sqlite or store/postgres,
+ * so the rest of the code knows only the Store contract.
+ */
+export async function createStore(location: StoreLocation): Promise<Store> {
+  const db = location.db ?? null;
+  let store: Store;
+  if (db && /^postgres(ql)?:\/\//.test(db)) {
+    const { PostgresStore } = await import('./postgres/postgres-store.js');
+    store = new PostgresStore({ connectionString: db });
+  } else {
+    const { SqliteStore } = await import('./sqlite/sqlite-store.js');
+    store = new SqliteStore({ path: join(location.dataDir, 'switchyard.db'), synchronous: process.env.SWITCHYARD_SQLITE_SYNC === 'full' ? 'full' : 'normal' });
+  }
+  await store.migrate();
+  return store;
+}
