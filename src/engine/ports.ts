@@ -1,0 +1,34 @@
+import type {
+  ActivityResult,
+  CompletionResult,
+  HeartbeatResult,
+  LeaseRef,
+  LeasedTask,
+  TaskActivity,
+  TaskCompletion,
+  WorkerInfo,
+} from '../store/store.js';
+
+export interface PortLeaseRequest {
+  workerId: string;
+  site: string;
+  workflows: string[];
+  limit: number;
+  /** How long to wait for work when none is ready (long poll); 0 answers at once. */
+  waitMs: number;
+  /** Ends the wait early (the worker is stopping). Not sent over the wire. */
+  signal?: AbortSignal;
+}
+
+/**
+ * What a worker may call on the hub: the one port between them. In the hub's own process the
+ * engine implements it directly; a remote worker gets an HTTP implementation (client/) that
+ * speaks `/api/v1/worker/*`. The worker code is the same either way.
+ */
+export interface WorkerPort {
+  register(info: WorkerInfo): Promise<void>;
+  lease(request: PortLeaseRequest): Promise<LeasedTask[]>;
+  heartbeat(request: { workerId: string; leases: LeaseRef[] }): Promise<HeartbeatResult>;
+  report(batch: TaskActivity[]): Promise<ActivityResult[]>;
+  complete(batch: TaskCompletion[]): Promise<CompletionResult[]>;
+}

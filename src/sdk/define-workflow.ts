@@ -1,0 +1,90 @@
+import { z } from 'zod';
+import type { HandlerReturn, ItemOutcome, Json, RetryPolicy } from '../model/index.js';
+
+/** A task a plan or a running task asks for. `after` names tasks (by key) that must finish first. */
+export interface TaskSpec {
+  type: string;
+  input?: Json;
+  key?: string;
+  after?: string[];
+}
+
+export interface ItemReport {
+  operation: string;
+  outcome: ItemOutcome;
+  bytes?: number;
+  error?: string;
+}
+
+/** What a task handler is given. Items, log lines and spawned tasks are buffered and sent in bulk. */
+export interface TaskContext<Fields = Record<string, unknown>, Input = Json> {
+  job: { id: number; workflow: string; site: string; queue: string; creator: string; fields: Fields };
+  task: { id: number; type: string; key: string | null; input: Input; attempt: number; maxAttempts: number };
+  /** Appends a line to the task's output. */
+  log(line: string): void;
+  /** Reports `done` of `total` units of this task's work. */
+  progress(done: number, total: number): void;
+  /** Records an item the task acted on. A failed item makes the task end `error`. */
+  item(path: string, report: ItemReport): void;
+  /** Adds tasks to the job (dynamic fan-out). */
+  spawn(tasks: TaskSpec | TaskSpec[]): void;
+  /** Aborted when the task must stop: the job was cancelled or timed out, or the lease was lost. */
+  signal: AbortSignal;
+  /** Extends the lease now (the worker also does it on its own while the handler runs). */
+  heartbeat(): Promise<void>;
+}
+
+export type TaskHandler<Fields = Record<string, unknown>> = (ctx: TaskContext<Fields, any>) => Promise<HandlerReturn> | HandlerReturn;
+
+export interface PlanContext {
+  site: string;
+  creator: string;
+}
+
+export interface WorkflowConfig<Schema extends z.ZodObject> {
+  /** Unique id used in the API and CLI: lowercase letters, digits, `-` and `.`. */
+  name: string;
+  /** What the console shows. */
+  label?: string;
+  description?: string;
+  /** The job's typed fields; the console renders this schema as a form. */
+  fields: Schema;
+  /** Field names whose values are never shown in the console, the API, exports or logs. */
+  secretFields?: (keyof z.infer<Schema> & string)[];
+  /** Returns the job's first tasks from its fields. Runs on the hub at submission. */
+  plan(fields: z.infer<Schema>, ctx: PlanContext): TaskSpec[] | Promise<TaskSpec[]>;
+  /** Handlers by task type. */
+  tasks: Record<string, TaskHandler<z.infer<Schema>>>;
+  retry?: Partial<RetryPolicy>;
+  /** A running job with no activity for this long fails as timed out. */
+  timeoutMs?: number;
+  /** The queue jobs go to when the submitter names none. */
+  queue?: string;
+}
+
+const BRAND = Symbol.for('switchyard.workflow');
+
+export interface Workflow<Schema extends z.ZodObject = z.ZodObject> extends WorkflowConfig<Schema> {
+  readonly [BRAND]: true;
+}
+
+const NAME = /^[a-z0-9][a-z0-9.-]{0,63}$/;
+
+/**
+ * Declares a workflow. The result is what a workflows module exports; `switchyard start
+ * --workflows FILE` and `switchyard worker --workflows FILE` load every such export.
+ */
+export function defineWorkflow<Schema extends z.ZodObject>(config: WorkflowConfig<Schema>): Workflow<Schema> {
+  if (!NAME.test(config.name)) {
+    throw new Error(`workflow name "${config.name}" must be lowercase letters, digits, '-' or '.', at most 64 characters`);
+  }
+  if (!(config.fields instanceof z.ZodType) && typeof (config.fields as { safeParse?: unknown })?.safeParse !== 'function') {
+    throw new Error(`workflow "${config.name}": fields must be a zod object schema`);
+  }
+  if (Object.keys(config.tasks).length === 0) throw new Error(`workflow "${config.name}" has no task handlers`);
+  return Object.freeze({ ...config, [BRAND]: true as const });
+}
+
+export function isWorkflow(value: unknown): value is Workflow {
+  return typeof value === 'object' && value !== null && (value as Record<symbol, unknown>)[BRAND] === true;
+}

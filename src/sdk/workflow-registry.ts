@@ -1,0 +1,108 @@
+import { z } from 'zod';
+import { DEFAULT_RETRY_POLICY, type FieldProblem, type Json, type RetryPolicy, SwitchyardError } from '../model/index.js';
+import type { TaskSpec, Workflow } from './define-workflow.js';
+
+/** What the API and console learn of a workflow: no code, just its shape. */
+export interface WorkflowInfo {
+  name: string;
+  label: string;
+  description: string | null;
+  taskTypes: string[];
+  /** JSON Schema of the fields, for the console's form. */
+  fieldsSchema: Record<string, unknown>;
+  secretFields: string[];
+  queue: string | null;
+  timeoutMs: number | null;
+  retry: RetryPolicy;
+}
+
+/** The workflows a hub or worker knows, by name. */
+export class WorkflowRegistry {
+  private readonly byName = new Map<string, Workflow>();
+
+  constructor(workflows: Iterable<Workflow> = []) {
+    for (const workflow of workflows) this.add(workflow);
+  }
+
+  add(workflow: Workflow): void {
+    if (this.byName.has(workflow.name)) throw new Error(`two workflows are named "${workflow.name}"`);
+    this.byName.set(workflow.name, workflow);
+  }
+
+  get(name: string): Workflow | undefined {
+    return this.byName.get(name);
+  }
+
+  names(): string[] {
+    return [...this.byName.keys()].sort();
+  }
+
+  list(): Workflow[] {
+    return this.names().map((name) => this.byName.get(name) as Workflow);
+  }
+
+  /** Throws SWY_ERR_WORKFLOW_UNKNOWN naming the workflows there are. */
+  require(name: string): Workflow {
+    const workflow = this.byName.get(name);
+    if (!workflow) {
+      const known = this.names();
+      throw new SwitchyardError(
+        'SWY_ERR_WORKFLOW_UNKNOWN',
+        `No workflow named "${name}"${known.length > 0 ? `; known workflows: ${known.join(', ')}` : ''}`,
+        [{ path: 'workflow', message: 'unknown workflow' }],
+      );
+    }
+    return workflow;
+  }
+
+  /** Validates and normalises fields; throws SWY_ERR_WORKFLOW_FIELDS naming each bad field. */
+  parseFields(workflow: Workflow, fields: unknown): Record<string, Json> {
+    const parsed = workflow.fields.safeParse(fields ?? {});
+    if (parsed.success) return parsed.data as Record<string, Json>;
+    const problems: FieldProblem[] = parsed.error.issues.map((issue) => ({
+      path: ['fields', ...issue.path.map(String)].join('.'),
+      message: issue.message,
+    }));
+    throw new SwitchyardError('SWY_ERR_WORKFLOW_FIELDS', problems.map((p) => `${p.path}: ${p.message}`).join('; '), problems);
+  }
+
+  /** Runs the workflow's plan and checks every task type has a handler. */
+  async plan(workflow: Workflow, fields: Record<string, Json>, ctx: { site: string; creator: string }): Promise<TaskSpec[]> {
+    let specs: TaskSpec[];
+    try {
+      specs = await workflow.plan(fields, ctx);
+    } catch (error) {
+      throw new SwitchyardError('SWY_ERR_WORKFLOW_PLAN', `Workflow "${workflow.name}" could not plan the job: ${(error as Error).message}`);
+    }
+    if (!Array.isArray(specs)) throw new SwitchyardError('SWY_ERR_WORKFLOW_PLAN', `Workflow "${workflow.name}": plan must return an array of tasks`);
+    for (const spec of specs) assertKnownTaskType(workflow, spec);
+    return specs;
+  }
+
+  retryPolicy(workflow: Workflow): RetryPolicy {
+    return { ...DEFAULT_RETRY_POLICY, ...workflow.retry };
+  }
+
+  info(workflow: Workflow): WorkflowInfo {
+    return {
+      name: workflow.name,
+      label: workflow.label ?? workflow.name,
+      description: workflow.description ?? null,
+      taskTypes: Object.keys(workflow.tasks).sort(),
+      fieldsSchema: z.toJSONSchema(workflow.fields, { unrepresentable: 'any' }) as Record<string, unknown>,
+      secretFields: workflow.secretFields ?? [],
+      queue: workflow.queue ?? null,
+      timeoutMs: workflow.timeoutMs ?? null,
+      retry: this.retryPolicy(workflow),
+    };
+  }
+}
+
+export function assertKnownTaskType(workflow: Workflow, spec: TaskSpec): void {
+  if (!spec || typeof spec.type !== 'string' || !(spec.type in workflow.tasks)) {
+    throw new SwitchyardError(
+      'SWY_ERR_WORKFLOW_PLAN',
+      `Workflow "${workflow.name}" asked for a task of type "${spec?.type}", which has no handler (known: ${Object.keys(workflow.tasks).join(', ')})`,
+    );
+  }
+}

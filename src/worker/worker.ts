@@ -1,0 +1,182 @@
+import { hostname } from 'node:os';
+import { randomBytes } from 'node:crypto';
+import pino, { type Logger } from 'pino';
+import type { WorkflowRegistry } from '../sdk/workflow-registry.js';
+import { Coalescer } from '../engine/coalescer.js';
+import type { WorkerPort } from '../engine/ports.js';
+import type { ActivityResult, CompletionResult, LeasedTask, TaskActivity, TaskCompletion } from '../store/store.js';
+import { type ActivitySink, TaskRun } from './task-run.js';
+
+export interface WorkerOptions {
+  port: WorkerPort;
+  workflows: WorkflowRegistry;
+  site: string;
+  name?: string;
+  /** Where it runs, as shown in the console. */
+  host?: string;
+  /** Most tasks run at once. */
+  concurrency?: number;
+  /** Most tasks leased per round trip. */
+  leaseBatch?: number;
+  /** How often running tasks' leases are renewed; well under the hub's lease time. */
+  heartbeatMs?: number;
+  /** How long one lease call waits for work when there is none. */
+  pollWaitMs?: number;
+  logger?: Logger;
+}
+
+/**
+ * Runs task handlers for one site. Pulls tasks in batches over its port (the engine in
+ * process, HTTP when remote), renews leases while handlers run, sends activity and
+ * completions in batches, and on a lost connection retries with backoff: its leases simply
+ * expire at the hub and the tasks run again elsewhere.
+ */
+export class Worker {
+  readonly id: string;
+  private readonly port: WorkerPort;
+  private readonly workflows: WorkflowRegistry;
+  private readonly site: string;
+  private readonly concurrency: number;
+  private readonly leaseBatch: number;
+  private readonly heartbeatMs: number;
+  private readonly pollWaitMs: number;
+  private readonly logger: Logger;
+  private readonly name: string;
+  private readonly host: string;
+  private readonly runs = new Map<number, TaskRun>();
+  private readonly completions: Coalescer<TaskCompletion, CompletionResult>;
+  private readonly reports: Coalescer<TaskActivity, ActivityResult>;
+  private readonly slotWaiters: (() => void)[] = [];
+  private loopDone: Promise<void> | null = null;
+  private heartbeatTimer: NodeJS.Timeout | null = null;
+  private stopping = false;
+  private leaseAbort = new AbortController();
+
+  constructor(options: WorkerOptions) {
+    this.port = options.port;
+    this.workflows = options.workflows;
+    this.site = options.site;
+    this.concurrency = options.concurrency ?? 16;
+    this.leaseBatch = options.leaseBatch ?? 100;
+    this.heartbeatMs = options.heartbeatMs ?? 10_000;
+    this.pollWaitMs = options.pollWaitMs ?? 1_000;
+    this.logger = options.logger ?? pino({ level: 'silent' });
+    this.host = options.host ?? hostname();
+    this.name = options.name ?? `${this.host}:${process.pid}`;
+    this.id = `${this.name}-${randomBytes(4).toString('hex')}`;
+    this.completions = new Coalescer((batch) => this.port.complete(batch), 500);
+    this.reports = new Coalescer((batch) => this.port.report(batch), 200);
+  }
+
+  get running(): number {
+    return this.runs.size;
+  }
+
+  async start(): Promise<void> {
+    await this.port.register({ id: this.id, name: this.name, site: this.site, workflows: this.workflows.names(), host: this.host });
+    this.heartbeatTimer = setInterval(() => void this.heartbeat(), this.heartbeatMs);
+    this.heartbeatTimer.unref();
+    this.loopDone = this.loop();
+    this.logger.info({ worker: this.id, site: this.site, workflows: this.workflows.names() }, 'worker started');
+  }
+
+  /**
+   * Stops leasing and lets running tasks finish for up to `graceMs`; tasks still running then
+   * are stopped and handed back to the hub (released: the attempt does not count).
+   */
+  async stop(options: { graceMs?: number } = {}): Promise<void> {
+    this.stopping = true;
+    this.leaseAbort.abort();
+    for (const wake of this.slotWaiters.splice(0)) wake();
+    await this.loopDone;
+    const graceMs = options.graceMs ?? 10_000;
+    const deadline = Date.now() + graceMs;
+    while (this.runs.size > 0 && Date.now() < deadline) await delay(20);
+    for (const run of this.runs.values()) run.stop('shutdown');
+    while (this.runs.size > 0) await delay(10);
+    if (this.heartbeatTimer) clearInterval(this.heartbeatTimer);
+    await this.completions.idle();
+    this.logger.info({ worker: this.id }, 'worker stopped');
+  }
+
+  private async loop(): Promise<void> {
+    let failures = 0;
+    while (!this.stopping) {
+      const free = this.concurrency - this.runs.size;
+      if (free <= 0) {
+        await new Promise<void>((resolve) => this.slotWaiters.push(resolve));
+        continue;
+      }
+      let leased: LeasedTask[];
+      try {
+        leased = await this.port.lease({
+          workerId: this.id,
+          site: this.site,
+          workflows: this.workflows.names(),
+          limit: Math.min(free, this.leaseBatch),
+          waitMs: this.pollWaitMs,
+          signal: this.leaseAbort.signal,
+        });
+        failures = 0;
+      } catch (error) {
+        if (this.stopping) break;
+        failures += 1;
+        const wait = Math.min(30_000, 250 * 2 ** Math.min(failures, 7));
+        this.logger.warn({ err: error, retryInMs: wait }, 'cannot lease tasks from the hub; retrying');
+        await delay(wait);
+        continue;
+      }
+      for (const task of leased) this.begin(task);
+    }
+  }
+
+  private begin(leased: LeasedTask): void {
+    const run = new TaskRun(leased, this.workflows.get(leased.task.workflow), this.sink);
+    this.runs.set(run.taskId, run);
+    void run
+      .run()
+      .then((completion) => (completion ? this.finish(completion) : undefined))
+      .catch((error) => this.logger.error({ err: error, task: run.taskId }, 'could not report a task result'))
+      .finally(() => {
+        this.runs.delete(run.taskId);
+        this.slotWaiters.shift()?.();
+      });
+  }
+
+  /** Sends a completion, retrying while the hub is unreachable; a refused one means the lease was lost. */
+  private async finish(completion: TaskCompletion): Promise<void> {
+    for (let attempt = 0; ; attempt++) {
+      try {
+        const result = await this.completions.add(completion);
+        if (!result.accepted) this.logger.warn({ task: completion.taskId }, 'result refused: the lease was lost, another attempt owns the task');
+        return;
+      } catch (error) {
+        if (attempt >= 8) throw error;
+        await delay(Math.min(10_000, 250 * 2 ** attempt));
+      }
+    }
+  }
+
+  private readonly sink: ActivitySink = {
+    report: async (activity) => (await this.reports.add(activity)).accepted,
+    heartbeat: async (run) => {
+      await this.heartbeat([run]);
+    },
+  };
+
+  private async heartbeat(runs: TaskRun[] = [...this.runs.values()]): Promise<void> {
+    const live = runs.filter((run) => !run.lost);
+    if (live.length === 0) return;
+    try {
+      const result = await this.port.heartbeat({ workerId: this.id, leases: live.map((run) => run.lease) });
+      for (const taskId of result.lost) this.runs.get(taskId)?.stop('lost');
+      for (const { taskId } of result.stop) this.runs.get(taskId)?.stop('cancel');
+    } catch (error) {
+      this.logger.warn({ err: error }, 'heartbeat failed; leases expire if the hub stays unreachable');
+    }
+  }
+}
+
+function delay(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}

@@ -1,0 +1,90 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { type Actor, SYSTEM_ACTOR } from '../../src/engine/actor.js';
+import { Engine, type EngineOptions } from '../../src/engine/engine.js';
+import type { JobRecord } from '../../src/model/index.js';
+import { isTerminalJobState } from '../../src/model/index.js';
+import type { Workflow } from '../../src/sdk/define-workflow.js';
+import { WorkflowRegistry } from '../../src/sdk/workflow-registry.js';
+import { SqliteStore } from '../../src/store/sqlite/sqlite-store.js';
+import type { Store } from '../../src/store/store.js';
+import { Worker, type WorkerOptions } from '../../src/worker/worker.js';
+
+export interface TestHub {
+  store: Store;
+  engine: Engine;
+  worker: Worker | null;
+  actor: Actor;
+  /** Waits until the job satisfies `until` (default: finished), woken by store events; fails after `timeoutMs`. */
+  waitForJob(id: number, until?: (job: JobRecord) => boolean, timeoutMs?: number): Promise<JobRecord>;
+  close(): Promise<void>;
+}
+
+export interface TestHubOptions {
+  workflows: Workflow[];
+  /** Start an in-process worker (default true). */
+  worker?: boolean | Partial<WorkerOptions>;
+  engine?: Partial<EngineOptions>;
+  /** A store to use instead of a fresh SQLite file. */
+  store?: Store;
+}
+
+/** One hub on its own SQLite file (or the store given), with an in-process worker, for engine tests. */
+export async function createTestHub(options: TestHubOptions): Promise<TestHub> {
+  const dir = mkdtempSync(join(tmpdir(), 'swy-hub-'));
+  const store = options.store ?? new SqliteStore({ path: join(dir, 'hub.db'), random: () => 0.5 });
+  await store.migrate();
+  const registry = new WorkflowRegistry(options.workflows);
+  const engine = new Engine({ store, workflows: registry, runDuties: false, ...options.engine });
+  await engine.init();
+  let worker: Worker | null = null;
+  if (options.worker !== false) {
+    const extra = typeof options.worker === 'object' ? options.worker : {};
+    worker = new Worker({ port: engine, workflows: registry, site: 'local', pollWaitMs: 50, heartbeatMs: 200, ...extra });
+    await worker.start();
+  }
+  return {
+    store,
+    engine,
+    worker,
+    actor: SYSTEM_ACTOR,
+    async waitForJob(id, until = (job) => isTerminalJobState(job.state), timeoutMs = 15_000) {
+      return waitFor(store, async () => {
+        const job = await store.getJob(id);
+        return job && until(job) ? job : null;
+      }, timeoutMs, `job ${id}`);
+    },
+    async close() {
+      await worker?.stop({ graceMs: 2000 });
+      await engine.stop();
+      if (!options.store) {
+        await store.close();
+        rmSync(dir, { recursive: true, force: true });
+      }
+    },
+  };
+}
+
+/** Re-checks `probe` after every store wake-up (and every 250 ms as a fallback) until it answers. */
+export async function waitFor<T>(store: Store, probe: () => Promise<T | null>, timeoutMs: number, what: string): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let wake: () => void = () => {};
+  const off = store.onWake(() => wake());
+  try {
+    for (;;) {
+      const value = await probe();
+      if (value !== null) return value;
+      if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, 250);
+        wake = () => {
+          clearTimeout(timer);
+          resolve();
+        };
+      });
+    }
+  } finally {
+    off();
+  }
+}
