@@ -1,18 +1,427 @@
-import type { Store } from '../store.js';
+import { randomUUID } from 'node:crypto';
+import { EventEmitter } from 'node:events';
+import type pg from 'pg';
+import { SwitchyardError } from '../../model/index.js';
+import { completeTasks, heartbeat, recordActivity } from '../ledger/complete.js';
+import { controlJob, deleteJob, retryJob } from '../ledger/control.js';
+import { leaseTasks } from '../ledger/lease.js';
+import { submitJobs } from '../ledger/submit.js';
+import { expireLeases, timeoutJobs } from '../ledger/watchdog.js';
+import { createRowMapper, type RowMapper } from '../rows.js';
+import type * as S from '../store.js';
+import { PostgresAuth } from './postgres-auth.js';
+import { PostgresCatalog } from './postgres-catalog.js';
+import { PostgresLedgerTx } from './postgres-ledger-tx.js';
+import { WakeListener, wakePayload } from './postgres-listener.js';
+import { postgresMigrations } from './postgres-migrations.js';
+import {
+  type Queryable,
+  channelFor,
+  connectionConfig,
+  createPool,
+  describeLocation,
+  quoteIdent,
+  rows,
+  toStoreError,
+  validSchema,
+} from './postgres-pool.js';
+import { PostgresReads } from './postgres-reads.js';
 
 export interface PostgresStoreOptions {
   connectionString: string;
   /** Schema to use (created if missing); tests use one per test. Default `public`. */
   schema?: string;
+  /** Most connections this store opens at once, besides its one listening connection. Default 10. */
   poolSize?: number;
+  /** Jitter source for retry backoff; tests pass a fixed one. */
   random?: () => number;
 }
 
-/** Placeholder until the PostgreSQL store lands (issue 3). */
-export class PostgresStore {
-  constructor(_options: PostgresStoreOptions) {
-    throw new Error('the PostgreSQL store is not built yet');
+/** Tries of a verb that lost to a deadlock, or to another hub inserting the same idempotency key. */
+const MAX_ATTEMPTS = 3;
+
+/** Wake-ups a transaction collected, sent once it commits. */
+interface WakeUps {
+  sites: Set<string>;
+  events: boolean;
+}
+
+/**
+ * The store for installations with several hub processes on one database. Every verb is one
+ * READ COMMITTED transaction on one pooled connection; rows are locked in the order
+ * ledger-tx.ts fixes, and a verb that loses a deadlock or an idempotency-key race to another
+ * hub is run again from the start (its ledger code is written to be re-runnable: it only
+ * reads and writes through its transaction).
+ *
+ * Wake-ups reach this process's listeners right after COMMIT, and other processes through
+ * NOTIFY on a channel named after the schema (postgres-listener.ts).
+ */
+export class PostgresStore implements S.Store {
+  readonly kind = 'postgres' as const;
+  private readonly schema: string;
+  private readonly location: string;
+  private readonly channel: string;
+  private readonly origin = randomUUID();
+  private readonly pool: pg.Pool;
+  private readonly db: Queryable;
+  private readonly wake = new EventEmitter();
+  private readonly listener: WakeListener;
+  private readonly map: RowMapper = createRowMapper({ jsonAsText: false });
+  private readonly random: () => number;
+  private readonly reads: PostgresReads;
+  private readonly auth: PostgresAuth;
+  private readonly catalog: PostgresCatalog;
+  private closing: Promise<void> | null = null;
+
+  constructor(options: PostgresStoreOptions) {
+    this.schema = validSchema(options.schema ?? 'public');
+    this.location = describeLocation(options.connectionString);
+    this.channel = channelFor(this.schema);
+    const settings = { connectionString: options.connectionString, schema: this.schema, poolSize: options.poolSize ?? 10 };
+    this.pool = createPool(settings);
+    this.db = {
+      query: (text, values) => this.pool.query(text, values).catch((error: unknown) => Promise.reject(toStoreError(error, this.location))),
+    };
+    this.random = options.random ?? Math.random;
+    this.wake.setMaxListeners(0);
+    this.listener = new WakeListener(connectionConfig(settings), this.channel, this.origin, (signal) => this.wake.emit('wake', signal));
+    this.reads = new PostgresReads(this.db, this.map);
+    this.auth = new PostgresAuth(this.db);
+    this.catalog = new PostgresCatalog(this.db);
+  }
+
+  /**
+   * Creates the schema if missing and applies pending migrations, each in its own
+   * transaction. A session advisory lock keyed on the schema makes concurrent migrators wait
+   * their turn; the connection is closed afterwards, which releases the lock whatever happened.
+   */
+  async migrate(): Promise<void> {
+    const client = await this.checkout();
+    try {
+      await client.query('SELECT pg_advisory_lock(hashtextextended($1, 0))', [`switchyard:migrate:${this.schema}`]);
+      // Checked first: CREATE SCHEMA IF NOT EXISTS needs the CREATE privilege even when the schema exists.
+      if ((await rows(client, 'SELECT 1 FROM pg_namespace WHERE nspname = $1', [this.schema])).length === 0) {
+        await client.query(`CREATE SCHEMA IF NOT EXISTS ${quoteIdent(this.schema)}`);
+      }
+      await client.query('CREATE TABLE IF NOT EXISTS schema_migrations (version integer PRIMARY KEY, name text NOT NULL, applied_at bigint NOT NULL)');
+      const applied = new Set((await rows(client, 'SELECT version FROM schema_migrations')).map((r) => Number(r.version)));
+      for (const migration of postgresMigrations) {
+        if (applied.has(migration.version)) continue;
+        await client.query('BEGIN');
+        await client.query(migration.sql);
+        await client.query('INSERT INTO schema_migrations (version, name, applied_at) VALUES ($1, $2, $3)', [migration.version, migration.name, Date.now()]);
+        await client.query('COMMIT');
+      }
+    } catch (error) {
+      throw toStoreError(error, this.location);
+    } finally {
+      client.release(true);
+    }
+  }
+
+  close(): Promise<void> {
+    this.closing ??= (async () => {
+      await this.listener.close();
+      await this.pool.end();
+    })();
+    return this.closing;
+  }
+
+  onWake(listener: (signal: S.WakeSignal) => void): () => void {
+    this.wake.on('wake', listener);
+    this.listener.start();
+    return () => this.wake.off('wake', listener);
+  }
+
+  /** Resolves once wake-ups from other processes are being received; for tests and start-up checks. */
+  whenListening(): Promise<void> {
+    return this.listener.listening();
+  }
+
+  private async checkout(): Promise<pg.PoolClient> {
+    try {
+      return await this.pool.connect();
+    } catch (error) {
+      throw toStoreError(error, this.location);
+    }
+  }
+
+  /**
+   * Runs `body` in one transaction, again from the start if it lost a deadlock or a race on
+   * a unique key (see isRetryable). Wake-ups go out with the commit: NOTIFY is queued just
+   * before COMMIT (PostgreSQL delivers it only if the commit happens), and local listeners
+   * are called after it.
+   */
+  private async transaction<T>(body: (client: pg.PoolClient, wake: WakeUps) => Promise<T>): Promise<T> {
+    for (let attempt = 1; ; attempt += 1) {
+      const client = await this.checkout();
+      const wake: WakeUps = { sites: new Set(), events: false };
+      let healthy = true;
+      let result: T;
+      try {
+        await client.query('BEGIN ISOLATION LEVEL READ COMMITTED');
+        result = await body(client, wake);
+        if (wake.sites.size > 0 || wake.events) {
+          await client.query('SELECT pg_notify($1, $2)', [this.channel, wakePayload(this.origin, [...wake.sites], wake.events)]);
+        }
+        await client.query('COMMIT');
+      } catch (error) {
+        healthy = await client.query('ROLLBACK').then(
+          () => true,
+          () => false,
+        );
+        if (attempt < MAX_ATTEMPTS && isRetryable(error)) continue;
+        throw toStoreError(error, this.location);
+      } finally {
+        client.release(healthy ? undefined : true);
+      }
+      this.emitLocal(wake);
+      return result;
+    }
+  }
+
+  /** One ledger verb, one transaction. */
+  private transact<T>(now: number, body: (tx: PostgresLedgerTx, client: pg.PoolClient) => Promise<T>): Promise<T> {
+    return this.transaction(async (client, wake) => {
+      const tx = new PostgresLedgerTx(client, this.map, now);
+      const result = await body(tx, client);
+      for (const site of tx.wakeSites) wake.sites.add(site);
+      wake.events ||= tx.wakeEvents;
+      return result;
+    });
+  }
+
+  private emitLocal(wake: WakeUps): void {
+    for (const site of wake.sites) this.wake.emit('wake', { kind: 'tasks', site } satisfies S.WakeSignal);
+    if (wake.events) this.wake.emit('wake', { kind: 'events' } satisfies S.WakeSignal);
+  }
+
+  // ─── Jobs ──────────────────────────────────────────────────────────────────────────────
+
+  async submitJobs(jobs: S.NewJob[], now: number): Promise<S.SubmitOutcome[]> {
+    if (jobs.length === 0) return [];
+    return this.transact(now, async (tx, client) => {
+      const catalog = new PostgresCatalog(client);
+      await catalog.ensureSites([...new Set(jobs.map((job) => job.site))].sort(), now);
+      await catalog.ensureQueues([...new Set(jobs.map((job) => job.queue))].sort(), now);
+      const ids = await submitJobs(tx, jobs, now);
+      const records = new Map((await new PostgresReads(client, this.map).getJobs([...new Set(ids.map(({ id }) => id))])).map((job) => [job.id, job]));
+      return ids.map(({ id, created }) => ({ job: records.get(id) as S.SubmitOutcome['job'], created }));
+    });
+  }
+
+  getJob(id: number) {
+    return this.reads.getJob(id);
+  }
+
+  listJobs(query: S.JobQuery) {
+    return this.reads.listJobs(query);
+  }
+
+  controlJob(id: number, action: S.JobAction, now: number) {
+    return this.transact(now, async (tx, client) => {
+      await controlJob(tx, id, action, now);
+      return (await new PostgresReads(client, this.map).getJob(id)) as NonNullable<Awaited<ReturnType<PostgresReads['getJob']>>>;
+    });
+  }
+
+  retryJob(id: number, now: number) {
+    return this.transact(now, async (tx, client) => {
+      await retryJob(tx, id, now);
+      return (await new PostgresReads(client, this.map).getJob(id)) as NonNullable<Awaited<ReturnType<PostgresReads['getJob']>>>;
+    });
+  }
+
+  deleteJob(id: number, now: number): Promise<void> {
+    return this.transact(now, (tx) => deleteJob(tx, id, now));
+  }
+
+  listTasks(jobId: number, query: S.TaskQuery) {
+    return this.reads.listTasks(jobId, query);
+  }
+
+  taskTypes(jobId: number) {
+    return this.reads.taskTypes(jobId);
+  }
+
+  getTask(id: number) {
+    return this.reads.getTask(id);
+  }
+
+  taskOutput(taskId: number, afterSeq: number, limit: number) {
+    return this.reads.taskOutput(taskId, afterSeq, limit);
+  }
+
+  listItems(jobId: number, query: S.ItemQuery) {
+    return this.reads.listItems(jobId, query);
+  }
+
+  itemHistory(jobId: number, path: string) {
+    return this.reads.itemHistory(jobId, path);
+  }
+
+  // ─── Workers ───────────────────────────────────────────────────────────────────────────
+
+  async registerWorker(info: S.WorkerInfo, now: number): Promise<void> {
+    await this.catalog.ensureSites([info.site], now);
+    await this.catalog.registerWorker(info, now);
+  }
+
+  listWorkers() {
+    return this.catalog.listWorkers();
+  }
+
+  leaseTasks(request: S.LeaseRequest): Promise<S.LeasedTask[]> {
+    return this.transact(request.now, (tx) => leaseTasks(tx, request, randomUUID));
+  }
+
+  heartbeat(request: S.HeartbeatRequest): Promise<S.HeartbeatResult> {
+    return this.transact(request.now, async (tx, client) => {
+      const result = await heartbeat(tx, request);
+      // After the task locks, to keep their order first.
+      await new PostgresCatalog(client).touchWorker(request.workerId, request.now);
+      return result;
+    });
+  }
+
+  recordActivity(batch: S.TaskActivity[], now: number): Promise<S.ActivityResult[]> {
+    return this.transact(now, (tx) => recordActivity(tx, batch, now));
+  }
+
+  completeTasks(batch: S.TaskCompletion[], now: number): Promise<S.CompletionResult[]> {
+    return this.transact(now, (tx) => completeTasks(tx, batch, now, this.random));
+  }
+
+  expireLeases(now: number, limit: number): Promise<number> {
+    return this.transact(now, (tx) => expireLeases(tx, now, limit, this.random));
+  }
+
+  timeoutJobs(now: number, limit: number): Promise<number> {
+    return this.transact(now, (tx) => timeoutJobs(tx, now, limit));
+  }
+
+  tryHoldDuty(duty: string, holder: string, ttlMs: number, now: number): Promise<boolean> {
+    return this.catalog.tryHoldDuty(duty, holder, ttlMs, now);
+  }
+
+  // ─── Sites and queues ──────────────────────────────────────────────────────────────────
+
+  ensureSites(names: string[], now: number) {
+    return this.catalog.ensureSites([...names].sort(), now);
+  }
+
+  listSites() {
+    return this.catalog.listSites();
+  }
+
+  ensureQueues(names: string[], now: number) {
+    return this.catalog.ensureQueues([...names].sort(), now);
+  }
+
+  listQueues() {
+    return this.catalog.listQueues();
+  }
+
+  getQueue(name: string) {
+    return this.catalog.getQueue(name);
+  }
+
+  async updateQueue(name: string, patch: S.QueuePatch, now: number): Promise<S.QueueRecord> {
+    const found = await this.transaction(async (client, wake) => {
+      const patched = await new PostgresCatalog(client).patchQueue(name, patch, now);
+      // Resuming a queue or raising its limit may let jobs start, at any site.
+      if (patched) wake.sites.add('*');
+      return patched;
+    });
+    if (!found) throw new SwitchyardError('SWY_ERR_QUEUE_NOT_FOUND', `No queue named "${name}"`);
+    return (await this.catalog.getQueue(name)) as S.QueueRecord;
+  }
+
+  // ─── Events and audit ──────────────────────────────────────────────────────────────────
+
+  listEvents(afterId: number, limit: number, sites: string[] | null) {
+    return this.reads.listEvents(afterId, limit, sites);
+  }
+
+  lastEventId() {
+    return this.reads.lastEventId();
+  }
+
+  async appendAudit(entry: S.NewAudit): Promise<void> {
+    await this.db.query('INSERT INTO audit (at, actor, action, target, site, data) VALUES ($1, $2, $3, $4, $5, $6::jsonb)', [
+      entry.at,
+      entry.actor,
+      entry.action,
+      entry.target ?? null,
+      entry.site ?? null,
+      JSON.stringify(entry.data ?? {}),
+    ]);
+  }
+
+  listAudit(query: { sites: string[] | null; target?: string; cursor?: string | null; limit: number }) {
+    return this.reads.listAudit(query);
+  }
+
+  // ─── Users, sessions and tokens ────────────────────────────────────────────────────────
+
+  countUsers() {
+    return this.auth.countUsers();
+  }
+
+  createUser(user: Omit<S.UserRecord, 'id'>) {
+    return this.auth.createUser(user);
+  }
+
+  findUser(username: string) {
+    return this.auth.findUser(username);
+  }
+
+  getUser(id: number) {
+    return this.auth.getUser(id);
+  }
+
+  listUsers() {
+    return this.auth.listUsers();
+  }
+
+  setUserPassword(id: number, passwordHash: string) {
+    return this.auth.setUserPassword(id, passwordHash);
+  }
+
+  createSession(session: S.SessionRecord) {
+    return this.auth.createSession(session);
+  }
+
+  findSession(idHash: string, now: number) {
+    return this.auth.findSession(idHash, now);
+  }
+
+  deleteSession(idHash: string) {
+    return this.auth.deleteSession(idHash);
+  }
+
+  createToken(token: Omit<S.TokenRecord, 'id' | 'lastUsedAt'>) {
+    return this.auth.createToken(token);
+  }
+
+  findToken(tokenHash: string) {
+    return this.auth.findToken(tokenHash);
+  }
+
+  listTokens() {
+    return this.auth.listTokens();
+  }
+
+  touchToken(id: number, now: number) {
+    return this.auth.touchToken(id, now);
   }
 }
 
-export type { Store };
+/**
+ * Failures worth running the whole verb again for: a deadlock or serialization failure, and
+ * a concurrent submission of the same idempotency key (the retry finds that job and answers it).
+ */
+function isRetryable(error: unknown): boolean {
+  const { code, constraint } = (error ?? {}) as { code?: string; constraint?: string };
+  return code === '40P01' || code === '40001' || (code === '23505' && constraint === 'jobs_idempotency_key');
+}

@@ -1,0 +1,111 @@
+import { type Role, SwitchyardError } from '../../model/index.js';
+import type { DbRow } from '../rows.js';
+import type { SessionRecord, TokenRecord, UserRecord } from '../store.js';
+import { type Queryable, firstRow, rows } from './postgres-pool.js';
+
+const sitesJson = (sites: string[] | null) => (sites === null ? null : JSON.stringify(sites));
+const sitesOf = (value: unknown) => (value === null || value === undefined ? null : (value as string[]));
+
+function toUser(r: DbRow): UserRecord {
+  return {
+    id: Number(r.id),
+    username: r.username as string,
+    passwordHash: r.password_hash as string,
+    role: r.role as Role,
+    sites: sitesOf(r.sites),
+    createdAt: Number(r.created_at),
+  };
+}
+
+function toToken(r: DbRow): TokenRecord {
+  return {
+    id: Number(r.id),
+    name: r.name as string,
+    tokenHash: r.token_hash as string,
+    role: r.role as Role,
+    sites: sitesOf(r.sites),
+    createdBy: r.created_by as string,
+    createdAt: Number(r.created_at),
+    lastUsedAt: r.last_used_at === null ? null : Number(r.last_used_at),
+  };
+}
+
+/** Users, sessions and API tokens on PostgreSQL. Secrets are stored only as hashes. */
+export class PostgresAuth {
+  constructor(private readonly db: Queryable) {}
+
+  async countUsers(): Promise<number> {
+    return Number((await firstRow(this.db, 'SELECT count(*) AS n FROM users'))?.n ?? 0);
+  }
+
+  /** Two hubs creating the same user at once: the unique name decides, and the loser is told. */
+  async createUser(user: Omit<UserRecord, 'id'>): Promise<UserRecord> {
+    const row = await firstRow(
+      this.db,
+      `INSERT INTO users (username, password_hash, role, sites, created_at) VALUES ($1, $2, $3, $4::jsonb, $5)
+       ON CONFLICT (username) DO NOTHING RETURNING id`,
+      [user.username, user.passwordHash, user.role, sitesJson(user.sites), user.createdAt],
+    );
+    if (!row) throw new SwitchyardError('SWY_ERR_USER_EXISTS', `A user named "${user.username}" exists`);
+    return { ...user, id: Number(row.id) };
+  }
+
+  async findUser(username: string): Promise<UserRecord | null> {
+    const row = await firstRow(this.db, 'SELECT * FROM users WHERE username = $1', [username]);
+    return row ? toUser(row) : null;
+  }
+
+  async getUser(id: number): Promise<UserRecord | null> {
+    const row = await firstRow(this.db, 'SELECT * FROM users WHERE id = $1', [id]);
+    return row ? toUser(row) : null;
+  }
+
+  async listUsers(): Promise<UserRecord[]> {
+    return (await rows(this.db, 'SELECT * FROM users ORDER BY username')).map(toUser);
+  }
+
+  async setUserPassword(id: number, passwordHash: string): Promise<void> {
+    await this.db.query('UPDATE users SET password_hash = $1 WHERE id = $2', [passwordHash, id]);
+  }
+
+  async createSession(session: SessionRecord): Promise<void> {
+    await this.db.query('INSERT INTO sessions (id_hash, user_id, csrf_token, expires_at) VALUES ($1, $2, $3, $4)', [
+      session.idHash,
+      session.userId,
+      session.csrfToken,
+      session.expiresAt,
+    ]);
+  }
+
+  async findSession(idHash: string, now: number): Promise<SessionRecord | null> {
+    const row = await firstRow(this.db, 'SELECT * FROM sessions WHERE id_hash = $1 AND expires_at > $2', [idHash, now]);
+    if (!row) return null;
+    return { idHash: row.id_hash as string, userId: Number(row.user_id), csrfToken: row.csrf_token as string, expiresAt: Number(row.expires_at) };
+  }
+
+  async deleteSession(idHash: string): Promise<void> {
+    await this.db.query('DELETE FROM sessions WHERE id_hash = $1', [idHash]);
+  }
+
+  async createToken(token: Omit<TokenRecord, 'id' | 'lastUsedAt'>): Promise<TokenRecord> {
+    const row = await firstRow(
+      this.db,
+      `INSERT INTO tokens (name, token_hash, role, sites, created_by, created_at) VALUES ($1, $2, $3, $4::jsonb, $5, $6) RETURNING id`,
+      [token.name, token.tokenHash, token.role, sitesJson(token.sites), token.createdBy, token.createdAt],
+    );
+    return { ...token, id: Number(row?.id), lastUsedAt: null };
+  }
+
+  async findToken(tokenHash: string): Promise<TokenRecord | null> {
+    const row = await firstRow(this.db, 'SELECT * FROM tokens WHERE token_hash = $1', [tokenHash]);
+    return row ? toToken(row) : null;
+  }
+
+  async listTokens(): Promise<TokenRecord[]> {
+    return (await rows(this.db, 'SELECT * FROM tokens ORDER BY id')).map(toToken);
+  }
+
+  async touchToken(id: number, now: number): Promise<void> {
+    await this.db.query('UPDATE tokens SET last_used_at = $1 WHERE id = $2', [now, id]);
+  }
+}

@@ -1,0 +1,378 @@
+import { sparseTaskCounts, type Json, type TaskState } from '../../model/index.js';
+import type {
+  ClaimRequest,
+  ClaimedTask,
+  DependencyEdge,
+  JobRow,
+  KeyedTask,
+  LedgerTx,
+  NewEvent,
+  NewJobRow,
+  NewTaskRow,
+  QueueState,
+  TaskRow,
+} from '../ledger/ledger-tx.js';
+import type { DbRow, RowMapper } from '../rows.js';
+import type { NewItem } from '../store.js';
+import { type Queryable, rows } from './postgres-pool.js';
+
+/** Columns of the task row the ledger changes and writes back (not the possibly large input). */
+const TASK_ROW = `id, job_id, site, workflow, type, priority, state, attempts, max_attempts, backoff_ms, max_backoff_ms,
+  available_at, lease_token, lease_expires_at, worker_id, progress_done, progress_total, changed, result, error, reason,
+  items_failed, log_lines, pending_deps, dependents, started_at, ended_at, updated_at`;
+const TASK_ROW_T = TASK_ROW.split(',').map((column) => `t.${column.trim()}`).join(', ');
+const JOB_ROW = `id, site, queue, workflow, creator, state, intent, outcome, reason, task_counts, item_counts, progress_done,
+  progress_total, changed, timeout_ms, deadline_at, started_at, ended_at, updated_at`;
+const SLOT_STATES = `('running', 'pausing', 'paused', 'cancelling')`;
+const ACTIVE_JOBS = `(SELECT count(*) FROM jobs j WHERE j.queue = q.name AND j.state IN ${SLOT_STATES} AND j.started_at IS NOT NULL)`;
+
+/**
+ * A batch column: its name, its PostgreSQL type, and how to read it off a row. Batched
+ * writes pass one array per column and `unnest` them back into rows, so a batch of any size
+ * is one statement with a fixed number of parameters.
+ */
+type Column<R> = readonly [name: string, type: string, value: (row: R) => unknown];
+
+function unnestRows<R>(columns: readonly Column<R>[]): string {
+  const arrays = columns.map(([, type], i) => `$${i + 1}::${type}[]`).join(', ');
+  return `unnest(${arrays}) WITH ORDINALITY AS v(${columns.map(([name]) => name).join(', ')}, ord)`;
+}
+
+function unnestParams<R>(columns: readonly Column<R>[], batch: readonly R[]): unknown[] {
+  return columns.map(([, , value]) => batch.map((row) => value(row) ?? null));
+}
+
+const names = <R>(columns: readonly Column<R>[], prefix = '') => columns.map(([name]) => `${prefix}${name}`).join(', ');
+const jsonText = (value: Json | undefined): string | null => (value === null || value === undefined ? null : JSON.stringify(value));
+
+const JOB_INSERT: Column<NewJobRow>[] = [
+  ['workflow', 'text', (j) => j.workflow],
+  ['site', 'text', (j) => j.site],
+  ['queue', 'text', (j) => j.queue],
+  ['creator', 'text', (j) => j.creator],
+  ['state', 'text', (j) => j.state],
+  ['intent', 'text', (j) => j.intent],
+  ['outcome', 'text', (j) => j.outcome],
+  ['reason', 'text', (j) => j.reason],
+  ['priority', 'integer', (j) => j.priority],
+  ['fields', 'jsonb', (j) => JSON.stringify(j.fields)],
+  ['idempotency_key', 'text', (j) => j.idempotencyKey],
+  ['parent_job_id', 'bigint', (j) => j.parentJobId],
+  ['task_counts', 'jsonb', (j) => JSON.stringify(sparseTaskCounts(j.taskCounts))],
+  ['item_counts', 'jsonb', (j) => JSON.stringify(j.itemCounts)],
+  ['progress_done', 'bigint', (j) => j.progressDone],
+  ['progress_total', 'bigint', (j) => j.progressTotal],
+  ['changed', 'boolean', (j) => j.changed],
+  ['timeout_ms', 'bigint', (j) => j.timeoutMs],
+  ['deadline_at', 'bigint', (j) => j.deadlineAt],
+  ['run_at', 'bigint', (j) => j.runAt],
+  ['created_at', 'bigint', (j) => j.createdAt],
+  ['started_at', 'bigint', (j) => j.startedAt],
+  ['ended_at', 'bigint', (j) => j.endedAt],
+  ['updated_at', 'bigint', (j) => j.updatedAt],
+];
+
+const TASK_INSERT: Column<NewTaskRow>[] = [
+  ['job_id', 'bigint', (t) => t.jobId],
+  ['site', 'text', (t) => t.site],
+  ['workflow', 'text', (t) => t.workflow],
+  ['type', 'text', (t) => t.type],
+  ['key', 'text', (t) => t.key],
+  ['priority', 'integer', (t) => t.priority],
+  ['input', 'jsonb', (t) => jsonText(t.input)],
+  ['state', 'text', (t) => t.state],
+  ['attempts', 'integer', (t) => t.attempts],
+  ['max_attempts', 'integer', (t) => t.maxAttempts],
+  ['backoff_ms', 'bigint', (t) => t.backoffMs],
+  ['max_backoff_ms', 'bigint', (t) => t.maxBackoffMs],
+  ['available_at', 'bigint', (t) => t.availableAt],
+  ['progress_done', 'bigint', (t) => t.progressDone],
+  ['progress_total', 'bigint', (t) => t.progressTotal],
+  ['reason', 'text', (t) => t.reason],
+  ['pending_deps', 'integer', (t) => t.pendingDeps],
+  ['dependents', 'integer', (t) => t.dependents],
+  ['created_at', 'bigint', (t) => t.createdAt],
+  ['ended_at', 'bigint', (t) => t.endedAt],
+  ['updated_at', 'bigint', (t) => t.updatedAt],
+];
+
+type TaskChange = { row: TaskRow; fromState: TaskState };
+const TASK_UPDATE: Column<TaskChange>[] = [
+  ['id', 'bigint', (c) => c.row.id],
+  ['from_state', 'text', (c) => c.fromState],
+  ['state', 'text', (c) => c.row.state],
+  ['attempts', 'integer', (c) => c.row.attempts],
+  ['available_at', 'bigint', (c) => c.row.availableAt],
+  ['lease_token', 'text', (c) => c.row.leaseToken],
+  ['lease_expires_at', 'bigint', (c) => c.row.leaseExpiresAt],
+  ['worker_id', 'text', (c) => c.row.workerId],
+  ['progress_done', 'bigint', (c) => c.row.progressDone],
+  ['progress_total', 'bigint', (c) => c.row.progressTotal],
+  ['changed', 'boolean', (c) => c.row.changed],
+  ['result', 'jsonb', (c) => jsonText(c.row.result)],
+  ['error', 'jsonb', (c) => (c.row.error ? JSON.stringify(c.row.error) : null)],
+  ['reason', 'text', (c) => c.row.reason],
+  ['items_failed', 'bigint', (c) => c.row.itemsFailed],
+  ['log_lines', 'integer', (c) => c.row.logLines],
+  ['pending_deps', 'integer', (c) => c.row.pendingDeps],
+  ['dependents', 'integer', (c) => c.row.dependents],
+  ['started_at', 'bigint', (c) => c.row.startedAt],
+  ['ended_at', 'bigint', (c) => c.row.endedAt],
+  ['updated_at', 'bigint', (c) => c.row.updatedAt],
+];
+
+const JOB_UPDATE: Column<JobRow>[] = [
+  ['id', 'bigint', (j) => j.id],
+  ['state', 'text', (j) => j.state],
+  ['intent', 'text', (j) => j.intent],
+  ['outcome', 'text', (j) => j.outcome],
+  ['reason', 'text', (j) => j.reason],
+  ['task_counts', 'jsonb', (j) => JSON.stringify(sparseTaskCounts(j.taskCounts))],
+  ['item_counts', 'jsonb', (j) => JSON.stringify(j.itemCounts)],
+  ['progress_done', 'bigint', (j) => j.progressDone],
+  ['progress_total', 'bigint', (j) => j.progressTotal],
+  ['changed', 'boolean', (j) => j.changed],
+  ['deadline_at', 'bigint', (j) => j.deadlineAt],
+  ['started_at', 'bigint', (j) => j.startedAt],
+  ['ended_at', 'bigint', (j) => j.endedAt],
+  ['updated_at', 'bigint', (j) => j.updatedAt],
+];
+
+const EVENT_INSERT: Column<NewEvent>[] = [
+  ['at', 'bigint', (e) => e.at],
+  ['type', 'text', (e) => e.type],
+  ['job_id', 'bigint', (e) => e.jobId],
+  ['task_id', 'bigint', (e) => e.taskId],
+  ['site', 'text', (e) => e.site],
+  ['data', 'jsonb', (e) => JSON.stringify(e.data)],
+];
+
+type ItemRow = NewItem & { jobId: number; taskId: number; at: number };
+const ITEM_INSERT: Column<ItemRow>[] = [
+  ['job_id', 'bigint', (i) => i.jobId],
+  ['task_id', 'bigint', (i) => i.taskId],
+  ['path', 'text', (i) => i.path],
+  ['operation', 'text', (i) => i.operation],
+  ['outcome', 'text', (i) => i.outcome],
+  ['bytes', 'bigint', (i) => i.bytes],
+  ['error', 'text', (i) => i.error],
+  ['at', 'bigint', (i) => i.at],
+];
+
+const EDGE_INSERT: Column<DependencyEdge>[] = [
+  ['depends_on', 'bigint', (e) => e.dependsOn],
+  ['task_id', 'bigint', (e) => e.taskId],
+  ['job_id', 'bigint', (e) => e.jobId],
+];
+
+const setFrom = <R>(columns: readonly Column<R>[], skip: string[]) =>
+  columns.filter(([name]) => !skip.includes(name)).map(([name]) => `${name} = v.${name}`).join(', ');
+
+// Sequence values are drawn as the INSERT consumes the rows in ordinality order, so the new
+// ids sorted ascending line up with the input rows; RETURNING itself promises no order.
+const insertReturningIds = <R>(table: string, columns: readonly Column<R>[]) =>
+  `WITH inserted AS (INSERT INTO ${table} (${names(columns)}) SELECT ${names(columns, 'v.')} FROM ${unnestRows(columns)} ORDER BY v.ord RETURNING id)
+   SELECT id FROM inserted ORDER BY id`;
+
+const SQL = {
+  lockTasks: `SELECT ${TASK_ROW} FROM tasks WHERE id = ANY($1::bigint[]) ORDER BY id FOR UPDATE`,
+  lockJobTasksIn: `SELECT ${TASK_ROW} FROM tasks WHERE job_id = $1 AND state = ANY($2::text[]) ORDER BY id FOR UPDATE`,
+  lockJobTasksAll: `SELECT ${TASK_ROW} FROM tasks WHERE job_id = $1 ORDER BY id FOR UPDATE`,
+  lockJobs: `SELECT ${JOB_ROW} FROM jobs WHERE id = ANY($1::bigint[]) ORDER BY id FOR UPDATE`,
+  // Rows another transaction is leasing are skipped, not waited for: concurrent workers
+  // each take different tasks.
+  claim: `SELECT ${TASK_ROW_T}, t.key AS t_key, t.input AS t_input, t.created_at AS t_created_at,
+      j.queue AS j_queue, j.creator AS j_creator, j.fields AS j_fields, j.started_at IS NULL AS j_unstarted
+    FROM tasks t JOIN jobs j ON j.id = t.job_id
+    WHERE t.state = 'queued' AND t.site = $1 AND t.available_at <= $2 AND t.workflow = ANY($3::text[])
+      AND (j.started_at IS NOT NULL OR j.queue <> ALL($4::text[]))
+    ORDER BY t.priority DESC, t.id LIMIT $5
+    FOR UPDATE OF t SKIP LOCKED`,
+  queueStates: `SELECT q.name, q.paused, q.concurrency,
+      CASE WHEN q.concurrency IS NULL THEN 0 ELSE ${ACTIVE_JOBS} END AS active FROM queues q`,
+  // A key per (schema, queue): hubs on other schemas of the same database never contend.
+  admissionLock: `SELECT pg_advisory_xact_lock(hashtextextended('switchyard:admission:' || current_schema() || ':' || $1, 0))`,
+  slotsTaken: `SELECT q.name, ${ACTIVE_JOBS} AS active FROM queues q WHERE q.name = ANY($1::text[])`,
+  // A task whose worker is reporting right now is left for the next sweep.
+  expired: `SELECT ${TASK_ROW} FROM tasks WHERE lease_expires_at IS NOT NULL AND lease_expires_at < $1
+    ORDER BY id LIMIT $2 FOR UPDATE SKIP LOCKED`,
+  timedOut: `SELECT id FROM jobs WHERE deadline_at IS NOT NULL AND deadline_at < $1 ORDER BY id LIMIT $2`,
+  edgesFrom: `SELECT job_id, task_id, depends_on FROM task_deps WHERE depends_on = ANY($1::bigint[])`,
+  jobEdges: `SELECT job_id, task_id, depends_on FROM task_deps WHERE job_id = $1`,
+  tasksByKey: `SELECT id, state, key FROM tasks WHERE job_id = $1 AND key = ANY($2::text[])`,
+  jobsByKey: `SELECT id, idempotency_key FROM jobs WHERE idempotency_key = ANY($1::text[])`,
+  insertJobs: insertReturningIds('jobs', JOB_INSERT),
+  insertTasks: insertReturningIds('tasks', TASK_INSERT),
+  insertEdges: `INSERT INTO task_deps (${names(EDGE_INSERT)}) SELECT ${names(EDGE_INSERT, 'v.')} FROM ${unnestRows(EDGE_INSERT)}
+    ON CONFLICT DO NOTHING`,
+  updateTasks: `UPDATE tasks t SET ${setFrom(TASK_UPDATE, ['id', 'from_state'])}
+    FROM ${unnestRows(TASK_UPDATE)} WHERE t.id = v.id AND t.state = v.from_state`,
+  updateJobs: `UPDATE jobs j SET ${setFrom(JOB_UPDATE, ['id'])} FROM ${unnestRows(JOB_UPDATE)} WHERE j.id = v.id`,
+  pauseOnFailure: `UPDATE queues SET paused = true, updated_at = $1 WHERE pause_on_failure AND name = ANY($2::text[])`,
+  insertEvents: `INSERT INTO events (${names(EVENT_INSERT)}) SELECT ${names(EVENT_INSERT, 'v.')} FROM ${unnestRows(EVENT_INSERT)} ORDER BY v.ord`,
+  insertItems: `INSERT INTO items (${names(ITEM_INSERT)}) SELECT ${names(ITEM_INSERT, 'v.')} FROM ${unnestRows(ITEM_INSERT)} ORDER BY v.ord`,
+  insertLogs: `INSERT INTO task_logs (task_id, seq, at, line)
+    SELECT $1::bigint, $2::integer + v.ord::integer - 1, $3::bigint, v.line FROM unnest($4::text[]) WITH ORDINALITY AS v(line, ord)`,
+  // Data-modifying CTEs share one snapshot: the logs' subquery still sees the job's tasks.
+  deleteJob: `WITH logs AS (DELETE FROM task_logs WHERE task_id IN (SELECT id FROM tasks WHERE job_id = $1)),
+      items AS (DELETE FROM items WHERE job_id = $1),
+      edges AS (DELETE FROM task_deps WHERE job_id = $1),
+      tasks AS (DELETE FROM tasks WHERE job_id = $1)
+    DELETE FROM jobs WHERE id = $1`,
+};
+
+/**
+ * The ledger's primitives on one PostgreSQL transaction (READ COMMITTED) on one pooled
+ * client. Rows are locked with FOR UPDATE in ascending id order, tasks before queue
+ * admission before jobs, as ledger-tx.ts asks; every write of a batch is one statement.
+ * The store commits, and sends the wake-ups this transaction collected.
+ */
+export class PostgresLedgerTx implements LedgerTx {
+  readonly wakeSites = new Set<string>();
+  wakeEvents = false;
+
+  constructor(
+    private readonly db: Queryable,
+    private readonly map: RowMapper,
+    readonly now: number,
+  ) {}
+
+  async lockTasks(ids: number[]): Promise<TaskRow[]> {
+    if (ids.length === 0) return [];
+    return (await rows(this.db, SQL.lockTasks, [ids])).map(this.map.taskRow);
+  }
+
+  async lockJobTasks(jobId: number, states: TaskState[] | null): Promise<TaskRow[]> {
+    const found = states === null ? await rows(this.db, SQL.lockJobTasksAll, [jobId]) : await rows(this.db, SQL.lockJobTasksIn, [jobId, states]);
+    return found.map(this.map.taskRow);
+  }
+
+  async lockJobs(ids: number[]): Promise<JobRow[]> {
+    if (ids.length === 0) return [];
+    return (await rows(this.db, SQL.lockJobs, [ids])).map(this.map.jobRow);
+  }
+
+  async claimTasks(claim: ClaimRequest): Promise<ClaimedTask[]> {
+    if (claim.limit <= 0 || claim.workflows.length === 0) return [];
+    const found = await rows(this.db, SQL.claim, [claim.site, claim.now, claim.workflows, claim.blockedQueues, claim.limit]);
+    return found.map((r) => ({
+      row: this.map.taskRow(r),
+      jobUnstarted: r.j_unstarted === true,
+      key: (r.t_key as string | null) ?? null,
+      input: this.map.json(r.t_input),
+      createdAt: Number(r.t_created_at),
+      job: {
+        id: Number(r.job_id),
+        workflow: r.workflow as string,
+        site: r.site as string,
+        queue: r.j_queue as string,
+        creator: r.j_creator as string,
+        fields: (this.map.json(r.j_fields) ?? {}) as Record<string, Json>,
+      },
+    }));
+  }
+
+  async queueStates(): Promise<QueueState[]> {
+    return (await rows(this.db, SQL.queueStates)).map((r) => ({
+      name: r.name as string,
+      paused: r.paused === true,
+      concurrency: r.concurrency === null ? null : Number(r.concurrency),
+      activeJobs: Number(r.active),
+    }));
+  }
+
+  /**
+   * One transaction-scoped advisory lock per queue, taken in name order so that two hubs
+   * admitting into the same queues cannot deadlock. The slot count is read after the locks:
+   * under READ COMMITTED that statement sees every admission committed before ours.
+   */
+  async lockQueueAdmission(queues: string[]): Promise<Map<string, number>> {
+    const sorted = [...new Set(queues)].sort();
+    for (const queue of sorted) await this.db.query(SQL.admissionLock, [queue]);
+    const found = await rows(this.db, SQL.slotsTaken, [sorted]);
+    return new Map(found.map((r) => [r.name as string, Number(r.active)]));
+  }
+
+  async lockExpiredLeases(now: number, limit: number): Promise<TaskRow[]> {
+    return (await rows(this.db, SQL.expired, [now, limit])).map(this.map.taskRow);
+  }
+
+  async timedOutJobIds(now: number, limit: number): Promise<number[]> {
+    return (await rows(this.db, SQL.timedOut, [now, limit])).map((r) => Number(r.id));
+  }
+
+  async dependencyEdges(dependsOn: number[]): Promise<DependencyEdge[]> {
+    if (dependsOn.length === 0) return [];
+    return (await rows(this.db, SQL.edgesFrom, [dependsOn])).map(toEdge);
+  }
+
+  async jobDependencies(jobId: number): Promise<DependencyEdge[]> {
+    return (await rows(this.db, SQL.jobEdges, [jobId])).map(toEdge);
+  }
+
+  async tasksByKey(jobId: number, keys: string[]): Promise<Map<string, KeyedTask>> {
+    if (keys.length === 0) return new Map();
+    const found = await rows(this.db, SQL.tasksByKey, [jobId, keys]);
+    return new Map(found.map((r) => [r.key as string, { id: Number(r.id), state: r.state as TaskState }]));
+  }
+
+  async jobIdsByIdempotencyKey(keys: string[]): Promise<Map<string, number>> {
+    if (keys.length === 0) return new Map();
+    const found = await rows(this.db, SQL.jobsByKey, [keys]);
+    return new Map(found.map((r) => [r.idempotency_key as string, Number(r.id)]));
+  }
+
+  async insertJobs(batch: NewJobRow[]): Promise<number[]> {
+    if (batch.length === 0) return [];
+    return (await rows(this.db, SQL.insertJobs, unnestParams(JOB_INSERT, batch))).map((r) => Number(r.id));
+  }
+
+  async insertTasks(batch: NewTaskRow[]): Promise<number[]> {
+    if (batch.length === 0) return [];
+    return (await rows(this.db, SQL.insertTasks, unnestParams(TASK_INSERT, batch))).map((r) => Number(r.id));
+  }
+
+  async insertDependencies(edges: DependencyEdge[]): Promise<void> {
+    if (edges.length > 0) await this.db.query(SQL.insertEdges, unnestParams(EDGE_INSERT, edges));
+  }
+
+  async updateTasks(changes: TaskChange[]): Promise<number> {
+    if (changes.length === 0) return 0;
+    // One UPDATE applies at most one source row per target row: a task listed twice is written once.
+    const unique = [...new Map(changes.map((change) => [change.row.id, change])).values()];
+    return (await this.db.query(SQL.updateTasks, unnestParams(TASK_UPDATE, unique))).rowCount ?? 0;
+  }
+
+  async updateJobs(batch: JobRow[]): Promise<void> {
+    if (batch.length > 0) await this.db.query(SQL.updateJobs, unnestParams(JOB_UPDATE, batch));
+  }
+
+  async pauseQueuesOnFailure(queues: string[]): Promise<void> {
+    if (queues.length > 0) await this.db.query(SQL.pauseOnFailure, [this.now, queues]);
+  }
+
+  async insertEvents(events: NewEvent[]): Promise<void> {
+    if (events.length > 0) await this.db.query(SQL.insertEvents, unnestParams(EVENT_INSERT, events));
+  }
+
+  async insertItems(items: ItemRow[]): Promise<void> {
+    if (items.length > 0) await this.db.query(SQL.insertItems, unnestParams(ITEM_INSERT, items));
+  }
+
+  async insertLogs(taskId: number, firstSeq: number, lines: string[], at: number): Promise<void> {
+    if (lines.length > 0) await this.db.query(SQL.insertLogs, [taskId, firstSeq, at, lines]);
+  }
+
+  async deleteJob(jobId: number): Promise<void> {
+    await this.db.query(SQL.deleteJob, [jobId]);
+  }
+
+  wakeAfterCommit(sites: string[], events: boolean): void {
+    for (const site of sites) this.wakeSites.add(site);
+    if (events) this.wakeEvents = true;
+  }
+}
+
+function toEdge(r: DbRow): DependencyEdge {
+  return { jobId: Number(r.job_id), taskId: Number(r.task_id), dependsOn: Number(r.depends_on) };
+}

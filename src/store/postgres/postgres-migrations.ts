@@ -1,0 +1,207 @@
+/**
+ * PostgreSQL schema migrations, compiled into the code and numbered like SQLite's
+ * (sqlite-migrations.ts): migration N does the same thing in both. Never edit a released
+ * migration; add the next number.
+ *
+ * Ids are bigserial; instants (epoch milliseconds), durations and counters that grow with
+ * items are bigint; JSON columns are jsonb; booleans are boolean. Tables are created
+ * unqualified: every connection's search_path is the store's schema.
+ */
+export interface Migration {
+  version: number;
+  name: string;
+  sql: string;
+}
+
+export const postgresMigrations: Migration[] = [
+  {
+    version: 1,
+    name: 'core schema',
+    sql: `
+CREATE TABLE sites (
+  name text PRIMARY KEY,
+  created_at bigint NOT NULL
+);
+
+CREATE TABLE queues (
+  name text PRIMARY KEY,
+  concurrency integer,
+  paused boolean NOT NULL DEFAULT false,
+  pause_on_failure boolean NOT NULL DEFAULT false,
+  created_at bigint NOT NULL,
+  updated_at bigint NOT NULL
+);
+
+CREATE TABLE jobs (
+  id bigserial PRIMARY KEY,
+  workflow text NOT NULL,
+  site text NOT NULL,
+  queue text NOT NULL,
+  creator text NOT NULL,
+  state text NOT NULL,
+  intent text NOT NULL DEFAULT 'run',
+  outcome text,
+  reason text,
+  priority integer NOT NULL DEFAULT 0,
+  fields jsonb NOT NULL,
+  idempotency_key text,
+  parent_job_id bigint,
+  task_counts jsonb NOT NULL,
+  item_counts jsonb NOT NULL,
+  progress_done bigint NOT NULL DEFAULT 0,
+  progress_total bigint NOT NULL DEFAULT 0,
+  changed boolean NOT NULL DEFAULT false,
+  timeout_ms bigint,
+  deadline_at bigint,
+  run_at bigint,
+  created_at bigint NOT NULL,
+  started_at bigint,
+  ended_at bigint,
+  updated_at bigint NOT NULL
+);
+CREATE UNIQUE INDEX jobs_idempotency_key ON jobs (idempotency_key) WHERE idempotency_key IS NOT NULL;
+CREATE INDEX jobs_site_id ON jobs (site, id);
+CREATE INDEX jobs_state_id ON jobs (state, id);
+CREATE INDEX jobs_queue_state ON jobs (queue, state);
+CREATE INDEX jobs_workflow_id ON jobs (workflow, id);
+CREATE INDEX jobs_creator_id ON jobs (creator, id);
+CREATE INDEX jobs_created_at ON jobs (created_at, id);
+CREATE INDEX jobs_updated_at ON jobs (updated_at, id);
+CREATE INDEX jobs_deadline ON jobs (deadline_at) WHERE deadline_at IS NOT NULL;
+
+CREATE TABLE tasks (
+  id bigserial PRIMARY KEY,
+  job_id bigint NOT NULL,
+  site text NOT NULL,
+  workflow text NOT NULL,
+  type text NOT NULL,
+  key text,
+  priority integer NOT NULL DEFAULT 0,
+  input jsonb,
+  state text NOT NULL,
+  attempts integer NOT NULL DEFAULT 0,
+  max_attempts integer NOT NULL,
+  backoff_ms bigint NOT NULL,
+  max_backoff_ms bigint NOT NULL,
+  available_at bigint NOT NULL,
+  lease_token text,
+  lease_expires_at bigint,
+  worker_id text,
+  progress_done bigint NOT NULL DEFAULT 0,
+  progress_total bigint NOT NULL DEFAULT 1,
+  changed boolean NOT NULL DEFAULT false,
+  result jsonb,
+  error jsonb,
+  reason text,
+  items_failed bigint NOT NULL DEFAULT 0,
+  log_lines integer NOT NULL DEFAULT 0,
+  pending_deps integer NOT NULL DEFAULT 0,
+  dependents integer NOT NULL DEFAULT 0,
+  created_at bigint NOT NULL,
+  started_at bigint,
+  ended_at bigint,
+  updated_at bigint NOT NULL
+);
+CREATE INDEX tasks_job ON tasks (job_id, id);
+CREATE UNIQUE INDEX tasks_job_key ON tasks (job_id, key) WHERE key IS NOT NULL;
+CREATE INDEX tasks_ready ON tasks (site, priority DESC, id) WHERE state = 'queued';
+CREATE INDEX tasks_lease_expiry ON tasks (lease_expires_at) WHERE lease_expires_at IS NOT NULL;
+
+CREATE TABLE task_deps (
+  depends_on bigint NOT NULL,
+  task_id bigint NOT NULL,
+  job_id bigint NOT NULL,
+  PRIMARY KEY (depends_on, task_id)
+);
+CREATE INDEX task_deps_task ON task_deps (task_id);
+CREATE INDEX task_deps_job ON task_deps (job_id);
+
+CREATE TABLE items (
+  id bigserial PRIMARY KEY,
+  job_id bigint NOT NULL,
+  task_id bigint NOT NULL,
+  path text NOT NULL,
+  operation text NOT NULL,
+  outcome text NOT NULL,
+  bytes bigint,
+  error text,
+  at bigint NOT NULL
+);
+CREATE INDEX items_job_outcome ON items (job_id, outcome, id);
+CREATE INDEX items_job_path ON items (job_id, path, id);
+
+CREATE TABLE task_logs (
+  task_id bigint NOT NULL,
+  seq integer NOT NULL,
+  at bigint NOT NULL,
+  line text NOT NULL,
+  PRIMARY KEY (task_id, seq)
+);
+
+CREATE TABLE events (
+  id bigserial PRIMARY KEY,
+  at bigint NOT NULL,
+  type text NOT NULL,
+  job_id bigint,
+  task_id bigint,
+  site text,
+  data jsonb NOT NULL
+);
+CREATE INDEX events_job ON events (job_id, id);
+
+CREATE TABLE audit (
+  id bigserial PRIMARY KEY,
+  at bigint NOT NULL,
+  actor text NOT NULL,
+  action text NOT NULL,
+  target text,
+  site text,
+  data jsonb NOT NULL
+);
+CREATE INDEX audit_target ON audit (target, id);
+
+CREATE TABLE users (
+  id bigserial PRIMARY KEY,
+  username text NOT NULL UNIQUE,
+  password_hash text NOT NULL,
+  role text NOT NULL,
+  sites jsonb,
+  created_at bigint NOT NULL
+);
+
+CREATE TABLE sessions (
+  id_hash text PRIMARY KEY,
+  user_id bigint NOT NULL,
+  csrf_token text NOT NULL,
+  expires_at bigint NOT NULL
+);
+
+CREATE TABLE tokens (
+  id bigserial PRIMARY KEY,
+  name text NOT NULL,
+  token_hash text NOT NULL UNIQUE,
+  role text NOT NULL,
+  sites jsonb,
+  created_by text NOT NULL,
+  created_at bigint NOT NULL,
+  last_used_at bigint
+);
+
+CREATE TABLE workers (
+  id text PRIMARY KEY,
+  name text NOT NULL,
+  site text NOT NULL,
+  host text NOT NULL,
+  workflows jsonb NOT NULL,
+  started_at bigint NOT NULL,
+  last_seen_at bigint NOT NULL
+);
+
+CREATE TABLE duties (
+  name text PRIMARY KEY,
+  holder text NOT NULL,
+  expires_at bigint NOT NULL
+);
+`,
+  },
+];

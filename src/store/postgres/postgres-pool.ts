@@ -1,0 +1,122 @@
+import { createHash } from 'node:crypto';
+import pg from 'pg';
+import { SwitchyardError } from '../../model/index.js';
+import type { DbRow } from '../rows.js';
+
+/** What both a pool and one checked-out client can do: run a statement. */
+export interface Queryable {
+  query(text: string, values?: unknown[]): Promise<pg.QueryResult<DbRow>>;
+}
+
+export async function rows(db: Queryable, sql: string, params: unknown[] = []): Promise<DbRow[]> {
+  return (await db.query(sql, params)).rows;
+}
+
+export async function firstRow(db: Queryable, sql: string, params: unknown[] = []): Promise<DbRow | undefined> {
+  return (await db.query(sql, params)).rows[0];
+}
+
+const IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]{0,62}$/;
+
+/** A schema name as given, checked so that it can be spliced into SQL and connection options. */
+export function validSchema(schema: string): string {
+  if (!IDENTIFIER.test(schema)) {
+    throw new SwitchyardError('SWY_ERR_VALIDATION', `schema: "${schema}" is not a plain identifier (letters, digits, _; at most 63)`, [
+      { path: 'schema', message: 'letters, digits and _ only, not starting with a digit, at most 63 characters' },
+    ]);
+  }
+  return schema;
+}
+
+export const quoteIdent = (name: string): string => `"${name.replace(/"/g, '""')}"`;
+
+/**
+ * The NOTIFY channel for a schema: hubs sharing a schema share wake-ups, and tests in
+ * different schemas never see each other's. Channel names are identifiers (63 bytes at most),
+ * so a long schema name is shortened with a hash.
+ */
+export function channelFor(schema: string): string {
+  const plain = `swy_${schema}`;
+  if (plain.length <= 63) return plain;
+  return `swy_${schema.slice(0, 38)}_${createHash('sha256').update(schema).digest('hex').slice(0, 20)}`;
+}
+
+// int8 (counts, ids, epoch-ms instants) and numeric (sums) as JS numbers. Every value this
+// store keeps fits in 2^53; set per pool so that other users of `pg` in the process keep the
+// driver's default of strings.
+const INT8 = 20;
+const NUMERIC = 1700;
+const asNumber = (value: string) => Number(value);
+const numericTypes: pg.CustomTypesConfig = {
+  getTypeParser: ((oid: number, format?: 'text' | 'binary') =>
+    oid === INT8 || oid === NUMERIC ? asNumber : pg.types.getTypeParser(oid, format)) as pg.CustomTypesConfig['getTypeParser'],
+};
+
+export interface PoolSettings {
+  connectionString: string;
+  schema: string;
+  poolSize: number;
+}
+
+/**
+ * The connection settings every connection of the store uses (pool and listener): the
+ * schema goes in as the session's search_path at connect time, so no statement has to name it.
+ * An `options` parameter in the URL would replace ours, so it is merged in instead.
+ */
+export function connectionConfig(settings: PoolSettings): pg.ClientConfig {
+  const [base, query] = splitQuery(settings.connectionString);
+  const params = new URLSearchParams(query);
+  const urlOptions = params.get('options');
+  params.delete('options');
+  const rest = params.toString();
+  return {
+    connectionString: rest ? `${base}?${rest}` : base,
+    options: [urlOptions, `-c search_path=${quoteIdent(settings.schema)}`].filter(Boolean).join(' '),
+    types: numericTypes,
+    connectionTimeoutMillis: 10_000,
+    application_name: 'switchyard',
+  };
+}
+
+export function createPool(settings: PoolSettings): pg.Pool {
+  const pool = new pg.Pool({ ...connectionConfig(settings), max: settings.poolSize });
+  // An idle client whose connection drops emits here; without a listener the process would
+  // crash. The pool has already discarded the client and the next checkout reconnects.
+  pool.on('error', () => {});
+  // The same while a client is checked out between statements: its next statement fails
+  // instead, and the transaction that holds it maps that failure.
+  pool.on('connect', (client) => client.on('error', () => {}));
+  return pool;
+}
+
+function splitQuery(url: string): [string, string] {
+  const at = url.indexOf('?');
+  return at < 0 ? [url, ''] : [url.slice(0, at), url.slice(at + 1)];
+}
+
+/** The URL without its password, for messages. */
+export function describeLocation(connectionString: string): string {
+  return splitQuery(connectionString)[0].replace(/\/\/([^:@/]*):[^@/]*@/, '//$1:***@');
+}
+
+const NETWORK_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ENOTFOUND', 'EAI_AGAIN', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENETUNREACH', 'EPIPE']);
+// admin_shutdown, crash_shutdown, cannot_connect_now, too_many_connections,
+// invalid_catalog_name (no such database), invalid_authorization_specification, invalid_password.
+const SERVER_CODES = new Set(['57P01', '57P02', '57P03', '53300', '3D000', '28000', '28P01']);
+const DRIVER_MESSAGES = /Connection terminated|connection timeout|timeout exceeded when trying to connect|Client has encountered a connection error|Connection ended/i;
+
+/** Whether an error means the database cannot be reached, rather than a statement failing. */
+export function isConnectionError(error: unknown): boolean {
+  const code = (error as { code?: unknown } | null)?.code;
+  if (typeof code === 'string' && (NETWORK_CODES.has(code) || SERVER_CODES.has(code) || code.startsWith('08'))) return true;
+  return error instanceof Error && DRIVER_MESSAGES.test(error.message);
+}
+
+/** Maps driver errors at the store edge: connection failures become SWY_ERR_STORE_UNAVAILABLE; the rest pass through. */
+export function toStoreError(error: unknown, location: string): unknown {
+  if (error instanceof SwitchyardError || !isConnectionError(error)) return error;
+  const reason = error instanceof Error && error.message ? error.message : String((error as { code?: unknown }).code ?? error);
+  const failure = new SwitchyardError('SWY_ERR_STORE_UNAVAILABLE', `PostgreSQL at ${location} is unavailable: ${reason}`);
+  (failure as Error).cause = error;
+  return failure;
+}

@@ -1,0 +1,96 @@
+import type { AuditRecord, EventRecord, ItemRecord, JobRecord, TaskLogLine, TaskRecord } from '../../model/index.js';
+import { decodeCursor, encodeCursor } from '../cursor.js';
+import { listItemsSql, listJobsSql, listTasksSql, toPage } from '../list-queries.js';
+import type { RowMapper } from '../rows.js';
+import { WhereBuilder, postgresDialect } from '../sql-builder.js';
+import type { ItemQuery, JobQuery, Page, TaskQuery } from '../store.js';
+import { type Queryable, firstRow, rows } from './postgres-pool.js';
+
+const DEPENDS_ON = 'array_agg(d.depends_on ORDER BY d.depends_on)';
+
+const SQL = {
+  job: 'SELECT * FROM jobs WHERE id = $1',
+  jobs: 'SELECT * FROM jobs WHERE id = ANY($1::bigint[])',
+  task: `SELECT t.*, (SELECT ${DEPENDS_ON} FROM task_deps d WHERE d.task_id = t.id) AS depends_on FROM tasks t WHERE t.id = $1`,
+  taskTypes: 'SELECT DISTINCT type FROM tasks WHERE job_id = $1 ORDER BY type',
+  output: 'SELECT seq, at, line FROM task_logs WHERE task_id = $1 AND seq > $2 ORDER BY seq LIMIT $3',
+  history: 'SELECT * FROM items WHERE job_id = $1 AND path = $2 ORDER BY id',
+  events: 'SELECT * FROM events WHERE id > $1 ORDER BY id LIMIT $2',
+  eventsAt: 'SELECT * FROM events WHERE id > $1 AND (site IS NULL OR site = ANY($2::text[])) ORDER BY id LIMIT $3',
+  lastEvent: 'SELECT COALESCE(MAX(id), 0) AS id FROM events',
+};
+
+/**
+ * The read side of the PostgreSQL store: lookups and keyset-paginated lists. It runs on the
+ * pool, or on a transaction's client when a verb answers with what it just wrote.
+ */
+export class PostgresReads {
+  constructor(
+    private readonly db: Queryable,
+    private readonly map: RowMapper,
+  ) {}
+
+  async getJob(id: number): Promise<JobRecord | null> {
+    const row = await firstRow(this.db, SQL.job, [id]);
+    return row ? this.map.job(row) : null;
+  }
+
+  /** Jobs by id, in the order asked; ids not found are left out. */
+  async getJobs(ids: number[]): Promise<JobRecord[]> {
+    if (ids.length === 0) return [];
+    const byId = new Map((await rows(this.db, SQL.jobs, [ids])).map((row) => [Number(row.id), this.map.job(row)]));
+    return ids.flatMap((id) => byId.get(id) ?? []);
+  }
+
+  async listJobs(query: JobQuery): Promise<Page<JobRecord>> {
+    const list = listJobsSql(postgresDialect, query);
+    return toPage(await rows(this.db, list.sql, list.params), list, this.map.job);
+  }
+
+  async getTask(id: number): Promise<TaskRecord | null> {
+    const row = await firstRow(this.db, SQL.task, [id]);
+    return row ? this.map.task(row) : null;
+  }
+
+  async listTasks(jobId: number, query: TaskQuery): Promise<Page<TaskRecord>> {
+    const list = listTasksSql(postgresDialect, jobId, query, DEPENDS_ON);
+    return toPage(await rows(this.db, list.sql, list.params), list, this.map.task);
+  }
+
+  async taskTypes(jobId: number): Promise<string[]> {
+    return (await rows(this.db, SQL.taskTypes, [jobId])).map((r) => r.type as string);
+  }
+
+  async taskOutput(taskId: number, afterSeq: number, limit: number): Promise<TaskLogLine[]> {
+    return (await rows(this.db, SQL.output, [taskId, afterSeq, limit])).map(this.map.logLine);
+  }
+
+  async listItems(jobId: number, query: ItemQuery): Promise<Page<ItemRecord>> {
+    const list = listItemsSql(postgresDialect, jobId, query);
+    return toPage(await rows(this.db, list.sql, list.params), list, this.map.item);
+  }
+
+  async itemHistory(jobId: number, path: string): Promise<ItemRecord[]> {
+    return (await rows(this.db, SQL.history, [jobId, path])).map(this.map.item);
+  }
+
+  async listEvents(afterId: number, limit: number, sites: string[] | null): Promise<EventRecord[]> {
+    const found = sites === null ? await rows(this.db, SQL.events, [afterId, limit]) : await rows(this.db, SQL.eventsAt, [afterId, sites, limit]);
+    return found.map(this.map.event);
+  }
+
+  async lastEventId(): Promise<number> {
+    return Number((await firstRow(this.db, SQL.lastEvent))?.id ?? 0);
+  }
+
+  async listAudit(query: { sites: string[] | null; target?: string; cursor?: string | null; limit: number }): Promise<Page<AuditRecord>> {
+    const where = new WhereBuilder(postgresDialect);
+    if (query.target) where.add(`target = ${where.param(query.target)}`);
+    if (query.sites !== null) where.add(`(site IS NULL OR site = ANY(${where.param(query.sites)}::text[]))`);
+    if (query.cursor) where.add(`id < ${where.param(decodeCursor(query.cursor).id)}`);
+    const found = await rows(this.db, `SELECT * FROM audit ${where.sql()} ORDER BY id DESC LIMIT ${where.param(query.limit + 1)}`, where.params);
+    const more = found.length > query.limit;
+    const items = found.slice(0, query.limit).map(this.map.audit);
+    return { items, nextCursor: more ? encodeCursor(null, items[items.length - 1].id) : null };
+  }
+}
