@@ -1,7 +1,9 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import pg from 'pg';
 import { DEFAULT_RETRY_POLICY } from '../../src/model/index.js';
+import { PostgresStore } from '../../src/store/postgres/postgres-store.js';
 import { SqliteStore } from '../../src/store/sqlite/sqlite-store.js';
 import type { NewJob, Store } from '../../src/store/store.js';
 
@@ -35,6 +37,67 @@ export function sqliteHarness(): StoreHarness {
       dirs.delete(store);
     },
   };
+}
+
+export const TEST_PG_URL = process.env.SWITCHYARD_TEST_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
+
+/**
+ * A fresh schema per test, named after the test so that a failure can be inspected
+ * (SWITCHYARD_TEST_PG_KEEP=1 keeps the schemas). Without a server the suite skips loudly,
+ * except in CI (CI=true), where a missing server fails the run.
+ */
+export function postgresHarness(url = TEST_PG_URL): StoreHarness {
+  const schemas = new Map<Store, string>();
+  return {
+    name: 'postgres',
+    async available() {
+      const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 5_000 });
+      client.on('error', () => {});
+      try {
+        await client.connect();
+        await client.query('SELECT 1');
+        return null;
+      } catch (error) {
+        const reason = `no PostgreSQL at ${url.replace(/:[^:@/]*@/, ':***@')} (${(error as Error).message || (error as { code?: string }).code}); set SWITCHYARD_TEST_PG_URL`;
+        if (process.env.CI === 'true') throw new Error(`PostgreSQL is required in CI: ${reason}`);
+        return reason;
+      } finally {
+        await client.end().catch(() => {});
+      }
+    },
+    async create(testName) {
+      const schema = testSchemaName(testName);
+      const store = new PostgresStore({ connectionString: url, schema, poolSize: 5, random: () => 0.5 });
+      schemas.set(store, schema);
+      await store.migrate();
+      return store;
+    },
+    async destroy(store) {
+      const schema = schemas.get(store);
+      schemas.delete(store);
+      await store.close();
+      if (schema === undefined || process.env.SWITCHYARD_TEST_PG_KEEP === '1') return;
+      await dropSchema(url, schema);
+    },
+  };
+}
+
+/** `lists newest first…` → `lists_newest_first_…_k3x9q2`: lowercase, at most 50 characters plus a random suffix. */
+export function testSchemaName(testName: string): string {
+  const base = testName.toLowerCase().replace(/[^a-z0-9]+/g, '_').replace(/^_+|_+$/g, '').slice(0, 50).replace(/_+$/, '');
+  const suffix = Math.random().toString(36).slice(2, 8).padEnd(6, '0');
+  return `${/^[a-z]/.test(base) ? '' : 't_'}${base}_${suffix}`;
+}
+
+export async function dropSchema(url: string, schema: string): Promise<void> {
+  const client = new pg.Client({ connectionString: url });
+  client.on('error', () => {});
+  try {
+    await client.connect();
+    await client.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
+  } finally {
+    await client.end().catch(() => {});
+  }
 }
 
 /** A job with sensible defaults; tests override what they are about. */
