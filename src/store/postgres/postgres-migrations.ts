@@ -1,3 +1,5 @@
+import { type Queryable, quoteIdent, rows } from './postgres-pool.js';
+
 /**
  * PostgreSQL schema migrations, compiled into the code and numbered like SQLite's
  * (sqlite-migrations.ts): migration N does the same thing in both. Never edit a released
@@ -205,3 +207,26 @@ CREATE TABLE duties (
 `,
   },
 ];
+
+/**
+ * Creates `schema` if missing and applies the pending migrations, each in its own
+ * transaction, on a connection whose search_path is that schema. A session advisory lock
+ * keyed on the schema makes concurrent migrators (hubs starting together) wait their turn;
+ * the caller closes the connection afterwards, which releases it.
+ */
+export async function migrateSchema(client: Queryable, schema: string): Promise<void> {
+  await client.query('SELECT pg_advisory_lock(hashtextextended($1, 0))', [`switchyard:migrate:${schema}`]);
+  // Looked up first: CREATE SCHEMA IF NOT EXISTS needs the CREATE privilege even when the schema exists.
+  if ((await rows(client, 'SELECT 1 FROM pg_namespace WHERE nspname = $1', [schema])).length === 0) {
+    await client.query(`CREATE SCHEMA IF NOT EXISTS ${quoteIdent(schema)}`);
+  }
+  await client.query('CREATE TABLE IF NOT EXISTS schema_migrations (version integer PRIMARY KEY, name text NOT NULL, applied_at bigint NOT NULL)');
+  const applied = new Set((await rows(client, 'SELECT version FROM schema_migrations')).map((r) => Number(r.version)));
+  for (const migration of postgresMigrations) {
+    if (applied.has(migration.version)) continue;
+    await client.query('BEGIN');
+    await client.query(migration.sql);
+    await client.query('INSERT INTO schema_migrations (version, name, applied_at) VALUES ($1, $2, $3)', [migration.version, migration.name, Date.now()]);
+    await client.query('COMMIT');
+  }
+}

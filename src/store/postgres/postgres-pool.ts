@@ -120,3 +120,12 @@ export function toStoreError(error: unknown, location: string): unknown {
   (failure as Error).cause = error;
   return failure;
 }
+
+/**
+ * Failures worth running a whole verb again for: a deadlock or serialization failure, and a
+ * concurrent submission of the same idempotency key (the retry finds that job and answers it).
+ */
+export function isRetryable(error: unknown): boolean {
+  const { code, constraint } = (error ?? {}) as { code?: string; constraint?: string };
+  return code === '40P01' || code === '40001' || (code === '23505' && constraint === 'jobs_idempotency_key');
+}

@@ -13,15 +13,14 @@ import { PostgresAuth } from './postgres-auth.js';
 import { PostgresCatalog } from './postgres-catalog.js';
 import { PostgresLedgerTx } from './postgres-ledger-tx.js';
 import { WakeListener, wakePayload } from './postgres-listener.js';
-import { postgresMigrations } from './postgres-migrations.js';
+import { migrateSchema } from './postgres-migrations.js';
 import {
   type Queryable,
   channelFor,
   connectionConfig,
   createPool,
   describeLocation,
-  quoteIdent,
-  rows,
+  isRetryable,
   toStoreError,
   validSchema,
 } from './postgres-pool.js';
@@ -90,31 +89,15 @@ export class PostgresStore implements S.Store {
     this.catalog = new PostgresCatalog(this.db);
   }
 
-  /**
-   * Creates the schema if missing and applies pending migrations, each in its own
-   * transaction. A session advisory lock keyed on the schema makes concurrent migrators wait
-   * their turn; the connection is closed afterwards, which releases the lock whatever happened.
-   */
+  /** Creates the schema if missing and applies pending migrations (see migrateSchema). */
   async migrate(): Promise<void> {
     const client = await this.checkout();
     try {
-      await client.query('SELECT pg_advisory_lock(hashtextextended($1, 0))', [`switchyard:migrate:${this.schema}`]);
-      // Checked first: CREATE SCHEMA IF NOT EXISTS needs the CREATE privilege even when the schema exists.
-      if ((await rows(client, 'SELECT 1 FROM pg_namespace WHERE nspname = $1', [this.schema])).length === 0) {
-        await client.query(`CREATE SCHEMA IF NOT EXISTS ${quoteIdent(this.schema)}`);
-      }
-      await client.query('CREATE TABLE IF NOT EXISTS schema_migrations (version integer PRIMARY KEY, name text NOT NULL, applied_at bigint NOT NULL)');
-      const applied = new Set((await rows(client, 'SELECT version FROM schema_migrations')).map((r) => Number(r.version)));
-      for (const migration of postgresMigrations) {
-        if (applied.has(migration.version)) continue;
-        await client.query('BEGIN');
-        await client.query(migration.sql);
-        await client.query('INSERT INTO schema_migrations (version, name, applied_at) VALUES ($1, $2, $3)', [migration.version, migration.name, Date.now()]);
-        await client.query('COMMIT');
-      }
+      await migrateSchema(client, this.schema);
     } catch (error) {
       throw toStoreError(error, this.location);
     } finally {
+      // Closing the connection also drops the migration lock, whatever happened.
       client.release(true);
     }
   }
@@ -415,13 +398,4 @@ export class PostgresStore implements S.Store {
   touchToken(id: number, now: number) {
     return this.auth.touchToken(id, now);
   }
-}
-
-/**
- * Failures worth running the whole verb again for: a deadlock or serialization failure, and
- * a concurrent submission of the same idempotency key (the retry finds that job and answers it).
- */
-function isRetryable(error: unknown): boolean {
-  const { code, constraint } = (error ?? {}) as { code?: string; constraint?: string };
-  return code === '40P01' || code === '40001' || (code === '23505' && constraint === 'jobs_idempotency_key');
 }
