@@ -191,6 +191,26 @@ export class Engine implements WorkerPort {
     await this.audit(actor, 'job.delete', `job:${jobId}`, job.site, { workflow: job.workflow, state: job.state });
   }
 
+  /** Cancels every job of the queue that has not started (within the actor's sites); returns how many. */
+  async clearQueue(queue: string, actor: Actor): Promise<number> {
+    let cancelled = 0;
+    for (;;) {
+      const page = await this.store.listJobs({ sites: actor.sites, queues: [queue], states: ['created', 'queued'], sort: { key: 'id', desc: false }, limit: 200 });
+      if (page.items.length === 0) break;
+      for (const job of page.items) {
+        try {
+          await this.store.controlJob(job.id, 'cancel', this.clock());
+          cancelled += 1;
+        } catch (error) {
+          // A job that started meanwhile keeps running: clearing only takes queued ones.
+          if (!(error instanceof SwitchyardError && error.code === 'SWY_ERR_JOB_STATE')) throw error;
+        }
+      }
+    }
+    await this.audit(actor, 'queue.clear', `queue:${queue}`, null, { cancelled });
+    return cancelled;
+  }
+
   async audit(actor: Actor, action: string, target: string | null, site: string | null, data: Record<string, Json> = {}): Promise<void> {
     await this.store.appendAudit({ at: this.clock(), actor: actor.name, action, target, site, data });
   }

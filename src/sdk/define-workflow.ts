@@ -64,7 +64,9 @@ export interface WorkflowConfig<Schema extends z.ZodObject> {
 
 const BRAND = Symbol.for('switchyard.workflow');
 
-export interface Workflow<Schema extends z.ZodObject = z.ZodObject> extends WorkflowConfig<Schema> {
+// `any` by default so that a list of workflows with different field types is a Workflow[].
+// biome-ignore lint/suspicious/noExplicitAny: see above
+export interface Workflow<Schema extends z.ZodObject = any> extends WorkflowConfig<Schema> {
   readonly [BRAND]: true;
 }
 

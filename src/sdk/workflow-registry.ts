@@ -59,7 +59,7 @@ export class WorkflowRegistry {
   parseFields(workflow: Workflow, fields: unknown): Record<string, Json> {
     const parsed = workflow.fields.safeParse(fields ?? {});
     if (parsed.success) return parsed.data as Record<string, Json>;
-    const problems: FieldProblem[] = parsed.error.issues.map((issue) => ({
+    const problems: FieldProblem[] = parsed.error.issues.map((issue: z.core.$ZodIssue) => ({
       path: ['fields', ...issue.path.map(String)].join('.'),
       message: issue.message,
     }));

@@ -30,7 +30,7 @@ const ACTIVE_JOBS = `(SELECT count(*) FROM jobs j WHERE j.queue = q.name AND j.s
  * Prepared statements for the ledger, made once per database. `json_each(?)` takes a JSON
  * array so that one prepared statement serves any number of ids.
  */
-export function prepareLedgerStatements(db: Database) {
+export function prepareLedgerStatements(db: Database): Record<LedgerStatementName, Statement> {
   const p = (sql: string) => db.prepare(sql);
   return {
     lockTasks: p(`SELECT ${TASK_ROW} FROM tasks WHERE id IN (SELECT value FROM json_each(?)) ORDER BY id`),
@@ -78,10 +78,16 @@ export function prepareLedgerStatements(db: Database) {
     deleteEdges: p(`DELETE FROM task_deps WHERE job_id = ?`),
     deleteTasks: p(`DELETE FROM tasks WHERE job_id = ?`),
     deleteJob: p(`DELETE FROM jobs WHERE id = ?`),
-  } satisfies Record<string, Statement>;
+  };
 }
 
-export type LedgerStatements = ReturnType<typeof prepareLedgerStatements>;
+type LedgerStatementName =
+  | 'lockTasks' | 'lockJobTasksIn' | 'lockJobTasksAll' | 'lockJobs' | 'claim' | 'queueStates' | 'slotsTaken' | 'expired'
+  | 'timedOut' | 'edgesFrom' | 'jobEdges' | 'tasksByKey' | 'jobsByKey' | 'insertJob' | 'insertTask' | 'insertEdge'
+  | 'updateTask' | 'updateJob' | 'pauseOnFailure' | 'insertEvent' | 'insertItem' | 'insertLog' | 'deleteLogs'
+  | 'deleteItems' | 'deleteEdges' | 'deleteTasks' | 'deleteJob';
+
+export type LedgerStatements = Record<LedgerStatementName, Statement>;
 
 const jsonText = (value: Json | undefined): string | null => (value === null || value === undefined ? null : JSON.stringify(value));
 

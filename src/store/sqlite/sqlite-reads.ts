@@ -10,7 +10,7 @@ const DEPENDS_ON = 'group_concat(d.depends_on)';
 
 /** The read side of the SQLite store: lookups and keyset-paginated lists. */
 export class SqliteReads {
-  private readonly s;
+  private readonly s: Record<'job' | 'task' | 'taskTypes' | 'output' | 'history' | 'events' | 'eventsAt' | 'lastEvent', Statement>;
   private readonly statements = new Map<string, Statement>();
 
   constructor(

@@ -1,0 +1,89 @@
+import type { Actor } from '../engine/actor.js';
+import type { ItemRecord, JobRecord, Json, TaskRecord } from '../model/index.js';
+import type { WorkflowRegistry } from '../sdk/workflow-registry.js';
+
+/** How secret field values read in every answer. */
+export const REDACTED = '••••••';
+
+const iso = (ms: number | null): string | null => (ms === null ? null : new Date(ms).toISOString());
+
+/**
+ * Records as the API answers them: instants as ISO 8601 strings, progress with its percent,
+ * and the values of a workflow's secret fields replaced (they stay in the store, where the
+ * workers need them).
+ */
+export function jobDto(job: JobRecord, workflows: WorkflowRegistry) {
+  const workflow = workflows.get(job.workflow);
+  return {
+    id: job.id,
+    workflow: job.workflow,
+    label: workflow?.label ?? job.workflow,
+    state: job.state,
+    outcome: job.outcome,
+    reason: job.reason,
+    site: job.site,
+    queue: job.queue,
+    creator: job.creator,
+    priority: job.priority,
+    fields: redactFields(job.fields, workflow?.secretFields ?? []),
+    idempotencyKey: job.idempotencyKey,
+    parentJobId: job.parentJobId,
+    timeoutMs: job.timeoutMs,
+    runAt: iso(job.runAt),
+    createdAt: iso(job.createdAt) as string,
+    startedAt: iso(job.startedAt),
+    endedAt: iso(job.endedAt),
+    updatedAt: iso(job.updatedAt) as string,
+    progress: { ...job.progress, percent: job.progress.total > 0 ? Math.floor((job.progress.done / job.progress.total) * 100) : 0 },
+    taskCounts: job.taskCounts,
+    itemCounts: job.itemCounts,
+  };
+}
+
+export type JobDto = ReturnType<typeof jobDto>;
+
+export function taskDto(task: TaskRecord) {
+  return {
+    id: task.id,
+    jobId: task.jobId,
+    workflow: task.workflow,
+    type: task.type,
+    key: task.key,
+    site: task.site,
+    state: task.state,
+    input: task.input,
+    attempts: task.attempts,
+    maxAttempts: task.maxAttempts,
+    availableAt: iso(task.availableAt) as string,
+    workerId: task.workerId,
+    leaseExpiresAt: iso(task.leaseExpiresAt),
+    progress: task.progress,
+    changed: task.changed,
+    result: task.result,
+    error: task.error,
+    reason: task.reason,
+    itemsFailed: task.itemsFailed,
+    dependsOn: task.dependsOn,
+    createdAt: iso(task.createdAt) as string,
+    startedAt: iso(task.startedAt),
+    endedAt: iso(task.endedAt),
+    updatedAt: iso(task.updatedAt) as string,
+  };
+}
+
+export function itemDto(item: ItemRecord) {
+  return { ...item, at: iso(item.at) as string };
+}
+
+export function redactFields(fields: Record<string, Json>, secret: string[]): Record<string, Json> {
+  if (secret.length === 0) return fields;
+  const copy = { ...fields };
+  for (const name of secret) if (name in copy) copy[name] = REDACTED;
+  return copy;
+}
+
+export function actorDto(actor: Actor) {
+  return { name: actor.name, role: actor.role, sites: actor.sites };
+}
+
+export { iso };

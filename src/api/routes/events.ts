@@ -1,0 +1,74 @@
+import { z } from 'zod';
+import type { EventRecord } from '../../model/index.js';
+import type { ApiContext, App } from '../api-context.js';
+
+const PAGE = 500;
+const KEEP_ALIVE_MS = 15_000;
+/** Wake-ups from the store are the fast path; this poll is the safety net. */
+const POLL_MS = 2_000;
+
+export function eventDto(event: EventRecord) {
+  return { ...event, at: new Date(event.at).toISOString() };
+}
+
+/**
+ * The live feed: Server-Sent Events of every state change at the caller's sites, in order,
+ * each with its event id so a reconnecting client (Last-Event-ID) misses nothing. Without
+ * `after` the feed starts from now.
+ */
+export function eventRoutes(app: App, { engine }: ApiContext): void {
+  const { store } = engine;
+
+  app.get('/events', {
+    config: { access: 'viewer' },
+    schema: { tags: ['events'], summary: 'Server-Sent Events: every state change, live', querystring: z.object({ after: z.coerce.number().int().min(0).optional() }) },
+    handler: async (request, reply) => {
+      const sites = request.actor.sites;
+      const lastEventId = Number(request.headers['last-event-id']);
+      let after = Number.isInteger(lastEventId) && lastEventId >= 0 ? lastEventId : (request.query.after ?? (await store.lastEventId()));
+      reply.hijack();
+      const raw = reply.raw;
+      raw.writeHead(200, { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-cache', connection: 'keep-alive', 'x-accel-buffering': 'no' });
+      raw.write('retry: 2000\n: connected\n\n');
+
+      let closed = false;
+      let sending = false;
+      let again = false;
+      const pump = async (): Promise<void> => {
+        if (sending) {
+          again = true;
+          return;
+        }
+        sending = true;
+        try {
+          do {
+            again = false;
+            const events = await store.listEvents(after, PAGE, sites);
+            for (const event of events) {
+              if (closed) return;
+              raw.write(`id: ${event.id}\ndata: ${JSON.stringify(eventDto(event))}\n\n`);
+              after = event.id;
+            }
+            if (events.length === PAGE) again = true;
+          } while (again && !closed);
+        } catch (error) {
+          request.log.warn({ err: error }, 'event feed could not read events; will retry');
+        } finally {
+          sending = false;
+        }
+      };
+      const off = store.onWake((signal) => {
+        if (signal.kind === 'events') void pump();
+      });
+      const keepAlive = setInterval(() => raw.write(': keep-alive\n\n'), KEEP_ALIVE_MS);
+      const poll = setInterval(() => void pump(), POLL_MS);
+      request.raw.once('close', () => {
+        closed = true;
+        off();
+        clearInterval(keepAlive);
+        clearInterval(poll);
+      });
+      await pump();
+    },
+  });
+}

@@ -1,0 +1,104 @@
+import { z } from 'zod';
+import type { Actor } from '../../engine/actor.js';
+import { type JobState, SwitchyardError } from '../../model/index.js';
+import type { JobQuery, JobSortKey } from '../../store/store.js';
+import type { ApiContext, App } from '../api-context.js';
+import { jobDto } from '../dto.js';
+import { idParam, jobFilters, pageQuery, submitBody } from '../schemas.js';
+
+const TAG = { tags: ['jobs'] };
+
+/** Jobs: submit, list with filters, read one, and the operator controls. */
+export function jobRoutes(app: App, { engine }: ApiContext): void {
+  const dto = (job: Parameters<typeof jobDto>[0]) => jobDto(job, engine.workflows);
+
+  app.post('/jobs', {
+    config: { access: 'operator' },
+    schema: { ...TAG, summary: 'Submit a job', body: submitBody },
+    handler: async (request, reply) => {
+      const { job, created } = await engine.submit(request.body, request.actor);
+      if (created) await engine.audit(request.actor, 'job.submit', `job:${job.id}`, job.site, { workflow: job.workflow });
+      return reply.code(created ? 201 : 200).send(dto(job));
+    },
+  });
+
+  app.post('/jobs/bulk', {
+    config: { access: 'operator' },
+    schema: { ...TAG, summary: 'Submit many jobs in one transaction', body: z.object({ jobs: z.array(submitBody).min(1).max(10_000) }) },
+    handler: async (request, reply) => {
+      const outcomes = await engine.submitMany(request.body.jobs, request.actor);
+      const created = outcomes.filter((o) => o.created);
+      await engine.audit(request.actor, 'job.submit.bulk', null, null, { count: created.length, firstId: created[0]?.job.id ?? null });
+      return reply.code(201).send({ items: outcomes.map((o) => ({ ...dto(o.job), created: o.created })) });
+    },
+  });
+
+  app.get('/jobs', {
+    config: { access: 'viewer' },
+    schema: { ...TAG, summary: 'List jobs, newest first, with filters', querystring: jobFilters.extend(pageQuery.shape) },
+    handler: async (request) => {
+      const page = await engine.store.listJobs(jobQuery(request.query, request.actor));
+      return { items: page.items.map(dto), nextCursor: page.nextCursor };
+    },
+  });
+
+  app.get('/jobs/:id', {
+    config: { access: 'viewer' },
+    schema: { ...TAG, summary: 'One job', params: idParam },
+    handler: async (request) => dto(await engine.visibleJob(request.params.id, request.actor)),
+  });
+
+  for (const action of ['pause', 'resume', 'cancel'] as const) {
+    app.post(`/jobs/:id/${action}`, {
+      config: { access: 'operator' },
+      schema: { ...TAG, summary: `${action[0].toUpperCase()}${action.slice(1)} a job`, params: idParam },
+      handler: async (request) => dto(await engine.control(request.params.id, action, request.actor)),
+    });
+  }
+
+  app.post('/jobs/:id/retry', {
+    config: { access: 'operator' },
+    schema: { ...TAG, summary: 'Re-run the tasks of a finished job that did not succeed', params: idParam },
+    handler: async (request) => dto(await engine.retry(request.params.id, request.actor)),
+  });
+
+  app.post('/jobs/:id/resubmit', {
+    config: { access: 'operator' },
+    schema: { ...TAG, summary: 'Launch an identical job', params: idParam },
+    handler: async (request, reply) => reply.code(201).send(dto((await engine.resubmit(request.params.id, request.actor)).job)),
+  });
+
+  app.delete('/jobs/:id', {
+    config: { access: 'admin' },
+    schema: { ...TAG, summary: 'Delete a finished job and its records', params: idParam },
+    handler: async (request, reply) => {
+      await engine.delete(request.params.id, request.actor);
+      return reply.code(204).send();
+    },
+  });
+}
+
+/** Turns API filters into a store query, narrowed to the sites the actor may see. */
+export function jobQuery(query: z.infer<typeof jobFilters> & { cursor?: string; limit: number }, actor: Actor): JobQuery {
+  let sites: string[] | null = query.site ?? null;
+  if (actor.sites !== null) sites = sites === null ? actor.sites : sites.filter((site) => actor.sites?.includes(site));
+  if (query.createdFrom !== undefined && query.createdTo !== undefined && query.createdFrom > query.createdTo) {
+    throw new SwitchyardError('SWY_ERR_VALIDATION', 'query.createdFrom: must not be after createdTo', [{ path: 'query.createdFrom', message: 'must not be after createdTo' }]);
+  }
+  const sort = query.sort ? { key: query.sort.replace(/^-/, '') as JobSortKey, desc: query.sort.startsWith('-') } : undefined;
+  return {
+    sites,
+    ids: query.id,
+    states: query.state as JobState[] | undefined,
+    queues: query.queue,
+    workflows: query.workflow,
+    creators: query.creator,
+    createdFrom: query.createdFrom,
+    createdTo: query.createdTo,
+    hideNoop: query.hideNoop,
+    q: query.q,
+    sort,
+    cursor: query.cursor ?? null,
+    limit: query.limit,
+  };
+}

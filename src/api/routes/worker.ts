@@ -1,0 +1,112 @@
+import { z } from 'zod';
+import { ITEM_OUTCOMES, SwitchyardError, siteAllowed } from '../../model/index.js';
+import type { ActivityResult } from '../../store/store.js';
+import type { ApiContext, App } from '../api-context.js';
+import { errorReply } from '../errors.js';
+
+const TAG = { tags: ['worker protocol'] };
+const name = z.string().min(1).max(200);
+const json: z.ZodType<unknown> = z.unknown();
+
+const taskSpec = z.object({ type: name, input: json.optional(), key: z.string().max(200).nullable().optional(), after: z.array(z.string().max(200)).max(10_000).optional() });
+const leaseRef = { taskId: z.number().int().positive(), leaseToken: z.string().min(1).max(200) };
+const activity = z.object({
+  ...leaseRef,
+  items: z
+    .array(
+      z.object({
+        path: z.string().min(1).max(4096),
+        operation: z.string().min(1).max(100),
+        outcome: z.enum(ITEM_OUTCOMES as [string, ...string[]]),
+        bytes: z.number().int().min(0).nullable().optional(),
+        error: z.string().max(10_000).nullable().optional(),
+      }),
+    )
+    .max(10_000)
+    .optional(),
+  logs: z.array(z.string().max(65_536)).max(10_000).optional(),
+  progress: z.object({ done: z.number().min(0), total: z.number().min(0) }).optional(),
+  spawn: z.array(taskSpec).max(10_000).optional(),
+});
+const errorInfo = z.object({ message: z.string().max(65_536), name: z.string().max(200).optional(), stack: z.string().max(65_536).optional() });
+const report = z.discriminatedUnion('kind', [
+  z.object({ kind: z.literal('succeeded'), changed: z.boolean(), result: json.optional() }),
+  z.object({ kind: z.literal('skipped'), reason: z.string().max(10_000).optional() }),
+  z.object({ kind: z.literal('failed'), error: errorInfo, retryable: z.boolean() }),
+  z.object({ kind: z.literal('stopped'), reason: z.string().max(10_000).optional() }),
+  z.object({ kind: z.literal('released') }),
+]);
+
+/**
+ * The worker protocol: how remote workers pull and settle tasks over HTTP. Only worker (or
+ * admin) tokens may call it, for the sites their token allows. Reports carry the lease token;
+ * when every report of a request refers to a lease no longer held, the answer is 409
+ * SWY_ERR_LEASE_LOST and nothing was written.
+ */
+export function workerRoutes(app: App, { engine }: ApiContext): void {
+  const checkSite = (site: string, sites: string[] | null) => {
+    if (!siteAllowed(sites, site)) throw new SwitchyardError('SWY_ERR_AUTH_SITE', `This token may not serve site "${site}"`);
+  };
+
+  app.post('/worker/register', {
+    config: { access: 'worker' },
+    schema: { ...TAG, summary: 'Announce a worker and the workflows it runs', body: z.object({ id: name, name, site: name, host: name, workflows: z.array(name).max(1000) }) },
+    handler: async (request) => {
+      checkSite(request.body.site, request.actor.sites);
+      await engine.register(request.body);
+      return { ok: true, leaseMs: engine.leaseMs };
+    },
+  });
+
+  app.post('/worker/lease', {
+    config: { access: 'worker' },
+    schema: {
+      ...TAG,
+      summary: 'Lease ready tasks; waits up to waitMs for work (long poll)',
+      body: z.object({ workerId: name, site: name, workflows: z.array(name).min(1).max(1000), limit: z.number().int().min(1).max(1000), waitMs: z.number().int().min(0).max(60_000).default(0) }),
+    },
+    handler: async (request) => {
+      checkSite(request.body.site, request.actor.sites);
+      const abort = new AbortController();
+      request.raw.once('close', () => abort.abort());
+      return { tasks: await engine.lease({ ...request.body, signal: abort.signal }) };
+    },
+  });
+
+  app.post('/worker/heartbeat', {
+    config: { access: 'worker' },
+    schema: { ...TAG, summary: 'Renew leases; answers which are lost and which tasks must stop', body: z.object({ workerId: name, leases: z.array(z.object(leaseRef)).max(10_000) }) },
+    handler: async (request, reply) => {
+      const result = await engine.heartbeat(request.body);
+      if (request.body.leases.length > 0 && result.lost.length === request.body.leases.length) return lost(reply, request, result);
+      return result;
+    },
+  });
+
+  app.post('/worker/items', {
+    config: { access: 'worker' },
+    schema: { ...TAG, summary: "Record running tasks' items, log lines, progress and spawned tasks", body: z.object({ reports: z.array(activity).min(1).max(1000) }) },
+    handler: async (request, reply) => {
+      const results = await engine.report(request.body.reports as Parameters<typeof engine.report>[0]);
+      return allRefused(results) ? lost(reply, request, { results }) : { results };
+    },
+  });
+
+  app.post('/worker/complete', {
+    config: { access: 'worker' },
+    schema: { ...TAG, summary: 'Settle finished tasks with their last activity', body: z.object({ completions: z.array(activity.extend({ report })).min(1).max(1000) }) },
+    handler: async (request, reply) => {
+      const results = await engine.complete(request.body.completions as Parameters<typeof engine.complete>[0]);
+      return allRefused(results) ? lost(reply, request, { results }) : { results };
+    },
+  });
+}
+
+function allRefused(results: ActivityResult[]): boolean {
+  return results.length > 0 && results.every((r) => !r.accepted);
+}
+
+function lost(reply: import('fastify').FastifyReply, request: import('fastify').FastifyRequest, extra: object) {
+  const { status, body } = errorReply(new SwitchyardError('SWY_ERR_LEASE_LOST', 'No lease in this request is held any more: another attempt owns these tasks'), request);
+  return reply.code(status).send({ ...body, ...extra });
+}

@@ -1,0 +1,126 @@
+import type { Command } from 'commander';
+import type { Job } from '../../client/client.js';
+import { type ConnectionFlags, connect } from '../connection.js';
+import { since, table } from '../format.js';
+
+export function jobsCommand(program: Command): void {
+  const jobs = program.command('jobs').description('List, inspect and control jobs');
+  const client = (command: Command) => connect(command.optsWithGlobals<ConnectionFlags>());
+
+  jobs
+    .command('list')
+    .description('Jobs, newest first')
+    .option('--state <states>', 'comma-separated states')
+    .option('--workflow <names>', 'comma-separated workflows')
+    .option('--site <sites>', 'comma-separated sites')
+    .option('--queue <queues>', 'comma-separated queues')
+    .option('--creator <names>', 'comma-separated creators')
+    .option('-q, --search <text>', 'free text')
+    .option('--hide-noop', 'leave out jobs that had nothing to do')
+    .option('--limit <n>', 'how many', (v) => Number.parseInt(v, 10), 20)
+    .option('--json', 'print JSON')
+    .action(async (options, command: Command) => {
+      const page = await client(command).listJobs({
+        state: options.state,
+        workflow: options.workflow,
+        site: options.site,
+        queue: options.queue,
+        creator: options.creator,
+        q: options.search,
+        hideNoop: options.hideNoop,
+        limit: options.limit,
+      });
+      if (options.json) return console.log(JSON.stringify(page, null, 2));
+      if (page.items.length === 0) return console.log('no jobs');
+      console.log(table(page.items.map(row), ['id', 'workflow', 'state', 'site', 'queue', 'creator', 'created', 'progress', 'tasks', 'failed items']));
+    });
+
+  jobs
+    .command('show <id>')
+    .description('One job with its tasks')
+    .option('--json', 'print JSON')
+    .action(async (id: string, options, command: Command) => {
+      const api = client(command);
+      const job = await api.getJob(jobId(id));
+      const tasks = await api.listTasks(job.id, { limit: 100 });
+      if (options.json) return console.log(JSON.stringify({ ...job, tasks: tasks.items }, null, 2));
+      const lines = [
+        `job ${job.id}  ${job.label} (${job.workflow})`,
+        `  state:    ${job.state}${job.outcome ? ` (${job.outcome === 'changed' ? 'modified' : 'up to date'})` : ''}${job.reason ? ` — ${job.reason}` : ''}`,
+        `  site:     ${job.site}   queue: ${job.queue}   creator: ${job.creator}`,
+        `  created:  ${since(job.createdAt)}   started: ${since(job.startedAt)}   ended: ${since(job.endedAt)}`,
+        `  progress: ${job.progress.percent}% (${job.progress.done}/${job.progress.total})`,
+        `  items:    ${job.itemCounts.completed} completed, ${job.itemCounts.failed} failed, ${job.itemCounts.skipped} skipped`,
+        `  fields:   ${JSON.stringify(job.fields)}`,
+        '',
+        table(
+          tasks.items.map((t) => ({ id: t.id, type: t.type, state: t.state, attempts: t.attempts, worker: t.workerId, started: since(t.startedAt as string | null), reason: t.reason })),
+          ['id', 'type', 'state', 'attempts', 'worker', 'started', 'reason'],
+        ),
+      ];
+      if (tasks.nextCursor) lines.push(`(first 100 tasks; see ${api.url}/jobs/${job.id})`);
+      console.log(lines.join('\n'));
+    });
+
+  for (const action of ['pause', 'resume', 'cancel', 'retry', 'resubmit'] as const) {
+    jobs
+      .command(`${action} <ids...>`)
+      .description(`${action[0].toUpperCase()}${action.slice(1)} jobs`)
+      .action(async (ids: string[], _options, command: Command) => {
+        const api = client(command);
+        let failed = 0;
+        for (const id of ids) {
+          try {
+            const job = await api.control(jobId(id), action);
+            console.log(action === 'resubmit' ? `job ${id} resubmitted as job ${job.id}` : `job ${job.id} ${job.state}`);
+          } catch (error) {
+            failed += 1;
+            console.error(`job ${id}: ${(error as Error).message}`);
+          }
+        }
+        if (failed > 0) process.exitCode = 1;
+      });
+  }
+
+  jobs
+    .command('delete <ids...>')
+    .description('Delete finished jobs and their records')
+    .action(async (ids: string[], _options, command: Command) => {
+      const api = client(command);
+      let failed = 0;
+      for (const id of ids) {
+        try {
+          await api.deleteJob(jobId(id));
+          console.log(`job ${id} deleted`);
+        } catch (error) {
+          failed += 1;
+          console.error(`job ${id}: ${(error as Error).message}`);
+        }
+      }
+      if (failed > 0) process.exitCode = 1;
+    });
+}
+
+function row(job: Job) {
+  const t = job.taskCounts;
+  const total = Object.values(t).reduce((a, b) => a + b, 0);
+  const done = t.success + t.error + t.failure + t.skipped + t.cancelled + t.aborted + t.unknown;
+  return {
+    id: job.id,
+    workflow: job.workflow,
+    state: job.state,
+    site: job.site,
+    queue: job.queue,
+    creator: job.creator,
+    created: since(job.createdAt),
+    progress: `${job.progress.percent}%`,
+    tasks: `${done}/${total}`,
+    'failed items': job.itemCounts.failed,
+  };
+}
+
+export function jobId(text: string): number {
+  const id = Number(text);
+  if (!Number.isSafeInteger(id) || id <= 0) throw new Error(`"${text}" is not a job id`);
+  return id;
+}

@@ -1,0 +1,73 @@
+import { resolve } from 'node:path';
+import type { Command } from 'commander';
+import pino from 'pino';
+import { loadWorkflows } from '../../sdk/load-workflows.js';
+import { builtInWorkflows } from '../../workflows/index.js';
+import { startHub } from '../hub.js';
+import { VERSION } from '../version.js';
+
+export function startCommand(program: Command): void {
+  program
+    .command('start')
+    .description('Start a hub with the console and a local worker (embedded SQLite store unless --db)')
+    .option('-p, --port <port>', 'HTTP port', (v) => parsePort(v), 4680)
+    .option('--host <host>', 'address to listen on', '127.0.0.1')
+    .option('--data <dir>', 'data directory (SQLite file, local CLI credentials)', '.switchyard')
+    .option('--db <url>', 'PostgreSQL URL (postgres://…); default: SQLite in the data directory', process.env.DATABASE_URL)
+    .option('--workflows <file...>', 'ES modules (.js, .mjs, .ts) exporting your workflows')
+    .option('--no-worker', 'do not run a worker in this process')
+    .option('--concurrency <n>', 'tasks the local worker runs at once', (v) => Number.parseInt(v, 10), 32)
+    .option('--site <name>', 'the local site', 'local')
+    .option('--log-level <level>', 'fatal, error, warn, info, debug', process.env.SWITCHYARD_LOG_LEVEL ?? 'warn')
+    .action(async (options) => {
+      const logger = pino({ level: options.logLevel }, pino.destination(2));
+      const workflows = [...builtInWorkflows];
+      for (const file of options.workflows ?? []) workflows.push(...(await loadWorkflows(file)));
+      const hub = await startHub({
+        dataDir: resolve(options.data),
+        db: options.db,
+        host: options.host,
+        port: options.port,
+        workflows,
+        localWorker: options.worker,
+        workerConcurrency: options.concurrency,
+        adminPassword: process.env.SWITCHYARD_ADMIN_PASSWORD || null,
+        defaultSite: options.site,
+        logger,
+        version: VERSION,
+      });
+      const lines = [
+        `Switchyard ${VERSION} is running`,
+        `  console:   ${hub.url}`,
+        `  api:       ${hub.url}/api/v1  (OpenAPI: ${hub.url}/api/v1/openapi.json)`,
+        `  store:     ${hub.store.kind === 'sqlite' ? `SQLite in ${resolve(options.data)}` : 'PostgreSQL'}`,
+        `  workflows: ${workflows.map((w) => w.name).join(', ')}`,
+        `  worker:    ${hub.worker ? `local, site "${options.site}"` : 'none in this process'}`,
+      ];
+      if (hub.generatedAdminPassword) {
+        lines.push('', `  First start: user "admin" created with password ${hub.generatedAdminPassword}`, '  (shown once; set SWITCHYARD_ADMIN_PASSWORD to choose it)');
+      }
+      lines.push('', `  The CLI in this directory uses ${resolve(options.data, 'cli.json')}; try: npx switchyard submit simulate --wait`);
+      console.log(lines.join('\n'));
+
+      let stopping = false;
+      const stop = async (signal: string) => {
+        if (stopping) {
+          console.log('stopping now');
+          process.exit(130);
+        }
+        stopping = true;
+        console.log(`${signal}: finishing running tasks (up to 10 s; press Ctrl+C again to stop at once)`);
+        await hub.close();
+        process.exit(0);
+      };
+      process.on('SIGINT', () => void stop('SIGINT'));
+      process.on('SIGTERM', () => void stop('SIGTERM'));
+    });
+}
+
+export function parsePort(value: string): number {
+  const port = Number(value);
+  if (!Number.isInteger(port) || port < 0 || port > 65_535) throw new Error(`port must be a number from 0 to 65535, not "${value}"`);
+  return port;
+}

@@ -1,0 +1,144 @@
+import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { FastifyInstance } from 'fastify';
+import pino, { type Logger } from 'pino';
+import { sha256 } from '../api/auth/authenticate.js';
+import { hashPassword, newSecret } from '../api/auth/passwords.js';
+import { buildServer } from '../api/server.js';
+import { Engine } from '../engine/engine.js';
+import type { Workflow } from '../sdk/define-workflow.js';
+import { WorkflowRegistry } from '../sdk/workflow-registry.js';
+import { createStore } from '../store/create-store.js';
+import type { Store } from '../store/store.js';
+import { Worker } from '../worker/worker.js';
+
+export interface HubOptions {
+  /** Where the SQLite file and the local CLI credentials live. */
+  dataDir: string;
+  /** A PostgreSQL URL; otherwise the embedded SQLite store in `dataDir`. */
+  db?: string | null;
+  host?: string;
+  port?: number;
+  workflows: Workflow[];
+  /** Run a worker in this process for the default site (default: yes). */
+  localWorker?: boolean;
+  workerConcurrency?: number;
+  /** Password of the first `admin` user; a random one is made (and returned) when not given. */
+  adminPassword?: string | null;
+  defaultSite?: string;
+  logger?: Logger;
+  version?: string;
+}
+
+export interface Hub {
+  url: string;
+  store: Store;
+  engine: Engine;
+  server: FastifyInstance;
+  worker: Worker | null;
+  /** Set when this start created the admin user with a generated password: shown once. */
+  generatedAdminPassword: string | null;
+  /** A token for the CLI on this machine, also written to `<dataDir>/cli.json`. */
+  cliToken: string;
+  close(): Promise<void>;
+}
+
+export const CLI_CREDENTIALS = 'cli.json';
+
+/**
+ * Starts a hub: the store (migrated), the engine and its duties, the HTTP API and console,
+ * and a local worker. On the first start it creates the `admin` user.
+ */
+export async function startHub(options: HubOptions): Promise<Hub> {
+  const logger = options.logger ?? pino({ level: 'silent' });
+  mkdirSync(options.dataDir, { recursive: true });
+  const store = await createStore({ db: options.db, dataDir: options.dataDir });
+  const workflows = new WorkflowRegistry(options.workflows);
+  const engine = new Engine({ store, workflows, logger, defaultSite: options.defaultSite });
+  await engine.init();
+  const generatedAdminPassword = await bootstrapAdmin(store, options.adminPassword ?? null, engine.clock());
+
+  const server = await buildServer({ engine, webRoot: findWebRoot(), logger, version: options.version });
+  await server.listen({ host: options.host ?? '127.0.0.1', port: options.port ?? 4680 });
+  const address = server.server.address();
+  const port = typeof address === 'object' && address ? address.port : options.port;
+  const host = options.host && options.host !== '0.0.0.0' && options.host !== '::' ? options.host : '127.0.0.1';
+  const url = `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
+  const cliToken = await cliCredentials(store, options.dataDir, url, engine.clock());
+
+  let worker: Worker | null = null;
+  if (options.localWorker !== false) {
+    worker = new Worker({
+      port: engine,
+      workflows,
+      site: engine.defaultSite,
+      name: 'local',
+      host: 'in-process',
+      concurrency: options.workerConcurrency ?? 32,
+      logger,
+    });
+    await worker.start();
+  }
+
+  let closing: Promise<void> | null = null;
+  return {
+    url,
+    store,
+    engine,
+    server,
+    worker,
+    generatedAdminPassword,
+    cliToken,
+    close() {
+      closing ??= (async () => {
+        await worker?.stop({ graceMs: 10_000 });
+        await engine.stop();
+        await server.close();
+        await store.close();
+      })();
+      return closing;
+    },
+  };
+}
+
+async function bootstrapAdmin(store: Store, password: string | null, now: number): Promise<string | null> {
+  if ((await store.countUsers()) > 0) return null;
+  const chosen = password ?? newSecret().slice(0, 20);
+  await store.createUser({ username: 'admin', passwordHash: await hashPassword(chosen), role: 'admin', sites: null, createdAt: now });
+  await store.appendAudit({ at: now, actor: 'system', action: 'user.create', target: 'user:admin', data: { role: 'admin', bootstrap: true } });
+  return password ? null : chosen;
+}
+
+/**
+ * The CLI on this machine talks to the hub with an admin token kept in `<dataDir>/cli.json`
+ * (readable by this user only). It is reused across restarts while it stays valid.
+ */
+async function cliCredentials(store: Store, dataDir: string, url: string, now: number): Promise<string> {
+  const file = join(dataDir, CLI_CREDENTIALS);
+  let token: string | null = null;
+  if (existsSync(file)) {
+    try {
+      const saved = JSON.parse(readFileSync(file, 'utf8')) as { token?: string };
+      if (saved.token && (await store.findToken(sha256(saved.token)))) token = saved.token;
+    } catch {
+      token = null;
+    }
+  }
+  if (!token) {
+    token = newSecret('swy_');
+    await store.createToken({ name: 'local-cli', tokenHash: sha256(token), role: 'admin', sites: null, createdBy: 'system', createdAt: now });
+  }
+  writeFileSync(file, `${JSON.stringify({ url, token }, null, 2)}\n`, { mode: 0o600 });
+  chmodSync(file, 0o600);
+  return token;
+}
+
+/** The built console: dist/web beside the compiled code, or the repository's dist/web when running from sources. */
+export function findWebRoot(): string | null {
+  for (const candidate of ['../web/', '../../dist/web/']) {
+    const path = fileURLToPath(new URL(candidate, import.meta.url));
+    if (existsSync(join(path, 'index.html'))) return path;
+  }
+  return null;
+}

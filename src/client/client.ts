@@ -1,0 +1,141 @@
+import type { JobDto } from '../api/dto.js';
+import type { ErrorCode, FieldProblem } from '../model/index.js';
+
+export interface ClientOptions {
+  /** The hub, e.g. http://127.0.0.1:4680 */
+  url: string;
+  /** An API token (`switchyard tokens create`). */
+  token?: string;
+  /** Per-request timeout, except for long polls which set their own. */
+  timeoutMs?: number;
+}
+
+/** An error answer from the hub, or a failure to reach it (`code` SWY_ERR_UNREACHABLE). */
+export class HubError extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: ErrorCode | 'SWY_ERR_UNREACHABLE',
+    message: string,
+    readonly fields?: FieldProblem[],
+    readonly body?: unknown,
+  ) {
+    super(message);
+    this.name = 'HubError';
+  }
+}
+
+export type Job = JobDto;
+
+export interface Page<T> {
+  items: T[];
+  nextCursor: string | null;
+}
+
+export interface SubmitJob {
+  workflow: string;
+  fields?: Record<string, unknown>;
+  site?: string;
+  queue?: string;
+  priority?: number;
+  runAt?: string | number;
+  idempotencyKey?: string;
+}
+
+export type JobFilters = Partial<{
+  site: string | string[];
+  state: string | string[];
+  queue: string | string[];
+  workflow: string | string[];
+  creator: string | string[];
+  createdFrom: string | number;
+  createdTo: string | number;
+  hideNoop: boolean;
+  q: string;
+  sort: string;
+  cursor: string;
+  limit: number;
+}>;
+
+/** A typed client of the REST API. */
+export interface SwitchyardClient {
+  readonly url: string;
+  request<T>(method: string, path: string, body?: unknown, options?: { timeoutMs?: number; signal?: AbortSignal; okStatuses?: number[] }): Promise<T>;
+  submit(job: SubmitJob): Promise<Job>;
+  getJob(id: number): Promise<Job>;
+  listJobs(filters?: JobFilters): Promise<Page<Job>>;
+  control(id: number, action: 'pause' | 'resume' | 'cancel' | 'retry' | 'resubmit'): Promise<Job>;
+  deleteJob(id: number): Promise<void>;
+  listTasks(jobId: number, filters?: { state?: string; type?: string; cursor?: string; limit?: number }): Promise<Page<Record<string, unknown>> & { types: string[] }>;
+  taskOutput(taskId: number, after?: number, limit?: number): Promise<{ lines: { seq: number; at: string; line: string }[]; next: number | null; finished: boolean }>;
+  listQueues(): Promise<{ items: Record<string, unknown>[] }>;
+  queueAction(name: string, action: 'pause' | 'resume' | 'clear'): Promise<Record<string, unknown>>;
+  createToken(input: { name: string; role: string; sites?: string[] | null }): Promise<{ id: number; name: string; role: string; token: string }>;
+  addUser(input: { username: string; password: string; role: string; sites?: string[] | null }): Promise<Record<string, unknown>>;
+  workflows(): Promise<{ items: { name: string; label: string; description: string | null; fieldsSchema: Record<string, unknown> }[] }>;
+}
+
+export function createClient(options: ClientOptions): SwitchyardClient {
+  const base = options.url.replace(/\/+$/, '');
+  const defaultTimeout = options.timeoutMs ?? 30_000;
+
+  async function request<T>(method: string, path: string, body?: unknown, opts: { timeoutMs?: number; signal?: AbortSignal; okStatuses?: number[] } = {}): Promise<T> {
+    const timeout = AbortSignal.timeout(opts.timeoutMs ?? defaultTimeout);
+    const signal = opts.signal ? AbortSignal.any([opts.signal, timeout]) : timeout;
+    let response: Response;
+    try {
+      response = await fetch(`${base}/api/v1${path}`, {
+        method,
+        signal,
+        headers: {
+          accept: 'application/json',
+          ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+          ...(options.token ? { authorization: `Bearer ${options.token}` } : {}),
+        },
+        body: body === undefined ? undefined : JSON.stringify(body),
+      });
+    } catch (error) {
+      const cause = (error as Error & { cause?: { code?: string } }).cause?.code ?? (error as Error).message;
+      throw new HubError(0, 'SWY_ERR_UNREACHABLE', `cannot reach the hub at ${base}: ${cause}`);
+    }
+    if (response.status === 204) return undefined as T;
+    const text = await response.text();
+    let parsed: unknown = null;
+    try {
+      parsed = text ? JSON.parse(text) : null;
+    } catch {
+      parsed = text;
+    }
+    if (!response.ok && !opts.okStatuses?.includes(response.status)) {
+      const error = (parsed as { error?: { code?: ErrorCode; message?: string; fields?: FieldProblem[] } })?.error;
+      throw new HubError(response.status, error?.code ?? 'SWY_ERR_INTERNAL', error?.message ?? `HTTP ${response.status}`, error?.fields, parsed);
+    }
+    return parsed as T;
+  }
+
+  const query = (filters: Record<string, unknown>) => {
+    const params = new URLSearchParams();
+    for (const [key, value] of Object.entries(filters)) {
+      if (value === undefined || value === null || value === '') continue;
+      params.set(key, Array.isArray(value) ? value.join(',') : String(value));
+    }
+    const text = params.toString();
+    return text ? `?${text}` : '';
+  };
+
+  return {
+    url: base,
+    request,
+    submit: (job) => request('POST', '/jobs', job),
+    getJob: (id) => request('GET', `/jobs/${id}`),
+    listJobs: (filters = {}) => request('GET', `/jobs${query(filters)}`),
+    control: (id, action) => request('POST', `/jobs/${id}/${action}`),
+    deleteJob: (id) => request('DELETE', `/jobs/${id}`),
+    listTasks: (jobId, filters = {}) => request('GET', `/jobs/${jobId}/tasks${query(filters)}`),
+    taskOutput: (taskId, after = 0, limit = 1000) => request('GET', `/tasks/${taskId}/output${query({ after, limit })}`),
+    listQueues: () => request('GET', '/queues'),
+    queueAction: (name, action) => request('POST', `/queues/${encodeURIComponent(name)}/${action}`),
+    createToken: (input) => request('POST', '/tokens', input),
+    addUser: (input) => request('POST', '/users', input),
+    workflows: () => request('GET', '/workflows'),
+  };
+}

@@ -1,0 +1,44 @@
+/**
+ * The TypeScript client: talk to a hub over its REST API, or run a worker inside another
+ * program.
+ *
+ *   import { createClient, createWorker } from 'switchyard/client';
+ */
+import type { Logger } from 'pino';
+import type { Workflow } from '../sdk/define-workflow.js';
+import { WorkflowRegistry } from '../sdk/workflow-registry.js';
+import { Worker } from '../worker/worker.js';
+import { createClient } from './client.js';
+import { HttpWorkerPort } from './http-worker-port.js';
+
+export { createClient, HubError } from './client.js';
+export type { ClientOptions, Job, JobFilters, Page, SubmitJob, SwitchyardClient } from './client.js';
+export { HttpWorkerPort } from './http-worker-port.js';
+export type { Worker } from '../worker/worker.js';
+
+export interface CreateWorkerOptions {
+  /** The hub, e.g. http://hub.example:4680 */
+  hub: string;
+  /** A token of role `worker` (or admin) allowed at `site`. */
+  token: string;
+  site: string;
+  workflows: Workflow[];
+  name?: string;
+  concurrency?: number;
+  logger?: Logger;
+}
+
+/** A worker that pulls tasks for `site` from a remote hub. Call `start()`, and `stop()` to drain. */
+export function createWorker(options: CreateWorkerOptions): Worker {
+  const client = createClient({ url: options.hub, token: options.token });
+  return new Worker({
+    port: new HttpWorkerPort(client),
+    workflows: new WorkflowRegistry(options.workflows),
+    site: options.site,
+    name: options.name,
+    concurrency: options.concurrency,
+    logger: options.logger,
+    // Remote workers wait longer per lease call: fewer idle round trips over the network.
+    pollWaitMs: 20_000,
+  });
+}

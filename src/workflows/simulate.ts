@@ -1,0 +1,40 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import { defineWorkflow, z } from '../index.js';
+
+/**
+ * Simulated work for trying Switchyard out: a few tasks that each "process" some items with a
+ * pause between them, report progress and log lines, and fail a share of items on request.
+ * Deterministic: item N of task T fails when (T * 31 + N) % 100 < failPercent.
+ */
+export const simulate = defineWorkflow({
+  name: 'simulate',
+  label: 'Simulated work',
+  description: 'Runs pretend tasks that record items, progress and output — useful to see the console at work.',
+  fields: z.object({
+    tasks: z.number().int().min(1).max(1000).default(4).describe('How many tasks'),
+    items: z.number().int().min(0).max(100_000).default(25).describe('Items each task processes'),
+    delayMs: z.number().int().min(0).max(60_000).default(100).describe('Pause per item, in milliseconds'),
+    failPercent: z.number().int().min(0).max(100).default(0).describe('Share of items that fail, in percent'),
+  }),
+  plan: (fields) => Array.from({ length: fields.tasks }, (_, task) => ({ type: 'process', input: { task } })),
+  tasks: {
+    async process(ctx) {
+      const { task } = ctx.task.input as { task: number };
+      const { items, delayMs, failPercent } = ctx.job.fields;
+      ctx.log(`task ${task}: processing ${items} items`);
+      for (let n = 0; n < items; n++) {
+        if (delayMs > 0) await sleep(delayMs, undefined, { signal: ctx.signal });
+        const failed = (task * 31 + n) % 100 < failPercent;
+        ctx.item(`/simulated/task-${task}/item-${n}`, {
+          operation: 'process',
+          outcome: failed ? 'failed' : 'completed',
+          bytes: 1024 * (n + 1),
+          error: failed ? 'simulated failure' : undefined,
+        });
+        ctx.progress(n + 1, items);
+        if ((n + 1) % 10 === 0) ctx.log(`task ${task}: ${n + 1}/${items} items`);
+      }
+      return { changed: items > 0, result: { items } };
+    },
+  },
+});
