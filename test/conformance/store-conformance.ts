@@ -529,6 +529,31 @@ export function describeStoreConformance(harness: StoreHarness): void {
       });
     });
 
+    describe('hostile text', () => {
+      it('accepts NUL characters anywhere text goes, keeping them or as U+FFFD', async () => {
+        const nul = 'a\u0000b';
+        const same = (value: unknown) => expect([nul, 'a\uFFFDb']).toContain(value);
+        const [{ job }] = await store.submitJobs([newJob({ creator: nul, fields: { [nul]: nul, list: [nul] }, tasks: [{ type: 'work', input: { path: nul } }] })], T0);
+        const [t] = await lease();
+        same(t.task.input && (t.task.input as Record<string, string>).path);
+        await store.completeTasks(
+          [{ taskId: t.task.id, leaseToken: t.leaseToken, items: [{ path: nul, operation: nul, outcome: 'failed', error: nul }], logs: [nul], report: { kind: 'failed', error: { message: nul }, retryable: false } }],
+          T0 + 2,
+        );
+        const stored = await store.getJob(job.id);
+        same(stored?.creator);
+        const key = Object.keys(stored?.fields ?? {}).find((k) => k !== 'list');
+        same(key);
+        same(stored?.fields[key as string]);
+        same((stored?.fields.list as string[])[0]);
+        same((await store.listItems(job.id, { limit: 10 })).items[0].path);
+        same((await store.taskOutput(t.task.id, 0, 10))[0].line);
+        same((await store.getTask(t.task.id))?.error?.message);
+        await store.appendAudit({ at: T0, actor: nul, action: 'x', data: { note: nul } });
+        same((await store.listAudit({ sites: null, limit: 1 })).items[0].actor);
+      });
+    });
+
     describe('events, audit and duties', () => {
       it('lists events after an id, at the sites asked for', async () => {
         await store.submitJobs([newJob({ site: 'east' }), newJob({ site: 'west' })], T0);

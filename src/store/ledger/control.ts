@@ -98,6 +98,8 @@ export async function retryJob(tx: LedgerTx, jobId: number, now: number): Promis
 
 /** Removes a finished job and everything recorded under it; appends a `job:deleted` event. */
 export async function deleteJob(tx: LedgerTx, jobId: number, now: number): Promise<void> {
+  // Tasks before the job, as everywhere (see ledger-tx.ts): the delete takes both.
+  await tx.lockJobTasks(jobId, null);
   const job = await lockJob(tx, jobId, 'delete');
   await tx.deleteJob(job.id);
   await tx.insertEvents([{ at: now, type: 'job:deleted', jobId: job.id, taskId: null, site: job.site, data: { workflow: job.workflow, state: job.state } }]);

@@ -1,9 +1,9 @@
 import { type Role, SwitchyardError } from '../../model/index.js';
 import type { DbRow } from '../rows.js';
 import type { SessionRecord, TokenRecord, UserRecord } from '../store.js';
-import { type Queryable, firstRow, rows } from './postgres-pool.js';
+import { type Queryable, firstRow, pgJson, rows } from './postgres-pool.js';
 
-const sitesJson = (sites: string[] | null) => (sites === null ? null : JSON.stringify(sites));
+const sitesJson = (sites: string[] | null) => (sites === null ? null : pgJson(sites));
 const sitesOf = (value: unknown) => (value === null || value === undefined ? null : (value as string[]));
 
 function toUser(r: DbRow): UserRecord {

@@ -1,6 +1,6 @@
 import type { DbRow } from '../rows.js';
 import type { QueuePatch, QueueRecord, SiteRecord, WorkerInfo, WorkerRecord } from '../store.js';
-import { type Queryable, firstRow, rows } from './postgres-pool.js';
+import { type Queryable, firstRow, pgJson, rows } from './postgres-pool.js';
 
 const ACTIVE_JOBS = `(SELECT count(*) FROM jobs j WHERE j.queue = q.name AND j.started_at IS NOT NULL
   AND j.state IN ('running', 'pausing', 'paused', 'cancelling'))`;
@@ -75,7 +75,7 @@ export class PostgresCatalog {
       `INSERT INTO workers (id, name, site, host, workflows, started_at, last_seen_at) VALUES ($1, $2, $3, $4, $5::jsonb, $6, $6)
        ON CONFLICT (id) DO UPDATE SET name = excluded.name, site = excluded.site, host = excluded.host,
          workflows = excluded.workflows, last_seen_at = excluded.last_seen_at`,
-      [info.id, info.name, info.site, info.host, JSON.stringify(info.workflows), now],
+      [info.id, info.name, info.site, info.host, pgJson(info.workflows), now],
     );
   }
 

@@ -14,7 +14,7 @@ import type {
 } from '../ledger/ledger-tx.js';
 import type { DbRow, RowMapper } from '../rows.js';
 import type { NewItem } from '../store.js';
-import { type Queryable, rows } from './postgres-pool.js';
+import { type Queryable, pgJson, rows } from './postgres-pool.js';
 
 /** Columns of the task row the ledger changes and writes back (not the possibly large input). */
 const TASK_ROW = `id, job_id, site, workflow, type, priority, state, attempts, max_attempts, backoff_ms, max_backoff_ms,
@@ -43,7 +43,7 @@ function unnestParams<R>(columns: readonly Column<R>[], batch: readonly R[]): un
 }
 
 const names = <R>(columns: readonly Column<R>[], prefix = '') => columns.map(([name]) => `${prefix}${name}`).join(', ');
-const jsonText = (value: Json | undefined): string | null => (value === null || value === undefined ? null : JSON.stringify(value));
+const jsonText = (value: Json | undefined): string | null => (value === null || value === undefined ? null : pgJson(value));
 
 const JOB_INSERT: Column<NewJobRow>[] = [
   ['workflow', 'text', (j) => j.workflow],
@@ -55,11 +55,11 @@ const JOB_INSERT: Column<NewJobRow>[] = [
   ['outcome', 'text', (j) => j.outcome],
   ['reason', 'text', (j) => j.reason],
   ['priority', 'integer', (j) => j.priority],
-  ['fields', 'jsonb', (j) => JSON.stringify(j.fields)],
+  ['fields', 'jsonb', (j) => pgJson(j.fields)],
   ['idempotency_key', 'text', (j) => j.idempotencyKey],
   ['parent_job_id', 'bigint', (j) => j.parentJobId],
-  ['task_counts', 'jsonb', (j) => JSON.stringify(sparseTaskCounts(j.taskCounts))],
-  ['item_counts', 'jsonb', (j) => JSON.stringify(j.itemCounts)],
+  ['task_counts', 'jsonb', (j) => pgJson(sparseTaskCounts(j.taskCounts))],
+  ['item_counts', 'jsonb', (j) => pgJson(j.itemCounts)],
   ['progress_done', 'bigint', (j) => j.progressDone],
   ['progress_total', 'bigint', (j) => j.progressTotal],
   ['changed', 'boolean', (j) => j.changed],
@@ -110,7 +110,7 @@ const TASK_UPDATE: Column<TaskChange>[] = [
   ['progress_total', 'bigint', (c) => c.row.progressTotal],
   ['changed', 'boolean', (c) => c.row.changed],
   ['result', 'jsonb', (c) => jsonText(c.row.result)],
-  ['error', 'jsonb', (c) => (c.row.error ? JSON.stringify(c.row.error) : null)],
+  ['error', 'jsonb', (c) => (c.row.error ? pgJson(c.row.error) : null)],
   ['reason', 'text', (c) => c.row.reason],
   ['items_failed', 'bigint', (c) => c.row.itemsFailed],
   ['log_lines', 'integer', (c) => c.row.logLines],
@@ -127,8 +127,8 @@ const JOB_UPDATE: Column<JobRow>[] = [
   ['intent', 'text', (j) => j.intent],
   ['outcome', 'text', (j) => j.outcome],
   ['reason', 'text', (j) => j.reason],
-  ['task_counts', 'jsonb', (j) => JSON.stringify(sparseTaskCounts(j.taskCounts))],
-  ['item_counts', 'jsonb', (j) => JSON.stringify(j.itemCounts)],
+  ['task_counts', 'jsonb', (j) => pgJson(sparseTaskCounts(j.taskCounts))],
+  ['item_counts', 'jsonb', (j) => pgJson(j.itemCounts)],
   ['progress_done', 'bigint', (j) => j.progressDone],
   ['progress_total', 'bigint', (j) => j.progressTotal],
   ['changed', 'boolean', (j) => j.changed],
@@ -144,7 +144,7 @@ const EVENT_INSERT: Column<NewEvent>[] = [
   ['job_id', 'bigint', (e) => e.jobId],
   ['task_id', 'bigint', (e) => e.taskId],
   ['site', 'text', (e) => e.site],
-  ['data', 'jsonb', (e) => JSON.stringify(e.data)],
+  ['data', 'jsonb', (e) => pgJson(e.data)],
 ];
 
 type ItemRow = NewItem & { jobId: number; taskId: number; at: number };

@@ -129,3 +129,33 @@ export function isRetryable(error: unknown): boolean {
   const { code, constraint } = (error ?? {}) as { code?: string; constraint?: string };
   return code === '40P01' || code === '40001' || (code === '23505' && constraint === 'jobs_idempotency_key');
 }
+
+/**
+ * PostgreSQL text and jsonb cannot hold U+0000, which JSON, SQLite and JavaScript strings
+ * allow: a log line or item path with a NUL in it would fail the whole batch. At this edge a
+ * NUL becomes U+FFFD (the replacement character), in parameters and in JSON alike.
+ */
+const NUL = /\u0000/g;
+const REPLACEMENT = '\uFFFD';
+
+export function withoutNul(value: unknown): unknown {
+  if (typeof value === 'string') return value.includes('\u0000') ? value.replace(NUL, REPLACEMENT) : value;
+  if (Array.isArray(value)) return value.map(withoutNul);
+  return value;
+}
+
+/** JSON text for a jsonb parameter, with NULs in strings and keys replaced. */
+export function pgJson(value: unknown): string {
+  return JSON.stringify(value, function clean(_key, v: unknown) {
+    if (typeof v === 'string') return withoutNul(v);
+    if (v && typeof v === 'object' && !Array.isArray(v) && Object.keys(v).some((k) => k.includes('\u0000'))) {
+      return Object.fromEntries(Object.entries(v).map(([k, inner]) => [withoutNul(k), inner]));
+    }
+    return v;
+  });
+}
+
+/** A Queryable whose string parameters are NUL-free (see withoutNul). */
+export function nulSafe<Q extends Queryable>(db: Q): Queryable {
+  return { query: (text, values) => db.query(text, values?.map(withoutNul)) };
+}

@@ -21,6 +21,8 @@ import {
   createPool,
   describeLocation,
   isRetryable,
+  nulSafe,
+  pgJson,
   toStoreError,
   validSchema,
 } from './postgres-pool.js';
@@ -78,9 +80,9 @@ export class PostgresStore implements S.Store {
     this.channel = channelFor(this.schema);
     const settings = { connectionString: options.connectionString, schema: this.schema, poolSize: options.poolSize ?? 10 };
     this.pool = createPool(settings);
-    this.db = {
+    this.db = nulSafe({
       query: (text, values) => this.pool.query(text, values).catch((error: unknown) => Promise.reject(toStoreError(error, this.location))),
-    };
+    });
     this.random = options.random ?? Math.random;
     this.wake.setMaxListeners(0);
     this.listener = new WakeListener(connectionConfig(settings), this.channel, this.origin, (signal) => this.wake.emit('wake', signal));
@@ -166,7 +168,7 @@ export class PostgresStore implements S.Store {
   /** One ledger verb, one transaction. */
   private transact<T>(now: number, body: (tx: PostgresLedgerTx, client: pg.PoolClient) => Promise<T>): Promise<T> {
     return this.transaction(async (client, wake) => {
-      const tx = new PostgresLedgerTx(client, this.map, now);
+      const tx = new PostgresLedgerTx(nulSafe(client), this.map, now);
       const result = await body(tx, client);
       for (const site of tx.wakeSites) wake.sites.add(site);
       wake.events ||= tx.wakeEvents;
@@ -337,7 +339,7 @@ export class PostgresStore implements S.Store {
       entry.action,
       entry.target ?? null,
       entry.site ?? null,
-      JSON.stringify(entry.data ?? {}),
+      pgJson(entry.data ?? {}),
     ]);
   }
 
