@@ -1,5 +1,6 @@
+import { createHash } from 'node:crypto';
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { FastifyInstance } from 'fastify';
 import pino, { type Logger } from 'pino';
@@ -69,9 +70,16 @@ export async function startHub(options: HubOptions): Promise<Hub> {
 
   let worker: Worker | null = null;
   if (options.localWorker !== false) {
+    // The local worker's id is the same on every start from this data directory, so that a
+    // hub restarting after a crash (kill -9) re-queues what it was running at once instead
+    // of waiting for those leases to expire.
+    const id = `local-${createHash('sha256').update(resolve(options.dataDir)).digest('hex').slice(0, 10)}`;
+    const released = await store.releaseLeasesOf(id, engine.clock());
+    if (released > 0) logger.warn({ released }, 'tasks left running by the previous start are queued again');
     worker = new Worker({
       port: engine,
       workflows,
+      id,
       site: engine.defaultSite,
       name: 'local',
       host: 'in-process',

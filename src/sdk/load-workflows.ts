@@ -1,10 +1,23 @@
-import { existsSync } from 'node:fs';
-import { register } from 'node:module';
-import { extname, resolve } from 'node:path';
-import { pathToFileURL } from 'node:url';
+import { existsSync, mkdtempSync, readFileSync, symlinkSync } from 'node:fs';
+import Module, { register } from 'node:module';
+import { tmpdir } from 'node:os';
+import { delimiter, dirname, extname, join, resolve } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { type Workflow, isWorkflow } from './define-workflow.js';
 
 let hookRegistered = false;
+let commonJsFolder: string | null = null;
+
+/** Where `switchyard`, `switchyard/client` and `zod` resolve for user modules that cannot find them. */
+function fallbackTargets(): Record<string, string> | null {
+  const here = new URL('.', import.meta.url);
+  if (!existsSync(new URL('./resolve-fallback-hook.js', here))) return null; // running from sources (tests)
+  return {
+    switchyard: new URL('../index.js', here).href,
+    'switchyard/client': new URL('../client/index.js', here).href,
+    zod: import.meta.resolve('zod'),
+  };
+}
 
 /**
  * A workflows module may live anywhere, with no node_modules of its own beside it: its imports
@@ -14,16 +27,36 @@ let hookRegistered = false;
 function registerFallbackResolution(): void {
   if (hookRegistered) return;
   hookRegistered = true;
-  const here = new URL('.', import.meta.url);
-  const hook = new URL('./resolve-fallback-hook.js', here);
-  if (!existsSync(hook)) return; // running from sources (tests): packages resolve as usual
-  register(hook, {
-    data: {
-      switchyard: new URL('../index.js', here).href,
-      'switchyard/client': new URL('../client/index.js', here).href,
-      zod: import.meta.resolve('zod'),
-    },
-  });
+  const targets = fallbackTargets();
+  if (targets) register(new URL('./resolve-fallback-hook.js', import.meta.url), { data: targets });
+}
+
+/**
+ * A `.ts` module outside any `"type": "module"` package runs as CommonJS under tsx, where the
+ * ESM hook above does not apply. CommonJS looks in NODE_PATH last, so a folder of links to
+ * this installation's packages there serves the same fallback (Node 20.19 can require() the
+ * ES modules they are).
+ */
+function registerCommonJsFallback(): void {
+  const targets = fallbackTargets();
+  if (!targets || commonJsFolder) return;
+  commonJsFolder = mkdtempSync(join(tmpdir(), 'switchyard-modules-'));
+  const packageRoot = (url: string, name: string) => {
+    let dir = dirname(fileURLToPath(url));
+    while (!existsSync(join(dir, 'package.json')) || JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')).name !== name) {
+      const parent = dirname(dir);
+      if (parent === dir) return null;
+      dir = parent;
+    }
+    return dir;
+  };
+  for (const name of ['switchyard', 'zod']) {
+    const root = packageRoot(targets[name], name);
+    if (root) symlinkSync(root, join(commonJsFolder, name), 'dir');
+  }
+  process.env.NODE_PATH = [commonJsFolder, process.env.NODE_PATH].filter(Boolean).join(delimiter);
+  // NODE_PATH is read at start-up; this is how Node re-reads it.
+  (Module as unknown as { _initPaths(): void })._initPaths();
 }
 
 /**
@@ -39,6 +72,7 @@ export async function loadWorkflows(file: string): Promise<Workflow[]> {
   try {
     if (extname(path) === '.ts' || extname(path) === '.mts') {
       const { tsImport } = await import('tsx/esm/api');
+      registerCommonJsFallback();
       module = (await tsImport(pathToFileURL(path).href, import.meta.url)) as Record<string, unknown>;
     } else {
       module = (await import(pathToFileURL(path).href)) as Record<string, unknown>;
@@ -47,7 +81,11 @@ export async function loadWorkflows(file: string): Promise<Workflow[]> {
     throw new Error(`could not load workflows from ${path}: ${(error as Error).message}`);
   }
   const found = new Map<string, Workflow>();
-  for (const value of Object.values(module)) {
+  // A CommonJS-compiled module arrives as { default: module.exports }: look one level into it too.
+  const exported = Object.values(module).flatMap((value) =>
+    value && typeof value === 'object' && !Array.isArray(value) && !isWorkflow(value) ? Object.values(value) : [value],
+  );
+  for (const value of exported) {
     for (const candidate of Array.isArray(value) ? value : [value]) {
       if (isWorkflow(candidate)) found.set(candidate.name, candidate);
     }

@@ -236,6 +236,8 @@ export interface WorkerStore {
   completeTasks(batch: TaskCompletion[], now: number): Promise<CompletionResult[]>;
   /** Settles tasks whose lease ran out: retried, or failed once out of attempts. Returns how many. */
   expireLeases(now: number, limit: number): Promise<number>;
+  /** Settles every lease one worker holds as expired, now: for a worker known to be gone. Returns how many. */
+  releaseLeasesOf(workerId: string, now: number): Promise<number>;
   /** Fails jobs with no activity for longer than their timeout; running tasks are aborted. Returns how many. */
   timeoutJobs(now: number, limit: number): Promise<number>;
 }

@@ -12,6 +12,8 @@ export interface WorkerOptions {
   workflows: WorkflowRegistry;
   site: string;
   name?: string;
+  /** A stable id, for a worker whose leases its host settles on restart (the hub's local worker); random otherwise. */
+  id?: string;
   /** Where it runs, as shown in the console. */
   host?: string;
   /** Most tasks run at once. */
@@ -58,12 +60,13 @@ export class Worker {
     this.site = options.site;
     this.concurrency = options.concurrency ?? 16;
     this.leaseBatch = options.leaseBatch ?? 100;
-    this.heartbeatMs = options.heartbeatMs ?? 10_000;
+    // Heartbeats also carry cancel requests to running tasks: every 2 s keeps cancels prompt at the cost of one small transaction.
+    this.heartbeatMs = options.heartbeatMs ?? 2_000;
     this.pollWaitMs = options.pollWaitMs ?? 1_000;
     this.logger = options.logger ?? pino({ level: 'silent' });
     this.host = options.host ?? hostname();
     this.name = options.name ?? `${this.host}:${process.pid}`;
-    this.id = `${this.name}-${randomBytes(4).toString('hex')}`;
+    this.id = options.id ?? `${this.name}-${randomBytes(4).toString('hex')}`;
     this.completions = new Coalescer((batch) => this.port.complete(batch), 500);
     this.reports = new Coalescer((batch) => this.port.report(batch), 200);
   }

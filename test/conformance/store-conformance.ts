@@ -382,6 +382,16 @@ export function describeStoreConformance(harness: StoreHarness): void {
         expect((await store.getJob(1))?.reason).toMatch(/lease expired/);
       });
 
+      it('settles every lease of a worker known to be gone, at once', async () => {
+        await store.submitJobs([newJob(), newJob()], T0);
+        const [mine] = await lease({ workerId: 'gone', limit: 1 });
+        const [other] = await lease({ workerId: 'alive', limit: 1 });
+        expect(await store.releaseLeasesOf('gone', T0 + 2)).toBe(1);
+        expect(await store.getTask(mine.task.id)).toMatchObject({ state: 'queued', attempts: 1 });
+        expect((await store.getTask(other.task.id))?.state).toBe('running');
+        expect(await store.releaseLeasesOf('gone', T0 + 3)).toBe(0);
+      });
+
       it('keeps leases alive with heartbeats and reports lost ones', async () => {
         await store.submitJobs([newJob()], T0);
         const [t] = await lease({ leaseMs: 1000 });

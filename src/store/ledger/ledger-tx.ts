@@ -33,6 +33,8 @@ export interface LedgerTx {
   lockQueueAdmission(queues: string[]): Promise<Map<string, number>>;
   /** Tasks whose lease ran out, locked, at most `limit`. */
   lockExpiredLeases(now: number, limit: number): Promise<TaskRow[]>;
+  /** Tasks leased by one worker, locked, whatever their expiry. */
+  lockLeasesOf(workerId: string, limit: number): Promise<TaskRow[]>;
   /** Ids of unfinished jobs past their deadline. */
   timedOutJobIds(now: number, limit: number): Promise<number[]>;
   /** The edges from tasks that wait on any of `dependsOn`. */

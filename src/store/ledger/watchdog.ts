@@ -10,7 +10,18 @@ import type { LedgerTx, TaskRow } from './ledger-tx.js';
  * finds its lease token gone and is refused.
  */
 export async function expireLeases(tx: LedgerTx, now: number, limit: number, random: () => number): Promise<number> {
-  const rows = await tx.lockExpiredLeases(now, limit);
+  return settleExpired(tx, await tx.lockExpiredLeases(now, limit), now, random);
+}
+
+/**
+ * Settles the leases of a worker known to be gone (a hub restarting after a crash knows its
+ * own local worker died with it) at once, as if they had expired.
+ */
+export async function releaseLeasesOf(tx: LedgerTx, workerId: string, now: number, random: () => number): Promise<number> {
+  return settleExpired(tx, await tx.lockLeasesOf(workerId, 10_000), now, random);
+}
+
+async function settleExpired(tx: LedgerTx, rows: TaskRow[], now: number, random: () => number): Promise<number> {
   if (rows.length === 0) return 0;
   const book = new JobBook(now);
   const changes: { row: TaskRow; fromState: TaskState }[] = [];

@@ -196,6 +196,8 @@ const SQL = {
   // A task whose worker is reporting right now is left for the next sweep.
   expired: `SELECT ${TASK_ROW} FROM tasks WHERE lease_expires_at IS NOT NULL AND lease_expires_at < $1
     ORDER BY id LIMIT $2 FOR UPDATE SKIP LOCKED`,
+  leasesOf: `SELECT ${TASK_ROW} FROM tasks WHERE lease_expires_at IS NOT NULL AND worker_id = $1
+    ORDER BY id LIMIT $2 FOR UPDATE`,
   timedOut: `SELECT id FROM jobs WHERE deadline_at IS NOT NULL AND deadline_at < $1 ORDER BY id LIMIT $2`,
   edgesFrom: `SELECT job_id, task_id, depends_on FROM task_deps WHERE depends_on = ANY($1::bigint[])`,
   jobEdges: `SELECT job_id, task_id, depends_on FROM task_deps WHERE job_id = $1`,
@@ -295,6 +297,10 @@ export class PostgresLedgerTx implements LedgerTx {
 
   async lockExpiredLeases(now: number, limit: number): Promise<TaskRow[]> {
     return (await rows(this.db, SQL.expired, [now, limit])).map(this.map.taskRow);
+  }
+
+  async lockLeasesOf(workerId: string, limit: number): Promise<TaskRow[]> {
+    return (await rows(this.db, SQL.leasesOf, [workerId, limit])).map(this.map.taskRow);
   }
 
   async timedOutJobIds(now: number, limit: number): Promise<number[]> {

@@ -6,7 +6,7 @@ import { completeTasks, heartbeat, recordActivity } from '../ledger/complete.js'
 import { controlJob, deleteJob, retryJob } from '../ledger/control.js';
 import { leaseTasks } from '../ledger/lease.js';
 import { submitJobs } from '../ledger/submit.js';
-import { expireLeases, timeoutJobs } from '../ledger/watchdog.js';
+import { expireLeases, releaseLeasesOf, timeoutJobs } from '../ledger/watchdog.js';
 import { createRowMapper, type RowMapper } from '../rows.js';
 import type * as S from '../store.js';
 import { PostgresAuth } from './postgres-auth.js';
@@ -283,6 +283,10 @@ export class PostgresStore implements S.Store {
 
   timeoutJobs(now: number, limit: number): Promise<number> {
     return this.transact(now, (tx) => timeoutJobs(tx, now, limit));
+  }
+
+  releaseLeasesOf(workerId: string, now: number): Promise<number> {
+    return this.transact(now, (tx) => releaseLeasesOf(tx, workerId, now, this.random));
   }
 
   tryHoldDuty(duty: string, holder: string, ttlMs: number, now: number): Promise<boolean> {

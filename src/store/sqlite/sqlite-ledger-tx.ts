@@ -48,6 +48,7 @@ export function prepareLedgerStatements(db: Database): Record<LedgerStatementNam
         CASE WHEN q.concurrency IS NULL THEN 0 ELSE ${ACTIVE_JOBS} END AS active FROM queues q`),
     slotsTaken: p(`SELECT q.name, ${ACTIVE_JOBS} AS active FROM queues q WHERE q.name IN (SELECT value FROM json_each(?))`),
     expired: p(`SELECT ${TASK_ROW} FROM tasks WHERE lease_expires_at IS NOT NULL AND lease_expires_at < ? ORDER BY id LIMIT ?`),
+    leasesOf: p(`SELECT ${TASK_ROW} FROM tasks WHERE lease_expires_at IS NOT NULL AND worker_id = ? ORDER BY id LIMIT ?`),
     timedOut: p(`SELECT id FROM jobs WHERE deadline_at IS NOT NULL AND deadline_at < ? ORDER BY id LIMIT ?`),
     edgesFrom: p(`SELECT job_id, task_id, depends_on FROM task_deps WHERE depends_on IN (SELECT value FROM json_each(?))`),
     jobEdges: p(`SELECT job_id, task_id, depends_on FROM task_deps WHERE job_id = ?`),
@@ -83,7 +84,7 @@ export function prepareLedgerStatements(db: Database): Record<LedgerStatementNam
 
 type LedgerStatementName =
   | 'lockTasks' | 'lockJobTasksIn' | 'lockJobTasksAll' | 'lockJobs' | 'claim' | 'queueStates' | 'slotsTaken' | 'expired'
-  | 'timedOut' | 'edgesFrom' | 'jobEdges' | 'tasksByKey' | 'jobsByKey' | 'insertJob' | 'insertTask' | 'insertEdge'
+  | 'timedOut' | 'leasesOf' | 'edgesFrom' | 'jobEdges' | 'tasksByKey' | 'jobsByKey' | 'insertJob' | 'insertTask' | 'insertEdge'
   | 'updateTask' | 'updateJob' | 'pauseOnFailure' | 'insertEvent' | 'insertItem' | 'insertLog' | 'deleteLogs'
   | 'deleteItems' | 'deleteEdges' | 'deleteTasks' | 'deleteJob';
 
@@ -156,6 +157,10 @@ export class SqliteLedgerTx implements LedgerTx {
 
   async lockExpiredLeases(now: number, limit: number): Promise<TaskRow[]> {
     return (this.s.expired.all(now, limit) as DbRow[]).map(this.map.taskRow);
+  }
+
+  async lockLeasesOf(workerId: string, limit: number): Promise<TaskRow[]> {
+    return (this.s.leasesOf.all(workerId, limit) as DbRow[]).map(this.map.taskRow);
   }
 
   async timedOutJobIds(now: number, limit: number): Promise<number[]> {
