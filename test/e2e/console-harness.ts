@@ -1,0 +1,106 @@
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { type Hub, startHub } from '../../src/cli/hub.js';
+import { builtInWorkflows } from '../../src/workflows/index.js';
+import { launchBrowser } from '../helpers/browser.js';
+import { waitFor } from '../helpers/test-hub.js';
+
+const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+export const ADMIN_PASSWORD = 'admin-pass-123';
+
+/**
+ * The hub serves the built console from dist/web and registers its files when it starts, so
+ * the build must be there (and current) before the hub starts. A build older than the console
+ * sources would test yesterday's console: rebuild then too.
+ */
+export function ensureWebBuilt(): void {
+  const index = join(ROOT, 'dist/web/index.html');
+  if (existsSync(index) && newestMtime(join(ROOT, 'web')) <= statSync(index).mtimeMs) return;
+  const result = spawnSync('npm', ['run', 'build:web'], { cwd: ROOT, encoding: 'utf8' });
+  if (result.status !== 0) throw new Error(`npm run build:web failed:\n${result.stdout}\n${result.stderr}`);
+}
+
+function newestMtime(dir: string): number {
+  let newest = 0;
+  for (const entry of readdirSync(dir, { withFileTypes: true })) {
+    const path = join(dir, entry.name);
+    newest = Math.max(newest, entry.isDirectory() ? newestMtime(path) : statSync(path).mtimeMs);
+  }
+  return newest;
+}
+
+export interface ConsoleHarness {
+  hub: Hub;
+  browser: Browser;
+  /** A directory of this run, removed at the end. */
+  dir: string;
+  /** Calls the API as the CLI's admin token. */
+  api<T>(method: string, path: string, body?: unknown): Promise<T>;
+  submit(workflow: string, fields: Record<string, unknown>): Promise<number>;
+  /** Waits, woken by the hub's store, until the job reaches a state in `states`. */
+  waitForState(id: number, states: string[], timeoutMs?: number): Promise<void>;
+  /** A fresh browser context (its own cookies) with a page, signed in as `username`. */
+  signedInPage(username: string, password: string): Promise<{ context: BrowserContext; page: Page }>;
+  close(): Promise<void>;
+}
+
+export async function startConsoleHarness(): Promise<ConsoleHarness> {
+  ensureWebBuilt();
+  const dir = mkdtempSync(join(tmpdir(), 'swy-console-'));
+  const hub = await startHub({ dataDir: join(dir, 'hub'), port: 0, workflows: builtInWorkflows, adminPassword: ADMIN_PASSWORD });
+  const browser = await launchBrowser().catch(async (error) => {
+    await hub.close();
+    throw error;
+  });
+
+  const api = async <T>(method: string, path: string, body?: unknown): Promise<T> => {
+    const response = await fetch(`${hub.url}/api/v1${path}`, {
+      method,
+      headers: { authorization: `Bearer ${hub.cliToken}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+    const text = await response.text();
+    if (!response.ok) throw new Error(`${method} ${path}: HTTP ${response.status} ${text}`);
+    return (text ? JSON.parse(text) : undefined) as T;
+  };
+
+  return {
+    hub,
+    browser,
+    dir,
+    api,
+    async submit(workflow, fields) {
+      return (await api<{ id: number }>('POST', '/jobs', { workflow, fields })).id;
+    },
+    async waitForState(id, states, timeoutMs = 20_000) {
+      await waitFor(
+        hub.store,
+        async () => {
+          const job = await hub.store.getJob(id);
+          return job && states.includes(job.state) ? job : null;
+        },
+        timeoutMs,
+        `job ${id} to be ${states.join(' or ')}`,
+      );
+    },
+    async signedInPage(username, password) {
+      const context = await browser.newContext({ baseURL: hub.url, viewport: { width: 1400, height: 900 } });
+      const page = await context.newPage();
+      await page.goto('/login');
+      await page.getByLabel('Username', { exact: true }).fill(username);
+      await page.getByLabel('Password', { exact: true }).fill(password);
+      await page.getByRole('button', { name: 'Sign in' }).click();
+      await page.getByRole('heading', { name: 'Jobs', exact: true }).waitFor();
+      return { context, page };
+    },
+    async close() {
+      await browser.close().catch(() => undefined);
+      await hub.close();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}

@@ -1,0 +1,46 @@
+import { useMutation, useQueryClient } from '@tanstack/react-query';
+import type { JobControl } from '../domain.js';
+import { api } from './http.js';
+import { queryKeys } from './query-keys.js';
+import type { Job } from './types.js';
+
+export interface SubmitJobRequest {
+  workflow: string;
+  fields: Record<string, unknown>;
+  site?: string;
+  queue?: string;
+}
+
+export function useSubmitJob() {
+  const client = useQueryClient();
+  return useMutation({
+    mutationFn: (request: SubmitJobRequest) => api<Job>('/jobs', { method: 'POST', body: request }),
+    onSuccess: (job) => {
+      client.setQueryData(queryKeys.job(job.id), job);
+      void client.invalidateQueries({ queryKey: queryKeys.jobLists });
+    },
+  });
+}
+
+/**
+ * A control on one job. Answers the job as it is after the control — for resubmit that is the
+ * new job — or null after a delete.
+ */
+export function useJobControl(id: number) {
+  const client = useQueryClient();
+  return useMutation({
+    mutationFn: async (control: JobControl): Promise<Job | null> => {
+      if (control === 'delete') {
+        await api<void>(`/jobs/${id}`, { method: 'DELETE' });
+        return null;
+      }
+      return api<Job>(`/jobs/${id}/${control}`, { method: 'POST' });
+    },
+    onSuccess: (job, control) => {
+      if (control === 'delete') client.removeQueries({ queryKey: queryKeys.job(id) });
+      else if (job) client.setQueryData(queryKeys.job(job.id), job);
+      void client.invalidateQueries({ queryKey: queryKeys.job(id) });
+      void client.invalidateQueries({ queryKey: queryKeys.jobLists });
+    },
+  });
+}

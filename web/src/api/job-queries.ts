@@ -1,0 +1,50 @@
+import { keepPreviousData, useInfiniteQuery, useQuery } from '@tanstack/react-query';
+import { isTerminalJobState } from '../domain.js';
+import { api } from './http.js';
+import { queryKeys } from './query-keys.js';
+import type { Job, Page } from './types.js';
+
+/** Filters and order of the jobs list, as GET /jobs takes them. */
+export interface JobListQuery {
+  site?: string[];
+  id?: number[];
+  state?: string[];
+  queue?: string[];
+  workflow?: string[];
+  creator?: string[];
+  createdFrom?: string;
+  createdTo?: string;
+  hideNoop?: boolean;
+  q?: string;
+  sort?: string;
+}
+
+const PAGE_SIZE = 50;
+/** Live events refresh lists at once; this poll only covers a feed that dropped. */
+const LIST_FALLBACK_MS = 30_000;
+/** Progress and counters move without state-change events, so a running job is polled briskly. */
+const RUNNING_JOB_MS = 2_000;
+const FINISHED_JOB_MS = 60_000;
+
+/** The jobs list, a page at a time by keyset cursor ("Load more" appends the next page). */
+export function useJobs(query: JobListQuery) {
+  return useInfiniteQuery({
+    queryKey: queryKeys.jobs(query),
+    queryFn: ({ pageParam, signal }) => api<Page<Job>>('/jobs', { query: { ...query, cursor: pageParam, limit: PAGE_SIZE }, signal }),
+    initialPageParam: null as string | null,
+    getNextPageParam: (last) => last.nextCursor,
+    placeholderData: keepPreviousData,
+    refetchInterval: LIST_FALLBACK_MS,
+  });
+}
+
+export function useJob(id: number) {
+  return useQuery({
+    queryKey: queryKeys.job(id),
+    queryFn: ({ signal }) => api<Job>(`/jobs/${id}`, { signal }),
+    refetchInterval: (query) => {
+      const job = query.state.data;
+      return job && !isTerminalJobState(job.state) ? RUNNING_JOB_MS : FINISHED_JOB_MS;
+    },
+  });
+}

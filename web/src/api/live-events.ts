@@ -1,0 +1,70 @@
+import { type QueryClient, useQueryClient } from '@tanstack/react-query';
+import { useEffect } from 'react';
+import { API_BASE } from './http.js';
+import { queryKeys } from './query-keys.js';
+import type { HubEvent } from './types.js';
+
+/**
+ * A burst of thousands of events (a big job fanning out) must cost a handful of refetches:
+ * events only mark what they touch, and the marks are flushed at most once per this interval.
+ */
+const FLUSH_MS = 1_000;
+
+interface Touched {
+  lists: boolean;
+  jobs: Set<number>;
+  tasks: Set<number>;
+}
+
+/**
+ * Subscribes once to the hub's live feed and turns events into query invalidations. The
+ * browser reconnects by itself and sends Last-Event-ID, so the hub replays what was missed.
+ */
+export function useLiveEvents(enabled: boolean): void {
+  const client = useQueryClient();
+  useEffect(() => {
+    if (!enabled || typeof EventSource === 'undefined') return;
+    const source = new EventSource(`${API_BASE}/events`, { withCredentials: true });
+    let touched: Touched = { lists: false, jobs: new Set(), tasks: new Set() };
+    let timer: ReturnType<typeof setTimeout> | null = null;
+
+    const flush = () => {
+      timer = null;
+      const batch = touched;
+      touched = { lists: false, jobs: new Set(), tasks: new Set() };
+      invalidate(client, batch);
+    };
+    source.onmessage = (message) => {
+      let event: HubEvent;
+      try {
+        event = JSON.parse(message.data) as HubEvent;
+      } catch {
+        return;
+      }
+      if (event.jobId !== null) {
+        touched.lists = true;
+        touched.jobs.add(event.jobId);
+      }
+      if (event.taskId !== null) touched.tasks.add(event.taskId);
+      if (event.type.startsWith('queue:')) touched.lists = true;
+      timer ??= setTimeout(flush, FLUSH_MS);
+    };
+    return () => {
+      source.close();
+      if (timer) clearTimeout(timer);
+    };
+  }, [client, enabled]);
+}
+
+function invalidate(client: QueryClient, touched: Touched): void {
+  if (touched.lists) {
+    void client.invalidateQueries({ queryKey: queryKeys.jobLists });
+    void client.invalidateQueries({ queryKey: queryKeys.queues });
+  }
+  if (touched.jobs.size > 0) {
+    void client.invalidateQueries({ predicate: (q) => q.queryKey[0] === 'job' && touched.jobs.has(q.queryKey[1] as number) });
+  }
+  if (touched.tasks.size > 0) {
+    void client.invalidateQueries({ predicate: (q) => q.queryKey[0] === 'task' && touched.tasks.has(q.queryKey[1] as number) });
+  }
+}

@@ -1,0 +1,18 @@
+/**
+ * Query keys, shaped so that one prefix invalidates what an event touches: `['job', id]`
+ * covers the job, its tasks and its items; `['jobs']` every jobs list.
+ */
+export const queryKeys = {
+  me: ['me'] as const,
+  jobLists: ['jobs'] as const,
+  jobs: (query: object) => ['jobs', query] as const,
+  job: (id: number) => ['job', id] as const,
+  tasks: (jobId: number, filter: object) => ['job', jobId, 'tasks', filter] as const,
+  items: (jobId: number, filter: object) => ['job', jobId, 'items', filter] as const,
+  itemHistory: (jobId: number, path: string) => ['job', jobId, 'item-history', path] as const,
+  task: (id: number) => ['task', id] as const,
+  taskOutput: (id: number) => ['task-output', id] as const,
+  workflows: ['workflows'] as const,
+  sites: ['sites'] as const,
+  queues: ['queues'] as const,
+};

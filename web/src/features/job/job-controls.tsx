@@ -1,0 +1,60 @@
+import { Button, Group } from '@mantine/core';
+import { notifications } from '@mantine/notifications';
+import { useNavigate } from 'react-router';
+import { useJobControl } from '../../api/job-mutations.js';
+import type { Job } from '../../api/types.js';
+import { ConfirmButton } from '../../components/ui/confirm-button.js';
+import { canControlJob, JOB_CONTROLS, type JobControl, type Role, roleAllows } from '../../domain.js';
+import { useCurrentUser } from '../auth/current-user.js';
+import { notifySubmitted } from '../submit/submitted-job-notice.js';
+
+const LABELS: Record<JobControl, string> = { pause: 'Pause', resume: 'Resume', cancel: 'Cancel', retry: 'Retry', resubmit: 'Re-submit', delete: 'Delete' };
+/** The role each control needs; the API enforces the same. */
+const NEEDS: Record<JobControl, Exclude<Role, 'worker'>> = { pause: 'operator', resume: 'operator', cancel: 'operator', retry: 'operator', resubmit: 'operator', delete: 'admin' };
+const CONFIRM: Partial<Record<JobControl, { message: string; color: string }>> = {
+  cancel: { message: 'No further task of this job will run, and running tasks are told to stop. This cannot be undone, though the job can be retried later.', color: 'red' },
+  delete: { message: 'The records of this job, its tasks, items and output are removed for good.', color: 'red' },
+};
+
+/** The controls that apply to the job's state and that the user's role allows — no others. */
+export function JobControls({ job }: { job: Job }) {
+  const user = useCurrentUser();
+  const control = useJobControl(job.id);
+  const navigate = useNavigate();
+  const shown = JOB_CONTROLS.filter((c) => canControlJob(job.state, c) && roleAllows(user.role, NEEDS[c]));
+  if (shown.length === 0) return null;
+
+  const run = (c: JobControl) =>
+    control.mutate(c, {
+      onSuccess: (result) => {
+        if (c === 'delete') {
+          notifications.show({ title: `Job ${job.id} deleted`, message: 'Its records are gone.' });
+          navigate('/');
+        } else if (c === 'resubmit' && result) {
+          notifySubmitted(result.id, `Job ${result.id} re-submitted from job ${job.id}`);
+          navigate(`/jobs/${result.id}`);
+        } else {
+          notifications.show({ title: `Job ${job.id}`, message: `${LABELS[c]} requested.` });
+        }
+      },
+      onError: (error) => notifications.show({ color: 'red', title: `${LABELS[c]} failed`, message: error.message }),
+    });
+
+  return (
+    <Group gap="xs" role="group" aria-label="Job controls">
+      {shown.map((c) => {
+        const confirm = CONFIRM[c];
+        const busy = control.isPending && control.variables === c;
+        return confirm ? (
+          <ConfirmButton key={c} variant="light" color={confirm.color} size="sm" loading={busy} title={`${LABELS[c]} job ${job.id}?`} message={confirm.message} confirmLabel={`${LABELS[c]} job`} onConfirm={() => run(c)}>
+            {LABELS[c]}
+          </ConfirmButton>
+        ) : (
+          <Button key={c} variant="default" size="sm" loading={busy} onClick={() => run(c)}>
+            {LABELS[c]}
+          </Button>
+        );
+      })}
+    </Group>
+  );
+}

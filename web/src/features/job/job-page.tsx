@@ -1,0 +1,106 @@
+import { Alert, Anchor, Button, Center, Grid, Group, Loader, Stack, Tabs, Title } from '@mantine/core';
+import { useLocalStorage } from '@mantine/hooks';
+import { Link, useParams, useSearchParams } from 'react-router';
+import { isApiError } from '../../api/api-error.js';
+import { useJob } from '../../api/job-queries.js';
+import { ErrorAlert } from '../../components/ui/error-alert.js';
+import type { ItemOutcome } from '../../domain.js';
+import { StateBadge } from '../states/state-badge.js';
+import { ItemsTab } from './items-tab.js';
+import { JobControls } from './job-controls.js';
+import { JobSideBar } from './job-side-bar.js';
+import { JobProgress } from './job-stats.js';
+import { TaskDrawer } from './task-drawer.js';
+import { TasksTab } from './tasks-tab.js';
+
+const ITEM_STATUSES = ['queued', 'failed', 'completed'];
+
+/**
+ * One job. The open tab, item outcome and task drawer live in the URL, so a link can point at
+ * a job's failed items or at one task's output.
+ */
+export function JobPage() {
+  const rawId = useParams().id ?? '';
+  const id = Number(rawId);
+  const [params, setParams] = useSearchParams();
+  const job = useJob(id);
+  const [sideBar, setSideBar] = useLocalStorage({ key: 'switchyard.job-sidebar', defaultValue: true });
+  const tab = params.get('tab') === 'items' ? 'items' : 'tasks';
+  const status = (ITEM_STATUSES.includes(params.get('status') ?? '') ? params.get('status') : 'failed') as ItemOutcome;
+  const taskParam = Number(params.get('task'));
+  const openTask = Number.isSafeInteger(taskParam) && taskParam > 0 ? taskParam : null;
+  const update = (changes: Record<string, string | null>) =>
+    setParams(
+      (current) => {
+        const next = new URLSearchParams(current);
+        for (const [key, value] of Object.entries(changes)) value === null ? next.delete(key) : next.set(key, value);
+        return next;
+      },
+      { replace: true },
+    );
+
+  if (!Number.isSafeInteger(id) || id <= 0) return <Alert color="red">“{rawId}” is not a job id.</Alert>;
+  if (job.isPending) {
+    return (
+      <Center h={200}>
+        <Loader aria-label="Loading job" />
+      </Center>
+    );
+  }
+  if (job.isError) {
+    const gone = isApiError(job.error) && job.error.status === 404;
+    return (
+      <Stack>
+        <Title order={1}>Job {id}</Title>
+        {gone ? <Alert color="gray" title="Not found">There is no job {id}, or it was deleted.</Alert> : <ErrorAlert error={job.error} title="Could not load the job" />}
+        <Anchor component={Link} to="/">
+          Back to the jobs list
+        </Anchor>
+      </Stack>
+    );
+  }
+
+  const data = job.data;
+  const onOpenTask = (taskId: number) => update({ task: String(taskId) });
+  return (
+    <Stack gap="md">
+      <Group justify="space-between" align="center">
+        <Group gap="sm">
+          <Title order={1} size="h2">
+            Job {data.id}
+          </Title>
+          <StateBadge state={data.state} size="lg" />
+        </Group>
+        <Group gap="xs">
+          <JobControls job={data} />
+          <Button variant="subtle" size="sm" onClick={() => setSideBar(!sideBar)} aria-expanded={sideBar} aria-controls="job-side-bar">
+            {sideBar ? 'Hide side bar' : 'Show side bar'}
+          </Button>
+        </Group>
+      </Group>
+      <JobProgress job={data} />
+      <Grid gap="md">
+        <Grid.Col span={{ base: 12, lg: sideBar ? 8 : 12 }} order={{ base: 2, lg: 1 }}>
+          <Tabs value={tab} onChange={(v) => update({ tab: v === 'items' ? 'items' : null })} keepMounted={false}>
+            <Tabs.List mb="sm">
+              <Tabs.Tab value="tasks">Tasks</Tabs.Tab>
+              <Tabs.Tab value="items">Items</Tabs.Tab>
+            </Tabs.List>
+            <Tabs.Panel value="tasks">
+              <TasksTab job={data} onOpenTask={onOpenTask} />
+            </Tabs.Panel>
+            <Tabs.Panel value="items">
+              <ItemsTab job={data} status={status} onStatus={(s) => update({ status: s })} onOpenTask={onOpenTask} />
+            </Tabs.Panel>
+          </Tabs>
+        </Grid.Col>
+        {sideBar ? (
+          <Grid.Col span={{ base: 12, lg: 4 }} order={{ base: 1, lg: 2 }} id="job-side-bar">
+            <JobSideBar job={data} />
+          </Grid.Col>
+        ) : null}
+      </Grid>
+      <TaskDrawer taskId={openTask} onClose={() => update({ task: null })} />
+    </Stack>
+  );
+}

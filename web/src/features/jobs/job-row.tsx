@@ -1,0 +1,49 @@
+import { Anchor, Group, Progress, Table, Text } from '@mantine/core';
+import { Link } from 'react-router';
+import type { Job } from '../../api/types.js';
+import { DateTime } from '../../components/ui/date-time.js';
+import { StateBadge } from '../states/state-badge.js';
+import { taskTallies } from './task-tallies.js';
+
+export function JobRow({ job }: { job: Job }) {
+  const tally = taskTallies(job);
+  return (
+    <Table.Tr data-testid="job-row" data-job-id={job.id}>
+      <Table.Td>
+        <Anchor component={Link} to={`/jobs/${job.id}`} fw={600}>
+          {job.id}
+        </Anchor>
+      </Table.Td>
+      <Table.Td>
+        <Text size="sm" title={job.workflow}>
+          {job.label}
+        </Text>
+      </Table.Td>
+      <Table.Td>{job.creator}</Table.Td>
+      <Table.Td>
+        <DateTime value={job.createdAt} />
+      </Table.Td>
+      <Table.Td>
+        <DateTime value={job.startedAt} />
+      </Table.Td>
+      <Table.Td>
+        <DateTime value={job.endedAt} />
+      </Table.Td>
+      <Table.Td>
+        <DateTime value={job.updatedAt} />
+      </Table.Td>
+      <Table.Td>
+        <StateBadge state={job.state} />
+      </Table.Td>
+      <Table.Td ta="right">{tally.queued}</Table.Td>
+      <Table.Td ta="right">{tally.succeeded}</Table.Td>
+      <Table.Td ta="right">{tally.failed}</Table.Td>
+      <Table.Td miw={110}>
+        <Group gap={6} wrap="nowrap">
+          <Progress value={job.progress.percent} size="sm" w={60} aria-hidden="true" />
+          <Text size="xs">{job.progress.percent}%</Text>
+        </Group>
+      </Table.Td>
+    </Table.Tr>
+  );
+}

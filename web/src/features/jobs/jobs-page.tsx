@@ -1,0 +1,48 @@
+import { Button, Group, Stack, Title } from '@mantine/core';
+import { useHotkeys } from '@mantine/hooks';
+import { useMemo } from 'react';
+import { useSearchParams } from 'react-router';
+import { useJobs } from '../../api/job-queries.js';
+import { ErrorAlert } from '../../components/ui/error-alert.js';
+import { Icon } from '../../components/ui/icon.js';
+import { LoadMore } from '../../components/ui/load-more.js';
+import { JobFilterForm } from './job-filter-form.js';
+import { toJobQuery } from './job-filters.js';
+import { JobsTable } from './jobs-table.js';
+import { SiteSelect } from './site-select.js';
+import { useJobFilters } from './use-job-filters.js';
+
+export function JobsPage() {
+  const [filters, setFilters] = useJobFilters();
+  const [params] = useSearchParams();
+  const query = useMemo(() => toJobQuery(filters), [filters]);
+  const jobs = useJobs(query);
+  const rows = useMemo(() => jobs.data?.pages.flatMap((p) => p.items) ?? [], [jobs.data]);
+  const refresh = () => void jobs.refetch();
+  useHotkeys([
+    ['r', refresh],
+    ['/', () => document.getElementById('job-search')?.focus(), { preventDefault: true }],
+  ]);
+
+  return (
+    <Stack gap="md">
+      <Group justify="space-between" align="flex-end">
+        <Group align="flex-end">
+          <Title order={1} size="h2">
+            Jobs
+          </Title>
+          <SiteSelect site={filters.site} onChange={(site) => setFilters({ ...filters, site })} />
+        </Group>
+        <Button variant="default" leftSection={<Icon name="refresh" />} onClick={refresh} loading={jobs.isRefetching && !jobs.isFetchingNextPage}>
+          Refresh
+        </Button>
+      </Group>
+      <JobFilterForm key={params.toString()} filters={filters} onApply={setFilters} />
+      <ErrorAlert error={jobs.error} title="Could not load jobs" />
+      <div aria-busy={jobs.isFetching} data-testid="jobs-list">
+        <JobsTable jobs={rows} sort={filters.sort} onSort={(sort) => setFilters({ ...filters, sort })} />
+      </div>
+      <LoadMore hasMore={jobs.hasNextPage} loading={jobs.isFetchingNextPage} onLoad={() => void jobs.fetchNextPage()} shown={rows.length} />
+    </Stack>
+  );
+}

@@ -1,0 +1,88 @@
+import { Alert, Autocomplete, Button, Group, Select, Stack } from '@mantine/core';
+import { type FormEvent, useMemo, useState } from 'react';
+import { useNavigate } from 'react-router';
+import { isApiError } from '../../api/api-error.js';
+import { useSites } from '../../api/catalog-queries.js';
+import { useSubmitJob } from '../../api/job-mutations.js';
+import { useQueues } from '../../api/queue-queries.js';
+import type { WorkflowInfo } from '../../api/types.js';
+import { SchemaFieldInput } from './schema-field-input.js';
+import { type FieldValue, fieldSpecs, initialValues, toFields } from './schema-fields.js';
+import { notifySubmitted } from './submitted-job-notice.js';
+
+/** The form of one workflow: its fields from the schema, plus where and on which queue to run. */
+export function SubmitJobForm({ workflow, onDone }: { workflow: WorkflowInfo; onDone: () => void }) {
+  const specs = useMemo(() => fieldSpecs(workflow.fieldsSchema, workflow.secretFields), [workflow]);
+  const [values, setValues] = useState<Record<string, FieldValue>>(() => initialValues(specs));
+  const [site, setSite] = useState<string | null>(null);
+  const [queue, setQueue] = useState('');
+  const [problems, setProblems] = useState<Record<string, string>>({});
+  const sites = useSites();
+  const queues = useQueues();
+  const submit = useSubmitJob();
+  const navigate = useNavigate();
+
+  const serverProblem = (path: string) => (isApiError(submit.error) ? submit.error.fields.find((f) => f.path === path)?.message : undefined);
+  const known = new Set([...specs.map((s) => `fields.${s.name}`), 'site', 'queue']);
+  const unplaced = isApiError(submit.error) ? submit.error.fields.filter((f) => !known.has(f.path)) : [];
+
+  const onSubmit = (event: FormEvent) => {
+    event.preventDefault();
+    const { fields, problems: found } = toFields(specs, values);
+    setProblems(found);
+    if (Object.keys(found).length > 0) return;
+    submit.mutate(
+      { workflow: workflow.name, fields, site: site ?? undefined, queue: queue.trim() || undefined },
+      {
+        onSuccess: (job) => {
+          notifySubmitted(job.id);
+          onDone();
+          navigate(`/jobs/${job.id}`);
+        },
+      },
+    );
+  };
+
+  return (
+    <form onSubmit={onSubmit} noValidate aria-label={`New ${workflow.label} job`}>
+      <Stack gap="sm">
+        {specs.map((spec) => (
+          <SchemaFieldInput
+            key={spec.name}
+            spec={spec}
+            value={values[spec.name]}
+            error={problems[spec.name] ?? serverProblem(`fields.${spec.name}`)}
+            onChange={(value) => setValues((current) => ({ ...current, [spec.name]: value }))}
+          />
+        ))}
+        <Select
+          label="Site"
+          description="Where the job runs; empty for the hub's default site"
+          data={(sites.data ?? []).map((s) => s.name)}
+          value={site}
+          onChange={setSite}
+          clearable
+          error={serverProblem('site')}
+        />
+        <Autocomplete
+          label="Queue"
+          description={`Empty for ${workflow.queue ? `the workflow's queue (${workflow.queue})` : 'the default queue'}`}
+          data={(queues.data ?? []).map((q) => q.name)}
+          value={queue}
+          onChange={setQueue}
+          error={serverProblem('queue')}
+        />
+        {submit.isError && (unplaced.length > 0 || !isApiError(submit.error) || submit.error.fields.length === 0) ? (
+          <Alert color="red" role="alert" title="The job was not submitted">
+            {submit.error.message}
+          </Alert>
+        ) : null}
+        <Group justify="flex-end">
+          <Button type="submit" loading={submit.isPending}>
+            Submit job
+          </Button>
+        </Group>
+      </Stack>
+    </form>
+  );
+}
