@@ -154,6 +154,27 @@ describe.skipIf(!browserAvailable())('console (browser)', () => {
     await row(succeededJob).waitFor();
   });
 
+  it('updates the jobs list live, with a handful of refetches for a burst of thousands of events', async () => {
+    await page.getByRole('heading', { name: 'Jobs', exact: true }).waitFor();
+    let listRequests = 0;
+    const count = (request: { url(): string }) => {
+      if (new URL(request.url()).pathname === '/api/v1/jobs') listRequests++;
+    };
+    page.on('request', count);
+    try {
+      const jobs = Array.from({ length: 200 }, () => ({ workflow: 'simulate', fields: { tasks: 2, items: 1, delayMs: 0 } }));
+      const { items } = await h.api<{ items: { id: number }[] }>('POST', '/jobs/bulk', { jobs });
+      const last = items[items.length - 1].id;
+      for (const job of items) await h.waitForState(job.id, ['success']);
+      // No click, no reload: the live feed brings the newest job, finished, to the top.
+      await page.locator(`[data-testid="job-row"][data-job-id="${last}"]`).getByText('Success').waitFor({ timeout: 15_000 });
+      expect(listRequests).toBeGreaterThan(0);
+      expect(listRequests).toBeLessThanOrEqual(15);
+    } finally {
+      page.off('request', count);
+    }
+  });
+
   it('cancels a slow running job after confirming, and sees it cancelled', async () => {
     const slow = await h.submit('simulate', { tasks: 1, items: 50, delayMs: 60_000 });
     await page.goto(`/jobs/${slow}`);
@@ -171,7 +192,7 @@ describe.skipIf(!browserAvailable())('console (browser)', () => {
     const viewer = await h.signedInPage('vera', 'viewer-pass-1');
     try {
       const p = viewer.page;
-      await p.locator(`[data-testid="job-row"][data-job-id="${erroredJob}"]`).waitFor();
+      await p.getByTestId('job-row').first().waitFor();
       expect(await p.getByRole('button', { name: 'New job' }).count()).toBe(0);
 
       await p.goto(`/jobs/${erroredJob}`);

@@ -53,7 +53,7 @@ export function ItemsTable({ jobId, status, path, onOpenPath, onOpenTask }: Prop
                 </Table.Td>
                 {failed ? (
                   <Table.Td>
-                    <Text size="sm" c="red.7" data-testid="item-error">
+                    <Text size="sm" c="var(--mantine-color-error)" data-testid="item-error">
                       {item.error ?? '—'}
                     </Text>
                   </Table.Td>

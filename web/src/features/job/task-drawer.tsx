@@ -41,14 +41,14 @@ export function TaskDrawer({ taskId, onClose }: { taskId: number | null; onClose
         <Stack gap="md">
           <TaskDetails task={task.data} />
           <div>
-            <Text size="xs" c="dimmed" tt="uppercase" fw={600}>
+            <Text size="xs" c="dimmed" fw={600}>
               Input
             </Text>
             <Code block>{JSON.stringify(task.data.input, null, 2)}</Code>
           </div>
           {task.data.result !== null ? (
             <div>
-              <Text size="xs" c="dimmed" tt="uppercase" fw={600}>
+              <Text size="xs" c="dimmed" fw={600}>
                 Result
               </Text>
               <Code block>{JSON.stringify(task.data.result, null, 2)}</Code>

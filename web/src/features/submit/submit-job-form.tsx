@@ -57,6 +57,7 @@ export function SubmitJobForm({ workflow, onDone }: { workflow: WorkflowInfo; on
         ))}
         <Select
           label="Site"
+          placeholder="Default site"
           description="Where the job runs; empty for the hub's default site"
           data={(sites.data ?? []).map((s) => s.name)}
           value={site}
