@@ -22,7 +22,8 @@ export interface ActivitySink {
  * ends with.
  */
 export class TaskRun {
-  private readonly controller = new AbortController();
+  // Made on first use: most handlers never look at their signal, and one per task adds up.
+  private controller: AbortController | null = null;
   private stopReason: StopReason | null = null;
   private items: NewItem[] = [];
   private logs: string[] = [];
@@ -52,7 +53,15 @@ export class TaskRun {
   stop(reason: StopReason): void {
     if (this.stopReason === 'lost') return;
     this.stopReason = reason;
-    if (!this.controller.signal.aborted) this.controller.abort(new Error(stopMessage(reason)));
+    if (this.controller && !this.controller.signal.aborted) this.controller.abort(new Error(stopMessage(reason)));
+  }
+
+  private get signal(): AbortSignal {
+    if (!this.controller) {
+      this.controller = new AbortController();
+      if (this.stopReason) this.controller.abort(new Error(stopMessage(this.stopReason)));
+    }
+    return this.controller.signal;
   }
 
   /** Runs the handler to its end and returns the completion to send, or null if the lease was lost. */
@@ -69,7 +78,7 @@ export class TaskRun {
       } catch (thrown) {
         outcome = { ok: false, thrown };
       }
-      report = classifyTaskRun(outcome, this.controller.signal.aborted);
+      report = classifyTaskRun(outcome, this.stopReason !== null);
       if (!outcome.ok && this.stopReason === 'shutdown') report = { kind: 'released' };
     }
     if (this.logTimer) clearTimeout(this.logTimer);
@@ -80,10 +89,13 @@ export class TaskRun {
 
   private context(): TaskContext<Record<string, unknown>, Json> {
     const { task, job } = this.leased;
+    const run = this;
     return {
       job: { ...job, fields: job.fields },
       task: { id: task.id, type: task.type, key: task.key, input: task.input, attempt: task.attempts, maxAttempts: task.maxAttempts },
-      signal: this.controller.signal,
+      get signal() {
+        return run.signal;
+      },
       log: (line) => {
         const text = String(line);
         this.logs.push(text.length > MAX_LINE ? `${text.slice(0, MAX_LINE)}… [line cut at ${MAX_LINE} characters]` : text);

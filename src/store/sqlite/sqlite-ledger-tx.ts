@@ -13,16 +13,13 @@ import type {
   QueueState,
   TaskRow,
 } from '../ledger/ledger-tx.js';
-import type { DbRow, RowMapper } from '../rows.js';
+import { type DbRow, JOB_ROW_COLUMNS, type RowMapper, TASK_ROW_COLUMNS } from '../rows.js';
 import type { NewItem } from '../store.js';
 
 /** Columns of the task row the ledger changes and writes back (not the possibly large input). */
-const TASK_ROW = `id, job_id, site, workflow, type, priority, state, attempts, max_attempts, backoff_ms, max_backoff_ms,
-  available_at, lease_token, lease_expires_at, worker_id, progress_done, progress_total, changed, result, error, reason,
-  items_failed, log_lines, pending_deps, dependents, started_at, ended_at, updated_at`;
-const TASK_ROW_T = TASK_ROW.split(',').map((column) => `t.${column.trim()}`).join(', ');
-const JOB_ROW = `id, site, queue, workflow, creator, state, intent, outcome, reason, task_counts, item_counts, progress_done,
-  progress_total, changed, timeout_ms, deadline_at, started_at, ended_at, updated_at`;
+const TASK_ROW = TASK_ROW_COLUMNS.join(', ');
+const TASK_ROW_T = TASK_ROW_COLUMNS.map((column) => `t.${column}`).join(', ');
+const JOB_ROW = JOB_ROW_COLUMNS.join(', ');
 const SLOT_STATES = `('running', 'pausing', 'paused', 'cancelling')`;
 const ACTIVE_JOBS = `(SELECT count(*) FROM jobs j WHERE j.queue = q.name AND j.state IN ${SLOT_STATES} AND j.started_at IS NOT NULL)`;
 
@@ -32,12 +29,14 @@ const ACTIVE_JOBS = `(SELECT count(*) FROM jobs j WHERE j.queue = q.name AND j.s
  */
 export function prepareLedgerStatements(db: Database): Record<LedgerStatementName, Statement> {
   const p = (sql: string) => db.prepare(sql);
+  // Hot reads of the wide task and job rows come back as arrays (see TASK_ROW_COLUMNS).
+  const raw = (sql: string) => db.prepare(sql).raw(true);
   return {
-    lockTasks: p(`SELECT ${TASK_ROW} FROM tasks WHERE id IN (SELECT value FROM json_each(?)) ORDER BY id`),
-    lockJobTasksIn: p(`SELECT ${TASK_ROW} FROM tasks WHERE job_id = ? AND state IN (SELECT value FROM json_each(?)) ORDER BY id`),
-    lockJobTasksAll: p(`SELECT ${TASK_ROW} FROM tasks WHERE job_id = ? ORDER BY id`),
-    lockJobs: p(`SELECT ${JOB_ROW} FROM jobs WHERE id IN (SELECT value FROM json_each(?)) ORDER BY id`),
-    claim: p(`SELECT ${TASK_ROW_T}, t.key AS t_key, t.input AS t_input, t.created_at AS t_created_at,
+    lockTasks: raw(`SELECT ${TASK_ROW} FROM tasks WHERE id IN (SELECT value FROM json_each(?)) ORDER BY id`),
+    lockJobTasksIn: raw(`SELECT ${TASK_ROW} FROM tasks WHERE job_id = ? AND state IN (SELECT value FROM json_each(?)) ORDER BY id`),
+    lockJobTasksAll: raw(`SELECT ${TASK_ROW} FROM tasks WHERE job_id = ? ORDER BY id`),
+    lockJobs: raw(`SELECT ${JOB_ROW} FROM jobs WHERE id IN (SELECT value FROM json_each(?)) ORDER BY id`),
+    claim: raw(`SELECT ${TASK_ROW_T}, t.key AS t_key, t.input AS t_input, t.created_at AS t_created_at,
         j.queue AS j_queue, j.creator AS j_creator, j.fields AS j_fields, j.started_at IS NULL AS j_unstarted
       FROM tasks t JOIN jobs j ON j.id = t.job_id
       WHERE t.state = 'queued' AND t.site = ? AND t.available_at <= ?
@@ -47,8 +46,8 @@ export function prepareLedgerStatements(db: Database): Record<LedgerStatementNam
     queueStates: p(`SELECT q.name, q.paused, q.concurrency,
         CASE WHEN q.concurrency IS NULL THEN 0 ELSE ${ACTIVE_JOBS} END AS active FROM queues q`),
     slotsTaken: p(`SELECT q.name, ${ACTIVE_JOBS} AS active FROM queues q WHERE q.name IN (SELECT value FROM json_each(?))`),
-    expired: p(`SELECT ${TASK_ROW} FROM tasks WHERE lease_expires_at IS NOT NULL AND lease_expires_at < ? ORDER BY id LIMIT ?`),
-    leasesOf: p(`SELECT ${TASK_ROW} FROM tasks WHERE lease_expires_at IS NOT NULL AND worker_id = ? ORDER BY id LIMIT ?`),
+    expired: raw(`SELECT ${TASK_ROW} FROM tasks WHERE lease_expires_at IS NOT NULL AND lease_expires_at < ? ORDER BY id LIMIT ?`),
+    leasesOf: raw(`SELECT ${TASK_ROW} FROM tasks WHERE lease_expires_at IS NOT NULL AND worker_id = ? ORDER BY id LIMIT ?`),
     timedOut: p(`SELECT id FROM jobs WHERE deadline_at IS NOT NULL AND deadline_at < ? ORDER BY id LIMIT ?`),
     edgesFrom: p(`SELECT job_id, task_id, depends_on FROM task_deps WHERE depends_on IN (SELECT value FROM json_each(?))`),
     jobEdges: p(`SELECT job_id, task_id, depends_on FROM task_deps WHERE job_id = ?`),
@@ -109,36 +108,41 @@ export class SqliteLedgerTx implements LedgerTx {
 
   async lockTasks(ids: number[]): Promise<TaskRow[]> {
     if (ids.length === 0) return [];
-    return (this.s.lockTasks.all(JSON.stringify(ids)) as DbRow[]).map(this.map.taskRow);
+    return (this.s.lockTasks.all(JSON.stringify(ids)) as unknown[][]).map(this.map.taskRowFrom);
   }
 
   async lockJobTasks(jobId: number, states: TaskState[] | null): Promise<TaskRow[]> {
     const rows = states === null ? this.s.lockJobTasksAll.all(jobId) : this.s.lockJobTasksIn.all(jobId, JSON.stringify(states));
-    return (rows as DbRow[]).map(this.map.taskRow);
+    return (rows as unknown[][]).map(this.map.taskRowFrom);
   }
 
   async lockJobs(ids: number[]): Promise<JobRow[]> {
     if (ids.length === 0) return [];
-    return (this.s.lockJobs.all(JSON.stringify(ids)) as DbRow[]).map(this.map.jobRow);
+    return (this.s.lockJobs.all(JSON.stringify(ids)) as unknown[][]).map(this.map.jobRowFrom);
   }
 
   async claimTasks(claim: ClaimRequest): Promise<ClaimedTask[]> {
-    const rows = this.s.claim.all(claim.site, claim.now, JSON.stringify(claim.workflows), JSON.stringify(claim.blockedQueues), claim.limit) as DbRow[];
-    return rows.map((r) => ({
-      row: this.map.taskRow(r),
-      jobUnstarted: r.j_unstarted === 1,
-      key: (r.t_key as string | null) ?? null,
-      input: this.map.json(r.t_input),
-      createdAt: Number(r.t_created_at),
-      job: {
-        id: Number(r.job_id),
-        workflow: r.workflow as string,
-        site: r.site as string,
-        queue: r.j_queue as string,
-        creator: r.j_creator as string,
-        fields: (this.map.json(r.j_fields) ?? {}) as Record<string, Json>,
-      },
-    }));
+    const rows = this.s.claim.all(claim.site, claim.now, JSON.stringify(claim.workflows), JSON.stringify(claim.blockedQueues), claim.limit) as unknown[][];
+    // Positions after the task row's columns: key, input, created_at, queue, creator, fields, unstarted.
+    const n = TASK_ROW_COLUMNS.length;
+    return rows.map((v) => {
+      const row = this.map.taskRowFrom(v);
+      return {
+        row,
+        key: (v[n] as string | null) ?? null,
+        input: this.map.json(v[n + 1]),
+        createdAt: v[n + 2] as number,
+        job: {
+          id: row.jobId,
+          workflow: row.workflow,
+          site: row.site,
+          queue: v[n + 3] as string,
+          creator: v[n + 4] as string,
+          fields: (this.map.json(v[n + 5]) ?? {}) as Record<string, Json>,
+        },
+        jobUnstarted: v[n + 6] === 1,
+      };
+    });
   }
 
   async queueStates(): Promise<QueueState[]> {
@@ -156,11 +160,11 @@ export class SqliteLedgerTx implements LedgerTx {
   }
 
   async lockExpiredLeases(now: number, limit: number): Promise<TaskRow[]> {
-    return (this.s.expired.all(now, limit) as DbRow[]).map(this.map.taskRow);
+    return (this.s.expired.all(now, limit) as unknown[][]).map(this.map.taskRowFrom);
   }
 
   async lockLeasesOf(workerId: string, limit: number): Promise<TaskRow[]> {
-    return (this.s.leasesOf.all(workerId, limit) as DbRow[]).map(this.map.taskRow);
+    return (this.s.leasesOf.all(workerId, limit) as unknown[][]).map(this.map.taskRowFrom);
   }
 
   async timedOutJobIds(now: number, limit: number): Promise<number[]> {

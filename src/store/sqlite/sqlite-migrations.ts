@@ -136,8 +136,10 @@ CREATE TABLE task_logs (
   PRIMARY KEY (task_id, seq)
 ) WITHOUT ROWID;
 
+-- No AUTOINCREMENT: its bookkeeping costs a write per event, and ids still only grow
+-- because retention never removes the newest event.
 CREATE TABLE events (
-  id INTEGER PRIMARY KEY AUTOINCREMENT,
+  id INTEGER PRIMARY KEY,
   at INTEGER NOT NULL,
   type TEXT NOT NULL,
   job_id INTEGER,

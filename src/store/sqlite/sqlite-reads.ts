@@ -10,7 +10,7 @@ const DEPENDS_ON = 'group_concat(d.depends_on)';
 
 /** The read side of the SQLite store: lookups and keyset-paginated lists. */
 export class SqliteReads {
-  private readonly s: Record<'job' | 'task' | 'taskTypes' | 'output' | 'history' | 'events' | 'eventsAt' | 'lastEvent', Statement>;
+  private readonly s: Record<'job' | 'jobs' | 'task' | 'taskTypes' | 'output' | 'history' | 'events' | 'eventsAt' | 'lastEvent', Statement>;
   private readonly statements = new Map<string, Statement>();
 
   constructor(
@@ -20,6 +20,7 @@ export class SqliteReads {
     const p = (sql: string) => db.prepare(sql);
     this.s = {
       job: p('SELECT * FROM jobs WHERE id = ?'),
+      jobs: p('SELECT * FROM jobs WHERE id IN (SELECT value FROM json_each(?))'),
       task: p(`SELECT t.*, (SELECT ${DEPENDS_ON} FROM task_deps d WHERE d.task_id = t.id) AS depends_on FROM tasks t WHERE t.id = ?`),
       taskTypes: p('SELECT DISTINCT type FROM tasks WHERE job_id = ? ORDER BY type'),
       output: p('SELECT seq, at, line FROM task_logs WHERE task_id = ? AND seq > ? ORDER BY seq LIMIT ?'),
@@ -44,6 +45,13 @@ export class SqliteReads {
   getJob(id: number): JobRecord | null {
     const row = this.s.job.get(id) as DbRow | undefined;
     return row ? this.map.job(row) : null;
+  }
+
+  /** Jobs by id, in the order asked; ids not found are left out. */
+  getJobs(ids: number[]): JobRecord[] {
+    if (ids.length === 0) return [];
+    const byId = new Map((this.s.jobs.all(JSON.stringify(ids)) as DbRow[]).map((row) => [Number(row.id), this.map.job(row)]));
+    return ids.flatMap((id) => byId.get(id) ?? []);
   }
 
   listJobs(query: JobQuery): Page<JobRecord> {

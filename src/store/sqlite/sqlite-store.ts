@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
-import BetterSqlite3, { type Database } from 'better-sqlite3';
+import BetterSqlite3, { type Database, type Statement } from 'better-sqlite3';
 import { SwitchyardError } from '../../model/index.js';
 import { completeTasks, heartbeat, recordActivity } from '../ledger/complete.js';
 import { controlJob, deleteJob, retryJob } from '../ledger/control.js';
@@ -14,6 +14,7 @@ import { SerialLock } from '../serial-lock.js';
 import type * as S from '../store.js';
 import { SqliteAuth } from './sqlite-auth.js';
 import { SqliteCatalog } from './sqlite-catalog.js';
+import { SqliteCheckpointer } from './sqlite-checkpointer.js';
 import { type LedgerStatements, SqliteLedgerTx, prepareLedgerStatements } from './sqlite-ledger-tx.js';
 import { sqliteMigrations } from './sqlite-migrations.js';
 import { SqliteReads } from './sqlite-reads.js';
@@ -43,9 +44,11 @@ export class SqliteStore implements S.Store {
   private readonly map: RowMapper = createRowMapper({ jsonAsText: true });
   private readonly random: () => number;
   private ledger!: LedgerStatements;
+  private control!: { begin: Statement; commit: Statement; rollback: Statement };
   private reads!: SqliteReads;
   private readonly auth: SqliteAuth;
   private readonly catalog: SqliteCatalog;
+  private readonly checkpointer: SqliteCheckpointer | null;
 
   constructor(options: SqliteStoreOptions) {
     if (options.path !== ':memory:') mkdirSync(dirname(options.path), { recursive: true });
@@ -56,10 +59,14 @@ export class SqliteStore implements S.Store {
       this.db.pragma('busy_timeout = 5000');
       this.db.pragma('cache_size = -65536');
       this.db.pragma('temp_store = MEMORY');
+      // Checkpoints run on a background thread (SqliteCheckpointer); this one only bounds the
+      // WAL (about 80 MB) should that thread ever fall behind.
+      if (options.path !== ':memory:') this.db.pragma('wal_autocheckpoint = 20000');
     } catch (error) {
       throw new SwitchyardError('SWY_ERR_STORE_UNAVAILABLE', `Cannot open the SQLite store at ${options.path}: ${(error as Error).message}`);
     }
     this.random = options.random ?? Math.random;
+    this.checkpointer = options.path === ':memory:' ? null : new SqliteCheckpointer(options.path);
     this.wake.setMaxListeners(0);
     this.auth = new SqliteAuth(this.db);
     this.catalog = new SqliteCatalog(this.db);
@@ -77,13 +84,18 @@ export class SqliteStore implements S.Store {
         }).immediate();
       }
       this.ledger = prepareLedgerStatements(this.db);
+      this.control = { begin: this.db.prepare('BEGIN IMMEDIATE'), commit: this.db.prepare('COMMIT'), rollback: this.db.prepare('ROLLBACK') };
       this.reads = new SqliteReads(this.db, this.map);
     });
   }
 
   async close(): Promise<void> {
+    await this.checkpointer?.stop();
     await this.lock.run(() => {
-      if (this.db.open) this.db.close();
+      if (!this.db.open) return;
+      // Leave a compact database file behind: fold the WAL in and truncate it.
+      this.db.pragma('wal_checkpoint(TRUNCATE)');
+      this.db.close();
     });
   }
 
@@ -96,13 +108,13 @@ export class SqliteStore implements S.Store {
   private transact<T>(now: number, body: (tx: SqliteLedgerTx) => Promise<T>): Promise<T> {
     return this.lock.run(async () => {
       const tx = new SqliteLedgerTx(this.ledger, this.map, now);
-      this.db.exec('BEGIN IMMEDIATE');
+      this.control.begin.run();
       let result: T;
       try {
         result = await body(tx);
-        this.db.exec('COMMIT');
+        this.control.commit.run();
       } catch (error) {
-        if (this.db.inTransaction) this.db.exec('ROLLBACK');
+        if (this.db.inTransaction) this.control.rollback.run();
         throw error;
       }
       for (const site of tx.wakeSites) this.wake.emit('wake', { kind: 'tasks', site });
@@ -123,7 +135,8 @@ export class SqliteStore implements S.Store {
       this.catalog.ensureSites([...new Set(jobs.map((job) => job.site))], now);
       this.catalog.ensureQueues([...new Set(jobs.map((job) => job.queue))], now);
       const ids = await submitJobs(tx, jobs, now);
-      return ids.map(({ id, created }) => ({ job: this.reads.getJob(id) as S.SubmitOutcome['job'], created }));
+      const records = new Map(this.reads.getJobs([...new Set(ids.map(({ id }) => id))]).map((job) => [job.id, job]));
+      return ids.map(({ id, created }) => ({ job: records.get(id) as S.SubmitOutcome['job'], created }));
     });
   }
 
