@@ -78,7 +78,13 @@ describe.skipIf(!browserAvailable())('console (browser)', () => {
     await dialog.getByRole('button', { name: 'Submit job' }).click();
     await dialog.getByText('At most 1000').waitFor();
 
+    // Refused by the server: its answer lands on the field it names.
     await dialog.getByLabel('Tasks', { exact: true }).fill('3');
+    await dialog.getByLabel('Queue', { exact: true }).fill('q'.repeat(201));
+    await dialog.getByRole('button', { name: 'Submit job' }).click();
+    await dialog.getByText('expected string to have <=200 characters').waitFor();
+    await dialog.getByLabel('Queue', { exact: true }).fill('');
+
     await dialog.getByLabel('Items', { exact: true }).fill('20');
     await dialog.getByLabel('Delay ms', { exact: true }).fill('5');
     await dialog.getByRole('button', { name: 'Submit job' }).click();

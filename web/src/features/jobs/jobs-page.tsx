@@ -6,6 +6,7 @@ import { useJobs } from '../../api/job-queries.js';
 import { ErrorAlert } from '../../components/ui/error-alert.js';
 import { Icon } from '../../components/ui/icon.js';
 import { LoadMore } from '../../components/ui/load-more.js';
+import { ExportMenu } from './export-menu.js';
 import { JobFilterForm } from './job-filter-form.js';
 import { toJobQuery } from './job-filters.js';
 import { JobsTable } from './jobs-table.js';
@@ -33,9 +34,12 @@ export function JobsPage() {
           </Title>
           <SiteSelect site={filters.site} onChange={(site) => setFilters({ ...filters, site })} />
         </Group>
-        <Button variant="default" leftSection={<Icon name="refresh" />} onClick={refresh} loading={jobs.isRefetching && !jobs.isFetchingNextPage}>
-          Refresh
-        </Button>
+        <Group gap="xs">
+          <ExportMenu query={query} />
+          <Button variant="default" leftSection={<Icon name="refresh" />} onClick={refresh} loading={jobs.isRefetching && !jobs.isFetchingNextPage}>
+            Refresh
+          </Button>
+        </Group>
       </Group>
       <JobFilterForm key={params.toString()} filters={filters} onApply={setFilters} />
       <ErrorAlert error={jobs.error} title="Could not load jobs" />

@@ -40,7 +40,7 @@ export function fieldSpecs(schema: JsonSchema, secretFields: readonly string[] =
       secret: secretFields.includes(name) || property.format === 'password',
     };
     const type = Array.isArray(property.type) ? property.type.find((t) => t !== 'null') : property.type;
-    if (property.enum && property.enum.every((v) => typeof v === 'string')) {
+    if (property.enum?.every((v) => typeof v === 'string')) {
       return { ...base, kind: 'enum', options: property.enum as string[], default: typeof property.default === 'string' ? property.default : null };
     }
     if (type === 'integer' || type === 'number') {

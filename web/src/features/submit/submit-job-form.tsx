@@ -22,9 +22,11 @@ export function SubmitJobForm({ workflow, onDone }: { workflow: WorkflowInfo; on
   const submit = useSubmitJob();
   const navigate = useNavigate();
 
-  const serverProblem = (path: string) => (isApiError(submit.error) ? submit.error.fields.find((f) => f.path === path)?.message : undefined);
+  // Schema checks name the request part (`body.queue`); the workflow's own checks do not (`fields.tasks`).
+  const serverProblems = isApiError(submit.error) ? submit.error.fields.map((f) => ({ ...f, path: f.path.replace(/^body\./, '') })) : [];
+  const serverProblem = (path: string) => serverProblems.find((f) => f.path === path)?.message;
   const known = new Set([...specs.map((s) => `fields.${s.name}`), 'site', 'queue']);
-  const unplaced = isApiError(submit.error) ? submit.error.fields.filter((f) => !known.has(f.path)) : [];
+  const unplaced = serverProblems.filter((f) => !known.has(f.path));
 
   const onSubmit = (event: FormEvent) => {
     event.preventDefault();
@@ -73,7 +75,7 @@ export function SubmitJobForm({ workflow, onDone }: { workflow: WorkflowInfo; on
           onChange={setQueue}
           error={serverProblem('queue')}
         />
-        {submit.isError && (unplaced.length > 0 || !isApiError(submit.error) || submit.error.fields.length === 0) ? (
+        {submit.isError && (unplaced.length > 0 || serverProblems.length === 0) ? (
           <Alert color="red" role="alert" title="The job was not submitted">
             {submit.error.message}
           </Alert>
