@@ -158,6 +158,14 @@ describe.skipIf(!browserAvailable())('console (browser)', () => {
     await page.getByRole('button', { name: 'Reset' }).click();
     await row(erroredJob).waitFor();
     await row(succeededJob).waitFor();
+
+    // Sorting goes through the API's sort parameter: oldest first puts the first job on top.
+    await page.getByRole('button', { name: /^Sort by Id/ }).click();
+    await page.waitForURL(/sort=id/);
+    await expect.poll(() => page.getByTestId('job-row').first().getAttribute('data-job-id')).toBe(String(succeededJob));
+    await page.getByRole('button', { name: /^Sort by Id/ }).click();
+    await page.waitForURL(/sort=-id/);
+    await expect.poll(() => page.getByTestId('job-row').first().getAttribute('data-job-id')).toBe(String(erroredJob));
   });
 
   it('updates the jobs list live, with a handful of refetches for a burst of thousands of events', async () => {
@@ -176,6 +184,11 @@ describe.skipIf(!browserAvailable())('console (browser)', () => {
       await page.locator(`[data-testid="job-row"][data-job-id="${last}"]`).getByText('Success').waitFor({ timeout: 15_000 });
       expect(listRequests).toBeGreaterThan(0);
       expect(listRequests).toBeLessThanOrEqual(15);
+
+      // Keyset pages: 50 at a time.
+      await expect.poll(() => page.getByTestId('job-row').count()).toBe(50);
+      await page.getByRole('button', { name: 'Load more' }).click();
+      await expect.poll(() => page.getByTestId('job-row').count()).toBe(100);
     } finally {
       page.off('request', count);
     }

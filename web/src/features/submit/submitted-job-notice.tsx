@@ -1,15 +1,26 @@
 import { Anchor, Group, Progress, Text } from '@mantine/core';
 import { notifications } from '@mantine/notifications';
+import { useEffect } from 'react';
 import { Link } from 'react-router';
 import { useJob } from '../../api/job-queries.js';
+import { isTerminalJobState } from '../../domain.js';
 import { StateBadge } from '../states/state-badge.js';
+
+/** How long the notice stays once the job has ended: long enough to read the outcome. */
+const LINGER_MS = 10_000;
 
 /**
  * What a user sees after starting a job (R33): its state and progress, live, with a link to
- * its page. Lives in a notification, so it follows the user across pages until closed.
+ * its page. Lives in a notification, so it follows the user across pages.
  */
 function SubmittedJobNotice({ id }: { id: number }) {
   const { data: job } = useJob(id);
+  const ended = job !== undefined && isTerminalJobState(job.state);
+  useEffect(() => {
+    if (!ended) return;
+    const timer = setTimeout(() => notifications.hide(noticeId(id)), LINGER_MS);
+    return () => clearTimeout(timer);
+  }, [ended, id]);
   return (
     <div>
       <Group justify="space-between" gap="xs" mb={4}>
@@ -30,6 +41,9 @@ function SubmittedJobNotice({ id }: { id: number }) {
   );
 }
 
+const noticeId = (id: number) => `job-${id}`;
+
+/** Stays while the job runs, so its progress stays in view; leaves a little after it ends. */
 export function notifySubmitted(id: number, title = `Job ${id} submitted`): void {
-  notifications.show({ id: `job-${id}`, title, message: <SubmittedJobNotice id={id} />, autoClose: 15_000, withCloseButton: true });
+  notifications.show({ id: noticeId(id), title, message: <SubmittedJobNotice id={id} />, autoClose: false, withCloseButton: true });
 }
