@@ -150,6 +150,15 @@ describe.skipIf(!browserAvailable())('console (browser)', () => {
     await row(erroredJob).waitFor();
     await expect.poll(() => page.getByTestId('filter-count').textContent()).toBe('1 applied');
 
+    // A predefined view is a link to filters too.
+    await page.getByRole('button', { name: 'Reset' }).click();
+    await row(succeededJob).waitFor();
+    await page.getByRole('button', { name: 'Views' }).click();
+    await page.getByRole('menuitem', { name: 'Failed or with errors' }).click();
+    await page.waitForURL(/state=failure%2Cerror|state=failure,error/);
+    await row(succeededJob).waitFor({ state: 'detached' });
+    await row(erroredJob).waitFor();
+
     // A shared link opens the same view.
     await page.goto(`/?state=success`);
     await row(succeededJob).waitFor();

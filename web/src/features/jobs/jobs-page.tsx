@@ -10,6 +10,7 @@ import { ExportMenu } from './export-menu.js';
 import { JobFilterForm } from './job-filter-form.js';
 import { toJobQuery } from './job-filters.js';
 import { JobsTable } from './jobs-table.js';
+import { SavedViews } from './saved-views.js';
 import { SiteSelect } from './site-select.js';
 import { useJobFilters } from './use-job-filters.js';
 
@@ -35,6 +36,7 @@ export function JobsPage() {
           <SiteSelect site={filters.site} onChange={(site) => setFilters({ ...filters, site })} />
         </Group>
         <Group gap="xs">
+          <SavedViews />
           <ExportMenu query={query} />
           <Button variant="default" leftSection={<Icon name="refresh" />} onClick={refresh} loading={jobs.isRefetching && !jobs.isFetchingNextPage}>
             Refresh
