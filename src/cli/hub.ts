@@ -8,6 +8,7 @@ import { sha256 } from '../api/auth/authenticate.js';
 import { hashPassword, newSecret } from '../api/auth/passwords.js';
 import { buildServer } from '../api/server.js';
 import { Engine } from '../engine/engine.js';
+import { SwitchyardError } from '../model/index.js';
 import type { Workflow } from '../sdk/define-workflow.js';
 import { WorkflowRegistry } from '../sdk/workflow-registry.js';
 import { createStore } from '../store/create-store.js';
@@ -28,6 +29,8 @@ export interface HubOptions {
   /** Password of the first `admin` user; a random one is made (and returned) when not given. */
   adminPassword?: string | null;
   defaultSite?: string;
+  /** How long a lease lasts without a heartbeat (default 30 s). */
+  leaseMs?: number;
   logger?: Logger;
   version?: string;
 }
@@ -56,7 +59,7 @@ export async function startHub(options: HubOptions): Promise<Hub> {
   mkdirSync(options.dataDir, { recursive: true });
   const store = await createStore({ db: options.db, dataDir: options.dataDir });
   const workflows = new WorkflowRegistry(options.workflows);
-  const engine = new Engine({ store, workflows, logger, defaultSite: options.defaultSite });
+  const engine = new Engine({ store, workflows, logger, defaultSite: options.defaultSite, leaseMs: options.leaseMs });
   await engine.init();
   const generatedAdminPassword = await bootstrapAdmin(store, options.adminPassword ?? null, engine.clock());
 
@@ -113,7 +116,13 @@ export async function startHub(options: HubOptions): Promise<Hub> {
 async function bootstrapAdmin(store: Store, password: string | null, now: number): Promise<string | null> {
   if ((await store.countUsers()) > 0) return null;
   const chosen = password ?? newSecret().slice(0, 20);
-  await store.createUser({ username: 'admin', passwordHash: await hashPassword(chosen), role: 'admin', sites: null, createdAt: now });
+  try {
+    await store.createUser({ username: 'admin', passwordHash: await hashPassword(chosen), role: 'admin', sites: null, createdAt: now });
+  } catch (error) {
+    // Another hub on the same database started at the same moment and made it first.
+    if (error instanceof SwitchyardError && error.code === 'SWY_ERR_USER_EXISTS') return null;
+    throw error;
+  }
   await store.appendAudit({ at: now, actor: 'system', action: 'user.create', target: 'user:admin', data: { role: 'admin', bootstrap: true } });
   return password ? null : chosen;
 }

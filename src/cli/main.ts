@@ -13,7 +13,7 @@ const program = new Command()
   .version(VERSION)
   .option('--hub <url>', 'hub to talk to (default: SWITCHYARD_URL, or the one `start` recorded in --data)')
   .option('--token <token>', 'API token (default: SWITCHYARD_TOKEN, or the one `start` recorded)')
-  .option('--data <dir>', 'where `start` keeps its data', '.switchyard')
+  .option('--data <dir>', 'data directory: where `start` keeps its SQLite file and the local CLI credentials', '.switchyard')
   .showHelpAfterError()
   .exitOverride();
 

@@ -17,11 +17,25 @@ export async function createStore(location: StoreLocation): Promise<Store> {
   let store: Store;
   if (db && /^postgres(ql)?:\/\//.test(db)) {
     const { PostgresStore } = await import('./postgres/postgres-store.js');
-    store = new PostgresStore({ connectionString: db });
+    store = new PostgresStore(postgresLocation(db));
   } else {
     const { SqliteStore } = await import('./sqlite/sqlite-store.js');
     store = new SqliteStore({ path: join(location.dataDir, 'switchyard.db'), synchronous: process.env.SWITCHYARD_SQLITE_SYNC === 'full' ? 'full' : 'normal' });
   }
   await store.migrate();
   return store;
+}
+
+/**
+ * `?schema=NAME` on a PostgreSQL URL picks the schema Switchyard keeps its tables in (default
+ * `public`); the parameter is Switchyard's, so it is taken off before the URL reaches the driver.
+ */
+export function postgresLocation(url: string): { connectionString: string; schema?: string } {
+  const at = url.indexOf('?');
+  if (at < 0) return { connectionString: url };
+  const params = new URLSearchParams(url.slice(at + 1));
+  const schema = params.get('schema') ?? undefined;
+  params.delete('schema');
+  const rest = params.toString();
+  return { connectionString: rest ? `${url.slice(0, at)}?${rest}` : url.slice(0, at), schema };
 }

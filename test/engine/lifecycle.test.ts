@@ -1,6 +1,8 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { defineWorkflow, fail, skip, z } from '../../src/index.js';
-import { type TestHub, createTestHub } from '../helpers/test-hub.js';
+import type { Store } from '../../src/store/store.js';
+import { type StoreHarness, postgresHarness, sqliteHarness } from '../helpers/store-harness.js';
+import { type TestHub, type TestHubOptions, createTestHub as createHubOn } from '../helpers/test-hub.js';
 
 const copyTree = defineWorkflow({
   name: 'copy-tree',
@@ -74,14 +76,29 @@ const slow = defineWorkflow({
   },
 });
 
-describe('engine lifecycle (SQLite, in-process worker)', () => {
-  let hub: TestHub;
+describe.each([sqliteHarness(), postgresHarness()])('engine lifecycle on $name, in-process worker', (harness: StoreHarness) => {
+  let hub: TestHub | undefined;
+  let store: Store | undefined;
+  let unavailable: string | null = null;
+  beforeAll(async () => {
+    unavailable = await harness.available();
+    if (unavailable) console.warn(`\n!!! SKIPPING engine lifecycle on ${harness.name}: ${unavailable}\n`);
+  });
   afterEach(async () => {
     await hub?.close();
+    if (store) await harness.destroy(store);
+    hub = undefined;
+    store = undefined;
   });
+  /** A hub on a fresh store of this backend (one file or schema per test). */
+  async function createTestHub(options: TestHubOptions, context: { task: { name: string }; skip(): void }): Promise<TestHub> {
+    if (unavailable) context.skip();
+    store = await harness.create(context.task.name);
+    return createHubOn({ ...options, store });
+  }
 
-  it('runs a job of several tasks recording 1,000 items to success', async () => {
-    hub = await createTestHub({ workflows: [copyTree] });
+  it('runs a job of several tasks recording 1,000 items to success', async (context) => {
+    hub = await createTestHub({ workflows: [copyTree] }, context);
     const { job } = await hub.engine.submit({ workflow: 'copy-tree', fields: { files: 1000 } }, hub.actor);
     const done = await hub.waitForJob(job.id);
     expect(done).toMatchObject({ state: 'success', outcome: 'changed', itemCounts: { completed: 1000, failed: 0 } });
@@ -94,8 +111,8 @@ describe('engine lifecycle (SQLite, in-process worker)', () => {
     expect((await hub.store.taskOutput(task.id, 0, 10)).map((l) => l.line)).toEqual(['copied 250 files']);
   });
 
-  it('ends in error when some items failed', async () => {
-    hub = await createTestHub({ workflows: [copyTree] });
+  it('ends in error when some items failed', async (context) => {
+    hub = await createTestHub({ workflows: [copyTree] }, context);
     const { job } = await hub.engine.submit({ workflow: 'copy-tree', fields: { files: 100, failEvery: 10 } }, hub.actor);
     const done = await hub.waitForJob(job.id);
     expect(done).toMatchObject({ state: 'error', itemCounts: { completed: 90, failed: 10 } });
@@ -103,8 +120,8 @@ describe('engine lifecycle (SQLite, in-process worker)', () => {
     expect(failed.items.every((item) => item.error === 'checksum mismatch')).toBe(true);
   });
 
-  it('fails a job whose task throws, after its retries', async () => {
-    hub = await createTestHub({ workflows: [flaky] });
+  it('fails a job whose task throws, after its retries', async (context) => {
+    hub = await createTestHub({ workflows: [flaky] }, context);
     attemptsSeen = 0;
     const { job } = await hub.engine.submit({ workflow: 'flaky', fields: { mode: 'throw' } }, hub.actor);
     const done = await hub.waitForJob(job.id);
@@ -115,8 +132,8 @@ describe('engine lifecycle (SQLite, in-process worker)', () => {
     expect(tasks.map((t) => [t.state, t.attempts])).toEqual([['failure', 3], ['failure', 3]]);
   });
 
-  it('fails at once on fail(), and recovers when a retry succeeds', async () => {
-    hub = await createTestHub({ workflows: [flaky] });
+  it('fails at once on fail(), and recovers when a retry succeeds', async (context) => {
+    hub = await createTestHub({ workflows: [flaky] }, context);
     attemptsSeen = 0;
     const fatal = await hub.engine.submit({ workflow: 'flaky', fields: { mode: 'fatal' } }, hub.actor);
     expect(await hub.waitForJob(fatal.job.id)).toMatchObject({ state: 'failure', reason: expect.stringMatching(/does not exist/) });
@@ -125,14 +142,14 @@ describe('engine lifecycle (SQLite, in-process worker)', () => {
     expect(await hub.waitForJob(recover.job.id)).toMatchObject({ state: 'success', outcome: 'changed' });
   });
 
-  it('ends skipped when every task had nothing to do', async () => {
-    hub = await createTestHub({ workflows: [flaky] });
+  it('ends skipped when every task had nothing to do', async (context) => {
+    hub = await createTestHub({ workflows: [flaky] }, context);
     const { job } = await hub.engine.submit({ workflow: 'flaky', fields: { mode: 'skip' } }, hub.actor);
     expect(await hub.waitForJob(job.id)).toMatchObject({ state: 'skipped', outcome: 'unchanged' });
   });
 
-  it('fans out spawned tasks and runs the dependent summary last', async () => {
-    hub = await createTestHub({ workflows: [fanOut] });
+  it('fans out spawned tasks and runs the dependent summary last', async (context) => {
+    hub = await createTestHub({ workflows: [fanOut] }, context);
     const { job } = await hub.engine.submit({ workflow: 'fan-out', fields: { children: 50 } }, hub.actor);
     const done = await hub.waitForJob(job.id);
     expect(done).toMatchObject({ state: 'success', itemCounts: { completed: 50 }, progress: { done: 52, total: 52 } });
@@ -144,8 +161,8 @@ describe('engine lifecycle (SQLite, in-process worker)', () => {
     expect(summary?.result).toBe('done');
   });
 
-  it('cancels a running job: the handler sees its signal abort and the job ends cancelled', async () => {
-    hub = await createTestHub({ workflows: [slow] });
+  it('cancels a running job: the handler sees its signal abort and the job ends cancelled', async (context) => {
+    hub = await createTestHub({ workflows: [slow] }, context);
     const { job } = await hub.engine.submit({ workflow: 'slow', fields: {} }, hub.actor);
     await hub.waitForJob(job.id, (j) => j.state === 'running');
     expect((await hub.engine.control(job.id, 'cancel', hub.actor)).state).toBe('cancelling');
@@ -154,9 +171,9 @@ describe('engine lifecycle (SQLite, in-process worker)', () => {
     expect(audit.items.map((a) => a.action)).toEqual(['job.cancel']);
   });
 
-  it('re-runs a task whose worker went silent, once its lease expires', async () => {
+  it('re-runs a task whose worker went silent, once its lease expires', async (context) => {
     let now = Date.now();
-    hub = await createTestHub({ workflows: [slow], worker: false, engine: { clock: () => now, leaseMs: 5_000 } });
+    hub = await createTestHub({ workflows: [slow], worker: false, engine: { clock: () => now, leaseMs: 5_000 } }, context);
     const { job } = await hub.engine.submit({ workflow: 'slow', fields: {} }, hub.actor);
     const [first] = await hub.engine.lease({ workerId: 'ghost', site: 'local', workflows: ['slow'], limit: 1, waitMs: 0 });
     now += 6_000;
@@ -171,8 +188,8 @@ describe('engine lifecycle (SQLite, in-process worker)', () => {
     expect(await hub.store.getJob(job.id)).toMatchObject({ state: 'success' });
   });
 
-  it('validates submissions: unknown workflow, bad fields, unknown site', async () => {
-    hub = await createTestHub({ workflows: [copyTree], worker: false });
+  it('validates submissions: unknown workflow, bad fields, unknown site', async (context) => {
+    hub = await createTestHub({ workflows: [copyTree], worker: false }, context);
     await expect(hub.engine.submit({ workflow: 'nope' }, hub.actor)).rejects.toMatchObject({ code: 'SWY_ERR_WORKFLOW_UNKNOWN', message: expect.stringContaining('copy-tree') });
     await expect(hub.engine.submit({ workflow: 'copy-tree', fields: { files: 'many' } }, hub.actor)).rejects.toMatchObject({
       code: 'SWY_ERR_WORKFLOW_FIELDS',
@@ -182,8 +199,8 @@ describe('engine lifecycle (SQLite, in-process worker)', () => {
     expect((await hub.store.listJobs({ sites: null, limit: 10 })).items).toHaveLength(0);
   });
 
-  it('resubmits an identical job and releases the slow task on demand', async () => {
-    hub = await createTestHub({ workflows: [slow] });
+  it('resubmits an identical job and releases the slow task on demand', async (context) => {
+    hub = await createTestHub({ workflows: [slow] }, context);
     const { job } = await hub.engine.submit({ workflow: 'slow', fields: {} }, hub.actor);
     await hub.waitForJob(job.id, (j) => j.state === 'running');
     release();

@@ -12,14 +12,16 @@ export function startCommand(program: Command): void {
     .description('Start a hub with the console and a local worker (embedded SQLite store unless --db)')
     .option('-p, --port <port>', 'HTTP port', (v) => parsePort(v), 4680)
     .option('--host <host>', 'address to listen on', '127.0.0.1')
-    .option('--data <dir>', 'data directory (SQLite file, local CLI credentials)', '.switchyard')
     .option('--db <url>', 'PostgreSQL URL (postgres://…); default: SQLite in the data directory', process.env.DATABASE_URL)
     .option('--workflows <file...>', 'ES modules (.js, .mjs, .ts) exporting your workflows')
     .option('--no-worker', 'do not run a worker in this process')
     .option('--concurrency <n>', 'tasks the local worker runs at once', (v) => Number.parseInt(v, 10), 32)
     .option('--site <name>', 'the local site', 'local')
+    .option('--lease-ms <ms>', 'how long a task lease lasts without a heartbeat', (v) => positiveInt(v, '--lease-ms'), 30_000)
     .option('--log-level <level>', 'fatal, error, warn, info, debug', process.env.SWITCHYARD_LOG_LEVEL ?? 'warn')
-    .action(async (options) => {
+    .action(async (localOptions, command: Command) => {
+      // --data is the program's global option (the CLI commands read the same directory).
+      const options = command.optsWithGlobals<typeof localOptions & { data: string }>();
       const logger = pino({ level: options.logLevel }, pino.destination(2));
       const workflows = [...builtInWorkflows];
       for (const file of options.workflows ?? []) workflows.push(...(await loadWorkflows(file)));
@@ -33,6 +35,7 @@ export function startCommand(program: Command): void {
         workerConcurrency: options.concurrency,
         adminPassword: process.env.SWITCHYARD_ADMIN_PASSWORD || null,
         defaultSite: options.site,
+        leaseMs: options.leaseMs,
         logger,
         version: VERSION,
       });
@@ -40,7 +43,7 @@ export function startCommand(program: Command): void {
         `Switchyard ${VERSION} is running`,
         `  console:   ${hub.url}`,
         `  api:       ${hub.url}/api/v1  (OpenAPI: ${hub.url}/api/v1/openapi.json)`,
-        `  store:     ${hub.store.kind === 'sqlite' ? `SQLite in ${resolve(options.data)}` : 'PostgreSQL'}`,
+        `  store:     ${hub.store.kind === 'sqlite' ? `SQLite in ${resolve(options.data)}` : `PostgreSQL at ${redact(options.db)}`}`,
         `  workflows: ${workflows.map((w) => w.name).join(', ')}`,
         `  worker:    ${hub.worker ? `local, site "${options.site}"` : 'none in this process'}`,
       ];
@@ -64,6 +67,17 @@ export function startCommand(program: Command): void {
       process.on('SIGINT', () => void stop('SIGINT'));
       process.on('SIGTERM', () => void stop('SIGTERM'));
     });
+}
+
+function positiveInt(value: string, name: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n <= 0) throw new Error(`${name} must be a positive whole number, not "${value}"`);
+  return n;
+}
+
+/** A database URL without its password, for printing. */
+function redact(url: string): string {
+  return url.replace(/\/\/([^:@/]*):[^@/]*@/, '//$1:***@');
 }
 
 export function parsePort(value: string): number {
