@@ -90,6 +90,7 @@ export async function startConsoleHarness(): Promise<ConsoleHarness> {
     async signedInPage(username, password) {
       const context = await browser.newContext({ baseURL: hub.url, viewport: { width: 1400, height: 900 } });
       const page = await context.newPage();
+      page.setDefaultTimeout(15_000);
       await page.goto('/login');
       await page.getByLabel('Username', { exact: true }).fill(username);
       await page.getByLabel('Password', { exact: true }).fill(password);

@@ -26,6 +26,8 @@ describe.skipIf(!browserAvailable())('console (browser)', () => {
     h = await startConsoleHarness();
     context = await h.browser.newContext({ baseURL: h.hub.url, viewport: { width: 1400, height: 900 } });
     page = await context.newPage();
+    // Fail an action well inside the test's own timeout, so the report names what was awaited.
+    page.setDefaultTimeout(15_000);
     page.on('pageerror', (error) => pageErrors.push(error.message));
     page.on('dialog', (dialog) => {
       dialogs.push(dialog.message());

@@ -1,4 +1,4 @@
-import { Text } from '@mantine/core';
+import { Text, VisuallyHidden } from '@mantine/core';
 import dayjs from 'dayjs';
 
 /** The browser's time zone, said once where times are listed. */
@@ -12,8 +12,9 @@ export function formatDateTime(iso: string | null | undefined): string {
 export function DateTime({ value, size = 'sm' }: { value: string | null | undefined; size?: 'xs' | 'sm' | 'md' }) {
   if (!value) {
     return (
-      <Text span size={size} c="dimmed" aria-label="not yet">
-        —
+      <Text span size={size} c="dimmed">
+        <span aria-hidden="true">—</span>
+        <VisuallyHidden>not yet</VisuallyHidden>
       </Text>
     );
   }
