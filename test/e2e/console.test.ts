@@ -25,6 +25,7 @@ describe.skipIf(!browserAvailable())('console (browser)', () => {
   beforeAll(async () => {
     h = await startConsoleHarness();
     context = await h.browser.newContext({ baseURL: h.hub.url, viewport: { width: 1400, height: 900 } });
+    await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: h.hub.url });
     page = await context.newPage();
     // Fail an action well inside the test's own timeout, so the report names what was awaited.
     page.setDefaultTimeout(15_000);
@@ -111,6 +112,10 @@ describe.skipIf(!browserAvailable())('console (browser)', () => {
     await drawer.getByTestId('task-state').filter({ hasText: 'Success' }).waitFor();
     await drawer.getByTestId('output-line').filter({ hasText: 'processing 20 items' }).first().waitFor();
     await drawer.getByTestId('output-line').filter({ hasText: '20/20 items' }).first().waitFor();
+    await drawer.getByRole('button', { name: 'Copy' }).click();
+    await page.getByText(/The output of task \d+ is on the clipboard/).waitFor();
+    const copied = await page.evaluate(() => navigator.clipboard.readText());
+    expect(copied.split('\n')).toContain('task 0: processing 20 items');
     const download = drawer.getByRole('link', { name: 'Download' });
     expect(await download.getAttribute('href')).toMatch(/^\/api\/v1\/tasks\/\d+\/output\?format=text$/);
     await drawer.getByRole('button', { name: 'Full screen' }).click();
