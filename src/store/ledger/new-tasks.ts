@@ -107,14 +107,29 @@ export function planTasks(specs: NewTaskSpec[], job: JobContext, existing: Map<s
 
 /** Inserts planned rows and their dependency edges; returns the new ids in row order. */
 export async function insertPlanned(tx: LedgerTx, batch: PlannedBatch): Promise<number[]> {
-  const ids = await tx.insertTasks(batch.rows);
+  return (await insertPlannedBatches(tx, [batch]))[0];
+}
+
+/**
+ * Inserts the planned tasks of many jobs with one insert for all their rows and one for all
+ * their edges (one round trip each on PostgreSQL, however many jobs); returns each batch's
+ * ids in row order.
+ */
+export async function insertPlannedBatches(tx: LedgerTx, batches: PlannedBatch[]): Promise<number[][]> {
+  const ids = await tx.insertTasks(batches.flatMap((batch) => batch.rows));
   const edges: DependencyEdge[] = [];
-  batch.rows.forEach((row, i) => {
-    for (const dep of batch.batchDeps[i]) edges.push({ jobId: row.jobId, taskId: ids[i], dependsOn: ids[dep] });
-    for (const dep of batch.existingDeps[i]) edges.push({ jobId: row.jobId, taskId: ids[i], dependsOn: dep });
+  let offset = 0;
+  const perBatch = batches.map((batch) => {
+    const mine = ids.slice(offset, offset + batch.rows.length);
+    offset += batch.rows.length;
+    batch.rows.forEach((row, i) => {
+      for (const dep of batch.batchDeps[i]) edges.push({ jobId: row.jobId, taskId: mine[i], dependsOn: mine[dep] });
+      for (const dep of batch.existingDeps[i]) edges.push({ jobId: row.jobId, taskId: mine[i], dependsOn: dep });
+    });
+    return mine;
   });
   if (edges.length > 0) await tx.insertDependencies(edges);
-  return ids;
+  return perBatch;
 }
 
 function planError(message: string): SwitchyardError {

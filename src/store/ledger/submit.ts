@@ -7,7 +7,7 @@ import {
 } from '../../model/index.js';
 import type { NewJob } from '../store.js';
 import type { LedgerTx, NewEvent, NewJobRow } from './ledger-tx.js';
-import { insertPlanned, planTasks } from './new-tasks.js';
+import { insertPlannedBatches, planTasks } from './new-tasks.js';
 
 export interface SubmittedIds {
   id: number;
@@ -47,12 +47,14 @@ export async function submitJobs(tx: LedgerTx, jobs: NewJob[], now: number): Pro
   const jobRows: NewJobRow[] = fresh.map((job, i) => initialJobRow(job, plans[i].rows.map((row) => row.state), now));
   const ids = fresh.length > 0 ? await tx.insertJobs(jobRows) : [];
 
+  plans.forEach((plan, i) => {
+    for (const row of plan.rows) row.jobId = ids[i];
+  });
+  await insertPlannedBatches(tx, plans);
   const events: NewEvent[] = [];
   const sites = new Set<string>();
   for (let i = 0; i < fresh.length; i++) {
     const plan = plans[i];
-    for (const row of plan.rows) row.jobId = ids[i];
-    if (plan.rows.length > 0) await insertPlanned(tx, plan);
     const row = jobRows[i];
     events.push({
       at: now,

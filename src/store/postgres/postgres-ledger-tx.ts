@@ -198,7 +198,7 @@ const SQL = {
     ORDER BY id LIMIT $2 FOR UPDATE SKIP LOCKED`,
   leasesOf: `SELECT ${TASK_ROW} FROM tasks WHERE lease_expires_at IS NOT NULL AND worker_id = $1
     ORDER BY id LIMIT $2 FOR UPDATE`,
-  timedOut: `SELECT id FROM jobs WHERE deadline_at IS NOT NULL AND deadline_at < $1 ORDER BY id LIMIT $2`,
+  timedOut: `SELECT id FROM jobs WHERE state IN ('running', 'pausing', 'cancelling') AND deadline_at < $1 ORDER BY id LIMIT $2`,
   edgesFrom: `SELECT job_id, task_id, depends_on FROM task_deps WHERE depends_on = ANY($1::bigint[])`,
   jobEdges: `SELECT job_id, task_id, depends_on FROM task_deps WHERE job_id = $1`,
   tasksByKey: `SELECT id, state, key FROM tasks WHERE job_id = $1 AND key = ANY($2::text[])`,

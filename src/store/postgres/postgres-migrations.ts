@@ -60,7 +60,7 @@ CREATE TABLE jobs (
   started_at bigint,
   ended_at bigint,
   updated_at bigint NOT NULL
-);
+) WITH (fillfactor = 85);
 CREATE UNIQUE INDEX jobs_idempotency_key ON jobs (idempotency_key) WHERE idempotency_key IS NOT NULL;
 CREATE INDEX jobs_site_id ON jobs (site, id);
 CREATE INDEX jobs_state_id ON jobs (state, id);
@@ -68,8 +68,9 @@ CREATE INDEX jobs_queue_state ON jobs (queue, state);
 CREATE INDEX jobs_workflow_id ON jobs (workflow, id);
 CREATE INDEX jobs_creator_id ON jobs (creator, id);
 CREATE INDEX jobs_created_at ON jobs (created_at, id);
-CREATE INDEX jobs_updated_at ON jobs (updated_at, id);
-CREATE INDEX jobs_deadline ON jobs (deadline_at) WHERE deadline_at IS NOT NULL;
+-- No index on updated_at or deadline_at: both change on every job update, and an index on
+-- either would make every such update rewrite every index (no HOT updates on PostgreSQL).
+-- Overdue jobs are found through the state index (only running jobs have deadlines).
 
 CREATE TABLE tasks (
   id bigserial PRIMARY KEY,

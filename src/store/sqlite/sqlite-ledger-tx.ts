@@ -48,7 +48,7 @@ export function prepareLedgerStatements(db: Database): Record<LedgerStatementNam
     slotsTaken: p(`SELECT q.name, ${ACTIVE_JOBS} AS active FROM queues q WHERE q.name IN (SELECT value FROM json_each(?))`),
     expired: raw(`SELECT ${TASK_ROW} FROM tasks WHERE lease_expires_at IS NOT NULL AND lease_expires_at < ? ORDER BY id LIMIT ?`),
     leasesOf: raw(`SELECT ${TASK_ROW} FROM tasks WHERE lease_expires_at IS NOT NULL AND worker_id = ? ORDER BY id LIMIT ?`),
-    timedOut: p(`SELECT id FROM jobs WHERE deadline_at IS NOT NULL AND deadline_at < ? ORDER BY id LIMIT ?`),
+    timedOut: p(`SELECT id FROM jobs WHERE state IN ('running', 'pausing', 'cancelling') AND deadline_at < ? ORDER BY id LIMIT ?`),
     edgesFrom: p(`SELECT job_id, task_id, depends_on FROM task_deps WHERE depends_on IN (SELECT value FROM json_each(?))`),
     jobEdges: p(`SELECT job_id, task_id, depends_on FROM task_deps WHERE job_id = ?`),
     tasksByKey: p(`SELECT id, state, key FROM tasks WHERE job_id = ? AND key IN (SELECT value FROM json_each(?))`),
