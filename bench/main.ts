@@ -9,8 +9,8 @@
  * as JSON too. Every job keeps its full history (job, task, events), as in production.
  */
 import { parseArgs } from 'node:util';
-import { type Measurement, measurements } from './measurements.js';
 import type { StoreKind } from './bench-store.js';
+import { type Measurement, measurements } from './measurements.js';
 
 const { values } = parseArgs({
   options: {

@@ -2,12 +2,12 @@ import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { SYSTEM_ACTOR } from '../src/engine/actor.js';
 import { Engine } from '../src/engine/engine.js';
-import { isTerminalJobState } from '../src/model/index.js';
 import { defineWorkflow, z } from '../src/index.js';
+import { isTerminalJobState } from '../src/model/index.js';
 import { WorkflowRegistry } from '../src/sdk/workflow-registry.js';
 import type { Store } from '../src/store/store.js';
 import { Worker } from '../src/worker/worker.js';
-import { type StoreKind, benchStore } from './bench-store.js';
+import { benchStore, type StoreKind } from './bench-store.js';
 
 export interface BenchOptions {
   kind: StoreKind;
@@ -127,7 +127,10 @@ export const measurements: Measurement[] = [
       withEngine(kind, async (engine, store) => {
         const ids: number[] = [];
         for (let i = 0; i < jobs; i += 1000) {
-          const outcomes = await engine.submitMany(Array.from({ length: Math.min(1000, jobs - i) }, () => ({ workflow: 'noop' })), SYSTEM_ACTOR);
+          const outcomes = await engine.submitMany(
+            Array.from({ length: Math.min(1000, jobs - i) }, () => ({ workflow: 'noop' })),
+            SYSTEM_ACTOR,
+          );
           ids.push(...outcomes.map((o) => o.job.id));
         }
         const runner = worker(engine, 2000);

@@ -81,10 +81,16 @@ async function worker(store: Store, id: string): Promise<void> {
     const items = (taskId: number) =>
       Array.from({ length: ITEMS }, (_, i) => ({ path: `/bench/${taskId}/${i}`, operation: 'copy', outcome: 'completed' as const, bytes: i }));
     await timed('activity', () =>
-      store.recordActivity(leased.map((l) => ({ taskId: l.task.id, leaseToken: l.leaseToken, items: items(l.task.id), logs: ['working'] })), Date.now()),
+      store.recordActivity(
+        leased.map((l) => ({ taskId: l.task.id, leaseToken: l.leaseToken, items: items(l.task.id), logs: ['working'] })),
+        Date.now(),
+      ),
     );
     const results = await timed('complete', () =>
-      store.completeTasks(leased.map((l) => ({ taskId: l.task.id, leaseToken: l.leaseToken, report: { kind: 'succeeded', changed: true } })), Date.now()),
+      store.completeTasks(
+        leased.map((l) => ({ taskId: l.task.id, leaseToken: l.leaseToken, report: { kind: 'succeeded', changed: true } })),
+        Date.now(),
+      ),
     );
     completed += results.filter((r) => r.accepted).length;
   }
@@ -126,7 +132,7 @@ async function main(): Promise<void> {
 
     console.log(`hubs ${HUBS} × workers ${WORKERS}; ${JOBS} jobs × ${TASKS_PER_JOB} tasks × ${ITEMS} items`);
     console.log(`submit   ${submitMs.toFixed(0)} ms (${((JOBS / submitMs) * 1000).toFixed(0)} jobs/s)`);
-    console.log(`run      ${runMs.toFixed(0)} ms (${((target / runMs) * 1000).toFixed(0)} tasks/s, ${((target * ITEMS) / runMs * 1000).toFixed(0)} items/s)`);
+    console.log(`run      ${runMs.toFixed(0)} ms (${((target / runMs) * 1000).toFixed(0)} tasks/s, ${(((target * ITEMS) / runMs) * 1000).toFixed(0)} items/s)`);
     for (const [kind, values] of Object.entries(latencies)) {
       console.log(`${kind.padEnd(8)} p50 ${percentile(values, 50)} ms  p99 ${percentile(values, 99)} ms  (${values.length} calls)`);
     }

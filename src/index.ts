@@ -4,7 +4,7 @@
  *   import { defineWorkflow, z, skip } from 'switchyard';
  */
 export { z } from 'zod';
-export { defineWorkflow, isWorkflow } from './sdk/index.js';
-export type { ItemReport, PlanContext, TaskContext, TaskHandler, TaskSpec, Workflow, WorkflowConfig } from './sdk/index.js';
-export { fail, skip } from './model/task-signals.js';
 export type { HandlerReturn, Json } from './model/task-report.js';
+export { fail, skip } from './model/task-signals.js';
+export type { ItemReport, PlanContext, TaskContext, TaskHandler, TaskSpec, Workflow, WorkflowConfig } from './sdk/index.js';
+export { defineWorkflow, isWorkflow } from './sdk/index.js';

@@ -76,4 +76,3 @@ export const itemQuery = pageQuery.extend({
 
 export const roleSchema = z.enum(ROLES as [string, ...string[]]);
 export const sitesSchema = z.array(name).max(1000).nullable().optional();
-

@@ -1,6 +1,6 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { type SwitchyardClient, createClient } from '../client/client.js';
+import { createClient, type SwitchyardClient } from '../client/client.js';
 import { CLI_CREDENTIALS } from './hub.js';
 
 export interface ConnectionFlags {

@@ -10,7 +10,9 @@ const POLL_MS = 300;
  */
 export async function watchJob(client: SwitchyardClient, id: number): Promise<Job> {
   const tty = Boolean(process.stderr.isTTY);
-  const bar = tty ? new SingleBar({ format: 'job {id} {state} [{bar}] {percentage}% | tasks {tasks} | items {items}', hideCursor: true, stream: process.stderr }) : null;
+  const bar = tty
+    ? new SingleBar({ format: 'job {id} {state} [{bar}] {percentage}% | tasks {tasks} | items {items}', hideCursor: true, stream: process.stderr })
+    : null;
   let job = await client.getJob(id);
   let last = '';
   bar?.start(100, 0, payload(job));

@@ -65,8 +65,15 @@ export interface SwitchyardClient {
   listJobs(filters?: JobFilters): Promise<Page<Job>>;
   control(id: number, action: 'pause' | 'resume' | 'cancel' | 'retry' | 'resubmit'): Promise<Job>;
   deleteJob(id: number): Promise<void>;
-  listTasks(jobId: number, filters?: { state?: string; type?: string; cursor?: string; limit?: number }): Promise<Page<Record<string, unknown>> & { types: string[] }>;
-  taskOutput(taskId: number, after?: number, limit?: number): Promise<{ lines: { seq: number; at: string; line: string }[]; next: number | null; finished: boolean }>;
+  listTasks(
+    jobId: number,
+    filters?: { state?: string; type?: string; cursor?: string; limit?: number },
+  ): Promise<Page<Record<string, unknown>> & { types: string[] }>;
+  taskOutput(
+    taskId: number,
+    after?: number,
+    limit?: number,
+  ): Promise<{ lines: { seq: number; at: string; line: string }[]; next: number | null; finished: boolean }>;
   listQueues(): Promise<{ items: Record<string, unknown>[] }>;
   queueAction(name: string, action: 'pause' | 'resume' | 'clear'): Promise<Record<string, unknown>>;
   createToken(input: { name: string; role: string; sites?: string[] | null }): Promise<{ id: number; name: string; role: string; token: string }>;
@@ -78,7 +85,12 @@ export function createClient(options: ClientOptions): SwitchyardClient {
   const base = options.url.replace(/\/+$/, '');
   const defaultTimeout = options.timeoutMs ?? 30_000;
 
-  async function request<T>(method: string, path: string, body?: unknown, opts: { timeoutMs?: number; signal?: AbortSignal; okStatuses?: number[] } = {}): Promise<T> {
+  async function request<T>(
+    method: string,
+    path: string,
+    body?: unknown,
+    opts: { timeoutMs?: number; signal?: AbortSignal; okStatuses?: number[] } = {},
+  ): Promise<T> {
     const timeout = AbortSignal.timeout(opts.timeoutMs ?? defaultTimeout);
     const signal = opts.signal ? AbortSignal.any([opts.signal, timeout]) : timeout;
     let response: Response;

@@ -11,10 +11,10 @@ import { Worker } from '../worker/worker.js';
 import { createClient } from './client.js';
 import { HttpWorkerPort } from './http-worker-port.js';
 
-export { createClient, HubError } from './client.js';
-export type { ClientOptions, Job, JobFilters, Page, SubmitJob, SwitchyardClient } from './client.js';
-export { HttpWorkerPort } from './http-worker-port.js';
 export type { Worker } from '../worker/worker.js';
+export type { ClientOptions, Job, JobFilters, Page, SubmitJob, SwitchyardClient } from './client.js';
+export { createClient, HubError } from './client.js';
+export { HttpWorkerPort } from './http-worker-port.js';
 
 export interface CreateWorkerOptions {
   /** The hub, e.g. http://hub.example:4680 */

@@ -35,7 +35,9 @@ export class Coalescer<T, R> {
         const batch = this.pending.splice(0, this.maxBatch);
         try {
           const results = await this.flush(batch.map((entry) => entry.item));
-          batch.forEach((entry, i) => entry.resolve(results[i]));
+          batch.forEach((entry, i) => {
+            entry.resolve(results[i]);
+          });
         } catch (error) {
           if (batch.length === 1) batch[0].reject(error);
           else await this.retryAlone(batch);

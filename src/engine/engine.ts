@@ -1,19 +1,9 @@
-import { hostname } from 'node:os';
 import { randomBytes } from 'node:crypto';
+import { hostname } from 'node:os';
 import pino, { type Logger } from 'pino';
-import { type JobRecord, type Json, SwitchyardError, canControlJob, siteAllowed } from '../model/index.js';
+import { canControlJob, type JobRecord, type Json, SwitchyardError, siteAllowed } from '../model/index.js';
 import type { WorkflowRegistry } from '../sdk/workflow-registry.js';
-import type {
-  JobAction,
-  LeaseRef,
-  LeasedTask,
-  NewJob,
-  Store,
-  SubmitOutcome,
-  TaskActivity,
-  TaskCompletion,
-  WorkerInfo,
-} from '../store/store.js';
+import type { JobAction, LeasedTask, LeaseRef, NewJob, Store, SubmitOutcome, TaskActivity, TaskCompletion, WorkerInfo } from '../store/store.js';
 import type { Actor } from './actor.js';
 import { Coalescer } from './coalescer.js';
 import { DutyLoop } from './duty-loop.js';
@@ -195,7 +185,13 @@ export class Engine implements WorkerPort {
   async clearQueue(queue: string, actor: Actor): Promise<number> {
     let cancelled = 0;
     for (;;) {
-      const page = await this.store.listJobs({ sites: actor.sites, queues: [queue], states: ['created', 'queued'], sort: { key: 'id', desc: false }, limit: 200 });
+      const page = await this.store.listJobs({
+        sites: actor.sites,
+        queues: [queue],
+        states: ['created', 'queued'],
+        sort: { key: 'id', desc: false },
+        limit: 200,
+      });
       if (page.items.length === 0) break;
       for (const job of page.items) {
         try {

@@ -1,13 +1,4 @@
-import type {
-  ActivityResult,
-  CompletionResult,
-  HeartbeatResult,
-  LeaseRef,
-  LeasedTask,
-  TaskActivity,
-  TaskCompletion,
-  WorkerInfo,
-} from '../store/store.js';
+import type { ActivityResult, CompletionResult, HeartbeatResult, LeasedTask, LeaseRef, TaskActivity, TaskCompletion, WorkerInfo } from '../store/store.js';
 
 export interface PortLeaseRequest {
   workerId: string;

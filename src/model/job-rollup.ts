@@ -16,8 +16,7 @@ export function rollupJobState(counts: TaskCounts, intent: JobIntent, started: b
   const active = counts.running + counts.cancelling + counts.pausing;
   const waiting = counts.created + counts.queued;
   const unfinished = active + waiting + counts.paused;
-  const finished =
-    counts.success + counts.error + counts.failure + counts.skipped + counts.cancelled + counts.aborted + counts.unknown;
+  const finished = counts.success + counts.error + counts.failure + counts.skipped + counts.cancelled + counts.aborted + counts.unknown;
 
   if (unfinished > 0) {
     // Cancelled only once nothing is left unfinished.

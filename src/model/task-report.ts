@@ -20,6 +20,7 @@ export type TaskReport =
   | { kind: 'released' };
 
 /** What a handler may return: `void` means it succeeded and changed nothing. */
+// biome-ignore lint/suspicious/noConfusingVoidType: handlers that return nothing are typed `void`, and must fit here
 export type HandlerReturn = void | undefined | { changed?: boolean; result?: Json; skipped?: boolean; reason?: string };
 
 /**
@@ -27,13 +28,10 @@ export type HandlerReturn = void | undefined | { changed?: boolean; result?: Jso
  * returned value → succeeded/skipped; thrown signal → skipped/failed(no retry);
  * aborted signal → stopped; anything else thrown → failed(retryable).
  */
-export function classifyTaskRun(
-  run: { ok: true; value: HandlerReturn } | { ok: false; thrown: unknown },
-  aborted: boolean,
-): TaskReport {
+export function classifyTaskRun(run: { ok: true; value: HandlerReturn } | { ok: false; thrown: unknown }, aborted: boolean): TaskReport {
   if (run.ok) {
     const value = run.value;
-    if (value && value.skipped) return { kind: 'skipped', reason: value.reason };
+    if (value?.skipped) return { kind: 'skipped', reason: value.reason };
     return { kind: 'succeeded', changed: Boolean(value?.changed), result: value?.result };
   }
   const kind = signalKind(run.thrown);
@@ -47,5 +45,5 @@ export function errorInfo(thrown: unknown): TaskErrorInfo {
   if (thrown instanceof Error) {
     return { message: thrown.message || thrown.name, name: thrown.name, stack: thrown.stack };
   }
-  return { message: typeof thrown === 'string' ? thrown : JSON.stringify(thrown) ?? String(thrown) };
+  return { message: typeof thrown === 'string' ? thrown : (JSON.stringify(thrown) ?? String(thrown)) };
 }

@@ -1,8 +1,8 @@
+import { assertNever } from './assert-never.js';
 import { canRetry, retryDelayMs } from './retry.js';
 import type { TaskReport } from './task-report.js';
 import type { TaskState } from './task-state.js';
 import { type TaskEvent, transitionTask } from './task-transitions.js';
-import { assertNever } from './assert-never.js';
 
 /** The parts of a stored task that settling a report depends on. */
 export interface SettleInput {

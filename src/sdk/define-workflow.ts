@@ -34,6 +34,7 @@ export interface TaskContext<Fields = Record<string, unknown>, Input = Json> {
   heartbeat(): Promise<void>;
 }
 
+// biome-ignore lint/suspicious/noExplicitAny: a handler declares the input type it expects; the worker cannot check it
 export type TaskHandler<Fields = Record<string, unknown>> = (ctx: TaskContext<Fields, any>) => Promise<HandlerReturn> | HandlerReturn;
 
 export interface PlanContext {

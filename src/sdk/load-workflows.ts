@@ -3,7 +3,7 @@ import Module, { register } from 'node:module';
 import { tmpdir } from 'node:os';
 import { delimiter, dirname, extname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { type Workflow, isWorkflow } from './define-workflow.js';
+import { isWorkflow, type Workflow } from './define-workflow.js';
 
 let hookRegistered = false;
 let commonJsFolder: string | null = null;

@@ -46,11 +46,9 @@ export class WorkflowRegistry {
     const workflow = this.byName.get(name);
     if (!workflow) {
       const known = this.names();
-      throw new SwitchyardError(
-        'SWY_ERR_WORKFLOW_UNKNOWN',
-        `No workflow named "${name}"${known.length > 0 ? `; known workflows: ${known.join(', ')}` : ''}`,
-        [{ path: 'workflow', message: 'unknown workflow' }],
-      );
+      throw new SwitchyardError('SWY_ERR_WORKFLOW_UNKNOWN', `No workflow named "${name}"${known.length > 0 ? `; known workflows: ${known.join(', ')}` : ''}`, [
+        { path: 'workflow', message: 'unknown workflow' },
+      ]);
     }
     return workflow;
   }

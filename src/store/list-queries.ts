@@ -1,4 +1,4 @@
-import { decodeCursor, encodeCursor, type CursorValue } from './cursor.js';
+import { type CursorValue, decodeCursor, encodeCursor } from './cursor.js';
 import type { Dialect } from './sql-builder.js';
 import { WhereBuilder } from './sql-builder.js';
 import type { ItemQuery, JobQuery, JobSortKey, TaskQuery } from './store.js';

@@ -1,13 +1,13 @@
 import {
   type AuditRecord,
   type EventRecord,
+  emptyTaskCounts,
   type ItemRecord,
   type JobRecord,
   type Json,
+  normalizeTaskCounts,
   type TaskLogLine,
   type TaskRecord,
-  emptyTaskCounts,
-  normalizeTaskCounts,
 } from '../model/index.js';
 import type { JobRow, TaskRow } from './ledger/ledger-tx.js';
 
@@ -40,14 +40,56 @@ export type DbRow = Record<string, unknown>;
  * for rows this wide; `taskRowFrom`/`jobRowFrom` below map those arrays by position.
  */
 export const TASK_ROW_COLUMNS = [
-  'id', 'job_id', 'site', 'workflow', 'type', 'priority', 'state', 'attempts', 'max_attempts', 'backoff_ms', 'max_backoff_ms',
-  'available_at', 'lease_token', 'lease_expires_at', 'worker_id', 'progress_done', 'progress_total', 'changed', 'result',
-  'error', 'reason', 'items_failed', 'log_lines', 'pending_deps', 'dependents', 'started_at', 'ended_at', 'updated_at',
+  'id',
+  'job_id',
+  'site',
+  'workflow',
+  'type',
+  'priority',
+  'state',
+  'attempts',
+  'max_attempts',
+  'backoff_ms',
+  'max_backoff_ms',
+  'available_at',
+  'lease_token',
+  'lease_expires_at',
+  'worker_id',
+  'progress_done',
+  'progress_total',
+  'changed',
+  'result',
+  'error',
+  'reason',
+  'items_failed',
+  'log_lines',
+  'pending_deps',
+  'dependents',
+  'started_at',
+  'ended_at',
+  'updated_at',
 ] as const;
 
 export const JOB_ROW_COLUMNS = [
-  'id', 'site', 'queue', 'workflow', 'creator', 'state', 'intent', 'outcome', 'reason', 'task_counts', 'item_counts',
-  'progress_done', 'progress_total', 'changed', 'timeout_ms', 'deadline_at', 'started_at', 'ended_at', 'updated_at',
+  'id',
+  'site',
+  'queue',
+  'workflow',
+  'creator',
+  'state',
+  'intent',
+  'outcome',
+  'reason',
+  'task_counts',
+  'item_counts',
+  'progress_done',
+  'progress_total',
+  'changed',
+  'timeout_ms',
+  'deadline_at',
+  'started_at',
+  'ended_at',
+  'updated_at',
 ] as const;
 
 /** A positional row as a named one: for the few cold paths that read the hot columns as arrays. */

@@ -2,7 +2,9 @@ import type {
   AuditRecord,
   EventRecord,
   ItemOutcome,
+  ItemRecord,
   JobRecord,
+  JobState,
   Json,
   Progress,
   RetryPolicy,
@@ -11,8 +13,6 @@ import type {
   TaskRecord,
   TaskReport,
   TaskState,
-  ItemRecord,
-  JobState,
 } from '../model/index.js';
 
 /**

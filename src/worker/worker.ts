@@ -1,9 +1,9 @@
-import { hostname } from 'node:os';
 import { randomBytes } from 'node:crypto';
+import { hostname } from 'node:os';
 import pino, { type Logger } from 'pino';
-import type { WorkflowRegistry } from '../sdk/workflow-registry.js';
 import { Coalescer } from '../engine/coalescer.js';
 import type { WorkerPort } from '../engine/ports.js';
+import type { WorkflowRegistry } from '../sdk/workflow-registry.js';
 import type { ActivityResult, CompletionResult, LeasedTask, TaskActivity, TaskCompletion } from '../store/store.js';
 import { type ActivitySink, TaskRun } from './task-run.js';
 

@@ -14,10 +14,15 @@ describe('REST API over HTTP', () => {
 
   const json = async (response: Response) => ({ status: response.status, body: await response.json() });
   const finished = (id: number) =>
-    waitFor(hub.store, async () => {
-      const job = await hub.store.getJob(id);
-      return job && isTerminalJobState(job.state) ? job : null;
-    }, 15_000, `job ${id}`);
+    waitFor(
+      hub.store,
+      async () => {
+        const job = await hub.store.getJob(id);
+        return job && isTerminalJobState(job.state) ? job : null;
+      },
+      15_000,
+      `job ${id}`,
+    );
 
   it('answers health without credentials and everything else only with them', async () => {
     expect(await json(await hub.api('/health', { token: null }))).toEqual({ status: 200, body: { status: 'ok', store: 'sqlite', version: null } });
@@ -48,7 +53,11 @@ describe('REST API over HTTP', () => {
     expect((await json(await asUser('/api/v1/me'))).body.csrfToken).toBe(body.csrfToken);
     const noCsrf = await asUser('/api/v1/jobs', { method: 'POST', json: { workflow: 'simulate', fields: { items: 0 } } });
     expect((await json(noCsrf)).body.error.code).toBe('SWY_ERR_AUTH_CSRF');
-    const ok = await asUser('/api/v1/jobs', { method: 'POST', json: { workflow: 'simulate', fields: { items: 0 } }, headers: { 'x-csrf-token': body.csrfToken } });
+    const ok = await asUser('/api/v1/jobs', {
+      method: 'POST',
+      json: { workflow: 'simulate', fields: { items: 0 } },
+      headers: { 'x-csrf-token': body.csrfToken },
+    });
     expect(ok.status).toBe(201);
     expect((await json(ok)).body.creator).toBe('admin');
     expect((await asUser('/api/v1/session', { method: 'DELETE', headers: { 'x-csrf-token': body.csrfToken } })).status).toBe(204);
@@ -80,14 +89,22 @@ describe('REST API over HTTP', () => {
   });
 
   it('submits, filters, reads, exports and controls jobs', async () => {
-    const created = await json(await hub.api('/api/v1/jobs', { method: 'POST', json: { workflow: 'simulate', fields: { tasks: 2, items: 5, delayMs: 0, failPercent: 50 } } }));
+    const created = await json(
+      await hub.api('/api/v1/jobs', { method: 'POST', json: { workflow: 'simulate', fields: { tasks: 2, items: 5, delayMs: 0, failPercent: 50 } } }),
+    );
     expect(created.status).toBe(201);
     expect(created.body).toMatchObject({ workflow: 'simulate', state: 'queued', site: 'local', queue: 'default', progress: { done: 0, total: 2, percent: 0 } });
     const job = await finished(created.body.id);
     expect(job.state).toBe('error');
 
     const one = await json(await hub.api(`/api/v1/jobs/${job.id}`));
-    expect(one.body).toMatchObject({ id: job.id, state: 'error', outcome: 'changed', taskCounts: { error: expect.any(Number) }, itemCounts: { failed: expect.any(Number) } });
+    expect(one.body).toMatchObject({
+      id: job.id,
+      state: 'error',
+      outcome: 'changed',
+      taskCounts: { error: expect.any(Number) },
+      itemCounts: { failed: expect.any(Number) },
+    });
     expect(one.body.createdAt).toMatch(/^\d{4}-\d\d-\d\dT/);
     expect((await json(await hub.api('/api/v1/jobs/999999'))).status).toBe(404);
     expect((await json(await hub.api('/api/v1/jobs/abc'))).body.error.fields[0].path).toBe('params.id');
@@ -103,7 +120,11 @@ describe('REST API over HTTP', () => {
     const tasks = await json(await hub.api(`/api/v1/jobs/${job.id}/tasks`));
     expect(tasks.body.types).toEqual(['process']);
     const taskId = tasks.body.items[0].id;
-    expect((await json(await hub.api(`/api/v1/tasks/${taskId}`))).body).toMatchObject({ id: taskId, jobId: job.id, workerId: expect.stringContaining('local') });
+    expect((await json(await hub.api(`/api/v1/tasks/${taskId}`))).body).toMatchObject({
+      id: taskId,
+      jobId: job.id,
+      workerId: expect.stringContaining('local'),
+    });
     const output = await json(await hub.api(`/api/v1/tasks/${taskId}/output`));
     expect(output.body.lines[0]).toMatchObject({ seq: 1, line: expect.stringContaining('processing 5 items') });
     const text = await hub.api(`/api/v1/tasks/${taskId}/output?format=text`);
@@ -120,7 +141,10 @@ describe('REST API over HTTP', () => {
     const lines = (await csv.text()).trim().split('\r\n');
     expect(lines[0]).toMatch(/^id,workflow,state/);
     expect(lines.length).toBeGreaterThan(1);
-    const ndjson = (await (await hub.api('/api/v1/jobs/export?format=ndjson')).text()).trim().split('\n').map((l) => JSON.parse(l));
+    const ndjson = (await (await hub.api('/api/v1/jobs/export?format=ndjson')).text())
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
     expect(ndjson.map((j: { id: number }) => j.id)).toContain(job.id);
     const asJson = JSON.parse(await (await hub.api('/api/v1/jobs/export?format=json')).text());
     expect(Array.isArray(asJson)).toBe(true);
@@ -140,7 +164,8 @@ describe('REST API over HTTP', () => {
   });
 
   it('enforces roles and site scope with tokens', async () => {
-    const make = async (role: string, sites?: string[]) => (await json(await hub.api('/api/v1/tokens', { method: 'POST', json: { name: `t-${role}`, role, sites } }))).body.token as string;
+    const make = async (role: string, sites?: string[]) =>
+      (await json(await hub.api('/api/v1/tokens', { method: 'POST', json: { name: `t-${role}`, role, sites } }))).body.token as string;
     const viewer = await make('viewer');
     const operator = await make('operator');
     const eastOnly = await make('operator', ['east']);
@@ -168,19 +193,31 @@ describe('REST API over HTTP', () => {
     expect(lease.body.tasks).toHaveLength(1);
     const [task] = lease.body.tasks;
     expect(task.job).toMatchObject({ id: job.body.id, site: 'far' });
-    const stale = await json(await worker('complete', { completions: [{ taskId: task.task.id, leaseToken: 'stale', report: { kind: 'succeeded', changed: true } }] }));
+    const stale = await json(
+      await worker('complete', { completions: [{ taskId: task.task.id, leaseToken: 'stale', report: { kind: 'succeeded', changed: true } }] }),
+    );
     expect(stale).toMatchObject({ status: 409, body: { error: { code: 'SWY_ERR_LEASE_LOST' }, results: [{ accepted: false }] } });
     expect((await hub.store.getJob(job.body.id))?.state).toBe('running');
-    const items = await json(await worker('items', { reports: [{ taskId: task.task.id, leaseToken: task.leaseToken, items: [{ path: 'a', operation: 'copy', outcome: 'completed' }], logs: ['hello'] }] }));
+    const items = await json(
+      await worker('items', {
+        reports: [{ taskId: task.task.id, leaseToken: task.leaseToken, items: [{ path: 'a', operation: 'copy', outcome: 'completed' }], logs: ['hello'] }],
+      }),
+    );
     expect(items.body.results).toEqual([{ taskId: task.task.id, accepted: true }]);
     const beat = await json(await worker('heartbeat', { workerId: 'w-far', leases: [{ taskId: task.task.id, leaseToken: task.leaseToken }] }));
     expect(beat.body).toEqual({ lost: [], stop: [] });
     const bad = await json(await worker('complete', { completions: [{ taskId: task.task.id, leaseToken: task.leaseToken, report: { kind: 'exploded' } }] }));
     expect(bad.status).toBe(400);
-    const done = await json(await worker('complete', { completions: [{ taskId: task.task.id, leaseToken: task.leaseToken, report: { kind: 'succeeded', changed: true } }] }));
+    const done = await json(
+      await worker('complete', { completions: [{ taskId: task.task.id, leaseToken: task.leaseToken, report: { kind: 'succeeded', changed: true } }] }),
+    );
     expect(done.body.results).toEqual([{ taskId: task.task.id, accepted: true, state: 'success' }]);
     expect(await hub.store.getJob(job.body.id)).toMatchObject({ state: 'success', itemCounts: { completed: 1 } });
-    const late = await json(await worker('complete', { completions: [{ taskId: task.task.id, leaseToken: task.leaseToken, report: { kind: 'failed', error: { message: 'late' }, retryable: true } }] }));
+    const late = await json(
+      await worker('complete', {
+        completions: [{ taskId: task.task.id, leaseToken: task.leaseToken, report: { kind: 'failed', error: { message: 'late' }, retryable: true } }],
+      }),
+    );
     expect(late.status).toBe(409);
     expect((await hub.store.getJob(job.body.id))?.state).toBe('success');
     const sites = await json(await hub.api('/api/v1/sites'));
@@ -206,7 +243,13 @@ describe('REST API over HTTP', () => {
       .filter((block) => block.includes('data: '))
       .map((block) => JSON.parse(block.slice(block.indexOf('data: ') + 6)));
     const types = events.filter((e) => e.jobId === job.body.id).map((e) => `${e.type}${e.data.to ? `:${e.data.to}` : ''}`);
-    expect(types).toEqual(['job:created', 'task:state:changed:running', 'job:state:changed:running', 'task:state:changed:success', 'job:state:changed:success']);
+    expect(types).toEqual([
+      'job:created',
+      'task:state:changed:running',
+      'job:state:changed:running',
+      'task:state:changed:success',
+      'job:state:changed:success',
+    ]);
     expect(text).toMatch(/^retry: 2000/);
     expect(text).toMatch(/\nid: \d+\n/);
   });

@@ -1,6 +1,6 @@
 import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { LeasedTask, Store, TaskCompletion } from '../../src/store/store.js';
-import { type StoreHarness, newJob } from '../helpers/store-harness.js';
+import { newJob, type StoreHarness } from '../helpers/store-harness.js';
 
 const T0 = 1_700_000_000_000;
 const LEASE = { workerId: 'w1', site: 'local', workflows: ['demo'], limit: 10, leaseMs: 30_000 };
@@ -41,7 +41,18 @@ export function describeStoreConformance(harness: StoreHarness): void {
 
     describe('submit', () => {
       it('creates a queued job with its tasks counted and a job:created event', async () => {
-        const [{ job, created }] = await store.submitJobs([newJob({ fields: { root: '/data' }, tasks: [{ type: 'a', input: 1 }, { type: 'b', input: 2 }] })], T0);
+        const [{ job, created }] = await store.submitJobs(
+          [
+            newJob({
+              fields: { root: '/data' },
+              tasks: [
+                { type: 'a', input: 1 },
+                { type: 'b', input: 2 },
+              ],
+            }),
+          ],
+          T0,
+        );
         expect(created).toBe(true);
         expect(job).toMatchObject({ workflow: 'demo', state: 'queued', site: 'local', queue: 'default', creator: 'tester', fields: { root: '/data' } });
         expect(job.taskCounts.queued).toBe(2);
@@ -72,9 +83,9 @@ export function describeStoreConformance(harness: StoreHarness): void {
       });
 
       it('rejects a plan whose task waits on an unknown key, writing nothing', async () => {
-        await expect(
-          store.submitJobs([newJob(), newJob({ tasks: [{ type: 'a', input: null, after: ['missing'] }] })], T0),
-        ).rejects.toMatchObject({ code: 'SWY_ERR_WORKFLOW_PLAN' });
+        await expect(store.submitJobs([newJob(), newJob({ tasks: [{ type: 'a', input: null, after: ['missing'] }] })], T0)).rejects.toMatchObject({
+          code: 'SWY_ERR_WORKFLOW_PLAN',
+        });
         expect((await store.listJobs({ sites: null, limit: 10 })).items).toHaveLength(0);
         expect(await store.lastEventId()).toBe(0);
       });
@@ -95,10 +106,7 @@ export function describeStoreConformance(harness: StoreHarness): void {
 
     describe('lease', () => {
       it('leases ready tasks of the worker site and workflows, highest priority first', async () => {
-        await store.submitJobs(
-          [newJob({ priority: 1 }), newJob({ priority: 5 }), newJob({ site: 'other' }), newJob({ workflow: 'unknown' })],
-          T0,
-        );
+        await store.submitJobs([newJob({ priority: 1 }), newJob({ priority: 5 }), newJob({ site: 'other' }), newJob({ workflow: 'unknown' })], T0);
         const leased = await lease();
         expect(leased.map((l) => l.job.id)).toEqual([2, 1]);
         expect(leased[0].task).toMatchObject({ state: 'running', attempts: 1, workerId: 'w1', leaseExpiresAt: T0 + 1 + 30_000 });
@@ -110,7 +118,10 @@ export function describeStoreConformance(harness: StoreHarness): void {
       });
 
       it('never leases one task twice, even to concurrent callers', async () => {
-        await store.submitJobs(Array.from({ length: 30 }, () => newJob()), T0);
+        await store.submitJobs(
+          Array.from({ length: 30 }, () => newJob()),
+          T0,
+        );
         const batches = await Promise.all([1, 2, 3, 4].map((n) => lease({ workerId: `w${n}`, limit: 10 })));
         const ids = batches.flat().map((l) => l.task.id);
         expect(ids).toHaveLength(30);
@@ -141,7 +152,13 @@ export function describeStoreConformance(harness: StoreHarness): void {
         expect(await store.getJob(b.job.id)).toMatchObject({ state: 'success', outcome: 'unchanged' });
         expect(await store.getTask(a.task.id)).toMatchObject({ state: 'success', changed: true, result: { n: 1 }, endedAt: T0 + 2 });
         const types = (await store.listEvents(0, 100, null)).filter((e) => e.jobId === a.job.id).map((e) => `${e.type}:${e.data.to ?? ''}`);
-        expect(types).toEqual(['job:created:', 'task:state:changed:running', 'job:state:changed:running', 'task:state:changed:success', 'job:state:changed:success']);
+        expect(types).toEqual([
+          'job:created:',
+          'task:state:changed:running',
+          'job:state:changed:running',
+          'task:state:changed:success',
+          'job:state:changed:success',
+        ]);
       });
 
       it('records items in bulk and ends in error when some failed', async () => {
@@ -189,12 +206,31 @@ export function describeStoreConformance(harness: StoreHarness): void {
       it('fails at once on a non-retryable error', async () => {
         await store.submitJobs([newJob()], T0);
         const [t] = await lease();
-        await store.completeTasks([{ taskId: t.task.id, leaseToken: t.leaseToken, report: { kind: 'failed', error: { message: 'bad input' }, retryable: false } }], T0 + 2);
+        await store.completeTasks(
+          [{ taskId: t.task.id, leaseToken: t.leaseToken, report: { kind: 'failed', error: { message: 'bad input' }, retryable: false } }],
+          T0 + 2,
+        );
         expect(await store.getJob(t.job.id)).toMatchObject({ state: 'failure' });
       });
 
       it('ends skipped when every task was skipped, success when some were not', async () => {
-        await store.submitJobs([newJob({ tasks: [{ type: 'a', input: null }, { type: 'b', input: null }] }), newJob({ tasks: [{ type: 'a', input: null }, { type: 'b', input: null }] })], T0);
+        await store.submitJobs(
+          [
+            newJob({
+              tasks: [
+                { type: 'a', input: null },
+                { type: 'b', input: null },
+              ],
+            }),
+            newJob({
+              tasks: [
+                { type: 'a', input: null },
+                { type: 'b', input: null },
+              ],
+            }),
+          ],
+          T0,
+        );
         const leased = await lease();
         const skip = (t: LeasedTask) => ({ taskId: t.task.id, leaseToken: t.leaseToken, report: { kind: 'skipped' as const, reason: 'up to date' } });
         await store.completeTasks([skip(leased[0]), skip(leased[1]), skip(leased[2])], T0 + 2);
@@ -208,9 +244,9 @@ export function describeStoreConformance(harness: StoreHarness): void {
         const [t] = await lease();
         const stale = { ...t, leaseToken: 'not-the-token' };
         expect(await succeed(stale)).toEqual([{ taskId: t.task.id, accepted: false }]);
-        expect(await store.recordActivity([{ taskId: t.task.id, leaseToken: 'nope', items: [{ path: 'x', operation: 'op', outcome: 'completed' }] }], T0 + 2)).toEqual([
-          { taskId: t.task.id, accepted: false },
-        ]);
+        expect(
+          await store.recordActivity([{ taskId: t.task.id, leaseToken: 'nope', items: [{ path: 'x', operation: 'op', outcome: 'completed' }] }], T0 + 2),
+        ).toEqual([{ taskId: t.task.id, accepted: false }]);
         const job = await store.getJob(t.job.id);
         expect(job).toMatchObject({ state: 'running', itemCounts: { completed: 0 } });
         expect(await succeed(t)).toEqual([{ taskId: t.task.id, accepted: true, state: 'success' }]);
@@ -229,12 +265,26 @@ export function describeStoreConformance(harness: StoreHarness): void {
         const [t] = await lease();
         await store.recordActivity([{ taskId: t.task.id, leaseToken: t.leaseToken, logs: ['one', 'two'] }], T0 + 2);
         await succeed(t, { logs: ['three'] }, T0 + 3);
-        expect((await store.taskOutput(t.task.id, 0, 10)).map((l) => [l.seq, l.line])).toEqual([[1, 'one'], [2, 'two'], [3, 'three']]);
+        expect((await store.taskOutput(t.task.id, 0, 10)).map((l) => [l.seq, l.line])).toEqual([
+          [1, 'one'],
+          [2, 'two'],
+          [3, 'three'],
+        ]);
         expect((await store.taskOutput(t.task.id, 1, 1)).map((l) => l.line)).toEqual(['two']);
       });
 
       it('tracks progress reported by a task on the job', async () => {
-        await store.submitJobs([newJob({ tasks: [{ type: 'a', input: null }, { type: 'b', input: null }] })], T0);
+        await store.submitJobs(
+          [
+            newJob({
+              tasks: [
+                { type: 'a', input: null },
+                { type: 'b', input: null },
+              ],
+            }),
+          ],
+          T0,
+        );
         const [a] = await lease({ limit: 1 });
         await store.recordActivity([{ taskId: a.task.id, leaseToken: a.leaseToken, progress: { done: 25, total: 100 } }], T0 + 2);
         expect((await store.getJob(a.job.id))?.progress).toEqual({ done: 25, total: 101 });
@@ -245,7 +295,17 @@ export function describeStoreConformance(harness: StoreHarness): void {
 
     describe('fan-out and dependencies', () => {
       it('runs a task only after the tasks it waits on', async () => {
-        await store.submitJobs([newJob({ tasks: [{ type: 'first', key: 'a', input: null }, { type: 'second', key: 'b', input: null, after: ['a'] }] })], T0);
+        await store.submitJobs(
+          [
+            newJob({
+              tasks: [
+                { type: 'first', key: 'a', input: null },
+                { type: 'second', key: 'b', input: null, after: ['a'] },
+              ],
+            }),
+          ],
+          T0,
+        );
         const leased = await lease();
         expect(leased.map((l) => l.task.type)).toEqual(['first']);
         expect((await store.getJob(1))?.taskCounts).toMatchObject({ running: 1, created: 1 });
@@ -260,11 +320,22 @@ export function describeStoreConformance(harness: StoreHarness): void {
 
       it('cancels the tasks that wait on a failed one, down the chain', async () => {
         await store.submitJobs(
-          [newJob({ tasks: [{ type: 'a', key: 'a', input: null }, { type: 'b', key: 'b', input: null, after: ['a'] }, { type: 'c', input: null, after: ['b'] }] })],
+          [
+            newJob({
+              tasks: [
+                { type: 'a', key: 'a', input: null },
+                { type: 'b', key: 'b', input: null, after: ['a'] },
+                { type: 'c', input: null, after: ['b'] },
+              ],
+            }),
+          ],
           T0,
         );
         const [a] = await lease();
-        await store.completeTasks([{ taskId: a.task.id, leaseToken: a.leaseToken, report: { kind: 'failed', error: { message: 'x' }, retryable: false } }], T0 + 2);
+        await store.completeTasks(
+          [{ taskId: a.task.id, leaseToken: a.leaseToken, report: { kind: 'failed', error: { message: 'x' }, retryable: false } }],
+          T0 + 2,
+        );
         const job = await store.getJob(1);
         expect(job).toMatchObject({ state: 'failure' });
         expect(job?.taskCounts).toMatchObject({ failure: 1, cancelled: 2 });
@@ -276,7 +347,17 @@ export function describeStoreConformance(harness: StoreHarness): void {
         await store.submitJobs([newJob({ tasks: [{ type: 'scan', key: 'scan', input: null }] })], T0);
         const [scan] = await lease();
         await store.recordActivity(
-          [{ taskId: scan.task.id, leaseToken: scan.leaseToken, spawn: [{ type: 'hash', input: 1 }, { type: 'hash', input: 2 }, { type: 'report', input: null, key: 'report', after: ['scan'] }] }],
+          [
+            {
+              taskId: scan.task.id,
+              leaseToken: scan.leaseToken,
+              spawn: [
+                { type: 'hash', input: 1 },
+                { type: 'hash', input: 2 },
+                { type: 'report', input: null, key: 'report', after: ['scan'] },
+              ],
+            },
+          ],
           T0 + 2,
         );
         expect((await store.getJob(1))?.taskCounts).toMatchObject({ running: 1, queued: 2, created: 1 });
@@ -288,8 +369,19 @@ export function describeStoreConformance(harness: StoreHarness): void {
         expect(await store.getJob(1)).toMatchObject({ state: 'success', progress: { done: 4, total: 4 } });
       });
 
-      it('lists a job\'s tasks by state and type, and the types present', async () => {
-        await store.submitJobs([newJob({ tasks: [{ type: 'a', input: null }, { type: 'b', input: null }, { type: 'b', input: null }] })], T0);
+      it("lists a job's tasks by state and type, and the types present", async () => {
+        await store.submitJobs(
+          [
+            newJob({
+              tasks: [
+                { type: 'a', input: null },
+                { type: 'b', input: null },
+                { type: 'b', input: null },
+              ],
+            }),
+          ],
+          T0,
+        );
         const [first] = await lease({ limit: 1 });
         await succeed(first);
         expect(await store.taskTypes(1)).toEqual(['a', 'b']);
@@ -311,7 +403,17 @@ export function describeStoreConformance(harness: StoreHarness): void {
       });
 
       it('cancels a running job through cancelling: the worker is told at its heartbeat', async () => {
-        await store.submitJobs([newJob({ tasks: [{ type: 'a', input: null }, { type: 'b', input: null }] })], T0);
+        await store.submitJobs(
+          [
+            newJob({
+              tasks: [
+                { type: 'a', input: null },
+                { type: 'b', input: null },
+              ],
+            }),
+          ],
+          T0,
+        );
         const [a] = await lease({ limit: 1 });
         expect(await store.controlJob(1, 'cancel', T0 + 2)).toMatchObject({ state: 'cancelling' });
         const beat = await store.heartbeat({ workerId: 'w1', leases: [{ taskId: a.task.id, leaseToken: a.leaseToken }], leaseMs: 30_000, now: T0 + 3 });
@@ -322,7 +424,17 @@ export function describeStoreConformance(harness: StoreHarness): void {
       });
 
       it('pauses tasks not yet running and resumes them', async () => {
-        await store.submitJobs([newJob({ tasks: [{ type: 'a', input: null }, { type: 'b', input: null }] })], T0);
+        await store.submitJobs(
+          [
+            newJob({
+              tasks: [
+                { type: 'a', input: null },
+                { type: 'b', input: null },
+              ],
+            }),
+          ],
+          T0,
+        );
         const [a] = await lease({ limit: 1 });
         expect(await store.controlJob(1, 'pause', T0 + 2)).toMatchObject({ state: 'pausing' });
         expect(await lease({ now: T0 + 3 })).toHaveLength(0);
@@ -335,10 +447,24 @@ export function describeStoreConformance(harness: StoreHarness): void {
       });
 
       it('retries a failed job: tasks that did not succeed run again', async () => {
-        await store.submitJobs([newJob({ retry: { maxAttempts: 1, backoffMs: 1, maxBackoffMs: 1 }, tasks: [{ type: 'a', input: null }, { type: 'b', input: null }] })], T0);
+        await store.submitJobs(
+          [
+            newJob({
+              retry: { maxAttempts: 1, backoffMs: 1, maxBackoffMs: 1 },
+              tasks: [
+                { type: 'a', input: null },
+                { type: 'b', input: null },
+              ],
+            }),
+          ],
+          T0,
+        );
         const [a, b] = await lease();
         await succeed(a);
-        await store.completeTasks([{ taskId: b.task.id, leaseToken: b.leaseToken, report: { kind: 'failed', error: { message: 'x' }, retryable: true } }], T0 + 3);
+        await store.completeTasks(
+          [{ taskId: b.task.id, leaseToken: b.leaseToken, report: { kind: 'failed', error: { message: 'x' }, retryable: true } }],
+          T0 + 3,
+        );
         expect(await store.getJob(1)).toMatchObject({ state: 'failure' });
         await expect(store.controlJob(1, 'pause', T0 + 4)).rejects.toMatchObject({ code: 'SWY_ERR_JOB_STATE' });
         const retried = await store.retryJob(1, T0 + 4);
@@ -397,7 +523,10 @@ export function describeStoreConformance(harness: StoreHarness): void {
         const [t] = await lease({ leaseMs: 1000 });
         const beat = await store.heartbeat({
           workerId: 'w1',
-          leases: [{ taskId: t.task.id, leaseToken: t.leaseToken }, { taskId: 999, leaseToken: 'x' }],
+          leases: [
+            { taskId: t.task.id, leaseToken: t.leaseToken },
+            { taskId: 999, leaseToken: 'x' },
+          ],
           leaseMs: 1000,
           now: T0 + 900,
         });
@@ -407,7 +536,18 @@ export function describeStoreConformance(harness: StoreHarness): void {
       });
 
       it('fails a job with no activity for longer than its timeout and aborts its running task', async () => {
-        await store.submitJobs([newJob({ timeoutMs: 10_000, tasks: [{ type: 'a', input: null }, { type: 'b', input: null }] })], T0);
+        await store.submitJobs(
+          [
+            newJob({
+              timeoutMs: 10_000,
+              tasks: [
+                { type: 'a', input: null },
+                { type: 'b', input: null },
+              ],
+            }),
+          ],
+          T0,
+        );
         const [a] = await lease({ limit: 1 });
         await store.recordActivity([{ taskId: a.task.id, leaseToken: a.leaseToken, logs: ['alive'] }], T0 + 5_000);
         expect(await store.timeoutJobs(T0 + 12_000, 10)).toBe(0);
@@ -422,7 +562,17 @@ export function describeStoreConformance(harness: StoreHarness): void {
 
     describe('queues', () => {
       it('starts no job from a paused queue; running jobs go on', async () => {
-        await store.submitJobs([newJob({ tasks: [{ type: 'a', input: null }, { type: 'b', input: null }] })], T0);
+        await store.submitJobs(
+          [
+            newJob({
+              tasks: [
+                { type: 'a', input: null },
+                { type: 'b', input: null },
+              ],
+            }),
+          ],
+          T0,
+        );
         const [a] = await lease({ limit: 1 });
         await store.submitJobs([newJob()], T0 + 1);
         await store.updateQueue('default', { paused: true }, T0 + 2);
@@ -450,7 +600,10 @@ export function describeStoreConformance(harness: StoreHarness): void {
         await store.updateQueue('serial', { concurrency: 1 }, T0);
         await store.submitJobs([newJob({ queue: 'serial' }), newJob({ queue: 'serial' })], T0);
         const [t] = await lease();
-        await store.completeTasks([{ taskId: t.task.id, leaseToken: t.leaseToken, report: { kind: 'failed', error: { message: 'x' }, retryable: true } }], T0 + 2);
+        await store.completeTasks(
+          [{ taskId: t.task.id, leaseToken: t.leaseToken, report: { kind: 'failed', error: { message: 'x' }, retryable: true } }],
+          T0 + 2,
+        );
         expect(await store.getJob(1)).toMatchObject({ state: 'running' });
         const later = await lease({ now: T0 + 60_000 });
         expect(later.map((l) => l.job.id)).toEqual([1]);
@@ -460,7 +613,10 @@ export function describeStoreConformance(harness: StoreHarness): void {
         await store.submitJobs([newJob({ retry: { maxAttempts: 1, backoffMs: 1, maxBackoffMs: 1 } })], T0);
         await store.updateQueue('default', { pauseOnFailure: true }, T0);
         const [t] = await lease();
-        await store.completeTasks([{ taskId: t.task.id, leaseToken: t.leaseToken, report: { kind: 'failed', error: { message: 'x' }, retryable: true } }], T0 + 2);
+        await store.completeTasks(
+          [{ taskId: t.task.id, leaseToken: t.leaseToken, report: { kind: 'failed', error: { message: 'x' }, retryable: true } }],
+          T0 + 2,
+        );
         expect(await store.getQueue('default')).toMatchObject({ paused: true, pauseOnFailure: true, activeJobs: 0 });
       });
 
@@ -506,7 +662,11 @@ export function describeStoreConformance(harness: StoreHarness): void {
       it('sorts by a column and pages with a cursor without gaps or repeats', async () => {
         expect(await ids({ sort: { key: 'workflow', desc: false } })).toEqual([1, 2, 5, 3, 4]);
         expect(await ids({ sort: { key: 'createdAt', desc: false } })).toEqual([1, 2, 3, 4, 5]);
-        for (const sort of [{ key: 'id', desc: true }, { key: 'creator', desc: false }, { key: 'endedAt', desc: true }] as const) {
+        for (const sort of [
+          { key: 'id', desc: true },
+          { key: 'creator', desc: false },
+          { key: 'endedAt', desc: true },
+        ] as const) {
           const seen: number[] = [];
           let cursor: string | null = null;
           do {
@@ -524,15 +684,33 @@ export function describeStoreConformance(harness: StoreHarness): void {
     });
 
     describe('items', () => {
-      it('lists items by outcome and path, and one item\'s history across tasks', async () => {
-        await store.submitJobs([newJob({ tasks: [{ type: 'copy', input: null }, { type: 'verify', input: null }] })], T0);
+      it("lists items by outcome and path, and one item's history across tasks", async () => {
+        await store.submitJobs(
+          [
+            newJob({
+              tasks: [
+                { type: 'copy', input: null },
+                { type: 'verify', input: null },
+              ],
+            }),
+          ],
+          T0,
+        );
         const [copy, verify] = await lease();
-        await succeed(copy, { items: [{ path: '/a/x.txt', operation: 'copy', outcome: 'failed', error: 'EACCES' }, { path: '/a/y.txt', operation: 'copy', outcome: 'completed', bytes: 10 }] });
+        await succeed(copy, {
+          items: [
+            { path: '/a/x.txt', operation: 'copy', outcome: 'failed', error: 'EACCES' },
+            { path: '/a/y.txt', operation: 'copy', outcome: 'completed', bytes: 10 },
+          ],
+        });
         await succeed(verify, { items: [{ path: '/a/x.txt', operation: 'verify', outcome: 'skipped' }] }, T0 + 3);
         expect((await store.listItems(1, { path: 'y.t', limit: 10 })).items.map((i) => i.path)).toEqual(['/a/y.txt']);
         expect((await store.listItems(1, { outcome: 'completed', limit: 10 })).items).toHaveLength(1);
         const history = await store.itemHistory(1, '/a/x.txt');
-        expect(history.map((i) => [i.operation, i.outcome, i.taskId])).toEqual([['copy', 'failed', copy.task.id], ['verify', 'skipped', verify.task.id]]);
+        expect(history.map((i) => [i.operation, i.outcome, i.taskId])).toEqual([
+          ['copy', 'failed', copy.task.id],
+          ['verify', 'skipped', verify.task.id],
+        ]);
         const page = await store.listItems(1, { limit: 2 });
         expect(page.items).toHaveLength(2);
         expect((await store.listItems(1, { limit: 2, cursor: page.nextCursor })).items).toHaveLength(1);
@@ -543,11 +721,22 @@ export function describeStoreConformance(harness: StoreHarness): void {
       it('accepts NUL characters anywhere text goes, keeping them or as U+FFFD', async () => {
         const nul = 'a\u0000b';
         const same = (value: unknown) => expect([nul, 'a\uFFFDb']).toContain(value);
-        const [{ job }] = await store.submitJobs([newJob({ creator: nul, fields: { [nul]: nul, list: [nul] }, tasks: [{ type: 'work', input: { path: nul } }] })], T0);
+        const [{ job }] = await store.submitJobs(
+          [newJob({ creator: nul, fields: { [nul]: nul, list: [nul] }, tasks: [{ type: 'work', input: { path: nul } }] })],
+          T0,
+        );
         const [t] = await lease();
         same(t.task.input && (t.task.input as Record<string, string>).path);
         await store.completeTasks(
-          [{ taskId: t.task.id, leaseToken: t.leaseToken, items: [{ path: nul, operation: nul, outcome: 'failed', error: nul }], logs: [nul], report: { kind: 'failed', error: { message: nul }, retryable: false } }],
+          [
+            {
+              taskId: t.task.id,
+              leaseToken: t.leaseToken,
+              items: [{ path: nul, operation: nul, outcome: 'failed', error: nul }],
+              logs: [nul],
+              report: { kind: 'failed', error: { message: nul }, retryable: false },
+            },
+          ],
           T0 + 2,
         );
         const stored = await store.getJob(job.id);
@@ -555,7 +744,7 @@ export function describeStoreConformance(harness: StoreHarness): void {
         const key = Object.keys(stored?.fields ?? {}).find((k) => k !== 'list');
         same(key);
         same(stored?.fields[key as string]);
-        same((stored?.fields.list as string[])[0]);
+        same((stored?.fields.list as string[] | undefined)?.[0]);
         same((await store.listItems(job.id, { limit: 10 })).items[0].path);
         same((await store.taskOutput(t.task.id, 0, 10))[0].line);
         same((await store.getTask(t.task.id))?.error?.message);
@@ -595,7 +784,9 @@ export function describeStoreConformance(harness: StoreHarness): void {
       it('registers workers and lists them', async () => {
         await store.registerWorker({ id: 'w-1', name: 'alpha', site: 'east', workflows: ['copy'], host: 'box1' }, T0);
         await store.registerWorker({ id: 'w-1', name: 'alpha', site: 'east', workflows: ['copy', 'hash'], host: 'box1' }, T0 + 5);
-        expect(await store.listWorkers()).toEqual([{ id: 'w-1', name: 'alpha', site: 'east', workflows: ['copy', 'hash'], host: 'box1', startedAt: T0, lastSeenAt: T0 + 5 }]);
+        expect(await store.listWorkers()).toEqual([
+          { id: 'w-1', name: 'alpha', site: 'east', workflows: ['copy', 'hash'], host: 'box1', startedAt: T0, lastSeenAt: T0 + 5 },
+        ]);
       });
     });
 
@@ -605,7 +796,9 @@ export function describeStoreConformance(harness: StoreHarness): void {
         const user = await store.createUser({ username: 'ann', passwordHash: 'h', role: 'operator', sites: ['east'], createdAt: T0 });
         expect(await store.findUser('ann')).toEqual(user);
         expect(await store.getUser(user.id)).toEqual(user);
-        await expect(store.createUser({ username: 'ann', passwordHash: 'x', role: 'viewer', sites: null, createdAt: T0 })).rejects.toMatchObject({ code: 'SWY_ERR_USER_EXISTS' });
+        await expect(store.createUser({ username: 'ann', passwordHash: 'x', role: 'viewer', sites: null, createdAt: T0 })).rejects.toMatchObject({
+          code: 'SWY_ERR_USER_EXISTS',
+        });
         await store.setUserPassword(user.id, 'h2');
         expect((await store.findUser('ann'))?.passwordHash).toBe('h2');
         expect((await store.listUsers()).map((u) => u.username)).toEqual(['ann']);

@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { type LongRunning, ensureBuilt, runCli, startCli } from '../helpers/cli-process.js';
+import { ensureBuilt, type LongRunning, runCli, startCli } from '../helpers/cli-process.js';
 
 /** The real CLI as separate processes, the way a user runs it from two shells. */
 describe('switchyard CLI end to end', () => {
@@ -31,7 +31,11 @@ describe('switchyard CLI end to end', () => {
     dir = mkdtempSync(join(tmpdir(), 'swy-cli-'));
     hub = await startHub(dir, { SWITCHYARD_ADMIN_PASSWORD: '' });
     const password = (await hub.waitFor(/user "admin" created with password (\S+)/))[1];
-    const login = await fetch(`${url}/api/v1/session`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username: 'admin', password }) });
+    const login = await fetch(`${url}/api/v1/session`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ username: 'admin', password }),
+    });
     expect(login.status).toBe(200);
     const page = await fetch(url);
     expect(page.status).toBe(200);
@@ -130,7 +134,9 @@ export default defineWorkflow({
     try {
       hub = await startHub(cwd, { SWITCHYARD_ADMIN_PASSWORD: 'pw-123456' });
       await runCli(['submit', 'simulate', '-f', 'tasks=4', '-f', 'items=40', '-f', 'delayMs=25'], { cwd });
-      await expect.poll(async () => JSON.parse((await runCli(['jobs', 'show', '1', '--json'], { cwd })).stdout).itemCounts.completed, { timeout: 10_000 }).toBeGreaterThan(0);
+      await expect
+        .poll(async () => JSON.parse((await runCli(['jobs', 'show', '1', '--json'], { cwd })).stdout).itemCounts.completed, { timeout: 10_000 })
+        .toBeGreaterThan(0);
       hub.child.kill('SIGKILL');
       await hub.exited;
       hub = await startHub(cwd, { SWITCHYARD_ADMIN_PASSWORD: 'pw-123456' });

@@ -262,7 +262,10 @@ describe.skipIf(!browserAvailable())('console (browser)', () => {
     expect(await page.getByTestId('item-path').first().textContent()).toBe(hostile);
 
     await page.getByRole('tab', { name: 'Tasks' }).click();
-    await page.getByRole('button', { name: /^Open task/ }).nth(1).click();
+    await page
+      .getByRole('button', { name: /^Open task/ })
+      .nth(1)
+      .click();
     await page.getByTestId('output-line').filter({ hasText: hostile }).first().waitFor();
 
     expect(await page.locator('img').count()).toBe(0);

@@ -3,8 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type LongRunning, ensureBuilt, runCli, startCli } from '../helpers/cli-process.js';
-import { TEST_PG_URL, dropSchema, postgresHarness, testSchemaName } from '../helpers/store-harness.js';
+import { ensureBuilt, type LongRunning, runCli, startCli } from '../helpers/cli-process.js';
+import { dropSchema, postgresHarness, TEST_PG_URL, testSchemaName } from '../helpers/store-harness.js';
 
 const JOBS = 10_000;
 const MODES = ['ok', 'ok', 'ok', 'items-fail', 'throw', 'skip'] as const;
@@ -59,10 +59,16 @@ describe('scale-out on PostgreSQL: two hubs, remote workers at two sites', () =>
     );
     processes.push(...started);
     for (const hub of started) hubs.push((await hub.waitFor(/console:\s+(http:\/\/\S+)/, 30_000))[1]);
-    for (const [site, hub] of [['east', hubs[0]], ['west', hubs[1]]]) {
+    for (const [site, hub] of [
+      ['east', hubs[0]],
+      ['west', hubs[1]],
+    ]) {
       const token = (await runCli(['--data', join(dir, 'a'), 'tokens', 'create', '--role', 'worker', '--sites', site], { cwd: dir })).stdout.trim();
       for (const n of [1, 2]) {
-        const worker = startCli(['worker', '--hub', hub, '--site', site, '--token', token, '--name', `${site}-${n}`, '--workflows', 'tick.mjs', '--concurrency', '64'], { cwd: dir });
+        const worker = startCli(
+          ['worker', '--hub', hub, '--site', site, '--token', token, '--name', `${site}-${n}`, '--workflows', 'tick.mjs', '--concurrency', '64'],
+          { cwd: dir },
+        );
         processes.push(worker);
         await worker.waitFor(/serving site/);
       }
@@ -109,15 +115,15 @@ describe('scale-out on PostgreSQL: two hubs, remote workers at two sites', () =>
         })
         .toBe(0);
       expect(await count('SELECT count(*) AS n FROM jobs')).toBe(JOBS);
-      const wrong = await client.query(
-        `SELECT fields->>'mode' AS mode, state, count(*) AS n FROM jobs GROUP BY 1, 2 ORDER BY 1, 2`,
-      );
+      const wrong = await client.query(`SELECT fields->>'mode' AS mode, state, count(*) AS n FROM jobs GROUP BY 1, 2 ORDER BY 1, 2`);
       for (const row of wrong.rows) expect(row.state, `jobs of mode ${row.mode}`).toBe(EXPECTED[row.mode as keyof typeof EXPECTED]);
       // Every task ran once and was settled once: one attempt, one item per executed task, one terminal event.
       expect(await count('SELECT count(*) AS n FROM tasks')).toBe(JOBS * 2);
       expect(await count('SELECT count(*) AS n FROM tasks WHERE attempts <> 1')).toBe(0);
       expect(await count(`SELECT count(*) AS n FROM (SELECT task_id FROM items GROUP BY task_id HAVING count(*) <> 1) d`)).toBe(0);
-      expect(await count(`SELECT count(*) AS n FROM items`)).toBe(await count(`SELECT count(*) AS n FROM tasks t JOIN jobs j ON j.id = t.job_id WHERE j.fields->>'mode' <> 'skip'`));
+      expect(await count(`SELECT count(*) AS n FROM items`)).toBe(
+        await count(`SELECT count(*) AS n FROM tasks t JOIN jobs j ON j.id = t.job_id WHERE j.fields->>'mode' <> 'skip'`),
+      );
       expect(
         await count(`SELECT count(*) AS n FROM (SELECT task_id FROM events WHERE type = 'task:state:changed'
           AND data->>'to' IN ('success', 'error', 'failure', 'skipped') GROUP BY task_id HAVING count(*) <> 1) d`),
@@ -125,8 +131,10 @@ describe('scale-out on PostgreSQL: two hubs, remote workers at two sites', () =>
       expect(await count('SELECT count(*) AS n FROM tasks WHERE lease_token IS NOT NULL OR lease_expires_at IS NOT NULL')).toBe(0);
       // Work was spread over both sites' workers and the job counters agree with the tasks.
       expect(await count(`SELECT count(DISTINCT worker_id) AS n FROM tasks`)).toBe(4);
-      expect(await count(`SELECT count(*) AS n FROM jobs WHERE (task_counts->>'success')::int + coalesce((task_counts->>'error')::int, 0)
-          + coalesce((task_counts->>'failure')::int, 0) + coalesce((task_counts->>'skipped')::int, 0) <> 2`)).toBe(0);
+      expect(
+        await count(`SELECT count(*) AS n FROM jobs WHERE (task_counts->>'success')::int + coalesce((task_counts->>'error')::int, 0)
+          + coalesce((task_counts->>'failure')::int, 0) + coalesce((task_counts->>'skipped')::int, 0) <> 2`),
+      ).toBe(0);
     } finally {
       await client.end();
     }

@@ -2,8 +2,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type LongRunning, ensureBuilt, runCli, startCli } from '../helpers/cli-process.js';
-import { TEST_PG_URL, dropSchema, postgresHarness, testSchemaName } from '../helpers/store-harness.js';
+import { ensureBuilt, type LongRunning, runCli, startCli } from '../helpers/cli-process.js';
+import { dropSchema, postgresHarness, TEST_PG_URL, testSchemaName } from '../helpers/store-harness.js';
 
 /**
  * A remote worker killed with SIGKILL in the middle of its tasks: the hub hears nothing more

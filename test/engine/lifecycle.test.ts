@@ -1,8 +1,8 @@
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { defineWorkflow, fail, skip, z } from '../../src/index.js';
 import type { Store } from '../../src/store/store.js';
-import { type StoreHarness, postgresHarness, sqliteHarness } from '../helpers/store-harness.js';
-import { type TestHub, type TestHubOptions, createTestHub as createHubOn } from '../helpers/test-hub.js';
+import { postgresHarness, type StoreHarness, sqliteHarness } from '../helpers/store-harness.js';
+import { createTestHub as createHubOn, type TestHub, type TestHubOptions } from '../helpers/test-hub.js';
 
 const copyTree = defineWorkflow({
   name: 'copy-tree',
@@ -15,7 +15,12 @@ const copyTree = defineWorkflow({
       const mine = Array.from({ length: files }, (_, i) => i).filter((i) => i % parts === part);
       mine.forEach((i, n) => {
         const failed = failEvery !== undefined && i % failEvery === 0;
-        ctx.item(`/data/file-${i}`, { operation: 'copy', outcome: failed ? 'failed' : 'completed', bytes: 100, error: failed ? 'checksum mismatch' : undefined });
+        ctx.item(`/data/file-${i}`, {
+          operation: 'copy',
+          outcome: failed ? 'failed' : 'completed',
+          bytes: 100,
+          error: failed ? 'checksum mismatch' : undefined,
+        });
         ctx.progress(n + 1, mine.length);
       });
       ctx.log(`copied ${mine.length} files`);
@@ -129,7 +134,10 @@ describe.each([sqliteHarness(), postgresHarness()])('engine lifecycle on $name, 
     expect(done.reason).toMatch(/attempt 3 broke/);
     expect(attemptsSeen).toBe(6);
     const tasks = (await hub.store.listTasks(job.id, { limit: 10 })).items;
-    expect(tasks.map((t) => [t.state, t.attempts])).toEqual([['failure', 3], ['failure', 3]]);
+    expect(tasks.map((t) => [t.state, t.attempts])).toEqual([
+      ['failure', 3],
+      ['failure', 3],
+    ]);
   });
 
   it('fails at once on fail(), and recovers when a retry succeeds', async (context) => {
@@ -190,12 +198,17 @@ describe.each([sqliteHarness(), postgresHarness()])('engine lifecycle on $name, 
 
   it('validates submissions: unknown workflow, bad fields, unknown site', async (context) => {
     hub = await createTestHub({ workflows: [copyTree], worker: false }, context);
-    await expect(hub.engine.submit({ workflow: 'nope' }, hub.actor)).rejects.toMatchObject({ code: 'SWY_ERR_WORKFLOW_UNKNOWN', message: expect.stringContaining('copy-tree') });
+    await expect(hub.engine.submit({ workflow: 'nope' }, hub.actor)).rejects.toMatchObject({
+      code: 'SWY_ERR_WORKFLOW_UNKNOWN',
+      message: expect.stringContaining('copy-tree'),
+    });
     await expect(hub.engine.submit({ workflow: 'copy-tree', fields: { files: 'many' } }, hub.actor)).rejects.toMatchObject({
       code: 'SWY_ERR_WORKFLOW_FIELDS',
       fields: [{ path: 'fields.files', message: expect.any(String) }],
     });
-    await expect(hub.engine.submit({ workflow: 'copy-tree', fields: { files: 1 }, site: 'mars' }, hub.actor)).rejects.toMatchObject({ code: 'SWY_ERR_SITE_UNKNOWN' });
+    await expect(hub.engine.submit({ workflow: 'copy-tree', fields: { files: 1 }, site: 'mars' }, hub.actor)).rejects.toMatchObject({
+      code: 'SWY_ERR_SITE_UNKNOWN',
+    });
     expect((await hub.store.listJobs({ sites: null, limit: 10 })).items).toHaveLength(0);
   });
 

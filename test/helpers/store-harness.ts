@@ -84,7 +84,12 @@ export function postgresHarness(url = TEST_PG_URL): StoreHarness {
 
 /** `lists newest first…` → `lists_newest_first_…_k3x9q2`: lowercase, at most 50 characters plus a random suffix. */
 export function testSchemaName(testName: string): string {
-  const base = testName.toLowerCase().replace(/[^a-z0-9]+/g, '_').replace(/^_+|_+$/g, '').slice(0, 50).replace(/_+$/, '');
+  const base = testName
+    .toLowerCase()
+    .replace(/[^a-z0-9]+/g, '_')
+    .replace(/^_+|_+$/g, '')
+    .slice(0, 50)
+    .replace(/_+$/, '');
   const suffix = Math.random().toString(36).slice(2, 8).padEnd(6, '0');
   return `${/^[a-z]/.test(base) ? '' : 't_'}${base}_${suffix}`;
 }

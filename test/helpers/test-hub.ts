@@ -50,10 +50,15 @@ export async function createTestHub(options: TestHubOptions): Promise<TestHub> {
     worker,
     actor: SYSTEM_ACTOR,
     async waitForJob(id, until = (job) => isTerminalJobState(job.state), timeoutMs = 15_000) {
-      return waitFor(store, async () => {
-        const job = await store.getJob(id);
-        return job && until(job) ? job : null;
-      }, timeoutMs, `job ${id}`);
+      return waitFor(
+        store,
+        async () => {
+          const job = await store.getJob(id);
+          return job && until(job) ? job : null;
+        },
+        timeoutMs,
+        `job ${id}`,
+      );
     },
     async close() {
       await worker?.stop({ graceMs: 2000 });

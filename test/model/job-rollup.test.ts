@@ -1,18 +1,18 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
-  JOB_STATES,
-  type JobIntent,
-  type JobState,
-  TASK_STATES,
-  type TaskCounts,
-  type TaskState,
   canControlJob,
   classifyJobOutcome,
   emptyTaskCounts,
   isTerminalJobState,
   isTerminalTaskState,
+  JOB_STATES,
+  type JobIntent,
+  type JobState,
   rollupJobState,
+  TASK_STATES,
+  type TaskCounts,
+  type TaskState,
 } from '../../src/model/index.js';
 
 const INTENTS: JobIntent[] = ['run', 'pause', 'cancel', 'timeout'];
@@ -81,14 +81,9 @@ describe('rollupJobState over every mix of up to three tasks', () => {
 
   it('never answers a state outside the job states', () => {
     fc.assert(
-      fc.property(
-        fc.array(fc.constantFrom(...TASK_STATES), { maxLength: 40 }),
-        fc.constantFrom(...INTENTS),
-        fc.boolean(),
-        (mix, intent, started) => {
-          expect(JOB_STATES).toContain(rollupJobState(counts(mix), intent, started));
-        },
-      ),
+      fc.property(fc.array(fc.constantFrom(...TASK_STATES), { maxLength: 40 }), fc.constantFrom(...INTENTS), fc.boolean(), (mix, intent, started) => {
+        expect(JOB_STATES).toContain(rollupJobState(counts(mix), intent, started));
+      }),
     );
   });
 

@@ -1,13 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import {
-  type SettleInput,
-  classifyTaskRun,
-  expireTask,
-  fail,
-  retryDelayMs,
-  settleTask,
-  skip,
-} from '../../src/model/index.js';
+import { classifyTaskRun, expireTask, fail, retryDelayMs, type SettleInput, settleTask, skip } from '../../src/model/index.js';
 
 const running: SettleInput = { state: 'running', attempts: 1, maxAttempts: 3, backoffMs: 1000, maxBackoffMs: 60_000, itemsFailed: 0 };
 const opts = { now: 10_000, random: 0.5 };
@@ -29,11 +21,19 @@ describe('classifyTaskRun', () => {
 
   it('recognises control signals thrown by skip() and fail()', () => {
     expect(classifyTaskRun({ ok: false, thrown: thrown(() => skip('no changes')) }, false)).toEqual({ kind: 'skipped', reason: 'no changes' });
-    expect(classifyTaskRun({ ok: false, thrown: thrown(() => fail('bad path')) }, false)).toMatchObject({ kind: 'failed', retryable: false, error: { message: 'bad path' } });
+    expect(classifyTaskRun({ ok: false, thrown: thrown(() => fail('bad path')) }, false)).toMatchObject({
+      kind: 'failed',
+      retryable: false,
+      error: { message: 'bad path' },
+    });
   });
 
   it('treats other errors as retryable failures, and errors after an abort as a stop', () => {
-    expect(classifyTaskRun({ ok: false, thrown: new Error('boom') }, false)).toMatchObject({ kind: 'failed', retryable: true, error: { message: 'boom', name: 'Error' } });
+    expect(classifyTaskRun({ ok: false, thrown: new Error('boom') }, false)).toMatchObject({
+      kind: 'failed',
+      retryable: true,
+      error: { message: 'boom', name: 'Error' },
+    });
     expect(classifyTaskRun({ ok: false, thrown: 'a string' }, false)).toMatchObject({ kind: 'failed', error: { message: 'a string' } });
     expect(classifyTaskRun({ ok: false, thrown: new Error('aborted') }, true)).toEqual({ kind: 'stopped', reason: 'aborted' });
   });

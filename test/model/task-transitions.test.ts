@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { TASK_STATES, type TaskEvent, type TaskState, isLeasedTaskState, isTerminalTaskState, transitionTask } from '../../src/model/index.js';
+import { isLeasedTaskState, isTerminalTaskState, TASK_STATES, type TaskEvent, type TaskState, transitionTask } from '../../src/model/index.js';
 
 /**
  * The whole transition table, written out: for each event, the states it applies to and
@@ -8,23 +8,59 @@ import { TASK_STATES, type TaskEvent, type TaskState, isLeasedTaskState, isTermi
 const TABLE: [TaskEvent, Partial<Record<TaskState, TaskState>>][] = [
   [{ type: 'ready' }, { created: 'queued' }],
   [{ type: 'lease' }, { queued: 'running' }],
-  [{ type: 'finish', result: 'success' }, { running: 'success', cancelling: 'success', pausing: 'success' }],
-  [{ type: 'finish', result: 'error' }, { running: 'error', cancelling: 'error', pausing: 'error' }],
-  [{ type: 'finish', result: 'skipped' }, { running: 'skipped', cancelling: 'skipped', pausing: 'skipped' }],
-  [{ type: 'finish', result: 'unknown' }, { running: 'unknown', cancelling: 'unknown', pausing: 'unknown' }],
-  [{ type: 'fail', retry: true }, { running: 'queued', pausing: 'paused', cancelling: 'cancelled' }],
-  [{ type: 'fail', retry: false }, { running: 'failure', pausing: 'failure', cancelling: 'cancelled' }],
+  [
+    { type: 'finish', result: 'success' },
+    { running: 'success', cancelling: 'success', pausing: 'success' },
+  ],
+  [
+    { type: 'finish', result: 'error' },
+    { running: 'error', cancelling: 'error', pausing: 'error' },
+  ],
+  [
+    { type: 'finish', result: 'skipped' },
+    { running: 'skipped', cancelling: 'skipped', pausing: 'skipped' },
+  ],
+  [
+    { type: 'finish', result: 'unknown' },
+    { running: 'unknown', cancelling: 'unknown', pausing: 'unknown' },
+  ],
+  [
+    { type: 'fail', retry: true },
+    { running: 'queued', pausing: 'paused', cancelling: 'cancelled' },
+  ],
+  [
+    { type: 'fail', retry: false },
+    { running: 'failure', pausing: 'failure', cancelling: 'cancelled' },
+  ],
   [{ type: 'stop' }, { running: 'aborted', pausing: 'paused', cancelling: 'cancelled' }],
   [{ type: 'release' }, { running: 'queued', pausing: 'paused', cancelling: 'cancelled' }],
-  [{ type: 'expire', retry: true }, { running: 'queued', pausing: 'paused', cancelling: 'cancelled' }],
-  [{ type: 'expire', retry: false }, { running: 'failure', pausing: 'paused', cancelling: 'cancelled' }],
+  [
+    { type: 'expire', retry: true },
+    { running: 'queued', pausing: 'paused', cancelling: 'cancelled' },
+  ],
+  [
+    { type: 'expire', retry: false },
+    { running: 'failure', pausing: 'paused', cancelling: 'cancelled' },
+  ],
   [{ type: 'abort' }, { running: 'aborted', pausing: 'aborted', cancelling: 'aborted' }],
   [{ type: 'cancel' }, { created: 'cancelled', queued: 'cancelled', paused: 'cancelled', running: 'cancelling', pausing: 'cancelling' }],
   [{ type: 'pause' }, { created: 'paused', queued: 'paused', running: 'pausing' }],
-  [{ type: 'resume', waiting: false }, { paused: 'queued', pausing: 'running' }],
-  [{ type: 'resume', waiting: true }, { paused: 'created', pausing: 'running' }],
-  [{ type: 'rerun', waiting: false }, { error: 'queued', failure: 'queued', cancelled: 'queued', aborted: 'queued', unknown: 'queued' }],
-  [{ type: 'rerun', waiting: true }, { error: 'created', failure: 'created', cancelled: 'created', aborted: 'created', unknown: 'created' }],
+  [
+    { type: 'resume', waiting: false },
+    { paused: 'queued', pausing: 'running' },
+  ],
+  [
+    { type: 'resume', waiting: true },
+    { paused: 'created', pausing: 'running' },
+  ],
+  [
+    { type: 'rerun', waiting: false },
+    { error: 'queued', failure: 'queued', cancelled: 'queued', aborted: 'queued', unknown: 'queued' },
+  ],
+  [
+    { type: 'rerun', waiting: true },
+    { error: 'created', failure: 'created', cancelled: 'created', aborted: 'created', unknown: 'created' },
+  ],
 ];
 
 describe('transitionTask', () => {

@@ -2,7 +2,7 @@ import pg from 'pg';
 import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { PostgresStore } from '../../src/store/postgres/postgres-store.js';
 import type { WakeSignal } from '../../src/store/store.js';
-import { TEST_PG_URL, dropSchema, newJob, postgresHarness, testSchemaName } from '../helpers/store-harness.js';
+import { dropSchema, newJob, postgresHarness, TEST_PG_URL, testSchemaName } from '../helpers/store-harness.js';
 
 const T0 = 1_700_000_000_000;
 const LEASE = { site: 'local', workflows: ['demo'], limit: 10, leaseMs: 30_000, now: T0 + 1 };
@@ -93,10 +93,11 @@ describe('postgres store: several hubs on one schema', () => {
 
   it('never leases one task to two hubs', async () => {
     const stores = await hubs(3);
-    await stores[0].submitJobs(Array.from({ length: 45 }, () => newJob()), T0);
-    const batches = await Promise.all(
-      [0, 1, 2, 0, 1, 2].map((i, n) => stores[i].leaseTasks({ ...LEASE, workerId: `w${n}` })),
+    await stores[0].submitJobs(
+      Array.from({ length: 45 }, () => newJob()),
+      T0,
     );
+    const batches = await Promise.all([0, 1, 2, 0, 1, 2].map((i, n) => stores[i].leaseTasks({ ...LEASE, workerId: `w${n}` })));
     const ids = batches.flat().map((l) => l.task.id);
     expect(new Set(ids).size).toBe(ids.length);
     expect(ids).toHaveLength(45);
@@ -106,10 +107,11 @@ describe('postgres store: several hubs on one schema', () => {
     const stores = await hubs(3);
     await stores[0].ensureQueues(['serial'], T0);
     await stores[0].updateQueue('serial', { concurrency: 1 }, T0);
-    await stores[0].submitJobs(Array.from({ length: 6 }, () => newJob({ queue: 'serial' })), T0);
-    const batches = await Promise.all(
-      [0, 1, 2, 0, 1, 2].map((i, n) => stores[i].leaseTasks({ ...LEASE, workerId: `w${n}`, limit: 1 })),
+    await stores[0].submitJobs(
+      Array.from({ length: 6 }, () => newJob({ queue: 'serial' })),
+      T0,
     );
+    const batches = await Promise.all([0, 1, 2, 0, 1, 2].map((i, n) => stores[i].leaseTasks({ ...LEASE, workerId: `w${n}`, limit: 1 })));
     expect(batches.flat().map((l) => l.job.id)).toHaveLength(1);
     expect((await stores[1].getQueue('serial'))?.activeJobs).toBe(1);
   });

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Actor } from '../../engine/actor.js';
-import { type Role, SwitchyardError, roleAllows } from '../../model/index.js';
+import { type Role, roleAllows, SwitchyardError } from '../../model/index.js';
 import type { Store } from '../../store/store.js';
 
 export const SESSION_COOKIE = 'swy_session';
@@ -39,7 +39,8 @@ export function authenticator(store: Store, clock: () => number) {
     if (!actor) throw new SwitchyardError('SWY_ERR_AUTH_REQUIRED');
     request.actor = actor;
     if (access === 'worker') {
-      if (actor.role !== 'worker' && actor.role !== 'admin') throw new SwitchyardError('SWY_ERR_AUTH_FORBIDDEN', 'Only worker or admin tokens may use the worker protocol');
+      if (actor.role !== 'worker' && actor.role !== 'admin')
+        throw new SwitchyardError('SWY_ERR_AUTH_FORBIDDEN', 'Only worker or admin tokens may use the worker protocol');
       return;
     }
     if (!roleAllows(actor.role, access)) throw new SwitchyardError('SWY_ERR_AUTH_FORBIDDEN', `This needs the ${access} role; you are ${actor.role}`);

@@ -36,7 +36,15 @@ export function adminRoutes(app: App, { engine }: ApiContext): void {
     config: { access: 'admin' },
     schema: { tags: ['auth'], summary: 'API tokens (without their secrets)' },
     handler: async () => ({
-      items: (await store.listTokens()).map((t) => ({ id: t.id, name: t.name, role: t.role, sites: t.sites, createdBy: t.createdBy, createdAt: iso(t.createdAt), lastUsedAt: iso(t.lastUsedAt) })),
+      items: (await store.listTokens()).map((t) => ({
+        id: t.id,
+        name: t.name,
+        role: t.role,
+        sites: t.sites,
+        createdBy: t.createdBy,
+        createdAt: iso(t.createdAt),
+        lastUsedAt: iso(t.lastUsedAt),
+      })),
     }),
   });
 
@@ -54,7 +62,13 @@ export function adminRoutes(app: App, { engine }: ApiContext): void {
     },
     handler: async (request, reply) => {
       const { username, password, role, sites } = request.body;
-      const user = await store.createUser({ username, passwordHash: await hashPassword(password), role: role as Role, sites: sites ?? null, createdAt: engine.clock() });
+      const user = await store.createUser({
+        username,
+        passwordHash: await hashPassword(password),
+        role: role as Role,
+        sites: sites ?? null,
+        createdAt: engine.clock(),
+      });
       await engine.audit(request.actor, 'user.create', `user:${user.username}`, null, { role: user.role });
       return reply.code(201).send({ id: user.id, username: user.username, role: user.role, sites: user.sites, createdAt: iso(user.createdAt) });
     },
@@ -63,26 +77,36 @@ export function adminRoutes(app: App, { engine }: ApiContext): void {
   app.get('/users', {
     config: { access: 'admin' },
     schema: { tags: ['auth'], summary: 'Users' },
-    handler: async () => ({ items: (await store.listUsers()).map((u) => ({ id: u.id, username: u.username, role: u.role, sites: u.sites, createdAt: iso(u.createdAt) })) }),
+    handler: async () => ({
+      items: (await store.listUsers()).map((u) => ({ id: u.id, username: u.username, role: u.role, sites: u.sites, createdAt: iso(u.createdAt) })),
+    }),
   });
 
   app.get('/audit', {
     config: { access: 'operator' },
     schema: { tags: ['audit'], summary: 'Who did what, newest first', querystring: pageQuery.extend({ target: z.string().max(200).optional() }) },
     handler: async (request) => {
-      const page = await store.listAudit({ sites: request.actor.sites, target: request.query.target, cursor: request.query.cursor ?? null, limit: request.query.limit });
+      const page = await store.listAudit({
+        sites: request.actor.sites,
+        target: request.query.target,
+        cursor: request.query.cursor ?? null,
+        limit: request.query.limit,
+      });
       return { items: page.items.map((a) => ({ ...a, at: iso(a.at) })), nextCursor: page.nextCursor };
     },
   });
 
   app.get('/audit/:kind/:id', {
     config: { access: 'operator' },
-    schema: { tags: ['audit'], summary: 'Audit entries about one object, e.g. /audit/job/12', params: z.object({ kind: z.enum(['job', 'queue', 'user', 'token']), id: z.string().max(200) }) },
+    schema: {
+      tags: ['audit'],
+      summary: 'Audit entries about one object, e.g. /audit/job/12',
+      params: z.object({ kind: z.enum(['job', 'queue', 'user', 'token']), id: z.string().max(200) }),
+    },
     handler: async (request) => {
       if (request.params.kind === 'job') await engine.visibleJob(Number(request.params.id), request.actor);
       const page = await store.listAudit({ sites: request.actor.sites, target: `${request.params.kind}:${request.params.id}`, limit: 500 });
       return { items: page.items.map((a) => ({ ...a, at: iso(a.at) })) };
     },
   });
-
 }

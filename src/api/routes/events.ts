@@ -21,14 +21,23 @@ export function eventRoutes(app: App, { engine }: ApiContext): void {
 
   app.get('/events', {
     config: { access: 'viewer' },
-    schema: { tags: ['events'], summary: 'Server-Sent Events: every state change, live', querystring: z.object({ after: z.coerce.number().int().min(0).optional() }) },
+    schema: {
+      tags: ['events'],
+      summary: 'Server-Sent Events: every state change, live',
+      querystring: z.object({ after: z.coerce.number().int().min(0).optional() }),
+    },
     handler: async (request, reply) => {
       const sites = request.actor.sites;
       const lastEventId = Number(request.headers['last-event-id']);
       let after = Number.isInteger(lastEventId) && lastEventId >= 0 ? lastEventId : (request.query.after ?? (await store.lastEventId()));
       reply.hijack();
       const raw = reply.raw;
-      raw.writeHead(200, { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-cache', connection: 'keep-alive', 'x-accel-buffering': 'no' });
+      raw.writeHead(200, {
+        'content-type': 'text/event-stream; charset=utf-8',
+        'cache-control': 'no-cache',
+        connection: 'keep-alive',
+        'x-accel-buffering': 'no',
+      });
       raw.write('retry: 2000\n: connected\n\n');
 
       let closed = false;

@@ -34,7 +34,11 @@ const COLUMNS: [string, (job: JobDto) => unknown][] = [
 export function jobExportRoutes(app: App, { engine }: ApiContext): void {
   app.get('/jobs/export', {
     config: { access: 'viewer' },
-    schema: { tags: ['jobs'], summary: 'Export the filtered job list', querystring: jobFilters.extend({ format: z.enum(['csv', 'json', 'ndjson']).default('csv') }) },
+    schema: {
+      tags: ['jobs'],
+      summary: 'Export the filtered job list',
+      querystring: jobFilters.extend({ format: z.enum(['csv', 'json', 'ndjson']).default('csv') }),
+    },
     handler: async (request, reply) => {
       const { format, ...filters } = request.query;
       const stamp = new Date().toISOString().replace(/[:.]/g, '-');

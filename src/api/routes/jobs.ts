@@ -83,7 +83,9 @@ export function jobQuery(query: z.infer<typeof jobFilters> & { cursor?: string; 
   let sites: string[] | null = query.site ?? null;
   if (actor.sites !== null) sites = sites === null ? actor.sites : sites.filter((site) => actor.sites?.includes(site));
   if (query.createdFrom !== undefined && query.createdTo !== undefined && query.createdFrom > query.createdTo) {
-    throw new SwitchyardError('SWY_ERR_VALIDATION', 'query.createdFrom: must not be after createdTo', [{ path: 'query.createdFrom', message: 'must not be after createdTo' }]);
+    throw new SwitchyardError('SWY_ERR_VALIDATION', 'query.createdFrom: must not be after createdTo', [
+      { path: 'query.createdFrom', message: 'must not be after createdTo' },
+    ]);
   }
   const sort = query.sort ? { key: query.sort.replace(/^-/, '') as JobSortKey, desc: query.sort.startsWith('-') } : undefined;
   return {

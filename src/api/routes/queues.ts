@@ -48,7 +48,11 @@ export function queueRoutes(app: App, { engine }: ApiContext): void {
   for (const action of ['pause', 'resume'] as const) {
     app.post(`/queues/:name/${action}`, {
       config: { access: 'operator' },
-      schema: { ...TAG, summary: `${action === 'pause' ? 'Pause' : 'Resume'} processing: ${action === 'pause' ? 'running jobs go on, no new job starts' : 'queued jobs start again'}`, params: nameParam },
+      schema: {
+        ...TAG,
+        summary: `${action === 'pause' ? 'Pause' : 'Resume'} processing: ${action === 'pause' ? 'running jobs go on, no new job starts' : 'queued jobs start again'}`,
+        params: nameParam,
+      },
       handler: async (request) => {
         await requireQueue(request.params.name);
         const queue = await store.updateQueue(request.params.name, { paused: action === 'pause' }, engine.clock());

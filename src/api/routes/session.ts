@@ -11,7 +11,11 @@ export function sessionRoutes(app: App, { engine }: ApiContext): void {
 
   app.post('/session', {
     config: { access: 'public' },
-    schema: { tags: ['auth'], summary: 'Sign in: sets the session cookie and returns the CSRF token', body: z.object({ username: z.string().min(1).max(200), password: z.string().min(1).max(1000) }) },
+    schema: {
+      tags: ['auth'],
+      summary: 'Sign in: sets the session cookie and returns the CSRF token',
+      body: z.object({ username: z.string().min(1).max(200), password: z.string().min(1).max(1000) }),
+    },
     handler: async (request, reply) => {
       const { username, password } = request.body;
       const user = await store.findUser(username);

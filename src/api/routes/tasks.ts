@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { SwitchyardError, type TaskState, siteAllowed } from '../../model/index.js';
+import { SwitchyardError, siteAllowed, type TaskState } from '../../model/index.js';
 import type { ApiContext, App } from '../api-context.js';
 import { itemDto, taskDto } from '../dto.js';
 import { idParam, itemQuery, taskQuery } from '../schemas.js';
@@ -84,7 +84,12 @@ export function taskRoutes(app: App, { engine }: ApiContext): void {
 
   app.get('/jobs/:id/items/history', {
     config: { access: 'viewer' },
-    schema: { tags: ['items'], summary: "One item's records across the job's tasks", params: idParam, querystring: z.object({ path: z.string().min(1).max(4000) }) },
+    schema: {
+      tags: ['items'],
+      summary: "One item's records across the job's tasks",
+      params: idParam,
+      querystring: z.object({ path: z.string().min(1).max(4000) }),
+    },
     handler: async (request) => {
       const job = await engine.visibleJob(request.params.id, request.actor);
       return { path: request.query.path, items: (await store.itemHistory(job.id, request.query.path)).map(itemDto) };

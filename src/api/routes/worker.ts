@@ -8,7 +8,12 @@ const TAG = { tags: ['worker protocol'] };
 const name = z.string().min(1).max(200);
 const json: z.ZodType<unknown> = z.unknown();
 
-const taskSpec = z.object({ type: name, input: json.optional(), key: z.string().max(200).nullable().optional(), after: z.array(z.string().max(200)).max(10_000).optional() });
+const taskSpec = z.object({
+  type: name,
+  input: json.optional(),
+  key: z.string().max(200).nullable().optional(),
+  after: z.array(z.string().max(200)).max(10_000).optional(),
+});
 const leaseRef = { taskId: z.number().int().positive(), leaseToken: z.string().min(1).max(200) };
 const activity = z.object({
   ...leaseRef,
@@ -50,7 +55,11 @@ export function workerRoutes(app: App, { engine }: ApiContext): void {
 
   app.post('/worker/register', {
     config: { access: 'worker' },
-    schema: { ...TAG, summary: 'Announce a worker and the workflows it runs', body: z.object({ id: name, name, site: name, host: name, workflows: z.array(name).max(1000) }) },
+    schema: {
+      ...TAG,
+      summary: 'Announce a worker and the workflows it runs',
+      body: z.object({ id: name, name, site: name, host: name, workflows: z.array(name).max(1000) }),
+    },
     handler: async (request) => {
       checkSite(request.body.site, request.actor.sites);
       await engine.register(request.body);
@@ -63,7 +72,13 @@ export function workerRoutes(app: App, { engine }: ApiContext): void {
     schema: {
       ...TAG,
       summary: 'Lease ready tasks; waits up to waitMs for work (long poll)',
-      body: z.object({ workerId: name, site: name, workflows: z.array(name).min(1).max(1000), limit: z.number().int().min(1).max(1000), waitMs: z.number().int().min(0).max(60_000).default(0) }),
+      body: z.object({
+        workerId: name,
+        site: name,
+        workflows: z.array(name).min(1).max(1000),
+        limit: z.number().int().min(1).max(1000),
+        waitMs: z.number().int().min(0).max(60_000).default(0),
+      }),
     },
     handler: async (request) => {
       checkSite(request.body.site, request.actor.sites);
@@ -75,7 +90,11 @@ export function workerRoutes(app: App, { engine }: ApiContext): void {
 
   app.post('/worker/heartbeat', {
     config: { access: 'worker' },
-    schema: { ...TAG, summary: 'Renew leases; answers which are lost and which tasks must stop', body: z.object({ workerId: name, leases: z.array(z.object(leaseRef)).max(10_000) }) },
+    schema: {
+      ...TAG,
+      summary: 'Renew leases; answers which are lost and which tasks must stop',
+      body: z.object({ workerId: name, leases: z.array(z.object(leaseRef)).max(10_000) }),
+    },
     handler: async (request, reply) => {
       const result = await engine.heartbeat(request.body);
       if (request.body.leases.length > 0 && result.lost.length === request.body.leases.length) return lost(reply, request, result);
@@ -85,7 +104,11 @@ export function workerRoutes(app: App, { engine }: ApiContext): void {
 
   app.post('/worker/items', {
     config: { access: 'worker' },
-    schema: { ...TAG, summary: "Record running tasks' items, log lines, progress and spawned tasks", body: z.object({ reports: z.array(activity).min(1).max(1000) }) },
+    schema: {
+      ...TAG,
+      summary: "Record running tasks' items, log lines, progress and spawned tasks",
+      body: z.object({ reports: z.array(activity).min(1).max(1000) }),
+    },
     handler: async (request, reply) => {
       const results = await engine.report(request.body.reports as Parameters<typeof engine.report>[0]);
       return allRefused(results) ? lost(reply, request, { results }) : { results };
@@ -94,7 +117,11 @@ export function workerRoutes(app: App, { engine }: ApiContext): void {
 
   app.post('/worker/complete', {
     config: { access: 'worker' },
-    schema: { ...TAG, summary: 'Settle finished tasks with their last activity', body: z.object({ completions: z.array(activity.extend({ report })).min(1).max(1000) }) },
+    schema: {
+      ...TAG,
+      summary: 'Settle finished tasks with their last activity',
+      body: z.object({ completions: z.array(activity.extend({ report })).min(1).max(1000) }),
+    },
     handler: async (request, reply) => {
       const results = await engine.complete(request.body.completions as Parameters<typeof engine.complete>[0]);
       return allRefused(results) ? lost(reply, request, { results }) : { results };
@@ -107,6 +134,9 @@ function allRefused(results: ActivityResult[]): boolean {
 }
 
 function lost(reply: import('fastify').FastifyReply, request: import('fastify').FastifyRequest, extra: object) {
-  const { status, body } = errorReply(new SwitchyardError('SWY_ERR_LEASE_LOST', 'No lease in this request is held any more: another attempt owns these tasks'), request);
+  const { status, body } = errorReply(
+    new SwitchyardError('SWY_ERR_LEASE_LOST', 'No lease in this request is held any more: another attempt owns these tasks'),
+    request,
+  );
   return reply.code(status).send({ ...body, ...extra });
 }

@@ -12,13 +12,22 @@ export function queuesCommand(program: Command): void {
     .action(async (options, command: Command) => {
       const { items } = await client(command).listQueues();
       if (options.json) return console.log(JSON.stringify(items, null, 2));
-      console.log(table(items.map((q) => ({ ...q, concurrency: q.concurrency ?? 'unlimited' })), ['name', 'paused', 'concurrency', 'activeJobs', 'pauseOnFailure']));
+      console.log(
+        table(
+          items.map((q) => ({ ...q, concurrency: q.concurrency ?? 'unlimited' })),
+          ['name', 'paused', 'concurrency', 'activeJobs', 'pauseOnFailure'],
+        ),
+      );
     });
   for (const action of ['pause', 'resume', 'clear'] as const) {
     queues
       .command(`${action} <name>`)
       .description(
-        action === 'pause' ? 'Running jobs go on; no new job starts' : action === 'resume' ? 'Start queued jobs again' : 'Cancel every job of the queue that has not started',
+        action === 'pause'
+          ? 'Running jobs go on; no new job starts'
+          : action === 'resume'
+            ? 'Start queued jobs again'
+            : 'Cancel every job of the queue that has not started',
       )
       .option('-y, --yes', 'do not ask for confirmation')
       .action(async (name: string, options, command: Command) => {
@@ -39,7 +48,11 @@ export function tokensCommand(program: Command): void {
     .option('--name <name>', 'what the token is for', `token-${new Date().toISOString().slice(0, 10)}`)
     .option('--sites <sites>', 'comma-separated sites it may act on (default: all)')
     .action(async (options, command: Command) => {
-      const token = await connect(command.optsWithGlobals<ConnectionFlags>()).createToken({ name: options.name, role: options.role, sites: splitSites(options.sites) });
+      const token = await connect(command.optsWithGlobals<ConnectionFlags>()).createToken({
+        name: options.name,
+        role: options.role,
+        sites: splitSites(options.sites),
+      });
       console.log(token.token);
       console.error(`token "${token.name}" (${token.role}) created; store it now, it is not shown again`);
     });
@@ -62,7 +75,12 @@ export function usersCommand(program: Command): void {
 }
 
 function splitSites(value: string | undefined): string[] | null {
-  return value ? value.split(',').map((s) => s.trim()).filter(Boolean) : null;
+  return value
+    ? value
+        .split(',')
+        .map((s) => s.trim())
+        .filter(Boolean)
+    : null;
 }
 
 async function ask(question: string): Promise<string> {

@@ -54,7 +54,15 @@ export function jobsCommand(program: Command): void {
         `  fields:   ${JSON.stringify(job.fields)}`,
         '',
         table(
-          tasks.items.map((t) => ({ id: t.id, type: t.type, state: t.state, attempts: t.attempts, worker: t.workerId, started: since(t.startedAt as string | null), reason: t.reason })),
+          tasks.items.map((t) => ({
+            id: t.id,
+            type: t.type,
+            state: t.state,
+            attempts: t.attempts,
+            worker: t.workerId,
+            started: since(t.startedAt as string | null),
+            reason: t.reason,
+          })),
           ['id', 'type', 'state', 'attempts', 'worker', 'started', 'reason'],
         ),
       ];

@@ -48,7 +48,11 @@ export function startCommand(program: Command): void {
         `  worker:    ${hub.worker ? `local, site "${options.site}"` : 'none in this process'}`,
       ];
       if (hub.generatedAdminPassword) {
-        lines.push('', `  First start: user "admin" created with password ${hub.generatedAdminPassword}`, '  (shown once; set SWITCHYARD_ADMIN_PASSWORD to choose it)');
+        lines.push(
+          '',
+          `  First start: user "admin" created with password ${hub.generatedAdminPassword}`,
+          '  (shown once; set SWITCHYARD_ADMIN_PASSWORD to choose it)',
+        );
       }
       lines.push('', `  The CLI in this directory uses ${resolve(options.data, 'cli.json')}; try: npx switchyard submit simulate --wait`);
       console.log(lines.join('\n'));

@@ -75,7 +75,10 @@ function parseJsonObject(text: string): Record<string, unknown> {
 async function typedFields(client: SwitchyardClient, workflow: string, pairs: string[]): Promise<Record<string, unknown>> {
   if (pairs.length === 0) return {};
   const known = (await client.workflows()).items.find((w) => w.name === workflow);
-  const properties = ((known?.fieldsSchema as { properties?: Record<string, { type?: string | string[] }> })?.properties ?? {}) as Record<string, { type?: string | string[] }>;
+  const properties = ((known?.fieldsSchema as { properties?: Record<string, { type?: string | string[] }> })?.properties ?? {}) as Record<
+    string,
+    { type?: string | string[] }
+  >;
   const fields: Record<string, unknown> = {};
   for (const pair of pairs) {
     const eq = pair.indexOf('=');

@@ -1,10 +1,10 @@
+import type { Settlement } from '../../model/index.js';
 import { isLeasedTaskState, isTerminalTaskState, settleTask, type TaskReport } from '../../model/index.js';
 import type { ActivityResult, CompletionResult, HeartbeatRequest, HeartbeatResult, TaskActivity, TaskCompletion } from '../store.js';
 import { applyActivity, holdsLease } from './activity.js';
 import { releaseDependents } from './dependencies.js';
 import { JobBook } from './job-book.js';
 import type { LedgerTx, TaskRow } from './ledger-tx.js';
-import type { Settlement } from '../../model/index.js';
 
 /** Records activity of running tasks; a report whose lease is no longer held changes nothing. */
 export async function recordActivity(tx: LedgerTx, batch: TaskActivity[], now: number): Promise<ActivityResult[]> {

@@ -1,12 +1,12 @@
 import {
+  canControlJob,
+  isTerminalJobState,
+  isTerminalTaskState,
   type JobControl,
   type JobIntent,
   SwitchyardError,
   type TaskEvent,
   type TaskState,
-  canControlJob,
-  isTerminalJobState,
-  isTerminalTaskState,
   transitionTask,
 } from '../../model/index.js';
 import type { JobAction } from '../store.js';

@@ -25,7 +25,7 @@ export async function releaseDependents(tx: LedgerTx, book: JobBook, finished: T
     const next: TaskRow[] = [];
     for (const [dependentId, deps] of finishedDeps) {
       const row = dependents.get(dependentId);
-      if (!row || row.state !== 'created') continue;
+      if (row?.state !== 'created') continue;
       const broken = deps.find((dep) => isDependencyBroken(dep.state));
       row.updatedAt = now;
       if (broken) {

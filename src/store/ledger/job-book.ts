@@ -1,13 +1,13 @@
 import {
+  classifyJobOutcome,
   type ItemCounts,
+  isTerminalJobState,
+  isTerminalTaskState,
   type JobIntent,
   type JobState,
   type Json,
-  type TaskState,
-  classifyJobOutcome,
-  isTerminalJobState,
-  isTerminalTaskState,
   rollupJobState,
+  type TaskState,
   totalTasks,
 } from '../../model/index.js';
 import type { JobRow, LedgerTx, NewEvent, TaskRow } from './ledger-tx.js';

@@ -1,4 +1,4 @@
-import type { LeaseRequest, LeasedTask } from '../store.js';
+import type { LeasedTask, LeaseRequest } from '../store.js';
 import { JobBook } from './job-book.js';
 import type { ClaimedTask, LedgerTx } from './ledger-tx.js';
 

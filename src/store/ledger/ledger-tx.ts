@@ -1,13 +1,4 @@
-import type {
-  ItemCounts,
-  JobIntent,
-  JobOutcome,
-  JobState,
-  Json,
-  TaskCounts,
-  TaskErrorInfo,
-  TaskState,
-} from '../../model/index.js';
+import type { ItemCounts, JobIntent, JobOutcome, JobState, Json, TaskCounts, TaskErrorInfo, TaskState } from '../../model/index.js';
 import type { NewItem } from '../store.js';
 
 /**

@@ -1,10 +1,4 @@
-import {
-  type TaskState,
-  classifyJobOutcome,
-  emptyTaskCounts,
-  isTerminalJobState,
-  rollupJobState,
-} from '../../model/index.js';
+import { classifyJobOutcome, emptyTaskCounts, isTerminalJobState, rollupJobState, type TaskState } from '../../model/index.js';
 import type { NewJob } from '../store.js';
 import type { LedgerTx, NewEvent, NewJobRow } from './ledger-tx.js';
 import { insertPlannedBatches, planTasks } from './new-tasks.js';
@@ -42,9 +36,20 @@ export async function submitJobs(tx: LedgerTx, jobs: NewJob[], now: number): Pro
 
   // Plan before writing anything so that a bad plan rejects the batch with nothing written.
   const plans = fresh.map((job) =>
-    planTasks(job.tasks, { jobId: 0, site: job.site, workflow: job.workflow, priority: job.priority, retry: job.retry, availableAt: job.runAt ?? now }, new Map(), now),
+    planTasks(
+      job.tasks,
+      { jobId: 0, site: job.site, workflow: job.workflow, priority: job.priority, retry: job.retry, availableAt: job.runAt ?? now },
+      new Map(),
+      now,
+    ),
   );
-  const jobRows: NewJobRow[] = fresh.map((job, i) => initialJobRow(job, plans[i].rows.map((row) => row.state), now));
+  const jobRows: NewJobRow[] = fresh.map((job, i) =>
+    initialJobRow(
+      job,
+      plans[i].rows.map((row) => row.state),
+      now,
+    ),
+  );
   const ids = fresh.length > 0 ? await tx.insertJobs(jobRows) : [];
 
   plans.forEach((plan, i) => {

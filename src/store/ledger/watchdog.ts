@@ -1,4 +1,4 @@
-import { type TaskState, expireTask, isTerminalTaskState, transitionTask } from '../../model/index.js';
+import { expireTask, isTerminalTaskState, type TaskState, transitionTask } from '../../model/index.js';
 import { applySettlement } from './complete.js';
 import { releaseDependents } from './dependencies.js';
 import { JobBook } from './job-book.js';

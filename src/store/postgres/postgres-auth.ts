@@ -1,7 +1,7 @@
 import { type Role, SwitchyardError } from '../../model/index.js';
 import type { DbRow } from '../rows.js';
 import type { SessionRecord, TokenRecord, UserRecord } from '../store.js';
-import { type Queryable, firstRow, pgJson, rows } from './postgres-pool.js';
+import { firstRow, pgJson, type Queryable, rows } from './postgres-pool.js';
 
 const sitesJson = (sites: string[] | null) => (sites === null ? null : pgJson(sites));
 const sitesOf = (value: unknown) => (value === null || value === undefined ? null : (value as string[]));

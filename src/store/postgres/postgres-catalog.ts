@@ -1,6 +1,6 @@
 import type { DbRow } from '../rows.js';
 import type { QueuePatch, QueueRecord, SiteRecord, WorkerInfo, WorkerRecord } from '../store.js';
-import { type Queryable, firstRow, pgJson, rows } from './postgres-pool.js';
+import { firstRow, pgJson, type Queryable, rows } from './postgres-pool.js';
 
 const ACTIVE_JOBS = `(SELECT count(*) FROM jobs j WHERE j.queue = q.name AND j.started_at IS NOT NULL
   AND j.state IN ('running', 'pausing', 'paused', 'cancelling'))`;
@@ -26,10 +26,10 @@ export class PostgresCatalog {
   /** Names are inserted in sorted order so that concurrent callers wait on each other's new rows in one order. */
   async ensureSites(names: string[], now: number): Promise<void> {
     if (names.length === 0) return;
-    await this.db.query(
-      'INSERT INTO sites (name, created_at) SELECT name, $2::bigint FROM unnest($1::text[]) AS name ORDER BY name ON CONFLICT DO NOTHING',
-      [[...new Set(names)], now],
-    );
+    await this.db.query('INSERT INTO sites (name, created_at) SELECT name, $2::bigint FROM unnest($1::text[]) AS name ORDER BY name ON CONFLICT DO NOTHING', [
+      [...new Set(names)],
+      now,
+    ]);
   }
 
   async listSites(): Promise<SiteRecord[]> {

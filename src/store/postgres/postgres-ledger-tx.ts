@@ -1,7 +1,7 @@
-import { sparseTaskCounts, type Json, type TaskState } from '../../model/index.js';
+import { type Json, sparseTaskCounts, type TaskState } from '../../model/index.js';
 import type {
-  ClaimRequest,
   ClaimedTask,
+  ClaimRequest,
   DependencyEdge,
   JobRow,
   KeyedTask,
@@ -14,13 +14,15 @@ import type {
 } from '../ledger/ledger-tx.js';
 import type { DbRow, RowMapper } from '../rows.js';
 import type { NewItem } from '../store.js';
-import { type Queryable, pgJson, rows } from './postgres-pool.js';
+import { pgJson, type Queryable, rows } from './postgres-pool.js';
 
 /** Columns of the task row the ledger changes and writes back (not the possibly large input). */
 const TASK_ROW = `id, job_id, site, workflow, type, priority, state, attempts, max_attempts, backoff_ms, max_backoff_ms,
   available_at, lease_token, lease_expires_at, worker_id, progress_done, progress_total, changed, result, error, reason,
   items_failed, log_lines, pending_deps, dependents, started_at, ended_at, updated_at`;
-const TASK_ROW_T = TASK_ROW.split(',').map((column) => `t.${column.trim()}`).join(', ');
+const TASK_ROW_T = TASK_ROW.split(',')
+  .map((column) => `t.${column.trim()}`)
+  .join(', ');
 const JOB_ROW = `id, site, queue, workflow, creator, state, intent, outcome, reason, task_counts, item_counts, progress_done,
   progress_total, changed, timeout_ms, deadline_at, started_at, ended_at, updated_at`;
 const SLOT_STATES = `('running', 'pausing', 'paused', 'cancelling')`;
@@ -166,7 +168,10 @@ const EDGE_INSERT: Column<DependencyEdge>[] = [
 ];
 
 const setFrom = <R>(columns: readonly Column<R>[], skip: string[]) =>
-  columns.filter(([name]) => !skip.includes(name)).map(([name]) => `${name} = v.${name}`).join(', ');
+  columns
+    .filter(([name]) => !skip.includes(name))
+    .map(([name]) => `${name} = v.${name}`)
+    .join(', ');
 
 // Sequence values are drawn as the INSERT consumes the rows in ordinality order, so the new
 // ids sorted ascending line up with the input rows; RETURNING itself promises no order.

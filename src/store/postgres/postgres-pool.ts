@@ -103,7 +103,8 @@ const NETWORK_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ENOTFOUND', 'EAI_A
 // admin_shutdown, crash_shutdown, cannot_connect_now, too_many_connections,
 // invalid_catalog_name (no such database), invalid_authorization_specification, invalid_password.
 const SERVER_CODES = new Set(['57P01', '57P02', '57P03', '53300', '3D000', '28000', '28P01']);
-const DRIVER_MESSAGES = /Connection terminated|connection timeout|timeout exceeded when trying to connect|Client has encountered a connection error|Connection ended/i;
+const DRIVER_MESSAGES =
+  /Connection terminated|connection timeout|timeout exceeded when trying to connect|Client has encountered a connection error|Connection ended/i;
 
 /** Whether an error means the database cannot be reached, rather than a statement failing. */
 export function isConnectionError(error: unknown): boolean {

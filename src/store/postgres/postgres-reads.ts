@@ -2,9 +2,9 @@ import type { AuditRecord, EventRecord, ItemRecord, JobRecord, TaskLogLine, Task
 import { decodeCursor, encodeCursor } from '../cursor.js';
 import { listItemsSql, listJobsSql, listTasksSql, toPage } from '../list-queries.js';
 import type { RowMapper } from '../rows.js';
-import { WhereBuilder, postgresDialect } from '../sql-builder.js';
+import { postgresDialect, WhereBuilder } from '../sql-builder.js';
 import type { ItemQuery, JobQuery, Page, TaskQuery } from '../store.js';
-import { type Queryable, firstRow, rows } from './postgres-pool.js';
+import { firstRow, type Queryable, rows } from './postgres-pool.js';
 
 const DEPENDS_ON = 'array_agg(d.depends_on ORDER BY d.depends_on)';
 

@@ -15,7 +15,6 @@ import { PostgresLedgerTx } from './postgres-ledger-tx.js';
 import { WakeListener, wakePayload } from './postgres-listener.js';
 import { migrateSchema } from './postgres-migrations.js';
 import {
-  type Queryable,
   channelFor,
   connectionConfig,
   createPool,
@@ -23,6 +22,7 @@ import {
   isRetryable,
   nulSafe,
   pgJson,
+  type Queryable,
   toStoreError,
   validSchema,
 } from './postgres-pool.js';
@@ -274,12 +274,16 @@ export class PostgresStore implements S.Store {
   }
 
   heartbeat(request: S.HeartbeatRequest): Promise<S.HeartbeatResult> {
-    return this.transact(request.now, async (tx, client) => {
-      const result = await heartbeat(tx, request);
-      // After the task locks, to keep their order first.
-      await new PostgresCatalog(client).touchWorker(request.workerId, request.now);
-      return result;
-    }, 'worker');
+    return this.transact(
+      request.now,
+      async (tx, client) => {
+        const result = await heartbeat(tx, request);
+        // After the task locks, to keep their order first.
+        await new PostgresCatalog(client).touchWorker(request.workerId, request.now);
+        return result;
+      },
+      'worker',
+    );
   }
 
   recordActivity(batch: S.TaskActivity[], now: number): Promise<S.ActivityResult[]> {

@@ -1,8 +1,8 @@
 import type { Database, Statement } from 'better-sqlite3';
-import { sparseTaskCounts, type Json, type TaskState } from '../../model/index.js';
+import { type Json, sparseTaskCounts, type TaskState } from '../../model/index.js';
 import type {
-  ClaimRequest,
   ClaimedTask,
+  ClaimRequest,
   DependencyEdge,
   JobRow,
   KeyedTask,
@@ -82,10 +82,34 @@ export function prepareLedgerStatements(db: Database): Record<LedgerStatementNam
 }
 
 type LedgerStatementName =
-  | 'lockTasks' | 'lockJobTasksIn' | 'lockJobTasksAll' | 'lockJobs' | 'claim' | 'queueStates' | 'slotsTaken' | 'expired'
-  | 'timedOut' | 'leasesOf' | 'edgesFrom' | 'jobEdges' | 'tasksByKey' | 'jobsByKey' | 'insertJob' | 'insertTask' | 'insertEdge'
-  | 'updateTask' | 'updateJob' | 'pauseOnFailure' | 'insertEvent' | 'insertItem' | 'insertLog' | 'deleteLogs'
-  | 'deleteItems' | 'deleteEdges' | 'deleteTasks' | 'deleteJob';
+  | 'lockTasks'
+  | 'lockJobTasksIn'
+  | 'lockJobTasksAll'
+  | 'lockJobs'
+  | 'claim'
+  | 'queueStates'
+  | 'slotsTaken'
+  | 'expired'
+  | 'timedOut'
+  | 'leasesOf'
+  | 'edgesFrom'
+  | 'jobEdges'
+  | 'tasksByKey'
+  | 'jobsByKey'
+  | 'insertJob'
+  | 'insertTask'
+  | 'insertEdge'
+  | 'updateTask'
+  | 'updateJob'
+  | 'pauseOnFailure'
+  | 'insertEvent'
+  | 'insertItem'
+  | 'insertLog'
+  | 'deleteLogs'
+  | 'deleteItems'
+  | 'deleteEdges'
+  | 'deleteTasks'
+  | 'deleteJob';
 
 export type LedgerStatements = Record<LedgerStatementName, Statement>;
 
@@ -195,10 +219,30 @@ export class SqliteLedgerTx implements LedgerTx {
     return rows.map((j) =>
       Number(
         this.s.insertJob.run(
-          j.workflow, j.site, j.queue, j.creator, j.state, j.intent, j.outcome, j.reason, j.priority, JSON.stringify(j.fields),
-          j.idempotencyKey, j.parentJobId, JSON.stringify(sparseTaskCounts(j.taskCounts)), JSON.stringify(j.itemCounts),
-          j.progressDone, j.progressTotal, j.changed ? 1 : 0, j.timeoutMs, j.deadlineAt, j.runAt, j.createdAt, j.startedAt,
-          j.endedAt, j.updatedAt,
+          j.workflow,
+          j.site,
+          j.queue,
+          j.creator,
+          j.state,
+          j.intent,
+          j.outcome,
+          j.reason,
+          j.priority,
+          JSON.stringify(j.fields),
+          j.idempotencyKey,
+          j.parentJobId,
+          JSON.stringify(sparseTaskCounts(j.taskCounts)),
+          JSON.stringify(j.itemCounts),
+          j.progressDone,
+          j.progressTotal,
+          j.changed ? 1 : 0,
+          j.timeoutMs,
+          j.deadlineAt,
+          j.runAt,
+          j.createdAt,
+          j.startedAt,
+          j.endedAt,
+          j.updatedAt,
         ).lastInsertRowid,
       ),
     );
@@ -208,9 +252,27 @@ export class SqliteLedgerTx implements LedgerTx {
     return rows.map((t) =>
       Number(
         this.s.insertTask.run(
-          t.jobId, t.site, t.workflow, t.type, t.key, t.priority, jsonText(t.input), t.state, t.attempts, t.maxAttempts,
-          t.backoffMs, t.maxBackoffMs, t.availableAt, t.progressDone, t.progressTotal, t.reason, t.pendingDeps, t.dependents,
-          t.createdAt, t.endedAt, t.updatedAt,
+          t.jobId,
+          t.site,
+          t.workflow,
+          t.type,
+          t.key,
+          t.priority,
+          jsonText(t.input),
+          t.state,
+          t.attempts,
+          t.maxAttempts,
+          t.backoffMs,
+          t.maxBackoffMs,
+          t.availableAt,
+          t.progressDone,
+          t.progressTotal,
+          t.reason,
+          t.pendingDeps,
+          t.dependents,
+          t.createdAt,
+          t.endedAt,
+          t.updatedAt,
         ).lastInsertRowid,
       ),
     );
@@ -224,9 +286,27 @@ export class SqliteLedgerTx implements LedgerTx {
     let applied = 0;
     for (const { row: t, fromState } of changes) {
       applied += this.s.updateTask.run(
-        t.state, t.attempts, t.availableAt, t.leaseToken, t.leaseExpiresAt, t.workerId, t.progressDone, t.progressTotal,
-        t.changed ? 1 : 0, jsonText(t.result), t.error ? JSON.stringify(t.error) : null, t.reason, t.itemsFailed, t.logLines,
-        t.pendingDeps, t.dependents, t.startedAt, t.endedAt, t.updatedAt, t.id, fromState,
+        t.state,
+        t.attempts,
+        t.availableAt,
+        t.leaseToken,
+        t.leaseExpiresAt,
+        t.workerId,
+        t.progressDone,
+        t.progressTotal,
+        t.changed ? 1 : 0,
+        jsonText(t.result),
+        t.error ? JSON.stringify(t.error) : null,
+        t.reason,
+        t.itemsFailed,
+        t.logLines,
+        t.pendingDeps,
+        t.dependents,
+        t.startedAt,
+        t.endedAt,
+        t.updatedAt,
+        t.id,
+        fromState,
       ).changes;
     }
     return applied;
@@ -235,8 +315,20 @@ export class SqliteLedgerTx implements LedgerTx {
   async updateJobs(rows: JobRow[]): Promise<void> {
     for (const j of rows) {
       this.s.updateJob.run(
-        j.state, j.intent, j.outcome, j.reason, JSON.stringify(sparseTaskCounts(j.taskCounts)), JSON.stringify(j.itemCounts),
-        j.progressDone, j.progressTotal, j.changed ? 1 : 0, j.deadlineAt, j.startedAt, j.endedAt, j.updatedAt, j.id,
+        j.state,
+        j.intent,
+        j.outcome,
+        j.reason,
+        JSON.stringify(sparseTaskCounts(j.taskCounts)),
+        JSON.stringify(j.itemCounts),
+        j.progressDone,
+        j.progressTotal,
+        j.changed ? 1 : 0,
+        j.deadlineAt,
+        j.startedAt,
+        j.endedAt,
+        j.updatedAt,
+        j.id,
       );
     }
   }
@@ -254,7 +346,9 @@ export class SqliteLedgerTx implements LedgerTx {
   }
 
   async insertLogs(taskId: number, firstSeq: number, lines: string[], at: number): Promise<void> {
-    lines.forEach((line, i) => this.s.insertLog.run(taskId, firstSeq + i, at, line));
+    lines.forEach((line, i) => {
+      this.s.insertLog.run(taskId, firstSeq + i, at, line);
+    });
   }
 
   async deleteJob(jobId: number): Promise<void> {

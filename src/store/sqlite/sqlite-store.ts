@@ -15,7 +15,7 @@ import type * as S from '../store.js';
 import { SqliteAuth } from './sqlite-auth.js';
 import { SqliteCatalog } from './sqlite-catalog.js';
 import { SqliteCheckpointer } from './sqlite-checkpointer.js';
-import { type LedgerStatements, SqliteLedgerTx, prepareLedgerStatements } from './sqlite-ledger-tx.js';
+import { type LedgerStatements, prepareLedgerStatements, SqliteLedgerTx } from './sqlite-ledger-tx.js';
 import { sqliteMigrations } from './sqlite-migrations.js';
 import { SqliteReads } from './sqlite-reads.js';
 
@@ -78,10 +78,12 @@ export class SqliteStore implements S.Store {
       const applied = new Set((this.db.prepare('SELECT version FROM schema_migrations').all() as { version: number }[]).map((r) => r.version));
       for (const migration of sqliteMigrations) {
         if (applied.has(migration.version)) continue;
-        this.db.transaction(() => {
-          this.db.exec(migration.sql);
-          this.db.prepare('INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)').run(migration.version, migration.name, Date.now());
-        }).immediate();
+        this.db
+          .transaction(() => {
+            this.db.exec(migration.sql);
+            this.db.prepare('INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)').run(migration.version, migration.name, Date.now());
+          })
+          .immediate();
       }
       this.ledger = prepareLedgerStatements(this.db);
       this.control = { begin: this.db.prepare('BEGIN IMMEDIATE'), commit: this.db.prepare('COMMIT'), rollback: this.db.prepare('ROLLBACK') };
