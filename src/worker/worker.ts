@@ -76,11 +76,32 @@ export class Worker {
   }
 
   async start(): Promise<void> {
-    await this.port.register({ id: this.id, name: this.name, site: this.site, workflows: this.workflows.names(), host: this.host });
+    await this.register();
     this.heartbeatTimer = setInterval(() => void this.heartbeat(), this.heartbeatMs);
     this.heartbeatTimer.unref();
     this.loopDone = this.loop();
     this.logger.info({ worker: this.id, site: this.site, workflows: this.workflows.names() }, 'worker started');
+  }
+
+  /**
+   * Announces the worker. A hub that cannot be reached yet (a network error or a 5xx answer)
+   * is waited for with backoff; any other refusal (a bad token, a site the token may not
+   * serve) is final and thrown.
+   */
+  private async register(): Promise<void> {
+    for (let failures = 0; ; failures++) {
+      try {
+        await this.port.register({ id: this.id, name: this.name, site: this.site, workflows: this.workflows.names(), host: this.host });
+        return;
+      } catch (error) {
+        const status = (error as { status?: unknown }).status;
+        const transient = typeof status !== 'number' || status === 0 || status >= 500;
+        if (!transient || this.stopping) throw error;
+        const wait = Math.min(30_000, 500 * 2 ** Math.min(failures, 6));
+        this.logger.warn({ err: error, retryInMs: wait }, 'cannot reach the hub to register; retrying');
+        await delay(wait);
+      }
+    }
   }
 
   /**

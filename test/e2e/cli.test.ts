@@ -152,6 +152,28 @@ export default defineWorkflow({
     }
   }, 90_000);
 
+  it('keeps a remote worker waiting for a hub that is not up yet, then serves it', async () => {
+    const cwd = mkdtempSync(join(tmpdir(), 'swy-cli-'));
+    let worker: LongRunning | null = null;
+    try {
+      hub = await startHub(cwd, { SWITCHYARD_ADMIN_PASSWORD: 'pw-123456' });
+      const token = (await runCli(['tokens', 'create', '--role', 'worker', '--sites', 'late'], { cwd })).stdout.trim();
+      const port = new URL(url).port;
+      hub.child.kill('SIGTERM');
+      await hub.exited;
+      worker = startCli(['worker', '--hub', url, '--site', 'late', '--token', token, '--log-level', 'warn'], { cwd });
+      await worker.waitFor(/cannot reach the hub to register; retrying/);
+      hub = await startHub(cwd, { SWITCHYARD_ADMIN_PASSWORD: 'pw-123456' }, ['--port', port]);
+      await worker.waitFor(/serving site "late"/, 30_000);
+      const run = await runCli(['submit', 'simulate', '--site', 'late', '-f', 'items=2', '-f', 'delayMs=0', '--wait'], { cwd });
+      expect(run.code, run.stdout + run.stderr).toBe(0);
+    } finally {
+      worker?.child.kill('SIGKILL');
+      hub?.child.kill('SIGKILL');
+      rmSync(cwd, { recursive: true, force: true });
+    }
+  }, 90_000);
+
   it('runs a remote worker at another site over HTTP with a worker token', async () => {
     const cwd = mkdtempSync(join(tmpdir(), 'swy-cli-'));
     let worker: LongRunning | null = null;
@@ -167,6 +189,9 @@ export default defineWorkflow({
       const job = JSON.parse((await runCli(['jobs', 'show', '1', '--json'], { cwd })).stdout);
       expect(job.site).toBe('branch');
       expect(job.tasks.every((t: { workerId: string }) => t.workerId.startsWith('branch-1'))).toBe(true);
+      const badToken = startCli(['worker', '--hub', url, '--site', 'branch', '--token', 'swy_not-a-token'], { cwd: elsewhere });
+      expect(await badToken.exited).toBe(1);
+      expect(badToken.output()).toMatch(/Unknown or revoked token/);
       const wrongSite = startCli(['worker', '--hub', url, '--site', 'local', '--token', token], { cwd: elsewhere });
       expect(await wrongSite.exited).toBe(1);
       expect(wrongSite.output()).toMatch(/may not serve site "local"/);
