@@ -9,8 +9,7 @@ const PAGE_SIZE = 100;
 export function useItems(jobId: number, filter: { status: ItemOutcome; path?: string }) {
   return useInfiniteQuery({
     queryKey: queryKeys.items(jobId, filter),
-    queryFn: ({ pageParam, signal }) =>
-      api<Page<Item>>(`/jobs/${jobId}/items`, { query: { ...filter, cursor: pageParam, limit: PAGE_SIZE }, signal }),
+    queryFn: ({ pageParam, signal }) => api<Page<Item>>(`/jobs/${jobId}/items`, { query: { ...filter, cursor: pageParam, limit: PAGE_SIZE }, signal }),
     initialPageParam: null as string | null,
     getNextPageParam: (last) => last.nextCursor,
     placeholderData: keepPreviousData,

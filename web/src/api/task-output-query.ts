@@ -20,8 +20,7 @@ const FOLLOW_MS = 1_000;
 export function useTaskOutput(taskId: number, options: { poll: boolean; catchUp: boolean }) {
   const query = useInfiniteQuery({
     queryKey: queryKeys.taskOutput(taskId),
-    queryFn: ({ pageParam, signal }) =>
-      api<OutputPage>(`/tasks/${taskId}/output`, { query: { after: pageParam, limit: PAGE_LINES }, signal }),
+    queryFn: ({ pageParam, signal }) => api<OutputPage>(`/tasks/${taskId}/output`, { query: { after: pageParam, limit: PAGE_LINES }, signal }),
     initialPageParam: 0,
     getNextPageParam: (last, _pages, lastParam) => {
       if (last.next !== null) return last.next;

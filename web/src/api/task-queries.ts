@@ -14,8 +14,7 @@ const PAGE_SIZE = 100;
 export function useTasks(jobId: number, filter: TaskFilter, live: boolean) {
   return useInfiniteQuery({
     queryKey: queryKeys.tasks(jobId, filter),
-    queryFn: ({ pageParam, signal }) =>
-      api<TaskPage>(`/jobs/${jobId}/tasks`, { query: { ...filter, cursor: pageParam, limit: PAGE_SIZE }, signal }),
+    queryFn: ({ pageParam, signal }) => api<TaskPage>(`/jobs/${jobId}/tasks`, { query: { ...filter, cursor: pageParam, limit: PAGE_SIZE }, signal }),
     initialPageParam: null as string | null,
     getNextPageParam: (last) => last.nextCursor,
     placeholderData: keepPreviousData,

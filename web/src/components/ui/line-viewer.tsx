@@ -15,7 +15,19 @@ const LINE_HEIGHT = 20;
  * millions of lines. Text goes in as text nodes, never as markup. With `follow`, the view keeps
  * to the end as lines arrive; `onNearEnd` asks for more when the reader scrolls close to it.
  */
-export function LineViewer({ lines, height, follow, onNearEnd, label }: { lines: ViewerLine[]; height: number | string; follow: boolean; onNearEnd?: () => void; label: string }) {
+export function LineViewer({
+  lines,
+  height,
+  follow,
+  onNearEnd,
+  label,
+}: {
+  lines: ViewerLine[];
+  height: number | string;
+  follow: boolean;
+  onNearEnd?: () => void;
+  label: string;
+}) {
   const parentRef = useRef<HTMLDivElement>(null);
   const virtualizer = useVirtualizer({
     count: lines.length,
@@ -41,7 +53,13 @@ export function LineViewer({ lines, height, follow, onNearEnd, label }: { lines:
       aria-label={label}
       tabIndex={0}
       h={height}
-      style={{ overflow: 'auto', fontFamily: 'var(--mantine-font-family-monospace)', fontSize: 12, border: '1px solid var(--mantine-color-default-border)', borderRadius: 4 }}
+      style={{
+        overflow: 'auto',
+        fontFamily: 'var(--mantine-font-family-monospace)',
+        fontSize: 12,
+        border: '1px solid var(--mantine-color-default-border)',
+        borderRadius: 4,
+      }}
     >
       <div style={{ height: virtualizer.getTotalSize(), position: 'relative', minWidth: '100%', width: 'max-content' }}>
         {items.map((row) => {
@@ -50,7 +68,16 @@ export function LineViewer({ lines, height, follow, onNearEnd, label }: { lines:
             <div
               key={row.key}
               data-testid="output-line"
-              style={{ position: 'absolute', top: 0, left: 0, height: LINE_HEIGHT, lineHeight: `${LINE_HEIGHT}px`, transform: `translateY(${row.start}px)`, whiteSpace: 'pre', paddingRight: 8 }}
+              style={{
+                position: 'absolute',
+                top: 0,
+                left: 0,
+                height: LINE_HEIGHT,
+                lineHeight: `${LINE_HEIGHT}px`,
+                transform: `translateY(${row.start}px)`,
+                whiteSpace: 'pre',
+                paddingRight: 8,
+              }}
             >
               <Text span c="dimmed" inherit style={{ display: 'inline-block', width: '6ch', textAlign: 'right', marginRight: '1ch', userSelect: 'none' }}>
                 {line.n}

@@ -43,16 +43,39 @@ export function ReorderableSections({ sections, order, onOrder }: { sections: Se
       {ids.map((id, index) => {
         const section = byId.get(id) as Section;
         return (
-          <Paper key={id} withBorder p="sm" component="section" aria-label={section.title} onDragOver={(e) => e.preventDefault()} onDrop={drop(id)} opacity={dragging === id ? 0.5 : 1}>
+          <Paper
+            key={id}
+            withBorder
+            p="sm"
+            component="section"
+            aria-label={section.title}
+            onDragOver={(e) => e.preventDefault()}
+            onDrop={drop(id)}
+            opacity={dragging === id ? 0.5 : 1}
+          >
             <Group justify="space-between" mb="xs" wrap="nowrap">
-              <Text fw={700} size="sm" draggable onDragStart={() => setDragging(id)} onDragEnd={() => setDragging(null)} style={{ cursor: 'grab' }} title="Drag to reorder">
+              <Text
+                fw={700}
+                size="sm"
+                draggable
+                onDragStart={() => setDragging(id)}
+                onDragEnd={() => setDragging(null)}
+                style={{ cursor: 'grab' }}
+                title="Drag to reorder"
+              >
                 {section.title}
               </Text>
               <Group gap={2} wrap="nowrap">
                 <ActionIcon variant="subtle" size="sm" aria-label={`Move ${section.title} up`} disabled={index === 0} onClick={() => step(id, -1)}>
                   <Icon name="arrowUp" size={12} />
                 </ActionIcon>
-                <ActionIcon variant="subtle" size="sm" aria-label={`Move ${section.title} down`} disabled={index === ids.length - 1} onClick={() => step(id, 1)}>
+                <ActionIcon
+                  variant="subtle"
+                  size="sm"
+                  aria-label={`Move ${section.title} down`}
+                  disabled={index === ids.length - 1}
+                  onClick={() => step(id, 1)}
+                >
                   <Icon name="arrowDown" size={12} />
                 </ActionIcon>
               </Group>

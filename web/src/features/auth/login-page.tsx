@@ -33,8 +33,23 @@ export function LoginPage() {
                 {signIn.error.message}
               </Alert>
             ) : null}
-            <TextInput label="Username" autoComplete="username" value={username} onChange={(e) => setUsername(e.currentTarget.value)} required withAsterisk={false} autoFocus />
-            <PasswordInput label="Password" autoComplete="current-password" value={password} onChange={(e) => setPassword(e.currentTarget.value)} required withAsterisk={false} />
+            <TextInput
+              label="Username"
+              autoComplete="username"
+              value={username}
+              onChange={(e) => setUsername(e.currentTarget.value)}
+              required
+              withAsterisk={false}
+              autoFocus
+            />
+            <PasswordInput
+              label="Password"
+              autoComplete="current-password"
+              value={password}
+              onChange={(e) => setPassword(e.currentTarget.value)}
+              required
+              withAsterisk={false}
+            />
             <Button type="submit" loading={signIn.isPending} disabled={!username || !password}>
               Sign in
             </Button>

@@ -15,7 +15,12 @@ export function UserMenu() {
       <Badge variant="outline" size="sm" tt="none">
         {user.role}
       </Badge>
-      <Button variant="subtle" size="compact-sm" loading={signOut.isPending} onClick={() => signOut.mutate(undefined, { onSettled: () => navigate('/login', { replace: true }) })}>
+      <Button
+        variant="subtle"
+        size="compact-sm"
+        loading={signOut.isPending}
+        onClick={() => signOut.mutate(undefined, { onSettled: () => navigate('/login', { replace: true }) })}
+      >
         Sign out
       </Button>
     </Group>

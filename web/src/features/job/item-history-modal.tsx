@@ -7,7 +7,17 @@ import { itemStyle } from '../states/state-styles.js';
 import { formatBytes } from './format-bytes.js';
 
 /** Every record of one item across the job's tasks, oldest first. */
-export function ItemHistoryModal({ jobId, path, onClose, onOpenTask }: { jobId: number; path: string | null; onClose: () => void; onOpenTask: (id: number) => void }) {
+export function ItemHistoryModal({
+  jobId,
+  path,
+  onClose,
+  onOpenTask,
+}: {
+  jobId: number;
+  path: string | null;
+  onClose: () => void;
+  onOpenTask: (id: number) => void;
+}) {
   const history = useItemHistory(jobId, path);
   return (
     <Modal opened={path !== null} onClose={onClose} title="Item history" size="xl">

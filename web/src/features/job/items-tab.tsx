@@ -13,7 +13,17 @@ const TABS: { value: ItemOutcome; label: string }[] = [
 ];
 
 /** Items by outcome, with a path filter within the tab; a path opens its history. */
-export function ItemsTab({ job, status, onStatus, onOpenTask }: { job: Job; status: ItemOutcome; onStatus: (s: ItemOutcome) => void; onOpenTask: (id: number) => void }) {
+export function ItemsTab({
+  job,
+  status,
+  onStatus,
+  onOpenTask,
+}: {
+  job: Job;
+  status: ItemOutcome;
+  onStatus: (s: ItemOutcome) => void;
+  onOpenTask: (id: number) => void;
+}) {
   const [path, setPath] = useState('');
   const [debounced] = useDebouncedValue(path.trim(), 300);
   const [historyOf, setHistoryOf] = useState<string | null>(null);

@@ -47,7 +47,15 @@ export function ItemsTable({ jobId, status, path, onOpenPath, onOpenTask }: Prop
             {rows.map((item) => (
               <Table.Tr key={item.id} data-testid="item-row">
                 <Table.Td style={{ overflowWrap: 'anywhere' }}>
-                  <Anchor component="button" type="button" size="sm" ta="left" onClick={() => onOpenPath(item.path)} title="Show this item's history" data-testid="item-path">
+                  <Anchor
+                    component="button"
+                    type="button"
+                    size="sm"
+                    ta="left"
+                    onClick={() => onOpenPath(item.path)}
+                    title="Show this item's history"
+                    data-testid="item-path"
+                  >
                     {item.path}
                   </Anchor>
                 </Table.Td>

@@ -10,9 +10,19 @@ import { notifySubmitted } from '../submit/submitted-job-notice.js';
 
 const LABELS: Record<JobControl, string> = { pause: 'Pause', resume: 'Resume', cancel: 'Cancel', retry: 'Retry', resubmit: 'Re-submit', delete: 'Delete' };
 /** The role each control needs; the API enforces the same. */
-const NEEDS: Record<JobControl, Exclude<Role, 'worker'>> = { pause: 'operator', resume: 'operator', cancel: 'operator', retry: 'operator', resubmit: 'operator', delete: 'admin' };
+const NEEDS: Record<JobControl, Exclude<Role, 'worker'>> = {
+  pause: 'operator',
+  resume: 'operator',
+  cancel: 'operator',
+  retry: 'operator',
+  resubmit: 'operator',
+  delete: 'admin',
+};
 const CONFIRM: Partial<Record<JobControl, { message: string; color: string }>> = {
-  cancel: { message: 'No further task of this job will run, and running tasks are told to stop. This cannot be undone, though the job can be retried later.', color: 'red' },
+  cancel: {
+    message: 'No further task of this job will run, and running tasks are told to stop. This cannot be undone, though the job can be retried later.',
+    color: 'red',
+  },
   delete: { message: 'The records of this job, its tasks, items and output are removed for good.', color: 'red' },
 };
 
@@ -46,7 +56,17 @@ export function JobControls({ job }: { job: Job }) {
         const confirm = CONFIRM[c];
         const busy = control.isPending && control.variables === c;
         return confirm ? (
-          <ConfirmButton key={c} variant="light" color={confirm.color} size="sm" loading={busy} title={`${LABELS[c]} job ${job.id}?`} message={confirm.message} confirmLabel={`${LABELS[c]} job`} onConfirm={() => run(c)}>
+          <ConfirmButton
+            key={c}
+            variant="light"
+            color={confirm.color}
+            size="sm"
+            loading={busy}
+            title={`${LABELS[c]} job ${job.id}?`}
+            message={confirm.message}
+            confirmLabel={`${LABELS[c]} job`}
+            onConfirm={() => run(c)}
+          >
             {LABELS[c]}
           </ConfirmButton>
         ) : (

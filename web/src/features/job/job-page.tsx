@@ -52,7 +52,13 @@ export function JobPage() {
     return (
       <Stack>
         <Title order={1}>Job {id}</Title>
-        {gone ? <Alert color="gray" title="Not found">There is no job {id}, or it was deleted.</Alert> : <ErrorAlert error={job.error} title="Could not load the job" />}
+        {gone ? (
+          <Alert color="gray" title="Not found">
+            There is no job {id}, or it was deleted.
+          </Alert>
+        ) : (
+          <ErrorAlert error={job.error} title="Could not load the job" />
+        )}
         <Anchor component={Link} to="/">
           Back to the jobs list
         </Anchor>

@@ -3,8 +3,8 @@ import { Link } from 'react-router';
 import type { Job } from '../../api/types.js';
 import { DateTime } from '../../components/ui/date-time.js';
 import { PropertyList } from '../../components/ui/property-list.js';
-import { outcomeLabel } from '../states/state-styles.js';
 import { StateBadge } from '../states/state-badge.js';
+import { outcomeLabel } from '../states/state-styles.js';
 
 export function JobSummary({ job }: { job: Job }) {
   return (
@@ -16,7 +16,11 @@ export function JobSummary({ job }: { job: Job }) {
           value: (
             <Group gap={6} component="span" wrap="wrap">
               <StateBadge state={job.state} testId="job-state" />
-              {job.reason ? <Text span size="sm" data-testid="job-reason">{job.reason}</Text> : null}
+              {job.reason ? (
+                <Text span size="sm" data-testid="job-reason">
+                  {job.reason}
+                </Text>
+              ) : null}
             </Group>
           ),
         },
@@ -29,7 +33,16 @@ export function JobSummary({ job }: { job: Job }) {
         { label: 'Ended', value: <DateTime value={job.endedAt} /> },
         { label: 'Last update', value: <DateTime value={job.updatedAt} /> },
         ...(job.parentJobId
-          ? [{ label: 'Made from', value: <Anchor component={Link} to={`/jobs/${job.parentJobId}`}>Job {job.parentJobId}</Anchor> }]
+          ? [
+              {
+                label: 'Made from',
+                value: (
+                  <Anchor component={Link} to={`/jobs/${job.parentJobId}`}>
+                    Job {job.parentJobId}
+                  </Anchor>
+                ),
+              },
+            ]
           : []),
       ]}
     />
@@ -39,7 +52,12 @@ export function JobSummary({ job }: { job: Job }) {
 /** The fields the job ran with, values as plain text (secret ones arrive already masked). */
 export function JobFields({ job }: { job: Job }) {
   const entries = Object.entries(job.fields);
-  if (entries.length === 0) return <Text size="sm" c="dimmed">No fields.</Text>;
+  if (entries.length === 0)
+    return (
+      <Text size="sm" c="dimmed">
+        No fields.
+      </Text>
+    );
   return (
     <PropertyList
       items={entries.map(([name, value]) => ({

@@ -1,8 +1,8 @@
 import { ActionIcon, Button, Group, Stack, Switch, Text, Tooltip } from '@mantine/core';
 import { notifications } from '@mantine/notifications';
 import { useMemo, useState } from 'react';
-import { fetchTaskOutputText, taskOutputDownloadUrl } from '../../api/task-output-text.js';
 import { useTaskOutput } from '../../api/task-output-query.js';
+import { fetchTaskOutputText, taskOutputDownloadUrl } from '../../api/task-output-text.js';
 import { copyText } from '../../components/ui/clipboard.js';
 import { ErrorAlert } from '../../components/ui/error-alert.js';
 import { Icon } from '../../components/ui/icon.js';
@@ -49,7 +49,14 @@ export function TaskOutputPanel({ taskId, running, fullScreen, onToggleFullScree
           <Button size="compact-sm" variant="default" leftSection={<Icon name="copy" size={14} />} onClick={() => void copy()} loading={copying}>
             Copy
           </Button>
-          <Button size="compact-sm" variant="default" component="a" href={taskOutputDownloadUrl(taskId)} download={`task-${taskId}-output.txt`} leftSection={<Icon name="download" size={14} />}>
+          <Button
+            size="compact-sm"
+            variant="default"
+            component="a"
+            href={taskOutputDownloadUrl(taskId)}
+            download={`task-${taskId}-output.txt`}
+            leftSection={<Icon name="download" size={14} />}
+          >
             Download
           </Button>
           <Tooltip label={fullScreen ? 'Exit full screen' : 'Full screen'}>

@@ -23,8 +23,24 @@ export function TasksTab({ job, onOpenTask }: { job: Job; onOpenTask: (id: numbe
   return (
     <Stack gap="sm">
       <Group>
-        <MultiSelect label="Task state" placeholder={states.length ? undefined : 'Any state'} data={STATE_OPTIONS} value={states} onChange={setStates} clearable w={260} />
-        <MultiSelect label="Task type" placeholder={types.length ? undefined : 'Any type'} data={[...new Set([...presentTypes, ...types])]} value={types} onChange={setTypes} clearable w={260} />
+        <MultiSelect
+          label="Task state"
+          placeholder={states.length ? undefined : 'Any state'}
+          data={STATE_OPTIONS}
+          value={states}
+          onChange={setStates}
+          clearable
+          w={260}
+        />
+        <MultiSelect
+          label="Task type"
+          placeholder={types.length ? undefined : 'Any type'}
+          data={[...new Set([...presentTypes, ...types])]}
+          value={types}
+          onChange={setTypes}
+          clearable
+          w={260}
+        />
       </Group>
       <ErrorAlert error={tasks.error} title="Could not load tasks" />
       <Table.ScrollContainer minWidth={900}>

@@ -1,6 +1,6 @@
 import { Button, Menu } from '@mantine/core';
-import type { JobListQuery } from '../../api/job-queries.js';
 import { apiUrl } from '../../api/http.js';
+import type { JobListQuery } from '../../api/job-queries.js';
 import { Icon } from '../../components/ui/icon.js';
 
 const FORMATS = [

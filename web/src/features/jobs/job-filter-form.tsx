@@ -52,21 +52,41 @@ export function JobFilterForm({ filters, onApply }: { filters: JobFilters; onApp
       <SimpleGrid cols={{ base: 1, sm: 2, md: 4 }} spacing="sm" verticalSpacing="xs">
         <TextInput label="Search" id="job-search" placeholder="Any column or field" value={draft.q} onChange={(e) => set('q', e.currentTarget.value)} />
         <TextInput label="Job id" placeholder="e.g. 12, 15" value={draft.ids} onChange={(e) => set('ids', e.currentTarget.value)} inputMode="numeric" />
-        <MultiSelect label="State" placeholder={draft.states.length ? undefined : 'Any state'} data={STATE_OPTIONS} value={draft.states} onChange={(v) => set('states', v)} clearable searchable />
+        <MultiSelect
+          label="State"
+          placeholder={draft.states.length ? undefined : 'Any state'}
+          data={STATE_OPTIONS}
+          value={draft.states}
+          onChange={(v) => set('states', v)}
+          clearable
+          searchable
+        />
         <MultiSelect
           label="Workflow"
           placeholder={draft.workflows.length ? undefined : 'Any workflow'}
-          data={options(workflows.data?.map((w) => w.name), draft.workflows)}
+          data={options(
+            workflows.data?.map((w) => w.name),
+            draft.workflows,
+          )}
           value={draft.workflows}
           onChange={(v) => set('workflows', v)}
           clearable
           searchable
         />
-        <TagsInput label="Creator" placeholder={draft.creators.length ? undefined : 'Any creator; Enter to add'} value={draft.creators} onChange={(v) => set('creators', v)} clearable />
+        <TagsInput
+          label="Creator"
+          placeholder={draft.creators.length ? undefined : 'Any creator; Enter to add'}
+          value={draft.creators}
+          onChange={(v) => set('creators', v)}
+          clearable
+        />
         <MultiSelect
           label="Queue"
           placeholder={draft.queues.length ? undefined : 'Any queue'}
-          data={options(queues.data?.map((q) => q.name), draft.queues)}
+          data={options(
+            queues.data?.map((q) => q.name),
+            draft.queues,
+          )}
           value={draft.queues}
           onChange={(v) => set('queues', v)}
           clearable

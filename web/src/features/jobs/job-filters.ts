@@ -32,7 +32,13 @@ export interface JobFilters {
   sort: string | null;
 }
 
-const list = (value: string | null) => (value ? value.split(',').map((v) => v.trim()).filter(Boolean) : []);
+const list = (value: string | null) =>
+  value
+    ? value
+        .split(',')
+        .map((v) => v.trim())
+        .filter(Boolean)
+    : [];
 const day = (value: string | null) => (value && /^\d{4}-\d{2}-\d{2}$/.test(value) ? value : null);
 
 export function parseFilters(params: URLSearchParams): JobFilters {
@@ -77,7 +83,9 @@ export const EMPTY_FILTERS: JobFilters = parseFilters(new URLSearchParams());
 
 /** How many filters narrow the list (the site and the order are not filters). */
 export function countFilters(f: JobFilters): number {
-  return [f.ids.trim(), f.states.length, f.workflows.length, f.creators.length, f.queues.length, f.from || f.to || f.age, f.hideNoop, f.q.trim()].filter(Boolean).length;
+  return [f.ids.trim(), f.states.length, f.workflows.length, f.creators.length, f.queues.length, f.from || f.to || f.age, f.hideNoop, f.q.trim()].filter(
+    Boolean,
+  ).length;
 }
 
 /** Ids typed in the id box; anything that is not a positive whole number is ignored. */
@@ -94,7 +102,8 @@ export function toJobQuery(f: JobFilters, today = dayjs().startOf('day')): JobLi
   let createdFrom = f.from ? dayjs(f.from).startOf('day').toISOString() : undefined;
   const createdTo = f.to ? dayjs(f.to).endOf('day').toISOString() : undefined;
   if (f.age) {
-    const start = f.age === 'today' ? today : f.age === 'week' ? today.subtract(7, 'day') : today.subtract(f.age === 'month' ? 1 : f.age === 'quarter' ? 3 : 12, 'month');
+    const start =
+      f.age === 'today' ? today : f.age === 'week' ? today.subtract(7, 'day') : today.subtract(f.age === 'month' ? 1 : f.age === 'quarter' ? 3 : 12, 'month');
     createdFrom = start.toISOString();
   }
   const ids = parseIds(f.ids);

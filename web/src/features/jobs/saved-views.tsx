@@ -72,7 +72,13 @@ export function SavedViews() {
           {saved.map((view) => (
             <Group key={view.name} justify="space-between" wrap="nowrap">
               <Text size="sm">{view.name}</Text>
-              <Button size="compact-xs" variant="subtle" color="red" onClick={() => setSaved(saved.filter((v) => v.name !== view.name))} aria-label={`Remove ${view.name}`}>
+              <Button
+                size="compact-xs"
+                variant="subtle"
+                color="red"
+                onClick={() => setSaved(saved.filter((v) => v.name !== view.name))}
+                aria-label={`Remove ${view.name}`}
+              >
                 Remove
               </Button>
             </Group>

@@ -26,7 +26,16 @@ export function SchemaFieldInput({ spec, value, error, onChange }: Props) {
         />
       );
     case 'boolean':
-      return <Checkbox label={spec.label} description={common.description} error={error} name={common.name} checked={value === true} onChange={(e) => onChange(e.currentTarget.checked)} />;
+      return (
+        <Checkbox
+          label={spec.label}
+          description={common.description}
+          error={error}
+          name={common.name}
+          checked={value === true}
+          onChange={(e) => onChange(e.currentTarget.checked)}
+        />
+      );
     case 'enum':
       return <Select {...common} data={spec.options} value={(value as string | null) ?? null} onChange={(v) => onChange(v)} allowDeselect={!spec.required} />;
     case 'json':

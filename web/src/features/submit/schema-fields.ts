@@ -55,7 +55,13 @@ export function fieldSpecs(schema: JsonSchema, secretFields: readonly string[] =
     }
     if (type === 'boolean') return { ...base, kind: 'boolean', default: property.default === true };
     if (type === 'string') {
-      return { ...base, kind: 'string', default: typeof property.default === 'string' ? property.default : '', minLength: property.minLength, maxLength: property.maxLength };
+      return {
+        ...base,
+        kind: 'string',
+        default: typeof property.default === 'string' ? property.default : '',
+        minLength: property.minLength,
+        maxLength: property.maxLength,
+      };
     }
     return { ...base, kind: 'json', default: property.default === undefined ? '' : JSON.stringify(property.default, null, 2) };
   });
