@@ -54,15 +54,18 @@ export const pageQuery = z.object({
   limit: z.coerce.number().int().min(1).max(500).default(50),
 });
 
-export const submitBody = z.object({
-  workflow: name,
-  fields: z.record(z.string(), z.unknown()).default({}),
-  site: name.optional(),
-  queue: name.optional(),
-  priority: z.number().int().min(-1000).max(1000).optional(),
-  runAt: instant.optional(),
-  idempotencyKey: z.string().min(1).max(200).optional(),
-});
+export const submitBody = z
+  .object({
+    workflow: name,
+    fields: z.record(z.string(), z.unknown()).default({}),
+    site: name.optional(),
+    queue: name.optional(),
+    priority: z.number().int().min(-1000).max(1000).optional(),
+    runAt: instant.optional(),
+    idempotencyKey: z.string().min(1).max(200).optional(),
+  })
+  // A misspelt key must not be dropped silently.
+  .strict();
 
 export const taskQuery = pageQuery.extend({
   state: list(z.enum(TASK_STATES as [string, ...string[]])),

@@ -56,11 +56,11 @@ export class WorkflowRegistry {
   /** Validates and normalises fields; throws SWY_ERR_WORKFLOW_FIELDS naming each bad field. */
   parseFields(workflow: Workflow, fields: unknown): Record<string, Json> {
     const parsed = workflow.fields.safeParse(fields ?? {});
-    if (parsed.success) return parsed.data as Record<string, Json>;
-    const problems: FieldProblem[] = parsed.error.issues.map((issue: z.core.$ZodIssue) => ({
-      path: ['fields', ...issue.path.map(String)].join('.'),
-      message: issue.message,
-    }));
+    const problems: FieldProblem[] = parsed.success
+      ? []
+      : parsed.error.issues.map((issue: z.core.$ZodIssue) => ({ path: ['fields', ...issue.path.map(String)].join('.'), message: issue.message }));
+    problems.push(...unknownFields(workflow, fields));
+    if (parsed.success && problems.length === 0) return parsed.data as Record<string, Json>;
     throw new SwitchyardError('SWY_ERR_WORKFLOW_FIELDS', problems.map((p) => `${p.path}: ${p.message}`).join('; '), problems);
   }
 
@@ -94,6 +94,21 @@ export class WorkflowRegistry {
       retry: this.retryPolicy(workflow),
     };
   }
+}
+
+/**
+ * A zod object drops keys it does not declare; for a submission that would turn a typo into a
+ * job run silently with the default. Unless the workflow's schema accepts other keys
+ * (`z.looseObject`, `.passthrough()`, `.catchall()`), each unknown field is refused by name.
+ */
+function unknownFields(workflow: Workflow, fields: unknown): FieldProblem[] {
+  if (typeof fields !== 'object' || fields === null || Array.isArray(fields)) return [];
+  const schema = workflow.fields as z.ZodObject & { _zod: { def: { catchall?: unknown } } };
+  if (schema._zod.def.catchall !== undefined) return [];
+  const known = new Set(Object.keys(schema.shape));
+  return Object.keys(fields)
+    .filter((key) => !known.has(key))
+    .map((key) => ({ path: `fields.${key}`, message: `not a field of workflow "${workflow.name}" (its fields: ${[...known].join(', ') || 'none'})` }));
 }
 
 export function assertKnownTaskType(workflow: Workflow, spec: TaskSpec): void {

@@ -75,6 +75,9 @@ describe('REST API over HTTP', () => {
       [{ workflow: 'simulate', priority: 1.5 }, 'SWY_ERR_VALIDATION', 'body.priority'],
       [{ workflow: 'simulate', runAt: 'not a date' }, 'SWY_ERR_VALIDATION', 'body.runAt'],
       [[1, 2], 'SWY_ERR_VALIDATION', 'body'],
+      [{ workflow: 'simulate', feilds: { tasks: 2 } }, 'SWY_ERR_VALIDATION', 'body'],
+      [{ workflow: 'simulate', fields: { taskz: 2 } }, 'SWY_ERR_WORKFLOW_FIELDS', 'fields.taskz'],
+      [{ workflow: 'simulate', fields: { tasks: 'x', extra: 1 } }, 'SWY_ERR_WORKFLOW_FIELDS', 'fields.extra'],
     ];
     for (const [payload, code, path] of cases) {
       const { status, body } = await json(await hub.api('/api/v1/jobs', { method: 'POST', json: payload }));
