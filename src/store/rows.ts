@@ -6,10 +6,12 @@ import {
   type JobRecord,
   type Json,
   normalizeTaskCounts,
+  type Role,
   type TaskLogLine,
   type TaskRecord,
 } from '../model/index.js';
 import type { JobRow, TaskRow } from './ledger/ledger-tx.js';
+import type { TokenRecord, UserRecord } from './store.js';
 
 /**
  * Maps database rows (snake_case, driver types) to the camelCase records above the store.
@@ -29,6 +31,8 @@ export interface RowMapper {
   logLine(r: DbRow): TaskLogLine;
   event(r: DbRow): EventRecord;
   audit(r: DbRow): AuditRecord;
+  user(r: DbRow): UserRecord;
+  token(r: DbRow): TokenRecord;
   json(value: unknown): Json;
 }
 
@@ -304,6 +308,24 @@ export function createRowMapper(options: { jsonAsText: boolean }): RowMapper {
       taskId: optNum(r.task_id),
       site: str(r.site),
       data: (json(r.data) ?? {}) as Record<string, Json>,
+    }),
+    user: (r) => ({
+      id: num(r.id),
+      username: r.username as string,
+      passwordHash: r.password_hash as string,
+      role: r.role as Role,
+      sites: (json(r.sites) as string[] | null) ?? null,
+      createdAt: num(r.created_at),
+    }),
+    token: (r) => ({
+      id: num(r.id),
+      name: r.name as string,
+      tokenHash: r.token_hash as string,
+      role: r.role as Role,
+      sites: (json(r.sites) as string[] | null) ?? null,
+      createdBy: r.created_by as string,
+      createdAt: num(r.created_at),
+      lastUsedAt: optNum(r.last_used_at),
     }),
     audit: (r) => ({
       id: num(r.id),

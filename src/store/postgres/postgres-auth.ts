@@ -1,34 +1,13 @@
-import { type Role, SwitchyardError } from '../../model/index.js';
-import type { DbRow } from '../rows.js';
+import { SwitchyardError } from '../../model/index.js';
+import { createRowMapper, type DbRow } from '../rows.js';
 import type { SessionRecord, TokenRecord, UserRecord } from '../store.js';
 import { firstRow, pgJson, type Queryable, rows } from './postgres-pool.js';
 
 const sitesJson = (sites: string[] | null) => (sites === null ? null : pgJson(sites));
-const sitesOf = (value: unknown) => (value === null || value === undefined ? null : (value as string[]));
 
-function toUser(r: DbRow): UserRecord {
-  return {
-    id: Number(r.id),
-    username: r.username as string,
-    passwordHash: r.password_hash as string,
-    role: r.role as Role,
-    sites: sitesOf(r.sites),
-    createdAt: Number(r.created_at),
-  };
-}
-
-function toToken(r: DbRow): TokenRecord {
-  return {
-    id: Number(r.id),
-    name: r.name as string,
-    tokenHash: r.token_hash as string,
-    role: r.role as Role,
-    sites: sitesOf(r.sites),
-    createdBy: r.created_by as string,
-    createdAt: Number(r.created_at),
-    lastUsedAt: r.last_used_at === null ? null : Number(r.last_used_at),
-  };
-}
+const map = createRowMapper({ jsonAsText: false });
+const toUser = map.user;
+const toToken = map.token;
 
 /** Users, sessions and API tokens on PostgreSQL. Secrets are stored only as hashes. */
 export class PostgresAuth {

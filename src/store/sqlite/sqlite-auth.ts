@@ -1,34 +1,12 @@
 import type { Database } from 'better-sqlite3';
-import type { Role } from '../../model/index.js';
-import type { DbRow } from '../rows.js';
+import { createRowMapper, type DbRow } from '../rows.js';
 import type { SessionRecord, TokenRecord, UserRecord } from '../store.js';
 
 const sitesText = (sites: string[] | null) => (sites === null ? null : JSON.stringify(sites));
-const sitesOf = (value: unknown) => (value === null || value === undefined ? null : (JSON.parse(value as string) as string[]));
 
-function toUser(r: DbRow): UserRecord {
-  return {
-    id: Number(r.id),
-    username: r.username as string,
-    passwordHash: r.password_hash as string,
-    role: r.role as Role,
-    sites: sitesOf(r.sites),
-    createdAt: Number(r.created_at),
-  };
-}
-
-function toToken(r: DbRow): TokenRecord {
-  return {
-    id: Number(r.id),
-    name: r.name as string,
-    tokenHash: r.token_hash as string,
-    role: r.role as Role,
-    sites: sitesOf(r.sites),
-    createdBy: r.created_by as string,
-    createdAt: Number(r.created_at),
-    lastUsedAt: r.last_used_at === null ? null : Number(r.last_used_at),
-  };
-}
+const map = createRowMapper({ jsonAsText: true });
+const toUser = map.user;
+const toToken = map.token;
 
 /** Users, sessions and API tokens on SQLite. Secrets are stored only as hashes. */
 export class SqliteAuth {
