@@ -1,8 +1,8 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { ensureBuilt, type LongRunning, runCli, startCli } from '../helpers/cli-process.js';
+import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { type LongRunning, runCli, startCli } from '../helpers/cli-process.js';
 
 /** The real CLI as separate processes, the way a user runs it from two shells. */
 describe('switchyard CLI end to end', () => {
@@ -10,9 +10,6 @@ describe('switchyard CLI end to end', () => {
   let hub: LongRunning | null = null;
   let url = '';
 
-  beforeAll(() => {
-    ensureBuilt();
-  }, 120_000);
   afterEach(() => {
     hub?.child.kill('SIGKILL');
     hub = null;
@@ -133,7 +130,8 @@ export default defineWorkflow({
     const cwd = mkdtempSync(join(tmpdir(), 'swy-cli-'));
     try {
       hub = await startHub(cwd, { SWITCHYARD_ADMIN_PASSWORD: 'pw-123456' });
-      await runCli(['submit', 'simulate', '-f', 'tasks=4', '-f', 'items=40', '-f', 'delayMs=25'], { cwd });
+      // Long enough (4 tasks of 200 × 25 ms) that it is still running when the hub is killed, even on a loaded machine.
+      await runCli(['submit', 'simulate', '-f', 'tasks=4', '-f', 'items=200', '-f', 'delayMs=25'], { cwd });
       await expect
         .poll(async () => JSON.parse((await runCli(['jobs', 'show', '1', '--json'], { cwd })).stdout).itemCounts.completed, { timeout: 10_000 })
         .toBeGreaterThan(0);
@@ -142,7 +140,7 @@ export default defineWorkflow({
       hub = await startHub(cwd, { SWITCHYARD_ADMIN_PASSWORD: 'pw-123456' });
       const done = await runCli(['submit', 'simulate', '-f', 'items=0', '--wait'], { cwd });
       expect(done.code).toBe(0);
-      await expect.poll(async () => JSON.parse((await runCli(['jobs', 'show', '1', '--json'], { cwd })).stdout).state, { timeout: 20_000 }).toBe('success');
+      await expect.poll(async () => JSON.parse((await runCli(['jobs', 'show', '1', '--json'], { cwd })).stdout).state, { timeout: 60_000 }).toBe('success');
       const job = JSON.parse((await runCli(['jobs', 'show', '1', '--json'], { cwd })).stdout);
       expect(job.tasks.every((t: { state: string }) => t.state === 'success')).toBe(true);
       expect(job.tasks.some((t: { attempts: number }) => t.attempts === 2)).toBe(true);

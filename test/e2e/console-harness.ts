@@ -1,37 +1,13 @@
-import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { type Hub, startHub } from '../../src/cli/hub.js';
 import { builtInWorkflows } from '../../src/workflows/index.js';
 import { launchBrowser } from '../helpers/browser.js';
 import { waitFor } from '../helpers/test-hub.js';
 
-const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 export const ADMIN_PASSWORD = 'admin-pass-123';
-
-/**
- * The hub serves the built console from dist/web and registers its files when it starts, so
- * the build must be there (and current) before the hub starts. A build older than the console
- * sources would test yesterday's console: rebuild then too.
- */
-export function ensureWebBuilt(): void {
-  const index = join(ROOT, 'dist/web/index.html');
-  if (existsSync(index) && newestMtime(join(ROOT, 'web')) <= statSync(index).mtimeMs) return;
-  const result = spawnSync('npm', ['run', 'build:web'], { cwd: ROOT, encoding: 'utf8' });
-  if (result.status !== 0) throw new Error(`npm run build:web failed:\n${result.stdout}\n${result.stderr}`);
-}
-
-function newestMtime(dir: string): number {
-  let newest = 0;
-  for (const entry of readdirSync(dir, { withFileTypes: true })) {
-    const path = join(dir, entry.name);
-    newest = Math.max(newest, entry.isDirectory() ? newestMtime(path) : statSync(path).mtimeMs);
-  }
-  return newest;
-}
 
 export interface ConsoleHarness {
   hub: Hub;
@@ -49,7 +25,6 @@ export interface ConsoleHarness {
 }
 
 export async function startConsoleHarness(): Promise<ConsoleHarness> {
-  ensureWebBuilt();
   const dir = mkdtempSync(join(tmpdir(), 'swy-console-'));
   const hub = await startHub({ dataDir: join(dir, 'hub'), port: 0, workflows: builtInWorkflows, adminPassword: ADMIN_PASSWORD });
   const browser = await launchBrowser().catch(async (error) => {

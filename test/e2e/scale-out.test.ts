@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ensureBuilt, type LongRunning, runCli, startCli } from '../helpers/cli-process.js';
+import { type LongRunning, runCli, startCli } from '../helpers/cli-process.js';
 import { dropSchema, postgresHarness, TEST_PG_URL, testSchemaName } from '../helpers/store-harness.js';
 
 const JOBS = 10_000;
@@ -49,7 +49,6 @@ describe('scale-out on PostgreSQL: two hubs, remote workers at two sites', () =>
       console.warn(`\n!!! SKIPPING scale-out test: ${skipReason}\n`);
       return;
     }
-    ensureBuilt();
     dir = mkdtempSync(join(tmpdir(), 'swy-scale-'));
     writeFileSync(join(dir, 'tick.mjs'), WORKFLOWS);
     const env = { SWITCHYARD_ADMIN_PASSWORD: 'scale-pass-1' };

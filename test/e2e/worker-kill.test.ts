@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ensureBuilt, type LongRunning, runCli, startCli } from '../helpers/cli-process.js';
+import { type LongRunning, runCli, startCli } from '../helpers/cli-process.js';
 import { dropSchema, postgresHarness, TEST_PG_URL, testSchemaName } from '../helpers/store-harness.js';
 
 /**
@@ -23,7 +23,6 @@ describe('a worker killed mid-task', () => {
       console.warn(`\n!!! SKIPPING worker-kill test: ${skipReason}\n`);
       return;
     }
-    ensureBuilt();
     dir = mkdtempSync(join(tmpdir(), 'swy-kill-'));
     const started = startCli(['start', '--port', '0', '--db', `${TEST_PG_URL}?schema=${schema}`, '--no-worker', '--lease-ms', '3000'], {
       cwd: dir,

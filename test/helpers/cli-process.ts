@@ -1,30 +1,8 @@
-import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
-import { readdirSync, statSync } from 'node:fs';
+import { type ChildProcess, spawn } from 'node:child_process';
 import { join } from 'node:path';
 
 const ROOT = new URL('../../', import.meta.url).pathname;
 export const BIN = join(ROOT, 'bin/switchyard.js');
-
-/** Rebuilds dist/ when any source file is newer than the compiled CLI, so process tests run the current code. */
-export function ensureBuilt(): void {
-  const compiled = join(ROOT, 'dist/cli/main.js');
-  let builtAt = 0;
-  try {
-    builtAt = statSync(compiled).mtimeMs;
-  } catch {
-    builtAt = 0;
-  }
-  if (newestSource(join(ROOT, 'src')) > builtAt) execFileSync('npm', ['run', 'build:server'], { cwd: ROOT, stdio: 'ignore' });
-}
-
-function newestSource(dir: string): number {
-  let newest = 0;
-  for (const entry of readdirSync(dir, { withFileTypes: true })) {
-    const path = join(dir, entry.name);
-    newest = Math.max(newest, entry.isDirectory() ? newestSource(path) : statSync(path).mtimeMs);
-  }
-  return newest;
-}
 
 export interface CliRun {
   code: number | null;
