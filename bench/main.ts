@@ -3,10 +3,11 @@
  *
  *   npm run bench                      # embedded SQLite
  *   npm run bench -- --store postgres  # PostgreSQL (SWITCHYARD_TEST_PG_URL or the local test database)
- *   npm run bench -- --only processing --jobs 50000
+ *   npm run bench -- --only processing --jobs 50000 --repeat 5
  *
- * Each measurement gets a fresh store. Figures are printed as a table; `--json` prints them
- * as JSON too. Every job keeps its full history (job, task, events), as in production.
+ * Each run of each measurement gets a fresh store. Shared machines are noisy, so every
+ * measurement runs --repeat times (default 3) and the median is reported with the range.
+ * Every job keeps its full history (job, task, events), as in production.
  */
 import { parseArgs } from 'node:util';
 import type { StoreKind } from './bench-store.js';
@@ -19,6 +20,7 @@ const { values } = parseArgs({
     jobs: { type: 'string', default: '20000' },
     items: { type: 'string', default: '200000' },
     seconds: { type: 'string', default: '10' },
+    repeat: { type: 'string', default: '3' },
     json: { type: 'boolean', default: false },
   },
 });
@@ -26,13 +28,18 @@ const kind = values.store as StoreKind;
 if (kind !== 'sqlite' && kind !== 'postgres') throw new Error('--store is sqlite or postgres');
 
 const options = { kind, jobs: Number(values.jobs), items: Number(values.items), seconds: Number(values.seconds) };
+const repeat = Math.max(1, Number(values.repeat));
 const chosen = values.only ? measurements.filter((m) => values.only?.split(',').includes(m.name)) : measurements;
-const results: { name: string; figure: string; detail: string }[] = [];
-console.log(`Switchyard bench on ${kind}, Node ${process.version}, ${new Date().toISOString()}`);
+const results: { name: string; median: number; unit: string; runs: number[]; detail: string }[] = [];
+console.log(`Switchyard bench on ${kind}, Node ${process.version}, ${new Date().toISOString()}, median of ${repeat}`);
 for (const measurement of chosen as Measurement[]) {
   process.stdout.write(`  ${measurement.label} … `);
-  const result = await measurement.run(options);
-  console.log(`${result.figure}  (${result.detail})`);
-  results.push({ name: measurement.name, ...result });
+  const runs: { value: number; detail: string }[] = [];
+  for (let i = 0; i < repeat; i++) runs.push(await measurement.run(options));
+  const sorted = [...runs].sort((a, b) => a.value - b.value);
+  const median = sorted[Math.floor(sorted.length / 2)];
+  const show = (v: number) => `${Math.round(v * 100) / 100}`.replace(/\B(?=(\d{3})+(?!\d))/g, ',');
+  console.log(`${show(median.value)} ${measurement.unit}  [${sorted.map((r) => show(r.value)).join(', ')}]  (${median.detail})`);
+  results.push({ name: measurement.name, median: median.value, unit: measurement.unit, runs: runs.map((r) => r.value), detail: median.detail });
 }
 if (values.json) console.log(JSON.stringify({ store: kind, results }, null, 2));

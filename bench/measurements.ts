@@ -19,7 +19,9 @@ export interface BenchOptions {
 export interface Measurement {
   name: string;
   label: string;
-  run(options: BenchOptions): Promise<{ figure: string; detail: string }>;
+  /** What `value` counts: jobs/s, items/s, ms. */
+  unit: string;
+  run(options: BenchOptions): Promise<{ value: number; detail: string }>;
 }
 
 const starts = new Map<number, number>();
@@ -75,24 +77,26 @@ async function allFinished(store: Store, ids: number[]): Promise<void> {
   }
 }
 
-const rate = (count: number, ms: number) => `${Math.round((count / ms) * 1000).toLocaleString('en-US')}/s`;
+const rate = (count: number, ms: number) => Math.round((count / ms) * 1000);
 
 export const measurements: Measurement[] = [
   {
     name: 'submit-single',
     label: 'submit, one job per call, one caller',
+    unit: 'jobs/s',
     run: ({ kind, jobs }) =>
       withEngine(kind, async (engine) => {
         const count = Math.min(jobs, 10_000);
         const start = performance.now();
         for (let i = 0; i < count; i++) await engine.submit({ workflow: 'noop' }, SYSTEM_ACTOR);
         const ms = performance.now() - start;
-        return { figure: rate(count, ms), detail: `${count} jobs in ${ms.toFixed(0)} ms, one transaction each` };
+        return { value: rate(count, ms), detail: `${count} jobs in ${ms.toFixed(0)} ms, one transaction each` };
       }),
   },
   {
     name: 'submit-concurrent',
     label: 'submit, one job per call, 50 concurrent callers',
+    unit: 'jobs/s',
     run: ({ kind, jobs }) =>
       withEngine(kind, async (engine) => {
         const count = Math.min(jobs, 20_000);
@@ -104,12 +108,13 @@ export const measurements: Measurement[] = [
           }),
         );
         const ms = performance.now() - start;
-        return { figure: rate(perCaller * 50, ms), detail: `${perCaller * 50} jobs in ${ms.toFixed(0)} ms; concurrent calls share commits` };
+        return { value: rate(perCaller * 50, ms), detail: `${perCaller * 50} jobs in ${ms.toFixed(0)} ms; concurrent calls share commits` };
       }),
   },
   {
     name: 'submit-bulk',
     label: 'submit in bulk (1,000 jobs per call)',
+    unit: 'jobs/s',
     run: ({ kind, jobs }) =>
       withEngine(kind, async (engine) => {
         const batches = Math.ceil(Math.max(jobs, 50_000) / 1000);
@@ -117,12 +122,13 @@ export const measurements: Measurement[] = [
         const start = performance.now();
         for (let i = 0; i < batches; i++) await engine.submitMany(batch, SYSTEM_ACTOR);
         const ms = performance.now() - start;
-        return { figure: rate(batches * 1000, ms), detail: `${batches * 1000} jobs in ${ms.toFixed(0)} ms` };
+        return { value: rate(batches * 1000, ms), detail: `${batches * 1000} jobs in ${ms.toFixed(0)} ms` };
       }),
   },
   {
     name: 'processing',
     label: 'processing queued one-task no-op jobs',
+    unit: 'jobs/s',
     run: ({ kind, jobs }) =>
       withEngine(kind, async (engine, store) => {
         const ids: number[] = [];
@@ -140,12 +146,13 @@ export const measurements: Measurement[] = [
         const ms = performance.now() - start;
         await runner.stop({ graceMs: 1000 });
         const sample = await store.getJob(ids[ids.length - 1]);
-        return { figure: rate(jobs, ms), detail: `${jobs} jobs queued → success in ${ms.toFixed(0)} ms; last job ${sample?.state}` };
+        return { value: rate(jobs, ms), detail: `${jobs} jobs queued → success in ${ms.toFixed(0)} ms; last job ${sample?.state}` };
       }),
   },
   {
     name: 'items',
     label: 'items recorded',
+    unit: 'items/s',
     run: ({ kind, items }) =>
       withEngine(kind, async (engine, store) => {
         const tasks = 200;
@@ -159,12 +166,13 @@ export const measurements: Measurement[] = [
         await runner.stop({ graceMs: 1000 });
         const done = await store.getJob(job.id);
         const recorded = done?.itemCounts.completed ?? 0;
-        return { figure: rate(recorded, ms), detail: `${recorded} items from ${tasks} tasks in ${ms.toFixed(0)} ms, in batches of 500` };
+        return { value: rate(recorded, ms), detail: `${recorded} items from ${tasks} tasks in ${ms.toFixed(0)} ms, in batches of 500` };
       }),
   },
   {
     name: 'latency',
-    label: 'submit → task start latency at 200 jobs/s',
+    label: 'submit → task start latency at 200 jobs/s, p99',
+    unit: 'ms',
     run: ({ kind, seconds }) =>
       withEngine(kind, async (engine, store) => {
         const runner = worker(engine, 64);
@@ -184,7 +192,10 @@ export const measurements: Measurement[] = [
         await runner.stop({ graceMs: 1000 });
         const latencies = [...submitted].map(([id, at]) => (starts.get(id) ?? Number.NaN) - at).sort((a, b) => a - b);
         const pct = (p: number) => latencies[Math.min(latencies.length - 1, Math.floor((p / 100) * latencies.length))].toFixed(2);
-        return { figure: `p50 ${pct(50)} ms, p99 ${pct(99)} ms`, detail: `${total} jobs over ${seconds} s; max ${latencies.at(-1)?.toFixed(2)} ms` };
+        return {
+          value: Number(pct(99)),
+          detail: `p50 ${pct(50)} ms, p99 ${pct(99)} ms, max ${latencies.at(-1)?.toFixed(2)} ms over ${total} jobs in ${seconds} s`,
+        };
       }),
   },
 ];

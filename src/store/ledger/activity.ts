@@ -25,7 +25,7 @@ export async function applyActivity(
     const counts: ItemCounts = {};
     for (const item of activity.items) counts[item.outcome] = (counts[item.outcome] ?? 0) + 1;
     row.itemsFailed += counts.failed ?? 0;
-    await tx.insertItems(activity.items.map((item) => ({ ...item, jobId: row.jobId, taskId: row.id, at: now })));
+    await tx.insertItems(row.jobId, row.id, now, activity.items);
     book.items(row.jobId, counts);
   }
   if (activity.logs && activity.logs.length > 0) {

@@ -46,7 +46,8 @@ export interface LedgerTx {
   /** Pauses those of `queues` whose pause-on-failure setting is on. */
   pauseQueuesOnFailure(queues: string[]): Promise<void>;
   insertEvents(events: NewEvent[]): Promise<void>;
-  insertItems(items: (NewItem & { jobId: number; taskId: number; at: number })[]): Promise<void>;
+  /** Items one task recorded at `at`. */
+  insertItems(jobId: number, taskId: number, at: number, items: NewItem[]): Promise<void>;
   /** Appends log lines after the task's last line: `firstSeq` is the number of the first. */
   insertLogs(taskId: number, firstSeq: number, lines: string[], at: number): Promise<void>;
   deleteJob(jobId: number): Promise<void>;

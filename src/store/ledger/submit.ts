@@ -1,4 +1,4 @@
-import { classifyJobOutcome, emptyTaskCounts, isTerminalJobState, rollupJobState, type TaskState } from '../../model/index.js';
+import { classifyJobOutcome, emptyTaskCounts, isTerminalJobState, type JobRecord, rollupJobState, type TaskState } from '../../model/index.js';
 import type { NewJob } from '../store.js';
 import type { LedgerTx, NewEvent, NewJobRow } from './ledger-tx.js';
 import { insertPlannedBatches, planTasks } from './new-tasks.js';
@@ -6,6 +6,8 @@ import { insertPlannedBatches, planTasks } from './new-tasks.js';
 export interface SubmittedIds {
   id: number;
   created: boolean;
+  /** The new job as written, so the store need not read it back; absent for a repeated idempotency key. */
+  record?: JobRecord;
 }
 
 /**
@@ -77,10 +79,39 @@ export async function submitJobs(tx: LedgerTx, jobs: NewJob[], now: number): Pro
   const answered = new Set<number>();
   return answers.map((answer) => {
     if (!('pendingIndex' in answer)) return answer;
-    const created = !answered.has(answer.pendingIndex);
-    answered.add(answer.pendingIndex);
-    return { id: ids[answer.pendingIndex], created };
+    const index = answer.pendingIndex;
+    const created = !answered.has(index);
+    answered.add(index);
+    return { id: ids[index], created, record: jobRecordOf(jobRows[index], ids[index]) };
   });
+}
+
+/** The record a new job reads back as, from the row just written. */
+function jobRecordOf(row: NewJobRow, id: number): JobRecord {
+  return {
+    id,
+    workflow: row.workflow,
+    state: row.state,
+    intent: row.intent,
+    outcome: row.outcome,
+    reason: row.reason,
+    site: row.site,
+    queue: row.queue,
+    creator: row.creator,
+    priority: row.priority,
+    fields: row.fields,
+    idempotencyKey: row.idempotencyKey,
+    parentJobId: row.parentJobId,
+    timeoutMs: row.timeoutMs,
+    runAt: row.runAt,
+    createdAt: row.createdAt,
+    startedAt: row.startedAt,
+    endedAt: row.endedAt,
+    updatedAt: row.updatedAt,
+    progress: { done: row.progressDone, total: row.progressTotal },
+    taskCounts: { ...row.taskCounts },
+    itemCounts: { ...row.itemCounts },
+  };
 }
 
 function initialJobRow(job: NewJob, taskStates: TaskState[], now: number): NewJobRow {

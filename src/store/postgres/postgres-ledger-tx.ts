@@ -35,8 +35,9 @@ const ACTIVE_JOBS = `(SELECT count(*) FROM jobs j WHERE j.queue = q.name AND j.s
  */
 type Column<R> = readonly [name: string, type: string, value: (row: R) => unknown];
 
-function unnestRows<R>(columns: readonly Column<R>[]): string {
-  const arrays = columns.map(([, type], i) => `$${i + 1}::${type}[]`).join(', ');
+/** `first`: how many scalar parameters come before the column arrays. */
+function unnestRows<R>(columns: readonly Column<R>[], first = 0): string {
+  const arrays = columns.map(([, type], i) => `$${first + i + 1}::${type}[]`).join(', ');
   return `unnest(${arrays}) WITH ORDINALITY AS v(${columns.map(([name]) => name).join(', ')}, ord)`;
 }
 
@@ -149,16 +150,13 @@ const EVENT_INSERT: Column<NewEvent>[] = [
   ['data', 'jsonb', (e) => pgJson(e.data)],
 ];
 
-type ItemRow = NewItem & { jobId: number; taskId: number; at: number };
-const ITEM_INSERT: Column<ItemRow>[] = [
-  ['job_id', 'bigint', (i) => i.jobId],
-  ['task_id', 'bigint', (i) => i.taskId],
+// job_id, task_id and at are the same for the whole batch: $1, $2, $3; the columns follow.
+const ITEM_INSERT: Column<NewItem>[] = [
   ['path', 'text', (i) => i.path],
   ['operation', 'text', (i) => i.operation],
   ['outcome', 'text', (i) => i.outcome],
   ['bytes', 'bigint', (i) => i.bytes],
   ['error', 'text', (i) => i.error],
-  ['at', 'bigint', (i) => i.at],
 ];
 
 const EDGE_INSERT: Column<DependencyEdge>[] = [
@@ -217,7 +215,8 @@ const SQL = {
   updateJobs: `UPDATE jobs j SET ${setFrom(JOB_UPDATE, ['id'])} FROM ${unnestRows(JOB_UPDATE)} WHERE j.id = v.id`,
   pauseOnFailure: `UPDATE queues SET paused = true, updated_at = $1 WHERE pause_on_failure AND name = ANY($2::text[])`,
   insertEvents: `INSERT INTO events (${names(EVENT_INSERT)}) SELECT ${names(EVENT_INSERT, 'v.')} FROM ${unnestRows(EVENT_INSERT)} ORDER BY v.ord`,
-  insertItems: `INSERT INTO items (${names(ITEM_INSERT)}) SELECT ${names(ITEM_INSERT, 'v.')} FROM ${unnestRows(ITEM_INSERT)} ORDER BY v.ord`,
+  insertItems: `INSERT INTO items (job_id, task_id, at, ${names(ITEM_INSERT)})
+    SELECT $1::bigint, $2::bigint, $3::bigint, ${names(ITEM_INSERT, 'v.')} FROM ${unnestRows(ITEM_INSERT, 3)} ORDER BY v.ord`,
   insertLogs: `INSERT INTO task_logs (task_id, seq, at, line)
     SELECT $1::bigint, $2::integer + v.ord::integer - 1, $3::bigint, v.line FROM unnest($4::text[]) WITH ORDINALITY AS v(line, ord)`,
   // Data-modifying CTEs share one snapshot: the logs' subquery still sees the job's tasks.
@@ -366,8 +365,8 @@ export class PostgresLedgerTx implements LedgerTx {
     if (events.length > 0) await this.db.query(SQL.insertEvents, unnestParams(EVENT_INSERT, events));
   }
 
-  async insertItems(items: ItemRow[]): Promise<void> {
-    if (items.length > 0) await this.db.query(SQL.insertItems, unnestParams(ITEM_INSERT, items));
+  async insertItems(jobId: number, taskId: number, at: number, items: NewItem[]): Promise<void> {
+    if (items.length > 0) await this.db.query(SQL.insertItems, [jobId, taskId, at, ...unnestParams(ITEM_INSERT, items)]);
   }
 
   async insertLogs(taskId: number, firstSeq: number, lines: string[], at: number): Promise<void> {

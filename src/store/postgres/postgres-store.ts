@@ -203,8 +203,10 @@ export class PostgresStore implements S.Store {
       await catalog.ensureSites([...new Set(jobs.map((job) => job.site))].sort(), now);
       await catalog.ensureQueues([...new Set(jobs.map((job) => job.queue))].sort(), now);
       const ids = await submitJobs(tx, jobs, now);
-      const records = new Map((await new PostgresReads(client, this.map).getJobs([...new Set(ids.map(({ id }) => id))])).map((job) => [job.id, job]));
-      return ids.map(({ id, created }) => ({ job: records.get(id) as S.SubmitOutcome['job'], created }));
+      // New jobs come back as the ledger wrote them; only earlier jobs (idempotency) are read.
+      const earlierIds = [...new Set(ids.filter((a) => !a.record).map(({ id }) => id))];
+      const earlier = new Map((await new PostgresReads(client, this.map).getJobs(earlierIds)).map((job) => [job.id, job]));
+      return ids.map(({ id, created, record }) => ({ job: (record ?? earlier.get(id)) as S.SubmitOutcome['job'], created }));
     });
   }
 

@@ -1,4 +1,4 @@
-import type { Database } from 'better-sqlite3';
+import type { Database, Statement } from 'better-sqlite3';
 import { SwitchyardError } from '../../model/index.js';
 import type { DbRow } from '../rows.js';
 import type { QueuePatch, QueueRecord, SiteRecord, WorkerInfo, WorkerRecord } from '../store.js';
@@ -19,11 +19,17 @@ function toQueue(r: DbRow): QueueRecord {
 
 /** Sites, queues, workers and duty leases on SQLite. */
 export class SqliteCatalog {
-  constructor(private readonly db: Database) {}
+  // Every submission ensures its site and queue exist: prepared once, not per call.
+  private readonly insertSite: Statement;
+  private readonly insertQueue: Statement;
+
+  constructor(private readonly db: Database) {
+    this.insertSite = db.prepare('INSERT OR IGNORE INTO sites (name, created_at) VALUES (?, ?)');
+    this.insertQueue = db.prepare('INSERT OR IGNORE INTO queues (name, created_at, updated_at) VALUES (?, ?, ?)');
+  }
 
   ensureSites(names: string[], now: number): void {
-    const insert = this.db.prepare('INSERT OR IGNORE INTO sites (name, created_at) VALUES (?, ?)');
-    for (const name of names) insert.run(name, now);
+    for (const name of names) this.insertSite.run(name, now);
   }
 
   listSites(): SiteRecord[] {
@@ -31,8 +37,7 @@ export class SqliteCatalog {
   }
 
   ensureQueues(names: string[], now: number): void {
-    const insert = this.db.prepare('INSERT OR IGNORE INTO queues (name, created_at, updated_at) VALUES (?, ?, ?)');
-    for (const name of names) insert.run(name, now, now);
+    for (const name of names) this.insertQueue.run(name, now, now);
   }
 
   listQueues(): QueueRecord[] {

@@ -24,6 +24,31 @@ const SLOT_STATES = `('running', 'pausing', 'paused', 'cancelling')`;
 const ACTIVE_JOBS = `(SELECT count(*) FROM jobs j WHERE j.queue = q.name AND j.state IN ${SLOT_STATES} AND j.started_at IS NOT NULL)`;
 
 /**
+ * Items and events are the two tables written most: they go in CHUNK rows per statement, which
+ * saves a call into the driver per row (a third of the cost of an insert that small).
+ */
+const CHUNK = 64;
+const rowsOf = (columns: number, rows: number) => Array.from({ length: rows }, () => `(${Array(columns).fill('?').join(', ')})`).join(', ');
+
+/**
+ * Inserts rows CHUNK at a time. `bind` writes one row's values into `into` from `offset`; the
+ * parameter array is reused, so a large batch allocates nothing per row.
+ */
+function insertChunked<R>(single: Statement, chunked: Statement, columns: number, rows: R[], bind: (row: R, into: unknown[], offset: number) => void): void {
+  const params: unknown[] = new Array(columns * CHUNK);
+  let at = 0;
+  for (; at + CHUNK <= rows.length; at += CHUNK) {
+    for (let i = 0; i < CHUNK; i++) bind(rows[at + i], params, i * columns);
+    chunked.run(params);
+  }
+  const one: unknown[] = new Array(columns);
+  for (; at < rows.length; at++) {
+    bind(rows[at], one, 0);
+    single.run(one);
+  }
+}
+
+/**
  * Prepared statements for the ledger, made once per database. `json_each(?)` takes a JSON
  * array so that one prepared statement serves any number of ids.
  */
@@ -71,7 +96,9 @@ export function prepareLedgerStatements(db: Database): Record<LedgerStatementNam
       WHERE id = ?`),
     pauseOnFailure: p(`UPDATE queues SET paused = 1, updated_at = ? WHERE pause_on_failure = 1 AND name IN (SELECT value FROM json_each(?))`),
     insertEvent: p(`INSERT INTO events (at, type, job_id, task_id, site, data) VALUES (?, ?, ?, ?, ?, ?)`),
+    insertEvents: p(`INSERT INTO events (at, type, job_id, task_id, site, data) VALUES ${rowsOf(6, CHUNK)}`),
     insertItem: p(`INSERT INTO items (job_id, task_id, path, operation, outcome, bytes, error, at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`),
+    insertItems: p(`INSERT INTO items (job_id, task_id, path, operation, outcome, bytes, error, at) VALUES ${rowsOf(8, CHUNK)}`),
     insertLog: p(`INSERT INTO task_logs (task_id, seq, at, line) VALUES (?, ?, ?, ?)`),
     deleteLogs: p(`DELETE FROM task_logs WHERE task_id IN (SELECT id FROM tasks WHERE job_id = ?)`),
     deleteItems: p(`DELETE FROM items WHERE job_id = ?`),
@@ -103,6 +130,8 @@ type LedgerStatementName =
   | 'updateJob'
   | 'pauseOnFailure'
   | 'insertEvent'
+  | 'insertEvents'
+  | 'insertItems'
   | 'insertItem'
   | 'insertLog'
   | 'deleteLogs'
@@ -338,11 +367,27 @@ export class SqliteLedgerTx implements LedgerTx {
   }
 
   async insertEvents(events: NewEvent[]): Promise<void> {
-    for (const e of events) this.s.insertEvent.run(e.at, e.type, e.jobId, e.taskId, e.site, JSON.stringify(e.data));
+    insertChunked(this.s.insertEvent, this.s.insertEvents, 6, events, (e, p, o) => {
+      p[o] = e.at;
+      p[o + 1] = e.type;
+      p[o + 2] = e.jobId;
+      p[o + 3] = e.taskId;
+      p[o + 4] = e.site;
+      p[o + 5] = JSON.stringify(e.data);
+    });
   }
 
-  async insertItems(items: (NewItem & { jobId: number; taskId: number; at: number })[]): Promise<void> {
-    for (const i of items) this.s.insertItem.run(i.jobId, i.taskId, i.path, i.operation, i.outcome, i.bytes ?? null, i.error ?? null, i.at);
+  async insertItems(jobId: number, taskId: number, at: number, items: NewItem[]): Promise<void> {
+    insertChunked(this.s.insertItem, this.s.insertItems, 8, items, (i, p, o) => {
+      p[o] = jobId;
+      p[o + 1] = taskId;
+      p[o + 2] = i.path;
+      p[o + 3] = i.operation;
+      p[o + 4] = i.outcome;
+      p[o + 5] = i.bytes ?? null;
+      p[o + 6] = i.error ?? null;
+      p[o + 7] = at;
+    });
   }
 
   async insertLogs(taskId: number, firstSeq: number, lines: string[], at: number): Promise<void> {

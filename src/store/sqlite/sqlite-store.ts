@@ -47,7 +47,7 @@ export class SqliteStore implements S.Store {
   private control!: { begin: Statement; commit: Statement; rollback: Statement };
   private reads!: SqliteReads;
   private readonly auth: SqliteAuth;
-  private readonly catalog: SqliteCatalog;
+  private catalog!: SqliteCatalog;
   private readonly checkpointer: SqliteCheckpointer | null;
 
   constructor(options: SqliteStoreOptions) {
@@ -69,7 +69,6 @@ export class SqliteStore implements S.Store {
     this.checkpointer = options.path === ':memory:' ? null : new SqliteCheckpointer(options.path);
     this.wake.setMaxListeners(0);
     this.auth = new SqliteAuth(this.db);
-    this.catalog = new SqliteCatalog(this.db);
   }
 
   async migrate(): Promise<void> {
@@ -88,6 +87,7 @@ export class SqliteStore implements S.Store {
       this.ledger = prepareLedgerStatements(this.db);
       this.control = { begin: this.db.prepare('BEGIN IMMEDIATE'), commit: this.db.prepare('COMMIT'), rollback: this.db.prepare('ROLLBACK') };
       this.reads = new SqliteReads(this.db, this.map);
+      this.catalog = new SqliteCatalog(this.db);
     });
   }
 
@@ -137,8 +137,9 @@ export class SqliteStore implements S.Store {
       this.catalog.ensureSites([...new Set(jobs.map((job) => job.site))], now);
       this.catalog.ensureQueues([...new Set(jobs.map((job) => job.queue))], now);
       const ids = await submitJobs(tx, jobs, now);
-      const records = new Map(this.reads.getJobs([...new Set(ids.map(({ id }) => id))]).map((job) => [job.id, job]));
-      return ids.map(({ id, created }) => ({ job: records.get(id) as S.SubmitOutcome['job'], created }));
+      // New jobs come back as the ledger wrote them; only earlier jobs (idempotency) are read.
+      const earlier = new Map(this.reads.getJobs([...new Set(ids.filter((a) => !a.record).map(({ id }) => id))]).map((job) => [job.id, job]));
+      return ids.map(({ id, created, record }) => ({ job: (record ?? earlier.get(id)) as S.SubmitOutcome['job'], created }));
     });
   }
 
