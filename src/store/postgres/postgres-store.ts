@@ -49,6 +49,7 @@ export interface PostgresStoreOptions {
  */
 type Durability = 'flush' | 'worker';
 const ASYNC_COMMIT = 'SET LOCAL synchronous_commit = off';
+const BEGIN = 'BEGIN ISOLATION LEVEL READ COMMITTED';
 
 /** Tries of a verb that lost to a deadlock, or to another hub inserting the same idempotency key. */
 const MAX_ATTEMPTS = 3;
@@ -85,6 +86,7 @@ export class PostgresStore implements S.Store {
   private readonly auth: PostgresAuth;
   private readonly catalog: PostgresCatalog;
   private closing: Promise<void> | null = null;
+  private readonly known = { sites: new Set<string>(), queues: new Set<string>() };
 
   constructor(options: PostgresStoreOptions) {
     this.schema = validSchema(options.schema ?? 'public');
@@ -149,19 +151,22 @@ export class PostgresStore implements S.Store {
    * before COMMIT (PostgreSQL delivers it only if the commit happens), and local listeners
    * are called after it.
    */
-  private async transaction<T>(body: (client: pg.PoolClient, wake: WakeUps) => Promise<T>): Promise<T> {
+  private async transaction<T>(body: (client: pg.PoolClient, wake: WakeUps) => Promise<T>, durability: Durability = 'flush'): Promise<T> {
     for (let attempt = 1; ; attempt += 1) {
       const client = await this.checkout();
       const wake: WakeUps = { sites: new Set(), events: false };
       let healthy = true;
       let result: T;
       try {
-        await client.query('BEGIN ISOLATION LEVEL READ COMMITTED');
+        // Statements without parameters travel together (simple query protocol): one round trip, not two.
+        await client.query(durability === 'worker' ? `${BEGIN}; ${ASYNC_COMMIT}` : BEGIN);
         result = await body(client, wake);
         if (wake.sites.size > 0 || wake.events) {
-          await client.query('SELECT pg_notify($1, $2)', [this.channel, wakePayload(this.origin, [...wake.sites], wake.events)]);
+          const payload = wakePayload(this.origin, [...wake.sites], wake.events);
+          await client.query(`SELECT pg_notify(${client.escapeLiteral(this.channel)}, ${client.escapeLiteral(payload)}); COMMIT`);
+        } else {
+          await client.query('COMMIT');
         }
-        await client.query('COMMIT');
       } catch (error) {
         healthy = await client.query('ROLLBACK').then(
           () => true,
@@ -180,13 +185,12 @@ export class PostgresStore implements S.Store {
   /** One ledger verb, one transaction. */
   private transact<T>(now: number, body: (tx: PostgresLedgerTx, client: pg.PoolClient) => Promise<T>, durability: Durability = 'flush'): Promise<T> {
     return this.transaction(async (client, wake) => {
-      if (durability === 'worker') await client.query(ASYNC_COMMIT);
       const tx = new PostgresLedgerTx(nulSafe(client), this.map, now);
       const result = await body(tx, client);
       for (const site of tx.wakeSites) wake.sites.add(site);
       wake.events ||= tx.wakeEvents;
       return result;
-    });
+    }, durability);
   }
 
   private emitLocal(wake: WakeUps): void {
@@ -198,16 +202,22 @@ export class PostgresStore implements S.Store {
 
   async submitJobs(jobs: S.NewJob[], now: number): Promise<S.SubmitOutcome[]> {
     if (jobs.length === 0) return [];
-    return this.transact(now, async (tx, client) => {
+    // Sites and queues are never deleted: once one is known to exist, it need not be ensured again.
+    const sites = [...new Set(jobs.map((job) => job.site))].filter((site) => !this.known.sites.has(site)).sort();
+    const queues = [...new Set(jobs.map((job) => job.queue))].filter((queue) => !this.known.queues.has(queue)).sort();
+    const outcomes = await this.transact(now, async (tx, client) => {
       const catalog = new PostgresCatalog(client);
-      await catalog.ensureSites([...new Set(jobs.map((job) => job.site))].sort(), now);
-      await catalog.ensureQueues([...new Set(jobs.map((job) => job.queue))].sort(), now);
+      if (sites.length > 0) await catalog.ensureSites(sites, now);
+      if (queues.length > 0) await catalog.ensureQueues(queues, now);
       const ids = await submitJobs(tx, jobs, now);
       // New jobs come back as the ledger wrote them; only earlier jobs (idempotency) are read.
       const earlierIds = [...new Set(ids.filter((a) => !a.record).map(({ id }) => id))];
       const earlier = new Map((await new PostgresReads(client, this.map).getJobs(earlierIds)).map((job) => [job.id, job]));
       return ids.map(({ id, created, record }) => ({ job: (record ?? earlier.get(id)) as S.SubmitOutcome['job'], created }));
     });
+    for (const site of sites) this.known.sites.add(site);
+    for (const queue of queues) this.known.queues.add(queue);
+    return outcomes;
   }
 
   getJob(id: number) {
