@@ -75,6 +75,9 @@ export function itemDto(item: ItemRecord) {
   return { ...item, at: iso(item.at) as string };
 }
 
+export type TaskDto = ReturnType<typeof taskDto>;
+export type ItemDto = ReturnType<typeof itemDto>;
+
 export function redactFields(fields: Record<string, Json>, secret: string[]): Record<string, Json> {
   if (secret.length === 0) return fields;
   const copy = { ...fields };

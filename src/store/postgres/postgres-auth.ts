@@ -1,5 +1,5 @@
 import { SwitchyardError } from '../../model/index.js';
-import { createRowMapper, type DbRow } from '../rows.js';
+import { createRowMapper } from '../rows.js';
 import type { SessionRecord, TokenRecord, UserRecord } from '../store.js';
 import { firstRow, pgJson, type Queryable, rows } from './postgres-pool.js';
 

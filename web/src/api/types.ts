@@ -1,6 +1,13 @@
-import type { ItemOutcome, JobOutcome, JobState, Role, TaskState } from '../domain.js';
+import type { Role } from '../domain.js';
 
-/** JSON shapes of the API as the console reads them; instants are ISO 8601 strings. */
+/**
+ * JSON shapes of the API as the console reads them; instants are ISO 8601 strings. Jobs,
+ * tasks and items are the server's own answer types (type-only imports: nothing of the
+ * server reaches the bundle), so the console cannot drift from the API.
+ */
+export type { ItemDto as Item, JobDto as Job, TaskDto as Task } from '../../../src/api/dto.js';
+
+import type { TaskDto } from '../../../src/api/dto.js';
 
 export interface User {
   name: string;
@@ -21,54 +28,7 @@ export interface Page<T> {
 
 export type Json = string | number | boolean | null | Json[] | { [key: string]: Json };
 
-export interface Job {
-  id: number;
-  workflow: string;
-  label: string;
-  state: JobState;
-  outcome: JobOutcome | null;
-  reason: string | null;
-  site: string;
-  queue: string;
-  creator: string;
-  priority: number;
-  fields: Record<string, Json>;
-  parentJobId: number | null;
-  runAt: string | null;
-  createdAt: string;
-  startedAt: string | null;
-  endedAt: string | null;
-  updatedAt: string;
-  progress: { done: number; total: number; percent: number };
-  taskCounts: Record<TaskState, number>;
-  itemCounts: Record<ItemOutcome, number>;
-}
-
-export interface Task {
-  id: number;
-  jobId: number;
-  type: string;
-  key: string | null;
-  site: string;
-  state: TaskState;
-  input: Json;
-  attempts: number;
-  maxAttempts: number;
-  workerId: string | null;
-  progress: { done: number; total: number };
-  changed: boolean;
-  result: Json | null;
-  error: { message: string; [key: string]: Json } | null;
-  reason: string | null;
-  itemsFailed: number;
-  dependsOn: number[];
-  createdAt: string;
-  startedAt: string | null;
-  endedAt: string | null;
-  updatedAt: string;
-}
-
-export interface TaskPage extends Page<Task> {
+export interface TaskPage extends Page<TaskDto> {
   /** The task types present in the job, for the type filter. */
   types: string[];
 }
@@ -85,18 +45,6 @@ export interface OutputPage {
   next: number | null;
   /** The task has ended: no more lines will come. */
   finished: boolean;
-}
-
-export interface Item {
-  id: number;
-  jobId: number;
-  taskId: number;
-  path: string;
-  operation: string;
-  outcome: ItemOutcome;
-  bytes: number | null;
-  error: string | null;
-  at: string;
 }
 
 export interface Queue {
