@@ -64,7 +64,17 @@ export async function startHub(options: HubOptions): Promise<Hub> {
   const generatedAdminPassword = await bootstrapAdmin(store, options.adminPassword ?? null, engine.clock());
 
   const server = await buildServer({ engine, webRoot: findWebRoot(), logger, version: options.version });
-  await server.listen({ host: options.host ?? '127.0.0.1', port: options.port ?? 4680 });
+  try {
+    await server.listen({ host: options.host ?? '127.0.0.1', port: options.port ?? 4680 });
+  } catch (error) {
+    await engine.stop();
+    await store.close();
+    const code = (error as { code?: string }).code;
+    if (code === 'EADDRINUSE')
+      throw new Error(`port ${options.port ?? 4680} on ${options.host ?? '127.0.0.1'} is in use (another hub?); choose another with --port`);
+    if (code === 'EACCES') throw new Error(`not allowed to listen on port ${options.port ?? 4680}; choose a port above 1023 with --port`);
+    throw error;
+  }
   const address = server.server.address();
   const port = typeof address === 'object' && address ? address.port : options.port;
   const host = options.host && options.host !== '0.0.0.0' && options.host !== '::' ? options.host : '127.0.0.1';

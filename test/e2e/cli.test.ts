@@ -64,6 +64,10 @@ describe('switchyard CLI end to end', () => {
     const json = JSON.parse((await runCli(['jobs', 'list', '--json', '--state', 'error'], { cwd: dir })).stdout);
     expect(json.items.map((j: { id: number }) => j.id)).toEqual([2]);
 
+    const clash = startCli(['start', '--port', new URL(url).port, '--data', 'second'], { cwd: dir });
+    expect(await clash.exited).toBe(1);
+    expect(clash.output()).toMatch(/port \d+ on 127\.0\.0\.1 is in use/);
+
     hub.child.kill('SIGTERM');
     expect(await hub.exited).toBe(0);
     hub = null;

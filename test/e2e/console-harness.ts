@@ -67,8 +67,8 @@ export async function startConsoleHarness(): Promise<ConsoleHarness> {
       const page = await context.newPage();
       page.setDefaultTimeout(15_000);
       await page.goto('/login');
-      await page.getByLabel('Username', { exact: true }).fill(username);
-      await page.getByLabel('Password', { exact: true }).fill(password);
+      await page.getByLabel('Username').fill(username);
+      await page.getByLabel('Password').fill(password);
       await page.getByRole('button', { name: 'Sign in' }).click();
       await page.getByRole('heading', { name: 'Jobs', exact: true }).waitFor();
       return { context, page };

@@ -43,12 +43,12 @@ describe.skipIf(!browserAvailable())('console (browser)', () => {
   it('sends an unauthenticated visit to sign in, refuses wrong credentials clearly, and goes back after', async () => {
     await page.goto('/queues');
     await page.waitForURL(/\/login\?next=%2Fqueues/);
-    await page.getByLabel('Username', { exact: true }).fill('admin');
-    await page.getByLabel('Password', { exact: true }).fill('not-the-password');
+    await page.getByLabel('Username').fill('admin');
+    await page.getByLabel('Password').fill('not-the-password');
     await page.getByRole('button', { name: 'Sign in' }).click();
     await page.getByRole('alert').filter({ hasText: 'Wrong username or password' }).waitFor();
 
-    await page.getByLabel('Password', { exact: true }).fill(ADMIN_PASSWORD);
+    await page.getByLabel('Password').fill(ADMIN_PASSWORD);
     await page.getByRole('button', { name: 'Sign in' }).click();
     await page.getByRole('heading', { name: 'Queues' }).waitFor();
     expect(new URL(page.url()).pathname).toBe('/queues');

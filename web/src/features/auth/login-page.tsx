@@ -44,6 +44,8 @@ export function LoginPage() {
             />
             <PasswordInput
               label="Password"
+              // The toggle's own label must not contain "password": only the field answers to that name.
+              visibilityToggleButtonProps={{ 'aria-label': 'Show or hide what you typed' }}
               autoComplete="current-password"
               value={password}
               onChange={(e) => setPassword(e.currentTarget.value)}

@@ -52,6 +52,7 @@ export function TasksTab({ job, onOpenTask }: { job: Job; onOpenTask: (id: numbe
               <Table.Th>State</Table.Th>
               <Table.Th>Attempts</Table.Th>
               <Table.Th>Worker</Table.Th>
+              <Table.Th>Site</Table.Th>
               <Table.Th>Started</Table.Th>
               <Table.Th>Ended</Table.Th>
               <Table.Th>Reason</Table.Th>
@@ -73,6 +74,7 @@ export function TasksTab({ job, onOpenTask }: { job: Job; onOpenTask: (id: numbe
                   {task.attempts} / {task.maxAttempts}
                 </Table.Td>
                 <Table.Td>{task.workerId ?? '—'}</Table.Td>
+                <Table.Td>{task.site}</Table.Td>
                 <Table.Td>
                   <DateTime value={task.startedAt} />
                 </Table.Td>
