@@ -231,33 +231,15 @@ export function createRowMapper(options: { jsonAsText: boolean }): RowMapper {
     taskRow,
     jobRowFrom,
     taskRowFrom,
-    job(r) {
-      const row = jobRow(r);
-      return {
-        id: row.id,
-        workflow: row.workflow,
-        state: row.state,
-        intent: row.intent,
-        outcome: row.outcome,
-        reason: row.reason,
-        site: row.site,
-        queue: row.queue,
-        creator: row.creator,
+    job: (r) =>
+      jobRecordOf(jobRow(r), {
         priority: num(r.priority),
         fields: (json(r.fields) ?? {}) as Record<string, Json>,
         idempotencyKey: str(r.idempotency_key),
         parentJobId: optNum(r.parent_job_id),
-        timeoutMs: row.timeoutMs,
         runAt: optNum(r.run_at),
         createdAt: num(r.created_at),
-        startedAt: row.startedAt,
-        endedAt: row.endedAt,
-        updatedAt: row.updatedAt,
-        progress: { done: row.progressDone, total: row.progressTotal },
-        taskCounts: row.taskCounts,
-        itemCounts: row.itemCounts,
-      };
-    },
+      }),
     task(r) {
       const row = taskRow(r);
       const deps = r.depends_on;
@@ -340,6 +322,37 @@ export function createRowMapper(options: { jsonAsText: boolean }): RowMapper {
 }
 
 const ZERO_COUNTS = Object.freeze(emptyTaskCounts());
+
+/** The columns of a job that the ledger never changes after submission. */
+export type JobSubmission = Pick<JobRecord, 'priority' | 'fields' | 'idempotencyKey' | 'parentJobId' | 'runAt' | 'createdAt'>;
+
+/** A job record from its ledger row and its submission columns: how a job reads, read back or just written. */
+export function jobRecordOf(row: JobRow, submission: JobSubmission): JobRecord {
+  return {
+    id: row.id,
+    workflow: row.workflow,
+    state: row.state,
+    intent: row.intent,
+    outcome: row.outcome,
+    reason: row.reason,
+    site: row.site,
+    queue: row.queue,
+    creator: row.creator,
+    priority: submission.priority,
+    fields: submission.fields,
+    idempotencyKey: submission.idempotencyKey,
+    parentJobId: submission.parentJobId,
+    runAt: submission.runAt,
+    createdAt: submission.createdAt,
+    timeoutMs: row.timeoutMs,
+    startedAt: row.startedAt,
+    endedAt: row.endedAt,
+    updatedAt: row.updatedAt,
+    progress: { done: row.progressDone, total: row.progressTotal },
+    taskCounts: { ...row.taskCounts },
+    itemCounts: { ...row.itemCounts },
+  };
+}
 
 /** Dependency ids arrive as a comma list (SQLite group_concat) or an array (PostgreSQL array_agg). */
 function parseIdList(value: unknown): number[] {

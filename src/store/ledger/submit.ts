@@ -1,4 +1,5 @@
 import { classifyJobOutcome, emptyTaskCounts, isTerminalJobState, type JobRecord, rollupJobState, type TaskState } from '../../model/index.js';
+import { jobRecordOf } from '../rows.js';
 import type { NewJob } from '../store.js';
 import type { LedgerTx, NewEvent, NewJobRow } from './ledger-tx.js';
 import { insertPlannedBatches, planTasks } from './new-tasks.js';
@@ -82,36 +83,8 @@ export async function submitJobs(tx: LedgerTx, jobs: NewJob[], now: number): Pro
     const index = answer.pendingIndex;
     const created = !answered.has(index);
     answered.add(index);
-    return { id: ids[index], created, record: jobRecordOf(jobRows[index], ids[index]) };
+    return { id: ids[index], created, record: jobRecordOf({ ...jobRows[index], id: ids[index] }, jobRows[index]) };
   });
-}
-
-/** The record a new job reads back as, from the row just written. */
-function jobRecordOf(row: NewJobRow, id: number): JobRecord {
-  return {
-    id,
-    workflow: row.workflow,
-    state: row.state,
-    intent: row.intent,
-    outcome: row.outcome,
-    reason: row.reason,
-    site: row.site,
-    queue: row.queue,
-    creator: row.creator,
-    priority: row.priority,
-    fields: row.fields,
-    idempotencyKey: row.idempotencyKey,
-    parentJobId: row.parentJobId,
-    timeoutMs: row.timeoutMs,
-    runAt: row.runAt,
-    createdAt: row.createdAt,
-    startedAt: row.startedAt,
-    endedAt: row.endedAt,
-    updatedAt: row.updatedAt,
-    progress: { done: row.progressDone, total: row.progressTotal },
-    taskCounts: { ...row.taskCounts },
-    itemCounts: { ...row.itemCounts },
-  };
 }
 
 function initialJobRow(job: NewJob, taskStates: TaskState[], now: number): NewJobRow {
