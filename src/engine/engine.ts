@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import pino, { type Logger } from 'pino';
-import { canControlJob, type JobRecord, type Json, SwitchyardError, siteAllowed } from '../model/index.js';
+import { type JobRecord, type Json, SwitchyardError, siteAllowed } from '../model/index.js';
 import type { WorkflowRegistry } from '../sdk/workflow-registry.js';
 import type { JobAction, LeasedTask, LeaseRef, NewJob, Store, SubmitOutcome, TaskActivity, TaskCompletion, WorkerInfo } from '../store/store.js';
 import type { Actor } from './actor.js';
@@ -174,9 +174,6 @@ export class Engine implements WorkerPort {
 
   async delete(jobId: number, actor: Actor): Promise<void> {
     const job = await this.visibleJob(jobId, actor);
-    if (!canControlJob(job.state, 'delete')) {
-      throw new SwitchyardError('SWY_ERR_JOB_STATE', `Job ${jobId} is ${job.state}: it cannot be deleted; cancel it first`);
-    }
     await this.store.deleteJob(jobId, this.clock());
     await this.audit(actor, 'job.delete', `job:${jobId}`, job.site, { workflow: job.workflow, state: job.state });
   }

@@ -48,7 +48,3 @@ export class SwitchyardError extends Error {
     if (fields && fields.length > 0) this.fields = fields;
   }
 }
-
-export function isSwitchyardError(value: unknown): value is SwitchyardError {
-  return value instanceof SwitchyardError;
-}

@@ -38,10 +38,6 @@ export function isTerminalJobState(state: JobState): boolean {
   return TERMINAL.has(state);
 }
 
-export function isJobState(value: unknown): value is JobState {
-  return typeof value === 'string' && (JOB_STATES as readonly string[]).includes(value);
-}
-
 /**
  * What an operator asked of a job, kept beside its state: the roll-up needs it to tell
  * "pausing" from "running" when the task counts alone are the same.

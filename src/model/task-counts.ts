@@ -9,13 +9,6 @@ export function emptyTaskCounts(): TaskCounts {
   return counts;
 }
 
-/** Reads counts stored sparsely (states with 0 omitted) back into a full record. */
-export function normalizeTaskCounts(sparse: Partial<Record<string, number>> | null | undefined): TaskCounts {
-  const counts = emptyTaskCounts();
-  if (sparse) for (const state of TASK_STATES) counts[state] = sparse[state] ?? 0;
-  return counts;
-}
-
 /** The stored form: only states with tasks in them. */
 export function sparseTaskCounts(counts: TaskCounts): Partial<TaskCounts> {
   const sparse: Partial<TaskCounts> = {};

@@ -45,7 +45,3 @@ export function isTerminalTaskState(state: TaskState): boolean {
 export function isLeasedTaskState(state: TaskState): boolean {
   return LEASED.has(state);
 }
-
-export function isTaskState(value: unknown): value is TaskState {
-  return typeof value === 'string' && (TASK_STATES as readonly string[]).includes(value);
-}

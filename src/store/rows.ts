@@ -5,7 +5,6 @@ import {
   type ItemRecord,
   type JobRecord,
   type Json,
-  normalizeTaskCounts,
   type Role,
   type TaskLogLine,
   type TaskRecord,
@@ -41,7 +40,8 @@ export type DbRow = Record<string, unknown>;
 /**
  * The columns of the task and job rows the ledger reads, in order. The SQLite store reads
  * these hot rows as arrays (better-sqlite3 `raw()`), which is markedly cheaper than objects
- * for rows this wide; `taskRowFrom`/`jobRowFrom` below map those arrays by position.
+ * for rows this wide; `taskRowFrom`/`jobRowFrom` below map those arrays by position, and the
+ * named mappers reuse them.
  */
 export const TASK_ROW_COLUMNS = [
   'id',
@@ -96,15 +96,6 @@ export const JOB_ROW_COLUMNS = [
   'updated_at',
 ] as const;
 
-/** A positional row as a named one: for the few cold paths that read the hot columns as arrays. */
-export function namedRow(columns: readonly string[], values: unknown[]): DbRow {
-  const row: DbRow = {};
-  columns.forEach((column, i) => {
-    row[column] = values[i];
-  });
-  return row;
-}
-
 export function createRowMapper(options: { jsonAsText: boolean }): RowMapper {
   const json = options.jsonAsText
     ? (value: unknown): Json => (value === null || value === undefined ? null : JSON.parse(value as string))
@@ -118,59 +109,6 @@ export function createRowMapper(options: { jsonAsText: boolean }): RowMapper {
     const counts = (json(value) ?? {}) as Record<string, number>;
     return { queued: counts.queued ?? 0, completed: counts.completed ?? 0, failed: counts.failed ?? 0, skipped: counts.skipped ?? 0 };
   };
-
-  const jobRow = (r: DbRow): JobRow => ({
-    id: num(r.id),
-    site: r.site as string,
-    queue: r.queue as string,
-    workflow: r.workflow as string,
-    creator: r.creator as string,
-    state: r.state as JobRow['state'],
-    intent: r.intent as JobRow['intent'],
-    outcome: (r.outcome ?? null) as JobRow['outcome'],
-    reason: str(r.reason),
-    taskCounts: normalizeTaskCounts(json(r.task_counts) as Record<string, number>),
-    itemCounts: itemCounts(r.item_counts),
-    progressDone: num(r.progress_done),
-    progressTotal: num(r.progress_total),
-    changed: bool(r.changed),
-    timeoutMs: optNum(r.timeout_ms),
-    deadlineAt: optNum(r.deadline_at),
-    startedAt: optNum(r.started_at),
-    endedAt: optNum(r.ended_at),
-    updatedAt: num(r.updated_at),
-  });
-
-  const taskRow = (r: DbRow): TaskRow => ({
-    id: num(r.id),
-    jobId: num(r.job_id),
-    site: r.site as string,
-    workflow: r.workflow as string,
-    type: r.type as string,
-    priority: num(r.priority),
-    state: r.state as TaskRow['state'],
-    attempts: num(r.attempts),
-    maxAttempts: num(r.max_attempts),
-    backoffMs: num(r.backoff_ms),
-    maxBackoffMs: num(r.max_backoff_ms),
-    availableAt: num(r.available_at),
-    leaseToken: str(r.lease_token),
-    leaseExpiresAt: optNum(r.lease_expires_at),
-    workerId: str(r.worker_id),
-    progressDone: num(r.progress_done),
-    progressTotal: num(r.progress_total),
-    changed: bool(r.changed),
-    result: json(r.result),
-    error: json(r.error) as TaskRow['error'],
-    reason: str(r.reason),
-    itemsFailed: num(r.items_failed),
-    logLines: num(r.log_lines),
-    pendingDeps: num(r.pending_deps),
-    dependents: num(r.dependents),
-    startedAt: optNum(r.started_at),
-    endedAt: optNum(r.ended_at),
-    updatedAt: num(r.updated_at),
-  });
 
   const counts = (value: unknown) => ({ ...ZERO_COUNTS, ...(json(value) as Record<string, number>) }) as JobRow['taskCounts'];
   const jobRowFrom = (v: unknown[]): JobRow => ({
@@ -224,6 +162,11 @@ export function createRowMapper(options: { jsonAsText: boolean }): RowMapper {
     endedAt: v[26] as number | null,
     updatedAt: v[27] as number,
   });
+
+  // Rows read as objects (PostgreSQL, `SELECT *`) go through the positional mappers, so each
+  // row shape is mapped in one place.
+  const jobRow = (r: DbRow): JobRow => jobRowFrom(JOB_ROW_COLUMNS.map((column) => r[column]));
+  const taskRow = (r: DbRow): TaskRow => taskRowFrom(TASK_ROW_COLUMNS.map((column) => r[column]));
 
   return {
     json,

@@ -133,14 +133,14 @@ export class TaskRun {
       if (this.lost) return;
       try {
         if (!(await this.sink.report(activity))) this.stop('lost');
-      } catch (error) {
+      } catch {
         // The hub is unreachable: keep the activity for the completion rather than lose it.
-        this.requeue(activity, error);
+        this.requeue(activity);
       }
     });
   }
 
-  private requeue(activity: ReturnType<TaskRun['drain']>, _error: unknown): void {
+  private requeue(activity: ReturnType<TaskRun['drain']>): void {
     this.items = [...(activity.items ?? []), ...this.items];
     this.logs = [...(activity.logs ?? []), ...this.logs];
     this.spawns = [...(activity.spawn ?? []), ...this.spawns];

@@ -1,3 +1,4 @@
+import { Readable } from 'node:stream';
 import { z } from 'zod';
 import { SwitchyardError, siteAllowed, type TaskState } from '../../model/index.js';
 import type { ApiContext, App } from '../api-context.js';
@@ -59,7 +60,6 @@ export function taskRoutes(app: App, { engine }: ApiContext): void {
             seq = lines[lines.length - 1].seq;
           }
         }
-        const { Readable } = await import('node:stream');
         return reply.send(Readable.from(all()));
       }
       const lines = await store.taskOutput(task.id, after, limit);
