@@ -1,5 +1,5 @@
 import type { PortLeaseRequest, WorkerPort } from '../engine/ports.js';
-import type { ActivityResult, CompletionResult, HeartbeatResult, LeasedTask, LeaseRef, TaskActivity, TaskCompletion, WorkerInfo } from '../store/store.js';
+import type { ActivityResult, CompletionResult, HeartbeatResult, LeasedTask, LeaseRef, TaskActivity, TaskCompletion, WorkerInfo } from '../model/index.js';
 import type { SwitchyardClient } from './client.js';
 
 /**

@@ -1,4 +1,4 @@
-import type { ActivityResult, CompletionResult, HeartbeatResult, LeasedTask, LeaseRef, TaskActivity, TaskCompletion, WorkerInfo } from '../store/store.js';
+import type { ActivityResult, CompletionResult, HeartbeatResult, LeasedTask, LeaseRef, TaskActivity, TaskCompletion, WorkerInfo } from '../model/index.js';
 
 export interface PortLeaseRequest {
   workerId: string;

@@ -13,3 +13,4 @@ export * from './task-settle.js';
 export * from './task-signals.js';
 export * from './task-state.js';
 export * from './task-transitions.js';
+export * from './worker-protocol.js';

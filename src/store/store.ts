@@ -14,6 +14,31 @@ import type {
   TaskReport,
   TaskState,
 } from '../model/index.js';
+import type {
+  ActivityResult,
+  CompletionResult,
+  HeartbeatResult,
+  LeasedTask,
+  LeaseRef,
+  NewItem,
+  NewTaskSpec,
+  TaskActivity,
+  TaskCompletion,
+  WorkerInfo,
+} from '../model/worker-protocol.js';
+
+export type {
+  ActivityResult,
+  CompletionResult,
+  HeartbeatResult,
+  LeasedTask,
+  LeaseRef,
+  NewItem,
+  NewTaskSpec,
+  TaskActivity,
+  TaskCompletion,
+  WorkerInfo,
+} from '../model/worker-protocol.js';
 
 /**
  * The store contract, in job verbs. Two implementations keep it: SQLite (embedded default)
@@ -43,15 +68,6 @@ export interface Store extends JobStore, WorkerStore, CatalogStore, EventStore, 
 export type WakeSignal = { kind: 'tasks'; site: string } | { kind: 'events' };
 
 // ─── Jobs ────────────────────────────────────────────────────────────────────────────────
-
-export interface NewTaskSpec {
-  type: string;
-  input: Json;
-  /** Names the task within its job so that other tasks can run `after` it. */
-  key?: string | null;
-  /** Keys of tasks in the same job that must finish first. */
-  after?: string[];
-}
 
 export interface NewJob {
   workflow: string;
@@ -152,70 +168,11 @@ export interface LeaseRequest {
   now: number;
 }
 
-/** What a worker needs to run a task: the task, its lease, and its job's fields. */
-export interface LeasedTask {
-  task: TaskRecord;
-  leaseToken: string;
-  job: { id: number; workflow: string; site: string; queue: string; creator: string; fields: Record<string, Json> };
-}
-
-export interface LeaseRef {
-  taskId: number;
-  leaseToken: string;
-}
-
 export interface HeartbeatRequest {
   workerId: string;
   leases: LeaseRef[];
   leaseMs: number;
   now: number;
-}
-
-export interface HeartbeatResult {
-  /** Leases no longer held: the worker stops these tasks and drops their results. */
-  lost: number[];
-  /** Tasks the worker should stop at once: cancel or pause was requested. */
-  stop: { taskId: number; reason: 'cancel' | 'pause' }[];
-}
-
-export interface NewItem {
-  path: string;
-  operation: string;
-  outcome: ItemOutcome;
-  bytes?: number | null;
-  error?: string | null;
-}
-
-/** What a running task produced since its last report. */
-export interface TaskActivity extends LeaseRef {
-  items?: NewItem[];
-  logs?: string[];
-  progress?: Progress;
-  spawn?: NewTaskSpec[];
-}
-
-export interface TaskCompletion extends TaskActivity {
-  report: TaskReport;
-}
-
-export interface ActivityResult {
-  taskId: number;
-  /** False when the lease was lost: nothing was written for this task. */
-  accepted: boolean;
-}
-
-export interface CompletionResult extends ActivityResult {
-  /** The state the task ended in, when accepted. */
-  state?: TaskState;
-}
-
-export interface WorkerInfo {
-  id: string;
-  name: string;
-  site: string;
-  workflows: string[];
-  /** Where it runs: `in-process` or the remote host name. */
-  host: string;
 }
 
 export interface WorkerRecord extends WorkerInfo {

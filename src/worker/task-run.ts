@@ -1,6 +1,6 @@
+import type { LeasedTask, LeaseRef, NewItem, NewTaskSpec, TaskActivity, TaskCompletion } from '../model/index.js';
 import { classifyTaskRun, type HandlerReturn, type Json, type Progress, type TaskReport } from '../model/index.js';
 import type { TaskContext, TaskSpec, Workflow } from '../sdk/define-workflow.js';
-import type { LeasedTask, LeaseRef, NewItem, NewTaskSpec, TaskActivity, TaskCompletion } from '../store/store.js';
 
 /** Why a run was told to stop. `lost`: another attempt owns the task now, so this one's results are dropped. */
 export type StopReason = 'cancel' | 'lost' | 'shutdown';

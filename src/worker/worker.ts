@@ -3,8 +3,8 @@ import { hostname } from 'node:os';
 import pino, { type Logger } from 'pino';
 import { Coalescer } from '../engine/coalescer.js';
 import type { WorkerPort } from '../engine/ports.js';
+import type { ActivityResult, CompletionResult, LeasedTask, TaskActivity, TaskCompletion } from '../model/index.js';
 import type { WorkflowRegistry } from '../sdk/workflow-registry.js';
-import type { ActivityResult, CompletionResult, LeasedTask, TaskActivity, TaskCompletion } from '../store/store.js';
 import { type ActivitySink, TaskRun } from './task-run.js';
 
 export interface WorkerOptions {

@@ -1,6 +1,6 @@
 import { z } from 'zod';
+import type { ActivityResult } from '../../model/index.js';
 import { ITEM_OUTCOMES, SwitchyardError, siteAllowed } from '../../model/index.js';
-import type { ActivityResult } from '../../store/store.js';
 import type { ApiContext, App } from '../api-context.js';
 import { errorReply } from '../errors.js';
 

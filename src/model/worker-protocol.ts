@@ -1,0 +1,78 @@
+import type { Progress, TaskRecord } from './records.js';
+import type { ItemOutcome } from './task-counts.js';
+import type { Json, TaskReport } from './task-report.js';
+import type { TaskState } from './task-state.js';
+
+/**
+ * The worker protocol's messages: what a worker leases, reports and settles. The engine's
+ * worker port, the HTTP protocol and the store's worker verbs all speak these types, so
+ * they live in the model, below every layer that uses them.
+ */
+
+export interface NewTaskSpec {
+  type: string;
+  input: Json;
+  /** Names the task within its job so that other tasks can run `after` it. */
+  key?: string | null;
+  /** Keys of tasks in the same job that must finish first. */
+  after?: string[];
+}
+
+/** What a worker needs to run a task: the task, its lease, and its job's fields. */
+export interface LeasedTask {
+  task: TaskRecord;
+  leaseToken: string;
+  job: { id: number; workflow: string; site: string; queue: string; creator: string; fields: Record<string, Json> };
+}
+
+export interface LeaseRef {
+  taskId: number;
+  leaseToken: string;
+}
+
+export interface HeartbeatResult {
+  /** Leases no longer held: the worker stops these tasks and drops their results. */
+  lost: number[];
+  /** Tasks the worker should stop at once: cancel or pause was requested. */
+  stop: { taskId: number; reason: 'cancel' | 'pause' }[];
+}
+
+export interface NewItem {
+  path: string;
+  operation: string;
+  outcome: ItemOutcome;
+  bytes?: number | null;
+  error?: string | null;
+}
+
+/** What a running task produced since its last report. */
+export interface TaskActivity extends LeaseRef {
+  items?: NewItem[];
+  logs?: string[];
+  progress?: Progress;
+  spawn?: NewTaskSpec[];
+}
+
+export interface TaskCompletion extends TaskActivity {
+  report: TaskReport;
+}
+
+export interface ActivityResult {
+  taskId: number;
+  /** False when the lease was lost: nothing was written for this task. */
+  accepted: boolean;
+}
+
+export interface CompletionResult extends ActivityResult {
+  /** The state the task ended in, when accepted. */
+  state?: TaskState;
+}
+
+export interface WorkerInfo {
+  id: string;
+  name: string;
+  site: string;
+  workflows: string[];
+  /** Where it runs: `in-process` or the remote host name. */
+  host: string;
+}
