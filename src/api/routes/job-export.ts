@@ -67,11 +67,17 @@ export function jobExportRoutes(app: App, { engine }: ApiContext): void {
   });
 }
 
-/** Quotes a CSV cell; cells a spreadsheet would run as a formula are prefixed with `'`. */
+/**
+ * Quotes a CSV cell and neutralises any cell a spreadsheet could run as a formula (CSV injection):
+ * one whose first non-blank character is = + - or @, one that starts with a tab, CR or LF, or one
+ * with a line break followed by such a character (some spreadsheets evaluate each line) gets a
+ * leading `'`, which spreadsheets read as "text". Numbers, and strings that are plain decimal
+ * numbers such as "-12.5", are left as they are: a negative number is a value, not a formula.
+ */
 export function csvCell(value: unknown): string {
   if (value === null || value === undefined) return '';
-  if (typeof value === 'number') return String(value);
   let text = String(value);
-  if (/^[=+\-@\t\r]/.test(text)) text = `'${text}`;
+  const isNumber = (typeof value === 'number' && Number.isFinite(value)) || typeof value === 'bigint' || /^-?(\d+(\.\d*)?|\.\d+)(e[-+]?\d+)?$/i.test(text); // "-3", "0.25", "-1.5e-7"
+  if (!isNumber && (/^[ \t\r\n]*[=+\-@]/.test(text) || /^[\t\r\n]/.test(text) || /[\r\n][ \t\r\n]*[=+\-@]/.test(text))) text = `'${text}`;
   return /[",\r\n']/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
 }
