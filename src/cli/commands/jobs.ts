@@ -1,7 +1,8 @@
-import type { Command } from 'commander';
+import { type Command, Option } from 'commander';
 import type { Job } from '../../client/client.js';
 import { type ConnectionFlags, connect } from '../connection.js';
 import { since, table } from '../format.js';
+import { parseLimit } from '../options.js';
 
 export function jobsCommand(program: Command): void {
   const jobs = program.command('jobs').description('List, inspect and control jobs');
@@ -17,7 +18,7 @@ export function jobsCommand(program: Command): void {
     .option('--creator <names>', 'comma-separated creators')
     .option('-q, --search <text>', 'free text')
     .option('--hide-noop', 'leave out jobs that had nothing to do')
-    .option('--limit <n>', 'how many', (v) => Number.parseInt(v, 10), 20)
+    .addOption(new Option('--limit <n>', 'how many (1 to 500)').argParser(parseLimit).default(20))
     .option('--json', 'print JSON')
     .action(async (options, command: Command) => {
       const page = await client(command).listJobs({

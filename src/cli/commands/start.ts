@@ -1,23 +1,29 @@
 import { resolve } from 'node:path';
-import type { Command } from 'commander';
+import { type Command, Option } from 'commander';
 import pino from 'pino';
 import { loadWorkflows } from '../../sdk/load-workflows.js';
 import { builtInWorkflows } from '../../workflows/index.js';
 import { startHub } from '../hub.js';
+import { parseConcurrency, parseDatabaseUrl, parseLeaseMs, parsePort } from '../options.js';
 import { VERSION } from '../version.js';
 
 export function startCommand(program: Command): void {
   program
     .command('start')
     .description('Start a hub with the console and a local worker (embedded SQLite store unless --db)')
-    .option('-p, --port <port>', 'HTTP port', (v) => parsePort(v), 4680)
+    .addOption(new Option('-p, --port <port>', 'HTTP port (0 to 65535; 0 picks a free one)').argParser(parsePort).default(4680))
     .option('--host <host>', 'address to listen on', '127.0.0.1')
-    .option('--db <url>', 'PostgreSQL URL (postgres://…); default: SQLite in the data directory', process.env.DATABASE_URL)
+    // DATABASE_URL goes through the same parser as --db, so a MySQL URL there is refused too.
+    .addOption(
+      new Option('--db <url>', 'PostgreSQL URL (postgres:// or postgresql://); default: SQLite in the data directory')
+        .env('DATABASE_URL')
+        .argParser(parseDatabaseUrl),
+    )
     .option('--workflows <file...>', 'ES modules (.js, .mjs, .ts) exporting your workflows')
     .option('--no-worker', 'do not run a worker in this process')
-    .option('--concurrency <n>', 'tasks the local worker runs at once', (v) => Number.parseInt(v, 10), 32)
+    .addOption(new Option('--concurrency <n>', 'tasks the local worker runs at once (1 to 1000)').argParser(parseConcurrency).default(32))
     .option('--site <name>', 'the local site', 'local')
-    .option('--lease-ms <ms>', 'how long a task lease lasts without a heartbeat', (v) => positiveInt(v, '--lease-ms'), 30_000)
+    .addOption(new Option('--lease-ms <ms>', 'how long a task lease lasts without a heartbeat (1000 to 3600000)').argParser(parseLeaseMs).default(30_000))
     .option('--log-level <level>', 'fatal, error, warn, info, debug', process.env.SWITCHYARD_LOG_LEVEL ?? 'warn')
     .action(async (localOptions, command: Command) => {
       // --data is the program's global option (the CLI commands read the same directory).
@@ -73,19 +79,7 @@ export function startCommand(program: Command): void {
     });
 }
 
-function positiveInt(value: string, name: string): number {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n <= 0) throw new Error(`${name} must be a positive whole number, not "${value}"`);
-  return n;
-}
-
 /** A database URL without its password, for printing. */
 function redact(url: string): string {
   return url.replace(/\/\/([^:@/]*):[^@/]*@/, '//$1:***@');
-}
-
-export function parsePort(value: string): number {
-  const port = Number(value);
-  if (!Number.isInteger(port) || port < 0 || port > 65_535) throw new Error(`port must be a number from 0 to 65535, not "${value}"`);
-  return port;
 }

@@ -1,7 +1,8 @@
-import type { Command } from 'commander';
+import { type Command, Option } from 'commander';
 import type { Job, SwitchyardClient } from '../../client/client.js';
 import { type ConnectionFlags, connect } from '../connection.js';
 import { duration } from '../format.js';
+import { parsePriority, parseRunAt } from '../options.js';
 import { watchJob } from '../watch-job.js';
 
 export function submitCommand(program: Command): void {
@@ -12,8 +13,8 @@ export function submitCommand(program: Command): void {
     .option('--fields <json>', 'all fields as one JSON object')
     .option('--site <site>', 'site to run at')
     .option('--queue <queue>', 'queue to join')
-    .option('--priority <n>', 'higher runs first', (v) => Number.parseInt(v, 10))
-    .option('--run-at <when>', 'do not start before this time (ISO 8601)')
+    .addOption(new Option('--priority <n>', 'higher runs first (-1000000 to 1000000)').argParser(parsePriority))
+    .addOption(new Option('--run-at <when>', 'do not start before this time (ISO 8601, years 2000 to 9999)').argParser(parseRunAt))
     .option('--idempotency-key <key>', 'submitting the same key again answers the existing job')
     .option('-w, --wait', 'show progress until the job ends; exit 0 on success, 1 on failure, 2 on errors')
     .option('--json', 'print the job as JSON')

@@ -1,8 +1,9 @@
-import type { Command } from 'commander';
+import { type Command, Option } from 'commander';
 import pino from 'pino';
 import { createWorker } from '../../client/index.js';
 import { loadWorkflows } from '../../sdk/load-workflows.js';
 import { builtInWorkflows } from '../../workflows/index.js';
+import { parseConcurrency, parseHubUrl, parseTokenFile } from '../options.js';
 
 export function workerCommand(program: Command): void {
   program
@@ -10,15 +11,33 @@ export function workerCommand(program: Command): void {
     .description('Run a worker at a site, pulling tasks from a hub over HTTP')
     .requiredOption('--site <name>', 'the site this worker serves')
     .option('--workflows <file...>', 'ES modules (.js, .mjs, .ts) exporting your workflows')
-    .option('--concurrency <n>', 'tasks run at once', (v) => Number.parseInt(v, 10), 16)
+    .addOption(new Option('--token-file <file>', 'read the API token from the first line of FILE (mode 600)').argParser(parseTokenFile))
+    .addOption(new Option('--concurrency <n>', 'tasks run at once (1 to 1000)').argParser(parseConcurrency).default(16))
     .option('--name <name>', 'name shown in the console')
     .option('--log-level <level>', 'fatal, error, warn, info, debug', process.env.SWITCHYARD_LOG_LEVEL ?? 'info')
+    .addHelpText(
+      'after',
+      `
+The API token, in order of preference:
+  --token-file FILE   first line of FILE; the file must not be readable by group or others (chmod 600 FILE)
+  SWITCHYARD_TOKEN    environment variable
+  --token TOKEN       still accepted, but anyone on the machine can read it in the process list (ps)
+The hub: --hub URL or SWITCHYARD_URL (http:// or https://).
+`,
+    )
     .action(async (options, command: Command) => {
       // --hub and --token are the program's global options (also SWITCHYARD_URL, SWITCHYARD_TOKEN).
       const { hub, token } = command.optsWithGlobals<{ hub?: string; token?: string }>();
-      const hubUrl = hub ?? process.env.SWITCHYARD_URL;
-      const secret = token ?? process.env.SWITCHYARD_TOKEN;
-      if (!hubUrl || !secret) throw new Error('a worker needs --hub URL and --token TOKEN (or SWITCHYARD_URL and SWITCHYARD_TOKEN)');
+      const hubUrl = hub ?? envHubUrl(command);
+      if (options.tokenFile !== undefined && token !== undefined)
+        command.error('error: give the token once: --token-file or --token, not both', { exitCode: 2 });
+      if (token !== undefined && options.tokenFile === undefined) {
+        console.error('warning: --token shows the token to anyone who can list processes (ps); prefer --token-file FILE (chmod 600) or SWITCHYARD_TOKEN');
+      }
+      const secret: string | undefined = options.tokenFile ?? token ?? process.env.SWITCHYARD_TOKEN;
+      if (!hubUrl || !secret) {
+        command.error('error: a worker needs --hub URL (or SWITCHYARD_URL) and a token: --token-file FILE, SWITCHYARD_TOKEN or --token TOKEN', { exitCode: 2 });
+      }
       const logger = pino({ level: options.logLevel }, pino.destination(2));
       const workflows = [...builtInWorkflows];
       for (const file of options.workflows ?? []) workflows.push(...(await loadWorkflows(file)));
@@ -36,4 +55,15 @@ export function workerCommand(program: Command): void {
       process.on('SIGINT', () => void stop());
       process.on('SIGTERM', () => void stop());
     });
+}
+
+/** SWITCHYARD_URL, checked as strictly as --hub: a typo must not become a worker retrying forever. */
+function envHubUrl(command: Command): string | undefined {
+  const value = process.env.SWITCHYARD_URL;
+  if (value === undefined || value === '') return undefined;
+  try {
+    return parseHubUrl(value);
+  } catch (error) {
+    return command.error(`error: environment variable SWITCHYARD_URL is invalid. ${(error as Error).message}`, { exitCode: 2 });
+  }
 }
