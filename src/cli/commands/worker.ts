@@ -18,7 +18,7 @@ export function workerCommand(program: Command): void {
     .addHelpText(
       'after',
       `
-The API token, in order of preference:
+The API token, safest way first (a flag given wins over the environment variable):
   --token-file FILE   first line of FILE; the file must not be readable by group or others (chmod 600 FILE)
   SWITCHYARD_TOKEN    environment variable
   --token TOKEN       still accepted, but anyone on the machine can read it in the process list (ps)
