@@ -240,6 +240,8 @@ export function createRowMapper(options: { jsonAsText: boolean }): RowMapper {
       passwordHash: r.password_hash as string,
       role: r.role as Role,
       sites: (json(r.sites) as string[] | null) ?? null,
+      disabled: bool(r.disabled),
+      passwordChangedAt: optNum(r.password_changed_at),
       createdAt: num(r.created_at),
     }),
     token: (r) => ({

@@ -260,7 +260,23 @@ export interface UserRecord {
   role: Role;
   /** Sites the user may see; null for every site. */
   sites: string[] | null;
+  /** A disabled user keeps its record and audit trail but may not sign in. */
+  disabled: boolean;
+  /** When the password was last changed through `updateUser`; null if never since creation. */
+  passwordChangedAt: number | null;
   createdAt: number;
+}
+
+/** A user to create: enabled unless said otherwise, with its password as set at creation. */
+export type NewUser = Omit<UserRecord, 'id' | 'disabled' | 'passwordChangedAt'> & { disabled?: boolean };
+
+/** The user settings an admin may change; absent keys stay as they are. */
+export interface UserPatch {
+  role?: Role;
+  sites?: string[] | null;
+  disabled?: boolean;
+  /** Also sets `passwordChangedAt` to the `now` of the update. */
+  passwordHash?: string;
 }
 
 export interface SessionRecord {
@@ -283,14 +299,20 @@ export interface TokenRecord {
 
 export interface AuthStore {
   countUsers(): Promise<number>;
-  createUser(user: Omit<UserRecord, 'id'>): Promise<UserRecord>;
+  /** Throws SWY_ERR_USER_EXISTS when the name is taken. */
+  createUser(user: NewUser): Promise<UserRecord>;
   findUser(username: string): Promise<UserRecord | null>;
   getUser(id: number): Promise<UserRecord | null>;
   listUsers(): Promise<UserRecord[]>;
+  /** Applies the patch and answers the user as it now reads; null if there is no such user. Sessions are left alone: see deleteSessionsOf. */
+  updateUser(id: number, patch: UserPatch, now: number): Promise<UserRecord | null>;
+  /** Sets the password hash without recording when; prefer `updateUser`, which also sets passwordChangedAt. */
   setUserPassword(id: number, passwordHash: string): Promise<void>;
   createSession(session: SessionRecord): Promise<void>;
   findSession(idHash: string, now: number): Promise<SessionRecord | null>;
   deleteSession(idHash: string): Promise<void>;
+  /** Signs a user out everywhere (on disable, password change or reset, role change). Returns how many sessions ended. */
+  deleteSessionsOf(userId: number): Promise<number>;
   createToken(token: Omit<TokenRecord, 'id' | 'lastUsedAt'>): Promise<TokenRecord>;
   findToken(tokenHash: string): Promise<TokenRecord | null>;
   listTokens(): Promise<TokenRecord[]>;

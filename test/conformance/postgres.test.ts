@@ -1,4 +1,7 @@
 import { postgresHarness } from '../helpers/store-harness.js';
+import { describeAuthConformance } from './auth-conformance.js';
 import { describeStoreConformance } from './store-conformance.js';
 
-describeStoreConformance(postgresHarness());
+const harness = postgresHarness();
+describeStoreConformance(harness);
+describeAuthConformance(harness);

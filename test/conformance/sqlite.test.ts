@@ -1,4 +1,7 @@
 import { sqliteHarness } from '../helpers/store-harness.js';
+import { describeAuthConformance } from './auth-conformance.js';
 import { describeStoreConformance } from './store-conformance.js';
 
-describeStoreConformance(sqliteHarness());
+const harness = sqliteHarness();
+describeStoreConformance(harness);
+describeAuthConformance(harness);

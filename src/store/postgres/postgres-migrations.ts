@@ -207,6 +207,16 @@ CREATE TABLE duties (
 );
 `,
   },
+  {
+    version: 2,
+    name: 'users: disabled, password change; sessions by user',
+    sql: `
+ALTER TABLE users ADD COLUMN disabled boolean NOT NULL DEFAULT false;
+ALTER TABLE users ADD COLUMN password_changed_at bigint;
+-- Signing a user out everywhere deletes its sessions by user.
+CREATE INDEX sessions_user ON sessions (user_id);
+`,
+  },
 ];
 
 /**

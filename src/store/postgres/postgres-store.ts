@@ -386,7 +386,7 @@ export class PostgresStore implements S.Store {
     return this.auth.countUsers();
   }
 
-  createUser(user: Omit<S.UserRecord, 'id'>) {
+  createUser(user: S.NewUser) {
     return this.auth.createUser(user);
   }
 
@@ -400,6 +400,10 @@ export class PostgresStore implements S.Store {
 
   listUsers() {
     return this.auth.listUsers();
+  }
+
+  updateUser(id: number, patch: S.UserPatch, now: number) {
+    return this.auth.updateUser(id, patch, now);
   }
 
   setUserPassword(id: number, passwordHash: string) {
@@ -416,6 +420,10 @@ export class PostgresStore implements S.Store {
 
   deleteSession(idHash: string) {
     return this.auth.deleteSession(idHash);
+  }
+
+  deleteSessionsOf(userId: number) {
+    return this.auth.deleteSessionsOf(userId);
   }
 
   createToken(token: Omit<S.TokenRecord, 'id' | 'lastUsedAt'>) {

@@ -205,4 +205,14 @@ CREATE TABLE duties (
 );
 `,
   },
+  {
+    version: 2,
+    name: 'users: disabled, password change; sessions by user',
+    sql: `
+ALTER TABLE users ADD COLUMN disabled INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE users ADD COLUMN password_changed_at INTEGER;
+-- Signing a user out everywhere deletes its sessions by user.
+CREATE INDEX sessions_user ON sessions (user_id);
+`,
+  },
 ];

@@ -298,7 +298,7 @@ export class SqliteStore implements S.Store {
     return this.read(() => this.auth.countUsers());
   }
 
-  createUser(user: Omit<S.UserRecord, 'id'>) {
+  createUser(user: S.NewUser) {
     return this.read(() => {
       if (this.auth.findUser(user.username)) throw new SwitchyardError('SWY_ERR_USER_EXISTS', `A user named "${user.username}" exists`);
       return this.auth.createUser(user);
@@ -317,6 +317,10 @@ export class SqliteStore implements S.Store {
     return this.read(() => this.auth.listUsers());
   }
 
+  updateUser(id: number, patch: S.UserPatch, now: number) {
+    return this.read(() => this.auth.updateUser(id, patch, now));
+  }
+
   setUserPassword(id: number, passwordHash: string) {
     return this.read(() => this.auth.setUserPassword(id, passwordHash));
   }
@@ -331,6 +335,10 @@ export class SqliteStore implements S.Store {
 
   deleteSession(idHash: string) {
     return this.read(() => this.auth.deleteSession(idHash));
+  }
+
+  deleteSessionsOf(userId: number) {
+    return this.read(() => this.auth.deleteSessionsOf(userId));
   }
 
   createToken(token: Omit<S.TokenRecord, 'id' | 'lastUsedAt'>) {

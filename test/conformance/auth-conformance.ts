@@ -1,0 +1,60 @@
+import { describe, expect, it } from 'vitest';
+import { type StoreHarness, useFreshStore } from '../helpers/store-harness.js';
+
+const T0 = 1_700_000_000_000;
+
+/**
+ * Users, sessions, tokens and the audit trail: what the API's sign-in, sign-out-everywhere,
+ * token revocation and scoped audit views rely on. Run against every backend.
+ */
+export function describeAuthConformance(harness: StoreHarness): void {
+  describe(`auth conformance: ${harness.name}`, () => {
+    const store = useFreshStore(harness);
+
+    describe('users', () => {
+      it('creates users enabled, with no password change recorded', async () => {
+        const user = await store().createUser({ username: 'ann', passwordHash: 'h', role: 'operator', sites: ['east'], createdAt: T0 });
+        expect(user).toMatchObject({ disabled: false, passwordChangedAt: null });
+        expect(await store().getUser(user.id)).toEqual(user);
+        const off = await store().createUser({ username: 'bob', passwordHash: 'h', role: 'viewer', sites: null, createdAt: T0, disabled: true });
+        expect(await store().findUser('bob')).toEqual(off);
+        expect(off.disabled).toBe(true);
+      });
+
+      it('updates role, sites and disabled, leaving absent keys as they are', async () => {
+        const user = await store().createUser({ username: 'ann', passwordHash: 'h', role: 'operator', sites: ['east'], createdAt: T0 });
+        const updated = await store().updateUser(user.id, { role: 'admin', sites: null, disabled: true }, T0 + 5);
+        expect(updated).toEqual({ ...user, role: 'admin', sites: null, disabled: true });
+        expect(await store().getUser(user.id)).toEqual(updated);
+        const again = await store().updateUser(user.id, { sites: ['west', 'east'], disabled: false }, T0 + 6);
+        expect(again).toEqual({ ...user, role: 'admin', sites: ['west', 'east'], disabled: false });
+        expect(await store().updateUser(user.id, {}, T0 + 7)).toEqual(again);
+      });
+
+      it('records when the password changed', async () => {
+        const user = await store().createUser({ username: 'ann', passwordHash: 'h', role: 'viewer', sites: null, createdAt: T0 });
+        const updated = await store().updateUser(user.id, { passwordHash: 'h2' }, T0 + 9);
+        expect(updated).toMatchObject({ passwordHash: 'h2', passwordChangedAt: T0 + 9, role: 'viewer' });
+        expect(await store().findUser('ann')).toEqual(updated);
+      });
+
+      it('answers null when updating a user that does not exist', async () => {
+        expect(await store().updateUser(999, { disabled: true }, T0)).toBeNull();
+        expect(await store().updateUser(999, {}, T0)).toBeNull();
+      });
+
+      it('signs a user out everywhere, leaving other users signed in', async () => {
+        const ann = await store().createUser({ username: 'ann', passwordHash: 'h', role: 'viewer', sites: null, createdAt: T0 });
+        const bob = await store().createUser({ username: 'bob', passwordHash: 'h', role: 'viewer', sites: null, createdAt: T0 });
+        await store().createSession({ idHash: 'a1', userId: ann.id, csrfToken: 'c', expiresAt: T0 + 100 });
+        await store().createSession({ idHash: 'a2', userId: ann.id, csrfToken: 'c', expiresAt: T0 + 100 });
+        await store().createSession({ idHash: 'b1', userId: bob.id, csrfToken: 'c', expiresAt: T0 + 100 });
+        expect(await store().deleteSessionsOf(ann.id)).toBe(2);
+        expect(await store().findSession('a1', T0)).toBeNull();
+        expect(await store().findSession('a2', T0)).toBeNull();
+        expect(await store().findSession('b1', T0)).toMatchObject({ userId: bob.id });
+        expect(await store().deleteSessionsOf(ann.id)).toBe(0);
+      });
+    });
+  });
+}
