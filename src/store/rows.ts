@@ -253,6 +253,8 @@ export function createRowMapper(options: { jsonAsText: boolean }): RowMapper {
       createdBy: r.created_by as string,
       createdAt: num(r.created_at),
       lastUsedAt: optNum(r.last_used_at),
+      expiresAt: optNum(r.expires_at),
+      revokedAt: optNum(r.revoked_at),
     }),
     audit: (r) => ({
       id: num(r.id),

@@ -295,7 +295,14 @@ export interface TokenRecord {
   createdBy: string;
   createdAt: number;
   lastUsedAt: number | null;
+  /** After this instant the token no longer authenticates; null for never. */
+  expiresAt: number | null;
+  /** When it was revoked; a revoked token no longer authenticates. Null while in force. */
+  revokedAt: number | null;
 }
+
+/** A token to create: in force, never used, and without expiry unless `expiresAt` is given. */
+export type NewToken = Omit<TokenRecord, 'id' | 'lastUsedAt' | 'expiresAt' | 'revokedAt'> & { expiresAt?: number | null };
 
 export interface AuthStore {
   countUsers(): Promise<number>;
@@ -313,8 +320,16 @@ export interface AuthStore {
   deleteSession(idHash: string): Promise<void>;
   /** Signs a user out everywhere (on disable, password change or reset, role change). Returns how many sessions ended. */
   deleteSessionsOf(userId: number): Promise<number>;
-  createToken(token: Omit<TokenRecord, 'id' | 'lastUsedAt'>): Promise<TokenRecord>;
+  createToken(token: NewToken): Promise<TokenRecord>;
+  getToken(id: number): Promise<TokenRecord | null>;
+  /**
+   * The token with this hash whatever its state (revoked, expired): the engine decides what
+   * those mean.
+   */
   findToken(tokenHash: string): Promise<TokenRecord | null>;
+  /** Every token, revoked and expired ones included, oldest first. */
   listTokens(): Promise<TokenRecord[]>;
+  /** Revokes a token; revoking it again keeps the first instant. Null if there is no such token. */
+  revokeToken(id: number, now: number): Promise<TokenRecord | null>;
   touchToken(id: number, now: number): Promise<void>;
 }

@@ -56,5 +56,41 @@ export function describeAuthConformance(harness: StoreHarness): void {
         expect(await store().deleteSessionsOf(ann.id)).toBe(0);
       });
     });
+
+    describe('tokens', () => {
+      const base = { name: 'ci', role: 'worker' as const, sites: ['east'], createdBy: 'admin', createdAt: T0 };
+
+      it('creates tokens in force, without expiry unless given', async () => {
+        const plain = await store().createToken({ ...base, tokenHash: 'h1' });
+        expect(plain).toMatchObject({ expiresAt: null, revokedAt: null, lastUsedAt: null });
+        const expiring = await store().createToken({ ...base, tokenHash: 'h2', expiresAt: T0 + 1000 });
+        expect(expiring.expiresAt).toBe(T0 + 1000);
+        expect(await store().getToken(plain.id)).toEqual(plain);
+        expect(await store().getToken(expiring.id)).toEqual(expiring);
+        expect(await store().findToken('h2')).toEqual(expiring);
+        expect(await store().getToken(999)).toBeNull();
+      });
+
+      it('revokes a token once: again keeps the first instant; unknown ids answer null', async () => {
+        const token = await store().createToken({ ...base, tokenHash: 'h1' });
+        const other = await store().createToken({ ...base, tokenHash: 'h2' });
+        expect(await store().revokeToken(token.id, T0 + 5)).toEqual({ ...token, revokedAt: T0 + 5 });
+        expect(await store().revokeToken(token.id, T0 + 9)).toEqual({ ...token, revokedAt: T0 + 5 });
+        expect(await store().revokeToken(999, T0)).toBeNull();
+        expect(await store().getToken(other.id)).toEqual(other);
+      });
+
+      it('still finds and lists revoked and expired tokens: the engine decides what they mean', async () => {
+        const revoked = await store().createToken({ ...base, tokenHash: 'h1' });
+        const expired = await store().createToken({ ...base, tokenHash: 'h2', expiresAt: T0 + 1 });
+        await store().revokeToken(revoked.id, T0 + 2);
+        expect(await store().findToken('h1')).toMatchObject({ id: revoked.id, revokedAt: T0 + 2 });
+        expect(await store().findToken('h2')).toMatchObject({ id: expired.id, expiresAt: T0 + 1, revokedAt: null });
+        expect((await store().listTokens()).map((t) => [t.id, t.revokedAt])).toEqual([
+          [revoked.id, T0 + 2],
+          [expired.id, null],
+        ]);
+      });
+    });
   });
 }

@@ -1,6 +1,6 @@
 import { SwitchyardError } from '../../model/index.js';
 import { createRowMapper } from '../rows.js';
-import type { NewUser, SessionRecord, TokenRecord, UserPatch, UserRecord } from '../store.js';
+import type { NewToken, NewUser, SessionRecord, TokenRecord, UserPatch, UserRecord } from '../store.js';
 import { firstRow, pgJson, type Queryable, rows } from './postgres-pool.js';
 
 const sitesJson = (sites: string[] | null) => (sites === null ? null : pgJson(sites));
@@ -91,13 +91,24 @@ export class PostgresAuth {
     return (await this.db.query('DELETE FROM sessions WHERE user_id = $1', [userId])).rowCount ?? 0;
   }
 
-  async createToken(token: Omit<TokenRecord, 'id' | 'lastUsedAt'>): Promise<TokenRecord> {
+  async createToken(token: NewToken): Promise<TokenRecord> {
+    const expiresAt = token.expiresAt ?? null;
     const row = await firstRow(
       this.db,
-      `INSERT INTO tokens (name, token_hash, role, sites, created_by, created_at) VALUES ($1, $2, $3, $4::jsonb, $5, $6) RETURNING id`,
-      [token.name, token.tokenHash, token.role, sitesJson(token.sites), token.createdBy, token.createdAt],
+      `INSERT INTO tokens (name, token_hash, role, sites, created_by, created_at, expires_at) VALUES ($1, $2, $3, $4::jsonb, $5, $6, $7) RETURNING id`,
+      [token.name, token.tokenHash, token.role, sitesJson(token.sites), token.createdBy, token.createdAt, expiresAt],
     );
-    return { ...token, id: Number(row?.id), lastUsedAt: null };
+    return { ...token, id: Number(row?.id), lastUsedAt: null, expiresAt, revokedAt: null };
+  }
+
+  async getToken(id: number): Promise<TokenRecord | null> {
+    const row = await firstRow(this.db, 'SELECT * FROM tokens WHERE id = $1', [id]);
+    return row ? toToken(row) : null;
+  }
+
+  async revokeToken(id: number, now: number): Promise<TokenRecord | null> {
+    const row = await firstRow(this.db, 'UPDATE tokens SET revoked_at = COALESCE(revoked_at, $1) WHERE id = $2 RETURNING *', [now, id]);
+    return row ? toToken(row) : null;
   }
 
   async findToken(tokenHash: string): Promise<TokenRecord | null> {

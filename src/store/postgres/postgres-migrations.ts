@@ -217,6 +217,14 @@ ALTER TABLE users ADD COLUMN password_changed_at bigint;
 CREATE INDEX sessions_user ON sessions (user_id);
 `,
   },
+  {
+    version: 3,
+    name: 'tokens: expiry and revocation',
+    sql: `
+ALTER TABLE tokens ADD COLUMN expires_at bigint;
+ALTER TABLE tokens ADD COLUMN revoked_at bigint;
+`,
+  },
 ];
 
 /**

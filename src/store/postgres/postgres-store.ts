@@ -426,8 +426,16 @@ export class PostgresStore implements S.Store {
     return this.auth.deleteSessionsOf(userId);
   }
 
-  createToken(token: Omit<S.TokenRecord, 'id' | 'lastUsedAt'>) {
+  createToken(token: S.NewToken) {
     return this.auth.createToken(token);
+  }
+
+  getToken(id: number) {
+    return this.auth.getToken(id);
+  }
+
+  revokeToken(id: number, now: number) {
+    return this.auth.revokeToken(id, now);
   }
 
   findToken(tokenHash: string) {

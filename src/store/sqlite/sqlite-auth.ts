@@ -1,6 +1,6 @@
 import type { Database } from 'better-sqlite3';
 import { createRowMapper, type DbRow } from '../rows.js';
-import type { NewUser, SessionRecord, TokenRecord, UserPatch, UserRecord } from '../store.js';
+import type { NewToken, NewUser, SessionRecord, TokenRecord, UserPatch, UserRecord } from '../store.js';
 
 const sitesText = (sites: string[] | null) => (sites === null ? null : JSON.stringify(sites));
 
@@ -81,11 +81,22 @@ export class SqliteAuth {
     return this.db.prepare('DELETE FROM sessions WHERE user_id = ?').run(userId).changes;
   }
 
-  createToken(token: Omit<TokenRecord, 'id' | 'lastUsedAt'>): TokenRecord {
+  createToken(token: NewToken): TokenRecord {
+    const expiresAt = token.expiresAt ?? null;
     const info = this.db
-      .prepare('INSERT INTO tokens (name, token_hash, role, sites, created_by, created_at) VALUES (?, ?, ?, ?, ?, ?)')
-      .run(token.name, token.tokenHash, token.role, sitesText(token.sites), token.createdBy, token.createdAt);
-    return { ...token, id: Number(info.lastInsertRowid), lastUsedAt: null };
+      .prepare('INSERT INTO tokens (name, token_hash, role, sites, created_by, created_at, expires_at) VALUES (?, ?, ?, ?, ?, ?, ?)')
+      .run(token.name, token.tokenHash, token.role, sitesText(token.sites), token.createdBy, token.createdAt, expiresAt);
+    return { ...token, id: Number(info.lastInsertRowid), lastUsedAt: null, expiresAt, revokedAt: null };
+  }
+
+  getToken(id: number): TokenRecord | null {
+    const row = this.db.prepare('SELECT * FROM tokens WHERE id = ?').get(id) as DbRow | undefined;
+    return row ? toToken(row) : null;
+  }
+
+  revokeToken(id: number, now: number): TokenRecord | null {
+    const row = this.db.prepare('UPDATE tokens SET revoked_at = COALESCE(revoked_at, ?) WHERE id = ? RETURNING *').get(now, id) as DbRow | undefined;
+    return row ? toToken(row) : null;
   }
 
   findToken(tokenHash: string): TokenRecord | null {

@@ -215,4 +215,12 @@ ALTER TABLE users ADD COLUMN password_changed_at INTEGER;
 CREATE INDEX sessions_user ON sessions (user_id);
 `,
   },
+  {
+    version: 3,
+    name: 'tokens: expiry and revocation',
+    sql: `
+ALTER TABLE tokens ADD COLUMN expires_at INTEGER;
+ALTER TABLE tokens ADD COLUMN revoked_at INTEGER;
+`,
+  },
 ];

@@ -341,8 +341,16 @@ export class SqliteStore implements S.Store {
     return this.read(() => this.auth.deleteSessionsOf(userId));
   }
 
-  createToken(token: Omit<S.TokenRecord, 'id' | 'lastUsedAt'>) {
+  createToken(token: S.NewToken) {
     return this.read(() => this.auth.createToken(token));
+  }
+
+  getToken(id: number) {
+    return this.read(() => this.auth.getToken(id));
+  }
+
+  revokeToken(id: number, now: number) {
+    return this.read(() => this.auth.revokeToken(id, now));
   }
 
   findToken(tokenHash: string) {
