@@ -6,12 +6,10 @@ import type {
   JobRecord,
   JobState,
   Json,
-  Progress,
   RetryPolicy,
   Role,
   TaskLogLine,
   TaskRecord,
-  TaskReport,
   TaskState,
 } from '../model/index.js';
 import type {
@@ -20,7 +18,6 @@ import type {
   HeartbeatResult,
   LeasedTask,
   LeaseRef,
-  NewItem,
   NewTaskSpec,
   TaskActivity,
   TaskCompletion,
