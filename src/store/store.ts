@@ -173,12 +173,18 @@ export interface HeartbeatRequest {
 }
 
 export interface WorkerRecord extends WorkerInfo {
+  /** The token that registered it; '' for none. */
+  owner: string;
   startedAt: number;
   lastSeenAt: number;
 }
 
 export interface WorkerStore {
-  registerWorker(info: WorkerInfo, now: number): Promise<void>;
+  /**
+   * Records a worker (again, on restart). False, with nothing written, when a worker with this
+   * id exists and belongs to another non-empty owner: one token cannot take over another's worker.
+   */
+  registerWorker(info: WorkerInfo, now: number): Promise<boolean>;
   listWorkers(): Promise<WorkerRecord[]>;
   /** Leases up to `limit` ready tasks of the worker's site and workflows, highest priority first. */
   leaseTasks(request: LeaseRequest): Promise<LeasedTask[]>;

@@ -1,7 +1,9 @@
 import { postgresHarness } from '../helpers/store-harness.js';
 import { describeAuthConformance } from './auth-conformance.js';
 import { describeStoreConformance } from './store-conformance.js';
+import { describeWorkerScopeConformance } from './worker-scope-conformance.js';
 
 const harness = postgresHarness();
 describeStoreConformance(harness);
 describeAuthConformance(harness);
+describeWorkerScopeConformance(harness);

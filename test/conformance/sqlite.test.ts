@@ -1,7 +1,9 @@
 import { sqliteHarness } from '../helpers/store-harness.js';
 import { describeAuthConformance } from './auth-conformance.js';
 import { describeStoreConformance } from './store-conformance.js';
+import { describeWorkerScopeConformance } from './worker-scope-conformance.js';
 
 const harness = sqliteHarness();
 describeStoreConformance(harness);
 describeAuthConformance(harness);
+describeWorkerScopeConformance(harness);

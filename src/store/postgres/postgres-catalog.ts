@@ -70,13 +70,16 @@ export class PostgresCatalog {
     return true;
   }
 
-  async registerWorker(info: WorkerInfo, now: number): Promise<void> {
-    await this.db.query(
-      `INSERT INTO workers (id, name, site, host, workflows, started_at, last_seen_at) VALUES ($1, $2, $3, $4, $5::jsonb, $6, $6)
+  /** The upsert applies only if the row is new, unowned or owned by the same owner; false otherwise. */
+  async registerWorker(info: WorkerInfo, now: number): Promise<boolean> {
+    const result = await this.db.query(
+      `INSERT INTO workers (id, name, site, host, workflows, owner, started_at, last_seen_at) VALUES ($1, $2, $3, $4, $5::jsonb, $6, $7, $7)
        ON CONFLICT (id) DO UPDATE SET name = excluded.name, site = excluded.site, host = excluded.host,
-         workflows = excluded.workflows, last_seen_at = excluded.last_seen_at`,
-      [info.id, info.name, info.site, info.host, pgJson(info.workflows), now],
+         workflows = excluded.workflows, owner = excluded.owner, last_seen_at = excluded.last_seen_at
+       WHERE workers.owner = '' OR workers.owner = excluded.owner`,
+      [info.id, info.name, info.site, info.host, pgJson(info.workflows), info.owner ?? '', now],
     );
+    return (result.rowCount ?? 0) > 0;
   }
 
   async touchWorker(id: string, now: number): Promise<void> {
@@ -90,6 +93,7 @@ export class PostgresCatalog {
       site: r.site as string,
       host: r.host as string,
       workflows: r.workflows as string[],
+      owner: r.owner as string,
       startedAt: Number(r.started_at),
       lastSeenAt: Number(r.last_seen_at),
     }));

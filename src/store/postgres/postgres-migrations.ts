@@ -225,6 +225,14 @@ ALTER TABLE tokens ADD COLUMN expires_at bigint;
 ALTER TABLE tokens ADD COLUMN revoked_at bigint;
 `,
   },
+  {
+    version: 4,
+    name: 'workers: owner',
+    sql: `
+-- The token that registered the worker; '' for none (in-process workers, rows from before).
+ALTER TABLE workers ADD COLUMN owner text NOT NULL DEFAULT '';
+`,
+  },
 ];
 
 /**

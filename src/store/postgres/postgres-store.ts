@@ -272,9 +272,13 @@ export class PostgresStore implements S.Store {
 
   // ─── Workers ───────────────────────────────────────────────────────────────────────────
 
-  async registerWorker(info: S.WorkerInfo, now: number): Promise<void> {
-    await this.catalog.ensureSites([info.site], now);
-    await this.catalog.registerWorker(info, now);
+  registerWorker(info: S.WorkerInfo, now: number): Promise<boolean> {
+    return this.transaction(async (client) => {
+      const catalog = new PostgresCatalog(client);
+      if (!(await catalog.registerWorker(info, now))) return false;
+      await catalog.ensureSites([info.site], now);
+      return true;
+    });
   }
 
   listWorkers() {

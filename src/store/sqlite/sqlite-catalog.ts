@@ -59,14 +59,17 @@ export class SqliteCatalog {
     return this.getQueue(name) as QueueRecord;
   }
 
-  registerWorker(info: WorkerInfo, now: number): void {
-    this.db
+  /** The upsert applies only if the row is new, unowned or owned by the same owner; false otherwise. */
+  registerWorker(info: WorkerInfo, now: number): boolean {
+    const result = this.db
       .prepare(
-        `INSERT INTO workers (id, name, site, host, workflows, started_at, last_seen_at) VALUES (?, ?, ?, ?, ?, ?, ?)
+        `INSERT INTO workers (id, name, site, host, workflows, owner, started_at, last_seen_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
          ON CONFLICT (id) DO UPDATE SET name = excluded.name, site = excluded.site, host = excluded.host,
-           workflows = excluded.workflows, last_seen_at = excluded.last_seen_at`,
+           workflows = excluded.workflows, owner = excluded.owner, last_seen_at = excluded.last_seen_at
+         WHERE workers.owner = '' OR workers.owner = excluded.owner`,
       )
-      .run(info.id, info.name, info.site, info.host, JSON.stringify(info.workflows), now, now);
+      .run(info.id, info.name, info.site, info.host, JSON.stringify(info.workflows), info.owner ?? '', now, now);
+    return result.changes > 0;
   }
 
   touchWorker(id: string, now: number): void {
@@ -80,6 +83,7 @@ export class SqliteCatalog {
       site: r.site as string,
       host: r.host as string,
       workflows: JSON.parse(r.workflows as string) as string[],
+      owner: r.owner as string,
       startedAt: Number(r.started_at),
       lastSeenAt: Number(r.last_seen_at),
     }));

@@ -223,4 +223,12 @@ ALTER TABLE tokens ADD COLUMN expires_at INTEGER;
 ALTER TABLE tokens ADD COLUMN revoked_at INTEGER;
 `,
   },
+  {
+    version: 4,
+    name: 'workers: owner',
+    sql: `
+-- The token that registered the worker; '' for none (in-process workers, rows from before).
+ALTER TABLE workers ADD COLUMN owner TEXT NOT NULL DEFAULT '';
+`,
+  },
 ];

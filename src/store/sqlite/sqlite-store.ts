@@ -195,11 +195,16 @@ export class SqliteStore implements S.Store {
 
   // ─── Workers ───────────────────────────────────────────────────────────────────────────
 
-  registerWorker(info: S.WorkerInfo, now: number): Promise<void> {
-    return this.read(() => {
-      this.catalog.ensureSites([info.site], now);
-      this.catalog.registerWorker(info, now);
-    });
+  registerWorker(info: S.WorkerInfo, now: number): Promise<boolean> {
+    return this.read(() =>
+      this.db
+        .transaction(() => {
+          if (!this.catalog.registerWorker(info, now)) return false;
+          this.catalog.ensureSites([info.site], now);
+          return true;
+        })
+        .immediate(),
+    );
   }
 
   listWorkers() {
