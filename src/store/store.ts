@@ -170,6 +170,8 @@ export interface HeartbeatRequest {
   leases: LeaseRef[];
   leaseMs: number;
   now: number;
+  /** The sites the calling worker may act at; a lease on a task elsewhere is reported lost. Null or absent: all. */
+  sites?: string[] | null;
 }
 
 export interface WorkerRecord extends WorkerInfo {
@@ -190,10 +192,13 @@ export interface WorkerStore {
   leaseTasks(request: LeaseRequest): Promise<LeasedTask[]>;
   /** Extends the leases still held. */
   heartbeat(request: HeartbeatRequest): Promise<HeartbeatResult>;
-  /** Records items, log lines, progress and spawned tasks, accepted only with the current lease token. */
-  recordActivity(batch: TaskActivity[], now: number): Promise<ActivityResult[]>;
-  /** Settles finished tasks (with their last activity), accepted only with the current lease token. */
-  completeTasks(batch: TaskCompletion[], now: number): Promise<CompletionResult[]>;
+  /**
+   * Records items, log lines, progress and spawned tasks, accepted only with the current lease
+   * token and, when `sites` is non-null, only for tasks at those sites (others: as a lost lease).
+   */
+  recordActivity(batch: TaskActivity[], now: number, sites?: string[] | null): Promise<ActivityResult[]>;
+  /** Settles finished tasks (with their last activity), accepted as recordActivity accepts. */
+  completeTasks(batch: TaskCompletion[], now: number, sites?: string[] | null): Promise<CompletionResult[]>;
   /** Settles tasks whose lease ran out: retried, or failed once out of attempts. Returns how many. */
   expireLeases(now: number, limit: number): Promise<number>;
   /** Settles every lease one worker holds as expired, now: for a worker known to be gone. Returns how many. */

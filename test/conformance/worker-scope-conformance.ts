@@ -1,12 +1,14 @@
 import { describe, expect, it } from 'vitest';
 import type { WorkerInfo } from '../../src/store/store.js';
-import { type StoreHarness, useFreshStore } from '../helpers/store-harness.js';
+import { newJob, type StoreHarness, useFreshStore } from '../helpers/store-harness.js';
 
 const T0 = 1_700_000_000_000;
+const LEASE = { workerId: 'w1', workflows: ['demo'], limit: 10, leaseMs: 30_000, now: T0 + 1 };
 
 /**
  * What keeps a worker token inside its bounds: a worker id belongs to the token that
- * registered it. Run against every backend.
+ * registered it, and its reports count only for tasks at the token's sites. Run against
+ * every backend.
  */
 export function describeWorkerScopeConformance(harness: StoreHarness): void {
   describe(`worker scope conformance: ${harness.name}`, () => {
@@ -44,6 +46,46 @@ export function describeWorkerScopeConformance(harness: StoreHarness): void {
         expect((await store().listWorkers())[0].owner).toBe('');
         expect(await store().registerWorker(worker({ owner: 'token:3' }), T0 + 1)).toBe(true);
         expect((await store().listWorkers())[0].owner).toBe('token:3');
+      });
+    });
+
+    describe('reports at the worker sites only', () => {
+      const leaseAtEast = async () => {
+        await store().submitJobs([newJob({ site: 'east' })], T0);
+        const [t] = await store().leaseTasks({ ...LEASE, site: 'east' });
+        return t;
+      };
+
+      it('treats activity on a task outside the sites as a lost lease, writing nothing', async () => {
+        const t = await leaseAtEast();
+        const report = { taskId: t.task.id, leaseToken: t.leaseToken, items: [{ path: 'x', operation: 'op', outcome: 'completed' as const }], logs: ['hi'] };
+        expect(await store().recordActivity([report], T0 + 2, ['west'])).toEqual([{ taskId: t.task.id, accepted: false }]);
+        expect(await store().getJob(t.job.id)).toMatchObject({ itemCounts: { completed: 0 }, updatedAt: T0 + 1 });
+        expect(await store().taskOutput(t.task.id, 0, 10)).toEqual([]);
+        expect(await store().recordActivity([report], T0 + 3, ['west', 'east'])).toEqual([{ taskId: t.task.id, accepted: true }]);
+        expect(await store().recordActivity([{ ...report, logs: ['again'], items: [] }], T0 + 4, null)).toEqual([{ taskId: t.task.id, accepted: true }]);
+        expect((await store().getJob(t.job.id))?.itemCounts.completed).toBe(1);
+      });
+
+      it('refuses to complete a task outside the sites; it stays running', async () => {
+        const t = await leaseAtEast();
+        const done = { taskId: t.task.id, leaseToken: t.leaseToken, report: { kind: 'succeeded' as const, changed: true } };
+        expect(await store().completeTasks([done], T0 + 2, [])).toEqual([{ taskId: t.task.id, accepted: false }]);
+        expect(await store().completeTasks([done], T0 + 2, ['west'])).toEqual([{ taskId: t.task.id, accepted: false }]);
+        expect(await store().getTask(t.task.id)).toMatchObject({ state: 'running', updatedAt: T0 + 1 });
+        expect((await store().getJob(t.job.id))?.state).toBe('running');
+        expect(await store().completeTasks([done], T0 + 3, ['east'])).toEqual([{ taskId: t.task.id, accepted: true, state: 'success' }]);
+      });
+
+      it('reports a lease on a task outside the sites as lost at heartbeat, without extending it', async () => {
+        const t = await leaseAtEast();
+        const beat = (sites: string[] | null | undefined, now: number) =>
+          store().heartbeat({ workerId: 'w1', leases: [{ taskId: t.task.id, leaseToken: t.leaseToken }], leaseMs: 30_000, now, sites });
+        expect(await beat(['west'], T0 + 2)).toEqual({ lost: [t.task.id], stop: [] });
+        expect((await store().getTask(t.task.id))?.leaseExpiresAt).toBe(T0 + 1 + 30_000);
+        expect(await beat(['east'], T0 + 3)).toEqual({ lost: [], stop: [] });
+        expect((await store().getTask(t.task.id))?.leaseExpiresAt).toBe(T0 + 3 + 30_000);
+        expect(await beat(undefined, T0 + 4)).toEqual({ lost: [], stop: [] });
       });
     });
   });

@@ -302,12 +302,12 @@ export class PostgresStore implements S.Store {
     );
   }
 
-  recordActivity(batch: S.TaskActivity[], now: number): Promise<S.ActivityResult[]> {
-    return this.transact(now, (tx) => recordActivity(tx, batch, now), 'worker');
+  recordActivity(batch: S.TaskActivity[], now: number, sites: string[] | null = null): Promise<S.ActivityResult[]> {
+    return this.transact(now, (tx) => recordActivity(tx, batch, now, sites), 'worker');
   }
 
-  completeTasks(batch: S.TaskCompletion[], now: number): Promise<S.CompletionResult[]> {
-    return this.transact(now, (tx) => completeTasks(tx, batch, now, this.random), 'worker');
+  completeTasks(batch: S.TaskCompletion[], now: number, sites: string[] | null = null): Promise<S.CompletionResult[]> {
+    return this.transact(now, (tx) => completeTasks(tx, batch, now, this.random, sites), 'worker');
   }
 
   expireLeases(now: number, limit: number): Promise<number> {

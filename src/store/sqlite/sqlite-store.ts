@@ -222,12 +222,12 @@ export class SqliteStore implements S.Store {
     });
   }
 
-  recordActivity(batch: S.TaskActivity[], now: number): Promise<S.ActivityResult[]> {
-    return this.transact(now, (tx) => recordActivity(tx, batch, now));
+  recordActivity(batch: S.TaskActivity[], now: number, sites: string[] | null = null): Promise<S.ActivityResult[]> {
+    return this.transact(now, (tx) => recordActivity(tx, batch, now, sites));
   }
 
-  completeTasks(batch: S.TaskCompletion[], now: number): Promise<S.CompletionResult[]> {
-    return this.transact(now, (tx) => completeTasks(tx, batch, now, this.random));
+  completeTasks(batch: S.TaskCompletion[], now: number, sites: string[] | null = null): Promise<S.CompletionResult[]> {
+    return this.transact(now, (tx) => completeTasks(tx, batch, now, this.random, sites));
   }
 
   expireLeases(now: number, limit: number): Promise<number> {
