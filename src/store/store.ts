@@ -220,8 +220,12 @@ export interface QueueRecord {
   concurrency: number | null;
   paused: boolean;
   pauseOnFailure: boolean;
-  /** Jobs started and not yet finished. */
+  /** Jobs started and not yet finished, at the sites asked for. */
   activeJobs: number;
+  /** Jobs waiting to start (created or queued, delayed ones included), at the sites asked for. */
+  queuedJobs: number;
+  /** Creation instant of the oldest of those waiting jobs; null when none waits. */
+  oldestQueuedAt: number | null;
   createdAt: number;
 }
 
@@ -235,8 +239,11 @@ export interface CatalogStore {
   ensureSites(names: string[], now: number): Promise<void>;
   listSites(): Promise<SiteRecord[]>;
   ensureQueues(names: string[], now: number): Promise<void>;
-  listQueues(): Promise<QueueRecord[]>;
-  getQueue(name: string): Promise<QueueRecord | null>;
+  /** Every queue (queues are shared by all sites), with job counts of `sites` only; null counts every site. */
+  listQueues(sites: string[] | null): Promise<QueueRecord[]>;
+  /** One queue, counted as listQueues counts. */
+  getQueue(name: string, sites: string[] | null): Promise<QueueRecord | null>;
+  /** Answers the queue counted at every site. Throws SWY_ERR_QUEUE_NOT_FOUND. */
   updateQueue(name: string, patch: QueuePatch, now: number): Promise<QueueRecord>;
 }
 

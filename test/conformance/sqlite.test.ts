@@ -1,5 +1,6 @@
 import { sqliteHarness } from '../helpers/store-harness.js';
 import { describeAuthConformance } from './auth-conformance.js';
+import { describeSiteScopeConformance } from './site-scope-conformance.js';
 import { describeStoreConformance } from './store-conformance.js';
 import { describeWorkerScopeConformance } from './worker-scope-conformance.js';
 
@@ -7,3 +8,4 @@ const harness = sqliteHarness();
 describeStoreConformance(harness);
 describeAuthConformance(harness);
 describeWorkerScopeConformance(harness);
+describeSiteScopeConformance(harness);

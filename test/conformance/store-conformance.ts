@@ -62,7 +62,7 @@ export function describeStoreConformance(harness: StoreHarness): void {
         expect(events.map((e) => e.type)).toEqual(['job:created']);
         expect(events[0].jobId).toBe(job.id);
         expect((await store.listSites()).map((s) => s.name)).toContain('local');
-        expect((await store.listQueues()).map((q) => q.name)).toContain('default');
+        expect((await store.listQueues(null)).map((q) => q.name)).toContain('default');
       });
 
       it('gives increasing integer ids', async () => {
@@ -589,7 +589,7 @@ export function describeStoreConformance(harness: StoreHarness): void {
         await store.submitJobs([newJob({ queue: 'serial' }), newJob({ queue: 'serial' }), newJob({ queue: 'serial' })], T0);
         const first = await lease();
         expect(first.map((l) => l.job.id)).toEqual([1]);
-        expect((await store.getQueue('serial'))?.activeJobs).toBe(1);
+        expect((await store.getQueue('serial', null))?.activeJobs).toBe(1);
         expect(await lease({ now: T0 + 2 })).toHaveLength(0);
         await succeed(first[0], {}, T0 + 3);
         expect((await lease({ now: T0 + 4 })).map((l) => l.job.id)).toEqual([2]);
@@ -617,7 +617,7 @@ export function describeStoreConformance(harness: StoreHarness): void {
           [{ taskId: t.task.id, leaseToken: t.leaseToken, report: { kind: 'failed', error: { message: 'x' }, retryable: true } }],
           T0 + 2,
         );
-        expect(await store.getQueue('default')).toMatchObject({ paused: true, pauseOnFailure: true, activeJobs: 0 });
+        expect(await store.getQueue('default', null)).toMatchObject({ paused: true, pauseOnFailure: true, activeJobs: 0 });
       });
 
       it('refuses to update a queue that does not exist', async () => {

@@ -2,8 +2,24 @@ import type { DbRow } from '../rows.js';
 import type { QueuePatch, QueueRecord, SiteRecord, WorkerInfo, WorkerRecord } from '../store.js';
 import { firstRow, pgJson, type Queryable, rows } from './postgres-pool.js';
 
-const ACTIVE_JOBS = `(SELECT count(*) FROM jobs j WHERE j.queue = q.name AND j.started_at IS NOT NULL
-  AND j.state IN ('running', 'pausing', 'paused', 'cancelling'))`;
+/**
+ * A queue's job counts, at the sites in text[] parameter `$n` or, with `siteParam` null, at
+ * every site. Each subquery is a range of jobs_queue_state_site.
+ */
+function queueCounts(siteParam: number | null): string {
+  const site = siteParam === null ? '' : ` AND j.site = ANY($${siteParam}::text[])`;
+  const waiting = `j.queue = q.name AND j.state IN ('created', 'queued')${site}`;
+  return `(SELECT count(*) FROM jobs j WHERE j.queue = q.name AND j.state IN ('running', 'pausing', 'paused', 'cancelling')
+      AND j.started_at IS NOT NULL${site}) AS active_jobs,
+    (SELECT count(*) FROM jobs j WHERE ${waiting}) AS queued_jobs,
+    (SELECT min(j.created_at) FROM jobs j WHERE ${waiting}) AS oldest_queued_at`;
+}
+const SQL = {
+  listAll: `SELECT q.*, ${queueCounts(null)} FROM queues q ORDER BY q.name`,
+  listAt: `SELECT q.*, ${queueCounts(1)} FROM queues q ORDER BY q.name`,
+  getAll: `SELECT q.*, ${queueCounts(null)} FROM queues q WHERE q.name = $1`,
+  getAt: `SELECT q.*, ${queueCounts(2)} FROM queues q WHERE q.name = $1`,
+};
 
 function toQueue(r: DbRow): QueueRecord {
   return {
@@ -12,6 +28,8 @@ function toQueue(r: DbRow): QueueRecord {
     paused: r.paused === true,
     pauseOnFailure: r.pause_on_failure === true,
     activeJobs: Number(r.active_jobs),
+    queuedJobs: Number(r.queued_jobs),
+    oldestQueuedAt: r.oldest_queued_at === null ? null : Number(r.oldest_queued_at),
     createdAt: Number(r.created_at),
   };
 }
@@ -44,12 +62,12 @@ export class PostgresCatalog {
     );
   }
 
-  async listQueues(): Promise<QueueRecord[]> {
-    return (await rows(this.db, `SELECT q.*, ${ACTIVE_JOBS} AS active_jobs FROM queues q ORDER BY q.name`)).map(toQueue);
+  async listQueues(sites: string[] | null): Promise<QueueRecord[]> {
+    return (await (sites === null ? rows(this.db, SQL.listAll) : rows(this.db, SQL.listAt, [sites]))).map(toQueue);
   }
 
-  async getQueue(name: string): Promise<QueueRecord | null> {
-    const row = await firstRow(this.db, `SELECT q.*, ${ACTIVE_JOBS} AS active_jobs FROM queues q WHERE q.name = $1`, [name]);
+  async getQueue(name: string, sites: string[] | null): Promise<QueueRecord | null> {
+    const row = await (sites === null ? firstRow(this.db, SQL.getAll, [name]) : firstRow(this.db, SQL.getAt, [name, sites]));
     return row ? toQueue(row) : null;
   }
 

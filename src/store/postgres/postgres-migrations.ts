@@ -233,6 +233,17 @@ ALTER TABLE tokens ADD COLUMN revoked_at bigint;
 ALTER TABLE workers ADD COLUMN owner text NOT NULL DEFAULT '';
 `,
   },
+  {
+    version: 5,
+    name: 'jobs: queue counts per site',
+    sql: `
+-- Queue counts per site (active, waiting, oldest waiting) read a range of this index; its
+-- (queue, state) prefix serves what jobs_queue_state served. created_at never changes and
+-- site never does, so the wider index costs no more writes than the one it replaces.
+DROP INDEX jobs_queue_state;
+CREATE INDEX jobs_queue_state_site ON jobs (queue, state, site, created_at);
+`,
+  },
 ];
 
 /**

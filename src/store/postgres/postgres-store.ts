@@ -340,12 +340,12 @@ export class PostgresStore implements S.Store {
     return this.catalog.ensureQueues([...names].sort(), now);
   }
 
-  listQueues() {
-    return this.catalog.listQueues();
+  listQueues(sites: string[] | null) {
+    return this.catalog.listQueues(sites);
   }
 
-  getQueue(name: string) {
-    return this.catalog.getQueue(name);
+  getQueue(name: string, sites: string[] | null) {
+    return this.catalog.getQueue(name, sites);
   }
 
   async updateQueue(name: string, patch: S.QueuePatch, now: number): Promise<S.QueueRecord> {
@@ -356,7 +356,7 @@ export class PostgresStore implements S.Store {
       return patched;
     });
     if (!found) throw new SwitchyardError('SWY_ERR_QUEUE_NOT_FOUND', `No queue named "${name}"`);
-    return (await this.catalog.getQueue(name)) as S.QueueRecord;
+    return (await this.catalog.getQueue(name, null)) as S.QueueRecord;
   }
 
   // ─── Events and audit ──────────────────────────────────────────────────────────────────

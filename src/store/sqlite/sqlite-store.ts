@@ -260,12 +260,12 @@ export class SqliteStore implements S.Store {
     return this.read(() => this.catalog.ensureQueues(names, now));
   }
 
-  listQueues() {
-    return this.read(() => this.catalog.listQueues());
+  listQueues(sites: string[] | null) {
+    return this.read(() => this.catalog.listQueues(sites));
   }
 
-  getQueue(name: string) {
-    return this.read(() => this.catalog.getQueue(name));
+  getQueue(name: string, sites: string[] | null) {
+    return this.read(() => this.catalog.getQueue(name, sites));
   }
 
   async updateQueue(name: string, patch: S.QueuePatch, now: number) {
