@@ -1,7 +1,7 @@
 import { type CursorValue, decodeCursor, encodeCursor } from './cursor.js';
 import type { Dialect } from './sql-builder.js';
 import { WhereBuilder } from './sql-builder.js';
-import type { ItemQuery, JobQuery, JobSortKey, TaskQuery } from './store.js';
+import type { AuditQuery, ItemQuery, JobQuery, JobSortKey, TaskQuery } from './store.js';
 
 /**
  * The SQL of the list queries with request-dependent filters, built the same way for both
@@ -95,6 +95,26 @@ export function listItemsSql(dialect: Dialect, jobId: number, query: ItemQuery):
   const fetch = query.limit + 1;
   return {
     sql: `SELECT * FROM items ${where.sql()} ORDER BY id LIMIT ${where.param(fetch)}`,
+    params: where.params,
+    fetch,
+    cursorOf: (row) => encodeCursor(null, Number(row.id)),
+  };
+}
+
+/** Audit entries newest first; with `sites` set, only entries at those sites (never the site-less ones). */
+export function listAuditSql(dialect: Dialect, query: AuditQuery): ListSql {
+  const where = new WhereBuilder(dialect);
+  if (query.sites !== null) where.in('site', query.sites);
+  if (query.site !== undefined) where.add(`site = ${where.param(query.site)}`);
+  if (query.target) where.add(`target = ${where.param(query.target)}`);
+  if (query.actor !== undefined) where.add(`actor = ${where.param(query.actor)}`);
+  if (query.action) where.add(where.startsWith('action', query.action));
+  if (query.from !== undefined) where.add(`at >= ${where.param(query.from)}`);
+  if (query.to !== undefined) where.add(`at <= ${where.param(query.to)}`);
+  if (query.cursor) where.add(`id < ${where.param(decodeCursor(query.cursor).id)}`);
+  const fetch = query.limit + 1;
+  return {
+    sql: `SELECT * FROM audit ${where.sql()} ORDER BY id DESC LIMIT ${where.param(fetch)}`,
     params: where.params,
     fetch,
     cursorOf: (row) => encodeCursor(null, Number(row.id)),

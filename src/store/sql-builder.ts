@@ -53,6 +53,12 @@ export class WhereBuilder {
     return `${expression} ${this.dialect.ilike} ${this.param(`%${escaped}%`)} ESCAPE '\\'`;
   }
 
+  /** Case-insensitive prefix match; `%`, `_` and `\` in the prefix match themselves. */
+  startsWith(expression: string, prefix: string): string {
+    const escaped = prefix.replace(/[\\%_]/g, (c) => `\\${c}`);
+    return `${expression} ${this.dialect.ilike} ${this.param(`${escaped}%`)} ESCAPE '\\'`;
+  }
+
   sql(): string {
     return this.clauses.length > 0 ? `WHERE ${this.clauses.join(' AND ')}` : '';
   }

@@ -258,12 +258,33 @@ export interface NewAudit {
   data?: Record<string, Json>;
 }
 
+export interface AuditQuery {
+  /**
+   * Entries at these sites only; null for every entry. Entries with no site (users, tokens,
+   * sign-ins, queue settings) are listed only for null: they are for all-site actors.
+   */
+  sites: string[] | null;
+  target?: string;
+  actor?: string;
+  /** Prefix of the action, e.g. `job.` for every job action. */
+  action?: string;
+  /** One site (within `sites`). */
+  site?: string;
+  /** Entries at or after this instant. */
+  from?: number;
+  /** Entries at or before this instant. */
+  to?: number;
+  cursor?: string | null;
+  limit: number;
+}
+
 export interface EventStore {
   /** Events after `afterId`, oldest first; at sites in `sites` only (null: all). */
   listEvents(afterId: number, limit: number, sites: string[] | null): Promise<EventRecord[]>;
   lastEventId(): Promise<number>;
   appendAudit(entry: NewAudit): Promise<void>;
-  listAudit(query: { sites: string[] | null; target?: string; cursor?: string | null; limit: number }): Promise<Page<AuditRecord>>;
+  /** Audit entries newest first, keyset-paginated. */
+  listAudit(query: AuditQuery): Promise<Page<AuditRecord>>;
 }
 
 // ─── Users, sessions and tokens ──────────────────────────────────────────────────────────

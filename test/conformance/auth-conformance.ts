@@ -92,5 +92,41 @@ export function describeAuthConformance(harness: StoreHarness): void {
         ]);
       });
     });
+
+    describe('audit', () => {
+      const entries = async () => {
+        await store().appendAudit({ at: T0, actor: 'ann', action: 'job.cancel', target: 'job:1', site: 'east' });
+        await store().appendAudit({ at: T0 + 1, actor: 'bob', action: 'session.login' });
+        await store().appendAudit({ at: T0 + 2, actor: 'ann', action: 'job.pause', target: 'job:2', site: 'west' });
+        await store().appendAudit({ at: T0 + 3, actor: 'bob', action: 'token.create', target: 'token:1' });
+        await store().appendAudit({ at: T0 + 4, actor: 'bob', action: 'jobs.export', site: 'east' });
+        await store().appendAudit({ at: T0 + 5, actor: 'ann', action: 'job_x', site: 'east' });
+      };
+      const actions = async (query: Partial<Parameters<ReturnType<typeof store>['listAudit']>[0]>) =>
+        (await store().listAudit({ sites: null, limit: 50, ...query })).items.map((a) => a.action);
+
+      it('gives site-scoped readers the entries of their sites only, never the site-less ones', async () => {
+        await entries();
+        expect(await actions({ sites: ['east'] })).toEqual(['job_x', 'jobs.export', 'job.cancel']);
+        expect(await actions({ sites: ['west', 'north'] })).toEqual(['job.pause']);
+        expect(await actions({ sites: [] })).toEqual([]);
+        expect(await actions({ sites: null })).toHaveLength(6);
+      });
+
+      it('filters by actor, action prefix, site and time, and pages through the result', async () => {
+        await entries();
+        expect(await actions({ actor: 'bob' })).toEqual(['jobs.export', 'token.create', 'session.login']);
+        // `.` and `_` are literal: 'job.' matches neither 'jobs.export' nor 'job_x'.
+        expect(await actions({ action: 'job.' })).toEqual(['job.pause', 'job.cancel']);
+        expect(await actions({ action: 'job_' })).toEqual(['job_x']);
+        expect(await actions({ site: 'east', actor: 'ann' })).toEqual(['job_x', 'job.cancel']);
+        expect(await actions({ sites: ['west'], site: 'east' })).toEqual([]);
+        expect(await actions({ from: T0 + 1, to: T0 + 3 })).toEqual(['token.create', 'job.pause', 'session.login']);
+        const first = await store().listAudit({ sites: null, actor: 'ann', limit: 2 });
+        expect(first.items.map((a) => a.action)).toEqual(['job_x', 'job.pause']);
+        const next = await store().listAudit({ sites: null, actor: 'ann', limit: 2, cursor: first.nextCursor });
+        expect(next).toMatchObject({ items: [{ action: 'job.cancel' }], nextCursor: null });
+      });
+    });
   });
 }

@@ -244,6 +244,16 @@ DROP INDEX jobs_queue_state;
 CREATE INDEX jobs_queue_state_site ON jobs (queue, state, site, created_at);
 `,
   },
+  {
+    version: 6,
+    name: 'audit: by site and by actor',
+    sql: `
+-- Scoped actors list the audit trail of their sites, and anyone may filter by actor. Audit
+-- rows are only ever inserted, so these indexes cost one entry per insert each.
+CREATE INDEX audit_site ON audit (site, id);
+CREATE INDEX audit_actor ON audit (actor, id);
+`,
+  },
 ];
 
 /**

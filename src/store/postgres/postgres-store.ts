@@ -380,7 +380,7 @@ export class PostgresStore implements S.Store {
     ]);
   }
 
-  listAudit(query: { sites: string[] | null; target?: string; cursor?: string | null; limit: number }) {
+  listAudit(query: S.AuditQuery) {
     return this.reads.listAudit(query);
   }
 

@@ -293,7 +293,7 @@ export class SqliteStore implements S.Store {
     });
   }
 
-  listAudit(query: { sites: string[] | null; target?: string; cursor?: string | null; limit: number }) {
+  listAudit(query: S.AuditQuery) {
     return this.read(() => this.reads.listAudit(query));
   }
 
