@@ -43,7 +43,8 @@ export function listJobsSql(dialect: Dialect, query: JobQuery): ListSql {
     const q = query.q.trim();
     // Placeholders are positional in SQLite: parameters are added in the order they appear.
     const anyOf = /^\d{1,15}$/.test(q) ? [`id = ${where.param(Number(q))}`] : [];
-    for (const column of ['workflow', 'state', 'creator', 'site', 'queue', dialect.text('fields'), 'reason']) anyOf.push(where.contains(column, q));
+    // search_text, never the fields: the engine leaves secret fields out of it.
+    for (const column of ['workflow', 'state', 'creator', 'site', 'queue', 'search_text', 'reason']) anyOf.push(where.contains(column, q));
     where.add(`(${anyOf.join(' OR ')})`);
   }
   const sort = query.sort ?? { key: 'id', desc: true };

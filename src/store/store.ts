@@ -73,6 +73,11 @@ export interface NewJob {
   creator: string;
   priority: number;
   fields: Record<string, Json>;
+  /**
+   * What free-text search (`JobQuery.q`) matches besides the job's columns: the engine builds
+   * it from the values of the non-secret fields. The raw fields are never searched. Default ''.
+   */
+  searchText?: string;
   runAt: number | null;
   idempotencyKey: string | null;
   timeoutMs: number | null;
@@ -101,7 +106,7 @@ export interface JobQuery {
   createdTo?: number;
   /** Leave out jobs that had nothing to do (state skipped). */
   hideNoop?: boolean;
-  /** Free text matched against id, workflow, state, creator, site, queue and the fields. */
+  /** Free text matched against id, workflow, state, creator, site, queue, reason and the job's searchText (never the raw fields). */
   q?: string;
   sort?: { key: JobSortKey; desc: boolean };
   cursor?: string | null;

@@ -1,5 +1,6 @@
 import { postgresHarness } from '../helpers/store-harness.js';
 import { describeAuthConformance } from './auth-conformance.js';
+import { describeSearchConformance } from './search-conformance.js';
 import { describeSiteScopeConformance } from './site-scope-conformance.js';
 import { describeStoreConformance } from './store-conformance.js';
 import { describeWorkerScopeConformance } from './worker-scope-conformance.js';
@@ -9,3 +10,4 @@ describeStoreConformance(harness);
 describeAuthConformance(harness);
 describeWorkerScopeConformance(harness);
 describeSiteScopeConformance(harness);
+describeSearchConformance(harness);

@@ -629,7 +629,7 @@ export function describeStoreConformance(harness: StoreHarness): void {
       beforeEach(async () => {
         await store.submitJobs(
           [
-            newJob({ workflow: 'copy', creator: 'ann', site: 'east', fields: { root: '/projects/alpha' } }),
+            newJob({ workflow: 'copy', creator: 'ann', site: 'east', fields: { root: '/projects/alpha' }, searchText: '/projects/alpha' }),
             newJob({ workflow: 'copy', creator: 'bob', site: 'west' }),
             newJob({ workflow: 'hash', creator: 'ann', site: 'east', tasks: [] }),
             newJob({ workflow: 'hash', creator: 'cyd', site: 'west', queue: 'bulk' }),

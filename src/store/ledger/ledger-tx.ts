@@ -113,6 +113,7 @@ export interface JobRow {
 export type NewJobRow = Omit<JobRow, 'id'> & {
   priority: number;
   fields: Record<string, Json>;
+  searchText: string;
   idempotencyKey: string | null;
   parentJobId: number | null;
   runAt: number | null;

@@ -59,6 +59,7 @@ const JOB_INSERT: Column<NewJobRow>[] = [
   ['reason', 'text', (j) => j.reason],
   ['priority', 'integer', (j) => j.priority],
   ['fields', 'jsonb', (j) => pgJson(j.fields)],
+  ['search_text', 'text', (j) => j.searchText],
   ['idempotency_key', 'text', (j) => j.idempotencyKey],
   ['parent_job_id', 'bigint', (j) => j.parentJobId],
   ['task_counts', 'jsonb', (j) => pgJson(sparseTaskCounts(j.taskCounts))],

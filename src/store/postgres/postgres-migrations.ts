@@ -254,6 +254,17 @@ CREATE INDEX audit_site ON audit (site, id);
 CREATE INDEX audit_actor ON audit (actor, id);
 `,
   },
+  {
+    version: 7,
+    name: 'jobs: search text',
+    sql: `
+-- Free-text search matches this column instead of the raw fields, so that secret fields
+-- are never searchable. Jobs from before have no record of which fields were secret: they
+-- keep their fields' JSON text, as search saw it until now.
+ALTER TABLE jobs ADD COLUMN search_text text NOT NULL DEFAULT '';
+UPDATE jobs SET search_text = fields::text;
+`,
+  },
 ];
 
 /**

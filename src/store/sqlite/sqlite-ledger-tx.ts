@@ -79,9 +79,9 @@ export function prepareLedgerStatements(db: Database): Record<LedgerStatementNam
     tasksByKey: p(`SELECT id, state, key FROM tasks WHERE job_id = ? AND key IN (SELECT value FROM json_each(?))`),
     jobsByKey: p(`SELECT id, idempotency_key FROM jobs WHERE idempotency_key IN (SELECT value FROM json_each(?))`),
     insertJob: p(`INSERT INTO jobs (workflow, site, queue, creator, state, intent, outcome, reason, priority, fields,
-        idempotency_key, parent_job_id, task_counts, item_counts, progress_done, progress_total, changed, timeout_ms,
+        search_text, idempotency_key, parent_job_id, task_counts, item_counts, progress_done, progress_total, changed, timeout_ms,
         deadline_at, run_at, created_at, started_at, ended_at, updated_at)
-      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
+      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
     insertTask: p(`INSERT INTO tasks (job_id, site, workflow, type, key, priority, input, state, attempts, max_attempts,
         backoff_ms, max_backoff_ms, available_at, progress_done, progress_total, reason, pending_deps, dependents,
         created_at, ended_at, updated_at)
@@ -258,6 +258,7 @@ export class SqliteLedgerTx implements LedgerTx {
           j.reason,
           j.priority,
           JSON.stringify(j.fields),
+          j.searchText,
           j.idempotencyKey,
           j.parentJobId,
           JSON.stringify(sparseTaskCounts(j.taskCounts)),
