@@ -63,3 +63,14 @@ export class WhereBuilder {
     return this.clauses.length > 0 ? `WHERE ${this.clauses.join(' AND ')}` : '';
   }
 }
+
+/**
+ * Renders a list of our own constant names (states, never user input) as an SQL list,
+ * `('running', 'paused')`, so that queries name the model's state sets instead of copies of
+ * them. Throws on anything but plain lowercase names, and on an empty list.
+ */
+export function sqlList(values: readonly string[]): string {
+  if (values.length === 0) throw new Error('sqlList: an empty list is not valid SQL');
+  for (const value of values) if (!/^[a-z][a-z_]*$/.test(value)) throw new Error(`sqlList: ${JSON.stringify(value)} is not a constant name`);
+  return `(${values.map((value) => `'${value}'`).join(', ')})`;
+}

@@ -1,7 +1,11 @@
 import type { Database, Statement } from 'better-sqlite3';
-import { SwitchyardError } from '../../model/index.js';
+import { SLOT_HOLDING_JOB_STATES, SwitchyardError, WAITING_JOB_STATES } from '../../model/index.js';
 import type { DbRow } from '../rows.js';
+import { sqlList } from '../sql-builder.js';
 import type { QueuePatch, QueueRecord, SiteRecord, WorkerInfo, WorkerRecord } from '../store.js';
+
+const SLOT_STATES = sqlList(SLOT_HOLDING_JOB_STATES);
+const WAITING_STATES = sqlList(WAITING_JOB_STATES);
 
 /**
  * A queue's job counts, at the sites in the JSON array parameter (one per subquery) or, when
@@ -9,8 +13,8 @@ import type { QueuePatch, QueueRecord, SiteRecord, WorkerInfo, WorkerRecord } fr
  */
 function queueCounts(scoped: boolean): string {
   const site = scoped ? ' AND j.site IN (SELECT value FROM json_each(?))' : '';
-  const waiting = `j.queue = q.name AND j.state IN ('created', 'queued')${site}`;
-  return `(SELECT count(*) FROM jobs j WHERE j.queue = q.name AND j.state IN ('running', 'pausing', 'paused', 'cancelling')
+  const waiting = `j.queue = q.name AND j.state IN ${WAITING_STATES}${site}`;
+  return `(SELECT count(*) FROM jobs j WHERE j.queue = q.name AND j.state IN ${SLOT_STATES}
       AND j.started_at IS NOT NULL${site}) AS active_jobs,
     (SELECT count(*) FROM jobs j WHERE ${waiting}) AS queued_jobs,
     (SELECT min(j.created_at) FROM jobs j WHERE ${waiting}) AS oldest_queued_at`;
