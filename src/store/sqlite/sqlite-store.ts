@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { EventEmitter } from 'node:events';
-import { mkdirSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
+import { isMainThread } from 'node:worker_threads';
 import BetterSqlite3, { type Database, type Statement } from 'better-sqlite3';
 import { SwitchyardError } from '../../model/index.js';
 import { completeTasks, heartbeat, recordActivity } from '../ledger/complete.js';
@@ -51,7 +52,10 @@ export class SqliteStore implements S.Store {
   private readonly checkpointer: SqliteCheckpointer | null;
 
   constructor(options: SqliteStoreOptions) {
-    if (options.path !== ':memory:') mkdirSync(dirname(options.path), { recursive: true });
+    const onDisk = options.path !== ':memory:' && options.path !== '';
+    // The database holds password hashes, token hashes and every job's fields: owner-only.
+    if (onDisk) mkdirSync(dirname(options.path), { recursive: true, mode: 0o700 });
+    const restoreUmask = onDisk ? ownerOnlyUmask() : () => {};
     try {
       this.db = new BetterSqlite3(options.path);
       this.db.pragma('journal_mode = WAL');
@@ -62,8 +66,13 @@ export class SqliteStore implements S.Store {
       // Checkpoints run on a background thread (SqliteCheckpointer); this one only bounds the
       // WAL (about 80 MB) should that thread ever fall behind.
       if (options.path !== ':memory:') this.db.pragma('wal_autocheckpoint = 20000');
+      // Files from before (or made where the umask could not be set) are narrowed too; SQLite
+      // creates a later -wal or -shm file with the database file's mode.
+      if (onDisk) for (const suffix of ['', '-wal', '-shm']) if (existsSync(options.path + suffix)) chmodSync(options.path + suffix, 0o600);
     } catch (error) {
       throw new SwitchyardError('SWY_ERR_STORE_UNAVAILABLE', `Cannot open the SQLite store at ${options.path}: ${(error as Error).message}`);
+    } finally {
+      restoreUmask();
     }
     this.random = options.random ?? Math.random;
     this.checkpointer = options.path === ':memory:' ? null : new SqliteCheckpointer(options.path);
@@ -369,4 +378,16 @@ export class SqliteStore implements S.Store {
   touchToken(id: number, now: number) {
     return this.read(() => this.auth.touchToken(id, now));
   }
+}
+
+/**
+ * Sets the process umask to owner-only while the database files are created, so that they
+ * are never readable by others, not even for a moment; returns how to restore it. The store
+ * opens synchronously, so no other code runs under this umask. Worker threads may not set
+ * the umask: there the chmod after opening has to do.
+ */
+function ownerOnlyUmask(): () => void {
+  if (!isMainThread) return () => {};
+  const previous = process.umask(0o077);
+  return () => process.umask(previous);
 }
