@@ -8,20 +8,16 @@ export interface Dialect {
   placeholder(index: number): string;
   /** Case-insensitive LIKE. */
   ilike: string;
-  /** Casts an expression to text. */
-  text(expression: string): string;
 }
 
 export const sqliteDialect: Dialect = {
   placeholder: () => '?',
   ilike: 'LIKE',
-  text: (expression) => `CAST(${expression} AS TEXT)`,
 };
 
 export const postgresDialect: Dialect = {
   placeholder: (index) => `$${index}`,
   ilike: 'ILIKE',
-  text: (expression) => `(${expression})::text`,
 };
 
 export class WhereBuilder {
