@@ -38,6 +38,15 @@ export function isTerminalJobState(state: JobState): boolean {
   return TERMINAL.has(state);
 }
 
+/** Once started, a job in these states holds a slot of its queue's concurrency limit (a paused job keeps its slot). */
+export const SLOT_HOLDING_JOB_STATES: readonly JobState[] = ['running', 'pausing', 'paused', 'cancelling'];
+
+/** A job in these states may have tasks running, so it has an inactivity deadline the watchdog enforces (paused: none). */
+export const TIMEABLE_JOB_STATES: readonly JobState[] = ['running', 'pausing', 'cancelling'];
+
+/** Jobs waiting to start: accepted or queued (delayed ones included), as queues count them. */
+export const WAITING_JOB_STATES: readonly JobState[] = ['created', 'queued'];
+
 /**
  * What an operator asked of a job, kept beside its state: the roll-up needs it to tell
  * "pausing" from "running" when the task counts alone are the same.

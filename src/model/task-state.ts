@@ -38,6 +38,9 @@ const TERMINAL = new Set<TaskState>(['success', 'error', 'failure', 'skipped', '
 /** States in which a worker holds a lease on the task. */
 const LEASED = new Set<TaskState>(['running', 'cancelling', 'pausing']);
 
+/** Tasks not yet finished: every state a job control or the watchdog may still move a task out of. */
+export const UNFINISHED_TASK_STATES: readonly TaskState[] = TASK_STATES.filter((state) => !TERMINAL.has(state));
+
 export function isTerminalTaskState(state: TaskState): boolean {
   return TERMINAL.has(state);
 }

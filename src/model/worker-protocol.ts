@@ -75,4 +75,9 @@ export interface WorkerInfo {
   workflows: string[];
   /** Where it runs: `in-process` or the remote host name. */
   host: string;
+  /**
+   * The token that registered the worker (e.g. `token:12`); '' for none (in-process workers).
+   * Once set, only that owner may register the same worker id again.
+   */
+  owner?: string;
 }

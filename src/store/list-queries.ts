@@ -1,7 +1,7 @@
 import { type CursorValue, decodeCursor, encodeCursor } from './cursor.js';
 import type { Dialect } from './sql-builder.js';
 import { WhereBuilder } from './sql-builder.js';
-import type { ItemQuery, JobQuery, JobSortKey, TaskQuery } from './store.js';
+import type { AuditQuery, ItemQuery, JobQuery, JobSortKey, TaskQuery } from './store.js';
 
 /**
  * The SQL of the list queries with request-dependent filters, built the same way for both
@@ -43,7 +43,8 @@ export function listJobsSql(dialect: Dialect, query: JobQuery): ListSql {
     const q = query.q.trim();
     // Placeholders are positional in SQLite: parameters are added in the order they appear.
     const anyOf = /^\d{1,15}$/.test(q) ? [`id = ${where.param(Number(q))}`] : [];
-    for (const column of ['workflow', 'state', 'creator', 'site', 'queue', dialect.text('fields'), 'reason']) anyOf.push(where.contains(column, q));
+    // search_text, never the fields: the engine leaves secret fields out of it.
+    for (const column of ['workflow', 'state', 'creator', 'site', 'queue', 'search_text', 'reason']) anyOf.push(where.contains(column, q));
     where.add(`(${anyOf.join(' OR ')})`);
   }
   const sort = query.sort ?? { key: 'id', desc: true };
@@ -95,6 +96,26 @@ export function listItemsSql(dialect: Dialect, jobId: number, query: ItemQuery):
   const fetch = query.limit + 1;
   return {
     sql: `SELECT * FROM items ${where.sql()} ORDER BY id LIMIT ${where.param(fetch)}`,
+    params: where.params,
+    fetch,
+    cursorOf: (row) => encodeCursor(null, Number(row.id)),
+  };
+}
+
+/** Audit entries newest first; with `sites` set, only entries at those sites (never the site-less ones). */
+export function listAuditSql(dialect: Dialect, query: AuditQuery): ListSql {
+  const where = new WhereBuilder(dialect);
+  if (query.sites !== null) where.in('site', query.sites);
+  if (query.site !== undefined) where.add(`site = ${where.param(query.site)}`);
+  if (query.target) where.add(`target = ${where.param(query.target)}`);
+  if (query.actor !== undefined) where.add(`actor = ${where.param(query.actor)}`);
+  if (query.action) where.add(where.startsWith('action', query.action));
+  if (query.from !== undefined) where.add(`at >= ${where.param(query.from)}`);
+  if (query.to !== undefined) where.add(`at <= ${where.param(query.to)}`);
+  if (query.cursor) where.add(`id < ${where.param(decodeCursor(query.cursor).id)}`);
+  const fetch = query.limit + 1;
+  return {
+    sql: `SELECT * FROM audit ${where.sql()} ORDER BY id DESC LIMIT ${where.param(fetch)}`,
     params: where.params,
     fetch,
     cursorOf: (row) => encodeCursor(null, Number(row.id)),

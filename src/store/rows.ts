@@ -240,6 +240,8 @@ export function createRowMapper(options: { jsonAsText: boolean }): RowMapper {
       passwordHash: r.password_hash as string,
       role: r.role as Role,
       sites: (json(r.sites) as string[] | null) ?? null,
+      disabled: bool(r.disabled),
+      passwordChangedAt: optNum(r.password_changed_at),
       createdAt: num(r.created_at),
     }),
     token: (r) => ({
@@ -251,6 +253,8 @@ export function createRowMapper(options: { jsonAsText: boolean }): RowMapper {
       createdBy: r.created_by as string,
       createdAt: num(r.created_at),
       lastUsedAt: optNum(r.last_used_at),
+      expiresAt: optNum(r.expires_at),
+      revokedAt: optNum(r.revoked_at),
     }),
     audit: (r) => ({
       id: num(r.id),

@@ -8,20 +8,16 @@ export interface Dialect {
   placeholder(index: number): string;
   /** Case-insensitive LIKE. */
   ilike: string;
-  /** Casts an expression to text. */
-  text(expression: string): string;
 }
 
 export const sqliteDialect: Dialect = {
   placeholder: () => '?',
   ilike: 'LIKE',
-  text: (expression) => `CAST(${expression} AS TEXT)`,
 };
 
 export const postgresDialect: Dialect = {
   placeholder: (index) => `$${index}`,
   ilike: 'ILIKE',
-  text: (expression) => `(${expression})::text`,
 };
 
 export class WhereBuilder {
@@ -53,7 +49,24 @@ export class WhereBuilder {
     return `${expression} ${this.dialect.ilike} ${this.param(`%${escaped}%`)} ESCAPE '\\'`;
   }
 
+  /** Case-insensitive prefix match; `%`, `_` and `\` in the prefix match themselves. */
+  startsWith(expression: string, prefix: string): string {
+    const escaped = prefix.replace(/[\\%_]/g, (c) => `\\${c}`);
+    return `${expression} ${this.dialect.ilike} ${this.param(`${escaped}%`)} ESCAPE '\\'`;
+  }
+
   sql(): string {
     return this.clauses.length > 0 ? `WHERE ${this.clauses.join(' AND ')}` : '';
   }
+}
+
+/**
+ * Renders a list of our own constant names (states, never user input) as an SQL list,
+ * `('running', 'paused')`, so that queries name the model's state sets instead of copies of
+ * them. Throws on anything but plain lowercase names, and on an empty list.
+ */
+export function sqlList(values: readonly string[]): string {
+  if (values.length === 0) throw new Error('sqlList: an empty list is not valid SQL');
+  for (const value of values) if (!/^[a-z][a-z_]*$/.test(value)) throw new Error(`sqlList: ${JSON.stringify(value)} is not a constant name`);
+  return `(${values.map((value) => `'${value}'`).join(', ')})`;
 }

@@ -6,12 +6,10 @@ import type {
   JobRecord,
   JobState,
   Json,
-  Progress,
   RetryPolicy,
   Role,
   TaskLogLine,
   TaskRecord,
-  TaskReport,
   TaskState,
 } from '../model/index.js';
 import type {
@@ -20,7 +18,6 @@ import type {
   HeartbeatResult,
   LeasedTask,
   LeaseRef,
-  NewItem,
   NewTaskSpec,
   TaskActivity,
   TaskCompletion,
@@ -76,6 +73,11 @@ export interface NewJob {
   creator: string;
   priority: number;
   fields: Record<string, Json>;
+  /**
+   * What free-text search (`JobQuery.q`) matches besides the job's columns: the engine builds
+   * it from the values of the non-secret fields. The raw fields are never searched. Default ''.
+   */
+  searchText?: string;
   runAt: number | null;
   idempotencyKey: string | null;
   timeoutMs: number | null;
@@ -104,7 +106,7 @@ export interface JobQuery {
   createdTo?: number;
   /** Leave out jobs that had nothing to do (state skipped). */
   hideNoop?: boolean;
-  /** Free text matched against id, workflow, state, creator, site, queue and the fields. */
+  /** Free text matched against id, workflow, state, creator, site, queue, reason and the job's searchText (never the raw fields). */
   q?: string;
   sort?: { key: JobSortKey; desc: boolean };
   cursor?: string | null;
@@ -173,24 +175,35 @@ export interface HeartbeatRequest {
   leases: LeaseRef[];
   leaseMs: number;
   now: number;
+  /** The sites the calling worker may act at; a lease on a task elsewhere is reported lost. Null or absent: all. */
+  sites?: string[] | null;
 }
 
 export interface WorkerRecord extends WorkerInfo {
+  /** The token that registered it; '' for none. */
+  owner: string;
   startedAt: number;
   lastSeenAt: number;
 }
 
 export interface WorkerStore {
-  registerWorker(info: WorkerInfo, now: number): Promise<void>;
+  /**
+   * Records a worker (again, on restart). False, with nothing written, when a worker with this
+   * id exists and belongs to another non-empty owner: one token cannot take over another's worker.
+   */
+  registerWorker(info: WorkerInfo, now: number): Promise<boolean>;
   listWorkers(): Promise<WorkerRecord[]>;
   /** Leases up to `limit` ready tasks of the worker's site and workflows, highest priority first. */
   leaseTasks(request: LeaseRequest): Promise<LeasedTask[]>;
   /** Extends the leases still held. */
   heartbeat(request: HeartbeatRequest): Promise<HeartbeatResult>;
-  /** Records items, log lines, progress and spawned tasks, accepted only with the current lease token. */
-  recordActivity(batch: TaskActivity[], now: number): Promise<ActivityResult[]>;
-  /** Settles finished tasks (with their last activity), accepted only with the current lease token. */
-  completeTasks(batch: TaskCompletion[], now: number): Promise<CompletionResult[]>;
+  /**
+   * Records items, log lines, progress and spawned tasks, accepted only with the current lease
+   * token and, when `sites` is non-null, only for tasks at those sites (others: as a lost lease).
+   */
+  recordActivity(batch: TaskActivity[], now: number, sites?: string[] | null): Promise<ActivityResult[]>;
+  /** Settles finished tasks (with their last activity), accepted as recordActivity accepts. */
+  completeTasks(batch: TaskCompletion[], now: number, sites?: string[] | null): Promise<CompletionResult[]>;
   /** Settles tasks whose lease ran out: retried, or failed once out of attempts. Returns how many. */
   expireLeases(now: number, limit: number): Promise<number>;
   /** Settles every lease one worker holds as expired, now: for a worker known to be gone. Returns how many. */
@@ -212,8 +225,12 @@ export interface QueueRecord {
   concurrency: number | null;
   paused: boolean;
   pauseOnFailure: boolean;
-  /** Jobs started and not yet finished. */
+  /** Jobs started and not yet finished, at the sites asked for. */
   activeJobs: number;
+  /** Jobs waiting to start (created or queued, delayed ones included), at the sites asked for. */
+  queuedJobs: number;
+  /** Creation instant of the oldest of those waiting jobs; null when none waits. */
+  oldestQueuedAt: number | null;
   createdAt: number;
 }
 
@@ -227,8 +244,11 @@ export interface CatalogStore {
   ensureSites(names: string[], now: number): Promise<void>;
   listSites(): Promise<SiteRecord[]>;
   ensureQueues(names: string[], now: number): Promise<void>;
-  listQueues(): Promise<QueueRecord[]>;
-  getQueue(name: string): Promise<QueueRecord | null>;
+  /** Every queue (queues are shared by all sites), with job counts of `sites` only; null counts every site. */
+  listQueues(sites: string[] | null): Promise<QueueRecord[]>;
+  /** One queue, counted as listQueues counts. */
+  getQueue(name: string, sites: string[] | null): Promise<QueueRecord | null>;
+  /** Answers the queue counted at every site. Throws SWY_ERR_QUEUE_NOT_FOUND. */
   updateQueue(name: string, patch: QueuePatch, now: number): Promise<QueueRecord>;
 }
 
@@ -243,12 +263,33 @@ export interface NewAudit {
   data?: Record<string, Json>;
 }
 
+export interface AuditQuery {
+  /**
+   * Entries at these sites only; null for every entry. Entries with no site (users, tokens,
+   * sign-ins, queue settings) are listed only for null: they are for all-site actors.
+   */
+  sites: string[] | null;
+  target?: string;
+  actor?: string;
+  /** Prefix of the action, e.g. `job.` for every job action. */
+  action?: string;
+  /** One site (within `sites`). */
+  site?: string;
+  /** Entries at or after this instant. */
+  from?: number;
+  /** Entries at or before this instant. */
+  to?: number;
+  cursor?: string | null;
+  limit: number;
+}
+
 export interface EventStore {
   /** Events after `afterId`, oldest first; at sites in `sites` only (null: all). */
   listEvents(afterId: number, limit: number, sites: string[] | null): Promise<EventRecord[]>;
   lastEventId(): Promise<number>;
   appendAudit(entry: NewAudit): Promise<void>;
-  listAudit(query: { sites: string[] | null; target?: string; cursor?: string | null; limit: number }): Promise<Page<AuditRecord>>;
+  /** Audit entries newest first, keyset-paginated. */
+  listAudit(query: AuditQuery): Promise<Page<AuditRecord>>;
 }
 
 // ─── Users, sessions and tokens ──────────────────────────────────────────────────────────
@@ -260,7 +301,23 @@ export interface UserRecord {
   role: Role;
   /** Sites the user may see; null for every site. */
   sites: string[] | null;
+  /** A disabled user keeps its record and audit trail but may not sign in. */
+  disabled: boolean;
+  /** When the password was last changed through `updateUser`; null if never since creation. */
+  passwordChangedAt: number | null;
   createdAt: number;
+}
+
+/** A user to create: enabled unless said otherwise, with its password as set at creation. */
+export type NewUser = Omit<UserRecord, 'id' | 'disabled' | 'passwordChangedAt'> & { disabled?: boolean };
+
+/** The user settings an admin may change; absent keys stay as they are. */
+export interface UserPatch {
+  role?: Role;
+  sites?: string[] | null;
+  disabled?: boolean;
+  /** Also sets `passwordChangedAt` to the `now` of the update. */
+  passwordHash?: string;
 }
 
 export interface SessionRecord {
@@ -279,20 +336,41 @@ export interface TokenRecord {
   createdBy: string;
   createdAt: number;
   lastUsedAt: number | null;
+  /** After this instant the token no longer authenticates; null for never. */
+  expiresAt: number | null;
+  /** When it was revoked; a revoked token no longer authenticates. Null while in force. */
+  revokedAt: number | null;
 }
+
+/** A token to create: in force, never used, and without expiry unless `expiresAt` is given. */
+export type NewToken = Omit<TokenRecord, 'id' | 'lastUsedAt' | 'expiresAt' | 'revokedAt'> & { expiresAt?: number | null };
 
 export interface AuthStore {
   countUsers(): Promise<number>;
-  createUser(user: Omit<UserRecord, 'id'>): Promise<UserRecord>;
+  /** Throws SWY_ERR_USER_EXISTS when the name is taken. */
+  createUser(user: NewUser): Promise<UserRecord>;
   findUser(username: string): Promise<UserRecord | null>;
   getUser(id: number): Promise<UserRecord | null>;
   listUsers(): Promise<UserRecord[]>;
+  /** Applies the patch and answers the user as it now reads; null if there is no such user. Sessions are left alone: see deleteSessionsOf. */
+  updateUser(id: number, patch: UserPatch, now: number): Promise<UserRecord | null>;
+  /** Sets the password hash without recording when; prefer `updateUser`, which also sets passwordChangedAt. */
   setUserPassword(id: number, passwordHash: string): Promise<void>;
   createSession(session: SessionRecord): Promise<void>;
   findSession(idHash: string, now: number): Promise<SessionRecord | null>;
   deleteSession(idHash: string): Promise<void>;
-  createToken(token: Omit<TokenRecord, 'id' | 'lastUsedAt'>): Promise<TokenRecord>;
+  /** Signs a user out everywhere (on disable, password change or reset, role change). Returns how many sessions ended. */
+  deleteSessionsOf(userId: number): Promise<number>;
+  createToken(token: NewToken): Promise<TokenRecord>;
+  getToken(id: number): Promise<TokenRecord | null>;
+  /**
+   * The token with this hash whatever its state (revoked, expired): the engine decides what
+   * those mean.
+   */
   findToken(tokenHash: string): Promise<TokenRecord | null>;
+  /** Every token, revoked and expired ones included, oldest first. */
   listTokens(): Promise<TokenRecord[]>;
+  /** Revokes a token; revoking it again keeps the first instant. Null if there is no such token. */
+  revokeToken(id: number, now: number): Promise<TokenRecord | null>;
   touchToken(id: number, now: number): Promise<void>;
 }

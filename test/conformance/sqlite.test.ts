@@ -1,4 +1,13 @@
 import { sqliteHarness } from '../helpers/store-harness.js';
+import { describeAuthConformance } from './auth-conformance.js';
+import { describeSearchConformance } from './search-conformance.js';
+import { describeSiteScopeConformance } from './site-scope-conformance.js';
 import { describeStoreConformance } from './store-conformance.js';
+import { describeWorkerScopeConformance } from './worker-scope-conformance.js';
 
-describeStoreConformance(sqliteHarness());
+const harness = sqliteHarness();
+describeStoreConformance(harness);
+describeAuthConformance(harness);
+describeWorkerScopeConformance(harness);
+describeSiteScopeConformance(harness);
+describeSearchConformance(harness);

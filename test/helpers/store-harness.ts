@@ -2,6 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
+import { afterEach, beforeAll, beforeEach } from 'vitest';
 import { DEFAULT_RETRY_POLICY } from '../../src/model/index.js';
 import { PostgresStore } from '../../src/store/postgres/postgres-store.js';
 import { SqliteStore } from '../../src/store/sqlite/sqlite-store.js';
@@ -36,6 +37,31 @@ export function sqliteHarness(): StoreHarness {
       rmSync(dirs.get(store) as string, { recursive: true, force: true });
       dirs.delete(store);
     },
+  };
+}
+
+/**
+ * Registers, in the enclosing describe, the hooks that give each test an empty store of its
+ * own from `harness` (skipping loudly when the backend is missing); returns that test's store.
+ */
+export function useFreshStore(harness: StoreHarness): () => Store {
+  let store: Store | undefined;
+  let unavailable: string | null = null;
+  beforeAll(async () => {
+    unavailable = await harness.available();
+    if (unavailable) console.warn(`\n!!! SKIPPING ${harness.name} conformance: ${unavailable}\n`);
+  });
+  beforeEach(async (context) => {
+    if (unavailable) context.skip();
+    store = await harness.create(context.task.name);
+  });
+  afterEach(async () => {
+    if (store) await harness.destroy(store);
+    store = undefined;
+  });
+  return () => {
+    if (!store) throw new Error('No store: called outside a test');
+    return store;
   };
 }
 

@@ -12,7 +12,7 @@ export function queueRoutes(app: App, { engine }: ApiContext): void {
   const queueDto = (q: NonNullable<Awaited<ReturnType<typeof store.getQueue>>>) => ({ ...q, createdAt: iso(q.createdAt) });
 
   async function requireQueue(name: string) {
-    const queue = await store.getQueue(name);
+    const queue = await store.getQueue(name, null);
     if (!queue) throw new SwitchyardError('SWY_ERR_QUEUE_NOT_FOUND', `No queue named "${name}"`);
     return queue;
   }
@@ -20,7 +20,7 @@ export function queueRoutes(app: App, { engine }: ApiContext): void {
   app.get('/queues', {
     config: { access: 'viewer' },
     schema: { ...TAG, summary: 'Queues with their settings and active job counts' },
-    handler: async () => ({ items: (await store.listQueues()).map(queueDto) }),
+    handler: async (request) => ({ items: (await store.listQueues(request.actor.sites)).map(queueDto) }),
   });
 
   app.patch('/queues/:name', {

@@ -4,9 +4,14 @@ import type { JobBook } from './job-book.js';
 import type { LedgerTx, TaskRow } from './ledger-tx.js';
 import { insertPlanned, planTasks } from './new-tasks.js';
 
-/** Whether a report about `row` comes from the worker that holds its lease now. */
-export function holdsLease(row: TaskRow | undefined, leaseToken: string): row is TaskRow {
-  return row !== undefined && isLeasedTaskState(row.state) && row.leaseToken === leaseToken;
+/**
+ * Whether a report about `row` comes from the worker that holds its lease now, and that
+ * worker may act at the task's site (`sites`: the reporting token's sites; null or absent
+ * for all). A task outside those sites is answered as a lost lease: the report names a task
+ * the worker has no business with, and saying so tells it nothing more than that.
+ */
+export function holdsLease(row: TaskRow | undefined, leaseToken: string, sites?: readonly string[] | null): row is TaskRow {
+  return row !== undefined && isLeasedTaskState(row.state) && row.leaseToken === leaseToken && (sites == null || sites.includes(row.site));
 }
 
 /**

@@ -6,15 +6,18 @@ import { releaseDependents } from './dependencies.js';
 import { JobBook } from './job-book.js';
 import type { LedgerTx, TaskRow } from './ledger-tx.js';
 
-/** Records activity of running tasks; a report whose lease is no longer held changes nothing. */
-export async function recordActivity(tx: LedgerTx, batch: TaskActivity[], now: number): Promise<ActivityResult[]> {
+/**
+ * Records activity of running tasks; a report whose lease is no longer held, or about a task
+ * outside `sites` (null or absent: all), changes nothing.
+ */
+export async function recordActivity(tx: LedgerTx, batch: TaskActivity[], now: number, sites?: readonly string[] | null): Promise<ActivityResult[]> {
   const rows = new Map((await tx.lockTasks(uniqueIds(batch))).map((row) => [row.id, row]));
   const book = new JobBook(now);
   const touched = new Map<number, TaskRow>();
   const results: ActivityResult[] = [];
   for (const activity of batch) {
     const row = rows.get(activity.taskId);
-    if (!holdsLease(row, activity.leaseToken)) {
+    if (!holdsLease(row, activity.leaseToken, sites)) {
       results.push({ taskId: activity.taskId, accepted: false });
       continue;
     }
@@ -27,8 +30,14 @@ export async function recordActivity(tx: LedgerTx, batch: TaskActivity[], now: n
   return results;
 }
 
-/** Settles finished tasks with their last activity, in one transaction for the batch. */
-export async function completeTasks(tx: LedgerTx, batch: TaskCompletion[], now: number, random: () => number): Promise<CompletionResult[]> {
+/** Settles finished tasks with their last activity, in one transaction for the batch; tasks outside `sites` are refused as lost. */
+export async function completeTasks(
+  tx: LedgerTx,
+  batch: TaskCompletion[],
+  now: number,
+  random: () => number,
+  sites?: readonly string[] | null,
+): Promise<CompletionResult[]> {
   const rows = new Map((await tx.lockTasks(uniqueIds(batch))).map((row) => [row.id, row]));
   const book = new JobBook(now);
   const changes = new Map<number, { row: TaskRow; fromState: TaskRow['state'] }>();
@@ -36,7 +45,7 @@ export async function completeTasks(tx: LedgerTx, batch: TaskCompletion[], now: 
   const results: CompletionResult[] = [];
   for (const completion of batch) {
     const row = rows.get(completion.taskId);
-    if (!holdsLease(row, completion.leaseToken)) {
+    if (!holdsLease(row, completion.leaseToken, sites)) {
       results.push({ taskId: completion.taskId, accepted: false });
       continue;
     }
@@ -80,14 +89,14 @@ export function applySettlement(row: TaskRow, settlement: Settlement, report: Ta
   }
 }
 
-/** Extends the leases still held; says which are lost and which tasks should stop. */
+/** Extends the leases still held (at the request's sites); says which are lost and which tasks should stop. */
 export async function heartbeat(tx: LedgerTx, request: HeartbeatRequest): Promise<HeartbeatResult> {
   const rows = new Map((await tx.lockTasks(uniqueIds(request.leases))).map((row) => [row.id, row]));
   const result: HeartbeatResult = { lost: [], stop: [] };
   const extended: { row: TaskRow; fromState: TaskRow['state'] }[] = [];
   for (const lease of request.leases) {
     const row = rows.get(lease.taskId);
-    if (!holdsLease(row, lease.leaseToken)) {
+    if (!holdsLease(row, lease.leaseToken, request.sites)) {
       result.lost.push(lease.taskId);
       continue;
     }

@@ -8,13 +8,12 @@ import {
   type TaskEvent,
   type TaskState,
   transitionTask,
+  UNFINISHED_TASK_STATES,
 } from '../../model/index.js';
 import type { JobAction } from '../store.js';
 import { JobBook } from './job-book.js';
 import type { JobRow, LedgerTx, TaskRow } from './ledger-tx.js';
 import { isDependencySatisfied } from './new-tasks.js';
-
-const UNFINISHED: TaskState[] = ['created', 'queued', 'running', 'pausing', 'paused', 'cancelling'];
 
 const ACTION_INTENT: Record<JobAction, JobIntent> = { pause: 'pause', resume: 'run', cancel: 'cancel' };
 
@@ -24,7 +23,7 @@ const ACTION_INTENT: Record<JobAction, JobIntent> = { pause: 'pause', resume: 'r
  * heartbeat); resume releases held tasks.
  */
 export async function controlJob(tx: LedgerTx, jobId: number, action: JobAction, now: number): Promise<void> {
-  const tasks = await tx.lockJobTasks(jobId, UNFINISHED);
+  const tasks = await tx.lockJobTasks(jobId, UNFINISHED_TASK_STATES);
   const job = await lockJob(tx, jobId, action);
   const book = new JobBook(now);
   const changes: { row: TaskRow; fromState: TaskState }[] = [];

@@ -8,6 +8,7 @@ import {
   type Json,
   rollupJobState,
   type TaskState,
+  TIMEABLE_JOB_STATES,
   totalTasks,
 } from '../../model/index.js';
 import type { JobRow, LedgerTx, NewEvent, TaskRow } from './ledger-tx.js';
@@ -217,8 +218,7 @@ function describeReason(job: JobRow, state: JobState, entry: Entry): string | nu
 
 function deadline(job: JobRow, state: JobState, activity: boolean, now: number): number | null {
   if (job.timeoutMs === null) return null;
-  const inProgress = state === 'running' || state === 'pausing' || state === 'cancelling';
-  if (!inProgress) return null;
+  if (!TIMEABLE_JOB_STATES.includes(state)) return null;
   if (activity || job.deadlineAt === null) return now + job.timeoutMs;
   return job.deadlineAt;
 }

@@ -13,7 +13,7 @@ export interface LedgerTx {
   /** Locks and reads tasks by id, ascending; missing ids are left out. */
   lockTasks(ids: number[]): Promise<TaskRow[]>;
   /** Locks and reads the tasks of a job, optionally only those in `states`. */
-  lockJobTasks(jobId: number, states: TaskState[] | null): Promise<TaskRow[]>;
+  lockJobTasks(jobId: number, states: readonly TaskState[] | null): Promise<TaskRow[]>;
   /** Locks and reads jobs by id, ascending. */
   lockJobs(ids: number[]): Promise<JobRow[]>;
   /** Picks and locks ready tasks for a worker (skipping rows other transactions hold). */
@@ -113,6 +113,7 @@ export interface JobRow {
 export type NewJobRow = Omit<JobRow, 'id'> & {
   priority: number;
   fields: Record<string, Json>;
+  searchText: string;
   idempotencyKey: string | null;
   parentJobId: number | null;
   runAt: number | null;

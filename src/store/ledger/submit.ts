@@ -113,6 +113,7 @@ function initialJobRow(job: NewJob, taskStates: TaskState[], now: number): NewJo
     updatedAt: now,
     priority: job.priority,
     fields: job.fields,
+    searchText: job.searchText ?? '',
     idempotencyKey: job.idempotencyKey,
     parentJobId: job.parentJobId,
     runAt: job.runAt,

@@ -1,4 +1,4 @@
-import { expireTask, isTerminalTaskState, type TaskState, transitionTask } from '../../model/index.js';
+import { expireTask, isTerminalTaskState, type TaskState, transitionTask, UNFINISHED_TASK_STATES } from '../../model/index.js';
 import { applySettlement } from './complete.js';
 import { releaseDependents } from './dependencies.js';
 import { JobBook } from './job-book.js';
@@ -42,8 +42,6 @@ async function settleExpired(tx: LedgerTx, rows: TaskRow[], now: number, random:
   return changes.length;
 }
 
-const UNFINISHED: TaskState[] = ['created', 'queued', 'running', 'pausing', 'paused', 'cancelling'];
-
 /**
  * Fails jobs that recorded no activity for longer than their workflow's timeout: tasks not yet
  * running are cancelled, running ones aborted (their lease is revoked, so the worker stops at
@@ -53,7 +51,7 @@ export async function timeoutJobs(tx: LedgerTx, now: number, limit: number): Pro
   const ids = await tx.timedOutJobIds(now, limit);
   let count = 0;
   for (const jobId of ids) {
-    const tasks = await tx.lockJobTasks(jobId, UNFINISHED);
+    const tasks = await tx.lockJobTasks(jobId, UNFINISHED_TASK_STATES);
     const [job] = await tx.lockJobs([jobId]);
     if (!job || job.deadlineAt === null || job.deadlineAt > now || job.timeoutMs === null) continue;
     const book = new JobBook(now);

@@ -1,6 +1,6 @@
 import { SwitchyardError } from '../../model/index.js';
 import { createRowMapper } from '../rows.js';
-import type { SessionRecord, TokenRecord, UserRecord } from '../store.js';
+import type { NewToken, NewUser, SessionRecord, TokenRecord, UserPatch, UserRecord } from '../store.js';
 import { firstRow, pgJson, type Queryable, rows } from './postgres-pool.js';
 
 const sitesJson = (sites: string[] | null) => (sites === null ? null : pgJson(sites));
@@ -18,15 +18,16 @@ export class PostgresAuth {
   }
 
   /** Two hubs creating the same user at once: the unique name decides, and the loser is told. */
-  async createUser(user: Omit<UserRecord, 'id'>): Promise<UserRecord> {
+  async createUser(user: NewUser): Promise<UserRecord> {
+    const disabled = user.disabled ?? false;
     const row = await firstRow(
       this.db,
-      `INSERT INTO users (username, password_hash, role, sites, created_at) VALUES ($1, $2, $3, $4::jsonb, $5)
+      `INSERT INTO users (username, password_hash, role, sites, disabled, created_at) VALUES ($1, $2, $3, $4::jsonb, $5, $6)
        ON CONFLICT (username) DO NOTHING RETURNING id`,
-      [user.username, user.passwordHash, user.role, sitesJson(user.sites), user.createdAt],
+      [user.username, user.passwordHash, user.role, sitesJson(user.sites), disabled, user.createdAt],
     );
     if (!row) throw new SwitchyardError('SWY_ERR_USER_EXISTS', `A user named "${user.username}" exists`);
-    return { ...user, id: Number(row.id) };
+    return { ...user, id: Number(row.id), disabled, passwordChangedAt: null };
   }
 
   async findUser(username: string): Promise<UserRecord | null> {
@@ -41,6 +42,26 @@ export class PostgresAuth {
 
   async listUsers(): Promise<UserRecord[]> {
     return (await rows(this.db, 'SELECT * FROM users ORDER BY username')).map(toUser);
+  }
+
+  async updateUser(id: number, patch: UserPatch, now: number): Promise<UserRecord | null> {
+    const sets: string[] = [];
+    const params: unknown[] = [];
+    const set = (column: string, value: unknown, cast = '') => {
+      params.push(value);
+      sets.push(`${column} = $${params.length}${cast}`);
+    };
+    if (patch.role !== undefined) set('role', patch.role);
+    if (patch.sites !== undefined) set('sites', sitesJson(patch.sites), '::jsonb');
+    if (patch.disabled !== undefined) set('disabled', patch.disabled);
+    if (patch.passwordHash !== undefined) {
+      set('password_hash', patch.passwordHash);
+      set('password_changed_at', now);
+    }
+    if (sets.length === 0) return this.getUser(id);
+    params.push(id);
+    const row = await firstRow(this.db, `UPDATE users SET ${sets.join(', ')} WHERE id = $${params.length} RETURNING *`, params);
+    return row ? toUser(row) : null;
   }
 
   async setUserPassword(id: number, passwordHash: string): Promise<void> {
@@ -66,13 +87,28 @@ export class PostgresAuth {
     await this.db.query('DELETE FROM sessions WHERE id_hash = $1', [idHash]);
   }
 
-  async createToken(token: Omit<TokenRecord, 'id' | 'lastUsedAt'>): Promise<TokenRecord> {
+  async deleteSessionsOf(userId: number): Promise<number> {
+    return (await this.db.query('DELETE FROM sessions WHERE user_id = $1', [userId])).rowCount ?? 0;
+  }
+
+  async createToken(token: NewToken): Promise<TokenRecord> {
+    const expiresAt = token.expiresAt ?? null;
     const row = await firstRow(
       this.db,
-      `INSERT INTO tokens (name, token_hash, role, sites, created_by, created_at) VALUES ($1, $2, $3, $4::jsonb, $5, $6) RETURNING id`,
-      [token.name, token.tokenHash, token.role, sitesJson(token.sites), token.createdBy, token.createdAt],
+      `INSERT INTO tokens (name, token_hash, role, sites, created_by, created_at, expires_at) VALUES ($1, $2, $3, $4::jsonb, $5, $6, $7) RETURNING id`,
+      [token.name, token.tokenHash, token.role, sitesJson(token.sites), token.createdBy, token.createdAt, expiresAt],
     );
-    return { ...token, id: Number(row?.id), lastUsedAt: null };
+    return { ...token, id: Number(row?.id), lastUsedAt: null, expiresAt, revokedAt: null };
+  }
+
+  async getToken(id: number): Promise<TokenRecord | null> {
+    const row = await firstRow(this.db, 'SELECT * FROM tokens WHERE id = $1', [id]);
+    return row ? toToken(row) : null;
+  }
+
+  async revokeToken(id: number, now: number): Promise<TokenRecord | null> {
+    const row = await firstRow(this.db, 'UPDATE tokens SET revoked_at = COALESCE(revoked_at, $1) WHERE id = $2 RETURNING *', [now, id]);
+    return row ? toToken(row) : null;
   }
 
   async findToken(tokenHash: string): Promise<TokenRecord | null> {

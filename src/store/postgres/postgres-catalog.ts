@@ -1,9 +1,30 @@
+import { SLOT_HOLDING_JOB_STATES, WAITING_JOB_STATES } from '../../model/index.js';
 import type { DbRow } from '../rows.js';
+import { sqlList } from '../sql-builder.js';
 import type { QueuePatch, QueueRecord, SiteRecord, WorkerInfo, WorkerRecord } from '../store.js';
 import { firstRow, pgJson, type Queryable, rows } from './postgres-pool.js';
 
-const ACTIVE_JOBS = `(SELECT count(*) FROM jobs j WHERE j.queue = q.name AND j.started_at IS NOT NULL
-  AND j.state IN ('running', 'pausing', 'paused', 'cancelling'))`;
+const SLOT_STATES = sqlList(SLOT_HOLDING_JOB_STATES);
+const WAITING_STATES = sqlList(WAITING_JOB_STATES);
+
+/**
+ * A queue's job counts, at the sites in text[] parameter `$n` or, with `siteParam` null, at
+ * every site. Each subquery is a range of jobs_queue_state_site.
+ */
+function queueCounts(siteParam: number | null): string {
+  const site = siteParam === null ? '' : ` AND j.site = ANY($${siteParam}::text[])`;
+  const waiting = `j.queue = q.name AND j.state IN ${WAITING_STATES}${site}`;
+  return `(SELECT count(*) FROM jobs j WHERE j.queue = q.name AND j.state IN ${SLOT_STATES}
+      AND j.started_at IS NOT NULL${site}) AS active_jobs,
+    (SELECT count(*) FROM jobs j WHERE ${waiting}) AS queued_jobs,
+    (SELECT min(j.created_at) FROM jobs j WHERE ${waiting}) AS oldest_queued_at`;
+}
+const SQL = {
+  listAll: `SELECT q.*, ${queueCounts(null)} FROM queues q ORDER BY q.name`,
+  listAt: `SELECT q.*, ${queueCounts(1)} FROM queues q ORDER BY q.name`,
+  getAll: `SELECT q.*, ${queueCounts(null)} FROM queues q WHERE q.name = $1`,
+  getAt: `SELECT q.*, ${queueCounts(2)} FROM queues q WHERE q.name = $1`,
+};
 
 function toQueue(r: DbRow): QueueRecord {
   return {
@@ -12,6 +33,8 @@ function toQueue(r: DbRow): QueueRecord {
     paused: r.paused === true,
     pauseOnFailure: r.pause_on_failure === true,
     activeJobs: Number(r.active_jobs),
+    queuedJobs: Number(r.queued_jobs),
+    oldestQueuedAt: r.oldest_queued_at === null ? null : Number(r.oldest_queued_at),
     createdAt: Number(r.created_at),
   };
 }
@@ -44,12 +67,12 @@ export class PostgresCatalog {
     );
   }
 
-  async listQueues(): Promise<QueueRecord[]> {
-    return (await rows(this.db, `SELECT q.*, ${ACTIVE_JOBS} AS active_jobs FROM queues q ORDER BY q.name`)).map(toQueue);
+  async listQueues(sites: string[] | null): Promise<QueueRecord[]> {
+    return (await (sites === null ? rows(this.db, SQL.listAll) : rows(this.db, SQL.listAt, [sites]))).map(toQueue);
   }
 
-  async getQueue(name: string): Promise<QueueRecord | null> {
-    const row = await firstRow(this.db, `SELECT q.*, ${ACTIVE_JOBS} AS active_jobs FROM queues q WHERE q.name = $1`, [name]);
+  async getQueue(name: string, sites: string[] | null): Promise<QueueRecord | null> {
+    const row = await (sites === null ? firstRow(this.db, SQL.getAll, [name]) : firstRow(this.db, SQL.getAt, [name, sites]));
     return row ? toQueue(row) : null;
   }
 
@@ -70,13 +93,16 @@ export class PostgresCatalog {
     return true;
   }
 
-  async registerWorker(info: WorkerInfo, now: number): Promise<void> {
-    await this.db.query(
-      `INSERT INTO workers (id, name, site, host, workflows, started_at, last_seen_at) VALUES ($1, $2, $3, $4, $5::jsonb, $6, $6)
+  /** The upsert applies only if the row is new, unowned or owned by the same owner; false otherwise. */
+  async registerWorker(info: WorkerInfo, now: number): Promise<boolean> {
+    const result = await this.db.query(
+      `INSERT INTO workers (id, name, site, host, workflows, owner, started_at, last_seen_at) VALUES ($1, $2, $3, $4, $5::jsonb, $6, $7, $7)
        ON CONFLICT (id) DO UPDATE SET name = excluded.name, site = excluded.site, host = excluded.host,
-         workflows = excluded.workflows, last_seen_at = excluded.last_seen_at`,
-      [info.id, info.name, info.site, info.host, pgJson(info.workflows), now],
+         workflows = excluded.workflows, owner = excluded.owner, last_seen_at = excluded.last_seen_at
+       WHERE workers.owner = '' OR workers.owner = excluded.owner`,
+      [info.id, info.name, info.site, info.host, pgJson(info.workflows), info.owner ?? '', now],
     );
+    return (result.rowCount ?? 0) > 0;
   }
 
   async touchWorker(id: string, now: number): Promise<void> {
@@ -90,6 +116,7 @@ export class PostgresCatalog {
       site: r.site as string,
       host: r.host as string,
       workflows: r.workflows as string[],
+      owner: r.owner as string,
       startedAt: Number(r.started_at),
       lastSeenAt: Number(r.last_seen_at),
     }));

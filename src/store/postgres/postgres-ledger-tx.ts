@@ -1,4 +1,4 @@
-import { type Json, sparseTaskCounts, type TaskState } from '../../model/index.js';
+import { type Json, SLOT_HOLDING_JOB_STATES, sparseTaskCounts, type TaskState, TIMEABLE_JOB_STATES } from '../../model/index.js';
 import type {
   ClaimedTask,
   ClaimRequest,
@@ -13,6 +13,7 @@ import type {
   TaskRow,
 } from '../ledger/ledger-tx.js';
 import type { DbRow, RowMapper } from '../rows.js';
+import { sqlList } from '../sql-builder.js';
 import type { NewItem } from '../store.js';
 import { pgJson, type Queryable, rows } from './postgres-pool.js';
 
@@ -25,7 +26,7 @@ const TASK_ROW_T = TASK_ROW.split(',')
   .join(', ');
 const JOB_ROW = `id, site, queue, workflow, creator, state, intent, outcome, reason, task_counts, item_counts, progress_done,
   progress_total, changed, timeout_ms, deadline_at, started_at, ended_at, updated_at`;
-const SLOT_STATES = `('running', 'pausing', 'paused', 'cancelling')`;
+const SLOT_STATES = sqlList(SLOT_HOLDING_JOB_STATES);
 const ACTIVE_JOBS = `(SELECT count(*) FROM jobs j WHERE j.queue = q.name AND j.state IN ${SLOT_STATES} AND j.started_at IS NOT NULL)`;
 
 /**
@@ -59,6 +60,7 @@ const JOB_INSERT: Column<NewJobRow>[] = [
   ['reason', 'text', (j) => j.reason],
   ['priority', 'integer', (j) => j.priority],
   ['fields', 'jsonb', (j) => pgJson(j.fields)],
+  ['search_text', 'text', (j) => j.searchText],
   ['idempotency_key', 'text', (j) => j.idempotencyKey],
   ['parent_job_id', 'bigint', (j) => j.parentJobId],
   ['task_counts', 'jsonb', (j) => pgJson(sparseTaskCounts(j.taskCounts))],
@@ -201,7 +203,7 @@ const SQL = {
     ORDER BY id LIMIT $2 FOR UPDATE SKIP LOCKED`,
   leasesOf: `SELECT ${TASK_ROW} FROM tasks WHERE lease_expires_at IS NOT NULL AND worker_id = $1
     ORDER BY id LIMIT $2 FOR UPDATE`,
-  timedOut: `SELECT id FROM jobs WHERE state IN ('running', 'pausing', 'cancelling') AND deadline_at < $1 ORDER BY id LIMIT $2`,
+  timedOut: `SELECT id FROM jobs WHERE state IN ${sqlList(TIMEABLE_JOB_STATES)} AND deadline_at < $1 ORDER BY id LIMIT $2`,
   edgesFrom: `SELECT job_id, task_id, depends_on FROM task_deps WHERE depends_on = ANY($1::bigint[])`,
   jobEdges: `SELECT job_id, task_id, depends_on FROM task_deps WHERE job_id = $1`,
   tasksByKey: `SELECT id, state, key FROM tasks WHERE job_id = $1 AND key = ANY($2::text[])`,

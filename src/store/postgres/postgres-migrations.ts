@@ -207,6 +207,64 @@ CREATE TABLE duties (
 );
 `,
   },
+  {
+    version: 2,
+    name: 'users: disabled, password change; sessions by user',
+    sql: `
+ALTER TABLE users ADD COLUMN disabled boolean NOT NULL DEFAULT false;
+ALTER TABLE users ADD COLUMN password_changed_at bigint;
+-- Signing a user out everywhere deletes its sessions by user.
+CREATE INDEX sessions_user ON sessions (user_id);
+`,
+  },
+  {
+    version: 3,
+    name: 'tokens: expiry and revocation',
+    sql: `
+ALTER TABLE tokens ADD COLUMN expires_at bigint;
+ALTER TABLE tokens ADD COLUMN revoked_at bigint;
+`,
+  },
+  {
+    version: 4,
+    name: 'workers: owner',
+    sql: `
+-- The token that registered the worker; '' for none (in-process workers, rows from before).
+ALTER TABLE workers ADD COLUMN owner text NOT NULL DEFAULT '';
+`,
+  },
+  {
+    version: 5,
+    name: 'jobs: queue counts per site',
+    sql: `
+-- Queue counts per site (active, waiting, oldest waiting) read a range of this index; its
+-- (queue, state) prefix serves what jobs_queue_state served. created_at never changes and
+-- site never does, so the wider index costs no more writes than the one it replaces.
+DROP INDEX jobs_queue_state;
+CREATE INDEX jobs_queue_state_site ON jobs (queue, state, site, created_at);
+`,
+  },
+  {
+    version: 6,
+    name: 'audit: by site and by actor',
+    sql: `
+-- Scoped actors list the audit trail of their sites, and anyone may filter by actor. Audit
+-- rows are only ever inserted, so these indexes cost one entry per insert each.
+CREATE INDEX audit_site ON audit (site, id);
+CREATE INDEX audit_actor ON audit (actor, id);
+`,
+  },
+  {
+    version: 7,
+    name: 'jobs: search text',
+    sql: `
+-- Free-text search matches this column instead of the raw fields, so that secret fields
+-- are never searchable. Jobs from before have no record of which fields were secret: they
+-- keep their fields' JSON text, as search saw it until now.
+ALTER TABLE jobs ADD COLUMN search_text text NOT NULL DEFAULT '';
+UPDATE jobs SET search_text = fields::text;
+`,
+  },
 ];
 
 /**

@@ -1,9 +1,8 @@
 import type { AuditRecord, EventRecord, ItemRecord, JobRecord, TaskLogLine, TaskRecord } from '../../model/index.js';
-import { decodeCursor, encodeCursor } from '../cursor.js';
-import { listItemsSql, listJobsSql, listTasksSql, toPage } from '../list-queries.js';
+import { listAuditSql, listItemsSql, listJobsSql, listTasksSql, toPage } from '../list-queries.js';
 import type { RowMapper } from '../rows.js';
-import { postgresDialect, WhereBuilder } from '../sql-builder.js';
-import type { ItemQuery, JobQuery, Page, TaskQuery } from '../store.js';
+import { postgresDialect } from '../sql-builder.js';
+import type { AuditQuery, ItemQuery, JobQuery, Page, TaskQuery } from '../store.js';
 import { firstRow, type Queryable, rows } from './postgres-pool.js';
 
 const DEPENDS_ON = 'array_agg(d.depends_on ORDER BY d.depends_on)';
@@ -83,14 +82,8 @@ export class PostgresReads {
     return Number((await firstRow(this.db, SQL.lastEvent))?.id ?? 0);
   }
 
-  async listAudit(query: { sites: string[] | null; target?: string; cursor?: string | null; limit: number }): Promise<Page<AuditRecord>> {
-    const where = new WhereBuilder(postgresDialect);
-    if (query.target) where.add(`target = ${where.param(query.target)}`);
-    if (query.sites !== null) where.add(`(site IS NULL OR site = ANY(${where.param(query.sites)}::text[]))`);
-    if (query.cursor) where.add(`id < ${where.param(decodeCursor(query.cursor).id)}`);
-    const found = await rows(this.db, `SELECT * FROM audit ${where.sql()} ORDER BY id DESC LIMIT ${where.param(query.limit + 1)}`, where.params);
-    const more = found.length > query.limit;
-    const items = found.slice(0, query.limit).map(this.map.audit);
-    return { items, nextCursor: more ? encodeCursor(null, items[items.length - 1].id) : null };
+  async listAudit(query: AuditQuery): Promise<Page<AuditRecord>> {
+    const list = listAuditSql(postgresDialect, query);
+    return toPage(await rows(this.db, list.sql, list.params), list, this.map.audit);
   }
 }

@@ -272,9 +272,13 @@ export class PostgresStore implements S.Store {
 
   // ─── Workers ───────────────────────────────────────────────────────────────────────────
 
-  async registerWorker(info: S.WorkerInfo, now: number): Promise<void> {
-    await this.catalog.ensureSites([info.site], now);
-    await this.catalog.registerWorker(info, now);
+  registerWorker(info: S.WorkerInfo, now: number): Promise<boolean> {
+    return this.transaction(async (client) => {
+      const catalog = new PostgresCatalog(client);
+      if (!(await catalog.registerWorker(info, now))) return false;
+      await catalog.ensureSites([info.site], now);
+      return true;
+    });
   }
 
   listWorkers() {
@@ -298,12 +302,12 @@ export class PostgresStore implements S.Store {
     );
   }
 
-  recordActivity(batch: S.TaskActivity[], now: number): Promise<S.ActivityResult[]> {
-    return this.transact(now, (tx) => recordActivity(tx, batch, now), 'worker');
+  recordActivity(batch: S.TaskActivity[], now: number, sites: string[] | null = null): Promise<S.ActivityResult[]> {
+    return this.transact(now, (tx) => recordActivity(tx, batch, now, sites), 'worker');
   }
 
-  completeTasks(batch: S.TaskCompletion[], now: number): Promise<S.CompletionResult[]> {
-    return this.transact(now, (tx) => completeTasks(tx, batch, now, this.random), 'worker');
+  completeTasks(batch: S.TaskCompletion[], now: number, sites: string[] | null = null): Promise<S.CompletionResult[]> {
+    return this.transact(now, (tx) => completeTasks(tx, batch, now, this.random, sites), 'worker');
   }
 
   expireLeases(now: number, limit: number): Promise<number> {
@@ -336,12 +340,12 @@ export class PostgresStore implements S.Store {
     return this.catalog.ensureQueues([...names].sort(), now);
   }
 
-  listQueues() {
-    return this.catalog.listQueues();
+  listQueues(sites: string[] | null) {
+    return this.catalog.listQueues(sites);
   }
 
-  getQueue(name: string) {
-    return this.catalog.getQueue(name);
+  getQueue(name: string, sites: string[] | null) {
+    return this.catalog.getQueue(name, sites);
   }
 
   async updateQueue(name: string, patch: S.QueuePatch, now: number): Promise<S.QueueRecord> {
@@ -352,7 +356,7 @@ export class PostgresStore implements S.Store {
       return patched;
     });
     if (!found) throw new SwitchyardError('SWY_ERR_QUEUE_NOT_FOUND', `No queue named "${name}"`);
-    return (await this.catalog.getQueue(name)) as S.QueueRecord;
+    return (await this.catalog.getQueue(name, null)) as S.QueueRecord;
   }
 
   // ─── Events and audit ──────────────────────────────────────────────────────────────────
@@ -376,7 +380,7 @@ export class PostgresStore implements S.Store {
     ]);
   }
 
-  listAudit(query: { sites: string[] | null; target?: string; cursor?: string | null; limit: number }) {
+  listAudit(query: S.AuditQuery) {
     return this.reads.listAudit(query);
   }
 
@@ -386,7 +390,7 @@ export class PostgresStore implements S.Store {
     return this.auth.countUsers();
   }
 
-  createUser(user: Omit<S.UserRecord, 'id'>) {
+  createUser(user: S.NewUser) {
     return this.auth.createUser(user);
   }
 
@@ -400,6 +404,10 @@ export class PostgresStore implements S.Store {
 
   listUsers() {
     return this.auth.listUsers();
+  }
+
+  updateUser(id: number, patch: S.UserPatch, now: number) {
+    return this.auth.updateUser(id, patch, now);
   }
 
   setUserPassword(id: number, passwordHash: string) {
@@ -418,8 +426,20 @@ export class PostgresStore implements S.Store {
     return this.auth.deleteSession(idHash);
   }
 
-  createToken(token: Omit<S.TokenRecord, 'id' | 'lastUsedAt'>) {
+  deleteSessionsOf(userId: number) {
+    return this.auth.deleteSessionsOf(userId);
+  }
+
+  createToken(token: S.NewToken) {
     return this.auth.createToken(token);
+  }
+
+  getToken(id: number) {
+    return this.auth.getToken(id);
+  }
+
+  revokeToken(id: number, now: number) {
+    return this.auth.revokeToken(id, now);
   }
 
   findToken(tokenHash: string) {

@@ -1,6 +1,6 @@
 import type { Database } from 'better-sqlite3';
 import { createRowMapper, type DbRow } from '../rows.js';
-import type { SessionRecord, TokenRecord, UserRecord } from '../store.js';
+import type { NewToken, NewUser, SessionRecord, TokenRecord, UserPatch, UserRecord } from '../store.js';
 
 const sitesText = (sites: string[] | null) => (sites === null ? null : JSON.stringify(sites));
 
@@ -16,11 +16,12 @@ export class SqliteAuth {
     return Number((this.db.prepare('SELECT count(*) AS n FROM users').get() as DbRow).n);
   }
 
-  createUser(user: Omit<UserRecord, 'id'>): UserRecord {
+  createUser(user: NewUser): UserRecord {
+    const disabled = user.disabled ?? false;
     const info = this.db
-      .prepare('INSERT INTO users (username, password_hash, role, sites, created_at) VALUES (?, ?, ?, ?, ?)')
-      .run(user.username, user.passwordHash, user.role, sitesText(user.sites), user.createdAt);
-    return { ...user, id: Number(info.lastInsertRowid) };
+      .prepare('INSERT INTO users (username, password_hash, role, sites, disabled, created_at) VALUES (?, ?, ?, ?, ?, ?)')
+      .run(user.username, user.passwordHash, user.role, sitesText(user.sites), disabled ? 1 : 0, user.createdAt);
+    return { ...user, id: Number(info.lastInsertRowid), disabled, passwordChangedAt: null };
   }
 
   findUser(username: string): UserRecord | null {
@@ -35,6 +36,25 @@ export class SqliteAuth {
 
   listUsers(): UserRecord[] {
     return (this.db.prepare('SELECT * FROM users ORDER BY username').all() as DbRow[]).map(toUser);
+  }
+
+  updateUser(id: number, patch: UserPatch, now: number): UserRecord | null {
+    const sets: string[] = [];
+    const params: unknown[] = [];
+    const set = (column: string, value: unknown) => {
+      sets.push(`${column} = ?`);
+      params.push(value);
+    };
+    if (patch.role !== undefined) set('role', patch.role);
+    if (patch.sites !== undefined) set('sites', sitesText(patch.sites));
+    if (patch.disabled !== undefined) set('disabled', patch.disabled ? 1 : 0);
+    if (patch.passwordHash !== undefined) {
+      set('password_hash', patch.passwordHash);
+      set('password_changed_at', now);
+    }
+    if (sets.length === 0) return this.getUser(id);
+    const row = this.db.prepare(`UPDATE users SET ${sets.join(', ')} WHERE id = ? RETURNING *`).get(...params, id) as DbRow | undefined;
+    return row ? toUser(row) : null;
   }
 
   setUserPassword(id: number, passwordHash: string): void {
@@ -57,11 +77,26 @@ export class SqliteAuth {
     this.db.prepare('DELETE FROM sessions WHERE id_hash = ?').run(idHash);
   }
 
-  createToken(token: Omit<TokenRecord, 'id' | 'lastUsedAt'>): TokenRecord {
+  deleteSessionsOf(userId: number): number {
+    return this.db.prepare('DELETE FROM sessions WHERE user_id = ?').run(userId).changes;
+  }
+
+  createToken(token: NewToken): TokenRecord {
+    const expiresAt = token.expiresAt ?? null;
     const info = this.db
-      .prepare('INSERT INTO tokens (name, token_hash, role, sites, created_by, created_at) VALUES (?, ?, ?, ?, ?, ?)')
-      .run(token.name, token.tokenHash, token.role, sitesText(token.sites), token.createdBy, token.createdAt);
-    return { ...token, id: Number(info.lastInsertRowid), lastUsedAt: null };
+      .prepare('INSERT INTO tokens (name, token_hash, role, sites, created_by, created_at, expires_at) VALUES (?, ?, ?, ?, ?, ?, ?)')
+      .run(token.name, token.tokenHash, token.role, sitesText(token.sites), token.createdBy, token.createdAt, expiresAt);
+    return { ...token, id: Number(info.lastInsertRowid), lastUsedAt: null, expiresAt, revokedAt: null };
+  }
+
+  getToken(id: number): TokenRecord | null {
+    const row = this.db.prepare('SELECT * FROM tokens WHERE id = ?').get(id) as DbRow | undefined;
+    return row ? toToken(row) : null;
+  }
+
+  revokeToken(id: number, now: number): TokenRecord | null {
+    const row = this.db.prepare('UPDATE tokens SET revoked_at = COALESCE(revoked_at, ?) WHERE id = ? RETURNING *').get(now, id) as DbRow | undefined;
+    return row ? toToken(row) : null;
   }
 
   findToken(tokenHash: string): TokenRecord | null {

@@ -1,10 +1,27 @@
 import type { Database, Statement } from 'better-sqlite3';
-import { SwitchyardError } from '../../model/index.js';
+import { SLOT_HOLDING_JOB_STATES, SwitchyardError, WAITING_JOB_STATES } from '../../model/index.js';
 import type { DbRow } from '../rows.js';
+import { sqlList } from '../sql-builder.js';
 import type { QueuePatch, QueueRecord, SiteRecord, WorkerInfo, WorkerRecord } from '../store.js';
 
-const ACTIVE_JOBS = `(SELECT count(*) FROM jobs j WHERE j.queue = q.name AND j.started_at IS NOT NULL
-  AND j.state IN ('running', 'pausing', 'paused', 'cancelling'))`;
+const SLOT_STATES = sqlList(SLOT_HOLDING_JOB_STATES);
+const WAITING_STATES = sqlList(WAITING_JOB_STATES);
+
+/**
+ * A queue's job counts, at the sites in the JSON array parameter (one per subquery) or, when
+ * `scoped` is false, at every site. Each subquery is a range of jobs_queue_state_site.
+ */
+function queueCounts(scoped: boolean): string {
+  const site = scoped ? ' AND j.site IN (SELECT value FROM json_each(?))' : '';
+  const waiting = `j.queue = q.name AND j.state IN ${WAITING_STATES}${site}`;
+  return `(SELECT count(*) FROM jobs j WHERE j.queue = q.name AND j.state IN ${SLOT_STATES}
+      AND j.started_at IS NOT NULL${site}) AS active_jobs,
+    (SELECT count(*) FROM jobs j WHERE ${waiting}) AS queued_jobs,
+    (SELECT min(j.created_at) FROM jobs j WHERE ${waiting}) AS oldest_queued_at`;
+}
+const COUNTS = { all: queueCounts(false), scoped: queueCounts(true) };
+/** The parameters queueCounts(true) takes: the sites once per subquery. */
+const siteParams = (sites: string[] | null) => (sites === null ? [] : Array(3).fill(JSON.stringify(sites)));
 
 function toQueue(r: DbRow): QueueRecord {
   return {
@@ -13,6 +30,8 @@ function toQueue(r: DbRow): QueueRecord {
     paused: r.paused === 1,
     pauseOnFailure: r.pause_on_failure === 1,
     activeJobs: Number(r.active_jobs),
+    queuedJobs: Number(r.queued_jobs),
+    oldestQueuedAt: r.oldest_queued_at === null ? null : Number(r.oldest_queued_at),
     createdAt: Number(r.created_at),
   };
 }
@@ -40,33 +59,38 @@ export class SqliteCatalog {
     for (const name of names) this.insertQueue.run(name, now, now);
   }
 
-  listQueues(): QueueRecord[] {
-    return (this.db.prepare(`SELECT q.*, ${ACTIVE_JOBS} AS active_jobs FROM queues q ORDER BY q.name`).all() as DbRow[]).map(toQueue);
+  listQueues(sites: string[] | null): QueueRecord[] {
+    const counts = sites === null ? COUNTS.all : COUNTS.scoped;
+    return (this.db.prepare(`SELECT q.*, ${counts} FROM queues q ORDER BY q.name`).all(...siteParams(sites)) as DbRow[]).map(toQueue);
   }
 
-  getQueue(name: string): QueueRecord | null {
-    const row = this.db.prepare(`SELECT q.*, ${ACTIVE_JOBS} AS active_jobs FROM queues q WHERE q.name = ?`).get(name) as DbRow | undefined;
+  getQueue(name: string, sites: string[] | null): QueueRecord | null {
+    const counts = sites === null ? COUNTS.all : COUNTS.scoped;
+    const row = this.db.prepare(`SELECT q.*, ${counts} FROM queues q WHERE q.name = ?`).get(...siteParams(sites), name) as DbRow | undefined;
     return row ? toQueue(row) : null;
   }
 
   updateQueue(name: string, patch: QueuePatch, now: number): QueueRecord {
-    const current = this.getQueue(name);
+    const current = this.getQueue(name, null);
     if (!current) throw new SwitchyardError('SWY_ERR_QUEUE_NOT_FOUND', `No queue named "${name}"`);
     const next = { ...current, ...patch };
     this.db
       .prepare('UPDATE queues SET concurrency = ?, paused = ?, pause_on_failure = ?, updated_at = ? WHERE name = ?')
       .run(next.concurrency, next.paused ? 1 : 0, next.pauseOnFailure ? 1 : 0, now, name);
-    return this.getQueue(name) as QueueRecord;
+    return this.getQueue(name, null) as QueueRecord;
   }
 
-  registerWorker(info: WorkerInfo, now: number): void {
-    this.db
+  /** The upsert applies only if the row is new, unowned or owned by the same owner; false otherwise. */
+  registerWorker(info: WorkerInfo, now: number): boolean {
+    const result = this.db
       .prepare(
-        `INSERT INTO workers (id, name, site, host, workflows, started_at, last_seen_at) VALUES (?, ?, ?, ?, ?, ?, ?)
+        `INSERT INTO workers (id, name, site, host, workflows, owner, started_at, last_seen_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
          ON CONFLICT (id) DO UPDATE SET name = excluded.name, site = excluded.site, host = excluded.host,
-           workflows = excluded.workflows, last_seen_at = excluded.last_seen_at`,
+           workflows = excluded.workflows, owner = excluded.owner, last_seen_at = excluded.last_seen_at
+         WHERE workers.owner = '' OR workers.owner = excluded.owner`,
       )
-      .run(info.id, info.name, info.site, info.host, JSON.stringify(info.workflows), now, now);
+      .run(info.id, info.name, info.site, info.host, JSON.stringify(info.workflows), info.owner ?? '', now, now);
+    return result.changes > 0;
   }
 
   touchWorker(id: string, now: number): void {
@@ -80,6 +104,7 @@ export class SqliteCatalog {
       site: r.site as string,
       host: r.host as string,
       workflows: JSON.parse(r.workflows as string) as string[],
+      owner: r.owner as string,
       startedAt: Number(r.started_at),
       lastSeenAt: Number(r.last_seen_at),
     }));

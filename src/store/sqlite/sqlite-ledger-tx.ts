@@ -1,5 +1,5 @@
 import type { Database, Statement } from 'better-sqlite3';
-import { type Json, sparseTaskCounts, type TaskState } from '../../model/index.js';
+import { type Json, SLOT_HOLDING_JOB_STATES, sparseTaskCounts, type TaskState, TIMEABLE_JOB_STATES } from '../../model/index.js';
 import type {
   ClaimedTask,
   ClaimRequest,
@@ -14,13 +14,14 @@ import type {
   TaskRow,
 } from '../ledger/ledger-tx.js';
 import { type DbRow, JOB_ROW_COLUMNS, type RowMapper, TASK_ROW_COLUMNS } from '../rows.js';
+import { sqlList } from '../sql-builder.js';
 import type { NewItem } from '../store.js';
 
 /** Columns of the task row the ledger changes and writes back (not the possibly large input). */
 const TASK_ROW = TASK_ROW_COLUMNS.join(', ');
 const TASK_ROW_T = TASK_ROW_COLUMNS.map((column) => `t.${column}`).join(', ');
 const JOB_ROW = JOB_ROW_COLUMNS.join(', ');
-const SLOT_STATES = `('running', 'pausing', 'paused', 'cancelling')`;
+const SLOT_STATES = sqlList(SLOT_HOLDING_JOB_STATES);
 const ACTIVE_JOBS = `(SELECT count(*) FROM jobs j WHERE j.queue = q.name AND j.state IN ${SLOT_STATES} AND j.started_at IS NOT NULL)`;
 
 /**
@@ -73,15 +74,15 @@ export function prepareLedgerStatements(db: Database): Record<LedgerStatementNam
     slotsTaken: p(`SELECT q.name, ${ACTIVE_JOBS} AS active FROM queues q WHERE q.name IN (SELECT value FROM json_each(?))`),
     expired: raw(`SELECT ${TASK_ROW} FROM tasks WHERE lease_expires_at IS NOT NULL AND lease_expires_at < ? ORDER BY id LIMIT ?`),
     leasesOf: raw(`SELECT ${TASK_ROW} FROM tasks WHERE lease_expires_at IS NOT NULL AND worker_id = ? ORDER BY id LIMIT ?`),
-    timedOut: p(`SELECT id FROM jobs WHERE state IN ('running', 'pausing', 'cancelling') AND deadline_at < ? ORDER BY id LIMIT ?`),
+    timedOut: p(`SELECT id FROM jobs WHERE state IN ${sqlList(TIMEABLE_JOB_STATES)} AND deadline_at < ? ORDER BY id LIMIT ?`),
     edgesFrom: p(`SELECT job_id, task_id, depends_on FROM task_deps WHERE depends_on IN (SELECT value FROM json_each(?))`),
     jobEdges: p(`SELECT job_id, task_id, depends_on FROM task_deps WHERE job_id = ?`),
     tasksByKey: p(`SELECT id, state, key FROM tasks WHERE job_id = ? AND key IN (SELECT value FROM json_each(?))`),
     jobsByKey: p(`SELECT id, idempotency_key FROM jobs WHERE idempotency_key IN (SELECT value FROM json_each(?))`),
     insertJob: p(`INSERT INTO jobs (workflow, site, queue, creator, state, intent, outcome, reason, priority, fields,
-        idempotency_key, parent_job_id, task_counts, item_counts, progress_done, progress_total, changed, timeout_ms,
+        search_text, idempotency_key, parent_job_id, task_counts, item_counts, progress_done, progress_total, changed, timeout_ms,
         deadline_at, run_at, created_at, started_at, ended_at, updated_at)
-      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
+      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
     insertTask: p(`INSERT INTO tasks (job_id, site, workflow, type, key, priority, input, state, attempts, max_attempts,
         backoff_ms, max_backoff_ms, available_at, progress_done, progress_total, reason, pending_deps, dependents,
         created_at, ended_at, updated_at)
@@ -258,6 +259,7 @@ export class SqliteLedgerTx implements LedgerTx {
           j.reason,
           j.priority,
           JSON.stringify(j.fields),
+          j.searchText,
           j.idempotencyKey,
           j.parentJobId,
           JSON.stringify(sparseTaskCounts(j.taskCounts)),

@@ -1,10 +1,9 @@
 import type { Database, Statement } from 'better-sqlite3';
 import type { AuditRecord, EventRecord, ItemRecord, JobRecord, TaskLogLine, TaskRecord } from '../../model/index.js';
-import { decodeCursor, encodeCursor } from '../cursor.js';
-import { listItemsSql, listJobsSql, listTasksSql, toPage } from '../list-queries.js';
+import { listAuditSql, listItemsSql, listJobsSql, listTasksSql, toPage } from '../list-queries.js';
 import type { DbRow, RowMapper } from '../rows.js';
 import { sqliteDialect } from '../sql-builder.js';
-import type { ItemQuery, JobQuery, Page, TaskQuery } from '../store.js';
+import type { AuditQuery, ItemQuery, JobQuery, Page, TaskQuery } from '../store.js';
 
 const DEPENDS_ON = 'group_concat(d.depends_on)';
 
@@ -95,25 +94,8 @@ export class SqliteReads {
     return Number((this.s.lastEvent.get() as DbRow).id);
   }
 
-  listAudit(query: { sites: string[] | null; target?: string; cursor?: string | null; limit: number }): Page<AuditRecord> {
-    const clauses: string[] = [];
-    const params: unknown[] = [];
-    if (query.target) {
-      clauses.push('target = ?');
-      params.push(query.target);
-    }
-    if (query.sites !== null) {
-      clauses.push(`(site IS NULL OR site IN (${query.sites.map(() => '?').join(', ') || 'NULL'}))`);
-      params.push(...query.sites);
-    }
-    if (query.cursor) {
-      clauses.push('id < ?');
-      params.push(decodeCursor(query.cursor).id);
-    }
-    const where = clauses.length > 0 ? `WHERE ${clauses.join(' AND ')}` : '';
-    const rows = this.cached(`SELECT * FROM audit ${where} ORDER BY id DESC LIMIT ?`).all(...params, query.limit + 1) as DbRow[];
-    const more = rows.length > query.limit;
-    const items = rows.slice(0, query.limit).map(this.map.audit);
-    return { items, nextCursor: more ? encodeCursor(null, items[items.length - 1].id) : null };
+  listAudit(query: AuditQuery): Page<AuditRecord> {
+    const list = listAuditSql(sqliteDialect, query);
+    return toPage(this.cached(list.sql).all(...list.params) as DbRow[], list, this.map.audit);
   }
 }

@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { EventEmitter } from 'node:events';
-import { mkdirSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
+import { isMainThread } from 'node:worker_threads';
 import BetterSqlite3, { type Database, type Statement } from 'better-sqlite3';
 import { SwitchyardError } from '../../model/index.js';
 import { completeTasks, heartbeat, recordActivity } from '../ledger/complete.js';
@@ -51,7 +52,10 @@ export class SqliteStore implements S.Store {
   private readonly checkpointer: SqliteCheckpointer | null;
 
   constructor(options: SqliteStoreOptions) {
-    if (options.path !== ':memory:') mkdirSync(dirname(options.path), { recursive: true });
+    const onDisk = options.path !== ':memory:' && options.path !== '';
+    // The database holds password hashes, token hashes and every job's fields: owner-only.
+    if (onDisk) mkdirSync(dirname(options.path), { recursive: true, mode: 0o700 });
+    const restoreUmask = onDisk ? ownerOnlyUmask() : () => {};
     try {
       this.db = new BetterSqlite3(options.path);
       this.db.pragma('journal_mode = WAL');
@@ -62,8 +66,13 @@ export class SqliteStore implements S.Store {
       // Checkpoints run on a background thread (SqliteCheckpointer); this one only bounds the
       // WAL (about 80 MB) should that thread ever fall behind.
       if (options.path !== ':memory:') this.db.pragma('wal_autocheckpoint = 20000');
+      // Files from before (or made where the umask could not be set) are narrowed too; SQLite
+      // creates a later -wal or -shm file with the database file's mode.
+      if (onDisk) for (const suffix of ['', '-wal', '-shm']) if (existsSync(options.path + suffix)) chmodSync(options.path + suffix, 0o600);
     } catch (error) {
       throw new SwitchyardError('SWY_ERR_STORE_UNAVAILABLE', `Cannot open the SQLite store at ${options.path}: ${(error as Error).message}`);
+    } finally {
+      restoreUmask();
     }
     this.random = options.random ?? Math.random;
     this.checkpointer = options.path === ':memory:' ? null : new SqliteCheckpointer(options.path);
@@ -195,11 +204,16 @@ export class SqliteStore implements S.Store {
 
   // ─── Workers ───────────────────────────────────────────────────────────────────────────
 
-  registerWorker(info: S.WorkerInfo, now: number): Promise<void> {
-    return this.read(() => {
-      this.catalog.ensureSites([info.site], now);
-      this.catalog.registerWorker(info, now);
-    });
+  registerWorker(info: S.WorkerInfo, now: number): Promise<boolean> {
+    return this.read(() =>
+      this.db
+        .transaction(() => {
+          if (!this.catalog.registerWorker(info, now)) return false;
+          this.catalog.ensureSites([info.site], now);
+          return true;
+        })
+        .immediate(),
+    );
   }
 
   listWorkers() {
@@ -217,12 +231,12 @@ export class SqliteStore implements S.Store {
     });
   }
 
-  recordActivity(batch: S.TaskActivity[], now: number): Promise<S.ActivityResult[]> {
-    return this.transact(now, (tx) => recordActivity(tx, batch, now));
+  recordActivity(batch: S.TaskActivity[], now: number, sites: string[] | null = null): Promise<S.ActivityResult[]> {
+    return this.transact(now, (tx) => recordActivity(tx, batch, now, sites));
   }
 
-  completeTasks(batch: S.TaskCompletion[], now: number): Promise<S.CompletionResult[]> {
-    return this.transact(now, (tx) => completeTasks(tx, batch, now, this.random));
+  completeTasks(batch: S.TaskCompletion[], now: number, sites: string[] | null = null): Promise<S.CompletionResult[]> {
+    return this.transact(now, (tx) => completeTasks(tx, batch, now, this.random, sites));
   }
 
   expireLeases(now: number, limit: number): Promise<number> {
@@ -255,12 +269,12 @@ export class SqliteStore implements S.Store {
     return this.read(() => this.catalog.ensureQueues(names, now));
   }
 
-  listQueues() {
-    return this.read(() => this.catalog.listQueues());
+  listQueues(sites: string[] | null) {
+    return this.read(() => this.catalog.listQueues(sites));
   }
 
-  getQueue(name: string) {
-    return this.read(() => this.catalog.getQueue(name));
+  getQueue(name: string, sites: string[] | null) {
+    return this.read(() => this.catalog.getQueue(name, sites));
   }
 
   async updateQueue(name: string, patch: S.QueuePatch, now: number) {
@@ -288,7 +302,7 @@ export class SqliteStore implements S.Store {
     });
   }
 
-  listAudit(query: { sites: string[] | null; target?: string; cursor?: string | null; limit: number }) {
+  listAudit(query: S.AuditQuery) {
     return this.read(() => this.reads.listAudit(query));
   }
 
@@ -298,7 +312,7 @@ export class SqliteStore implements S.Store {
     return this.read(() => this.auth.countUsers());
   }
 
-  createUser(user: Omit<S.UserRecord, 'id'>) {
+  createUser(user: S.NewUser) {
     return this.read(() => {
       if (this.auth.findUser(user.username)) throw new SwitchyardError('SWY_ERR_USER_EXISTS', `A user named "${user.username}" exists`);
       return this.auth.createUser(user);
@@ -317,6 +331,10 @@ export class SqliteStore implements S.Store {
     return this.read(() => this.auth.listUsers());
   }
 
+  updateUser(id: number, patch: S.UserPatch, now: number) {
+    return this.read(() => this.auth.updateUser(id, patch, now));
+  }
+
   setUserPassword(id: number, passwordHash: string) {
     return this.read(() => this.auth.setUserPassword(id, passwordHash));
   }
@@ -333,8 +351,20 @@ export class SqliteStore implements S.Store {
     return this.read(() => this.auth.deleteSession(idHash));
   }
 
-  createToken(token: Omit<S.TokenRecord, 'id' | 'lastUsedAt'>) {
+  deleteSessionsOf(userId: number) {
+    return this.read(() => this.auth.deleteSessionsOf(userId));
+  }
+
+  createToken(token: S.NewToken) {
     return this.read(() => this.auth.createToken(token));
+  }
+
+  getToken(id: number) {
+    return this.read(() => this.auth.getToken(id));
+  }
+
+  revokeToken(id: number, now: number) {
+    return this.read(() => this.auth.revokeToken(id, now));
   }
 
   findToken(tokenHash: string) {
@@ -348,4 +378,16 @@ export class SqliteStore implements S.Store {
   touchToken(id: number, now: number) {
     return this.read(() => this.auth.touchToken(id, now));
   }
+}
+
+/**
+ * Sets the process umask to owner-only while the database files are created, so that they
+ * are never readable by others, not even for a moment; returns how to restore it. The store
+ * opens synchronously, so no other code runs under this umask. Worker threads may not set
+ * the umask: there the chmod after opening has to do.
+ */
+function ownerOnlyUmask(): () => void {
+  if (!isMainThread) return () => {};
+  const previous = process.umask(0o077);
+  return () => process.umask(previous);
 }
