@@ -1,5 +1,4 @@
-import type { Actor } from '../engine/actor.js';
-import type { ItemRecord, JobRecord, Json, TaskRecord } from '../model/index.js';
+import type { Actor, ItemRecord, JobRecord, Json, TaskRecord } from '../model/index.js';
 import type { WorkflowRegistry } from '../sdk/workflow-registry.js';
 
 /** How secret field values read in every answer. */

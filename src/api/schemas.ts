@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { ITEM_OUTCOMES, JOB_STATES, ROLES, TASK_STATES } from '../model/index.js';
+import { ItemOutcome, JobState, Role, TaskState } from '../model/index.js';
 
 /**
  * Request schemas shared by the routes. Query lists accept `a,b` or repeated keys. Every
@@ -13,13 +13,26 @@ export const list = <T extends z.ZodType>(item: T) =>
     return parts.map((p) => p.trim()).filter(Boolean);
   }, z.array(item).max(100).optional());
 
-const name = z.string().min(1).max(200);
+/** A name (site, queue, workflow, worker…): no control characters, which no store keeps alike. */
+export const name = z
+  .string()
+  .min(1)
+  .max(200)
+  .regex(/^[^\u0000-\u001f\u007f]+$/, 'no control characters');
+
+/** Instants the API accepts: from 2000 to the end of 9999, which every store and Date can hold. */
+const EARLIEST = Date.UTC(2000, 0, 1);
+const LATEST = Date.UTC(9999, 11, 31, 23, 59, 59, 999);
 
 /** An instant as ISO 8601 or epoch milliseconds. */
 export const instant = z.union([z.number().int().nonnegative(), z.string().min(1)]).transform((value, ctx) => {
   const ms = typeof value === 'number' ? value : /^\d+$/.test(value) ? Number(value) : Date.parse(value);
   if (!Number.isFinite(ms)) {
     ctx.addIssue({ code: 'custom', message: 'not a date: use ISO 8601 or epoch milliseconds' });
+    return z.NEVER;
+  }
+  if (ms < EARLIEST || ms > LATEST) {
+    ctx.addIssue({ code: 'custom', message: 'out of range: between 2000-01-01 and 9999-12-31' });
     return z.NEVER;
   }
   return ms;
@@ -34,7 +47,7 @@ export const JOB_SORT_KEYS = ['id', 'createdAt', 'startedAt', 'endedAt', 'update
 
 export const jobFilters = z.object({
   site: list(name),
-  state: list(z.enum(JOB_STATES as [string, ...string[]])),
+  state: list(z.enum(JobState)),
   queue: list(name),
   workflow: list(name),
   creator: list(name),
@@ -68,14 +81,15 @@ export const submitBody = z
   .strict();
 
 export const taskQuery = pageQuery.extend({
-  state: list(z.enum(TASK_STATES as [string, ...string[]])),
+  state: list(z.enum(TaskState)),
   type: list(name),
 });
 
 export const itemQuery = pageQuery.extend({
-  status: z.enum(ITEM_OUTCOMES as [string, ...string[]]).optional(),
+  status: z.enum(ItemOutcome).optional(),
   path: z.string().max(2000).optional(),
 });
 
-export const roleSchema = z.enum(ROLES as [string, ...string[]]);
+export const roleSchema = z.enum(Role);
 export const sitesSchema = z.array(name).max(1000).nullable().optional();
+export const usernameSchema = z.string().regex(/^[A-Za-z0-9._@-]{1,64}$/, 'letters, digits and . _ @ - only, at most 64');

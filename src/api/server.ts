@@ -10,6 +10,7 @@ import { SwitchyardError } from '../model/index.js';
 import type { ApiContext, App } from './api-context.js';
 import { authenticator } from './auth/authenticate.js';
 import { errorReply } from './errors.js';
+import { guardInput } from './input-guard.js';
 import { adminRoutes } from './routes/admin.js';
 import { catalogRoutes } from './routes/catalog.js';
 import { eventRoutes } from './routes/events.js';
@@ -44,6 +45,8 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
     logger: options.logger ? undefined : false,
     bodyLimit: 8 * 1024 * 1024,
     trustProxy: process.env.SWITCHYARD_TRUST_PROXY === 'true',
+    // Live feeds (SSE) and long polls never end by themselves: closing the hub ends them.
+    forceCloseConnections: true,
   });
   fastify.setValidatorCompiler(validatorCompiler);
   fastify.setSerializerCompiler(serializerCompiler);
@@ -63,23 +66,22 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
   });
   fastify.setErrorHandler((error, request, reply) => {
     const { status, body } = errorReply(error, request);
+    const retryAfter = (error as { retryAfterSeconds?: number }).retryAfterSeconds;
+    if (status === 429 && typeof retryAfter === 'number') reply.header('retry-after', String(retryAfter));
     return reply.code(status).send(body);
   });
 
   fastify.get('/health', { config: { access: 'public' } }, async (_request, reply) => {
-    try {
-      await engine.store.lastEventId();
-      return { status: 'ok', store: engine.store.kind, version: options.version ?? null };
-    } catch {
-      return reply.code(503).send({ status: 'unavailable', store: engine.store.kind });
-    }
+    if (await engine.healthy()) return { status: 'ok', store: engine.storeKind, version: options.version ?? null };
+    return reply.code(503).send({ status: 'unavailable', store: engine.storeKind });
   });
 
   const context: ApiContext = { engine };
   await fastify.register(
     async (api) => {
       const app = api.withTypeProvider<ZodTypeProvider>() as App;
-      app.addHook('onRequest', authenticator(engine.store, engine.clock));
+      app.addHook('onRequest', authenticator(engine));
+      app.addHook('preValidation', guardInput);
       app.get('/openapi.json', { config: { access: 'public' }, schema: { hide: true } }, async () => fastify.swagger());
       for (const routes of [jobRoutes, jobExportRoutes, taskRoutes, queueRoutes, catalogRoutes, workerRoutes, eventRoutes, sessionRoutes, adminRoutes]) {
         routes(app, context);

@@ -1,18 +1,14 @@
 import { createHash } from 'node:crypto';
-import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { FastifyInstance } from 'fastify';
 import pino, { type Logger } from 'pino';
-import { sha256 } from '../api/auth/authenticate.js';
-import { hashPassword, newSecret } from '../api/auth/passwords.js';
 import { buildServer } from '../api/server.js';
-import { Engine } from '../engine/engine.js';
-import { SwitchyardError } from '../model/index.js';
+import type { Engine } from '../engine/engine.js';
+import { openEngine } from '../engine/open-engine.js';
 import type { Workflow } from '../sdk/define-workflow.js';
 import { WorkflowRegistry } from '../sdk/workflow-registry.js';
-import { createStore } from '../store/create-store.js';
-import type { Store } from '../store/store.js';
 import { Worker } from '../worker/worker.js';
 
 export interface HubOptions {
@@ -37,7 +33,6 @@ export interface HubOptions {
 
 export interface Hub {
   url: string;
-  store: Store;
   engine: Engine;
   server: FastifyInstance;
   worker: Worker | null;
@@ -56,19 +51,22 @@ export const CLI_CREDENTIALS = 'cli.json';
  */
 export async function startHub(options: HubOptions): Promise<Hub> {
   const logger = options.logger ?? pino({ level: 'silent' });
-  mkdirSync(options.dataDir, { recursive: true });
-  const store = await createStore({ db: options.db, dataDir: options.dataDir });
+  ensurePrivateDir(options.dataDir);
   const workflows = new WorkflowRegistry(options.workflows);
-  const engine = new Engine({ store, workflows, logger, defaultSite: options.defaultSite, leaseMs: options.leaseMs });
-  await engine.init();
-  const generatedAdminPassword = await bootstrapAdmin(store, options.adminPassword ?? null, engine.clock());
+  const engine = await openEngine({ db: options.db, dataDir: options.dataDir, workflows, logger, defaultSite: options.defaultSite, leaseMs: options.leaseMs });
+  let generatedAdminPassword: string | null;
+  try {
+    generatedAdminPassword = await engine.auth.bootstrapAdmin(options.adminPassword ?? null);
+  } catch (error) {
+    await engine.close();
+    throw error;
+  }
 
   const server = await buildServer({ engine, webRoot: findWebRoot(), logger, version: options.version });
   try {
     await server.listen({ host: options.host ?? '127.0.0.1', port: options.port ?? 4680 });
   } catch (error) {
-    await engine.stop();
-    await store.close();
+    await engine.close();
     const code = (error as { code?: string }).code;
     if (code === 'EADDRINUSE')
       throw new Error(`port ${options.port ?? 4680} on ${options.host ?? '127.0.0.1'} is in use (another hub?); choose another with --port`);
@@ -79,7 +77,7 @@ export async function startHub(options: HubOptions): Promise<Hub> {
   const port = typeof address === 'object' && address ? address.port : options.port;
   const host = options.host && options.host !== '0.0.0.0' && options.host !== '::' ? options.host : '127.0.0.1';
   const url = `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
-  const cliToken = await cliCredentials(store, options.dataDir, url, engine.clock());
+  const cliToken = await cliCredentials(engine, options.dataDir, url);
 
   let worker: Worker | null = null;
   if (options.localWorker !== false) {
@@ -87,7 +85,7 @@ export async function startHub(options: HubOptions): Promise<Hub> {
     // hub restarting after a crash (kill -9) re-queues what it was running at once instead
     // of waiting for those leases to expire.
     const id = `local-${createHash('sha256').update(resolve(options.dataDir)).digest('hex').slice(0, 10)}`;
-    const released = await store.releaseLeasesOf(id, engine.clock());
+    const released = await engine.releaseLeasesOf(id);
     if (released > 0) logger.warn({ released }, 'tasks left running by the previous start are queued again');
     worker = new Worker({
       port: engine,
@@ -105,7 +103,6 @@ export async function startHub(options: HubOptions): Promise<Hub> {
   let closing: Promise<void> | null = null;
   return {
     url,
-    store,
     engine,
     server,
     worker,
@@ -116,49 +113,56 @@ export async function startHub(options: HubOptions): Promise<Hub> {
         await worker?.stop({ graceMs: 10_000 });
         await engine.stop();
         await server.close();
-        await store.close();
+        await engine.close();
       })();
       return closing;
     },
   };
 }
 
-async function bootstrapAdmin(store: Store, password: string | null, now: number): Promise<string | null> {
-  if ((await store.countUsers()) > 0) return null;
-  const chosen = password ?? newSecret().slice(0, 20);
-  try {
-    await store.createUser({ username: 'admin', passwordHash: await hashPassword(chosen), role: 'admin', sites: null, createdAt: now });
-  } catch (error) {
-    // Another hub on the same database started at the same moment and made it first.
-    if (error instanceof SwitchyardError && error.code === 'SWY_ERR_USER_EXISTS') return null;
-    throw error;
-  }
-  await store.appendAudit({ at: now, actor: 'system', action: 'user.create', target: 'user:admin', data: { role: 'admin', bootstrap: true } });
-  return password ? null : chosen;
-}
-
 /**
  * The CLI on this machine talks to the hub with an admin token kept in `<dataDir>/cli.json`
  * (readable by this user only). It is reused across restarts while it stays valid.
  */
-async function cliCredentials(store: Store, dataDir: string, url: string, now: number): Promise<string> {
+async function cliCredentials(engine: Engine, dataDir: string, url: string): Promise<string> {
   const file = join(dataDir, CLI_CREDENTIALS);
-  let token: string | null = null;
+  let saved: string | null = null;
   if (existsSync(file)) {
     try {
-      const saved = JSON.parse(readFileSync(file, 'utf8')) as { token?: string };
-      if (saved.token && (await store.findToken(sha256(saved.token)))) token = saved.token;
+      saved = (JSON.parse(readFileSync(file, 'utf8')) as { token?: string }).token ?? null;
     } catch {
-      token = null;
+      saved = null;
     }
   }
-  if (!token) {
-    token = newSecret('swy_');
-    await store.createToken({ name: 'local-cli', tokenHash: sha256(token), role: 'admin', sites: null, createdBy: 'system', createdAt: now });
-  }
+  const token = await engine.auth.localCliToken(saved);
   writeFileSync(file, `${JSON.stringify({ url, token }, null, 2)}\n`, { mode: 0o600 });
   chmodSync(file, 0o600);
   return token;
+}
+
+/**
+ * Resets a user's password straight in the store (no hub needed, none may be running): how a
+ * lost admin password is recovered by whoever can read the data directory or database.
+ */
+export async function resetPasswordOffline(location: { dataDir: string; db: string | null }, username: string, password: string | null): Promise<string> {
+  if (!location.db && !existsSync(join(location.dataDir, 'switchyard.db'))) {
+    throw new Error(`no Switchyard data in ${resolve(location.dataDir)}: run this where \`switchyard start\` keeps its data, or pass --data or --db`);
+  }
+  const engine = await openEngine({ db: location.db, dataDir: location.dataDir, workflows: new WorkflowRegistry([]), runDuties: false });
+  try {
+    return await engine.auth.resetPassword(username, password);
+  } finally {
+    await engine.close();
+  }
+}
+
+/**
+ * The data directory holds the SQLite file (password hashes, job fields) and the CLI's admin
+ * token: readable by its owner only (0700), whether we create it or it exists.
+ */
+export function ensurePrivateDir(dir: string): void {
+  mkdirSync(dir, { recursive: true, mode: 0o700 });
+  if ((statSync(dir).mode & 0o077) !== 0) chmodSync(dir, 0o700);
 }
 
 /** The built console: dist/web beside the compiled code, or the repository's dist/web when running from sources. */

@@ -31,6 +31,10 @@ try {
 } catch (error) {
   // Help and --version end with 0; every other commander error is a usage mistake.
   if (error instanceof CommanderError) process.exit(error.exitCode === 0 ? 0 : USAGE_ERROR);
+  if ((error as { exitCode?: number }).exitCode === USAGE_ERROR) {
+    console.error(`error: ${(error as Error).message}`);
+    process.exit(USAGE_ERROR);
+  }
   if (error instanceof HubError) {
     console.error(`error: ${error.message}${error.code !== 'SWY_ERR_UNREACHABLE' ? ` (${error.code})` : ''}`);
     for (const field of error.fields ?? []) console.error(`  ${field.path}: ${field.message}`);

@@ -24,7 +24,8 @@ export const parsePort = integerIn(0, 65_535);
 /** Task lease: at least a second (heartbeats need time), at most an hour (a dead worker's tasks come back within it). */
 export const parseLeaseMs = integerIn(1000, 3_600_000);
 /** Job priority, higher first. */
-export const parsePriority = integerIn(-1_000_000, 1_000_000);
+/** The API accepts priorities from -1000 to 1000 (higher runs first). */
+export const parsePriority = integerIn(-1000, 1000);
 /** Page size of a listing; the API answers at most 500 a page. */
 export const parseLimit = integerIn(1, 500);
 

@@ -1,7 +1,7 @@
 import { SingleBar } from 'cli-progress';
 import type { Job, SwitchyardClient } from '../client/client.js';
+import { isTerminalJobState } from '../model/index.js';
 
-const TERMINAL = new Set(['success', 'error', 'failure', 'skipped', 'cancelled', 'unknown']);
 const POLL_MS = 300;
 
 /**
@@ -21,7 +21,7 @@ export async function watchJob(client: SwitchyardClient, id: number): Promise<Jo
     if (bar) bar.update(job.progress.percent, payload(job));
     else if (line !== last) process.stderr.write(`${line}\n`);
     last = line;
-    if (TERMINAL.has(job.state)) break;
+    if (isTerminalJobState(job.state)) break;
     await new Promise((resolve) => setTimeout(resolve, POLL_MS));
     job = await client.getJob(id);
   }

@@ -56,6 +56,29 @@ export type JobFilters = Partial<{
   limit: number;
 }>;
 
+export interface TokenInfo {
+  id: number;
+  name: string;
+  role: string;
+  sites: string[] | null;
+  createdBy: string;
+  createdAt: string;
+  lastUsedAt: string | null;
+  expiresAt: string | null;
+  revokedAt: string | null;
+  state: 'active' | 'revoked' | 'expired';
+}
+
+export interface UserInfo {
+  id: number;
+  username: string;
+  role: string;
+  sites: string[] | null;
+  disabled: boolean;
+  createdAt: string;
+  passwordChangedAt: string | null;
+}
+
 /** A typed client of the REST API. */
 export interface SwitchyardClient {
   readonly url: string;
@@ -76,8 +99,23 @@ export interface SwitchyardClient {
   ): Promise<{ lines: { seq: number; at: string; line: string }[]; next: number | null; finished: boolean }>;
   listQueues(): Promise<{ items: Record<string, unknown>[] }>;
   queueAction(name: string, action: 'pause' | 'resume' | 'clear'): Promise<Record<string, unknown>>;
-  createToken(input: { name: string; role: string; sites?: string[] | null }): Promise<{ id: number; name: string; role: string; token: string }>;
-  addUser(input: { username: string; password: string; role: string; sites?: string[] | null }): Promise<Record<string, unknown>>;
+  createToken(input: {
+    name: string;
+    role: string;
+    sites?: string[] | null;
+    expiresAt?: string | number | null;
+    expiresInDays?: number;
+  }): Promise<TokenInfo & { token: string }>;
+  /** Tokens (never their secrets), revoked and expired ones included. */
+  listTokens(): Promise<{ items: TokenInfo[] }>;
+  /** Revokes a token: the next request that carries it is refused. */
+  revokeToken(id: number): Promise<TokenInfo>;
+  addUser(input: { username: string; password: string; role: string; sites?: string[] | null }): Promise<UserInfo>;
+  listUsers(): Promise<{ items: UserInfo[] }>;
+  /** Changes a user's role or sites, disables or enables them, or resets their password. */
+  updateUser(username: string, patch: { role?: string; sites?: string[] | null; disabled?: boolean; password?: string }): Promise<UserInfo>;
+  /** Changes the signed-in user's own password. */
+  changePassword(currentPassword: string, newPassword: string): Promise<void>;
   workflows(): Promise<{ items: { name: string; label: string; description: string | null; fieldsSchema: Record<string, unknown> }[] }>;
 }
 
@@ -147,7 +185,12 @@ export function createClient(options: ClientOptions): SwitchyardClient {
     listQueues: () => request('GET', '/queues'),
     queueAction: (name, action) => request('POST', `/queues/${encodeURIComponent(name)}/${action}`),
     createToken: (input) => request('POST', '/tokens', input),
+    listTokens: () => request('GET', '/tokens'),
+    revokeToken: (id) => request('DELETE', `/tokens/${id}`),
     addUser: (input) => request('POST', '/users', input),
+    listUsers: () => request('GET', '/users'),
+    updateUser: (username, patch) => request('PATCH', `/users/${encodeURIComponent(username)}`, patch),
+    changePassword: (currentPassword, newPassword) => request('POST', '/me/password', { currentPassword, newPassword }),
     workflows: () => request('GET', '/workflows'),
   };
 }

@@ -1,13 +1,34 @@
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import pino, { type Logger } from 'pino';
-import { type JobRecord, type Json, SwitchyardError, siteAllowed } from '../model/index.js';
+import {
+  type ActivityResult,
+  type Actor,
+  authorize,
+  type CompletionResult,
+  type HeartbeatResult,
+  type JobRecord,
+  type Json,
+  type LeasedTask,
+  type LeaseRef,
+  requireSite,
+  SwitchyardError,
+  SYSTEM_ACTOR,
+  type TaskActivity,
+  type TaskCompletion,
+  type WorkerInfo,
+} from '../model/index.js';
+import type { Workflow } from '../sdk/define-workflow.js';
 import type { WorkflowRegistry } from '../sdk/workflow-registry.js';
-import type { JobAction, LeasedTask, LeaseRef, NewJob, Store, SubmitOutcome, TaskActivity, TaskCompletion, WorkerInfo } from '../store/store.js';
-import type { Actor } from './actor.js';
+import type { JobAction, NewJob, Store, SubmitOutcome, WakeSignal } from '../store/store.js';
+import { AuthVerbs } from './auth-verbs.js';
 import { Coalescer } from './coalescer.js';
 import { DutyLoop } from './duty-loop.js';
+import type { EngineCore } from './engine-core.js';
 import type { PortLeaseRequest, WorkerPort } from './ports.js';
+import { QueueVerbs } from './queue-verbs.js';
+import { ReadVerbs } from './read-verbs.js';
+import type { SignInThrottleOptions } from './sign-in-throttle.js';
 import { WakeHub } from './wake-hub.js';
 import { watchdogDuty } from './watchdog.js';
 
@@ -34,15 +55,20 @@ export interface EngineOptions {
   watchdogIntervalMs?: number;
   /** Run the background duties (tests drive them with `duties.tick()` instead). */
   runDuties?: boolean;
+  /** Sign-in throttling thresholds (tests shorten them). */
+  signInThrottle?: Partial<SignInThrottleOptions>;
 }
 
 /**
- * The hub's engine: validates and plans submissions, applies operator controls with an audit
- * entry each, serves workers through the WorkerPort, and runs the background duties. All
- * state lives in the store; the engine keeps none that a crash could lose.
+ * The hub's engine, and the one door to the store: routes and commands call its verbs, never
+ * the store. Each verb takes the acting `Actor`, checks role and site scope through the
+ * model's access rules (`authorize`, `requireSite`, `scopeSites`) and writes its audit entry.
+ * Verbs are grouped: job submissions and controls here, reads in `reads`, queues in `queues`,
+ * credentials in `auth`. The engine itself is also the in-process worker port (acting as the
+ * system); remote workers get a port scoped to their token from `workerPort(actor)`.
+ * All state lives in the store; the engine keeps none that a crash could lose.
  */
 export class Engine implements WorkerPort {
-  readonly store: Store;
   readonly workflows: WorkflowRegistry;
   readonly defaultSite: string;
   readonly leaseMs: number;
@@ -50,9 +76,14 @@ export class Engine implements WorkerPort {
   readonly logger: Logger;
   readonly duties: DutyLoop;
   readonly hubId = `${hostname()}-${process.pid}-${randomBytes(3).toString('hex')}`;
+  readonly reads: ReadVerbs;
+  readonly queues: QueueVerbs;
+  readonly auth: AuthVerbs;
+  private readonly store: Store;
   private readonly wake = new WakeHub();
   private readonly submissions: Coalescer<NewJob, SubmitOutcome>;
   private readonly knownSites = new Set<string>();
+  private readonly lastSeen = new Map<string, number>();
   private readonly unsubscribe: () => void;
   private stopping = false;
 
@@ -65,6 +96,15 @@ export class Engine implements WorkerPort {
     this.leaseMs = options.leaseMs ?? 30_000;
     this.submissions = new Coalescer((jobs) => this.store.submitJobs(jobs, this.clock()), 1000);
     this.duties = new DutyLoop(this.store, [watchdogDuty(this.store, options.watchdogIntervalMs ?? 1000)], this.hubId, this.clock, this.logger);
+    const core: EngineCore = {
+      store: this.store,
+      clock: this.clock,
+      logger: this.logger,
+      audit: (actor, action, target, site, data) => this.audit(actor, action, target, site, data),
+    };
+    this.reads = new ReadVerbs(core);
+    this.queues = new QueueVerbs(core, (jobId) => this.cancelQueued(jobId));
+    this.auth = new AuthVerbs(core, options.signInThrottle);
     this.unsubscribe = this.store.onWake((signal) => {
       if (signal.kind === 'tasks') this.wake.notify(signal.site);
     });
@@ -78,6 +118,7 @@ export class Engine implements WorkerPort {
     await this.store.ensureQueues(['default'], now);
   }
 
+  /** Stops taking work and the background duties; the store stays open (see `close`). */
   async stop(): Promise<void> {
     this.stopping = true;
     this.duties.stop();
@@ -86,24 +127,63 @@ export class Engine implements WorkerPort {
     await this.submissions.idle();
   }
 
+  /** Stops, then closes the store. */
+  async close(): Promise<void> {
+    await this.stop();
+    await this.store.close();
+  }
+
+  /** Which store backs the hub. */
+  get storeKind(): Store['kind'] {
+    return this.store.kind;
+  }
+
+  /** Whether the store answers (for /health). */
+  async healthy(): Promise<boolean> {
+    try {
+      await this.store.lastEventId();
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
+  /** Called after commits that readied tasks or appended events (in this hub or, on PostgreSQL, any). */
+  onWake(listener: (signal: WakeSignal) => void): () => void {
+    return this.store.onWake(listener);
+  }
+
   // ─── Submissions ───────────────────────────────────────────────────────────────────────
 
   /** Submits one job. Concurrent calls share one transaction (see Coalescer). */
   async submit(request: SubmitRequest, actor: Actor): Promise<SubmitOutcome> {
+    authorize(actor, 'jobs.submit');
     const job = await this.prepare(request, actor, null);
-    return this.submissions.add(job);
+    const outcome = await this.submissions.add(job);
+    if (outcome.created) await this.audit(actor, 'job.submit', `job:${outcome.job.id}`, outcome.job.site, { workflow: outcome.job.workflow });
+    return outcome;
   }
 
   /** Submits many jobs in one transaction; all are validated and planned before any is written. */
   async submitMany(requests: SubmitRequest[], actor: Actor): Promise<SubmitOutcome[]> {
+    authorize(actor, 'jobs.submit');
     const jobs: NewJob[] = [];
     for (const request of requests) jobs.push(await this.prepare(request, actor, null));
-    return this.store.submitJobs(jobs, this.clock());
+    const outcomes = await this.store.submitJobs(jobs, this.clock());
+    const created = outcomes.filter((o) => o.created);
+    const sites = [...new Set(created.map((o) => o.job.site))];
+    await this.audit(actor, 'job.submit.bulk', null, sites.length === 1 ? sites[0] : null, {
+      count: created.length,
+      firstId: created[0]?.job.id ?? null,
+      sites,
+    });
+    return outcomes;
   }
 
   /** Launches an identical job (same workflow, fields, site, queue, priority). */
   async resubmit(jobId: number, actor: Actor): Promise<SubmitOutcome> {
-    const original = await this.visibleJob(jobId, actor);
+    authorize(actor, 'jobs.submit');
+    const original = await this.reads.job(jobId, actor);
     const job = await this.prepare(
       { workflow: original.workflow, fields: original.fields, site: original.site, queue: original.queue, priority: original.priority },
       actor,
@@ -118,8 +198,8 @@ export class Engine implements WorkerPort {
     if (this.stopping) throw new SwitchyardError('SWY_ERR_SHUTTING_DOWN');
     const workflow = this.workflows.require(request.workflow);
     const site = request.site ?? this.defaultSite;
-    if (!siteAllowed(actor.sites, site)) throw new SwitchyardError('SWY_ERR_AUTH_SITE', `You have no access to site "${site}"`);
-    await this.requireSite(site);
+    requireSite(actor, site);
+    await this.requireKnownSite(site);
     const fields = this.workflows.parseFields(workflow, request.fields);
     const tasks = await this.workflows.plan(workflow, fields, { site, creator: actor.name });
     return {
@@ -129,6 +209,7 @@ export class Engine implements WorkerPort {
       creator: actor.name,
       priority: request.priority ?? 0,
       fields,
+      searchText: searchText(workflow, fields),
       runAt: request.runAt ?? null,
       idempotencyKey: request.idempotencyKey ?? null,
       timeoutMs: workflow.timeoutMs ?? null,
@@ -138,85 +219,93 @@ export class Engine implements WorkerPort {
     };
   }
 
-  private async requireSite(site: string): Promise<void> {
+  private async requireKnownSite(site: string): Promise<void> {
     if (this.knownSites.has(site)) return;
     const sites = (await this.store.listSites()).map((s) => s.name);
     for (const name of sites) this.knownSites.add(name);
     if (!this.knownSites.has(site)) {
-      throw new SwitchyardError('SWY_ERR_SITE_UNKNOWN', `No site named "${site}"; known sites: ${sites.join(', ')}`, [
-        { path: 'site', message: 'unknown site' },
-      ]);
+      throw new SwitchyardError('SWY_ERR_SITE_UNKNOWN', `No site named "${site}"`, [{ path: 'site', message: 'unknown site' }]);
     }
   }
 
   // ─── Controls ──────────────────────────────────────────────────────────────────────────
 
-  /** The job if it exists and the actor may see its site; otherwise SWY_ERR_JOB_NOT_FOUND (no leak of other sites' ids). */
-  async visibleJob(jobId: number, actor: Actor): Promise<JobRecord> {
-    const job = await this.store.getJob(jobId);
-    if (!job || !siteAllowed(actor.sites, job.site)) throw new SwitchyardError('SWY_ERR_JOB_NOT_FOUND', `No job with id ${jobId}`);
-    return job;
-  }
-
+  /** Pause, resume or cancel a job the actor may see. */
   async control(jobId: number, action: JobAction, actor: Actor): Promise<JobRecord> {
-    const job = await this.visibleJob(jobId, actor);
+    authorize(actor, 'jobs.control');
+    const job = await this.reads.job(jobId, actor);
     const updated = await this.store.controlJob(jobId, action, this.clock());
     await this.audit(actor, `job.${action}`, `job:${jobId}`, job.site, { from: job.state, to: updated.state });
     return updated;
   }
 
   async retry(jobId: number, actor: Actor): Promise<JobRecord> {
-    const job = await this.visibleJob(jobId, actor);
+    authorize(actor, 'jobs.control');
+    const job = await this.reads.job(jobId, actor);
     const updated = await this.store.retryJob(jobId, this.clock());
     await this.audit(actor, 'job.retry', `job:${jobId}`, job.site, { from: job.state });
     return updated;
   }
 
   async delete(jobId: number, actor: Actor): Promise<void> {
-    const job = await this.visibleJob(jobId, actor);
+    authorize(actor, 'jobs.delete');
+    const job = await this.reads.job(jobId, actor);
     await this.store.deleteJob(jobId, this.clock());
     await this.audit(actor, 'job.delete', `job:${jobId}`, job.site, { workflow: job.workflow, state: job.state });
   }
 
-  /** Cancels every job of the queue that has not started (within the actor's sites); returns how many. */
-  async clearQueue(queue: string, actor: Actor): Promise<number> {
-    let cancelled = 0;
-    for (;;) {
-      const page = await this.store.listJobs({
-        sites: actor.sites,
-        queues: [queue],
-        states: ['created', 'queued'],
-        sort: { key: 'id', desc: false },
-        limit: 200,
-      });
-      if (page.items.length === 0) break;
-      for (const job of page.items) {
-        try {
-          await this.store.controlJob(job.id, 'cancel', this.clock());
-          cancelled += 1;
-        } catch (error) {
-          // A job that started meanwhile keeps running: clearing only takes queued ones.
-          if (!(error instanceof SwitchyardError && error.code === 'SWY_ERR_JOB_STATE')) throw error;
-        }
-      }
+  /** Cancels a job that has not started; false when it started meanwhile (clearing a queue takes queued jobs only). */
+  private async cancelQueued(jobId: number): Promise<boolean> {
+    try {
+      await this.store.controlJob(jobId, 'cancel', this.clock());
+      return true;
+    } catch (error) {
+      if (error instanceof SwitchyardError && error.code === 'SWY_ERR_JOB_STATE') return false;
+      throw error;
     }
-    await this.audit(actor, 'queue.clear', `queue:${queue}`, null, { cancelled });
-    return cancelled;
   }
 
-  async audit(actor: Actor, action: string, target: string | null, site: string | null, data: Record<string, Json> = {}): Promise<void> {
+  private async audit(actor: Actor, action: string, target: string | null, site: string | null, data: Record<string, Json> = {}): Promise<void> {
     await this.store.appendAudit({ at: this.clock(), actor: actor.name, action, target, site, data });
   }
 
   // ─── Worker port ───────────────────────────────────────────────────────────────────────
 
+  /**
+   * The worker port for a remote worker's credential: it registers, leases and reports only at
+   * the sites the credential allows, and a registration belongs to the credential that made it.
+   */
+  workerPort(actor: Actor): WorkerPort {
+    authorize(actor, 'worker.protocol');
+    return {
+      register: async (info) => {
+        requireSite(actor, info.site);
+        await this.registerAs(info, actor);
+      },
+      lease: async (request) => {
+        requireSite(actor, request.site);
+        return this.lease(request);
+      },
+      heartbeat: (request) => this.store.heartbeat({ ...request, sites: actor.sites, leaseMs: this.leaseMs, now: this.clock() }),
+      report: (batch) => this.store.recordActivity(batch, this.clock(), actor.sites),
+      complete: (batch) => this.store.completeTasks(batch, this.clock(), actor.sites),
+    };
+  }
+
+  /** Registers the hub's own (trusted) worker. */
   async register(info: WorkerInfo): Promise<void> {
-    await this.store.registerWorker(info, this.clock());
+    await this.registerAs(info, SYSTEM_ACTOR);
+  }
+
+  private async registerAs(info: WorkerInfo, actor: Actor): Promise<void> {
+    const accepted = await this.store.registerWorker({ ...info, owner: actor.ref }, this.clock());
+    if (!accepted) throw new SwitchyardError('SWY_ERR_WORKER_OWNED', `A worker with id "${info.id}" is registered by another credential`);
     this.knownSites.add(info.site);
   }
 
   /** Leases ready tasks; with none ready, waits up to `waitMs` for a wake-up (long poll). */
   async lease(request: PortLeaseRequest): Promise<LeasedTask[]> {
+    await this.noteSeen(request.workerId);
     const deadline = this.clock() + request.waitMs;
     const { signal, ...lease } = request;
     for (;;) {
@@ -228,15 +317,52 @@ export class Engine implements WorkerPort {
     }
   }
 
-  heartbeat(request: { workerId: string; leases: LeaseRef[] }) {
+  /**
+   * An idle worker only long-polls for leases; it heartbeats only while it runs tasks. So a
+   * lease request also says the worker is alive — written at most every SEEN_EVERY_MS per worker.
+   */
+  private async noteSeen(workerId: string): Promise<void> {
+    const now = this.clock();
+    if (now - (this.lastSeen.get(workerId) ?? 0) < SEEN_EVERY_MS) return;
+    if (this.lastSeen.size > 10_000) this.lastSeen.clear();
+    this.lastSeen.set(workerId, now);
+    await this.store.heartbeat({ workerId, leases: [], leaseMs: this.leaseMs, now });
+  }
+
+  heartbeat(request: { workerId: string; leases: LeaseRef[] }): Promise<HeartbeatResult> {
     return this.store.heartbeat({ ...request, leaseMs: this.leaseMs, now: this.clock() });
   }
 
-  report(batch: TaskActivity[]) {
+  report(batch: TaskActivity[]): Promise<ActivityResult[]> {
     return this.store.recordActivity(batch, this.clock());
   }
 
-  complete(batch: TaskCompletion[]) {
+  complete(batch: TaskCompletion[]): Promise<CompletionResult[]> {
     return this.store.completeTasks(batch, this.clock());
   }
+
+  /** Settles every lease a worker known to be gone holds (the hub's own worker after a crash). */
+  releaseLeasesOf(workerId: string): Promise<number> {
+    return this.store.releaseLeasesOf(workerId, this.clock());
+  }
+}
+
+/** How often a lease request refreshes a worker's last-seen time (well under WORKER_ONLINE_MS). */
+const SEEN_EVERY_MS = 15_000;
+
+/**
+ * What free-text search matches in a job's fields: the values of its non-secret fields, so
+ * that searching for a secret never finds the job that holds it (R62).
+ */
+export function searchText(workflow: Workflow, fields: Record<string, Json>): string {
+  const secret = new Set<string>(workflow.secretFields ?? []);
+  const parts: string[] = [];
+  const walk = (value: Json): void => {
+    if (value === null) return;
+    if (typeof value === 'object') {
+      for (const inner of Array.isArray(value) ? value : Object.values(value)) walk(inner);
+    } else parts.push(String(value));
+  };
+  for (const [name, value] of Object.entries(fields)) if (!secret.has(name)) walk(value);
+  return parts.join(' ').slice(0, 10_000);
 }

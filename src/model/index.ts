@@ -1,3 +1,5 @@
+export * from './access.js';
+export * from './actor.js';
 export * from './assert-never.js';
 export * from './errors.js';
 export * from './job-controls.js';
@@ -12,5 +14,6 @@ export * from './task-report.js';
 export * from './task-settle.js';
 export * from './task-signals.js';
 export * from './task-state.js';
+export * from './task-tallies.js';
 export * from './task-transitions.js';
 export * from './worker-protocol.js';

@@ -45,6 +45,8 @@ export function settleTask(task: SettleInput, report: TaskReport, opts: { now: n
     settlement.reason = report.reason;
   } else if (report.kind === 'stopped') {
     settlement.reason = report.reason ?? 'stopped on request';
+    // Paused on request, the attempt is given back: resuming runs the same attempt again.
+    if (next === 'paused') settlement.refundAttempt = true;
   } else if (report.kind === 'released') {
     settlement.refundAttempt = true;
   } else if (report.kind === 'succeeded' && next === 'error') {

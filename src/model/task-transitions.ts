@@ -61,7 +61,8 @@ export function transitionTask(state: TaskState, event: TaskEvent): TaskState | 
       return null;
     case 'expire':
       if (state === 'running') return event.retry ? 'queued' : 'failure';
-      if (state === 'pausing') return 'paused';
+      // Out of attempts, a pausing task fails like a running one: resuming must not run it again.
+      if (state === 'pausing') return event.retry ? 'paused' : 'failure';
       if (state === 'cancelling') return 'cancelled';
       return null;
     case 'abort':

@@ -15,7 +15,10 @@ export interface StoreLocation {
 export async function createStore(location: StoreLocation): Promise<Store> {
   const db = location.db ?? null;
   let store: Store;
-  if (db && /^postgres(ql)?:\/\//.test(db)) {
+  if (db && !/^postgres(ql)?:\/\//.test(db)) {
+    throw new Error(`--db must be a PostgreSQL URL (postgres://user@host:5432/db); leave it out for the embedded SQLite store`);
+  }
+  if (db) {
     const { PostgresStore } = await import('./postgres/postgres-store.js');
     store = new PostgresStore(postgresLocation(db));
   } else {

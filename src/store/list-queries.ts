@@ -1,3 +1,4 @@
+import { SwitchyardError } from '../model/index.js';
 import { type CursorValue, decodeCursor, encodeCursor } from './cursor.js';
 import type { Dialect } from './sql-builder.js';
 import { WhereBuilder } from './sql-builder.js';
@@ -28,6 +29,8 @@ const JOB_SORT_COLUMNS: Record<JobSortKey, { column: string; nullable: boolean }
   site: { column: 'site', nullable: false },
 };
 
+const TEXT_SORT_COLUMNS = new Set(['state', 'workflow', 'creator', 'queue', 'site']);
+
 export function listJobsSql(dialect: Dialect, query: JobQuery): ListSql {
   const where = new WhereBuilder(dialect);
   if (query.sites !== null) where.in('site', query.sites);
@@ -54,6 +57,12 @@ export function listJobsSql(dialect: Dialect, query: JobQuery): ListSql {
   const cmp = sort.desc ? '<' : '>';
   if (query.cursor) {
     const { value, id } = decodeCursor(query.cursor);
+    // A cursor made for another sort would compare text with numbers (PostgreSQL refuses it).
+    if (column !== 'id' && typeof value !== (TEXT_SORT_COLUMNS.has(column) ? 'string' : 'number')) {
+      throw new SwitchyardError('SWY_ERR_VALIDATION', 'cursor: made for another sort order; start again without it', [
+        { path: 'cursor', message: 'made for another sort order' },
+      ]);
+    }
     if (column === 'id') {
       where.add(`id ${cmp} ${where.param(id)}`);
     } else {

@@ -15,9 +15,9 @@ describe('REST API over HTTP', () => {
   const json = async (response: Response) => ({ status: response.status, body: await response.json() });
   const finished = (id: number) =>
     waitFor(
-      hub.store,
+      hub.engine,
       async () => {
-        const job = await hub.store.getJob(id);
+        const job = await hub.job(id);
         return job && isTerminalJobState(job.state) ? job : null;
       },
       15_000,
@@ -65,7 +65,7 @@ describe('REST API over HTTP', () => {
   });
 
   it('rejects bad submissions naming the field, and writes nothing', async () => {
-    const before = await hub.store.lastEventId();
+    const before = await hub.lastEventId();
     const cases: [unknown, string, string][] = [
       [{}, 'SWY_ERR_VALIDATION', 'body.workflow'],
       [{ workflow: 'simulate', fields: { tasks: 'lots' } }, 'SWY_ERR_WORKFLOW_FIELDS', 'fields.tasks'],
@@ -88,7 +88,7 @@ describe('REST API over HTTP', () => {
     }
     const malformed = await hub.api('/api/v1/jobs', { method: 'POST', body: '{"workflow":', headers: { 'content-type': 'application/json' } });
     expect((await json(malformed)).body.error.code).toBe('SWY_ERR_VALIDATION');
-    expect(await hub.store.lastEventId()).toBe(before);
+    expect(await hub.lastEventId()).toBe(before);
   });
 
   it('submits, filters, reads, exports and controls jobs', async () => {
@@ -200,7 +200,7 @@ describe('REST API over HTTP', () => {
       await worker('complete', { completions: [{ taskId: task.task.id, leaseToken: 'stale', report: { kind: 'succeeded', changed: true } }] }),
     );
     expect(stale).toMatchObject({ status: 409, body: { error: { code: 'SWY_ERR_LEASE_LOST' }, results: [{ accepted: false }] } });
-    expect((await hub.store.getJob(job.body.id))?.state).toBe('running');
+    expect((await hub.job(job.body.id))?.state).toBe('running');
     const items = await json(
       await worker('items', {
         reports: [{ taskId: task.task.id, leaseToken: task.leaseToken, items: [{ path: 'a', operation: 'copy', outcome: 'completed' }], logs: ['hello'] }],
@@ -215,14 +215,14 @@ describe('REST API over HTTP', () => {
       await worker('complete', { completions: [{ taskId: task.task.id, leaseToken: task.leaseToken, report: { kind: 'succeeded', changed: true } }] }),
     );
     expect(done.body.results).toEqual([{ taskId: task.task.id, accepted: true, state: 'success' }]);
-    expect(await hub.store.getJob(job.body.id)).toMatchObject({ state: 'success', itemCounts: { completed: 1 } });
+    expect(await hub.job(job.body.id)).toMatchObject({ state: 'success', itemCounts: { completed: 1 } });
     const late = await json(
       await worker('complete', {
         completions: [{ taskId: task.task.id, leaseToken: task.leaseToken, report: { kind: 'failed', error: { message: 'late' }, retryable: true } }],
       }),
     );
     expect(late.status).toBe(409);
-    expect((await hub.store.getJob(job.body.id))?.state).toBe('success');
+    expect((await hub.job(job.body.id))?.state).toBe('success');
     const sites = await json(await hub.api('/api/v1/sites'));
     expect(sites.body.items.find((s: { name: string }) => s.name === 'far')).toMatchObject({ workers: 1, workersOnline: 1 });
   });
@@ -262,7 +262,7 @@ describe('REST API over HTTP', () => {
     const queued = await json(await hub.api('/api/v1/jobs', { method: 'POST', json: { workflow: 'simulate', fields: { items: 0 } } }));
     const cleared = await json(await hub.api('/api/v1/queues/default/clear', { method: 'POST' }));
     expect(cleared.body).toEqual({ queue: 'default', cancelled: 1 });
-    expect((await hub.store.getJob(queued.body.id))?.state).toBe('cancelled');
+    expect((await hub.job(queued.body.id))?.state).toBe('cancelled');
     expect((await json(await hub.api('/api/v1/queues/default/resume', { method: 'POST' }))).body.paused).toBe(false);
     expect((await json(await hub.api('/api/v1/queues/nope/pause', { method: 'POST' }))).status).toBe(404);
     const patched = await json(await hub.api('/api/v1/queues/default', { method: 'PATCH', json: { concurrency: 0 } }));

@@ -26,7 +26,7 @@ describe('switchyard CLI flag validation', () => {
     [['worker', '--site', 's', '--hub', 'not a url'], '--hub', /http:\/\/ or https:\/\//],
     [['start', '--port', '70000'], '--port', /0 to 65535/],
     [['start', '--lease-ms', '999'], '--lease-ms', /1000 to 3600000/],
-    [['submit', 'simulate', '--priority', 'high'], '--priority', /-1000000 to 1000000/],
+    [['submit', 'simulate', '--priority', 'high'], '--priority', /-1000 to 1000/],
     [['submit', 'simulate', '--run-at', '1999-12-31'], '--run-at', /ISO 8601 date.*2000 to 9999/],
     [['jobs', 'list', '--limit', '0'], '--limit', /1 to 500/],
     [['jobs', 'list', '--hub', 'ftp://hub'], '--hub', /http:\/\/ or https:\/\//],

@@ -76,7 +76,7 @@ describe('switchyard CLI end to end', () => {
   it('cancels a running job from the CLI', async () => {
     const cwd = mkdtempSync(join(tmpdir(), 'swy-cli-'));
     try {
-      hub = await startHub(cwd, { SWITCHYARD_ADMIN_PASSWORD: 'pw-123456' });
+      hub = await startHub(cwd, { SWITCHYARD_ADMIN_PASSWORD: 'pw-123456-cli' });
       const submitted = await runCli(['submit', 'simulate', '-f', 'tasks=1', '-f', 'items=1000', '-f', 'delayMs=50'], { cwd });
       expect(submitted.stdout).toMatch(/job 1 queued/);
       const cancel = await runCli(['jobs', 'cancel', '1'], { cwd });
@@ -114,7 +114,7 @@ export default defineWorkflow({
 });
 `,
       );
-      hub = await startHub(cwd, { SWITCHYARD_ADMIN_PASSWORD: 'pw-123456' }, ['--workflows', 'greet.mjs', 'count.ts']);
+      hub = await startHub(cwd, { SWITCHYARD_ADMIN_PASSWORD: 'pw-123456-cli' }, ['--workflows', 'greet.mjs', 'count.ts']);
       expect(hub.output()).toMatch(/workflows: checksum-tree, simulate, greet, count/);
       const greet = await runCli(['submit', 'greet', '-f', 'name=Ada', '--wait'], { cwd });
       expect(greet.code, greet.stderr).toBe(0);
@@ -133,7 +133,7 @@ export default defineWorkflow({
   it('survives kill -9 of the hub mid-job: after a restart the job finishes', async () => {
     const cwd = mkdtempSync(join(tmpdir(), 'swy-cli-'));
     try {
-      hub = await startHub(cwd, { SWITCHYARD_ADMIN_PASSWORD: 'pw-123456' });
+      hub = await startHub(cwd, { SWITCHYARD_ADMIN_PASSWORD: 'pw-123456-cli' });
       // Long enough (4 tasks of 200 × 25 ms) that it is still running when the hub is killed, even on a loaded machine.
       await runCli(['submit', 'simulate', '-f', 'tasks=4', '-f', 'items=200', '-f', 'delayMs=25'], { cwd });
       await expect
@@ -141,7 +141,7 @@ export default defineWorkflow({
         .toBeGreaterThan(0);
       hub.child.kill('SIGKILL');
       await hub.exited;
-      hub = await startHub(cwd, { SWITCHYARD_ADMIN_PASSWORD: 'pw-123456' });
+      hub = await startHub(cwd, { SWITCHYARD_ADMIN_PASSWORD: 'pw-123456-cli' });
       const done = await runCli(['submit', 'simulate', '-f', 'items=0', '--wait'], { cwd });
       expect(done.code).toBe(0);
       await expect.poll(async () => JSON.parse((await runCli(['jobs', 'show', '1', '--json'], { cwd })).stdout).state, { timeout: 60_000 }).toBe('success');
@@ -158,14 +158,14 @@ export default defineWorkflow({
     const cwd = mkdtempSync(join(tmpdir(), 'swy-cli-'));
     let worker: LongRunning | null = null;
     try {
-      hub = await startHub(cwd, { SWITCHYARD_ADMIN_PASSWORD: 'pw-123456' });
+      hub = await startHub(cwd, { SWITCHYARD_ADMIN_PASSWORD: 'pw-123456-cli' });
       const token = (await runCli(['tokens', 'create', '--role', 'worker', '--sites', 'late'], { cwd })).stdout.trim();
       const port = new URL(url).port;
       hub.child.kill('SIGTERM');
       await hub.exited;
       worker = startCli(['worker', '--hub', url, '--site', 'late', '--token', token, '--log-level', 'warn'], { cwd });
       await worker.waitFor(/cannot reach the hub to register; retrying/);
-      hub = await startHub(cwd, { SWITCHYARD_ADMIN_PASSWORD: 'pw-123456' }, ['--port', port]);
+      hub = await startHub(cwd, { SWITCHYARD_ADMIN_PASSWORD: 'pw-123456-cli' }, ['--port', port]);
       await worker.waitFor(/serving site "late"/, 30_000);
       const run = await runCli(['submit', 'simulate', '--site', 'late', '-f', 'items=2', '-f', 'delayMs=0', '--wait'], { cwd });
       expect(run.code, run.stdout + run.stderr).toBe(0);
@@ -180,7 +180,7 @@ export default defineWorkflow({
     const cwd = mkdtempSync(join(tmpdir(), 'swy-cli-'));
     let worker: LongRunning | null = null;
     try {
-      hub = await startHub(cwd, { SWITCHYARD_ADMIN_PASSWORD: 'pw-123456' });
+      hub = await startHub(cwd, { SWITCHYARD_ADMIN_PASSWORD: 'pw-123456-cli' });
       const token = (await runCli(['tokens', 'create', '--role', 'worker', '--sites', 'branch', '--name', 'branch-worker'], { cwd })).stdout.trim();
       expect(token).toMatch(/^swy_/);
       const elsewhere = mkdtempSync(join(tmpdir(), 'swy-worker-'));
@@ -193,10 +193,10 @@ export default defineWorkflow({
       expect(job.tasks.every((t: { workerId: string }) => t.workerId.startsWith('branch-1'))).toBe(true);
       const badToken = startCli(['worker', '--hub', url, '--site', 'branch', '--token', 'swy_not-a-token'], { cwd: elsewhere });
       expect(await badToken.exited).toBe(1);
-      expect(badToken.output()).toMatch(/Unknown or revoked token/);
+      expect(badToken.output()).toMatch(/Unknown, revoked or expired token/);
       const wrongSite = startCli(['worker', '--hub', url, '--site', 'local', '--token', token], { cwd: elsewhere });
       expect(await wrongSite.exited).toBe(1);
-      expect(wrongSite.output()).toMatch(/may not serve site "local"/);
+      expect(wrongSite.output()).toMatch(/no access to site "local"/);
       worker.child.kill('SIGTERM');
       expect(await worker.exited).toBe(0);
       worker = null;

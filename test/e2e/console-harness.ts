@@ -3,11 +3,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { type Hub, startHub } from '../../src/cli/hub.js';
+import { SYSTEM_ACTOR } from '../../src/model/index.js';
 import { builtInWorkflows } from '../../src/workflows/index.js';
 import { launchBrowser } from '../helpers/browser.js';
 import { waitFor } from '../helpers/test-hub.js';
 
-export const ADMIN_PASSWORD = 'admin-pass-123';
+export const ADMIN_PASSWORD = 'hub-pass-9f3k2x';
 
 export interface ConsoleHarness {
   hub: Hub;
@@ -53,9 +54,9 @@ export async function startConsoleHarness(): Promise<ConsoleHarness> {
     },
     async waitForState(id, states, timeoutMs = 20_000) {
       await waitFor(
-        hub.store,
+        hub.engine,
         async () => {
-          const job = await hub.store.getJob(id);
+          const job = await hub.engine.reads.job(id, SYSTEM_ACTOR).catch(() => null);
           return job && states.includes(job.state) ? job : null;
         },
         timeoutMs,

@@ -176,7 +176,7 @@ describe.each([sqliteHarness(), postgresHarness()])('engine lifecycle on $name, 
     expect((await hub.engine.control(job.id, 'cancel', hub.actor)).state).toBe('cancelling');
     expect(await hub.waitForJob(job.id)).toMatchObject({ state: 'cancelled' });
     const audit = await hub.store.listAudit({ sites: null, target: `job:${job.id}`, limit: 10 });
-    expect(audit.items.map((a) => a.action)).toEqual(['job.cancel']);
+    expect(audit.items.map((a) => a.action)).toEqual(['job.cancel', 'job.submit']);
   });
 
   it('re-runs a task whose worker went silent, once its lease expires', async (context) => {

@@ -2,14 +2,18 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type Hub, type HubOptions, startHub } from '../../src/cli/hub.js';
+import { type JobRecord, SYSTEM_ACTOR } from '../../src/model/index.js';
 import { builtInWorkflows } from '../../src/workflows/index.js';
 
-export const ADMIN_PASSWORD = 'admin-pass-123';
+export const ADMIN_PASSWORD = 'hub-pass-9f3k2x';
 
 export interface RunningHub extends Hub {
   dataDir: string;
   /** fetch against the hub with the CLI's admin token unless `token: null`. */
   api(path: string, init?: RequestInit & { token?: string | null; json?: unknown }): Promise<Response>;
+  /** A job as the engine reads it for the system (null when there is none). */
+  job(id: number): Promise<JobRecord | null>;
+  lastEventId(): Promise<number>;
 }
 
 /** A hub started the way `switchyard start` starts one, on a fresh data directory and a free port. */
@@ -27,6 +31,8 @@ export async function startTestHub(options: Partial<HubOptions> = {}): Promise<R
       if (json !== undefined) headers.set('content-type', 'application/json');
       return fetch(`${hub.url}${path}`, { ...rest, headers, body: json !== undefined ? JSON.stringify(json) : rest.body });
     },
+    job: (id) => hub.engine.reads.job(id, SYSTEM_ACTOR).catch(() => null),
+    lastEventId: () => hub.engine.reads.lastEventId(SYSTEM_ACTOR),
     async close() {
       await close();
       rmSync(dataDir, { recursive: true, force: true });

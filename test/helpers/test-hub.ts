@@ -72,7 +72,12 @@ export async function createTestHub(options: TestHubOptions): Promise<TestHub> {
 }
 
 /** Re-checks `probe` after every store wake-up (and every 250 ms as a fallback) until it answers. */
-export async function waitFor<T>(store: Store, probe: () => Promise<T | null>, timeoutMs: number, what: string): Promise<T> {
+export async function waitFor<T>(
+  store: { onWake(listener: () => void): () => void },
+  probe: () => Promise<T | null>,
+  timeoutMs: number,
+  what: string,
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   let wake: () => void = () => {};
   const off = store.onWake(() => wake());

@@ -40,7 +40,7 @@ const TABLE: [TaskEvent, Partial<Record<TaskState, TaskState>>][] = [
   ],
   [
     { type: 'expire', retry: false },
-    { running: 'failure', pausing: 'paused', cancelling: 'cancelled' },
+    { running: 'failure', pausing: 'failure', cancelling: 'cancelled' },
   ],
   [{ type: 'abort' }, { running: 'aborted', pausing: 'aborted', cancelling: 'aborted' }],
   [{ type: 'cancel' }, { created: 'cancelled', queued: 'cancelled', paused: 'cancelled', running: 'cancelling', pausing: 'cancelling' }],

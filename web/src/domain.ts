@@ -13,4 +13,5 @@ export {
   JOB_STATES,
   roleAllows,
   TASK_STATES,
+  taskTallies,
 } from '../../src/model/index.js';

@@ -1,97 +1,139 @@
 import { z } from 'zod';
-import type { Role } from '../../model/index.js';
+import type { TokenView, UserView } from '../../engine/auth-verbs.js';
+import { iso } from '../../engine/engine-core.js';
 import type { ApiContext, App } from '../api-context.js';
-import { sha256 } from '../auth/authenticate.js';
-import { hashPassword, newSecret } from '../auth/passwords.js';
-import { pageQuery, roleSchema, sitesSchema } from '../schemas.js';
+import { instant, nameParam, pageQuery, roleSchema, sitesSchema, usernameSchema } from '../schemas.js';
 
-/** Tokens, users and the audit log. */
+const AUTH = { tags: ['auth'] };
+
+function userDto(user: UserView) {
+  return { ...user, createdAt: iso(user.createdAt), passwordChangedAt: iso(user.passwordChangedAt) };
+}
+
+function tokenDto(token: TokenView) {
+  return {
+    ...token,
+    createdAt: iso(token.createdAt),
+    lastUsedAt: iso(token.lastUsedAt),
+    expiresAt: iso(token.expiresAt),
+    revokedAt: iso(token.revokedAt),
+    state: token.revokedAt !== null ? 'revoked' : token.expiresAt !== null && token.expiresAt <= Date.now() ? 'expired' : 'active',
+  };
+}
+
+const passwordSchema = z.string().min(1).max(1000);
+
+/** Tokens, users and the audit log. Every check and audit entry is the engine's. */
 export function adminRoutes(app: App, { engine }: ApiContext): void {
-  const { store } = engine;
-  const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
-
   app.post('/tokens', {
     config: { access: 'admin' },
     schema: {
-      tags: ['auth'],
+      ...AUTH,
       summary: 'Create an API token; the secret is shown once, in this answer',
-      body: z.object({ name: z.string().min(1).max(200), role: roleSchema, sites: sitesSchema }),
+      body: z
+        .object({
+          name: z.string().min(1).max(200),
+          role: roleSchema,
+          sites: sitesSchema,
+          expiresAt: instant.nullable().optional(),
+          expiresInDays: z.number().int().min(1).max(3650).optional(),
+        })
+        .strict(),
     },
     handler: async (request, reply) => {
-      const secret = newSecret('swy_');
-      const token = await store.createToken({
-        name: request.body.name,
-        tokenHash: sha256(secret),
-        role: request.body.role as Role,
-        sites: request.body.sites ?? null,
-        createdBy: request.actor.name,
-        createdAt: engine.clock(),
-      });
-      await engine.audit(request.actor, 'token.create', `token:${token.id}`, null, { name: token.name, role: token.role });
-      return reply.code(201).send({ id: token.id, name: token.name, role: token.role, sites: token.sites, createdAt: iso(token.createdAt), token: secret });
+      const { name, role, sites, expiresAt, expiresInDays } = request.body;
+      const expires = expiresAt ?? (expiresInDays ? engine.clock() + expiresInDays * 86_400_000 : null);
+      const token = await engine.auth.createToken(request.actor, { name, role, sites, expiresAt: expires });
+      return reply.code(201).send({ ...tokenDto(token), token: token.token });
     },
   });
 
   app.get('/tokens', {
     config: { access: 'admin' },
-    schema: { tags: ['auth'], summary: 'API tokens (without their secrets)' },
-    handler: async () => ({
-      items: (await store.listTokens()).map((t) => ({
-        id: t.id,
-        name: t.name,
-        role: t.role,
-        sites: t.sites,
-        createdBy: t.createdBy,
-        createdAt: iso(t.createdAt),
-        lastUsedAt: iso(t.lastUsedAt),
-      })),
-    }),
+    schema: { ...AUTH, summary: 'API tokens (never their secrets), revoked and expired ones included' },
+    handler: async (request) => ({ items: (await engine.auth.listTokens(request.actor)).map(tokenDto) }),
+  });
+
+  app.delete('/tokens/:id', {
+    config: { access: 'admin' },
+    schema: {
+      ...AUTH,
+      summary: 'Revoke a token: the next request that carries it is refused',
+      params: z.object({
+        id: z.coerce
+          .number()
+          .int()
+          .positive()
+          .max(2 ** 31),
+      }),
+    },
+    handler: async (request) => tokenDto(await engine.auth.revokeToken(request.actor, request.params.id)),
   });
 
   app.post('/users', {
     config: { access: 'admin' },
     schema: {
-      tags: ['auth'],
+      ...AUTH,
       summary: 'Add a user',
-      body: z.object({
-        username: z.string().regex(/^[A-Za-z0-9._@-]{1,64}$/, 'letters, digits and . _ @ - only, at most 64'),
-        password: z.string().min(8, 'at least 8 characters').max(1000),
-        role: roleSchema.refine((role) => role !== 'worker', 'people are viewer, operator or admin'),
-        sites: sitesSchema,
-      }),
+      body: z.object({ username: usernameSchema, password: passwordSchema, role: roleSchema, sites: sitesSchema }).strict(),
     },
     handler: async (request, reply) => {
       const { username, password, role, sites } = request.body;
-      const user = await store.createUser({
-        username,
-        passwordHash: await hashPassword(password),
-        role: role as Role,
-        sites: sites ?? null,
-        createdAt: engine.clock(),
-      });
-      await engine.audit(request.actor, 'user.create', `user:${user.username}`, null, { role: user.role });
-      return reply.code(201).send({ id: user.id, username: user.username, role: user.role, sites: user.sites, createdAt: iso(user.createdAt) });
+      const user = await engine.auth.createUser(request.actor, { username, password, role, sites });
+      return reply.code(201).send(userDto(user));
     },
   });
 
   app.get('/users', {
     config: { access: 'admin' },
-    schema: { tags: ['auth'], summary: 'Users' },
-    handler: async () => ({
-      items: (await store.listUsers()).map((u) => ({ id: u.id, username: u.username, role: u.role, sites: u.sites, createdAt: iso(u.createdAt) })),
-    }),
+    schema: { ...AUTH, summary: 'Users you manage' },
+    handler: async (request) => ({ items: (await engine.auth.listUsers(request.actor)).map(userDto) }),
+  });
+
+  app.patch('/users/:name', {
+    config: { access: 'admin' },
+    schema: {
+      ...AUTH,
+      summary: "Change a user's role or sites, disable or enable them, or reset their password (signs them out everywhere)",
+      params: nameParam,
+      body: z.object({ role: roleSchema.optional(), sites: sitesSchema, disabled: z.boolean().optional(), password: passwordSchema.optional() }).strict(),
+    },
+    handler: async (request) => {
+      const { role, ...rest } = request.body;
+      return userDto(await engine.auth.updateUser(request.actor, request.params.name, { ...rest, ...(role ? { role } : {}) }));
+    },
+  });
+
+  app.post('/me/password', {
+    config: { access: 'viewer' },
+    schema: {
+      ...AUTH,
+      summary: 'Change your own password (your other sessions end)',
+      body: z.object({ currentPassword: passwordSchema, newPassword: passwordSchema }).strict(),
+    },
+    handler: async (request, reply) => {
+      await engine.auth.changeOwnPassword(request.actor, request.body.currentPassword, request.body.newPassword);
+      return reply.code(204).send();
+    },
   });
 
   app.get('/audit', {
     config: { access: 'operator' },
-    schema: { tags: ['audit'], summary: 'Who did what, newest first', querystring: pageQuery.extend({ target: z.string().max(200).optional() }) },
+    schema: {
+      tags: ['audit'],
+      summary: 'Who did what, newest first',
+      querystring: pageQuery.extend({
+        target: z.string().max(200).optional(),
+        actor: z.string().max(200).optional(),
+        action: z.string().max(200).optional(),
+        site: z.string().min(1).max(200).optional(),
+        from: instant.optional(),
+        to: instant.optional(),
+      }),
+    },
     handler: async (request) => {
-      const page = await store.listAudit({
-        sites: request.actor.sites,
-        target: request.query.target,
-        cursor: request.query.cursor ?? null,
-        limit: request.query.limit,
-      });
+      const { cursor, ...query } = request.query;
+      const page = await engine.reads.audit({ ...query, cursor: cursor ?? null }, request.actor);
       return { items: page.items.map((a) => ({ ...a, at: iso(a.at) })), nextCursor: page.nextCursor };
     },
   });
@@ -101,12 +143,11 @@ export function adminRoutes(app: App, { engine }: ApiContext): void {
     schema: {
       tags: ['audit'],
       summary: 'Audit entries about one object, e.g. /audit/job/12',
-      params: z.object({ kind: z.enum(['job', 'queue', 'user', 'token']), id: z.string().max(200) }),
+      params: z.object({ kind: z.enum(['job', 'queue', 'user', 'token']), id: z.string().min(1).max(200) }),
     },
     handler: async (request) => {
-      if (request.params.kind === 'job') await engine.visibleJob(Number(request.params.id), request.actor);
-      const page = await store.listAudit({ sites: request.actor.sites, target: `${request.params.kind}:${request.params.id}`, limit: 500 });
-      return { items: page.items.map((a) => ({ ...a, at: iso(a.at) })) };
+      const items = await engine.reads.auditOf(request.params.kind, request.params.id, request.actor);
+      return { items: items.map((a) => ({ ...a, at: iso(a.at) })) };
     },
   });
 }

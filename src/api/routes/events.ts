@@ -17,8 +17,6 @@ export function eventDto(event: EventRecord) {
  * `after` the feed starts from now.
  */
 export function eventRoutes(app: App, { engine }: ApiContext): void {
-  const { store } = engine;
-
   app.get('/events', {
     config: { access: 'viewer' },
     schema: {
@@ -27,9 +25,9 @@ export function eventRoutes(app: App, { engine }: ApiContext): void {
       querystring: z.object({ after: z.coerce.number().int().min(0).optional() }),
     },
     handler: async (request, reply) => {
-      const sites = request.actor.sites;
+      const actor = request.actor;
       const lastEventId = Number(request.headers['last-event-id']);
-      let after = Number.isInteger(lastEventId) && lastEventId >= 0 ? lastEventId : (request.query.after ?? (await store.lastEventId()));
+      let after = Number.isInteger(lastEventId) && lastEventId >= 0 ? lastEventId : (request.query.after ?? (await engine.reads.lastEventId(request.actor)));
       reply.hijack();
       const raw = reply.raw;
       raw.writeHead(200, {
@@ -52,7 +50,7 @@ export function eventRoutes(app: App, { engine }: ApiContext): void {
         try {
           do {
             again = false;
-            const events = await store.listEvents(after, PAGE, sites);
+            const events = await engine.reads.events(after, PAGE, actor);
             for (const event of events) {
               if (closed) return;
               raw.write(`id: ${event.id}\ndata: ${JSON.stringify(eventDto(event))}\n\n`);
@@ -66,7 +64,7 @@ export function eventRoutes(app: App, { engine }: ApiContext): void {
           sending = false;
         }
       };
-      const off = store.onWake((signal) => {
+      const off = engine.onWake((signal) => {
         if (signal.kind === 'events') void pump();
       });
       const keepAlive = setInterval(() => raw.write(': keep-alive\n\n'), KEEP_ALIVE_MS);

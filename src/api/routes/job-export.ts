@@ -1,9 +1,10 @@
 import { Readable } from 'node:stream';
 import { z } from 'zod';
+import { taskTallies } from '../../model/index.js';
 import type { ApiContext, App } from '../api-context.js';
 import { type JobDto, jobDto } from '../dto.js';
 import { jobFilters } from '../schemas.js';
-import { jobQuery } from './jobs.js';
+import { jobListQuery } from './jobs.js';
 
 const COLUMNS: [string, (job: JobDto) => unknown][] = [
   ['id', (j) => j.id],
@@ -19,10 +20,10 @@ const COLUMNS: [string, (job: JobDto) => unknown][] = [
   ['endedAt', (j) => j.endedAt],
   ['updatedAt', (j) => j.updatedAt],
   ['progressPercent', (j) => j.progress.percent],
-  ['tasksQueued', (j) => j.taskCounts.queued + j.taskCounts.created],
-  ['tasksRunning', (j) => j.taskCounts.running],
-  ['tasksSucceeded', (j) => j.taskCounts.success + j.taskCounts.skipped],
-  ['tasksFailed', (j) => j.taskCounts.failure + j.taskCounts.error],
+  ['tasksQueued', (j) => taskTallies(j.taskCounts).queued],
+  ['tasksRunning', (j) => taskTallies(j.taskCounts).running],
+  ['tasksSucceeded', (j) => taskTallies(j.taskCounts).succeeded],
+  ['tasksFailed', (j) => taskTallies(j.taskCounts).failed],
   ['itemsCompleted', (j) => j.itemCounts.completed],
   ['itemsFailed', (j) => j.itemCounts.failed],
 ];
@@ -51,7 +52,7 @@ export function jobExportRoutes(app: App, { engine }: ApiContext): void {
         if (format === 'csv') yield `${COLUMNS.map(([name]) => name).join(',')}\r\n`;
         if (format === 'json') yield '[';
         do {
-          const page = await engine.store.listJobs({ ...jobQuery({ ...filters, limit: 500 }, actor), cursor });
+          const page = await engine.reads.listJobs({ ...jobListQuery({ ...filters, limit: 500 }), cursor }, actor);
           for (const job of page.items.map((j) => jobDto(j, engine.workflows))) {
             if (format === 'csv') yield `${COLUMNS.map(([, get]) => csvCell(get(job))).join(',')}\r\n`;
             else if (format === 'json') yield `${first ? '' : ','}\n${JSON.stringify(job)}`;

@@ -1,7 +1,5 @@
 import { z } from 'zod';
-import type { Actor } from '../../engine/actor.js';
-import { type JobState, SwitchyardError } from '../../model/index.js';
-import type { JobQuery, JobSortKey } from '../../store/store.js';
+import type { JobListQuery, JobSortKey } from '../../engine/read-verbs.js';
 import type { ApiContext, App } from '../api-context.js';
 import { jobDto } from '../dto.js';
 import { idParam, jobFilters, pageQuery, submitBody } from '../schemas.js';
@@ -17,7 +15,6 @@ export function jobRoutes(app: App, { engine }: ApiContext): void {
     schema: { ...TAG, summary: 'Submit a job', body: submitBody },
     handler: async (request, reply) => {
       const { job, created } = await engine.submit(request.body, request.actor);
-      if (created) await engine.audit(request.actor, 'job.submit', `job:${job.id}`, job.site, { workflow: job.workflow });
       return reply.code(created ? 201 : 200).send(dto(job));
     },
   });
@@ -27,8 +24,6 @@ export function jobRoutes(app: App, { engine }: ApiContext): void {
     schema: { ...TAG, summary: 'Submit many jobs in one transaction', body: z.object({ jobs: z.array(submitBody).min(1).max(10_000) }) },
     handler: async (request, reply) => {
       const outcomes = await engine.submitMany(request.body.jobs, request.actor);
-      const created = outcomes.filter((o) => o.created);
-      await engine.audit(request.actor, 'job.submit.bulk', null, null, { count: created.length, firstId: created[0]?.job.id ?? null });
       return reply.code(201).send({ items: outcomes.map((o) => ({ ...dto(o.job), created: o.created })) });
     },
   });
@@ -37,7 +32,7 @@ export function jobRoutes(app: App, { engine }: ApiContext): void {
     config: { access: 'viewer' },
     schema: { ...TAG, summary: 'List jobs, newest first, with filters', querystring: jobFilters.extend(pageQuery.shape) },
     handler: async (request) => {
-      const page = await engine.store.listJobs(jobQuery(request.query, request.actor));
+      const page = await engine.reads.listJobs(jobListQuery(request.query), request.actor);
       return { items: page.items.map(dto), nextCursor: page.nextCursor };
     },
   });
@@ -45,7 +40,7 @@ export function jobRoutes(app: App, { engine }: ApiContext): void {
   app.get('/jobs/:id', {
     config: { access: 'viewer' },
     schema: { ...TAG, summary: 'One job', params: idParam },
-    handler: async (request) => dto(await engine.visibleJob(request.params.id, request.actor)),
+    handler: async (request) => dto(await engine.reads.job(request.params.id, request.actor)),
   });
 
   for (const action of ['pause', 'resume', 'cancel'] as const) {
@@ -78,20 +73,13 @@ export function jobRoutes(app: App, { engine }: ApiContext): void {
   });
 }
 
-/** Turns API filters into a store query, narrowed to the sites the actor may see. */
-export function jobQuery(query: z.infer<typeof jobFilters> & { cursor?: string; limit: number }, actor: Actor): JobQuery {
-  let sites: string[] | null = query.site ?? null;
-  if (actor.sites !== null) sites = sites === null ? actor.sites : sites.filter((site) => actor.sites?.includes(site));
-  if (query.createdFrom !== undefined && query.createdTo !== undefined && query.createdFrom > query.createdTo) {
-    throw new SwitchyardError('SWY_ERR_VALIDATION', 'query.createdFrom: must not be after createdTo', [
-      { path: 'query.createdFrom', message: 'must not be after createdTo' },
-    ]);
-  }
+/** Turns API filters into an engine job-list query (the engine narrows it to the actor's sites). */
+export function jobListQuery(query: z.infer<typeof jobFilters> & { cursor?: string; limit: number }): JobListQuery {
   const sort = query.sort ? { key: query.sort.replace(/^-/, '') as JobSortKey, desc: query.sort.startsWith('-') } : undefined;
   return {
-    sites,
+    sites: query.site ?? null,
     ids: query.id,
-    states: query.state as JobState[] | undefined,
+    states: query.state,
     queues: query.queue,
     workflows: query.workflow,
     creators: query.creator,

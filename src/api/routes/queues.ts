@@ -1,26 +1,22 @@
 import { z } from 'zod';
-import { SwitchyardError } from '../../model/index.js';
+import { iso } from '../../engine/engine-core.js';
 import type { ApiContext, App } from '../api-context.js';
 import { nameParam } from '../schemas.js';
 
 const TAG = { tags: ['queues'] };
 
-/** Queues: list, settings, pause and resume processing, clear queued jobs. */
+/**
+ * Queues: list, settings, pause and resume processing, clear queued jobs. Counts cover the
+ * caller's sites; settings, pause and resume need a caller who sees every site (see QueueVerbs).
+ */
 export function queueRoutes(app: App, { engine }: ApiContext): void {
-  const { store } = engine;
-  const iso = (ms: number) => new Date(ms).toISOString();
-  const queueDto = (q: NonNullable<Awaited<ReturnType<typeof store.getQueue>>>) => ({ ...q, createdAt: iso(q.createdAt) });
-
-  async function requireQueue(name: string) {
-    const queue = await store.getQueue(name, null);
-    if (!queue) throw new SwitchyardError('SWY_ERR_QUEUE_NOT_FOUND', `No queue named "${name}"`);
-    return queue;
-  }
+  type Queue = Awaited<ReturnType<typeof engine.queues.get>>;
+  const queueDto = (q: Queue) => ({ ...q, createdAt: iso(q.createdAt), oldestQueuedAt: iso(q.oldestQueuedAt) });
 
   app.get('/queues', {
     config: { access: 'viewer' },
-    schema: { ...TAG, summary: 'Queues with their settings and active job counts' },
-    handler: async (request) => ({ items: (await store.listQueues(request.actor.sites)).map(queueDto) }),
+    schema: { ...TAG, summary: 'Queues with their settings and the active and queued jobs at your sites' },
+    handler: async (request) => ({ items: (await engine.queues.list(request.actor)).map(queueDto) }),
   });
 
   app.patch('/queues/:name', {
@@ -37,12 +33,7 @@ export function queueRoutes(app: App, { engine }: ApiContext): void {
         })
         .strict(),
     },
-    handler: async (request) => {
-      await requireQueue(request.params.name);
-      const queue = await store.updateQueue(request.params.name, request.body, engine.clock());
-      await engine.audit(request.actor, 'queue.update', `queue:${queue.name}`, null, request.body as Record<string, never>);
-      return queueDto(queue);
-    },
+    handler: async (request) => queueDto(await engine.queues.update(request.params.name, request.body, request.actor)),
   });
 
   for (const action of ['pause', 'resume'] as const) {
@@ -53,22 +44,13 @@ export function queueRoutes(app: App, { engine }: ApiContext): void {
         summary: `${action === 'pause' ? 'Pause' : 'Resume'} processing: ${action === 'pause' ? 'running jobs go on, no new job starts' : 'queued jobs start again'}`,
         params: nameParam,
       },
-      handler: async (request) => {
-        await requireQueue(request.params.name);
-        const queue = await store.updateQueue(request.params.name, { paused: action === 'pause' }, engine.clock());
-        await engine.audit(request.actor, `queue.${action}`, `queue:${queue.name}`, null);
-        return queueDto(queue);
-      },
+      handler: async (request) => queueDto(await engine.queues.setPaused(request.params.name, action === 'pause', request.actor)),
     });
   }
 
   app.post('/queues/:name/clear', {
     config: { access: 'operator' },
-    schema: { ...TAG, summary: 'Cancel every job of the queue that has not started; running jobs go on', params: nameParam },
-    handler: async (request) => {
-      await requireQueue(request.params.name);
-      const cancelled = await engine.clearQueue(request.params.name, request.actor);
-      return { queue: request.params.name, cancelled };
-    },
+    schema: { ...TAG, summary: 'Cancel every job of the queue at your sites that has not started; running jobs go on', params: nameParam },
+    handler: async (request) => ({ queue: request.params.name, cancelled: await engine.queues.clear(request.params.name, request.actor) }),
   });
 }

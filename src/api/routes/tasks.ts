@@ -1,6 +1,5 @@
 import { Readable } from 'node:stream';
 import { z } from 'zod';
-import { SwitchyardError, siteAllowed, type TaskState } from '../../model/index.js';
 import type { ApiContext, App } from '../api-context.js';
 import { itemDto, taskDto } from '../dto.js';
 import { idParam, itemQuery, taskQuery } from '../schemas.js';
@@ -9,29 +8,20 @@ const TAG = { tags: ['tasks'] };
 
 /** A job's tasks, one task and its output, and the items a job touched. */
 export function taskRoutes(app: App, { engine }: ApiContext): void {
-  const { store } = engine;
-
-  async function visibleTask(id: number, actor: Parameters<typeof engine.visibleJob>[1]) {
-    const task = await store.getTask(id);
-    if (!task || !siteAllowed(actor.sites, task.site)) throw new SwitchyardError('SWY_ERR_TASK_NOT_FOUND', `No task with id ${id}`);
-    return task;
-  }
-
   app.get('/jobs/:id/tasks', {
     config: { access: 'viewer' },
     schema: { ...TAG, summary: "A job's tasks, with the task types present for filtering", params: idParam, querystring: taskQuery },
     handler: async (request) => {
-      const job = await engine.visibleJob(request.params.id, request.actor);
       const { state, type, cursor, limit } = request.query;
-      const page = await store.listTasks(job.id, { states: state as TaskState[] | undefined, types: type, cursor: cursor ?? null, limit });
-      return { items: page.items.map(taskDto), nextCursor: page.nextCursor, types: await store.taskTypes(job.id) };
+      const page = await engine.reads.tasks(request.params.id, { states: state, types: type, cursor: cursor ?? null, limit }, request.actor);
+      return { items: page.items.map(taskDto), nextCursor: page.nextCursor, types: page.types };
     },
   });
 
   app.get('/tasks/:id', {
     config: { access: 'viewer' },
     schema: { ...TAG, summary: 'One task', params: idParam },
-    handler: async (request) => taskDto(await visibleTask(request.params.id, request.actor)),
+    handler: async (request) => taskDto(await engine.reads.task(request.params.id, request.actor)),
   });
 
   app.get('/tasks/:id/output', {
@@ -47,14 +37,14 @@ export function taskRoutes(app: App, { engine }: ApiContext): void {
       }),
     },
     handler: async (request, reply) => {
-      const task = await visibleTask(request.params.id, request.actor);
+      const task = await engine.reads.task(request.params.id, request.actor);
       const { after, limit, format } = request.query;
       if (format === 'text') {
         reply.header('content-disposition', `attachment; filename="task-${task.id}-output.txt"`).type('text/plain; charset=utf-8');
         async function* all(): AsyncGenerator<string> {
           let seq = after;
           for (;;) {
-            const lines = await store.taskOutput(task.id, seq, 5000);
+            const lines = await engine.reads.taskOutput(task, seq, 5000);
             if (lines.length === 0) return;
             yield `${lines.map((l) => l.line).join('\n')}\n`;
             seq = lines[lines.length - 1].seq;
@@ -62,7 +52,7 @@ export function taskRoutes(app: App, { engine }: ApiContext): void {
         }
         return reply.send(Readable.from(all()));
       }
-      const lines = await store.taskOutput(task.id, after, limit);
+      const lines = await engine.reads.taskOutput(task, after, limit);
       return {
         lines: lines.map((l) => ({ seq: l.seq, at: new Date(l.at).toISOString(), line: l.line })),
         next: lines.length === limit ? lines[lines.length - 1].seq : null,
@@ -75,9 +65,8 @@ export function taskRoutes(app: App, { engine }: ApiContext): void {
     config: { access: 'viewer' },
     schema: { tags: ['items'], summary: 'Item records of a job by status, optionally by path', params: idParam, querystring: itemQuery },
     handler: async (request) => {
-      const job = await engine.visibleJob(request.params.id, request.actor);
       const { status, path, cursor, limit } = request.query;
-      const page = await store.listItems(job.id, { outcome: status as never, path, cursor: cursor ?? null, limit });
+      const page = await engine.reads.items(request.params.id, { outcome: status, path, cursor: cursor ?? null, limit }, request.actor);
       return { items: page.items.map(itemDto), nextCursor: page.nextCursor };
     },
   });
@@ -91,8 +80,8 @@ export function taskRoutes(app: App, { engine }: ApiContext): void {
       querystring: z.object({ path: z.string().min(1).max(4000) }),
     },
     handler: async (request) => {
-      const job = await engine.visibleJob(request.params.id, request.actor);
-      return { path: request.query.path, items: (await store.itemHistory(job.id, request.query.path)).map(itemDto) };
+      const items = await engine.reads.itemHistory(request.params.id, request.query.path, request.actor);
+      return { path: request.query.path, items: items.map(itemDto) };
     },
   });
 }

@@ -1,11 +1,11 @@
 import { z } from 'zod';
 import type { ActivityResult } from '../../model/index.js';
-import { ITEM_OUTCOMES, SwitchyardError, siteAllowed } from '../../model/index.js';
+import { ItemOutcome, SwitchyardError } from '../../model/index.js';
 import type { ApiContext, App } from '../api-context.js';
 import { errorReply } from '../errors.js';
+import { name } from '../schemas.js';
 
 const TAG = { tags: ['worker protocol'] };
-const name = z.string().min(1).max(200);
 const json: z.ZodType<unknown> = z.unknown();
 
 const taskSpec = z.object({
@@ -22,15 +22,16 @@ const activity = z.object({
       z.object({
         path: z.string().min(1).max(4096),
         operation: z.string().min(1).max(100),
-        outcome: z.enum(ITEM_OUTCOMES as [string, ...string[]]),
-        bytes: z.number().int().min(0).nullable().optional(),
+        outcome: z.enum(ItemOutcome),
+        bytes: z.number().int().min(0).max(Number.MAX_SAFE_INTEGER).nullable().optional(),
         error: z.string().max(10_000).nullable().optional(),
       }),
     )
     .max(10_000)
     .optional(),
   logs: z.array(z.string().max(65_536)).max(10_000).optional(),
-  progress: z.object({ done: z.number().min(0), total: z.number().min(0) }).optional(),
+  // Bounded so that every store can keep it (PostgreSQL bigint, SQLite integer) and read it back.
+  progress: z.object({ done: z.number().min(0).max(1e15), total: z.number().min(0).max(1e15) }).optional(),
   spawn: z.array(taskSpec).max(10_000).optional(),
 });
 const errorInfo = z.object({ message: z.string().max(65_536), name: z.string().max(200).optional(), stack: z.string().max(65_536).optional() });
@@ -49,10 +50,6 @@ const report = z.discriminatedUnion('kind', [
  * SWY_ERR_LEASE_LOST and nothing was written.
  */
 export function workerRoutes(app: App, { engine }: ApiContext): void {
-  const checkSite = (site: string, sites: string[] | null) => {
-    if (!siteAllowed(sites, site)) throw new SwitchyardError('SWY_ERR_AUTH_SITE', `This token may not serve site "${site}"`);
-  };
-
   app.post('/worker/register', {
     config: { access: 'worker' },
     schema: {
@@ -61,8 +58,7 @@ export function workerRoutes(app: App, { engine }: ApiContext): void {
       body: z.object({ id: name, name, site: name, host: name, workflows: z.array(name).max(1000) }),
     },
     handler: async (request) => {
-      checkSite(request.body.site, request.actor.sites);
-      await engine.register(request.body);
+      await engine.workerPort(request.actor).register(request.body);
       return { ok: true, leaseMs: engine.leaseMs };
     },
   });
@@ -81,10 +77,9 @@ export function workerRoutes(app: App, { engine }: ApiContext): void {
       }),
     },
     handler: async (request) => {
-      checkSite(request.body.site, request.actor.sites);
       const abort = new AbortController();
       request.raw.once('close', () => abort.abort());
-      return { tasks: await engine.lease({ ...request.body, signal: abort.signal }) };
+      return { tasks: await engine.workerPort(request.actor).lease({ ...request.body, signal: abort.signal }) };
     },
   });
 
@@ -96,7 +91,7 @@ export function workerRoutes(app: App, { engine }: ApiContext): void {
       body: z.object({ workerId: name, leases: z.array(z.object(leaseRef)).max(10_000) }),
     },
     handler: async (request, reply) => {
-      const result = await engine.heartbeat(request.body);
+      const result = await engine.workerPort(request.actor).heartbeat(request.body);
       if (request.body.leases.length > 0 && result.lost.length === request.body.leases.length) return lost(reply, request, result);
       return result;
     },
@@ -110,7 +105,7 @@ export function workerRoutes(app: App, { engine }: ApiContext): void {
       body: z.object({ reports: z.array(activity).min(1).max(1000) }),
     },
     handler: async (request, reply) => {
-      const results = await engine.report(request.body.reports as Parameters<typeof engine.report>[0]);
+      const results = await engine.workerPort(request.actor).report(request.body.reports as Parameters<typeof engine.report>[0]);
       return allRefused(results) ? lost(reply, request, { results }) : { results };
     },
   });
@@ -123,7 +118,7 @@ export function workerRoutes(app: App, { engine }: ApiContext): void {
       body: z.object({ completions: z.array(activity.extend({ report })).min(1).max(1000) }),
     },
     handler: async (request, reply) => {
-      const results = await engine.complete(request.body.completions as Parameters<typeof engine.complete>[0]);
+      const results = await engine.workerPort(request.actor).complete(request.body.completions as Parameters<typeof engine.complete>[0]);
       return allRefused(results) ? lost(reply, request, { results }) : { results };
     },
   });

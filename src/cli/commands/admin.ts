@@ -1,7 +1,9 @@
+import { randomBytes } from 'node:crypto';
 import { createInterface } from 'node:readline/promises';
 import type { Command } from 'commander';
 import { type ConnectionFlags, connect } from '../connection.js';
-import { table } from '../format.js';
+import { since, table } from '../format.js';
+import { resetPasswordOffline } from '../hub.js';
 
 export function queuesCommand(program: Command): void {
   const queues = program.command('queues').description('List queues; pause, resume or clear them');
@@ -39,39 +41,150 @@ export function queuesCommand(program: Command): void {
 }
 
 export function tokensCommand(program: Command): void {
-  program
-    .command('tokens')
-    .description('API tokens')
+  const tokens = program.command('tokens').description('API tokens: create, list, revoke');
+  const client = (command: Command) => connect(command.optsWithGlobals<ConnectionFlags>());
+  tokens
     .command('create')
     .description('Create a token; its secret is printed once')
     .requiredOption('--role <role>', 'viewer, operator, admin or worker')
     .option('--name <name>', 'what the token is for', `token-${new Date().toISOString().slice(0, 10)}`)
-    .option('--sites <sites>', 'comma-separated sites it may act on (default: all)')
+    .option('--sites <sites>', 'comma-separated sites it may act on (default: all of yours)')
+    .option('--expires-in-days <days>', 'the token stops working after this many days (default: never)')
     .action(async (options, command: Command) => {
-      const token = await connect(command.optsWithGlobals<ConnectionFlags>()).createToken({
-        name: options.name,
-        role: options.role,
-        sites: splitSites(options.sites),
-      });
+      const days = options.expiresInDays === undefined ? undefined : Number(options.expiresInDays);
+      if (days !== undefined && (!Number.isInteger(days) || days < 1 || days > 3650)) {
+        throw new InvalidUsage('--expires-in-days must be a whole number of days from 1 to 3650');
+      }
+      const token = await client(command).createToken({ name: options.name, role: options.role, sites: splitSites(options.sites), expiresInDays: days });
       console.log(token.token);
-      console.error(`token "${token.name}" (${token.role}) created; store it now, it is not shown again`);
+      console.error(`token "${token.name}" (${token.role}, id ${token.id}) created; store it now, it is not shown again`);
+    });
+  tokens
+    .command('list')
+    .description('Tokens (never their secrets), with when each was last used')
+    .option('--json', 'print JSON')
+    .action(async (options, command: Command) => {
+      const { items } = await client(command).listTokens();
+      if (options.json) return console.log(JSON.stringify(items, null, 2));
+      console.log(
+        table(
+          items.map((t) => ({
+            ...t,
+            sites: t.sites?.join(',') ?? 'all',
+            createdAt: since(t.createdAt),
+            lastUsedAt: since(t.lastUsedAt),
+            expiresAt: since(t.expiresAt),
+          })),
+          ['id', 'name', 'role', 'sites', 'state', 'createdBy', 'createdAt', 'lastUsedAt', 'expiresAt'],
+        ),
+      );
+    });
+  tokens
+    .command('revoke <id>')
+    .description('Revoke a token at once')
+    .action(async (id: string, _options, command: Command) => {
+      const token = await client(command).revokeToken(positiveId(id));
+      console.log(`token ${token.id} "${token.name}" revoked`);
     });
 }
 
 export function usersCommand(program: Command): void {
-  program
-    .command('users')
-    .description('Users of the console')
+  const users = program.command('users').description('Users of the console');
+  const client = (command: Command) => connect(command.optsWithGlobals<ConnectionFlags>());
+  users
     .command('add <username>')
     .description('Add a user')
     .requiredOption('--role <role>', 'viewer, operator or admin')
     .option('--password <password>', 'the password (default: asked for, or SWITCHYARD_NEW_PASSWORD)')
-    .option('--sites <sites>', 'comma-separated sites the user may see (default: all)')
+    .option('--sites <sites>', 'comma-separated sites the user may see (default: all of yours)')
     .action(async (username: string, options, command: Command) => {
       const password = options.password ?? process.env.SWITCHYARD_NEW_PASSWORD ?? (await ask(`password for ${username}: `));
-      await connect(command.optsWithGlobals<ConnectionFlags>()).addUser({ username, password, role: options.role, sites: splitSites(options.sites) });
+      await client(command).addUser({ username, password, role: options.role, sites: splitSites(options.sites) });
       console.log(`user ${username} (${options.role}) added`);
     });
+  users
+    .command('list')
+    .option('--json', 'print JSON')
+    .action(async (options, command: Command) => {
+      const { items } = await client(command).listUsers();
+      if (options.json) return console.log(JSON.stringify(items, null, 2));
+      console.log(
+        table(
+          items.map((u) => ({ ...u, sites: u.sites?.join(',') ?? 'all', disabled: u.disabled ? 'yes' : 'no', createdAt: since(u.createdAt) })),
+          ['id', 'username', 'role', 'sites', 'disabled', 'createdAt'],
+        ),
+      );
+    });
+  users
+    .command('set <username>')
+    .description("Change a user's role or sites (signs them out everywhere)")
+    .option('--role <role>', 'viewer, operator or admin')
+    .option('--sites <sites>', "comma-separated sites, or 'all'")
+    .action(async (username: string, options, command: Command) => {
+      if (options.role === undefined && options.sites === undefined) throw new InvalidUsage('give --role and/or --sites');
+      const sites = options.sites === undefined ? undefined : options.sites === 'all' ? null : splitSites(options.sites);
+      const user = await client(command).updateUser(username, { ...(options.role ? { role: options.role } : {}), ...(sites !== undefined ? { sites } : {}) });
+      console.log(`user ${user.username}: ${user.role}, sites ${user.sites?.join(',') ?? 'all'}`);
+    });
+  for (const action of ['disable', 'enable'] as const) {
+    users
+      .command(`${action} <username>`)
+      .description(action === 'disable' ? 'Stop a user from signing in (ends their sessions)' : 'Let a disabled user sign in again')
+      .action(async (username: string, _options, command: Command) => {
+        await client(command).updateUser(username, { disabled: action === 'disable' });
+        console.log(`user ${username} ${action}d`);
+      });
+  }
+  users
+    .command('passwd')
+    .description('Change your own password (signed-in users; asks for both)')
+    .action(async (_options, command: Command) => {
+      const current = process.env.SWITCHYARD_PASSWORD ?? (await ask('current password: '));
+      const next = process.env.SWITCHYARD_NEW_PASSWORD ?? (await ask('new password: '));
+      await client(command).changePassword(current, next);
+      console.log('password changed');
+    });
+  users
+    .command('reset-password <username>')
+    .description(
+      "Set a user's password. With --offline, works on the hub's data directory or database directly (run it where `start` runs: to recover a lost admin password); otherwise asks the hub as an admin",
+    )
+    .option('--password <password>', 'the new password (default: SWITCHYARD_NEW_PASSWORD, else a random one, printed)')
+    .option('--offline', "open the store from --data/--db instead of asking the hub (the hub's machine only)")
+    .option('--db <url>', 'PostgreSQL URL, as given to start (default: DATABASE_URL, else the SQLite file in --data)')
+    .action(async (username: string, options, command: Command) => {
+      const chosen: string | null = options.password ?? process.env.SWITCHYARD_NEW_PASSWORD ?? null;
+      if (options.offline) {
+        const globals = command.optsWithGlobals<ConnectionFlags & { db?: string }>();
+        const password = await resetPasswordOffline(
+          { dataDir: globals.data ?? '.switchyard', db: options.db ?? process.env.DATABASE_URL ?? null },
+          username,
+          chosen,
+        );
+        if (chosen === null) console.log(password);
+        console.error(`password of ${username} reset; the user is enabled and signed out everywhere`);
+        return;
+      }
+      const password = chosen ?? randomPassword();
+      await client(command).updateUser(username, { password });
+      if (chosen === null) console.log(password);
+      console.error(`password of ${username} reset; they are signed out everywhere`);
+    });
+}
+
+/** A usage mistake: exit code 2, like a bad flag. */
+export class InvalidUsage extends Error {
+  readonly exitCode = 2;
+}
+
+function positiveId(value: string): number {
+  const id = Number(value);
+  if (!Number.isSafeInteger(id) || id <= 0) throw new InvalidUsage(`not an id: "${value}"`);
+  return id;
+}
+
+function randomPassword(): string {
+  return randomBytes(18).toString('base64url');
 }
 
 function splitSites(value: string | undefined): string[] | null {

@@ -49,7 +49,7 @@ export function startCommand(program: Command): void {
         `Switchyard ${VERSION} is running`,
         `  console:   ${hub.url}`,
         `  api:       ${hub.url}/api/v1  (OpenAPI: ${hub.url}/api/v1/openapi.json)`,
-        `  store:     ${hub.store.kind === 'sqlite' ? `SQLite in ${resolve(options.data)}` : `PostgreSQL at ${redact(options.db)}`}`,
+        `  store:     ${hub.engine.storeKind === 'sqlite' ? `SQLite in ${resolve(options.data)}` : `PostgreSQL at ${redact(options.db)}`}`,
         `  workflows: ${workflows.map((w) => w.name).join(', ')}`,
         `  worker:    ${hub.worker ? `local, site "${options.site}"` : 'none in this process'}`,
       ];

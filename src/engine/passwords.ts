@@ -1,4 +1,4 @@
-import { randomBytes, scrypt as scryptCallback, timingSafeEqual } from 'node:crypto';
+import { createHash, randomBytes, scrypt as scryptCallback, timingSafeEqual } from 'node:crypto';
 import { promisify } from 'node:util';
 
 const scrypt = promisify(scryptCallback) as (password: string, salt: Buffer, keylen: number, options: { N: number; r: number; p: number }) => Promise<Buffer>;
@@ -22,4 +22,9 @@ export async function verifyPassword(password: string, stored: string): Promise<
 /** Random secrets (session ids, CSRF and API tokens) and the hash stored in their place. */
 export function newSecret(prefix = ''): string {
   return `${prefix}${randomBytes(32).toString('base64url')}`;
+}
+
+/** The hash stored in place of a session id or API token: tokens are long and random, so one SHA-256 is enough. */
+export function sha256(value: string): string {
+  return createHash('sha256').update(value).digest('hex');
 }

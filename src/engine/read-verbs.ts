@@ -1,0 +1,148 @@
+import {
+  type Actor,
+  type AuditRecord,
+  authorize,
+  type EventRecord,
+  type ItemRecord,
+  type JobRecord,
+  SwitchyardError,
+  scopeSites,
+  siteAllowed,
+  type TaskLogLine,
+  type TaskRecord,
+} from '../model/index.js';
+import type { ItemQuery, JobQuery, Page, SiteRecord, TaskQuery, WorkerRecord } from '../store/store.js';
+import type { EngineCore } from './engine-core.js';
+
+export type { JobSortKey } from '../store/store.js';
+
+/** A job-list query as callers give it: `sites` is what they asked for, before scoping. */
+export type JobListQuery = Omit<JobQuery, 'sites'> & { sites?: string[] | null };
+
+export interface AuditQuery {
+  target?: string;
+  actor?: string;
+  action?: string;
+  site?: string;
+  from?: number;
+  to?: number;
+  cursor?: string | null;
+  limit: number;
+}
+
+/** A worker counts as online while it has leased or heartbeated within this long (idle workers long-poll every 30 s). */
+export const WORKER_ONLINE_MS = 90_000;
+
+export interface SiteView extends SiteRecord {
+  workers: number;
+  workersOnline: number;
+  lastSeenAt: number | null;
+}
+
+/**
+ * Every read, scoped to what the actor may see: a job, task or item at a site outside the
+ * actor's answers "not found" (no leak of other sites' ids), and lists, events and audit
+ * entries are narrowed to the actor's sites inside the store query.
+ */
+export class ReadVerbs {
+  constructor(private readonly core: EngineCore) {}
+
+  /** The job if it exists and the actor may see its site; otherwise SWY_ERR_JOB_NOT_FOUND. */
+  async job(id: number, actor: Actor): Promise<JobRecord> {
+    authorize(actor, 'jobs.read');
+    const job = await this.core.store.getJob(id);
+    if (!job || !siteAllowed(actor.sites, job.site)) throw new SwitchyardError('SWY_ERR_JOB_NOT_FOUND', `No job with id ${id}`);
+    return job;
+  }
+
+  async listJobs(query: JobListQuery, actor: Actor): Promise<Page<JobRecord>> {
+    authorize(actor, 'jobs.read');
+    if (query.createdFrom !== undefined && query.createdTo !== undefined && query.createdFrom > query.createdTo) {
+      throw new SwitchyardError('SWY_ERR_VALIDATION', 'query.createdFrom: must not be after createdTo', [
+        { path: 'query.createdFrom', message: 'must not be after createdTo' },
+      ]);
+    }
+    const sites = scopeSites(actor, query.sites);
+    // Asked only for sites the actor may not see: nothing, rather than everything.
+    if (sites !== null && sites.length === 0) return { items: [], nextCursor: null };
+    return this.core.store.listJobs({ ...query, sites });
+  }
+
+  async tasks(jobId: number, query: TaskQuery, actor: Actor): Promise<Page<TaskRecord> & { types: string[] }> {
+    const job = await this.job(jobId, actor);
+    const page = await this.core.store.listTasks(job.id, query);
+    return { ...page, types: await this.core.store.taskTypes(job.id) };
+  }
+
+  async task(id: number, actor: Actor): Promise<TaskRecord> {
+    authorize(actor, 'jobs.read');
+    const task = await this.core.store.getTask(id);
+    if (!task || !siteAllowed(actor.sites, task.site)) throw new SwitchyardError('SWY_ERR_TASK_NOT_FOUND', `No task with id ${id}`);
+    return task;
+  }
+
+  /** Output lines of a task the actor may see, after `afterSeq`. */
+  async taskOutput(task: TaskRecord, afterSeq: number, limit: number): Promise<TaskLogLine[]> {
+    return this.core.store.taskOutput(task.id, afterSeq, limit);
+  }
+
+  async items(jobId: number, query: ItemQuery, actor: Actor): Promise<Page<ItemRecord>> {
+    const job = await this.job(jobId, actor);
+    return this.core.store.listItems(job.id, query);
+  }
+
+  async itemHistory(jobId: number, path: string, actor: Actor): Promise<ItemRecord[]> {
+    const job = await this.job(jobId, actor);
+    return this.core.store.itemHistory(job.id, path);
+  }
+
+  /** Events after `afterId` at the actor's sites, oldest first. */
+  async events(afterId: number, limit: number, actor: Actor): Promise<EventRecord[]> {
+    authorize(actor, 'events.read');
+    return this.core.store.listEvents(afterId, limit, actor.sites);
+  }
+
+  async lastEventId(actor: Actor): Promise<number> {
+    authorize(actor, 'events.read');
+    return this.core.store.lastEventId();
+  }
+
+  /** Audit entries, newest first; a site-limited actor sees only entries of its sites. */
+  async audit(query: AuditQuery, actor: Actor): Promise<Page<AuditRecord>> {
+    authorize(actor, 'audit.read');
+    if (query.site !== undefined && !siteAllowed(actor.sites, query.site)) return { items: [], nextCursor: null };
+    return this.core.store.listAudit({ ...query, sites: actor.sites });
+  }
+
+  /** Audit entries about one object; for a job, only if the actor may see it. */
+  async auditOf(kind: 'job' | 'queue' | 'user' | 'token', id: string, actor: Actor): Promise<AuditRecord[]> {
+    authorize(actor, 'audit.read');
+    if (kind === 'job') {
+      const jobId = Number(id);
+      if (!Number.isSafeInteger(jobId) || jobId <= 0) throw new SwitchyardError('SWY_ERR_JOB_NOT_FOUND', `No job with id ${id}`);
+      await this.job(jobId, actor);
+    }
+    return (await this.core.store.listAudit({ sites: actor.sites, target: `${kind}:${id}`, limit: 500 })).items;
+  }
+
+  async sites(actor: Actor): Promise<SiteView[]> {
+    authorize(actor, 'catalog.read');
+    const now = this.core.clock();
+    const workers = await this.workers(actor);
+    const sites = (await this.core.store.listSites()).filter((site) => siteAllowed(actor.sites, site.name));
+    return sites.map((site) => {
+      const here = workers.filter((w) => w.site === site.name);
+      return {
+        ...site,
+        workers: here.length,
+        workersOnline: here.filter((w) => now - w.lastSeenAt < WORKER_ONLINE_MS).length,
+        lastSeenAt: here.length > 0 ? Math.max(...here.map((w) => w.lastSeenAt)) : null,
+      };
+    });
+  }
+
+  async workers(actor: Actor): Promise<WorkerRecord[]> {
+    authorize(actor, 'catalog.read');
+    return (await this.core.store.listWorkers()).filter((w) => siteAllowed(actor.sites, w.site));
+  }
+}

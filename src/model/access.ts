@@ -1,0 +1,85 @@
+import type { Actor } from './actor.js';
+import { SwitchyardError } from './errors.js';
+import { ROLES, type Role, roleAllows, siteAllowed } from './roles.js';
+
+/**
+ * What each engine verb needs, in one table: the role a person (or token) must hold at least.
+ * The engine asks `authorize` at the top of every verb; the API's per-route `access` level is
+ * only a first, coarse gate in front of it. `worker` verbs are for worker tokens (and admins).
+ */
+export const Permission = {
+  'jobs.read': 'viewer',
+  'jobs.submit': 'operator',
+  'jobs.control': 'operator',
+  'jobs.delete': 'admin',
+  'queues.read': 'viewer',
+  'queues.control': 'operator',
+  'queues.edit': 'admin',
+  'catalog.read': 'viewer',
+  'events.read': 'viewer',
+  'audit.read': 'operator',
+  'users.manage': 'admin',
+  'tokens.manage': 'admin',
+  'self.read': 'viewer',
+  'self.password': 'viewer',
+  'worker.protocol': 'worker',
+} as const satisfies Record<string, Role>;
+export type Permission = keyof typeof Permission;
+
+/** Throws SWY_ERR_AUTH_FORBIDDEN unless the actor's role allows the permission. */
+export function authorize(actor: Actor, permission: Permission): void {
+  const needed = Permission[permission];
+  if (needed === 'worker') {
+    if (actor.role === 'worker' || actor.role === 'admin') return;
+    throw new SwitchyardError('SWY_ERR_AUTH_FORBIDDEN', 'Only worker or admin tokens may use the worker protocol');
+  }
+  if (!roleAllows(actor.role, needed)) throw new SwitchyardError('SWY_ERR_AUTH_FORBIDDEN', `This needs the ${needed} role; you are ${actor.role}`);
+}
+
+/** Whether the actor sees every site (Global): only such actors change what all sites share. */
+export function seesAllSites(actor: Actor): boolean {
+  return actor.sites === null;
+}
+
+/** Throws SWY_ERR_AUTH_SITE unless the actor may act at `site`. */
+export function requireSite(actor: Actor, site: string): void {
+  if (!siteAllowed(actor.sites, site)) throw new SwitchyardError('SWY_ERR_AUTH_SITE', `You have no access to site "${site}"`);
+}
+
+/**
+ * The sites a read covers: the ones asked for (null: all) narrowed to those the actor may
+ * see. An actor limited to sites never gets null back.
+ */
+export function scopeSites(actor: Actor, requested: readonly string[] | null | undefined): string[] | null {
+  const asked = requested && requested.length > 0 ? [...requested] : null;
+  if (actor.sites === null) return asked;
+  return asked === null ? [...actor.sites] : asked.filter((site) => actor.sites?.includes(site));
+}
+
+/** Whether every site of `sites` (null: all) is within the actor's own. */
+export function sitesWithin(actor: Actor, sites: readonly string[] | null): boolean {
+  const own = actor.sites;
+  if (own === null) return true;
+  if (sites === null) return false;
+  return sites.every((site) => own.includes(site));
+}
+
+/**
+ * Why the actor may not hand out a credential of `role` for `sites` (null: may). No one grants
+ * more than they hold: a site-limited admin grants only roles up to its own and only sites
+ * within its own (never "all sites").
+ */
+export function grantProblem(actor: Actor, role: Role, sites: readonly string[] | null): string | null {
+  if (!ROLES.includes(role)) return `unknown role "${role}"`;
+  if (role !== 'worker' && !roleAllows(actor.role, role)) return `you may not grant the ${role} role`;
+  if (role === 'worker' && !roleAllows(actor.role, 'admin')) return 'only admins create worker tokens';
+  if (!sitesWithin(actor, sites)) {
+    return sites === null ? 'you may only grant access to your own sites; name them' : `you may only grant your own sites (${actor.sites?.join(', ')})`;
+  }
+  return null;
+}
+
+/** Whether the actor may manage (see, change) a user or token scoped to `sites`. */
+export function manages(actor: Actor, sites: readonly string[] | null): boolean {
+  return roleAllows(actor.role === 'worker' ? 'viewer' : actor.role, 'admin') && sitesWithin(actor, sites);
+}
