@@ -1,0 +1,94 @@
+import { mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { type LongRunning, runCli, startCli } from '../helpers/cli-process.js';
+
+/** Tokens and users from the command line, and the recovery of a lost admin password. */
+describe('switchyard CLI: credentials', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'swy-cli-cred-'));
+  const running: LongRunning[] = [];
+  afterAll(async () => {
+    for (const process of running) process.child.kill('SIGKILL');
+    await Promise.all(running.map((p) => p.exited));
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  const signIn = (url: string, username: string, password: string) =>
+    fetch(`${url}/api/v1/session`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username, password }) });
+
+  it('refuses a weak first admin password before starting', async () => {
+    const weak = await runCli(['start', '--port', '0', '--data', 'weak'], { cwd: dir, env: { SWITCHYARD_ADMIN_PASSWORD: 'password' } });
+    expect(weak.code).toBe(1);
+    expect(weak.stderr).toMatch(/SWITCHYARD_ADMIN_PASSWORD is too weak/);
+  });
+
+  it('creates, lists and revokes tokens; disables users; resets a lost admin password offline', async () => {
+    const hub = startCli(['start', '--port', '0'], { cwd: dir, env: { SWITCHYARD_ADMIN_PASSWORD: 'first start pass 77' } });
+    running.push(hub);
+    const url = (await hub.waitFor(/console:\s+(http:\/\/\S+)/, 30_000))[1];
+    expect(statSync(join(dir, '.switchyard')).mode & 0o777).toBe(0o700);
+
+    const created = await runCli(['tokens', 'create', '--role', 'worker', '--name', 'plant-worker', '--sites', 'plant', '--expires-in-days', '30'], {
+      cwd: dir,
+    });
+    expect(created.code, created.stderr).toBe(0);
+    const secret = created.stdout.trim();
+    expect(secret).toMatch(/^swy_/);
+
+    const list = await runCli(['tokens', 'list'], { cwd: dir });
+    expect(list.stdout).toMatch(/^ID\s+NAME\s+ROLE\s+SITES\s+STATE/m);
+    expect(list.stdout).toMatch(/plant-worker\s+worker\s+plant\s+active/);
+    expect(list.stdout).not.toContain(secret);
+    const id = (JSON.parse((await runCli(['tokens', 'list', '--json'], { cwd: dir })).stdout) as { id: number; name: string }[]).find(
+      (t) => t.name === 'plant-worker',
+    )?.id;
+
+    // A worker takes its token from a file readable by its owner only.
+    const tokenFile = join(dir, 'worker.token');
+    writeFileSync(tokenFile, `${secret}\n`, { mode: 0o600 });
+    const worker = startCli(['worker', '--hub', url, '--site', 'plant', '--token-file', tokenFile, '--name', 'plant-1'], { cwd: dir });
+    running.push(worker);
+    await worker.waitFor(/serving site/, 30_000);
+    expect(worker.output()).not.toMatch(/warning/);
+    worker.child.kill('SIGTERM');
+    expect(await worker.exited).toBe(0);
+
+    const revoked = await runCli(['tokens', 'revoke', String(id)], { cwd: dir });
+    expect(revoked.code, revoked.stderr).toBe(0);
+    expect(revoked.stdout).toMatch(/revoked/);
+    expect((await runCli(['tokens', 'list'], { cwd: dir })).stdout).toMatch(/plant-worker\s+worker\s+plant\s+revoked/);
+    const refused = startCli(['worker', '--hub', url, '--site', 'plant', '--token-file', tokenFile], { cwd: dir });
+    running.push(refused);
+    expect(await refused.exited).toBe(1);
+    expect(refused.output()).toMatch(/revoked/);
+
+    const weak = await runCli(['users', 'add', 'olga', '--role', 'operator', '--password', 'olga12345678'], { cwd: dir });
+    expect(weak.code).toBe(1);
+    expect(weak.stderr).toMatch(/SWY_ERR_PASSWORD_WEAK/);
+    expect((await runCli(['users', 'add', 'olga', '--role', 'operator', '--password', 'night shift operator'], { cwd: dir })).code).toBe(0);
+    expect((await signIn(url, 'olga', 'night shift operator')).status).toBe(200);
+    expect((await runCli(['users', 'disable', 'olga'], { cwd: dir })).code).toBe(0);
+    expect((await runCli(['users', 'list'], { cwd: dir })).stdout).toMatch(/olga\s+operator\s+all\s+yes/);
+    expect((await signIn(url, 'olga', 'night shift operator')).status).toBe(401);
+    expect((await runCli(['users', 'enable', 'olga'], { cwd: dir })).code).toBe(0);
+    expect((await signIn(url, 'olga', 'night shift operator')).status).toBe(200);
+
+    // The admin password is lost: stop the hub, reset it from the data directory, start again.
+    hub.child.kill('SIGTERM');
+    expect(await hub.exited).toBe(0);
+    const reset = await runCli(['users', 'reset-password', 'admin', '--offline'], { cwd: dir });
+    expect(reset.code, reset.stderr).toBe(0);
+    const fresh = reset.stdout.trim();
+    expect(fresh.length).toBeGreaterThanOrEqual(12);
+    const again = startCli(['start', '--port', '0'], { cwd: dir });
+    running.push(again);
+    const url2 = (await again.waitFor(/console:\s+(http:\/\/\S+)/, 30_000))[1];
+    expect((await signIn(url2, 'admin', 'first start pass 77')).status).toBe(401);
+    expect((await signIn(url2, 'admin', fresh)).status).toBe(200);
+
+    const nobody = await runCli(['users', 'reset-password', 'admin', '--offline', '--data', 'nowhere'], { cwd: dir });
+    expect(nobody.code).toBe(1);
+    expect(nobody.stderr).toMatch(/no Switchyard data/);
+  }, 120_000);
+});
