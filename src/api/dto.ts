@@ -1,4 +1,4 @@
-import type { Actor, ItemRecord, JobRecord, Json, TaskRecord } from '../model/index.js';
+import type { Actor, ItemRecord, JobRecord, Json, TaskRecord, WaitReason } from '../model/index.js';
 import type { WorkflowRegistry } from '../sdk/workflow-registry.js';
 
 /** How secret field values read in every answer. */
@@ -11,7 +11,7 @@ const iso = (ms: number | null): string | null => (ms === null ? null : new Date
  * and the values of a workflow's secret fields replaced (they stay in the store, where the
  * workers need them).
  */
-export function jobDto(job: JobRecord, workflows: WorkflowRegistry) {
+export function jobDto(job: JobRecord, workflows: WorkflowRegistry, waitReason: WaitReason | null = null) {
   const workflow = workflows.get(job.workflow);
   return {
     id: job.id,
@@ -20,6 +20,9 @@ export function jobDto(job: JobRecord, workflows: WorkflowRegistry) {
     state: job.state,
     outcome: job.outcome,
     reason: job.reason,
+    /** Why the job is not running now (null when it runs or has ended). */
+    waitReason,
+    lockWaitOn: job.lockWaitOn ?? null,
     site: job.site,
     queue: job.queue,
     creator: job.creator,
@@ -41,8 +44,9 @@ export function jobDto(job: JobRecord, workflows: WorkflowRegistry) {
 
 export type JobDto = ReturnType<typeof jobDto>;
 
-export function taskDto(task: TaskRecord) {
+export function taskDto(task: TaskRecord, waitReason: WaitReason | null = null) {
   return {
+    waitReason,
     id: task.id,
     jobId: task.jobId,
     workflow: task.workflow,

@@ -210,6 +210,7 @@ export class Engine implements WorkerPort {
       priority: request.priority ?? 0,
       fields,
       searchText: searchText(workflow, fields),
+      locks: this.workflows.locksOf(workflow, fields),
       runAt: request.runAt ?? null,
       idempotencyKey: request.idempotencyKey ?? null,
       timeoutMs: workflow.timeoutMs ?? null,
@@ -234,17 +235,32 @@ export class Engine implements WorkerPort {
   async control(jobId: number, action: JobAction, actor: Actor): Promise<JobRecord> {
     authorize(actor, 'jobs.control');
     const job = await this.reads.job(jobId, actor);
+    if (action !== 'resume') this.requireSupported(job, action);
     const updated = await this.store.controlJob(jobId, action, this.clock());
     await this.audit(actor, `job.${action}`, `job:${jobId}`, job.site, { from: job.state, to: updated.state });
     return updated;
   }
 
-  async retry(jobId: number, actor: Actor): Promise<JobRecord> {
+  /**
+   * Re-runs a finished job's unsuccessful tasks. Refused (SWY_ERR_RETRY_SUPERSEDED) once a later
+   * job acted on a conflicting resource; an admin may force it, audited as such.
+   */
+  async retry(jobId: number, actor: Actor, options: { force?: boolean } = {}): Promise<JobRecord> {
     authorize(actor, 'jobs.control');
+    if (options.force) authorize(actor, 'jobs.delete');
     const job = await this.reads.job(jobId, actor);
-    const updated = await this.store.retryJob(jobId, this.clock());
-    await this.audit(actor, 'job.retry', `job:${jobId}`, job.site, { from: job.state });
+    this.requireSupported(job, 'retry');
+    const updated = await this.store.retryJob(jobId, this.clock(), { force: options.force === true });
+    await this.audit(actor, options.force ? 'job.retry.force' : 'job.retry', `job:${jobId}`, job.site, { from: job.state });
     return updated;
+  }
+
+  /** SWY_ERR_CONTROL_UNSUPPORTED when the job's workflow says it does not support the control. */
+  private requireSupported(job: JobRecord, control: 'pause' | 'cancel' | 'retry'): void {
+    const workflow = this.workflows.get(job.workflow);
+    if (workflow && !this.workflows.supports(workflow, control)) {
+      throw new SwitchyardError('SWY_ERR_CONTROL_UNSUPPORTED', `Workflow "${job.workflow}" does not support ${control}`);
+    }
   }
 
   async delete(jobId: number, actor: Actor): Promise<void> {

@@ -5,11 +5,15 @@ import {
   type EventRecord,
   type ItemRecord,
   type JobRecord,
+  jobWaitReason,
+  locksConflict,
+  type ResourceLock,
   SwitchyardError,
   scopeSites,
   siteAllowed,
   type TaskLogLine,
   type TaskRecord,
+  type WaitReason,
 } from '../model/index.js';
 import type { ItemQuery, JobQuery, Page, SiteRecord, TaskQuery, WorkerRecord } from '../store/store.js';
 import type { EngineCore } from './engine-core.js';
@@ -123,6 +127,53 @@ export class ReadVerbs {
       await this.job(jobId, actor);
     }
     return (await this.core.store.listAudit({ sites: actor.sites, target: `${kind}:${id}`, limit: 500 })).items;
+  }
+
+  /**
+   * Why each job that is not running waits (null for the others): a lock held by an earlier
+   * job (naming the resource), a delay, its queue paused or full, no worker online at its site
+   * for its workflow, or the job paused, pausing or cancelling. Reads the queues, the workers
+   * and the locks once for the whole page.
+   */
+  async explain(jobs: JobRecord[]): Promise<Map<number, WaitReason | null>> {
+    const reasons = new Map<number, WaitReason | null>();
+    const waiting = jobs.filter((job) => ['created', 'queued', 'paused', 'pausing', 'cancelling'].includes(job.state));
+    for (const job of jobs) reasons.set(job.id, null);
+    if (waiting.length === 0) return reasons;
+    const { store, clock } = this.core;
+    const now = clock();
+    const [queues, workers] = await Promise.all([store.listQueues(null), store.listWorkers()]);
+    const queueByName = new Map(queues.map((q) => [q.name, q]));
+    const lockJobs = waiting.filter((job) => job.lockWaitOn != null);
+    const locks = lockJobs.length > 0 ? await store.jobLocks([...new Set(lockJobs.flatMap((job) => [job.id, job.lockWaitOn as number]))]) : new Map();
+    for (const job of waiting) {
+      let lock: { jobId: number; resource: string | null } | null = null;
+      if (job.lockWaitOn != null) {
+        const mine: ResourceLock[] = locks.get(job.id) ?? [];
+        const theirs: ResourceLock[] = locks.get(job.lockWaitOn) ?? [];
+        const clash = mine.find((a) => theirs.some((b) => locksConflict(a, b)));
+        lock = { jobId: job.lockWaitOn, resource: clash?.key ?? null };
+      }
+      const online = workers.filter((w) => w.site === job.site && now - w.lastSeenAt < WORKER_ONLINE_MS && w.workflows.includes(job.workflow)).length;
+      const queue = queueByName.get(job.queue);
+      reasons.set(
+        job.id,
+        jobWaitReason({
+          state: job.state,
+          startedAt: job.startedAt,
+          runAt: job.runAt,
+          queue: job.queue,
+          site: job.site,
+          workflow: job.workflow,
+          runningTasks: job.taskCounts.running + job.taskCounts.pausing + job.taskCounts.cancelling,
+          lock,
+          queueState: queue ? { paused: queue.paused, concurrency: queue.concurrency, activeJobs: queue.activeJobs } : null,
+          workersOnline: online,
+          now,
+        }),
+      );
+    }
+    return reasons;
   }
 
   async sites(actor: Actor): Promise<SiteView[]> {

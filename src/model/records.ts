@@ -35,6 +35,8 @@ export interface JobRecord {
   progress: Progress;
   taskCounts: TaskCounts;
   itemCounts: Required<ItemCounts>;
+  /** The earlier job whose resource lock this one waits for (not started until it ends). */
+  lockWaitOn?: number | null;
 }
 
 /** A task as the store returns it. */

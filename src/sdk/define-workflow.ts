@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { HandlerReturn, ItemOutcome, Json, RetryPolicy } from '../model/index.js';
+import type { HandlerReturn, ItemOutcome, Json, LockSpec, RetryPolicy } from '../model/index.js';
 
 /** A task a plan or a running task asks for. `after` names tasks (by key) that must finish first. */
 export interface TaskSpec {
@@ -61,6 +61,14 @@ export interface WorkflowConfig<Schema extends z.ZodObject> {
   timeoutMs?: number;
   /** The queue jobs go to when the submitter names none. */
   queue?: string;
+  /**
+   * The resources a job acts on, from its fields: keys with path semantics (`projects/a`),
+   * exclusive unless `{ key, mode: 'shared' }`. A job whose locks conflict with an earlier
+   * unfinished job's waits for it; a retry is refused once a later job acted on them.
+   */
+  locks?: (fields: z.infer<Schema>) => LockSpec[];
+  /** Controls the workflow does not support (`false`): refused by the API, hidden in the console. */
+  controls?: { pause?: boolean; cancel?: boolean; retry?: boolean };
 }
 
 const BRAND = Symbol.for('switchyard.workflow');

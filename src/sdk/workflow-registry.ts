@@ -1,5 +1,14 @@
 import { z } from 'zod';
-import { DEFAULT_RETRY_POLICY, type FieldProblem, type Json, type RetryPolicy, SwitchyardError } from '../model/index.js';
+import {
+  DEFAULT_RETRY_POLICY,
+  type FieldProblem,
+  type Json,
+  type LockSpec,
+  normalizeLocks,
+  type ResourceLock,
+  type RetryPolicy,
+  SwitchyardError,
+} from '../model/index.js';
 import type { TaskSpec, Workflow } from './define-workflow.js';
 
 /** What the API and console learn of a workflow: no code, just its shape. */
@@ -11,6 +20,10 @@ export interface WorkflowInfo {
   /** JSON Schema of the fields, for the console's form. */
   fieldsSchema: Record<string, unknown>;
   secretFields: string[];
+  /** Which controls the workflow supports; the console hides the others. */
+  controls: { pause: boolean; cancel: boolean; retry: boolean };
+  /** Whether its jobs declare resource locks. */
+  locks: boolean;
   queue: string | null;
   timeoutMs: number | null;
   retry: RetryPolicy;
@@ -77,6 +90,23 @@ export class WorkflowRegistry {
     return specs;
   }
 
+  /** The job's resource locks from its fields, normalized; SWY_ERR_WORKFLOW_PLAN when the workflow's `locks` fails. */
+  locksOf(workflow: Workflow, fields: Record<string, Json>): ResourceLock[] {
+    if (!workflow.locks) return [];
+    let specs: LockSpec[];
+    try {
+      specs = workflow.locks(fields);
+    } catch (error) {
+      throw new SwitchyardError('SWY_ERR_WORKFLOW_PLAN', `Workflow "${workflow.name}" could not name its locks: ${(error as Error).message}`);
+    }
+    return normalizeLocks(specs);
+  }
+
+  /** Whether the workflow supports a control (all do unless `controls` says `false`). */
+  supports(workflow: Workflow, control: 'pause' | 'cancel' | 'retry'): boolean {
+    return workflow.controls?.[control] !== false;
+  }
+
   retryPolicy(workflow: Workflow): RetryPolicy {
     return { ...DEFAULT_RETRY_POLICY, ...workflow.retry };
   }
@@ -92,6 +122,8 @@ export class WorkflowRegistry {
       queue: workflow.queue ?? null,
       timeoutMs: workflow.timeoutMs ?? null,
       retry: this.retryPolicy(workflow),
+      controls: { pause: this.supports(workflow, 'pause'), cancel: this.supports(workflow, 'cancel'), retry: this.supports(workflow, 'retry') },
+      locks: workflow.locks !== undefined,
     };
   }
 }

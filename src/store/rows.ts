@@ -1,3 +1,4 @@
+import type { ResourceLock } from '../model/index.js';
 import {
   type AuditRecord,
   type EventRecord,
@@ -174,8 +175,8 @@ export function createRowMapper(options: { jsonAsText: boolean }): RowMapper {
     taskRow,
     jobRowFrom,
     taskRowFrom,
-    job: (r) =>
-      jobRecordOf(jobRow(r), {
+    job: (r) => ({
+      ...jobRecordOf(jobRow(r), {
         priority: num(r.priority),
         fields: (json(r.fields) ?? {}) as Record<string, Json>,
         idempotencyKey: str(r.idempotency_key),
@@ -183,6 +184,8 @@ export function createRowMapper(options: { jsonAsText: boolean }): RowMapper {
         runAt: optNum(r.run_at),
         createdAt: num(r.created_at),
       }),
+      lockWaitOn: optNum(r.lock_wait_on),
+    }),
     task(r) {
       const row = taskRow(r);
       const deps = r.depends_on;
@@ -269,6 +272,18 @@ export function createRowMapper(options: { jsonAsText: boolean }): RowMapper {
 }
 
 const ZERO_COUNTS = Object.freeze(emptyTaskCounts());
+
+/** Lock rows (`job_id, lock_key, mode`) grouped by job. */
+export function groupLocks(found: DbRow[]): Map<number, ResourceLock[]> {
+  const byJob = new Map<number, ResourceLock[]>();
+  for (const r of found) {
+    const id = Number(r.job_id);
+    const list = byJob.get(id) ?? [];
+    list.push({ key: r.lock_key as string, mode: r.mode as ResourceLock['mode'] });
+    byJob.set(id, list);
+  }
+  return byJob;
+}
 
 /** The columns of a job that the ledger never changes after submission. */
 export type JobSubmission = Pick<JobRecord, 'priority' | 'fields' | 'idempotencyKey' | 'parentJobId' | 'runAt' | 'createdAt'>;

@@ -6,6 +6,7 @@ import type {
   JobRecord,
   JobState,
   Json,
+  ResourceLock,
   RetryPolicy,
   Role,
   TaskLogLine,
@@ -84,6 +85,8 @@ export interface NewJob {
   retry: RetryPolicy;
   parentJobId: number | null;
   tasks: NewTaskSpec[];
+  /** Resources the job acts on (model/resource-locks.ts), normalized; held until it ends. */
+  locks?: ResourceLock[];
 }
 
 export interface SubmitOutcome {
@@ -143,8 +146,11 @@ export interface JobStore {
   listJobs(query: JobQuery): Promise<Page<JobRecord>>;
   /** Pause, resume or cancel. Throws SWY_ERR_JOB_NOT_FOUND, or SWY_ERR_JOB_STATE when the job's state does not allow it. */
   controlJob(id: number, action: JobAction, now: number): Promise<JobRecord>;
-  /** Re-runs the tasks of a finished job that did not succeed. Throws as controlJob. */
-  retryJob(id: number, now: number): Promise<JobRecord>;
+  /**
+   * Re-runs the tasks of a finished job that did not succeed. Throws as controlJob, and
+   * SWY_ERR_RETRY_SUPERSEDED when a later job acted on a conflicting resource (unless forced).
+   */
+  retryJob(id: number, now: number, options?: { force?: boolean }): Promise<JobRecord>;
   /** Removes a finished job with its tasks, items, output and events. Throws as controlJob. */
   deleteJob(id: number, now: number): Promise<void>;
   listTasks(jobId: number, query: TaskQuery): Promise<Page<TaskRecord>>;
@@ -156,6 +162,8 @@ export interface JobStore {
   listItems(jobId: number, query: ItemQuery): Promise<Page<ItemRecord>>;
   /** Every record of one path in a job, oldest first: the item's history across tasks. */
   itemHistory(jobId: number, path: string): Promise<ItemRecord[]>;
+  /** The resource locks jobs declared (held or released), by job. */
+  jobLocks(jobIds: number[]): Promise<Map<number, ResourceLock[]>>;
 }
 
 // ─── Workers ─────────────────────────────────────────────────────────────────────────────

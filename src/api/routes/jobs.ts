@@ -9,6 +9,11 @@ const TAG = { tags: ['jobs'] };
 /** Jobs: submit, list with filters, read one, and the operator controls. */
 export function jobRoutes(app: App, { engine }: ApiContext): void {
   const dto = (job: Parameters<typeof jobDto>[0]) => jobDto(job, engine.workflows);
+  /** Jobs with why each waits, as lists and job pages show them. */
+  const explained = async (jobs: Parameters<typeof jobDto>[0][]) => {
+    const reasons = await engine.reads.explain(jobs);
+    return jobs.map((job) => jobDto(job, engine.workflows, reasons.get(job.id) ?? null));
+  };
 
   app.post('/jobs', {
     config: { access: 'operator' },
@@ -33,14 +38,14 @@ export function jobRoutes(app: App, { engine }: ApiContext): void {
     schema: { ...TAG, summary: 'List jobs, newest first, with filters', querystring: jobFilters.extend(pageQuery.shape) },
     handler: async (request) => {
       const page = await engine.reads.listJobs(jobListQuery(request.query), request.actor);
-      return { items: page.items.map(dto), nextCursor: page.nextCursor };
+      return { items: await explained(page.items), nextCursor: page.nextCursor };
     },
   });
 
   app.get('/jobs/:id', {
     config: { access: 'viewer' },
     schema: { ...TAG, summary: 'One job', params: idParam },
-    handler: async (request) => dto(await engine.reads.job(request.params.id, request.actor)),
+    handler: async (request) => (await explained([await engine.reads.job(request.params.id, request.actor)]))[0],
   });
 
   for (const action of ['pause', 'resume', 'cancel'] as const) {
@@ -53,8 +58,14 @@ export function jobRoutes(app: App, { engine }: ApiContext): void {
 
   app.post('/jobs/:id/retry', {
     config: { access: 'operator' },
-    schema: { ...TAG, summary: 'Re-run the tasks of a finished job that did not succeed', params: idParam },
-    handler: async (request) => dto(await engine.retry(request.params.id, request.actor)),
+    schema: {
+      ...TAG,
+      summary:
+        'Re-run the tasks of a finished job that did not succeed (409 SWY_ERR_RETRY_SUPERSEDED once a later job acted on its resources; admins may force)',
+      params: idParam,
+      body: z.object({ force: z.boolean().optional() }).strict().nullish(),
+    },
+    handler: async (request) => dto(await engine.retry(request.params.id, request.actor, { force: request.body?.force === true })),
   });
 
   app.post('/jobs/:id/resubmit', {

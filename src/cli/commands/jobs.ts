@@ -48,6 +48,7 @@ export function jobsCommand(program: Command): void {
       const lines = [
         `job ${job.id}  ${job.label} (${job.workflow})`,
         `  state:    ${job.state}${job.outcome ? ` (${job.outcome === 'changed' ? 'modified' : 'up to date'})` : ''}${job.reason ? ` — ${job.reason}` : ''}`,
+        ...(job.waitReason ? [`  waiting:  ${job.waitReason.message}`] : []),
         `  site:     ${job.site}   queue: ${job.queue}   creator: ${job.creator}`,
         `  created:  ${since(job.createdAt)}   started: ${since(job.startedAt)}   ended: ${since(job.endedAt)}`,
         `  progress: ${job.progress.percent}% (${job.progress.done}/${job.progress.total})`,
@@ -62,7 +63,7 @@ export function jobsCommand(program: Command): void {
             attempts: t.attempts,
             worker: t.workerId,
             started: since(t.startedAt as string | null),
-            reason: t.reason,
+            reason: (t.waitReason as { message?: string } | null)?.message ?? t.reason,
           })),
           ['id', 'type', 'state', 'attempts', 'worker', 'started', 'reason'],
         ),

@@ -14,6 +14,7 @@ import type { JobAction } from '../store.js';
 import { JobBook } from './job-book.js';
 import type { JobRow, LedgerTx, TaskRow } from './ledger-tx.js';
 import { isDependencySatisfied } from './new-tasks.js';
+import { relockForRetry } from './resource-locks.js';
 
 const ACTION_INTENT: Record<JobAction, JobIntent> = { pause: 'pause', resume: 'run', cancel: 'cancel' };
 
@@ -50,9 +51,10 @@ export async function controlJob(tx: LedgerTx, jobId: number, action: JobAction,
  * Re-runs a finished job's tasks that did not succeed, with fresh attempts. Tasks that wait on
  * a re-run task wait again.
  */
-export async function retryJob(tx: LedgerTx, jobId: number, now: number): Promise<void> {
+export async function retryJob(tx: LedgerTx, jobId: number, now: number, force = false): Promise<void> {
   const tasks = await tx.lockJobTasks(jobId, null);
   const job = await lockJob(tx, jobId, 'retry');
+  await relockForRetry(tx, jobId, job.endedAt, force);
   const rerun = new Set(tasks.filter((row) => transitionTask(row.state, { type: 'rerun', waiting: false }) !== null).map((row) => row.id));
   const states = new Map(tasks.map((row) => [row.id, row.state]));
   const hasEdges = tasks.some((row) => row.dependents > 0);

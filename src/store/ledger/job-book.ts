@@ -12,6 +12,7 @@ import {
   totalTasks,
 } from '../../model/index.js';
 import type { JobRow, LedgerTx, NewEvent, TaskRow } from './ledger-tx.js';
+import { releaseLocks } from './resource-locks.js';
 
 interface Entry {
   counts: Partial<Record<TaskState, number>>;
@@ -38,6 +39,8 @@ export class JobBook {
   private readonly entries = new Map<number, Entry>();
   private readonly events: NewEvent[] = [];
   private readonly readySites = new Set<string>();
+  /** Jobs that reached a terminal state in this transaction: their resource locks are released. */
+  private readonly ended: number[] = [];
 
   constructor(private readonly now: number) {}
 
@@ -135,6 +138,7 @@ export class JobBook {
       }
     }
     if (jobs.length > 0) await tx.updateJobs(jobs);
+    for (const site of await releaseLocks(tx, this.ended, this.now)) this.readySites.add(site);
     if (failedQueues.size > 0) await tx.pauseQueuesOnFailure([...failedQueues]);
     if (this.events.length > 0) await tx.insertEvents(this.events);
     this.scheduleWakeUps(tx);
@@ -170,6 +174,7 @@ export class JobBook {
     const state = rollupJobState(job.taskCounts, job.intent, job.startedAt !== null);
     job.state = state;
     if (isTerminalJobState(state)) {
+      if (!wasTerminal) this.ended.push(job.id);
       if (!wasTerminal || job.endedAt === null) job.endedAt = this.now;
     } else {
       job.endedAt = null;

@@ -1,4 +1,4 @@
-import type { ItemCounts, JobIntent, JobOutcome, JobState, Json, TaskCounts, TaskErrorInfo, TaskState } from '../../model/index.js';
+import type { ItemCounts, JobIntent, JobOutcome, JobState, Json, ResourceLock, TaskCounts, TaskErrorInfo, TaskState } from '../../model/index.js';
 import type { NewItem } from '../store.js';
 
 /**
@@ -51,6 +51,26 @@ export interface LedgerTx {
   /** Appends log lines after the task's last line: `firstSeq` is the number of the first. */
   insertLogs(taskId: number, firstSeq: number, lines: string[], at: number): Promise<void>;
   deleteJob(jobId: number): Promise<void>;
+  // ─── Resource locks (model/resource-locks.ts) ───
+  /** Serialises lock admission and release until commit (PostgreSQL: one advisory lock per schema). */
+  lockResourceAdmission(): Promise<void>;
+  /** Records a job's locks as held (again, after a retry). */
+  holdLocks(jobId: number, locks: ResourceLock[]): Promise<void>;
+  /**
+   * Ids of other jobs holding an unreleased lock that conflicts with one of `locks`, ascending;
+   * with `beforeJobId`, only jobs submitted before it (first come, first served).
+   */
+  lockHolders(jobId: number, locks: ResourceLock[], beforeJobId: number | null): Promise<number[]>;
+  /** Ids of other jobs that started after `startedAfter` and held (or hold) a conflicting lock, ascending. */
+  laterLockHolders(jobId: number, locks: ResourceLock[], startedAfter: number): Promise<number[]>;
+  /** The locks jobs declared, released or not. */
+  locksOf(jobIds: number[]): Promise<Map<number, ResourceLock[]>>;
+  /** Releases the unreleased locks of ended jobs; answers how many were released. */
+  releaseLocks(jobIds: number[], now: number): Promise<number>;
+  /** The jobs waiting on any of these for a lock, ascending. */
+  lockWaiters(jobIds: number[]): Promise<{ id: number; site: string }[]>;
+  /** Sets (or clears, with null) the job a job waits on for a lock. */
+  setLockWait(jobId: number, waitOn: number | null): Promise<void>;
   /** Once the transaction commits, wakes idle workers of `sites` and, if `events`, the live feed. */
   wakeAfterCommit(sites: string[], events: boolean): void;
 }

@@ -3,6 +3,7 @@ import { jobRecordOf } from '../rows.js';
 import type { NewJob } from '../store.js';
 import type { LedgerTx, NewEvent, NewJobRow } from './ledger-tx.js';
 import { insertPlannedBatches, planTasks } from './new-tasks.js';
+import { admitLocks } from './resource-locks.js';
 
 export interface SubmittedIds {
   id: number;
@@ -59,6 +60,11 @@ export async function submitJobs(tx: LedgerTx, jobs: NewJob[], now: number): Pro
     for (const row of plan.rows) row.jobId = ids[i];
   });
   await insertPlannedBatches(tx, plans);
+  // A job that ended at submission (nothing to do) holds nothing.
+  const lockWaits = await admitLocks(
+    tx,
+    fresh.map((job, i) => ({ id: ids[i], locks: isTerminalJobState(jobRows[i].state) ? [] : (job.locks ?? []) })),
+  );
   const events: NewEvent[] = [];
   const sites = new Set<string>();
   for (let i = 0; i < fresh.length; i++) {
@@ -83,7 +89,8 @@ export async function submitJobs(tx: LedgerTx, jobs: NewJob[], now: number): Pro
     const index = answer.pendingIndex;
     const created = !answered.has(index);
     answered.add(index);
-    return { id: ids[index], created, record: jobRecordOf({ ...jobRows[index], id: ids[index] }, jobRows[index]) };
+    const record = jobRecordOf({ ...jobRows[index], id: ids[index] }, jobRows[index]);
+    return { id: ids[index], created, record: { ...record, lockWaitOn: lockWaits.get(ids[index]) ?? null } };
   });
 }
 

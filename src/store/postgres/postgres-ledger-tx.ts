@@ -1,4 +1,13 @@
-import { type Json, SLOT_HOLDING_JOB_STATES, sparseTaskCounts, type TaskState, TIMEABLE_JOB_STATES } from '../../model/index.js';
+import {
+  type Json,
+  lockKeyAncestors,
+  lockKeyDescendantRange,
+  type ResourceLock,
+  SLOT_HOLDING_JOB_STATES,
+  sparseTaskCounts,
+  type TaskState,
+  TIMEABLE_JOB_STATES,
+} from '../../model/index.js';
 import type {
   ClaimedTask,
   ClaimRequest,
@@ -191,6 +200,7 @@ const SQL = {
     FROM tasks t JOIN jobs j ON j.id = t.job_id
     WHERE t.state = 'queued' AND t.site = $1 AND t.available_at <= $2 AND t.workflow = ANY($3::text[])
       AND (j.started_at IS NOT NULL OR j.queue <> ALL($4::text[]))
+      AND j.lock_wait_on IS NULL
     ORDER BY t.priority DESC, t.id LIMIT $5
     FOR UPDATE OF t SKIP LOCKED`,
   queueStates: `SELECT q.name, q.paused, q.concurrency,
@@ -225,8 +235,25 @@ const SQL = {
   deleteJob: `WITH logs AS (DELETE FROM task_logs WHERE task_id IN (SELECT id FROM tasks WHERE job_id = $1)),
       items AS (DELETE FROM items WHERE job_id = $1),
       edges AS (DELETE FROM task_deps WHERE job_id = $1),
-      tasks AS (DELETE FROM tasks WHERE job_id = $1)
+      tasks AS (DELETE FROM tasks WHERE job_id = $1),
+      locks AS (DELETE FROM job_locks WHERE job_id = $1)
     DELETE FROM jobs WHERE id = $1`,
+  // One key per schema: lock admission and release are serialised across hubs until commit.
+  resourceAdmission: `SELECT pg_advisory_xact_lock(hashtextextended('switchyard:locks:' || current_schema(), 0))`,
+  holdLocks: `INSERT INTO job_locks (job_id, lock_key, mode, released_at) SELECT $1::bigint, v.k, v.m, NULL
+      FROM unnest($2::text[], $3::text[]) AS v(k, m)
+    ON CONFLICT (job_id, lock_key) DO UPDATE SET mode = excluded.mode, released_at = NULL`,
+  // $4 key, $5 ancestors, $6..$7 the descendant range, $8 true when only exclusive rows conflict.
+  lockHolders: `SELECT DISTINCT job_id FROM job_locks WHERE released_at IS NULL AND job_id <> $1 AND job_id < $2
+      AND (lock_key = $3 OR lock_key = ANY($4::text[]) OR (lock_key >= $5 AND lock_key < $6)) AND (NOT $7 OR mode = 'exclusive')
+    ORDER BY job_id`,
+  laterHolders: `SELECT DISTINCT l.job_id FROM job_locks l JOIN jobs j ON j.id = l.job_id WHERE l.job_id <> $1 AND j.started_at > $2
+      AND (l.lock_key = $3 OR l.lock_key = ANY($4::text[]) OR (l.lock_key >= $5 AND l.lock_key < $6)) AND (NOT $7 OR l.mode = 'exclusive')
+    ORDER BY l.job_id`,
+  locksOf: `SELECT job_id, lock_key, mode FROM job_locks WHERE job_id = ANY($1::bigint[]) ORDER BY job_id, lock_key`,
+  releaseLocks: `UPDATE job_locks SET released_at = $1 WHERE released_at IS NULL AND job_id = ANY($2::bigint[])`,
+  lockWaiters: `SELECT id, site FROM jobs WHERE lock_wait_on = ANY($1::bigint[]) ORDER BY id`,
+  setLockWait: `UPDATE jobs SET lock_wait_on = $1 WHERE id = $2`,
 };
 
 /**
@@ -299,6 +326,60 @@ export class PostgresLedgerTx implements LedgerTx {
     for (const queue of sorted) await this.db.query(SQL.admissionLock, [queue]);
     const found = await rows(this.db, SQL.slotsTaken, [sorted]);
     return new Map(found.map((r) => [r.name as string, Number(r.active)]));
+  }
+
+  async lockResourceAdmission(): Promise<void> {
+    await this.db.query(SQL.resourceAdmission);
+  }
+
+  async holdLocks(jobId: number, locks: ResourceLock[]): Promise<void> {
+    if (locks.length === 0) return;
+    await this.db.query(SQL.holdLocks, [jobId, locks.map((l) => l.key), locks.map((l) => l.mode)]);
+  }
+
+  async lockHolders(jobId: number, locks: ResourceLock[], beforeJobId: number | null): Promise<number[]> {
+    return this.holders(SQL.lockHolders, jobId, beforeJobId ?? Number.MAX_SAFE_INTEGER, locks);
+  }
+
+  async laterLockHolders(jobId: number, locks: ResourceLock[], startedAfter: number): Promise<number[]> {
+    return this.holders(SQL.laterHolders, jobId, startedAfter, locks);
+  }
+
+  /** Runs one overlap query per lock (key, ancestors, descendant range) and merges the job ids. */
+  private async holders(sql: string, jobId: number, bound: number, locks: ResourceLock[]): Promise<number[]> {
+    const ids = new Set<number>();
+    for (const lock of locks) {
+      const [from, to] = lockKeyDescendantRange(lock.key);
+      const found = await rows(this.db, sql, [jobId, bound, lock.key, lockKeyAncestors(lock.key), from, to, lock.mode === 'shared']);
+      for (const r of found) ids.add(Number(r.job_id));
+    }
+    return [...ids].sort((a, b) => a - b);
+  }
+
+  async locksOf(jobIds: number[]): Promise<Map<number, ResourceLock[]>> {
+    const byJob = new Map<number, ResourceLock[]>();
+    if (jobIds.length === 0) return byJob;
+    for (const r of await rows(this.db, SQL.locksOf, [jobIds])) {
+      const id = Number(r.job_id);
+      const list = byJob.get(id) ?? [];
+      list.push({ key: r.lock_key as string, mode: r.mode as ResourceLock['mode'] });
+      byJob.set(id, list);
+    }
+    return byJob;
+  }
+
+  async releaseLocks(jobIds: number[], now: number): Promise<number> {
+    if (jobIds.length === 0) return 0;
+    return (await this.db.query(SQL.releaseLocks, [now, jobIds])).rowCount ?? 0;
+  }
+
+  async lockWaiters(jobIds: number[]): Promise<{ id: number; site: string }[]> {
+    if (jobIds.length === 0) return [];
+    return (await rows(this.db, SQL.lockWaiters, [jobIds])).map((r) => ({ id: Number(r.id), site: r.site as string }));
+  }
+
+  async setLockWait(jobId: number, waitOn: number | null): Promise<void> {
+    await this.db.query(SQL.setLockWait, [waitOn, jobId]);
   }
 
   async lockExpiredLeases(now: number, limit: number): Promise<TaskRow[]> {

@@ -1,6 +1,6 @@
-import type { AuditRecord, EventRecord, ItemRecord, JobRecord, TaskLogLine, TaskRecord } from '../../model/index.js';
+import type { AuditRecord, EventRecord, ItemRecord, JobRecord, ResourceLock, TaskLogLine, TaskRecord } from '../../model/index.js';
 import { listAuditSql, listItemsSql, listJobsSql, listTasksSql, toPage } from '../list-queries.js';
-import type { RowMapper } from '../rows.js';
+import { groupLocks, type RowMapper } from '../rows.js';
 import { postgresDialect } from '../sql-builder.js';
 import type { AuditQuery, ItemQuery, JobQuery, Page, TaskQuery } from '../store.js';
 import { firstRow, type Queryable, rows } from './postgres-pool.js';
@@ -14,6 +14,7 @@ const SQL = {
   taskTypes: 'SELECT DISTINCT type FROM tasks WHERE job_id = $1 ORDER BY type',
   output: 'SELECT seq, at, line FROM task_logs WHERE task_id = $1 AND seq > $2 ORDER BY seq LIMIT $3',
   history: 'SELECT * FROM items WHERE job_id = $1 AND path = $2 ORDER BY id',
+  locksOf: 'SELECT job_id, lock_key, mode FROM job_locks WHERE job_id = ANY($1::bigint[]) ORDER BY job_id, lock_key',
   events: 'SELECT * FROM events WHERE id > $1 ORDER BY id LIMIT $2',
   eventsAt: 'SELECT * FROM events WHERE id > $1 AND (site IS NULL OR site = ANY($2::text[])) ORDER BY id LIMIT $3',
   lastEvent: 'SELECT COALESCE(MAX(id), 0) AS id FROM events',
@@ -67,6 +68,10 @@ export class PostgresReads {
   async listItems(jobId: number, query: ItemQuery): Promise<Page<ItemRecord>> {
     const list = listItemsSql(postgresDialect, jobId, query);
     return toPage(await rows(this.db, list.sql, list.params), list, this.map.item);
+  }
+
+  async jobLocks(jobIds: number[]): Promise<Map<number, ResourceLock[]>> {
+    return groupLocks(await rows(this.db, SQL.locksOf, [jobIds]));
   }
 
   async itemHistory(jobId: number, path: string): Promise<ItemRecord[]> {

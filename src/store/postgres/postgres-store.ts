@@ -235,9 +235,9 @@ export class PostgresStore implements S.Store {
     });
   }
 
-  retryJob(id: number, now: number) {
+  retryJob(id: number, now: number, options: { force?: boolean } = {}) {
     return this.transact(now, async (tx, client) => {
-      await retryJob(tx, id, now);
+      await retryJob(tx, id, now, options.force === true);
       return (await new PostgresReads(client, this.map).getJob(id)) as NonNullable<Awaited<ReturnType<PostgresReads['getJob']>>>;
     });
   }
@@ -264,6 +264,10 @@ export class PostgresStore implements S.Store {
 
   listItems(jobId: number, query: S.ItemQuery) {
     return this.reads.listItems(jobId, query);
+  }
+
+  jobLocks(jobIds: number[]) {
+    return this.reads.jobLocks(jobIds);
   }
 
   itemHistory(jobId: number, path: string) {

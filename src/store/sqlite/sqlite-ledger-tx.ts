@@ -1,5 +1,14 @@
 import type { Database, Statement } from 'better-sqlite3';
-import { type Json, SLOT_HOLDING_JOB_STATES, sparseTaskCounts, type TaskState, TIMEABLE_JOB_STATES } from '../../model/index.js';
+import {
+  type Json,
+  lockKeyAncestors,
+  lockKeyDescendantRange,
+  type ResourceLock,
+  SLOT_HOLDING_JOB_STATES,
+  sparseTaskCounts,
+  type TaskState,
+  TIMEABLE_JOB_STATES,
+} from '../../model/index.js';
 import type {
   ClaimedTask,
   ClaimRequest,
@@ -68,6 +77,7 @@ export function prepareLedgerStatements(db: Database): Record<LedgerStatementNam
       WHERE t.state = 'queued' AND t.site = ? AND t.available_at <= ?
         AND t.workflow IN (SELECT value FROM json_each(?))
         AND (j.started_at IS NOT NULL OR j.queue NOT IN (SELECT value FROM json_each(?)))
+        AND j.lock_wait_on IS NULL
       ORDER BY t.priority DESC, t.id LIMIT ?`),
     queueStates: p(`SELECT q.name, q.paused, q.concurrency,
         CASE WHEN q.concurrency IS NULL THEN 0 ELSE ${ACTIVE_JOBS} END AS active FROM queues q`),
@@ -106,6 +116,22 @@ export function prepareLedgerStatements(db: Database): Record<LedgerStatementNam
     deleteEdges: p(`DELETE FROM task_deps WHERE job_id = ?`),
     deleteTasks: p(`DELETE FROM tasks WHERE job_id = ?`),
     deleteJob: p(`DELETE FROM jobs WHERE id = ?`),
+    holdLock: p(`INSERT INTO job_locks (job_id, lock_key, mode, released_at) VALUES (?, ?, ?, NULL)
+      ON CONFLICT (job_id, lock_key) DO UPDATE SET mode = excluded.mode, released_at = NULL`),
+    lockHoldersAny: p(`SELECT DISTINCT job_id FROM job_locks WHERE released_at IS NULL AND job_id <> ? AND job_id < ?
+      AND (lock_key = ? OR lock_key IN (SELECT value FROM json_each(?)) OR (lock_key >= ? AND lock_key < ?)) ORDER BY job_id`),
+    lockHoldersExclusive: p(`SELECT DISTINCT job_id FROM job_locks WHERE released_at IS NULL AND job_id <> ? AND job_id < ? AND mode = 'exclusive'
+      AND (lock_key = ? OR lock_key IN (SELECT value FROM json_each(?)) OR (lock_key >= ? AND lock_key < ?)) ORDER BY job_id`),
+    laterHoldersAny: p(`SELECT DISTINCT l.job_id FROM job_locks l JOIN jobs j ON j.id = l.job_id WHERE l.job_id <> ? AND j.started_at > ?
+      AND (l.lock_key = ? OR l.lock_key IN (SELECT value FROM json_each(?)) OR (l.lock_key >= ? AND l.lock_key < ?)) ORDER BY l.job_id`),
+    laterHoldersExclusive: p(`SELECT DISTINCT l.job_id FROM job_locks l JOIN jobs j ON j.id = l.job_id WHERE l.job_id <> ? AND j.started_at > ?
+      AND l.mode = 'exclusive'
+      AND (l.lock_key = ? OR l.lock_key IN (SELECT value FROM json_each(?)) OR (l.lock_key >= ? AND l.lock_key < ?)) ORDER BY l.job_id`),
+    locksOf: p(`SELECT job_id, lock_key, mode FROM job_locks WHERE job_id IN (SELECT value FROM json_each(?)) ORDER BY job_id, lock_key`),
+    releaseLocks: p(`UPDATE job_locks SET released_at = ? WHERE released_at IS NULL AND job_id IN (SELECT value FROM json_each(?))`),
+    lockWaiters: p(`SELECT id, site FROM jobs WHERE lock_wait_on IN (SELECT value FROM json_each(?)) ORDER BY id`),
+    setLockWait: p(`UPDATE jobs SET lock_wait_on = ? WHERE id = ?`),
+    deleteLocks: p(`DELETE FROM job_locks WHERE job_id = ?`),
   };
 }
 
@@ -139,7 +165,17 @@ type LedgerStatementName =
   | 'deleteItems'
   | 'deleteEdges'
   | 'deleteTasks'
-  | 'deleteJob';
+  | 'deleteJob'
+  | 'holdLock'
+  | 'lockHoldersAny'
+  | 'lockHoldersExclusive'
+  | 'laterHoldersAny'
+  | 'laterHoldersExclusive'
+  | 'locksOf'
+  | 'releaseLocks'
+  | 'lockWaiters'
+  | 'setLockWait'
+  | 'deleteLocks';
 
 export type LedgerStatements = Record<LedgerStatementName, Statement>;
 
@@ -211,6 +247,72 @@ export class SqliteLedgerTx implements LedgerTx {
   async lockQueueAdmission(queues: string[]): Promise<Map<string, number>> {
     const rows = this.s.slotsTaken.all(JSON.stringify(queues)) as DbRow[];
     return new Map(rows.map((r) => [r.name as string, Number(r.active)]));
+  }
+
+  // One writer at a time already: SQLite serialises every write transaction.
+  async lockResourceAdmission(): Promise<void> {}
+
+  async holdLocks(jobId: number, locks: ResourceLock[]): Promise<void> {
+    for (const lock of locks) this.s.holdLock.run(jobId, lock.key, lock.mode);
+  }
+
+  async lockHolders(jobId: number, locks: ResourceLock[], beforeJobId: number | null): Promise<number[]> {
+    return this.holders(
+      locks,
+      (lock, ancestors, from, to) =>
+        (lock.mode === 'shared' ? this.s.lockHoldersExclusive : this.s.lockHoldersAny).all(
+          jobId,
+          beforeJobId ?? Number.MAX_SAFE_INTEGER,
+          lock.key,
+          ancestors,
+          from,
+          to,
+        ) as DbRow[],
+    );
+  }
+
+  async laterLockHolders(jobId: number, locks: ResourceLock[], startedAfter: number): Promise<number[]> {
+    return this.holders(
+      locks,
+      (lock, ancestors, from, to) =>
+        (lock.mode === 'shared' ? this.s.laterHoldersExclusive : this.s.laterHoldersAny).all(jobId, startedAfter, lock.key, ancestors, from, to) as DbRow[],
+    );
+  }
+
+  /** Runs one overlap query per lock (keys, ancestors, descendant range) and merges the job ids. */
+  private holders(locks: ResourceLock[], query: (lock: ResourceLock, ancestors: string, from: string, to: string) => DbRow[]): number[] {
+    const ids = new Set<number>();
+    for (const lock of locks) {
+      const [from, to] = lockKeyDescendantRange(lock.key);
+      for (const r of query(lock, JSON.stringify(lockKeyAncestors(lock.key)), from, to)) ids.add(Number(r.job_id));
+    }
+    return [...ids].sort((a, b) => a - b);
+  }
+
+  async locksOf(jobIds: number[]): Promise<Map<number, ResourceLock[]>> {
+    const byJob = new Map<number, ResourceLock[]>();
+    if (jobIds.length === 0) return byJob;
+    for (const r of this.s.locksOf.all(JSON.stringify(jobIds)) as DbRow[]) {
+      const id = Number(r.job_id);
+      const list = byJob.get(id) ?? [];
+      list.push({ key: r.lock_key as string, mode: r.mode as ResourceLock['mode'] });
+      byJob.set(id, list);
+    }
+    return byJob;
+  }
+
+  async releaseLocks(jobIds: number[], now: number): Promise<number> {
+    if (jobIds.length === 0) return 0;
+    return this.s.releaseLocks.run(now, JSON.stringify(jobIds)).changes;
+  }
+
+  async lockWaiters(jobIds: number[]): Promise<{ id: number; site: string }[]> {
+    if (jobIds.length === 0) return [];
+    return (this.s.lockWaiters.all(JSON.stringify(jobIds)) as DbRow[]).map((r) => ({ id: Number(r.id), site: r.site as string }));
+  }
+
+  async setLockWait(jobId: number, waitOn: number | null): Promise<void> {
+    this.s.setLockWait.run(waitOn, jobId);
   }
 
   async lockExpiredLeases(now: number, limit: number): Promise<TaskRow[]> {
@@ -403,6 +505,7 @@ export class SqliteLedgerTx implements LedgerTx {
     this.s.deleteItems.run(jobId);
     this.s.deleteEdges.run(jobId);
     this.s.deleteTasks.run(jobId);
+    this.s.deleteLocks.run(jobId);
     this.s.deleteJob.run(jobId);
   }
 

@@ -263,4 +263,26 @@ ALTER TABLE jobs ADD COLUMN search_text TEXT NOT NULL DEFAULT '';
 UPDATE jobs SET search_text = fields;
 `,
   },
+  {
+    version: 8,
+    name: 'resource locks between jobs',
+    sql: `
+-- The resources each job declared (model/resource-locks.ts), kept after release so that a
+-- retry can tell whether a later job ran against the same resources. Overlapping keys are
+-- found as equal keys, ancestors (listed by the caller) and a key range, so byte order must
+-- hold for the range: $SQLite compares text byte by byte.
+CREATE TABLE job_locks (
+  job_id INTEGER NOT NULL,
+  lock_key text NOT NULL,
+  mode text NOT NULL,
+  released_at INTEGER,
+  PRIMARY KEY (job_id, lock_key)
+);
+CREATE INDEX job_locks_held ON job_locks (lock_key) WHERE released_at IS NULL;
+CREATE INDEX job_locks_key ON job_locks (lock_key, job_id);
+-- The earlier job whose lock this one waits for; its tasks are not leased while it is set.
+ALTER TABLE jobs ADD COLUMN lock_wait_on INTEGER;
+CREATE INDEX jobs_lock_wait ON jobs (lock_wait_on) WHERE lock_wait_on IS NOT NULL;
+`,
+  },
 ];

@@ -1,7 +1,7 @@
 import type { Database, Statement } from 'better-sqlite3';
-import type { AuditRecord, EventRecord, ItemRecord, JobRecord, TaskLogLine, TaskRecord } from '../../model/index.js';
+import type { AuditRecord, EventRecord, ItemRecord, JobRecord, ResourceLock, TaskLogLine, TaskRecord } from '../../model/index.js';
 import { listAuditSql, listItemsSql, listJobsSql, listTasksSql, toPage } from '../list-queries.js';
-import type { DbRow, RowMapper } from '../rows.js';
+import { type DbRow, groupLocks, type RowMapper } from '../rows.js';
 import { sqliteDialect } from '../sql-builder.js';
 import type { AuditQuery, ItemQuery, JobQuery, Page, TaskQuery } from '../store.js';
 
@@ -9,7 +9,7 @@ const DEPENDS_ON = 'group_concat(d.depends_on)';
 
 /** The read side of the SQLite store: lookups and keyset-paginated lists. */
 export class SqliteReads {
-  private readonly s: Record<'job' | 'jobs' | 'task' | 'taskTypes' | 'output' | 'history' | 'events' | 'eventsAt' | 'lastEvent', Statement>;
+  private readonly s: Record<'job' | 'jobs' | 'task' | 'taskTypes' | 'output' | 'history' | 'events' | 'eventsAt' | 'lastEvent' | 'locksOf', Statement>;
   private readonly statements = new Map<string, Statement>();
 
   constructor(
@@ -23,6 +23,7 @@ export class SqliteReads {
       task: p(`SELECT t.*, (SELECT ${DEPENDS_ON} FROM task_deps d WHERE d.task_id = t.id) AS depends_on FROM tasks t WHERE t.id = ?`),
       taskTypes: p('SELECT DISTINCT type FROM tasks WHERE job_id = ? ORDER BY type'),
       output: p('SELECT seq, at, line FROM task_logs WHERE task_id = ? AND seq > ? ORDER BY seq LIMIT ?'),
+      locksOf: p('SELECT job_id, lock_key, mode FROM job_locks WHERE job_id IN (SELECT value FROM json_each(?)) ORDER BY job_id, lock_key'),
       history: p('SELECT * FROM items WHERE job_id = ? AND path = ? ORDER BY id'),
       events: p('SELECT * FROM events WHERE id > ? ORDER BY id LIMIT ?'),
       eventsAt: p('SELECT * FROM events WHERE id > ? AND (site IS NULL OR site IN (SELECT value FROM json_each(?))) ORDER BY id LIMIT ?'),
@@ -79,6 +80,10 @@ export class SqliteReads {
   listItems(jobId: number, query: ItemQuery): Page<ItemRecord> {
     const list = listItemsSql(sqliteDialect, jobId, query);
     return toPage(this.cached(list.sql).all(...list.params) as DbRow[], list, this.map.item);
+  }
+
+  jobLocks(jobIds: number[]): Map<number, ResourceLock[]> {
+    return groupLocks(this.s.locksOf.all(JSON.stringify(jobIds)) as DbRow[]);
   }
 
   itemHistory(jobId: number, path: string): ItemRecord[] {

@@ -167,9 +167,9 @@ export class SqliteStore implements S.Store {
     });
   }
 
-  async retryJob(id: number, now: number) {
+  async retryJob(id: number, now: number, options: { force?: boolean } = {}) {
     return this.transact(now, async (tx) => {
-      await retryJob(tx, id, now);
+      await retryJob(tx, id, now, options.force === true);
       return this.reads.getJob(id) as NonNullable<ReturnType<SqliteReads['getJob']>>;
     });
   }
@@ -196,6 +196,10 @@ export class SqliteStore implements S.Store {
 
   listItems(jobId: number, query: S.ItemQuery) {
     return this.read(() => this.reads.listItems(jobId, query));
+  }
+
+  jobLocks(jobIds: number[]) {
+    return this.read(() => this.reads.jobLocks(jobIds));
   }
 
   itemHistory(jobId: number, path: string) {

@@ -1,0 +1,117 @@
+import type { JobState } from './job-state.js';
+import type { TaskState } from './task-state.js';
+
+/**
+ * Why a job or task is not running: one code per cause, a sentence for people, and what it
+ * waits for (a job, an instant). Decided here from facts the engine gathers; no I/O.
+ */
+export const WaitCode = {
+  jobPaused: 'job-paused',
+  pausing: 'pausing',
+  cancelling: 'cancelling',
+  lock: 'lock',
+  delayed: 'delayed',
+  queuePaused: 'queue-paused',
+  queueFull: 'queue-full',
+  noWorker: 'no-worker',
+  dependencies: 'dependencies',
+  backoff: 'backoff',
+} as const;
+export type WaitCode = (typeof WaitCode)[keyof typeof WaitCode];
+
+export interface WaitReason {
+  code: WaitCode;
+  message: string;
+  /** The job it waits for (a lock holder). */
+  jobId?: number;
+  /** When the wait ends by itself (a delay, a retry backoff), epoch ms. */
+  until?: number;
+  /** The resource in conflict, for a lock. */
+  resource?: string;
+}
+
+/** What decides a job's wait. */
+export interface JobWaitFacts {
+  state: JobState;
+  startedAt: number | null;
+  runAt: number | null;
+  queue: string;
+  site: string;
+  workflow: string;
+  runningTasks: number;
+  /** The earlier job whose lock it waits for, and the key in conflict when known. */
+  lock: { jobId: number; resource: string | null } | null;
+  queueState: { paused: boolean; concurrency: number | null; activeJobs: number } | null;
+  /** Online workers at the job's site that run its workflow. */
+  workersOnline: number;
+  now: number;
+}
+
+/** Why a job is not running now, or null when it is running or finished (or about to start). */
+export function jobWaitReason(job: JobWaitFacts): WaitReason | null {
+  const tasks = (n: number) => `${n} running task${n === 1 ? '' : 's'}`;
+  switch (job.state) {
+    case 'paused':
+      return { code: 'job-paused', message: 'The job is paused; resume it to go on.' };
+    case 'pausing':
+      return { code: 'pausing', message: `Pausing: waiting for ${tasks(job.runningTasks)} to stop.` };
+    case 'cancelling':
+      return { code: 'cancelling', message: `Cancelling: waiting for ${tasks(job.runningTasks)} to stop.` };
+    case 'created':
+    case 'queued':
+      break;
+    default:
+      return null;
+  }
+  if (job.startedAt !== null) return null;
+  if (job.lock) {
+    const on = job.lock.resource ? ` on "${job.lock.resource}"` : '';
+    return {
+      code: 'lock',
+      message: `Waiting for job ${job.lock.jobId}, which holds or waits for a conflicting lock${on}.`,
+      jobId: job.lock.jobId,
+      ...(job.lock.resource ? { resource: job.lock.resource } : {}),
+    };
+  }
+  if (job.runAt !== null && job.runAt > job.now) {
+    return { code: 'delayed', message: `Delayed until ${new Date(job.runAt).toISOString()}.`, until: job.runAt };
+  }
+  if (job.queueState?.paused) return { code: 'queue-paused', message: `Queue "${job.queue}" is paused.` };
+  const q = job.queueState;
+  if (q && q.concurrency !== null && q.activeJobs >= q.concurrency) {
+    return {
+      code: 'queue-full',
+      message: `Queue "${job.queue}" runs at most ${q.concurrency} job${q.concurrency === 1 ? '' : 's'} at once, and that many are running.`,
+    };
+  }
+  if (job.workersOnline === 0) {
+    return { code: 'no-worker', message: `No worker online at site "${job.site}" runs workflow "${job.workflow}".` };
+  }
+  return null;
+}
+
+/** Why a task is not running now, given its job's wait; null when it is running, finished or about to be leased. */
+export function taskWaitReason(
+  task: { state: TaskState; availableAt: number; attempts: number; maxAttempts: number },
+  jobWait: WaitReason | null,
+  now: number,
+): WaitReason | null {
+  switch (task.state) {
+    case 'created':
+      return { code: 'dependencies', message: 'Waiting for the tasks it runs after.' };
+    case 'paused':
+      return { code: 'job-paused', message: 'The job is paused.' };
+    case 'queued':
+      if (task.attempts > 0 && task.availableAt > now) {
+        return {
+          code: 'backoff',
+          message: `Retrying after attempt ${task.attempts} of ${task.maxAttempts}, at ${new Date(task.availableAt).toISOString()}.`,
+          until: task.availableAt,
+        };
+      }
+      if (task.availableAt > now) return { code: 'delayed', message: `Delayed until ${new Date(task.availableAt).toISOString()}.`, until: task.availableAt };
+      return jobWait;
+    default:
+      return null;
+  }
+}

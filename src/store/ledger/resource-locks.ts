@@ -1,0 +1,72 @@
+import { type ResourceLock, SwitchyardError } from '../../model/index.js';
+import type { LedgerTx } from './ledger-tx.js';
+
+/**
+ * Resource locks in the ledger (the rules are in model/resource-locks.ts). A job's locks are
+ * recorded at submission and held until it ends. A job whose locks conflict with those of an
+ * earlier unfinished job waits on it (`jobs.lock_wait_on`, which keeps its tasks from being
+ * leased); when a job ends its locks are released and every job that waited on it looks
+ * again, in submission order. Admission and release are serialised across hubs.
+ */
+
+/** At submission: holds each new job's locks and makes it wait on an earlier conflicting job. Answers job → the job it waits on. */
+export async function admitLocks(tx: LedgerTx, jobs: { id: number; locks: ResourceLock[] }[]): Promise<Map<number, number>> {
+  const waits = new Map<number, number>();
+  const locking = jobs.filter((job) => job.locks.length > 0).sort((a, b) => a.id - b.id);
+  if (locking.length === 0) return waits;
+  await tx.lockResourceAdmission();
+  for (const job of locking) await tx.holdLocks(job.id, job.locks);
+  for (const job of locking) {
+    const [holder] = await tx.lockHolders(job.id, job.locks, job.id);
+    if (holder !== undefined) {
+      await tx.setLockWait(job.id, holder);
+      waits.set(job.id, holder);
+    }
+  }
+  return waits;
+}
+
+/**
+ * When jobs end: releases their locks, then every job that waited on one of them waits on the
+ * next earlier conflicting job or, with none left, may start. Answers the sites to wake.
+ * Costs one statement for jobs that declared no locks.
+ */
+export async function releaseLocks(tx: LedgerTx, endedJobIds: number[], now: number): Promise<string[]> {
+  if (endedJobIds.length === 0) return [];
+  if ((await tx.releaseLocks(endedJobIds, now)) === 0) return [];
+  // Under the admission lock, so that a job admitted meanwhile on another hub is seen waiting.
+  await tx.lockResourceAdmission();
+  const waiters = await tx.lockWaiters(endedJobIds);
+  if (waiters.length === 0) return [];
+  const locks = await tx.locksOf(waiters.map((w) => w.id));
+  const wake = new Set<string>();
+  for (const waiter of waiters) {
+    const [holder] = await tx.lockHolders(waiter.id, locks.get(waiter.id) ?? [], waiter.id);
+    await tx.setLockWait(waiter.id, holder ?? null);
+    if (holder === undefined) wake.add(waiter.site);
+  }
+  return [...wake];
+}
+
+/**
+ * Before a finished job runs again: refused (SWY_ERR_RETRY_SUPERSEDED, naming the later job)
+ * when a job that started after this one ended acted on a conflicting resource, unless forced.
+ * Then the job holds its locks again, waiting on any other job that holds a conflicting one.
+ */
+export async function relockForRetry(tx: LedgerTx, jobId: number, endedAt: number | null, force: boolean): Promise<void> {
+  const locks = (await tx.locksOf([jobId])).get(jobId) ?? [];
+  if (locks.length === 0) return;
+  await tx.lockResourceAdmission();
+  if (!force && endedAt !== null) {
+    const [later] = await tx.laterLockHolders(jobId, locks, endedAt);
+    if (later !== undefined) {
+      throw new SwitchyardError(
+        'SWY_ERR_RETRY_SUPERSEDED',
+        `Job ${later} ran against the same resources after job ${jobId} ended; retrying would undo its work (an admin may force it)`,
+      );
+    }
+  }
+  await tx.holdLocks(jobId, locks);
+  const [holder] = await tx.lockHolders(jobId, locks, null);
+  await tx.setLockWait(jobId, holder ?? null);
+}
