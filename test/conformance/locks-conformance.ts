@@ -65,7 +65,7 @@ export function describeLocksConformance(harness: StoreHarness): void {
     });
 
     it('releases locks however a job ends: failure, cancel before and after start, timeout', async () => {
-      const failing = await submit('r');
+      await submit('r');
       const next = await submit('r');
       const [t] = await leasable();
       await store().completeTasks(
