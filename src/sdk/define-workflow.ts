@@ -61,6 +61,18 @@ export interface WorkflowConfig<Schema extends z.ZodObject> {
   timeoutMs?: number;
   /** The queue jobs go to when the submitter names none. */
   queue?: string;
+  /**
+   * How long a handler may keep running after its signal aborted (cancel, pause, timeout, a
+   * lost lease, worker shutdown) before the worker stops it — terminating its thread, or
+   * abandoning its promise in-process — and reports the task stopped. Default 10 s.
+   */
+  stopGraceMs?: number;
+  /**
+   * The URL of the module that exports this workflow, so that a worker can load it in a
+   * handler thread: pass `import.meta.url`. Workflows loaded with `--workflows` (or
+   * `loadWorkflows`) know their module already; without one, handlers run in-process.
+   */
+  module?: string;
 }
 
 const BRAND = Symbol.for('switchyard.workflow');
@@ -86,6 +98,18 @@ export function defineWorkflow<Schema extends z.ZodObject>(config: WorkflowConfi
   }
   if (Object.keys(config.tasks).length === 0) throw new Error(`workflow "${config.name}" has no task handlers`);
   return Object.freeze({ ...config, [BRAND]: true as const });
+}
+
+const loadedFrom = new WeakMap<Workflow, string>();
+
+/** Records the module a workflow was loaded from (see `loadWorkflows`); `module` in the config wins. */
+export function rememberWorkflowModule(workflow: Workflow, moduleUrl: string): void {
+  if (!loadedFrom.has(workflow)) loadedFrom.set(workflow, moduleUrl);
+}
+
+/** The URL of the module exporting `workflow`, or null when it was defined where no thread can import it. */
+export function workflowModule(workflow: Workflow): string | null {
+  return workflow.module ?? loadedFrom.get(workflow) ?? null;
 }
 
 export function isWorkflow(value: unknown): value is Workflow {

@@ -1,11 +1,26 @@
 import { randomBytes } from 'node:crypto';
-import { hostname } from 'node:os';
+import { availableParallelism, hostname } from 'node:os';
 import pino, { type Logger } from 'pino';
 import { Coalescer } from '../engine/coalescer.js';
 import type { WorkerPort } from '../engine/ports.js';
 import type { ActivityResult, CompletionResult, LeasedTask, TaskActivity, TaskCompletion } from '../model/index.js';
+import { type Workflow, workflowModule } from '../sdk/define-workflow.js';
 import type { WorkflowRegistry } from '../sdk/workflow-registry.js';
-import { type ActivitySink, TaskRun } from './task-run.js';
+import { HandlerPool } from './handler-pool.js';
+import { chunkBatch, splitActivity } from './report-limits.js';
+import { type ActivitySink, type Executor, inProcess, TaskRun } from './task-run.js';
+
+/**
+ * Where handlers run. `thread` (the default): in a pool of worker threads, so a handler's
+ * faults, busy loops and ignored stop signals cannot take down or freeze the process hosting
+ * the worker (see HandlerPool). `in-process`: on the worker's own event loop — the least
+ * overhead, for trusted handlers. A workflow whose module is unknown (defined inline, without
+ * `module: import.meta.url`) always runs in-process.
+ */
+export type Isolation = 'thread' | 'in-process';
+
+/** How long stop() lets handlers run on after their signal aborted, once its own grace is over. */
+const SHUTDOWN_KILL_MS = 1_000;
 
 export interface WorkerOptions {
   port: WorkerPort;
@@ -24,6 +39,14 @@ export interface WorkerOptions {
   heartbeatMs?: number;
   /** How long one lease call waits for work when there is none. */
   pollWaitMs?: number;
+  /** Where handlers run (default `thread`). */
+  isolation?: Isolation;
+  /** In `thread` isolation: most threads (default one per core, at least 2, at most `concurrency`). */
+  threads?: number;
+  /** In `thread` isolation: most tasks one thread runs at once (default: `concurrency` spread over `threads`). */
+  threadTasks?: number;
+  /** In `thread` isolation: a thread idle this long ends (default 30 s). */
+  threadIdleMs?: number;
   logger?: Logger;
 }
 
@@ -53,6 +76,9 @@ export class Worker {
   private heartbeatTimer: NodeJS.Timeout | null = null;
   private stopping = false;
   private leaseAbort = new AbortController();
+  private readonly isolation: Isolation;
+  private readonly pool: HandlerPool | null = null;
+  private readonly executors = new Map<Workflow, Executor>();
 
   constructor(options: WorkerOptions) {
     this.port = options.port;
@@ -68,7 +94,35 @@ export class Worker {
     this.name = options.name ?? `${this.host}:${process.pid}`;
     this.id = options.id ?? `${this.name}-${randomBytes(4).toString('hex')}`;
     this.completions = new Coalescer((batch) => this.port.complete(batch), 500);
-    this.reports = new Coalescer((batch) => this.port.report(batch), 200);
+    this.completions = new Coalescer((batch) => inChunks(batch, (chunk) => this.port.complete(chunk)), 500);
+    this.reports = new Coalescer((batch) => inChunks(batch.flatMap(splitActivity), (chunk) => this.port.report(chunk)), 200);
+    this.isolation = options.isolation ?? 'thread';
+    if (this.isolation === 'thread') {
+      const threads = options.threads ?? Math.min(this.concurrency, Math.max(2, availableParallelism()));
+      const tasksPerThread = options.threadTasks ?? Math.ceil(this.concurrency / threads);
+      this.pool = new HandlerPool({ threads, tasksPerThread, idleMs: options.threadIdleMs, logger: this.logger });
+    }
+  }
+
+  /** How `workflow`'s handlers run here: in the pool when its module is known, else in-process (said once, in the log). */
+  private executorFor(workflow: Workflow | undefined): Executor {
+    if (!workflow || !this.pool) return inProcess;
+    let executor = this.executors.get(workflow);
+    if (!executor) {
+      const moduleUrl = workflowModule(workflow);
+      const pool = this.pool;
+      if (moduleUrl) {
+        executor = (_handler, ctx, leased) => pool.run(moduleUrl, leased, ctx);
+      } else {
+        this.logger.warn(
+          { workflow: workflow.name },
+          'workflow has no known module (pass `module: import.meta.url` to defineWorkflow); its handlers run in-process, unisolated',
+        );
+        executor = inProcess;
+      }
+      this.executors.set(workflow, executor);
+    }
+    return executor;
   }
 
   get running(): number {
@@ -116,10 +170,12 @@ export class Worker {
     const graceMs = options.graceMs ?? 10_000;
     const deadline = Date.now() + graceMs;
     while (this.runs.size > 0 && Date.now() < deadline) await delay(20);
-    for (const run of this.runs.values()) run.stop('shutdown');
+    // Handlers that ignore their signal get SHUTDOWN_KILL_MS more, then are killed: stop() ends within graceMs + ~1 s.
+    for (const run of this.runs.values()) run.stop('shutdown', SHUTDOWN_KILL_MS);
     while (this.runs.size > 0) await delay(10);
     if (this.heartbeatTimer) clearInterval(this.heartbeatTimer);
     await this.completions.idle();
+    await this.pool?.close();
     this.logger.info({ worker: this.id }, 'worker stopped');
   }
 
@@ -155,7 +211,8 @@ export class Worker {
   }
 
   private begin(leased: LeasedTask): void {
-    const run = new TaskRun(leased, this.workflows.get(leased.task.workflow), this.sink);
+    const workflow = this.workflows.get(leased.task.workflow);
+    const run = new TaskRun(leased, workflow, this.sink, this.executorFor(workflow));
     this.runs.set(run.taskId, run);
     void run
       .run()
@@ -199,6 +256,15 @@ export class Worker {
       this.logger.warn({ err: error }, 'heartbeat failed; leases expire if the hub stays unreachable');
     }
   }
+}
+
+/** Sends a batch in requests the worker protocol accepts (see report-limits.ts), one after another, in order. */
+async function inChunks<T extends TaskActivity, R>(batch: T[], send: (chunk: T[]) => Promise<R[]>): Promise<R[]> {
+  const chunks = chunkBatch(batch);
+  if (chunks.length === 1) return send(chunks[0]);
+  const results: R[] = [];
+  for (const chunk of chunks) results.push(...(await send(chunk)));
+  return results;
 }
 
 function delay(ms: number): Promise<void> {
