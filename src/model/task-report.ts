@@ -114,10 +114,12 @@ function describeThrown(value: unknown): string {
       return safely(() => `[function ${value.name || 'anonymous'}]`, '[function]');
     case 'object':
       if (value === null) return 'null';
-      return (
-        safely(() => JSON.stringify(value, jsonSafeReplacer()) ?? String(value), null) ??
-        safely(() => Object.prototype.toString.call(value), '[an unreadable object]')
-      );
+      try {
+        return JSON.stringify(value, jsonSafeReplacer()) ?? String(value);
+      } catch (error) {
+        // A Proxy whose traps throw, or a toJSON that does: say so rather than fail the report.
+        return `[a thrown object that cannot be read: ${safely(() => String((error as Error).message), 'reading it threw')}]`;
+      }
     default:
       return String(value);
   }
