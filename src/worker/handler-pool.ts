@@ -23,6 +23,7 @@ type Ctx = TaskContext<Record<string, unknown>, Json>;
 
 interface PoolRun {
   runId: number;
+  taskId: number;
   ctx: Ctx;
   settle(end: ExecutionEnd): void;
 }
@@ -32,6 +33,8 @@ interface PoolThread {
   runs: Map<number, PoolRun>;
   /** Takes no new task: a fault was seen in it, or it is ending. */
   retired: boolean;
+  /** Runs one suspect task alone (see `suspects`). */
+  exclusive: boolean;
   idleTimer: NodeJS.Timeout | null;
 }
 
@@ -53,11 +56,14 @@ interface PoolThread {
  * (AsyncLocalStorage in the thread), which finds the task for throws from timers, callbacks
  * and promise chains it started. That task fails with a readable error, and the thread is
  * retired: it takes no new task, its other tasks finish normally, and it ends. A fault that
- * cannot be traced (no async context, e.g. a throw from a bare queueMicrotask) fails the task
- * when it is the thread's only one; with several tasks, none can be blamed fairly, so the
+ * cannot be traced (no async context, e.g. a throw from a queueMicrotask callback) fails the
+ * task when it is the thread's only one; with several tasks, none can be blamed fairly, so the
  * thread is terminated and all of them are released to run again, their attempt not counted.
- * A thread that dies (process.exit, out of memory, a terminate after a stop grace) releases
- * the tasks it held except the one it died for.
+ * A thread that dies with several tasks (out of memory, an untraced process.exit) does the
+ * same. Released tasks are remembered as suspects: when one comes back to this worker it runs
+ * alone in a thread of its own, where its next fault is its own, so a faulty handler cannot
+ * keep sending its neighbours back. A thread terminated because a task outlived its stop grace
+ * releases the tasks it shared the thread with.
  */
 export class HandlerPool {
   private readonly threads = new Set<PoolThread>();
@@ -65,6 +71,12 @@ export class HandlerPool {
   private readonly idleMs: number;
   private nextRun = 1;
   private closed = false;
+  /**
+   * Tasks released by a fault no task could be blamed for. When one comes back it runs alone
+   * in a thread of its own, so that if it was the culprit its next fault is attributed and
+   * fails it, instead of releasing its neighbours again and again.
+   */
+  private readonly suspects = new Set<number>();
 
   constructor(private readonly options: HandlerPoolOptions) {
     this.idleMs = options.idleMs ?? 30_000;
@@ -82,10 +94,17 @@ export class HandlerPool {
     const end = new Promise<ExecutionEnd>((resolve) => {
       settle = resolve;
     });
-    const run: PoolRun = { runId, ctx, settle: (value) => settle(value) };
+    const run: PoolRun = { runId, taskId: leased.task.id, ctx, settle: (value) => settle(value) };
+    let killed = false;
     const start = async () => {
-      const slot = await this.acquire();
+      const slot = this.suspects.has(leased.task.id) ? (this.closed ? null : this.spawn(true)) : await this.acquire();
       if (!slot) return run.settle({ kind: 'released', reason: 'the worker is stopping' });
+      this.suspects.delete(leased.task.id);
+      if (killed) {
+        // Given up on while it waited for a thread: it never starts.
+        this.freed(slot);
+        return;
+      }
       owner = slot;
       slot.runs.set(runId, run);
       const onAbort = () => post(slot, { type: 'abort', runId, reason: errorMessage(ctx.signal.reason) });
@@ -98,6 +117,7 @@ export class HandlerPool {
     return {
       end,
       kill: () => {
+        killed = true;
         if (owner) this.kill(owner, runId);
       },
       killed: 'its thread was terminated',
@@ -116,7 +136,7 @@ export class HandlerPool {
       if (this.closed) return null;
       let best: PoolThread | null = null;
       for (const slot of this.threads) {
-        if (!slot.retired && slot.runs.size < this.options.tasksPerThread && (!best || slot.runs.size < best.runs.size)) best = slot;
+        if (!slot.retired && !slot.exclusive && slot.runs.size < this.options.tasksPerThread && (!best || slot.runs.size < best.runs.size)) best = slot;
       }
       if (best && (best.runs.size === 0 || this.liveThreads() >= this.options.threads)) return this.claim(best);
       if (this.liveThreads() < this.options.threads) return this.claim(this.spawn());
@@ -127,7 +147,7 @@ export class HandlerPool {
 
   private liveThreads(): number {
     let live = 0;
-    for (const slot of this.threads) if (!slot.retired) live += 1;
+    for (const slot of this.threads) if (!slot.retired && !slot.exclusive) live += 1;
     return live;
   }
 
@@ -137,10 +157,11 @@ export class HandlerPool {
     return slot;
   }
 
-  private spawn(): PoolThread {
+  private spawn(exclusive = false): PoolThread {
     const { entry, tsx } = threadEntry();
     const thread = new Thread(BOOTSTRAP, { eval: true, workerData: { entry, tsx } });
-    const slot: PoolThread = { thread, runs: new Map(), retired: false, idleTimer: null };
+    // An exclusive thread is retired from the start: it ends with its one task.
+    const slot: PoolThread = { thread, runs: new Map(), retired: exclusive, exclusive, idleTimer: null };
     this.threads.add(slot);
     thread.on('message', (message: FromThread) => this.receive(slot, message));
     thread.on('error', (error) => this.died(slot, `the handler's thread died: ${errorMessage(error)}`));
@@ -155,6 +176,15 @@ export class HandlerPool {
     }
     const run = slot.runs.get(message.runId);
     if (!run) return;
+    try {
+      this.forward(slot, run, message);
+    } catch (error) {
+      // This runs on the host's event loop: nothing a thread sends may throw here.
+      this.options.logger.warn({ err: error, type: message.type }, 'could not pass on a message from a handler thread');
+    }
+  }
+
+  private forward(slot: PoolThread, run: PoolRun, message: Exclude<FromThread, { type: 'fault' }>): void {
     if (message.type === 'log') run.ctx.log(message.line);
     else if (message.type === 'progress') run.ctx.progress(message.done, message.total);
     else if (message.type === 'item') run.ctx.item(message.path, message.report);
@@ -186,6 +216,7 @@ export class HandlerPool {
         { err: error, tasks: slot.runs.size },
         'a handler thread faulted and the fault names no task; its tasks are released to run again',
       );
+      for (const run of slot.runs.values()) this.suspects.add(run.taskId);
       void this.end(slot, `released: another task in its thread faulted (${error.message.slice(0, 200)})`);
       return;
     }
@@ -211,7 +242,10 @@ export class HandlerPool {
     const runs = [...slot.runs.values()];
     slot.runs.clear();
     if (runs.length === 1) runs[0].settle({ kind: 'fault', error: { name: 'Error', message: reason } });
-    else for (const run of runs) run.settle({ kind: 'released', reason });
+    for (const run of runs.length > 1 ? runs : []) {
+      this.suspects.add(run.taskId);
+      run.settle({ kind: 'released', reason });
+    }
     this.waiting.shift()?.();
   }
 

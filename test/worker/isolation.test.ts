@@ -92,6 +92,22 @@ describe('thread isolation', () => {
   });
 });
 
+describe('tasks sharing a thread', () => {
+  it('releases the tasks of a thread whose fault names none, then runs the suspect alone and fails it', async () => {
+    await start({ concurrency: 2, threads: 1, threadTasks: 2 });
+    if (!hub) return;
+    const held = await hub.engine.submit({ workflow: 'faults', fields: { mode: 'hold' } }, hub.actor);
+    const faulty = await hub.engine.submit({ workflow: 'faults', fields: { mode: 'micro-throw' } }, hub.actor);
+    const innocent = await hub.waitForJob(held.job.id);
+    const culprit = await hub.waitForJob(faulty.job.id);
+    expect(innocent.state).toBe('success');
+    expect(culprit.state).toBe('failure');
+    const [task] = (await hub.store.listTasks(faulty.job.id, { limit: 1 })).items;
+    expect(task.error?.message).toBe('handler threw from a timer or callback: untraceable');
+    expect(task.attempts).toBe(1);
+  });
+});
+
 describe('every thrown value is reported, bounded', () => {
   it.each([
     ['throw-bigint', (m: string) => expect(m).toBe('12345678901234567890n')],
