@@ -72,6 +72,7 @@ export class Worker {
   private readonly completions: Coalescer<TaskCompletion, CompletionResult>;
   private readonly reports: Coalescer<TaskActivity, ActivityResult>;
   private readonly slotWaiters: (() => void)[] = [];
+  private readonly gathered: { completion: TaskCompletion; resolve: (result: CompletionResult) => void; reject: (error: unknown) => void }[] = [];
   private loopDone: Promise<void> | null = null;
   private heartbeatTimer: NodeJS.Timeout | null = null;
   private stopping = false;
@@ -181,12 +182,22 @@ export class Worker {
 
   private async loop(): Promise<void> {
     let failures = 0;
+    let cooled = false;
     while (!this.stopping) {
       const free = this.concurrency - this.runs.size;
       if (free <= 0) {
         await new Promise<void>((resolve) => this.slotWaiters.push(resolve));
         continue;
       }
+      // Under load, slots free up one by one (handlers in threads end one message at a time):
+      // leasing for each would cost a transaction per task. Waiting one turn of the event loop
+      // lets the slots freed by the messages already arrived count too.
+      if (this.pool && !cooled && free < Math.min(this.leaseBatch, this.concurrency / 4) && this.runs.size > 0) {
+        cooled = true;
+        await new Promise((resolve) => setImmediate(resolve));
+        continue;
+      }
+      cooled = false;
       let leased: LeasedTask[];
       try {
         leased = await this.port.lease({
@@ -228,7 +239,7 @@ export class Worker {
   private async finish(completion: TaskCompletion): Promise<void> {
     for (let attempt = 0; ; attempt++) {
       try {
-        const result = await this.completions.add(completion);
+        const result = await this.complete(completion);
         if (!result.accepted) this.logger.warn({ task: completion.taskId }, 'result refused: the lease was lost, another attempt owns the task');
         return;
       } catch (error) {
@@ -236,6 +247,23 @@ export class Worker {
         await delay(Math.min(10_000, 250 * 2 ** attempt));
       }
     }
+  }
+
+  /**
+   * Adds a completion to the coalescer at the end of this turn of the event loop, together
+   * with the others that arrived in it: handlers in threads end one message at a time, and a
+   * coalescer that is idle would otherwise flush each alone, one transaction per task.
+   */
+  private complete(completion: TaskCompletion): Promise<CompletionResult> {
+    // In-process handlers of a leased batch end in the same turn already.
+    if (!this.pool) return this.completions.add(completion);
+    return new Promise((resolve, reject) => {
+      this.gathered.push({ completion, resolve, reject });
+      if (this.gathered.length > 1) return;
+      setImmediate(() => {
+        for (const entry of this.gathered.splice(0)) this.completions.add(entry.completion).then(entry.resolve, entry.reject);
+      });
+    });
   }
 
   private readonly sink: ActivitySink = {
