@@ -16,6 +16,8 @@ export interface HandlerPoolOptions {
   tasksPerThread: number;
   /** A thread with no task for this long ends. */
   idleMs?: number;
+  /** A thread whose heap grows past this ends (its task fails) instead of the process running out of memory. */
+  maxHeapMb?: number;
   logger: Logger;
 }
 
@@ -159,7 +161,8 @@ export class HandlerPool {
 
   private spawn(exclusive = false): PoolThread {
     const { entry, tsx } = threadEntry();
-    const thread = new Thread(BOOTSTRAP, { eval: true, workerData: { entry, tsx } });
+    const resourceLimits = this.options.maxHeapMb ? { maxOldGenerationSizeMb: this.options.maxHeapMb } : undefined;
+    const thread = new Thread(BOOTSTRAP, { eval: true, workerData: { entry, tsx }, resourceLimits });
     // An exclusive thread is retired from the start: it ends with its one task.
     const slot: PoolThread = { thread, runs: new Map(), retired: exclusive, exclusive, idleTimer: null };
     this.threads.add(slot);

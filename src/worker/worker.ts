@@ -47,6 +47,8 @@ export interface WorkerOptions {
   threadTasks?: number;
   /** In `thread` isolation: a thread idle this long ends (default 30 s). */
   threadIdleMs?: number;
+  /** In `thread` isolation: a thread's heap limit; past it the thread ends and its task fails (default: Node's). */
+  threadMaxHeapMb?: number;
   logger?: Logger;
 }
 
@@ -101,7 +103,7 @@ export class Worker {
     if (this.isolation === 'thread') {
       const threads = options.threads ?? Math.min(this.concurrency, Math.max(2, availableParallelism()));
       const tasksPerThread = options.threadTasks ?? Math.ceil(this.concurrency / threads);
-      this.pool = new HandlerPool({ threads, tasksPerThread, idleMs: options.threadIdleMs, logger: this.logger });
+      this.pool = new HandlerPool({ threads, tasksPerThread, idleMs: options.threadIdleMs, maxHeapMb: options.threadMaxHeapMb, logger: this.logger });
     }
   }
 

@@ -48,6 +48,14 @@ describe('thread isolation', () => {
     expect((await runJob('ok')).job.state).toBe('success');
   });
 
+  it('fails a task whose thread runs out of its heap limit', async () => {
+    await start({ threadMaxHeapMb: 64 });
+    const { job, task } = await runJob('hog-memory');
+    expect(job.state).toBe('failure');
+    expect(task.error?.message).toMatch(/^the handler's thread died: .*out of memory/i);
+    expect((await runJob('ok')).job.state).toBe('success');
+  });
+
   it('keeps the host event loop responsive while a handler busy-loops for 5 s in its thread', async () => {
     await start();
     expect((await runJob('ok')).job.state).toBe('success'); // the thread is up
@@ -163,6 +171,18 @@ describe('in-process isolation', () => {
     expect((await hub.waitForJob(job.id)).state).toBe('cancelled');
     const [task] = (await hub.store.listTasks(job.id, { limit: 1 })).items;
     expect(task.reason).toMatch(/its promise was abandoned/);
+  });
+
+  it('stops within graceMs + 2 s when a handler ignores its signal', async () => {
+    await start({ isolation: 'in-process' });
+    if (!hub?.worker) return;
+    const { job } = await hub.engine.submit({ workflow: 'faults', fields: { mode: 'ignore-signal' } }, hub.actor);
+    await hub.waitForJob(job.id, (j) => j.state === 'running');
+    const began = performance.now();
+    await hub.worker.stop({ graceMs: 500 });
+    expect(performance.now() - began).toBeLessThan(2_500);
+    const [task] = (await hub.store.listTasks(job.id, { limit: 1 })).items;
+    expect(task).toMatchObject({ state: 'queued', attempts: 0 });
   });
 
   it('reports a Proxy that throws on every access, in-process too', async () => {
