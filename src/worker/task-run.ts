@@ -60,6 +60,7 @@ export class TaskRun {
   private latestProgress: Progress | null = null;
   private bufferedChars = 0;
   private flushChain: Promise<void> = Promise.resolve();
+  private flushQueued = false;
   private logTimer: NodeJS.Timeout | null = null;
   private graceTimer: NodeJS.Timeout | null = null;
   private graceEnded: (() => void) | null = null;
@@ -143,6 +144,7 @@ export class TaskRun {
     }
     if (this.logTimer) clearTimeout(this.logTimer);
     await this.flushChain;
+    await this.sendBacklog();
     if (this.lost) return null;
     return { ...this.lease, ...this.drain(), report };
   }
@@ -175,7 +177,7 @@ export class TaskRun {
           error: report.error ?? null,
         });
         this.items.push(item);
-        this.bufferedChars += item.path.length + (item.error?.length ?? 0);
+        this.bufferedChars += itemChars(item);
         if (this.items.length >= FLUSH_AT || this.bufferedChars >= FLUSH_AT_CHARS) this.flush();
       },
       spawn: (tasks) => {
@@ -191,33 +193,87 @@ export class TaskRun {
     };
   }
 
-  /** Sends what is buffered; flushes go out one after another so the hub sees them in order. */
+  /**
+   * Sends what is buffered, in pieces of at most FLUSH_AT entries and about FLUSH_AT_CHARS
+   * characters. Sends go out one after another and take from the front of the buffer when
+   * they run, so a piece the hub could not take goes back to the front and the hub still sees
+   * everything in order.
+   */
   private flush(): void {
     if (this.logTimer) {
       clearTimeout(this.logTimer);
       this.logTimer = null;
     }
-    const activity = { ...this.lease, ...this.drain() };
+    if (this.flushQueued) return;
+    this.flushQueued = true;
     this.flushChain = this.flushChain.then(async () => {
-      if (this.lost) return;
-      try {
-        if (!(await this.sink.report(activity))) this.stop('lost');
-      } catch {
-        // The hub is unreachable: keep the activity for the completion rather than lose it.
-        this.requeue(activity);
-      }
+      this.flushQueued = false;
+      await this.sendBuffered();
     });
   }
 
-  private requeue(activity: ReturnType<TaskRun['drain']>): void {
+  /** Sends pieces until the buffer is empty; false when the hub could not be reached (the piece is kept). */
+  private async sendBuffered(): Promise<boolean> {
+    while (!this.lost && this.hasBuffered()) {
+      const piece = this.takePiece();
+      try {
+        if (!(await this.sink.report({ ...this.lease, ...piece }))) this.stop('lost');
+      } catch {
+        // The hub is unreachable: keep the activity for later rather than lose it.
+        this.requeue(piece);
+        return false;
+      }
+    }
+    return true;
+  }
+
+  /**
+   * After the handler: sends what the buffer still holds beyond what one completion may
+   * carry (a backlog from while the hub was unreachable), retrying with backoff.
+   */
+  private async sendBacklog(): Promise<void> {
+    for (let attempt = 0; !this.lost && this.overFlushLimits() && attempt < 8; attempt++) {
+      if (attempt > 0) await new Promise((resolve) => setTimeout(resolve, Math.min(10_000, 250 * 2 ** attempt)));
+      if (await this.sendBuffered()) return;
+    }
+  }
+
+  private hasBuffered(): boolean {
+    return this.items.length > 0 || this.logs.length > 0 || this.spawns.length > 0 || this.latestProgress !== null;
+  }
+
+  private overFlushLimits(): boolean {
+    return this.items.length >= FLUSH_AT || this.logs.length >= FLUSH_AT || this.spawns.length >= FLUSH_AT || this.bufferedChars >= FLUSH_AT_CHARS;
+  }
+
+  private requeue(activity: Activity): void {
     this.items = [...(activity.items ?? []), ...this.items];
     this.logs = [...(activity.logs ?? []), ...this.logs];
     this.spawns = [...(activity.spawn ?? []), ...this.spawns];
     this.latestProgress ??= activity.progress ?? null;
+    this.bufferedChars += activityChars(activity);
   }
 
-  private drain(): Omit<TaskActivity, 'taskId' | 'leaseToken'> {
-    const activity: Omit<TaskActivity, 'taskId' | 'leaseToken'> = {};
+  /** Takes a piece from the front of the buffer: at most FLUSH_AT entries of each kind, about FLUSH_AT_CHARS characters. */
+  private takePiece(): Activity {
+    const piece: Activity = {};
+    let chars = 0;
+    const take = <T>(list: T[], size: (entry: T) => number): T[] => {
+      let n = 0;
+      while (n < list.length && n < FLUSH_AT && (n === 0 || chars < FLUSH_AT_CHARS)) chars += size(list[n++]);
+      return list.splice(0, n);
+    };
+    if (this.logs.length > 0) piece.logs = take(this.logs, (line) => line.length);
+    if (this.items.length > 0) piece.items = take(this.items, itemChars);
+    if (this.spawns.length > 0) piece.spawn = take(this.spawns, () => 0);
+    if (this.latestProgress) piece.progress = this.latestProgress;
+    this.latestProgress = null;
+    this.bufferedChars = Math.max(0, this.bufferedChars - chars);
+    return piece;
+  }
+
+  private drain(): Activity {
+    const activity: Activity = {};
     if (this.items.length > 0) activity.items = this.items;
     if (this.logs.length > 0) activity.logs = this.logs;
     if (this.spawns.length > 0) activity.spawn = this.spawns;
@@ -229,6 +285,19 @@ export class TaskRun {
     this.bufferedChars = 0;
     return activity;
   }
+}
+
+type Activity = Omit<TaskActivity, 'taskId' | 'leaseToken'>;
+
+function itemChars(item: NewItem): number {
+  return item.path.length + (item.error?.length ?? 0);
+}
+
+function activityChars(activity: Activity): number {
+  let chars = 0;
+  for (const line of activity.logs ?? []) chars += line.length;
+  for (const item of activity.items ?? []) chars += itemChars(item);
+  return chars;
 }
 
 /** Bounds a success's result (see boundResult); a result that is not JSON fails the task, without retries. */

@@ -98,7 +98,7 @@ export class Worker {
     this.id = options.id ?? `${this.name}-${randomBytes(4).toString('hex')}`;
     this.completions = new Coalescer((batch) => this.port.complete(batch), 500);
     this.completions = new Coalescer((batch) => inChunks(batch, (chunk) => this.port.complete(chunk)), 500);
-    this.reports = new Coalescer((batch) => inChunks(batch.flatMap(splitActivity), (chunk) => this.port.report(chunk)), 200);
+    this.reports = new Coalescer((batch) => this.sendReports(batch), 200);
     this.isolation = options.isolation ?? 'thread';
     if (this.isolation === 'thread') {
       const threads = options.threads ?? Math.min(this.concurrency, Math.max(2, availableParallelism()));
@@ -265,6 +265,22 @@ export class Worker {
       setImmediate(() => {
         for (const entry of this.gathered.splice(0)) this.completions.add(entry.completion).then(entry.resolve, entry.reject);
       });
+    });
+  }
+
+  /**
+   * Sends activity reports in requests the protocol accepts. An activity too large for one
+   * report goes as several, in order; its answer (one per activity, as the coalescer expects)
+   * is accepted only if every piece was.
+   */
+  private async sendReports(batch: TaskActivity[]): Promise<ActivityResult[]> {
+    const pieces = batch.map(splitActivity);
+    const answers = await inChunks(pieces.flat(), (chunk) => this.port.report(chunk));
+    let next = 0;
+    return pieces.map((group, i) => {
+      const mine = answers.slice(next, next + group.length);
+      next += group.length;
+      return { taskId: batch[i].taskId, accepted: mine.every((answer) => answer.accepted) };
     });
   }
 
