@@ -37,6 +37,8 @@ interface PoolThread {
   retired: boolean;
   /** Runs one suspect task alone (see `suspects`). */
   exclusive: boolean;
+  /** A fault in it was pinned on one of its tasks. */
+  blamed: boolean;
   idleTimer: NodeJS.Timeout | null;
 }
 
@@ -164,7 +166,7 @@ export class HandlerPool {
     const resourceLimits = this.options.maxHeapMb ? { maxOldGenerationSizeMb: this.options.maxHeapMb } : undefined;
     const thread = new Thread(BOOTSTRAP, { eval: true, workerData: { entry, tsx }, resourceLimits });
     // An exclusive thread is retired from the start: it ends with its one task.
-    const slot: PoolThread = { thread, runs: new Map(), retired: exclusive, exclusive, idleTimer: null };
+    const slot: PoolThread = { thread, runs: new Map(), retired: exclusive, exclusive, blamed: false, idleTimer: null };
     this.threads.add(slot);
     thread.on('message', (message: FromThread) => this.receive(slot, message));
     thread.on('error', (error) => this.died(slot, `the handler's thread died: ${errorMessage(error)}`));
@@ -211,6 +213,7 @@ export class HandlerPool {
     slot.retired = true;
     if (culprit) {
       slot.runs.delete(culprit.runId);
+      slot.blamed = true;
       culprit.settle({ kind: 'fault', error });
     } else if (message.runId !== null) {
       this.options.logger.warn({ err: error }, 'a handler faulted after its task had ended; replacing its thread');
@@ -244,10 +247,16 @@ export class HandlerPool {
     if (slot.idleTimer) clearTimeout(slot.idleTimer);
     const runs = [...slot.runs.values()];
     slot.runs.clear();
-    if (runs.length === 1) runs[0].settle({ kind: 'fault', error: { name: 'Error', message: reason } });
-    for (const run of runs.length > 1 ? runs : []) {
-      this.suspects.add(run.taskId);
-      run.settle({ kind: 'released', reason });
+    if (slot.blamed) {
+      // It died of a fault already pinned on a task (process.exit): the others did nothing.
+      for (const run of runs) run.settle({ kind: 'released', reason: `released: a task sharing its thread ended it (${reason})` });
+    } else if (runs.length === 1) {
+      runs[0].settle({ kind: 'fault', error: { name: 'Error', message: reason } });
+    } else {
+      for (const run of runs) {
+        this.suspects.add(run.taskId);
+        run.settle({ kind: 'released', reason });
+      }
     }
     this.waiting.shift()?.();
   }

@@ -116,6 +116,23 @@ describe('tasks sharing a thread', () => {
   });
 });
 
+describe('a thread ended by one of its tasks', () => {
+  it('fails the task that called process.exit and releases the one beside it, which then succeeds', async () => {
+    await start({ concurrency: 2, threads: 1, threadTasks: 2 });
+    if (!hub) return;
+    const held = await hub.engine.submit({ workflow: 'faults', fields: { mode: 'hold' } }, hub.actor);
+    await hub.waitForJob(held.job.id, (j) => j.state === 'running');
+    const exiting = await hub.engine.submit({ workflow: 'faults', fields: { mode: 'exit' } }, hub.actor);
+    const culprit = await hub.waitForJob(exiting.job.id);
+    expect(culprit.state).toBe('failure');
+    expect(culprit.reason).toMatch(/handler called process\.exit\(3\)/);
+    const innocent = await hub.waitForJob(held.job.id);
+    expect(innocent.state).toBe('success');
+    const [task] = (await hub.store.listTasks(held.job.id, { limit: 1 })).items;
+    expect(task.attempts).toBe(1);
+  });
+});
+
 describe('every thrown value is reported, bounded', () => {
   it.each([
     ['throw-bigint', (m: string) => expect(m).toBe('12345678901234567890n')],
