@@ -55,8 +55,13 @@ export interface WorkerOptions {
 /**
  * Runs task handlers for one site. Pulls tasks in batches over its port (the engine in
  * process, HTTP when remote), renews leases while handlers run, sends activity and
- * completions in batches, and on a lost connection retries with backoff: its leases simply
- * expire at the hub and the tasks run again elsewhere.
+ * completions in batches sized to the worker protocol, and on a lost connection retries with
+ * backoff: its leases simply expire at the hub and the tasks run again elsewhere.
+ *
+ * Handlers run in worker threads by default (`isolation`, see HandlerPool): a handler that
+ * crashes, exits, loops or ignores its stop signal costs its own task, not this process. A
+ * task told to stop (cancel, pause, timeout, lost lease, shutdown) whose handler has not
+ * returned `stopGraceMs` after its signal aborted is given up on and reported stopped.
  */
 export class Worker {
   readonly id: string;
@@ -162,8 +167,10 @@ export class Worker {
   }
 
   /**
-   * Stops leasing and lets running tasks finish for up to `graceMs`; tasks still running then
-   * are stopped and handed back to the hub (released: the attempt does not count).
+   * Stops leasing and lets running tasks finish for up to `graceMs` (default 10 s); tasks still
+   * running then have their signal aborted and are handed back to the hub (released: the
+   * attempt does not count). A handler that ignores its signal is killed 1 s later (its thread
+   * terminated; in-process, its promise abandoned), so stop() ends within about graceMs + 1 s.
    */
   async stop(options: { graceMs?: number } = {}): Promise<void> {
     this.stopping = true;
