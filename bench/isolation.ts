@@ -10,7 +10,7 @@ import { allFinished, type Measurement } from './measurements.js';
 /**
  * What running handlers in threads costs: one-task no-op jobs processed by a worker of
  * concurrency 1, 10 and 50, with handlers in threads and in-process. The pool is warmed by
- * one job first (a thread's start-up is paid once per thread, not per task), then 5,000 jobs
+ * `concurrency` jobs first (a thread's start-up is paid once per thread, not per task), then 5,000 jobs
  * (1,000 at concurrency 1) are submitted in bulk and timed until the last one ends.
  */
 export const isolationMeasurements: Measurement[] = (['in-process', 'thread'] as Isolation[]).flatMap((isolation) =>
@@ -35,8 +35,14 @@ export const isolationMeasurements: Measurement[] = (['in-process', 'thread'] as
         });
         try {
           await worker.start();
-          const warm = await engine.submit({ workflow: 'isolated-noop' }, SYSTEM_ACTOR);
-          await allFinished(store, [warm.job.id]);
+          const warm = await engine.submitMany(
+            Array.from({ length: concurrency }, () => ({ workflow: 'isolated-noop' })),
+            SYSTEM_ACTOR,
+          );
+          await allFinished(
+            store,
+            warm.map((o) => o.job.id),
+          );
           const count = Math.min(jobs, concurrency === 1 ? 1_000 : 5_000);
           const ids: number[] = [];
           const start = performance.now();

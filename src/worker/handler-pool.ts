@@ -50,11 +50,13 @@ interface PoolThread {
  *
  * Threads start when a task needs one, are reused across tasks, and end after `idleMs`
  * (default 30 s) without work. The Worker sizes the pool at one thread per core (at least
- * 2, at most its concurrency) and spreads its concurrency over them: handlers are mostly
+ * 2, at most its concurrency) and spreads its concurrency over them, but no more than 8 tasks
+ * to a thread (so the hub's default 32 on 2 cores is 4 threads of 8). Handlers are mostly
  * I/O-bound (copying, hashing streams) and share a thread's event loop well, while threads
- * beyond the core count only add memory (~10 MB each) and start-up time. Workflows whose
- * handlers compute for long stretches should run on a worker with `threadTasks: 1`, since a
- * busy handler delays the tasks sharing its thread.
+ * beyond the core count add memory (10–30 MB each with the workflow module loaded) and
+ * start-up time; the cap of 8 bounds what one fault or one kill sends back to the queue.
+ * Workflows whose handlers compute for long stretches should run on a worker with
+ * `threadTasks: 1`, since a busy handler delays the tasks sharing its thread.
  *
  * Attribution: a fault is traced to its task by the async context it happened in
  * (AsyncLocalStorage in the thread), which finds the task for throws from timers, callbacks

@@ -21,6 +21,8 @@ export type Isolation = 'thread' | 'in-process';
 
 /** How long stop() lets handlers run on after their signal aborted, once its own grace is over. */
 const SHUTDOWN_KILL_MS = 1_000;
+/** By default a thread runs at most this many tasks at once: what one fault or one kill can send back. */
+const MAX_TASKS_PER_THREAD = 8;
 
 export interface WorkerOptions {
   port: WorkerPort;
@@ -106,7 +108,8 @@ export class Worker {
     this.reports = new Coalescer((batch) => this.sendReports(batch), 200);
     this.isolation = options.isolation ?? 'thread';
     if (this.isolation === 'thread') {
-      const threads = options.threads ?? Math.min(this.concurrency, Math.max(2, availableParallelism()));
+      // One thread per core, at least 2, and enough that no thread holds more than MAX_TASKS_PER_THREAD (see HandlerPool).
+      const threads = options.threads ?? Math.min(this.concurrency, Math.max(2, availableParallelism(), Math.ceil(this.concurrency / MAX_TASKS_PER_THREAD)));
       const tasksPerThread = options.threadTasks ?? Math.ceil(this.concurrency / threads);
       this.pool = new HandlerPool({ threads, tasksPerThread, idleMs: options.threadIdleMs, maxHeapMb: options.threadMaxHeapMb, logger: this.logger });
     }
