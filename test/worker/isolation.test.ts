@@ -1,4 +1,7 @@
+import { Writable } from 'node:stream';
+import pino from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
+import { defineWorkflow, z } from '../../src/index.js';
 import type { JobRecord, TaskRecord } from '../../src/model/index.js';
 import type { WorkerOptions } from '../../src/worker/worker.js';
 import { createTestHub, type TestHub } from '../helpers/test-hub.js';
@@ -130,6 +133,31 @@ describe('a thread ended by one of its tasks', () => {
     expect(innocent.state).toBe('success');
     const [task] = (await hub.store.listTasks(held.job.id, { limit: 1 })).items;
     expect(task.attempts).toBe(1);
+  });
+});
+
+describe('a workflow without a known module', () => {
+  it('runs in-process, with one warning', async () => {
+    const lines: string[] = [];
+    const sink = new Writable({
+      write(chunk, _encoding, done) {
+        lines.push(String(chunk));
+        done();
+      },
+    });
+    const logger = pino({ level: 'warn' }, sink);
+    const inline = defineWorkflow({
+      name: 'inline',
+      fields: z.object({}),
+      plan: () => [{ type: 'a' }, { type: 'a' }],
+      tasks: { a: async () => ({ changed: true, result: (await import('node:worker_threads')).threadId }) },
+    });
+    hub = await createTestHub({ workflows: [inline], worker: { isolation: 'thread', logger } });
+    const { job } = await hub.engine.submit({ workflow: 'inline', fields: {} }, hub.actor);
+    expect((await hub.waitForJob(job.id)).state).toBe('success');
+    const tasks = (await hub.store.listTasks(job.id, { limit: 2 })).items;
+    expect(tasks.map((t) => t.result)).toEqual([0, 0]);
+    expect(lines.filter((line) => line.includes('no known module'))).toHaveLength(1);
   });
 });
 
