@@ -11,6 +11,7 @@
  */
 import { parseArgs } from 'node:util';
 import type { StoreKind } from './bench-store.js';
+import { isolationMeasurements } from './isolation.js';
 import { type Measurement, measurements } from './measurements.js';
 
 const { values } = parseArgs({
@@ -29,7 +30,8 @@ if (kind !== 'sqlite' && kind !== 'postgres') throw new Error('--store is sqlite
 
 const options = { kind, jobs: Number(values.jobs), items: Number(values.items), seconds: Number(values.seconds) };
 const repeat = Math.max(1, Number(values.repeat));
-const chosen = values.only ? measurements.filter((m) => values.only?.split(',').includes(m.name)) : measurements;
+const all = [...measurements, ...isolationMeasurements];
+const chosen = values.only ? all.filter((m) => values.only?.split(',').includes(m.name)) : all;
 const results: { name: string; median: number; unit: string; runs: number[]; detail: string }[] = [];
 console.log(`Switchyard bench on ${kind}, Node ${process.version}, ${new Date().toISOString()}, median of ${repeat}`);
 for (const measurement of chosen as Measurement[]) {

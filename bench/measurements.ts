@@ -65,7 +65,7 @@ function worker(engine: Engine, concurrency: number): Worker {
   return new Worker({ port: engine, workflows: engine.workflows, site: 'local', concurrency, leaseBatch: 1000, pollWaitMs: 200, heartbeatMs: 60_000 });
 }
 
-async function allFinished(store: Store, ids: number[]): Promise<void> {
+export async function allFinished(store: Store, ids: number[]): Promise<void> {
   const last = Math.max(...ids);
   for (;;) {
     const job = await store.getJob(last);

@@ -29,10 +29,15 @@ export function fail(message: string): never {
   throw new TaskSignal('fail', message);
 }
 
+/** The control signal `thrown` carries, or null; never throws, even for a Proxy whose traps do. */
 export function signalKind(thrown: unknown): TaskSignalKind | null {
-  if (typeof thrown === 'object' && thrown !== null && BRAND in thrown) {
-    const kind = (thrown as Record<symbol, unknown>)[BRAND];
-    if (kind === 'skip' || kind === 'fail') return kind;
+  try {
+    if (typeof thrown === 'object' && thrown !== null && BRAND in thrown) {
+      const kind = (thrown as Record<symbol, unknown>)[BRAND];
+      if (kind === 'skip' || kind === 'fail') return kind;
+    }
+  } catch {
+    // A value that cannot be inspected is no signal: an ordinary failure.
   }
   return null;
 }

@@ -16,7 +16,14 @@ export interface ItemReport {
   error?: string;
 }
 
-/** What a task handler is given. Items, log lines and spawned tasks are buffered and sent in bulk. */
+/**
+ * What a task handler is given. Items, log lines and spawned tasks are buffered and sent in
+ * bulk. Nothing is refused for its size: a log line over 64 KiB, an item path over 4 KiB, a
+ * result over 1 MiB of JSON, and a thrown error's message over 8 KiB or stack over 16 KiB are
+ * cut, ending with "…[truncated N chars]". Anything thrown — a string, null, a BigInt, a
+ * circular object, a Proxy — is reported readably. In a handler thread (the default), `ctx`
+ * forwards its calls to the worker by message, and a result must survive structured clone.
+ */
 export interface TaskContext<Fields = Record<string, unknown>, Input = Json> {
   job: { id: number; workflow: string; site: string; queue: string; creator: string; fields: Fields };
   task: { id: number; type: string; key: string | null; input: Input; attempt: number; maxAttempts: number };
@@ -28,7 +35,12 @@ export interface TaskContext<Fields = Record<string, unknown>, Input = Json> {
   item(path: string, report: ItemReport): void;
   /** Adds tasks to the job (dynamic fan-out). */
   spawn(tasks: TaskSpec | TaskSpec[]): void;
-  /** Aborted when the task must stop: the job was cancelled or timed out, or the lease was lost. */
+  /**
+   * Aborted when the task must stop: the job was cancelled, paused or timed out, the lease was
+   * lost, or the worker is shutting down. A handler still running `stopGraceMs` (default 10 s)
+   * later is stopped for it — its thread terminated, or in-process its promise abandoned — and
+   * the task is reported stopped.
+   */
   signal: AbortSignal;
   /** Extends the lease now (the worker also does it on its own while the handler runs). */
   heartbeat(): Promise<void>;
@@ -69,6 +81,18 @@ export interface WorkflowConfig<Schema extends z.ZodObject> {
   locks?: (fields: z.infer<Schema>) => LockSpec[];
   /** Controls the workflow does not support (`false`): refused by the API, hidden in the console. */
   controls?: { pause?: boolean; cancel?: boolean; retry?: boolean };
+  /**
+   * How long a handler may keep running after its signal aborted (cancel, pause, timeout, a
+   * lost lease, worker shutdown) before the worker stops it — terminating its thread, or
+   * abandoning its promise in-process — and reports the task stopped. Default 10 s.
+   */
+  stopGraceMs?: number;
+  /**
+   * The URL of the module that exports this workflow, so that a worker can load it in a
+   * handler thread: pass `import.meta.url`. Workflows loaded with `--workflows` (or
+   * `loadWorkflows`) know their module already; without one, handlers run in-process.
+   */
+  module?: string;
 }
 
 const BRAND = Symbol.for('switchyard.workflow');
@@ -94,6 +118,18 @@ export function defineWorkflow<Schema extends z.ZodObject>(config: WorkflowConfi
   }
   if (Object.keys(config.tasks).length === 0) throw new Error(`workflow "${config.name}" has no task handlers`);
   return Object.freeze({ ...config, [BRAND]: true as const });
+}
+
+const loadedFrom = new WeakMap<Workflow, string>();
+
+/** Records the module a workflow was loaded from (see `loadWorkflows`); `module` in the config wins. */
+export function rememberWorkflowModule(workflow: Workflow, moduleUrl: string): void {
+  if (!loadedFrom.has(workflow)) loadedFrom.set(workflow, moduleUrl);
+}
+
+/** The URL of the module exporting `workflow`, or null when it was defined where no thread can import it. */
+export function workflowModule(workflow: Workflow): string | null {
+  return workflow.module ?? loadedFrom.get(workflow) ?? null;
 }
 
 export function isWorkflow(value: unknown): value is Workflow {

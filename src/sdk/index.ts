@@ -1,4 +1,4 @@
 export type { ItemReport, PlanContext, TaskContext, TaskHandler, TaskSpec, Workflow, WorkflowConfig } from './define-workflow.js';
-export { defineWorkflow, isWorkflow } from './define-workflow.js';
+export { defineWorkflow, isWorkflow, workflowModule } from './define-workflow.js';
 export type { WorkflowInfo } from './workflow-registry.js';
 export { WorkflowRegistry } from './workflow-registry.js';

@@ -3,7 +3,7 @@ import Module, { register } from 'node:module';
 import { tmpdir } from 'node:os';
 import { delimiter, dirname, extname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { isWorkflow, type Workflow } from './define-workflow.js';
+import { isWorkflow, rememberWorkflowModule, type Workflow } from './define-workflow.js';
 
 let hookRegistered = false;
 let commonJsFolder: string | null = null;
@@ -91,5 +91,6 @@ export async function loadWorkflows(file: string): Promise<Workflow[]> {
     }
   }
   if (found.size === 0) throw new Error(`${path} exports no workflows: export the results of defineWorkflow(...)`);
+  for (const workflow of found.values()) rememberWorkflowModule(workflow, pathToFileURL(path).href);
   return [...found.values()];
 }

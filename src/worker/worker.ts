@@ -1,11 +1,28 @@
 import { randomBytes } from 'node:crypto';
-import { hostname } from 'node:os';
+import { availableParallelism, hostname } from 'node:os';
 import pino, { type Logger } from 'pino';
 import { Coalescer } from '../engine/coalescer.js';
 import type { WorkerPort } from '../engine/ports.js';
 import type { ActivityResult, CompletionResult, LeasedTask, TaskActivity, TaskCompletion } from '../model/index.js';
+import { type Workflow, workflowModule } from '../sdk/define-workflow.js';
 import type { WorkflowRegistry } from '../sdk/workflow-registry.js';
-import { type ActivitySink, TaskRun } from './task-run.js';
+import { HandlerPool } from './handler-pool.js';
+import { chunkBatch, splitActivity } from './report-limits.js';
+import { type ActivitySink, type Executor, inProcess, TaskRun } from './task-run.js';
+
+/**
+ * Where handlers run. `thread` (the default): in a pool of worker threads, so a handler's
+ * faults, busy loops and ignored stop signals cannot take down or freeze the process hosting
+ * the worker (see HandlerPool). `in-process`: on the worker's own event loop — the least
+ * overhead, for trusted handlers. A workflow whose module is unknown (defined inline, without
+ * `module: import.meta.url`) always runs in-process.
+ */
+export type Isolation = 'thread' | 'in-process';
+
+/** How long stop() lets handlers run on after their signal aborted, once its own grace is over. */
+const SHUTDOWN_KILL_MS = 1_000;
+/** By default a thread runs at most this many tasks at once: what one fault or one kill can send back. */
+const MAX_TASKS_PER_THREAD = 8;
 
 export interface WorkerOptions {
   port: WorkerPort;
@@ -24,14 +41,29 @@ export interface WorkerOptions {
   heartbeatMs?: number;
   /** How long one lease call waits for work when there is none. */
   pollWaitMs?: number;
+  /** Where handlers run (default `thread`). */
+  isolation?: Isolation;
+  /** In `thread` isolation: most threads (default one per core, at least 2, at most `concurrency`). */
+  threads?: number;
+  /** In `thread` isolation: most tasks one thread runs at once (default: `concurrency` spread over `threads`). */
+  threadTasks?: number;
+  /** In `thread` isolation: a thread idle this long ends (default 30 s). */
+  threadIdleMs?: number;
+  /** In `thread` isolation: a thread's heap limit; past it the thread ends and its task fails (default: Node's). */
+  threadMaxHeapMb?: number;
   logger?: Logger;
 }
 
 /**
  * Runs task handlers for one site. Pulls tasks in batches over its port (the engine in
  * process, HTTP when remote), renews leases while handlers run, sends activity and
- * completions in batches, and on a lost connection retries with backoff: its leases simply
- * expire at the hub and the tasks run again elsewhere.
+ * completions in batches sized to the worker protocol, and on a lost connection retries with
+ * backoff: its leases simply expire at the hub and the tasks run again elsewhere.
+ *
+ * Handlers run in worker threads by default (`isolation`, see HandlerPool): a handler that
+ * crashes, exits, loops or ignores its stop signal costs its own task, not this process. A
+ * task told to stop (cancel, pause, timeout, lost lease, shutdown) whose handler has not
+ * returned `stopGraceMs` after its signal aborted is given up on and reported stopped.
  */
 export class Worker {
   readonly id: string;
@@ -49,10 +81,14 @@ export class Worker {
   private readonly completions: Coalescer<TaskCompletion, CompletionResult>;
   private readonly reports: Coalescer<TaskActivity, ActivityResult>;
   private readonly slotWaiters: (() => void)[] = [];
+  private readonly gathered: { completion: TaskCompletion; resolve: (result: CompletionResult) => void; reject: (error: unknown) => void }[] = [];
   private loopDone: Promise<void> | null = null;
   private heartbeatTimer: NodeJS.Timeout | null = null;
   private stopping = false;
   private leaseAbort = new AbortController();
+  private readonly isolation: Isolation;
+  private readonly pool: HandlerPool | null = null;
+  private readonly executors = new Map<Workflow, Executor>();
 
   constructor(options: WorkerOptions) {
     this.port = options.port;
@@ -68,7 +104,36 @@ export class Worker {
     this.name = options.name ?? `${this.host}:${process.pid}`;
     this.id = options.id ?? `${this.name}-${randomBytes(4).toString('hex')}`;
     this.completions = new Coalescer((batch) => this.port.complete(batch), 500);
-    this.reports = new Coalescer((batch) => this.port.report(batch), 200);
+    this.completions = new Coalescer((batch) => inChunks(batch, (chunk) => this.port.complete(chunk)), 500);
+    this.reports = new Coalescer((batch) => this.sendReports(batch), 200);
+    this.isolation = options.isolation ?? 'thread';
+    if (this.isolation === 'thread') {
+      // One thread per core, at least 2, and enough that no thread holds more than MAX_TASKS_PER_THREAD (see HandlerPool).
+      const threads = options.threads ?? Math.min(this.concurrency, Math.max(2, availableParallelism(), Math.ceil(this.concurrency / MAX_TASKS_PER_THREAD)));
+      const tasksPerThread = options.threadTasks ?? Math.ceil(this.concurrency / threads);
+      this.pool = new HandlerPool({ threads, tasksPerThread, idleMs: options.threadIdleMs, maxHeapMb: options.threadMaxHeapMb, logger: this.logger });
+    }
+  }
+
+  /** How `workflow`'s handlers run here: in the pool when its module is known, else in-process (said once, in the log). */
+  private executorFor(workflow: Workflow | undefined): Executor {
+    if (!workflow || !this.pool) return inProcess;
+    let executor = this.executors.get(workflow);
+    if (!executor) {
+      const moduleUrl = workflowModule(workflow);
+      const pool = this.pool;
+      if (moduleUrl) {
+        executor = (_handler, ctx, leased) => pool.run(moduleUrl, leased, ctx);
+      } else {
+        this.logger.warn(
+          { workflow: workflow.name },
+          'workflow has no known module (pass `module: import.meta.url` to defineWorkflow); its handlers run in-process, unisolated',
+        );
+        executor = inProcess;
+      }
+      this.executors.set(workflow, executor);
+    }
+    return executor;
   }
 
   get running(): number {
@@ -105,8 +170,10 @@ export class Worker {
   }
 
   /**
-   * Stops leasing and lets running tasks finish for up to `graceMs`; tasks still running then
-   * are stopped and handed back to the hub (released: the attempt does not count).
+   * Stops leasing and lets running tasks finish for up to `graceMs` (default 10 s); tasks still
+   * running then have their signal aborted and are handed back to the hub (released: the
+   * attempt does not count). A handler that ignores its signal is killed 1 s later (its thread
+   * terminated; in-process, its promise abandoned), so stop() ends within about graceMs + 1 s.
    */
   async stop(options: { graceMs?: number } = {}): Promise<void> {
     this.stopping = true;
@@ -116,21 +183,33 @@ export class Worker {
     const graceMs = options.graceMs ?? 10_000;
     const deadline = Date.now() + graceMs;
     while (this.runs.size > 0 && Date.now() < deadline) await delay(20);
-    for (const run of this.runs.values()) run.stop('shutdown');
+    // Handlers that ignore their signal get SHUTDOWN_KILL_MS more, then are killed: stop() ends within graceMs + ~1 s.
+    for (const run of this.runs.values()) run.stop('shutdown', SHUTDOWN_KILL_MS);
     while (this.runs.size > 0) await delay(10);
     if (this.heartbeatTimer) clearInterval(this.heartbeatTimer);
     await this.completions.idle();
+    await this.pool?.close();
     this.logger.info({ worker: this.id }, 'worker stopped');
   }
 
   private async loop(): Promise<void> {
     let failures = 0;
+    let cooled = false;
     while (!this.stopping) {
       const free = this.concurrency - this.runs.size;
       if (free <= 0) {
         await new Promise<void>((resolve) => this.slotWaiters.push(resolve));
         continue;
       }
+      // Under load, slots free up one by one (handlers in threads end one message at a time):
+      // leasing for each would cost a transaction per task. Waiting one turn of the event loop
+      // lets the slots freed by the messages already arrived count too.
+      if (this.pool && !cooled && free < Math.min(this.leaseBatch, this.concurrency / 4) && this.runs.size > 0) {
+        cooled = true;
+        await new Promise((resolve) => setImmediate(resolve));
+        continue;
+      }
+      cooled = false;
       let leased: LeasedTask[];
       try {
         leased = await this.port.lease({
@@ -155,7 +234,8 @@ export class Worker {
   }
 
   private begin(leased: LeasedTask): void {
-    const run = new TaskRun(leased, this.workflows.get(leased.task.workflow), this.sink);
+    const workflow = this.workflows.get(leased.task.workflow);
+    const run = new TaskRun(leased, workflow, this.sink, this.executorFor(workflow));
     this.runs.set(run.taskId, run);
     void run
       .run()
@@ -171,7 +251,7 @@ export class Worker {
   private async finish(completion: TaskCompletion): Promise<void> {
     for (let attempt = 0; ; attempt++) {
       try {
-        const result = await this.completions.add(completion);
+        const result = await this.complete(completion);
         if (!result.accepted) this.logger.warn({ task: completion.taskId }, 'result refused: the lease was lost, another attempt owns the task');
         return;
       } catch (error) {
@@ -179,6 +259,39 @@ export class Worker {
         await delay(Math.min(10_000, 250 * 2 ** attempt));
       }
     }
+  }
+
+  /**
+   * Adds a completion to the coalescer at the end of this turn of the event loop, together
+   * with the others that arrived in it: handlers in threads end one message at a time, and a
+   * coalescer that is idle would otherwise flush each alone, one transaction per task.
+   */
+  private complete(completion: TaskCompletion): Promise<CompletionResult> {
+    // In-process handlers of a leased batch end in the same turn already.
+    if (!this.pool) return this.completions.add(completion);
+    return new Promise((resolve, reject) => {
+      this.gathered.push({ completion, resolve, reject });
+      if (this.gathered.length > 1) return;
+      setImmediate(() => {
+        for (const entry of this.gathered.splice(0)) this.completions.add(entry.completion).then(entry.resolve, entry.reject);
+      });
+    });
+  }
+
+  /**
+   * Sends activity reports in requests the protocol accepts. An activity too large for one
+   * report goes as several, in order; its answer (one per activity, as the coalescer expects)
+   * is accepted only if every piece was.
+   */
+  private async sendReports(batch: TaskActivity[]): Promise<ActivityResult[]> {
+    const pieces = batch.map(splitActivity);
+    const answers = await inChunks(pieces.flat(), (chunk) => this.port.report(chunk));
+    let next = 0;
+    return pieces.map((group, i) => {
+      const mine = answers.slice(next, next + group.length);
+      next += group.length;
+      return { taskId: batch[i].taskId, accepted: mine.every((answer) => answer.accepted) };
+    });
   }
 
   private readonly sink: ActivitySink = {
@@ -199,6 +312,15 @@ export class Worker {
       this.logger.warn({ err: error }, 'heartbeat failed; leases expire if the hub stays unreachable');
     }
   }
+}
+
+/** Sends a batch in requests the worker protocol accepts (see report-limits.ts), one after another, in order. */
+async function inChunks<T extends TaskActivity, R>(batch: T[], send: (chunk: T[]) => Promise<R[]>): Promise<R[]> {
+  const chunks = chunkBatch(batch);
+  if (chunks.length === 1) return send(chunks[0]);
+  const results: R[] = [];
+  for (const chunk of chunks) results.push(...(await send(chunk)));
+  return results;
 }
 
 function delay(ms: number): Promise<void> {

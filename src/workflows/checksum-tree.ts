@@ -14,6 +14,7 @@ const FILES_PER_TASK = 200;
  */
 export const checksumTree = defineWorkflow({
   name: 'checksum-tree',
+  module: import.meta.url,
   label: 'Checksum a directory tree',
   description: 'Computes a digest of every file under a directory and records one item per file.',
   fields: z.object({

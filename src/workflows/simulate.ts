@@ -8,6 +8,7 @@ import { defineWorkflow, z } from '../index.js';
  */
 export const simulate = defineWorkflow({
   name: 'simulate',
+  module: import.meta.url,
   label: 'Simulated work',
   description: 'Runs pretend tasks that record items, progress and output — useful to see the console at work.',
   fields: z.object({

@@ -1,0 +1,321 @@
+import { existsSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { pathToFileURL } from 'node:url';
+import { Worker as Thread } from 'node:worker_threads';
+import type { Logger } from 'pino';
+import type { Json, LeasedTask, TaskErrorInfo } from '../model/index.js';
+import { ERROR_LIMITS, truncateText } from '../model/index.js';
+import type { TaskContext } from '../sdk/define-workflow.js';
+import type { Execution, ExecutionEnd } from './task-run.js';
+import type { FromThread, ToThread } from './thread-messages.js';
+
+export interface HandlerPoolOptions {
+  /** Most threads alive at once. */
+  threads: number;
+  /** Most tasks one thread runs at once. */
+  tasksPerThread: number;
+  /** A thread with no task for this long ends. */
+  idleMs?: number;
+  /** A thread whose heap grows past this ends (its task fails) instead of the process running out of memory. */
+  maxHeapMb?: number;
+  logger: Logger;
+}
+
+type Ctx = TaskContext<Record<string, unknown>, Json>;
+
+interface PoolRun {
+  runId: number;
+  taskId: number;
+  ctx: Ctx;
+  settle(end: ExecutionEnd): void;
+}
+
+interface PoolThread {
+  thread: Thread;
+  runs: Map<number, PoolRun>;
+  /** Takes no new task: a fault was seen in it, or it is ending. */
+  retired: boolean;
+  /** Runs one suspect task alone (see `suspects`). */
+  exclusive: boolean;
+  /** A fault in it was pinned on one of its tasks. */
+  blamed: boolean;
+  idleTimer: NodeJS.Timeout | null;
+}
+
+/**
+ * Runs task handlers in `node:worker_threads` threads, so that what a handler does wrong stays
+ * there: a throw from a timer, an unhandled rejection, `process.exit(n)` or a crash fails the
+ * task that caused it, never the process hosting the worker, and a synchronous loop blocks its
+ * thread, not the hub's API.
+ *
+ * Threads start when a task needs one, are reused across tasks, and end after `idleMs`
+ * (default 30 s) without work. The Worker sizes the pool at one thread per core (at least
+ * 2, at most its concurrency) and spreads its concurrency over them, but no more than 8 tasks
+ * to a thread (so the hub's default 32 on 2 cores is 4 threads of 8). Handlers are mostly
+ * I/O-bound (copying, hashing streams) and share a thread's event loop well, while threads
+ * beyond the core count add memory (10–30 MB each with the workflow module loaded) and
+ * start-up time; the cap of 8 bounds what one fault or one kill sends back to the queue.
+ * Workflows whose handlers compute for long stretches should run on a worker with
+ * `threadTasks: 1`, since a busy handler delays the tasks sharing its thread.
+ *
+ * Attribution: a fault is traced to its task by the async context it happened in
+ * (AsyncLocalStorage in the thread), which finds the task for throws from timers, callbacks
+ * and promise chains it started. That task fails with a readable error, and the thread is
+ * retired: it takes no new task, its other tasks finish normally, and it ends. A fault that
+ * cannot be traced (no async context, e.g. a throw from a queueMicrotask callback) fails the
+ * task when it is the thread's only one; with several tasks, none can be blamed fairly, so the
+ * thread is terminated and all of them are released to run again, their attempt not counted.
+ * A thread that dies with several tasks (out of memory, an untraced process.exit) does the
+ * same. Released tasks are remembered as suspects: when one comes back to this worker it runs
+ * alone in a thread of its own, where its next fault is its own, so a faulty handler cannot
+ * keep sending its neighbours back. A thread terminated because a task outlived its stop grace
+ * releases the tasks it shared the thread with.
+ */
+export class HandlerPool {
+  private readonly threads = new Set<PoolThread>();
+  private readonly waiting: (() => void)[] = [];
+  private readonly idleMs: number;
+  private nextRun = 1;
+  private closed = false;
+  /**
+   * Tasks released by a fault no task could be blamed for. When one comes back it runs alone
+   * in a thread of its own, so that if it was the culprit its next fault is attributed and
+   * fails it, instead of releasing its neighbours again and again.
+   */
+  private readonly suspects = new Set<number>();
+
+  constructor(private readonly options: HandlerPoolOptions) {
+    this.idleMs = options.idleMs ?? 30_000;
+  }
+
+  get size(): number {
+    return this.threads.size;
+  }
+
+  /** Runs `leased`'s handler from `moduleUrl` in a thread; `ctx` is the parent's context its calls are forwarded to. */
+  run(moduleUrl: string, leased: LeasedTask, ctx: Ctx): Execution {
+    const runId = this.nextRun++;
+    let owner: PoolThread | null = null;
+    let settle: (end: ExecutionEnd) => void = () => {};
+    const end = new Promise<ExecutionEnd>((resolve) => {
+      settle = resolve;
+    });
+    const run: PoolRun = { runId, taskId: leased.task.id, ctx, settle: (value) => settle(value) };
+    let killed = false;
+    const start = async () => {
+      const slot = this.suspects.has(leased.task.id) ? (this.closed ? null : this.spawn(true)) : await this.acquire();
+      if (!slot) return run.settle({ kind: 'released', reason: 'the worker is stopping' });
+      this.suspects.delete(leased.task.id);
+      if (killed) {
+        // Given up on while it waited for a thread: it never starts.
+        this.freed(slot);
+        return;
+      }
+      owner = slot;
+      slot.runs.set(runId, run);
+      const onAbort = () => post(slot, { type: 'abort', runId, reason: errorMessage(ctx.signal.reason) });
+      if (ctx.signal.aborted) onAbort();
+      else ctx.signal.addEventListener('abort', onAbort, { once: true });
+      void end.finally(() => ctx.signal.removeEventListener('abort', onAbort));
+      post(slot, { type: 'run', runId, module: moduleUrl, leased });
+    };
+    void start();
+    return {
+      end,
+      kill: () => {
+        killed = true;
+        if (owner) this.kill(owner, runId);
+      },
+      killed: 'its thread was terminated',
+    };
+  }
+
+  /** Terminates every thread; tasks still in them are released. */
+  async close(): Promise<void> {
+    this.closed = true;
+    for (const wake of this.waiting.splice(0)) wake();
+    await Promise.all([...this.threads].map((slot) => this.end(slot, 'the worker is stopping')));
+  }
+
+  private async acquire(): Promise<PoolThread | null> {
+    for (;;) {
+      if (this.closed) return null;
+      let best: PoolThread | null = null;
+      for (const slot of this.threads) {
+        if (!slot.retired && !slot.exclusive && slot.runs.size < this.options.tasksPerThread && (!best || slot.runs.size < best.runs.size)) best = slot;
+      }
+      if (best && (best.runs.size === 0 || this.liveThreads() >= this.options.threads)) return this.claim(best);
+      if (this.liveThreads() < this.options.threads) return this.claim(this.spawn());
+      if (best) return this.claim(best);
+      await new Promise<void>((resolve) => this.waiting.push(resolve));
+    }
+  }
+
+  private liveThreads(): number {
+    let live = 0;
+    for (const slot of this.threads) if (!slot.retired && !slot.exclusive) live += 1;
+    return live;
+  }
+
+  private claim(slot: PoolThread): PoolThread {
+    if (slot.idleTimer) clearTimeout(slot.idleTimer);
+    slot.idleTimer = null;
+    return slot;
+  }
+
+  private spawn(exclusive = false): PoolThread {
+    const { entry, tsx } = threadEntry();
+    const resourceLimits = this.options.maxHeapMb ? { maxOldGenerationSizeMb: this.options.maxHeapMb } : undefined;
+    const thread = new Thread(BOOTSTRAP, { eval: true, workerData: { entry, tsx }, resourceLimits });
+    // An exclusive thread is retired from the start: it ends with its one task.
+    const slot: PoolThread = { thread, runs: new Map(), retired: exclusive, exclusive, blamed: false, idleTimer: null };
+    this.threads.add(slot);
+    thread.on('message', (message: FromThread) => this.receive(slot, message));
+    thread.on('error', (error) => this.died(slot, `the handler's thread died: ${errorMessage(error)}`));
+    thread.on('exit', (code) => this.died(slot, `the handler's thread exited with code ${code}`));
+    return slot;
+  }
+
+  private receive(slot: PoolThread, message: FromThread): void {
+    if (message.type === 'fault') {
+      this.fault(slot, message);
+      return;
+    }
+    const run = slot.runs.get(message.runId);
+    if (!run) return;
+    try {
+      this.forward(slot, run, message);
+    } catch (error) {
+      // This runs on the host's event loop: nothing a thread sends may throw here.
+      this.options.logger.warn({ err: error, type: message.type }, 'could not pass on a message from a handler thread');
+    }
+  }
+
+  private forward(slot: PoolThread, run: PoolRun, message: Exclude<FromThread, { type: 'fault' }>): void {
+    if (message.type === 'log') run.ctx.log(message.line);
+    else if (message.type === 'progress') run.ctx.progress(message.done, message.total);
+    else if (message.type === 'item') run.ctx.item(message.path, message.report);
+    else if (message.type === 'spawn')
+      run.ctx.spawn(message.tasks); // checked in the thread already, against the same workflow
+    else if (message.type === 'heartbeat') {
+      void run.ctx
+        .heartbeat()
+        .catch(() => {})
+        .finally(() => post(slot, { type: 'heartbeat-done', runId: message.runId, requestId: message.requestId }));
+    } else {
+      slot.runs.delete(message.runId);
+      run.settle({ kind: 'outcome', outcome: message.outcome });
+      this.freed(slot);
+    }
+  }
+
+  private fault(slot: PoolThread, message: Extract<FromThread, { type: 'fault' }>): void {
+    const error = describeFault(message);
+    const culprit = message.runId !== null ? slot.runs.get(message.runId) : slot.runs.size === 1 ? [...slot.runs.values()][0] : undefined;
+    slot.retired = true;
+    if (culprit) {
+      slot.runs.delete(culprit.runId);
+      slot.blamed = true;
+      culprit.settle({ kind: 'fault', error });
+    } else if (message.runId !== null) {
+      this.options.logger.warn({ err: error }, 'a handler faulted after its task had ended; replacing its thread');
+    } else if (slot.runs.size > 1) {
+      this.options.logger.warn(
+        { err: error, tasks: slot.runs.size },
+        'a handler thread faulted and the fault names no task; its tasks are released to run again',
+      );
+      for (const run of slot.runs.values()) this.suspects.add(run.taskId);
+      void this.end(slot, `released: another task in its thread faulted (${error.message.slice(0, 200)})`);
+      return;
+    }
+    this.freed(slot);
+  }
+
+  /** Ends the thread a run is in (its stop grace is over); the thread's other tasks are released. */
+  private kill(slot: PoolThread, runId: number): void {
+    slot.runs.delete(runId);
+    void this.end(slot, 'released: a task sharing its thread had to be terminated');
+  }
+
+  private async end(slot: PoolThread, reason: string): Promise<void> {
+    slot.retired = true;
+    for (const run of slot.runs.values()) run.settle({ kind: 'released', reason });
+    slot.runs.clear();
+    await slot.thread.terminate();
+  }
+
+  private died(slot: PoolThread, reason: string): void {
+    if (!this.threads.delete(slot)) return;
+    if (slot.idleTimer) clearTimeout(slot.idleTimer);
+    const runs = [...slot.runs.values()];
+    slot.runs.clear();
+    if (slot.blamed) {
+      // It died of a fault already pinned on a task (process.exit): the others did nothing.
+      for (const run of runs) run.settle({ kind: 'released', reason: `released: a task sharing its thread ended it (${reason})` });
+    } else if (runs.length === 1) {
+      runs[0].settle({ kind: 'fault', error: { name: 'Error', message: reason } });
+    } else {
+      for (const run of runs) {
+        this.suspects.add(run.taskId);
+        run.settle({ kind: 'released', reason });
+      }
+    }
+    this.waiting.shift()?.();
+  }
+
+  /** A task left `slot`: a retired thread with nothing left ends; an idle one ends after idleMs. */
+  private freed(slot: PoolThread): void {
+    if (slot.runs.size === 0) {
+      if (slot.retired) void slot.thread.terminate();
+      else slot.idleTimer ??= setTimeout(() => void this.end(slot, 'idle'), this.idleMs).unref();
+    }
+    this.waiting.shift()?.();
+  }
+}
+
+/**
+ * The thread starts from this script: it registers tsx when running from TypeScript sources
+ * (tests, `tsx`), then imports handler-thread. `eval` keeps it one file that works from
+ * src/ and dist/ alike.
+ */
+const BOOTSTRAP = `
+const { workerData } = require('node:worker_threads');
+(async () => {
+  if (workerData.tsx) (await import(workerData.tsx)).register();
+  await import(workerData.entry);
+})().catch((error) => setImmediate(() => { throw error; }));
+`;
+
+let entryCache: { entry: string; tsx: string | null } | null = null;
+
+function threadEntry(): { entry: string; tsx: string | null } {
+  if (!entryCache) {
+    const built = new URL('./handler-thread.js', import.meta.url);
+    if (existsSync(built)) entryCache = { entry: built.href, tsx: null };
+    else {
+      const tsxApi = createRequire(import.meta.url)
+        .resolve('tsx/esm/api')
+        .replace(/\.cjs$/, '.mjs');
+      entryCache = { entry: new URL('./handler-thread.ts', import.meta.url).href, tsx: pathToFileURL(tsxApi).href };
+    }
+  }
+  return entryCache;
+}
+
+function describeFault(message: Extract<FromThread, { type: 'fault' }>): TaskErrorInfo {
+  const prefix =
+    message.kind === 'uncaught'
+      ? 'handler threw from a timer or callback: '
+      : message.kind === 'unhandled-rejection'
+        ? 'handler left a promise rejection unhandled: '
+        : '';
+  return { ...message.error, message: truncateText(prefix + message.error.message, ERROR_LIMITS.message) };
+}
+
+function post(slot: PoolThread, message: ToThread): void {
+  slot.thread.postMessage(message);
+}
+
+function errorMessage(reason: unknown): string {
+  return reason instanceof Error ? reason.message : String(reason);
+}

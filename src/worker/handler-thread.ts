@@ -1,0 +1,122 @@
+/**
+ * The entry point of a handler thread (see HandlerPool). It imports workflow modules by URL,
+ * runs the handlers it is sent with a `ctx` whose calls become messages to the parent, and
+ * turns every way a handler can break the thread — a throw from a timer, an unhandled
+ * rejection, process.exit() — into a fault message naming the task that caused it, found by
+ * the async context the fault happened in.
+ */
+import { AsyncLocalStorage } from 'node:async_hooks';
+import { fileURLToPath } from 'node:url';
+import { parentPort } from 'node:worker_threads';
+import { errorInfo, type LeasedTask, signalKind } from '../model/index.js';
+import type { TaskContext, Workflow } from '../sdk/define-workflow.js';
+import { isWorkflow } from '../sdk/define-workflow.js';
+import { loadWorkflows } from '../sdk/load-workflows.js';
+import { boundLogLine } from './report-limits.js';
+import { toNewTaskSpec } from './task-run.js';
+import type { FaultKind, FromThread, ThreadOutcome, ToThread } from './thread-messages.js';
+
+const port = parentPort;
+if (!port) throw new Error('handler-thread.ts runs in a worker thread only');
+
+const currentRun = new AsyncLocalStorage<number>();
+const controllers = new Map<number, AbortController>();
+const heartbeats = new Map<number, () => void>();
+const modules = new Map<string, Promise<Workflow[]>>();
+let nextRequest = 1;
+
+const post = (message: FromThread) => port.postMessage(message);
+
+function fault(kind: FaultKind, error: ReturnType<typeof errorInfo>, exitCode?: number): void {
+  post({ type: 'fault', runId: currentRun.getStore() ?? null, kind, error, exitCode });
+}
+
+process.on('uncaughtException', (error) => fault('uncaught', errorInfo(error)));
+process.on('unhandledRejection', (reason) => fault('unhandled-rejection', errorInfo(reason)));
+// In a worker thread process.exit() ends only the thread; say which task called it first.
+const exit = process.exit.bind(process);
+process.exit = ((code?: number | string | null) => {
+  const exitCode = Number(code ?? process.exitCode ?? 0) || 0;
+  fault('exit', { message: `handler called process.exit(${exitCode})` }, exitCode);
+  exit(exitCode);
+}) as typeof process.exit;
+
+port.on('message', (message: ToThread) => {
+  if (message.type === 'run') void run(message.runId, message.module, message.leased);
+  else if (message.type === 'abort') controllers.get(message.runId)?.abort(new Error(message.reason));
+  else heartbeats.get(message.requestId)?.();
+});
+
+function workflowsOf(moduleUrl: string): Promise<Workflow[]> {
+  let loaded = modules.get(moduleUrl);
+  if (!loaded) {
+    loaded = moduleUrl.startsWith('file:')
+      ? loadWorkflows(fileURLToPath(moduleUrl))
+      : import(moduleUrl).then((module: Record<string, unknown>) => Object.values(module).filter(isWorkflow));
+    modules.set(moduleUrl, loaded);
+  }
+  return loaded;
+}
+
+async function run(runId: number, moduleUrl: string, leased: LeasedTask): Promise<void> {
+  const controller = new AbortController();
+  controllers.set(runId, controller);
+  const outcome = await currentRun.run(runId, async (): Promise<ThreadOutcome> => {
+    try {
+      const workflow = (await workflowsOf(moduleUrl)).find((candidate) => candidate.name === leased.job.workflow);
+      if (!workflow) throw new Error(`${moduleUrl} exports no workflow named "${leased.job.workflow}"`);
+      const handler = workflow.tasks[leased.task.type];
+      if (!handler) throw new Error(`workflow "${workflow.name}" has no handler for task type "${leased.task.type}"`);
+      return { ok: true, value: await handler(context(runId, leased, workflow, controller.signal)) };
+    } catch (thrown) {
+      return { ok: false, error: errorInfo(thrown), signal: signalKind(thrown) };
+    }
+  });
+  controllers.delete(runId);
+  try {
+    post({ type: 'done', runId, outcome });
+  } catch (error) {
+    const message = `the task's result cannot be sent from its thread (it must be JSON): ${errorInfo(error).message}`;
+    post({ type: 'done', runId, outcome: { ok: false, error: { name: 'DataCloneError', message }, signal: 'fail' } });
+  }
+}
+
+function context(runId: number, leased: LeasedTask, workflow: Workflow, signal: AbortSignal): TaskContext<Record<string, unknown>> {
+  const { task, job } = leased;
+  return {
+    job,
+    task: { id: task.id, type: task.type, key: task.key, input: task.input, attempt: task.attempts, maxAttempts: task.maxAttempts },
+    signal,
+    log: (line) => post({ type: 'log', runId, line: boundLogLine(String(line)) }),
+    progress: (done, total) => post({ type: 'progress', runId, done: Number(done), total: Number(total) }),
+    item: (path, report) =>
+      post({
+        type: 'item',
+        runId,
+        path: String(path),
+        report: {
+          operation: String(report.operation),
+          outcome: report.outcome,
+          bytes: report.bytes,
+          error: report.error == null ? undefined : String(report.error),
+        },
+      }),
+    spawn: (tasks) => {
+      const specs = (Array.isArray(tasks) ? tasks : [tasks]).map((spec) => {
+        if (!(spec?.type in workflow.tasks)) throw new TypeError(`spawn: workflow "${workflow.name}" has no handler for task type "${spec?.type}"`);
+        const { type, input, key, after } = toNewTaskSpec(spec);
+        return { type, input, key: key ?? undefined, after };
+      });
+      post({ type: 'spawn', runId, tasks: specs });
+    },
+    heartbeat: () =>
+      new Promise<void>((resolve) => {
+        const requestId = nextRequest++;
+        heartbeats.set(requestId, () => {
+          heartbeats.delete(requestId);
+          resolve();
+        });
+        post({ type: 'heartbeat', runId, requestId });
+      }),
+  };
+}
