@@ -9,7 +9,7 @@ import type { Engine } from '../engine/engine.js';
 import { openEngine } from '../engine/open-engine.js';
 import type { Workflow } from '../sdk/define-workflow.js';
 import { WorkflowRegistry } from '../sdk/workflow-registry.js';
-import { Worker } from '../worker/worker.js';
+import { type Isolation, Worker } from '../worker/worker.js';
 
 export interface HubOptions {
   /** Where the SQLite file and the local CLI credentials live. */
@@ -22,6 +22,8 @@ export interface HubOptions {
   /** Run a worker in this process for the default site (default: yes). */
   localWorker?: boolean;
   workerConcurrency?: number;
+  /** Where the local worker runs handlers (default: worker threads). */
+  workerIsolation?: Isolation;
   /** Password of the first `admin` user; a random one is made (and returned) when not given. */
   adminPassword?: string | null;
   defaultSite?: string;
@@ -95,6 +97,7 @@ export async function startHub(options: HubOptions): Promise<Hub> {
       name: 'local',
       host: 'in-process',
       concurrency: options.workerConcurrency ?? 32,
+      isolation: options.workerIsolation,
       logger,
     });
     await worker.start();

@@ -7,11 +7,11 @@
 import type { Logger } from 'pino';
 import type { Workflow } from '../sdk/define-workflow.js';
 import { WorkflowRegistry } from '../sdk/workflow-registry.js';
-import { Worker } from '../worker/worker.js';
+import { type Isolation, Worker } from '../worker/worker.js';
 import { createClient } from './client.js';
 import { HttpWorkerPort } from './http-worker-port.js';
 
-export type { Worker } from '../worker/worker.js';
+export type { Isolation, Worker } from '../worker/worker.js';
 export type { ClientOptions, Job, JobFilters, Page, SubmitJob, SwitchyardClient } from './client.js';
 export { createClient, HubError } from './client.js';
 export { HttpWorkerPort } from './http-worker-port.js';
@@ -26,6 +26,12 @@ export interface CreateWorkerOptions {
   name?: string;
   concurrency?: number;
   logger?: Logger;
+  /** Where handlers run: a pool of worker threads (default; a crashing handler fails only its task) or this thread. */
+  isolation?: Isolation;
+  /** Threads in the pool (default: one per core, at least 2). */
+  threads?: number;
+  /** Tasks one thread runs at once (default up to 8; 1 for CPU-heavy handlers). */
+  threadTasks?: number;
 }
 
 /** A worker that pulls tasks for `site` from a remote hub. Call `start()`, and `stop()` to drain. */
@@ -38,6 +44,9 @@ export function createWorker(options: CreateWorkerOptions): Worker {
     name: options.name,
     concurrency: options.concurrency,
     logger: options.logger,
+    isolation: options.isolation,
+    threads: options.threads,
+    threadTasks: options.threadTasks,
     // Remote workers wait longer per lease call: fewer idle round trips over the network.
     pollWaitMs: 20_000,
   });

@@ -39,7 +39,7 @@ describe('handler faults in a hub process', () => {
   beforeAll(async () => {
     cwd = mkdtempSync(join(tmpdir(), 'swy-faults-'));
     writeFileSync(join(cwd, 'faulty.mjs'), WORKFLOWS);
-    hub = startCli(['start', '--port', '0', '--workflows', 'faulty.mjs'], { cwd, env: { SWITCHYARD_ADMIN_PASSWORD: 'pw-123456' } });
+    hub = startCli(['start', '--port', '0', '--workflows', 'faulty.mjs'], { cwd, env: { SWITCHYARD_ADMIN_PASSWORD: 'faulty handlers 42' } });
     url = (await hub.waitFor(/console:\s+(http:\/\/\S+)/))[1];
   });
   afterAll(() => {

@@ -75,7 +75,9 @@ describe('thread isolation', () => {
     } finally {
       clearInterval(ticker);
     }
-    expect(worstGap).toBeLessThan(100);
+    // On the handler's own thread the gap would be the whole 5 s. The bound leaves room for a
+    // machine busy with other test files (gaps of 100+ ms from the scheduler alone were seen).
+    expect(worstGap).toBeLessThan(1_000);
   });
 
   it('terminates a handler that ignores its signal after cancel, once its stop grace is over', async () => {

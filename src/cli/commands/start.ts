@@ -22,6 +22,14 @@ export function startCommand(program: Command): void {
     .option('--workflows <file...>', 'ES modules (.js, .mjs, .ts) exporting your workflows')
     .option('--no-worker', 'do not run a worker in this process')
     .addOption(new Option('--concurrency <n>', 'tasks the local worker runs at once (1 to 1000)').argParser(parseConcurrency).default(32))
+    .addOption(
+      new Option(
+        '--isolation <mode>',
+        'where handlers run: thread (a pool of worker threads; a crashing handler fails only its task) or in-process (trusted, latency-critical handlers)',
+      )
+        .choices(['thread', 'in-process'])
+        .default('thread'),
+    )
     .option('--site <name>', 'the local site', 'local')
     .addOption(new Option('--lease-ms <ms>', 'how long a task lease lasts without a heartbeat (1000 to 3600000)').argParser(parseLeaseMs).default(30_000))
     .option('--log-level <level>', 'fatal, error, warn, info, debug', process.env.SWITCHYARD_LOG_LEVEL ?? 'warn')
@@ -39,6 +47,7 @@ export function startCommand(program: Command): void {
         workflows,
         localWorker: options.worker,
         workerConcurrency: options.concurrency,
+        workerIsolation: options.isolation,
         adminPassword: process.env.SWITCHYARD_ADMIN_PASSWORD || null,
         defaultSite: options.site,
         leaseMs: options.leaseMs,

@@ -13,6 +13,14 @@ export function workerCommand(program: Command): void {
     .option('--workflows <file...>', 'ES modules (.js, .mjs, .ts) exporting your workflows')
     .addOption(new Option('--token-file <file>', 'read the API token from the first line of FILE (mode 600)').argParser(parseTokenFile))
     .addOption(new Option('--concurrency <n>', 'tasks run at once (1 to 1000)').argParser(parseConcurrency).default(16))
+    .addOption(
+      new Option(
+        '--isolation <mode>',
+        'where handlers run: thread (a pool of worker threads; a crashing handler fails only its task) or in-process (trusted, latency-critical handlers)',
+      )
+        .choices(['thread', 'in-process'])
+        .default('thread'),
+    )
     .option('--name <name>', 'name shown in the console')
     .option('--log-level <level>', 'fatal, error, warn, info, debug', process.env.SWITCHYARD_LOG_LEVEL ?? 'info')
     .addHelpText(
@@ -41,7 +49,16 @@ The hub: --hub URL or SWITCHYARD_URL (http:// or https://).
       const logger = pino({ level: options.logLevel }, pino.destination(2));
       const workflows = [...builtInWorkflows];
       for (const file of options.workflows ?? []) workflows.push(...(await loadWorkflows(file)));
-      const worker = createWorker({ hub: hubUrl, token: secret, site: options.site, workflows, name: options.name, concurrency: options.concurrency, logger });
+      const worker = createWorker({
+        hub: hubUrl,
+        token: secret,
+        site: options.site,
+        workflows,
+        name: options.name,
+        concurrency: options.concurrency,
+        isolation: options.isolation,
+        logger,
+      });
       await worker.start();
       console.log(`worker ${worker.id} serving site "${options.site}" from ${hubUrl} (${workflows.map((w) => w.name).join(', ')})`);
       let stopping = false;

@@ -24,6 +24,27 @@ export function JobSummary({ job }: { job: Job }) {
             </Group>
           ),
         },
+        ...(job.waitReason
+          ? [
+              {
+                label: 'Waiting',
+                value: (
+                  <Text span size="sm" data-testid="job-wait-reason" data-code={job.waitReason.code}>
+                    {job.waitReason.jobId ? (
+                      <>
+                        {job.waitReason.message}{' '}
+                        <Anchor component={Link} to={`/jobs/${job.waitReason.jobId}`}>
+                          Open job {job.waitReason.jobId}
+                        </Anchor>
+                      </>
+                    ) : (
+                      job.waitReason.message
+                    )}
+                  </Text>
+                ),
+              },
+            ]
+          : []),
         { label: 'Outcome', value: outcomeLabel(job.outcome) },
         { label: 'Site', value: job.site },
         { label: 'Queue', value: job.queue },

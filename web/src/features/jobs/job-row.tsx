@@ -1,4 +1,4 @@
-import { Anchor, Group, Progress, Table, Text } from '@mantine/core';
+import { Anchor, Group, Progress, Table, Text, Tooltip } from '@mantine/core';
 import { Link } from 'react-router';
 import type { Job } from '../../api/types.js';
 import { DateTime } from '../../components/ui/date-time.js';
@@ -33,7 +33,15 @@ export function JobRow({ job }: { job: Job }) {
         <DateTime value={job.updatedAt} />
       </Table.Td>
       <Table.Td>
-        <StateBadge state={job.state} />
+        {job.waitReason ? (
+          <Tooltip label={job.waitReason.message} multiline w={280} withArrow>
+            <span data-testid="job-wait-reason" data-code={job.waitReason.code} title={job.waitReason.message}>
+              <StateBadge state={job.state} />
+            </span>
+          </Tooltip>
+        ) : (
+          <StateBadge state={job.state} />
+        )}
       </Table.Td>
       <Table.Td ta="right">{tally.queued}</Table.Td>
       <Table.Td ta="right">{tally.succeeded}</Table.Td>
