@@ -1,5 +1,6 @@
 import { sqliteHarness } from '../helpers/store-harness.js';
 import { describeAuthConformance } from './auth-conformance.js';
+import { describeProgressConformance } from './progress-conformance.js';
 import { describeSearchConformance } from './search-conformance.js';
 import { describeSiteScopeConformance } from './site-scope-conformance.js';
 import { describeStoreConformance } from './store-conformance.js';
@@ -11,3 +12,4 @@ describeAuthConformance(harness);
 describeWorkerScopeConformance(harness);
 describeSiteScopeConformance(harness);
 describeSearchConformance(harness);
+describeProgressConformance(harness);
