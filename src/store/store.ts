@@ -121,6 +121,11 @@ export interface Page<T> {
 
 export type JobAction = 'pause' | 'resume' | 'cancel';
 
+export interface ControlOptions {
+  /** With pause: running tasks are told to stop at once rather than finish; they go back to `paused`, the attempt not counted. */
+  immediate?: boolean;
+}
+
 export interface TaskQuery {
   states?: TaskState[];
   types?: string[];
@@ -142,7 +147,7 @@ export interface JobStore {
   getJob(id: number): Promise<JobRecord | null>;
   listJobs(query: JobQuery): Promise<Page<JobRecord>>;
   /** Pause, resume or cancel. Throws SWY_ERR_JOB_NOT_FOUND, or SWY_ERR_JOB_STATE when the job's state does not allow it. */
-  controlJob(id: number, action: JobAction, now: number): Promise<JobRecord>;
+  controlJob(id: number, action: JobAction, now: number, options?: ControlOptions): Promise<JobRecord>;
   /** Re-runs the tasks of a finished job that did not succeed. Throws as controlJob. */
   retryJob(id: number, now: number): Promise<JobRecord>;
   /** Removes a finished job with its tasks, items, output and events. Throws as controlJob. */

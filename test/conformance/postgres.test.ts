@@ -1,5 +1,6 @@
 import { postgresHarness } from '../helpers/store-harness.js';
 import { describeAuthConformance } from './auth-conformance.js';
+import { describeControlsConformance } from './controls-conformance.js';
 import { describeProgressConformance } from './progress-conformance.js';
 import { describeSearchConformance } from './search-conformance.js';
 import { describeSiteScopeConformance } from './site-scope-conformance.js';
@@ -13,3 +14,4 @@ describeWorkerScopeConformance(harness);
 describeSiteScopeConformance(harness);
 describeSearchConformance(harness);
 describeProgressConformance(harness);
+describeControlsConformance(harness);

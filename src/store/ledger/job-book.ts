@@ -204,23 +204,31 @@ function units(state: TaskState, task: TaskRow): number {
   return taskProgressUnits(state, { done: task.progressDone, total: task.progressTotal });
 }
 
+/** Says what a pausing or cancelling job waits for; recognised so that it is not kept once the job moves on. */
+const WAITING = /^waiting for \d+ running tasks? to stop$/;
+
 function describeReason(job: JobRow, state: JobState, entry: Entry): string | null {
+  const kept = job.reason !== null && WAITING.test(job.reason) ? null : job.reason;
   switch (state) {
     case 'failure':
-      if (job.intent === 'timeout') return job.reason;
-      return job.reason ?? entry.failureReason ?? 'a task failed';
+      if (job.intent === 'timeout') return kept;
+      return kept ?? entry.failureReason ?? 'a task failed';
     case 'error': {
       const total = totalTasks(job.taskCounts);
       return `${job.taskCounts.error} of ${total} task${total === 1 ? '' : 's'} completed with errors`;
     }
+    case 'pausing':
+    case 'cancelling': {
+      const active = job.taskCounts.running + job.taskCounts.pausing + job.taskCounts.cancelling;
+      return `waiting for ${active} running task${active === 1 ? '' : 's'} to stop`;
+    }
     case 'cancelled':
-    case 'cancelling':
-      return job.reason ?? 'cancelled on request';
+      return kept ?? 'cancelled on request';
     case 'success':
     case 'skipped':
       return null;
     default:
-      return job.reason;
+      return kept;
   }
 }
 
