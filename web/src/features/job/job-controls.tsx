@@ -80,7 +80,7 @@ export function JobControls({ job }: { job: Job }) {
             loading={busy}
             title={`${LABELS[c]} job ${job.id}?`}
             message={confirm.message}
-            confirmLabel={`${LABELS[c]} job`}
+            confirmLabel={c === 'pause-now' ? 'Stop tasks and pause' : `${LABELS[c]} job`}
             onConfirm={() => run(c)}
           >
             {LABELS[c]}
