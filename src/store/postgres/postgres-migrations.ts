@@ -265,6 +265,24 @@ ALTER TABLE jobs ADD COLUMN search_text text NOT NULL DEFAULT '';
 UPDATE jobs SET search_text = fields::text;
 `,
   },
+  {
+    // 9, not 8: main's 8 (resource locks) was written at the same time on another branch.
+    version: 9,
+    name: 'jobs: progress in task shares',
+    sql: `
+-- Job progress is now counted in shares of 1000 units per task (src/model/progress.ts); it
+-- used to be the raw sum of the tasks' own units. Recount every job from its tasks. A task
+-- that ended before this knew no difference between finishing and stopping: it counts full.
+UPDATE jobs SET
+  progress_total = 1000 * (SELECT COUNT(*) FROM tasks t WHERE t.job_id = jobs.id),
+  progress_done = (
+    SELECT COALESCE(SUM(CASE
+      WHEN t.state IN ('success', 'error', 'skipped') THEN 1000
+      WHEN t.progress_total > 0 AND t.progress_done > 0 THEN (1000 * LEAST(t.progress_done, t.progress_total)) / t.progress_total
+      ELSE 0 END), 0)
+    FROM tasks t WHERE t.job_id = jobs.id);
+`,
+  },
 ];
 
 /**
