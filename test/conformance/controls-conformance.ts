@@ -53,7 +53,7 @@ export function describeControlsConformance(harness: StoreHarness): void {
       await stopped(leased[0], T0 + 4);
       await stopped(leased[1], T0 + 5);
       expect(await store().getJob(job.id)).toMatchObject({ state: 'paused', taskCounts: { paused: 3 } });
-      expect(await store().getTask(leased[0].task.id)).toMatchObject({ state: 'paused', attempts: 0 });
+      expect(await store().getTask(leased[0].task.id)).toMatchObject({ state: 'paused', attempts: 0, reason: 'paused on request' });
       await store().controlJob(job.id, 'resume', T0 + 6);
       const again = await store().leaseTasks({ ...LEASE, limit: 3, now: T0 + 7 });
       expect(again).toHaveLength(3);
