@@ -1,4 +1,4 @@
-import type { Actor, ItemRecord, JobRecord, Json, TaskRecord, WaitReason } from '../model/index.js';
+import { type Actor, type ItemRecord, type JobRecord, type Json, progressPercent, type TaskRecord, type WaitReason } from '../model/index.js';
 import type { WorkflowRegistry } from '../sdk/workflow-registry.js';
 
 /** How secret field values read in every answer. */
@@ -36,7 +36,7 @@ export function jobDto(job: JobRecord, workflows: WorkflowRegistry, waitReason: 
     startedAt: iso(job.startedAt),
     endedAt: iso(job.endedAt),
     updatedAt: iso(job.updatedAt) as string,
-    progress: { ...job.progress, percent: job.progress.total > 0 ? Math.floor((job.progress.done / job.progress.total) * 100) : 0 },
+    progress: { ...job.progress, percent: progressPercent(job.progress) },
     taskCounts: job.taskCounts,
     itemCounts: job.itemCounts,
   };

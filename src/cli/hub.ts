@@ -10,6 +10,7 @@ import { openEngine } from '../engine/open-engine.js';
 import type { Workflow } from '../sdk/define-workflow.js';
 import { WorkflowRegistry } from '../sdk/workflow-registry.js';
 import { type Isolation, Worker } from '../worker/worker.js';
+import { SHUTDOWN_GRACE_MS } from './shutdown.js';
 
 export interface HubOptions {
   /** Where the SQLite file and the local CLI credentials live. */
@@ -113,7 +114,7 @@ export async function startHub(options: HubOptions): Promise<Hub> {
     cliToken,
     close() {
       closing ??= (async () => {
-        await worker?.stop({ graceMs: 10_000 });
+        await worker?.stop({ graceMs: SHUTDOWN_GRACE_MS });
         await engine.stop();
         await server.close();
         await engine.close();

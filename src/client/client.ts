@@ -87,6 +87,8 @@ export interface SwitchyardClient {
   getJob(id: number): Promise<Job>;
   listJobs(filters?: JobFilters): Promise<Page<Job>>;
   control(id: number, action: 'pause' | 'resume' | 'cancel' | 'retry' | 'resubmit'): Promise<Job>;
+  /** Pauses a job; `now`: running tasks are told to stop at once (they go back to paused, the attempt not counted). */
+  pause(id: number, options?: { now?: boolean }): Promise<Job>;
   deleteJob(id: number): Promise<void>;
   listTasks(
     jobId: number,
@@ -179,6 +181,7 @@ export function createClient(options: ClientOptions): SwitchyardClient {
     getJob: (id) => request('GET', `/jobs/${id}`),
     listJobs: (filters = {}) => request('GET', `/jobs${query(filters)}`),
     control: (id, action) => request('POST', `/jobs/${id}/${action}`),
+    pause: (id, options = {}) => request('POST', `/jobs/${id}/pause`, options.now ? { now: true } : undefined),
     deleteJob: (id) => request('DELETE', `/jobs/${id}`),
     listTasks: (jobId, filters = {}) => request('GET', `/jobs/${jobId}/tasks${query(filters)}`),
     taskOutput: (taskId, after = 0, limit = 1000) => request('GET', `/tasks/${taskId}/output${query({ after, limit })}`),

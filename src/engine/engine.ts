@@ -20,7 +20,7 @@ import {
 } from '../model/index.js';
 import type { Workflow } from '../sdk/define-workflow.js';
 import type { WorkflowRegistry } from '../sdk/workflow-registry.js';
-import type { JobAction, NewJob, Store, SubmitOutcome, WakeSignal } from '../store/store.js';
+import type { ControlOptions, JobAction, NewJob, Store, SubmitOutcome, WakeSignal } from '../store/store.js';
 import { AuthVerbs } from './auth-verbs.js';
 import { Coalescer } from './coalescer.js';
 import { DutyLoop } from './duty-loop.js';
@@ -231,13 +231,15 @@ export class Engine implements WorkerPort {
 
   // ─── Controls ──────────────────────────────────────────────────────────────────────────
 
-  /** Pause, resume or cancel a job the actor may see. */
-  async control(jobId: number, action: JobAction, actor: Actor): Promise<JobRecord> {
+  /** Pause, resume or cancel a job the actor may see; `{ immediate: true }` with pause is "pause now" (see ControlOptions). */
+  async control(jobId: number, action: JobAction, actor: Actor, options: ControlOptions = {}): Promise<JobRecord> {
     authorize(actor, 'jobs.control');
     const job = await this.reads.job(jobId, actor);
     if (action !== 'resume') this.requireSupported(job, action);
-    const updated = await this.store.controlJob(jobId, action, this.clock());
-    await this.audit(actor, `job.${action}`, `job:${jobId}`, job.site, { from: job.state, to: updated.state });
+    const updated = await this.store.controlJob(jobId, action, this.clock(), options);
+    const data: Record<string, Json> = { from: job.state, to: updated.state };
+    if (action === 'pause' && options.immediate) data.immediate = true;
+    await this.audit(actor, `job.${action}`, `job:${jobId}`, job.site, data);
     return updated;
   }
 

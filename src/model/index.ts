@@ -6,6 +6,7 @@ export * from './job-controls.js';
 export * from './job-rollup.js';
 export * from './job-state.js';
 export * from './outcome.js';
+export * from './progress.js';
 export * from './records.js';
 export * from './resource-locks.js';
 export * from './retry.js';

@@ -14,6 +14,11 @@ export const JobControl = {
 export type JobControl = (typeof JobControl)[keyof typeof JobControl];
 export const JOB_CONTROLS: readonly JobControl[] = Object.values(JobControl);
 
+/** Whether "pause now" applies: as pause, and also to a job already pausing (its running tasks are then told to stop). */
+export function canPauseNow(state: JobState): boolean {
+  return state === 'pausing' || canControlJob(state, 'pause');
+}
+
 /** Whether `control` applies to a job in `state`. The console shows only the controls for which this is true. */
 export function canControlJob(state: JobState, control: JobControl): boolean {
   switch (control) {

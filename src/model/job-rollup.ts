@@ -21,7 +21,7 @@ export function rollupJobState(counts: TaskCounts, intent: JobIntent, started: b
   if (unfinished > 0) {
     // Cancelled only once nothing is left unfinished.
     if (intent === JobIntent.cancel) return 'cancelling';
-    if (intent === JobIntent.pause) return active > 0 ? 'pausing' : 'paused';
+    if (intent === JobIntent.pause || intent === JobIntent.pauseNow) return active > 0 ? 'pausing' : 'paused';
     if (active > 0) return counts.pausing > 0 && counts.running === 0 ? 'pausing' : 'running';
     if (counts.paused > 0 && waiting === 0) return 'paused';
     // A started job whose tasks wait again (a retry backoff, a dependency) is still running:

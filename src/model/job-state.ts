@@ -54,6 +54,8 @@ export const WAITING_JOB_STATES: readonly JobState[] = ['created', 'queued'];
 export const JobIntent = {
   run: 'run',
   pause: 'pause',
+  /** Pause now: as `pause`, and running tasks are told to stop at once (heartbeat `stop`, reason `pause`). */
+  pauseNow: 'pause-now',
   cancel: 'cancel',
   /** The watchdog found no activity for longer than the workflow's timeout. */
   timeout: 'timeout',

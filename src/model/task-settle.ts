@@ -45,8 +45,12 @@ export function settleTask(task: SettleInput, report: TaskReport, opts: { now: n
     settlement.reason = report.reason;
   } else if (report.kind === 'stopped') {
     settlement.reason = report.reason ?? 'stopped on request';
-    // Paused on request, the attempt is given back: resuming runs the same attempt again.
-    if (next === 'paused') settlement.refundAttempt = true;
+    // Paused on request, the attempt is given back: resuming runs the same attempt again. The
+    // worker's own words are not kept: it tells its handler "cancelled" for either stop.
+    if (next === 'paused') {
+      settlement.refundAttempt = true;
+      settlement.reason = 'paused on request';
+    }
   } else if (report.kind === 'released') {
     settlement.refundAttempt = true;
   } else if (report.kind === 'succeeded' && next === 'error') {

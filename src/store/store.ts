@@ -124,6 +124,11 @@ export interface Page<T> {
 
 export type JobAction = 'pause' | 'resume' | 'cancel';
 
+export interface ControlOptions {
+  /** With pause: running tasks are told to stop at once rather than finish; they go back to `paused`, the attempt not counted. */
+  immediate?: boolean;
+}
+
 export interface TaskQuery {
   states?: TaskState[];
   types?: string[];
@@ -145,7 +150,7 @@ export interface JobStore {
   getJob(id: number): Promise<JobRecord | null>;
   listJobs(query: JobQuery): Promise<Page<JobRecord>>;
   /** Pause, resume or cancel. Throws SWY_ERR_JOB_NOT_FOUND, or SWY_ERR_JOB_STATE when the job's state does not allow it. */
-  controlJob(id: number, action: JobAction, now: number): Promise<JobRecord>;
+  controlJob(id: number, action: JobAction, now: number, options?: ControlOptions): Promise<JobRecord>;
   /**
    * Re-runs the tasks of a finished job that did not succeed. Throws as controlJob, and
    * SWY_ERR_RETRY_SUPERSEDED when a later job acted on a conflicting resource (unless forced).

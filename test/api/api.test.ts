@@ -96,7 +96,13 @@ describe('REST API over HTTP', () => {
       await hub.api('/api/v1/jobs', { method: 'POST', json: { workflow: 'simulate', fields: { tasks: 2, items: 5, delayMs: 0, failPercent: 50 } } }),
     );
     expect(created.status).toBe(201);
-    expect(created.body).toMatchObject({ workflow: 'simulate', state: 'queued', site: 'local', queue: 'default', progress: { done: 0, total: 2, percent: 0 } });
+    expect(created.body).toMatchObject({
+      workflow: 'simulate',
+      state: 'queued',
+      site: 'local',
+      queue: 'default',
+      progress: { done: 0, total: 2000, percent: 0 },
+    });
     const job = await finished(created.body.id);
     expect(job.state).toBe('error');
 

@@ -1,6 +1,8 @@
 import { postgresHarness } from '../helpers/store-harness.js';
 import { describeAuthConformance } from './auth-conformance.js';
+import { describeControlsConformance } from './controls-conformance.js';
 import { describeLocksConformance } from './locks-conformance.js';
+import { describeProgressConformance } from './progress-conformance.js';
 import { describeSearchConformance } from './search-conformance.js';
 import { describeSiteScopeConformance } from './site-scope-conformance.js';
 import { describeStoreConformance } from './store-conformance.js';
@@ -13,3 +15,5 @@ describeWorkerScopeConformance(harness);
 describeSiteScopeConformance(harness);
 describeSearchConformance(harness);
 describeLocksConformance(harness);
+describeProgressConformance(harness);
+describeControlsConformance(harness);

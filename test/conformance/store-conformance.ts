@@ -56,7 +56,7 @@ export function describeStoreConformance(harness: StoreHarness): void {
         expect(created).toBe(true);
         expect(job).toMatchObject({ workflow: 'demo', state: 'queued', site: 'local', queue: 'default', creator: 'tester', fields: { root: '/data' } });
         expect(job.taskCounts.queued).toBe(2);
-        expect(job.progress).toEqual({ done: 0, total: 2 });
+        expect(job.progress).toEqual({ done: 0, total: 2000 });
         expect(job.createdAt).toBe(T0);
         const events = await store.listEvents(0, 10, null);
         expect(events.map((e) => e.type)).toEqual(['job:created']);
@@ -148,7 +148,7 @@ export function describeStoreConformance(harness: StoreHarness): void {
         await succeed(a, { report: { kind: 'succeeded', changed: true, result: { n: 1 } } });
         await succeed(b);
         const jobA = await store.getJob(a.job.id);
-        expect(jobA).toMatchObject({ state: 'success', outcome: 'changed', endedAt: T0 + 2, progress: { done: 1, total: 1 } });
+        expect(jobA).toMatchObject({ state: 'success', outcome: 'changed', endedAt: T0 + 2, progress: { done: 1000, total: 1000 } });
         expect(await store.getJob(b.job.id)).toMatchObject({ state: 'success', outcome: 'unchanged' });
         expect(await store.getTask(a.task.id)).toMatchObject({ state: 'success', changed: true, result: { n: 1 }, endedAt: T0 + 2 });
         const types = (await store.listEvents(0, 100, null)).filter((e) => e.jobId === a.job.id).map((e) => `${e.type}:${e.data.to ?? ''}`);
@@ -287,9 +287,9 @@ export function describeStoreConformance(harness: StoreHarness): void {
         );
         const [a] = await lease({ limit: 1 });
         await store.recordActivity([{ taskId: a.task.id, leaseToken: a.leaseToken, progress: { done: 25, total: 100 } }], T0 + 2);
-        expect((await store.getJob(a.job.id))?.progress).toEqual({ done: 25, total: 101 });
+        expect((await store.getJob(a.job.id))?.progress).toEqual({ done: 250, total: 2000 });
         await succeed(a);
-        expect((await store.getJob(a.job.id))?.progress).toEqual({ done: 100, total: 101 });
+        expect((await store.getJob(a.job.id))?.progress).toEqual({ done: 1000, total: 2000 });
       });
     });
 
@@ -364,9 +364,9 @@ export function describeStoreConformance(harness: StoreHarness): void {
         await succeed(scan, {}, T0 + 3);
         const children = await lease({ now: T0 + 4 });
         expect(children.map((c) => c.task.type).sort()).toEqual(['hash', 'hash', 'report']);
-        expect(await store.getJob(1)).toMatchObject({ state: 'running', progress: { done: 1, total: 4 } });
+        expect(await store.getJob(1)).toMatchObject({ state: 'running', progress: { done: 1000, total: 4000 } });
         for (const child of children) await succeed(child, {}, T0 + 5);
-        expect(await store.getJob(1)).toMatchObject({ state: 'success', progress: { done: 4, total: 4 } });
+        expect(await store.getJob(1)).toMatchObject({ state: 'success', progress: { done: 4000, total: 4000 } });
       });
 
       it("lists a job's tasks by state and type, and the types present", async () => {

@@ -160,7 +160,7 @@ describe.each([sqliteHarness(), postgresHarness()])('engine lifecycle on $name, 
     hub = await createTestHub({ workflows: [fanOut] }, context);
     const { job } = await hub.engine.submit({ workflow: 'fan-out', fields: { children: 50 } }, hub.actor);
     const done = await hub.waitForJob(job.id);
-    expect(done).toMatchObject({ state: 'success', itemCounts: { completed: 50 }, progress: { done: 52, total: 52 } });
+    expect(done).toMatchObject({ state: 'success', itemCounts: { completed: 50 }, progress: { done: 52_000, total: 52_000 } });
     const tasks = (await hub.store.listTasks(job.id, { limit: 100 })).items;
     const summary = tasks.find((t) => t.type === 'summary');
     const lastChild = Math.max(...tasks.filter((t) => t.type !== 'summary').map((t) => t.endedAt ?? 0));

@@ -55,6 +55,14 @@ describe('settleTask', () => {
     expect(settleTask(running, { kind: 'released' }, opts)).toMatchObject({ next: 'queued', refundAttempt: true });
   });
 
+  it('pauses a task stopped while pausing, its attempt refunded, whatever words the worker used', () => {
+    expect(settleTask({ ...running, state: 'pausing' }, { kind: 'stopped', reason: 'the task was cancelled' }, opts)).toMatchObject({
+      next: 'paused',
+      refundAttempt: true,
+      reason: 'paused on request',
+    });
+  });
+
   it('refuses reports about tasks no worker holds', () => {
     expect(settleTask({ ...running, state: 'queued' }, { kind: 'succeeded', changed: false }, opts)).toBeNull();
   });

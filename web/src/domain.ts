@@ -6,6 +6,7 @@
 export type { ItemOutcome, JobControl, JobOutcome, JobState, Role, TaskState } from '../../src/model/index.js';
 export {
   canControlJob,
+  canPauseNow,
   ITEM_OUTCOMES,
   isTerminalJobState,
   isTerminalTaskState,

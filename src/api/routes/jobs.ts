@@ -48,7 +48,18 @@ export function jobRoutes(app: App, { engine }: ApiContext): void {
     handler: async (request) => (await explained([await engine.reads.job(request.params.id, request.actor)]))[0],
   });
 
-  for (const action of ['pause', 'resume', 'cancel'] as const) {
+  app.post('/jobs/:id/pause', {
+    config: { access: 'operator' },
+    schema: {
+      ...TAG,
+      summary: 'Pause a job; with { now: true }, running tasks are told to stop at once and go back to paused',
+      params: idParam,
+      body: z.object({ now: z.boolean().optional() }).strict().nullish(),
+    },
+    handler: async (request) => dto(await engine.control(request.params.id, 'pause', request.actor, { immediate: request.body?.now === true })),
+  });
+
+  for (const action of ['resume', 'cancel'] as const) {
     app.post(`/jobs/:id/${action}`, {
       config: { access: 'operator' },
       schema: { ...TAG, summary: `${action[0].toUpperCase()}${action.slice(1)} a job`, params: idParam },

@@ -73,23 +73,23 @@ export function jobsCommand(program: Command): void {
     });
 
   for (const action of ['pause', 'resume', 'cancel', 'retry', 'resubmit'] as const) {
-    jobs
-      .command(`${action} <ids...>`)
-      .description(`${action[0].toUpperCase()}${action.slice(1)} jobs`)
-      .action(async (ids: string[], _options, command: Command) => {
-        const api = client(command);
-        let failed = 0;
-        for (const id of ids) {
-          try {
-            const job = await api.control(jobId(id), action);
-            console.log(action === 'resubmit' ? `job ${id} resubmitted as job ${job.id}` : `job ${job.id} ${job.state}`);
-          } catch (error) {
-            failed += 1;
-            console.error(`job ${id}: ${(error as Error).message}`);
-          }
+    const command = jobs.command(`${action} <ids...>`).description(`${action[0].toUpperCase()}${action.slice(1)} jobs`);
+    if (action === 'pause')
+      command.option('--now', 'stop running tasks at once (they go back to paused, the attempt not counted) instead of letting them finish');
+    command.action(async (ids: string[], options: { now?: boolean }, command: Command) => {
+      const api = client(command);
+      let failed = 0;
+      for (const id of ids) {
+        try {
+          const job = action === 'pause' ? await api.pause(jobId(id), { now: options.now === true }) : await api.control(jobId(id), action);
+          console.log(action === 'resubmit' ? `job ${id} resubmitted as job ${job.id}` : `job ${job.id} ${job.state}`);
+        } catch (error) {
+          failed += 1;
+          console.error(`job ${id}: ${(error as Error).message}`);
         }
-        if (failed > 0) process.exitCode = 1;
-      });
+      }
+      if (failed > 0) process.exitCode = 1;
+    });
   }
 
   jobs

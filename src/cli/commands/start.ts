@@ -5,6 +5,7 @@ import { loadWorkflows } from '../../sdk/load-workflows.js';
 import { builtInWorkflows } from '../../workflows/index.js';
 import { startHub } from '../hub.js';
 import { parseConcurrency, parseDatabaseUrl, parseLeaseMs, parsePort } from '../options.js';
+import { exitAtDeadline, stoppingMessage } from '../shutdown.js';
 import { VERSION } from '../version.js';
 
 export function startCommand(program: Command): void {
@@ -79,7 +80,8 @@ export function startCommand(program: Command): void {
           process.exit(130);
         }
         stopping = true;
-        console.log(`${signal}: finishing running tasks (up to 10 s; press Ctrl+C again to stop at once)`);
+        console.log(stoppingMessage(signal));
+        exitAtDeadline();
         await hub.close();
         process.exit(0);
       };

@@ -4,6 +4,7 @@ import { createWorker } from '../../client/index.js';
 import { loadWorkflows } from '../../sdk/load-workflows.js';
 import { builtInWorkflows } from '../../workflows/index.js';
 import { parseConcurrency, parseHubUrl, parseTokenFile } from '../options.js';
+import { exitAtDeadline, SHUTDOWN_GRACE_MS, stoppingMessage } from '../shutdown.js';
 
 export function workerCommand(program: Command): void {
   program
@@ -62,15 +63,16 @@ The hub: --hub URL or SWITCHYARD_URL (http:// or https://).
       await worker.start();
       console.log(`worker ${worker.id} serving site "${options.site}" from ${hubUrl} (${workflows.map((w) => w.name).join(', ')})`);
       let stopping = false;
-      const stop = async () => {
+      const stop = async (signal: string) => {
         if (stopping) process.exit(130);
         stopping = true;
-        console.log('stopping: finishing running tasks (up to 10 s), then handing the rest back');
-        await worker.stop({ graceMs: 10_000 });
+        console.log(stoppingMessage(signal));
+        exitAtDeadline();
+        await worker.stop({ graceMs: SHUTDOWN_GRACE_MS });
         process.exit(0);
       };
-      process.on('SIGINT', () => void stop());
-      process.on('SIGTERM', () => void stop());
+      process.on('SIGINT', () => void stop('SIGINT'));
+      process.on('SIGTERM', () => void stop('SIGTERM'));
     });
 }
 

@@ -104,6 +104,13 @@ export async function heartbeat(tx: LedgerTx, request: HeartbeatRequest): Promis
     extended.push({ row, fromState: row.state });
     if (row.state === 'cancelling') result.stop.push({ taskId: row.id, reason: 'cancel' });
   }
+  // A pausing task runs on unless its job was paused "now": only then is it told to stop.
+  const pausing = extended.filter(({ row }) => row.state === 'pausing');
+  if (pausing.length > 0) {
+    const jobs = await tx.lockJobs([...new Set(pausing.map(({ row }) => row.jobId))].sort((a, b) => a - b));
+    const now = new Set(jobs.filter((job) => job.intent === 'pause-now').map((job) => job.id));
+    for (const { row } of pausing) if (now.has(row.jobId)) result.stop.push({ taskId: row.id, reason: 'pause' });
+  }
   if (extended.length > 0) await tx.updateTasks(extended);
   return result;
 }

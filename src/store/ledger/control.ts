@@ -1,5 +1,6 @@
 import {
   canControlJob,
+  canPauseNow,
   isTerminalJobState,
   isTerminalTaskState,
   type JobControl,
@@ -10,7 +11,7 @@ import {
   transitionTask,
   UNFINISHED_TASK_STATES,
 } from '../../model/index.js';
-import type { JobAction } from '../store.js';
+import type { ControlOptions, JobAction } from '../store.js';
 import { JobBook } from './job-book.js';
 import type { JobRow, LedgerTx, TaskRow } from './ledger-tx.js';
 import { isDependencySatisfied } from './new-tasks.js';
@@ -19,13 +20,15 @@ import { relockForRetry } from './resource-locks.js';
 const ACTION_INTENT: Record<JobAction, JobIntent> = { pause: 'pause', resume: 'run', cancel: 'cancel' };
 
 /**
- * Pause, resume or cancel a job. Pause holds tasks not yet running (running ones finish);
+ * Pause, resume or cancel a job. Pause holds tasks not yet running (running ones finish;
+ * with `immediate`, they are told to stop at their next heartbeat and go back to `paused`);
  * cancel stops every task that has not finished (running ones are told to stop at their next
  * heartbeat); resume releases held tasks.
  */
-export async function controlJob(tx: LedgerTx, jobId: number, action: JobAction, now: number): Promise<void> {
+export async function controlJob(tx: LedgerTx, jobId: number, action: JobAction, now: number, options: ControlOptions = {}): Promise<void> {
   const tasks = await tx.lockJobTasks(jobId, UNFINISHED_TASK_STATES);
-  const job = await lockJob(tx, jobId, action);
+  const pauseNow = action === 'pause' && options.immediate === true;
+  const job = await lockJob(tx, jobId, action, pauseNow);
   const book = new JobBook(now);
   const changes: { row: TaskRow; fromState: TaskState }[] = [];
   for (const row of tasks) {
@@ -43,7 +46,7 @@ export async function controlJob(tx: LedgerTx, jobId: number, action: JobAction,
     book.moveTask(row, from, next, row.reason);
   }
   await tx.updateTasks(changes);
-  book.setIntent(job.id, ACTION_INTENT[action], action === 'cancel' ? 'cancelled on request' : undefined);
+  book.setIntent(job.id, pauseNow ? 'pause-now' : ACTION_INTENT[action], action === 'cancel' ? 'cancelled on request' : undefined);
   await book.settle(tx);
 }
 
@@ -107,10 +110,10 @@ export async function deleteJob(tx: LedgerTx, jobId: number, now: number): Promi
   tx.wakeAfterCommit([], true);
 }
 
-async function lockJob(tx: LedgerTx, jobId: number, control: JobControl): Promise<JobRow> {
+async function lockJob(tx: LedgerTx, jobId: number, control: JobControl, pauseNow = false): Promise<JobRow> {
   const [job] = await tx.lockJobs([jobId]);
   if (!job) throw new SwitchyardError('SWY_ERR_JOB_NOT_FOUND', `No job with id ${jobId}`);
-  if (!canControlJob(job.state, control)) {
+  if (!(pauseNow ? canPauseNow(job.state) : canControlJob(job.state, control))) {
     const hint = control === 'delete' && !isTerminalJobState(job.state) ? '; cancel it first' : '';
     throw new SwitchyardError('SWY_ERR_JOB_STATE', `Job ${jobId} is ${job.state}: it cannot be ${pastTense(control)}${hint}`);
   }

@@ -6,9 +6,12 @@ import {
   type JobIntent,
   type JobState,
   type Json,
+  ranToEnd,
   rollupJobState,
+  TASK_PROGRESS_UNITS,
   type TaskState,
   TIMEABLE_JOB_STATES,
+  taskProgressUnits,
   totalTasks,
 } from '../../model/index.js';
 import type { JobRow, LedgerTx, NewEvent, TaskRow } from './ledger-tx.js';
@@ -44,23 +47,25 @@ export class JobBook {
 
   constructor(private readonly now: number) {}
 
-  /** A new task (`from` null) or a task moving between states. Terminal moves complete its progress. */
+  /**
+   * A new task (`from` null) or a task moving between states. Its share of the job's progress
+   * follows the model (progress.ts): full once it ran to its end, the fraction it reached if it
+   * ended otherwise, zero again when a retry re-runs it.
+   */
   moveTask(task: TaskRow, from: TaskState | null, to: TaskState, reason?: string | null): void {
     const entry = this.entry(task.jobId);
     if (from === null) {
-      entry.progressTotal += task.progressTotal;
-      entry.progressDone += task.progressDone;
+      entry.progressTotal += TASK_PROGRESS_UNITS;
+      entry.progressDone += units(to, task);
     } else {
       entry.counts[from] = (entry.counts[from] ?? 0) - 1;
       entry.activity = true;
+      const before = units(from, task);
+      if (isTerminalTaskState(from) && !isTerminalTaskState(to)) task.progressDone = 0;
+      else if (ranToEnd(to)) task.progressDone = task.progressTotal;
+      entry.progressDone += units(to, task) - before;
     }
     entry.counts[to] = (entry.counts[to] ?? 0) + 1;
-    if (from !== null && isTerminalTaskState(to) !== isTerminalTaskState(from)) {
-      // A finished task counts as fully done; a re-run one starts again from zero.
-      const done = isTerminalTaskState(to) ? task.progressTotal : 0;
-      entry.progressDone += done - task.progressDone;
-      task.progressDone = done;
-    }
     if (to === 'queued') this.readySites.add(task.site);
     if (to === 'running' && from === 'queued') entry.started = true;
     if (to === 'failure' && entry.failureReason === undefined) {
@@ -74,16 +79,15 @@ export class JobBook {
     }
   }
 
-  /** A running task reported progress: `done` of `total` of its own units. */
+  /** A running task reported progress: `done` of `total` of its own units; the job gains its share. */
   progress(task: TaskRow, done: number, total: number): void {
     const entry = this.entry(task.jobId);
+    const before = units(task.state, task);
     const safeTotal = Math.max(total, 0);
-    const safeDone = Math.min(Math.max(done, 0), safeTotal);
-    entry.progressDone += safeDone - task.progressDone;
-    entry.progressTotal += safeTotal - task.progressTotal;
-    entry.activity = true;
-    task.progressDone = safeDone;
+    task.progressDone = Math.min(Math.max(done, 0), safeTotal);
     task.progressTotal = safeTotal;
+    entry.progressDone += units(task.state, task) - before;
+    entry.activity = true;
   }
 
   items(jobId: number, counts: ItemCounts): void {
@@ -201,23 +205,35 @@ export class JobBook {
   }
 }
 
+function units(state: TaskState, task: TaskRow): number {
+  return taskProgressUnits(state, { done: task.progressDone, total: task.progressTotal });
+}
+
+/** Says what a pausing or cancelling job waits for; recognised so that it is not kept once the job moves on. */
+const WAITING = /^waiting for \d+ running tasks? to stop$/;
+
 function describeReason(job: JobRow, state: JobState, entry: Entry): string | null {
+  const kept = job.reason !== null && WAITING.test(job.reason) ? null : job.reason;
   switch (state) {
     case 'failure':
-      if (job.intent === 'timeout') return job.reason;
-      return job.reason ?? entry.failureReason ?? 'a task failed';
+      if (job.intent === 'timeout') return kept;
+      return kept ?? entry.failureReason ?? 'a task failed';
     case 'error': {
       const total = totalTasks(job.taskCounts);
       return `${job.taskCounts.error} of ${total} task${total === 1 ? '' : 's'} completed with errors`;
     }
+    case 'pausing':
+    case 'cancelling': {
+      const active = job.taskCounts.running + job.taskCounts.pausing + job.taskCounts.cancelling;
+      return `waiting for ${active} running task${active === 1 ? '' : 's'} to stop`;
+    }
     case 'cancelled':
-    case 'cancelling':
-      return job.reason ?? 'cancelled on request';
+      return kept ?? 'cancelled on request';
     case 'success':
     case 'skipped':
       return null;
     default:
-      return job.reason;
+      return kept;
   }
 }
 

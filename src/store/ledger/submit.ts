@@ -1,4 +1,4 @@
-import { classifyJobOutcome, emptyTaskCounts, isTerminalJobState, type JobRecord, rollupJobState, type TaskState } from '../../model/index.js';
+import { classifyJobOutcome, emptyTaskCounts, isTerminalJobState, type JobRecord, jobProgress, rollupJobState, type TaskState } from '../../model/index.js';
 import { jobRecordOf } from '../rows.js';
 import type { NewJob } from '../store.js';
 import type { LedgerTx, NewEvent, NewJobRow } from './ledger-tx.js';
@@ -99,6 +99,8 @@ function initialJobRow(job: NewJob, taskStates: TaskState[], now: number): NewJo
   for (const state of taskStates) counts[state] += 1;
   const state = rollupJobState(counts, 'run', false);
   const terminal = isTerminalJobState(state);
+  // New tasks have reported nothing yet (their own progress starts at 0 of 1, see new-tasks.ts).
+  const progress = jobProgress(taskStates.map((taskState) => ({ state: taskState, progress: { done: 0, total: 1 } })));
   return {
     site: job.site,
     queue: job.queue,
@@ -110,8 +112,8 @@ function initialJobRow(job: NewJob, taskStates: TaskState[], now: number): NewJo
     reason: state === 'skipped' ? 'the plan had no tasks' : null,
     taskCounts: counts,
     itemCounts: { queued: 0, completed: 0, failed: 0, skipped: 0 },
-    progressDone: terminal ? taskStates.length : 0,
-    progressTotal: taskStates.length,
+    progressDone: progress.done,
+    progressTotal: progress.total,
     changed: false,
     timeoutMs: job.timeoutMs,
     deadlineAt: null,

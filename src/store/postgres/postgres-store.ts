@@ -228,9 +228,9 @@ export class PostgresStore implements S.Store {
     return this.reads.listJobs(query);
   }
 
-  controlJob(id: number, action: S.JobAction, now: number) {
+  controlJob(id: number, action: S.JobAction, now: number, options?: S.ControlOptions) {
     return this.transact(now, async (tx, client) => {
-      await controlJob(tx, id, action, now);
+      await controlJob(tx, id, action, now, options);
       return (await new PostgresReads(client, this.map).getJob(id)) as NonNullable<Awaited<ReturnType<PostgresReads['getJob']>>>;
     });
   }

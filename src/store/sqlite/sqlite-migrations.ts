@@ -270,7 +270,7 @@ UPDATE jobs SET search_text = fields;
 -- The resources each job declared (model/resource-locks.ts), kept after release so that a
 -- retry can tell whether a later job ran against the same resources. Overlapping keys are
 -- found as equal keys, ancestors (listed by the caller) and a key range, so byte order must
--- hold for the range: $SQLite compares text byte by byte.
+-- hold for the range: SQLite compares text byte by byte.
 CREATE TABLE job_locks (
   job_id INTEGER NOT NULL,
   lock_key text NOT NULL,
@@ -283,6 +283,23 @@ CREATE INDEX job_locks_key ON job_locks (lock_key, job_id);
 -- The earlier job whose lock this one waits for; its tasks are not leased while it is set.
 ALTER TABLE jobs ADD COLUMN lock_wait_on INTEGER;
 CREATE INDEX jobs_lock_wait ON jobs (lock_wait_on) WHERE lock_wait_on IS NOT NULL;
+`,
+  },
+  {
+    version: 9,
+    name: 'jobs: progress in task shares',
+    sql: `
+-- Job progress is now counted in shares of 1000 units per task (src/model/progress.ts); it
+-- used to be the raw sum of the tasks' own units. Recount every job from its tasks. A task
+-- that ended before this knew no difference between finishing and stopping: it counts full.
+UPDATE jobs SET
+  progress_total = 1000 * (SELECT COUNT(*) FROM tasks t WHERE t.job_id = jobs.id),
+  progress_done = (
+    SELECT COALESCE(SUM(CASE
+      WHEN t.state IN ('success', 'error', 'skipped') THEN 1000
+      WHEN t.progress_total > 0 AND t.progress_done > 0 THEN (1000 * MIN(t.progress_done, t.progress_total)) / t.progress_total
+      ELSE 0 END), 0)
+    FROM tasks t WHERE t.job_id = jobs.id);
 `,
   },
 ];

@@ -160,9 +160,9 @@ export class SqliteStore implements S.Store {
     return this.read(() => this.reads.listJobs(query));
   }
 
-  async controlJob(id: number, action: S.JobAction, now: number) {
+  async controlJob(id: number, action: S.JobAction, now: number, options?: S.ControlOptions) {
     return this.transact(now, async (tx) => {
-      await controlJob(tx, id, action, now);
+      await controlJob(tx, id, action, now, options);
       return this.reads.getJob(id) as NonNullable<ReturnType<SqliteReads['getJob']>>;
     });
   }

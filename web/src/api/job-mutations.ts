@@ -22,6 +22,9 @@ export function useSubmitJob() {
   });
 }
 
+/** A job control as the console offers it: `pause-now` is pause with running tasks told to stop at once. */
+export type ConsoleControl = JobControl | 'pause-now';
+
 /**
  * A control on one job. Answers the job as it is after the control — for resubmit that is the
  * new job — or null after a delete.
@@ -29,11 +32,12 @@ export function useSubmitJob() {
 export function useJobControl(id: number) {
   const client = useQueryClient();
   return useMutation({
-    mutationFn: async (control: JobControl): Promise<Job | null> => {
+    mutationFn: async (control: ConsoleControl): Promise<Job | null> => {
       if (control === 'delete') {
         await api<void>(`/jobs/${id}`, { method: 'DELETE' });
         return null;
       }
+      if (control === 'pause-now') return api<Job>(`/jobs/${id}/pause`, { method: 'POST', body: { now: true } });
       return api<Job>(`/jobs/${id}/${control}`, { method: 'POST' });
     },
     onSuccess: (job, control) => {

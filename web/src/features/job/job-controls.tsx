@@ -1,24 +1,37 @@
 import { Button, Group } from '@mantine/core';
 import { notifications } from '@mantine/notifications';
 import { useNavigate } from 'react-router';
-import { useJobControl } from '../../api/job-mutations.js';
+import { type ConsoleControl, useJobControl } from '../../api/job-mutations.js';
 import type { Job } from '../../api/types.js';
 import { ConfirmButton } from '../../components/ui/confirm-button.js';
-import { canControlJob, JOB_CONTROLS, type JobControl, type Role, roleAllows } from '../../domain.js';
+import { canControlJob, canPauseNow, JOB_CONTROLS, type Role, roleAllows } from '../../domain.js';
 import { useCurrentUser } from '../auth/current-user.js';
 import { notifySubmitted } from '../submit/submitted-job-notice.js';
 
-const LABELS: Record<JobControl, string> = { pause: 'Pause', resume: 'Resume', cancel: 'Cancel', retry: 'Retry', resubmit: 'Re-submit', delete: 'Delete' };
+const LABELS: Record<ConsoleControl, string> = {
+  pause: 'Pause',
+  'pause-now': 'Pause now',
+  resume: 'Resume',
+  cancel: 'Cancel',
+  retry: 'Retry',
+  resubmit: 'Re-submit',
+  delete: 'Delete',
+};
 /** The role each control needs; the API enforces the same. */
-const NEEDS: Record<JobControl, Exclude<Role, 'worker'>> = {
+const NEEDS: Record<ConsoleControl, Exclude<Role, 'worker'>> = {
   pause: 'operator',
+  'pause-now': 'operator',
   resume: 'operator',
   cancel: 'operator',
   retry: 'operator',
   resubmit: 'operator',
   delete: 'admin',
 };
-const CONFIRM: Partial<Record<JobControl, { message: string; color: string }>> = {
+const CONFIRM: Partial<Record<ConsoleControl, { message: string; color: string }>> = {
+  'pause-now': {
+    message: 'Running tasks are told to stop at once and go back to paused; on resume they run again from the start, the stopped attempt not counted.',
+    color: 'orange',
+  },
   cancel: {
     message: 'No further task of this job will run, and running tasks are told to stop. This cannot be undone, though the job can be retried later.',
     color: 'red',
@@ -31,10 +44,13 @@ export function JobControls({ job }: { job: Job }) {
   const user = useCurrentUser();
   const control = useJobControl(job.id);
   const navigate = useNavigate();
-  const shown = JOB_CONTROLS.filter((c) => canControlJob(job.state, c) && roleAllows(user.role, NEEDS[c]));
+  // "Pause now" only matters while tasks run: offered next to pause, and while a plain pause waits.
+  const pauseNow = (job.state === 'running' || job.state === 'pausing') && canPauseNow(job.state);
+  const controls: ConsoleControl[] = JOB_CONTROLS.flatMap((c): ConsoleControl[] => (c === 'pause' ? ['pause', 'pause-now'] : [c]));
+  const shown = controls.filter((c) => (c === 'pause-now' ? pauseNow : canControlJob(job.state, c)) && roleAllows(user.role, NEEDS[c]));
   if (shown.length === 0) return null;
 
-  const run = (c: JobControl) =>
+  const run = (c: ConsoleControl) =>
     control.mutate(c, {
       onSuccess: (result) => {
         if (c === 'delete') {
@@ -64,7 +80,7 @@ export function JobControls({ job }: { job: Job }) {
             loading={busy}
             title={`${LABELS[c]} job ${job.id}?`}
             message={confirm.message}
-            confirmLabel={`${LABELS[c]} job`}
+            confirmLabel={c === 'pause-now' ? 'Stop tasks and pause' : `${LABELS[c]} job`}
             onConfirm={() => run(c)}
           >
             {LABELS[c]}

@@ -2,7 +2,8 @@ import { Group, Progress, Stack, Text } from '@mantine/core';
 import type { Job } from '../../api/types.js';
 import { type BarSegment, StackedBar } from '../../components/ui/stacked-bar.js';
 import { ITEM_OUTCOMES, TASK_STATES } from '../../domain.js';
-import { itemStyle, stateStyle } from '../states/state-styles.js';
+import { StateBadge } from '../states/state-badge.js';
+import { itemStyle, progressColor, stateStyle } from '../states/state-styles.js';
 
 export function JobProgress({ job }: { job: Job }) {
   const { done, total, percent } = job.progress;
@@ -12,11 +13,23 @@ export function JobProgress({ job }: { job: Job }) {
         <Text size="sm" fw={600} id="job-progress-label">
           Progress
         </Text>
-        <Text size="sm" data-testid="job-percent">
-          {percent}% ({done} of {total})
-        </Text>
+        <Group gap="xs">
+          <StateBadge state={job.state} size="sm" testId="job-progress-state" />
+          <Text size="sm" data-testid="job-percent" title={`${done} of ${total} work units (each task is 1000)`}>
+            {percent}%
+          </Text>
+        </Group>
       </Group>
-      <Progress value={percent} size="lg" aria-labelledby="job-progress-label" animated={job.state === 'running'} />
+      <Progress
+        value={percent}
+        color={progressColor(job.state)}
+        size="lg"
+        aria-labelledby="job-progress-label"
+        aria-valuetext={`${percent}%, ${stateStyle(job.state).label}`}
+        data-color={progressColor(job.state)}
+        data-testid="job-progress-bar"
+        animated={job.state === 'running'}
+      />
     </div>
   );
 }

@@ -3,6 +3,7 @@ import { Link } from 'react-router';
 import type { Job } from '../../api/types.js';
 import { DateTime } from '../../components/ui/date-time.js';
 import { StateBadge } from '../states/state-badge.js';
+import { progressColor, stateStyle } from '../states/state-styles.js';
 import { taskTallies } from './task-tallies.js';
 
 export function JobRow({ job }: { job: Job }) {
@@ -48,8 +49,10 @@ export function JobRow({ job }: { job: Job }) {
       <Table.Td ta="right">{tally.failed}</Table.Td>
       <Table.Td miw={110}>
         <Group gap={6} wrap="nowrap">
-          <Progress value={job.progress.percent} size="sm" w={60} aria-hidden="true" />
-          <Text size="xs">{job.progress.percent}%</Text>
+          <Progress value={job.progress.percent} color={progressColor(job.state)} size="sm" w={60} aria-hidden="true" />
+          <Text size="xs" title={stateStyle(job.state).label}>
+            {job.progress.percent}%
+          </Text>
         </Group>
       </Table.Td>
     </Table.Tr>

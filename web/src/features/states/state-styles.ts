@@ -29,6 +29,33 @@ export function stateStyle(state: JobState | TaskState): StateStyle {
   return STYLES[state] ?? { label: state, color: 'gray', icon: 'question' };
 }
 
+/**
+ * The colour of a job's progress bar, by how it ended: green success, red failure, orange
+ * completed with errors, grey cancelled or skipped, blue while it runs (yellow while paused).
+ * Never shown alone: the state's label stays next to the bar.
+ */
+export function progressColor(state: JobState): MantineColor {
+  switch (state) {
+    case 'success':
+      return 'green';
+    case 'failure':
+      return 'red';
+    case 'error':
+      return 'orange';
+    case 'cancelled':
+    case 'cancelling':
+    case 'skipped':
+      return 'gray';
+    case 'pausing':
+    case 'paused':
+      return 'yellow';
+    case 'unknown':
+      return 'grape';
+    default:
+      return 'blue';
+  }
+}
+
 const ITEM_STYLES: Record<ItemOutcome, StateStyle> = {
   queued: { label: 'Queued', color: 'indigo', icon: 'clock' },
   completed: { label: 'Completed', color: 'green', icon: 'check' },

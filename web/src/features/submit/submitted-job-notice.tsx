@@ -5,6 +5,7 @@ import { Link } from 'react-router';
 import { useJob } from '../../api/job-queries.js';
 import { isTerminalJobState } from '../../domain.js';
 import { StateBadge } from '../states/state-badge.js';
+import { progressColor } from '../states/state-styles.js';
 
 /** How long the notice stays once the job has ended: long enough to read the outcome. */
 const LINGER_MS = 10_000;
@@ -31,7 +32,7 @@ function SubmittedJobNotice({ id }: { id: number }) {
       </Group>
       {job ? (
         <>
-          <Progress value={job.progress.percent} size="sm" aria-label={`Job ${id} progress`} />
+          <Progress value={job.progress.percent} color={progressColor(job.state)} size="sm" aria-label={`Job ${id} progress`} />
           <Text size="xs" c="dimmed" mt={2}>
             {job.progress.percent}% done
           </Text>
