@@ -17,6 +17,12 @@ export function jobDto(job: JobRecord, workflows: WorkflowRegistry, waitReason: 
     id: job.id,
     workflow: job.workflow,
     label: workflow?.label ?? job.workflow,
+    /** Controls the job's workflow supports (the console offers only these). */
+    controls: {
+      pause: workflow?.controls?.pause !== false,
+      cancel: workflow?.controls?.cancel !== false,
+      retry: workflow?.controls?.retry !== false,
+    },
     state: job.state,
     outcome: job.outcome,
     reason: job.reason,

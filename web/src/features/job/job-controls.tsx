@@ -47,7 +47,9 @@ export function JobControls({ job }: { job: Job }) {
   // "Pause now" only matters while tasks run: offered next to pause, and while a plain pause waits.
   const pauseNow = (job.state === 'running' || job.state === 'pausing') && canPauseNow(job.state);
   const controls: ConsoleControl[] = JOB_CONTROLS.flatMap((c): ConsoleControl[] => (c === 'pause' ? ['pause', 'pause-now'] : [c]));
-  const shown = controls.filter((c) => (c === 'pause-now' ? pauseNow : canControlJob(job.state, c)) && roleAllows(user.role, NEEDS[c]));
+  // Controls the workflow does not support are not offered ("if supported by the workflow").
+  const supported = (c: string) => (c === 'pause-now' ? job.controls.pause : job.controls[c as keyof typeof job.controls] !== false);
+  const shown = controls.filter((c) => (c === 'pause-now' ? pauseNow : canControlJob(job.state, c)) && roleAllows(user.role, NEEDS[c]) && supported(c));
   if (shown.length === 0) return null;
 
   const run = (c: ConsoleControl) =>
