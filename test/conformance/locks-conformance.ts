@@ -34,7 +34,8 @@ export function describeLocksConformance(harness: StoreHarness): void {
       const child = await submit('projects/a/b');
       const first = await leasable();
       expect(jobsOf(first)).toEqual([a, sibling]);
-      expect((await store().getJob(parent))?.lockWaitOn).toBe(a);
+      // It waits on the latest earlier job it conflicts with.
+      expect((await store().getJob(parent))?.lockWaitOn).toBe(sibling);
       await finish(first, a);
       // The parent still overlaps the sibling; the child waits behind the parent (first come, first served).
       expect(jobsOf(await leasable())).toEqual([]);

@@ -9,6 +9,15 @@ import type { LedgerTx } from './ledger-tx.js';
  * again, in submission order. Admission and release are serialised across hubs.
  */
 
+/**
+ * A waiting job points at the latest earlier job it conflicts with, not the first: jobs on a
+ * busy resource then form a chain, and a job's end re-examines only the few jobs right behind
+ * it instead of every job in the line.
+ */
+function latest(ids: number[]): number | undefined {
+  return ids.length > 0 ? ids[ids.length - 1] : undefined;
+}
+
 /** At submission: holds each new job's locks and makes it wait on an earlier conflicting job. Answers job → the job it waits on. */
 export async function admitLocks(tx: LedgerTx, jobs: { id: number; locks: ResourceLock[] }[]): Promise<Map<number, number>> {
   const waits = new Map<number, number>();
@@ -17,7 +26,7 @@ export async function admitLocks(tx: LedgerTx, jobs: { id: number; locks: Resour
   await tx.lockResourceAdmission();
   for (const job of locking) await tx.holdLocks(job.id, job.locks);
   for (const job of locking) {
-    const [holder] = await tx.lockHolders(job.id, job.locks, job.id);
+    const holder = latest(await tx.lockHolders(job.id, job.locks, job.id));
     if (holder !== undefined) {
       await tx.setLockWait(job.id, holder);
       waits.set(job.id, holder);
@@ -41,7 +50,7 @@ export async function releaseLocks(tx: LedgerTx, endedJobIds: number[], now: num
   const locks = await tx.locksOf(waiters.map((w) => w.id));
   const wake = new Set<string>();
   for (const waiter of waiters) {
-    const [holder] = await tx.lockHolders(waiter.id, locks.get(waiter.id) ?? [], waiter.id);
+    const holder = latest(await tx.lockHolders(waiter.id, locks.get(waiter.id) ?? [], waiter.id));
     await tx.setLockWait(waiter.id, holder ?? null);
     if (holder === undefined) wake.add(waiter.site);
   }
@@ -67,6 +76,6 @@ export async function relockForRetry(tx: LedgerTx, jobId: number, endedAt: numbe
     }
   }
   await tx.holdLocks(jobId, locks);
-  const [holder] = await tx.lockHolders(jobId, locks, null);
+  const holder = latest(await tx.lockHolders(jobId, locks, null));
   await tx.setLockWait(jobId, holder ?? null);
 }
