@@ -12,6 +12,7 @@
 import { parseArgs } from 'node:util';
 import type { StoreKind } from './bench-store.js';
 import { isolationMeasurements } from './isolation.js';
+import { lockMeasurements } from './locks.js';
 import { type Measurement, measurements } from './measurements.js';
 
 const { values } = parseArgs({
@@ -30,7 +31,7 @@ if (kind !== 'sqlite' && kind !== 'postgres') throw new Error('--store is sqlite
 
 const options = { kind, jobs: Number(values.jobs), items: Number(values.items), seconds: Number(values.seconds) };
 const repeat = Math.max(1, Number(values.repeat));
-const all = [...measurements, ...isolationMeasurements];
+const all = [...measurements, ...isolationMeasurements, ...lockMeasurements];
 const chosen = values.only ? all.filter((m) => values.only?.split(',').includes(m.name)) : all;
 const results: { name: string; median: number; unit: string; runs: number[]; detail: string }[] = [];
 console.log(`Switchyard bench on ${kind}, Node ${process.version}, ${new Date().toISOString()}, median of ${repeat}`);

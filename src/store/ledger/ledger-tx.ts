@@ -57,11 +57,12 @@ export interface LedgerTx {
   /** Records a job's locks as held (again, after a retry). */
   holdLocks(jobId: number, locks: ResourceLock[]): Promise<void>;
   /**
-   * Ids of other jobs holding an unreleased lock that conflicts with one of `locks`, ascending;
-   * with `beforeJobId`, only jobs submitted before it (first come, first served).
+   * For each of `locks`, the latest other job holding an unreleased conflicting lock (at most
+   * one id per lock, ascending); with `beforeJobId`, only jobs submitted before it (first come,
+   * first served). Empty when nothing conflicts.
    */
   lockHolders(jobId: number, locks: ResourceLock[], beforeJobId: number | null): Promise<number[]>;
-  /** Ids of other jobs that started after `startedAfter` and held (or hold) a conflicting lock, ascending. */
+  /** For each of `locks`, the latest other job that started after `startedAfter` and held (or holds) a conflicting lock; ascending. */
   laterLockHolders(jobId: number, locks: ResourceLock[], startedAfter: number): Promise<number[]>;
   /** The locks jobs declared, released or not. */
   locksOf(jobIds: number[]): Promise<Map<number, ResourceLock[]>>;

@@ -244,12 +244,10 @@ const SQL = {
       FROM unnest($2::text[], $3::text[]) AS v(k, m)
     ON CONFLICT (job_id, lock_key) DO UPDATE SET mode = excluded.mode, released_at = NULL`,
   // $4 key, $5 ancestors, $6..$7 the descendant range, $8 true when only exclusive rows conflict.
-  lockHolders: `SELECT DISTINCT job_id FROM job_locks WHERE released_at IS NULL AND job_id <> $1 AND job_id < $2
-      AND (lock_key = $3 OR lock_key = ANY($4::text[]) OR (lock_key >= $5 AND lock_key < $6)) AND (NOT $7 OR mode = 'exclusive')
-    ORDER BY job_id`,
-  laterHolders: `SELECT DISTINCT l.job_id FROM job_locks l JOIN jobs j ON j.id = l.job_id WHERE l.job_id <> $1 AND j.started_at > $2
-      AND (l.lock_key = $3 OR l.lock_key = ANY($4::text[]) OR (l.lock_key >= $5 AND l.lock_key < $6)) AND (NOT $7 OR l.mode = 'exclusive')
-    ORDER BY l.job_id`,
+  lockHolders: `SELECT MAX(job_id) AS job_id FROM job_locks WHERE released_at IS NULL AND job_id <> $1 AND job_id < $2
+      AND (lock_key = $3 OR lock_key = ANY($4::text[]) OR (lock_key >= $5 AND lock_key < $6)) AND (NOT $7 OR mode = 'exclusive')`,
+  laterHolders: `SELECT MAX(l.job_id) AS job_id FROM job_locks l JOIN jobs j ON j.id = l.job_id WHERE l.job_id <> $1 AND j.started_at > $2
+      AND (l.lock_key = $3 OR l.lock_key = ANY($4::text[]) OR (l.lock_key >= $5 AND l.lock_key < $6)) AND (NOT $7 OR l.mode = 'exclusive')`,
   locksOf: `SELECT job_id, lock_key, mode FROM job_locks WHERE job_id = ANY($1::bigint[]) ORDER BY job_id, lock_key`,
   releaseLocks: `UPDATE job_locks SET released_at = $1 WHERE released_at IS NULL AND job_id = ANY($2::bigint[])`,
   lockWaiters: `SELECT id, site FROM jobs WHERE lock_wait_on = ANY($1::bigint[]) ORDER BY id`,
@@ -351,7 +349,7 @@ export class PostgresLedgerTx implements LedgerTx {
     for (const lock of locks) {
       const [from, to] = lockKeyDescendantRange(lock.key);
       const found = await rows(this.db, sql, [jobId, bound, lock.key, lockKeyAncestors(lock.key), from, to, lock.mode === 'shared']);
-      for (const r of found) ids.add(Number(r.job_id));
+      for (const r of found) if (r.job_id !== null) ids.add(Number(r.job_id));
     }
     return [...ids].sort((a, b) => a - b);
   }

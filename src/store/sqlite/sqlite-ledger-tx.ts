@@ -118,15 +118,15 @@ export function prepareLedgerStatements(db: Database): Record<LedgerStatementNam
     deleteJob: p(`DELETE FROM jobs WHERE id = ?`),
     holdLock: p(`INSERT INTO job_locks (job_id, lock_key, mode, released_at) VALUES (?, ?, ?, NULL)
       ON CONFLICT (job_id, lock_key) DO UPDATE SET mode = excluded.mode, released_at = NULL`),
-    lockHoldersAny: p(`SELECT DISTINCT job_id FROM job_locks WHERE released_at IS NULL AND job_id <> ? AND job_id < ?
-      AND (lock_key = ? OR lock_key IN (SELECT value FROM json_each(?)) OR (lock_key >= ? AND lock_key < ?)) ORDER BY job_id`),
-    lockHoldersExclusive: p(`SELECT DISTINCT job_id FROM job_locks WHERE released_at IS NULL AND job_id <> ? AND job_id < ? AND mode = 'exclusive'
-      AND (lock_key = ? OR lock_key IN (SELECT value FROM json_each(?)) OR (lock_key >= ? AND lock_key < ?)) ORDER BY job_id`),
-    laterHoldersAny: p(`SELECT DISTINCT l.job_id FROM job_locks l JOIN jobs j ON j.id = l.job_id WHERE l.job_id <> ? AND j.started_at > ?
-      AND (l.lock_key = ? OR l.lock_key IN (SELECT value FROM json_each(?)) OR (l.lock_key >= ? AND l.lock_key < ?)) ORDER BY l.job_id`),
-    laterHoldersExclusive: p(`SELECT DISTINCT l.job_id FROM job_locks l JOIN jobs j ON j.id = l.job_id WHERE l.job_id <> ? AND j.started_at > ?
+    lockHoldersAny: p(`SELECT MAX(job_id) AS job_id FROM job_locks WHERE released_at IS NULL AND job_id <> ? AND job_id < ?
+      AND (lock_key = ? OR lock_key IN (SELECT value FROM json_each(?)) OR (lock_key >= ? AND lock_key < ?))`),
+    lockHoldersExclusive: p(`SELECT MAX(job_id) AS job_id FROM job_locks WHERE released_at IS NULL AND job_id <> ? AND job_id < ? AND mode = 'exclusive'
+      AND (lock_key = ? OR lock_key IN (SELECT value FROM json_each(?)) OR (lock_key >= ? AND lock_key < ?))`),
+    laterHoldersAny: p(`SELECT MAX(l.job_id) AS job_id FROM job_locks l JOIN jobs j ON j.id = l.job_id WHERE l.job_id <> ? AND j.started_at > ?
+      AND (l.lock_key = ? OR l.lock_key IN (SELECT value FROM json_each(?)) OR (l.lock_key >= ? AND l.lock_key < ?))`),
+    laterHoldersExclusive: p(`SELECT MAX(l.job_id) AS job_id FROM job_locks l JOIN jobs j ON j.id = l.job_id WHERE l.job_id <> ? AND j.started_at > ?
       AND l.mode = 'exclusive'
-      AND (l.lock_key = ? OR l.lock_key IN (SELECT value FROM json_each(?)) OR (l.lock_key >= ? AND l.lock_key < ?)) ORDER BY l.job_id`),
+      AND (l.lock_key = ? OR l.lock_key IN (SELECT value FROM json_each(?)) OR (l.lock_key >= ? AND l.lock_key < ?))`),
     locksOf: p(`SELECT job_id, lock_key, mode FROM job_locks WHERE job_id IN (SELECT value FROM json_each(?)) ORDER BY job_id, lock_key`),
     releaseLocks: p(`UPDATE job_locks SET released_at = ? WHERE released_at IS NULL AND job_id IN (SELECT value FROM json_each(?))`),
     lockWaiters: p(`SELECT id, site FROM jobs WHERE lock_wait_on IN (SELECT value FROM json_each(?)) ORDER BY id`),
@@ -284,7 +284,7 @@ export class SqliteLedgerTx implements LedgerTx {
     const ids = new Set<number>();
     for (const lock of locks) {
       const [from, to] = lockKeyDescendantRange(lock.key);
-      for (const r of query(lock, JSON.stringify(lockKeyAncestors(lock.key)), from, to)) ids.add(Number(r.job_id));
+      for (const r of query(lock, JSON.stringify(lockKeyAncestors(lock.key)), from, to)) if (r.job_id !== null) ids.add(Number(r.job_id));
     }
     return [...ids].sort((a, b) => a - b);
   }
