@@ -29,7 +29,8 @@ export async function releaseDependents(tx: LedgerTx, book: JobBook, finished: T
       const broken = deps.find((dep) => isDependencyBroken(dep.state));
       row.updatedAt = now;
       if (broken) {
-        row.state = 'cancelled';
+        // A dependency that can no longer succeed cancels its dependents (created → cancelled).
+        row.state = transitionTask(row.state, { type: 'cancel' }) ?? row.state;
         row.reason = `dependency ${broken.id} (${broken.type}) ended ${broken.state}`;
         row.endedAt = now;
         next.push(row);

@@ -1,3 +1,4 @@
+import { transitionTask } from '../../model/index.js';
 import type { LeasedTask, LeaseRequest } from '../store.js';
 import { JobBook } from './job-book.js';
 import type { ClaimedTask, LedgerTx } from './ledger-tx.js';
@@ -22,7 +23,7 @@ export async function leaseTasks(tx: LedgerTx, request: LeaseRequest, newToken: 
   for (const candidate of admitted) {
     const { row } = candidate;
     const leaseToken = newToken();
-    row.state = 'running';
+    row.state = transitionTask(row.state, { type: 'lease' }) ?? row.state;
     row.attempts += 1;
     row.leaseToken = leaseToken;
     row.leaseExpiresAt = now + request.leaseMs;
