@@ -31,7 +31,9 @@ const activity = z.object({
     .optional(),
   logs: z.array(z.string().max(65_536)).max(10_000).optional(),
   // Bounded so that every store can keep it (PostgreSQL bigint, SQLite integer) and read it back.
-  progress: z.object({ done: z.number().min(0).max(1e15), total: z.number().min(0).max(1e15) }).optional(),
+  // Counts are whole numbers in both stores: a fraction is rounded (done down, total up) rather
+  // than refused, which would lose the report's items; PostgreSQL refused it with a 500.
+  progress: z.object({ done: z.number().min(0).max(1e15).transform(Math.floor), total: z.number().min(0).max(1e15).transform(Math.ceil) }).optional(),
   spawn: z.array(taskSpec).max(10_000).optional(),
 });
 const errorInfo = z.object({ message: z.string().max(65_536), name: z.string().max(200).optional(), stack: z.string().max(65_536).optional() });
