@@ -147,8 +147,12 @@ function validGeneric(schema: JsonSchema, realistic: Realistic): fc.Arbitrary<un
       return fc.double({ min: schema.minimum ?? -1e6, max: schema.maximum ?? 1e6, noNaN: true });
     case 'boolean':
       return fc.boolean();
-    case 'string':
-      return fc.string({ minLength: schema.minLength ?? 0, maxLength: Math.max(schema.minLength ?? 0, Math.min(schema.maxLength ?? 24, 24)) });
+    case 'string': {
+      const short = fc.string({ minLength: schema.minLength ?? 0, maxLength: Math.max(schema.minLength ?? 0, Math.min(schema.maxLength ?? 24, 24)) });
+      // As long as allowed, in characters of 1 to 4 UTF-8 bytes: what an index or a column may not hold.
+      const longest = fc.constantFrom('x', 'é', '中', '💥').map((c) => c.repeat(Math.floor(Math.min(schema.maxLength ?? 70_000, 70_000) / c.length)));
+      return fc.oneof({ arbitrary: short, weight: 9 }, { arbitrary: longest, weight: 1 });
+    }
     case 'array':
       return fc.array(schema.items ? valid(schema.items, realistic) : fc.jsonValue({ maxDepth: 2 }), {
         minLength: schema.minItems ?? 0,
