@@ -14,13 +14,24 @@ const taskSpec = z.object({
   key: z.string().max(200).nullable().optional(),
   after: z.array(z.string().max(200)).max(10_000).optional(),
 });
+/**
+ * An item's path, at most MAX_ITEM_PATH_BYTES of UTF-8: the stores index it with the job (PostgreSQL
+ * btree rows hold at most 2,704 bytes, after compression, which random text escapes), and a
+ * longer one answered 500 on PostgreSQL where SQLite kept it.
+ */
+const MAX_ITEM_PATH_BYTES = 2048;
+const itemPath = z
+  .string()
+  .min(1)
+  .max(MAX_ITEM_PATH_BYTES)
+  .refine((path) => Buffer.byteLength(path) <= MAX_ITEM_PATH_BYTES, `at most ${MAX_ITEM_PATH_BYTES} bytes of UTF-8`);
 const leaseRef = { taskId: z.number().int().positive(), leaseToken: z.string().min(1).max(200) };
 const activity = z.object({
   ...leaseRef,
   items: z
     .array(
       z.object({
-        path: z.string().min(1).max(4096),
+        path: itemPath,
         operation: z.string().min(1).max(100),
         outcome: z.enum(ItemOutcome),
         bytes: z.number().int().min(0).max(Number.MAX_SAFE_INTEGER).nullable().optional(),
