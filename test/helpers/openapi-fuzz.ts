@@ -149,8 +149,20 @@ function validGeneric(schema: JsonSchema, realistic: Realistic): fc.Arbitrary<un
       return fc.boolean();
     case 'string': {
       const short = fc.string({ minLength: schema.minLength ?? 0, maxLength: Math.max(schema.minLength ?? 0, Math.min(schema.maxLength ?? 24, 24)) });
-      // As long as allowed, in characters of 1 to 4 UTF-8 bytes: what an index or a column may not hold.
-      const longest = fc.constantFrom('x', 'é', '中', '💥').map((c) => c.repeat(Math.floor(Math.min(schema.maxLength ?? 70_000, 70_000) / c.length)));
+      // As long as allowed, in characters of 1 to 4 UTF-8 bytes, repeated or random (which no
+      // compression shrinks): what an index row or a column may not hold.
+      const length = Math.min(schema.maxLength ?? 70_000, 70_000);
+      const longest = fc.tuple(fc.constantFrom(0x78, 0xe9, 0x4e00, 0x1f4a5), fc.boolean(), fc.integer()).map(([base, random, seed]) => {
+        const char = String.fromCodePoint(base);
+        if (!random) return char.repeat(Math.floor(length / char.length));
+        let state = seed;
+        const points: number[] = [];
+        for (let units = 0; units + char.length <= length; units += char.length) {
+          state = (Math.imul(state, 1_103_515_245) + 12_345) | 0;
+          points.push(base === 0x78 ? 0x21 + ((state >>> 8) % 94) : base + ((state >>> 8) % 2000));
+        }
+        return points.map((point) => String.fromCodePoint(point)).join('');
+      });
       return fc.oneof({ arbitrary: short, weight: 9 }, { arbitrary: longest, weight: 1 });
     }
     case 'array':
