@@ -11,7 +11,8 @@ const json: z.ZodType<unknown> = z.unknown();
 const taskSpec = z.object({
   type: name,
   input: json.optional(),
-  key: z.string().max(200).nullable().optional(),
+  // Not empty: the ledger reads "" as no key when it looks for existing ones, the store as a key.
+  key: z.string().min(1).max(200).nullable().optional(),
   after: z.array(z.string().max(200)).max(10_000).optional(),
 });
 /**
