@@ -13,11 +13,12 @@ import { dropSchema, postgresHarness, TEST_PG_URL, testSchemaName } from '../hel
  * afterwards every list, export and job page must still answer.
  *
  * RUNS: the issue's bar is 2,000 per route per store: run it with SWITCHYARD_FUZZ_RUNS=2000.
- * Measured on the 2-core machine, hub and client in one process, 8 requests in flight over
- * keep-alive connections: about 300 requests/s on SQLite and 200 on PostgreSQL, so 2,000 per
- * route (42 routes × 2 stores, ~170,000 requests) takes about 8–9 minutes. More requests in
- * flight do not help: the one Node process parsing both sides is the bottleneck. `npm test`
- * therefore sends DEFAULT_RUNS per route per store (under a minute for the file); CI or a
+ * Measured on the 2-core machine, hub and client in one process, over keep-alive connections:
+ * 150 per route takes about 9 s on SQLite and 11 s on PostgreSQL; 2,000 per route took 466 s
+ * on SQLite and 619 s on PostgreSQL (~18 minutes for the file), because the hub slows as the
+ * fuzzed jobs pile up (every list and export reads more of them). 16 requests in flight
+ * instead of 8 saved only 10-15%, most likely because one Node process parses both sides.
+ * So `npm test` sends DEFAULT_RUNS per route per store (under a minute for the file); CI or a
  * change to src/api should run the full bar. SWITCHYARD_FUZZ_SEED replays a run (the seed is
  * printed and named in the test), SWITCHYARD_FUZZ_DUMP=file writes failing requests in full.
  */
