@@ -18,7 +18,8 @@ import { dropSchema, postgresHarness, TEST_PG_URL, testSchemaName } from '../hel
  * on SQLite and 619 s on PostgreSQL (~18 minutes for the file), because the hub slows as the
  * fuzzed jobs pile up (every list and export reads more of them). 16 requests in flight
  * instead of 8 saved only 10-15%, most likely because one Node process parses both sides.
- * So `npm test` sends DEFAULT_RUNS per route per store (under a minute for the file); CI or a
+ * So `npm test` sends DEFAULT_RUNS per route per store (~30 s for the file alone, ~140 s while
+ * the other API tests share the cores); CI or a
  * change to src/api should run the full bar. SWITCHYARD_FUZZ_SEED replays a run (the seed is
  * printed and named in the test), SWITCHYARD_FUZZ_DUMP=file writes failing requests in full.
  */
