@@ -1,3 +1,5 @@
+import { STATUS_CODES } from 'node:http';
+import type { Duplex } from 'node:stream';
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { hasZodFastifySchemaValidationErrors } from 'fastify-type-provider-zod';
 import { ErrorCatalog, type ErrorCode, type FieldProblem, SwitchyardError } from '../model/index.js';
@@ -25,6 +27,11 @@ export function errorReply(error: unknown, request: FastifyRequest): { status: n
   }
   const fastifyError = error as FastifyError;
   if (fastifyError.code === 'FST_ERR_CTP_BODY_TOO_LARGE') return reply('SWY_ERR_PAYLOAD_TOO_LARGE');
+  // The router's own refusals (see frameworkErrors in server.ts): a path that is not valid
+  // percent-encoded UTF-8, and a path parameter longer than the router's maxParamLength.
+  if (fastifyError.code === 'FST_ERR_BAD_URL')
+    return reply('SWY_ERR_VALIDATION', 'url: not valid percent-encoded UTF-8', [{ path: 'url', message: 'not valid percent-encoded UTF-8' }]);
+  if (fastifyError.code === 'FST_ERR_MAX_PARAM_LENGTH') return reply('SWY_ERR_URL_TOO_LONG');
   if (fastifyError.code?.startsWith('FST_ERR_CTP_') || (fastifyError.statusCode === 400 && fastifyError.code?.startsWith('FST_'))) {
     return reply('SWY_ERR_VALIDATION', `body: ${fastifyError.message}`, [{ path: 'body', message: fastifyError.message }]);
   }
@@ -38,6 +45,29 @@ export function errorReply(error: unknown, request: FastifyRequest): { status: n
 export function sendError(replyTo: FastifyReply, code: ErrorCode, message?: string): FastifyReply {
   const { status, body } = reply(code, message);
   return replyTo.code(status).send(body);
+}
+
+/**
+ * Answers what Node's HTTP parser refuses before Fastify sees a request (a request line or
+ * headers over Node's 16 KiB limit, a malformed request, a request that took too long) with the
+ * same error body as every other refusal, then closes the connection as Node does.
+ */
+export function clientErrorReply(error: Error & { code?: string }, socket: Duplex): void {
+  if (error.code === 'ECONNRESET' || socket.destroyed) return;
+  const code: ErrorCode =
+    error.code === 'HPE_HEADER_OVERFLOW'
+      ? 'SWY_ERR_HEADERS_TOO_LARGE'
+      : error.code === 'ERR_HTTP_REQUEST_TIMEOUT'
+        ? 'SWY_ERR_REQUEST_TIMEOUT'
+        : 'SWY_ERR_VALIDATION';
+  const { status, body } = reply(code, code === 'SWY_ERR_VALIDATION' ? 'The request is not valid HTTP' : undefined);
+  const text = JSON.stringify(body);
+  if (socket.writable) {
+    socket.write(
+      `HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\nContent-Length: ${Buffer.byteLength(text)}\r\nContent-Type: application/json\r\nConnection: close\r\n\r\n${text}`,
+    );
+  }
+  socket.destroy(error);
 }
 
 function reply(code: ErrorCode, message?: string, fields?: FieldProblem[]): { status: number; body: ErrorBody } {

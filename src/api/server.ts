@@ -2,14 +2,14 @@ import { existsSync } from 'node:fs';
 import fastifyCookie from '@fastify/cookie';
 import fastifyStatic from '@fastify/static';
 import fastifySwagger from '@fastify/swagger';
-import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyReply } from 'fastify';
 import { jsonSchemaTransform, serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
 import type { Logger } from 'pino';
 import type { Engine } from '../engine/engine.js';
 import { SwitchyardError } from '../model/index.js';
 import type { ApiContext, App } from './api-context.js';
 import { authenticator } from './auth/authenticate.js';
-import { errorReply } from './errors.js';
+import { clientErrorReply, errorReply } from './errors.js';
 import { guardInput } from './input-guard.js';
 import { adminRoutes } from './routes/admin.js';
 import { catalogRoutes } from './routes/catalog.js';
@@ -47,6 +47,12 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
     trustProxy: process.env.SWITCHYARD_TRUST_PROXY === 'true',
     // Live feeds (SSE) and long polls never end by themselves: closing the hub ends them.
     forceCloseConnections: true,
+    // Refusals from the router and from Node's HTTP parser answer like every other error.
+    frameworkErrors: (error, request, reply) => {
+      const { status, body } = errorReply(error, request);
+      return (reply as FastifyReply).code(status).send(body);
+    },
+    clientErrorHandler: clientErrorReply,
   });
   fastify.setValidatorCompiler(validatorCompiler);
   fastify.setSerializerCompiler(serializerCompiler);

@@ -238,7 +238,9 @@ describe.each(STORES)('access matrix on $name', (store) => {
     const db = await store.db();
     if (!db) return;
     cleanup = db.cleanup;
-    const hub = await startTestHub({ db: db.url });
+    // Leases taken during setup are checked at the end: they must outlive a slow run (the matrix
+    // shares two cores with the API fuzz test and took over 80 s on PostgreSQL), not the default 30 s.
+    const hub = await startTestHub({ db: db.url, leaseMs: 10 * 60_000 });
     const api = async (path: string, init: { method?: string; json?: unknown; token?: string | null } = {}) => {
       const response = await hub.api(`/api/v1${path}`, init);
       const text = await response.text();

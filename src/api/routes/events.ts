@@ -22,12 +22,14 @@ export function eventRoutes(app: App, { engine }: ApiContext): void {
     schema: {
       tags: ['events'],
       summary: 'Server-Sent Events: every state change, live',
-      querystring: z.object({ after: z.coerce.number().int().min(0).optional() }),
+      querystring: z.object({ after: z.coerce.number().int().min(0).max(Number.MAX_SAFE_INTEGER).optional() }),
     },
     handler: async (request, reply) => {
       const actor = request.actor;
       const lastEventId = Number(request.headers['last-event-id']);
-      let after = Number.isInteger(lastEventId) && lastEventId >= 0 ? lastEventId : (request.query.after ?? (await engine.reads.lastEventId(request.actor)));
+      // A header no schema checks: only an id a store can hold (PostgreSQL bigint) is taken.
+      let after =
+        Number.isSafeInteger(lastEventId) && lastEventId >= 0 ? lastEventId : (request.query.after ?? (await engine.reads.lastEventId(request.actor)));
       reply.hijack();
       const raw = reply.raw;
       raw.writeHead(200, {

@@ -35,7 +35,13 @@ export function taskRoutes(app: App, { engine }: ApiContext): void {
       summary: "A task's output lines after `after`; `format=text` downloads all of it",
       params: idParam,
       querystring: z.object({
-        after: z.coerce.number().int().min(0).default(0),
+        // Line numbers are 32-bit in the stores (PostgreSQL integer): a larger one is refused here, not by the driver.
+        after: z.coerce
+          .number()
+          .int()
+          .min(0)
+          .max(2 ** 31 - 1)
+          .default(0),
         limit: z.coerce.number().int().min(1).max(10_000).default(1000),
         format: z.enum(['json', 'text']).default('json'),
       }),

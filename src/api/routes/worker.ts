@@ -11,16 +11,28 @@ const json: z.ZodType<unknown> = z.unknown();
 const taskSpec = z.object({
   type: name,
   input: json.optional(),
-  key: z.string().max(200).nullable().optional(),
+  // Not empty: the ledger reads "" as no key when it looks for existing ones, the store as a key.
+  key: z.string().min(1).max(200).nullable().optional(),
   after: z.array(z.string().max(200)).max(10_000).optional(),
 });
+/**
+ * An item's path, at most MAX_ITEM_PATH_BYTES of UTF-8: the stores index it with the job (PostgreSQL
+ * btree rows hold at most 2,704 bytes, after compression, which random text escapes), and a
+ * longer one answered 500 on PostgreSQL where SQLite kept it.
+ */
+const MAX_ITEM_PATH_BYTES = 2048;
+const itemPath = z
+  .string()
+  .min(1)
+  .max(MAX_ITEM_PATH_BYTES)
+  .refine((path) => Buffer.byteLength(path) <= MAX_ITEM_PATH_BYTES, `at most ${MAX_ITEM_PATH_BYTES} bytes of UTF-8`);
 const leaseRef = { taskId: z.number().int().positive(), leaseToken: z.string().min(1).max(200) };
 const activity = z.object({
   ...leaseRef,
   items: z
     .array(
       z.object({
-        path: z.string().min(1).max(4096),
+        path: itemPath,
         operation: z.string().min(1).max(100),
         outcome: z.enum(ItemOutcome),
         bytes: z.number().int().min(0).max(Number.MAX_SAFE_INTEGER).nullable().optional(),
@@ -31,7 +43,9 @@ const activity = z.object({
     .optional(),
   logs: z.array(z.string().max(65_536)).max(10_000).optional(),
   // Bounded so that every store can keep it (PostgreSQL bigint, SQLite integer) and read it back.
-  progress: z.object({ done: z.number().min(0).max(1e15), total: z.number().min(0).max(1e15) }).optional(),
+  // Counts are whole numbers in both stores: a fraction is rounded (done down, total up) rather
+  // than refused, which would lose the report's items; PostgreSQL refused it with a 500.
+  progress: z.object({ done: z.number().min(0).max(1e15).transform(Math.floor), total: z.number().min(0).max(1e15).transform(Math.ceil) }).optional(),
   spawn: z.array(taskSpec).max(10_000).optional(),
 });
 const errorInfo = z.object({ message: z.string().max(65_536), name: z.string().max(200).optional(), stack: z.string().max(65_536).optional() });
