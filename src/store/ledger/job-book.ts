@@ -32,6 +32,9 @@ interface Entry {
   failureReason?: string;
 }
 
+/** The most units a task may report (PostgreSQL bigint and SQLite integer both hold it exactly). */
+const MAX_PROGRESS_UNITS = 1e15;
+
 /**
  * The job-side bookkeeping of one transaction. Every task move, item and progress report in
  * a verb goes through the book; `settle` then locks the jobs touched, applies the deltas to
@@ -83,8 +86,11 @@ export class JobBook {
   progress(task: TaskRow, done: number, total: number): void {
     const entry = this.entry(task.jobId);
     const before = units(task.state, task);
-    const safeTotal = Math.max(total, 0);
-    task.progressDone = Math.min(Math.max(done, 0), safeTotal);
+    // Whole units within what every store keeps (the HTTP route rounds the same way; an
+    // in-process handler's report does not pass through it).
+    const bound = (n: number) => (Number.isFinite(n) ? Math.min(Math.max(n, 0), MAX_PROGRESS_UNITS) : 0);
+    const safeTotal = Math.ceil(bound(total));
+    task.progressDone = Math.min(Math.floor(bound(done)), safeTotal);
     task.progressTotal = safeTotal;
     entry.progressDone += units(task.state, task) - before;
     entry.activity = true;
