@@ -1,6 +1,18 @@
+import { fileURLToPath } from 'node:url';
 import { defineConfig } from 'vitest/config';
 
+const source = (path: string) => fileURLToPath(new URL(path, import.meta.url));
+
 export default defineConfig({
+  resolve: {
+    // Tests and examples import the package by name, as its users do; under test the names
+    // resolve to the sources (outside tests Node resolves them to dist/ through "exports").
+    alias: [
+      { find: /^switchyard$/, replacement: source('./src/index.ts') },
+      { find: /^switchyard\/testing$/, replacement: source('./src/testing.ts') },
+      { find: /^switchyard\/client$/, replacement: source('./src/client/index.ts') },
+    ],
+  },
   test: {
     include: ['test/**/*.test.ts'],
     globalSetup: ['test/global-setup.ts'],

@@ -1,5 +1,5 @@
 // Fails the lint when a layer of src/ imports one it must not: dependencies point one way,
-// model ← store ← engine ← {worker, api} ← cli, and the engine is the one door to the store.
+// model ← store ← engine ← {worker, api} ← hub ← cli, and the engine is the one door to the store.
 //
 //   node scripts/check-layers.mjs [--root DIR]     (DIR holds src/; default: this repository)
 //
@@ -29,6 +29,8 @@ const RULES = {
   // Built-in workflows import what user workflows import: the package entry (src/index.ts), which
   // re-exports the sdk and model only.
   workflows: { may: ['sdk', 'model', 'index.ts'] },
+  // The embedding API composes a hub: engine, HTTP plugin, in-process workers, built-in workflows.
+  hub: { may: ['model', 'sdk', 'engine', 'worker', 'api', 'workflows'] },
   // The CLI may use every layer but the store: it goes through the engine.
   cli: { mayNot: ['store'] },
 };

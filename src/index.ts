@@ -1,11 +1,21 @@
 /**
- * The workflow SDK: what a workflows module imports.
+ * The package entry: the workflow SDK, and a hub to embed in a Node application.
  *
  *   import { defineWorkflow, z, skip } from 'switchyard';
+ *   import { createHub } from 'switchyard';
  */
 export { z } from 'zod';
+// Embedding. Kept after the SDK: the built-in workflows import this module for defineWorkflow.
+export type { Engine, SubmitRequest } from './engine/engine.js';
+export type { HubEvent, HubEventName, HubEvents } from './engine/event-feed.js';
+export type { JobListQuery } from './engine/read-verbs.js';
+export type { CreateHubOptions, Hub, HubWorkerOptions } from './hub/index.js';
+export { createHub } from './hub/index.js';
+export type { Actor, ItemRecord, JobRecord, JobState, TaskRecord, TaskState } from './model/index.js';
+export { SYSTEM_ACTOR } from './model/index.js';
 export type { LockMode, LockSpec } from './model/resource-locks.js';
 export type { HandlerReturn, Json } from './model/task-report.js';
 export { fail, skip } from './model/task-signals.js';
 export type { ItemReport, PlanContext, TaskContext, TaskHandler, TaskSpec, Workflow, WorkflowConfig } from './sdk/index.js';
 export { defineWorkflow, isWorkflow, workflowModule } from './sdk/index.js';
+export type { Isolation, Worker } from './worker/worker.js';

@@ -1,13 +1,19 @@
-/** Plain-text tables for terminals: columns padded to their widest cell. */
+/** Plain-text tables for terminals: columns padded to their widest cell, headed by their names in capitals (`activeJobs` → `ACTIVE JOBS`). */
 export function table(rows: Record<string, unknown>[], columns: string[]): string {
   const cells = rows.map((row) => columns.map((column) => text(row[column])));
-  const widths = columns.map((column, i) => Math.max(column.length, ...cells.map((row) => row[i].length)));
+  const headings = columns.map(heading);
+  const widths = columns.map((_, i) => Math.max(headings[i].length, ...cells.map((row) => row[i].length)));
   const line = (values: string[]) =>
     values
       .map((value, i) => value.padEnd(widths[i]))
       .join('  ')
       .trimEnd();
-  return [line(columns.map((c) => c.toUpperCase())), ...cells.map(line)].join('\n');
+  return [line(headings), ...cells.map(line)].join('\n');
+}
+
+/** A column's heading: its words apart, in capitals. */
+export function heading(column: string): string {
+  return column.replace(/([a-z0-9])([A-Z])/g, '$1 $2').toUpperCase();
 }
 
 function text(value: unknown): string {

@@ -1,16 +1,17 @@
 import { createHash } from 'node:crypto';
-import { chmodSync, existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import type { FastifyInstance } from 'fastify';
 import pino, { type Logger } from 'pino';
-import { buildServer } from '../api/server.js';
 import type { Engine } from '../engine/engine.js';
 import { openEngine } from '../engine/open-engine.js';
+import { createHub, type Hub as EmbeddedHub, ensurePrivateDir } from '../hub/index.js';
 import type { Workflow } from '../sdk/define-workflow.js';
 import { WorkflowRegistry } from '../sdk/workflow-registry.js';
-import { type Isolation, Worker } from '../worker/worker.js';
+import type { Isolation, Worker } from '../worker/worker.js';
 import { SHUTDOWN_GRACE_MS } from './shutdown.js';
+
+export { ensurePrivateDir, findWebRoot } from '../hub/index.js';
 
 export interface HubOptions {
   /** Where the SQLite file and the local CLI credentials live. */
@@ -30,6 +31,8 @@ export interface HubOptions {
   defaultSite?: string;
   /** How long a lease lasts without a heartbeat (default 30 s). */
   leaseMs?: number;
+  /** Also serve /metrics without authentication on this loopback port. */
+  metricsPort?: number | null;
   logger?: Logger;
   version?: string;
 }
@@ -39,6 +42,10 @@ export interface Hub {
   engine: Engine;
   server: FastifyInstance;
   worker: Worker | null;
+  /** The embedded hub this CLI hub is built on. */
+  hub: EmbeddedHub;
+  /** Where unauthenticated metrics are served (`--metrics-port`), if anywhere. */
+  metricsUrl: string | null;
   /** Set when this start created the admin user with a generated password: shown once. */
   generatedAdminPassword: string | null;
   /** A token for the CLI on this machine, also written to `<dataDir>/cli.json`. */
@@ -49,37 +56,28 @@ export interface Hub {
 export const CLI_CREDENTIALS = 'cli.json';
 
 /**
- * Starts a hub: the store (migrated), the engine and its duties, the HTTP API and console,
- * and a local worker. On the first start it creates the `admin` user.
+ * Starts a hub as `switchyard start` does: an embedded hub (createHub) listening on its own
+ * port, the `admin` user on the first start, the CLI's credentials and a local worker.
  */
 export async function startHub(options: HubOptions): Promise<Hub> {
   const logger = options.logger ?? pino({ level: 'silent' });
   ensurePrivateDir(options.dataDir);
-  const workflows = new WorkflowRegistry(options.workflows);
-  const engine = await openEngine({ db: options.db, dataDir: options.dataDir, workflows, logger, defaultSite: options.defaultSite, leaseMs: options.leaseMs });
-  let generatedAdminPassword: string | null;
-  try {
-    generatedAdminPassword = await engine.auth.bootstrapAdmin(options.adminPassword ?? null);
-  } catch (error) {
-    await engine.close();
-    throw error;
-  }
-
-  const server = await buildServer({ engine, webRoot: findWebRoot(), logger, version: options.version });
-  try {
-    await server.listen({ host: options.host ?? '127.0.0.1', port: options.port ?? 4680 });
-  } catch (error) {
-    await engine.close();
-    const code = (error as { code?: string }).code;
-    if (code === 'EADDRINUSE')
-      throw new Error(`port ${options.port ?? 4680} on ${options.host ?? '127.0.0.1'} is in use (another hub?); choose another with --port`);
-    if (code === 'EACCES') throw new Error(`not allowed to listen on port ${options.port ?? 4680}; choose a port above 1023 with --port`);
-    throw error;
-  }
-  const address = server.server.address();
-  const port = typeof address === 'object' && address ? address.port : options.port;
-  const host = options.host && options.host !== '0.0.0.0' && options.host !== '::' ? options.host : '127.0.0.1';
-  const url = `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
+  const hub = await createHub({
+    db: options.db,
+    dataDir: options.dataDir,
+    workflows: options.workflows,
+    logger,
+    defaultSite: options.defaultSite,
+    leaseMs: options.leaseMs,
+    adminPassword: options.adminPassword ?? null,
+    version: options.version,
+  });
+  const { engine } = hub;
+  const url = await listening(hub, () => hub.listen({ host: options.host, port: options.port }), options.port ?? 4680, options.host ?? '127.0.0.1', '--port');
+  const metricsUrl =
+    options.metricsPort != null
+      ? await listening(hub, () => hub.listenMetrics({ port: options.metricsPort as number }), options.metricsPort, '127.0.0.1', '--metrics-port')
+      : null;
   const cliToken = await cliCredentials(engine, options.dataDir, url);
 
   let worker: Worker | null = null;
@@ -90,38 +88,33 @@ export async function startHub(options: HubOptions): Promise<Hub> {
     const id = `local-${createHash('sha256').update(resolve(options.dataDir)).digest('hex').slice(0, 10)}`;
     const released = await engine.releaseLeasesOf(id);
     if (released > 0) logger.warn({ released }, 'tasks left running by the previous start are queued again');
-    worker = new Worker({
-      port: engine,
-      workflows,
-      id,
-      site: engine.defaultSite,
-      name: 'local',
-      host: 'in-process',
-      concurrency: options.workerConcurrency ?? 32,
-      isolation: options.workerIsolation,
-      logger,
-    });
-    await worker.start();
+    worker = await hub.startWorker({ id, name: 'local', host: 'in-process', concurrency: options.workerConcurrency ?? 32, isolation: options.workerIsolation });
   }
 
-  let closing: Promise<void> | null = null;
   return {
     url,
     engine,
-    server,
+    server: hub.server as FastifyInstance,
     worker,
-    generatedAdminPassword,
+    hub,
+    metricsUrl,
+    generatedAdminPassword: hub.generatedAdminPassword,
     cliToken,
-    close() {
-      closing ??= (async () => {
-        await worker?.stop({ graceMs: SHUTDOWN_GRACE_MS });
-        await engine.stop();
-        await server.close();
-        await engine.close();
-      })();
-      return closing;
-    },
+    close: () => hub.close({ graceMs: SHUTDOWN_GRACE_MS }),
   };
+}
+
+/** Listens, or closes the hub and says in words why the port could not be had. */
+async function listening(hub: EmbeddedHub, listen: () => Promise<string>, port: number, host: string, option: string): Promise<string> {
+  try {
+    return await listen();
+  } catch (error) {
+    await hub.close();
+    const code = (error as { code?: string }).code;
+    if (code === 'EADDRINUSE') throw new Error(`port ${port} on ${host} is in use (another hub?); choose another with ${option}`);
+    if (code === 'EACCES') throw new Error(`not allowed to listen on port ${port}; choose a port above 1023 with ${option}`);
+    throw error;
+  }
 }
 
 /**
@@ -158,22 +151,4 @@ export async function resetPasswordOffline(location: { dataDir: string; db: stri
   } finally {
     await engine.close();
   }
-}
-
-/**
- * The data directory holds the SQLite file (password hashes, job fields) and the CLI's admin
- * token: readable by its owner only (0700), whether we create it or it exists.
- */
-export function ensurePrivateDir(dir: string): void {
-  mkdirSync(dir, { recursive: true, mode: 0o700 });
-  if ((statSync(dir).mode & 0o077) !== 0) chmodSync(dir, 0o700);
-}
-
-/** The built console: dist/web beside the compiled code, or the repository's dist/web when running from sources. */
-export function findWebRoot(): string | null {
-  for (const candidate of ['../web/', '../../dist/web/']) {
-    const path = fileURLToPath(new URL(candidate, import.meta.url));
-    if (existsSync(join(path, 'index.html'))) return path;
-  }
-  return null;
 }

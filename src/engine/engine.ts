@@ -25,6 +25,8 @@ import { AuthVerbs } from './auth-verbs.js';
 import { Coalescer } from './coalescer.js';
 import { DutyLoop } from './duty-loop.js';
 import type { EngineCore } from './engine-core.js';
+import { EventFeed } from './event-feed.js';
+import { EngineMetrics } from './metrics.js';
 import type { PortLeaseRequest, WorkerPort } from './ports.js';
 import { QueueVerbs } from './queue-verbs.js';
 import { ReadVerbs } from './read-verbs.js';
@@ -79,6 +81,10 @@ export class Engine implements WorkerPort {
   readonly reads: ReadVerbs;
   readonly queues: QueueVerbs;
   readonly auth: AuthVerbs;
+  /** The store's events for in-process listeners (`events.on('job:finished', …)`). */
+  readonly events: EventFeed;
+  /** Prometheus metrics of this hub (see EngineMetrics). */
+  readonly metrics: EngineMetrics;
   private readonly store: Store;
   private readonly wake = new WakeHub();
   private readonly submissions: Coalescer<NewJob, SubmitOutcome>;
@@ -88,10 +94,11 @@ export class Engine implements WorkerPort {
   private stopping = false;
 
   constructor(options: EngineOptions) {
-    this.store = options.store;
+    this.clock = options.clock ?? Date.now;
+    this.metrics = new EngineMetrics(this.clock);
+    this.store = this.metrics.timedStore(options.store);
     this.workflows = options.workflows;
     this.defaultSite = options.defaultSite ?? 'local';
-    this.clock = options.clock ?? Date.now;
     this.logger = options.logger ?? pino({ level: 'silent' });
     this.leaseMs = options.leaseMs ?? 30_000;
     this.submissions = new Coalescer((jobs) => this.store.submitJobs(jobs, this.clock()), 1000);
@@ -105,6 +112,12 @@ export class Engine implements WorkerPort {
     this.reads = new ReadVerbs(core);
     this.queues = new QueueVerbs(core, (jobId) => this.cancelQueued(jobId));
     this.auth = new AuthVerbs(core, options.signInThrottle);
+    this.events = new EventFeed(
+      this.reads,
+      (listener) => this.store.onWake(listener),
+      (error) => this.logger.warn({ err: error }, 'event listener failed'),
+    );
+    this.metrics.bind({ reads: this.reads, queues: this.queues, events: this.events });
     this.unsubscribe = this.store.onWake((signal) => {
       if (signal.kind === 'tasks') this.wake.notify(signal.site);
     });
@@ -122,6 +135,8 @@ export class Engine implements WorkerPort {
   async stop(): Promise<void> {
     this.stopping = true;
     this.duties.stop();
+    this.metrics.close();
+    this.events.close();
     this.unsubscribe();
     this.wake.releaseAll();
     await this.submissions.idle();

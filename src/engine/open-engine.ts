@@ -7,7 +7,9 @@ export interface OpenEngineOptions extends Omit<EngineOptions, 'store' | 'workfl
   /** A PostgreSQL URL; otherwise the embedded SQLite store in `dataDir`. */
   db?: string | null;
   /** Where the SQLite file lives. */
-  dataDir: string;
+  dataDir?: string;
+  /** The SQLite file itself, or ':memory:', instead of `dataDir`. */
+  sqliteFile?: string;
   workflows: WorkflowRegistry;
   logger?: Logger;
 }
@@ -17,8 +19,8 @@ export interface OpenEngineOptions extends Omit<EngineOptions, 'store' | 'workfl
  * engine without ever holding the store. `engine.close()` closes both.
  */
 export async function openEngine(options: OpenEngineOptions): Promise<Engine> {
-  const { db, dataDir, ...rest } = options;
-  const store = await createStore({ db, dataDir });
+  const { db, dataDir, sqliteFile, ...rest } = options;
+  const store = await createStore({ db, dataDir, sqliteFile });
   const engine = new Engine({ ...rest, store });
   try {
     await engine.init();

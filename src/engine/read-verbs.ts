@@ -15,10 +15,10 @@ import {
   type TaskRecord,
   type WaitReason,
 } from '../model/index.js';
-import type { ItemQuery, JobQuery, Page, SiteRecord, TaskQuery, WorkerRecord } from '../store/store.js';
+import type { ItemQuery, JobQuery, OpenJobCount, Page, SiteRecord, TaskQuery, WorkerRecord } from '../store/store.js';
 import type { EngineCore } from './engine-core.js';
 
-export type { JobSortKey } from '../store/store.js';
+export type { JobSortKey, OpenJobCount } from '../store/store.js';
 
 /** A job-list query as callers give it: `sites` is what they asked for, before scoping. */
 export type JobListQuery = Omit<JobQuery, 'sites'> & { sites?: string[] | null };
@@ -70,6 +70,12 @@ export class ReadVerbs {
     // Asked only for sites the actor may not see: nothing, rather than everything.
     if (sites !== null && sites.length === 0) return { items: [], nextCursor: null };
     return this.core.store.listJobs({ ...query, sites });
+  }
+
+  /** Unfinished jobs at the actor's sites, counted by state, site and queue (see Store.countOpenJobs). */
+  async openJobs(actor: Actor): Promise<OpenJobCount[]> {
+    authorize(actor, 'jobs.read');
+    return (await this.core.store.countOpenJobs()).filter((row) => siteAllowed(actor.sites, row.site));
   }
 
   async tasks(jobId: number, query: TaskQuery, actor: Actor): Promise<Page<TaskRecord> & { types: string[] }> {

@@ -23,6 +23,8 @@ export const Permission = {
   'self.read': 'viewer',
   'self.password': 'viewer',
   'worker.protocol': 'worker',
+  /** Prometheus metrics span every site: admins who see all sites only (see EngineMetrics.scrape). */
+  'metrics.read': 'admin',
 } as const satisfies Record<string, Role>;
 export type Permission = keyof typeof Permission;
 

@@ -4,8 +4,10 @@ import type { Store } from './store.js';
 export interface StoreLocation {
   /** `postgres://…` for PostgreSQL; anything else is the SQLite data directory. */
   db?: string | null;
-  /** Where the SQLite file lives when `db` is not a PostgreSQL URL. */
-  dataDir: string;
+  /** Where the SQLite file (switchyard.db) lives when `db` is not a PostgreSQL URL. */
+  dataDir?: string;
+  /** The SQLite file itself, or ':memory:' (a store that lives as long as the process): instead of `dataDir`. */
+  sqliteFile?: string;
 }
 
 /**
@@ -23,7 +25,8 @@ export async function createStore(location: StoreLocation): Promise<Store> {
     store = new PostgresStore(postgresLocation(db));
   } else {
     const { SqliteStore } = await import('./sqlite/sqlite-store.js');
-    store = new SqliteStore({ path: join(location.dataDir, 'switchyard.db'), synchronous: process.env.SWITCHYARD_SQLITE_SYNC === 'full' ? 'full' : 'normal' });
+    const path = location.sqliteFile ?? join(location.dataDir ?? '.switchyard', 'switchyard.db');
+    store = new SqliteStore({ path, synchronous: process.env.SWITCHYARD_SQLITE_SYNC === 'full' ? 'full' : 'normal' });
   }
   await store.migrate();
   return store;

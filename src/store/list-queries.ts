@@ -1,13 +1,16 @@
-import { SwitchyardError } from '../model/index.js';
+import { isTerminalJobState, JOB_STATES, SwitchyardError } from '../model/index.js';
 import { type CursorValue, decodeCursor, encodeCursor } from './cursor.js';
 import type { Dialect } from './sql-builder.js';
-import { WhereBuilder } from './sql-builder.js';
+import { sqlList, WhereBuilder } from './sql-builder.js';
 import type { AuditQuery, ItemQuery, JobQuery, JobSortKey, TaskQuery } from './store.js';
 
 /**
  * The SQL of the list queries with request-dependent filters, built the same way for both
  * backends. Each returns the SQL, its parameters, and how to make the next page's cursor.
  */
+/** The unfinished job states as an SQL list: what countOpenJobs counts. */
+export const OPEN_JOB_STATES_SQL = sqlList(JOB_STATES.filter((state) => !isTerminalJobState(state)));
+
 export interface ListSql {
   sql: string;
   params: unknown[];

@@ -169,6 +169,20 @@ export interface JobStore {
   itemHistory(jobId: number, path: string): Promise<ItemRecord[]>;
   /** The resource locks jobs declared (held or released), by job. */
   jobLocks(jobIds: number[]): Promise<Map<number, ResourceLock[]>>;
+  /**
+   * Jobs not yet finished, counted by state, site and queue (for metrics and embedding
+   * programs). Reads the jobs-by-state index over unfinished states only: its cost follows
+   * the open jobs, never the finished history.
+   */
+  countOpenJobs(): Promise<OpenJobCount[]>;
+}
+
+/** How many unfinished jobs are in one state at one site and queue. */
+export interface OpenJobCount {
+  state: JobState;
+  site: string;
+  queue: string;
+  count: number;
 }
 
 // ─── Workers ─────────────────────────────────────────────────────────────────────────────

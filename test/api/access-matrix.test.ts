@@ -62,6 +62,8 @@ const site = (target: Target) => (target === 'own' ? 'east' : 'west');
 
 const ROUTES: Record<string, RouteSpec> = {
   'GET /health': { level: 'public', siteBound: false, call: () => ({ path: '/health' }) },
+  // Metrics span every site: admins of all sites only.
+  'GET /metrics': { level: 'admin', siteBound: false, allSitesOnly: true, call: () => ({ path: '/metrics' }) },
   'POST /api/v1/session': {
     level: 'public',
     siteBound: false,
@@ -372,7 +374,7 @@ describe.each(STORES)('access matrix on $name', (store) => {
     }
     const token = who.auth && 'token' in who.auth ? who.auth.token : null;
     const controller = new AbortController();
-    const url = call.path === '/health' ? call.path : `/api/v1${call.path}`;
+    const url = call.path === '/health' || call.path === '/metrics' ? call.path : `/api/v1${call.path}`;
     const response = await (fx as Fixture).hub.api(url, {
       method,
       token,

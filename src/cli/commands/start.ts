@@ -33,6 +33,9 @@ export function startCommand(program: Command): void {
     )
     .option('--site <name>', 'the local site', 'local')
     .addOption(new Option('--lease-ms <ms>', 'how long a task lease lasts without a heartbeat (1000 to 3600000)').argParser(parseLeaseMs).default(30_000))
+    .addOption(
+      new Option('--metrics-port <port>', 'also serve Prometheus metrics at /metrics on this port of 127.0.0.1, without authentication').argParser(parsePort),
+    )
     .option('--log-level <level>', 'fatal, error, warn, info, debug', process.env.SWITCHYARD_LOG_LEVEL ?? 'warn')
     .action(async (localOptions, command: Command) => {
       // --data is the program's global option (the CLI commands read the same directory).
@@ -52,6 +55,7 @@ export function startCommand(program: Command): void {
         adminPassword: process.env.SWITCHYARD_ADMIN_PASSWORD || null,
         defaultSite: options.site,
         leaseMs: options.leaseMs,
+        metricsPort: options.metricsPort ?? null,
         logger,
         version: VERSION,
       });
@@ -61,6 +65,7 @@ export function startCommand(program: Command): void {
         `  api:       ${hub.url}/api/v1  (OpenAPI: ${hub.url}/api/v1/openapi.json)`,
         `  store:     ${hub.engine.storeKind === 'sqlite' ? `SQLite in ${resolve(options.data)}` : `PostgreSQL at ${redact(options.db)}`}`,
         `  workflows: ${workflows.map((w) => w.name).join(', ')}`,
+        `  metrics:   ${hub.metricsUrl ?? `${hub.url}/metrics (admin token)`}`,
         `  worker:    ${hub.worker ? `local, site "${options.site}"` : 'none in this process'}`,
       ];
       if (hub.generatedAdminPassword) {

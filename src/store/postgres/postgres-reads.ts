@@ -1,8 +1,8 @@
 import type { AuditRecord, EventRecord, ItemRecord, JobRecord, ResourceLock, TaskLogLine, TaskRecord } from '../../model/index.js';
-import { listAuditSql, listItemsSql, listJobsSql, listTasksSql, toPage } from '../list-queries.js';
+import { listAuditSql, listItemsSql, listJobsSql, listTasksSql, OPEN_JOB_STATES_SQL, toPage } from '../list-queries.js';
 import { groupLocks, type RowMapper } from '../rows.js';
 import { postgresDialect } from '../sql-builder.js';
-import type { AuditQuery, ItemQuery, JobQuery, Page, TaskQuery } from '../store.js';
+import type { AuditQuery, ItemQuery, JobQuery, OpenJobCount, Page, TaskQuery } from '../store.js';
 import { firstRow, type Queryable, rows } from './postgres-pool.js';
 
 const DEPENDS_ON = 'array_agg(d.depends_on ORDER BY d.depends_on)';
@@ -29,6 +29,16 @@ export class PostgresReads {
     private readonly db: Queryable,
     private readonly map: RowMapper,
   ) {}
+
+  async countOpenJobs(): Promise<OpenJobCount[]> {
+    const sql = `SELECT state, site, queue, count(*) AS n FROM jobs WHERE state IN ${OPEN_JOB_STATES_SQL} GROUP BY state, site, queue`;
+    return (await rows(this.db, sql, [])).map((r) => ({
+      state: r.state as OpenJobCount['state'],
+      site: r.site as string,
+      queue: r.queue as string,
+      count: Number(r.n),
+    }));
+  }
 
   async getJob(id: number): Promise<JobRecord | null> {
     const row = await firstRow(this.db, SQL.job, [id]);

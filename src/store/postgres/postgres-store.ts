@@ -228,6 +228,10 @@ export class PostgresStore implements S.Store {
     return this.reads.listJobs(query);
   }
 
+  countOpenJobs() {
+    return this.reads.countOpenJobs();
+  }
+
   controlJob(id: number, action: S.JobAction, now: number, options?: S.ControlOptions) {
     return this.transact(now, async (tx, client) => {
       await controlJob(tx, id, action, now, options);

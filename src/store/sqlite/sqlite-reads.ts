@@ -1,9 +1,9 @@
 import type { Database, Statement } from 'better-sqlite3';
 import type { AuditRecord, EventRecord, ItemRecord, JobRecord, ResourceLock, TaskLogLine, TaskRecord } from '../../model/index.js';
-import { listAuditSql, listItemsSql, listJobsSql, listTasksSql, toPage } from '../list-queries.js';
+import { listAuditSql, listItemsSql, listJobsSql, listTasksSql, OPEN_JOB_STATES_SQL, toPage } from '../list-queries.js';
 import { type DbRow, groupLocks, type RowMapper } from '../rows.js';
 import { sqliteDialect } from '../sql-builder.js';
-import type { AuditQuery, ItemQuery, JobQuery, Page, TaskQuery } from '../store.js';
+import type { AuditQuery, ItemQuery, JobQuery, OpenJobCount, Page, TaskQuery } from '../store.js';
 
 const DEPENDS_ON = 'group_concat(d.depends_on)';
 
@@ -29,6 +29,16 @@ export class SqliteReads {
       eventsAt: p('SELECT * FROM events WHERE id > ? AND (site IS NULL OR site IN (SELECT value FROM json_each(?))) ORDER BY id LIMIT ?'),
       lastEvent: p('SELECT COALESCE(MAX(id), 0) AS id FROM events'),
     };
+  }
+
+  countOpenJobs(): OpenJobCount[] {
+    const sql = `SELECT state, site, queue, count(*) AS n FROM jobs WHERE state IN ${OPEN_JOB_STATES_SQL} GROUP BY state, site, queue`;
+    return (this.cached(sql).all() as DbRow[]).map((r) => ({
+      state: r.state as OpenJobCount['state'],
+      site: r.site as string,
+      queue: r.queue as string,
+      count: Number(r.n),
+    }));
   }
 
   /** List SQL varies with the filters used; the few shapes in use are prepared once each. */

@@ -160,6 +160,10 @@ export class SqliteStore implements S.Store {
     return this.read(() => this.reads.listJobs(query));
   }
 
+  countOpenJobs() {
+    return this.read(() => this.reads.countOpenJobs());
+  }
+
   async controlJob(id: number, action: S.JobAction, now: number, options?: S.ControlOptions) {
     return this.transact(now, async (tx) => {
       await controlJob(tx, id, action, now, options);

@@ -1,6 +1,12 @@
 import { ApiError, type FieldProblem } from './api-error.js';
 
-export const API_BASE = '/api/v1';
+/**
+ * Where the hub is mounted: the path of the page's `<base href>`, which the hub writes into the
+ * app shell ('/' standalone, '/ops/' when an application mounts it under /ops).
+ */
+export const HUB_BASE = typeof document === 'undefined' ? '/' : new URL(document.baseURI).pathname.replace(/[^/]*$/, '');
+
+export const API_BASE = `${HUB_BASE}api/v1`;
 
 type QueryValue = string | number | boolean | readonly (string | number)[] | null | undefined;
 export type Query = Record<string, QueryValue>;

@@ -1,5 +1,6 @@
 import { Notifications } from '@mantine/notifications';
 import { createBrowserRouter, Outlet } from 'react-router';
+import { HUB_BASE } from '../api/http.js';
 import { LoginPage } from '../features/auth/login-page.js';
 import { JobPage } from '../features/job/job-page.js';
 import { JobsPage } from '../features/jobs/jobs-page.js';
@@ -18,21 +19,24 @@ function Root() {
 }
 
 export function createRouter() {
-  return createBrowserRouter([
-    {
-      element: <Root />,
-      children: [
-        { path: '/login', element: <LoginPage /> },
-        {
-          element: <AppLayout />,
-          children: [
-            { index: true, element: <JobsPage /> },
-            { path: 'jobs/:id', element: <JobPage /> },
-            { path: 'queues', element: <QueuesPage /> },
-            { path: '*', element: <NotFoundPage /> },
-          ],
-        },
-      ],
-    },
-  ]);
+  return createBrowserRouter(
+    [
+      {
+        element: <Root />,
+        children: [
+          { path: '/login', element: <LoginPage /> },
+          {
+            element: <AppLayout />,
+            children: [
+              { index: true, element: <JobsPage /> },
+              { path: 'jobs/:id', element: <JobPage /> },
+              { path: 'queues', element: <QueuesPage /> },
+              { path: '*', element: <NotFoundPage /> },
+            ],
+          },
+        ],
+      },
+    ],
+    { basename: HUB_BASE.replace(/\/$/, '') || '/' },
+  );
 }
