@@ -62,7 +62,9 @@ describe('postgres store: resource locks across three hubs', () => {
       for (let i = 0; i < share.length; i += 25) {
         const batch = share.slice(i, i + 25).map((index) => newJob({ locks: specs[index], fields: { index } }));
         const outcomes = await store.submitJobs(batch, tick());
-        outcomes.forEach((o, j) => locksOf.set(o.job.id, specs[share[i + j]]));
+        outcomes.forEach((o, j) => {
+          locksOf.set(o.job.id, specs[share[i + j]]);
+        });
         submitted += batch.length;
       }
     };
