@@ -25,6 +25,8 @@ import { AuthVerbs } from './auth-verbs.js';
 import { Coalescer } from './coalescer.js';
 import { DutyLoop } from './duty-loop.js';
 import type { EngineCore } from './engine-core.js';
+import { type NotifierOptions, notifierDuty } from './notifier.js';
+import { NotifyVerbs } from './notify-verbs.js';
 import type { PortLeaseRequest, WorkerPort } from './ports.js';
 import { QueueVerbs } from './queue-verbs.js';
 import { ReadVerbs } from './read-verbs.js';
@@ -57,6 +59,8 @@ export interface EngineOptions {
   runDuties?: boolean;
   /** Sign-in throttling thresholds (tests shorten them). */
   signInThrottle?: Partial<SignInThrottleOptions>;
+  /** Notifications: SMTP server, From: address, the console's URL for links, retries. */
+  notifier?: NotifierOptions;
 }
 
 /**
@@ -79,12 +83,14 @@ export class Engine implements WorkerPort {
   readonly reads: ReadVerbs;
   readonly queues: QueueVerbs;
   readonly auth: AuthVerbs;
+  readonly notify: NotifyVerbs;
   private readonly store: Store;
   private readonly wake = new WakeHub();
   private readonly submissions: Coalescer<NewJob, SubmitOutcome>;
   private readonly knownSites = new Set<string>();
   private readonly lastSeen = new Map<string, number>();
   private readonly unsubscribe: () => void;
+  private readonly notifier: ReturnType<typeof notifierDuty>;
   private stopping = false;
 
   constructor(options: EngineOptions) {
@@ -95,7 +101,8 @@ export class Engine implements WorkerPort {
     this.logger = options.logger ?? pino({ level: 'silent' });
     this.leaseMs = options.leaseMs ?? 30_000;
     this.submissions = new Coalescer((jobs) => this.store.submitJobs(jobs, this.clock()), 1000);
-    this.duties = new DutyLoop(this.store, [watchdogDuty(this.store, options.watchdogIntervalMs ?? 1000)], this.hubId, this.clock, this.logger);
+    this.notifier = notifierDuty(this.store, options.notifier);
+    this.duties = new DutyLoop(this.store, [watchdogDuty(this.store, options.watchdogIntervalMs ?? 1000), this.notifier], this.hubId, this.clock, this.logger);
     const core: EngineCore = {
       store: this.store,
       clock: this.clock,
@@ -105,6 +112,7 @@ export class Engine implements WorkerPort {
     this.reads = new ReadVerbs(core);
     this.queues = new QueueVerbs(core, (jobId) => this.cancelQueued(jobId));
     this.auth = new AuthVerbs(core, options.signInThrottle);
+    this.notify = new NotifyVerbs(core, this.reads);
     this.unsubscribe = this.store.onWake((signal) => {
       if (signal.kind === 'tasks') this.wake.notify(signal.site);
     });
@@ -122,6 +130,7 @@ export class Engine implements WorkerPort {
   async stop(): Promise<void> {
     this.stopping = true;
     this.duties.stop();
+    this.notifier.close();
     this.unsubscribe();
     this.wake.releaseAll();
     await this.submissions.idle();
