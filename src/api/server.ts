@@ -16,6 +16,7 @@ import { catalogRoutes } from './routes/catalog.js';
 import { eventRoutes } from './routes/events.js';
 import { jobExportRoutes } from './routes/job-export.js';
 import { jobRoutes } from './routes/jobs.js';
+import { notificationRoutes } from './routes/notifications.js';
 import { queueRoutes } from './routes/queues.js';
 import { sessionRoutes } from './routes/session.js';
 import { taskRoutes } from './routes/tasks.js';
@@ -83,7 +84,18 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
       app.addHook('onRequest', authenticator(engine));
       app.addHook('preValidation', guardInput);
       app.get('/openapi.json', { config: { access: 'public' }, schema: { hide: true } }, async () => fastify.swagger());
-      for (const routes of [jobRoutes, jobExportRoutes, taskRoutes, queueRoutes, catalogRoutes, workerRoutes, eventRoutes, sessionRoutes, adminRoutes]) {
+      for (const routes of [
+        jobRoutes,
+        jobExportRoutes,
+        taskRoutes,
+        queueRoutes,
+        notificationRoutes,
+        catalogRoutes,
+        workerRoutes,
+        eventRoutes,
+        sessionRoutes,
+        adminRoutes,
+      ]) {
         routes(app, context);
       }
       app.setNotFoundHandler({ preHandler: undefined }, async () => {

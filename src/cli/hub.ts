@@ -32,6 +32,10 @@ export interface HubOptions {
   leaseMs?: number;
   logger?: Logger;
   version?: string;
+  /** Notifications: SMTP server URL (smtp:// or smtps://, credentials in the URL), From: address, the console's public URL for links (default: the hub's URL). */
+  smtpUrl?: string | null;
+  mailFrom?: string;
+  publicUrl?: string | null;
 }
 
 export interface Hub {
@@ -56,7 +60,17 @@ export async function startHub(options: HubOptions): Promise<Hub> {
   const logger = options.logger ?? pino({ level: 'silent' });
   ensurePrivateDir(options.dataDir);
   const workflows = new WorkflowRegistry(options.workflows);
-  const engine = await openEngine({ db: options.db, dataDir: options.dataDir, workflows, logger, defaultSite: options.defaultSite, leaseMs: options.leaseMs });
+  // Read by the notifier at each round: the public URL defaults to the hub's own once it listens.
+  const notifier = { smtpUrl: options.smtpUrl ?? null, from: options.mailFrom, publicUrl: options.publicUrl ?? null };
+  const engine = await openEngine({
+    db: options.db,
+    dataDir: options.dataDir,
+    workflows,
+    logger,
+    defaultSite: options.defaultSite,
+    leaseMs: options.leaseMs,
+    notifier,
+  });
   let generatedAdminPassword: string | null;
   try {
     generatedAdminPassword = await engine.auth.bootstrapAdmin(options.adminPassword ?? null);
@@ -80,6 +94,7 @@ export async function startHub(options: HubOptions): Promise<Hub> {
   const port = typeof address === 'object' && address ? address.port : options.port;
   const host = options.host && options.host !== '0.0.0.0' && options.host !== '::' ? options.host : '127.0.0.1';
   const url = `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
+  notifier.publicUrl ??= url;
   const cliToken = await cliCredentials(engine, options.dataDir, url);
 
   let worker: Worker | null = null;
