@@ -1,10 +1,10 @@
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { SMTPServer } from 'smtp-server';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { verifyWebhook } from '../../src/engine/notify/webhook-signature.js';
 import { defineWorkflow, fail, z } from '../../src/index.js';
 import type { Actor } from '../../src/model/index.js';
+import { startSmtp } from '../helpers/smtp.js';
 import { createTestHub, type TestHub } from '../helpers/test-hub.js';
 
 const job = defineWorkflow({
@@ -22,37 +22,6 @@ const job = defineWorkflow({
 
 const ann: Actor = { name: 'ann', role: 'viewer', sites: null, ref: 'user:1' };
 const bob: Actor = { name: 'bob', role: 'viewer', sites: ['east'], ref: 'user:2' };
-
-interface Mail {
-  from: string;
-  to: string[];
-  raw: string;
-}
-
-/** A real SMTP server on a loopback port that keeps what it receives. */
-async function startSmtp(): Promise<{ url: string; mails: Mail[]; close(): Promise<void> }> {
-  const mails: Mail[] = [];
-  const server = new SMTPServer({
-    authOptional: true,
-    disabledCommands: ['STARTTLS'],
-    logger: false,
-    onData(stream, session, callback) {
-      const chunks: Buffer[] = [];
-      stream.on('data', (c: Buffer) => chunks.push(c));
-      stream.on('end', () => {
-        mails.push({
-          from: session.envelope.mailFrom ? session.envelope.mailFrom.address : '',
-          to: session.envelope.rcptTo.map((r) => r.address),
-          raw: Buffer.concat(chunks).toString('utf8'),
-        });
-        callback();
-      });
-    },
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const port = (server.server.address() as AddressInfo).port;
-  return { url: `smtp://127.0.0.1:${port}`, mails, close: () => new Promise((resolve) => server.close(() => resolve())) };
-}
 
 /** A loopback webhook receiver answering each request with the next status of `statuses`. */
 async function startReceiver(statuses: number[]): Promise<{ url: string; hits: { headers: IncomingMessage['headers']; body: string }[]; server: Server }> {
