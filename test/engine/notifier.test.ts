@@ -163,6 +163,23 @@ describe('notifications', () => {
     expect((await hub.engine.notify.inbox(ann)).unread).toBe(0);
   });
 
+  it('delivers after a restart what a stopped hub had queued but not sent', async () => {
+    const id = await runJob(true);
+    await hub.engine.notify.subscribeJob(id, { channel: 'email', on: 'end' }, ann);
+    await hub.waitForJob(id);
+    // Queue without sending: the SMTP server refuses until the "restart".
+    const outage = await startSmtp();
+    await outage.close();
+    const first = await createTestHub({ workflows: [job], store: hub.store, worker: false, engine: { clock: () => now, notifier: { smtpUrl: outage.url } } });
+    await first.engine.duties.tick();
+    await first.close();
+    expect((await hub.store.listDeliveries({ username: 'ann', limit: 5 }))[0]).toMatchObject({ status: 'pending', attempts: 1 });
+    now += 60_000;
+    await hub.engine.duties.tick();
+    expect(smtp.mails).toHaveLength(1);
+    expect((await hub.store.listDeliveries({ username: 'ann', limit: 5 }))[0]).toMatchObject({ status: 'sent', attempts: 2 });
+  });
+
   it('lets only the owner (or an all-site admin) see and delete a subscription', async () => {
     const id = await runJob(true);
     const created = await hub.engine.notify.subscribeJob(id, { channel: 'console', on: 'end' }, ann);
