@@ -23,6 +23,9 @@ export interface SiteRuleRequest extends ChannelRequest {
   timezone?: string;
 }
 
+/** One notification: a delivery of one event for one subscription, with its attempts. */
+export type Delivery = DeliveryRecord;
+
 /** A subscription as shown: the webhook URL's secret parts hidden, the signing secret never. */
 export type SubscriptionView = Omit<SubscriptionRecord, 'secret' | 'url'> & { url: string | null };
 

@@ -1,7 +1,6 @@
 import { z } from 'zod';
 import { iso } from '../../engine/engine-core.js';
-import type { SubscriptionView } from '../../engine/notify-verbs.js';
-import type { DeliveryRecord } from '../../store/store.js';
+import type { Delivery, SubscriptionView } from '../../engine/notify-verbs.js';
 import type { ApiContext, App } from '../api-context.js';
 import { emailSchema, idParam, name } from '../schemas.js';
 
@@ -15,7 +14,7 @@ const channel = {
 const END_STATES = ['success', 'error', 'failure', 'skipped', 'cancelled', 'unknown'] as const;
 
 const subscriptionDto = (s: SubscriptionView & { secret?: string }) => ({ ...s, createdAt: iso(s.createdAt) });
-const deliveryDto = (d: DeliveryRecord) => ({
+const deliveryDto = (d: Delivery) => ({
   id: d.id,
   subscriptionId: d.subscriptionId,
   jobId: d.jobId,
