@@ -17,6 +17,7 @@ import { eventRoutes } from './routes/events.js';
 import { jobExportRoutes } from './routes/job-export.js';
 import { jobRoutes } from './routes/jobs.js';
 import { metricsRoutes } from './routes/metrics.js';
+import { notificationRoutes } from './routes/notifications.js';
 import { queueRoutes } from './routes/queues.js';
 import { sessionRoutes } from './routes/session.js';
 import { taskRoutes } from './routes/tasks.js';
@@ -96,7 +97,18 @@ export function apiPlugin(options: ApiPluginOptions): FastifyPluginAsync {
         app.addHook('onRequest', authenticator(engine));
         app.addHook('preValidation', guardInput);
         app.get('/openapi.json', { config: { access: 'public' }, schema: { hide: true } }, async () => fastify.swagger());
-        for (const routes of [jobRoutes, jobExportRoutes, taskRoutes, queueRoutes, catalogRoutes, workerRoutes, eventRoutes, sessionRoutes, adminRoutes]) {
+        for (const routes of [
+          jobRoutes,
+          jobExportRoutes,
+          taskRoutes,
+          queueRoutes,
+          catalogRoutes,
+          workerRoutes,
+          eventRoutes,
+          sessionRoutes,
+          adminRoutes,
+          notificationRoutes,
+        ]) {
           routes(app, context);
         }
         app.setNotFoundHandler({ preHandler: undefined }, async () => {

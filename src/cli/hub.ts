@@ -33,6 +33,12 @@ export interface HubOptions {
   leaseMs?: number;
   /** Also serve /metrics without authentication on this loopback port. */
   metricsPort?: number | null;
+  /** SMTP server for e-mail notifications (smtp:// or smtps://); none: e-mail subscriptions wait. */
+  smtpUrl?: string | null;
+  /** From: address of notification e-mails. */
+  mailFrom?: string;
+  /** The console's URL as users reach it, for links in notifications (default: the hub's own). */
+  publicUrl?: string | null;
   logger?: Logger;
   version?: string;
 }
@@ -62,6 +68,8 @@ export const CLI_CREDENTIALS = 'cli.json';
 export async function startHub(options: HubOptions): Promise<Hub> {
   const logger = options.logger ?? pino({ level: 'silent' });
   ensurePrivateDir(options.dataDir);
+  // Read by the notifier at each round: the public URL defaults to the hub's own once it listens.
+  const notifier = { smtpUrl: options.smtpUrl ?? null, from: options.mailFrom ?? 'switchyard@localhost', publicUrl: options.publicUrl ?? null };
   const hub = await createHub({
     db: options.db,
     dataDir: options.dataDir,
@@ -71,9 +79,11 @@ export async function startHub(options: HubOptions): Promise<Hub> {
     leaseMs: options.leaseMs,
     adminPassword: options.adminPassword ?? null,
     version: options.version,
+    notifier,
   });
   const { engine } = hub;
   const url = await listening(hub, () => hub.listen({ host: options.host, port: options.port }), options.port ?? 4680, options.host ?? '127.0.0.1', '--port');
+  notifier.publicUrl ??= url;
   const metricsUrl =
     options.metricsPort != null
       ? await listening(hub, () => hub.listenMetrics({ port: options.metricsPort as number }), options.metricsPort, '127.0.0.1', '--metrics-port')

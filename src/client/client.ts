@@ -75,8 +75,42 @@ export interface UserInfo {
   role: string;
   sites: string[] | null;
   disabled: boolean;
+  email: string | null;
   createdAt: string;
   passwordChangedAt: string | null;
+}
+
+/** A subscription or site rule; a webhook's `secret` is present once, in the answer that created it. */
+export interface SubscriptionInfo {
+  id: number;
+  username: string;
+  jobId: number | null;
+  site: string | null;
+  allSites: boolean;
+  channel: 'email' | 'webhook' | 'console';
+  address: string | null;
+  url: string | null;
+  on: 'end' | 'failure';
+  events: string[];
+  delivery: 'immediate' | 'hourly' | 'daily';
+  timezone: string;
+  createdAt: string;
+  secret?: string;
+}
+
+export interface DeliveryInfo {
+  id: number;
+  subscriptionId: number;
+  jobId: number | null;
+  channel: string;
+  status: 'pending' | 'sent' | 'failed';
+  attempts: number;
+  nextAttemptAt: string | null;
+  lastError: string | null;
+  job: Record<string, unknown>;
+  createdAt: string;
+  sentAt: string | null;
+  readAt: string | null;
 }
 
 /** A typed client of the REST API. */
@@ -112,12 +146,38 @@ export interface SwitchyardClient {
   listTokens(): Promise<{ items: TokenInfo[] }>;
   /** Revokes a token: the next request that carries it is refused. */
   revokeToken(id: number): Promise<TokenInfo>;
-  addUser(input: { username: string; password: string; role: string; sites?: string[] | null }): Promise<UserInfo>;
+  addUser(input: { username: string; password: string; role: string; sites?: string[] | null; email?: string | null }): Promise<UserInfo>;
   listUsers(): Promise<{ items: UserInfo[] }>;
   /** Changes a user's role or sites, disables or enables them, or resets their password. */
-  updateUser(username: string, patch: { role?: string; sites?: string[] | null; disabled?: boolean; password?: string }): Promise<UserInfo>;
+  updateUser(
+    username: string,
+    patch: { role?: string; sites?: string[] | null; disabled?: boolean; password?: string; email?: string | null },
+  ): Promise<UserInfo>;
   /** Changes the signed-in user's own password. */
   changePassword(currentPassword: string, newPassword: string): Promise<void>;
+  /** Be told when a job ends (or fails only). E-mail goes to your profile's address unless one is given. */
+  subscribe(
+    jobId: number,
+    input: { channel: 'email' | 'webhook' | 'console'; address?: string; url?: string; on?: 'end' | 'failure' },
+  ): Promise<SubscriptionInfo>;
+  /** A site rule: every job ending at a site (or all your sites) in the states named. */
+  subscribeSite(input: {
+    channel: 'email' | 'webhook' | 'console';
+    address?: string;
+    url?: string;
+    site?: string;
+    allSites?: boolean;
+    events?: string[];
+    delivery?: 'immediate' | 'hourly' | 'daily';
+    timezone?: string;
+  }): Promise<SubscriptionInfo>;
+  listSubscriptions(): Promise<{ items: SubscriptionInfo[] }>;
+  deleteSubscription(id: number): Promise<void>;
+  /** A subscription's delivery log, newest first. */
+  deliveries(subscriptionId: number): Promise<{ items: DeliveryInfo[] }>;
+  /** Console notifications with the unread count. */
+  notifications(): Promise<{ items: DeliveryInfo[]; unread: number }>;
+  markNotificationsRead(ids?: number[]): Promise<{ marked: number }>;
   workflows(): Promise<{ items: { name: string; label: string; description: string | null; fieldsSchema: Record<string, unknown> }[] }>;
 }
 
@@ -194,6 +254,13 @@ export function createClient(options: ClientOptions): SwitchyardClient {
     listUsers: () => request('GET', '/users'),
     updateUser: (username, patch) => request('PATCH', `/users/${encodeURIComponent(username)}`, patch),
     changePassword: (currentPassword, newPassword) => request('POST', '/me/password', { currentPassword, newPassword }),
+    subscribe: (jobId, input) => request('POST', `/jobs/${jobId}/subscriptions`, input),
+    subscribeSite: (input) => request('POST', '/subscriptions', input),
+    listSubscriptions: () => request('GET', '/subscriptions'),
+    deleteSubscription: (id) => request('DELETE', `/subscriptions/${id}`),
+    deliveries: (subscriptionId) => request('GET', `/subscriptions/${subscriptionId}/deliveries`),
+    notifications: () => request('GET', '/notifications'),
+    markNotificationsRead: (ids) => request('POST', '/notifications/read', ids ? { ids } : {}),
     workflows: () => request('GET', '/workflows'),
   };
 }

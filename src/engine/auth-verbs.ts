@@ -24,6 +24,8 @@ export interface UserView {
   role: Role;
   sites: string[] | null;
   disabled: boolean;
+  /** Where e-mail notifications go unless a subscription names another address. */
+  email: string | null;
   createdAt: number;
   passwordChangedAt: number | null;
 }
@@ -45,6 +47,7 @@ export interface NewUser {
   password: string;
   role: Role;
   sites?: string[] | null;
+  email?: string | null;
 }
 
 export interface UserPatch {
@@ -53,6 +56,7 @@ export interface UserPatch {
   disabled?: boolean;
   /** An admin's reset of another user's password. */
   password?: string;
+  email?: string | null;
 }
 
 /**
@@ -158,6 +162,7 @@ export class AuthVerbs {
       passwordHash: await hashPassword(input.password),
       role: input.role,
       sites,
+      email: input.email ?? null,
       createdAt: this.core.clock(),
     });
     await this.core.audit(actor, 'user.create', `user:${user.username}`, null, { role: user.role, sites: user.sites });
@@ -183,6 +188,7 @@ export class AuthVerbs {
         ...(patch.role !== undefined ? { role: patch.role } : {}),
         ...(patch.sites !== undefined ? { sites: patch.sites } : {}),
         ...(patch.disabled !== undefined ? { disabled: patch.disabled } : {}),
+        ...(patch.email !== undefined ? { email: patch.email } : {}),
         ...(patch.password !== undefined ? { passwordHash: await hashPassword(patch.password) } : {}),
       },
       clock(),
@@ -336,6 +342,7 @@ function userView(user: UserRecord): UserView {
     role: user.role,
     sites: user.sites,
     disabled: user.disabled,
+    email: user.email,
     createdAt: user.createdAt,
     passwordChangedAt: user.passwordChangedAt,
   };

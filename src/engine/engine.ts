@@ -27,6 +27,8 @@ import { DutyLoop } from './duty-loop.js';
 import type { EngineCore } from './engine-core.js';
 import { EventFeed } from './event-feed.js';
 import { EngineMetrics } from './metrics.js';
+import { type NotifierOptions, notifierDuty } from './notifier.js';
+import { NotifyVerbs } from './notify-verbs.js';
 import type { PortLeaseRequest, WorkerPort } from './ports.js';
 import { QueueVerbs } from './queue-verbs.js';
 import { ReadVerbs } from './read-verbs.js';
@@ -59,6 +61,8 @@ export interface EngineOptions {
   runDuties?: boolean;
   /** Sign-in throttling thresholds (tests shorten them). */
   signInThrottle?: Partial<SignInThrottleOptions>;
+  /** Notifications: SMTP server, From: address, the console's URL for links, retries. */
+  notifier?: NotifierOptions;
 }
 
 /**
@@ -85,12 +89,14 @@ export class Engine implements WorkerPort {
   readonly events: EventFeed;
   /** Prometheus metrics of this hub (see EngineMetrics). */
   readonly metrics: EngineMetrics;
+  readonly notify: NotifyVerbs;
   private readonly store: Store;
   private readonly wake = new WakeHub();
   private readonly submissions: Coalescer<NewJob, SubmitOutcome>;
   private readonly knownSites = new Set<string>();
   private readonly lastSeen = new Map<string, number>();
   private readonly unsubscribe: () => void;
+  private readonly notifier: ReturnType<typeof notifierDuty>;
   private stopping = false;
 
   constructor(options: EngineOptions) {
@@ -102,7 +108,8 @@ export class Engine implements WorkerPort {
     this.logger = options.logger ?? pino({ level: 'silent' });
     this.leaseMs = options.leaseMs ?? 30_000;
     this.submissions = new Coalescer((jobs) => this.store.submitJobs(jobs, this.clock()), 1000);
-    this.duties = new DutyLoop(this.store, [watchdogDuty(this.store, options.watchdogIntervalMs ?? 1000)], this.hubId, this.clock, this.logger);
+    this.notifier = notifierDuty(this.store, options.notifier);
+    this.duties = new DutyLoop(this.store, [watchdogDuty(this.store, options.watchdogIntervalMs ?? 1000), this.notifier], this.hubId, this.clock, this.logger);
     const core: EngineCore = {
       store: this.store,
       clock: this.clock,
@@ -118,6 +125,7 @@ export class Engine implements WorkerPort {
       (error) => this.logger.warn({ err: error }, 'event listener failed'),
     );
     this.metrics.bind({ reads: this.reads, queues: this.queues, events: this.events });
+    this.notify = new NotifyVerbs(core, this.reads);
     this.unsubscribe = this.store.onWake((signal) => {
       if (signal.kind === 'tasks') this.wake.notify(signal.site);
     });
@@ -137,6 +145,7 @@ export class Engine implements WorkerPort {
     this.duties.stop();
     this.metrics.close();
     this.events.close();
+    this.notifier.close();
     this.unsubscribe();
     this.wake.releaseAll();
     await this.submissions.idle();

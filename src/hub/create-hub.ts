@@ -6,6 +6,7 @@ import { apiPlugin } from '../api/plugin.js';
 import { buildServer } from '../api/server.js';
 import type { Engine, SubmitRequest } from '../engine/engine.js';
 import type { HubEventName, HubEvents } from '../engine/event-feed.js';
+import type { NotifierOptions } from '../engine/notifier.js';
 import { openEngine } from '../engine/open-engine.js';
 import type { JobListQuery } from '../engine/read-verbs.js';
 import { type Actor, type ItemRecord, isTerminalJobState, type JobRecord, SYSTEM_ACTOR, type TaskRecord } from '../model/index.js';
@@ -42,6 +43,11 @@ export interface CreateHubOptions {
   logger?: Logger;
   /** Shown by /health and in the OpenAPI document. */
   version?: string;
+  /**
+   * Notifications: SMTP server, from-address and the console's public URL for links. Read by
+   * the notifier at each round, so `publicUrl` may be filled in once the hub listens.
+   */
+  notifier?: NotifierOptions;
 }
 
 export interface HubWorkerOptions {
@@ -129,6 +135,7 @@ export async function createHub(options: CreateHubOptions = {}): Promise<Hub> {
     leaseMs: options.leaseMs,
     runDuties: options.runDuties,
     clock: options.clock,
+    notifier: options.notifier,
   });
   let generatedAdminPassword: string | null = null;
   if (options.adminPassword !== undefined) {

@@ -21,6 +21,7 @@ export const Permission = {
   'users.manage': 'admin',
   'tokens.manage': 'admin',
   'self.read': 'viewer',
+  'notify.subscribe': 'viewer',
   'self.password': 'viewer',
   'worker.protocol': 'worker',
   /** Prometheus metrics span every site: admins who see all sites only (see EngineMetrics.scrape). */

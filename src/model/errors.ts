@@ -10,6 +10,7 @@ export const ErrorCatalog = {
   SWY_ERR_WORKFLOW_PLAN: { status: 422, message: 'The workflow could not plan the job' },
   SWY_ERR_SITE_UNKNOWN: { status: 400, message: 'No site of that name exists' },
   SWY_ERR_JOB_NOT_FOUND: { status: 404, message: 'No job with that id' },
+  SWY_ERR_SUBSCRIPTION_NOT_FOUND: { status: 404, message: 'No subscription with that id' },
   SWY_ERR_TASK_NOT_FOUND: { status: 404, message: 'No task with that id' },
   SWY_ERR_QUEUE_NOT_FOUND: { status: 404, message: 'No queue of that name' },
   SWY_ERR_JOB_STATE: { status: 409, message: 'The job is not in a state that allows this' },

@@ -245,6 +245,7 @@ export function createRowMapper(options: { jsonAsText: boolean }): RowMapper {
       sites: (json(r.sites) as string[] | null) ?? null,
       disabled: bool(r.disabled),
       passwordChangedAt: optNum(r.password_changed_at),
+      email: (r.email as string | null | undefined) ?? null,
       createdAt: num(r.created_at),
     }),
     token: (r) => ({

@@ -49,7 +49,7 @@ export type {
  *   lease) changes nothing and says so in its answer; it does not throw.
  * - Instants are epoch milliseconds and are always passed in (`now`): the store reads no clock.
  */
-export interface Store extends JobStore, WorkerStore, CatalogStore, EventStore, AuthStore {
+export interface Store extends JobStore, WorkerStore, CatalogStore, EventStore, AuthStore, NotifyStore {
   readonly kind: 'sqlite' | 'postgres';
   /** Applies pending migrations; safe when several processes start at once. */
   migrate(): Promise<void>;
@@ -332,11 +332,13 @@ export interface UserRecord {
   disabled: boolean;
   /** When the password was last changed through `updateUser`; null if never since creation. */
   passwordChangedAt: number | null;
+  /** Where e-mail notifications go by default; null for none. */
+  email: string | null;
   createdAt: number;
 }
 
 /** A user to create: enabled unless said otherwise, with its password as set at creation. */
-export type NewUser = Omit<UserRecord, 'id' | 'disabled' | 'passwordChangedAt'> & { disabled?: boolean };
+export type NewUser = Omit<UserRecord, 'id' | 'disabled' | 'passwordChangedAt' | 'email'> & { disabled?: boolean; email?: string | null };
 
 /** The user settings an admin may change; absent keys stay as they are. */
 export interface UserPatch {
@@ -345,6 +347,7 @@ export interface UserPatch {
   disabled?: boolean;
   /** Also sets `passwordChangedAt` to the `now` of the update. */
   passwordHash?: string;
+  email?: string | null;
 }
 
 export interface SessionRecord {
@@ -400,4 +403,98 @@ export interface AuthStore {
   /** Revokes a token; revoking it again keeps the first instant. Null if there is no such token. */
   revokeToken(id: number, now: number): Promise<TokenRecord | null>;
   touchToken(id: number, now: number): Promise<void>;
+}
+
+// ─── Notifications ───────────────────────────────────────────────────────────────────────
+
+export type NotifyChannel = 'email' | 'webhook' | 'console';
+/** Which job endings a subscription wants: every end, or failures only (failure, error). */
+export type NotifyOn = 'end' | 'failure';
+
+/**
+ * A user's request to be told when a job ends: one job (`jobId`), or every job at a site
+ * (`site`) or at all the user's sites (`allSites`) — a site rule.
+ */
+export interface SubscriptionRecord {
+  id: number;
+  username: string;
+  jobId: number | null;
+  site: string | null;
+  allSites: boolean;
+  channel: NotifyChannel;
+  /** E-mail address (email channel). */
+  address: string | null;
+  /** Webhook URL (webhook channel); a secret the API never returns whole. */
+  url: string | null;
+  /** HMAC key that signs webhook bodies; shown once, at creation. */
+  secret: string | null;
+  on: NotifyOn;
+  /** For site rules: the job end states that notify (e.g. failure, error, success). Empty: all. */
+  events: string[];
+  delivery: 'immediate' | 'hourly' | 'daily';
+  timezone: string;
+  createdAt: number;
+}
+
+export type NewSubscription = Omit<SubscriptionRecord, 'id'>;
+
+export type DeliveryStatus = 'pending' | 'sent' | 'failed';
+
+/** One notification to send: one event for one subscription (unique on the pair). */
+export interface DeliveryRecord {
+  id: number;
+  subscriptionId: number;
+  eventId: number;
+  jobId: number | null;
+  username: string;
+  channel: NotifyChannel;
+  status: DeliveryStatus;
+  attempts: number;
+  nextAttemptAt: number;
+  lastError: string | null;
+  /** What the message says (job summary at the time of the event). */
+  payload: Record<string, Json>;
+  createdAt: number;
+  sentAt: number | null;
+  readAt: number | null;
+}
+
+export type NewDelivery = Pick<DeliveryRecord, 'subscriptionId' | 'eventId' | 'jobId' | 'username' | 'channel' | 'payload'>;
+
+export interface DeliveryQuery {
+  username?: string;
+  subscriptionId?: number;
+  channel?: NotifyChannel;
+  limit: number;
+}
+
+/**
+ * Subscriptions and the delivery outbox. The notifier reads events after its cursor and
+ * writes their deliveries in the same transaction as it moves the cursor, so an event is
+ * turned into deliveries exactly once even across restarts and hubs.
+ */
+export interface NotifyStore {
+  createSubscription(subscription: NewSubscription): Promise<SubscriptionRecord>;
+  getSubscription(id: number): Promise<SubscriptionRecord | null>;
+  /** A user's subscriptions (null: everyone's), oldest first. */
+  listSubscriptions(username: string | null): Promise<SubscriptionRecord[]>;
+  /** Subscriptions for these jobs, and every site rule: what an event batch may match. */
+  subscriptionsFor(jobIds: number[]): Promise<SubscriptionRecord[]>;
+  /** Removes a subscription with its deliveries; false if there was none. */
+  deleteSubscription(id: number): Promise<boolean>;
+  /** The last event id the notifier has turned into deliveries (0 at first). */
+  notifyCursor(): Promise<number>;
+  /**
+   * Writes deliveries (a pair seen before is skipped) and moves the cursor from `from` to
+   * `to`, in one transaction; false, with nothing written, when the cursor is no longer at `from`.
+   */
+  enqueueDeliveries(deliveries: NewDelivery[], from: number, to: number, now: number): Promise<boolean>;
+  /** Pending deliveries due at `now`, oldest first. */
+  dueDeliveries(now: number, limit: number): Promise<DeliveryRecord[]>;
+  /** Records an attempt's result: sent, failed for good, or pending again at `nextAttemptAt`. */
+  settleDelivery(id: number, result: { status: DeliveryStatus; attempts: number; nextAttemptAt: number; lastError: string | null; now: number }): Promise<void>;
+  /** Newest first. */
+  listDeliveries(query: DeliveryQuery): Promise<DeliveryRecord[]>;
+  /** Marks a user's console notifications read; answers how many changed. */
+  markDeliveriesRead(username: string, ids: number[] | null, now: number): Promise<number>;
 }

@@ -111,6 +111,22 @@ const ROUTES: Record<string, RouteSpec> = {
     allSitesOnly: true,
     call: () => ({ path: '/queues/default', body: { pauseOnFailure: false } }),
   },
+  'POST /api/v1/jobs/{id}/subscriptions': {
+    level: 'viewer',
+    siteBound: true,
+    call: (fx, t) => ({ path: `/jobs/${fx.job[t]}/subscriptions`, body: { channel: 'console', on: 'end' } }),
+  },
+  'POST /api/v1/subscriptions': {
+    level: 'viewer',
+    siteBound: true,
+    call: (_fx, t) => ({ path: '/subscriptions', body: { channel: 'console', site: site(t) } }),
+  },
+  'GET /api/v1/subscriptions': { level: 'viewer', siteBound: false, call: () => ({ path: '/subscriptions' }) },
+  // Subscriptions are their owner's: another's (or none) answers 404 whoever asks.
+  'DELETE /api/v1/subscriptions/{id}': { level: 'viewer', siteBound: false, call: () => ({ path: '/subscriptions/999999' }) },
+  'GET /api/v1/subscriptions/{id}/deliveries': { level: 'viewer', siteBound: false, call: () => ({ path: '/subscriptions/999999/deliveries' }) },
+  'GET /api/v1/notifications': { level: 'viewer', siteBound: false, call: () => ({ path: '/notifications' }) },
+  'POST /api/v1/notifications/read': { level: 'viewer', siteBound: false, call: () => ({ path: '/notifications/read', body: {} }) },
   'GET /api/v1/workflows': { level: 'viewer', siteBound: false, call: () => ({ path: '/workflows' }) },
   'GET /api/v1/sites': { level: 'viewer', siteBound: false, call: () => ({ path: '/sites' }) },
   'GET /api/v1/workers': { level: 'viewer', siteBound: false, call: () => ({ path: '/workers' }) },

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import type { TokenView, UserView } from '../../engine/auth-verbs.js';
 import { iso } from '../../engine/engine-core.js';
 import type { ApiContext, App } from '../api-context.js';
-import { instant, nameParam, pageQuery, roleSchema, sitesSchema, usernameSchema } from '../schemas.js';
+import { emailSchema, instant, nameParam, pageQuery, roleSchema, sitesSchema, usernameSchema } from '../schemas.js';
 
 const AUTH = { tags: ['auth'] };
 
@@ -75,11 +75,13 @@ export function adminRoutes(app: App, { engine }: ApiContext): void {
     schema: {
       ...AUTH,
       summary: 'Add a user',
-      body: z.object({ username: usernameSchema, password: passwordSchema, role: roleSchema, sites: sitesSchema }).strict(),
+      body: z
+        .object({ username: usernameSchema, password: passwordSchema, role: roleSchema, sites: sitesSchema, email: emailSchema.nullable().optional() })
+        .strict(),
     },
     handler: async (request, reply) => {
-      const { username, password, role, sites } = request.body;
-      const user = await engine.auth.createUser(request.actor, { username, password, role, sites });
+      const { username, password, role, sites, email } = request.body;
+      const user = await engine.auth.createUser(request.actor, { username, password, role, sites, email });
       return reply.code(201).send(userDto(user));
     },
   });
@@ -94,9 +96,17 @@ export function adminRoutes(app: App, { engine }: ApiContext): void {
     config: { access: 'admin' },
     schema: {
       ...AUTH,
-      summary: "Change a user's role or sites, disable or enable them, or reset their password (signs them out everywhere)",
+      summary: "Change a user's role, sites or e-mail address, disable or enable them, or reset their password (signs them out everywhere)",
       params: nameParam,
-      body: z.object({ role: roleSchema.optional(), sites: sitesSchema, disabled: z.boolean().optional(), password: passwordSchema.optional() }).strict(),
+      body: z
+        .object({
+          role: roleSchema.optional(),
+          sites: sitesSchema,
+          disabled: z.boolean().optional(),
+          password: passwordSchema.optional(),
+          email: emailSchema.nullable().optional(),
+        })
+        .strict(),
     },
     handler: async (request) => {
       const { role, ...rest } = request.body;

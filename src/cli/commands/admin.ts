@@ -96,10 +96,17 @@ export function usersCommand(program: Command): void {
     .description('Add a user')
     .requiredOption('--role <role>', 'viewer, operator or admin')
     .option('--password <password>', 'the password (default: asked for, or SWITCHYARD_NEW_PASSWORD)')
+    .option('--email <address>', 'where e-mail notifications go')
     .option('--sites <sites>', 'comma-separated sites the user may see (default: all of yours)')
     .action(async (username: string, options, command: Command) => {
       const password = options.password ?? process.env.SWITCHYARD_NEW_PASSWORD ?? (await ask(`password for ${username}: `));
-      await client(command).addUser({ username, password, role: options.role, sites: splitSites(options.sites) });
+      await client(command).addUser({
+        username,
+        password,
+        role: options.role,
+        sites: splitSites(options.sites),
+        ...(options.email ? { email: options.email } : {}),
+      });
       console.log(`user ${username} (${options.role}) added`);
     });
   users
@@ -120,10 +127,15 @@ export function usersCommand(program: Command): void {
     .description("Change a user's role or sites (signs them out everywhere)")
     .option('--role <role>', 'viewer, operator or admin')
     .option('--sites <sites>', "comma-separated sites, or 'all'")
+    .option('--email <address>', "where e-mail notifications go ('none' to clear)")
     .action(async (username: string, options, command: Command) => {
       if (options.role === undefined && options.sites === undefined) throw new InvalidUsage('give --role and/or --sites');
       const sites = options.sites === undefined ? undefined : options.sites === 'all' ? null : splitSites(options.sites);
-      const user = await client(command).updateUser(username, { ...(options.role ? { role: options.role } : {}), ...(sites !== undefined ? { sites } : {}) });
+      const user = await client(command).updateUser(username, {
+        ...(options.role ? { role: options.role } : {}),
+        ...(sites !== undefined ? { sites } : {}),
+        ...(options.email ? { email: options.email === 'none' ? null : options.email } : {}),
+      });
       console.log(`user ${user.username}: ${user.role}, sites ${user.sites?.join(',') ?? 'all'}`);
     });
   for (const action of ['disable', 'enable'] as const) {

@@ -36,6 +36,11 @@ export function startCommand(program: Command): void {
     .addOption(
       new Option('--metrics-port <port>', 'also serve Prometheus metrics at /metrics on this port of 127.0.0.1, without authentication').argParser(parsePort),
     )
+    .addOption(new Option('--smtp <url>', 'SMTP server for e-mail notifications (smtp://user:pass@host:587 or smtps://…)').env('SWITCHYARD_SMTP_URL'))
+    .addOption(new Option('--mail-from <address>', 'From: address of notification e-mails').env('SWITCHYARD_MAIL_FROM').default('switchyard@localhost'))
+    .addOption(
+      new Option('--public-url <url>', "the console's URL as users reach it, for links in notifications (default: the hub's own)").env('SWITCHYARD_PUBLIC_URL'),
+    )
     .option('--log-level <level>', 'fatal, error, warn, info, debug', process.env.SWITCHYARD_LOG_LEVEL ?? 'warn')
     .action(async (localOptions, command: Command) => {
       // --data is the program's global option (the CLI commands read the same directory).
@@ -58,6 +63,9 @@ export function startCommand(program: Command): void {
         metricsPort: options.metricsPort ?? null,
         logger,
         version: VERSION,
+        smtpUrl: options.smtp ?? null,
+        mailFrom: options.mailFrom,
+        publicUrl: options.publicUrl ?? null,
       });
       const lines = [
         `Switchyard ${VERSION} is running`,

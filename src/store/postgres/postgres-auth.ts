@@ -22,12 +22,12 @@ export class PostgresAuth {
     const disabled = user.disabled ?? false;
     const row = await firstRow(
       this.db,
-      `INSERT INTO users (username, password_hash, role, sites, disabled, created_at) VALUES ($1, $2, $3, $4::jsonb, $5, $6)
+      `INSERT INTO users (username, password_hash, role, sites, disabled, created_at, email) VALUES ($1, $2, $3, $4::jsonb, $5, $6, $7)
        ON CONFLICT (username) DO NOTHING RETURNING id`,
-      [user.username, user.passwordHash, user.role, sitesJson(user.sites), disabled, user.createdAt],
+      [user.username, user.passwordHash, user.role, sitesJson(user.sites), disabled, user.createdAt, user.email ?? null],
     );
     if (!row) throw new SwitchyardError('SWY_ERR_USER_EXISTS', `A user named "${user.username}" exists`);
-    return { ...user, id: Number(row.id), disabled, passwordChangedAt: null };
+    return { ...user, id: Number(row.id), disabled, passwordChangedAt: null, email: user.email ?? null };
   }
 
   async findUser(username: string): Promise<UserRecord | null> {
@@ -53,6 +53,7 @@ export class PostgresAuth {
     };
     if (patch.role !== undefined) set('role', patch.role);
     if (patch.sites !== undefined) set('sites', sitesJson(patch.sites), '::jsonb');
+    if (patch.email !== undefined) set('email', patch.email);
     if (patch.disabled !== undefined) set('disabled', patch.disabled);
     if (patch.passwordHash !== undefined) {
       set('password_hash', patch.passwordHash);

@@ -304,6 +304,62 @@ UPDATE jobs SET
     FROM tasks t WHERE t.job_id = jobs.id);
 `,
   },
+  {
+    version: 11,
+    name: 'notifications: subscriptions, delivery outbox, user e-mail',
+    sql: `
+ALTER TABLE users ADD COLUMN email text;
+
+-- A subscription is to one job (job_id) or a site rule (site, or all_sites).
+CREATE TABLE subscriptions (
+  id bigserial PRIMARY KEY,
+  username text NOT NULL,
+  job_id bigint,
+  site text,
+  all_sites boolean NOT NULL DEFAULT false,
+  channel text NOT NULL,
+  address text,
+  url text,
+  secret text,
+  on_when text NOT NULL,
+  events jsonb NOT NULL DEFAULT '[]',
+  delivery text NOT NULL DEFAULT 'immediate',
+  timezone text NOT NULL DEFAULT 'UTC',
+  created_at bigint NOT NULL
+);
+CREATE INDEX subscriptions_job ON subscriptions (job_id) WHERE job_id IS NOT NULL;
+CREATE INDEX subscriptions_rules ON subscriptions (id) WHERE job_id IS NULL;
+CREATE INDEX subscriptions_user ON subscriptions (username, id);
+
+-- The outbox: one row per event and subscription, so nothing is sent twice.
+CREATE TABLE deliveries (
+  id bigserial PRIMARY KEY,
+  subscription_id bigint NOT NULL,
+  event_id bigint NOT NULL,
+  job_id bigint,
+  username text NOT NULL,
+  channel text NOT NULL,
+  status text NOT NULL DEFAULT 'pending',
+  attempts bigint NOT NULL DEFAULT 0,
+  next_attempt_at bigint NOT NULL,
+  last_error text,
+  payload jsonb NOT NULL,
+  created_at bigint NOT NULL,
+  sent_at bigint,
+  read_at bigint,
+  UNIQUE (subscription_id, event_id)
+);
+CREATE INDEX deliveries_due ON deliveries (next_attempt_at, id) WHERE status = 'pending';
+CREATE INDEX deliveries_user ON deliveries (username, id);
+
+-- The last event the notifier turned into deliveries.
+CREATE TABLE notify_cursor (
+  name text PRIMARY KEY,
+  last_event_id bigint NOT NULL
+);
+INSERT INTO notify_cursor (name, last_event_id) VALUES ('notifier', 0);
+`,
+  },
 ];
 
 /**

@@ -14,6 +14,7 @@ import { PostgresCatalog } from './postgres-catalog.js';
 import { PostgresLedgerTx } from './postgres-ledger-tx.js';
 import { WakeListener, wakePayload } from './postgres-listener.js';
 import { migrateSchema } from './postgres-migrations.js';
+import { PostgresNotify } from './postgres-notify.js';
 import {
   channelFor,
   connectionConfig,
@@ -85,6 +86,7 @@ export class PostgresStore implements S.Store {
   private readonly reads: PostgresReads;
   private readonly auth: PostgresAuth;
   private readonly catalog: PostgresCatalog;
+  private readonly notify: PostgresNotify;
   private closing: Promise<void> | null = null;
   private readonly known = { sites: new Set<string>(), queues: new Set<string>() };
 
@@ -103,6 +105,7 @@ export class PostgresStore implements S.Store {
     this.reads = new PostgresReads(this.db, this.map);
     this.auth = new PostgresAuth(this.db);
     this.catalog = new PostgresCatalog(this.db);
+    this.notify = new PostgresNotify(this.db, (body) => this.transaction((client) => body(nulSafe(client))));
   }
 
   /** Creates the schema if missing and applies pending migrations (see migrateSchema). */
@@ -460,5 +463,51 @@ export class PostgresStore implements S.Store {
 
   touchToken(id: number, now: number) {
     return this.auth.touchToken(id, now);
+  }
+
+  // ─── Notifications ─────────────────────────────────────────────────────────────────────
+
+  createSubscription(s: S.NewSubscription) {
+    return this.notify.createSubscription(s);
+  }
+
+  getSubscription(id: number) {
+    return this.notify.getSubscription(id);
+  }
+
+  listSubscriptions(username: string | null) {
+    return this.notify.listSubscriptions(username);
+  }
+
+  subscriptionsFor(jobIds: number[]) {
+    return this.notify.subscriptionsFor(jobIds);
+  }
+
+  deleteSubscription(id: number) {
+    return this.notify.deleteSubscription(id);
+  }
+
+  notifyCursor() {
+    return this.notify.notifyCursor();
+  }
+
+  enqueueDeliveries(deliveries: S.NewDelivery[], from: number, to: number, now: number) {
+    return this.notify.enqueueDeliveries(deliveries, from, to, now);
+  }
+
+  dueDeliveries(now: number, limit: number) {
+    return this.notify.dueDeliveries(now, limit);
+  }
+
+  settleDelivery(id: number, result: Parameters<S.NotifyStore['settleDelivery']>[1]) {
+    return this.notify.settleDelivery(id, result);
+  }
+
+  listDeliveries(query: S.DeliveryQuery) {
+    return this.notify.listDeliveries(query);
+  }
+
+  markDeliveriesRead(username: string, ids: number[] | null, now: number) {
+    return this.notify.markDeliveriesRead(username, ids, now);
   }
 }

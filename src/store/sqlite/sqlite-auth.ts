@@ -19,9 +19,9 @@ export class SqliteAuth {
   createUser(user: NewUser): UserRecord {
     const disabled = user.disabled ?? false;
     const info = this.db
-      .prepare('INSERT INTO users (username, password_hash, role, sites, disabled, created_at) VALUES (?, ?, ?, ?, ?, ?)')
-      .run(user.username, user.passwordHash, user.role, sitesText(user.sites), disabled ? 1 : 0, user.createdAt);
-    return { ...user, id: Number(info.lastInsertRowid), disabled, passwordChangedAt: null };
+      .prepare('INSERT INTO users (username, password_hash, role, sites, disabled, created_at, email) VALUES (?, ?, ?, ?, ?, ?, ?)')
+      .run(user.username, user.passwordHash, user.role, sitesText(user.sites), disabled ? 1 : 0, user.createdAt, user.email ?? null);
+    return { ...user, id: Number(info.lastInsertRowid), disabled, passwordChangedAt: null, email: user.email ?? null };
   }
 
   findUser(username: string): UserRecord | null {
@@ -47,6 +47,7 @@ export class SqliteAuth {
     };
     if (patch.role !== undefined) set('role', patch.role);
     if (patch.sites !== undefined) set('sites', sitesText(patch.sites));
+    if (patch.email !== undefined) set('email', patch.email);
     if (patch.disabled !== undefined) set('disabled', patch.disabled ? 1 : 0);
     if (patch.passwordHash !== undefined) {
       set('password_hash', patch.passwordHash);

@@ -302,4 +302,60 @@ UPDATE jobs SET
     FROM tasks t WHERE t.job_id = jobs.id);
 `,
   },
+  {
+    version: 11,
+    name: 'notifications: subscriptions, delivery outbox, user e-mail',
+    sql: `
+ALTER TABLE users ADD COLUMN email TEXT;
+
+-- A subscription is to one job (job_id) or a site rule (site, or all_sites).
+CREATE TABLE subscriptions (
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
+  username TEXT NOT NULL,
+  job_id INTEGER,
+  site TEXT,
+  all_sites INTEGER NOT NULL DEFAULT 0,
+  channel TEXT NOT NULL,
+  address TEXT,
+  url TEXT,
+  secret TEXT,
+  on_when TEXT NOT NULL,
+  events TEXT NOT NULL DEFAULT '[]',
+  delivery TEXT NOT NULL DEFAULT 'immediate',
+  timezone TEXT NOT NULL DEFAULT 'UTC',
+  created_at INTEGER NOT NULL
+);
+CREATE INDEX subscriptions_job ON subscriptions (job_id) WHERE job_id IS NOT NULL;
+CREATE INDEX subscriptions_rules ON subscriptions (id) WHERE job_id IS NULL;
+CREATE INDEX subscriptions_user ON subscriptions (username, id);
+
+-- The outbox: one row per event and subscription, so nothing is sent twice.
+CREATE TABLE deliveries (
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
+  subscription_id INTEGER NOT NULL,
+  event_id INTEGER NOT NULL,
+  job_id INTEGER,
+  username TEXT NOT NULL,
+  channel TEXT NOT NULL,
+  status TEXT NOT NULL DEFAULT 'pending',
+  attempts INTEGER NOT NULL DEFAULT 0,
+  next_attempt_at INTEGER NOT NULL,
+  last_error TEXT,
+  payload TEXT NOT NULL,
+  created_at INTEGER NOT NULL,
+  sent_at INTEGER,
+  read_at INTEGER,
+  UNIQUE (subscription_id, event_id)
+);
+CREATE INDEX deliveries_due ON deliveries (next_attempt_at, id) WHERE status = 'pending';
+CREATE INDEX deliveries_user ON deliveries (username, id);
+
+-- The last event the notifier turned into deliveries.
+CREATE TABLE notify_cursor (
+  name TEXT PRIMARY KEY,
+  last_event_id INTEGER NOT NULL
+);
+INSERT INTO notify_cursor (name, last_event_id) VALUES ('notifier', 0);
+`,
+  },
 ];

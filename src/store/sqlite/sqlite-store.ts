@@ -18,6 +18,7 @@ import { SqliteCatalog } from './sqlite-catalog.js';
 import { SqliteCheckpointer } from './sqlite-checkpointer.js';
 import { type LedgerStatements, prepareLedgerStatements, SqliteLedgerTx } from './sqlite-ledger-tx.js';
 import { sqliteMigrations } from './sqlite-migrations.js';
+import { SqliteNotify } from './sqlite-notify.js';
 import { SqliteReads } from './sqlite-reads.js';
 
 export interface SqliteStoreOptions {
@@ -48,6 +49,7 @@ export class SqliteStore implements S.Store {
   private control!: { begin: Statement; commit: Statement; rollback: Statement };
   private reads!: SqliteReads;
   private readonly auth: SqliteAuth;
+  private readonly notify: SqliteNotify;
   private catalog!: SqliteCatalog;
   private readonly checkpointer: SqliteCheckpointer | null;
 
@@ -78,6 +80,7 @@ export class SqliteStore implements S.Store {
     this.checkpointer = options.path === ':memory:' ? null : new SqliteCheckpointer(options.path);
     this.wake.setMaxListeners(0);
     this.auth = new SqliteAuth(this.db);
+    this.notify = new SqliteNotify(this.db);
   }
 
   async migrate(): Promise<void> {
@@ -385,6 +388,52 @@ export class SqliteStore implements S.Store {
 
   touchToken(id: number, now: number) {
     return this.read(() => this.auth.touchToken(id, now));
+  }
+
+  // ─── Notifications ─────────────────────────────────────────────────────────────────────
+
+  createSubscription(s: S.NewSubscription) {
+    return this.read(() => this.notify.createSubscription(s));
+  }
+
+  getSubscription(id: number) {
+    return this.read(() => this.notify.getSubscription(id));
+  }
+
+  listSubscriptions(username: string | null) {
+    return this.read(() => this.notify.listSubscriptions(username));
+  }
+
+  subscriptionsFor(jobIds: number[]) {
+    return this.read(() => this.notify.subscriptionsFor(jobIds));
+  }
+
+  deleteSubscription(id: number) {
+    return this.read(() => this.notify.deleteSubscription(id));
+  }
+
+  notifyCursor() {
+    return this.read(() => this.notify.notifyCursor());
+  }
+
+  enqueueDeliveries(deliveries: S.NewDelivery[], from: number, to: number, now: number) {
+    return this.read(() => this.notify.enqueueDeliveries(deliveries, from, to, now));
+  }
+
+  dueDeliveries(now: number, limit: number) {
+    return this.read(() => this.notify.dueDeliveries(now, limit));
+  }
+
+  settleDelivery(id: number, result: Parameters<S.NotifyStore['settleDelivery']>[1]) {
+    return this.read(() => this.notify.settleDelivery(id, result));
+  }
+
+  listDeliveries(query: S.DeliveryQuery) {
+    return this.read(() => this.notify.listDeliveries(query));
+  }
+
+  markDeliveriesRead(username: string, ids: number[] | null, now: number) {
+    return this.read(() => this.notify.markDeliveriesRead(username, ids, now));
   }
 }
 

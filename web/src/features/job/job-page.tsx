@@ -10,6 +10,7 @@ import { ItemsTab } from './items-tab.js';
 import { JobControls } from './job-controls.js';
 import { JobSideBar } from './job-side-bar.js';
 import { JobProgress } from './job-stats.js';
+import { SubscribeButton } from './subscribe-button.js';
 import { TaskDrawer } from './task-drawer.js';
 import { TasksTab } from './tasks-tab.js';
 
@@ -79,6 +80,7 @@ export function JobPage() {
         </Group>
         <Group gap="xs">
           <JobControls job={data} />
+          <SubscribeButton jobId={data.id} />
           <Button variant="subtle" size="sm" onClick={() => setSideBar(!sideBar)} aria-expanded={sideBar} aria-controls="job-side-bar">
             {sideBar ? 'Hide side bar' : 'Show side bar'}
           </Button>

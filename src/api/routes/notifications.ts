@@ -1,0 +1,107 @@
+import { z } from 'zod';
+import { iso } from '../../engine/engine-core.js';
+import type { Delivery, SubscriptionView } from '../../engine/notify-verbs.js';
+import type { ApiContext, App } from '../api-context.js';
+import { emailSchema, idParam, name } from '../schemas.js';
+
+const TAG = { tags: ['notifications'] };
+
+const channel = {
+  channel: z.enum(['email', 'webhook', 'console']),
+  address: emailSchema.optional(),
+  url: z.string().url().max(2000).optional(),
+};
+const END_STATES = ['success', 'error', 'failure', 'skipped', 'cancelled', 'unknown'] as const;
+
+const subscriptionDto = (s: SubscriptionView & { secret?: string }) => ({ ...s, createdAt: iso(s.createdAt) });
+const deliveryDto = (d: Delivery) => ({
+  id: d.id,
+  subscriptionId: d.subscriptionId,
+  jobId: d.jobId,
+  channel: d.channel,
+  status: d.status,
+  attempts: d.attempts,
+  nextAttemptAt: d.status === 'pending' ? iso(d.nextAttemptAt) : null,
+  lastError: d.lastError,
+  job: d.payload,
+  createdAt: iso(d.createdAt),
+  sentAt: iso(d.sentAt),
+  readAt: iso(d.readAt),
+});
+
+/**
+ * Subscriptions to a job's end and site rules; a subscription's delivery log; the console
+ * inbox. A caller sees and deletes only its own subscriptions (see NotifyVerbs). A webhook's
+ * signing secret is answered once, on creation; its URL is never answered whole.
+ */
+export function notificationRoutes(app: App, { engine }: ApiContext): void {
+  app.post('/jobs/:id/subscriptions', {
+    config: { access: 'viewer' },
+    schema: {
+      ...TAG,
+      summary: 'Be told when a job ends (or fails): by e-mail (your own address by default), signed webhook or in the console',
+      params: idParam,
+      body: z.object({ ...channel, on: z.enum(['end', 'failure']).default('end') }).strict(),
+    },
+    handler: async (request, reply) => reply.code(201).send(subscriptionDto(await engine.notify.subscribeJob(request.params.id, request.body, request.actor))),
+  });
+
+  app.post('/subscriptions', {
+    config: { access: 'viewer' },
+    schema: {
+      ...TAG,
+      summary: 'A site rule: be told of every job ending at a site (or all your sites) in the states named',
+      body: z
+        .object({
+          ...channel,
+          site: name.optional(),
+          allSites: z.boolean().optional(),
+          events: z.array(z.enum(END_STATES)).max(END_STATES.length).default([]),
+          delivery: z.enum(['immediate', 'hourly', 'daily']).default('immediate'),
+          timezone: z.string().min(1).max(100).default('UTC'),
+        })
+        .strict(),
+    },
+    handler: async (request, reply) => reply.code(201).send(subscriptionDto(await engine.notify.subscribeSite(request.body, request.actor))),
+  });
+
+  app.get('/subscriptions', {
+    config: { access: 'viewer' },
+    schema: { ...TAG, summary: 'Your subscriptions and site rules' },
+    handler: async (request) => ({ items: (await engine.notify.list(request.actor)).map(subscriptionDto) }),
+  });
+
+  app.delete('/subscriptions/:id', {
+    config: { access: 'viewer' },
+    schema: { ...TAG, summary: 'Remove one of your subscriptions', params: idParam },
+    handler: async (request, reply) => {
+      await engine.notify.delete(request.params.id, request.actor);
+      return reply.code(204).send();
+    },
+  });
+
+  app.get('/subscriptions/:id/deliveries', {
+    config: { access: 'viewer' },
+    schema: { ...TAG, summary: "A subscription's delivery log: status, attempts, last error", params: idParam },
+    handler: async (request) => ({ items: (await engine.notify.deliveries(request.params.id, request.actor)).map(deliveryDto) }),
+  });
+
+  app.get('/notifications', {
+    config: { access: 'viewer' },
+    schema: { ...TAG, summary: 'Your console notifications, newest first, with the unread count' },
+    handler: async (request) => {
+      const inbox = await engine.notify.inbox(request.actor);
+      return { items: inbox.items.map(deliveryDto), unread: inbox.unread };
+    },
+  });
+
+  app.post('/notifications/read', {
+    config: { access: 'viewer' },
+    schema: {
+      ...TAG,
+      summary: 'Mark console notifications read (all without ids)',
+      body: z.object({ ids: z.array(z.number().int().positive()).max(1000).optional() }).strict(),
+    },
+    handler: async (request) => ({ marked: await engine.notify.markRead(request.body.ids ?? null, request.actor) }),
+  });
+}

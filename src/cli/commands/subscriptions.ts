@@ -1,0 +1,79 @@
+import type { Command } from 'commander';
+import { type ConnectionFlags, connect } from '../connection.js';
+import { table } from '../format.js';
+
+/** `jobs subscribe ID --email [ADDR] | --webhook URL | --console [--on failure]` and `subscriptions list|delete|log`. */
+export function subscriptionsCommand(program: Command): void {
+  const client = (command: Command) => connect(command.optsWithGlobals<ConnectionFlags>());
+  const jobs = program.commands.find((c) => c.name() === 'jobs') ?? program.command('jobs');
+
+  jobs
+    .command('subscribe <id>')
+    .description("Be told when a job ends: by e-mail (your profile's address unless given), signed webhook or in the console")
+    .option('--email [address]', 'e-mail (to your own address when none is given)')
+    .option('--webhook <url>', 'POST a signed JSON event to this URL')
+    .option('--console', 'in the console inbox')
+    .option('--on <when>', 'end (default) or failure', 'end')
+    .action(async (id: string, options, command: Command) => {
+      const chosen = [options.email !== undefined, options.webhook !== undefined, options.console === true].filter(Boolean).length;
+      if (chosen !== 1) throw new Error('choose one of --email, --webhook, --console');
+      if (options.on !== 'end' && options.on !== 'failure') throw new Error('--on is end or failure');
+      const channel = options.webhook ? 'webhook' : options.console ? 'console' : 'email';
+      const created = await client(command).subscribe(Number(id), {
+        channel,
+        on: options.on,
+        ...(typeof options.email === 'string' ? { address: options.email } : {}),
+        ...(options.webhook ? { url: options.webhook } : {}),
+      });
+      console.log(`subscription ${created.id}: job ${id} on ${created.on} by ${channel}${created.address ? ` to ${created.address}` : ''}`);
+      if (created.secret) console.log(`signing secret (shown once): ${created.secret}`);
+    });
+
+  const subscriptions = program.command('subscriptions').description('Your notification subscriptions');
+
+  subscriptions
+    .command('list')
+    .description('Your subscriptions and site rules')
+    .option('--json', 'print JSON')
+    .action(async (options, command: Command) => {
+      const { items } = await client(command).listSubscriptions();
+      if (options.json) return console.log(JSON.stringify(items, null, 2));
+      if (items.length === 0) return console.log('no subscriptions');
+      console.log(
+        table(
+          items.map((s) => ({
+            id: s.id,
+            target: s.jobId !== null ? `job ${s.jobId}` : s.allSites ? 'all sites' : `site ${s.site}`,
+            channel: s.channel,
+            to: s.address ?? s.url ?? '',
+            when: s.jobId !== null ? s.on : s.events.join(',') || 'any end',
+          })),
+          ['id', 'target', 'channel', 'to', 'when'],
+        ),
+      );
+    });
+
+  subscriptions
+    .command('delete <ids...>')
+    .description('Remove subscriptions')
+    .action(async (ids: string[], _options, command: Command) => {
+      for (const id of ids) {
+        await client(command).deleteSubscription(Number(id));
+        console.log(`subscription ${id} deleted`);
+      }
+    });
+
+  subscriptions
+    .command('log <id>')
+    .description("A subscription's deliveries: status, attempts, last error")
+    .action(async (id: string, _options, command: Command) => {
+      const { items } = await client(command).deliveries(Number(id));
+      if (items.length === 0) return console.log('no deliveries');
+      console.log(
+        table(
+          items.map((d) => ({ id: d.id, job: d.jobId ?? '', status: d.status, attempts: d.attempts, 'last error': d.lastError ?? '' })),
+          ['id', 'job', 'status', 'attempts', 'last error'],
+        ),
+      );
+    });
+}

@@ -1,0 +1,163 @@
+import { type EventRecord, isTerminalJobState, type JobState, type Json } from '../model/index.js';
+import type { DeliveryRecord, NewDelivery, Store, SubscriptionRecord, UserRecord } from '../store/store.js';
+import type { Duty } from './duty-loop.js';
+import { type ChannelOptions, createChannels, type Send } from './notify/channels.js';
+import type { JobEndSummary } from './notify/message.js';
+
+export interface NotifierOptions extends ChannelOptions {
+  intervalMs?: number;
+  /** The console's base URL (for links in messages), e.g. https://hub.example.com. */
+  publicUrl?: string | null;
+  /** Attempts before a delivery ends as failed. */
+  maxAttempts?: number;
+  /** The wait after the first failed attempt; doubled after each further one. */
+  backoffMs?: number;
+  /** Replaces the channels (tests of the duty's bookkeeping only). */
+  send?: Send;
+}
+
+/** Job end states a subscription "on failure" is told of. */
+const FAILURE_STATES = new Set<string>(['failure', 'error']);
+const EVENTS_PER_ROUND = 500;
+const DELIVERIES_PER_ROUND = 100;
+
+/**
+ * The notifier: turns job-end events into deliveries and sends them.
+ *
+ * Collecting reads the events after the store's notifier cursor, matches each job end to the
+ * subscriptions of that job and to the site rules, and writes the deliveries in the same
+ * transaction as it moves the cursor — so an event becomes deliveries once, whichever hub
+ * holds the duty, and a crash in between loses nothing. Sending takes due deliveries from
+ * the outbox; a failed attempt is tried again after `backoffMs · 2^(attempts-1)` and ends as
+ * failed, with its last error, after `maxAttempts`. A crash between sending and recording the
+ * attempt sends it once more, with the same delivery id (receivers dedupe on it).
+ *
+ * A subscriber is told only of jobs at sites it may see now, and never while disabled.
+ * Messages carry the job's summary, counts and reason — never its fields, so secret fields
+ * cannot leak.
+ */
+export function notifierDuty(store: Store, options: NotifierOptions = {}): Duty & { close(): void } {
+  const channels = options.send ? { send: options.send, close() {} } : createChannels(options);
+  const maxAttempts = options.maxAttempts ?? 6;
+  const backoffMs = options.backoffMs ?? 30_000;
+
+  const collect = async (now: number): Promise<number> => {
+    const from = await store.notifyCursor();
+    const events = await store.listEvents(from, EVENTS_PER_ROUND, null);
+    if (events.length === 0) return 0;
+    const ends = events.filter(isJobEnd);
+    const deliveries: NewDelivery[] = [];
+    if (ends.length > 0) {
+      const subscriptions = await store.subscriptionsFor([...new Set(ends.map((e) => e.jobId as number))]);
+      const users = new Map<string, UserRecord | null>();
+      const userOf = async (name: string) => {
+        if (!users.has(name)) users.set(name, await store.findUser(name));
+        return users.get(name) ?? null;
+      };
+      for (const event of ends) {
+        let payload: Record<string, Json> | null = null;
+        for (const subscription of subscriptions) {
+          if (!matches(subscription, event)) continue;
+          if (!(await mayHear(subscription, event, await userOf(subscription.username)))) continue;
+          payload ??= await summarize(event, options.publicUrl ?? null);
+          if (!payload) break;
+          deliveries.push({
+            subscriptionId: subscription.id,
+            eventId: event.id,
+            jobId: event.jobId,
+            username: subscription.username,
+            channel: subscription.channel,
+            payload,
+          });
+        }
+      }
+    }
+    // Lost to another hub moving the cursor first: it wrote these deliveries; nothing to do.
+    await store.enqueueDeliveries(deliveries, from, events[events.length - 1].id, now);
+    return deliveries.length;
+  };
+
+  const summarize = async (event: EventRecord, publicUrl: string | null): Promise<Record<string, Json> | null> => {
+    const job = await store.getJob(event.jobId as number);
+    if (!job) return null;
+    const summary: JobEndSummary = {
+      jobId: job.id,
+      workflow: job.workflow,
+      site: job.site,
+      queue: job.queue,
+      creator: job.creator,
+      state: String(event.data.to),
+      reason: (event.data.reason as string | undefined) ?? job.reason ?? null,
+      endedAt: job.endedAt ?? event.at,
+      taskCounts: job.taskCounts as Record<string, number>,
+      itemCounts: job.itemCounts as Record<string, number>,
+      link: publicUrl ? `${publicUrl.replace(/\/$/, '')}/jobs/${job.id}` : null,
+    };
+    return summary as unknown as Record<string, Json>;
+  };
+
+  const deliver = async (now: number): Promise<number> => {
+    const due = await store.dueDeliveries(now, DELIVERIES_PER_ROUND);
+    const subscriptions = new Map<number, SubscriptionRecord | null>();
+    let sent = 0;
+    for (const delivery of due) {
+      if (!subscriptions.has(delivery.subscriptionId)) subscriptions.set(delivery.subscriptionId, await store.getSubscription(delivery.subscriptionId));
+      const subscription = subscriptions.get(delivery.subscriptionId) ?? null;
+      const attempts = delivery.attempts + 1;
+      try {
+        if (!subscription) throw new Error('the subscription was deleted');
+        await channels.send(delivery, subscription, now);
+        await store.settleDelivery(delivery.id, { status: 'sent', attempts, nextAttemptAt: now, lastError: null, now });
+        sent += 1;
+      } catch (error) {
+        await store.settleDelivery(delivery.id, retryAfter(delivery, attempts, error, now, maxAttempts, backoffMs));
+      }
+    }
+    return sent;
+  };
+
+  return {
+    name: 'notifier',
+    intervalMs: options.intervalMs ?? 1000,
+    async run(now) {
+      const queued = await collect(now);
+      return queued + (await deliver(now));
+    },
+    close: () => channels.close(),
+  };
+}
+
+function retryAfter(delivery: DeliveryRecord, attempts: number, error: unknown, now: number, maxAttempts: number, backoffMs: number) {
+  const lastError = (error instanceof Error ? error.message : String(error)).slice(0, 500);
+  const final = attempts >= maxAttempts || delivery.channel === 'console';
+  return {
+    status: final ? ('failed' as const) : ('pending' as const),
+    attempts,
+    nextAttemptAt: final ? now : now + backoffMs * 2 ** (attempts - 1),
+    lastError,
+    now,
+  };
+}
+
+function isJobEnd(event: EventRecord): boolean {
+  return event.type === 'job:state:changed' && event.jobId !== null && isTerminalJobState(event.data.to as JobState);
+}
+
+/** Whether a subscription asks for this job end. */
+function matches(subscription: SubscriptionRecord, event: EventRecord): boolean {
+  const state = String(event.data.to);
+  if (subscription.on === 'failure' && !FAILURE_STATES.has(state)) return false;
+  if (subscription.jobId !== null) return subscription.jobId === event.jobId;
+  if (!subscription.allSites && subscription.site !== event.site) return false;
+  return subscription.events.length === 0 || subscription.events.includes(state);
+}
+
+/**
+ * A user hears of jobs at the sites it may see now, and nothing while disabled. A token's
+ * subscription (no user of that name) covers only the one job it subscribed to, which it saw.
+ */
+async function mayHear(subscription: SubscriptionRecord, event: EventRecord, user: UserRecord | null): Promise<boolean> {
+  if (!user) return subscription.jobId !== null;
+  if (user.disabled) return false;
+  return user.sites === null || (event.site !== null && user.sites.includes(event.site));
+}

@@ -1,0 +1,80 @@
+import { describe, expect, it } from 'vitest';
+import type { NewSubscription } from '../../src/store/store.js';
+import { type StoreHarness, useFreshStore } from '../helpers/store-harness.js';
+
+const T0 = 1_700_000_000_000;
+
+const subscription = (over: Partial<NewSubscription> = {}): NewSubscription => ({
+  username: 'ann',
+  jobId: 7,
+  site: null,
+  allSites: false,
+  channel: 'email',
+  address: 'ann@example.test',
+  url: null,
+  secret: null,
+  on: 'end',
+  events: [],
+  delivery: 'immediate',
+  timezone: 'UTC',
+  createdAt: T0,
+  ...over,
+});
+
+/** Subscriptions, the delivery outbox and the notifier's cursor. Run against every backend. */
+export function describeNotifyConformance(harness: StoreHarness): void {
+  describe(`notify conformance: ${harness.name}`, () => {
+    const store = useFreshStore(harness);
+
+    it('keeps subscriptions per user and finds those of given jobs with every site rule', async () => {
+      const a = await store().createSubscription(subscription());
+      const b = await store().createSubscription(
+        subscription({ username: 'bob', jobId: null, site: 'west', events: ['failure'], channel: 'console', address: null }),
+      );
+      await store().createSubscription(subscription({ jobId: 8 }));
+      expect(await store().getSubscription(a.id)).toEqual(a);
+      expect((await store().listSubscriptions('bob')).map((s) => s.id)).toEqual([b.id]);
+      expect(await store().listSubscriptions(null)).toHaveLength(3);
+      expect((await store().subscriptionsFor([7])).map((s) => s.id)).toEqual([a.id, b.id]);
+      expect((await store().getSubscription(b.id))?.events).toEqual(['failure']);
+      expect(await store().deleteSubscription(a.id)).toBe(true);
+      expect(await store().deleteSubscription(a.id)).toBe(false);
+      expect(await store().getSubscription(a.id)).toBeNull();
+    });
+
+    it('moves the cursor with the deliveries it writes, once, and never writes a pair twice', async () => {
+      const s = await store().createSubscription(subscription());
+      expect(await store().notifyCursor()).toBe(0);
+      const d = { subscriptionId: s.id, eventId: 5, jobId: 7, username: 'ann', channel: 'email' as const, payload: { state: 'failure' } };
+      expect(await store().enqueueDeliveries([d], 0, 5, T0)).toBe(true);
+      expect(await store().notifyCursor()).toBe(5);
+      // A second hub that read the same cursor loses: nothing is written.
+      expect(await store().enqueueDeliveries([d, { ...d, eventId: 6 }], 0, 6, T0)).toBe(false);
+      expect(await store().enqueueDeliveries([d, { ...d, eventId: 6 }], 5, 6, T0)).toBe(true);
+      const all = await store().listDeliveries({ username: 'ann', limit: 10 });
+      expect(all.map((x) => x.eventId)).toEqual([6, 5]);
+      expect(all[1]).toMatchObject({ status: 'pending', attempts: 0, nextAttemptAt: T0, payload: { state: 'failure' }, sentAt: null });
+    });
+
+    it('hands out due deliveries and records each attempt', async () => {
+      const s = await store().createSubscription(subscription({ channel: 'console', address: null }));
+      const d = { subscriptionId: s.id, eventId: 1, jobId: 7, username: 'ann', channel: 'console' as const, payload: {} };
+      await store().enqueueDeliveries([d, { ...d, eventId: 2 }], 0, 2, T0);
+      const [first, second] = await store().dueDeliveries(T0, 10);
+      await store().settleDelivery(first.id, { status: 'pending', attempts: 1, nextAttemptAt: T0 + 1000, lastError: 'HTTP 500', now: T0 });
+      await store().settleDelivery(second.id, { status: 'sent', attempts: 1, nextAttemptAt: T0, lastError: null, now: T0 });
+      expect(await store().dueDeliveries(T0 + 999, 10)).toEqual([]);
+      expect((await store().dueDeliveries(T0 + 1000, 10)).map((x) => [x.id, x.attempts, x.lastError])).toEqual([[first.id, 1, 'HTTP 500']]);
+      expect((await store().listDeliveries({ subscriptionId: s.id, limit: 10 }))[0]).toMatchObject({ id: second.id, status: 'sent', sentAt: T0 });
+      expect(await store().markDeliveriesRead('ann', [second.id], T0 + 5)).toBe(1);
+      expect(await store().markDeliveriesRead('ann', null, T0 + 6)).toBe(1);
+      expect((await store().listDeliveries({ username: 'ann', limit: 10 })).map((x) => x.readAt)).toEqual([T0 + 5, T0 + 6]);
+    });
+
+    it("keeps a user's e-mail address", async () => {
+      const user = await store().createUser({ username: 'ann', passwordHash: 'x', role: 'viewer', sites: null, createdAt: T0, email: 'ann@example.test' });
+      expect((await store().findUser('ann'))?.email).toBe('ann@example.test');
+      expect((await store().updateUser(user.id, { email: null }, T0))?.email).toBeNull();
+    });
+  });
+}

@@ -1,0 +1,191 @@
+import { createServer, type IncomingMessage, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { verifyWebhook } from '../../src/engine/notify/webhook-signature.js';
+import { defineWorkflow, fail, z } from '../../src/index.js';
+import type { Actor } from '../../src/model/index.js';
+import { startSmtp } from '../helpers/smtp.js';
+import { createTestHub, type TestHub } from '../helpers/test-hub.js';
+
+const job = defineWorkflow({
+  name: 'job',
+  fields: z.object({ ok: z.boolean() }),
+  plan: () => [{ type: 'run' }],
+  tasks: {
+    run: (ctx) => {
+      ctx.item('/data/<a>.txt', { operation: 'copy', outcome: 'completed', bytes: 1 });
+      if (!ctx.job.fields.ok) fail('disk <b>full</b> & gone');
+      return { changed: true };
+    },
+  },
+});
+
+const ann: Actor = { name: 'ann', role: 'viewer', sites: null, ref: 'user:1' };
+const bob: Actor = { name: 'bob', role: 'viewer', sites: ['east'], ref: 'user:2' };
+
+/** A loopback webhook receiver answering each request with the next status of `statuses`. */
+async function startReceiver(statuses: number[]): Promise<{ url: string; hits: { headers: IncomingMessage['headers']; body: string }[]; server: Server }> {
+  const hits: { headers: IncomingMessage['headers']; body: string }[] = [];
+  const server = createServer((req, res) => {
+    let body = '';
+    req.on('data', (c) => {
+      body += c;
+    });
+    req.on('end', () => {
+      hits.push({ headers: req.headers, body });
+      res.statusCode = statuses[hits.length - 1] ?? 200;
+      res.end();
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/hooks/switchyard?key=abc`, hits, server };
+}
+
+describe('notifications', () => {
+  let hub: TestHub;
+  let smtp: Awaited<ReturnType<typeof startSmtp>>;
+  let now = 1_800_000_000_000;
+
+  beforeEach(async () => {
+    smtp = await startSmtp();
+    now = 1_800_000_000_000;
+    hub = await createTestHub({
+      workflows: [job],
+      engine: {
+        clock: () => now,
+        notifier: { smtpUrl: smtp.url, from: 'hub@example.test', publicUrl: 'https://hub.example.test/', backoffMs: 1000, maxAttempts: 3 },
+      },
+    });
+    await hub.store.createUser({ username: 'ann', passwordHash: 'x', role: 'viewer', sites: null, createdAt: now, email: 'ann@example.test' });
+    await hub.store.createUser({ username: 'bob', passwordHash: 'x', role: 'viewer', sites: ['east'], createdAt: now, email: 'bob@example.test' });
+  });
+
+  afterEach(async () => {
+    await hub.close();
+    await smtp.close();
+  });
+
+  const runJob = async (ok: boolean) => {
+    const { job: submitted } = await hub.engine.submit({ workflow: 'job', fields: { ok } }, hub.actor);
+    return submitted.id;
+  };
+
+  it('e-mails the subscriber of a job that failed, over SMTP, with its summary, reason and link, escaped in HTML', async () => {
+    const { job: submitted } = await hub.engine.submit({ workflow: 'job', fields: { ok: false } }, hub.actor);
+    await hub.engine.notify.subscribeJob(submitted.id, { channel: 'email', on: 'failure' }, ann);
+    await hub.waitForJob(submitted.id);
+    await hub.engine.duties.tick();
+    expect(smtp.mails).toHaveLength(1);
+    const [mail] = smtp.mails;
+    expect(mail.from).toBe('hub@example.test');
+    expect(mail.to).toEqual(['ann@example.test']);
+    const raw = mail.raw.replace(/=\r?\n/g, '');
+    expect(raw).toContain(`Subject: [Switchyard] Job #${submitted.id} job failed at local`);
+    expect(raw).toMatch(/Reason: .*disk <b>full<\/b> & gone/);
+    expect(raw).toContain('disk &#60;b&#62;full&#60;/b&#62; &#38; gone');
+    expect(raw).toContain(`https://hub.example.test/jobs/${submitted.id}`);
+    expect(raw).toMatch(/Items: completed 1/);
+    // Nothing is sent twice.
+    await hub.engine.duties.tick();
+    expect(smtp.mails).toHaveLength(1);
+  });
+
+  it('does not e-mail a subscriber "on failure" of a job that succeeded', async () => {
+    const id = await runJob(true);
+    await hub.engine.notify.subscribeJob(id, { channel: 'email', on: 'failure' }, ann);
+    await hub.waitForJob(id);
+    await hub.engine.duties.tick();
+    expect(smtp.mails).toHaveLength(0);
+  });
+
+  it('posts a signed webhook, retries after a 500 with backoff, with the same delivery id', async () => {
+    const receiver = await startReceiver([500, 200]);
+    try {
+      const id = await runJob(true);
+      const created = await hub.engine.notify.subscribeJob(id, { channel: 'webhook', url: receiver.url, on: 'end' }, ann);
+      expect(created.secret).toMatch(/^whsec_/);
+      expect(created.url).toBe(`${new URL(receiver.url).origin}/…`);
+      expect((await hub.engine.notify.list(ann))[0]).not.toHaveProperty('secret');
+      await hub.waitForJob(id);
+      await hub.engine.duties.tick();
+      expect(receiver.hits).toHaveLength(1);
+      let [log] = await hub.engine.notify.deliveries(created.id, ann);
+      expect(log).toMatchObject({ status: 'pending', attempts: 1, lastError: 'HTTP 500', nextAttemptAt: now + 1000 });
+      await hub.engine.duties.tick();
+      expect(receiver.hits).toHaveLength(1);
+      now += 1000;
+      await hub.engine.duties.tick();
+      expect(receiver.hits).toHaveLength(2);
+      [log] = await hub.engine.notify.deliveries(created.id, ann);
+      expect(log).toMatchObject({ status: 'sent', attempts: 2, lastError: null });
+      for (const hit of receiver.hits) {
+        expect(verifyWebhook(created.secret as string, hit.body, String(hit.headers['switchyard-signature']), Math.floor(now / 1000))).toBe(true);
+        expect(verifyWebhook('whsec_wrong', hit.body, String(hit.headers['switchyard-signature']), Math.floor(now / 1000))).toBe(false);
+      }
+      expect(receiver.hits[0].headers['switchyard-delivery']).toBe(receiver.hits[1].headers['switchyard-delivery']);
+      expect(JSON.parse(receiver.hits[1].body)).toMatchObject({ type: 'job.ended', job: { jobId: id, state: 'success', site: 'local' } });
+    } finally {
+      receiver.server.close();
+    }
+  });
+
+  it('ends a delivery as failed with its reason after the last attempt', async () => {
+    const receiver = await startReceiver([500, 502, 503]);
+    try {
+      const id = await runJob(true);
+      const created = await hub.engine.notify.subscribeJob(id, { channel: 'webhook', url: receiver.url, on: 'end' }, ann);
+      await hub.waitForJob(id);
+      for (const step of [0, 1000, 2000]) {
+        now += step;
+        await hub.engine.duties.tick();
+      }
+      expect(receiver.hits).toHaveLength(3);
+      expect((await hub.engine.notify.deliveries(created.id, ann))[0]).toMatchObject({ status: 'failed', attempts: 3, lastError: 'HTTP 503' });
+    } finally {
+      receiver.server.close();
+    }
+  });
+
+  it("fills the console inbox from site rules, and a site-limited user hears nothing of other sites' jobs", async () => {
+    await hub.engine.notify.subscribeSite({ channel: 'console', allSites: true, events: ['failure'] }, ann);
+    await hub.engine.notify.subscribeSite({ channel: 'console', allSites: true }, bob);
+    const failed = await runJob(false);
+    const succeeded = await runJob(true);
+    await hub.waitForJob(failed);
+    await hub.waitForJob(succeeded);
+    await hub.engine.duties.tick();
+    const inbox = await hub.engine.notify.inbox(ann);
+    expect(inbox.unread).toBe(1);
+    expect(inbox.items.map((d) => d.jobId)).toEqual([failed]);
+    expect((await hub.engine.notify.inbox(bob)).items).toEqual([]);
+    await expect(hub.engine.notify.subscribeSite({ channel: 'console', site: 'local' }, bob)).rejects.toMatchObject({ code: 'SWY_ERR_AUTH_SITE' });
+    expect(await hub.engine.notify.markRead(null, ann)).toBe(1);
+    expect((await hub.engine.notify.inbox(ann)).unread).toBe(0);
+  });
+
+  it('delivers after a restart what a stopped hub had queued but not sent', async () => {
+    const id = await runJob(true);
+    await hub.engine.notify.subscribeJob(id, { channel: 'email', on: 'end' }, ann);
+    await hub.waitForJob(id);
+    // Queue without sending: the SMTP server refuses until the "restart".
+    const outage = await startSmtp();
+    await outage.close();
+    const first = await createTestHub({ workflows: [job], store: hub.store, worker: false, engine: { clock: () => now, notifier: { smtpUrl: outage.url } } });
+    await first.engine.duties.tick();
+    await first.close();
+    expect((await hub.store.listDeliveries({ username: 'ann', limit: 5 }))[0]).toMatchObject({ status: 'pending', attempts: 1 });
+    now += 60_000;
+    await hub.engine.duties.tick();
+    expect(smtp.mails).toHaveLength(1);
+    expect((await hub.store.listDeliveries({ username: 'ann', limit: 5 }))[0]).toMatchObject({ status: 'sent', attempts: 2 });
+  });
+
+  it('lets only the owner (or an all-site admin) see and delete a subscription', async () => {
+    const id = await runJob(true);
+    const created = await hub.engine.notify.subscribeJob(id, { channel: 'console', on: 'end' }, ann);
+    await expect(hub.engine.notify.delete(created.id, { ...bob, sites: null })).rejects.toMatchObject({ code: 'SWY_ERR_SUBSCRIPTION_NOT_FOUND' });
+    await expect(hub.engine.notify.subscribeJob(id, { channel: 'email', on: 'end' }, bob)).rejects.toMatchObject({ code: 'SWY_ERR_JOB_NOT_FOUND' });
+    await hub.engine.notify.delete(created.id, ann);
+    expect(await hub.engine.notify.list(ann)).toEqual([]);
+  });
+});
