@@ -367,12 +367,11 @@ export class Worker {
 
   /**
    * Adds a completion to the coalescer at the end of this turn of the event loop, together
-   * with the others that arrived in it: handlers in threads end one message at a time, and a
-   * coalescer that is idle would otherwise flush each alone, one transaction per task.
+   * with the others that arrived in it: handlers in threads end one message at a time, and
+   * in-process ones start the next held task as they end, so a coalescer that is idle would
+   * otherwise flush each alone, one transaction per task.
    */
   private complete(completion: TaskCompletion): Promise<CompletionResult> {
-    // In-process handlers of a leased batch end in the same turn already.
-    if (!this.pool) return this.completions.add(completion);
     return new Promise((resolve, reject) => {
       this.gathered.push({ completion, resolve, reject });
       if (this.gathered.length > 1) return;
