@@ -21,11 +21,20 @@ export const processingMeasurements: Measurement[] = (['in-process', 'thread'] a
       name: `processing-${isolation}-${concurrency}`,
       label: `processing one-task no-op jobs, handlers ${isolation}, concurrency ${concurrency}`,
       unit: 'jobs/s',
-      run: async ({ kind, jobs }) => {
+      run: async ({ kind, jobs, prefetch }) => {
         const { store, dispose } = await benchStore(kind);
         const engine = new Engine({ store, workflows: new WorkflowRegistry([isolatedNoop]), runDuties: false });
         await engine.init();
-        const worker = new Worker({ port: engine, workflows: engine.workflows, site: 'local', concurrency, isolation, pollWaitMs: 200, heartbeatMs: 60_000 });
+        const worker = new Worker({
+          port: engine,
+          workflows: engine.workflows,
+          site: 'local',
+          concurrency,
+          isolation,
+          prefetch,
+          pollWaitMs: 200,
+          heartbeatMs: 60_000,
+        });
         try {
           await worker.start();
           const warm = await engine.submitMany(

@@ -42,8 +42,9 @@ export interface WorkerOptions {
   /** Most tasks leased per round trip. */
   leaseBatch?: number;
   /**
-   * Most tasks leased beyond the free slots and held here until a slot frees (default
-   * `leaseBatch`; 0: lease only for free slots). The worker holds only what it gets through in
+   * Most tasks leased beyond the free slots and held here until a slot frees (default 0:
+   * lease only for free slots; opt in with e.g. `leaseBatch` until the console's live list
+   * copes with the faster drain, see the README's Benchmarks). The worker holds only what it gets through in
    * `holdMs` at its recent pace, so slow handlers hold nothing and fast ones lease in batches.
    */
   prefetch?: number;
@@ -120,7 +121,7 @@ export class Worker {
     this.site = options.site;
     this.concurrency = options.concurrency ?? 16;
     this.leaseBatch = options.leaseBatch ?? 100;
-    this.prefetch = Math.max(0, options.prefetch ?? this.leaseBatch);
+    this.prefetch = Math.max(0, options.prefetch ?? 0);
     this.holdMs = options.holdMs ?? 1_000;
     // Heartbeats also carry cancel requests to running tasks: every 2 s keeps cancels prompt at the cost of one small transaction.
     this.heartbeatMs = options.heartbeatMs ?? 2_000;

@@ -33,7 +33,7 @@ describe('worker prefetch', () => {
     gate = new Promise<void>((resolve) => {
       openGate = resolve;
     });
-    hub = await createTestHub({ workflows: [gated], worker: { concurrency: 1, holdMs: 1000 } });
+    hub = await createTestHub({ workflows: [gated], worker: { concurrency: 1, prefetch: 100, holdMs: 1000 } });
     const { engine, store, actor } = hub;
     const fast = await engine.submitMany(
       Array.from({ length: 150 }, () => ({ workflow: 'gated', fields: { block: false } })),
