@@ -4,7 +4,6 @@
  *   npm run bench                      # embedded SQLite
  *   npm run bench -- --store postgres  # PostgreSQL (SWITCHYARD_TEST_PG_URL or the local test database)
  *   npm run bench -- --only processing --jobs 50000 --repeat 5
- *   npm run bench -- --only processing --prefetch 100   # workers that lease beyond their free slots
  *
  * Processing is measured at worker concurrency 1, 10 and 50, handlers in-process and in threads.
  *
@@ -25,15 +24,13 @@ const { values } = parseArgs({
     items: { type: 'string', default: '200000' },
     seconds: { type: 'string', default: '10' },
     repeat: { type: 'string', default: '3' },
-    prefetch: { type: 'string' },
     json: { type: 'boolean', default: false },
   },
 });
 const kind = values.store as StoreKind;
 if (kind !== 'sqlite' && kind !== 'postgres') throw new Error('--store is sqlite or postgres');
 
-const prefetch = values.prefetch === undefined ? undefined : Number(values.prefetch);
-const options = { kind, jobs: Number(values.jobs), items: Number(values.items), seconds: Number(values.seconds), prefetch };
+const options = { kind, jobs: Number(values.jobs), items: Number(values.items), seconds: Number(values.seconds) };
 const repeat = Math.max(1, Number(values.repeat));
 const all = [...measurements.slice(0, 3), ...processingMeasurements, ...measurements.slice(3)];
 // --only takes names or their prefixes: `--only processing` runs every processing-* measurement.

@@ -14,8 +14,6 @@ export interface BenchOptions {
   jobs: number;
   items: number;
   seconds: number;
-  /** The worker's prefetch in the processing measurements (default: the worker's own, 0). */
-  prefetch?: number;
 }
 
 export interface Measurement {

@@ -11,7 +11,7 @@ import { allFinished, type Measurement } from './measurements.js';
  * Processing at the concurrency users set: one-task no-op jobs (full history kept) drained by
  * one worker of concurrency 1, 10 and 50, with handlers in threads (the default) and
  * in-process; the gap between the two is what isolating handlers costs. The worker keeps its
- * defaults (lease batch, prefetch). The pool is warmed by `concurrency` jobs first (a thread's
+ * defaults (lease batch 100). The pool is warmed by `concurrency` jobs first (a thread's
  * start-up is paid once per thread, not per task), then `--jobs` jobs (at most 5,000 at
  * concurrency 1) are submitted in bulk and timed from the first submit until the last one ends.
  */
@@ -21,7 +21,7 @@ export const processingMeasurements: Measurement[] = (['in-process', 'thread'] a
       name: `processing-${isolation}-${concurrency}`,
       label: `processing one-task no-op jobs, handlers ${isolation}, concurrency ${concurrency}`,
       unit: 'jobs/s',
-      run: async ({ kind, jobs, prefetch }) => {
+      run: async ({ kind, jobs }) => {
         const { store, dispose } = await benchStore(kind);
         const engine = new Engine({ store, workflows: new WorkflowRegistry([isolatedNoop]), runDuties: false });
         await engine.init();
@@ -31,7 +31,6 @@ export const processingMeasurements: Measurement[] = (['in-process', 'thread'] a
           site: 'local',
           concurrency,
           isolation,
-          prefetch,
           pollWaitMs: 200,
           heartbeatMs: 60_000,
         });
