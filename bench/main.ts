@@ -5,15 +5,17 @@
  *   npm run bench -- --store postgres  # PostgreSQL (SWITCHYARD_TEST_PG_URL or the local test database)
  *   npm run bench -- --only processing --jobs 50000 --repeat 5
  *
+ * Processing is measured at worker concurrency 1, 10 and 50, handlers in-process and in threads.
+ *
  * Each run of each measurement gets a fresh store. Shared machines are noisy, so every
  * measurement runs --repeat times (default 3) and the median is reported with the range.
  * Every job keeps its full history (job, task, events), as in production.
  */
 import { parseArgs } from 'node:util';
 import type { StoreKind } from './bench-store.js';
-import { isolationMeasurements } from './isolation.js';
 import { lockMeasurements } from './locks.js';
 import { type Measurement, measurements } from './measurements.js';
+import { processingMeasurements } from './processing.js';
 
 const { values } = parseArgs({
   options: {
@@ -31,8 +33,10 @@ if (kind !== 'sqlite' && kind !== 'postgres') throw new Error('--store is sqlite
 
 const options = { kind, jobs: Number(values.jobs), items: Number(values.items), seconds: Number(values.seconds) };
 const repeat = Math.max(1, Number(values.repeat));
-const all = [...measurements, ...isolationMeasurements, ...lockMeasurements];
-const chosen = values.only ? all.filter((m) => values.only?.split(',').includes(m.name)) : all;
+const all = [...measurements.slice(0, 3), ...processingMeasurements, ...measurements.slice(3), ...lockMeasurements];
+// --only takes names or their prefixes: `--only processing` runs every processing-* measurement.
+const wanted = values.only?.split(',');
+const chosen = wanted ? all.filter((m) => wanted.some((w) => m.name === w || m.name.startsWith(`${w}-`))) : all;
 const results: { name: string; median: number; unit: string; runs: number[]; detail: string }[] = [];
 console.log(`Switchyard bench on ${kind}, Node ${process.version}, ${new Date().toISOString()}, median of ${repeat}`);
 for (const measurement of chosen as Measurement[]) {

@@ -126,30 +126,6 @@ export const measurements: Measurement[] = [
       }),
   },
   {
-    name: 'processing',
-    label: 'processing queued one-task no-op jobs',
-    unit: 'jobs/s',
-    run: ({ kind, jobs }) =>
-      withEngine(kind, async (engine, store) => {
-        const ids: number[] = [];
-        for (let i = 0; i < jobs; i += 1000) {
-          const outcomes = await engine.submitMany(
-            Array.from({ length: Math.min(1000, jobs - i) }, () => ({ workflow: 'noop' })),
-            SYSTEM_ACTOR,
-          );
-          ids.push(...outcomes.map((o) => o.job.id));
-        }
-        const runner = worker(engine, 2000);
-        const start = performance.now();
-        await runner.start();
-        await allFinished(store, ids);
-        const ms = performance.now() - start;
-        await runner.stop({ graceMs: 1000 });
-        const sample = await store.getJob(ids[ids.length - 1]);
-        return { value: rate(jobs, ms), detail: `${jobs} jobs queued → success in ${ms.toFixed(0)} ms; last job ${sample?.state}` };
-      }),
-  },
-  {
     name: 'items',
     label: 'items recorded',
     unit: 'items/s',
