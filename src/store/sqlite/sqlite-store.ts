@@ -7,7 +7,9 @@ import BetterSqlite3, { type Database, type Statement } from 'better-sqlite3';
 import { SwitchyardError } from '../../model/index.js';
 import { completeTasks, heartbeat, recordActivity } from '../ledger/complete.js';
 import { controlJob, deleteJob, retryJob } from '../ledger/control.js';
+import { fireSchedule } from '../ledger/fire-schedule.js';
 import { leaseTasks } from '../ledger/lease.js';
+import { ScheduleSql } from '../ledger/schedule-tx.js';
 import { submitJobs } from '../ledger/submit.js';
 import { expireLeases, releaseLeasesOf, timeoutJobs } from '../ledger/watchdog.js';
 import { createRowMapper, type RowMapper } from '../rows.js';
@@ -19,6 +21,7 @@ import { SqliteCheckpointer } from './sqlite-checkpointer.js';
 import { type LedgerStatements, prepareLedgerStatements, SqliteLedgerTx } from './sqlite-ledger-tx.js';
 import { sqliteMigrations } from './sqlite-migrations.js';
 import { SqliteReads } from './sqlite-reads.js';
+import { sqliteScheduleExecutor } from './sqlite-schedules.js';
 
 export interface SqliteStoreOptions {
   /** A file path, or ':memory:'. */
@@ -49,6 +52,7 @@ export class SqliteStore implements S.Store {
   private reads!: SqliteReads;
   private readonly auth: SqliteAuth;
   private catalog!: SqliteCatalog;
+  private schedules!: ScheduleSql;
   private readonly checkpointer: SqliteCheckpointer | null;
 
   constructor(options: SqliteStoreOptions) {
@@ -97,6 +101,7 @@ export class SqliteStore implements S.Store {
       this.control = { begin: this.db.prepare('BEGIN IMMEDIATE'), commit: this.db.prepare('COMMIT'), rollback: this.db.prepare('ROLLBACK') };
       this.reads = new SqliteReads(this.db, this.map);
       this.catalog = new SqliteCatalog(this.db);
+      this.schedules = new ScheduleSql(sqliteScheduleExecutor(this.db));
     });
   }
 
@@ -134,7 +139,7 @@ export class SqliteStore implements S.Store {
     });
   }
 
-  private read<T>(body: () => T): Promise<T> {
+  private read<T>(body: () => T | Promise<T>): Promise<T> {
     return this.lock.run(body);
   }
 
@@ -308,6 +313,44 @@ export class SqliteStore implements S.Store {
 
   listAudit(query: S.AuditQuery) {
     return this.read(() => this.reads.listAudit(query));
+  }
+
+  // ─── Schedules ─────────────────────────────────────────────────────────────────────────
+
+  createSchedule(schedule: S.NewSchedule, now: number) {
+    return this.read(() => this.schedules.insert(schedule, now));
+  }
+
+  getSchedule(id: number) {
+    return this.read(() => this.schedules.get(id));
+  }
+
+  listSchedules(sites: string[] | null) {
+    return this.read(() => this.schedules.list(sites));
+  }
+
+  updateSchedule(id: number, patch: S.SchedulePatch, now: number) {
+    return this.read(() => this.schedules.update(id, patch, now));
+  }
+
+  deleteSchedule(id: number) {
+    return this.transact(0, () => this.schedules.delete(id));
+  }
+
+  dueSchedules(now: number, limit: number) {
+    return this.read(() => this.schedules.due(now, limit));
+  }
+
+  advanceSchedule(id: number, from: number | null, nextRunAt: number | null, now: number) {
+    return this.read(() => this.schedules.advance(id, from, nextRunAt, now));
+  }
+
+  fireSchedule(firing: S.ScheduleFiring, now: number): Promise<S.FireResult> {
+    return this.transact(now, async (tx) => {
+      this.catalog.ensureSites([firing.job.site], now);
+      this.catalog.ensureQueues([firing.job.queue], now);
+      return fireSchedule(tx, this.schedules, firing, now);
+    });
   }
 
   // ─── Users, sessions and tokens ────────────────────────────────────────────────────────
