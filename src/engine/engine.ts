@@ -28,6 +28,8 @@ import type { EngineCore } from './engine-core.js';
 import type { PortLeaseRequest, WorkerPort } from './ports.js';
 import { QueueVerbs } from './queue-verbs.js';
 import { ReadVerbs } from './read-verbs.js';
+import { type ScheduleJobBuilder, ScheduleVerbs } from './schedule-verbs.js';
+import { schedulerDuty } from './scheduler.js';
 import type { SignInThrottleOptions } from './sign-in-throttle.js';
 import { WakeHub } from './wake-hub.js';
 import { watchdogDuty } from './watchdog.js';
@@ -53,6 +55,8 @@ export interface EngineOptions {
   /** How long a lease lasts without a heartbeat. */
   leaseMs?: number;
   watchdogIntervalMs?: number;
+  /** How often the scheduler looks for due slots (default 1000 ms). */
+  schedulerIntervalMs?: number;
   /** Run the background duties (tests drive them with `duties.tick()` instead). */
   runDuties?: boolean;
   /** Sign-in throttling thresholds (tests shorten them). */
@@ -78,6 +82,7 @@ export class Engine implements WorkerPort {
   readonly hubId = `${hostname()}-${process.pid}-${randomBytes(3).toString('hex')}`;
   readonly reads: ReadVerbs;
   readonly queues: QueueVerbs;
+  readonly schedules: ScheduleVerbs;
   readonly auth: AuthVerbs;
   private readonly store: Store;
   private readonly wake = new WakeHub();
@@ -95,7 +100,18 @@ export class Engine implements WorkerPort {
     this.logger = options.logger ?? pino({ level: 'silent' });
     this.leaseMs = options.leaseMs ?? 30_000;
     this.submissions = new Coalescer((jobs) => this.store.submitJobs(jobs, this.clock()), 1000);
-    this.duties = new DutyLoop(this.store, [watchdogDuty(this.store, options.watchdogIntervalMs ?? 1000)], this.hubId, this.clock, this.logger);
+    const buildScheduledJob: ScheduleJobBuilder = (schedule, actor) =>
+      this.prepare({ workflow: schedule.workflow, fields: schedule.fields, site: schedule.site, queue: schedule.queue }, actor, null);
+    this.duties = new DutyLoop(
+      this.store,
+      [
+        watchdogDuty(this.store, options.watchdogIntervalMs ?? 1000),
+        schedulerDuty(this.store, buildScheduledJob, options.schedulerIntervalMs ?? 1000, this.logger),
+      ],
+      this.hubId,
+      this.clock,
+      this.logger,
+    );
     const core: EngineCore = {
       store: this.store,
       clock: this.clock,
@@ -105,6 +121,10 @@ export class Engine implements WorkerPort {
     this.reads = new ReadVerbs(core);
     this.queues = new QueueVerbs(core, (jobId) => this.cancelQueued(jobId));
     this.auth = new AuthVerbs(core, options.signInThrottle);
+    this.schedules = new ScheduleVerbs(core, buildScheduledJob, this.defaultSite, (name, fields) => {
+      const workflow = this.workflows.require(name);
+      return { queue: workflow.queue, fields: this.workflows.parseFields(workflow, fields) };
+    });
     this.unsubscribe = this.store.onWake((signal) => {
       if (signal.kind === 'tasks') this.wake.notify(signal.site);
     });
