@@ -17,6 +17,7 @@ import { eventRoutes } from './routes/events.js';
 import { jobExportRoutes } from './routes/job-export.js';
 import { jobRoutes } from './routes/jobs.js';
 import { queueRoutes } from './routes/queues.js';
+import { scheduleRoutes } from './routes/schedules.js';
 import { sessionRoutes } from './routes/session.js';
 import { taskRoutes } from './routes/tasks.js';
 import { workerRoutes } from './routes/worker.js';
@@ -83,7 +84,18 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
       app.addHook('onRequest', authenticator(engine));
       app.addHook('preValidation', guardInput);
       app.get('/openapi.json', { config: { access: 'public' }, schema: { hide: true } }, async () => fastify.swagger());
-      for (const routes of [jobRoutes, jobExportRoutes, taskRoutes, queueRoutes, catalogRoutes, workerRoutes, eventRoutes, sessionRoutes, adminRoutes]) {
+      for (const routes of [
+        jobRoutes,
+        jobExportRoutes,
+        taskRoutes,
+        queueRoutes,
+        scheduleRoutes,
+        catalogRoutes,
+        workerRoutes,
+        eventRoutes,
+        sessionRoutes,
+        adminRoutes,
+      ]) {
         routes(app, context);
       }
       app.setNotFoundHandler({ preHandler: undefined }, async () => {
