@@ -136,6 +136,12 @@ export class Engine implements WorkerPort {
     const now = this.clock();
     await this.store.ensureSites([this.defaultSite], now);
     await this.store.ensureQueues(['default'], now);
+    const declared = this.workflows
+      .list()
+      .flatMap((workflow) =>
+        (workflow.schedules ?? []).map((schedule) => ({ ...schedule, workflow: workflow.name, fields: schedule.fields as Record<string, Json> })),
+      );
+    await this.schedules.syncFromCode(declared, SYSTEM_ACTOR);
   }
 
   /** Stops taking work and the background duties; the store stays open (see `close`). */

@@ -139,6 +139,46 @@ export class ScheduleVerbs {
     return result;
   }
 
+  /**
+   * Makes the code-owned schedules match `declared` (from the workflows' `schedules`): new
+   * ones are created, changed ones updated (their enabled flag left as operators set it),
+   * and code-owned ones no longer declared removed. Answers how many changed.
+   */
+  async syncFromCode(declared: ScheduleInput[], actor: Actor): Promise<number> {
+    const existing = new Map((await this.core.store.listSchedules(null)).map((s) => [s.name, s]));
+    let changed = 0;
+    for (const input of declared) {
+      const current = existing.get(input.name);
+      existing.delete(input.name);
+      if (!current) {
+        try {
+          await this.create(input, actor, true);
+          changed += 1;
+        } catch (error) {
+          // Another hub starting at the same time created it first.
+          if (!(error instanceof SwitchyardError && error.code === 'SWY_ERR_SCHEDULE_EXISTS')) throw error;
+        }
+        continue;
+      }
+      const wanted = this.resolve({ ...input, enabled: current.enabled }, actor, true);
+      const same = (Object.keys(wanted) as (keyof typeof wanted)[]).every(
+        (key) => key === 'creator' || JSON.stringify(wanted[key]) === JSON.stringify(current[key]),
+      );
+      if (!same) {
+        const { creator: _creator, codeOwned: _codeOwned, ...patch } = wanted;
+        if (!current.codeOwned) await this.core.store.updateSchedule(current.id, { codeOwned: true }, this.core.clock());
+        await this.update(current.id, patch, actor, true);
+        changed += 1;
+      }
+    }
+    for (const gone of existing.values()) {
+      if (!gone.codeOwned) continue;
+      await this.remove(gone.id, actor, true);
+      changed += 1;
+    }
+    return changed;
+  }
+
   /** Validates an input into the stored settings. */
   private resolve(input: ScheduleInput, actor: Actor, codeOwned: boolean): Omit<NewSchedule, 'nextRunAt'> {
     const site = input.site ?? this.defaultSite;

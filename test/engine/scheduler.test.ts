@@ -116,4 +116,25 @@ describe('scheduler duty (injected clock, no sleeps)', () => {
       code: 'SWY_ERR_SCHEDULE_INVALID',
     });
   });
+
+  it('syncs schedules declared in code as code-owned: editable only in code, removed when no longer declared', async () => {
+    const declared = defineWorkflow({ ...backup, name: 'declared', schedules: [{ name: 'from-code', cron: '0 0 3 * * *', fields: { path: '/c' } }] });
+    now = T0;
+    hub = await createTestHub({ workflows: [declared], worker: false, engine: { clock: () => now } });
+    const [s] = await hub.engine.schedules.list(operator);
+    expect(s).toMatchObject({ name: 'from-code', workflow: 'declared', codeOwned: true, cron: '0 0 3 * * *', fields: { path: '/c' } });
+    await expect(hub.engine.schedules.update(s.id, { cron: '0 0 4 * * *' }, operator)).rejects.toMatchObject({ code: 'SWY_ERR_SCHEDULE_CODE_OWNED' });
+    await expect(hub.engine.schedules.remove(s.id, operator)).rejects.toMatchObject({ code: 'SWY_ERR_SCHEDULE_CODE_OWNED' });
+    expect(await hub.engine.schedules.setEnabled(s.id, false, operator)).toMatchObject({ enabled: false });
+    // A restart with the same declaration changes nothing (the operator's disable stays); a changed one updates it.
+    expect(await hub.engine.schedules.syncFromCode([{ name: 'from-code', workflow: 'declared', cron: '0 0 3 * * *', fields: { path: '/c' } }], hub.actor)).toBe(
+      0,
+    );
+    expect(await hub.engine.schedules.syncFromCode([{ name: 'from-code', workflow: 'declared', cron: '0 0 5 * * *', fields: { path: '/c' } }], hub.actor)).toBe(
+      1,
+    );
+    expect((await hub.engine.schedules.get(s.id, operator)).cron).toBe('0 0 5 * * *');
+    expect(await hub.engine.schedules.syncFromCode([], hub.actor)).toBe(1);
+    expect(await hub.engine.schedules.list(operator)).toEqual([]);
+  });
 });
