@@ -103,8 +103,6 @@ export interface WorkflowConfig<Schema extends z.ZodObject> {
 
 const BRAND = Symbol.for('switchyard.workflow');
 
-// `any` by default so that a list of workflows with different field types is a Workflow[].
-// biome-ignore lint/suspicious/noExplicitAny: see above
 /** A schedule a workflow declares (see ScheduleInput in src/engine/schedule-verbs.ts). */
 export interface WorkflowSchedule<Fields = Record<string, unknown>> {
   name: string;
@@ -119,6 +117,8 @@ export interface WorkflowSchedule<Fields = Record<string, unknown>> {
   catchUpLimit?: number;
 }
 
+// `any` by default so that a list of workflows with different field types is a Workflow[].
+// biome-ignore lint/suspicious/noExplicitAny: see above
 export interface Workflow<Schema extends z.ZodObject = any> extends WorkflowConfig<Schema> {
   readonly [BRAND]: true;
 }

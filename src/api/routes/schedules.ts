@@ -1,7 +1,6 @@
 import { z } from 'zod';
 import { iso } from '../../engine/engine-core.js';
 import { CatchUpRules, type Json, OverlapRules } from '../../model/index.js';
-import type { ScheduleRecord } from '../../store/store.js';
 import type { ApiContext, App } from '../api-context.js';
 import { jobDto } from '../dto.js';
 import { idParam, list, name } from '../schemas.js';
@@ -35,6 +34,7 @@ const scheduleFields = {
  * honours the overlap rule unless `{ force: true }`.
  */
 export function scheduleRoutes(app: App, { engine }: ApiContext): void {
+  type ScheduleRecord = Awaited<ReturnType<typeof engine.schedules.get>>;
   const dto = (s: ScheduleRecord) => ({
     ...s,
     nextRunAt: iso(s.nextRunAt),
