@@ -30,6 +30,8 @@ export interface HubOptions {
   defaultSite?: string;
   /** How long a lease lasts without a heartbeat (default 30 s). */
   leaseMs?: number;
+  /** Finished jobs older than this many days are pruned in the background; absent: kept forever. */
+  retainDays?: number;
   logger?: Logger;
   version?: string;
 }
@@ -56,7 +58,15 @@ export async function startHub(options: HubOptions): Promise<Hub> {
   const logger = options.logger ?? pino({ level: 'silent' });
   ensurePrivateDir(options.dataDir);
   const workflows = new WorkflowRegistry(options.workflows);
-  const engine = await openEngine({ db: options.db, dataDir: options.dataDir, workflows, logger, defaultSite: options.defaultSite, leaseMs: options.leaseMs });
+  const engine = await openEngine({
+    db: options.db,
+    dataDir: options.dataDir,
+    workflows,
+    logger,
+    defaultSite: options.defaultSite,
+    leaseMs: options.leaseMs,
+    retainMs: options.retainDays ? options.retainDays * 86_400_000 : null,
+  });
   let generatedAdminPassword: string | null;
   try {
     generatedAdminPassword = await engine.auth.bootstrapAdmin(options.adminPassword ?? null);

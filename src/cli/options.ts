@@ -26,6 +26,8 @@ export const parseLeaseMs = integerIn(1000, 3_600_000);
 /** Job priority, higher first. */
 /** The API accepts priorities from -1000 to 1000 (higher runs first). */
 export const parsePriority = integerIn(-1000, 1000);
+/** Retention of finished jobs, in days (up to 100 years). */
+export const parseRetainDays = integerIn(1, 36_500);
 /** A schedule's fixed interval, in milliseconds: a second to a year. */
 export const parseEveryMs = integerIn(1000, 366 * 86_400_000);
 /** A schedule id. */

@@ -28,6 +28,7 @@ import type { EngineCore } from './engine-core.js';
 import type { PortLeaseRequest, WorkerPort } from './ports.js';
 import { QueueVerbs } from './queue-verbs.js';
 import { ReadVerbs } from './read-verbs.js';
+import { retentionDuty } from './retention.js';
 import { type ScheduleJobBuilder, ScheduleVerbs } from './schedule-verbs.js';
 import { schedulerDuty } from './scheduler.js';
 import type { SignInThrottleOptions } from './sign-in-throttle.js';
@@ -57,6 +58,8 @@ export interface EngineOptions {
   watchdogIntervalMs?: number;
   /** How often the scheduler looks for due slots (default 1000 ms). */
   schedulerIntervalMs?: number;
+  /** Finished jobs (and events) older than this are pruned in the background; absent: kept forever. */
+  retainMs?: number | null;
   /** Run the background duties (tests drive them with `duties.tick()` instead). */
   runDuties?: boolean;
   /** Sign-in throttling thresholds (tests shorten them). */
@@ -107,6 +110,7 @@ export class Engine implements WorkerPort {
       [
         watchdogDuty(this.store, options.watchdogIntervalMs ?? 1000),
         schedulerDuty(this.store, buildScheduledJob, options.schedulerIntervalMs ?? 1000, this.logger),
+        ...(options.retainMs ? [retentionDuty(this.store, options.retainMs, 60_000)] : []),
       ],
       this.hubId,
       this.clock,

@@ -475,4 +475,11 @@ export interface ScheduleStore {
    * jobs, and submits the job tagged with the schedule and slot.
    */
   fireSchedule(firing: ScheduleFiring, now: number): Promise<FireResult>;
+  /**
+   * Retention: removes up to `limit` finished jobs that ended before `endedBefore` (with their
+   * tasks, items, output and events) in one short transaction; answers how many.
+   */
+  pruneJobs(endedBefore: number, limit: number, now: number): Promise<number>;
+  /** Removes up to `limit` of the oldest events recorded before `before`, in one statement; answers how many. */
+  pruneEvents(before: number, limit: number): Promise<number>;
 }

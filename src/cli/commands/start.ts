@@ -4,7 +4,7 @@ import pino from 'pino';
 import { loadWorkflows } from '../../sdk/load-workflows.js';
 import { builtInWorkflows } from '../../workflows/index.js';
 import { startHub } from '../hub.js';
-import { parseConcurrency, parseDatabaseUrl, parseLeaseMs, parsePort } from '../options.js';
+import { parseConcurrency, parseDatabaseUrl, parseLeaseMs, parsePort, parseRetainDays } from '../options.js';
 import { exitAtDeadline, stoppingMessage } from '../shutdown.js';
 import { VERSION } from '../version.js';
 
@@ -33,6 +33,9 @@ export function startCommand(program: Command): void {
     )
     .option('--site <name>', 'the local site', 'local')
     .addOption(new Option('--lease-ms <ms>', 'how long a task lease lasts without a heartbeat (1000 to 3600000)').argParser(parseLeaseMs).default(30_000))
+    .addOption(
+      new Option('--retain-days <days>', 'prune finished jobs (and events) older than this many days (default: keep forever)').argParser(parseRetainDays),
+    )
     .option('--log-level <level>', 'fatal, error, warn, info, debug', process.env.SWITCHYARD_LOG_LEVEL ?? 'warn')
     .action(async (localOptions, command: Command) => {
       // --data is the program's global option (the CLI commands read the same directory).
@@ -52,6 +55,7 @@ export function startCommand(program: Command): void {
         adminPassword: process.env.SWITCHYARD_ADMIN_PASSWORD || null,
         defaultSite: options.site,
         leaseMs: options.leaseMs,
+        retainDays: options.retainDays,
         logger,
         version: VERSION,
       });

@@ -6,6 +6,7 @@ import { completeTasks, heartbeat, recordActivity } from '../ledger/complete.js'
 import { controlJob, deleteJob, retryJob } from '../ledger/control.js';
 import { fireSchedule } from '../ledger/fire-schedule.js';
 import { leaseTasks } from '../ledger/lease.js';
+import { pruneEvents, pruneJobs } from '../ledger/prune.js';
 import { ScheduleSql } from '../ledger/schedule-tx.js';
 import { submitJobs } from '../ledger/submit.js';
 import { expireLeases, releaseLeasesOf, timeoutJobs } from '../ledger/watchdog.js';
@@ -432,6 +433,14 @@ export class PostgresStore implements S.Store {
       await catalog.ensureQueues([firing.job.queue], now);
       return fireSchedule(tx, new ScheduleSql(postgresScheduleExecutor(nulSafe(client))), firing, now);
     });
+  }
+
+  pruneJobs(endedBefore: number, limit: number, now: number): Promise<number> {
+    return this.transact(now, (tx, client) => pruneJobs(tx, postgresScheduleExecutor(nulSafe(client)), endedBefore, limit));
+  }
+
+  pruneEvents(before: number, limit: number): Promise<number> {
+    return pruneEvents(postgresScheduleExecutor(this.db), before, limit);
   }
 
   // ─── Users, sessions and tokens ────────────────────────────────────────────────────────

@@ -9,6 +9,7 @@ import { completeTasks, heartbeat, recordActivity } from '../ledger/complete.js'
 import { controlJob, deleteJob, retryJob } from '../ledger/control.js';
 import { fireSchedule } from '../ledger/fire-schedule.js';
 import { leaseTasks } from '../ledger/lease.js';
+import { pruneEvents, pruneJobs } from '../ledger/prune.js';
 import { ScheduleSql } from '../ledger/schedule-tx.js';
 import { submitJobs } from '../ledger/submit.js';
 import { expireLeases, releaseLeasesOf, timeoutJobs } from '../ledger/watchdog.js';
@@ -351,6 +352,14 @@ export class SqliteStore implements S.Store {
       this.catalog.ensureQueues([firing.job.queue], now);
       return fireSchedule(tx, this.schedules, firing, now);
     });
+  }
+
+  pruneJobs(endedBefore: number, limit: number, now: number): Promise<number> {
+    return this.transact(now, (tx) => pruneJobs(tx, sqliteScheduleExecutor(this.db), endedBefore, limit));
+  }
+
+  pruneEvents(before: number, limit: number): Promise<number> {
+    return this.read(() => pruneEvents(sqliteScheduleExecutor(this.db), before, limit));
   }
 
   // ─── Users, sessions and tokens ────────────────────────────────────────────────────────
