@@ -29,6 +29,9 @@ export function jobDto(job: JobRecord, workflows: WorkflowRegistry, waitReason: 
     /** Why the job is not running now (null when it runs or has ended). */
     waitReason,
     lockWaitOn: job.lockWaitOn ?? null,
+    /** The schedule that fired the job and the slot it fired for (null: not scheduled). */
+    scheduleId: job.scheduleId ?? null,
+    slotAt: iso(job.slotAt ?? null),
     site: job.site,
     queue: job.queue,
     creator: job.creator,

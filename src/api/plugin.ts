@@ -19,6 +19,7 @@ import { jobRoutes } from './routes/jobs.js';
 import { metricsRoutes } from './routes/metrics.js';
 import { notificationRoutes } from './routes/notifications.js';
 import { queueRoutes } from './routes/queues.js';
+import { scheduleRoutes } from './routes/schedules.js';
 import { sessionRoutes } from './routes/session.js';
 import { taskRoutes } from './routes/tasks.js';
 import { workerRoutes } from './routes/worker.js';
@@ -108,6 +109,7 @@ export function apiPlugin(options: ApiPluginOptions): FastifyPluginAsync {
           sessionRoutes,
           adminRoutes,
           notificationRoutes,
+          scheduleRoutes,
         ]) {
           routes(app, context);
         }

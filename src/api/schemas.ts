@@ -52,6 +52,7 @@ export const jobFilters = z.object({
   workflow: list(name),
   creator: list(name),
   id: list(z.coerce.number().int().positive()),
+  schedule: list(z.coerce.number().int().positive()),
   createdFrom: instant.optional(),
   createdTo: instant.optional(),
   hideNoop: boolish.optional(),

@@ -39,6 +39,8 @@ export interface HubOptions {
   mailFrom?: string;
   /** The console's URL as users reach it, for links in notifications (default: the hub's own). */
   publicUrl?: string | null;
+  /** Finished jobs older than this many days are pruned in the background; absent: kept forever. */
+  retainDays?: number;
   logger?: Logger;
   version?: string;
 }
@@ -80,6 +82,7 @@ export async function startHub(options: HubOptions): Promise<Hub> {
     adminPassword: options.adminPassword ?? null,
     version: options.version,
     notifier,
+    retainMs: options.retainDays ? options.retainDays * 86_400_000 : undefined,
   });
   const { engine } = hub;
   const url = await listening(hub, () => hub.listen({ host: options.host, port: options.port }), options.port ?? 4680, options.host ?? '127.0.0.1', '--port');

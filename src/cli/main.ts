@@ -2,6 +2,7 @@ import { Command, CommanderError, Option } from 'commander';
 import { HubError } from '../client/client.js';
 import { queuesCommand, tokensCommand, usersCommand } from './commands/admin.js';
 import { jobsCommand } from './commands/jobs.js';
+import { schedulesCommand } from './commands/schedules.js';
 import { startCommand } from './commands/start.js';
 import { submitCommand } from './commands/submit.js';
 import { subscriptionsCommand } from './commands/subscriptions.js';
@@ -25,7 +26,8 @@ const program = new Command()
 /** Exit code of a usage mistake (unknown command or option, invalid flag value), as most CLIs do. */
 const USAGE_ERROR = 2;
 
-for (const add of [startCommand, workerCommand, submitCommand, jobsCommand, subscriptionsCommand, queuesCommand, tokensCommand, usersCommand]) add(program);
+for (const add of [startCommand, workerCommand, submitCommand, jobsCommand, subscriptionsCommand, queuesCommand, schedulesCommand, tokensCommand, usersCommand])
+  add(program);
 
 try {
   await program.parseAsync(process.argv);

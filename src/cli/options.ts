@@ -26,6 +26,23 @@ export const parseLeaseMs = integerIn(1000, 3_600_000);
 /** Job priority, higher first. */
 /** The API accepts priorities from -1000 to 1000 (higher runs first). */
 export const parsePriority = integerIn(-1000, 1000);
+/** Retention of finished jobs, in days (up to 100 years). */
+export const parseRetainDays = integerIn(1, 36_500);
+/** A schedule's fixed interval, in milliseconds: a second to a year. */
+export const parseEveryMs = integerIn(1000, 366 * 86_400_000);
+/** A schedule id. */
+export const parseScheduleId = integerIn(1, Number.MAX_SAFE_INTEGER);
+/** How many missed slots catch-up `all` fires at most. */
+export const parseCatchUpLimit = integerIn(1, 10_000);
+
+/** One of a fixed set of words. */
+export function oneOf(words: readonly string[]): (value: string) => string {
+  return (value) => {
+    if (!words.includes(value)) throw new InvalidArgumentError(`Expected one of ${words.join(', ')}.`);
+    return value;
+  };
+}
+
 /** Page size of a listing; the API answers at most 500 a page. */
 export const parseLimit = integerIn(1, 500);
 

@@ -26,6 +26,31 @@ export class HubError extends Error {
 
 export type Job = JobDto;
 
+/** A schedule as the API answers it (instants as ISO 8601). */
+export interface ScheduleDto {
+  id: number;
+  name: string;
+  workflow: string;
+  site: string;
+  queue: string;
+  fields: Record<string, unknown>;
+  cron: string | null;
+  everyMs: number | null;
+  timezone: string;
+  overlap: string;
+  catchUp: string;
+  catchUpLimit: number;
+  enabled: boolean;
+  codeOwned: boolean;
+  creator: string;
+  nextRunAt: string | null;
+  pendingSlotAt: string | null;
+  lastSlotAt: string | null;
+  lastJobId: number | null;
+  createdAt: string;
+  updatedAt: string;
+}
+
 export interface Page<T> {
   items: T[];
   nextCursor: string | null;
@@ -134,6 +159,15 @@ export interface SwitchyardClient {
     limit?: number,
   ): Promise<{ lines: { seq: number; at: string; line: string }[]; next: number | null; finished: boolean }>;
   listQueues(): Promise<{ items: Record<string, unknown>[] }>;
+  /** Schedules at your sites. */
+  listSchedules(): Promise<{ items: ScheduleDto[] }>;
+  /** `{ name, workflow, fields, site?, queue?, cron? | everyMs?, timezone?, overlap?, catchUp?, catchUpLimit?, enabled? }`. */
+  createSchedule(input: Record<string, unknown>): Promise<ScheduleDto>;
+  /** Changes a schedule; `{ enabled }` enables or disables it. */
+  updateSchedule(id: number, patch: Record<string, unknown>): Promise<ScheduleDto>;
+  deleteSchedule(id: number): Promise<void>;
+  /** Runs a schedule now; the overlap rule applies unless `force`. */
+  runSchedule(id: number, force?: boolean): Promise<{ outcome: string; job: JobDto | null; cancelled: number[]; reason: string | null }>;
   queueAction(name: string, action: 'pause' | 'resume' | 'clear'): Promise<Record<string, unknown>>;
   createToken(input: {
     name: string;
@@ -246,6 +280,11 @@ export function createClient(options: ClientOptions): SwitchyardClient {
     listTasks: (jobId, filters = {}) => request('GET', `/jobs/${jobId}/tasks${query(filters)}`),
     taskOutput: (taskId, after = 0, limit = 1000) => request('GET', `/tasks/${taskId}/output${query({ after, limit })}`),
     listQueues: () => request('GET', '/queues'),
+    listSchedules: () => request('GET', '/schedules'),
+    createSchedule: (input) => request('POST', '/schedules', input),
+    updateSchedule: (id, patch) => request('PATCH', `/schedules/${id}`, patch),
+    deleteSchedule: (id) => request('DELETE', `/schedules/${id}`),
+    runSchedule: (id, force = false) => request('POST', `/schedules/${id}/run`, { force }),
     queueAction: (name, action) => request('POST', `/queues/${encodeURIComponent(name)}/${action}`),
     createToken: (input) => request('POST', '/tokens', input),
     listTokens: () => request('GET', '/tokens'),

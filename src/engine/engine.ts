@@ -32,6 +32,9 @@ import { NotifyVerbs } from './notify-verbs.js';
 import type { PortLeaseRequest, WorkerPort } from './ports.js';
 import { QueueVerbs } from './queue-verbs.js';
 import { ReadVerbs } from './read-verbs.js';
+import { retentionDuty } from './retention.js';
+import { type ScheduleJobBuilder, ScheduleVerbs } from './schedule-verbs.js';
+import { schedulerDuty } from './scheduler.js';
 import type { SignInThrottleOptions } from './sign-in-throttle.js';
 import { WakeHub } from './wake-hub.js';
 import { watchdogDuty } from './watchdog.js';
@@ -57,6 +60,10 @@ export interface EngineOptions {
   /** How long a lease lasts without a heartbeat. */
   leaseMs?: number;
   watchdogIntervalMs?: number;
+  /** How often the scheduler looks for due slots (default 1000 ms). */
+  schedulerIntervalMs?: number;
+  /** Finished jobs (and events) older than this are pruned in the background; absent: kept forever. */
+  retainMs?: number | null;
   /** Run the background duties (tests drive them with `duties.tick()` instead). */
   runDuties?: boolean;
   /** Sign-in throttling thresholds (tests shorten them). */
@@ -84,6 +91,7 @@ export class Engine implements WorkerPort {
   readonly hubId = `${hostname()}-${process.pid}-${randomBytes(3).toString('hex')}`;
   readonly reads: ReadVerbs;
   readonly queues: QueueVerbs;
+  readonly schedules: ScheduleVerbs;
   readonly auth: AuthVerbs;
   /** The store's events for in-process listeners (`events.on('job:finished', …)`). */
   readonly events: EventFeed;
@@ -109,7 +117,20 @@ export class Engine implements WorkerPort {
     this.leaseMs = options.leaseMs ?? 30_000;
     this.submissions = new Coalescer((jobs) => this.store.submitJobs(jobs, this.clock()), 1000);
     this.notifier = notifierDuty(this.store, options.notifier);
-    this.duties = new DutyLoop(this.store, [watchdogDuty(this.store, options.watchdogIntervalMs ?? 1000), this.notifier], this.hubId, this.clock, this.logger);
+    const buildScheduledJob: ScheduleJobBuilder = (schedule, actor) =>
+      this.prepare({ workflow: schedule.workflow, fields: schedule.fields, site: schedule.site, queue: schedule.queue }, actor, null);
+    this.duties = new DutyLoop(
+      this.store,
+      [
+        watchdogDuty(this.store, options.watchdogIntervalMs ?? 1000),
+        this.notifier,
+        schedulerDuty(this.store, buildScheduledJob, options.schedulerIntervalMs ?? 1000, this.logger),
+        ...(options.retainMs ? [retentionDuty(this.store, options.retainMs, 60_000)] : []),
+      ],
+      this.hubId,
+      this.clock,
+      this.logger,
+    );
     const core: EngineCore = {
       store: this.store,
       clock: this.clock,
@@ -126,6 +147,10 @@ export class Engine implements WorkerPort {
     );
     this.metrics.bind({ reads: this.reads, queues: this.queues, events: this.events });
     this.notify = new NotifyVerbs(core, this.reads);
+    this.schedules = new ScheduleVerbs(core, buildScheduledJob, this.defaultSite, (name, fields) => {
+      const workflow = this.workflows.require(name);
+      return { queue: workflow.queue, fields: this.workflows.parseFields(workflow, fields) };
+    });
     this.unsubscribe = this.store.onWake((signal) => {
       if (signal.kind === 'tasks') this.wake.notify(signal.site);
     });
@@ -137,6 +162,12 @@ export class Engine implements WorkerPort {
     const now = this.clock();
     await this.store.ensureSites([this.defaultSite], now);
     await this.store.ensureQueues(['default'], now);
+    const declared = this.workflows
+      .list()
+      .flatMap((workflow) =>
+        (workflow.schedules ?? []).map((schedule) => ({ ...schedule, workflow: workflow.name, fields: schedule.fields as Record<string, Json> })),
+      );
+    await this.schedules.syncFromCode(declared, SYSTEM_ACTOR);
   }
 
   /** Stops taking work and the background duties; the store stays open (see `close`). */

@@ -48,6 +48,8 @@ export interface CreateHubOptions {
    * the notifier at each round, so `publicUrl` may be filled in once the hub listens.
    */
   notifier?: NotifierOptions;
+  /** Finished jobs (and events) older than this are pruned in the background; absent: kept forever. */
+  retainMs?: number;
 }
 
 export interface HubWorkerOptions {
@@ -136,6 +138,7 @@ export async function createHub(options: CreateHubOptions = {}): Promise<Hub> {
     runDuties: options.runDuties,
     clock: options.clock,
     notifier: options.notifier,
+    retainMs: options.retainMs,
   });
   let generatedAdminPassword: string | null = null;
   if (options.adminPassword !== undefined) {

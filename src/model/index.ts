@@ -11,6 +11,7 @@ export * from './records.js';
 export * from './resource-locks.js';
 export * from './retry.js';
 export * from './roles.js';
+export * from './schedule.js';
 export * from './task-counts.js';
 export * from './task-report.js';
 export * from './task-settle.js';

@@ -37,6 +37,9 @@ export interface JobRecord {
   itemCounts: Required<ItemCounts>;
   /** The earlier job whose resource lock this one waits for (not started until it ends). */
   lockWaitOn?: number | null;
+  /** The schedule that fired this job, and the slot it fired for. */
+  scheduleId?: number | null;
+  slotAt?: number | null;
 }
 
 /** A task as the store returns it. */

@@ -82,6 +82,12 @@ export interface WorkflowConfig<Schema extends z.ZodObject> {
   /** Controls the workflow does not support (`false`): refused by the API, hidden in the console. */
   controls?: { pause?: boolean; cancel?: boolean; retry?: boolean };
   /**
+   * Schedules declared in code: synced when the hub starts (created, updated, and removed
+   * when no longer declared) and marked code-owned, so they are changed only here (the
+   * console and API may still enable, disable and run them). Names are unique across workflows.
+   */
+  schedules?: WorkflowSchedule<z.infer<Schema>>[];
+  /**
    * How long a handler may keep running after its signal aborted (cancel, pause, timeout, a
    * lost lease, worker shutdown) before the worker stops it — terminating its thread, or
    * abandoning its promise in-process — and reports the task stopped. Default 10 s.
@@ -96,6 +102,20 @@ export interface WorkflowConfig<Schema extends z.ZodObject> {
 }
 
 const BRAND = Symbol.for('switchyard.workflow');
+
+/** A schedule a workflow declares (see ScheduleInput in src/engine/schedule-verbs.ts). */
+export interface WorkflowSchedule<Fields = Record<string, unknown>> {
+  name: string;
+  fields: Fields;
+  cron?: string;
+  everyMs?: number;
+  timezone?: string;
+  site?: string;
+  queue?: string;
+  overlap?: 'skip' | 'queue' | 'cancel-previous' | 'allow';
+  catchUp?: 'none' | 'latest' | 'all';
+  catchUpLimit?: number;
+}
 
 // `any` by default so that a list of workflows with different field types is a Workflow[].
 // biome-ignore lint/suspicious/noExplicitAny: see above

@@ -42,6 +42,7 @@ export function listJobsSql(dialect: Dialect, query: JobQuery): ListSql {
   where.in('queue', query.queues);
   where.in('workflow', query.workflows);
   where.in('creator', query.creators);
+  where.in('schedule_id', query.schedules);
   if (query.createdFrom !== undefined) where.add(`created_at >= ${where.param(query.createdFrom)}`);
   if (query.createdTo !== undefined) where.add(`created_at <= ${where.param(query.createdTo)}`);
   if (query.hideNoop) where.add(`state <> 'skipped'`);

@@ -185,6 +185,8 @@ export function createRowMapper(options: { jsonAsText: boolean }): RowMapper {
         createdAt: num(r.created_at),
       }),
       lockWaitOn: optNum(r.lock_wait_on),
+      scheduleId: optNum(r.schedule_id),
+      slotAt: optNum(r.slot_at),
     }),
     task(r) {
       const row = taskRow(r);

@@ -1,11 +1,13 @@
 import type {
   AuditRecord,
+  CatchUpRule,
   EventRecord,
   ItemOutcome,
   ItemRecord,
   JobRecord,
   JobState,
   Json,
+  OverlapRule,
   ResourceLock,
   RetryPolicy,
   Role,
@@ -49,7 +51,7 @@ export type {
  *   lease) changes nothing and says so in its answer; it does not throw.
  * - Instants are epoch milliseconds and are always passed in (`now`): the store reads no clock.
  */
-export interface Store extends JobStore, WorkerStore, CatalogStore, EventStore, AuthStore, NotifyStore {
+export interface Store extends JobStore, WorkerStore, CatalogStore, EventStore, AuthStore, NotifyStore, ScheduleStore {
   readonly kind: 'sqlite' | 'postgres';
   /** Applies pending migrations; safe when several processes start at once. */
   migrate(): Promise<void>;
@@ -105,6 +107,8 @@ export interface JobQuery {
   queues?: string[];
   workflows?: string[];
   creators?: string[];
+  /** Jobs a schedule fired (by schedule id). */
+  schedules?: number[];
   createdFrom?: number;
   createdTo?: number;
   /** Leave out jobs that had nothing to do (state skipped). */
@@ -497,4 +501,96 @@ export interface NotifyStore {
   listDeliveries(query: DeliveryQuery): Promise<DeliveryRecord[]>;
   /** Marks a user's console notifications read; answers how many changed. */
   markDeliveriesRead(username: string, ids: number[] | null, now: number): Promise<number>;
+}
+
+// ─── Schedules ───────────────────────────────────────────────────────────────────────────
+
+/** A recurring job (model/schedule.ts for the timing, overlap and catch-up rules). */
+export interface ScheduleRecord {
+  id: number;
+  /** Unique among all schedules. */
+  name: string;
+  workflow: string;
+  site: string;
+  queue: string;
+  fields: Record<string, Json>;
+  /** A cron expression (seconds allowed) in `timezone`; null for an interval schedule. */
+  cron: string | null;
+  /** A fixed interval, counted from `createdAt`; null for a cron schedule. */
+  everyMs: number | null;
+  timezone: string;
+  overlap: OverlapRule;
+  catchUp: CatchUpRule;
+  /** With catch-up `all`: at most this many missed slots fire. */
+  catchUpLimit: number;
+  enabled: boolean;
+  /** Declared in a workflow's code (`defineWorkflow({ schedules })`): changed only there. */
+  codeOwned: boolean;
+  creator: string;
+  /** The next slot the scheduler fires; null when disabled or the rule has no further slot. */
+  nextRunAt: number | null;
+  /** A slot that waits for the previous run to end (overlap `queue`). */
+  pendingSlotAt: number | null;
+  lastSlotAt: number | null;
+  /** The last job a slot (or run now) submitted. */
+  lastJobId: number | null;
+  createdAt: number;
+  updatedAt: number;
+}
+
+export type NewSchedule = Omit<ScheduleRecord, 'id' | 'pendingSlotAt' | 'lastSlotAt' | 'lastJobId' | 'createdAt' | 'updatedAt'>;
+
+/** The settings that may change; absent keys stay as they are. */
+export type SchedulePatch = Partial<Omit<NewSchedule, 'creator'>>;
+
+/** One slot to fire: the engine builds the job from the workflow; the store decides by the overlap rule. */
+export interface ScheduleFiring {
+  scheduleId: number;
+  slotAt: number;
+  job: NewJob;
+  /** Run now, forced: submit whatever the overlap rule says. */
+  force?: boolean;
+  /** Fire the slot that waits (overlap `queue`) rather than a new one. */
+  pending?: boolean;
+}
+
+/**
+ * What a firing did: `submitted` a job (after cancelling `cancelled`), `skipped` the slot
+ * (overlap), left it `waiting` for the previous run, or nothing at all: `duplicate` (the slot
+ * fired before, on this hub or another) or `gone` (no such schedule).
+ */
+export interface FireResult {
+  outcome: 'submitted' | 'skipped' | 'waiting' | 'duplicate' | 'gone';
+  job: JobRecord | null;
+  cancelled: number[];
+  reason: string | null;
+}
+
+export interface ScheduleStore {
+  /** Throws SWY_ERR_SCHEDULE_EXISTS when the name is taken. */
+  createSchedule(schedule: NewSchedule, now: number): Promise<ScheduleRecord>;
+  getSchedule(id: number): Promise<ScheduleRecord | null>;
+  /** Schedules at these sites (null: all), by id. */
+  listSchedules(sites: string[] | null): Promise<ScheduleRecord[]>;
+  /** Null if there is no such schedule; throws SWY_ERR_SCHEDULE_EXISTS on a name clash. */
+  updateSchedule(id: number, patch: SchedulePatch, now: number): Promise<ScheduleRecord | null>;
+  /** Removes the schedule and its slot records; its jobs stay. False if there was none. */
+  deleteSchedule(id: number): Promise<boolean>;
+  /** Enabled schedules whose next slot is due by `now`, or with a waiting slot; at most `limit`. */
+  dueSchedules(now: number, limit: number): Promise<ScheduleRecord[]>;
+  /** Moves the next slot on, only if it is still `from` (another hub may have moved it). */
+  advanceSchedule(id: number, from: number | null, nextRunAt: number | null, now: number): Promise<boolean>;
+  /**
+   * Fires one slot in one transaction: records the slot (once: a slot recorded before answers
+   * `duplicate`, with nothing written), applies the overlap rule against the schedule's active
+   * jobs, and submits the job tagged with the schedule and slot.
+   */
+  fireSchedule(firing: ScheduleFiring, now: number): Promise<FireResult>;
+  /**
+   * Retention: removes up to `limit` finished jobs that ended before `endedBefore` (with their
+   * tasks, items, output and events) in one short transaction; answers how many.
+   */
+  pruneJobs(endedBefore: number, limit: number, now: number): Promise<number>;
+  /** Removes up to `limit` of the oldest events recorded before `before`, in one statement; answers how many. */
+  pruneEvents(before: number, limit: number): Promise<number>;
 }

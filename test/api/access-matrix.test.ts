@@ -37,6 +37,8 @@ interface Fixture {
   westWorkerToken: string;
   freshJob(site: string): Promise<number>;
   freshToken(site: string): Promise<number>;
+  /** A new schedule at a site (named after it, so a leak shows). */
+  freshSchedule(site: string): Promise<number>;
   user: Record<Target, string>;
 }
 
@@ -59,6 +61,38 @@ interface RouteSpec {
 }
 
 const site = (target: Target) => (target === 'own' ? 'east' : 'west');
+
+/** Schedules, walked before the worker routes so that the leases those take stay fresh. */
+let scheduleNames = 0;
+const SCHEDULE_ROUTES: Record<string, RouteSpec> = {
+  'GET /api/v1/schedules': { level: 'viewer', siteBound: false, call: () => ({ path: '/schedules' }) },
+  'POST /api/v1/schedules': {
+    level: 'operator',
+    siteBound: true,
+    call: (_fx, t) => ({
+      path: '/schedules',
+      body: {
+        name: `sched-${site(t)}-new-${++scheduleNames}`,
+        workflow: 'simulate',
+        site: site(t),
+        fields: { tasks: 1, items: 1, delayMs: 0 },
+        everyMs: 3_600_000,
+      },
+    }),
+  },
+  'GET /api/v1/schedules/{id}': { level: 'viewer', siteBound: true, call: async (fx, t) => ({ path: `/schedules/${await fx.freshSchedule(site(t))}` }) },
+  'PATCH /api/v1/schedules/{id}': {
+    level: 'operator',
+    siteBound: true,
+    call: async (fx, t) => ({ path: `/schedules/${await fx.freshSchedule(site(t))}`, body: { enabled: false } }),
+  },
+  'DELETE /api/v1/schedules/{id}': { level: 'operator', siteBound: true, call: async (fx, t) => ({ path: `/schedules/${await fx.freshSchedule(site(t))}` }) },
+  'POST /api/v1/schedules/{id}/run': {
+    level: 'operator',
+    siteBound: true,
+    call: async (fx, t) => ({ path: `/schedules/${await fx.freshSchedule(site(t))}/run`, body: {} }),
+  },
+};
 
 const ROUTES: Record<string, RouteSpec> = {
   'GET /health': { level: 'public', siteBound: false, call: () => ({ path: '/health' }) },
@@ -150,6 +184,7 @@ const ROUTES: Record<string, RouteSpec> = {
   },
   'GET /api/v1/users': { level: 'admin', siteBound: false, call: () => ({ path: '/users' }) },
   'PATCH /api/v1/users/{name}': { level: 'admin', siteBound: true, call: (fx, t) => ({ path: `/users/${fx.user[t]}`, body: { role: 'viewer' } }) },
+  ...SCHEDULE_ROUTES,
   'POST /api/v1/worker/register': {
     level: 'worker',
     siteBound: true,
@@ -371,6 +406,10 @@ describe.each(STORES)('access matrix on $name', (store) => {
         return leased ? { taskId: leased.task.id, leaseToken: leased.leaseToken } : null;
       },
       freshJob: submit,
+      async freshSchedule(s) {
+        const body = { name: `sched-${s}-${++scheduleNames}`, workflow: 'simulate', site: s, fields: { tasks: 1, items: 1, delayMs: 0 }, everyMs: 3_600_000 };
+        return (await api('/schedules', { method: 'POST', json: body })).id as number;
+      },
       async freshToken(s) {
         return (await token(`fresh-${s}`, 'viewer', [s])).id;
       },

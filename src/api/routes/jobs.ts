@@ -105,6 +105,7 @@ export function jobListQuery(query: z.infer<typeof jobFilters> & { cursor?: stri
     queues: query.queue,
     workflows: query.workflow,
     creators: query.creator,
+    schedules: query.schedule,
     createdFrom: query.createdFrom,
     createdTo: query.createdTo,
     hideNoop: query.hideNoop,

@@ -4,7 +4,7 @@ import pino from 'pino';
 import { loadWorkflows } from '../../sdk/load-workflows.js';
 import { builtInWorkflows } from '../../workflows/index.js';
 import { startHub } from '../hub.js';
-import { parseConcurrency, parseDatabaseUrl, parseLeaseMs, parsePort } from '../options.js';
+import { parseConcurrency, parseDatabaseUrl, parseLeaseMs, parsePort, parseRetainDays } from '../options.js';
 import { exitAtDeadline, stoppingMessage } from '../shutdown.js';
 import { VERSION } from '../version.js';
 
@@ -41,6 +41,9 @@ export function startCommand(program: Command): void {
     .addOption(
       new Option('--public-url <url>', "the console's URL as users reach it, for links in notifications (default: the hub's own)").env('SWITCHYARD_PUBLIC_URL'),
     )
+    .addOption(
+      new Option('--retain-days <days>', 'prune finished jobs (and events) older than this many days (default: keep forever)').argParser(parseRetainDays),
+    )
     .option('--log-level <level>', 'fatal, error, warn, info, debug', process.env.SWITCHYARD_LOG_LEVEL ?? 'warn')
     .action(async (localOptions, command: Command) => {
       // --data is the program's global option (the CLI commands read the same directory).
@@ -61,6 +64,7 @@ export function startCommand(program: Command): void {
         defaultSite: options.site,
         leaseMs: options.leaseMs,
         metricsPort: options.metricsPort ?? null,
+        retainDays: options.retainDays,
         logger,
         version: VERSION,
         smtpUrl: options.smtp ?? null,

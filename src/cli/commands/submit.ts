@@ -61,7 +61,7 @@ function collect(value: string, previous: string[]): string[] {
   return [...previous, value];
 }
 
-function parseJsonObject(text: string): Record<string, unknown> {
+export function parseJsonObject(text: string): Record<string, unknown> {
   let value: unknown;
   try {
     value = JSON.parse(text);
@@ -73,7 +73,7 @@ function parseJsonObject(text: string): Record<string, unknown> {
 }
 
 /** Turns `name=value` pairs into typed fields using the workflow's field schema from the hub. */
-async function typedFields(client: SwitchyardClient, workflow: string, pairs: string[]): Promise<Record<string, unknown>> {
+export async function typedFields(client: SwitchyardClient, workflow: string, pairs: string[]): Promise<Record<string, unknown>> {
   if (pairs.length === 0) return {};
   const known = (await client.workflows()).items.find((w) => w.name === workflow);
   const properties = ((known?.fieldsSchema as { properties?: Record<string, { type?: string | string[] }> })?.properties ?? {}) as Record<

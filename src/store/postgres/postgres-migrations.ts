@@ -305,6 +305,51 @@ UPDATE jobs SET
 `,
   },
   {
+    version: 10,
+    name: 'schedules',
+    sql: `
+-- Recurring jobs (model/schedule.ts). next_run_at is the next slot the scheduler duty fires;
+-- pending_slot_at a slot that waits for the previous run to end (overlap rule "queue").
+CREATE TABLE schedules (
+  id bigserial PRIMARY KEY,
+  name TEXT NOT NULL UNIQUE,
+  workflow TEXT NOT NULL,
+  site TEXT NOT NULL,
+  queue TEXT NOT NULL,
+  fields jsonb NOT NULL,
+  cron TEXT,
+  every_ms bigint,
+  timezone TEXT NOT NULL,
+  overlap TEXT NOT NULL,
+  catch_up TEXT NOT NULL,
+  catch_up_limit bigint NOT NULL,
+  enabled boolean NOT NULL,
+  code_owned boolean NOT NULL,
+  creator TEXT NOT NULL,
+  next_run_at bigint,
+  pending_slot_at bigint,
+  last_slot_at bigint,
+  last_job_id bigint,
+  created_at bigint NOT NULL,
+  updated_at bigint NOT NULL
+);
+CREATE INDEX schedules_site ON schedules (site, id);
+-- Every slot that fired, once: the primary key is what makes a slot fire exactly once across
+-- hubs and restarts (the firing transaction inserts it first and stops if it was there).
+CREATE TABLE schedule_slots (
+  schedule_id bigint NOT NULL,
+  slot_at bigint NOT NULL,
+  outcome TEXT NOT NULL,
+  job_id bigint,
+  fired_at bigint NOT NULL,
+  PRIMARY KEY (schedule_id, slot_at)
+);
+ALTER TABLE jobs ADD COLUMN schedule_id bigint;
+ALTER TABLE jobs ADD COLUMN slot_at bigint;
+CREATE INDEX jobs_schedule_id ON jobs (schedule_id, id) WHERE schedule_id IS NOT NULL;
+`,
+  },
+  {
     version: 11,
     name: 'notifications: subscriptions, delivery outbox, user e-mail',
     sql: `

@@ -4,7 +4,10 @@ import type pg from 'pg';
 import { SwitchyardError } from '../../model/index.js';
 import { completeTasks, heartbeat, recordActivity } from '../ledger/complete.js';
 import { controlJob, deleteJob, retryJob } from '../ledger/control.js';
+import { fireSchedule } from '../ledger/fire-schedule.js';
 import { leaseTasks } from '../ledger/lease.js';
+import { pruneEvents, pruneJobs } from '../ledger/prune.js';
+import { ScheduleSql } from '../ledger/schedule-tx.js';
 import { submitJobs } from '../ledger/submit.js';
 import { expireLeases, releaseLeasesOf, timeoutJobs } from '../ledger/watchdog.js';
 import { createRowMapper, type RowMapper } from '../rows.js';
@@ -28,6 +31,7 @@ import {
   validSchema,
 } from './postgres-pool.js';
 import { PostgresReads } from './postgres-reads.js';
+import { postgresScheduleExecutor } from './postgres-schedules.js';
 
 export interface PostgresStoreOptions {
   connectionString: string;
@@ -393,6 +397,57 @@ export class PostgresStore implements S.Store {
 
   listAudit(query: S.AuditQuery) {
     return this.reads.listAudit(query);
+  }
+
+  // ─── Schedules ─────────────────────────────────────────────────────────────────────────
+
+  private get schedules(): ScheduleSql {
+    return new ScheduleSql(postgresScheduleExecutor(this.db));
+  }
+
+  createSchedule(schedule: S.NewSchedule, now: number) {
+    return this.schedules.insert(schedule, now);
+  }
+
+  getSchedule(id: number) {
+    return this.schedules.get(id);
+  }
+
+  listSchedules(sites: string[] | null) {
+    return this.schedules.list(sites);
+  }
+
+  updateSchedule(id: number, patch: S.SchedulePatch, now: number) {
+    return this.schedules.update(id, patch, now);
+  }
+
+  deleteSchedule(id: number) {
+    return this.transaction((client) => new ScheduleSql(postgresScheduleExecutor(client)).delete(id));
+  }
+
+  dueSchedules(now: number, limit: number) {
+    return this.schedules.due(now, limit);
+  }
+
+  advanceSchedule(id: number, from: number | null, nextRunAt: number | null, now: number) {
+    return this.schedules.advance(id, from, nextRunAt, now);
+  }
+
+  fireSchedule(firing: S.ScheduleFiring, now: number): Promise<S.FireResult> {
+    return this.transact(now, async (tx, client) => {
+      const catalog = new PostgresCatalog(client);
+      await catalog.ensureSites([firing.job.site], now);
+      await catalog.ensureQueues([firing.job.queue], now);
+      return fireSchedule(tx, new ScheduleSql(postgresScheduleExecutor(nulSafe(client))), firing, now);
+    });
+  }
+
+  pruneJobs(endedBefore: number, limit: number, now: number): Promise<number> {
+    return this.transact(now, (tx, client) => pruneJobs(tx, postgresScheduleExecutor(nulSafe(client)), endedBefore, limit));
+  }
+
+  pruneEvents(before: number, limit: number): Promise<number> {
+    return pruneEvents(postgresScheduleExecutor(this.db), before, limit);
   }
 
   // ─── Users, sessions and tokens ────────────────────────────────────────────────────────

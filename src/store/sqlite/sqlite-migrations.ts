@@ -303,6 +303,51 @@ UPDATE jobs SET
 `,
   },
   {
+    version: 10,
+    name: 'schedules',
+    sql: `
+-- Recurring jobs (model/schedule.ts). next_run_at is the next slot the scheduler duty fires;
+-- pending_slot_at a slot that waits for the previous run to end (overlap rule "queue").
+CREATE TABLE schedules (
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
+  name TEXT NOT NULL UNIQUE,
+  workflow TEXT NOT NULL,
+  site TEXT NOT NULL,
+  queue TEXT NOT NULL,
+  fields TEXT NOT NULL,
+  cron TEXT,
+  every_ms INTEGER,
+  timezone TEXT NOT NULL,
+  overlap TEXT NOT NULL,
+  catch_up TEXT NOT NULL,
+  catch_up_limit INTEGER NOT NULL,
+  enabled INTEGER NOT NULL,
+  code_owned INTEGER NOT NULL,
+  creator TEXT NOT NULL,
+  next_run_at INTEGER,
+  pending_slot_at INTEGER,
+  last_slot_at INTEGER,
+  last_job_id INTEGER,
+  created_at INTEGER NOT NULL,
+  updated_at INTEGER NOT NULL
+);
+CREATE INDEX schedules_site ON schedules (site, id);
+-- Every slot that fired, once: the primary key is what makes a slot fire exactly once across
+-- hubs and restarts (the firing transaction inserts it first and stops if it was there).
+CREATE TABLE schedule_slots (
+  schedule_id INTEGER NOT NULL,
+  slot_at INTEGER NOT NULL,
+  outcome TEXT NOT NULL,
+  job_id INTEGER,
+  fired_at INTEGER NOT NULL,
+  PRIMARY KEY (schedule_id, slot_at)
+);
+ALTER TABLE jobs ADD COLUMN schedule_id INTEGER;
+ALTER TABLE jobs ADD COLUMN slot_at INTEGER;
+CREATE INDEX jobs_schedule_id ON jobs (schedule_id, id) WHERE schedule_id IS NOT NULL;
+`,
+  },
+  {
     version: 11,
     name: 'notifications: subscriptions, delivery outbox, user e-mail',
     sql: `

@@ -7,7 +7,10 @@ import BetterSqlite3, { type Database, type Statement } from 'better-sqlite3';
 import { SwitchyardError } from '../../model/index.js';
 import { completeTasks, heartbeat, recordActivity } from '../ledger/complete.js';
 import { controlJob, deleteJob, retryJob } from '../ledger/control.js';
+import { fireSchedule } from '../ledger/fire-schedule.js';
 import { leaseTasks } from '../ledger/lease.js';
+import { pruneEvents, pruneJobs } from '../ledger/prune.js';
+import { ScheduleSql } from '../ledger/schedule-tx.js';
 import { submitJobs } from '../ledger/submit.js';
 import { expireLeases, releaseLeasesOf, timeoutJobs } from '../ledger/watchdog.js';
 import { createRowMapper, type RowMapper } from '../rows.js';
@@ -20,6 +23,7 @@ import { type LedgerStatements, prepareLedgerStatements, SqliteLedgerTx } from '
 import { sqliteMigrations } from './sqlite-migrations.js';
 import { SqliteNotify } from './sqlite-notify.js';
 import { SqliteReads } from './sqlite-reads.js';
+import { sqliteScheduleExecutor } from './sqlite-schedules.js';
 
 export interface SqliteStoreOptions {
   /** A file path, or ':memory:'. */
@@ -51,6 +55,7 @@ export class SqliteStore implements S.Store {
   private readonly auth: SqliteAuth;
   private readonly notify: SqliteNotify;
   private catalog!: SqliteCatalog;
+  private schedules!: ScheduleSql;
   private readonly checkpointer: SqliteCheckpointer | null;
 
   constructor(options: SqliteStoreOptions) {
@@ -100,6 +105,7 @@ export class SqliteStore implements S.Store {
       this.control = { begin: this.db.prepare('BEGIN IMMEDIATE'), commit: this.db.prepare('COMMIT'), rollback: this.db.prepare('ROLLBACK') };
       this.reads = new SqliteReads(this.db, this.map);
       this.catalog = new SqliteCatalog(this.db);
+      this.schedules = new ScheduleSql(sqliteScheduleExecutor(this.db));
     });
   }
 
@@ -137,7 +143,7 @@ export class SqliteStore implements S.Store {
     });
   }
 
-  private read<T>(body: () => T): Promise<T> {
+  private read<T>(body: () => T | Promise<T>): Promise<T> {
     return this.lock.run(body);
   }
 
@@ -315,6 +321,52 @@ export class SqliteStore implements S.Store {
 
   listAudit(query: S.AuditQuery) {
     return this.read(() => this.reads.listAudit(query));
+  }
+
+  // ─── Schedules ─────────────────────────────────────────────────────────────────────────
+
+  createSchedule(schedule: S.NewSchedule, now: number) {
+    return this.read(() => this.schedules.insert(schedule, now));
+  }
+
+  getSchedule(id: number) {
+    return this.read(() => this.schedules.get(id));
+  }
+
+  listSchedules(sites: string[] | null) {
+    return this.read(() => this.schedules.list(sites));
+  }
+
+  updateSchedule(id: number, patch: S.SchedulePatch, now: number) {
+    return this.read(() => this.schedules.update(id, patch, now));
+  }
+
+  deleteSchedule(id: number) {
+    return this.transact(0, () => this.schedules.delete(id));
+  }
+
+  dueSchedules(now: number, limit: number) {
+    return this.read(() => this.schedules.due(now, limit));
+  }
+
+  advanceSchedule(id: number, from: number | null, nextRunAt: number | null, now: number) {
+    return this.read(() => this.schedules.advance(id, from, nextRunAt, now));
+  }
+
+  fireSchedule(firing: S.ScheduleFiring, now: number): Promise<S.FireResult> {
+    return this.transact(now, async (tx) => {
+      this.catalog.ensureSites([firing.job.site], now);
+      this.catalog.ensureQueues([firing.job.queue], now);
+      return fireSchedule(tx, this.schedules, firing, now);
+    });
+  }
+
+  pruneJobs(endedBefore: number, limit: number, now: number): Promise<number> {
+    return this.transact(now, (tx) => pruneJobs(tx, sqliteScheduleExecutor(this.db), endedBefore, limit));
+  }
+
+  pruneEvents(before: number, limit: number): Promise<number> {
+    return this.read(() => pruneEvents(sqliteScheduleExecutor(this.db), before, limit));
   }
 
   // ─── Users, sessions and tokens ────────────────────────────────────────────────────────
