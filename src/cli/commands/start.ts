@@ -88,8 +88,8 @@ export function startCommand(program: Command): void {
         );
       }
       lines.push('', `  The CLI in this directory uses ${resolve(options.data, 'cli.json')}; try: npx switchyard submit simulate --wait`);
-      console.log(lines.join('\n'));
-
+      // Signal handlers before the lines that say the hub is up: a SIGTERM sent in answer to them
+      // must find the orderly stop in place.
       let stopping = false;
       const stop = async (signal: string) => {
         if (stopping) {
@@ -104,6 +104,7 @@ export function startCommand(program: Command): void {
       };
       process.on('SIGINT', () => void stop('SIGINT'));
       process.on('SIGTERM', () => void stop('SIGTERM'));
+      console.log(lines.join('\n'));
     });
 }
 

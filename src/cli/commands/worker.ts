@@ -60,8 +60,8 @@ The hub: --hub URL or SWITCHYARD_URL (http:// or https://).
         isolation: options.isolation,
         logger,
       });
-      await worker.start();
-      console.log(`worker ${worker.id} serving site "${options.site}" from ${hubUrl} (${workflows.map((w) => w.name).join(', ')})`);
+      // Signal handlers first: a SIGTERM that arrives just after the "serving" line (a supervisor
+      // or test reacting to it) must find them in place, not the default that kills the process.
       let stopping = false;
       const stop = async (signal: string) => {
         if (stopping) process.exit(130);
@@ -73,6 +73,8 @@ The hub: --hub URL or SWITCHYARD_URL (http:// or https://).
       };
       process.on('SIGINT', () => void stop('SIGINT'));
       process.on('SIGTERM', () => void stop('SIGTERM'));
+      await worker.start();
+      console.log(`worker ${worker.id} serving site "${options.site}" from ${hubUrl} (${workflows.map((w) => w.name).join(', ')})`);
     });
 }
 
