@@ -3,7 +3,7 @@
 // what it accepts (commander prefixes "option '--port <port>' argument '70000' is invalid.");
 // main.ts turns every such error into exit code 2, the usual code for a usage mistake.
 import { readFileSync, statSync } from 'node:fs';
-import { InvalidArgumentError } from 'commander';
+import { InvalidArgumentError, Option } from 'commander';
 
 /** A whole number within [min, max], written in decimal ("12", "-3"; not "1e3", "0x10" or "12abc"). */
 export function integerIn(min: number, max: number): (value: string) => number {
@@ -113,4 +113,14 @@ function parseUrl(value: string): URL | null {
   } catch {
     return null;
   }
+}
+
+/** `--isolation thread|in-process`: where a worker runs handlers (start's local worker and `worker`). */
+export function isolationOption(): Option {
+  return new Option(
+    '--isolation <mode>',
+    'where handlers run: thread (a pool of worker threads; a crashing handler fails only its task) or in-process (trusted, latency-critical handlers)',
+  )
+    .choices(['thread', 'in-process'])
+    .default('thread');
 }

@@ -15,7 +15,7 @@ import {
   type TaskRecord,
   type WaitReason,
 } from '../model/index.js';
-import type { ItemQuery, JobQuery, OpenJobCount, Page, SiteRecord, TaskQuery, WorkerRecord } from '../store/store.js';
+import type { ItemQuery, JobQuery, OpenJobCount, Page, SiteRecord, AuditQuery as StoreAuditQuery, TaskQuery, WorkerRecord } from '../store/store.js';
 import type { EngineCore } from './engine-core.js';
 
 export type { JobSortKey, OpenJobCount } from '../store/store.js';
@@ -23,16 +23,8 @@ export type { JobSortKey, OpenJobCount } from '../store/store.js';
 /** A job-list query as callers give it: `sites` is what they asked for, before scoping. */
 export type JobListQuery = Omit<JobQuery, 'sites'> & { sites?: string[] | null };
 
-export interface AuditQuery {
-  target?: string;
-  actor?: string;
-  action?: string;
-  site?: string;
-  from?: number;
-  to?: number;
-  cursor?: string | null;
-  limit: number;
-}
+/** An audit query as callers give it: the engine adds the actor's sites. */
+export type AuditQuery = Omit<StoreAuditQuery, 'sites'>;
 
 /** A worker counts as online while it has leased or heartbeated within this long (idle workers long-poll every 30 s). */
 export const WORKER_ONLINE_MS = 90_000;

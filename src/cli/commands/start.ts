@@ -4,7 +4,7 @@ import pino from 'pino';
 import { loadWorkflows } from '../../sdk/load-workflows.js';
 import { builtInWorkflows } from '../../workflows/index.js';
 import { startHub } from '../hub.js';
-import { parseConcurrency, parseDatabaseUrl, parseLeaseMs, parsePort, parseRetainDays } from '../options.js';
+import { isolationOption, parseConcurrency, parseDatabaseUrl, parseLeaseMs, parsePort, parseRetainDays } from '../options.js';
 import { exitAtDeadline, stoppingMessage } from '../shutdown.js';
 import { VERSION } from '../version.js';
 
@@ -23,14 +23,7 @@ export function startCommand(program: Command): void {
     .option('--workflows <file...>', 'ES modules (.js, .mjs, .ts) exporting your workflows')
     .option('--no-worker', 'do not run a worker in this process')
     .addOption(new Option('--concurrency <n>', 'tasks the local worker runs at once (1 to 1000)').argParser(parseConcurrency).default(32))
-    .addOption(
-      new Option(
-        '--isolation <mode>',
-        'where handlers run: thread (a pool of worker threads; a crashing handler fails only its task) or in-process (trusted, latency-critical handlers)',
-      )
-        .choices(['thread', 'in-process'])
-        .default('thread'),
-    )
+    .addOption(isolationOption())
     .option('--site <name>', 'the local site', 'local')
     .addOption(new Option('--lease-ms <ms>', 'how long a task lease lasts without a heartbeat (1000 to 3600000)').argParser(parseLeaseMs).default(30_000))
     .addOption(

@@ -3,7 +3,7 @@ import pino from 'pino';
 import { createWorker } from '../../client/index.js';
 import { loadWorkflows } from '../../sdk/load-workflows.js';
 import { builtInWorkflows } from '../../workflows/index.js';
-import { parseConcurrency, parseHubUrl, parseTokenFile } from '../options.js';
+import { isolationOption, parseConcurrency, parseHubUrl, parseTokenFile } from '../options.js';
 import { exitAtDeadline, SHUTDOWN_GRACE_MS, stoppingMessage } from '../shutdown.js';
 
 export function workerCommand(program: Command): void {
@@ -14,14 +14,7 @@ export function workerCommand(program: Command): void {
     .option('--workflows <file...>', 'ES modules (.js, .mjs, .ts) exporting your workflows')
     .addOption(new Option('--token-file <file>', 'read the API token from the first line of FILE (mode 600)').argParser(parseTokenFile))
     .addOption(new Option('--concurrency <n>', 'tasks run at once (1 to 1000)').argParser(parseConcurrency).default(16))
-    .addOption(
-      new Option(
-        '--isolation <mode>',
-        'where handlers run: thread (a pool of worker threads; a crashing handler fails only its task) or in-process (trusted, latency-critical handlers)',
-      )
-        .choices(['thread', 'in-process'])
-        .default('thread'),
-    )
+    .addOption(isolationOption())
     .option('--name <name>', 'name shown in the console')
     .option('--log-level <level>', 'fatal, error, warn, info, debug', process.env.SWITCHYARD_LOG_LEVEL ?? 'info')
     .addHelpText(

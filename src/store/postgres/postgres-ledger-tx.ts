@@ -21,7 +21,7 @@ import type {
   QueueState,
   TaskRow,
 } from '../ledger/ledger-tx.js';
-import type { DbRow, RowMapper } from '../rows.js';
+import { type DbRow, groupLocks, type RowMapper } from '../rows.js';
 import { sqlList } from '../sql-builder.js';
 import type { NewItem } from '../store.js';
 import { pgJson, type Queryable, rows } from './postgres-pool.js';
@@ -355,15 +355,8 @@ export class PostgresLedgerTx implements LedgerTx {
   }
 
   async locksOf(jobIds: number[]): Promise<Map<number, ResourceLock[]>> {
-    const byJob = new Map<number, ResourceLock[]>();
-    if (jobIds.length === 0) return byJob;
-    for (const r of await rows(this.db, SQL.locksOf, [jobIds])) {
-      const id = Number(r.job_id);
-      const list = byJob.get(id) ?? [];
-      list.push({ key: r.lock_key as string, mode: r.mode as ResourceLock['mode'] });
-      byJob.set(id, list);
-    }
-    return byJob;
+    if (jobIds.length === 0) return new Map();
+    return groupLocks(await rows(this.db, SQL.locksOf, [jobIds]));
   }
 
   async releaseLocks(jobIds: number[], now: number): Promise<number> {

@@ -22,7 +22,7 @@ import type {
   QueueState,
   TaskRow,
 } from '../ledger/ledger-tx.js';
-import { type DbRow, JOB_ROW_COLUMNS, type RowMapper, TASK_ROW_COLUMNS } from '../rows.js';
+import { type DbRow, groupLocks, JOB_ROW_COLUMNS, type RowMapper, TASK_ROW_COLUMNS } from '../rows.js';
 import { sqlList } from '../sql-builder.js';
 import type { NewItem } from '../store.js';
 
@@ -290,15 +290,8 @@ export class SqliteLedgerTx implements LedgerTx {
   }
 
   async locksOf(jobIds: number[]): Promise<Map<number, ResourceLock[]>> {
-    const byJob = new Map<number, ResourceLock[]>();
-    if (jobIds.length === 0) return byJob;
-    for (const r of this.s.locksOf.all(JSON.stringify(jobIds)) as DbRow[]) {
-      const id = Number(r.job_id);
-      const list = byJob.get(id) ?? [];
-      list.push({ key: r.lock_key as string, mode: r.mode as ResourceLock['mode'] });
-      byJob.set(id, list);
-    }
-    return byJob;
+    if (jobIds.length === 0) return new Map();
+    return groupLocks(this.s.locksOf.all(JSON.stringify(jobIds)) as DbRow[]);
   }
 
   async releaseLocks(jobIds: number[], now: number): Promise<number> {
