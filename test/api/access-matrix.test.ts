@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ADMIN_PASSWORD, type RunningHub, startTestHub } from '../helpers/hub-process.js';
-import { dropSchema, postgresHarness, TEST_PG_URL, testSchemaName } from '../helpers/store-harness.js';
+import { hubStores } from '../helpers/store-harness.js';
 
 /**
  * Every route of the OpenAPI document × every kind of caller × a target at the caller's own
@@ -260,27 +260,7 @@ function expected(spec: RouteSpec, who: Identity, target: Target): 'ok' | number
   return spec.reached?.(who) ?? 'ok';
 }
 
-interface Store {
-  name: string;
-  db: () => Promise<{ url: string | null; cleanup: () => Promise<void> } | null>;
-}
-
-const STORES: Store[] = [
-  { name: 'sqlite', db: async () => ({ url: null, cleanup: async () => {} }) },
-  {
-    name: 'postgres',
-    db: async () => {
-      const unavailable = await postgresHarness().available();
-      if (unavailable) {
-        if (process.env.CI === 'true') throw new Error(`PostgreSQL is required in CI: ${unavailable}`);
-        console.warn(`\n!!! SKIPPING the access matrix on PostgreSQL: ${unavailable}\n`);
-        return null;
-      }
-      const schema = testSchemaName(`access matrix ${Date.now()}`);
-      return { url: `${TEST_PG_URL}?schema=${schema}`, cleanup: () => dropSchema(TEST_PG_URL, schema) };
-    },
-  },
-];
+const STORES = hubStores('the access matrix');
 
 describe.each(STORES)('access matrix on $name', (store) => {
   let fx: Fixture | null = null;

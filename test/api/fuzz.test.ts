@@ -5,7 +5,7 @@ import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type RunningHub, startTestHub } from '../helpers/hub-process.js';
 import { type FuzzRequest, type Operation, operationsOf, type Realistic, requestFor } from '../helpers/openapi-fuzz.js';
-import { dropSchema, postgresHarness, TEST_PG_URL, testSchemaName } from '../helpers/store-harness.js';
+import { hubStores } from '../helpers/store-harness.js';
 
 /**
  * Every route of the OpenAPI document gets RUNS requests derived from its schemas, mostly
@@ -35,27 +35,7 @@ const EVENTS_RUNS = 50;
 const SKIPPED = new Set(['DELETE /api/v1/session']);
 const SITE = 'fuzz';
 
-interface Store {
-  name: string;
-  db: () => Promise<{ url: string | null; cleanup: () => Promise<void> } | null>;
-}
-
-const STORES: Store[] = [
-  { name: 'sqlite', db: async () => ({ url: null, cleanup: async () => {} }) },
-  {
-    name: 'postgres',
-    db: async () => {
-      const unavailable = await postgresHarness().available();
-      if (unavailable) {
-        if (process.env.CI === 'true') throw new Error(`PostgreSQL is required in CI: ${unavailable}`);
-        console.warn(`\n!!! SKIPPING the API fuzz test on PostgreSQL: ${unavailable}\n`);
-        return null;
-      }
-      const schema = testSchemaName(`api fuzz ${Date.now()}`);
-      return { url: `${TEST_PG_URL}?schema=${schema}`, cleanup: () => dropSchema(TEST_PG_URL, schema) };
-    },
-  },
-];
+const STORES = hubStores('the API fuzz test');
 
 /** SWITCHYARD_FUZZ_DUMP=file writes every failing request in full, to replay by hand. */
 const DUMP = process.env.SWITCHYARD_FUZZ_DUMP;

@@ -149,3 +149,33 @@ export function newJob(overrides: Partial<NewJob> = {}): NewJob {
     ...overrides,
   };
 }
+
+/** Where a test hub keeps its data: a fresh SQLite file, or a fresh PostgreSQL schema dropped afterwards. */
+export interface HubStore {
+  name: 'sqlite' | 'postgres';
+  /** The `db` for startTestHub (null: SQLite) and how to clean up; null when PostgreSQL is missing outside CI. */
+  db: () => Promise<{ url: string | null; cleanup: () => Promise<void> } | null>;
+}
+
+/**
+ * Both stores for suites of whole hubs (`describe.each(hubStores('what'))`). Without a
+ * PostgreSQL server the PostgreSQL half skips loudly, except with CI=true, where it fails.
+ */
+export function hubStores(what: string): HubStore[] {
+  return [
+    { name: 'sqlite', db: async () => ({ url: null, cleanup: async () => {} }) },
+    {
+      name: 'postgres',
+      db: async () => {
+        const unavailable = await postgresHarness().available();
+        if (unavailable) {
+          if (process.env.CI === 'true') throw new Error(`PostgreSQL is required in CI: ${unavailable}`);
+          console.warn(`\n!!! SKIPPING ${what} on PostgreSQL: ${unavailable}\n`);
+          return null;
+        }
+        const schema = testSchemaName(`${what} ${Date.now()}`);
+        return { url: `${TEST_PG_URL}?schema=${schema}`, cleanup: () => dropSchema(TEST_PG_URL, schema) };
+      },
+    },
+  ];
+}
