@@ -18,29 +18,11 @@ export interface SignedIn {
   expiresAt: number;
 }
 
-export interface UserView {
-  id: number;
-  username: string;
-  role: Role;
-  sites: string[] | null;
-  disabled: boolean;
-  /** Where e-mail notifications go unless a subscription names another address. */
-  email: string | null;
-  createdAt: number;
-  passwordChangedAt: number | null;
-}
+/** A user as the engine answers it: the stored record without its password hash. */
+export type UserView = Omit<UserRecord, 'passwordHash'>;
 
-export interface TokenView {
-  id: number;
-  name: string;
-  role: Role;
-  sites: string[] | null;
-  createdBy: string;
-  createdAt: number;
-  lastUsedAt: number | null;
-  expiresAt: number | null;
-  revokedAt: number | null;
-}
+/** A token as the engine answers it: never its hash (the secret is shown once, at creation). */
+export type TokenView = Omit<TokenRecord, 'tokenHash'>;
 
 export interface NewUser {
   username: string;
@@ -335,31 +317,12 @@ export function tokenActor(token: TokenRecord): Actor {
   return { name: `token:${token.name}`, role: token.role, sites: token.sites, ref: `token:${token.id}` };
 }
 
-function userView(user: UserRecord): UserView {
-  return {
-    id: user.id,
-    username: user.username,
-    role: user.role,
-    sites: user.sites,
-    disabled: user.disabled,
-    email: user.email,
-    createdAt: user.createdAt,
-    passwordChangedAt: user.passwordChangedAt,
-  };
+function userView({ passwordHash: _hash, ...user }: UserRecord): UserView {
+  return user;
 }
 
-function tokenView(token: TokenRecord): TokenView {
-  return {
-    id: token.id,
-    name: token.name,
-    role: token.role,
-    sites: token.sites,
-    createdBy: token.createdBy,
-    createdAt: token.createdAt,
-    lastUsedAt: token.lastUsedAt,
-    expiresAt: token.expiresAt,
-    revokedAt: token.revokedAt,
-  };
+function tokenView({ tokenHash: _hash, ...token }: TokenRecord): TokenView {
+  return token;
 }
 
 function requireStrong(password: string, username: string): void {

@@ -1,25 +1,4 @@
 import { postgresHarness } from '../helpers/store-harness.js';
-import { describeAuthConformance } from './auth-conformance.js';
-import { describeControlsConformance } from './controls-conformance.js';
-import { describeLocksConformance } from './locks-conformance.js';
-import { describeNotifyConformance } from './notify-conformance.js';
-import { describeOpenJobsConformance } from './open-jobs-conformance.js';
-import { describeProgressConformance } from './progress-conformance.js';
-import { describeSchedulesConformance } from './schedules-conformance.js';
-import { describeSearchConformance } from './search-conformance.js';
-import { describeSiteScopeConformance } from './site-scope-conformance.js';
-import { describeStoreConformance } from './store-conformance.js';
-import { describeWorkerScopeConformance } from './worker-scope-conformance.js';
+import { describeAllConformance } from './all-conformance.js';
 
-const harness = postgresHarness();
-describeStoreConformance(harness);
-describeAuthConformance(harness);
-describeWorkerScopeConformance(harness);
-describeSiteScopeConformance(harness);
-describeSearchConformance(harness);
-describeLocksConformance(harness);
-describeProgressConformance(harness);
-describeControlsConformance(harness);
-describeOpenJobsConformance(harness);
-describeNotifyConformance(harness);
-describeSchedulesConformance(harness);
+describeAllConformance(postgresHarness());

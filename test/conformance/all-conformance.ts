@@ -1,0 +1,30 @@
+import type { StoreHarness } from '../helpers/store-harness.js';
+import { describeAuthConformance } from './auth-conformance.js';
+import { describeControlsConformance } from './controls-conformance.js';
+import { describeLocksConformance } from './locks-conformance.js';
+import { describeNotifyConformance } from './notify-conformance.js';
+import { describeOpenJobsConformance } from './open-jobs-conformance.js';
+import { describeProgressConformance } from './progress-conformance.js';
+import { describeSchedulesConformance } from './schedules-conformance.js';
+import { describeSearchConformance } from './search-conformance.js';
+import { describeSiteScopeConformance } from './site-scope-conformance.js';
+import { describeStoreConformance } from './store-conformance.js';
+import { describeWorkerScopeConformance } from './worker-scope-conformance.js';
+
+/**
+ * Every conformance area, run against one backend. The per-store files call only this, so a
+ * new area is added here once and runs on both stores.
+ */
+export function describeAllConformance(harness: StoreHarness): void {
+  describeStoreConformance(harness);
+  describeAuthConformance(harness);
+  describeWorkerScopeConformance(harness);
+  describeSiteScopeConformance(harness);
+  describeSearchConformance(harness);
+  describeLocksConformance(harness);
+  describeProgressConformance(harness);
+  describeControlsConformance(harness);
+  describeOpenJobsConformance(harness);
+  describeNotifyConformance(harness);
+  describeSchedulesConformance(harness);
+}
