@@ -1,4 +1,4 @@
-import { type EventRecord, isTerminalJobState, type JobState, type Json } from '../model/index.js';
+import { digestDueAt, type EventRecord, isTerminalJobState, type JobState, type Json } from '../model/index.js';
 import type { DeliveryRecord, NewDelivery, Store, SubscriptionRecord, UserRecord } from '../store/store.js';
 import type { Duty } from './duty-loop.js';
 import { type ChannelOptions, createChannels, type Send } from './notify/channels.js';
@@ -68,6 +68,7 @@ export function notifierDuty(store: Store, options: NotifierOptions = {}): Duty 
             username: subscription.username,
             channel: subscription.channel,
             payload,
+            dueAt: dueAt(subscription, now),
           });
         }
       }
@@ -99,18 +100,23 @@ export function notifierDuty(store: Store, options: NotifierOptions = {}): Duty 
   const deliver = async (now: number): Promise<number> => {
     const due = await store.dueDeliveries(now, DELIVERIES_PER_ROUND);
     const subscriptions = new Map<number, SubscriptionRecord | null>();
-    let sent = 0;
     for (const delivery of due) {
       if (!subscriptions.has(delivery.subscriptionId)) subscriptions.set(delivery.subscriptionId, await store.getSubscription(delivery.subscriptionId));
-      const subscription = subscriptions.get(delivery.subscriptionId) ?? null;
-      const attempts = delivery.attempts + 1;
+    }
+    let sent = 0;
+    for (const batch of batchesOf(due, subscriptions)) {
+      const subscription = subscriptions.get(batch[0].subscriptionId) ?? null;
       try {
         if (!subscription) throw new Error('the subscription was deleted');
-        await channels.send(delivery, subscription, now);
-        await store.settleDelivery(delivery.id, { status: 'sent', attempts, nextAttemptAt: now, lastError: null, now });
-        sent += 1;
+        await channels.send(batch, subscription, now);
+        for (const delivery of batch) {
+          await store.settleDelivery(delivery.id, { status: 'sent', attempts: delivery.attempts + 1, nextAttemptAt: now, lastError: null, now });
+        }
+        sent += batch.length;
       } catch (error) {
-        await store.settleDelivery(delivery.id, retryAfter(delivery, attempts, error, now, maxAttempts, backoffMs));
+        for (const delivery of batch) {
+          await store.settleDelivery(delivery.id, retryAfter(delivery, delivery.attempts + 1, error, now, maxAttempts, backoffMs));
+        }
       }
     }
     return sent;
@@ -125,6 +131,41 @@ export function notifierDuty(store: Store, options: NotifierOptions = {}): Duty 
     },
     close: () => channels.close(),
   };
+}
+
+/**
+ * What goes out together: a digest subscription's due deliveries as one message (they fall
+ * due together, and a failed digest is retried whole), every other delivery on its own.
+ */
+function batchesOf(due: DeliveryRecord[], subscriptions: Map<number, SubscriptionRecord | null>): DeliveryRecord[][] {
+  const digests = new Map<number, DeliveryRecord[]>();
+  const batches: DeliveryRecord[][] = [];
+  for (const delivery of due) {
+    const subscription = subscriptions.get(delivery.subscriptionId);
+    if (!subscription || !isDigest(subscription)) {
+      batches.push([delivery]);
+      continue;
+    }
+    const batch = digests.get(subscription.id);
+    if (batch) batch.push(delivery);
+    else {
+      const fresh = [delivery];
+      digests.set(subscription.id, fresh);
+      batches.push(fresh);
+    }
+  }
+  return batches;
+}
+
+/** Console notifications are read in the inbox as they come; digests are for e-mail and webhooks. */
+function isDigest(subscription: SubscriptionRecord): boolean {
+  return subscription.delivery !== 'immediate' && subscription.channel !== 'console';
+}
+
+/** When a new delivery is first due: now, or when its subscription's next digest goes out. */
+function dueAt(subscription: SubscriptionRecord, now: number): number {
+  if (!isDigest(subscription) || subscription.delivery === 'immediate') return now;
+  return digestDueAt(subscription.delivery, subscription.timezone, now);
 }
 
 function retryAfter(delivery: DeliveryRecord, attempts: number, error: unknown, now: number, maxAttempts: number, backoffMs: number) {

@@ -1,6 +1,7 @@
 import type {
   AuditRecord,
   CatchUpRule,
+  DigestCadence,
   EventRecord,
   ItemOutcome,
   ItemRecord,
@@ -435,7 +436,7 @@ export interface SubscriptionRecord {
   on: NotifyOn;
   /** For site rules: the job end states that notify (e.g. failure, error, success). Empty: all. */
   events: string[];
-  delivery: 'immediate' | 'hourly' | 'daily';
+  delivery: DigestCadence;
   timezone: string;
   createdAt: number;
 }
@@ -463,7 +464,10 @@ export interface DeliveryRecord {
   readAt: number | null;
 }
 
-export type NewDelivery = Pick<DeliveryRecord, 'subscriptionId' | 'eventId' | 'jobId' | 'username' | 'channel' | 'payload'>;
+export type NewDelivery = Pick<DeliveryRecord, 'subscriptionId' | 'eventId' | 'jobId' | 'username' | 'channel' | 'payload'> & {
+  /** When it is first due: `now` unless it waits for its subscription's digest. */
+  dueAt?: number;
+};
 
 export interface DeliveryQuery {
   username?: string;

@@ -58,8 +58,8 @@ export class PostgresNotify {
       if (deliveries.length === 0) return true;
       await tx.query(
         `INSERT INTO deliveries (subscription_id, event_id, job_id, username, channel, next_attempt_at, payload, created_at)
-         SELECT d.subscription_id, d.event_id, d.job_id, d.username, d.channel, $2, d.payload, $2
-         FROM jsonb_to_recordset($1::jsonb) AS d(subscription_id bigint, event_id bigint, job_id bigint, username text, channel text, payload jsonb)
+         SELECT d.subscription_id, d.event_id, d.job_id, d.username, d.channel, coalesce(d.due_at, $2), d.payload, $2
+         FROM jsonb_to_recordset($1::jsonb) AS d(subscription_id bigint, event_id bigint, job_id bigint, username text, channel text, payload jsonb, due_at bigint)
          ON CONFLICT (subscription_id, event_id) DO NOTHING`,
         [
           pgJson(
@@ -70,6 +70,7 @@ export class PostgresNotify {
               username: d.username,
               channel: d.channel,
               payload: d.payload,
+              due_at: d.dueAt ?? null,
             })),
           ),
           now,

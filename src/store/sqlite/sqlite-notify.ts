@@ -72,7 +72,7 @@ export class SqliteNotify {
         `INSERT INTO deliveries (subscription_id, event_id, job_id, username, channel, next_attempt_at, payload, created_at)
          VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (subscription_id, event_id) DO NOTHING`,
       );
-      for (const d of deliveries) insert.run(d.subscriptionId, d.eventId, d.jobId, d.username, d.channel, now, JSON.stringify(d.payload), now);
+      for (const d of deliveries) insert.run(d.subscriptionId, d.eventId, d.jobId, d.username, d.channel, d.dueAt ?? now, JSON.stringify(d.payload), now);
       return true;
     })();
   }
