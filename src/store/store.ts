@@ -467,6 +467,8 @@ export interface DeliveryRecord {
 export type NewDelivery = Pick<DeliveryRecord, 'subscriptionId' | 'eventId' | 'jobId' | 'username' | 'channel' | 'payload'> & {
   /** When it is first due: `now` unless it waits for its subscription's digest. */
   dueAt?: number;
+  /** Delivered by being written (a console notification): stored as sent at `now`. */
+  delivered?: boolean;
 };
 
 export interface DeliveryQuery {
