@@ -23,7 +23,7 @@ export function createChannels(options: ChannelOptions): { send: Send; close(): 
   let transport: Transporter | null = null;
   const mailer = () => {
     if (!options.smtpUrl) throw new Error('no SMTP server configured (--smtp / SWITCHYARD_SMTP_URL)');
-    transport ??= nodemailer.createTransport(options.smtpUrl);
+    transport ??= nodemailer.createTransport(pooled(options.smtpUrl));
     return transport;
   };
   const send: Send = async (deliveries, subscription, now) => {
@@ -70,6 +70,17 @@ export function createChannels(options: ChannelOptions): { send: Send; close(): 
     }
   };
   return { send, close: () => transport?.close() };
+}
+
+/**
+ * Keeps SMTP connections open between messages (nodemailer's pool, read from the URL's query)
+ * unless the URL says otherwise: a connection and TLS handshake per message is what made
+ * bursts of notifications slow.
+ */
+function pooled(smtpUrl: string): string {
+  const url = new URL(smtpUrl);
+  if (!url.searchParams.has('pool')) url.searchParams.set('pool', 'true');
+  return url.toString();
 }
 
 /** Stable across retries and restarts (one per event and subscription): receivers dedupe on it. */
