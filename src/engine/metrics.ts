@@ -39,7 +39,9 @@ const TASK_BUCKETS = [0.005, 0.01, 0.05, 0.1, 0.5, 1, 5, 10, 30, 60, 300, 900, 3
  * - Gauges of open jobs by state, queue depth and oldest waiting age, and workers online are
  *   read when scraped, through engine verbs: counts over unfinished jobs only (index ranges),
  *   never over the finished history.
- * - Durations of store verbs (lease latency among them) and of HTTP requests are histograms.
+ * - Durations of store verbs (lease latency among them) and of HTTP requests are histograms,
+ *   and so are task attempts (lease → end) and queue waits (ready → leased), from the times
+ *   the ledger writes into task events on the hub's clock.
  */
 export class EngineMetrics {
   readonly registry = new Registry();
