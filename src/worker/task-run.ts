@@ -127,9 +127,13 @@ export class TaskRun {
       const missing = this.workflow ? `task type "${this.leased.task.type}"` : `workflow "${this.leased.task.workflow}"`;
       report = { kind: 'failed', retryable: false, error: { message: `this worker has no handler for ${missing}` } };
     } else {
-      // In-process handlers run with the run span active: their own spans nest under it.
-      const runSpan = startSpan('switchyard.task.run', {}, withSpan(this.span));
-      const execution = context.with(withSpan(runSpan), () => this.execute(handler, this.context(), this.leased));
+      // In-process handlers run with the run span active: their own spans nest under it. Without
+      // an SDK (the task span records nothing) no child span or context is made: a few hundred
+      // nanoseconds per task instead of a few microseconds.
+      const runSpan = this.span.isRecording() ? startSpan('switchyard.task.run', {}, withSpan(this.span)) : null;
+      const execution = runSpan
+        ? context.with(withSpan(runSpan), () => this.execute(handler, this.context(), this.leased))
+        : this.execute(handler, this.context(), this.leased);
       const graceOver = new Promise<'grace'>((resolve) => {
         this.graceEnded = () => resolve('grace');
       });
@@ -147,7 +151,7 @@ export class TaskRun {
         report = boundReport(classifyTaskRun(outcome, this.stopReason !== null));
         if (!outcome.ok && this.stopReason === 'shutdown') report = { kind: 'released' };
       }
-      endRunSpan(runSpan, report);
+      if (runSpan) endRunSpan(runSpan, report);
     }
     this.span.setAttribute(ATTR.outcome, report.kind);
     if (report.kind === 'failed') recordFailure(this.span, report.error);

@@ -268,7 +268,7 @@ export class Worker {
 
   /** Sends a completion, retrying while the hub is unreachable; a refused one means the lease was lost. */
   private async finish(completion: TaskCompletion, taskSpan: Span): Promise<void> {
-    const span = startSpan('switchyard.task.complete', { kind: SpanKind.CLIENT }, withSpan(taskSpan));
+    const span = taskSpan.isRecording() ? startSpan('switchyard.task.complete', { kind: SpanKind.CLIENT }, withSpan(taskSpan)) : taskSpan;
     try {
       for (let attempt = 0; ; attempt++) {
         try {
@@ -288,7 +288,7 @@ export class Worker {
         }
       }
     } finally {
-      span.end();
+      if (span !== taskSpan) span.end();
     }
   }
 

@@ -106,7 +106,7 @@ describe('OpenTelemetry spans', () => {
     const leaseIds = new Set(leases.map((lease) => lease.spanContext().spanId));
 
     const tasks = byName('switchyard.task');
-    const outcomes = Object.fromEntries(tasks.map((task) => [task.attributes['switchyard.task.outcome'], task]));
+    const outcomes: Record<string, ReadableSpan> = Object.fromEntries(tasks.map((task) => [task.attributes['switchyard.task.outcome'], task]));
     expect(Object.keys(outcomes).sort()).toEqual(['failed', 'succeeded']);
     for (const task of tasks) {
       expect(task.attributes).toMatchObject({
