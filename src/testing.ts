@@ -5,7 +5,7 @@ import { createHub, type Hub } from './hub/index.js';
 import type { ItemRecord, JobRecord, Json, TaskLogLine, TaskRecord } from './model/index.js';
 import { isLeasedTaskState, isTerminalJobState, SYSTEM_ACTOR } from './model/index.js';
 import type { Workflow } from './sdk/define-workflow.js';
-import type { Isolation } from './worker/worker.js';
+import type { Isolation, Worker } from './worker/worker.js';
 
 export interface RunWorkflowOptions {
   /** Other workflows the hub should know (e.g. ones this workflow's tasks hand work to). */
@@ -33,13 +33,14 @@ export interface RunWorkflowOptions {
 /** How long (real time) a run with an auto-advancing clock must sit idle before its clock jumps. */
 const IDLE_MS = 50;
 
-/** Hubs a clock drives: each advance runs their duties and wakes their workers. */
-const driven = new WeakMap<TestClock, Set<Hub>>();
+/** Runs a clock drives: each advance renews their workers' leases, runs their hub's duties and wakes the workers. */
+const driven = new WeakMap<TestClock, Set<{ hub: Hub; worker: Worker }>>();
 
 /**
- * A hub clock for tests that moves only when told. `advance(ms)` moves it on, runs the
- * hub's background duties once at the new time (the watchdog's job timeouts and lease
- * expiry, the scheduler's slots) and wakes idle workers, so what fell due runs at once. With
+ * A hub clock for tests that moves only when told. `advance(ms)` moves it on, renews the
+ * leases of running tasks (as their worker's heartbeats would have meanwhile), runs the hub's
+ * background duties once at the new time (the watchdog's job timeouts, the scheduler's slots)
+ * and wakes idle workers, so what fell due runs at once. With
  * `autoAdvance` (the default), a run that has nothing to do but wait for a moment — a retry
  * backoff, a delayed start — jumps straight to it; a running handler is never skipped past:
  * to test a timeout, advance the clock yourself (a handler may do it: it runs in your test's
@@ -64,7 +65,8 @@ export class TestClock {
   async advance(ms: number): Promise<void> {
     if (!(ms >= 0)) throw new RangeError(`TestClock.advance: ms must be a number >= 0, not ${ms}`);
     this.at += ms;
-    for (const hub of driven.get(this) ?? []) {
+    for (const { hub, worker } of driven.get(this) ?? []) {
+      await worker.renewLeases();
       await hub.engine.duties.tick();
       hub.engine.wakeWorkers();
     }
@@ -110,15 +112,19 @@ export async function runWorkflow(workflow: Workflow, fields: unknown, options: 
     // On a test clock the duties run when it moves (TestClock.advance), not on real-time timers.
     ...(clock ? { clock: () => clock.now(), runDuties: false } : {}),
   });
-  if (clock) driven.set(clock, (driven.get(clock) ?? new Set()).add(hub));
+  let driving: { hub: Hub; worker: Worker } | null = null;
   try {
-    await hub.startWorker({
+    const worker = await hub.startWorker({
       concurrency: options.concurrency ?? 4,
       isolation: options.isolation ?? 'in-process',
       pollWaitMs: 200,
       heartbeatMs: 500,
       name: 'test',
     });
+    if (clock) {
+      driving = { hub, worker };
+      driven.set(clock, (driven.get(clock) ?? new Set()).add(driving));
+    }
     const submitted = await hub.submit({
       workflow: workflow.name,
       fields,
@@ -139,7 +145,7 @@ export async function runWorkflow(workflow: Workflow, fields: unknown, options: 
     }
     return { job, tasks, items, logs, results };
   } finally {
-    if (clock) driven.get(clock)?.delete(hub);
+    if (clock && driving) driven.get(clock)?.delete(driving);
     await hub.close({ graceMs: 1000 });
   }
 }

@@ -1,8 +1,8 @@
+import { INVALID_SPAN_CONTEXT, trace } from '@opentelemetry/api';
+import { ATTR, context, recordFailure, type Span, startSpan, withSpan } from '../engine/tracing.js';
 import type { HandlerOutcome, LeasedTask, LeaseRef, NewItem, NewTaskSpec, TaskActivity, TaskCompletion, TaskErrorInfo } from '../model/index.js';
 import { classifyTaskRun, errorInfo, type Json, type Progress, type TaskReport } from '../model/index.js';
 import type { TaskContext, TaskHandler, TaskSpec, Workflow } from '../sdk/define-workflow.js';
-import { INVALID_SPAN_CONTEXT, trace } from '@opentelemetry/api';
-import { ATTR, context, recordFailure, type Span, startSpan, withSpan } from '../engine/tracing.js';
 import { boundItem, boundLogLine, boundResult } from './report-limits.js';
 
 /** Why a run was told to stop. `lost`: another attempt owns the task now, so this one's results are dropped. */

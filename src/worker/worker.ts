@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import { isSpanContextValid } from '@opentelemetry/api';
 import { availableParallelism, hostname } from 'node:os';
+import { isSpanContextValid } from '@opentelemetry/api';
 import pino, { type Logger } from 'pino';
 import { Coalescer } from '../engine/coalescer.js';
 import type { WorkerPort } from '../engine/ports.js';
@@ -332,6 +332,11 @@ export class Worker {
     },
   };
 
+  /** Renews the leases of the tasks running here now, as the periodic heartbeat does (for a test clock that jumps ahead). */
+  renewLeases(): Promise<void> {
+    return this.heartbeat();
+  }
+
   private async heartbeat(runs: TaskRun[] = [...this.runs.values()]): Promise<void> {
     const live = runs.filter((run) => !run.lost);
     if (live.length === 0) return;
@@ -348,22 +353,19 @@ export class Worker {
 /** The span of one attempt at one task: its own trace, linked to the lease that handed it out (see engine/tracing.ts). */
 function taskSpan(leased: LeasedTask, leaseSpan: Span): Span {
   const { task, job } = leased;
-  return startSpan(
-    'switchyard.task',
-    {
-      kind: SpanKind.CONSUMER,
-      root: true,
-      links: isSpanContextValid(leaseSpan.spanContext()) ? [{ context: leaseSpan.spanContext() }] : undefined,
-      attributes: {
-        [ATTR.taskId]: task.id,
-        [ATTR.taskType]: task.type,
-        [ATTR.jobId]: job.id,
-        [ATTR.workflow]: job.workflow,
-        [ATTR.site]: task.site,
-        [ATTR.attempt]: task.attempts,
-      },
+  return startSpan('switchyard.task', {
+    kind: SpanKind.CONSUMER,
+    root: true,
+    links: isSpanContextValid(leaseSpan.spanContext()) ? [{ context: leaseSpan.spanContext() }] : undefined,
+    attributes: {
+      [ATTR.taskId]: task.id,
+      [ATTR.taskType]: task.type,
+      [ATTR.jobId]: job.id,
+      [ATTR.workflow]: job.workflow,
+      [ATTR.site]: task.site,
+      [ATTR.attempt]: task.attempts,
     },
-  );
+  });
 }
 
 /** Sends a batch in requests the worker protocol accepts (see report-limits.ts), one after another, in order. */
