@@ -1,6 +1,7 @@
 import {
   classifyJobOutcome,
   type ItemCounts,
+  isLeasedTaskState,
   isTerminalJobState,
   isTerminalTaskState,
   type JobIntent,
@@ -75,9 +76,14 @@ export class JobBook {
       entry.failureReason = `task ${task.id} (${task.type}) failed${reason ? `: ${reason}` : ''}`;
     }
     if (from !== null) {
-      const data: Record<string, Json> = { from, to, type: task.type };
+      const data: Record<string, Json> = { from, to, type: task.type, workflow: task.workflow };
       if (reason) data.reason = reason;
       if (task.workerId) data.worker = task.workerId;
+      // Durations for the metrics' histograms, measured where the times are known (any hub may
+      // count them from the events): how long a leased task waited since it became ready, and
+      // how long an attempt ran from its lease to its end.
+      if (from === 'queued' && to === 'running') data.waitMs = Math.max(0, this.now - task.availableAt);
+      else if (isLeasedTaskState(from) && !isLeasedTaskState(to) && task.startedAt !== null) data.runMs = Math.max(0, this.now - task.startedAt);
       this.events.push({ at: this.now, type: 'task:state:changed', jobId: task.jobId, taskId: task.id, site: task.site, data });
     }
   }
