@@ -109,6 +109,23 @@ export function describeConcurrencyConformance(harness: StoreHarness): void {
       expect(jobsOf(await lease())).toEqual([last]);
     });
 
+    it('keeps the slot while a lost lease is retried (a worker or hub died), and frees it when the job fails', async () => {
+      const first = await submit(limit(1));
+      const second = await submit(limit(1));
+      expect(jobsOf(await lease())).toEqual([first]);
+      // The lease runs out: the task is queued again for its second attempt; the job keeps its slot.
+      clock += 60_000;
+      expect(await store().expireLeases(now(), 10)).toBe(1);
+      clock += 60_000;
+      expect(jobsOf(await lease())).toEqual([first]);
+      expect((await store().getJob(second))?.concurrencySlot).toBe('waiting');
+      // Out of attempts: the job fails and the next one starts.
+      clock += 60_000;
+      expect(await store().expireLeases(now(), 10)).toBe(1);
+      expect((await store().getJob(first))?.state).toBe('failure');
+      expect(jobsOf(await lease())).toEqual([second]);
+    });
+
     it('a retried job re-enters the line, behind the limit like any other', async () => {
       const first = await submit(limit(1));
       const [t1] = await lease();
