@@ -108,23 +108,22 @@ async function fillLine(tx: LedgerTx, workflow: string, keys: (string | null)[])
   const limits = await tx.concurrencyLimits(workflow);
   if (!limits) return [];
   const { limit, perKey } = limits;
-  const picked: { id: number; site: string }[] = [];
   if (limit === null) {
     if (perKey === null) return [];
-    for (const key of new Set(keys)) {
-      if (key === null) continue;
-      const free = perKey - ((await tx.heldConcurrency(workflow, key)).get(key) ?? 0);
-      if (free > 0) picked.push(...(await tx.concurrencyCandidates({ workflow, key, skipKeys: [], afterId: 0, limit: free })));
-    }
-    return picked;
+    const keyed = [...new Set(keys)].filter((key): key is string => key !== null);
+    if (keyed.length === 0) return [];
+    const held = await tx.heldConcurrency(workflow, keyed);
+    const wants = keyed.map((key) => ({ key, limit: perKey - (held.get(key) ?? 0) })).filter((want) => want.limit > 0);
+    return wants.length > 0 ? tx.concurrencyCandidatesOfKeys(workflow, wants) : [];
   }
+  const picked: { id: number; site: string }[] = [];
   const held = await tx.heldConcurrency(workflow, null);
   let free = limit - [...held.values()].reduce((sum, n) => sum + n, 0);
   const keyFull = (key: string | null) => perKey !== null && key !== null && (held.get(key) ?? 0) >= perKey;
   let afterId = 0;
   while (free > 0) {
     const skipKeys = [...held.keys()].filter((key): key is string => key !== null && keyFull(key));
-    const page = await tx.concurrencyCandidates({ workflow, key: null, skipKeys, afterId, limit: PAGE });
+    const page = await tx.concurrencyCandidates({ workflow, skipKeys, afterId, limit: PAGE });
     for (const candidate of page) {
       afterId = candidate.id;
       if (keyFull(candidate.key)) continue;

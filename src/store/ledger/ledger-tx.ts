@@ -93,13 +93,15 @@ export interface LedgerTx {
   concurrencyLimits(workflow: string): Promise<ConcurrencyLimits | null>;
   /** Puts jobs at the end of their workflow's line (slot `waiting`) with their key. */
   enterConcurrencyLine(jobs: { id: number; key: string | null }[]): Promise<void>;
-  /** Jobs of a workflow admitted and not ended, counted by key (null: no key); only `key`'s when given. */
-  heldConcurrency(workflow: string, key: string | null): Promise<Map<string | null, number>>;
+  /** Jobs of a workflow admitted and not ended, counted by key (null: no key); only those of `keys` when given. */
+  heldConcurrency(workflow: string, keys: string[] | null): Promise<Map<string | null, number>>;
   /**
    * Jobs of a workflow waiting in its line and for no lock, in submission order after
-   * `afterId`, at most `limit`: only those with `key` when given, none with a key in `skipKeys`.
+   * `afterId`, at most `limit`, none with a key in `skipKeys`.
    */
-  concurrencyCandidates(query: { workflow: string; key: string | null; skipKeys: string[]; afterId: number; limit: number }): Promise<ConcurrencyCandidate[]>;
+  concurrencyCandidates(query: { workflow: string; skipKeys: string[]; afterId: number; limit: number }): Promise<ConcurrencyCandidate[]>;
+  /** For each key, its first `limit` jobs waiting in the workflow's line and for no lock, in submission order. */
+  concurrencyCandidatesOfKeys(workflow: string, wants: { key: string; limit: number }[]): Promise<ConcurrencyCandidate[]>;
   setConcurrencySlot(jobIds: number[], slot: ConcurrencySlot): Promise<void>;
   /** Where jobs stand in their workflows' lines: those waiting or admitted, and with `released` those that ended too. */
   concurrencyOf(jobIds: number[], released?: boolean): Promise<Map<number, ConcurrencyStanding>>;
@@ -190,6 +192,8 @@ export type NewTaskRow = Omit<TaskRow, 'id'> & {
   key: string | null;
   input: Json;
   createdAt: number;
+  /** Held out of leasing from the start (its job may have to wait for a lock or a concurrency slot). Default false. */
+  held?: boolean;
 };
 
 export interface ClaimRequest {

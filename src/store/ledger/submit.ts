@@ -55,6 +55,12 @@ export async function submitJobs(tx: LedgerTx, jobs: NewJob[], now: number): Pro
       now,
     ),
   );
+  // A job that may have to wait (for a lock or a concurrency slot) has its tasks written held,
+  // and let go below if it need not wait: a backlog costs no second write of every task.
+  const gated = fresh.map((job, i) => !isTerminalJobState(jobRows[i].state) && ((job.locks?.length ?? 0) > 0 || (job.concurrency ?? null) !== null));
+  plans.forEach((plan, i) => {
+    if (gated[i]) for (const row of plan.rows) row.held = true;
+  });
   const ids = fresh.length > 0 ? await tx.insertJobs(jobRows) : [];
 
   plans.forEach((plan, i) => {
@@ -71,9 +77,10 @@ export async function submitJobs(tx: LedgerTx, jobs: NewJob[], now: number): Pro
     tx,
     fresh.map((job, i) => ({ id: ids[i], workflow: job.workflow, concurrency: isTerminalJobState(jobRows[i].state) ? null : (job.concurrency ?? null) })),
   );
+  // Jobs the line admitted were let go by it; those with locks only, free of them, go here.
   await tx.holdTasks(
-    ids.filter((id) => lockWaits.has(id) || line.waiting.has(id)),
-    true,
+    ids.filter((id, i) => gated[i] && !lockWaits.has(id) && (fresh[i].concurrency ?? null) === null),
+    false,
   );
   const events: NewEvent[] = [];
   const sites = new Set<string>(line.wake);

@@ -99,8 +99,8 @@ export function prepareLedgerStatements(db: Database): Record<LedgerStatementNam
       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
     insertTask: p(`INSERT INTO tasks (job_id, site, workflow, type, key, priority, input, state, attempts, max_attempts,
         backoff_ms, max_backoff_ms, available_at, progress_done, progress_total, reason, pending_deps, dependents,
-        created_at, ended_at, updated_at)
-      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
+        created_at, ended_at, updated_at, held)
+      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
     insertEdge: p(`INSERT OR IGNORE INTO task_deps (depends_on, task_id, job_id) VALUES (?, ?, ?)`),
     updateTask: p(`UPDATE tasks SET state = ?, attempts = ?, available_at = ?, lease_token = ?, lease_expires_at = ?,
         worker_id = ?, progress_done = ?, progress_total = ?, changed = ?, result = ?, error = ?, reason = ?,
@@ -359,25 +359,20 @@ export class SqliteLedgerTx implements LedgerTx {
     for (const job of jobs) this.s.enterConcurrencyLine.run(job.key, job.id);
   }
 
-  async heldConcurrency(workflow: string, key: string | null): Promise<Map<string | null, number>> {
-    if (key !== null) return new Map([[key, Number((this.s.heldConcurrencyOfKey.get(workflow, key) as DbRow).n)]]);
+  async heldConcurrency(workflow: string, keys: string[] | null): Promise<Map<string | null, number>> {
+    if (keys !== null) return new Map(keys.map((key) => [key, Number((this.s.heldConcurrencyOfKey.get(workflow, key) as DbRow).n)]));
     const rows = this.s.heldConcurrency.all(workflow) as DbRow[];
     return new Map(rows.map((r) => [(r.concurrency_key as string | null) ?? null, Number(r.n)]));
   }
 
-  async concurrencyCandidates(query: {
-    workflow: string;
-    key: string | null;
-    skipKeys: string[];
-    afterId: number;
-    limit: number;
-  }): Promise<ConcurrencyCandidate[]> {
-    const rows = (
-      query.key === null
-        ? this.s.concurrencyCandidates.all(query.workflow, query.afterId, JSON.stringify(query.skipKeys), query.limit)
-        : this.s.concurrencyCandidatesOfKey.all(query.workflow, query.key, query.afterId, query.limit)
-    ) as DbRow[];
-    return rows.map((r) => ({ id: Number(r.id), site: r.site as string, key: (r.concurrency_key as string | null) ?? null }));
+  async concurrencyCandidates(query: { workflow: string; skipKeys: string[]; afterId: number; limit: number }): Promise<ConcurrencyCandidate[]> {
+    const rows = this.s.concurrencyCandidates.all(query.workflow, query.afterId, JSON.stringify(query.skipKeys), query.limit) as DbRow[];
+    return rows.map(toCandidate);
+  }
+
+  // One indexed query per key: SQLite statements cost no round trip.
+  async concurrencyCandidatesOfKeys(workflow: string, wants: { key: string; limit: number }[]): Promise<ConcurrencyCandidate[]> {
+    return wants.flatMap((want) => (this.s.concurrencyCandidatesOfKey.all(workflow, want.key, 0, want.limit) as DbRow[]).map(toCandidate));
   }
 
   async setConcurrencySlot(jobIds: number[], slot: ConcurrencySlot): Promise<void> {
@@ -486,6 +481,7 @@ export class SqliteLedgerTx implements LedgerTx {
           t.createdAt,
           t.endedAt,
           t.updatedAt,
+          t.held ? 1 : 0,
         ).lastInsertRowid,
       ),
     );
@@ -594,6 +590,8 @@ export class SqliteLedgerTx implements LedgerTx {
     if (events) this.wakeEvents = true;
   }
 }
+
+const toCandidate = (r: DbRow): ConcurrencyCandidate => ({ id: Number(r.id), site: r.site as string, key: (r.concurrency_key as string | null) ?? null });
 
 const optNumber = (value: unknown): number | null => (value === null || value === undefined ? null : Number(value));
 
