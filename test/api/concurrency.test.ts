@@ -74,6 +74,12 @@ describe('concurrency limits over HTTP', () => {
     for (const t of [running[1], ...next]) await complete(t);
   });
 
+  it('refuses a job whose key the workflow cannot compute, naming the problem', async () => {
+    const answer = await post('/jobs', { workflow: 'per-tenant', fields: { tenant: '\u0007' } });
+    expect(answer).toMatchObject({ status: 422, body: { error: { code: 'SWY_ERR_WORKFLOW_PLAN' } } });
+    expect(answer.body.error.message).toMatch(/Concurrency key: the key must not contain control characters/);
+  });
+
   it('says why a job waits: its key runs as many jobs as the per-key limit allows, while other keys run', async () => {
     const a1 = await submit({ workflow: 'per-tenant', fields: { tenant: 'acme' } });
     const a2 = await submit({ workflow: 'per-tenant', fields: { tenant: 'acme' } });
