@@ -280,6 +280,7 @@ export class Engine implements WorkerPort {
       fields,
       searchText: searchText(workflow, fields),
       locks: this.workflows.locksOf(workflow, fields),
+      concurrency: this.workflows.concurrencyOf(workflow, fields),
       runAt: request.runAt ?? null,
       idempotencyKey: request.idempotencyKey ?? null,
       timeoutMs: workflow.timeoutMs ?? null,

@@ -15,6 +15,7 @@ import {
   taskProgressUnits,
   totalTasks,
 } from '../../model/index.js';
+import { releaseConcurrency } from './concurrency.js';
 import type { JobRow, LedgerTx, NewEvent, TaskRow } from './ledger-tx.js';
 import { releaseLocks } from './resource-locks.js';
 
@@ -46,7 +47,7 @@ export class JobBook {
   private readonly entries = new Map<number, Entry>();
   private readonly events: NewEvent[] = [];
   private readonly readySites = new Set<string>();
-  /** Jobs that reached a terminal state in this transaction: their resource locks are released. */
+  /** Jobs that reached a terminal state in this transaction: their resource locks and concurrency slots are released. */
   private readonly ended: number[] = [];
 
   constructor(private readonly now: number) {}
@@ -154,7 +155,10 @@ export class JobBook {
       }
     }
     if (jobs.length > 0) await tx.updateJobs(jobs);
+    // Locks before concurrency slots: a job whose lock comes free is back in its line before
+    // the freed slots are given out, so the earliest job in line gets them.
     for (const site of await releaseLocks(tx, this.ended, this.now)) this.readySites.add(site);
+    for (const site of await releaseConcurrency(tx, this.ended)) this.readySites.add(site);
     if (failedQueues.size > 0) await tx.pauseQueuesOnFailure([...failedQueues]);
     if (this.events.length > 0) await tx.insertEvents(this.events);
     this.scheduleWakeUps(tx);
