@@ -15,4 +15,9 @@ export const queryKeys = {
   workflows: ['workflows'] as const,
   sites: ['sites'] as const,
   queues: ['queues'] as const,
+  users: ['users'] as const,
+  tokens: ['tokens'] as const,
+  workers: ['workers'] as const,
+  audit: (query: object) => ['audit', query] as const,
+  auditOf: (kind: string, id: string) => ['audit-of', kind, id] as const,
 };

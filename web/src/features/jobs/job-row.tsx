@@ -16,6 +16,17 @@ export function JobRow({ job }: { job: Job }) {
         </Anchor>
       </Table.Td>
       <Table.Td>
+        {job.waitReason ? (
+          <Tooltip label={job.waitReason.message} multiline w={280} withArrow>
+            <span data-testid="job-wait-reason" data-code={job.waitReason.code} title={job.waitReason.message}>
+              <StateBadge state={job.state} />
+            </span>
+          </Tooltip>
+        ) : (
+          <StateBadge state={job.state} />
+        )}
+      </Table.Td>
+      <Table.Td>
         <Text size="sm" title={job.workflow}>
           {job.label}
         </Text>
@@ -32,17 +43,6 @@ export function JobRow({ job }: { job: Job }) {
       </Table.Td>
       <Table.Td>
         <DateTime value={job.updatedAt} />
-      </Table.Td>
-      <Table.Td>
-        {job.waitReason ? (
-          <Tooltip label={job.waitReason.message} multiline w={280} withArrow>
-            <span data-testid="job-wait-reason" data-code={job.waitReason.code} title={job.waitReason.message}>
-              <StateBadge state={job.state} />
-            </span>
-          </Tooltip>
-        ) : (
-          <StateBadge state={job.state} />
-        )}
       </Table.Td>
       <Table.Td ta="right">{tally.queued}</Table.Td>
       <Table.Td ta="right">{tally.succeeded}</Table.Td>

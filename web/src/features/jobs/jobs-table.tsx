@@ -1,6 +1,7 @@
-import { Table, Text } from '@mantine/core';
+import { Table } from '@mantine/core';
 import type { Job } from '../../api/types.js';
 import { LOCAL_TIME_ZONE } from '../../components/ui/date-time.js';
+import { ListState, type ListStatus } from '../../components/ui/list-state.js';
 import { SortHeader, type SortState } from '../../components/ui/sort-header.js';
 import { JobRow } from './job-row.js';
 
@@ -19,7 +20,24 @@ export function nextSort(current: SortState, key: string): string {
   return `${desc ? '-' : ''}${key}`;
 }
 
-export function JobsTable({ jobs, sort, onSort }: { jobs: Job[]; sort: string | null; onSort: (sort: string) => void }) {
+/**
+ * The jobs list. State comes right after the id: on a narrow screen it is the column that must
+ * be seen without scrolling sideways.
+ */
+export function JobsTable({
+  jobs,
+  status,
+  onRetry,
+  sort,
+  onSort,
+}: {
+  jobs: Job[];
+  /** Null when there are rows to show. */
+  status: ListStatus | null;
+  onRetry: () => void;
+  sort: string | null;
+  onSort: (sort: string) => void;
+}) {
   const state = parseSort(sort);
   const header = (label: string, key: string) => <SortHeader label={label} sortKey={key} sort={state} onSort={(k) => onSort(nextSort(state, k))} />;
   return (
@@ -29,13 +47,13 @@ export function JobsTable({ jobs, sort, onSort }: { jobs: Job[]; sort: string | 
         <Table.Thead>
           <Table.Tr>
             {header('Id', 'id')}
+            {header('State', 'state')}
             {header('Workflow', 'workflow')}
             {header('Creator', 'creator')}
             {header('Created', 'createdAt')}
             {header('Started', 'startedAt')}
             {header('Ended', 'endedAt')}
             {header('Last update', 'updatedAt')}
-            {header('State', 'state')}
             <Table.Th ta="right">Tasks queued</Table.Th>
             <Table.Th ta="right">Succeeded</Table.Th>
             <Table.Th ta="right" title="Tasks completed with errors, failed or aborted">
@@ -45,12 +63,10 @@ export function JobsTable({ jobs, sort, onSort }: { jobs: Job[]; sort: string | 
           </Table.Tr>
         </Table.Thead>
         <Table.Tbody>
-          {jobs.length === 0 ? (
+          {status ? (
             <Table.Tr>
               <Table.Td colSpan={12}>
-                <Text c="dimmed" ta="center" py="md">
-                  No jobs match this view.
-                </Text>
+                <ListState status={status} empty="No jobs match this view." onRetry={onRetry} />
               </Table.Td>
             </Table.Tr>
           ) : (
