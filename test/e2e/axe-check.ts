@@ -35,9 +35,7 @@ export async function seriousViolations(page: Page): Promise<AxeViolation[]> {
     // biome-ignore lint/suspicious/noExplicitAny: axe is injected as a script, untyped in the page.
     const axe = (window as any).axe;
     const result = await axe.run(document, { resultTypes: ['violations'] });
-    return (
-      result.violations as { id: string; impact: string | null; help: string; nodes: { target: string[]; failureSummary?: string }[] }[]
-    )
+    return (result.violations as { id: string; impact: string | null; help: string; nodes: { target: string[]; failureSummary?: string }[] }[])
       .filter((v) => v.impact === 'serious' || v.impact === 'critical')
       .map((v) => ({ id: v.id, impact: v.impact, help: v.help, nodes: v.nodes.slice(0, 5).map((n) => `${n.target.join(' ')} — ${n.failureSummary ?? ''}`) }));
   });

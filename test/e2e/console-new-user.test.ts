@@ -40,7 +40,11 @@ describe.skipIf(!browserAvailable())('console as a new user meets it (browser)',
     // The first answer is held back: the list must say it is loading, not that nothing matches.
     await page.route('**/api/v1/jobs?*', async (route) => {
       await held;
-      await route.fulfill({ status: 503, contentType: 'application/json', body: JSON.stringify({ error: { code: 'SWY_ERR_TEST', message: 'The hub is busy' } }) });
+      await route.fulfill({
+        status: 503,
+        contentType: 'application/json',
+        body: JSON.stringify({ error: { code: 'SWY_ERR_TEST', message: 'The hub is busy' } }),
+      });
     });
     await page.goto('/');
     await page.locator('[data-testid="list-state"][data-status="loading"]').waitFor();
@@ -134,14 +138,13 @@ describe.skipIf(!browserAvailable())('console as a new user meets it (browser)',
     await page.getByTestId('job-state').filter({ hasText: 'Running' }).waitFor({ timeout: 20_000 });
     await expect.poll(() => page.getByTestId('task-row').count()).toBe(2);
     await page.getByRole('button', { name: 'Cancel', exact: true }).click();
-    await page.getByRole('dialog', { name: `Cancel job ${slow}?` }).getByRole('button', { name: 'Cancel job' }).click();
+    await page
+      .getByRole('dialog', { name: `Cancel job ${slow}?` })
+      .getByRole('button', { name: 'Cancel job' })
+      .click();
     await page.getByTestId('job-state').filter({ hasText: 'Cancelled' }).waitFor({ timeout: 20_000 });
     // The tasks' poll is 5 s; the rows must follow the job's badge well before it.
-    await page
-      .getByTestId('task-row')
-      .filter({ hasText: 'Cancelling' })
-      .first()
-      .waitFor({ state: 'detached', timeout: 3_000 });
+    await page.getByTestId('task-row').filter({ hasText: 'Cancelling' }).first().waitFor({ state: 'detached', timeout: 3_000 });
     await expect.poll(() => page.getByTestId('task-row').filter({ hasText: 'Cancelled' }).count(), { timeout: 3_000 }).toBe(2);
   });
 
@@ -157,7 +160,11 @@ describe.skipIf(!browserAvailable())('console as a new user meets it (browser)',
     for (const label of ['Success', 'Completed with errors', 'Failure', 'Cancelled']) {
       await page.getByTestId('job-row').getByText(label, { exact: true }).first().waitFor();
     }
-    await page.getByTestId('job-row').getByText(/^Paus(ed|ing)$/).first().waitFor();
+    await page
+      .getByTestId('job-row')
+      .getByText(/^Paus(ed|ing)$/)
+      .first()
+      .waitFor();
     const ratios = await page.evaluate(() => {
       const rgb = (value: string) => (value.match(/[\d.]+/g) ?? []).map(Number);
       const luminance = ([r, g, b]: number[]) => {

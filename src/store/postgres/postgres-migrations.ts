@@ -405,6 +405,14 @@ CREATE TABLE notify_cursor (
 INSERT INTO notify_cursor (name, last_event_id) VALUES ('notifier', 0);
 `,
   },
+  {
+    version: 18,
+    name: 'workers: version',
+    sql: `
+-- What the worker reports it runs (the package version); null for workers from before.
+ALTER TABLE workers ADD COLUMN version text;
+`,
+  },
 ];
 
 /**
