@@ -81,7 +81,7 @@ function Tokens() {
                     <StatusBadge {...STATE_BADGE[token.state]} />
                   </Table.Td>
                   <Table.Td>
-                    <Badge variant="outline" tt="none" size="sm" color="gray">
+                    <Badge variant="default" tt="none" size="sm">
                       {token.role}
                     </Badge>
                   </Table.Td>

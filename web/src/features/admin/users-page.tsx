@@ -90,7 +90,7 @@ function Users() {
                     {user.disabled ? <StatusBadge label="Disabled" color="gray" icon="slash" /> : <StatusBadge label="Active" color="green" icon="check" />}
                   </Table.Td>
                   <Table.Td>
-                    <Badge variant="outline" tt="none" size="sm" color="gray">
+                    <Badge variant="default" tt="none" size="sm">
                       {user.role}
                     </Badge>
                   </Table.Td>

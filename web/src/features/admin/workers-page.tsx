@@ -103,7 +103,7 @@ export function WorkersPage() {
                     <Table.Td>
                       <StatusBadge {...(worker.online ? online : offline)} />
                     </Table.Td>
-                    <Table.Td>{worker.site}</Table.Td>
+                    <Table.Td data-testid="worker-site">{worker.site}</Table.Td>
                     <Table.Td ta="right" data-testid="worker-running">
                       {worker.runningTasks ?? 0}
                     </Table.Td>
@@ -118,7 +118,7 @@ export function WorkersPage() {
                     <Table.Td>
                       <Group gap={4}>
                         {worker.workflows.map((w) => (
-                          <Badge key={w} variant="outline" color="gray" size="sm" tt="none">
+                          <Badge key={w} variant="default" size="sm" tt="none">
                             {w}
                           </Badge>
                         ))}

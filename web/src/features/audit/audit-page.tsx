@@ -57,7 +57,7 @@ export function AuditPage() {
         Audit
       </Title>
       <Paper withBorder p="sm" component="form" onSubmit={submit} role="search" aria-label="Audit filters">
-        <SimpleGrid cols={{ base: 1, sm: 2, md: 5 }} spacing="sm" verticalSpacing="xs">
+        <SimpleGrid cols={{ base: 1, sm: 2, md: 5 }} spacing="sm" verticalSpacing="xs" style={{ alignItems: 'end' }}>
           <TextInput label="Actor" placeholder="e.g. admin or token:3" value={draft.actor} onChange={(e) => set('actor', e.currentTarget.value)} />
           <Autocomplete label="Action" placeholder="e.g. job.cancel" data={ACTIONS} value={draft.action} onChange={(v) => set('action', v)} />
           <TextInput label="Target" placeholder="e.g. job:12 or user:vera" value={draft.target} onChange={(e) => set('target', e.currentTarget.value)} />
@@ -72,7 +72,7 @@ export function AuditPage() {
           <DatePickerInput
             type="range"
             label="Between"
-            placeholder="Any day"
+            description="Empty: any day"
             value={[draft.from || null, draft.to || null]}
             onChange={([from, to]) => setDraft((d) => ({ ...d, from: from ?? '', to: to ?? '' }))}
             clearable
