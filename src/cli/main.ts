@@ -1,6 +1,6 @@
 import { Command, CommanderError, Option } from 'commander';
 import { HubError } from '../client/client.js';
-import { queuesCommand, tokensCommand, usersCommand } from './commands/admin.js';
+import { queuesCommand, tokensCommand, usersCommand, workersCommand } from './commands/admin.js';
 import { jobsCommand } from './commands/jobs.js';
 import { schedulesCommand } from './commands/schedules.js';
 import { startCommand } from './commands/start.js';
@@ -26,7 +26,18 @@ const program = new Command()
 /** Exit code of a usage mistake (unknown command or option, invalid flag value), as most CLIs do. */
 const USAGE_ERROR = 2;
 
-for (const add of [startCommand, workerCommand, submitCommand, jobsCommand, subscriptionsCommand, queuesCommand, schedulesCommand, tokensCommand, usersCommand])
+for (const add of [
+  startCommand,
+  workerCommand,
+  submitCommand,
+  jobsCommand,
+  subscriptionsCommand,
+  queuesCommand,
+  schedulesCommand,
+  tokensCommand,
+  usersCommand,
+  workersCommand,
+])
   add(program);
 
 try {
