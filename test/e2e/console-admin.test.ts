@@ -213,6 +213,32 @@ describe.skipIf(!browserAvailable())('console operations pages (browser)', () =>
     await page.keyboard.press('Escape');
   });
 
+  it('shows Site, Queue, Outcome and Duration in the jobs list; columns and density are remembered', async () => {
+    await page.goto('/');
+    const headers = () => page.getByRole('columnheader').allTextContents();
+    await expect.poll(headers).toEqual(expect.arrayContaining(['Site', 'Queue', 'Outcome', 'Duration']));
+    const first = page.locator(`[data-testid="job-row"][data-job-id="${slowJob}"]`);
+    expect(await first.locator('[data-column="queue"]').textContent()).toBe('imports');
+    expect(await first.locator('[data-column="site"]').textContent()).toBe('local');
+    await first.getByTestId('job-duration').waitFor();
+
+    await page.getByRole('button', { name: 'Columns' }).click();
+    const chooser = page.getByRole('group', { name: 'Columns shown' });
+    await chooser.getByLabel('Outcome').uncheck();
+    await chooser.getByLabel('Last update').check();
+    expect(await chooser.getByLabel('State').isDisabled()).toBe(true);
+    await chooser.getByText('Compact').click();
+    await page.keyboard.press('Escape');
+    await expect.poll(headers).not.toContain('Outcome');
+    expect(await headers()).toEqual(expect.arrayContaining([expect.stringMatching(/^Last update/)]));
+    expect(await page.locator('table[data-density]').first().getAttribute('data-density')).toBe('compact');
+
+    await page.reload();
+    await first.waitFor();
+    expect(await headers()).not.toContain('Outcome');
+    expect(await page.locator('table[data-density]').first().getAttribute('data-density')).toBe('compact');
+  });
+
   it('passes axe on the jobs list and a job page in every layout', async () => {
     await page.goto('/');
     expectClean(await checkPage(page, 'jobs', () => page.getByTestId('job-row').first().waitFor()), 'jobs');

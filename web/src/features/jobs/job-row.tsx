@@ -1,60 +1,16 @@
-import { Anchor, Group, Progress, Table, Text, Tooltip } from '@mantine/core';
-import { Link } from 'react-router';
+import { Table } from '@mantine/core';
 import type { Job } from '../../api/types.js';
-import { DateTime } from '../../components/ui/date-time.js';
-import { StateBadge } from '../states/state-badge.js';
-import { progressColor, stateStyle } from '../states/state-styles.js';
-import { taskTallies } from './task-tallies.js';
+import type { JobColumn } from './job-columns.js';
 
-export function JobRow({ job }: { job: Job }) {
-  const tally = taskTallies(job);
+/** One job as a row of the chosen columns. */
+export function JobRow({ job, columns, now }: { job: Job; columns: JobColumn[]; now: number }) {
   return (
     <Table.Tr data-testid="job-row" data-job-id={job.id}>
-      <Table.Td>
-        <Anchor component={Link} to={`/jobs/${job.id}`} fw={600}>
-          {job.id}
-        </Anchor>
-      </Table.Td>
-      <Table.Td>
-        {job.waitReason ? (
-          <Tooltip label={job.waitReason.message} multiline w={280} withArrow>
-            <span data-testid="job-wait-reason" data-code={job.waitReason.code} title={job.waitReason.message}>
-              <StateBadge state={job.state} />
-            </span>
-          </Tooltip>
-        ) : (
-          <StateBadge state={job.state} />
-        )}
-      </Table.Td>
-      <Table.Td>
-        <Text size="sm" title={job.workflow}>
-          {job.label}
-        </Text>
-      </Table.Td>
-      <Table.Td>{job.creator}</Table.Td>
-      <Table.Td>
-        <DateTime value={job.createdAt} />
-      </Table.Td>
-      <Table.Td>
-        <DateTime value={job.startedAt} />
-      </Table.Td>
-      <Table.Td>
-        <DateTime value={job.endedAt} />
-      </Table.Td>
-      <Table.Td>
-        <DateTime value={job.updatedAt} />
-      </Table.Td>
-      <Table.Td ta="right">{tally.queued}</Table.Td>
-      <Table.Td ta="right">{tally.succeeded}</Table.Td>
-      <Table.Td ta="right">{tally.failed}</Table.Td>
-      <Table.Td miw={110}>
-        <Group gap={6} wrap="nowrap">
-          <Progress value={job.progress.percent} color={progressColor(job.state)} size="sm" w={60} aria-hidden="true" />
-          <Text size="xs" title={stateStyle(job.state).label}>
-            {job.progress.percent}%
-          </Text>
-        </Group>
-      </Table.Td>
+      {columns.map((column) => (
+        <Table.Td key={column.key} ta={column.align} data-column={column.key}>
+          {column.cell(job, now)}
+        </Table.Td>
+      ))}
     </Table.Tr>
   );
 }

@@ -1,13 +1,15 @@
 import { Badge, Button, Collapse, Group, Stack, Title } from '@mantine/core';
 import { useHotkeys, useLocalStorage } from '@mantine/hooks';
-import { useMemo } from 'react';
+import { useEffect, useMemo, useState } from 'react';
 import { useSearchParams } from 'react-router';
 import { useJobs } from '../../api/job-queries.js';
 import { ErrorAlert } from '../../components/ui/error-alert.js';
 import { Icon } from '../../components/ui/icon.js';
 import { listStatus } from '../../components/ui/list-state.js';
 import { LoadMore } from '../../components/ui/load-more.js';
+import { ColumnChooser, type Density } from './column-chooser.js';
 import { ExportMenu } from './export-menu.js';
+import { DEFAULT_COLUMNS } from './job-columns.js';
 import { JobFilterForm } from './job-filter-form.js';
 import { countFilters, toJobQuery } from './job-filters.js';
 import { JobsTable } from './jobs-table.js';
@@ -24,6 +26,16 @@ export function JobsPage() {
   // Folded by default: on a phone the first job row must be near the top, not under eight inputs.
   const [panelOpen, setPanelOpen] = useLocalStorage({ key: 'switchyard.filters-open', defaultValue: false });
   const applied = countFilters(filters);
+  const [columns, setColumns] = useLocalStorage({ key: 'switchyard.jobs-columns', defaultValue: DEFAULT_COLUMNS });
+  const [density, setDensity] = useLocalStorage<Density>({ key: 'switchyard.jobs-density', defaultValue: 'comfortable' });
+  // Running jobs' durations tick with the list's own refreshes, plus once a second while any runs.
+  const [now, setNow] = useState(() => Date.now());
+  const anyRunning = rows.some((job) => job.startedAt && !job.endedAt);
+  useEffect(() => {
+    if (!anyRunning) return;
+    const timer = setInterval(() => setNow(Date.now()), 1_000);
+    return () => clearInterval(timer);
+  }, [anyRunning]);
   const refresh = () => void jobs.refetch();
   useHotkeys([
     ['r', refresh],
@@ -63,6 +75,7 @@ export function JobsPage() {
             Filters
           </Button>
           <SavedViews />
+          <ColumnChooser columns={columns} onColumns={setColumns} density={density} onDensity={setDensity} />
           <ExportMenu query={query} />
           <Button variant="default" leftSection={<Icon name="refresh" />} onClick={refresh} loading={jobs.isRefetching && !jobs.isFetchingNextPage}>
             Refresh
@@ -80,6 +93,9 @@ export function JobsPage() {
           onRetry={refresh}
           sort={filters.sort}
           onSort={(sort) => setFilters({ ...filters, sort })}
+          columns={columns}
+          density={density}
+          now={now}
         />
       </div>
       <LoadMore

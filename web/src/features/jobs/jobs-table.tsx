@@ -3,6 +3,8 @@ import type { Job } from '../../api/types.js';
 import { LOCAL_TIME_ZONE } from '../../components/ui/date-time.js';
 import { ListState, type ListStatus } from '../../components/ui/list-state.js';
 import { SortHeader, type SortState } from '../../components/ui/sort-header.js';
+import type { Density } from './column-chooser.js';
+import { JOB_COLUMNS } from './job-columns.js';
 import { JobRow } from './job-row.js';
 
 const DEFAULT_SORT: SortState = { key: 'id', desc: true };
@@ -20,16 +22,16 @@ export function nextSort(current: SortState, key: string): string {
   return `${desc ? '-' : ''}${key}`;
 }
 
-/**
- * The jobs list. State comes right after the id: on a narrow screen it is the column that must
- * be seen without scrolling sideways.
- */
+/** The jobs list in the chosen columns and density. */
 export function JobsTable({
   jobs,
   status,
   onRetry,
   sort,
   onSort,
+  columns: shown,
+  density,
+  now,
 }: {
   jobs: Job[];
   /** Null when there are rows to show. */
@@ -37,40 +39,39 @@ export function JobsTable({
   onRetry: () => void;
   sort: string | null;
   onSort: (sort: string) => void;
+  columns: string[];
+  density: Density;
+  /** The instant running jobs' durations count to. */
+  now: number;
 }) {
   const state = parseSort(sort);
-  const header = (label: string, key: string) => <SortHeader label={label} sortKey={key} sort={state} onSort={(k) => onSort(nextSort(state, k))} />;
+  const columns = JOB_COLUMNS.filter((c) => c.fixed || shown.includes(c.key));
   return (
-    <Table.ScrollContainer minWidth={1100}>
-      <Table striped highlightOnHover verticalSpacing={6} fz="sm" stickyHeader>
+    <Table.ScrollContainer minWidth={Math.max(480, columns.length * 95)}>
+      <Table striped highlightOnHover verticalSpacing={density === 'compact' ? 2 : 8} fz="sm" stickyHeader data-density={density}>
         <Table.Caption>Times are in your time zone ({LOCAL_TIME_ZONE}).</Table.Caption>
         <Table.Thead>
           <Table.Tr>
-            {header('Id', 'id')}
-            {header('State', 'state')}
-            {header('Workflow', 'workflow')}
-            {header('Creator', 'creator')}
-            {header('Created', 'createdAt')}
-            {header('Started', 'startedAt')}
-            {header('Ended', 'endedAt')}
-            {header('Last update', 'updatedAt')}
-            <Table.Th ta="right">Tasks queued</Table.Th>
-            <Table.Th ta="right">Succeeded</Table.Th>
-            <Table.Th ta="right" title="Tasks completed with errors, failed or aborted">
-              Failed
-            </Table.Th>
-            <Table.Th>Progress</Table.Th>
+            {columns.map((column) =>
+              column.sortKey ? (
+                <SortHeader key={column.key} label={column.label} sortKey={column.sortKey} sort={state} onSort={(k) => onSort(nextSort(state, k))} />
+              ) : (
+                <Table.Th key={column.key} ta={column.align} title={column.title}>
+                  {column.label}
+                </Table.Th>
+              ),
+            )}
           </Table.Tr>
         </Table.Thead>
         <Table.Tbody>
           {status ? (
             <Table.Tr>
-              <Table.Td colSpan={12}>
+              <Table.Td colSpan={columns.length}>
                 <ListState status={status} empty="No jobs match this view." onRetry={onRetry} />
               </Table.Td>
             </Table.Tr>
           ) : (
-            jobs.map((job) => <JobRow key={job.id} job={job} />)
+            jobs.map((job) => <JobRow key={job.id} job={job} columns={columns} now={now} />)
           )}
         </Table.Tbody>
       </Table>
