@@ -222,6 +222,14 @@ describe.skipIf(!browserAvailable())('console operations pages (browser)', () =>
     expect(await first.locator('[data-column="site"]').textContent()).toBe('local');
     await first.getByTestId('job-duration').waitFor();
 
+    // A row unfolds to the job's task and item statistics.
+    await first.getByRole('button', { name: `Show the statistics of job ${slowJob}` }).click();
+    const details = page.getByTestId('job-row-details');
+    await details.getByRole('list', { name: 'Tasks' }).waitFor();
+    await details.getByRole('list', { name: 'Items' }).waitFor();
+    await first.getByRole('button', { name: `Hide the statistics of job ${slowJob}` }).click();
+    await details.waitFor({ state: 'detached' });
+
     await page.getByRole('button', { name: 'Columns' }).click();
     const chooser = page.getByRole('group', { name: 'Columns shown' });
     await chooser.getByLabel('Outcome').uncheck();

@@ -1,16 +1,45 @@
-import { Table } from '@mantine/core';
+import { ActionIcon, Box, Table } from '@mantine/core';
 import type { Job } from '../../api/types.js';
+import { Icon } from '../../components/ui/icon.js';
+import { JobStats } from '../job/job-stats.js';
 import type { JobColumn } from './job-columns.js';
 
-/** One job as a row of the chosen columns. */
-export function JobRow({ job, columns, now }: { job: Job; columns: JobColumn[]; now: number }) {
+/**
+ * One job as a row of the chosen columns; its first cell unfolds the job's task and item
+ * statistics in a row beneath, without leaving the list.
+ */
+export function JobRow({ job, columns, now, expanded, onToggle }: { job: Job; columns: JobColumn[]; now: number; expanded: boolean; onToggle: () => void }) {
   return (
-    <Table.Tr data-testid="job-row" data-job-id={job.id}>
-      {columns.map((column) => (
-        <Table.Td key={column.key} ta={column.align} data-column={column.key}>
-          {column.cell(job, now)}
+    <>
+      <Table.Tr data-testid="job-row" data-job-id={job.id}>
+        <Table.Td w={36} px={4}>
+          <ActionIcon
+            variant="subtle"
+            color="gray"
+            size="sm"
+            onClick={onToggle}
+            aria-expanded={expanded}
+            aria-controls={`job-${job.id}-details`}
+            aria-label={`${expanded ? 'Hide' : 'Show'} the statistics of job ${job.id}`}
+          >
+            <Icon name={expanded ? 'arrowUp' : 'arrowDown'} size={14} />
+          </ActionIcon>
         </Table.Td>
-      ))}
-    </Table.Tr>
+        {columns.map((column) => (
+          <Table.Td key={column.key} ta={column.align} data-column={column.key}>
+            {column.cell(job, now)}
+          </Table.Td>
+        ))}
+      </Table.Tr>
+      {expanded ? (
+        <Table.Tr data-testid="job-row-details" id={`job-${job.id}-details`}>
+          <Table.Td colSpan={columns.length + 1}>
+            <Box maw={720} py={4}>
+              <JobStats job={job} />
+            </Box>
+          </Table.Td>
+        </Table.Tr>
+      ) : null}
+    </>
   );
 }

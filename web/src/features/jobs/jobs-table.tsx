@@ -1,4 +1,5 @@
-import { Table } from '@mantine/core';
+import { Table, VisuallyHidden } from '@mantine/core';
+import { useState } from 'react';
 import type { Job } from '../../api/types.js';
 import { LOCAL_TIME_ZONE } from '../../components/ui/date-time.js';
 import { ListState, type ListStatus } from '../../components/ui/list-state.js';
@@ -46,12 +47,23 @@ export function JobsTable({
 }) {
   const state = parseSort(sort);
   const columns = JOB_COLUMNS.filter((c) => c.fixed || shown.includes(c.key));
+  const [expanded, setExpanded] = useState<ReadonlySet<number>>(new Set());
+  const toggle = (id: number) =>
+    setExpanded((current) => {
+      const next = new Set(current);
+      if (next.has(id)) next.delete(id);
+      else next.add(id);
+      return next;
+    });
   return (
     <Table.ScrollContainer minWidth={Math.max(480, columns.length * 95)}>
       <Table striped highlightOnHover verticalSpacing={density === 'compact' ? 2 : 8} fz="sm" stickyHeader data-density={density}>
         <Table.Caption>Times are in your time zone ({LOCAL_TIME_ZONE}).</Table.Caption>
         <Table.Thead>
           <Table.Tr>
+            <Table.Th w={36} px={4}>
+              <VisuallyHidden>Statistics</VisuallyHidden>
+            </Table.Th>
             {columns.map((column) =>
               column.sortKey ? (
                 <SortHeader key={column.key} label={column.label} sortKey={column.sortKey} sort={state} onSort={(k) => onSort(nextSort(state, k))} />
@@ -66,12 +78,12 @@ export function JobsTable({
         <Table.Tbody>
           {status ? (
             <Table.Tr>
-              <Table.Td colSpan={columns.length}>
+              <Table.Td colSpan={columns.length + 1}>
                 <ListState status={status} empty="No jobs match this view." onRetry={onRetry} />
               </Table.Td>
             </Table.Tr>
           ) : (
-            jobs.map((job) => <JobRow key={job.id} job={job} columns={columns} now={now} />)
+            jobs.map((job) => <JobRow key={job.id} job={job} columns={columns} now={now} expanded={expanded.has(job.id)} onToggle={() => toggle(job.id)} />)
           )}
         </Table.Tbody>
       </Table>
