@@ -144,7 +144,21 @@ async function serveConsole(
   prefix: string,
   notFound: (request: FastifyRequest, reply: FastifyReply) => Promise<FastifyReply>,
 ): Promise<void> {
-  await fastify.register(fastifyStatic, { root: webRoot, wildcard: false, index: false, serve: true });
+  await fastify.register(fastifyStatic, {
+    root: webRoot,
+    wildcard: false,
+    index: false,
+    serve: true,
+    // The build writes .br and .gz beside each large asset; the smallest one the browser accepts is sent.
+    preCompressed: true,
+    // Files under assets/ carry a content hash in their names: a new build means a new URL, so the
+    // browser may keep them for good. Anything else (the shell is served below) is revalidated.
+    cacheControl: false,
+    setHeaders: (reply, path) => {
+      const hashed = /[\\/]assets[\\/][^\\/]+-[A-Za-z0-9_-]{8,}\.[a-z0-9]+(\.(br|gz))?$/.test(path);
+      reply.header('cache-control', hashed ? 'public, max-age=31536000, immutable' : 'no-cache');
+    },
+  });
   const base = `${prefix.replace(/\/$/, '')}/`;
   const shell = async (_request: FastifyRequest, reply: FastifyReply) => {
     // Read per request: a rebuilt console (new asset names) is served without a restart.

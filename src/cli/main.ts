@@ -1,6 +1,6 @@
 import { Command, CommanderError, Option } from 'commander';
 import { HubError } from '../client/client.js';
-import { queuesCommand, tokensCommand, usersCommand } from './commands/admin.js';
+import { queuesCommand, tokensCommand, usersCommand, workersCommand } from './commands/admin.js';
 import { jobsCommand } from './commands/jobs.js';
 import { schedulesCommand } from './commands/schedules.js';
 import { startCommand } from './commands/start.js';
@@ -38,6 +38,7 @@ for (const add of [
   workflowsCommand,
   tokensCommand,
   usersCommand,
+  workersCommand,
 ])
   add(program);
 

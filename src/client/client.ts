@@ -169,6 +169,10 @@ export interface SwitchyardClient {
   /** Runs a schedule now; the overlap rule applies unless `force`. */
   runSchedule(id: number, force?: boolean): Promise<{ outcome: string; job: JobDto | null; cancelled: number[]; reason: string | null }>;
   queueAction(name: string, action: 'pause' | 'resume' | 'clear'): Promise<Record<string, unknown>>;
+  /** Changes a queue's concurrency (null: no limit) or pause-on-failure (admins). */
+  updateQueue(name: string, patch: { concurrency?: number | null; pauseOnFailure?: boolean }): Promise<Record<string, unknown>>;
+  /** Workers at your sites: online, last seen, running tasks, version. */
+  listWorkers(): Promise<{ items: WorkerStatus[] }>;
   createToken(input: {
     name: string;
     role: string;
@@ -228,6 +232,20 @@ export interface WorkflowInfo {
   /** Its concurrency limits: at most `limit` jobs at once, at most `perKey` per key (null: none). */
   concurrency: { limit: number | null; perKey: number | null; keyed: boolean } | null;
   controls: { pause: boolean; cancel: boolean; retry: boolean };
+}
+
+/** A worker as GET /workers answers it. */
+export interface WorkerStatus {
+  id: string;
+  name: string;
+  site: string;
+  host: string;
+  workflows: string[];
+  version: string | null;
+  startedAt: string;
+  lastSeenAt: string;
+  online: boolean;
+  runningTasks: number;
 }
 
 export function createClient(options: ClientOptions): SwitchyardClient {
@@ -301,6 +319,8 @@ export function createClient(options: ClientOptions): SwitchyardClient {
     deleteSchedule: (id) => request('DELETE', `/schedules/${id}`),
     runSchedule: (id, force = false) => request('POST', `/schedules/${id}/run`, { force }),
     queueAction: (name, action) => request('POST', `/queues/${encodeURIComponent(name)}/${action}`),
+    updateQueue: (name, patch) => request('PATCH', `/queues/${encodeURIComponent(name)}`, patch),
+    listWorkers: () => request('GET', '/workers'),
     createToken: (input) => request('POST', '/tokens', input),
     listTokens: () => request('GET', '/tokens'),
     revokeToken: (id) => request('DELETE', `/tokens/${id}`),

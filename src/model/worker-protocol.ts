@@ -75,6 +75,8 @@ export interface WorkerInfo {
   workflows: string[];
   /** Where it runs: `in-process` or the remote host name. */
   host: string;
+  /** The Switchyard version it runs, as it reports it; absent from workers that do not say. */
+  version?: string;
   /**
    * The token that registered the worker (e.g. `token:12`); '' for none (in-process workers).
    * Once set, only that owner may register the same worker id again.

@@ -224,11 +224,15 @@ export interface HeartbeatRequest {
   sites?: string[] | null;
 }
 
-export interface WorkerRecord extends WorkerInfo {
+export interface WorkerRecord extends Omit<WorkerInfo, 'version'> {
   /** The token that registered it; '' for none. */
   owner: string;
+  /** The version it reported at its last registration; null if it did not say. */
+  version: string | null;
   startedAt: number;
   lastSeenAt: number;
+  /** Tasks it holds a lease on now (running, or stopping after a cancel or pause). */
+  runningTasks: number;
 }
 
 export interface WorkerStore {

@@ -9,6 +9,7 @@ import type { ActivityResult, CompletionResult, LeasedTask, TaskActivity, TaskCo
 import { type Workflow, workflowModule } from '../sdk/define-workflow.js';
 import type { WorkflowRegistry } from '../sdk/workflow-registry.js';
 import { HandlerPool } from './handler-pool.js';
+import { PACKAGE_VERSION } from './package-version.js';
 import { chunkBatch, splitActivity } from './report-limits.js';
 import { type ActivitySink, type Executor, inProcess, TaskRun } from './task-run.js';
 
@@ -35,6 +36,8 @@ export interface WorkerOptions {
   id?: string;
   /** Where it runs, as shown in the console. */
   host?: string;
+  /** The version it reports when it registers, shown in the console (default: this package's). */
+  version?: string;
   /** Most tasks run at once. */
   concurrency?: number;
   /** Most tasks leased per round trip. */
@@ -79,6 +82,7 @@ export class Worker {
   private readonly logger: Logger;
   private readonly name: string;
   private readonly host: string;
+  private readonly version: string;
   private readonly runs = new Map<number, TaskRun>();
   private readonly completions: Coalescer<TaskCompletion, CompletionResult>;
   private readonly reports: Coalescer<TaskActivity, ActivityResult>;
@@ -103,6 +107,7 @@ export class Worker {
     this.pollWaitMs = options.pollWaitMs ?? 1_000;
     this.logger = options.logger ?? pino({ level: 'silent' });
     this.host = options.host ?? hostname();
+    this.version = options.version ?? PACKAGE_VERSION;
     this.name = options.name ?? `${this.host}:${process.pid}`;
     this.id = options.id ?? `${this.name}-${randomBytes(4).toString('hex')}`;
     this.completions = new Coalescer((batch) => this.port.complete(batch), 500);
@@ -158,7 +163,14 @@ export class Worker {
   private async register(): Promise<void> {
     for (let failures = 0; ; failures++) {
       try {
-        await this.port.register({ id: this.id, name: this.name, site: this.site, workflows: this.workflows.names(), host: this.host });
+        await this.port.register({
+          id: this.id,
+          name: this.name,
+          site: this.site,
+          workflows: this.workflows.names(),
+          host: this.host,
+          version: this.version,
+        });
         return;
       } catch (error) {
         const status = (error as { status?: unknown }).status;

@@ -785,7 +785,18 @@ export function describeStoreConformance(harness: StoreHarness): void {
         await store.registerWorker({ id: 'w-1', name: 'alpha', site: 'east', workflows: ['copy'], host: 'box1' }, T0);
         await store.registerWorker({ id: 'w-1', name: 'alpha', site: 'east', workflows: ['copy', 'hash'], host: 'box1' }, T0 + 5);
         expect(await store.listWorkers()).toEqual([
-          { id: 'w-1', name: 'alpha', site: 'east', workflows: ['copy', 'hash'], host: 'box1', owner: '', startedAt: T0, lastSeenAt: T0 + 5 },
+          {
+            id: 'w-1',
+            name: 'alpha',
+            site: 'east',
+            workflows: ['copy', 'hash'],
+            host: 'box1',
+            owner: '',
+            version: null,
+            startedAt: T0,
+            lastSeenAt: T0 + 5,
+            runningTasks: 0,
+          },
         ]);
       });
     });

@@ -27,7 +27,18 @@ export function describeWorkerScopeConformance(harness: StoreHarness): void {
         expect(await store().registerWorker(worker({ owner: 'token:1' }), T0)).toBe(true);
         expect(await store().registerWorker(worker({ owner: 'token:1', workflows: ['copy', 'hash'] }), T0 + 5)).toBe(true);
         expect(await store().listWorkers()).toEqual([
-          { id: 'w-1', name: 'alpha', site: 'east', workflows: ['copy', 'hash'], host: 'box1', owner: 'token:1', startedAt: T0, lastSeenAt: T0 + 5 },
+          {
+            id: 'w-1',
+            name: 'alpha',
+            site: 'east',
+            workflows: ['copy', 'hash'],
+            host: 'box1',
+            owner: 'token:1',
+            version: null,
+            startedAt: T0,
+            lastSeenAt: T0 + 5,
+            runningTasks: 0,
+          },
         ]);
       });
 
@@ -46,6 +57,35 @@ export function describeWorkerScopeConformance(harness: StoreHarness): void {
         expect((await store().listWorkers())[0].owner).toBe('');
         expect(await store().registerWorker(worker({ owner: 'token:3' }), T0 + 1)).toBe(true);
         expect((await store().listWorkers())[0].owner).toBe('token:3');
+      });
+    });
+
+    describe('what the console shows of a worker', () => {
+      it('lists the version it reported last and the tasks it holds a lease on now', async () => {
+        await store().registerWorker(worker({ id: 'w1', version: '1.2.0' }), T0);
+        await store().registerWorker(worker({ id: 'w2', name: 'beta', version: '1.3.0' }), T0);
+        await store().registerWorker(worker({ id: 'w1', version: '1.3.0' }), T0 + 1);
+        await store().submitJobs(
+          [
+            newJob({
+              site: 'east',
+              tasks: [
+                { type: 'work', input: null },
+                { type: 'work', input: null },
+              ],
+            }),
+          ],
+          T0,
+        );
+        const leased = await store().leaseTasks({ ...LEASE, site: 'east' });
+        expect(leased).toHaveLength(2);
+        const byId = async () => Object.fromEntries((await store().listWorkers()).map((w) => [w.id, { version: w.version, running: w.runningTasks }]));
+        expect(await byId()).toEqual({ w1: { version: '1.3.0', running: 2 }, w2: { version: '1.3.0', running: 0 } });
+
+        const [first] = leased;
+        const done = { taskId: first.task.id, leaseToken: first.leaseToken, report: { kind: 'succeeded' as const, changed: true } };
+        await store().completeTasks([done], T0 + 2, null);
+        expect((await byId()).w1).toEqual({ version: '1.3.0', running: 1 });
       });
     });
 

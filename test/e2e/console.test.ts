@@ -148,6 +148,8 @@ describe.skipIf(!browserAvailable())('console (browser)', () => {
     await row(succeededJob).waitFor();
     await row(erroredJob).waitFor();
 
+    // The filter panel is folded behind its button until opened.
+    await page.getByRole('button', { name: /^Filters/ }).click();
     await page.getByRole('search').getByLabel('State', { exact: true }).click();
     await page.getByRole('option', { name: 'Completed with errors' }).click();
     await page.keyboard.press('Escape');

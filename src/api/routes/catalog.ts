@@ -20,7 +20,7 @@ export function catalogRoutes(app: App, { engine }: ApiContext): void {
 
   app.get('/workers', {
     config: { access: 'viewer' },
-    schema: { tags: ['catalog'], summary: 'Workers that have registered at the sites the caller may see' },
+    schema: { tags: ['catalog'], summary: 'Workers that have registered at the sites the caller may see: online, last seen, running tasks, version' },
     handler: async (request) => {
       const now = engine.clock();
       const workers = await engine.reads.workers(request.actor);

@@ -69,7 +69,7 @@ export function workerRoutes(app: App, { engine }: ApiContext): void {
     schema: {
       ...TAG,
       summary: 'Announce a worker and the workflows it runs',
-      body: z.object({ id: name, name, site: name, host: name, workflows: z.array(name).max(1000) }),
+      body: z.object({ id: name, name, site: name, host: name, workflows: z.array(name).max(1000), version: z.string().min(1).max(100).optional() }),
     },
     handler: async (request) => {
       await engine.workerPort(request.actor).register(request.body);

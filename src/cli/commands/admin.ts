@@ -16,10 +16,31 @@ export function queuesCommand(program: Command): void {
       if (options.json) return console.log(JSON.stringify(items, null, 2));
       console.log(
         table(
-          items.map((q) => ({ ...q, concurrency: q.concurrency ?? 'unlimited' })),
-          ['name', 'paused', 'concurrency', 'activeJobs', 'pauseOnFailure'],
+          items.map((q) => ({ ...q, concurrency: q.concurrency ?? 'unlimited', oldestWaiting: q.oldestQueuedAt ? since(String(q.oldestQueuedAt)) : '' })),
+          ['name', 'paused', 'concurrency', 'activeJobs', 'queuedJobs', 'oldestWaiting', 'pauseOnFailure'],
         ),
       );
+    });
+  queues
+    .command('set <name>')
+    .description("Change a queue's settings (admins)")
+    .option('--concurrency <n>', "most jobs running at once: a number, or 'unlimited'")
+    .option('--pause-on-failure <on|off>', 'pause the queue when one of its jobs fails')
+    .action(async (name: string, options: { concurrency?: string; pauseOnFailure?: string }, command: Command) => {
+      const patch: { concurrency?: number | null; pauseOnFailure?: boolean } = {};
+      if (options.concurrency !== undefined) {
+        const n = Number(options.concurrency);
+        if (options.concurrency !== 'unlimited' && !(Number.isInteger(n) && n >= 1))
+          command.error("error: --concurrency takes a whole number from 1, or 'unlimited'", { exitCode: 2 });
+        patch.concurrency = options.concurrency === 'unlimited' ? null : n;
+      }
+      if (options.pauseOnFailure !== undefined) {
+        if (!['on', 'off'].includes(options.pauseOnFailure)) command.error('error: --pause-on-failure takes on or off', { exitCode: 2 });
+        patch.pauseOnFailure = options.pauseOnFailure === 'on';
+      }
+      if (Object.keys(patch).length === 0) command.error('error: nothing to change: give --concurrency or --pause-on-failure', { exitCode: 2 });
+      const q = await client(command).updateQueue(name, patch);
+      console.log(`queue ${name}: concurrency ${q.concurrency ?? 'unlimited'}, pause on failure ${q.pauseOnFailure ? 'on' : 'off'}`);
     });
   for (const action of ['pause', 'resume', 'clear'] as const) {
     queues
@@ -220,4 +241,22 @@ async function ask(question: string): Promise<string> {
 async function confirm(question: string): Promise<boolean> {
   if (!process.stdin.isTTY) throw new Error(`${question} Pass --yes to confirm when not at a terminal`);
   return /^y(es)?$/i.test((await ask(`${question} [y/N] `)).trim());
+}
+
+export function workersCommand(program: Command): void {
+  const workers = program.command('workers').description('Workers at your sites');
+  workers
+    .command('list')
+    .description('Online or not, last seen, running tasks and version of each worker')
+    .option('--json', 'print JSON')
+    .action(async (options, command: Command) => {
+      const { items } = await connect(command.optsWithGlobals<ConnectionFlags>()).listWorkers();
+      if (options.json) return console.log(JSON.stringify(items, null, 2));
+      console.log(
+        table(
+          items.map((w) => ({ ...w, online: w.online ? 'yes' : 'no', lastSeen: since(w.lastSeenAt), version: w.version ?? '' })),
+          ['name', 'site', 'online', 'runningTasks', 'version', 'host', 'lastSeen'],
+        ),
+      );
+    });
 }

@@ -96,11 +96,11 @@ export class PostgresCatalog {
   /** The upsert applies only if the row is new, unowned or owned by the same owner; false otherwise. */
   async registerWorker(info: WorkerInfo, now: number): Promise<boolean> {
     const result = await this.db.query(
-      `INSERT INTO workers (id, name, site, host, workflows, owner, started_at, last_seen_at) VALUES ($1, $2, $3, $4, $5::jsonb, $6, $7, $7)
+      `INSERT INTO workers (id, name, site, host, workflows, owner, version, started_at, last_seen_at) VALUES ($1, $2, $3, $4, $5::jsonb, $6, $8, $7, $7)
        ON CONFLICT (id) DO UPDATE SET name = excluded.name, site = excluded.site, host = excluded.host,
-         workflows = excluded.workflows, owner = excluded.owner, last_seen_at = excluded.last_seen_at
+         workflows = excluded.workflows, owner = excluded.owner, version = excluded.version, last_seen_at = excluded.last_seen_at
        WHERE workers.owner = '' OR workers.owner = excluded.owner`,
-      [info.id, info.name, info.site, info.host, pgJson(info.workflows), info.owner ?? '', now],
+      [info.id, info.name, info.site, info.host, pgJson(info.workflows), info.owner ?? '', now, info.version ?? null],
     );
     return (result.rowCount ?? 0) > 0;
   }
@@ -109,16 +109,22 @@ export class PostgresCatalog {
     await this.db.query('UPDATE workers SET last_seen_at = $1 WHERE id = $2', [now, id]);
   }
 
+  /** Running tasks are counted from the leased tasks only (a small partial index), never all tasks. */
   async listWorkers(): Promise<WorkerRecord[]> {
-    return (await rows(this.db, 'SELECT * FROM workers ORDER BY site, name')).map((r) => ({
+    const sql = `SELECT w.*, COALESCE(l.running, 0) AS running_tasks FROM workers w
+      LEFT JOIN (SELECT worker_id, COUNT(*) AS running FROM tasks WHERE lease_expires_at IS NOT NULL GROUP BY worker_id) l ON l.worker_id = w.id
+      ORDER BY w.site, w.name`;
+    return (await rows(this.db, sql)).map((r) => ({
       id: r.id as string,
       name: r.name as string,
       site: r.site as string,
       host: r.host as string,
       workflows: r.workflows as string[],
       owner: r.owner as string,
+      version: (r.version as string | null) ?? null,
       startedAt: Number(r.started_at),
       lastSeenAt: Number(r.last_seen_at),
+      runningTasks: Number(r.running_tasks),
     }));
   }
 

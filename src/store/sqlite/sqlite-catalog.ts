@@ -84,12 +84,12 @@ export class SqliteCatalog {
   registerWorker(info: WorkerInfo, now: number): boolean {
     const result = this.db
       .prepare(
-        `INSERT INTO workers (id, name, site, host, workflows, owner, started_at, last_seen_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+        `INSERT INTO workers (id, name, site, host, workflows, owner, version, started_at, last_seen_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
          ON CONFLICT (id) DO UPDATE SET name = excluded.name, site = excluded.site, host = excluded.host,
-           workflows = excluded.workflows, owner = excluded.owner, last_seen_at = excluded.last_seen_at
+           workflows = excluded.workflows, owner = excluded.owner, version = excluded.version, last_seen_at = excluded.last_seen_at
          WHERE workers.owner = '' OR workers.owner = excluded.owner`,
       )
-      .run(info.id, info.name, info.site, info.host, JSON.stringify(info.workflows), info.owner ?? '', now, now);
+      .run(info.id, info.name, info.site, info.host, JSON.stringify(info.workflows), info.owner ?? '', info.version ?? null, now, now);
     return result.changes > 0;
   }
 
@@ -97,16 +97,22 @@ export class SqliteCatalog {
     this.db.prepare('UPDATE workers SET last_seen_at = ? WHERE id = ?').run(now, id);
   }
 
+  /** Running tasks are counted from the leased tasks only (a small partial index), never all tasks. */
   listWorkers(): WorkerRecord[] {
-    return (this.db.prepare('SELECT * FROM workers ORDER BY site, name').all() as DbRow[]).map((r) => ({
+    const sql = `SELECT w.*, COALESCE(l.running, 0) AS running_tasks FROM workers w
+      LEFT JOIN (SELECT worker_id, COUNT(*) AS running FROM tasks WHERE lease_expires_at IS NOT NULL GROUP BY worker_id) l ON l.worker_id = w.id
+      ORDER BY w.site, w.name`;
+    return (this.db.prepare(sql).all() as DbRow[]).map((r) => ({
       id: r.id as string,
       name: r.name as string,
       site: r.site as string,
       host: r.host as string,
       workflows: JSON.parse(r.workflows as string) as string[],
       owner: r.owner as string,
+      version: (r.version as string | null) ?? null,
       startedAt: Number(r.started_at),
       lastSeenAt: Number(r.last_seen_at),
+      runningTasks: Number(r.running_tasks),
     }));
   }
 

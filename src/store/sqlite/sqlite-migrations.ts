@@ -432,4 +432,12 @@ DROP INDEX tasks_ready;
 CREATE INDEX tasks_ready ON tasks (site, priority DESC, id) WHERE state = 'queued' AND held = 0;
 `,
   },
+  {
+    version: 13,
+    name: 'workers: version',
+    sql: `
+-- What the worker reports it runs (the package version); null for workers from before.
+ALTER TABLE workers ADD COLUMN version TEXT;
+`,
+  },
 ];

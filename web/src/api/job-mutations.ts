@@ -9,6 +9,12 @@ export interface SubmitJobRequest {
   fields: Record<string, unknown>;
   site?: string;
   queue?: string;
+  /** -1000…1000; higher runs first within a queue. */
+  priority?: number;
+  /** ISO instant: the job waits until then. */
+  runAt?: string;
+  /** A second submission with the same key answers the first job instead of a new one. */
+  idempotencyKey?: string;
 }
 
 export function useSubmitJob() {

@@ -38,9 +38,11 @@ export function useJobs(query: JobListQuery) {
   });
 }
 
+/** One job; asks nothing for an id that cannot be one (`/jobs/abc`). */
 export function useJob(id: number) {
   return useQuery({
     queryKey: queryKeys.job(id),
+    enabled: Number.isSafeInteger(id) && id > 0,
     queryFn: ({ signal }) => api<Job>(`/jobs/${id}`, { signal }),
     refetchInterval: (query) => {
       const job = query.state.data;

@@ -17,4 +17,9 @@ export const queryKeys = {
   queues: ['queues'] as const,
   notifications: ['notifications'] as const,
   subscriptions: ['subscriptions'] as const,
+  users: ['users'] as const,
+  tokens: ['tokens'] as const,
+  workers: ['workers'] as const,
+  audit: (query: object) => ['audit', query] as const,
+  auditOf: (kind: string, id: string) => ['audit-of', kind, id] as const,
 };

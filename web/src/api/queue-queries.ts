@@ -24,3 +24,19 @@ export function useQueueAction() {
     },
   });
 }
+
+export interface QueueSettings {
+  /** Null: no limit; 1: strictly one job at a time. */
+  concurrency?: number | null;
+  pauseOnFailure?: boolean;
+}
+
+/** Changes a queue's concurrency or pause-on-failure (admins). */
+export function useUpdateQueue() {
+  const client = useQueryClient();
+  return useMutation({
+    mutationFn: ({ name, settings }: { name: string; settings: QueueSettings }) =>
+      api<Queue>(`/queues/${encodeURIComponent(name)}`, { method: 'PATCH', body: settings }),
+    onSuccess: () => void client.invalidateQueries({ queryKey: queryKeys.queues }),
+  });
+}

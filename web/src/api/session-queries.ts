@@ -40,9 +40,10 @@ export function useSignOut() {
     mutationFn: () => api<void>('/session', { method: 'DELETE' }),
     onSettled: () => {
       setCsrfToken(null);
-      // Nothing read as this user may be shown to the next one.
-      client.removeQueries();
+      // Signed out first, so RequireAuth leaves the page before its data goes; then nothing
+      // read as this user may be shown to the next one.
       client.setQueryData(queryKeys.me, null);
+      client.removeQueries({ predicate: (query) => query.queryKey[0] !== queryKeys.me[0] });
     },
   });
 }

@@ -53,6 +53,10 @@ export interface Queue {
   paused: boolean;
   pauseOnFailure: boolean;
   activeJobs: number;
+  /** Jobs waiting to start at your sites, delayed ones included. */
+  queuedJobs: number;
+  /** When the oldest of them was created; null when none waits. */
+  oldestQueuedAt: string | null;
   createdAt: string;
 }
 

@@ -1,6 +1,10 @@
 import { Notifications } from '@mantine/notifications';
 import { createBrowserRouter, Outlet } from 'react-router';
 import { HUB_BASE } from '../api/http.js';
+import { TokensPage } from '../features/admin/tokens-page.js';
+import { UsersPage } from '../features/admin/users-page.js';
+import { WorkersPage } from '../features/admin/workers-page.js';
+import { AuditPage } from '../features/audit/audit-page.js';
 import { LoginPage } from '../features/auth/login-page.js';
 import { JobPage } from '../features/job/job-page.js';
 import { JobsPage } from '../features/jobs/jobs-page.js';
@@ -33,6 +37,10 @@ export function createRouter() {
               { path: 'jobs/:id', element: <JobPage /> },
               { path: 'queues', element: <QueuesPage /> },
               { path: 'notifications', element: <NotificationsPage /> },
+              { path: 'workers', element: <WorkersPage /> },
+              { path: 'audit', element: <AuditPage /> },
+              { path: 'users', element: <UsersPage /> },
+              { path: 'tokens', element: <TokensPage /> },
               { path: '*', element: <NotFoundPage /> },
             ],
           },

@@ -1,7 +1,8 @@
-import { ActionIcon, Kbd, Modal, Table, Tooltip } from '@mantine/core';
-import { useDisclosure } from '@mantine/hooks';
+import { ActionIcon, Button, Kbd, Modal, Table, Tooltip } from '@mantine/core';
+import { useDisclosure, useHotkeys } from '@mantine/hooks';
 
 const SHORTCUTS: [string, string][] = [
+  ['?', 'Show these shortcuts'],
   ['J', 'Go to the jobs list'],
   ['Q', 'Go to the queues'],
   ['N', 'New job (operators and admins)'],
@@ -9,16 +10,35 @@ const SHORTCUTS: [string, string][] = [
   ['R', 'Refresh the jobs list'],
 ];
 
-/** The keyboard shortcuts, listed; they are ignored while typing in an input. */
-export function ShortcutsHelp() {
+/**
+ * The keyboard shortcuts, listed, and opened with `?` anywhere outside an input. The button
+ * is an icon in the header, or a labelled button in the phone drawer (`withLabel`). Only the
+ * icon registers the key: the drawer's copy would open a second dialog.
+ */
+export function ShortcutsHelp({ withLabel = false }: { withLabel?: boolean }) {
   const [opened, { open, close }] = useDisclosure(false);
+  // `?` is Shift+/ on most layouts; the browser reports the key as "?" with Shift held.
+  useHotkeys(
+    withLabel
+      ? []
+      : [
+          ['shift+?', open],
+          ['?', open],
+        ],
+  );
   return (
     <>
-      <Tooltip label="Keyboard shortcuts">
-        <ActionIcon variant="default" size="lg" aria-label="Keyboard shortcuts" onClick={open}>
-          <span aria-hidden="true">?</span>
-        </ActionIcon>
-      </Tooltip>
+      {withLabel ? (
+        <Button variant="default" size="sm" onClick={open} justify="flex-start">
+          Keyboard shortcuts
+        </Button>
+      ) : (
+        <Tooltip label="Keyboard shortcuts (?)">
+          <ActionIcon variant="default" size="lg" aria-label="Keyboard shortcuts" onClick={open}>
+            <span aria-hidden="true">?</span>
+          </ActionIcon>
+        </Tooltip>
+      )}
       <Modal opened={opened} onClose={close} title="Keyboard shortcuts">
         <Table>
           <Table.Tbody>

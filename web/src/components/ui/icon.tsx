@@ -50,6 +50,8 @@ const SHAPES = {
     </>
   ),
   moon: <path d="M20 14.5A8 8 0 119.5 4a6.5 6.5 0 0010.5 10.5z" />,
+  filter: <path d="M4 5h16l-6 7v6l-4 2v-8z" />,
+  menu: <path d="M4 6h16M4 12h16M4 18h16" />,
   refresh: <path d="M20 11a8 8 0 10-2.3 5.7M20 5v6h-6" />,
   copy: (
     <>

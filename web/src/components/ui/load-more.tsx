@@ -1,7 +1,23 @@
 import { Button, Center, Text } from '@mantine/core';
 
-/** The foot of a keyset-paged list. */
-export function LoadMore({ hasMore, loading, onLoad, shown }: { hasMore: boolean; loading: boolean; onLoad: () => void; shown: number }) {
+/**
+ * The foot of a keyset-paged list. Says "that is all" only when it knows: not while the first
+ * page loads, nor after a failed one (`settled` false).
+ */
+export function LoadMore({
+  hasMore,
+  loading,
+  onLoad,
+  shown,
+  settled = true,
+}: {
+  hasMore: boolean;
+  loading: boolean;
+  onLoad: () => void;
+  shown: number;
+  settled?: boolean;
+}) {
+  if (!settled || shown === 0) return null;
   return (
     <Center py="sm" style={{ flexDirection: 'column', gap: 4 }}>
       <Text size="xs" c="dimmed">

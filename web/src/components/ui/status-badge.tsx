@@ -15,7 +15,16 @@ export interface StatusBadgeProps {
 /** A status as text with a shape beside it: colour only ever repeats what both already say. */
 export function StatusBadge({ label, color, icon, size = 'sm', testId }: StatusBadgeProps) {
   return (
-    <Badge color={color} variant="light" size={size} leftSection={<Icon name={icon} size={12} />} tt="none" data-testid={testId} styles={BADGE_STYLES}>
+    <Badge
+      color={color}
+      variant="light"
+      size={size}
+      leftSection={<Icon name={icon} size={12} />}
+      tt="none"
+      data-testid={testId}
+      className="status-badge"
+      styles={BADGE_STYLES}
+    >
       {label}
     </Badge>
   );

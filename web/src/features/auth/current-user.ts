@@ -2,11 +2,16 @@ import { useMe } from '../../api/session-queries.js';
 import type { User } from '../../api/types.js';
 import { type Role, roleAllows } from '../../domain.js';
 
-/** The signed-in user; only used below RequireAuth, where there always is one. */
+/**
+ * Nobody, with no rights: what a page still mounted reads in the instant between signing out
+ * and RequireAuth sending the browser to sign in. Throwing there was a React error on screen.
+ */
+const SIGNED_OUT: User = { name: '', role: 'worker', sites: [] };
+
+/** The signed-in user; used below RequireAuth, where there is one except while signing out. */
 export function useCurrentUser(): User {
   const { data } = useMe();
-  if (!data) throw new Error('useCurrentUser outside RequireAuth');
-  return data.user;
+  return data?.user ?? SIGNED_OUT;
 }
 
 /** Whether the signed-in user's role includes `needed`. The server checks again. */

@@ -2,6 +2,7 @@ import { Anchor, Table, Text } from '@mantine/core';
 import { useItems } from '../../api/item-queries.js';
 import { DateTime } from '../../components/ui/date-time.js';
 import { ErrorAlert } from '../../components/ui/error-alert.js';
+import { ListState, listStatus } from '../../components/ui/list-state.js';
 import { LoadMore } from '../../components/ui/load-more.js';
 import type { ItemOutcome } from '../../domain.js';
 import { formatBytes } from './format-bytes.js';
@@ -21,7 +22,7 @@ export function ItemsTable({ jobId, status, path, onOpenPath, onOpenTask }: Prop
   const failed = status === 'failed';
   return (
     <>
-      <ErrorAlert error={items.error} title="Could not load items" />
+      <ErrorAlert error={items.error} title="Could not load items" onRetry={() => void items.refetch()} />
       <Table.ScrollContainer minWidth={800}>
         <Table striped highlightOnHover fz="sm" verticalSpacing={6} aria-label={`${status} items`}>
           <Table.Thead>
@@ -35,12 +36,14 @@ export function ItemsTable({ jobId, status, path, onOpenPath, onOpenTask }: Prop
             </Table.Tr>
           </Table.Thead>
           <Table.Tbody>
-            {rows.length === 0 && !items.isPending ? (
+            {listStatus(items, rows.length) ? (
               <Table.Tr>
                 <Table.Td colSpan={failed ? 6 : 5}>
-                  <Text c="dimmed" ta="center" size="sm">
-                    No {status} items{path ? ' match this path' : ''}.
-                  </Text>
+                  <ListState
+                    status={listStatus(items, rows.length) ?? 'empty'}
+                    empty={`No ${status} items${path ? ' match this path' : ''}.`}
+                    onRetry={() => void items.refetch()}
+                  />
                 </Table.Td>
               </Table.Tr>
             ) : null}
@@ -81,7 +84,13 @@ export function ItemsTable({ jobId, status, path, onOpenPath, onOpenTask }: Prop
           </Table.Tbody>
         </Table>
       </Table.ScrollContainer>
-      <LoadMore hasMore={items.hasNextPage} loading={items.isFetchingNextPage} onLoad={() => void items.fetchNextPage()} shown={rows.length} />
+      <LoadMore
+        hasMore={items.hasNextPage}
+        loading={items.isFetchingNextPage}
+        onLoad={() => void items.fetchNextPage()}
+        shown={rows.length}
+        settled={items.isSuccess}
+      />
     </>
   );
 }

@@ -1,13 +1,16 @@
-import { Alert, Anchor, Button, Center, Grid, Group, Loader, Stack, Tabs, Title } from '@mantine/core';
+import { Alert, Anchor, Button, Center, Grid, Group, Loader, Stack, Tabs, Text, Title } from '@mantine/core';
 import { useLocalStorage } from '@mantine/hooks';
 import { Link, useParams, useSearchParams } from 'react-router';
 import { isApiError } from '../../api/api-error.js';
 import { useJob } from '../../api/job-queries.js';
+import type { Job } from '../../api/types.js';
 import { ErrorAlert } from '../../components/ui/error-alert.js';
 import type { ItemOutcome } from '../../domain.js';
+import { JobAuditButton } from '../audit/job-audit-button.js';
 import { StateBadge } from '../states/state-badge.js';
 import { ItemsTab } from './items-tab.js';
 import { JobControls } from './job-controls.js';
+import { JobReasonBanner } from './job-reason-banner.js';
 import { JobSideBar } from './job-side-bar.js';
 import { JobProgress } from './job-stats.js';
 import { SubscribeButton } from './subscribe-button.js';
@@ -15,6 +18,13 @@ import { TaskDrawer } from './task-drawer.js';
 import { TasksTab } from './tasks-tab.js';
 
 const ITEM_STATUSES = ['queued', 'failed', 'completed'];
+
+/** The items tab a job opens on: failures first, then what was done, then what waits. */
+function firstItemTab(job: Job | undefined): ItemOutcome {
+  const counts: Partial<Record<ItemOutcome, number>> = job?.itemCounts ?? {};
+  for (const outcome of ['failed', 'completed', 'queued'] as const) if ((counts[outcome] ?? 0) > 0) return outcome;
+  return 'failed';
+}
 
 /**
  * One job. The open tab, item outcome and task drawer live in the URL, so a link can point at
@@ -27,7 +37,8 @@ export function JobPage() {
   const job = useJob(id);
   const [sideBar, setSideBar] = useLocalStorage({ key: 'switchyard.job-sidebar', defaultValue: true });
   const tab = params.get('tab') === 'items' ? 'items' : 'tasks';
-  const status = (ITEM_STATUSES.includes(params.get('status') ?? '') ? params.get('status') : 'failed') as ItemOutcome;
+  const asked = params.get('status');
+  const status = (asked && ITEM_STATUSES.includes(asked) ? asked : firstItemTab(job.data)) as ItemOutcome;
   const taskParam = Number(params.get('task'));
   const openTask = Number.isSafeInteger(taskParam) && taskParam > 0 ? taskParam : null;
   const update = (changes: Record<string, string | null>) =>
@@ -40,7 +51,19 @@ export function JobPage() {
       { replace: true },
     );
 
-  if (!Number.isSafeInteger(id) || id <= 0) return <Alert color="red">“{rawId}” is not a job id.</Alert>;
+  if (!Number.isSafeInteger(id) || id <= 0) {
+    return (
+      <Stack>
+        <Title order={1}>Job not found</Title>
+        <Alert color="gray" title="Not found">
+          “{rawId}” is not a job id.
+        </Alert>
+        <Anchor component={Link} to="/">
+          Back to the jobs list
+        </Anchor>
+      </Stack>
+    );
+  }
   if (job.isPending) {
     return (
       <Center h={200}>
@@ -75,17 +98,23 @@ export function JobPage() {
         <Group gap="sm">
           <Title order={1} size="h2">
             Job {data.id}
+            <Text span inherit c="dimmed" fw={500} title={data.workflow}>
+              {' · '}
+              {data.label}
+            </Text>
           </Title>
           <StateBadge state={data.state} size="lg" />
         </Group>
         <Group gap="xs">
           <JobControls job={data} />
           <SubscribeButton jobId={data.id} />
+          <JobAuditButton jobId={data.id} />
           <Button variant="subtle" size="sm" onClick={() => setSideBar(!sideBar)} aria-expanded={sideBar} aria-controls="job-side-bar">
             {sideBar ? 'Hide side bar' : 'Show side bar'}
           </Button>
         </Group>
       </Group>
+      <JobReasonBanner job={data} />
       <JobProgress job={data} />
       <Grid gap="md">
         <Grid.Col span={{ base: 12, lg: sideBar ? 8 : 12 }} order={{ base: 2, lg: 1 }}>

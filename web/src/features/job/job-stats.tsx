@@ -20,16 +20,16 @@ export function JobProgress({ job }: { job: Job }) {
           </Text>
         </Group>
       </Group>
-      <Progress
-        value={percent}
-        color={progressColor(job.state)}
-        size="lg"
-        aria-labelledby="job-progress-label"
-        aria-valuetext={`${percent}%, ${stateStyle(job.state).label}`}
-        data-color={progressColor(job.state)}
-        data-testid="job-progress-bar"
-        animated={job.state === 'running'}
-      />
+      {/* The role and its name sit on the section: that is the element Mantine makes the progressbar. */}
+      <Progress.Root size="lg" data-color={progressColor(job.state)} data-testid="job-progress-bar">
+        <Progress.Section
+          value={percent}
+          color={progressColor(job.state)}
+          aria-labelledby="job-progress-label"
+          aria-valuetext={`${percent}%, ${stateStyle(job.state).label}`}
+          animated={job.state === 'running'}
+        />
+      </Progress.Root>
     </div>
   );
 }

@@ -5,6 +5,7 @@ import { DateTime } from '../../components/ui/date-time.js';
 import { PropertyList } from '../../components/ui/property-list.js';
 import { StateBadge } from '../states/state-badge.js';
 import { outcomeLabel } from '../states/state-styles.js';
+import { humanize } from '../submit/schema-fields.js';
 
 export function JobSummary({ job }: { job: Job }) {
   return (
@@ -16,11 +17,6 @@ export function JobSummary({ job }: { job: Job }) {
           value: (
             <Group gap={6} component="span" wrap="wrap">
               <StateBadge state={job.state} testId="job-state" />
-              {job.reason ? (
-                <Text span size="sm" data-testid="job-reason">
-                  {job.reason}
-                </Text>
-              ) : null}
             </Group>
           ),
         },
@@ -82,7 +78,7 @@ export function JobFields({ job }: { job: Job }) {
   return (
     <PropertyList
       items={entries.map(([name, value]) => ({
-        label: name,
+        label: humanize(name),
         value: typeof value === 'string' ? value : <Code>{JSON.stringify(value)}</Code>,
       }))}
     />

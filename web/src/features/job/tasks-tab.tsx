@@ -1,5 +1,5 @@
 import { Anchor, Group, MultiSelect, Stack, Table, Text } from '@mantine/core';
-import { useMemo, useState } from 'react';
+import { useEffect, useMemo, useRef, useState } from 'react';
 import { useTasks } from '../../api/task-queries.js';
 import type { Job } from '../../api/types.js';
 import { DateTime } from '../../components/ui/date-time.js';
@@ -17,6 +17,16 @@ export function TasksTab({ job, onOpenTask }: { job: Job; onOpenTask: (id: numbe
   const [types, setTypes] = useState<string[]>([]);
   const filter = useMemo(() => ({ state: states.length ? states : undefined, type: types.length ? types : undefined }), [states, types]);
   const tasks = useTasks(job.id, filter, !isTerminalJobState(job.state));
+  // The rows follow the job's badge: when the job moves (a cancel lands, a task ends), its tasks
+  // are read again at once rather than at the next poll, so "Cancelling" never outlives the job's.
+  const { refetch } = tasks;
+  const jobMark = `${job.state}|${job.updatedAt}|${JSON.stringify(job.taskCounts)}`;
+  const seen = useRef(jobMark);
+  useEffect(() => {
+    if (seen.current === jobMark) return;
+    seen.current = jobMark;
+    void refetch();
+  }, [jobMark, refetch]);
   const rows = tasks.data?.pages.flatMap((p) => p.items) ?? [];
   const presentTypes = tasks.data?.pages[0]?.types ?? [];
 
@@ -42,7 +52,7 @@ export function TasksTab({ job, onOpenTask }: { job: Job; onOpenTask: (id: numbe
           w={260}
         />
       </Group>
-      <ErrorAlert error={tasks.error} title="Could not load tasks" />
+      <ErrorAlert error={tasks.error} title="Could not load tasks" onRetry={() => void tasks.refetch()} />
       <Table.ScrollContainer minWidth={900}>
         <Table striped highlightOnHover fz="sm" verticalSpacing={6} aria-label="Tasks">
           <Table.Thead>
@@ -91,7 +101,13 @@ export function TasksTab({ job, onOpenTask }: { job: Job; onOpenTask: (id: numbe
           </Table.Tbody>
         </Table>
       </Table.ScrollContainer>
-      <LoadMore hasMore={tasks.hasNextPage} loading={tasks.isFetchingNextPage} onLoad={() => void tasks.fetchNextPage()} shown={rows.length} />
+      <LoadMore
+        hasMore={tasks.hasNextPage}
+        loading={tasks.isFetchingNextPage}
+        onLoad={() => void tasks.fetchNextPage()}
+        shown={rows.length}
+        settled={tasks.isSuccess}
+      />
     </Stack>
   );
 }

@@ -1,11 +1,11 @@
-import { Badge, Button, Group, MultiSelect, Paper, Select, SimpleGrid, Switch, TagsInput, TextInput, Title } from '@mantine/core';
+import { Button, Group, MultiSelect, Paper, Select, SimpleGrid, Switch, TagsInput, TextInput } from '@mantine/core';
 import { DatePickerInput } from '@mantine/dates';
 import { type FormEvent, useState } from 'react';
 import { useWorkflows } from '../../api/catalog-queries.js';
 import { useQueues } from '../../api/queue-queries.js';
 import { JOB_STATES } from '../../domain.js';
 import { stateStyle } from '../states/state-styles.js';
-import { AGE_PRESETS, type AgePreset, countFilters, EMPTY_FILTERS, type JobFilters } from './job-filters.js';
+import { AGE_PRESETS, type AgePreset, EMPTY_FILTERS, type JobFilters } from './job-filters.js';
 
 const STATE_OPTIONS = JOB_STATES.map((state) => ({ value: state, label: stateStyle(state).label }));
 const AGE_OPTIONS = Object.entries(AGE_PRESETS).map(([value, label]) => ({ value, label }));
@@ -14,7 +14,7 @@ const AGE_OPTIONS = Object.entries(AGE_PRESETS).map(([value, label]) => ({ value
 const options = (known: string[] | undefined, chosen: string[]) => [...new Set([...(known ?? []), ...chosen])];
 
 /**
- * The filters, edited as a draft and applied together (Apply or Enter). The parent keys this
+ * The filter panel (folded behind the Filters button of the jobs page). The filters, edited as a draft and applied together (Apply or Enter). The parent keys this
  * form by the URL, so the draft starts again from whatever the URL says.
  */
 export function JobFilterForm({ filters, onApply }: { filters: JobFilters; onApply: (next: JobFilters) => void }) {
@@ -22,7 +22,6 @@ export function JobFilterForm({ filters, onApply }: { filters: JobFilters; onApp
   const workflows = useWorkflows();
   const queues = useQueues();
   const set = <K extends keyof JobFilters>(key: K, value: JobFilters[K]) => setDraft((d) => ({ ...d, [key]: value }));
-  const applied = countFilters(filters);
 
   const submit = (event: FormEvent) => {
     event.preventDefault();
@@ -30,25 +29,7 @@ export function JobFilterForm({ filters, onApply }: { filters: JobFilters; onApp
   };
 
   return (
-    <Paper withBorder p="sm" component="form" onSubmit={submit} aria-label="Job filters" role="search">
-      <Group justify="space-between" mb="xs">
-        <Group gap="xs">
-          <Title order={2} size="h5">
-            Filters
-          </Title>
-          <Badge tt="none" variant={applied > 0 ? 'filled' : 'outline'} data-testid="filter-count" aria-live="polite">
-            {applied} applied
-          </Badge>
-        </Group>
-        <Group gap="xs">
-          <Button variant="default" size="xs" onClick={() => onApply({ ...EMPTY_FILTERS, site: filters.site })}>
-            Reset
-          </Button>
-          <Button type="submit" size="xs">
-            Apply
-          </Button>
-        </Group>
-      </Group>
+    <Paper withBorder p="sm" component="form" onSubmit={submit} aria-label="Job filters" role="search" id="job-filter-panel">
       <SimpleGrid cols={{ base: 1, sm: 2, md: 4 }} spacing="sm" verticalSpacing="xs">
         <TextInput label="Search" id="job-search" placeholder="Any column or field" value={draft.q} onChange={(e) => set('q', e.currentTarget.value)} />
         <TextInput label="Job id" placeholder="e.g. 12, 15" value={draft.ids} onChange={(e) => set('ids', e.currentTarget.value)} inputMode="numeric" />
@@ -110,7 +91,17 @@ export function JobFilterForm({ filters, onApply }: { filters: JobFilters; onApp
           clearable
         />
       </SimpleGrid>
-      <Switch mt="sm" label="Hide no-op jobs (nothing to do)" checked={draft.hideNoop} onChange={(e) => set('hideNoop', e.currentTarget.checked)} />
+      <Group justify="space-between" mt="sm" gap="xs">
+        <Switch label="Hide no-op jobs (nothing to do)" checked={draft.hideNoop} onChange={(e) => set('hideNoop', e.currentTarget.checked)} />
+        <Group gap="xs">
+          <Button variant="default" size="xs" onClick={() => onApply({ ...EMPTY_FILTERS, site: filters.site })}>
+            Reset
+          </Button>
+          <Button type="submit" size="xs">
+            Apply
+          </Button>
+        </Group>
+      </Group>
     </Paper>
   );
 }

@@ -1,60 +1,45 @@
-import { Anchor, Group, Progress, Table, Text, Tooltip } from '@mantine/core';
-import { Link } from 'react-router';
+import { ActionIcon, Box, Table } from '@mantine/core';
 import type { Job } from '../../api/types.js';
-import { DateTime } from '../../components/ui/date-time.js';
-import { StateBadge } from '../states/state-badge.js';
-import { progressColor, stateStyle } from '../states/state-styles.js';
-import { taskTallies } from './task-tallies.js';
+import { Icon } from '../../components/ui/icon.js';
+import { JobStats } from '../job/job-stats.js';
+import type { JobColumn } from './job-columns.js';
 
-export function JobRow({ job }: { job: Job }) {
-  const tally = taskTallies(job);
+/**
+ * One job as a row of the chosen columns; its first cell unfolds the job's task and item
+ * statistics in a row beneath, without leaving the list.
+ */
+export function JobRow({ job, columns, now, expanded, onToggle }: { job: Job; columns: JobColumn[]; now: number; expanded: boolean; onToggle: () => void }) {
   return (
-    <Table.Tr data-testid="job-row" data-job-id={job.id}>
-      <Table.Td>
-        <Anchor component={Link} to={`/jobs/${job.id}`} fw={600}>
-          {job.id}
-        </Anchor>
-      </Table.Td>
-      <Table.Td>
-        <Text size="sm" title={job.workflow}>
-          {job.label}
-        </Text>
-      </Table.Td>
-      <Table.Td>{job.creator}</Table.Td>
-      <Table.Td>
-        <DateTime value={job.createdAt} />
-      </Table.Td>
-      <Table.Td>
-        <DateTime value={job.startedAt} />
-      </Table.Td>
-      <Table.Td>
-        <DateTime value={job.endedAt} />
-      </Table.Td>
-      <Table.Td>
-        <DateTime value={job.updatedAt} />
-      </Table.Td>
-      <Table.Td>
-        {job.waitReason ? (
-          <Tooltip label={job.waitReason.message} multiline w={280} withArrow>
-            <span data-testid="job-wait-reason" data-code={job.waitReason.code} title={job.waitReason.message}>
-              <StateBadge state={job.state} />
-            </span>
-          </Tooltip>
-        ) : (
-          <StateBadge state={job.state} />
-        )}
-      </Table.Td>
-      <Table.Td ta="right">{tally.queued}</Table.Td>
-      <Table.Td ta="right">{tally.succeeded}</Table.Td>
-      <Table.Td ta="right">{tally.failed}</Table.Td>
-      <Table.Td miw={110}>
-        <Group gap={6} wrap="nowrap">
-          <Progress value={job.progress.percent} color={progressColor(job.state)} size="sm" w={60} aria-hidden="true" />
-          <Text size="xs" title={stateStyle(job.state).label}>
-            {job.progress.percent}%
-          </Text>
-        </Group>
-      </Table.Td>
-    </Table.Tr>
+    <>
+      <Table.Tr data-testid="job-row" data-job-id={job.id}>
+        <Table.Td w={36} px={4}>
+          <ActionIcon
+            variant="subtle"
+            color="gray"
+            size="sm"
+            onClick={onToggle}
+            aria-expanded={expanded}
+            aria-controls={`job-${job.id}-details`}
+            aria-label={`${expanded ? 'Hide' : 'Show'} the statistics of job ${job.id}`}
+          >
+            <Icon name={expanded ? 'arrowUp' : 'arrowDown'} size={14} />
+          </ActionIcon>
+        </Table.Td>
+        {columns.map((column) => (
+          <Table.Td key={column.key} ta={column.align} data-column={column.key}>
+            {column.cell(job, now)}
+          </Table.Td>
+        ))}
+      </Table.Tr>
+      {expanded ? (
+        <Table.Tr data-testid="job-row-details" id={`job-${job.id}-details`}>
+          <Table.Td colSpan={columns.length + 1}>
+            <Box maw={720} py={4}>
+              <JobStats job={job} />
+            </Box>
+          </Table.Td>
+        </Table.Tr>
+      ) : null}
+    </>
   );
 }

@@ -1,7 +1,11 @@
-import { Table, Text } from '@mantine/core';
+import { Table, VisuallyHidden } from '@mantine/core';
+import { useState } from 'react';
 import type { Job } from '../../api/types.js';
 import { LOCAL_TIME_ZONE } from '../../components/ui/date-time.js';
+import { ListState, type ListStatus } from '../../components/ui/list-state.js';
 import { SortHeader, type SortState } from '../../components/ui/sort-header.js';
+import type { Density } from './column-chooser.js';
+import { JOB_COLUMNS } from './job-columns.js';
 import { JobRow } from './job-row.js';
 
 const DEFAULT_SORT: SortState = { key: 'id', desc: true };
@@ -19,42 +23,67 @@ export function nextSort(current: SortState, key: string): string {
   return `${desc ? '-' : ''}${key}`;
 }
 
-export function JobsTable({ jobs, sort, onSort }: { jobs: Job[]; sort: string | null; onSort: (sort: string) => void }) {
+/** The jobs list in the chosen columns and density. */
+export function JobsTable({
+  jobs,
+  status,
+  onRetry,
+  sort,
+  onSort,
+  columns: shown,
+  density,
+  now,
+}: {
+  jobs: Job[];
+  /** Null when there are rows to show. */
+  status: ListStatus | null;
+  onRetry: () => void;
+  sort: string | null;
+  onSort: (sort: string) => void;
+  columns: string[];
+  density: Density;
+  /** The instant running jobs' durations count to. */
+  now: number;
+}) {
   const state = parseSort(sort);
-  const header = (label: string, key: string) => <SortHeader label={label} sortKey={key} sort={state} onSort={(k) => onSort(nextSort(state, k))} />;
+  const columns = JOB_COLUMNS.filter((c) => c.fixed || shown.includes(c.key));
+  const [expanded, setExpanded] = useState<ReadonlySet<number>>(new Set());
+  const toggle = (id: number) =>
+    setExpanded((current) => {
+      const next = new Set(current);
+      if (next.has(id)) next.delete(id);
+      else next.add(id);
+      return next;
+    });
   return (
-    <Table.ScrollContainer minWidth={1100}>
-      <Table striped highlightOnHover verticalSpacing={6} fz="sm" stickyHeader>
+    <Table.ScrollContainer minWidth={Math.max(480, columns.length * 95)}>
+      <Table striped highlightOnHover verticalSpacing={density === 'compact' ? 2 : 8} fz="sm" stickyHeader data-density={density}>
         <Table.Caption>Times are in your time zone ({LOCAL_TIME_ZONE}).</Table.Caption>
         <Table.Thead>
           <Table.Tr>
-            {header('Id', 'id')}
-            {header('Workflow', 'workflow')}
-            {header('Creator', 'creator')}
-            {header('Created', 'createdAt')}
-            {header('Started', 'startedAt')}
-            {header('Ended', 'endedAt')}
-            {header('Last update', 'updatedAt')}
-            {header('State', 'state')}
-            <Table.Th ta="right">Tasks queued</Table.Th>
-            <Table.Th ta="right">Succeeded</Table.Th>
-            <Table.Th ta="right" title="Tasks completed with errors, failed or aborted">
-              Failed
+            <Table.Th w={36} px={4}>
+              <VisuallyHidden>Statistics</VisuallyHidden>
             </Table.Th>
-            <Table.Th>Progress</Table.Th>
+            {columns.map((column) =>
+              column.sortKey ? (
+                <SortHeader key={column.key} label={column.label} sortKey={column.sortKey} sort={state} onSort={(k) => onSort(nextSort(state, k))} />
+              ) : (
+                <Table.Th key={column.key} ta={column.align} title={column.title}>
+                  {column.label}
+                </Table.Th>
+              ),
+            )}
           </Table.Tr>
         </Table.Thead>
         <Table.Tbody>
-          {jobs.length === 0 ? (
+          {status ? (
             <Table.Tr>
-              <Table.Td colSpan={12}>
-                <Text c="dimmed" ta="center" py="md">
-                  No jobs match this view.
-                </Text>
+              <Table.Td colSpan={columns.length + 1}>
+                <ListState status={status} empty="No jobs match this view." onRetry={onRetry} />
               </Table.Td>
             </Table.Tr>
           ) : (
-            jobs.map((job) => <JobRow key={job.id} job={job} />)
+            jobs.map((job) => <JobRow key={job.id} job={job} columns={columns} now={now} expanded={expanded.has(job.id)} onToggle={() => toggle(job.id)} />)
           )}
         </Table.Tbody>
       </Table>

@@ -11,12 +11,14 @@ const COPY: Record<QueueAction, { label: string; message: (q: string) => string;
 };
 
 /**
- * Pause or resume processing and clear queued jobs, each confirmed. Viewers see the buttons
+ * Pause or resume processing and clear queued jobs, each confirmed; admins also open the
+ * queue's settings. Viewers see the buttons
  * disabled, with the reason beside them rather than only in a tooltip.
  */
-export function QueueActions({ queue, allowed }: { queue: Queue; allowed: boolean }) {
+export function QueueActions({ queue, allowed, onSettings }: { queue: Queue; allowed: boolean; onSettings?: () => void }) {
   const action = useQueueAction();
-  const actions: QueueAction[] = [queue.paused ? 'resume' : 'pause', 'clear'];
+  // Clear is offered only when there is something to clear.
+  const actions: QueueAction[] = [queue.paused ? 'resume' : 'pause', ...(queue.queuedJobs > 0 ? (['clear'] as const) : [])];
   const run = (a: QueueAction) =>
     action.mutate(
       { name: queue.name, action: a },
@@ -56,6 +58,11 @@ export function QueueActions({ queue, allowed }: { queue: Queue; allowed: boolea
           </Tooltip>
         ),
       )}
+      {onSettings ? (
+        <Button size="xs" variant="default" onClick={onSettings} aria-label={`Settings of queue ${queue.name}`}>
+          Settings
+        </Button>
+      ) : null}
     </Group>
   );
 }

@@ -1,4 +1,4 @@
-import { Alert, Autocomplete, Button, Group, Select, Stack } from '@mantine/core';
+import { Alert, Autocomplete, Button, Group, NumberInput, Select, SimpleGrid, Stack, TextInput } from '@mantine/core';
 import { type FormEvent, useMemo, useState } from 'react';
 import { useNavigate } from 'react-router';
 import { isApiError } from '../../api/api-error.js';
@@ -16,6 +16,9 @@ export function SubmitJobForm({ workflow, onDone }: { workflow: WorkflowInfo; on
   const [values, setValues] = useState<Record<string, FieldValue>>(() => initialValues(specs));
   const [site, setSite] = useState<string | null>(null);
   const [queue, setQueue] = useState('');
+  const [priority, setPriority] = useState<number | string>('');
+  const [runAt, setRunAt] = useState('');
+  const [idempotencyKey, setIdempotencyKey] = useState('');
   const [problems, setProblems] = useState<Record<string, string>>({});
   const sites = useSites();
   const queues = useQueues();
@@ -25,7 +28,7 @@ export function SubmitJobForm({ workflow, onDone }: { workflow: WorkflowInfo; on
   // Schema checks name the request part (`body.queue`); the workflow's own checks do not (`fields.tasks`).
   const serverProblems = isApiError(submit.error) ? submit.error.fields.map((f) => ({ ...f, path: f.path.replace(/^body\./, '') })) : [];
   const serverProblem = (path: string) => serverProblems.find((f) => f.path === path)?.message;
-  const known = new Set([...specs.map((s) => `fields.${s.name}`), 'site', 'queue']);
+  const known = new Set([...specs.map((s) => `fields.${s.name}`), 'site', 'queue', 'priority', 'runAt', 'idempotencyKey']);
   const unplaced = serverProblems.filter((f) => !known.has(f.path));
 
   const onSubmit = (event: FormEvent) => {
@@ -34,7 +37,16 @@ export function SubmitJobForm({ workflow, onDone }: { workflow: WorkflowInfo; on
     setProblems(found);
     if (Object.keys(found).length > 0) return;
     submit.mutate(
-      { workflow: workflow.name, fields, site: site ?? undefined, queue: queue.trim() || undefined },
+      {
+        workflow: workflow.name,
+        fields,
+        site: site ?? undefined,
+        queue: queue.trim() || undefined,
+        priority: typeof priority === 'number' ? priority : undefined,
+        // datetime-local is the browser's local time; the API takes an instant.
+        runAt: runAt ? new Date(runAt).toISOString() : undefined,
+        idempotencyKey: idempotencyKey.trim() || undefined,
+      },
       {
         onSuccess: (job) => {
           notifySubmitted(job.id);
@@ -74,6 +86,36 @@ export function SubmitJobForm({ workflow, onDone }: { workflow: WorkflowInfo; on
           value={queue}
           onChange={setQueue}
           error={serverProblem('queue')}
+        />
+        <SimpleGrid cols={{ base: 1, sm: 2 }} spacing="sm" verticalSpacing="sm">
+          <NumberInput
+            label="Priority"
+            description="−1000 to 1000; higher starts first in its queue"
+            placeholder="0"
+            min={-1000}
+            max={1000}
+            allowDecimal={false}
+            clampBehavior="none"
+            value={priority}
+            onChange={setPriority}
+            error={serverProblem('priority')}
+          />
+          <TextInput
+            type="datetime-local"
+            label="Run at"
+            description="Empty: as soon as possible (your time zone)"
+            value={runAt}
+            onChange={(e) => setRunAt(e.currentTarget.value)}
+            error={serverProblem('runAt')}
+          />
+        </SimpleGrid>
+        <TextInput
+          label="Idempotency key"
+          description="Optional: submitting again with the same key returns the first job instead of a new one"
+          maxLength={200}
+          value={idempotencyKey}
+          onChange={(e) => setIdempotencyKey(e.currentTarget.value)}
+          error={serverProblem('idempotencyKey')}
         />
         {submit.isError && (unplaced.length > 0 || serverProblems.length === 0) ? (
           <Alert color="red" role="alert" title="The job was not submitted">
