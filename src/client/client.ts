@@ -1,4 +1,4 @@
-import type { JobDto } from '../api/dto.js';
+import type { JobDto, ScheduleDto } from '../api/dto.js';
 import type { ErrorCode, FieldProblem } from '../model/index.js';
 
 export interface ClientOptions {
@@ -26,30 +26,8 @@ export class HubError extends Error {
 
 export type Job = JobDto;
 
-/** A schedule as the API answers it (instants as ISO 8601). */
-export interface ScheduleDto {
-  id: number;
-  name: string;
-  workflow: string;
-  site: string;
-  queue: string;
-  fields: Record<string, unknown>;
-  cron: string | null;
-  everyMs: number | null;
-  timezone: string;
-  overlap: string;
-  catchUp: string;
-  catchUpLimit: number;
-  enabled: boolean;
-  codeOwned: boolean;
-  creator: string;
-  nextRunAt: string | null;
-  pendingSlotAt: string | null;
-  lastSlotAt: string | null;
-  lastJobId: number | null;
-  createdAt: string;
-  updatedAt: string;
-}
+/** A schedule as the API answers it (instants as ISO 8601), with its timing in words and its last run. */
+export type { ScheduleDto };
 
 export interface Page<T> {
   items: T[];

@@ -60,6 +60,8 @@ function invalidate(client: QueryClient, touched: Touched): void {
   if (touched.lists) {
     void client.invalidateQueries({ queryKey: queryKeys.jobLists });
     void client.invalidateQueries({ queryKey: queryKeys.queues });
+    // A schedule's last run and last activity follow its jobs.
+    void client.invalidateQueries({ queryKey: queryKeys.schedules });
   }
   if (touched.jobs.size > 0) {
     void client.invalidateQueries({ predicate: (q) => q.queryKey[0] === 'job' && touched.jobs.has(q.queryKey[1] as number) });

@@ -15,4 +15,7 @@ export const queryKeys = {
   workflows: ['workflows'] as const,
   sites: ['sites'] as const,
   queues: ['queues'] as const,
+  /** Every schedule query: the list and each schedule. */
+  schedules: ['schedules'] as const,
+  schedule: (id: number) => ['schedules', id] as const,
 };

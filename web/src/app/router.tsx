@@ -5,6 +5,8 @@ import { LoginPage } from '../features/auth/login-page.js';
 import { JobPage } from '../features/job/job-page.js';
 import { JobsPage } from '../features/jobs/jobs-page.js';
 import { QueuesPage } from '../features/queues/queues-page.js';
+import { SchedulePage } from '../features/schedules/schedule-page.js';
+import { SchedulesPage } from '../features/schedules/schedules-page.js';
 import { AppLayout } from './app-layout.js';
 import { NotFoundPage } from './not-found-page.js';
 
@@ -31,6 +33,8 @@ export function createRouter() {
               { index: true, element: <JobsPage /> },
               { path: 'jobs/:id', element: <JobPage /> },
               { path: 'queues', element: <QueuesPage /> },
+              { path: 'schedules', element: <SchedulesPage /> },
+              { path: 'schedules/:id', element: <SchedulePage /> },
               { path: '*', element: <NotFoundPage /> },
             ],
           },

@@ -4,6 +4,7 @@ import { useDisclosure } from '@mantine/hooks';
 const SHORTCUTS: [string, string][] = [
   ['J', 'Go to the jobs list'],
   ['Q', 'Go to the queues'],
+  ['S', 'Go to the schedules'],
   ['N', 'New job (operators and admins)'],
   ['/', 'Search jobs'],
   ['R', 'Refresh the jobs list'],
