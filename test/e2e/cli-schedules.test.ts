@@ -57,7 +57,7 @@ describe('switchyard schedules (CLI end to end)', () => {
     expect((await list())[0].lastRun).toMatchObject({ jobId, state: 'success' });
     expect((await cli('schedules', 'list')).stdout).toMatch(new RegExp(`job ${jobId} modified`));
     const jobs = JSON.parse((await cli('jobs', 'list', '--json')).stdout);
-    expect(jobs.items.find((j: { id: number }) => j.id === jobId)).toMatchObject({ scheduleId: 1, creator: 'admin' });
+    expect(jobs.items.find((j: { id: number }) => j.id === jobId)).toMatchObject({ scheduleId: 1, creator: 'token:local-cli' });
 
     const disable = await cli('schedules', 'disable', '1');
     expect(disable.stdout).toMatch(/schedule 1 "nightly" disabled/);
@@ -82,5 +82,5 @@ describe('switchyard schedules (CLI end to end)', () => {
     const missing = await cli('schedules', 'run', '2');
     expect(missing.code).toBe(1);
     expect(missing.stderr).toMatch(/No schedule with id 2/);
-  }, 120_000);
+  }, 180_000);
 });
