@@ -137,6 +137,8 @@ export interface SwitchyardClient {
     limit?: number,
   ): Promise<{ lines: { seq: number; at: string; line: string }[]; next: number | null; finished: boolean }>;
   listQueues(): Promise<{ items: Record<string, unknown>[] }>;
+  /** Changes a queue's settings (admin of every site): concurrency, pauseOnFailure, retainDays (null clears). */
+  updateQueue(name: string, patch: { concurrency?: number | null; pauseOnFailure?: boolean; retainDays?: number | null }): Promise<Record<string, unknown>>;
   /** Schedules at your sites. */
   listSchedules(): Promise<{ items: ScheduleDto[] }>;
   /** `{ name, workflow, fields, site?, queue?, cron? | everyMs?, timezone?, overlap?, catchUp?, catchUpLimit?, enabled? }`. */
@@ -258,6 +260,7 @@ export function createClient(options: ClientOptions): SwitchyardClient {
     listTasks: (jobId, filters = {}) => request('GET', `/jobs/${jobId}/tasks${query(filters)}`),
     taskOutput: (taskId, after = 0, limit = 1000) => request('GET', `/tasks/${taskId}/output${query({ after, limit })}`),
     listQueues: () => request('GET', '/queues'),
+    updateQueue: (name, patch) => request('PATCH', `/queues/${encodeURIComponent(name)}`, patch),
     listSchedules: () => request('GET', '/schedules'),
     createSchedule: (input) => request('POST', '/schedules', input),
     updateSchedule: (id, patch) => request('PATCH', `/schedules/${id}`, patch),

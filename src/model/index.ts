@@ -9,6 +9,7 @@ export * from './outcome.js';
 export * from './progress.js';
 export * from './records.js';
 export * from './resource-locks.js';
+export * from './retention.js';
 export * from './retry.js';
 export * from './roles.js';
 export * from './run-result.js';

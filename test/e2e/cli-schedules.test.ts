@@ -35,7 +35,22 @@ describe('switchyard schedules (CLI end to end)', () => {
   });
 
   it('adds, lists, runs now, disables, enables and deletes a schedule', async () => {
-    const add = await cli('schedules', 'add', 'nightly', 'simulate', '--cron', '0 0 2 * * *', '--timezone', 'Europe/Paris', '-f', 'tasks=1', '-f', 'items=2', '-f', 'delayMs=0');
+    const add = await cli(
+      'schedules',
+      'add',
+      'nightly',
+      'simulate',
+      '--cron',
+      '0 0 2 * * *',
+      '--timezone',
+      'Europe/Paris',
+      '-f',
+      'tasks=1',
+      '-f',
+      'items=2',
+      '-f',
+      'delayMs=0',
+    );
     expect(add.code, add.stderr).toBe(0);
     expect(add.stdout).toMatch(/schedule 1 "nightly" added: every day at 02:00, Europe\/Paris \(0 0 2 \* \* \*\), next run \d{4}-/);
     const every = await cli('schedules', 'add', 'often', 'simulate', '--every-ms', '3600000', '--overlap', 'allow', '--disabled');

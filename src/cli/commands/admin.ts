@@ -16,9 +16,35 @@ export function queuesCommand(program: Command): void {
       if (options.json) return console.log(JSON.stringify(items, null, 2));
       console.log(
         table(
-          items.map((q) => ({ ...q, concurrency: q.concurrency ?? 'unlimited' })),
-          ['name', 'paused', 'concurrency', 'activeJobs', 'pauseOnFailure'],
+          items.map((q) => ({ ...q, concurrency: q.concurrency ?? 'unlimited', retainDays: q.retainDays ?? 'default' })),
+          ['name', 'paused', 'concurrency', 'activeJobs', 'pauseOnFailure', 'retainDays'],
         ),
+      );
+    });
+  queues
+    .command('set <name>')
+    .description("Change a queue's settings (admin)")
+    .option('--concurrency <n>', 'most jobs running at once, or "none" for no limit')
+    .option('--pause-on-failure <on|off>', 'pause the queue when one of its jobs fails')
+    .option('--retain-days <n>', 'days its finished jobs are kept, or "default" for the workflow\'s or the hub\'s')
+    .action(async (name: string, options, command: Command) => {
+      const patch: { concurrency?: number | null; pauseOnFailure?: boolean; retainDays?: number | null } = {};
+      const count = (flag: string, value: string, none: string) => {
+        if (value === none) return null;
+        const n = Number(value);
+        if (!Number.isInteger(n) || n < 1) throw new InvalidUsage(`${flag} must be a whole number of at least 1, or "${none}"`);
+        return n;
+      };
+      if (options.concurrency !== undefined) patch.concurrency = count('--concurrency', options.concurrency, 'none');
+      if (options.retainDays !== undefined) patch.retainDays = count('--retain-days', options.retainDays, 'default');
+      if (options.pauseOnFailure !== undefined) {
+        if (!['on', 'off'].includes(options.pauseOnFailure)) throw new InvalidUsage('--pause-on-failure must be on or off');
+        patch.pauseOnFailure = options.pauseOnFailure === 'on';
+      }
+      if (Object.keys(patch).length === 0) throw new InvalidUsage('give --concurrency, --pause-on-failure or --retain-days');
+      const q = await client(command).updateQueue(name, patch);
+      console.log(
+        `queue ${name}: concurrency ${q.concurrency ?? 'unlimited'}, pause on failure ${q.pauseOnFailure ? 'on' : 'off'}, retain ${q.retainDays ?? 'default'} days`,
       );
     });
   for (const action of ['pause', 'resume', 'clear'] as const) {
