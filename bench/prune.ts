@@ -34,7 +34,11 @@ async function rawStore(kind: StoreKind): Promise<RawStore> {
     db.pragma('journal_mode = WAL');
     return {
       store,
-      sql: async (text) => (/^\s*(SELECT|PRAGMA)/i.test(text) ? (db.prepare(text).all() as Record<string, unknown>[]) : (db.exec(text), [])),
+      sql: async (text) => {
+        if (/^\s*(SELECT|PRAGMA)/i.test(text)) return db.prepare(text).all() as Record<string, unknown>[];
+        db.exec(text);
+        return [];
+      },
       series: (n) => ({ with: `WITH RECURSIVE s(k) AS (SELECT 1 UNION ALL SELECT k + 1 FROM s WHERE k < ${n}) `, from: 's' }),
       async dispose() {
         db.close();

@@ -63,6 +63,7 @@ describe('retention per workflow and per queue (injected clock)', () => {
     await hub.engine.queues.update('brief', { retainDays: 2 }, hub.actor);
     const alive = async () => (await hub.store.listJobs({ sites: null, limit: 100 })).items.map((j) => j.id).sort((a, b) => a - b);
 
+    expect(await alive()).toContain(short);
     now = T0 + 1.5 * DAY;
     await hub.engine.duties.tick();
     expect(await alive()).toEqual([plain, long, archived, brief]);
