@@ -20,7 +20,8 @@ export function LastRun({ schedule }: { schedule: Schedule }) {
         Job {run.jobId}
       </Anchor>
       <StateBadge state={run.state} size="xs" />
-      <RunResultBadge result={run.result} size="xs" />
+      {/* While it waits or runs, the state says it all; the chip tells how it ended. */}
+      {run.result === 'pending' || run.result === 'in-progress' ? null : <RunResultBadge result={run.result} size="xs" />}
     </Group>
   );
 }

@@ -159,7 +159,7 @@ export function ScheduleForm({ workflow, schedule, onDone }: { workflow: Workflo
               value={cron}
               onChange={(e) => setCron(e.currentTarget.value)}
               error={problems.cron ?? serverProblem('cron')}
-              ff="monospace"
+              styles={{ input: { fontFamily: 'var(--mantine-font-family-monospace)' } }}
             />
             <Autocomplete label="Time zone" data={TIME_ZONES} limit={20} value={timezone} onChange={setTimezone} error={serverProblem('timezone')} />
           </Group>
