@@ -45,6 +45,16 @@ export function describeRetentionConformance(harness: StoreHarness): void {
       expect(await alive()).toEqual([b, open.id]);
     });
 
+    it("keeps a queue's retainDays, and clears it with null", async () => {
+      await store().ensureQueues(['archive'], T0);
+      expect(await store().getQueue('archive', null)).toMatchObject({ retainDays: null });
+      await store().updateQueue('archive', { retainDays: 365 }, T0);
+      await store().updateQueue('archive', { paused: true }, T0);
+      expect(await store().getQueue('archive', null)).toMatchObject({ retainDays: 365, paused: true });
+      await store().updateQueue('archive', { retainDays: null }, T0);
+      expect(await store().getQueue('archive', null)).toMatchObject({ retainDays: null, paused: true });
+    });
+
     it('removes at most `limit` per call, oldest end first', async () => {
       const ids = [];
       for (let i = 0; i < 5; i++) ids.push(await finishedJob('demo', 'default', T0 + (4 - i) * 1000));
