@@ -4,6 +4,7 @@
  *   npm run bench                      # embedded SQLite
  *   npm run bench -- --store postgres  # PostgreSQL (SWITCHYARD_TEST_PG_URL or the local test database)
  *   npm run bench -- --only processing --jobs 50000 --repeat 5
+ *   npm run bench -- --only prune --prune-jobs 1000000 --repeat 1   # retention at a million jobs
  *
  * Processing is measured at worker concurrency 1, 10 and 50, handlers in-process and in threads.
  *
@@ -18,6 +19,7 @@ import { lockMeasurements } from './locks.js';
 import { type Measurement, measurements } from './measurements.js';
 import { notifyMeasurements } from './notify.js';
 import { processingMeasurements } from './processing.js';
+import { pruneMeasurements } from './prune.js';
 
 const { values } = parseArgs({
   options: {
@@ -26,6 +28,7 @@ const { values } = parseArgs({
     jobs: { type: 'string', default: '20000' },
     items: { type: 'string', default: '200000' },
     seconds: { type: 'string', default: '10' },
+    'prune-jobs': { type: 'string', default: '100000' },
     repeat: { type: 'string', default: '3' },
     json: { type: 'boolean', default: false },
   },
@@ -33,7 +36,7 @@ const { values } = parseArgs({
 const kind = values.store as StoreKind;
 if (kind !== 'sqlite' && kind !== 'postgres') throw new Error('--store is sqlite or postgres');
 
-const options = { kind, jobs: Number(values.jobs), items: Number(values.items), seconds: Number(values.seconds) };
+const options = { kind, jobs: Number(values.jobs), items: Number(values.items), seconds: Number(values.seconds), pruneJobs: Number(values['prune-jobs']) };
 const repeat = Math.max(1, Number(values.repeat));
 const all = [
   ...measurements.slice(0, 3),
@@ -42,6 +45,7 @@ const all = [
   ...lockMeasurements,
   ...concurrencyMeasurements,
   ...notifyMeasurements,
+  ...pruneMeasurements,
 ];
 // --only takes names or their prefixes: `--only processing` runs every processing-* measurement.
 const wanted = values.only?.split(',');

@@ -14,6 +14,8 @@ export interface BenchOptions {
   jobs: number;
   items: number;
   seconds: number;
+  /** Finished jobs the retention measurement prunes (`--prune-jobs`). */
+  pruneJobs: number;
 }
 
 export interface Measurement {

@@ -1,4 +1,18 @@
-import { type Actor, type ItemRecord, type JobRecord, type Json, progressPercent, type TaskRecord, type WaitReason } from '../model/index.js';
+import type { ScheduleVerbs } from '../engine/schedule-verbs.js';
+import {
+  type Actor,
+  describeSchedule,
+  type ItemRecord,
+  type JobRecord,
+  type Json,
+  progressPercent,
+  runResult,
+  type TaskRecord,
+  type WaitReason,
+} from '../model/index.js';
+
+type ScheduleRecord = Awaited<ReturnType<ScheduleVerbs['get']>>;
+
 import type { WorkflowRegistry } from '../sdk/workflow-registry.js';
 
 /** How secret field values read in every answer. */
@@ -25,6 +39,8 @@ export function jobDto(job: JobRecord, workflows: WorkflowRegistry, waitReason: 
     },
     state: job.state,
     outcome: job.outcome,
+    /** The run's result chip: up-to-date, modified, failed, timed-out… (model/run-result.ts). */
+    result: runResult(job),
     reason: job.reason,
     /** Why the job is not running now (null when it runs or has ended). */
     waitReason,
@@ -54,6 +70,40 @@ export function jobDto(job: JobRecord, workflows: WorkflowRegistry, waitReason: 
 }
 
 export type JobDto = ReturnType<typeof jobDto>;
+
+/**
+ * A schedule as the API answers it: its settings (secret field values redacted, as on jobs), its
+ * timing in words, and its last run (the job it fired last, while that job exists) with the
+ * run's result chip. `lastActivityAt` is the later of the last slot and the last run's last change.
+ */
+export function scheduleDto(s: ScheduleRecord, workflows: WorkflowRegistry, lastRun: JobRecord | null = null) {
+  const lastActivity = Math.max(s.lastSlotAt ?? 0, lastRun?.updatedAt ?? 0);
+  return {
+    ...s,
+    fields: redactFields(s.fields, workflows.get(s.workflow)?.secretFields ?? []),
+    description: describeSchedule(s),
+    nextRunAt: iso(s.nextRunAt),
+    pendingSlotAt: iso(s.pendingSlotAt),
+    lastSlotAt: iso(s.lastSlotAt),
+    lastRun: lastRun
+      ? {
+          jobId: lastRun.id,
+          state: lastRun.state,
+          outcome: lastRun.outcome,
+          result: runResult(lastRun),
+          reason: lastRun.reason,
+          slotAt: iso(lastRun.slotAt ?? null),
+          startedAt: iso(lastRun.startedAt),
+          endedAt: iso(lastRun.endedAt),
+        }
+      : null,
+    lastActivityAt: iso(lastActivity === 0 ? null : lastActivity),
+    createdAt: iso(s.createdAt) as string,
+    updatedAt: iso(s.updatedAt) as string,
+  };
+}
+
+export type ScheduleDto = ReturnType<typeof scheduleDto>;
 
 export function taskDto(task: TaskRecord, waitReason: WaitReason | null = null) {
   return {

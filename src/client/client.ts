@@ -1,4 +1,4 @@
-import type { JobDto } from '../api/dto.js';
+import type { JobDto, ScheduleDto } from '../api/dto.js';
 import type { ErrorCode, FieldProblem } from '../model/index.js';
 
 export interface ClientOptions {
@@ -26,30 +26,8 @@ export class HubError extends Error {
 
 export type Job = JobDto;
 
-/** A schedule as the API answers it (instants as ISO 8601). */
-export interface ScheduleDto {
-  id: number;
-  name: string;
-  workflow: string;
-  site: string;
-  queue: string;
-  fields: Record<string, unknown>;
-  cron: string | null;
-  everyMs: number | null;
-  timezone: string;
-  overlap: string;
-  catchUp: string;
-  catchUpLimit: number;
-  enabled: boolean;
-  codeOwned: boolean;
-  creator: string;
-  nextRunAt: string | null;
-  pendingSlotAt: string | null;
-  lastSlotAt: string | null;
-  lastJobId: number | null;
-  createdAt: string;
-  updatedAt: string;
-}
+/** A schedule as the API answers it (instants as ISO 8601), with its timing in words and its last run. */
+export type { ScheduleDto };
 
 export interface Page<T> {
   items: T[];
@@ -159,6 +137,8 @@ export interface SwitchyardClient {
     limit?: number,
   ): Promise<{ lines: { seq: number; at: string; line: string }[]; next: number | null; finished: boolean }>;
   listQueues(): Promise<{ items: Record<string, unknown>[] }>;
+  /** Changes a queue's settings (admin of every site): concurrency, pauseOnFailure, retainDays (null clears). */
+  updateQueue(name: string, patch: { concurrency?: number | null; pauseOnFailure?: boolean; retainDays?: number | null }): Promise<Record<string, unknown>>;
   /** Schedules at your sites. */
   listSchedules(): Promise<{ items: ScheduleDto[] }>;
   /** `{ name, workflow, fields, site?, queue?, cron? | everyMs?, timezone?, overlap?, catchUp?, catchUpLimit?, enabled? }`. */
@@ -170,7 +150,6 @@ export interface SwitchyardClient {
   runSchedule(id: number, force?: boolean): Promise<{ outcome: string; job: JobDto | null; cancelled: number[]; reason: string | null }>;
   queueAction(name: string, action: 'pause' | 'resume' | 'clear'): Promise<Record<string, unknown>>;
   /** Changes a queue's concurrency (null: no limit) or pause-on-failure (admins). */
-  updateQueue(name: string, patch: { concurrency?: number | null; pauseOnFailure?: boolean }): Promise<Record<string, unknown>>;
   /** Workers at your sites: online, last seen, running tasks, version. */
   listWorkers(): Promise<{ items: WorkerStatus[] }>;
   createToken(input: {
@@ -313,13 +292,13 @@ export function createClient(options: ClientOptions): SwitchyardClient {
     listTasks: (jobId, filters = {}) => request('GET', `/jobs/${jobId}/tasks${query(filters)}`),
     taskOutput: (taskId, after = 0, limit = 1000) => request('GET', `/tasks/${taskId}/output${query({ after, limit })}`),
     listQueues: () => request('GET', '/queues'),
+    updateQueue: (name, patch) => request('PATCH', `/queues/${encodeURIComponent(name)}`, patch),
     listSchedules: () => request('GET', '/schedules'),
     createSchedule: (input) => request('POST', '/schedules', input),
     updateSchedule: (id, patch) => request('PATCH', `/schedules/${id}`, patch),
     deleteSchedule: (id) => request('DELETE', `/schedules/${id}`),
     runSchedule: (id, force = false) => request('POST', `/schedules/${id}/run`, { force }),
     queueAction: (name, action) => request('POST', `/queues/${encodeURIComponent(name)}/${action}`),
-    updateQueue: (name, patch) => request('PATCH', `/queues/${encodeURIComponent(name)}`, patch),
     listWorkers: () => request('GET', '/workers'),
     createToken: (input) => request('POST', '/tokens', input),
     listTokens: () => request('GET', '/tokens'),

@@ -11,6 +11,7 @@ import {
   type Json,
   type LeasedTask,
   type LeaseRef,
+  type RetentionPolicy,
   requireSite,
   SwitchyardError,
   SYSTEM_ACTOR,
@@ -63,8 +64,14 @@ export interface EngineOptions {
   watchdogIntervalMs?: number;
   /** How often the scheduler looks for due slots (default 1000 ms). */
   schedulerIntervalMs?: number;
-  /** Finished jobs (and events) older than this are pruned in the background; absent: kept forever. */
+  /**
+   * The default retention: finished jobs (and events) older than this are pruned in the
+   * background, unless their workflow (`retention.days`) or queue (`retainDays`) says
+   * otherwise; absent: jobs without either are kept forever.
+   */
   retainMs?: number | null;
+  /** How often the retention duty runs (default 60 s). */
+  retentionIntervalMs?: number;
   /** Run the background duties (tests drive them with `duties.tick()` instead). */
   runDuties?: boolean;
   /** Sign-in throttling thresholds (tests shorten them). */
@@ -126,7 +133,7 @@ export class Engine implements WorkerPort {
         watchdogDuty(this.store, options.watchdogIntervalMs ?? 1000),
         this.notifier,
         schedulerDuty(this.store, buildScheduledJob, options.schedulerIntervalMs ?? 1000, this.logger),
-        ...(options.retainMs ? [retentionDuty(this.store, options.retainMs, 60_000)] : []),
+        retentionDuty(this.store, () => this.retentionPolicy(options.retainMs ?? null), options.retentionIntervalMs ?? 60_000),
       ],
       this.hubId,
       this.clock,
@@ -351,6 +358,15 @@ export class Engine implements WorkerPort {
       if (error instanceof SwitchyardError && error.code === 'SWY_ERR_JOB_STATE') return false;
       throw error;
     }
+  }
+
+  /** Retention settings as they stand: the workflows' (code), the queues' (store), the hub's default. */
+  private async retentionPolicy(defaultMs: number | null): Promise<RetentionPolicy> {
+    const workflows: Record<string, number> = {};
+    for (const workflow of this.workflows.list()) if (workflow.retention) workflows[workflow.name] = workflow.retention.days;
+    const queues: Record<string, number> = {};
+    for (const queue of await this.store.listQueues(null)) if (queue.retainDays !== null) queues[queue.name] = queue.retainDays;
+    return { defaultDays: defaultMs === null ? null : defaultMs / 86_400_000, workflows, queues };
   }
 
   private async audit(actor: Actor, action: string, target: string | null, site: string | null, data: Record<string, Json> = {}): Promise<void> {

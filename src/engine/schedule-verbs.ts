@@ -3,6 +3,7 @@ import {
   authorize,
   type CatchUpRule,
   DEFAULT_CATCH_UP_LIMIT,
+  type JobRecord,
   type Json,
   nextSlotAfter,
   type OverlapRule,
@@ -57,6 +58,24 @@ export class ScheduleVerbs {
   async list(actor: Actor, sites?: string[] | null): Promise<ScheduleRecord[]> {
     authorize(actor, 'schedules.read');
     return this.core.store.listSchedules(scopeSites(actor, sites ?? null));
+  }
+
+  /**
+   * The job each schedule fired last (its `lastJobId`), by schedule id — for the list's "last
+   * run" and its result chip. A pruned or deleted job is simply absent. One read for the page.
+   */
+  async lastRuns(schedules: ScheduleRecord[], actor: Actor): Promise<Map<number, JobRecord>> {
+    authorize(actor, 'schedules.read');
+    const ids = schedules.map((s) => s.lastJobId).filter((id): id is number => id !== null);
+    if (ids.length === 0) return new Map();
+    const { items } = await this.core.store.listJobs({ sites: scopeSites(actor, null), ids, limit: ids.length });
+    const byId = new Map(items.map((job) => [job.id, job]));
+    const runs = new Map<number, JobRecord>();
+    for (const s of schedules) {
+      const job = s.lastJobId === null ? undefined : byId.get(s.lastJobId);
+      if (job) runs.set(s.id, job);
+    }
+    return runs;
   }
 
   async get(id: number, actor: Actor): Promise<ScheduleRecord> {

@@ -94,6 +94,12 @@ export interface WorkflowConfig<Schema extends z.ZodObject> {
    */
   schedules?: WorkflowSchedule<z.infer<Schema>>[];
   /**
+   * How long the hub keeps this workflow's finished jobs (with their tasks, items, output and
+   * events) before retention prunes them. Wins over the queue's `retainDays` and the hub's
+   * `--retain-days`; without any of the three, jobs are kept.
+   */
+  retention?: { days: number };
+  /**
    * How long a handler may keep running after its signal aborted (cancel, pause, timeout, a
    * lost lease, worker shutdown) before the worker stops it — terminating its thread, or
    * abandoning its promise in-process — and reports the task stopped. Default 10 s.
@@ -152,6 +158,10 @@ export function defineWorkflow<Schema extends z.ZodObject>(config: WorkflowConfi
   }
   if (Object.keys(config.tasks).length === 0) throw new Error(`workflow "${config.name}" has no task handlers`);
   if (config.concurrency !== undefined) checkConcurrencyConfig(config.name, config.concurrency);
+  const days = config.retention?.days;
+  if (config.retention !== undefined && !(typeof days === 'number' && Number.isFinite(days) && days > 0)) {
+    throw new Error(`workflow "${config.name}": retention.days must be a number of days above 0`);
+  }
   return Object.freeze({ ...config, [BRAND]: true as const });
 }
 

@@ -10,6 +10,7 @@ import type {
   JobState,
   Json,
   OverlapRule,
+  PruneCutoffs,
   ResourceLock,
   RetryPolicy,
   Role,
@@ -274,6 +275,8 @@ export interface QueueRecord {
   concurrency: number | null;
   paused: boolean;
   pauseOnFailure: boolean;
+  /** Days its finished jobs are kept before retention prunes them; null: the workflow's setting, else the hub's default. */
+  retainDays: number | null;
   /** Jobs started and not yet finished, at the sites asked for. */
   activeJobs: number;
   /** Jobs waiting to start (created or queued, delayed ones included), at the sites asked for. */
@@ -287,6 +290,7 @@ export interface QueuePatch {
   concurrency?: number | null;
   paused?: boolean;
   pauseOnFailure?: boolean;
+  retainDays?: number | null;
 }
 
 export interface CatalogStore {
@@ -610,10 +614,11 @@ export interface ScheduleStore {
    */
   fireSchedule(firing: ScheduleFiring, now: number): Promise<FireResult>;
   /**
-   * Retention: removes up to `limit` finished jobs that ended before `endedBefore` (with their
-   * tasks, items, output and events) in one short transaction; answers how many.
+   * Retention: removes up to `limit` finished jobs that ended before their cutoff (their
+   * workflow's, else their queue's, else the default; model/retention.ts) with their tasks,
+   * items, output and locks, oldest end first, in one short transaction; answers how many.
    */
-  pruneJobs(endedBefore: number, limit: number, now: number): Promise<number>;
+  pruneJobs(cutoffs: PruneCutoffs, limit: number, now: number): Promise<number>;
   /** Removes up to `limit` of the oldest events recorded before `before`, in one statement; answers how many. */
   pruneEvents(before: number, limit: number): Promise<number>;
 }

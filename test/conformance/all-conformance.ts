@@ -6,6 +6,7 @@ import { describeLocksConformance } from './locks-conformance.js';
 import { describeNotifyConformance } from './notify-conformance.js';
 import { describeOpenJobsConformance } from './open-jobs-conformance.js';
 import { describeProgressConformance } from './progress-conformance.js';
+import { describeRetentionConformance } from './retention-conformance.js';
 import { describeSchedulesConformance } from './schedules-conformance.js';
 import { describeSearchConformance } from './search-conformance.js';
 import { describeSiteScopeConformance } from './site-scope-conformance.js';
@@ -29,4 +30,5 @@ export function describeAllConformance(harness: StoreHarness): void {
   describeOpenJobsConformance(harness);
   describeNotifyConformance(harness);
   describeSchedulesConformance(harness);
+  describeRetentionConformance(harness);
 }

@@ -3,15 +3,18 @@
  * decided there, never re-implemented here.
  */
 
-export type { ItemOutcome, JobControl, JobOutcome, JobState, Role, TaskState } from '../../src/model/index.js';
+export type { CatchUpRule, ItemOutcome, JobControl, JobOutcome, JobState, OverlapRule, Role, RunResult, TaskState } from '../../src/model/index.js';
 export {
+  CatchUpRules,
   canControlJob,
   canPauseNow,
+  describeSchedule,
   ITEM_OUTCOMES,
   isTerminalJobState,
   isTerminalTaskState,
   JOB_CONTROLS,
   JOB_STATES,
+  OverlapRules,
   roleAllows,
   TASK_STATES,
   taskTallies,

@@ -30,6 +30,8 @@ export function queueRoutes(app: App, { engine }: ApiContext): void {
           concurrency: z.number().int().min(1).max(100_000).nullable().optional(),
           pauseOnFailure: z.boolean().optional(),
           paused: z.boolean().optional(),
+          /** Days finished jobs of this queue are kept (null: the workflow's, else the hub's default). */
+          retainDays: z.number().int().min(1).max(36_500).nullable().optional(),
         })
         .strict(),
     },

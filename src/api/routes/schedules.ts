@@ -1,8 +1,7 @@
 import { z } from 'zod';
-import { iso } from '../../engine/engine-core.js';
 import { CatchUpRules, type Json, OverlapRules } from '../../model/index.js';
 import type { ApiContext, App } from '../api-context.js';
-import { jobDto } from '../dto.js';
+import { jobDto, REDACTED, scheduleDto } from '../dto.js';
 import { idParam, list, name } from '../schemas.js';
 
 const TAG = { tags: ['schedules'] };
@@ -35,19 +34,25 @@ const scheduleFields = {
  */
 export function scheduleRoutes(app: App, { engine }: ApiContext): void {
   type ScheduleRecord = Awaited<ReturnType<typeof engine.schedules.get>>;
-  const dto = (s: ScheduleRecord) => ({
-    ...s,
-    nextRunAt: iso(s.nextRunAt),
-    pendingSlotAt: iso(s.pendingSlotAt),
-    lastSlotAt: iso(s.lastSlotAt),
-    createdAt: iso(s.createdAt),
-    updatedAt: iso(s.updatedAt),
-  });
+  type Actor = Parameters<typeof engine.schedules.get>[1];
+  const dtos = async (schedules: ScheduleRecord[], actor: Actor) => {
+    const runs = await engine.schedules.lastRuns(schedules, actor);
+    return schedules.map((s) => scheduleDto(s, engine.workflows, runs.get(s.id) ?? null));
+  };
+  const dto = async (s: ScheduleRecord, actor: Actor) => (await dtos([s], actor))[0];
+  // Secret values are answered redacted; an edit that sends the redaction back keeps the stored value.
+  const keepSecrets = async (id: number, workflow: string | undefined, fields: Record<string, Json>, actor: Actor) => {
+    const current = await engine.schedules.get(id, actor);
+    const secret = engine.workflows.get(workflow ?? current.workflow)?.secretFields ?? [];
+    const kept = { ...fields };
+    for (const name of secret) if (kept[name] === REDACTED && name in current.fields) kept[name] = current.fields[name];
+    return kept;
+  };
 
   app.get('/schedules', {
     config: { access: 'viewer' },
     schema: { ...TAG, summary: 'Schedules at your sites', querystring: z.object({ site: list(name) }) },
-    handler: async (request) => ({ items: (await engine.schedules.list(request.actor, request.query.site ?? null)).map(dto) }),
+    handler: async (request) => ({ items: await dtos(await engine.schedules.list(request.actor, request.query.site ?? null), request.actor) }),
   });
 
   app.post('/schedules', {
@@ -55,14 +60,14 @@ export function scheduleRoutes(app: App, { engine }: ApiContext): void {
     schema: { ...TAG, summary: 'Create a schedule: a cron expression (seconds allowed) in a time zone, or everyMs', body: z.object(scheduleFields).strict() },
     handler: async (request, reply) => {
       const body = request.body as typeof request.body & { fields?: Record<string, Json> };
-      return reply.code(201).send(dto(await engine.schedules.create(body, request.actor)));
+      return reply.code(201).send(await dto(await engine.schedules.create(body, request.actor), request.actor));
     },
   });
 
   app.get('/schedules/:id', {
     config: { access: 'viewer' },
     schema: { ...TAG, summary: 'One schedule', params: idParam },
-    handler: async (request) => dto(await engine.schedules.get(request.params.id, request.actor)),
+    handler: async (request) => dto(await engine.schedules.get(request.params.id, request.actor), request.actor),
   });
 
   app.patch('/schedules/:id', {
@@ -75,7 +80,8 @@ export function scheduleRoutes(app: App, { engine }: ApiContext): void {
     },
     handler: async (request) => {
       const body = request.body as typeof request.body & { fields?: Record<string, Json> };
-      return dto(await engine.schedules.update(request.params.id, body, request.actor));
+      if (body.fields) body.fields = await keepSecrets(request.params.id, body.workflow, body.fields, request.actor);
+      return dto(await engine.schedules.update(request.params.id, body, request.actor), request.actor);
     },
   });
 

@@ -16,31 +16,41 @@ export function queuesCommand(program: Command): void {
       if (options.json) return console.log(JSON.stringify(items, null, 2));
       console.log(
         table(
-          items.map((q) => ({ ...q, concurrency: q.concurrency ?? 'unlimited', oldestWaiting: q.oldestQueuedAt ? since(String(q.oldestQueuedAt)) : '' })),
-          ['name', 'paused', 'concurrency', 'activeJobs', 'queuedJobs', 'oldestWaiting', 'pauseOnFailure'],
+          items.map((q) => ({
+            ...q,
+            concurrency: q.concurrency ?? 'unlimited',
+            oldestWaiting: q.oldestQueuedAt ? since(String(q.oldestQueuedAt)) : '',
+            retainDays: q.retainDays ?? 'default',
+          })),
+          ['name', 'paused', 'concurrency', 'activeJobs', 'queuedJobs', 'oldestWaiting', 'pauseOnFailure', 'retainDays'],
         ),
       );
     });
   queues
     .command('set <name>')
-    .description("Change a queue's settings (admins)")
+    .description("Change a queue's settings (admin)")
     .option('--concurrency <n>', "most jobs running at once: a number, or 'unlimited'")
     .option('--pause-on-failure <on|off>', 'pause the queue when one of its jobs fails')
-    .action(async (name: string, options: { concurrency?: string; pauseOnFailure?: string }, command: Command) => {
-      const patch: { concurrency?: number | null; pauseOnFailure?: boolean } = {};
-      if (options.concurrency !== undefined) {
-        const n = Number(options.concurrency);
-        if (options.concurrency !== 'unlimited' && !(Number.isInteger(n) && n >= 1))
-          command.error("error: --concurrency takes a whole number from 1, or 'unlimited'", { exitCode: 2 });
-        patch.concurrency = options.concurrency === 'unlimited' ? null : n;
-      }
+    .option('--retain-days <n>', 'days its finished jobs are kept, or "default" for the workflow\'s or the hub\'s')
+    .action(async (name: string, options, command: Command) => {
+      const patch: { concurrency?: number | null; pauseOnFailure?: boolean; retainDays?: number | null } = {};
+      const count = (flag: string, value: string, none: string) => {
+        if (value === none) return null;
+        const n = Number(value);
+        if (!Number.isInteger(n) || n < 1) throw new InvalidUsage(`${flag} takes a whole number from 1, or '${none}'`);
+        return n;
+      };
+      if (options.concurrency !== undefined) patch.concurrency = count('--concurrency', options.concurrency, 'unlimited');
+      if (options.retainDays !== undefined) patch.retainDays = count('--retain-days', options.retainDays, 'default');
       if (options.pauseOnFailure !== undefined) {
-        if (!['on', 'off'].includes(options.pauseOnFailure)) command.error('error: --pause-on-failure takes on or off', { exitCode: 2 });
+        if (!['on', 'off'].includes(options.pauseOnFailure)) throw new InvalidUsage('--pause-on-failure takes on or off');
         patch.pauseOnFailure = options.pauseOnFailure === 'on';
       }
-      if (Object.keys(patch).length === 0) command.error('error: nothing to change: give --concurrency or --pause-on-failure', { exitCode: 2 });
+      if (Object.keys(patch).length === 0) throw new InvalidUsage('nothing to change: give --concurrency, --pause-on-failure or --retain-days');
       const q = await client(command).updateQueue(name, patch);
-      console.log(`queue ${name}: concurrency ${q.concurrency ?? 'unlimited'}, pause on failure ${q.pauseOnFailure ? 'on' : 'off'}`);
+      console.log(
+        `queue ${name}: concurrency ${q.concurrency ?? 'unlimited'}, pause on failure ${q.pauseOnFailure ? 'on' : 'off'}, retain ${q.retainDays ?? 'default'} days`,
+      );
     });
   for (const action of ['pause', 'resume', 'clear'] as const) {
     queues

@@ -23,7 +23,11 @@ function scheduleOptions(command: Command): Command {
 }
 
 function when(s: ScheduleDto): string {
-  return s.cron ? `${s.cron} (${s.timezone})` : `every ${(s.everyMs as number) / 1000} s`;
+  return s.cron ? `${s.description} (${s.cron})` : s.description;
+}
+
+function lastRun(s: ScheduleDto): string {
+  return s.lastRun ? `job ${s.lastRun.jobId} ${s.lastRun.result}` : '-';
 }
 
 export function schedulesCommand(program: Command): void {
@@ -38,8 +42,8 @@ export function schedulesCommand(program: Command): void {
       if (options.json) return console.log(JSON.stringify(items, null, 2));
       console.log(
         table(
-          items.map((s) => ({ ...s, when: when(s), enabled: s.enabled ? 'yes' : 'no', nextRunAt: s.nextRunAt ?? '-', lastJobId: s.lastJobId ?? '-' })),
-          ['id', 'name', 'workflow', 'site', 'when', 'enabled', 'overlap', 'nextRunAt', 'lastJobId'],
+          items.map((s) => ({ ...s, when: when(s), enabled: s.enabled ? 'yes' : 'no', nextRunAt: s.nextRunAt ?? '-', lastRun: lastRun(s) })),
+          ['id', 'name', 'workflow', 'site', 'when', 'enabled', 'overlap', 'nextRunAt', 'lastRun'],
         ),
       );
     });

@@ -63,6 +63,8 @@ export interface LedgerTx {
   /** Appends log lines after the task's last line: `firstSeq` is the number of the first. */
   insertLogs(taskId: number, firstSeq: number, lines: string[], at: number): Promise<void>;
   deleteJob(jobId: number): Promise<void>;
+  /** deleteJob for many jobs at once (retention's batches): their tasks, items, output, edges, locks and rows. */
+  deleteJobs(jobIds: number[]): Promise<void>;
   // ─── Resource locks (model/resource-locks.ts) ───
   /** Serialises lock admission and release until commit (PostgreSQL: one advisory lock per schema). */
   lockResourceAdmission(): Promise<void>;

@@ -1,26 +1,57 @@
+import { latestCutoff, type PruneCutoffs } from '../../model/index.js';
 import type { LedgerTx } from './ledger-tx.js';
 import type { ScheduleExecutor } from './schedule-tx.js';
 
 const TERMINAL = "('cancelled', 'success', 'error', 'failure', 'skipped', 'unknown')";
 
 /**
- * Retention: removes up to `limit` finished jobs that ended before `endedBefore`, with their
- * tasks, items, output and events, inside the caller's (short) transaction. Jobs are locked
- * as a delete locks them (tasks first) and re-checked, so a job retried meanwhile stays.
- * Answers how many were removed; the caller repeats in later transactions while it gets `limit`.
+ * The cutoff of each job as SQL: its workflow's, else its queue's, else the default (a job
+ * with none compares against -1 and is kept).
  */
-export async function pruneJobs(tx: LedgerTx, x: ScheduleExecutor, endedBefore: number, limit: number): Promise<number> {
-  const rows = await x.all(`SELECT id FROM jobs WHERE state IN ${TERMINAL} AND ended_at < ? ORDER BY id LIMIT ?`, [endedBefore, limit]);
-  let removed = 0;
-  for (const { id } of rows) {
-    const jobId = Number(id);
-    await tx.lockJobTasks(jobId, null);
-    const [job] = await tx.lockJobs([jobId]);
-    if (!job || job.endedAt === null || job.endedAt >= endedBefore || !TERMINAL.includes(`'${job.state}'`)) continue;
-    await tx.deleteJob(jobId);
-    removed += 1;
-  }
-  return removed;
+function cutoffSql(cutoffs: PruneCutoffs): { sql: string; params: unknown[] } {
+  const params: unknown[] = [];
+  const cases = (column: string, map: Record<string, number>) =>
+    Object.entries(map)
+      .map(([name, at]) => {
+        params.push(name, at);
+        return `WHEN ${column} = ? THEN CAST(? AS BIGINT)`;
+      })
+      .join(' ');
+  const byWorkflow = cases('workflow', cutoffs.byWorkflow);
+  const byQueue = cases('queue', cutoffs.byQueue);
+  params.push(cutoffs.otherwise ?? -1);
+  if (!byWorkflow && !byQueue) return { sql: '?', params };
+  // Typed: PostgreSQL cannot infer a parameter's type inside CASE.
+  return { sql: `(CASE ${byWorkflow} ${byQueue} ELSE CAST(? AS BIGINT) END)`, params };
+}
+
+/**
+ * Retention: removes up to `limit` finished jobs that ended before their cutoff (workflow's,
+ * queue's or default), with their tasks, items, output and locks, inside the caller's short
+ * transaction. Candidates are read oldest end first from the jobs_prunable index (finished
+ * jobs by ended_at), bounded by the latest cutoff, so a round never scans unfinished or recent
+ * jobs. Their tasks and then the jobs are locked (the order every job verb takes) and the
+ * jobs re-checked, so a job retried meanwhile stays. Answers how many were removed; the
+ * caller repeats in later transactions while it gets `limit`.
+ */
+export async function pruneJobs(tx: LedgerTx, x: ScheduleExecutor, cutoffs: PruneCutoffs, limit: number): Promise<number> {
+  const rule = cutoffSql(cutoffs);
+  const candidates = await x.all(
+    `SELECT id FROM jobs WHERE ended_at IS NOT NULL AND ended_at < ? AND state IN ${TERMINAL} AND ended_at < ${rule.sql} ORDER BY ended_at, id LIMIT ?`,
+    [latestCutoff(cutoffs), ...rule.params, limit],
+  );
+  if (candidates.length === 0) return 0;
+  // Ids came from the database as integers: listing them inline is safe and works on both stores.
+  const list = candidates.map((r) => Number(r.id)).join(',');
+  // Row locks exist only on PostgreSQL (SQLite's transaction holds the whole file).
+  if (x.forUpdate) await x.all(`SELECT id FROM tasks WHERE job_id IN (${list}) ORDER BY id${x.forUpdate}`, []);
+  const locked = await x.all(
+    `SELECT id FROM jobs WHERE id IN (${list}) AND state IN ${TERMINAL} AND ended_at IS NOT NULL AND ended_at < ${rule.sql} ORDER BY id${x.forUpdate}`,
+    rule.params,
+  );
+  const ids = locked.map((r) => Number(r.id));
+  await tx.deleteJobs(ids);
+  return ids.length;
 }
 
 /** Removes up to `limit` of the oldest events recorded before `before`; answers how many. */

@@ -32,6 +32,7 @@ function toQueue(r: DbRow): QueueRecord {
     concurrency: r.concurrency === null ? null : Number(r.concurrency),
     paused: r.paused === true,
     pauseOnFailure: r.pause_on_failure === true,
+    retainDays: r.retain_days === null || r.retain_days === undefined ? null : Number(r.retain_days),
     activeJobs: Number(r.active_jobs),
     queuedJobs: Number(r.queued_jobs),
     oldestQueuedAt: r.oldest_queued_at === null ? null : Number(r.oldest_queued_at),
@@ -78,15 +79,17 @@ export class PostgresCatalog {
 
   /** Locks the queue row and applies the patch; false when there is no such queue. Run inside a transaction. */
   async patchQueue(name: string, patch: QueuePatch, now: number): Promise<boolean> {
-    const current = await firstRow(this.db, 'SELECT concurrency, paused, pause_on_failure FROM queues WHERE name = $1 FOR UPDATE', [name]);
+    const current = await firstRow(this.db, 'SELECT concurrency, paused, pause_on_failure, retain_days FROM queues WHERE name = $1 FOR UPDATE', [name]);
     if (!current) return false;
     const concurrency = patch.concurrency !== undefined ? patch.concurrency : current.concurrency;
     const paused = patch.paused ?? current.paused;
     const pauseOnFailure = patch.pauseOnFailure ?? current.pause_on_failure;
-    await this.db.query('UPDATE queues SET concurrency = $1, paused = $2, pause_on_failure = $3, updated_at = $4 WHERE name = $5', [
+    const retainDays = patch.retainDays !== undefined ? patch.retainDays : current.retain_days;
+    await this.db.query('UPDATE queues SET concurrency = $1, paused = $2, pause_on_failure = $3, retain_days = $4, updated_at = $5 WHERE name = $6', [
       concurrency,
       paused,
       pauseOnFailure,
+      retainDays,
       now,
       name,
     ]);

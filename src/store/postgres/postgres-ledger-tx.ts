@@ -237,12 +237,12 @@ const SQL = {
   insertLogs: `INSERT INTO task_logs (task_id, seq, at, line)
     SELECT $1::bigint, $2::integer + v.ord::integer - 1, $3::bigint, v.line FROM unnest($4::text[]) WITH ORDINALITY AS v(line, ord)`,
   // Data-modifying CTEs share one snapshot: the logs' subquery still sees the job's tasks.
-  deleteJob: `WITH logs AS (DELETE FROM task_logs WHERE task_id IN (SELECT id FROM tasks WHERE job_id = $1)),
-      items AS (DELETE FROM items WHERE job_id = $1),
-      edges AS (DELETE FROM task_deps WHERE job_id = $1),
-      tasks AS (DELETE FROM tasks WHERE job_id = $1),
-      locks AS (DELETE FROM job_locks WHERE job_id = $1)
-    DELETE FROM jobs WHERE id = $1`,
+  deleteJobs: `WITH logs AS (DELETE FROM task_logs WHERE task_id IN (SELECT id FROM tasks WHERE job_id = ANY($1::bigint[]))),
+      items AS (DELETE FROM items WHERE job_id = ANY($1::bigint[])),
+      edges AS (DELETE FROM task_deps WHERE job_id = ANY($1::bigint[])),
+      tasks AS (DELETE FROM tasks WHERE job_id = ANY($1::bigint[])),
+      locks AS (DELETE FROM job_locks WHERE job_id = ANY($1::bigint[]))
+    DELETE FROM jobs WHERE id = ANY($1::bigint[])`,
   // One key per schema: lock admission and release are serialised across hubs until commit.
   resourceAdmission: `SELECT pg_advisory_xact_lock(hashtextextended('switchyard:locks:' || current_schema(), 0))`,
   holdLocks: `INSERT INTO job_locks (job_id, lock_key, mode, released_at) SELECT $1::bigint, v.k, v.m, NULL
@@ -523,7 +523,11 @@ export class PostgresLedgerTx implements LedgerTx {
   }
 
   async deleteJob(jobId: number): Promise<void> {
-    await this.db.query(SQL.deleteJob, [jobId]);
+    await this.deleteJobs([jobId]);
+  }
+
+  async deleteJobs(jobIds: number[]): Promise<void> {
+    if (jobIds.length > 0) await this.db.query(SQL.deleteJobs, [jobIds]);
   }
 
   wakeAfterCommit(sites: string[], events: boolean): void {

@@ -442,6 +442,17 @@ CREATE INDEX tasks_ready ON tasks (site, priority DESC, id) WHERE state = 'queue
 ALTER TABLE workers ADD COLUMN version text;
 `,
   },
+  {
+    version: 14,
+    name: 'retention per queue; finished jobs by end time',
+    sql: `
+-- Days a queue keeps its finished jobs (null: the workflow's, else the hub's default).
+ALTER TABLE queues ADD COLUMN retain_days integer;
+-- Retention reads finished jobs oldest end first: a range of this index, never a scan of the
+-- unfinished or recent jobs (ended_at is null until a job ends, and cleared by a retry).
+CREATE INDEX IF NOT EXISTS jobs_prunable ON jobs (ended_at, id) WHERE ended_at IS NOT NULL;
+`,
+  },
 ];
 
 /**

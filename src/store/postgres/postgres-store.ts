@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import type pg from 'pg';
-import { SwitchyardError } from '../../model/index.js';
+import { type PruneCutoffs, SwitchyardError } from '../../model/index.js';
 import { completeTasks, heartbeat, recordActivity } from '../ledger/complete.js';
 import { controlJob, deleteJob, retryJob } from '../ledger/control.js';
 import { fireSchedule } from '../ledger/fire-schedule.js';
@@ -446,8 +446,8 @@ export class PostgresStore implements S.Store {
     });
   }
 
-  pruneJobs(endedBefore: number, limit: number, now: number): Promise<number> {
-    return this.transact(now, (tx, client) => pruneJobs(tx, postgresScheduleExecutor(nulSafe(client)), endedBefore, limit));
+  pruneJobs(cutoffs: PruneCutoffs, limit: number, now: number): Promise<number> {
+    return this.transact(now, (tx, client) => pruneJobs(tx, postgresScheduleExecutor(nulSafe(client)), cutoffs, limit));
   }
 
   pruneEvents(before: number, limit: number): Promise<number> {

@@ -29,6 +29,7 @@ function toQueue(r: DbRow): QueueRecord {
     concurrency: r.concurrency === null ? null : Number(r.concurrency),
     paused: r.paused === 1,
     pauseOnFailure: r.pause_on_failure === 1,
+    retainDays: r.retain_days === null || r.retain_days === undefined ? null : Number(r.retain_days),
     activeJobs: Number(r.active_jobs),
     queuedJobs: Number(r.queued_jobs),
     oldestQueuedAt: r.oldest_queued_at === null ? null : Number(r.oldest_queued_at),
@@ -75,8 +76,8 @@ export class SqliteCatalog {
     if (!current) throw new SwitchyardError('SWY_ERR_QUEUE_NOT_FOUND', `No queue named "${name}"`);
     const next = { ...current, ...patch };
     this.db
-      .prepare('UPDATE queues SET concurrency = ?, paused = ?, pause_on_failure = ?, updated_at = ? WHERE name = ?')
-      .run(next.concurrency, next.paused ? 1 : 0, next.pauseOnFailure ? 1 : 0, now, name);
+      .prepare('UPDATE queues SET concurrency = ?, paused = ?, pause_on_failure = ?, retain_days = ?, updated_at = ? WHERE name = ?')
+      .run(next.concurrency, next.paused ? 1 : 0, next.pauseOnFailure ? 1 : 0, next.retainDays, now, name);
     return this.getQueue(name, null) as QueueRecord;
   }
 

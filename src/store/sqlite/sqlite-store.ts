@@ -4,7 +4,7 @@ import { chmodSync, existsSync, mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { isMainThread } from 'node:worker_threads';
 import BetterSqlite3, { type Database, type Statement } from 'better-sqlite3';
-import { SwitchyardError } from '../../model/index.js';
+import { type PruneCutoffs, SwitchyardError } from '../../model/index.js';
 import { completeTasks, heartbeat, recordActivity } from '../ledger/complete.js';
 import { controlJob, deleteJob, retryJob } from '../ledger/control.js';
 import { fireSchedule } from '../ledger/fire-schedule.js';
@@ -365,8 +365,8 @@ export class SqliteStore implements S.Store {
     });
   }
 
-  pruneJobs(endedBefore: number, limit: number, now: number): Promise<number> {
-    return this.transact(now, (tx) => pruneJobs(tx, sqliteScheduleExecutor(this.db), endedBefore, limit));
+  pruneJobs(cutoffs: PruneCutoffs, limit: number, now: number): Promise<number> {
+    return this.transact(now, (tx) => pruneJobs(tx, sqliteScheduleExecutor(this.db), cutoffs, limit));
   }
 
   pruneEvents(before: number, limit: number): Promise<number> {

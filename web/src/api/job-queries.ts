@@ -12,6 +12,8 @@ export interface JobListQuery {
   queue?: string[];
   workflow?: string[];
   creator?: string[];
+  /** Jobs a schedule fired (its run history). */
+  schedule?: number[];
   createdFrom?: string;
   createdTo?: string;
   hideNoop?: boolean;

@@ -67,6 +67,8 @@ function invalidate(client: QueryClient, touched: Touched): void {
   if (touched.lists) {
     void client.invalidateQueries({ queryKey: queryKeys.jobLists });
     void client.invalidateQueries({ queryKey: queryKeys.queues });
+    // A schedule's last run and last activity follow its jobs.
+    void client.invalidateQueries({ queryKey: queryKeys.schedules });
   }
   // The hub's notifier turns a job's end into notifications on its next round (about a second).
   if (touched.ended) setTimeout(() => void client.invalidateQueries({ queryKey: queryKeys.notifications }), NOTIFIER_LAG_MS);

@@ -22,4 +22,7 @@ export const queryKeys = {
   workers: ['workers'] as const,
   audit: (query: object) => ['audit', query] as const,
   auditOf: (kind: string, id: string) => ['audit-of', kind, id] as const,
+  /** Every schedule query: the list and each schedule. */
+  schedules: ['schedules'] as const,
+  schedule: (id: number) => ['schedules', id] as const,
 };

@@ -24,6 +24,7 @@ function SignedInShell() {
   useHotkeys([
     ['j', () => navigate('/')],
     ['q', () => navigate('/queues')],
+    ['s', () => navigate('/schedules')],
   ]);
   // A page change closes the drawer, whatever caused it (a link, a shortcut, the back button).
   useEffect(() => {

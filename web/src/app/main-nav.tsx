@@ -15,6 +15,7 @@ interface NavItem {
 export const NAV: NavItem[] = [
   { to: '/', label: 'Jobs', needs: 'viewer', owns: (p) => p === '/' || p.startsWith('/jobs') },
   { to: '/queues', label: 'Queues', needs: 'viewer', owns: (p) => p.startsWith('/queues') },
+  { to: '/schedules', label: 'Schedules', needs: 'viewer', owns: (p) => p.startsWith('/schedules') },
   { to: '/workers', label: 'Workers', needs: 'viewer', owns: (p) => p.startsWith('/workers') },
   { to: '/audit', label: 'Audit', needs: 'operator', owns: (p) => p.startsWith('/audit') },
   { to: '/users', label: 'Users', needs: 'admin', owns: (p) => p.startsWith('/users') },

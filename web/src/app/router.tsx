@@ -10,6 +10,8 @@ import { JobPage } from '../features/job/job-page.js';
 import { JobsPage } from '../features/jobs/jobs-page.js';
 import { NotificationsPage } from '../features/notifications/notifications-page.js';
 import { QueuesPage } from '../features/queues/queues-page.js';
+import { SchedulePage } from '../features/schedules/schedule-page.js';
+import { SchedulesPage } from '../features/schedules/schedules-page.js';
 import { AppLayout } from './app-layout.js';
 import { NotFoundPage } from './not-found-page.js';
 
@@ -41,6 +43,8 @@ export function createRouter() {
               { path: 'audit', element: <AuditPage /> },
               { path: 'users', element: <UsersPage /> },
               { path: 'tokens', element: <TokensPage /> },
+              { path: 'schedules', element: <SchedulesPage /> },
+              { path: 'schedules/:id', element: <SchedulePage /> },
               { path: '*', element: <NotFoundPage /> },
             ],
           },

@@ -5,6 +5,7 @@ const SHORTCUTS: [string, string][] = [
   ['?', 'Show these shortcuts'],
   ['J', 'Go to the jobs list'],
   ['Q', 'Go to the queues'],
+  ['S', 'Go to the schedules'],
   ['N', 'New job (operators and admins)'],
   ['/', 'Search jobs'],
   ['R', 'Refresh the jobs list'],
