@@ -21,3 +21,4 @@ export * from './task-tallies.js';
 export * from './task-transitions.js';
 export * from './wait-reason.js';
 export * from './worker-protocol.js';
+export * from './operation.js';
