@@ -118,6 +118,7 @@ export class OperationRunner {
       else if (!this.supports(job.workflow, operation.action)) skip.push({ jobId: job.id, reason: `workflow ${job.workflow} does not support ${operation.action}` });
       else apply.push(job.id);
     }
+    skip.sort((a, b) => a.jobId - b.jobId);
     return { ...base, to, apply, skip, last };
   }
 

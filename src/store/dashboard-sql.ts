@@ -30,11 +30,13 @@ export class DashboardSql {
     const sites = query.sites ?? [];
     const bucketed = async (column: 'created_at' | 'ended_at'): Promise<BucketCount[]> => {
       const rows = await this.x.all(
-        `SELECT ? + ((${column} - ?) / ?) * ? AS bucket, state, COUNT(*) AS n FROM jobs
+        // The bucket's index, not its instant: SQLite binds JavaScript numbers as REAL, and
+        // an integer cast keeps the division whole on both stores.
+        `SELECT CAST((${column} - ?) / ? AS BIGINT) AS slot, state, COUNT(*) AS n FROM jobs
          WHERE ${column} >= ? AND ${column} < ?${siteSql} GROUP BY 1, 2 ORDER BY 1, 2`,
-        [query.from, query.from, query.bucketMs, query.bucketMs, query.from, query.to, ...sites],
+        [query.from, query.bucketMs, query.from, query.to, ...sites],
       );
-      return rows.map((r) => ({ bucket: Number(r.bucket), state: r.state as JobState, count: Number(r.n) }));
+      return rows.map((r) => ({ bucket: query.from + Number(r.slot) * query.bucketMs, state: r.state as JobState, count: Number(r.n) }));
     };
     const created = await bucketed('created_at');
     const ended = await bucketed('ended_at');

@@ -4,6 +4,7 @@ import { describeControlsConformance } from './controls-conformance.js';
 import { describeLocksConformance } from './locks-conformance.js';
 import { describeNotifyConformance } from './notify-conformance.js';
 import { describeOpenJobsConformance } from './open-jobs-conformance.js';
+import { describeOperationsConformance } from './operations-conformance.js';
 import { describeProgressConformance } from './progress-conformance.js';
 import { describeSchedulesConformance } from './schedules-conformance.js';
 import { describeSearchConformance } from './search-conformance.js';
@@ -27,4 +28,5 @@ export function describeAllConformance(harness: StoreHarness): void {
   describeOpenJobsConformance(harness);
   describeNotifyConformance(harness);
   describeSchedulesConformance(harness);
+  describeOperationsConformance(harness);
 }
