@@ -115,7 +115,8 @@ export class OperationRunner {
     const actorSites = operation.actorSites;
     for (const job of jobs) {
       if (!siteAllowed(actorSites, job.site) || !siteAllowed(sites, job.site)) skip.push({ jobId: job.id, reason: 'not found' });
-      else if (!this.supports(job.workflow, operation.action)) skip.push({ jobId: job.id, reason: `workflow ${job.workflow} does not support ${operation.action}` });
+      else if (!this.supports(job.workflow, operation.action))
+        skip.push({ jobId: job.id, reason: `workflow ${job.workflow} does not support ${operation.action}` });
       else apply.push(job.id);
     }
     skip.sort((a, b) => a.jobId - b.jobId);

@@ -73,10 +73,13 @@ export class OperationSql {
   }
 
   async end(id: number, state: OperationState, error: string | null, now: number): Promise<OperationRecord | null> {
-    const [row] = await this.x.all(
-      `UPDATE operations SET state = ?, error = ?, ended_at = ?, updated_at = ? WHERE id = ? AND state = 'running' RETURNING *`,
-      [state, error, now, now, id],
-    );
+    const [row] = await this.x.all(`UPDATE operations SET state = ?, error = ?, ended_at = ?, updated_at = ? WHERE id = ? AND state = 'running' RETURNING *`, [
+      state,
+      error,
+      now,
+      now,
+      id,
+    ]);
     return row ? this.record(row) : null;
   }
 
@@ -92,7 +95,18 @@ export class OperationSql {
     const [row] = await this.x.all(
       `UPDATE operations SET cursor_id = ?, done = done + ?, succeeded = succeeded + ?, skipped = skipped + ?, failed = failed + ?,
          reasons = ?, state = ?, ended_at = ?, updated_at = ? WHERE id = ? RETURNING *`,
-      [to, done, counts.succeeded, counts.skipped, counts.failed, this.x.json(reasons as unknown as Json), last ? 'done' : 'running', last ? now : null, now, op.id],
+      [
+        to,
+        done,
+        counts.succeeded,
+        counts.skipped,
+        counts.failed,
+        this.x.json(reasons as unknown as Json),
+        last ? 'done' : 'running',
+        last ? now : null,
+        now,
+        op.id,
+      ],
     );
     return this.record(row);
   }

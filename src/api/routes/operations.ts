@@ -68,7 +68,11 @@ export function operationRoutes(app: App, { engine }: ApiContext): void {
 
   app.get('/operations', {
     config: { access: 'viewer' },
-    schema: { ...TAG, summary: 'Bulk operations at your sites, newest first', querystring: z.object({ limit: z.coerce.number().int().min(1).max(200).default(50) }) },
+    schema: {
+      ...TAG,
+      summary: 'Bulk operations at your sites, newest first',
+      querystring: z.object({ limit: z.coerce.number().int().min(1).max(200).default(50) }),
+    },
     handler: async (request) => ({ items: (await engine.bulk.list(request.actor, request.query.limit)).map(operationDto) }),
   });
 
