@@ -11,6 +11,7 @@ import { ShortcutsHelp } from './shortcuts-help.js';
 const NAV = [
   { to: '/', label: 'Jobs', end: true },
   { to: '/queues', label: 'Queues', end: false },
+  { to: '/dashboard', label: 'Dashboard', end: false },
 ];
 
 function SignedInShell() {
@@ -19,6 +20,7 @@ function SignedInShell() {
   useHotkeys([
     ['j', () => navigate('/')],
     ['q', () => navigate('/queues')],
+    ['d', () => navigate('/dashboard')],
   ]);
   return (
     <AppShell header={{ height: 56 }} padding="md">

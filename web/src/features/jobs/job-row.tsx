@@ -1,4 +1,4 @@
-import { Anchor, Group, Progress, Table, Text, Tooltip } from '@mantine/core';
+import { Anchor, Checkbox, Group, Progress, Table, Text, Tooltip } from '@mantine/core';
 import { Link } from 'react-router';
 import type { Job } from '../../api/types.js';
 import { DateTime } from '../../components/ui/date-time.js';
@@ -6,10 +6,16 @@ import { StateBadge } from '../states/state-badge.js';
 import { progressColor, stateStyle } from '../states/state-styles.js';
 import { taskTallies } from './task-tallies.js';
 
-export function JobRow({ job }: { job: Job }) {
+/** `selected`/`onSelect`: the row's checkbox for bulk actions (absent: no checkbox column). */
+export function JobRow({ job, selected, onSelect }: { job: Job; selected?: boolean; onSelect?: (on: boolean) => void }) {
   const tally = taskTallies(job);
   return (
     <Table.Tr data-testid="job-row" data-job-id={job.id}>
+      {onSelect && (
+        <Table.Td w={36}>
+          <Checkbox size="xs" checked={selected === true} onChange={(e) => onSelect(e.currentTarget.checked)} aria-label={`Select job ${job.id}`} />
+        </Table.Td>
+      )}
       <Table.Td>
         <Anchor component={Link} to={`/jobs/${job.id}`} fw={600}>
           {job.id}

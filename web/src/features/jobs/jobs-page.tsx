@@ -1,11 +1,13 @@
 import { Button, Group, Stack, Title } from '@mantine/core';
 import { useHotkeys } from '@mantine/hooks';
-import { useMemo } from 'react';
+import { useMemo, useState } from 'react';
 import { useSearchParams } from 'react-router';
 import { useJobs } from '../../api/job-queries.js';
 import { ErrorAlert } from '../../components/ui/error-alert.js';
 import { Icon } from '../../components/ui/icon.js';
 import { LoadMore } from '../../components/ui/load-more.js';
+import { BulkActionBar } from '../bulk/bulk-action-bar.js';
+import { useSelection } from '../bulk/use-selection.js';
 import { ExportMenu } from './export-menu.js';
 import { JobFilterForm } from './job-filter-form.js';
 import { toJobQuery } from './job-filters.js';
@@ -21,6 +23,17 @@ export function JobsPage() {
   const jobs = useJobs(query);
   const rows = useMemo(() => jobs.data?.pages.flatMap((p) => p.items) ?? [], [jobs.data]);
   const refresh = () => void jobs.refetch();
+  const bulk = useSelection();
+  const { clear } = bulk;
+  // A new filter is a new selection: "all matching" must never carry over to other jobs.
+  const queryKey = JSON.stringify(query);
+  const [selectionKey, setSelectionKey] = useState(queryKey);
+  if (selectionKey !== queryKey) {
+    setSelectionKey(queryKey);
+    clear();
+  }
+  const { id: _ids, sort: _sort, ...bulkFilter } = query;
+  const pageAllSelected = rows.length > 0 && (bulk.selection.allMatching || rows.every((job) => bulk.selection.ids.has(job.id)));
   useHotkeys([
     ['r', refresh],
     ['/', () => document.getElementById('job-search')?.focus(), { preventDefault: true }],
@@ -45,8 +58,20 @@ export function JobsPage() {
       </Group>
       <JobFilterForm key={params.toString()} filters={filters} onApply={setFilters} />
       <ErrorAlert error={jobs.error} title="Could not load jobs" />
+      <BulkActionBar
+        selection={bulk.selection}
+        pageAllSelected={pageAllSelected}
+        filter={bulkFilter}
+        onSelectAllMatching={bulk.selectAllMatching}
+        onClear={bulk.clear}
+      />
       <div aria-busy={jobs.isFetching} data-testid="jobs-list">
-        <JobsTable jobs={rows} sort={filters.sort} onSort={(sort) => setFilters({ ...filters, sort })} />
+        <JobsTable
+          jobs={rows}
+          sort={filters.sort}
+          onSort={(sort) => setFilters({ ...filters, sort })}
+          selection={{ selected: bulk.selection.ids, all: bulk.selection.allMatching, toggle: bulk.toggle, setPage: bulk.setPage }}
+        />
       </div>
       <LoadMore hasMore={jobs.hasNextPage} loading={jobs.isFetchingNextPage} onLoad={() => void jobs.fetchNextPage()} shown={rows.length} />
     </Stack>

@@ -1,4 +1,4 @@
-import { Table, Text } from '@mantine/core';
+import { Checkbox, Table, Text } from '@mantine/core';
 import type { Job } from '../../api/types.js';
 import { LOCAL_TIME_ZONE } from '../../components/ui/date-time.js';
 import { SortHeader, type SortState } from '../../components/ui/sort-header.js';
@@ -19,8 +19,18 @@ export function nextSort(current: SortState, key: string): string {
   return `${desc ? '-' : ''}${key}`;
 }
 
-export function JobsTable({ jobs, sort, onSort }: { jobs: Job[]; sort: string | null; onSort: (sort: string) => void }) {
+/** Row selection for bulk actions: which ids are picked, and how to change that. */
+export interface RowSelection {
+  selected: Set<number>;
+  all: boolean;
+  toggle(id: number, on: boolean): void;
+  setPage(ids: number[], on: boolean): void;
+}
+
+export function JobsTable({ jobs, sort, onSort, selection }: { jobs: Job[]; sort: string | null; onSort: (sort: string) => void; selection?: RowSelection }) {
   const state = parseSort(sort);
+  const picked = (id: number) => selection?.all === true || selection?.selected.has(id) === true;
+  const allPicked = jobs.length > 0 && jobs.every((job) => picked(job.id));
   const header = (label: string, key: string) => <SortHeader label={label} sortKey={key} sort={state} onSort={(k) => onSort(nextSort(state, k))} />;
   return (
     <Table.ScrollContainer minWidth={1100}>
@@ -28,6 +38,23 @@ export function JobsTable({ jobs, sort, onSort }: { jobs: Job[]; sort: string | 
         <Table.Caption>Times are in your time zone ({LOCAL_TIME_ZONE}).</Table.Caption>
         <Table.Thead>
           <Table.Tr>
+            {selection && (
+              <Table.Th w={36}>
+                <Checkbox
+                  size="xs"
+                  checked={allPicked}
+                  indeterminate={!allPicked && jobs.some((job) => picked(job.id))}
+                  onChange={(e) =>
+                    selection.setPage(
+                      jobs.map((job) => job.id),
+                      e.currentTarget.checked,
+                    )
+                  }
+                  aria-label="Select every job shown"
+                  data-testid="select-page"
+                />
+              </Table.Th>
+            )}
             {header('Id', 'id')}
             {header('Workflow', 'workflow')}
             {header('Creator', 'creator')}
@@ -47,14 +74,16 @@ export function JobsTable({ jobs, sort, onSort }: { jobs: Job[]; sort: string | 
         <Table.Tbody>
           {jobs.length === 0 ? (
             <Table.Tr>
-              <Table.Td colSpan={12}>
+              <Table.Td colSpan={selection ? 13 : 12}>
                 <Text c="dimmed" ta="center" py="md">
                   No jobs match this view.
                 </Text>
               </Table.Td>
             </Table.Tr>
           ) : (
-            jobs.map((job) => <JobRow key={job.id} job={job} />)
+            jobs.map((job) => (
+              <JobRow key={job.id} job={job} selected={picked(job.id)} onSelect={selection ? (on) => selection.toggle(job.id, on) : undefined} />
+            ))
           )}
         </Table.Tbody>
       </Table>
