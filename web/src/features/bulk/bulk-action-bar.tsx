@@ -3,16 +3,17 @@ import { useState } from 'react';
 import { ApiError } from '../../api/api-error.js';
 import type { JobListQuery } from '../../api/job-queries.js';
 import { ErrorAlert } from '../../components/ui/error-alert.js';
+import { useReadableColors } from '../dashboard/readable-colors.js';
 import { type BulkAction, type BulkPreview, type BulkSelection, previewBulk, useMatchingCount, useStartBulk } from './bulk-queries.js';
 import { OperationPanel } from './operation-panel.js';
 import type { Selection } from './use-selection.js';
 
 const ACTIONS: { action: BulkAction; label: string; verb: string; color?: string }[] = [
-  { action: 'cancel', label: 'Cancel', verb: 'cancel', color: 'red' },
+  { action: 'cancel', label: 'Cancel', verb: 'cancel', color: 'red.8' },
   { action: 'pause', label: 'Pause', verb: 'pause' },
   { action: 'resume', label: 'Resume', verb: 'resume' },
   { action: 'retry', label: 'Retry', verb: 'retry' },
-  { action: 'delete', label: 'Delete', verb: 'delete', color: 'red' },
+  { action: 'delete', label: 'Delete', verb: 'delete', color: 'red.8' },
   { action: 'subscribe', label: 'Subscribe', verb: 'subscribe to' },
 ];
 
@@ -36,6 +37,7 @@ export function BulkActionBar({ selection, pageAllSelected, filter, onSelectAllM
   const [pending, setPending] = useState<{ action: (typeof ACTIONS)[number]; preview: BulkPreview | null; error: unknown } | null>(null);
   const [operationId, setOperationId] = useState<number | null>(null);
   const start = useStartBulk();
+  const { muted, link } = useReadableColors();
   const count = selection.allMatching ? (matching.data ?? 0) : selection.ids.size;
   const target: BulkSelection = selection.allMatching ? { filter } : { ids: [...selection.ids].sort((a, b) => a - b) };
 
@@ -66,17 +68,17 @@ export function BulkActionBar({ selection, pageAllSelected, filter, onSelectAllM
                 {selection.allMatching ? `All ${count.toLocaleString()} jobs matching this filter selected` : `${count} selected`}
               </Text>
               {pageAllSelected && !selection.allMatching && (matching.data ?? 0) > selection.ids.size && (
-                <Anchor component="button" type="button" onClick={onSelectAllMatching} data-testid="bulk-select-all-matching">
+                <Anchor component="button" type="button" c={link} onClick={onSelectAllMatching} data-testid="bulk-select-all-matching">
                   Select all {(matching.data ?? 0).toLocaleString()} jobs matching this filter
                 </Anchor>
               )}
-              <Anchor component="button" type="button" c="dimmed" onClick={onClear}>
+              <Anchor component="button" type="button" c={muted} onClick={onClear}>
                 Clear selection
               </Anchor>
             </Group>
             <Group gap={6}>
               {ACTIONS.map((a) => (
-                <Button key={a.action} size="xs" variant="light" color={a.color} onClick={() => void ask(a)} data-testid={`bulk-${a.action}`}>
+                <Button key={a.action} size="xs" variant="default" onClick={() => void ask(a)} data-testid={`bulk-${a.action}`}>
                   {a.label}
                 </Button>
               ))}
@@ -84,7 +86,13 @@ export function BulkActionBar({ selection, pageAllSelected, filter, onSelectAllM
           </Group>
         </Paper>
       )}
-      <Modal opened={pending !== null} onClose={() => setPending(null)} title={pending ? `${pending.action.label} jobs` : ''} centered>
+      <Modal
+        opened={pending !== null}
+        onClose={() => setPending(null)}
+        title={pending ? `${pending.action.label} jobs` : ''}
+        centered
+        closeButtonProps={{ 'aria-label': 'Close' }}
+      >
         {pending && (
           <Stack>
             <ErrorAlert error={pending.error ?? start.error} title={`Could not ${pending.action.verb} these jobs`} />
@@ -97,14 +105,14 @@ export function BulkActionBar({ selection, pageAllSelected, filter, onSelectAllM
                   : ''}
               </Text>
             ) : (
-              !pending.error && <Text c="dimmed">Counting the jobs…</Text>
+              !pending.error && <Text c={muted}>Counting the jobs…</Text>
             )}
             <Group justify="flex-end">
               <Button variant="default" onClick={() => setPending(null)}>
                 Keep them
               </Button>
               <Button
-                color={pending.action.color}
+                color={pending.action.color ?? 'blue.8'}
                 onClick={() => void confirm().catch(() => {})}
                 loading={start.isPending}
                 disabled={!pending.preview || pending.preview.eligible === 0 || pending.error instanceof ApiError}

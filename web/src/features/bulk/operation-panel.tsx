@@ -1,6 +1,7 @@
 import { Alert, Anchor, Button, CloseButton, Group, List, Paper, Progress, Stack, Text } from '@mantine/core';
 import { Link } from 'react-router';
 import { ErrorAlert } from '../../components/ui/error-alert.js';
+import { useReadableColors } from '../dashboard/readable-colors.js';
 import { useCancelOperation, useOperation } from './bulk-queries.js';
 
 const PAST: Record<string, string> = {
@@ -17,6 +18,7 @@ export function OperationPanel({ id, onClose }: { id: number; onClose(): void })
   const operation = useOperation(id);
   const cancel = useCancelOperation();
   const op = operation.data;
+  const { link } = useReadableColors();
   return (
     <Paper withBorder p="sm" radius="md" data-testid="operation-panel" data-state={op?.state ?? 'loading'} role="status" aria-live="polite">
       <Stack gap="xs">
@@ -59,7 +61,7 @@ export function OperationPanel({ id, onClose }: { id: number; onClose(): void })
                             {group.jobIds.slice(0, 5).map((jobId, i) => (
                               <span key={jobId}>
                                 {i > 0 && ', '}
-                                <Anchor component={Link} to={`/jobs/${jobId}`} size="sm">
+                                <Anchor c={link} component={Link} to={`/jobs/${jobId}`} size="sm">
                                   {jobId}
                                 </Anchor>
                               </span>

@@ -6,19 +6,21 @@ import type { JobState } from '../../domain.js';
 import { SiteSelect } from '../jobs/site-select.js';
 import { type DashboardBucket, type DashboardWindow, useDashboard, WINDOWS } from './dashboard-queries.js';
 import { formatDuration, percent } from './format-duration.js';
+import { useReadableColors } from './readable-colors.js';
 import { StateChart } from './state-chart.js';
 
 function Stat({ label, value, hint, testId }: { label: string; value: string; hint?: string; testId: string }) {
+  const { muted } = useReadableColors();
   return (
     <Paper withBorder p="md" radius="md" data-testid={testId}>
-      <Text size="xs" tt="uppercase" fw={700} c="dimmed">
+      <Text size="xs" tt="uppercase" fw={700} c={muted}>
         {label}
       </Text>
       <Text fz={28} fw={700} lh={1.2}>
         {value}
       </Text>
       {hint && (
-        <Text size="xs" c="dimmed">
+        <Text size="xs" c={muted}>
           {hint}
         </Text>
       )}
@@ -56,6 +58,7 @@ export function DashboardPage() {
     navigate(`/?${query}`);
   };
   const data = board.data;
+  const { muted, link } = useReadableColors();
   return (
     <Stack gap="md">
       <Group justify="space-between" align="flex-end">
@@ -73,7 +76,7 @@ export function DashboardPage() {
         />
       </Group>
       <ErrorAlert error={board.error} title="Could not load the dashboard" />
-      {!data && !board.error && <Text c="dimmed">Loading the dashboard…</Text>}
+      {!data && !board.error && <Text c={muted}>Loading the dashboard…</Text>}
       {data && (
         <>
           <SimpleGrid cols={{ base: 2, sm: 3, lg: 6 }}>
@@ -125,7 +128,7 @@ export function DashboardPage() {
                   {data.durations.length === 0 && (
                     <Table.Tr>
                       <Table.Td colSpan={4}>
-                        <Text c="dimmed" size="sm">
+                        <Text c={muted} size="sm">
                           No job ran to its end in this window.
                         </Text>
                       </Table.Td>
@@ -134,7 +137,7 @@ export function DashboardPage() {
                   {data.durations.map((d) => (
                     <Table.Tr key={d.workflow}>
                       <Table.Td>
-                        <Anchor component={Link} to={`/?workflow=${encodeURIComponent(d.workflow)}${site ? `&site=${encodeURIComponent(site)}` : ''}`}>
+                        <Anchor c={link} component={Link} to={`/?workflow=${encodeURIComponent(d.workflow)}${site ? `&site=${encodeURIComponent(site)}` : ''}`}>
                           {d.workflow}
                         </Anchor>
                       </Table.Td>
@@ -164,6 +167,7 @@ export function DashboardPage() {
                     <Table.Tr key={q.name}>
                       <Table.Td>
                         <Anchor
+                          c={link}
                           component={Link}
                           to={`/?queue=${encodeURIComponent(q.name)}&state=created,queued${site ? `&site=${encodeURIComponent(site)}` : ''}`}
                         >

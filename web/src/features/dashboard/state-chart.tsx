@@ -4,6 +4,7 @@ import dayjs from 'dayjs';
 import type { JobState } from '../../domain.js';
 import { stateStyle } from '../states/state-styles.js';
 import type { DashboardBucket } from './dashboard-queries.js';
+import { useReadableColors } from './readable-colors.js';
 
 /** The states a chart shows, in the order their segments stack. */
 const STACK: JobState[] = ['success', 'skipped', 'error', 'failure', 'cancelled', 'unknown', 'running', 'pausing', 'paused', 'cancelling', 'queued', 'created'];
@@ -20,6 +21,7 @@ interface Props {
 
 /** Jobs per time bucket, stacked by state; each segment opens the jobs list filtered to it. */
 export function StateChart({ title, description, buckets, bucketMs, testId, onSegment }: Props) {
+  const { muted } = useReadableColors();
   const present = STACK.filter((state) => buckets.some((b) => (b.states[state] ?? 0) > 0));
   const format = bucketMs >= 86_400_000 ? 'D MMM' : 'D MMM HH:mm';
   const data = buckets.map((b) => ({ label: dayjs(b.at).format(format), at: b.at, ...b.states }));
@@ -28,11 +30,11 @@ export function StateChart({ title, description, buckets, bucketMs, testId, onSe
       <Title order={2} size="h4">
         {title}
       </Title>
-      <Text size="sm" c="dimmed" mb="sm">
+      <Text size="sm" c={muted} mb="sm">
         {description}
       </Text>
       {present.length === 0 ? (
-        <Text c="dimmed" ta="center" py="xl">
+        <Text c={muted} ta="center" py="xl">
           No jobs in this window.
         </Text>
       ) : (
