@@ -6,6 +6,7 @@
  *   npm run bench -- --only processing --jobs 50000 --repeat 5
  *
  * Processing is measured at worker concurrency 1, 10 and 50, handlers in-process and in threads.
+ * `--only bulk` measures a bulk cancel of 100,000 jobs and the dashboard over 1,000,000.
  *
  * Each run of each measurement gets a fresh store. Shared machines are noisy, so every
  * measurement runs --repeat times (default 3) and the median is reported with the range.
@@ -13,6 +14,7 @@
  */
 import { parseArgs } from 'node:util';
 import type { StoreKind } from './bench-store.js';
+import { bulkMeasurements } from './bulk.js';
 import { lockMeasurements } from './locks.js';
 import { type Measurement, measurements } from './measurements.js';
 import { processingMeasurements } from './processing.js';
@@ -33,7 +35,7 @@ if (kind !== 'sqlite' && kind !== 'postgres') throw new Error('--store is sqlite
 
 const options = { kind, jobs: Number(values.jobs), items: Number(values.items), seconds: Number(values.seconds) };
 const repeat = Math.max(1, Number(values.repeat));
-const all = [...measurements.slice(0, 3), ...processingMeasurements, ...measurements.slice(3), ...lockMeasurements];
+const all = [...measurements.slice(0, 3), ...processingMeasurements, ...measurements.slice(3), ...lockMeasurements, ...bulkMeasurements];
 // --only takes names or their prefixes: `--only processing` runs every processing-* measurement.
 const wanted = values.only?.split(',');
 const chosen = wanted ? all.filter((m) => wanted.some((w) => m.name === w || m.name.startsWith(`${w}-`))) : all;
