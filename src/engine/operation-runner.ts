@@ -11,7 +11,7 @@ import type { Duty } from './duty-loop.js';
  * (about 10–30 ms on SQLite, measured by `npm run bench -- --only bulk`) while keeping the
  * per-transaction overhead small over 100,000 jobs.
  */
-export const OPERATION_BATCH = 200;
+export const OPERATION_BATCH = 100;
 
 export interface OperationRunnerOptions {
   intervalMs?: number;

@@ -25,7 +25,11 @@ describe('switchyard jobs bulk end to end', () => {
     expect(run.stderr).toMatch(/operation 1 cancel (running|done)/);
     const again = await runCli(['jobs', 'bulk', 'resume', '--ids', '1,2,99', '--wait', '--json'], { cwd: dir });
     const summary = JSON.parse(again.stdout);
-    expect(summary).toMatchObject({ state: 'done', skipped: 3, reasons: { 'not found': { count: 1, jobIds: [99] }, 'cancelled: cannot resume': { count: 2 } } });
+    expect(summary).toMatchObject({
+      state: 'done',
+      skipped: 3,
+      reasons: { 'not found': { count: 1, jobIds: [99] }, 'cancelled: cannot resume': { count: 2 } },
+    });
     const bad = await runCli(['jobs', 'bulk', 'explode', '--state', 'queued'], { cwd: dir });
     expect(bad.code).not.toBe(0);
     expect(bad.stderr).toMatch(/explode/);
