@@ -12,9 +12,10 @@ import type { Measurement } from './measurements.js';
 const demo = defineWorkflow({ name: 'demo', fields: z.object({}), plan: () => [{ type: 'work' }], tasks: { work: () => {} } });
 
 /** The store with its `applyOperationBatch` timed: the longest single bulk transaction. */
-function timedBatches(store: Store): { store: Store; longestMs: () => number; batches: () => number } {
+function timedBatches(store: Store): { store: Store; longestMs: () => number; medianMs: () => number; batches: () => number } {
   let longest = 0;
   let count = 0;
+  const times: number[] = [];
   const proxy = new Proxy(store, {
     get(target, property) {
       const value = Reflect.get(target, property, target);
@@ -24,13 +25,16 @@ function timedBatches(store: Store): { store: Store; longestMs: () => number; ba
         try {
           return await target.applyOperationBatch(...args);
         } finally {
-          longest = Math.max(longest, performance.now() - started);
+          const ms = performance.now() - started;
+          longest = Math.max(longest, ms);
+          times.push(ms);
           count += 1;
         }
       };
     },
   });
-  return { store: proxy, longestMs: () => longest, batches: () => count };
+  const medianMs = () => [...times].sort((a, b) => a - b)[Math.floor(times.length / 2)] ?? 0;
+  return { store: proxy, longestMs: () => longest, medianMs, batches: () => count };
 }
 
 async function submitQueued(store: Store, total: number, spreadMs: number, start: number): Promise<void> {
@@ -71,7 +75,7 @@ export const bulkMeasurements: Measurement[] = [
         if (done?.succeeded !== total) throw new Error(`cancelled ${done?.succeeded} of ${total}`);
         return {
           value: seconds,
-          detail: `${Math.round(total / seconds)} jobs/s; ${timed.batches()} batches, longest transaction ${timed.longestMs().toFixed(1)} ms`,
+          detail: `${Math.round(total / seconds)} jobs/s; ${timed.batches()} batches, transaction median ${timed.medianMs().toFixed(1)} ms, longest ${timed.longestMs().toFixed(1)} ms`,
         };
       } finally {
         await dispose();
