@@ -30,12 +30,18 @@ export function jobsBulkCommand(jobs: Command): void {
     .addOption(new Option('--channel <channel>', 'subscribe: where to be told').choices(['console', 'email']))
     .option('--address <email>', 'subscribe: the e-mail address (email channel)')
     .addOption(new Option('--on <when>', 'subscribe: when').choices(['end', 'failure']))
+    .option('--all', 'with no --ids and no filter: act on every job you may see')
     .option('--preview', 'only count the jobs it would act on')
     .option('--wait', 'follow the operation until it ends, with progress')
     .option('--json', 'print JSON')
     .action(async (action: BulkSelection['action'], options, command: Command) => {
       const api = connect(command.optsWithGlobals<ConnectionFlags>());
       const selection = selectionOf(action, options);
+      if (!options.preview && !options.all && selection.filter && Object.keys(selection.filter).length === 0) {
+        console.error(`no --ids and no filter: this would ${action} every job you may see; add --all to mean it (or --preview to count them)`);
+        process.exitCode = 2;
+        return;
+      }
       if (options.preview) {
         const preview = await api.previewBulk(selection);
         if (options.json) return console.log(JSON.stringify(preview, null, 2));

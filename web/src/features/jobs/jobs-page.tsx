@@ -33,7 +33,8 @@ export function JobsPage() {
     clear();
   }
   const { id: _ids, sort: _sort, ...bulkFilter } = query;
-  const pageAllSelected = rows.length > 0 && (bulk.selection.allMatching || rows.every((job) => bulk.selection.ids.has(job.id)));
+  // With an id filter the rows shown are the whole selection: no "all matching" beyond them.
+  const pageAllSelected = query.id === undefined && rows.length > 0 && (bulk.selection.allMatching || rows.every((job) => bulk.selection.ids.has(job.id)));
   useHotkeys([
     ['r', refresh],
     ['/', () => document.getElementById('job-search')?.focus(), { preventDefault: true }],
