@@ -30,6 +30,9 @@ describe('switchyard jobs bulk end to end', () => {
       skipped: 3,
       reasons: { 'not found': { count: 1, jobIds: [99] }, 'cancelled: cannot resume': { count: 2 } },
     });
+    const everything = await runCli(['jobs', 'bulk', 'pause'], { cwd: dir });
+    expect(everything.code).toBe(2);
+    expect(everything.stderr).toContain('add --all to mean it');
     const bad = await runCli(['jobs', 'bulk', 'explode', '--state', 'queued'], { cwd: dir });
     expect(bad.code).not.toBe(0);
     expect(bad.stderr).toMatch(/explode/);
