@@ -13,6 +13,7 @@ import type { Duty } from './duty-loop.js';
  * small over 100,000 jobs.
  */
 export const OPERATION_BATCH = 100;
+export const OPERATION_BATCH_POSTGRES = 25;
 
 export interface OperationRunnerOptions {
   intervalMs?: number;
@@ -41,7 +42,9 @@ export class OperationRunner {
     options: OperationRunnerOptions = {},
   ) {
     this.intervalMs = options.intervalMs ?? 300;
-    this.batchSize = options.batchSize ?? OPERATION_BATCH;
+    // PostgreSQL pays a round trip per statement (some 8 per cancelled job), so its batches are
+    // smaller to keep each transaction as short as SQLite's.
+    this.batchSize = options.batchSize ?? (store.kind === 'postgres' ? OPERATION_BATCH_POSTGRES : OPERATION_BATCH);
   }
 
   /** The duty the engine's DutyLoop runs. */
