@@ -18,8 +18,8 @@ const BIN = `CASE ${[2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12]
 /**
  * The dashboard's aggregate queries, written once for both backends. Each reads one covering
  * index (migration 16: jobs_created_dash on created_at, site, state; jobs_ended_dash on
- * ended_at, site, workflow, state, started_at), so the cost follows the jobs in the window and
- * never touches the table rows.
+ * ended_at, site, workflow, state, started_at; and the same two with site first for one
+ * site's view), so the cost follows the jobs in the window and never touches the table rows.
  */
 export class DashboardSql {
   constructor(private readonly x: ScheduleExecutor) {}

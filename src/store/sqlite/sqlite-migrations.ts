@@ -439,6 +439,9 @@ CREATE INDEX IF NOT EXISTS operations_actor ON operations (actor, id);
 -- ended with their durations, over a time window at some sites.
 CREATE INDEX IF NOT EXISTS jobs_created_dash ON jobs (created_at, site, state);
 CREATE INDEX IF NOT EXISTS jobs_ended_dash ON jobs (ended_at, site, workflow, state, started_at) WHERE ended_at IS NOT NULL;
+-- The same, site first: what one site's dashboard (or a site-limited user's) reads.
+CREATE INDEX IF NOT EXISTS jobs_site_created_dash ON jobs (site, created_at, state);
+CREATE INDEX IF NOT EXISTS jobs_site_ended_dash ON jobs (site, ended_at, workflow, state, started_at) WHERE ended_at IS NOT NULL;
 `,
   },
 ];
