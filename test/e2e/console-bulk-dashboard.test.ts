@@ -27,8 +27,8 @@ async function axeViolations(page: Page, include: string[]): Promise<string[]> {
 }
 
 /** A signed-in page; CSP bypassed only so that the test can inject axe-core (the hub's CSP forbids inline scripts). */
-async function signIn(h: ConsoleHarness, colorScheme: 'light' | 'dark'): Promise<{ context: BrowserContext; page: Page }> {
-  const context = await h.browser.newContext({ baseURL: h.hub.url, colorScheme, bypassCSP: true, viewport: { width: 1400, height: 900 } });
+async function signIn(h: ConsoleHarness, colorScheme: 'light' | 'dark', width = 1400): Promise<{ context: BrowserContext; page: Page }> {
+  const context = await h.browser.newContext({ baseURL: h.hub.url, colorScheme, bypassCSP: true, viewport: { width, height: 900 } });
   const page = await context.newPage();
   page.setDefaultTimeout(15_000);
   await page.goto('/login');
@@ -107,5 +107,16 @@ describe.skipIf(!browserAvailable())('console: bulk actions and dashboard (brows
     expect(await axeViolations(darkPage, ['main'])).toEqual([]);
     await darkPage.screenshot({ path: join(SHOTS, 'dashboard-dark.png'), fullPage: true });
     await dark.close();
+  }, 60_000);
+
+  it('fits a 390 px phone: the dashboard stacks and passes axe', async () => {
+    const { context: phone, page: phonePage } = await signIn(h, 'light', 390);
+    await phonePage.goto('/dashboard');
+    await phonePage.locator('[data-testid="chart-created"] .recharts-bar-rectangle path').first().waitFor();
+    const width = await phonePage.evaluate(() => document.querySelector('main')?.scrollWidth ?? 0);
+    expect(width).toBeLessThanOrEqual(390);
+    expect(await axeViolations(phonePage, ['main'])).toEqual([]);
+    await phonePage.screenshot({ path: join(SHOTS, 'dashboard-phone.png'), fullPage: true });
+    await phone.close();
   }, 60_000);
 });

@@ -69,10 +69,10 @@ export function DashboardPage() {
           <SiteSelect site={site} onChange={(s) => set('site', s)} />
         </Group>
         <SegmentedControl
-          aria-label="Time window"
+          aria-label="Time window (last hours or days)"
           value={window}
           onChange={(value) => set('window', value)}
-          data={Object.entries(WINDOWS).map(([value, w]) => ({ value, label: w.label }))}
+          data={Object.entries(WINDOWS).map(([value, w]) => ({ value, label: w.short }))}
         />
       </Group>
       <ErrorAlert error={board.error} title="Could not load the dashboard" />

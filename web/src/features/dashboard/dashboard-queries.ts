@@ -26,10 +26,10 @@ export interface Dashboard {
 
 /** Windows the page offers, with the bucket width each reads best at. */
 export const WINDOWS = {
-  '6h': { label: 'Last 6 hours', ms: 6 * 3_600_000, bucket: '15m', bucketMs: 900_000 },
-  '24h': { label: 'Last 24 hours', ms: 24 * 3_600_000, bucket: '1h', bucketMs: 3_600_000 },
-  '7d': { label: 'Last 7 days', ms: 7 * 86_400_000, bucket: '6h', bucketMs: 21_600_000 },
-  '30d': { label: 'Last 30 days', ms: 30 * 86_400_000, bucket: '1d', bucketMs: 86_400_000 },
+  '6h': { label: 'Last 6 hours', short: '6 hours', ms: 6 * 3_600_000, bucket: '15m', bucketMs: 900_000 },
+  '24h': { label: 'Last 24 hours', short: '24 hours', ms: 24 * 3_600_000, bucket: '1h', bucketMs: 3_600_000 },
+  '7d': { label: 'Last 7 days', short: '7 days', ms: 7 * 86_400_000, bucket: '6h', bucketMs: 21_600_000 },
+  '30d': { label: 'Last 30 days', short: '30 days', ms: 30 * 86_400_000, bucket: '1d', bucketMs: 86_400_000 },
 } as const;
 export type DashboardWindow = keyof typeof WINDOWS;
 
