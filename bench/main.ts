@@ -7,6 +7,7 @@
  *   npm run bench -- --only prune --prune-jobs 1000000 --repeat 1   # retention at a million jobs
  *
  * Processing is measured at worker concurrency 1, 10 and 50, handlers in-process and in threads.
+ * `--only bulk` measures a bulk cancel of 100,000 jobs and the dashboard over 1,000,000.
  *
  * Each run of each measurement gets a fresh store. Shared machines are noisy, so every
  * measurement runs --repeat times (default 3) and the median is reported with the range.
@@ -15,6 +16,7 @@
 import { parseArgs } from 'node:util';
 import type { StoreKind } from './bench-store.js';
 import { concurrencyMeasurements } from './concurrency.js';
+import { bulkMeasurements } from './bulk.js';
 import { lockMeasurements } from './locks.js';
 import { type Measurement, measurements } from './measurements.js';
 import { notifyMeasurements } from './notify.js';
@@ -46,6 +48,7 @@ const all = [
   ...concurrencyMeasurements,
   ...notifyMeasurements,
   ...pruneMeasurements,
+  ...bulkMeasurements,
 ];
 // --only takes names or their prefixes: `--only processing` runs every processing-* measurement.
 const wanted = values.only?.split(',');

@@ -13,11 +13,13 @@ import { errorReply } from './errors.js';
 import { guardInput } from './input-guard.js';
 import { adminRoutes } from './routes/admin.js';
 import { catalogRoutes } from './routes/catalog.js';
+import { dashboardRoutes } from './routes/dashboard.js';
 import { eventRoutes } from './routes/events.js';
 import { jobExportRoutes } from './routes/job-export.js';
 import { jobRoutes } from './routes/jobs.js';
 import { metricsRoutes } from './routes/metrics.js';
 import { notificationRoutes } from './routes/notifications.js';
+import { operationRoutes } from './routes/operations.js';
 import { queueRoutes } from './routes/queues.js';
 import { scheduleRoutes } from './routes/schedules.js';
 import { sessionRoutes } from './routes/session.js';
@@ -110,6 +112,8 @@ export function apiPlugin(options: ApiPluginOptions): FastifyPluginAsync {
           adminRoutes,
           notificationRoutes,
           scheduleRoutes,
+          operationRoutes,
+          dashboardRoutes,
         ]) {
           routes(app, context);
         }

@@ -116,6 +116,26 @@ export interface DeliveryInfo {
   readAt: string | null;
 }
 
+/** A bulk operation as the API answers it (see `POST /jobs/bulk-actions`). */
+export type Operation = ReturnType<typeof import('../api/routes/operations.js').operationDto>;
+
+/** The dashboard of one site or Global (see `GET /dashboard`). */
+export type DashboardDto = Record<string, unknown> & {
+  totals: Record<string, number>;
+  failureRate: number;
+  errorRate: number;
+  throughputPerHour: number;
+  durations: { workflow: string; count: number; p50Ms: number; p95Ms: number }[];
+};
+
+/** What a bulk action selects: jobs by ids, or the jobs list's filters. */
+export interface BulkSelection {
+  action: 'cancel' | 'pause' | 'resume' | 'retry' | 'delete' | 'subscribe';
+  ids?: number[];
+  filter?: Omit<JobFilters, 'cursor' | 'limit' | 'sort' | 'id'>;
+  options?: { channel?: 'console' | 'email'; address?: string; on?: 'end' | 'failure' };
+}
+
 /** A typed client of the REST API. */
 export interface SwitchyardClient {
   readonly url: string;
@@ -196,6 +216,14 @@ export interface SwitchyardClient {
   notifications(): Promise<{ items: DeliveryInfo[]; unread: number }>;
   markNotificationsRead(ids?: number[]): Promise<{ marked: number }>;
   workflows(): Promise<{ items: WorkflowInfo[] }>;
+  /** How many jobs the bulk action would select, and apply to now; does nothing. */
+  previewBulk(selection: BulkSelection): Promise<{ preview: true; action: string; matching: number; eligible: number }>;
+  /** Starts a bulk action as a tracked operation (the hub runs it in batches). */
+  startBulk(selection: BulkSelection): Promise<Operation>;
+  getOperation(id: number): Promise<Operation>;
+  listOperations(limit?: number): Promise<{ items: Operation[] }>;
+  cancelOperation(id: number): Promise<Operation>;
+  dashboard(query?: { site?: string; from?: string | number; to?: string | number; bucket?: string }): Promise<DashboardDto>;
 }
 
 /** A workflow as the hub's catalog describes it (`GET /workflows`). */
@@ -315,5 +343,11 @@ export function createClient(options: ClientOptions): SwitchyardClient {
     notifications: () => request('GET', '/notifications'),
     markNotificationsRead: (ids) => request('POST', '/notifications/read', ids ? { ids } : {}),
     workflows: () => request('GET', '/workflows'),
+    previewBulk: (selection) => request('POST', '/jobs/bulk-actions', { ...selection, preview: true }),
+    startBulk: (selection) => request('POST', '/jobs/bulk-actions', selection),
+    getOperation: (id) => request('GET', `/operations/${id}`),
+    listOperations: (limit = 50) => request('GET', `/operations${query({ limit })}`),
+    cancelOperation: (id) => request('POST', `/operations/${id}/cancel`),
+    dashboard: (q = {}) => request('GET', `/dashboard${query(q)}`),
   };
 }

@@ -23,13 +23,16 @@ import type { Workflow } from '../sdk/define-workflow.js';
 import type { WorkflowRegistry } from '../sdk/workflow-registry.js';
 import type { ControlOptions, JobAction, NewJob, Store, SubmitOutcome, WakeSignal } from '../store/store.js';
 import { AuthVerbs } from './auth-verbs.js';
+import { BulkVerbs } from './bulk-verbs.js';
 import { Coalescer } from './coalescer.js';
+import { DashboardVerbs } from './dashboard-verbs.js';
 import { DutyLoop } from './duty-loop.js';
 import type { EngineCore } from './engine-core.js';
 import { EventFeed } from './event-feed.js';
 import { EngineMetrics } from './metrics.js';
 import { type NotifierOptions, notifierDuty } from './notifier.js';
 import { NotifyVerbs } from './notify-verbs.js';
+import { OperationRunner, type OperationRunnerOptions } from './operation-runner.js';
 import type { PortLeaseRequest, WorkerPort } from './ports.js';
 import { QueueVerbs } from './queue-verbs.js';
 import { ReadVerbs } from './read-verbs.js';
@@ -78,6 +81,8 @@ export interface EngineOptions {
   signInThrottle?: Partial<SignInThrottleOptions>;
   /** Notifications: SMTP server, From: address, the console's URL for links, retries. */
   notifier?: NotifierOptions;
+  /** Bulk operations: how often the runner looks for work, and jobs per batch (tests shrink it). */
+  operations?: OperationRunnerOptions;
 }
 
 /**
@@ -106,6 +111,12 @@ export class Engine implements WorkerPort {
   /** Prometheus metrics of this hub (see EngineMetrics). */
   readonly metrics: EngineMetrics;
   readonly notify: NotifyVerbs;
+  /** Bulk actions over many jobs, as tracked operations (R7, R59). */
+  readonly bulk: BulkVerbs;
+  /** Runs bulk operations in batches (a background duty; tests call `run()` by hand). */
+  readonly operations: OperationRunner;
+  /** The dashboard's aggregates (R30). */
+  readonly dashboard: DashboardVerbs;
   private readonly store: Store;
   private readonly wake = new WakeHub();
   private readonly submissions: Coalescer<NewJob, SubmitOutcome>;
@@ -125,6 +136,24 @@ export class Engine implements WorkerPort {
     this.leaseMs = options.leaseMs ?? 30_000;
     this.submissions = new Coalescer((jobs) => this.store.submitJobs(jobs, this.clock()), 1000);
     this.notifier = notifierDuty(this.store, options.notifier);
+    this.operations = new OperationRunner(
+      this.store,
+      this.workflows,
+      this.clock,
+      this.logger,
+      async (operation) => {
+        const { done, succeeded, skipped, failed, state } = operation;
+        await this.store.appendAudit({
+          at: this.clock(),
+          actor: operation.actor,
+          action: 'operation.finished',
+          target: `operation:${operation.id}`,
+          site: operation.filter?.sites?.length === 1 ? operation.filter.sites[0] : null,
+          data: { action: operation.action, state, done, succeeded, skipped, failed },
+        });
+      },
+      options.operations,
+    );
     const buildScheduledJob: ScheduleJobBuilder = (schedule, actor) =>
       this.prepare({ workflow: schedule.workflow, fields: schedule.fields, site: schedule.site, queue: schedule.queue }, actor, null);
     this.duties = new DutyLoop(
@@ -132,6 +161,7 @@ export class Engine implements WorkerPort {
       [
         watchdogDuty(this.store, options.watchdogIntervalMs ?? 1000),
         this.notifier,
+        this.operations.duty(),
         schedulerDuty(this.store, buildScheduledJob, options.schedulerIntervalMs ?? 1000, this.logger),
         retentionDuty(this.store, () => this.retentionPolicy(options.retainMs ?? null), options.retentionIntervalMs ?? 60_000),
       ],
@@ -155,6 +185,8 @@ export class Engine implements WorkerPort {
     );
     this.metrics.bind({ reads: this.reads, queues: this.queues, events: this.events });
     this.notify = new NotifyVerbs(core, this.reads);
+    this.bulk = new BulkVerbs(core, this.workflows);
+    this.dashboard = new DashboardVerbs(core);
     this.schedules = new ScheduleVerbs(core, buildScheduledJob, this.defaultSite, (name, fields) => {
       const workflow = this.workflows.require(name);
       return { queue: workflow.queue, fields: this.workflows.parseFields(workflow, fields) };

@@ -21,6 +21,7 @@ const TIMED_VERBS = [
   'recordActivity',
   'completeTasks',
   'controlJob',
+  'applyOperationBatch',
   'retryJob',
   'expireLeases',
   'timeoutJobs',

@@ -13,6 +13,8 @@ export const ErrorCatalog = {
   SWY_ERR_SUBSCRIPTION_NOT_FOUND: { status: 404, message: 'No subscription with that id' },
   SWY_ERR_TASK_NOT_FOUND: { status: 404, message: 'No task with that id' },
   SWY_ERR_QUEUE_NOT_FOUND: { status: 404, message: 'No queue of that name' },
+  SWY_ERR_OPERATION_NOT_FOUND: { status: 404, message: 'No bulk operation with that id' },
+  SWY_ERR_OPERATION_STATE: { status: 409, message: 'The bulk operation is not running' },
   SWY_ERR_SCHEDULE_NOT_FOUND: { status: 404, message: 'No schedule with that id' },
   SWY_ERR_SCHEDULE_EXISTS: { status: 409, message: 'A schedule of that name exists' },
   SWY_ERR_SCHEDULE_CODE_OWNED: { status: 409, message: 'The schedule is declared in code and can only be changed there' },

@@ -7,6 +7,7 @@ export * from './errors.js';
 export * from './job-controls.js';
 export * from './job-rollup.js';
 export * from './job-state.js';
+export * from './operation.js';
 export * from './outcome.js';
 export * from './progress.js';
 export * from './records.js';

@@ -34,8 +34,8 @@ const JOB_SORT_COLUMNS: Record<JobSortKey, { column: string; nullable: boolean }
 
 const TEXT_SORT_COLUMNS = new Set(['state', 'workflow', 'creator', 'queue', 'site']);
 
-export function listJobsSql(dialect: Dialect, query: JobQuery): ListSql {
-  const where = new WhereBuilder(dialect);
+/** The jobs list's filters as WHERE clauses (shared by the list, bulk operations' counts and the dashboard). */
+export function jobFilterWhere(where: WhereBuilder, query: Omit<JobQuery, 'limit' | 'sort' | 'cursor'>): void {
   if (query.sites !== null) where.in('site', query.sites);
   where.in('id', query.ids);
   where.in('state', query.states);
@@ -54,6 +54,11 @@ export function listJobsSql(dialect: Dialect, query: JobQuery): ListSql {
     for (const column of ['workflow', 'state', 'creator', 'site', 'queue', 'search_text', 'reason']) anyOf.push(where.contains(column, q));
     where.add(`(${anyOf.join(' OR ')})`);
   }
+}
+
+export function listJobsSql(dialect: Dialect, query: JobQuery): ListSql {
+  const where = new WhereBuilder(dialect);
+  jobFilterWhere(where, query);
   const sort = query.sort ?? { key: 'id', desc: true };
   const { column, nullable } = JOB_SORT_COLUMNS[sort.key];
   // Nullable instants sort as 0 so that keyset comparisons stay total.

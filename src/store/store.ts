@@ -1,5 +1,6 @@
 import type {
   AuditRecord,
+  BulkAction,
   CatchUpRule,
   DigestCadence,
   EventRecord,
@@ -9,6 +10,9 @@ import type {
   JobRecord,
   JobState,
   Json,
+  OperationFilter,
+  OperationRecord,
+  OperationState,
   OverlapRule,
   PruneCutoffs,
   ResourceLock,
@@ -54,7 +58,7 @@ export type {
  *   lease) changes nothing and says so in its answer; it does not throw.
  * - Instants are epoch milliseconds and are always passed in (`now`): the store reads no clock.
  */
-export interface Store extends JobStore, WorkerStore, CatalogStore, EventStore, AuthStore, NotifyStore, ScheduleStore {
+export interface Store extends JobStore, WorkerStore, CatalogStore, EventStore, AuthStore, NotifyStore, ScheduleStore, OperationStore, DashboardStore {
   readonly kind: 'sqlite' | 'postgres';
   /** Applies pending migrations; safe when several processes start at once. */
   migrate(): Promise<void>;
@@ -621,4 +625,85 @@ export interface ScheduleStore {
   pruneJobs(cutoffs: PruneCutoffs, limit: number, now: number): Promise<number>;
   /** Removes up to `limit` of the oldest events recorded before `before`, in one statement; answers how many. */
   pruneEvents(before: number, limit: number): Promise<number>;
+}
+
+// ─── Bulk operations ─────────────────────────────────────────────────────────────────────
+
+/**
+ * An operation to record (model/operation.ts): counters start at zero, the cursor at 0; the
+ * store sets `maxJobId` (the newest job now) and `total` (the jobs matching now) in the same
+ * transaction.
+ */
+export type NewOperation = Pick<OperationRecord, 'action' | 'filter' | 'jobIds' | 'options' | 'actor' | 'actorRole' | 'actorSites'>;
+
+/**
+ * One batch of an operation, as the engine decided it: `apply` are the jobs the actor may act
+ * on (the store applies the action to each, guarded by the job's state), `skip` the jobs the
+ * engine refused (site scope, workflow controls) with the reason. `cursor` moves from `from`
+ * to `to`; `last` ends the operation.
+ */
+export interface OperationBatch {
+  operationId: number;
+  action: BulkAction;
+  /** For subscribe: the subscriber and channel. */
+  options: Record<string, string>;
+  actor: string;
+  from: number;
+  to: number;
+  apply: number[];
+  skip: { jobId: number; reason: string }[];
+  last: boolean;
+}
+
+export interface OperationStore {
+  createOperation(operation: NewOperation, now: number): Promise<OperationRecord>;
+  getOperation(id: number): Promise<OperationRecord | null>;
+  /** Newest first; `actor` narrows to one caller's. */
+  listOperations(query: { actor?: string; limit: number }): Promise<OperationRecord[]>;
+  /** Operations still running, oldest first: what the runner resumes. */
+  runningOperations(limit: number): Promise<OperationRecord[]>;
+  /**
+   * Applies one batch in one short transaction: claims it (only while the operation is still
+   * running with its cursor at `from`; otherwise answers null with nothing written, as a lost
+   * race), applies the action job by job (a job whose state refuses it is counted skipped with
+   * the store's reason), and moves the cursor and counters. A crash before the commit leaves
+   * the whole batch to be done again; after it, none of it.
+   */
+  applyOperationBatch(batch: OperationBatch, now: number): Promise<OperationRecord | null>;
+  /** Moves a running operation to `state` (cancelled, failed); null when it was not running. */
+  endOperation(id: number, state: Extract<OperationState, 'cancelled' | 'failed'>, error: string | null, now: number): Promise<OperationRecord | null>;
+  /** How many jobs match (the list's filters; `sites` null: all), counted in the store. */
+  countJobs(filter: OperationFilter & { ids?: number[]; maxId?: number }): Promise<number>;
+}
+
+// ─── Dashboard ───────────────────────────────────────────────────────────────────────────
+
+export interface DashboardQuery {
+  sites: string[] | null;
+  from: number;
+  to: number;
+  bucketMs: number;
+}
+
+/** A count of jobs in one time bucket and state (bucket = its start instant). */
+export interface BucketCount {
+  bucket: number;
+  state: JobState;
+  count: number;
+}
+
+/** Durations of one workflow's jobs that ended in the window, as a histogram of 2-significant-digit values. */
+export interface DurationHistogram {
+  workflow: string;
+  /** [duration floored to 2 significant digits, count] in ascending duration. */
+  bins: [number, number][];
+}
+
+export interface DashboardStore {
+  /**
+   * Aggregates for the dashboard, each over an index (jobs_created_dash, jobs_ended_dash):
+   * jobs created per bucket by current state, jobs ended per bucket by end state, and the
+   * duration histograms of jobs ended in the window, per workflow.
+   */
+  dashboardAggregates(query: DashboardQuery): Promise<{ created: BucketCount[]; ended: BucketCount[]; durations: DurationHistogram[] }>;
 }

@@ -161,6 +161,17 @@ const ROUTES: Record<string, RouteSpec> = {
   'GET /api/v1/subscriptions/{id}/deliveries': { level: 'viewer', siteBound: false, call: () => ({ path: '/subscriptions/999999/deliveries' }) },
   'GET /api/v1/notifications': { level: 'viewer', siteBound: false, call: () => ({ path: '/notifications' }) },
   'POST /api/v1/notifications/read': { level: 'viewer', siteBound: false, call: () => ({ path: '/notifications/read', body: {} }) },
+  // Bulk actions: a preview counts only the caller's sites and does nothing; the operations
+  // asked for here do not exist (404 for whoever passes the access checks).
+  'POST /api/v1/jobs/bulk-actions': {
+    level: 'operator',
+    siteBound: false,
+    call: () => ({ path: '/jobs/bulk-actions', body: { action: 'cancel', filter: {}, preview: true } }),
+  },
+  'GET /api/v1/operations': { level: 'viewer', siteBound: false, call: () => ({ path: '/operations' }) },
+  'GET /api/v1/operations/{id}': { level: 'viewer', siteBound: false, reached: () => [404], call: () => ({ path: '/operations/999999' }) },
+  'POST /api/v1/operations/{id}/cancel': { level: 'operator', siteBound: false, reached: () => [404], call: () => ({ path: '/operations/999999/cancel' }) },
+  'GET /api/v1/dashboard': { level: 'viewer', siteBound: true, call: (_fx, t) => ({ path: `/dashboard?site=${site(t)}` }) },
   'GET /api/v1/workflows': { level: 'viewer', siteBound: false, call: () => ({ path: '/workflows' }) },
   'GET /api/v1/sites': { level: 'viewer', siteBound: false, call: () => ({ path: '/sites' }) },
   'GET /api/v1/workers': { level: 'viewer', siteBound: false, call: () => ({ path: '/workers' }) },

@@ -5,6 +5,7 @@ import { describeControlsConformance } from './controls-conformance.js';
 import { describeLocksConformance } from './locks-conformance.js';
 import { describeNotifyConformance } from './notify-conformance.js';
 import { describeOpenJobsConformance } from './open-jobs-conformance.js';
+import { describeOperationsConformance } from './operations-conformance.js';
 import { describeProgressConformance } from './progress-conformance.js';
 import { describeRetentionConformance } from './retention-conformance.js';
 import { describeSchedulesConformance } from './schedules-conformance.js';
@@ -31,4 +32,5 @@ export function describeAllConformance(harness: StoreHarness): void {
   describeNotifyConformance(harness);
   describeSchedulesConformance(harness);
   describeRetentionConformance(harness);
+  describeOperationsConformance(harness);
 }

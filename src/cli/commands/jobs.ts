@@ -3,6 +3,7 @@ import type { Job } from '../../client/client.js';
 import { type ConnectionFlags, connect } from '../connection.js';
 import { since, table } from '../format.js';
 import { parseLimit } from '../options.js';
+import { jobsBulkCommand } from './jobs-bulk.js';
 
 export function jobsCommand(program: Command): void {
   const jobs = program.command('jobs').description('List, inspect and control jobs');
@@ -109,6 +110,8 @@ export function jobsCommand(program: Command): void {
       }
       if (failed > 0) process.exitCode = 1;
     });
+
+  jobsBulkCommand(jobs);
 }
 
 function row(job: Job) {

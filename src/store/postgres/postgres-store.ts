@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import type pg from 'pg';
 import { type PruneCutoffs, SwitchyardError } from '../../model/index.js';
+import { DashboardSql } from '../dashboard-sql.js';
 import { completeTasks, heartbeat, recordActivity } from '../ledger/complete.js';
 import { controlJob, deleteJob, retryJob } from '../ledger/control.js';
 import { fireSchedule } from '../ledger/fire-schedule.js';
@@ -10,6 +11,7 @@ import { pruneEvents, pruneJobs } from '../ledger/prune.js';
 import { ScheduleSql } from '../ledger/schedule-tx.js';
 import { submitJobs } from '../ledger/submit.js';
 import { expireLeases, releaseLeasesOf, timeoutJobs } from '../ledger/watchdog.js';
+import { applyOperationBatch, OperationSql, questionDialect } from '../operation-sql.js';
 import { createRowMapper, type RowMapper } from '../rows.js';
 import type * as S from '../store.js';
 import { PostgresAuth } from './postgres-auth.js';
@@ -452,6 +454,45 @@ export class PostgresStore implements S.Store {
 
   pruneEvents(before: number, limit: number): Promise<number> {
     return pruneEvents(postgresScheduleExecutor(this.db), before, limit);
+  }
+
+  // ─── Bulk operations and the dashboard ─────────────────────────────────────────────────
+
+  private operationsOn(db: Queryable): OperationSql {
+    return new OperationSql(postgresScheduleExecutor(db), questionDialect('ILIKE'));
+  }
+
+  createOperation(operation: S.NewOperation, now: number) {
+    // REPEATABLE READ is not needed: the newest id and the count are read in one transaction, and jobs newer than max_job_id are never touched.
+    return this.transaction((client) => this.operationsOn(nulSafe(client)).insert(operation, now));
+  }
+
+  getOperation(id: number) {
+    return this.operationsOn(this.db).get(id);
+  }
+
+  listOperations(query: { actor?: string; limit: number }) {
+    return this.operationsOn(this.db).list(query.actor, query.limit);
+  }
+
+  runningOperations(limit: number) {
+    return this.operationsOn(this.db).running(limit);
+  }
+
+  applyOperationBatch(batch: S.OperationBatch, now: number) {
+    return this.transact(now, (tx, client) => applyOperationBatch(tx, this.operationsOn(nulSafe(client)), batch, now));
+  }
+
+  endOperation(id: number, state: 'cancelled' | 'failed', error: string | null, now: number) {
+    return this.operationsOn(this.db).end(id, state, error, now);
+  }
+
+  countJobs(filter: Parameters<S.Store['countJobs']>[0]) {
+    return this.operationsOn(this.db).countJobs(filter);
+  }
+
+  dashboardAggregates(query: S.DashboardQuery) {
+    return new DashboardSql(postgresScheduleExecutor(this.db)).aggregates(query);
   }
 
   // ─── Users, sessions and tokens ────────────────────────────────────────────────────────

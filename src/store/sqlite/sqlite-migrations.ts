@@ -451,4 +451,45 @@ ALTER TABLE queues ADD COLUMN retain_days INTEGER;
 CREATE INDEX IF NOT EXISTS jobs_prunable ON jobs (ended_at, id) WHERE ended_at IS NOT NULL;
 `,
   },
+  {
+    version: 15,
+    name: 'bulk operations; covering indexes for the dashboard',
+    sql: `
+-- A bulk action over many jobs (model/operation.ts), run in batches by one hub at a time.
+-- cursor is the last job id handled: a restarted hub resumes after it.
+CREATE TABLE IF NOT EXISTS operations (
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
+  action TEXT NOT NULL,
+  filter TEXT,
+  job_ids TEXT,
+  options TEXT NOT NULL,
+  actor TEXT NOT NULL,
+  actor_role TEXT NOT NULL,
+  actor_sites TEXT,
+  state TEXT NOT NULL,
+  max_job_id INTEGER NOT NULL,
+  cursor_id INTEGER NOT NULL,
+  total INTEGER NOT NULL,
+  done INTEGER NOT NULL,
+  succeeded INTEGER NOT NULL,
+  skipped INTEGER NOT NULL,
+  failed INTEGER NOT NULL,
+  reasons TEXT NOT NULL,
+  error TEXT,
+  created_at INTEGER NOT NULL,
+  started_at INTEGER NOT NULL,
+  ended_at INTEGER,
+  updated_at INTEGER NOT NULL
+);
+CREATE INDEX IF NOT EXISTS operations_running ON operations (id) WHERE state = 'running';
+CREATE INDEX IF NOT EXISTS operations_actor ON operations (actor, id);
+-- The dashboard's aggregates read only these (covering) indexes: jobs created, and jobs
+-- ended with their durations, over a time window at some sites.
+CREATE INDEX IF NOT EXISTS jobs_created_dash ON jobs (created_at, site, state);
+CREATE INDEX IF NOT EXISTS jobs_ended_dash ON jobs (ended_at, site, workflow, state, started_at) WHERE ended_at IS NOT NULL;
+-- The same, site first: what one site's dashboard (or a site-limited user's) reads.
+CREATE INDEX IF NOT EXISTS jobs_site_created_dash ON jobs (site, created_at, state);
+CREATE INDEX IF NOT EXISTS jobs_site_ended_dash ON jobs (site, ended_at, workflow, state, started_at) WHERE ended_at IS NOT NULL;
+`,
+  },
 ];

@@ -5,6 +5,7 @@ import { dirname } from 'node:path';
 import { isMainThread } from 'node:worker_threads';
 import BetterSqlite3, { type Database, type Statement } from 'better-sqlite3';
 import { type PruneCutoffs, SwitchyardError } from '../../model/index.js';
+import { DashboardSql } from '../dashboard-sql.js';
 import { completeTasks, heartbeat, recordActivity } from '../ledger/complete.js';
 import { controlJob, deleteJob, retryJob } from '../ledger/control.js';
 import { fireSchedule } from '../ledger/fire-schedule.js';
@@ -13,6 +14,7 @@ import { pruneEvents, pruneJobs } from '../ledger/prune.js';
 import { ScheduleSql } from '../ledger/schedule-tx.js';
 import { submitJobs } from '../ledger/submit.js';
 import { expireLeases, releaseLeasesOf, timeoutJobs } from '../ledger/watchdog.js';
+import { applyOperationBatch, OperationSql, questionDialect } from '../operation-sql.js';
 import { createRowMapper, type RowMapper } from '../rows.js';
 import { SerialLock } from '../serial-lock.js';
 import type * as S from '../store.js';
@@ -371,6 +373,44 @@ export class SqliteStore implements S.Store {
 
   pruneEvents(before: number, limit: number): Promise<number> {
     return this.read(() => pruneEvents(sqliteScheduleExecutor(this.db), before, limit));
+  }
+
+  // ─── Bulk operations and the dashboard ─────────────────────────────────────────────────
+
+  private get operations(): OperationSql {
+    return new OperationSql(sqliteScheduleExecutor(this.db), questionDialect('LIKE'));
+  }
+
+  createOperation(operation: S.NewOperation, now: number) {
+    return this.transact(now, () => this.operations.insert(operation, now));
+  }
+
+  getOperation(id: number) {
+    return this.read(() => this.operations.get(id));
+  }
+
+  listOperations(query: { actor?: string; limit: number }) {
+    return this.read(() => this.operations.list(query.actor, query.limit));
+  }
+
+  runningOperations(limit: number) {
+    return this.read(() => this.operations.running(limit));
+  }
+
+  applyOperationBatch(batch: S.OperationBatch, now: number) {
+    return this.transact(now, (tx) => applyOperationBatch(tx, this.operations, batch, now));
+  }
+
+  endOperation(id: number, state: 'cancelled' | 'failed', error: string | null, now: number) {
+    return this.read(() => this.operations.end(id, state, error, now));
+  }
+
+  countJobs(filter: Parameters<S.Store['countJobs']>[0]) {
+    return this.read(() => this.operations.countJobs(filter));
+  }
+
+  dashboardAggregates(query: S.DashboardQuery) {
+    return this.read(() => new DashboardSql(sqliteScheduleExecutor(this.db)).aggregates(query));
   }
 
   // ─── Users, sessions and tokens ────────────────────────────────────────────────────────

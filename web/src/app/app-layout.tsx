@@ -25,6 +25,7 @@ function SignedInShell() {
     ['j', () => navigate('/')],
     ['q', () => navigate('/queues')],
     ['s', () => navigate('/schedules')],
+    ['d', () => navigate('/dashboard')],
   ]);
   // A page change closes the drawer, whatever caused it (a link, a shortcut, the back button).
   useEffect(() => {

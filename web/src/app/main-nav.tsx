@@ -14,6 +14,7 @@ interface NavItem {
 
 export const NAV: NavItem[] = [
   { to: '/', label: 'Jobs', needs: 'viewer', owns: (p) => p === '/' || p.startsWith('/jobs') },
+  { to: '/dashboard', label: 'Dashboard', needs: 'viewer', owns: (p) => p.startsWith('/dashboard') },
   { to: '/queues', label: 'Queues', needs: 'viewer', owns: (p) => p.startsWith('/queues') },
   { to: '/schedules', label: 'Schedules', needs: 'viewer', owns: (p) => p.startsWith('/schedules') },
   { to: '/workers', label: 'Workers', needs: 'viewer', owns: (p) => p.startsWith('/workers') },

@@ -6,6 +6,7 @@ import { UsersPage } from '../features/admin/users-page.js';
 import { WorkersPage } from '../features/admin/workers-page.js';
 import { AuditPage } from '../features/audit/audit-page.js';
 import { LoginPage } from '../features/auth/login-page.js';
+import { DashboardPage } from '../features/dashboard/dashboard-page.js';
 import { JobPage } from '../features/job/job-page.js';
 import { JobsPage } from '../features/jobs/jobs-page.js';
 import { NotificationsPage } from '../features/notifications/notifications-page.js';
@@ -45,6 +46,7 @@ export function createRouter() {
               { path: 'tokens', element: <TokensPage /> },
               { path: 'schedules', element: <SchedulesPage /> },
               { path: 'schedules/:id', element: <SchedulePage /> },
+              { path: 'dashboard', element: <DashboardPage /> },
               { path: '*', element: <NotFoundPage /> },
             ],
           },

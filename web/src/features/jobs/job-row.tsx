@@ -1,4 +1,4 @@
-import { ActionIcon, Box, Table } from '@mantine/core';
+import { ActionIcon, Box, Checkbox, Table } from '@mantine/core';
 import type { Job } from '../../api/types.js';
 import { Icon } from '../../components/ui/icon.js';
 import { JobStats } from '../job/job-stats.js';
@@ -8,10 +8,32 @@ import type { JobColumn } from './job-columns.js';
  * One job as a row of the chosen columns; its first cell unfolds the job's task and item
  * statistics in a row beneath, without leaving the list.
  */
-export function JobRow({ job, columns, now, expanded, onToggle }: { job: Job; columns: JobColumn[]; now: number; expanded: boolean; onToggle: () => void }) {
+export function JobRow({
+  job,
+  columns,
+  now,
+  expanded,
+  onToggle,
+  selected,
+  onSelect,
+}: {
+  job: Job;
+  columns: JobColumn[];
+  now: number;
+  expanded: boolean;
+  onToggle: () => void;
+  /** The row's checkbox for bulk actions (no `onSelect`: no checkbox column). */
+  selected?: boolean;
+  onSelect?: (on: boolean) => void;
+}) {
   return (
     <>
       <Table.Tr data-testid="job-row" data-job-id={job.id}>
+        {onSelect ? (
+          <Table.Td w={36}>
+            <Checkbox size="xs" checked={selected === true} onChange={(e) => onSelect(e.currentTarget.checked)} aria-label={`Select job ${job.id}`} />
+          </Table.Td>
+        ) : null}
         <Table.Td w={36} px={4}>
           <ActionIcon
             variant="subtle"
@@ -33,7 +55,7 @@ export function JobRow({ job, columns, now, expanded, onToggle }: { job: Job; co
       </Table.Tr>
       {expanded ? (
         <Table.Tr data-testid="job-row-details" id={`job-${job.id}-details`}>
-          <Table.Td colSpan={columns.length + 1}>
+          <Table.Td colSpan={columns.length + (onSelect ? 2 : 1)}>
             <Box maw={720} py={4}>
               <JobStats job={job} />
             </Box>

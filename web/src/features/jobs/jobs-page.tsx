@@ -8,6 +8,8 @@ import { Icon } from '../../components/ui/icon.js';
 import { listStatus } from '../../components/ui/list-state.js';
 import { LoadMore } from '../../components/ui/load-more.js';
 import { ColumnChooser, type Density } from './column-chooser.js';
+import { BulkActionBar } from '../bulk/bulk-action-bar.js';
+import { useSelection } from '../bulk/use-selection.js';
 import { ExportMenu } from './export-menu.js';
 import { DEFAULT_COLUMNS } from './job-columns.js';
 import { JobFilterForm } from './job-filter-form.js';
@@ -37,6 +39,18 @@ export function JobsPage() {
     return () => clearInterval(timer);
   }, [anyRunning]);
   const refresh = () => void jobs.refetch();
+  const bulk = useSelection();
+  const { clear } = bulk;
+  // A new filter is a new selection: "all matching" must never carry over to other jobs.
+  const queryKey = JSON.stringify(query);
+  const [selectionKey, setSelectionKey] = useState(queryKey);
+  if (selectionKey !== queryKey) {
+    setSelectionKey(queryKey);
+    clear();
+  }
+  const { id: _ids, sort: _sort, ...bulkFilter } = query;
+  // With an id filter the rows shown are the whole selection: no "all matching" beyond them.
+  const pageAllSelected = query.id === undefined && rows.length > 0 && (bulk.selection.allMatching || rows.every((job) => bulk.selection.ids.has(job.id)));
   useHotkeys([
     ['r', refresh],
     [
@@ -86,6 +100,13 @@ export function JobsPage() {
         <JobFilterForm key={params.toString()} filters={filters} onApply={setFilters} />
       </Collapse>
       <ErrorAlert error={jobs.error} title="Could not load jobs" onRetry={refresh} />
+      <BulkActionBar
+        selection={bulk.selection}
+        pageAllSelected={pageAllSelected}
+        filter={bulkFilter}
+        onSelectAllMatching={bulk.selectAllMatching}
+        onClear={bulk.clear}
+      />
       <div aria-busy={jobs.isFetching} data-testid="jobs-list">
         <JobsTable
           jobs={rows}
@@ -96,6 +117,7 @@ export function JobsPage() {
           columns={columns}
           density={density}
           now={now}
+          selection={{ selected: bulk.selection.ids, all: bulk.selection.allMatching, toggle: bulk.toggle, setPage: bulk.setPage }}
         />
       </div>
       <LoadMore

@@ -1,4 +1,4 @@
-import { Table, VisuallyHidden } from '@mantine/core';
+import { Checkbox, Table, VisuallyHidden } from '@mantine/core';
 import { useState } from 'react';
 import type { Job } from '../../api/types.js';
 import { LOCAL_TIME_ZONE } from '../../components/ui/date-time.js';
@@ -23,6 +23,14 @@ export function nextSort(current: SortState, key: string): string {
   return `${desc ? '-' : ''}${key}`;
 }
 
+/** Row selection for bulk actions: which ids are picked, and how to change that. */
+export interface RowSelection {
+  selected: Set<number>;
+  all: boolean;
+  toggle(id: number, on: boolean): void;
+  setPage(ids: number[], on: boolean): void;
+}
+
 /** The jobs list in the chosen columns and density. */
 export function JobsTable({
   jobs,
@@ -33,6 +41,7 @@ export function JobsTable({
   columns: shown,
   density,
   now,
+  selection,
 }: {
   jobs: Job[];
   /** Null when there are rows to show. */
@@ -44,9 +53,13 @@ export function JobsTable({
   density: Density;
   /** The instant running jobs' durations count to. */
   now: number;
+  /** Row checkboxes for bulk actions (absent: none). */
+  selection?: RowSelection;
 }) {
   const state = parseSort(sort);
   const columns = JOB_COLUMNS.filter((c) => c.fixed || shown.includes(c.key));
+  const picked = (id: number) => selection?.all === true || selection?.selected.has(id) === true;
+  const allPicked = jobs.length > 0 && jobs.every((job) => picked(job.id));
   const [expanded, setExpanded] = useState<ReadonlySet<number>>(new Set());
   const toggle = (id: number) =>
     setExpanded((current) => {
@@ -61,6 +74,23 @@ export function JobsTable({
         <Table.Caption>Times are in your time zone ({LOCAL_TIME_ZONE}).</Table.Caption>
         <Table.Thead>
           <Table.Tr>
+            {selection && (
+              <Table.Th w={36}>
+                <Checkbox
+                  size="xs"
+                  checked={allPicked}
+                  indeterminate={!allPicked && jobs.some((job) => picked(job.id))}
+                  onChange={(e) =>
+                    selection.setPage(
+                      jobs.map((job) => job.id),
+                      e.currentTarget.checked,
+                    )
+                  }
+                  aria-label="Select every job shown"
+                  data-testid="select-page"
+                />
+              </Table.Th>
+            )}
             <Table.Th w={36} px={4}>
               <VisuallyHidden>Statistics</VisuallyHidden>
             </Table.Th>
@@ -78,12 +108,23 @@ export function JobsTable({
         <Table.Tbody>
           {status ? (
             <Table.Tr>
-              <Table.Td colSpan={columns.length + 1}>
+              <Table.Td colSpan={columns.length + (selection ? 2 : 1)}>
                 <ListState status={status} empty="No jobs match this view." onRetry={onRetry} />
               </Table.Td>
             </Table.Tr>
           ) : (
-            jobs.map((job) => <JobRow key={job.id} job={job} columns={columns} now={now} expanded={expanded.has(job.id)} onToggle={() => toggle(job.id)} />)
+            jobs.map((job) => (
+              <JobRow
+                key={job.id}
+                job={job}
+                columns={columns}
+                now={now}
+                expanded={expanded.has(job.id)}
+                onToggle={() => toggle(job.id)}
+                selected={picked(job.id)}
+                onSelect={selection ? (on) => selection.toggle(job.id, on) : undefined}
+              />
+            ))
           )}
         </Table.Tbody>
       </Table>

@@ -1,0 +1,128 @@
+import { performance } from 'node:perf_hooks';
+import { z } from 'zod';
+import { Engine } from '../src/engine/engine.js';
+import { SYSTEM_ACTOR } from '../src/model/index.js';
+import { defineWorkflow } from '../src/sdk/define-workflow.js';
+import { WorkflowRegistry } from '../src/sdk/workflow-registry.js';
+import type { Store } from '../src/store/store.js';
+import { benchStore } from './bench-store.js';
+import { newJobSpec } from './lock-jobs.js';
+import type { Measurement } from './measurements.js';
+
+const demo = defineWorkflow({ name: 'demo', fields: z.object({}), plan: () => [{ type: 'work' }], tasks: { work: () => {} } });
+
+/** The store with its `applyOperationBatch` timed: the longest single bulk transaction. */
+function timedBatches(store: Store): { store: Store; longestMs: () => number; medianMs: () => number; batches: () => number } {
+  let longest = 0;
+  let count = 0;
+  const times: number[] = [];
+  const proxy = new Proxy(store, {
+    get(target, property) {
+      const value = Reflect.get(target, property, target);
+      if (property !== 'applyOperationBatch') return typeof value === 'function' ? value.bind(target) : value;
+      return async (...args: Parameters<Store['applyOperationBatch']>) => {
+        const started = performance.now();
+        try {
+          return await target.applyOperationBatch(...args);
+        } finally {
+          const ms = performance.now() - started;
+          longest = Math.max(longest, ms);
+          times.push(ms);
+          count += 1;
+        }
+      };
+    },
+  });
+  const medianMs = () => [...times].sort((a, b) => a - b)[Math.floor(times.length / 2)] ?? 0;
+  return { store: proxy, longestMs: () => longest, medianMs, batches: () => count };
+}
+
+async function submitQueued(store: Store, total: number, spreadMs: number, start: number): Promise<void> {
+  const chunk = 1000;
+  for (let i = 0; i < total; i += chunk) {
+    const jobs = Array.from({ length: Math.min(chunk, total - i) }, () => newJobSpec([]));
+    await store.submitJobs(jobs, start + Math.floor((i / total) * spreadMs));
+  }
+}
+
+/**
+ * Bulk actions (R59) and the dashboard (R30) at scale:
+ * - bulk-cancel: 100,000 queued one-task jobs cancelled by one filtered bulk operation, run by
+ *   the engine's operation runner batch after batch (each batch one transaction). Reports the
+ *   total time and the longest single transaction.
+ * - dashboard: the dashboard's aggregates over 1,000,000 jobs created in its 24-hour window
+ *   (50,000 of them run to their end, for the durations), Global, hourly buckets; median of 5.
+ */
+export const bulkMeasurements: Measurement[] = [
+  {
+    name: 'bulk-cancel',
+    label: 'bulk cancel of 100,000 matching queued jobs',
+    unit: 's',
+    run: async ({ kind }) => {
+      const { store: raw, dispose } = await benchStore(kind);
+      try {
+        const total = 100_000;
+        const now = Date.now();
+        await submitQueued(raw, total, 60_000, now - 120_000);
+        const timed = timedBatches(raw);
+        const engine = new Engine({ store: timed.store, workflows: new WorkflowRegistry([demo]), runDuties: false });
+        const started = performance.now();
+        const op = await engine.bulk.start({ action: 'cancel', filter: { states: ['queued'] } }, SYSTEM_ACTOR);
+        while ((await raw.getOperation(op.id))?.state === 'running') await engine.operations.run();
+        const seconds = (performance.now() - started) / 1000;
+        const done = await raw.getOperation(op.id);
+        await engine.stop();
+        if (done?.succeeded !== total) throw new Error(`cancelled ${done?.succeeded} of ${total}`);
+        return {
+          value: seconds,
+          detail: `${Math.round(total / seconds)} jobs/s; ${timed.batches()} batches, transaction median ${timed.medianMs().toFixed(1)} ms, longest ${timed.longestMs().toFixed(1)} ms`,
+        };
+      } finally {
+        await dispose();
+      }
+    },
+  },
+  {
+    name: 'bulk-dashboard',
+    label: 'dashboard aggregates over 1,000,000 jobs (Global, 24 h, hourly)',
+    unit: 'ms',
+    run: async ({ kind }) => {
+      const { store, dispose } = await benchStore(kind);
+      try {
+        const day = 86_400_000;
+        const to = Date.now();
+        const from = to - day;
+        const finished = 50_000;
+        await submitQueued(store, 1_000_000 - finished, day - 3_600_000, from);
+        await submitQueued(store, finished, 3_600_000, to - 3_600_000);
+        let now = to - 1_800_000;
+        for (let done = 0; done < finished; ) {
+          now += 10;
+          const leased = await store.leaseTasks({ workerId: 'bench', site: 'local', workflows: ['demo'], limit: 500, leaseMs: 60_000, now });
+          if (leased.length === 0) break;
+          // Durations from 10 ms to 610 ms, for a spread of percentiles.
+          now += 10 + (done % 7) * 100;
+          await store.completeTasks(
+            leased.map((t) => ({ taskId: t.task.id, leaseToken: t.leaseToken, report: { kind: 'succeeded', changed: false } })),
+            now,
+          );
+          done += leased.length;
+        }
+        const engine = new Engine({ store, workflows: new WorkflowRegistry([demo]), runDuties: false });
+        const runs: number[] = [];
+        let totals = '';
+        for (let i = 0; i < 5; i++) {
+          const started = performance.now();
+          const board = await engine.dashboard.dashboard({ from, to, bucketMs: 3_600_000 }, SYSTEM_ACTOR);
+          runs.push(performance.now() - started);
+          totals = `${board.totals.created} created, ${board.totals.ended} ended, p95 ${board.durations[0]?.p95Ms} ms`;
+        }
+        await engine.stop();
+        runs.sort((a, b) => a - b);
+        return { value: runs[2], detail: `${totals}; runs ${runs.map((r) => r.toFixed(0)).join(', ')} ms` };
+      } finally {
+        await dispose();
+      }
+    },
+  },
+];

@@ -1,0 +1,135 @@
+import type { Logger } from 'pino';
+import { type JobRecord, type OperationRecord, SwitchyardError, siteAllowed } from '../model/index.js';
+import type { WorkflowRegistry } from '../sdk/workflow-registry.js';
+import { encodeCursor } from '../store/cursor.js';
+import type { OperationBatch, Store } from '../store/store.js';
+import { operationSites } from './bulk-verbs.js';
+import type { Duty } from './duty-loop.js';
+
+/**
+ * Jobs per batch: each batch is one transaction, so this bounds how long any lock is held
+ * (a cancel costs about 0.5 ms a job on SQLite: some 50 ms a batch, see `npm run bench --
+ * --only bulk`) while keeping the per-batch overhead (one keyset read, one counter update)
+ * small over 100,000 jobs.
+ */
+export const OPERATION_BATCH = 100;
+export const OPERATION_BATCH_POSTGRES = 25;
+
+export interface OperationRunnerOptions {
+  intervalMs?: number;
+  batchSize?: number;
+}
+
+/**
+ * Runs bulk operations (R59) as a background duty on one hub at a time. Each round resumes
+ * every running operation from its stored cursor, batch after batch, for at most `budgetMs`
+ * (under the duty's hold, so another hub does not take over mid-round). Nothing lives in
+ * memory between batches: a hub that stops, or crashes, leaves the cursor where the last
+ * committed batch put it, and whichever hub holds the duty next goes on from there. A batch
+ * another hub applied first (or an operation cancelled meanwhile) is refused by the store and
+ * simply re-read.
+ */
+export class OperationRunner {
+  readonly intervalMs: number;
+  private readonly batchSize: number;
+
+  constructor(
+    private readonly store: Store,
+    private readonly workflows: WorkflowRegistry,
+    private readonly clock: () => number,
+    private readonly logger: Logger,
+    private readonly finished: (operation: OperationRecord) => Promise<void>,
+    options: OperationRunnerOptions = {},
+  ) {
+    this.intervalMs = options.intervalMs ?? 300;
+    // PostgreSQL pays a round trip per statement (some 8 per cancelled job), so its batches are
+    // smaller to keep each transaction as short as SQLite's.
+    this.batchSize = options.batchSize ?? (store.kind === 'postgres' ? OPERATION_BATCH_POSTGRES : OPERATION_BATCH);
+  }
+
+  /** The duty the engine's DutyLoop runs. */
+  duty(): Duty {
+    return { name: 'operations', intervalMs: this.intervalMs, run: () => this.run(this.intervalMs * 2.5) };
+  }
+
+  /** One round: batches of every running operation until none is left or `budgetMs` is spent. Answers how many jobs were handled. */
+  async run(budgetMs = Number.POSITIVE_INFINITY): Promise<number> {
+    const started = performance.now();
+    let handled = 0;
+    for (const first of await this.store.runningOperations(20)) {
+      let operation: OperationRecord | null = first;
+      while (operation?.state === 'running' && performance.now() - started < budgetMs) {
+        const before: number = operation.done;
+        operation = await this.step(operation);
+        handled += (operation?.done ?? before) - before;
+      }
+    }
+    return handled;
+  }
+
+  /** Applies the operation's next batch; answers the operation as it now reads. */
+  async step(operation: OperationRecord): Promise<OperationRecord | null> {
+    try {
+      const batch = await this.nextBatch(operation);
+      const next = (await this.store.applyOperationBatch(batch, this.clock())) ?? (await this.store.getOperation(operation.id));
+      if (next && next.state === 'done' && operation.state === 'running' && batch.last) await this.finished(next);
+      return next;
+    } catch (error) {
+      if (error instanceof SwitchyardError && (error.code === 'SWY_ERR_STORE_UNAVAILABLE' || error.code === 'SWY_ERR_SHUTTING_DOWN')) throw error;
+      this.logger.error({ err: error, operation: operation.id }, 'bulk operation failed');
+      const failed = await this.store.endOperation(operation.id, 'failed', (error as Error).message?.slice(0, 1000) ?? String(error), this.clock());
+      if (failed) await this.finished(failed);
+      return failed;
+    }
+  }
+
+  /**
+   * The next jobs after the cursor, and the engine's verdict on each: a job the operation's
+   * actor may not see is skipped as "not found" (no leak of other sites' ids), one whose
+   * workflow does not support the control as such. The state rules are the store's, applied
+   * in the batch's transaction.
+   */
+  private async nextBatch(operation: OperationRecord): Promise<OperationBatch> {
+    const base = { operationId: operation.id, action: operation.action, options: operation.options, actor: operation.actor, from: operation.cursor };
+    const apply: number[] = [];
+    const skip: { jobId: number; reason: string }[] = [];
+    let jobs: JobRecord[];
+    let to: number;
+    let last: boolean;
+    if (operation.jobIds) {
+      const ids = operation.jobIds.filter((id) => id > operation.cursor).slice(0, this.batchSize);
+      last = ids.length === 0 || ids[ids.length - 1] === operation.jobIds[operation.jobIds.length - 1];
+      to = ids.length > 0 ? ids[ids.length - 1] : operation.cursor;
+      jobs = ids.length > 0 ? (await this.store.listJobs({ sites: null, ids, sort: { key: 'id', desc: false }, limit: ids.length })).items : [];
+      const found = new Set(jobs.map((job) => job.id));
+      for (const id of ids) if (!found.has(id)) skip.push({ jobId: id, reason: 'not found' });
+    } else {
+      const filter = operation.filter ?? { sites: null };
+      const page = await this.store.listJobs({
+        ...filter,
+        sort: { key: 'id', desc: false },
+        cursor: operation.cursor > 0 ? encodeCursor(null, operation.cursor) : null,
+        limit: this.batchSize,
+      });
+      jobs = page.items.filter((job) => job.id <= operation.maxJobId);
+      last = page.nextCursor === null || jobs.length < page.items.length;
+      to = jobs.length > 0 ? jobs[jobs.length - 1].id : operation.cursor;
+    }
+    const sites = operationSites(operation);
+    const actorSites = operation.actorSites;
+    for (const job of jobs) {
+      if (!siteAllowed(actorSites, job.site) || !siteAllowed(sites, job.site)) skip.push({ jobId: job.id, reason: 'not found' });
+      else if (!this.supports(job.workflow, operation.action))
+        skip.push({ jobId: job.id, reason: `workflow ${job.workflow} does not support ${operation.action}` });
+      else apply.push(job.id);
+    }
+    skip.sort((a, b) => a.jobId - b.jobId);
+    return { ...base, to, apply, skip, last };
+  }
+
+  private supports(name: string, action: OperationRecord['action']): boolean {
+    if (action !== 'pause' && action !== 'cancel' && action !== 'retry') return true;
+    const workflow = this.workflows.get(name);
+    return !workflow || this.workflows.supports(workflow, action);
+  }
+}
