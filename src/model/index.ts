@@ -21,3 +21,5 @@ export * from './task-tallies.js';
 export * from './task-transitions.js';
 export * from './wait-reason.js';
 export * from './worker-protocol.js';
+export * from './envelope-chain.js';
+export * from './envelope-status.js';

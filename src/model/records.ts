@@ -40,6 +40,14 @@ export interface JobRecord {
   /** The schedule that fired this job, and the slot it fired for. */
   scheduleId?: number | null;
   slotAt?: number | null;
+  /** The envelope the job belongs to (a member, or the envelope's rollback job). */
+  envelopeId?: number | null;
+  /** The envelope member this job runs after and still waits for. */
+  envelopeWaitOn?: number | null;
+  /** For a rollback job: the job it undoes (null for an envelope's rollback, see `envelopeId`). */
+  rollbackOf?: number | null;
+  /** Whether this job runs compensations (a rollback job). */
+  rollback?: boolean;
 }
 
 /** A task as the store returns it. */

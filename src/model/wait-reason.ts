@@ -10,6 +10,8 @@ export const WaitCode = {
   pausing: 'pausing',
   cancelling: 'cancelling',
   lock: 'lock',
+  /** A member of an envelope waits for the members it runs after. */
+  envelope: 'envelope',
   delayed: 'delayed',
   queuePaused: 'queue-paused',
   queueFull: 'queue-full',
@@ -41,6 +43,8 @@ export interface JobWaitFacts {
   runningTasks: number;
   /** The earlier job whose lock it waits for, and the key in conflict when known. */
   lock: { jobId: number; resource: string | null } | null;
+  /** The envelope member this job runs after and waits for (model/envelope-chain.ts). */
+  envelopeWait?: { envelopeId: number; jobId: number } | null;
   queueState: { paused: boolean; concurrency: number | null; activeJobs: number } | null;
   /** Online workers at the job's site that run its workflow. */
   workersOnline: number;
@@ -72,6 +76,10 @@ export function jobWaitReason(job: JobWaitFacts): WaitReason | null {
       jobId: job.lock.jobId,
       ...(job.lock.resource ? { resource: job.lock.resource } : {}),
     };
+  }
+  if (job.envelopeWait) {
+    const { envelopeId, jobId } = job.envelopeWait;
+    return { code: 'envelope', message: `Waiting for job ${jobId} of envelope ${envelopeId}, which it runs after.`, jobId };
   }
   if (job.runAt !== null && job.runAt > job.now) {
     return { code: 'delayed', message: `Delayed until ${new Date(job.runAt).toISOString()}.`, until: job.runAt };
