@@ -1,5 +1,5 @@
-import { isTerminalJobState, type JobState } from './job-state.js';
 import type { EnvelopeOnError } from './envelope-status.js';
+import { isTerminalJobState, type JobState } from './job-state.js';
 
 /**
  * How the jobs of an envelope follow one another. A member runs after the members it names

@@ -1,6 +1,8 @@
 export * from './access.js';
 export * from './actor.js';
 export * from './assert-never.js';
+export * from './envelope-chain.js';
+export * from './envelope-status.js';
 export * from './errors.js';
 export * from './job-controls.js';
 export * from './job-rollup.js';
@@ -21,5 +23,3 @@ export * from './task-tallies.js';
 export * from './task-transitions.js';
 export * from './wait-reason.js';
 export * from './worker-protocol.js';
-export * from './envelope-chain.js';
-export * from './envelope-status.js';

@@ -3,10 +3,10 @@ import {
   chainProblem,
   chainStep,
   compensationOrder,
-  type EnvelopeFacts,
-  envelopeRollbackProblem,
-  type EnvelopeStatus,
   ENVELOPE_STATUSES,
+  type EnvelopeFacts,
+  type EnvelopeStatus,
+  envelopeRollbackProblem,
   JOB_STATES,
   type JobState,
   jobWaitReason,
@@ -83,14 +83,39 @@ describe('envelopeRollbackProblem', () => {
 describe('chain', () => {
   it('a member goes once every predecessor succeeded', () => {
     expect(chainStep([], 'stop')).toEqual({ kind: 'go' });
-    expect(chainStep([{ id: 1, state: 'success' }, { id: 2, state: 'skipped' }], 'stop')).toEqual({ kind: 'go' });
+    expect(
+      chainStep(
+        [
+          { id: 1, state: 'success' },
+          { id: 2, state: 'skipped' },
+        ],
+        'stop',
+      ),
+    ).toEqual({ kind: 'go' });
   });
   it('waits on the lowest predecessor still in the way', () => {
-    expect(chainStep([{ id: 5, state: 'running' }, { id: 3, state: 'queued' }, { id: 1, state: 'success' }], 'stop')).toEqual({ kind: 'wait', on: 3 });
+    expect(
+      chainStep(
+        [
+          { id: 5, state: 'running' },
+          { id: 3, state: 'queued' },
+          { id: 1, state: 'success' },
+        ],
+        'stop',
+      ),
+    ).toEqual({ kind: 'wait', on: 3 });
   });
   it('with stop, a failed, errored, cancelled or unknown predecessor stops it', () => {
     for (const state of ['failure', 'error', 'cancelled', 'unknown'] as const) {
-      expect(chainStep([{ id: 1, state }, { id: 2, state: 'running' }], 'stop')).toEqual({ kind: 'stop', failed: 1 });
+      expect(
+        chainStep(
+          [
+            { id: 1, state },
+            { id: 2, state: 'running' },
+          ],
+          'stop',
+        ),
+      ).toEqual({ kind: 'stop', failed: 1 });
       expect(stopsEnvelope(state, 'stop')).toBe(true);
       expect(stopsEnvelope(state, 'continue')).toBe(false);
     }
@@ -100,7 +125,15 @@ describe('chain', () => {
       expect(releasesSuccessors(state, 'continue')).toBe(true);
       expect(chainStep([{ id: 1, state }], 'continue')).toEqual({ kind: 'go' });
     }
-    expect(chainStep([{ id: 1, state: 'failure' }, { id: 2, state: 'running' }], 'continue')).toEqual({ kind: 'wait', on: 2 });
+    expect(
+      chainStep(
+        [
+          { id: 1, state: 'failure' },
+          { id: 2, state: 'running' },
+        ],
+        'continue',
+      ),
+    ).toEqual({ kind: 'wait', on: 2 });
   });
   it('after references must name earlier entries', () => {
     expect(chainProblem([[], [0], [0, 1]])).toBeNull();

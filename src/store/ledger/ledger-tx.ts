@@ -1,5 +1,6 @@
 import type { ItemCounts, JobIntent, JobOutcome, JobState, Json, ResourceLock, TaskCounts, TaskErrorInfo, TaskState } from '../../model/index.js';
 import type { NewItem } from '../store.js';
+import type { SqlExecutor } from './envelope-rows.js';
 
 /**
  * The primitive reads and writes the ledger's verbs are written against. Each backend
@@ -10,6 +11,8 @@ import type { NewItem } from '../store.js';
  */
 export interface LedgerTx {
   readonly now: number;
+  /** Plain SQL on the same transaction, for verbs written once for both stores (envelopes). */
+  readonly sql: SqlExecutor;
   /** Locks and reads tasks by id, ascending; missing ids are left out. */
   lockTasks(ids: number[]): Promise<TaskRow[]>;
   /** Locks and reads the tasks of a job, optionally only those in `states`. */
@@ -129,9 +132,11 @@ export interface JobRow {
   startedAt: number | null;
   endedAt: number | null;
   updatedAt: number;
+  /** The envelope the job belongs to (a member or its rollback job); set after insert, never changed. */
+  envelopeId: number | null;
 }
 
-export type NewJobRow = Omit<JobRow, 'id'> & {
+export type NewJobRow = Omit<JobRow, 'id' | 'envelopeId'> & {
   priority: number;
   fields: Record<string, Json>;
   searchText: string;

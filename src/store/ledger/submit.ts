@@ -89,7 +89,7 @@ export async function submitJobs(tx: LedgerTx, jobs: NewJob[], now: number): Pro
     const index = answer.pendingIndex;
     const created = !answered.has(index);
     answered.add(index);
-    const record = jobRecordOf({ ...jobRows[index], id: ids[index] }, jobRows[index]);
+    const record = jobRecordOf({ ...jobRows[index], id: ids[index], envelopeId: null }, jobRows[index]);
     return { id: ids[index], created, record: { ...record, lockWaitOn: lockWaits.get(ids[index]) ?? null } };
   });
 }

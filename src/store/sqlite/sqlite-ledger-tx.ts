@@ -9,6 +9,7 @@ import {
   type TaskState,
   TIMEABLE_JOB_STATES,
 } from '../../model/index.js';
+import type { SqlExecutor } from '../ledger/envelope-rows.js';
 import type {
   ClaimedTask,
   ClaimRequest,
@@ -77,7 +78,7 @@ export function prepareLedgerStatements(db: Database): Record<LedgerStatementNam
       WHERE t.state = 'queued' AND t.site = ? AND t.available_at <= ?
         AND t.workflow IN (SELECT value FROM json_each(?))
         AND (j.started_at IS NOT NULL OR j.queue NOT IN (SELECT value FROM json_each(?)))
-        AND j.lock_wait_on IS NULL
+        AND j.lock_wait_on IS NULL AND j.envelope_wait_on IS NULL
       ORDER BY t.priority DESC, t.id LIMIT ?`),
     queueStates: p(`SELECT q.name, q.paused, q.concurrency,
         CASE WHEN q.concurrency IS NULL THEN 0 ELSE ${ACTIVE_JOBS} END AS active FROM queues q`),
@@ -194,6 +195,7 @@ export class SqliteLedgerTx implements LedgerTx {
     private readonly s: LedgerStatements,
     private readonly map: RowMapper,
     readonly now: number,
+    readonly sql: SqlExecutor,
   ) {}
 
   async lockTasks(ids: number[]): Promise<TaskRow[]> {
