@@ -41,7 +41,7 @@ export const simulate = defineWorkflow({
   // Rolling a simulate job (or its envelope) back "reverts" each item the task processed.
   rollback: {
     async process(ctx, original) {
-      const { delayMs } = ctx.job.fields;
+      const delayMs = Number(original.fields.delayMs ?? 0);
       ctx.log(`undoing task ${original.taskId} of job ${original.jobId}: ${original.items.length} items`);
       for (const [n, item] of original.items.entries()) {
         if (item.outcome !== 'completed') continue;
