@@ -1,4 +1,4 @@
-import { type Actor, type ItemRecord, type JobRecord, type Json, progressPercent, type TaskRecord, type WaitReason } from '../model/index.js';
+import { type Actor, type EnvelopeRecord, finishedMembers, type ItemRecord, type JobRecord, type Json, progressPercent, type TaskRecord, type WaitReason } from '../model/index.js';
 import type { WorkflowRegistry } from '../sdk/workflow-registry.js';
 
 /** How secret field values read in every answer. */
@@ -29,6 +29,11 @@ export function jobDto(job: JobRecord, workflows: WorkflowRegistry, waitReason: 
     /** Why the job is not running now (null when it runs or has ended). */
     waitReason,
     lockWaitOn: job.lockWaitOn ?? null,
+    /** The envelope the job belongs to, the member it still waits for, and for a rollback job what it undoes. */
+    envelopeId: job.envelopeId ?? null,
+    envelopeWaitOn: job.envelopeWaitOn ?? null,
+    rollback: job.rollback ?? false,
+    rollbackOf: job.rollbackOf ?? null,
     /** The schedule that fired the job and the slot it fired for (null: not scheduled). */
     scheduleId: job.scheduleId ?? null,
     slotAt: iso(job.slotAt ?? null),
@@ -52,6 +57,31 @@ export function jobDto(job: JobRecord, workflows: WorkflowRegistry, waitReason: 
 }
 
 export type JobDto = ReturnType<typeof jobDto>;
+
+/** An envelope as the API answers it: instants as ISO 8601, and its members done of total. */
+export function envelopeDto(envelope: EnvelopeRecord) {
+  const done = finishedMembers(envelope.jobCounts);
+  return {
+    id: envelope.id,
+    type: envelope.type,
+    status: envelope.status,
+    reason: envelope.reason,
+    problem: envelope.problem,
+    site: envelope.site,
+    queue: envelope.queue,
+    creator: envelope.creator,
+    fileName: envelope.fileName,
+    idempotencyKey: envelope.idempotencyKey,
+    onError: envelope.onError,
+    rollback: envelope.rollback,
+    rollbackJobId: envelope.rollbackJobId,
+    jobCounts: envelope.jobCounts,
+    progress: { done, total: envelope.totalJobs, percent: envelope.totalJobs === 0 ? 100 : Math.floor((100 * done) / envelope.totalJobs) },
+    createdAt: iso(envelope.createdAt) as string,
+    updatedAt: iso(envelope.updatedAt) as string,
+    endedAt: iso(envelope.endedAt),
+  };
+}
 
 export function taskDto(task: TaskRecord, waitReason: WaitReason | null = null) {
   return {

@@ -13,6 +13,7 @@ import { errorReply } from './errors.js';
 import { guardInput } from './input-guard.js';
 import { adminRoutes } from './routes/admin.js';
 import { catalogRoutes } from './routes/catalog.js';
+import { envelopeRoutes } from './routes/envelopes.js';
 import { eventRoutes } from './routes/events.js';
 import { jobExportRoutes } from './routes/job-export.js';
 import { jobRoutes } from './routes/jobs.js';
@@ -110,6 +111,7 @@ export function apiPlugin(options: ApiPluginOptions): FastifyPluginAsync {
           adminRoutes,
           notificationRoutes,
           scheduleRoutes,
+          envelopeRoutes,
         ]) {
           routes(app, context);
         }

@@ -25,6 +25,7 @@ import { AuthVerbs } from './auth-verbs.js';
 import { Coalescer } from './coalescer.js';
 import { DutyLoop } from './duty-loop.js';
 import type { EngineCore } from './engine-core.js';
+import { EnvelopeVerbs } from './envelope-verbs.js';
 import { EventFeed } from './event-feed.js';
 import { EngineMetrics } from './metrics.js';
 import { type NotifierOptions, notifierDuty } from './notifier.js';
@@ -98,6 +99,8 @@ export class Engine implements WorkerPort {
   /** Prometheus metrics of this hub (see EngineMetrics). */
   readonly metrics: EngineMetrics;
   readonly notify: NotifyVerbs;
+  /** Envelopes: grouped, chained submissions and their rollback. */
+  readonly envelopes: EnvelopeVerbs;
   private readonly store: Store;
   private readonly wake = new WakeHub();
   private readonly submissions: Coalescer<NewJob, SubmitOutcome>;
@@ -151,6 +154,7 @@ export class Engine implements WorkerPort {
       const workflow = this.workflows.require(name);
       return { queue: workflow.queue, fields: this.workflows.parseFields(workflow, fields) };
     });
+    this.envelopes = new EnvelopeVerbs(core, this.workflows, (request, actor) => this.prepare(request, actor, null), this.defaultSite);
     this.unsubscribe = this.store.onWake((signal) => {
       if (signal.kind === 'tasks') this.wake.notify(signal.site);
     });
@@ -318,6 +322,13 @@ export class Engine implements WorkerPort {
     if (workflow && !this.workflows.supports(workflow, control)) {
       throw new SwitchyardError('SWY_ERR_CONTROL_UNSUPPORTED', `Workflow "${job.workflow}" does not support ${control}`);
     }
+  }
+
+  /** Rolls a finished job back (its workflow's compensations, newest first) as a rollback job linked to it. */
+  async rollback(jobId: number, actor: Actor): Promise<JobRecord> {
+    authorize(actor, 'jobs.control');
+    const job = await this.reads.job(jobId, actor);
+    return this.envelopes.rollbackJob(job, actor);
   }
 
   async delete(jobId: number, actor: Actor): Promise<void> {

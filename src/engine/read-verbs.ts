@@ -165,6 +165,7 @@ export class ReadVerbs {
           workflow: job.workflow,
           runningTasks: job.taskCounts.running + job.taskCounts.pausing + job.taskCounts.cancelling,
           lock,
+          envelopeWait: job.envelopeWaitOn != null && job.envelopeId != null ? { envelopeId: job.envelopeId, jobId: job.envelopeWaitOn } : null,
           queueState: queue ? { paused: queue.paused, concurrency: queue.concurrency, activeJobs: queue.activeJobs } : null,
           workersOnline: online,
           now,

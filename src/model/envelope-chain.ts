@@ -50,14 +50,14 @@ export function chainProblem(afters: readonly (readonly number[])[]): { index: n
 
 /** A task that changed something, as rollback orders them. */
 export interface ChangedTask {
-  id: number;
+  taskId: number;
   jobId: number;
   endedAt: number | null;
 }
 
 /** Compensations run newest first: by end instant, latest first, then by id, highest first. */
 export function compensationOrder<T extends ChangedTask>(tasks: readonly T[]): T[] {
-  return [...tasks].sort((a, b) => (b.endedAt ?? 0) - (a.endedAt ?? 0) || b.id - a.id);
+  return [...tasks].sort((a, b) => (b.endedAt ?? 0) - (a.endedAt ?? 0) || b.taskId - a.taskId);
 }
 
 /** The task type of the compensation of `type`: the worker finds its handler in the workflow's `rollback`. */

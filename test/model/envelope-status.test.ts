@@ -142,12 +142,12 @@ describe('chain', () => {
   });
   it('compensations run newest first', () => {
     const order = compensationOrder([
-      { id: 1, jobId: 1, endedAt: 10 },
-      { id: 2, jobId: 1, endedAt: 30 },
-      { id: 3, jobId: 2, endedAt: 30 },
-      { id: 4, jobId: 2, endedAt: 20 },
+      { taskId: 1, jobId: 1, endedAt: 10 },
+      { taskId: 2, jobId: 1, endedAt: 30 },
+      { taskId: 3, jobId: 2, endedAt: 30 },
+      { taskId: 4, jobId: 2, endedAt: 20 },
     ]);
-    expect(order.map((t) => t.id)).toEqual([3, 2, 4, 1]);
+    expect(order.map((t) => t.taskId)).toEqual([3, 2, 4, 1]);
   });
 });
 
