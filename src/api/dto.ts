@@ -83,6 +83,8 @@ export function envelopeDto(envelope: EnvelopeRecord) {
   };
 }
 
+export type EnvelopeDto = ReturnType<typeof envelopeDto>;
+
 export function taskDto(task: TaskRecord, waitReason: WaitReason | null = null) {
   return {
     waitReason,

@@ -1,6 +1,7 @@
 import { Command, CommanderError, Option } from 'commander';
 import { HubError } from '../client/client.js';
 import { queuesCommand, tokensCommand, usersCommand } from './commands/admin.js';
+import { envelopesCommand } from './commands/envelopes.js';
 import { jobsCommand } from './commands/jobs.js';
 import { schedulesCommand } from './commands/schedules.js';
 import { startCommand } from './commands/start.js';
@@ -26,7 +27,7 @@ const program = new Command()
 /** Exit code of a usage mistake (unknown command or option, invalid flag value), as most CLIs do. */
 const USAGE_ERROR = 2;
 
-for (const add of [startCommand, workerCommand, submitCommand, jobsCommand, subscriptionsCommand, queuesCommand, schedulesCommand, tokensCommand, usersCommand])
+for (const add of [startCommand, workerCommand, submitCommand, jobsCommand, envelopesCommand, subscriptionsCommand, queuesCommand, schedulesCommand, tokensCommand, usersCommand])
   add(program);
 
 try {
