@@ -24,7 +24,9 @@ async function drain(engine: Engine, store: Store): Promise<number> {
   for (;;) {
     const leased = await store.leaseTasks({ workerId: 'bench', site: 'local', workflows: ['bench-step'], limit: 100, leaseMs: 60_000, now: Date.now() });
     if (leased.length === 0) return ran;
-    await engine.complete(leased.map((t) => ({ taskId: t.task.id, leaseToken: t.leaseToken, report: { kind: 'succeeded', changed: true, result: { ok: true } } })));
+    await engine.complete(
+      leased.map((t) => ({ taskId: t.task.id, leaseToken: t.leaseToken, report: { kind: 'succeeded', changed: true, result: { ok: true } } })),
+    );
     ran += leased.length;
   }
 }

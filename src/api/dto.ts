@@ -1,4 +1,14 @@
-import { type Actor, type EnvelopeRecord, finishedMembers, type ItemRecord, type JobRecord, type Json, progressPercent, type TaskRecord, type WaitReason } from '../model/index.js';
+import {
+  type Actor,
+  type EnvelopeRecord,
+  finishedMembers,
+  type ItemRecord,
+  type JobRecord,
+  type Json,
+  progressPercent,
+  type TaskRecord,
+  type WaitReason,
+} from '../model/index.js';
 import type { WorkflowRegistry } from '../sdk/workflow-registry.js';
 
 /** How secret field values read in every answer. */

@@ -27,7 +27,18 @@ const program = new Command()
 /** Exit code of a usage mistake (unknown command or option, invalid flag value), as most CLIs do. */
 const USAGE_ERROR = 2;
 
-for (const add of [startCommand, workerCommand, submitCommand, jobsCommand, envelopesCommand, subscriptionsCommand, queuesCommand, schedulesCommand, tokensCommand, usersCommand])
+for (const add of [
+  startCommand,
+  workerCommand,
+  submitCommand,
+  jobsCommand,
+  envelopesCommand,
+  subscriptionsCommand,
+  queuesCommand,
+  schedulesCommand,
+  tokensCommand,
+  usersCommand,
+])
   add(program);
 
 try {

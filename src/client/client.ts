@@ -242,7 +242,14 @@ export interface SwitchyardClient {
   submitEnvelope(input: SubmitEnvelope): Promise<Envelope>;
   /** Uploads a file as an envelope (multipart). */
   uploadEnvelope(input: UploadEnvelope): Promise<Envelope>;
-  listEnvelopes(filters?: { status?: string[]; type?: string[]; site?: string[]; creator?: string[]; cursor?: string; limit?: number }): Promise<Page<Envelope>>;
+  listEnvelopes(filters?: {
+    status?: string[];
+    type?: string[];
+    site?: string[];
+    creator?: string[];
+    cursor?: string;
+    limit?: number;
+  }): Promise<Page<Envelope>>;
   getEnvelope(id: number): Promise<EnvelopeDetail>;
   cancelEnvelope(id: number): Promise<Envelope>;
   rollbackEnvelope(id: number): Promise<Envelope>;

@@ -12,8 +12,8 @@ import {
   type JobRecord,
   type Json,
   normalizeLocks,
-  requireSite,
   type ResourceLock,
+  requireSite,
   SwitchyardError,
   scopeSites,
   siteAllowed,
@@ -206,9 +206,12 @@ export class EnvelopeVerbs {
 
   /** The rollback job of `jobs`: one compensation per task that changed something and whose workflow declares one, chained newest first. */
   private async rollbackJobFor(jobs: JobRecord[], site: string, queue: string, actor: Actor, label: string): Promise<NewJob> {
-    const sources = compensationOrder(await this.core.store.rollbackSources(jobs.map((j) => j.id), COMPENSATION_ITEMS)).filter(
-      (source) => this.workflows.get(source.workflow)?.rollback?.[source.type] !== undefined,
-    );
+    const sources = compensationOrder(
+      await this.core.store.rollbackSources(
+        jobs.map((j) => j.id),
+        COMPENSATION_ITEMS,
+      ),
+    ).filter((source) => this.workflows.get(source.workflow)?.rollback?.[source.type] !== undefined);
     const tasks: NewTaskSpec[] = sources.map((source, i) => ({
       type: compensationType(source.type),
       workflow: source.workflow,

@@ -16,9 +16,7 @@ export interface EnvelopeEntry {
 }
 
 /** What `parse` is given: a JSON body's `data`, or an uploaded file's text. */
-export type EnvelopeInput =
-  | { kind: 'json'; data: Json }
-  | { kind: 'file'; name: string | null; contentType: string; text: string };
+export type EnvelopeInput = { kind: 'json'; data: Json } | { kind: 'file'; name: string | null; contentType: string; text: string };
 
 export interface EnvelopeConfig {
   /** Unique id used in the API and CLI: lowercase letters, digits, `-` and `.`. */

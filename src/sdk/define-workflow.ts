@@ -68,8 +68,11 @@ export interface CompensationSource {
  * Undoes what one task of the workflow did. Runs as a task of a rollback job (so it records
  * its own items, logs and progress through `ctx`); `ctx.job` is the rollback job.
  */
-// biome-ignore lint/suspicious/noExplicitAny: as TaskHandler
-export type CompensationHandler<Fields = Record<string, unknown>> = (ctx: TaskContext<Fields, any>, original: CompensationSource) => Promise<HandlerReturn> | HandlerReturn;
+export type CompensationHandler<Fields = Record<string, unknown>> = (
+  // biome-ignore lint/suspicious/noExplicitAny: as TaskHandler
+  ctx: TaskContext<Fields, any>,
+  original: CompensationSource,
+) => Promise<HandlerReturn> | HandlerReturn;
 
 export interface PlanContext {
   site: string;

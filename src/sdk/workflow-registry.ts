@@ -65,7 +65,9 @@ export class WorkflowRegistry {
     const type = this.envelopeTypes.get(name);
     if (!type) {
       const known = [...this.envelopeTypes.keys()].sort().join(', ');
-      throw new SwitchyardError('SWY_ERR_ENVELOPE_TYPE_UNKNOWN', `No envelope type named "${name}"; known types: ${known}`, [{ path: 'type', message: 'unknown envelope type' }]);
+      throw new SwitchyardError('SWY_ERR_ENVELOPE_TYPE_UNKNOWN', `No envelope type named "${name}"; known types: ${known}`, [
+        { path: 'type', message: 'unknown envelope type' },
+      ]);
     }
     return type;
   }

@@ -112,8 +112,16 @@ const ENVELOPE_ROUTES: Record<string, RouteSpec> = {
     }),
   },
   'GET /api/v1/envelopes/{id}': { level: 'viewer', siteBound: true, call: async (fx, t) => ({ path: `/envelopes/${await freshEnvelope(fx, site(t))}` }) },
-  'POST /api/v1/envelopes/{id}/cancel': { level: 'operator', siteBound: true, call: async (fx, t) => ({ path: `/envelopes/${await freshEnvelope(fx, site(t))}/cancel` }) },
-  'POST /api/v1/envelopes/{id}/rollback': { level: 'operator', siteBound: true, call: async (fx, t) => ({ path: `/envelopes/${await freshEnvelope(fx, site(t))}/rollback` }) },
+  'POST /api/v1/envelopes/{id}/cancel': {
+    level: 'operator',
+    siteBound: true,
+    call: async (fx, t) => ({ path: `/envelopes/${await freshEnvelope(fx, site(t))}/cancel` }),
+  },
+  'POST /api/v1/envelopes/{id}/rollback': {
+    level: 'operator',
+    siteBound: true,
+    call: async (fx, t) => ({ path: `/envelopes/${await freshEnvelope(fx, site(t))}/rollback` }),
+  },
   'POST /api/v1/jobs/{id}/rollback': { level: 'operator', siteBound: true, call: async (fx, t) => ({ path: `/jobs/${await fx.freshJob(site(t))}/rollback` }) },
 };
 

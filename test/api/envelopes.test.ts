@@ -124,7 +124,13 @@ describe('envelopes over HTTP', () => {
     expect(bad.body.reason).toMatch(/line 3/);
     const notJson = await upload({ type: 'jobs' }, { name: 'jobs.json', type: 'application/json', text: '[\n{"workflow": "stamp"},\n{oops}\n]' });
     expect(notJson.body).toMatchObject({ status: 'corrupt', problem: { line: 3 } });
-    const badFields = await post('/envelopes', { type: 'jobs', jobs: [{ workflow: 'stamp', fields: { name: 'ok' } }, { workflow: 'stamp', fields: { nme: 'typo' } }] });
+    const badFields = await post('/envelopes', {
+      type: 'jobs',
+      jobs: [
+        { workflow: 'stamp', fields: { name: 'ok' } },
+        { workflow: 'stamp', fields: { nme: 'typo' } },
+      ],
+    });
     expect(badFields.body).toMatchObject({ status: 'corrupt', problem: { entry: 1, field: 'fields.name' } });
     expect((await get(`/envelopes/${badFields.body.id}`)).body.jobs).toEqual([]);
     const wrongType = await upload({ type: 'stamp-csv' }, { name: 'x.json', type: 'application/json', text: '[]' });
@@ -136,7 +142,10 @@ describe('envelopes over HTTP', () => {
   it('cancels a running envelope, refuses its rollback while it runs, and lists with filters', async () => {
     const created = await post('/envelopes', {
       type: 'jobs',
-      jobs: [{ workflow: 'simulate', fields: { tasks: 1, items: 200, delayMs: 50 } }, { workflow: 'simulate', fields: { tasks: 1, items: 1, delayMs: 0 } }],
+      jobs: [
+        { workflow: 'simulate', fields: { tasks: 1, items: 200, delayMs: 50 } },
+        { workflow: 'simulate', fields: { tasks: 1, items: 1, delayMs: 0 } },
+      ],
     });
     const id = created.body.id as number;
     await waitEnvelope(id, (e) => (e as unknown as { jobs: { state: string }[] }).jobs[0].state === 'running');

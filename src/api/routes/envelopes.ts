@@ -65,7 +65,8 @@ export function envelopeRoutes(app: App, { engine }: ApiContext): void {
         if (request.isMultipart()) {
           submission = await readUpload(request);
         } else {
-          if (!request.body) throw new SwitchyardError('SWY_ERR_VALIDATION', 'body: expected JSON or a multipart upload', [{ path: 'body', message: 'required' }]);
+          if (!request.body)
+            throw new SwitchyardError('SWY_ERR_VALIDATION', 'body: expected JSON or a multipart upload', [{ path: 'body', message: 'required' }]);
           const body = request.body;
           submission = {
             type: body.type,
@@ -140,7 +141,11 @@ export function envelopeRoutes(app: App, { engine }: ApiContext): void {
 
   app.post('/jobs/:id/rollback', {
     config: { access: 'operator' },
-    schema: { tags: ['jobs'], summary: "Roll one finished job back: its workflow's compensations run newest first as a rollback job linked to it", params: idParam },
+    schema: {
+      tags: ['jobs'],
+      summary: "Roll one finished job back: its workflow's compensations run newest first as a rollback job linked to it",
+      params: idParam,
+    },
     handler: async (request, reply) => reply.code(201).send(jobDto(await engine.rollback(request.params.id, request.actor), engine.workflows)),
   });
 
@@ -168,7 +173,9 @@ async function readUpload(request: Parameters<Parameters<App['post']>[1]['handle
     } else if (UPLOAD_FIELDS.has(part.fieldname)) {
       fields[part.fieldname] = String(part.value);
     } else {
-      throw new SwitchyardError('SWY_ERR_VALIDATION', `${part.fieldname}: not a field of an envelope upload`, [{ path: part.fieldname, message: 'unknown field' }]);
+      throw new SwitchyardError('SWY_ERR_VALIDATION', `${part.fieldname}: not a field of an envelope upload`, [
+        { path: part.fieldname, message: 'unknown field' },
+      ]);
     }
   }
   if (!file) throw new SwitchyardError('SWY_ERR_VALIDATION', 'file: required in a multipart upload', [{ path: 'file', message: 'required' }]);

@@ -23,7 +23,7 @@ export function envelopesCommand(program: Command): void {
     .option('--site <site>', 'site the envelope (and its jobs, unless they name one) belong to')
     .option('--queue <queue>', 'queue its jobs join unless they name one')
     .option('--idempotency-key <key>', 'submitting the same key again answers the existing envelope')
-    .option('--content-type <type>', 'the file\'s media type (default: from its extension)')
+    .option('--content-type <type>', "the file's media type (default: from its extension)")
     .option('-w, --wait', 'follow the envelope until it ends; exit 0 on success, 1 otherwise')
     .option('--json', 'print JSON')
     .action(async (file: string, options, command: Command) => {

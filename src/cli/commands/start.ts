@@ -1,9 +1,9 @@
 import { resolve } from 'node:path';
 import { type Command, Option } from 'commander';
 import pino from 'pino';
-import { loadDefinitions } from '../../sdk/load-workflows.js';
 import type { EnvelopeType } from '../../sdk/define-envelope.js';
 import type { Workflow } from '../../sdk/define-workflow.js';
+import { loadDefinitions } from '../../sdk/load-workflows.js';
 import { builtInWorkflows } from '../../workflows/index.js';
 import { startHub } from '../hub.js';
 import { isolationOption, parseConcurrency, parseDatabaseUrl, parseLeaseMs, parsePort, parseRetainDays } from '../options.js';
