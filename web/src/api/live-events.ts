@@ -46,7 +46,7 @@ export function useLiveEvents(enabled: boolean): void {
         touched.jobs.add(event.jobId);
       }
       if (event.taskId !== null) touched.tasks.add(event.taskId);
-      if (event.type.startsWith('queue:')) touched.lists = true;
+      if (event.type.startsWith('queue:') || event.type.startsWith('envelope:')) touched.lists = true;
       timer ??= setTimeout(flush, FLUSH_MS);
     };
     return () => {
@@ -60,6 +60,7 @@ function invalidate(client: QueryClient, touched: Touched): void {
   if (touched.lists) {
     void client.invalidateQueries({ queryKey: queryKeys.jobLists });
     void client.invalidateQueries({ queryKey: queryKeys.queues });
+    void client.invalidateQueries({ queryKey: queryKeys.envelopes });
   }
   if (touched.jobs.size > 0) {
     void client.invalidateQueries({ predicate: (q) => q.queryKey[0] === 'job' && touched.jobs.has(q.queryKey[1] as number) });

@@ -15,4 +15,9 @@ export const queryKeys = {
   workflows: ['workflows'] as const,
   sites: ['sites'] as const,
   queues: ['queues'] as const,
+  /** Every envelope query (lists and pages): any job or envelope event refreshes them. */
+  envelopes: ['envelopes'] as const,
+  envelopeList: (query: object) => ['envelopes', 'list', query] as const,
+  envelope: (id: number) => ['envelopes', 'one', id] as const,
+  envelopeTypes: ['envelope-types'] as const,
 };

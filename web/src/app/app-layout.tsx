@@ -11,6 +11,7 @@ import { ShortcutsHelp } from './shortcuts-help.js';
 const NAV = [
   { to: '/', label: 'Jobs', end: true },
   { to: '/queues', label: 'Queues', end: false },
+  { to: '/envelopes', label: 'Envelopes', end: false },
 ];
 
 function SignedInShell() {

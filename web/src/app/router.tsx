@@ -2,6 +2,8 @@ import { Notifications } from '@mantine/notifications';
 import { createBrowserRouter, Outlet } from 'react-router';
 import { HUB_BASE } from '../api/http.js';
 import { LoginPage } from '../features/auth/login-page.js';
+import { EnvelopePage } from '../features/envelopes/envelope-page.js';
+import { EnvelopesPage } from '../features/envelopes/envelopes-page.js';
 import { JobPage } from '../features/job/job-page.js';
 import { JobsPage } from '../features/jobs/jobs-page.js';
 import { QueuesPage } from '../features/queues/queues-page.js';
@@ -31,6 +33,8 @@ export function createRouter() {
               { index: true, element: <JobsPage /> },
               { path: 'jobs/:id', element: <JobPage /> },
               { path: 'queues', element: <QueuesPage /> },
+              { path: 'envelopes', element: <EnvelopesPage /> },
+              { path: 'envelopes/:id', element: <EnvelopePage /> },
               { path: '*', element: <NotFoundPage /> },
             ],
           },
