@@ -37,7 +37,7 @@ describe('switchyard envelopes', () => {
     }
   }, 90_000);
 
-  it('goes on with the chain after the hub is killed mid-chain and started again', async () => {
+  it('goes on with the chain (and its rollback) after the hub is killed mid-way and started again', async () => {
     const cwd = mkdtempSync(join(tmpdir(), 'swy-cli-'));
     let hub: LongRunning | null = null;
     try {
@@ -56,9 +56,24 @@ describe('switchyard envelopes', () => {
       const ended = await show();
       expect(ended.jobs.map((j: { state: string }) => j.state)).toEqual(['success', 'success', 'success']);
       expect(ended.progress).toMatchObject({ done: 3, total: 3 });
+
+      // Killed again mid-rollback: the rollback job goes on after the restart.
+      expect((await runCli(['envelopes', 'rollback', '1'], { cwd })).code).toBe(0);
+      await expect.poll(async () => (await show()).rollbackJob?.taskCounts.success ?? 0, { timeout: 30_000 }).toBeGreaterThanOrEqual(1);
+      hub.child.kill('SIGKILL');
+      await new Promise((resolve) => hub?.child.once('exit', resolve));
+      hub = startCli(['start', '--port', '0'], { cwd, env: ENV });
+      await hub.waitFor(/console:\s+http/);
+      await expect.poll(async () => (await show()).status, { timeout: 60_000, interval: 500 }).toBe('rolled-back');
+      // Compensations that had committed before the kill did not run again.
+      const rollbackJob = (await show()).rollbackJob;
+      const tasks = JSON.parse((await runCli(['jobs', 'show', String(rollbackJob.id), '--json'], { cwd })).stdout).tasks;
+      expect(tasks).toHaveLength(3);
+      expect(tasks.every((t: { state: string }) => t.state === 'success')).toBe(true);
+      expect(tasks.filter((t: { attempts: number }) => t.attempts === 1).length).toBeGreaterThanOrEqual(1);
     } finally {
       hub?.child.kill('SIGKILL');
       rmSync(cwd, { recursive: true, force: true });
     }
-  }, 120_000);
+  }, 180_000);
 });
