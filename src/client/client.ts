@@ -253,6 +253,8 @@ export interface SwitchyardClient {
   getEnvelope(id: number): Promise<EnvelopeDetail>;
   cancelEnvelope(id: number): Promise<Envelope>;
   rollbackEnvelope(id: number): Promise<Envelope>;
+  /** Runs an ended envelope's unsuccessful jobs again. */
+  retryEnvelope(id: number): Promise<Envelope>;
   /** Rolls one finished job back; answers the rollback job. */
   rollbackJob(id: number): Promise<Job>;
 }
@@ -358,6 +360,7 @@ export function createClient(options: ClientOptions): SwitchyardClient {
     getEnvelope: (id) => request('GET', `/envelopes/${id}`),
     cancelEnvelope: (id) => request('POST', `/envelopes/${id}/cancel`),
     rollbackEnvelope: (id) => request('POST', `/envelopes/${id}/rollback`),
+    retryEnvelope: (id) => request('POST', `/envelopes/${id}/retry`),
     rollbackJob: (id) => request('POST', `/jobs/${id}/rollback`),
   };
 }

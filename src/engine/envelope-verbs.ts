@@ -172,6 +172,15 @@ export class EnvelopeVerbs {
     return envelope;
   }
 
+  /** Runs the members that did not succeed again (a stop's cancellations included), chained as before. */
+  async retry(id: number, actor: Actor): Promise<EnvelopeRecord> {
+    authorize(actor, 'jobs.control');
+    const before = await this.get(id, actor);
+    const envelope = await this.core.store.retryEnvelope(id, this.core.clock());
+    await this.core.audit(actor, 'envelope.retry', `envelope:${id}`, envelope.site, { from: before.status });
+    return envelope;
+  }
+
   /**
    * Runs the compensations of what the envelope's jobs changed, newest first, as one rollback
    * job; after a failed rollback, runs that job's failed compensations again.

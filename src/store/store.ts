@@ -263,6 +263,8 @@ export interface EnvelopeStore {
   envelopeMembers(id: number): Promise<EnvelopeMember[]>;
   /** No further member starts; running ones are told to stop. Throws SWY_ERR_ENVELOPE_NOT_FOUND, or SWY_ERR_ENVELOPE_STATE once it ended. */
   cancelEnvelope(id: number, now: number): Promise<EnvelopeRecord>;
+  /** Runs its members that did not succeed again, chained as before. Throws SWY_ERR_ENVELOPE_STATE unless it ended with errors or was cancelled. */
+  retryEnvelope(id: number, now: number): Promise<EnvelopeRecord>;
   /** The tasks of these jobs that changed something (success or error, `changed`), with up to `itemLimit` items each. */
   rollbackSources(jobIds: number[], itemLimit: number): Promise<RollbackSource[]>;
   /**

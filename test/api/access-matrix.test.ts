@@ -117,6 +117,11 @@ const ENVELOPE_ROUTES: Record<string, RouteSpec> = {
     siteBound: true,
     call: async (fx, t) => ({ path: `/envelopes/${await freshEnvelope(fx, site(t))}/cancel` }),
   },
+  'POST /api/v1/envelopes/{id}/retry': {
+    level: 'operator',
+    siteBound: true,
+    call: async (fx, t) => ({ path: `/envelopes/${await freshEnvelope(fx, site(t))}/retry` }),
+  },
   'POST /api/v1/envelopes/{id}/rollback': {
     level: 'operator',
     siteBound: true,

@@ -96,6 +96,23 @@ export function describeEnvelopesConformance(harness: StoreHarness): void {
       expect(await lease()).toEqual([]);
     });
 
+    it('retries a stopped envelope: the failed member and those it stopped run again, chained', async () => {
+      const { envelope: env } = await submit(chain(3), 'stop');
+      const [a, b, c] = await memberIds(env.id);
+      await expect(store().retryEnvelope(env.id, now())).rejects.toMatchObject({ code: 'SWY_ERR_ENVELOPE_STATE' });
+      await fail((await lease())[0]);
+      expect((await store().getEnvelope(env.id))?.status).toBe('errors');
+      const retried = await store().retryEnvelope(env.id, now());
+      expect(retried).toMatchObject({ status: 'active', intent: 'run', reason: null, jobCounts: { queued: 3 } });
+      expect((await store().getJob(b))?.envelopeWaitOn).toBe(a);
+      for (const id of [a, b, c]) {
+        const leased = await lease();
+        expect(leased.map((t) => t.job.id)).toEqual([id]);
+        await succeed(leased[0]);
+      }
+      expect((await store().getEnvelope(env.id))?.status).toBe('success');
+    });
+
     it("with onError 'continue', the rest run after a failure and the envelope ends errors", async () => {
       const { envelope: env } = await submit(chain(2), 'continue');
       const [, b] = await memberIds(env.id);

@@ -46,6 +46,11 @@ describe.skipIf(!browserAvailable())('console: envelopes (browser)', () => {
     await page.getByRole('dialog').getByRole('button', { name: 'Roll back' }).click();
     await status('Rolled back');
     await page.getByTestId('rollback-job').filter({ hasText: 'Success' }).waitFor();
+    // A member's job page leads back to its envelope.
+    await rows.first().getByRole('link').click();
+    await page.getByTestId('job-envelope').click();
+    await page.waitForURL(/\/envelopes\/\d+$/);
+    await status('Rolled back');
   }, 90_000);
 
   it('lists envelopes with their status; a row expands to its jobs', async () => {

@@ -128,6 +128,16 @@ export function envelopeRoutes(app: App, { engine }: ApiContext): void {
     handler: async (request) => envelopeDto(await engine.envelopes.cancel(request.params.id, request.actor)),
   });
 
+  app.post('/envelopes/:id/retry', {
+    config: { access: 'operator' },
+    schema: {
+      ...TAG,
+      summary: 'Run the jobs of an envelope that ended with errors (or was cancelled) again, chained as before: failed, completed with errors, cancelled',
+      params: idParam,
+    },
+    handler: async (request) => envelopeDto(await engine.envelopes.retry(request.params.id, request.actor)),
+  });
+
   app.post('/envelopes/:id/rollback', {
     config: { access: 'operator' },
     schema: {

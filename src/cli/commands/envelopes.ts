@@ -89,6 +89,14 @@ export function envelopesCommand(program: Command): void {
     });
 
   envelopes
+    .command('retry <id>')
+    .description('Run the jobs of an envelope that ended with errors (or was cancelled) again, chained as before')
+    .action(async (id: string, _options, command: Command) => {
+      const envelope = await client(command).retryEnvelope(envelopeId(id));
+      console.log(`envelope ${envelope.id} ${envelope.status}`);
+    });
+
+  envelopes
     .command('rollback <id>')
     .description('Roll an envelope back (its compensations run newest first); again after a failed rollback')
     .option('-w, --wait', 'follow the rollback until it ends; exit 0 when rolled back, 1 otherwise')

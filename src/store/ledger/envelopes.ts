@@ -317,6 +317,40 @@ export async function cancelEnvelope(tx: LedgerTx, id: number, now: number): Pro
   await cancelJobs(tx, new Map(open.map((r) => [Number(r.id), `envelope ${id} cancelled on request`])), now);
 }
 
+/**
+ * Runs the members that did not succeed again (failed, completed with errors, cancelled —
+ * those a stop cancelled included), each with fresh attempts; the chain waits as at first.
+ * Refused while it runs or rolls back, once rolled back, and when corrupt.
+ */
+export async function retryEnvelope(tx: LedgerTx, id: number, now: number): Promise<void> {
+  const x = tx.sql;
+  const envelope = await requireEnvelope(x, id);
+  if (envelope.status !== 'errors' && envelope.status !== 'cancelled') {
+    throw new SwitchyardError(
+      'SWY_ERR_ENVELOPE_STATE',
+      `Envelope ${id} is ${envelope.status}: only an envelope that ended with errors or was cancelled can be retried`,
+    );
+  }
+  if (envelope.rollback !== 'none')
+    throw new SwitchyardError('SWY_ERR_ENVELOPE_STATE', `Envelope ${id} was rolled back (or its rollback failed): roll back again instead`);
+  const bad = (
+    await x.all("SELECT id FROM jobs WHERE envelope_id = ? AND is_rollback = 0 AND state IN ('error', 'failure', 'cancelled', 'unknown') ORDER BY id", [id])
+  ).map((r) => Number(r.id));
+  envelope.intent = 'run';
+  envelope.reason = null;
+  await writeAll(tx, [envelope], now);
+  for (const jobId of bad) await retryJob(tx, jobId, now, false);
+  // Each retried member waits again for the members it runs after.
+  for (const jobId of bad) {
+    const preds = await x.all('SELECT j.id, j.state FROM envelope_edges e JOIN jobs j ON j.id = e.after_job_id WHERE e.job_id = ?', [jobId]);
+    const step = chainStep(
+      preds.map((p) => ({ id: Number(p.id), state: p.state as JobState })),
+      envelope.onError,
+    );
+    await x.run('UPDATE jobs SET envelope_wait_on = ? WHERE id = ?', [step.kind === 'wait' ? step.on : null, jobId]);
+  }
+}
+
 async function requireEnvelope(x: SqlExecutor, id: number): Promise<EnvelopeRecord> {
   const envelope = await readEnvelope(x, id, true);
   if (!envelope) throw new SwitchyardError('SWY_ERR_ENVELOPE_NOT_FOUND', `No envelope with id ${id}`);

@@ -8,7 +8,7 @@ import { type EnvelopeRecord, SwitchyardError } from '../../model/index.js';
 import { completeTasks, heartbeat, recordActivity } from '../ledger/complete.js';
 import { controlJob, deleteJob, retryJob } from '../ledger/control.js';
 import * as env from '../ledger/envelope-rows.js';
-import { cancelEnvelope, rollbackEnvelope, rollbackJob, submitEnvelope } from '../ledger/envelopes.js';
+import { cancelEnvelope, retryEnvelope, rollbackEnvelope, rollbackJob, submitEnvelope } from '../ledger/envelopes.js';
 import { fireSchedule } from '../ledger/fire-schedule.js';
 import { leaseTasks } from '../ledger/lease.js';
 import { pruneEvents, pruneJobs } from '../ledger/prune.js';
@@ -249,6 +249,13 @@ export class SqliteStore implements S.Store {
   cancelEnvelope(id: number, now: number) {
     return this.transact(now, async (tx) => {
       await cancelEnvelope(tx, id, now);
+      return (await env.readEnvelope(this.sql, id)) as EnvelopeRecord;
+    });
+  }
+
+  retryEnvelope(id: number, now: number) {
+    return this.transact(now, async (tx) => {
+      await retryEnvelope(tx, id, now);
       return (await env.readEnvelope(this.sql, id)) as EnvelopeRecord;
     });
   }
