@@ -15,8 +15,9 @@
  */
 import { parseArgs } from 'node:util';
 import type { StoreKind } from './bench-store.js';
-import { concurrencyMeasurements } from './concurrency.js';
 import { bulkMeasurements } from './bulk.js';
+import { concurrencyMeasurements } from './concurrency.js';
+import { envelopeMeasurements } from './envelopes.js';
 import { lockMeasurements } from './locks.js';
 import { type Measurement, measurements } from './measurements.js';
 import { notifyMeasurements } from './notify.js';
@@ -49,6 +50,7 @@ const all = [
   ...notifyMeasurements,
   ...pruneMeasurements,
   ...bulkMeasurements,
+  ...envelopeMeasurements,
 ];
 // --only takes names or their prefixes: `--only processing` runs every processing-* measurement.
 const wanted = values.only?.split(',');

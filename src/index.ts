@@ -16,6 +16,20 @@ export { SYSTEM_ACTOR } from './model/index.js';
 export type { LockMode, LockSpec } from './model/resource-locks.js';
 export type { HandlerReturn, Json } from './model/task-report.js';
 export { fail, skip } from './model/task-signals.js';
-export type { ItemReport, PlanContext, TaskContext, TaskHandler, TaskSpec, Workflow, WorkflowConfig } from './sdk/index.js';
-export { defineWorkflow, isWorkflow, workflowModule } from './sdk/index.js';
+export type {
+  CompensationHandler,
+  CompensationSource,
+  EnvelopeConfig,
+  EnvelopeEntry,
+  EnvelopeInput,
+  EnvelopeType,
+  ItemReport,
+  PlanContext,
+  TaskContext,
+  TaskHandler,
+  TaskSpec,
+  Workflow,
+  WorkflowConfig,
+} from './sdk/index.js';
+export { defineEnvelope, defineWorkflow, EnvelopeInputError, isWorkflow, workflowModule } from './sdk/index.js';
 export type { Isolation, Worker } from './worker/worker.js';

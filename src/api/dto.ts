@@ -2,6 +2,8 @@ import type { ScheduleVerbs } from '../engine/schedule-verbs.js';
 import {
   type Actor,
   describeSchedule,
+  type EnvelopeRecord,
+  finishedMembers,
   type ItemRecord,
   type JobRecord,
   type Json,
@@ -47,6 +49,11 @@ export function jobDto(job: JobRecord, workflows: WorkflowRegistry, waitReason: 
     lockWaitOn: job.lockWaitOn ?? null,
     /** The job's concurrency key (its workflow's `concurrency.key`), null without one. */
     concurrencyKey: job.concurrencyKey ?? null,
+    /** The envelope the job belongs to, the member it still waits for, and for a rollback job what it undoes. */
+    envelopeId: job.envelopeId ?? null,
+    envelopeWaitOn: job.envelopeWaitOn ?? null,
+    rollback: job.rollback ?? false,
+    rollbackOf: job.rollbackOf ?? null,
     /** The schedule that fired the job and the slot it fired for (null: not scheduled). */
     scheduleId: job.scheduleId ?? null,
     slotAt: iso(job.slotAt ?? null),
@@ -104,6 +111,33 @@ export function scheduleDto(s: ScheduleRecord, workflows: WorkflowRegistry, last
 }
 
 export type ScheduleDto = ReturnType<typeof scheduleDto>;
+
+/** An envelope as the API answers it: instants as ISO 8601, and its members done of total. */
+export function envelopeDto(envelope: EnvelopeRecord) {
+  const done = finishedMembers(envelope.jobCounts);
+  return {
+    id: envelope.id,
+    type: envelope.type,
+    status: envelope.status,
+    reason: envelope.reason,
+    problem: envelope.problem,
+    site: envelope.site,
+    queue: envelope.queue,
+    creator: envelope.creator,
+    fileName: envelope.fileName,
+    idempotencyKey: envelope.idempotencyKey,
+    onError: envelope.onError,
+    rollback: envelope.rollback,
+    rollbackJobId: envelope.rollbackJobId,
+    jobCounts: envelope.jobCounts,
+    progress: { done, total: envelope.totalJobs, percent: envelope.totalJobs === 0 ? 100 : Math.floor((100 * done) / envelope.totalJobs) },
+    createdAt: iso(envelope.createdAt) as string,
+    updatedAt: iso(envelope.updatedAt) as string,
+    endedAt: iso(envelope.endedAt),
+  };
+}
+
+export type EnvelopeDto = ReturnType<typeof envelopeDto>;
 
 export function taskDto(task: TaskRecord, waitReason: WaitReason | null = null) {
   return {

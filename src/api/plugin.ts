@@ -14,6 +14,7 @@ import { guardInput } from './input-guard.js';
 import { adminRoutes } from './routes/admin.js';
 import { catalogRoutes } from './routes/catalog.js';
 import { dashboardRoutes } from './routes/dashboard.js';
+import { envelopeRoutes } from './routes/envelopes.js';
 import { eventRoutes } from './routes/events.js';
 import { jobExportRoutes } from './routes/job-export.js';
 import { jobRoutes } from './routes/jobs.js';
@@ -114,6 +115,7 @@ export function apiPlugin(options: ApiPluginOptions): FastifyPluginAsync {
           scheduleRoutes,
           operationRoutes,
           dashboardRoutes,
+          envelopeRoutes,
         ]) {
           routes(app, context);
         }

@@ -6,6 +6,7 @@ import pino, { type Logger } from 'pino';
 import type { Engine } from '../engine/engine.js';
 import { openEngine } from '../engine/open-engine.js';
 import { createHub, type Hub as EmbeddedHub, ensurePrivateDir } from '../hub/index.js';
+import type { EnvelopeType } from '../sdk/define-envelope.js';
 import type { Workflow } from '../sdk/define-workflow.js';
 import { WorkflowRegistry } from '../sdk/workflow-registry.js';
 import type { Isolation, Worker } from '../worker/worker.js';
@@ -20,7 +21,7 @@ export interface HubOptions {
   db?: string | null;
   host?: string;
   port?: number;
-  workflows: Workflow[];
+  workflows: (Workflow | EnvelopeType)[];
   /** Run a worker in this process for the default site (default: yes). */
   localWorker?: boolean;
   workerConcurrency?: number;

@@ -1,6 +1,7 @@
 import { Command, CommanderError, Option } from 'commander';
 import { HubError } from '../client/client.js';
 import { queuesCommand, tokensCommand, usersCommand, workersCommand } from './commands/admin.js';
+import { envelopesCommand } from './commands/envelopes.js';
 import { jobsCommand } from './commands/jobs.js';
 import { schedulesCommand } from './commands/schedules.js';
 import { startCommand } from './commands/start.js';
@@ -32,6 +33,7 @@ for (const add of [
   workerCommand,
   submitCommand,
   jobsCommand,
+  envelopesCommand,
   subscriptionsCommand,
   queuesCommand,
   schedulesCommand,

@@ -1,4 +1,4 @@
-import type { JobDto, ScheduleDto } from '../api/dto.js';
+import type { EnvelopeDto, JobDto, ScheduleDto } from '../api/dto.js';
 import type { ErrorCode, FieldProblem } from '../model/index.js';
 
 export interface ClientOptions {
@@ -28,6 +28,31 @@ export type Job = JobDto;
 
 /** A schedule as the API answers it (instants as ISO 8601), with its timing in words and its last run. */
 export type { ScheduleDto };
+
+/** An envelope as the API answers it. */
+export type Envelope = EnvelopeDto;
+
+/** An envelope with its member jobs in order (each with the members it runs after) and its rollback job. */
+export type EnvelopeDetail = EnvelopeDto & { jobs: (JobDto & { after: number[] })[]; rollbackJob: JobDto | null };
+
+/** An envelope submission as JSON: `jobs` for the built-in `jobs` type, `data` for others. */
+export interface SubmitEnvelope {
+  type: string;
+  jobs?: { workflow: string; fields?: Record<string, unknown>; site?: string; queue?: string }[];
+  data?: unknown;
+  site?: string;
+  queue?: string;
+  idempotencyKey?: string;
+}
+
+/** An envelope submission as a file upload. */
+export interface UploadEnvelope {
+  type: string;
+  file: { name: string; content: string | Uint8Array; contentType: string };
+  site?: string;
+  queue?: string;
+  idempotencyKey?: string;
+}
 
 export interface Page<T> {
   items: T[];
@@ -224,6 +249,25 @@ export interface SwitchyardClient {
   listOperations(limit?: number): Promise<{ items: Operation[] }>;
   cancelOperation(id: number): Promise<Operation>;
   dashboard(query?: { site?: string; from?: string | number; to?: string | number; bucket?: string }): Promise<DashboardDto>;
+  /** Submits an envelope as JSON (201; 200 for a repeated idempotency key). A corrupt submission answers status `corrupt`. */
+  submitEnvelope(input: SubmitEnvelope): Promise<Envelope>;
+  /** Uploads a file as an envelope (multipart). */
+  uploadEnvelope(input: UploadEnvelope): Promise<Envelope>;
+  listEnvelopes(filters?: {
+    status?: string[];
+    type?: string[];
+    site?: string[];
+    creator?: string[];
+    cursor?: string;
+    limit?: number;
+  }): Promise<Page<Envelope>>;
+  getEnvelope(id: number): Promise<EnvelopeDetail>;
+  cancelEnvelope(id: number): Promise<Envelope>;
+  rollbackEnvelope(id: number): Promise<Envelope>;
+  /** Runs an ended envelope's unsuccessful jobs again. */
+  retryEnvelope(id: number): Promise<Envelope>;
+  /** Rolls one finished job back; answers the rollback job. */
+  rollbackJob(id: number): Promise<Job>;
 }
 
 /** A workflow as the hub's catalog describes it (`GET /workflows`). */
@@ -267,6 +311,8 @@ export function createClient(options: ClientOptions): SwitchyardClient {
   ): Promise<T> {
     const timeout = AbortSignal.timeout(opts.timeoutMs ?? defaultTimeout);
     const signal = opts.signal ? AbortSignal.any([opts.signal, timeout]) : timeout;
+    // A form (a file upload) sets its own multipart content type.
+    const form = body instanceof FormData;
     let response: Response;
     try {
       response = await fetch(`${base}/api/v1${path}`, {
@@ -274,10 +320,10 @@ export function createClient(options: ClientOptions): SwitchyardClient {
         signal,
         headers: {
           accept: 'application/json',
-          ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+          ...(body === undefined || form ? {} : { 'content-type': 'application/json' }),
           ...(options.token ? { authorization: `Bearer ${options.token}` } : {}),
         },
-        body: body === undefined ? undefined : JSON.stringify(body),
+        body: body === undefined ? undefined : form ? body : JSON.stringify(body),
       });
     } catch (error) {
       const cause = (error as Error & { cause?: { code?: string } }).cause?.code ?? (error as Error).message;
@@ -349,5 +395,20 @@ export function createClient(options: ClientOptions): SwitchyardClient {
     listOperations: (limit = 50) => request('GET', `/operations${query({ limit })}`),
     cancelOperation: (id) => request('POST', `/operations/${id}/cancel`),
     dashboard: (q = {}) => request('GET', `/dashboard${query(q)}`),
+    submitEnvelope: (input) => request('POST', '/envelopes', input),
+    uploadEnvelope: (input) => {
+      const form = new FormData();
+      form.append('type', input.type);
+      for (const key of ['site', 'queue', 'idempotencyKey'] as const) if (input[key]) form.append(key, input[key] as string);
+      const content = typeof input.file.content === 'string' ? input.file.content : new Uint8Array(input.file.content);
+      form.append('file', new Blob([content], { type: input.file.contentType }), input.file.name);
+      return request('POST', '/envelopes', form);
+    },
+    listEnvelopes: (filters = {}) => request('GET', `/envelopes${query(filters)}`),
+    getEnvelope: (id) => request('GET', `/envelopes/${id}`),
+    cancelEnvelope: (id) => request('POST', `/envelopes/${id}/cancel`),
+    rollbackEnvelope: (id) => request('POST', `/envelopes/${id}/rollback`),
+    retryEnvelope: (id) => request('POST', `/envelopes/${id}/retry`),
+    rollbackJob: (id) => request('POST', `/jobs/${id}/rollback`),
   };
 }

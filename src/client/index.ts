@@ -12,7 +12,19 @@ import { createClient } from './client.js';
 import { HttpWorkerPort } from './http-worker-port.js';
 
 export type { Isolation, Worker } from '../worker/worker.js';
-export type { ClientOptions, Job, JobFilters, Page, SubmitJob, SwitchyardClient, WorkflowInfo } from './client.js';
+export type {
+  ClientOptions,
+  Envelope,
+  EnvelopeDetail,
+  Job,
+  JobFilters,
+  Page,
+  SubmitEnvelope,
+  SubmitJob,
+  SwitchyardClient,
+  UploadEnvelope,
+  WorkflowInfo,
+} from './client.js';
 export { createClient, HubError } from './client.js';
 export { HttpWorkerPort } from './http-worker-port.js';
 

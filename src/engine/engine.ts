@@ -28,6 +28,7 @@ import { Coalescer } from './coalescer.js';
 import { DashboardVerbs } from './dashboard-verbs.js';
 import { DutyLoop } from './duty-loop.js';
 import type { EngineCore } from './engine-core.js';
+import { EnvelopeVerbs } from './envelope-verbs.js';
 import { EventFeed } from './event-feed.js';
 import { EngineMetrics } from './metrics.js';
 import { type NotifierOptions, notifierDuty } from './notifier.js';
@@ -117,6 +118,8 @@ export class Engine implements WorkerPort {
   readonly operations: OperationRunner;
   /** The dashboard's aggregates (R30). */
   readonly dashboard: DashboardVerbs;
+  /** Envelopes: grouped, chained submissions and their rollback. */
+  readonly envelopes: EnvelopeVerbs;
   private readonly store: Store;
   private readonly wake = new WakeHub();
   private readonly submissions: Coalescer<NewJob, SubmitOutcome>;
@@ -191,6 +194,7 @@ export class Engine implements WorkerPort {
       const workflow = this.workflows.require(name);
       return { queue: workflow.queue, fields: this.workflows.parseFields(workflow, fields) };
     });
+    this.envelopes = new EnvelopeVerbs(core, this.workflows, (request, actor) => this.prepare(request, actor, null), this.defaultSite);
     this.unsubscribe = this.store.onWake((signal) => {
       if (signal.kind === 'tasks') this.wake.notify(signal.site);
     });
@@ -372,6 +376,13 @@ export class Engine implements WorkerPort {
     if (workflow && !this.workflows.supports(workflow, control)) {
       throw new SwitchyardError('SWY_ERR_CONTROL_UNSUPPORTED', `Workflow "${job.workflow}" does not support ${control}`);
     }
+  }
+
+  /** Rolls a finished job back (its workflow's compensations, newest first) as a rollback job linked to it. */
+  async rollback(jobId: number, actor: Actor): Promise<JobRecord> {
+    authorize(actor, 'jobs.control');
+    const job = await this.reads.job(jobId, actor);
+    return this.envelopes.rollbackJob(job, actor);
   }
 
   async delete(jobId: number, actor: Actor): Promise<void> {

@@ -173,6 +173,7 @@ export class ReadVerbs {
           runningTasks: job.taskCounts.running + job.taskCounts.pausing + job.taskCounts.cancelling,
           lock,
           concurrency,
+          envelopeWait: job.envelopeWaitOn != null && job.envelopeId != null ? { envelopeId: job.envelopeId, jobId: job.envelopeWaitOn } : null,
           queueState: queue ? { paused: queue.paused, concurrency: queue.concurrency, activeJobs: queue.activeJobs } : null,
           workersOnline: online,
           now,

@@ -10,6 +10,7 @@ import type { NotifierOptions } from '../engine/notifier.js';
 import { openEngine } from '../engine/open-engine.js';
 import type { JobListQuery } from '../engine/read-verbs.js';
 import { type Actor, type ItemRecord, isTerminalJobState, type JobRecord, SYSTEM_ACTOR, type TaskRecord } from '../model/index.js';
+import type { EnvelopeType } from '../sdk/define-envelope.js';
 import type { Workflow } from '../sdk/define-workflow.js';
 import { WorkflowRegistry } from '../sdk/workflow-registry.js';
 import { type Isolation, Worker } from '../worker/worker.js';
@@ -23,8 +24,8 @@ export interface CreateHubOptions {
   db?: string | null;
   /** Where the default SQLite file lives (created owner-only); default `.switchyard`. */
   dataDir?: string;
-  /** The workflows this hub knows; default the built-in ones (`checksum-tree`, `simulate`). */
-  workflows?: Workflow[];
+  /** The workflows this hub knows; default the built-in ones (`checksum-tree`, `simulate`). Envelope types (`defineEnvelope`) may be listed alongside. */
+  workflows?: (Workflow | EnvelopeType)[];
   /** The site jobs go to when none is named, and where `startWorker()` works; default `local`. */
   defaultSite?: string;
   /** How long a task lease lasts without a heartbeat (default 30 s). */

@@ -3,6 +3,8 @@ export * from './actor.js';
 export * from './assert-never.js';
 export * from './concurrency.js';
 export * from './digest.js';
+export * from './envelope-chain.js';
+export * from './envelope-status.js';
 export * from './errors.js';
 export * from './job-controls.js';
 export * from './job-rollup.js';

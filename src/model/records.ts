@@ -1,4 +1,5 @@
 import type { ConcurrencySlot } from './concurrency.js';
+import type { EnvelopeIntent, EnvelopeOnError, EnvelopeRollback, EnvelopeStatus } from './envelope-status.js';
 import type { JobIntent, JobState } from './job-state.js';
 import type { JobOutcome } from './outcome.js';
 import type { ItemCounts, ItemOutcome, TaskCounts } from './task-counts.js';
@@ -45,6 +46,14 @@ export interface JobRecord {
   /** The schedule that fired this job, and the slot it fired for. */
   scheduleId?: number | null;
   slotAt?: number | null;
+  /** The envelope the job belongs to (a member, or the envelope's rollback job). */
+  envelopeId?: number | null;
+  /** The envelope member this job runs after and still waits for. */
+  envelopeWaitOn?: number | null;
+  /** For a rollback job: the job it undoes (null for an envelope's rollback, see `envelopeId`). */
+  rollbackOf?: number | null;
+  /** Whether this job runs compensations (a rollback job). */
+  rollback?: boolean;
 }
 
 /** A task as the store returns it. */
@@ -114,4 +123,40 @@ export interface AuditRecord {
   target: string | null;
   site: string | null;
   data: Record<string, Json>;
+}
+
+/** Where a corrupt submission went wrong: the entry (0-based), the file's line (1-based) and the field, when known. */
+export interface EnvelopeProblem {
+  message: string;
+  entry?: number;
+  line?: number;
+  field?: string;
+}
+
+/** An envelope as the store returns it (model/envelope-status.ts for its status). */
+export interface EnvelopeRecord {
+  id: number;
+  /** The envelope type that read the submission (`jobs` is built in). */
+  type: string;
+  site: string;
+  queue: string;
+  creator: string;
+  idempotencyKey: string | null;
+  /** The uploaded file's name, when it came as a file. */
+  fileName: string | null;
+  onError: EnvelopeOnError;
+  intent: EnvelopeIntent;
+  rollback: EnvelopeRollback;
+  /** The job running (or that ran) its compensations. */
+  rollbackJobId: number | null;
+  status: EnvelopeStatus;
+  reason: string | null;
+  /** For a corrupt envelope: what was at fault. */
+  problem: EnvelopeProblem | null;
+  /** Member jobs by state. */
+  jobCounts: Partial<Record<JobState, number>>;
+  totalJobs: number;
+  createdAt: number;
+  updatedAt: number;
+  endedAt: number | null;
 }

@@ -10,6 +10,8 @@ export const WaitCode = {
   pausing: 'pausing',
   cancelling: 'cancelling',
   lock: 'lock',
+  /** A member of an envelope waits for the members it runs after. */
+  envelope: 'envelope',
   delayed: 'delayed',
   queuePaused: 'queue-paused',
   queueFull: 'queue-full',
@@ -60,6 +62,8 @@ export interface JobWaitFacts {
   lock: { jobId: number; resource: string | null } | null;
   /** Set when the job waits in its workflow's concurrency line. */
   concurrency?: ConcurrencyWaitFacts | null;
+  /** The envelope member this job runs after and waits for (model/envelope-chain.ts). */
+  envelopeWait?: { envelopeId: number; jobId: number } | null;
   queueState: { paused: boolean; concurrency: number | null; activeJobs: number } | null;
   /** Online workers at the job's site that run its workflow. */
   workersOnline: number;
@@ -93,6 +97,10 @@ export function jobWaitReason(job: JobWaitFacts): WaitReason | null {
     };
   }
   if (job.concurrency) return concurrencyWait(job.workflow, job.concurrency);
+  if (job.envelopeWait) {
+    const { envelopeId, jobId } = job.envelopeWait;
+    return { code: 'envelope', message: `Waiting for job ${jobId} of envelope ${envelopeId}, which it runs after.`, jobId };
+  }
   if (job.runAt !== null && job.runAt > job.now) {
     return { code: 'delayed', message: `Delayed until ${new Date(job.runAt).toISOString()}.`, until: job.runAt };
   }

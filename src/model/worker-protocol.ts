@@ -16,6 +16,8 @@ export interface NewTaskSpec {
   key?: string | null;
   /** Keys of tasks in the same job that must finish first. */
   after?: string[];
+  /** The workflow whose handler runs it, when not the job's: a rollback job mixes the workflows it undoes. Ignored in spawns. */
+  workflow?: string;
 }
 
 /** What a worker needs to run a task: the task, its lease, and its job's fields. */

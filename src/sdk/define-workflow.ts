@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { checkConcurrencyConfig, type HandlerReturn, type ItemOutcome, type Json, type LockSpec, type RetryPolicy } from '../model/index.js';
+import { checkConcurrencyConfig, compensatedType, type HandlerReturn, type ItemOutcome, type Json, type LockSpec, type RetryPolicy } from '../model/index.js';
 
 /** A task a plan or a running task asks for. `after` names tasks (by key) that must finish first. */
 export interface TaskSpec {
@@ -49,6 +49,31 @@ export interface TaskContext<Fields = Record<string, unknown>, Input = Json> {
 // biome-ignore lint/suspicious/noExplicitAny: a handler declares the input type it expects; the worker cannot check it
 export type TaskHandler<Fields = Record<string, unknown>> = (ctx: TaskContext<Fields, any>) => Promise<HandlerReturn> | HandlerReturn;
 
+/** What a compensation is given about the task it undoes. */
+export interface CompensationSource {
+  /** The original task and its job. */
+  taskId: number;
+  jobId: number;
+  type: string;
+  input: Json;
+  result: Json | null;
+  /** The original job's fields. */
+  fields: Record<string, Json>;
+  /** The items the original task recorded (the first 10,000; `itemsTruncated` says when there were more). */
+  items: { path: string; operation: string; outcome: ItemOutcome; bytes: number | null }[];
+  itemsTruncated: boolean;
+}
+
+/**
+ * Undoes what one task of the workflow did. Runs as a task of a rollback job (so it records
+ * its own items, logs and progress through `ctx`); `ctx.job` is the rollback job.
+ */
+export type CompensationHandler<Fields = Record<string, unknown>> = (
+  // biome-ignore lint/suspicious/noExplicitAny: as TaskHandler
+  ctx: TaskContext<Fields, any>,
+  original: CompensationSource,
+) => Promise<HandlerReturn> | HandlerReturn;
+
 export interface PlanContext {
   site: string;
   creator: string;
@@ -85,6 +110,11 @@ export interface WorkflowConfig<Schema extends z.ZodObject> {
    * over a limit waits in `queued` and starts, first come first served, when one ends.
    */
   concurrency?: WorkflowConcurrency<z.infer<Schema>>;
+  /**
+   * Compensations by task type: rolling back a job (or its envelope) runs, newest first, the
+   * compensation of every task of that type that changed something.
+   */
+  rollback?: Record<string, CompensationHandler>;
   /** Controls the workflow does not support (`false`): refused by the API, hidden in the console. */
   controls?: { pause?: boolean; cancel?: boolean; retry?: boolean };
   /**
@@ -162,6 +192,9 @@ export function defineWorkflow<Schema extends z.ZodObject>(config: WorkflowConfi
   if (config.retention !== undefined && !(typeof days === 'number' && Number.isFinite(days) && days > 0)) {
     throw new Error(`workflow "${config.name}": retention.days must be a number of days above 0`);
   }
+  for (const type of Object.keys(config.rollback ?? {})) {
+    if (!(type in config.tasks)) throw new Error(`workflow "${config.name}": rollback names task type "${type}", which has no handler`);
+  }
   return Object.freeze({ ...config, [BRAND]: true as const });
 }
 
@@ -179,4 +212,16 @@ export function workflowModule(workflow: Workflow): string | null {
 
 export function isWorkflow(value: unknown): value is Workflow {
   return typeof value === 'object' && value !== null && (value as Record<symbol, unknown>)[BRAND] === true;
+}
+
+/**
+ * The handler of a task type: a task handler, or for `rollback:<type>` the compensation of
+ * `<type>`, handed the original task's input, result and items from the rollback task's input.
+ */
+export function taskHandler(workflow: Workflow, type: string): TaskHandler | undefined {
+  const undone = compensatedType(type);
+  if (undone === null) return workflow.tasks[type];
+  const compensate = workflow.rollback?.[undone];
+  if (!compensate) return undefined;
+  return (ctx) => compensate(ctx, ctx.task.input as CompensationSource);
 }

@@ -1,4 +1,16 @@
-export type { ItemReport, PlanContext, TaskContext, TaskHandler, TaskSpec, Workflow, WorkflowConfig } from './define-workflow.js';
-export { defineWorkflow, isWorkflow, workflowModule } from './define-workflow.js';
-export type { WorkflowInfo } from './workflow-registry.js';
+export type { EnvelopeConfig, EnvelopeEntry, EnvelopeInput, EnvelopeType } from './define-envelope.js';
+export { defineEnvelope, EnvelopeInputError, isEnvelopeType, jobsEnvelope } from './define-envelope.js';
+export type {
+  CompensationHandler,
+  CompensationSource,
+  ItemReport,
+  PlanContext,
+  TaskContext,
+  TaskHandler,
+  TaskSpec,
+  Workflow,
+  WorkflowConfig,
+} from './define-workflow.js';
+export { defineWorkflow, isWorkflow, taskHandler, workflowModule } from './define-workflow.js';
+export type { EnvelopeTypeInfo, WorkflowInfo } from './workflow-registry.js';
 export { WorkflowRegistry } from './workflow-registry.js';

@@ -3,6 +3,7 @@ import Module, { register } from 'node:module';
 import { tmpdir } from 'node:os';
 import { delimiter, dirname, extname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { type EnvelopeType, isEnvelopeType } from './define-envelope.js';
 import { isWorkflow, rememberWorkflowModule, type Workflow } from './define-workflow.js';
 
 let hookRegistered = false;
@@ -65,6 +66,11 @@ function registerCommonJsFallback(): void {
  * when the file is missing, fails to load, or exports none.
  */
 export async function loadWorkflows(file: string): Promise<Workflow[]> {
+  return (await loadDefinitions(file)).filter((d): d is Workflow => isWorkflow(d));
+}
+
+/** As loadWorkflows, with the envelope types (`defineEnvelope(...)`) the module exports too. */
+export async function loadDefinitions(file: string): Promise<(Workflow | EnvelopeType)[]> {
   const path = resolve(file);
   if (!existsSync(path)) throw new Error(`workflows file not found: ${path}`);
   registerFallbackResolution();
@@ -81,6 +87,7 @@ export async function loadWorkflows(file: string): Promise<Workflow[]> {
     throw new Error(`could not load workflows from ${path}: ${(error as Error).message}`);
   }
   const found = new Map<string, Workflow>();
+  const envelopes = new Map<string, EnvelopeType>();
   // A CommonJS-compiled module arrives as { default: module.exports }: look one level into it too.
   const exported = Object.values(module).flatMap((value) =>
     value && typeof value === 'object' && !Array.isArray(value) && !isWorkflow(value) ? Object.values(value) : [value],
@@ -88,9 +95,10 @@ export async function loadWorkflows(file: string): Promise<Workflow[]> {
   for (const value of exported) {
     for (const candidate of Array.isArray(value) ? value : [value]) {
       if (isWorkflow(candidate)) found.set(candidate.name, candidate);
+      else if (isEnvelopeType(candidate)) envelopes.set(candidate.name, candidate);
     }
   }
   if (found.size === 0) throw new Error(`${path} exports no workflows: export the results of defineWorkflow(...)`);
   for (const workflow of found.values()) rememberWorkflowModule(workflow, pathToFileURL(path).href);
-  return [...found.values()];
+  return [...found.values(), ...envelopes.values()];
 }

@@ -11,6 +11,7 @@ import {
   type RetryPolicy,
   SwitchyardError,
 } from '../model/index.js';
+import { type EnvelopeType, isEnvelopeType, jobsEnvelope } from './define-envelope.js';
 import type { TaskSpec, Workflow } from './define-workflow.js';
 
 /** What the API and console learn of a workflow: no code, just its shape. */
@@ -28,17 +29,57 @@ export interface WorkflowInfo {
   locks: boolean;
   /** Its concurrency limits (null: none); `keyed` when its jobs have a concurrency key. */
   concurrency: { limit: number | null; perKey: number | null; keyed: boolean } | null;
+  /** Task types with a compensation: what rolling its jobs back undoes. */
+  rollback: string[];
   queue: string | null;
   timeoutMs: number | null;
   retry: RetryPolicy;
 }
 
-/** The workflows a hub or worker knows, by name. */
+/** What the API and console learn of an envelope type. */
+export interface EnvelopeTypeInfo {
+  name: string;
+  label: string;
+  description: string | null;
+  accepts: string[];
+  onError: 'stop' | 'continue';
+}
+
+/** The workflows (and envelope types, registered alongside them) a hub or worker knows, by name. */
 export class WorkflowRegistry {
   private readonly byName = new Map<string, Workflow>();
+  private readonly envelopeTypes = new Map<string, EnvelopeType>([[jobsEnvelope.name, jobsEnvelope]]);
 
-  constructor(workflows: Iterable<Workflow> = []) {
-    for (const workflow of workflows) this.add(workflow);
+  constructor(definitions: Iterable<Workflow | EnvelopeType> = []) {
+    for (const definition of definitions) {
+      if (isEnvelopeType(definition)) this.addEnvelope(definition);
+      else this.add(definition);
+    }
+  }
+
+  /** Registers an envelope type; a type of the same name replaces the built-in `jobs` only. */
+  addEnvelope(type: EnvelopeType): void {
+    const known = this.envelopeTypes.get(type.name);
+    if (known && known !== jobsEnvelope) throw new Error(`two envelope types are named "${type.name}"`);
+    this.envelopeTypes.set(type.name, type);
+  }
+
+  /** Throws SWY_ERR_ENVELOPE_TYPE_UNKNOWN naming the types there are. */
+  envelopeType(name: string): EnvelopeType {
+    const type = this.envelopeTypes.get(name);
+    if (!type) {
+      const known = [...this.envelopeTypes.keys()].sort().join(', ');
+      throw new SwitchyardError('SWY_ERR_ENVELOPE_TYPE_UNKNOWN', `No envelope type named "${name}"; known types: ${known}`, [
+        { path: 'type', message: 'unknown envelope type' },
+      ]);
+    }
+    return type;
+  }
+
+  envelopeTypeInfos(): EnvelopeTypeInfo[] {
+    return [...this.envelopeTypes.values()]
+      .sort((a, b) => a.name.localeCompare(b.name))
+      .map((t) => ({ name: t.name, label: t.label ?? t.name, description: t.description ?? null, accepts: [...t.accepts], onError: t.onError ?? 'stop' }));
   }
 
   add(workflow: Workflow): void {
@@ -145,6 +186,7 @@ export class WorkflowRegistry {
       concurrency: workflow.concurrency
         ? { limit: workflow.concurrency.limit ?? null, perKey: workflow.concurrency.perKey ?? null, keyed: workflow.concurrency.key !== undefined }
         : null,
+      rollback: Object.keys(workflow.rollback ?? {}).sort(),
     };
   }
 }

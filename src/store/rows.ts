@@ -95,6 +95,7 @@ export const JOB_ROW_COLUMNS = [
   'started_at',
   'ended_at',
   'updated_at',
+  'envelope_id',
 ] as const;
 
 export function createRowMapper(options: { jsonAsText: boolean }): RowMapper {
@@ -132,6 +133,7 @@ export function createRowMapper(options: { jsonAsText: boolean }): RowMapper {
     startedAt: v[16] as number | null,
     endedAt: v[17] as number | null,
     updatedAt: v[18] as number,
+    envelopeId: v[19] === null || v[19] === undefined ? null : Number(v[19]),
   });
   const taskRowFrom = (v: unknown[]): TaskRow => ({
     id: v[0] as number,
@@ -189,6 +191,10 @@ export function createRowMapper(options: { jsonAsText: boolean }): RowMapper {
       concurrencySlot: (str(r.concurrency_slot) as JobRecord['concurrencySlot']) ?? null,
       scheduleId: optNum(r.schedule_id),
       slotAt: optNum(r.slot_at),
+      envelopeId: optNum(r.envelope_id),
+      envelopeWaitOn: optNum(r.envelope_wait_on),
+      rollbackOf: optNum(r.rollback_of),
+      rollback: bool(r.is_rollback),
     }),
     task(r) {
       const row = taskRow(r);

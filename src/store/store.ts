@@ -3,6 +3,10 @@ import type {
   BulkAction,
   CatchUpRule,
   DigestCadence,
+  EnvelopeOnError,
+  EnvelopeProblem,
+  EnvelopeRecord,
+  EnvelopeStatus,
   EventRecord,
   ItemOutcome,
   ItemRecord,
@@ -58,7 +62,17 @@ export type {
  *   lease) changes nothing and says so in its answer; it does not throw.
  * - Instants are epoch milliseconds and are always passed in (`now`): the store reads no clock.
  */
-export interface Store extends JobStore, WorkerStore, CatalogStore, EventStore, AuthStore, NotifyStore, ScheduleStore, OperationStore, DashboardStore {
+export interface Store
+  extends JobStore,
+    EnvelopeStore,
+    WorkerStore,
+    CatalogStore,
+    EventStore,
+    AuthStore,
+    NotifyStore,
+    ScheduleStore,
+    OperationStore,
+    DashboardStore {
   readonly kind: 'sqlite' | 'postgres';
   /** Applies pending migrations; safe when several processes start at once. */
   migrate(): Promise<void>;
@@ -206,6 +220,90 @@ export interface OpenJobCount {
   site: string;
   queue: string;
   count: number;
+}
+
+// ─── Envelopes ───────────────────────────────────────────────────────────────────────────
+
+/** An envelope to record; with `corrupt`, it is recorded as such and no job is created. */
+export interface NewEnvelope {
+  type: string;
+  site: string;
+  queue: string;
+  creator: string;
+  idempotencyKey: string | null;
+  fileName: string | null;
+  onError: EnvelopeOnError;
+  corrupt?: EnvelopeProblem;
+}
+
+/** One member to create: its job, and the members (by index in the submission) it runs after. */
+export interface EnvelopeMemberSpec {
+  job: NewJob;
+  after: number[];
+}
+
+export interface EnvelopeQuery {
+  /** Envelopes at these sites only; null means every site. */
+  sites: string[] | null;
+  statuses?: EnvelopeStatus[];
+  types?: string[];
+  creators?: string[];
+  createdFrom?: number;
+  createdTo?: number;
+  cursor?: string | null;
+  limit: number;
+}
+
+/** A member job of an envelope with the members it runs after. */
+export interface EnvelopeMember {
+  job: JobRecord;
+  after: number[];
+}
+
+/** A task that changed something, with what its compensation receives. */
+export interface RollbackSource {
+  taskId: number;
+  jobId: number;
+  workflow: string;
+  type: string;
+  input: Json;
+  result: Json | null;
+  fields: Record<string, Json>;
+  endedAt: number | null;
+  items: { path: string; operation: string; outcome: ItemOutcome; bytes: number | null }[];
+  /** More items were recorded than were read (the compensation gets the first ones). */
+  itemsTruncated: boolean;
+}
+
+/**
+ * Envelopes: jobs of one submission, chained (model/envelope-chain.ts). Every member change
+ * updates the envelope's counts and status in the same transaction.
+ */
+export interface EnvelopeStore {
+  /**
+   * Records the envelope and creates every member with its chain, in one transaction (all or
+   * nothing). An idempotency key seen before answers that envelope with created = false.
+   */
+  submitEnvelope(envelope: NewEnvelope, members: EnvelopeMemberSpec[], now: number): Promise<{ envelope: EnvelopeRecord; created: boolean }>;
+  getEnvelope(id: number): Promise<EnvelopeRecord | null>;
+  /** Newest first, keyset-paginated. */
+  listEnvelopes(query: EnvelopeQuery): Promise<Page<EnvelopeRecord>>;
+  /** The members by id, with their chain. */
+  envelopeMembers(id: number): Promise<EnvelopeMember[]>;
+  /** No further member starts; running ones are told to stop. Throws SWY_ERR_ENVELOPE_NOT_FOUND, or SWY_ERR_ENVELOPE_STATE once it ended. */
+  cancelEnvelope(id: number, now: number): Promise<EnvelopeRecord>;
+  /** Runs its members that did not succeed again, chained as before. Throws SWY_ERR_ENVELOPE_STATE unless it ended with errors or was cancelled. */
+  retryEnvelope(id: number, now: number): Promise<EnvelopeRecord>;
+  /** The tasks of these jobs that changed something (success or error, `changed`), with up to `itemLimit` items each. */
+  rollbackSources(jobIds: number[], itemLimit: number): Promise<RollbackSource[]>;
+  /**
+   * Starts the envelope's rollback job (`job`), or with null runs its failed rollback job
+   * again. Refused (SWY_ERR_ENVELOPE_STATE) while a member runs or waits, or once rolled back;
+   * SWY_ERR_RETRY_SUPERSEDED when a later job outside the envelope acted on a conflicting resource.
+   */
+  rollbackEnvelope(id: number, job: NewJob | null, now: number): Promise<EnvelopeRecord>;
+  /** Starts the rollback job of one finished job; refused (SWY_ERR_ROLLBACK_REFUSED) while it runs or another rollback of it does, or superseded as above. */
+  rollbackJob(jobId: number, job: NewJob, now: number): Promise<JobRecord>;
 }
 
 // ─── Workers ─────────────────────────────────────────────────────────────────────────────

@@ -10,7 +10,7 @@ import { fileURLToPath } from 'node:url';
 import { parentPort } from 'node:worker_threads';
 import { errorInfo, type LeasedTask, signalKind } from '../model/index.js';
 import type { TaskContext, Workflow } from '../sdk/define-workflow.js';
-import { isWorkflow } from '../sdk/define-workflow.js';
+import { isWorkflow, taskHandler } from '../sdk/define-workflow.js';
 import { loadWorkflows } from '../sdk/load-workflows.js';
 import { boundLogLine } from './report-limits.js';
 import { toNewTaskSpec } from './task-run.js';
@@ -63,9 +63,9 @@ async function run(runId: number, moduleUrl: string, leased: LeasedTask): Promis
   controllers.set(runId, controller);
   const outcome = await currentRun.run(runId, async (): Promise<ThreadOutcome> => {
     try {
-      const workflow = (await workflowsOf(moduleUrl)).find((candidate) => candidate.name === leased.job.workflow);
-      if (!workflow) throw new Error(`${moduleUrl} exports no workflow named "${leased.job.workflow}"`);
-      const handler = workflow.tasks[leased.task.type];
+      const workflow = (await workflowsOf(moduleUrl)).find((candidate) => candidate.name === leased.task.workflow);
+      if (!workflow) throw new Error(`${moduleUrl} exports no workflow named "${leased.task.workflow}"`);
+      const handler = taskHandler(workflow, leased.task.type);
       if (!handler) throw new Error(`workflow "${workflow.name}" has no handler for task type "${leased.task.type}"`);
       return { ok: true, value: await handler(context(runId, leased, workflow, controller.signal)) };
     } catch (thrown) {

@@ -2,7 +2,7 @@ import { INVALID_SPAN_CONTEXT, trace } from '@opentelemetry/api';
 import { ATTR, context, recordFailure, type Span, startSpan, withSpan } from '../engine/tracing.js';
 import type { HandlerOutcome, LeasedTask, LeaseRef, NewItem, NewTaskSpec, TaskActivity, TaskCompletion, TaskErrorInfo } from '../model/index.js';
 import { classifyTaskRun, errorInfo, type Json, type Progress, type TaskReport } from '../model/index.js';
-import type { TaskContext, TaskHandler, TaskSpec, Workflow } from '../sdk/define-workflow.js';
+import { type TaskContext, type TaskHandler, type TaskSpec, taskHandler, type Workflow } from '../sdk/define-workflow.js';
 import { boundItem, boundLogLine, boundResult } from './report-limits.js';
 
 /** Why a run was told to stop. `lost`: another attempt owns the task now, so this one's results are dropped. */
@@ -121,7 +121,7 @@ export class TaskRun {
    * on shutdown: the task runs again elsewhere and the attempt does not count).
    */
   async run(): Promise<TaskCompletion | null> {
-    const handler = this.workflow?.tasks[this.leased.task.type];
+    const handler = this.workflow ? taskHandler(this.workflow, this.leased.task.type) : undefined;
     let report: TaskReport;
     if (!handler) {
       const missing = this.workflow ? `task type "${this.leased.task.type}"` : `workflow "${this.leased.task.workflow}"`;

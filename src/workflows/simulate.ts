@@ -38,4 +38,18 @@ export const simulate = defineWorkflow({
       return { changed: items > 0, result: { items } };
     },
   },
+  // Rolling a simulate job (or its envelope) back "reverts" each item the task processed.
+  rollback: {
+    async process(ctx, original) {
+      const delayMs = Number(original.fields.delayMs ?? 0);
+      ctx.log(`undoing task ${original.taskId} of job ${original.jobId}: ${original.items.length} items`);
+      for (const [n, item] of original.items.entries()) {
+        if (item.outcome !== 'completed') continue;
+        if (delayMs > 0) await sleep(Math.min(delayMs, 50), undefined, { signal: ctx.signal });
+        ctx.item(item.path, { operation: 'revert', outcome: 'completed', bytes: item.bytes ?? undefined });
+        ctx.progress(n + 1, original.items.length);
+      }
+      return { changed: original.items.length > 0, result: { reverted: original.items.length } };
+    },
+  },
 });

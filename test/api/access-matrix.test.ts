@@ -94,6 +94,42 @@ const SCHEDULE_ROUTES: Record<string, RouteSpec> = {
   },
 };
 
+/** A new envelope at a site (one small job), submitted by the hub's own admin token. */
+const freshEnvelope = async (fx: Fixture, s: string): Promise<number> => {
+  const body = { type: 'jobs', site: s, jobs: [{ workflow: 'simulate', site: s, fields: { tasks: 1, items: 1, delayMs: 0 } }] };
+  return ((await (await fx.hub.api('/api/v1/envelopes', { method: 'POST', json: body })).json()) as { id: number }).id;
+};
+
+const ENVELOPE_ROUTES: Record<string, RouteSpec> = {
+  'GET /api/v1/envelopes': { level: 'viewer', siteBound: false, call: () => ({ path: '/envelopes' }) },
+  'GET /api/v1/envelope-types': { level: 'viewer', siteBound: false, call: () => ({ path: '/envelope-types' }) },
+  'POST /api/v1/envelopes': {
+    level: 'operator',
+    siteBound: true,
+    call: (_fx, t) => ({
+      path: '/envelopes',
+      body: { type: 'jobs', site: site(t), jobs: [{ workflow: 'simulate', site: site(t), fields: { tasks: 1, items: 1, delayMs: 0 } }] },
+    }),
+  },
+  'GET /api/v1/envelopes/{id}': { level: 'viewer', siteBound: true, call: async (fx, t) => ({ path: `/envelopes/${await freshEnvelope(fx, site(t))}` }) },
+  'POST /api/v1/envelopes/{id}/cancel': {
+    level: 'operator',
+    siteBound: true,
+    call: async (fx, t) => ({ path: `/envelopes/${await freshEnvelope(fx, site(t))}/cancel` }),
+  },
+  'POST /api/v1/envelopes/{id}/retry': {
+    level: 'operator',
+    siteBound: true,
+    call: async (fx, t) => ({ path: `/envelopes/${await freshEnvelope(fx, site(t))}/retry` }),
+  },
+  'POST /api/v1/envelopes/{id}/rollback': {
+    level: 'operator',
+    siteBound: true,
+    call: async (fx, t) => ({ path: `/envelopes/${await freshEnvelope(fx, site(t))}/rollback` }),
+  },
+  'POST /api/v1/jobs/{id}/rollback': { level: 'operator', siteBound: true, call: async (fx, t) => ({ path: `/jobs/${await fx.freshJob(site(t))}/rollback` }) },
+};
+
 const ROUTES: Record<string, RouteSpec> = {
   'GET /health': { level: 'public', siteBound: false, call: () => ({ path: '/health' }) },
   // Metrics span every site: admins of all sites only.
@@ -196,6 +232,7 @@ const ROUTES: Record<string, RouteSpec> = {
   'GET /api/v1/users': { level: 'admin', siteBound: false, call: () => ({ path: '/users' }) },
   'PATCH /api/v1/users/{name}': { level: 'admin', siteBound: true, call: (fx, t) => ({ path: `/users/${fx.user[t]}`, body: { role: 'viewer' } }) },
   ...SCHEDULE_ROUTES,
+  ...ENVELOPE_ROUTES,
   'POST /api/v1/worker/register': {
     level: 'worker',
     siteBound: true,

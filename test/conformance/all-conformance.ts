@@ -2,6 +2,7 @@ import type { StoreHarness } from '../helpers/store-harness.js';
 import { describeAuthConformance } from './auth-conformance.js';
 import { describeConcurrencyConformance } from './concurrency-conformance.js';
 import { describeControlsConformance } from './controls-conformance.js';
+import { describeEnvelopesConformance } from './envelopes-conformance.js';
 import { describeLocksConformance } from './locks-conformance.js';
 import { describeNotifyConformance } from './notify-conformance.js';
 import { describeOpenJobsConformance } from './open-jobs-conformance.js';
@@ -33,4 +34,5 @@ export function describeAllConformance(harness: StoreHarness): void {
   describeSchedulesConformance(harness);
   describeRetentionConformance(harness);
   describeOperationsConformance(harness);
+  describeEnvelopesConformance(harness);
 }

@@ -18,6 +18,8 @@ export interface StoreHarness {
   available(): Promise<string | null>;
   create(testName: string): Promise<Store>;
   destroy(store: Store): Promise<void>;
+  /** Closes the store and opens the same database again, as a restarted hub would. */
+  reopen(store: Store): Promise<Store>;
 }
 
 export function sqliteHarness(): StoreHarness {
@@ -37,6 +39,15 @@ export function sqliteHarness(): StoreHarness {
       rmSync(dirs.get(store) as string, { recursive: true, force: true });
       dirs.delete(store);
     },
+    async reopen(store) {
+      const dir = dirs.get(store) as string;
+      await store.close();
+      dirs.delete(store);
+      const again = new SqliteStore({ path: join(dir, 'test.db'), random: () => 0.5 });
+      await again.migrate();
+      dirs.set(again, dir);
+      return again;
+    },
   };
 }
 
@@ -44,7 +55,7 @@ export function sqliteHarness(): StoreHarness {
  * Registers, in the enclosing describe, the hooks that give each test an empty store of its
  * own from `harness` (skipping loudly when the backend is missing); returns that test's store.
  */
-export function useFreshStore(harness: StoreHarness): () => Store {
+export function useFreshStore(harness: StoreHarness): (() => Store) & { reopen(): Promise<Store> } {
   let store: Store | undefined;
   let unavailable: string | null = null;
   beforeAll(async () => {
@@ -59,10 +70,16 @@ export function useFreshStore(harness: StoreHarness): () => Store {
     if (store) await harness.destroy(store);
     store = undefined;
   });
-  return () => {
+  const current = () => {
     if (!store) throw new Error('No store: called outside a test');
     return store;
   };
+  /** Closes this test's store and opens its database again (a hub restarted). */
+  const reopen = async () => {
+    store = await harness.reopen(current());
+    return store;
+  };
+  return Object.assign(current, { reopen });
 }
 
 export const TEST_PG_URL = process.env.SWITCHYARD_TEST_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
@@ -104,6 +121,15 @@ export function postgresHarness(url = TEST_PG_URL): StoreHarness {
       await store.close();
       if (schema === undefined || process.env.SWITCHYARD_TEST_PG_KEEP === '1') return;
       await dropSchema(url, schema);
+    },
+    async reopen(store) {
+      const schema = schemas.get(store) as string;
+      schemas.delete(store);
+      await store.close();
+      const again = new PostgresStore({ connectionString: url, schema, poolSize: 5, random: () => 0.5 });
+      schemas.set(again, schema);
+      await again.migrate();
+      return again;
     },
   };
 }

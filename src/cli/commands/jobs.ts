@@ -94,6 +94,14 @@ export function jobsCommand(program: Command): void {
   }
 
   jobs
+    .command('rollback <id>')
+    .description("Roll a finished job back: its workflow's compensations run newest first as a rollback job")
+    .action(async (id: string, _options, command: Command) => {
+      const rollback = await client(command).rollbackJob(jobId(id));
+      console.log(`job ${id} rolling back as job ${rollback.id} (${rollback.state})`);
+    });
+
+  jobs
     .command('delete <ids...>')
     .description('Delete finished jobs and their records')
     .action(async (ids: string[], _options, command: Command) => {

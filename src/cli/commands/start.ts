@@ -1,7 +1,9 @@
 import { resolve } from 'node:path';
 import { type Command, Option } from 'commander';
 import pino from 'pino';
-import { loadWorkflows } from '../../sdk/load-workflows.js';
+import type { EnvelopeType } from '../../sdk/define-envelope.js';
+import type { Workflow } from '../../sdk/define-workflow.js';
+import { loadDefinitions } from '../../sdk/load-workflows.js';
 import { builtInWorkflows } from '../../workflows/index.js';
 import { startHub } from '../hub.js';
 import { isolationOption, parseConcurrency, parseDatabaseUrl, parseLeaseMs, parsePort, parseRetainDays } from '../options.js';
@@ -42,8 +44,8 @@ export function startCommand(program: Command): void {
       // --data is the program's global option (the CLI commands read the same directory).
       const options = command.optsWithGlobals<typeof localOptions & { data: string }>();
       const logger = pino({ level: options.logLevel }, pino.destination(2));
-      const workflows = [...builtInWorkflows];
-      for (const file of options.workflows ?? []) workflows.push(...(await loadWorkflows(file)));
+      const workflows: (Workflow | EnvelopeType)[] = [...builtInWorkflows];
+      for (const file of options.workflows ?? []) workflows.push(...(await loadDefinitions(file)));
       const hub = await startHub({
         dataDir: resolve(options.data),
         db: options.db,

@@ -49,8 +49,9 @@ async function spawnTasks(tx: LedgerTx, book: JobBook, parent: TaskRow, specs: N
   const referenced = [...new Set(specs.flatMap((spec) => spec.after ?? []).filter((key) => !ownKeys.has(key)))];
   const claimedKeys = specs.map((spec) => spec.key).filter((key): key is string => Boolean(key));
   const existing = await tx.tasksByKey(parent.jobId, [...new Set([...referenced, ...claimedKeys])]);
+  // A spawned task runs under its parent's workflow, whatever the worker said.
   const plan = planTasks(
-    specs,
+    specs.map(({ workflow: _ignored, ...spec }) => spec),
     {
       jobId: parent.jobId,
       site: parent.site,

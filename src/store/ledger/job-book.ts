@@ -16,6 +16,7 @@ import {
   totalTasks,
 } from '../../model/index.js';
 import { releaseConcurrency } from './concurrency.js';
+import { type JobChange, settleEnvelopes } from './envelopes.js';
 import type { JobRow, LedgerTx, NewEvent, TaskRow } from './ledger-tx.js';
 import { releaseLocks } from './resource-locks.js';
 
@@ -143,11 +144,13 @@ export class JobBook {
     const ids = [...this.entries.keys()].sort((a, b) => a - b);
     const jobs = ids.length > 0 ? await tx.lockJobs(ids) : [];
     const failedQueues = new Set<string>();
+    const envelopeChanges: JobChange[] = [];
     for (const job of jobs) {
       const entry = this.entries.get(job.id) as Entry;
       const from = job.state;
       this.apply(job, entry);
       if (job.state !== from) {
+        if (job.envelopeId !== null) envelopeChanges.push({ job, from });
         const data: Record<string, Json> = { from, to: job.state, workflow: job.workflow, queue: job.queue };
         if (job.reason) data.reason = job.reason;
         this.events.push({ at: this.now, type: 'job:state:changed', jobId: job.id, taskId: null, site: job.site, data });
@@ -162,6 +165,9 @@ export class JobBook {
     if (failedQueues.size > 0) await tx.pauseQueuesOnFailure([...failedQueues]);
     if (this.events.length > 0) await tx.insertEvents(this.events);
     this.scheduleWakeUps(tx);
+    // After this book's events, so that a member's end precedes what it causes (successors let
+    // go, the rest of a stopped envelope cancelled in a book of its own).
+    if (envelopeChanges.length > 0) await settleEnvelopes(tx, envelopeChanges, this.now);
     return jobs;
   }
 

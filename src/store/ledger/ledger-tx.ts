@@ -12,6 +12,7 @@ import type {
   TaskState,
 } from '../../model/index.js';
 import type { NewItem } from '../store.js';
+import type { SqlExecutor } from './envelope-rows.js';
 
 /**
  * The primitive reads and writes the ledger's verbs are written against. Each backend
@@ -22,6 +23,8 @@ import type { NewItem } from '../store.js';
  */
 export interface LedgerTx {
   readonly now: number;
+  /** Plain SQL on the same transaction, for verbs written once for both stores (envelopes). */
+  readonly sql: SqlExecutor;
   /** Locks and reads tasks by id, ascending; missing ids are left out. */
   lockTasks(ids: number[]): Promise<TaskRow[]>;
   /** Locks and reads the tasks of a job, optionally only those in `states`. */
@@ -178,9 +181,11 @@ export interface JobRow {
   startedAt: number | null;
   endedAt: number | null;
   updatedAt: number;
+  /** The envelope the job belongs to (a member or its rollback job); set after insert, never changed. */
+  envelopeId: number | null;
 }
 
-export type NewJobRow = Omit<JobRow, 'id'> & {
+export type NewJobRow = Omit<JobRow, 'id' | 'envelopeId'> & {
   priority: number;
   fields: Record<string, Json>;
   searchText: string;

@@ -69,7 +69,7 @@ export function planTasks(specs: NewTaskSpec[], job: JobContext, existing: Map<s
     rows.push({
       jobId: job.jobId,
       site: job.site,
-      workflow: job.workflow,
+      workflow: spec.workflow ?? job.workflow,
       type: spec.type,
       key,
       input: spec.input ?? null,

@@ -106,7 +106,7 @@ export async function submitJobs(tx: LedgerTx, jobs: NewJob[], now: number): Pro
     const index = answer.pendingIndex;
     const created = !answered.has(index);
     answered.add(index);
-    const record = jobRecordOf({ ...jobRows[index], id: ids[index] }, jobRows[index]);
+    const record = jobRecordOf({ ...jobRows[index], id: ids[index], envelopeId: null }, jobRows[index]);
     const concurrency = fresh[index].concurrency ?? null;
     const inLine = concurrency !== null && !isTerminalJobState(jobRows[index].state);
     return {

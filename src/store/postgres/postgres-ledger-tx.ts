@@ -10,6 +10,7 @@ import {
   type TaskState,
   TIMEABLE_JOB_STATES,
 } from '../../model/index.js';
+import type { SqlExecutor } from '../ledger/envelope-rows.js';
 import type {
   ClaimedTask,
   ClaimRequest,
@@ -29,6 +30,7 @@ import { type DbRow, groupLocks, type RowMapper } from '../rows.js';
 import { sqlList } from '../sql-builder.js';
 import type { NewItem } from '../store.js';
 import { pgJson, type Queryable, rows } from './postgres-pool.js';
+import { postgresScheduleExecutor } from './postgres-schedules.js';
 
 /** Columns of the task row the ledger changes and writes back (not the possibly large input). */
 const TASK_ROW = `id, job_id, site, workflow, type, priority, state, attempts, max_attempts, backoff_ms, max_backoff_ms,
@@ -38,7 +40,7 @@ const TASK_ROW_T = TASK_ROW.split(',')
   .map((column) => `t.${column.trim()}`)
   .join(', ');
 const JOB_ROW = `id, site, queue, workflow, creator, state, intent, outcome, reason, task_counts, item_counts, progress_done,
-  progress_total, changed, timeout_ms, deadline_at, started_at, ended_at, updated_at`;
+  progress_total, changed, timeout_ms, deadline_at, started_at, ended_at, updated_at, envelope_id`;
 const SLOT_STATES = sqlList(SLOT_HOLDING_JOB_STATES);
 const ACTIVE_JOBS = `(SELECT count(*) FROM jobs j WHERE j.queue = q.name AND j.state IN ${SLOT_STATES} AND j.started_at IS NOT NULL)`;
 
@@ -205,7 +207,7 @@ const SQL = {
     FROM tasks t JOIN jobs j ON j.id = t.job_id
     WHERE t.state = 'queued' AND t.site = $1 AND t.available_at <= $2 AND t.workflow = ANY($3::text[])
       AND (j.started_at IS NOT NULL OR j.queue <> ALL($4::text[]))
-      AND t.held = false
+      AND t.held = false AND j.envelope_wait_on IS NULL
     ORDER BY t.priority DESC, t.id LIMIT $5
     FOR UPDATE OF t SKIP LOCKED`,
   queueStates: `SELECT q.name, q.paused, q.concurrency,
@@ -291,11 +293,15 @@ export class PostgresLedgerTx implements LedgerTx {
   readonly wakeSites = new Set<string>();
   wakeEvents = false;
 
+  readonly sql: SqlExecutor;
+
   constructor(
     private readonly db: Queryable,
     private readonly map: RowMapper,
     readonly now: number,
-  ) {}
+  ) {
+    this.sql = postgresScheduleExecutor(db);
+  }
 
   async lockTasks(ids: number[]): Promise<TaskRow[]> {
     if (ids.length === 0) return [];

@@ -494,6 +494,57 @@ CREATE INDEX IF NOT EXISTS jobs_site_created_dash ON jobs (site, created_at, sta
 CREATE INDEX IF NOT EXISTS jobs_site_ended_dash ON jobs (site, ended_at, workflow, state, started_at) WHERE ended_at IS NOT NULL;
 `,
   },
+  {
+    version: 16,
+    name: 'envelopes: grouped, chained submissions and their rollback',
+    sql: `
+-- One submission (a file, a JSON list) that became jobs which belong together
+-- (model/envelope-status.ts). job_counts holds the member jobs by state, kept in the same
+-- transaction as the members change; status is derived from it and the envelope's own facts.
+CREATE TABLE envelopes (
+  id bigserial PRIMARY KEY,
+  type text NOT NULL,
+  site text NOT NULL,
+  queue text NOT NULL,
+  creator text NOT NULL,
+  idempotency_key text UNIQUE,
+  file_name text,
+  on_error text NOT NULL,
+  intent text NOT NULL DEFAULT 'run',
+  rollback text NOT NULL DEFAULT 'none',
+  rollback_job_id bigint,
+  corrupt integer NOT NULL DEFAULT 0,
+  status text NOT NULL,
+  reason text,
+  problem jsonb,
+  job_counts jsonb NOT NULL DEFAULT '{}',
+  total_jobs bigint NOT NULL DEFAULT 0,
+  created_at bigint NOT NULL,
+  updated_at bigint NOT NULL,
+  ended_at bigint
+);
+CREATE INDEX envelopes_site ON envelopes (site, id);
+CREATE INDEX envelopes_status ON envelopes (status, id);
+CREATE INDEX envelopes_type ON envelopes (type, id);
+-- The chain: job_id runs after after_job_id (both members of envelope_id).
+CREATE TABLE envelope_edges (
+  envelope_id bigint NOT NULL,
+  job_id bigint NOT NULL,
+  after_job_id bigint NOT NULL,
+  PRIMARY KEY (job_id, after_job_id)
+);
+CREATE INDEX envelope_edges_after ON envelope_edges (after_job_id);
+-- envelope_wait_on keeps a member's tasks from being leased until the members it runs after
+-- are through (as lock_wait_on does for locks). A rollback job undoes rollback_of (one job)
+-- or, with envelope_id, its envelope.
+ALTER TABLE jobs ADD COLUMN envelope_id bigint;
+ALTER TABLE jobs ADD COLUMN envelope_wait_on bigint;
+ALTER TABLE jobs ADD COLUMN rollback_of bigint;
+ALTER TABLE jobs ADD COLUMN is_rollback integer NOT NULL DEFAULT 0;
+CREATE INDEX jobs_envelope ON jobs (envelope_id, id) WHERE envelope_id IS NOT NULL;
+CREATE INDEX jobs_rollback_of ON jobs (rollback_of, id) WHERE rollback_of IS NOT NULL;
+`,
+  },
 ];
 
 /**

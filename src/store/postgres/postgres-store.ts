@@ -1,10 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import type pg from 'pg';
-import { type PruneCutoffs, SwitchyardError } from '../../model/index.js';
+import { type EnvelopeRecord, type PruneCutoffs, SwitchyardError } from '../../model/index.js';
 import { DashboardSql } from '../dashboard-sql.js';
 import { completeTasks, heartbeat, recordActivity } from '../ledger/complete.js';
 import { controlJob, deleteJob, retryJob } from '../ledger/control.js';
+import * as env from '../ledger/envelope-rows.js';
+import { cancelEnvelope, retryEnvelope, rollbackEnvelope, rollbackJob, submitEnvelope } from '../ledger/envelopes.js';
 import { fireSchedule } from '../ledger/fire-schedule.js';
 import { leaseTasks } from '../ledger/lease.js';
 import { pruneEvents, pruneJobs } from '../ledger/prune.js';
@@ -289,6 +291,68 @@ export class PostgresStore implements S.Store {
 
   itemHistory(jobId: number, path: string) {
     return this.reads.itemHistory(jobId, path);
+  }
+
+  // ─── Envelopes ─────────────────────────────────────────────────────────────────────────
+
+  private get sql(): env.SqlExecutor {
+    return postgresScheduleExecutor(this.db);
+  }
+
+  submitEnvelope(envelope: S.NewEnvelope, members: S.EnvelopeMemberSpec[], now: number) {
+    const sites = [...new Set([envelope.site, ...members.map((m) => m.job.site)])].sort();
+    const queues = [...new Set([envelope.queue, ...members.map((m) => m.job.queue)])].sort();
+    return this.transact(now, async (tx, client) => {
+      const catalog = new PostgresCatalog(client);
+      await catalog.ensureSites(sites, now);
+      await catalog.ensureQueues(queues, now);
+      const { id, created } = await submitEnvelope(tx, envelope, members, now);
+      return { envelope: (await env.readEnvelope(tx.sql, id)) as EnvelopeRecord, created };
+    });
+  }
+
+  getEnvelope(id: number) {
+    return env.readEnvelope(this.sql, id);
+  }
+
+  listEnvelopes(query: S.EnvelopeQuery) {
+    return env.listEnvelopes(this.sql, query);
+  }
+
+  envelopeMembers(id: number) {
+    return env.envelopeMembers(this.sql, this.map, id);
+  }
+
+  cancelEnvelope(id: number, now: number) {
+    return this.transact(now, async (tx) => {
+      await cancelEnvelope(tx, id, now);
+      return (await env.readEnvelope(tx.sql, id)) as EnvelopeRecord;
+    });
+  }
+
+  retryEnvelope(id: number, now: number) {
+    return this.transact(now, async (tx) => {
+      await retryEnvelope(tx, id, now);
+      return (await env.readEnvelope(tx.sql, id)) as EnvelopeRecord;
+    });
+  }
+
+  rollbackSources(jobIds: number[], itemLimit: number) {
+    return env.rollbackSources(this.sql, jobIds, itemLimit);
+  }
+
+  rollbackEnvelope(id: number, job: S.NewJob | null, now: number) {
+    return this.transact(now, async (tx) => {
+      await rollbackEnvelope(tx, id, job, now);
+      return (await env.readEnvelope(tx.sql, id)) as EnvelopeRecord;
+    });
+  }
+
+  rollbackJob(jobId: number, job: S.NewJob, now: number) {
+    return this.transact(now, async (tx, client) => {
+      const id = await rollbackJob(tx, jobId, job, now);
+      return (await new PostgresReads(client, this.map).getJobs([id]))[0];
+    });
   }
 
   // ─── Workers ───────────────────────────────────────────────────────────────────────────

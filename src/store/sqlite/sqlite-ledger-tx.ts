@@ -11,6 +11,7 @@ import {
   type TaskState,
   TIMEABLE_JOB_STATES,
 } from '../../model/index.js';
+import type { SqlExecutor } from '../ledger/envelope-rows.js';
 import type {
   ClaimedTask,
   ClaimRequest,
@@ -81,7 +82,7 @@ export function prepareLedgerStatements(db: Database): Record<LedgerStatementNam
       WHERE t.state = 'queued' AND t.site = ? AND t.available_at <= ?
         AND t.workflow IN (SELECT value FROM json_each(?))
         AND (j.started_at IS NOT NULL OR j.queue NOT IN (SELECT value FROM json_each(?)))
-        AND t.held = 0
+        AND t.held = 0 AND j.envelope_wait_on IS NULL
       ORDER BY t.priority DESC, t.id LIMIT ?`),
     queueStates: p(`SELECT q.name, q.paused, q.concurrency,
         CASE WHEN q.concurrency IS NULL THEN 0 ELSE ${ACTIVE_JOBS} END AS active FROM queues q`),
@@ -228,6 +229,7 @@ export class SqliteLedgerTx implements LedgerTx {
     private readonly s: LedgerStatements,
     private readonly map: RowMapper,
     readonly now: number,
+    readonly sql: SqlExecutor,
   ) {}
 
   async lockTasks(ids: number[]): Promise<TaskRow[]> {

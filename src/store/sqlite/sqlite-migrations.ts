@@ -492,4 +492,55 @@ CREATE INDEX IF NOT EXISTS jobs_site_created_dash ON jobs (site, created_at, sta
 CREATE INDEX IF NOT EXISTS jobs_site_ended_dash ON jobs (site, ended_at, workflow, state, started_at) WHERE ended_at IS NOT NULL;
 `,
   },
+  {
+    version: 16,
+    name: 'envelopes: grouped, chained submissions and their rollback',
+    sql: `
+-- One submission (a file, a JSON list) that became jobs which belong together
+-- (model/envelope-status.ts). job_counts holds the member jobs by state, kept in the same
+-- transaction as the members change; status is derived from it and the envelope's own facts.
+CREATE TABLE envelopes (
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
+  type TEXT NOT NULL,
+  site TEXT NOT NULL,
+  queue TEXT NOT NULL,
+  creator TEXT NOT NULL,
+  idempotency_key TEXT UNIQUE,
+  file_name TEXT,
+  on_error TEXT NOT NULL,
+  intent TEXT NOT NULL DEFAULT 'run',
+  rollback TEXT NOT NULL DEFAULT 'none',
+  rollback_job_id INTEGER,
+  corrupt INTEGER NOT NULL DEFAULT 0,
+  status TEXT NOT NULL,
+  reason TEXT,
+  problem TEXT,
+  job_counts TEXT NOT NULL DEFAULT '{}',
+  total_jobs INTEGER NOT NULL DEFAULT 0,
+  created_at INTEGER NOT NULL,
+  updated_at INTEGER NOT NULL,
+  ended_at INTEGER
+);
+CREATE INDEX envelopes_site ON envelopes (site, id);
+CREATE INDEX envelopes_status ON envelopes (status, id);
+CREATE INDEX envelopes_type ON envelopes (type, id);
+-- The chain: job_id runs after after_job_id (both members of envelope_id).
+CREATE TABLE envelope_edges (
+  envelope_id INTEGER NOT NULL,
+  job_id INTEGER NOT NULL,
+  after_job_id INTEGER NOT NULL,
+  PRIMARY KEY (job_id, after_job_id)
+);
+CREATE INDEX envelope_edges_after ON envelope_edges (after_job_id);
+-- envelope_wait_on keeps a member's tasks from being leased until the members it runs after
+-- are through (as lock_wait_on does for locks). A rollback job undoes rollback_of (one job)
+-- or, with envelope_id, its envelope.
+ALTER TABLE jobs ADD COLUMN envelope_id INTEGER;
+ALTER TABLE jobs ADD COLUMN envelope_wait_on INTEGER;
+ALTER TABLE jobs ADD COLUMN rollback_of INTEGER;
+ALTER TABLE jobs ADD COLUMN is_rollback INTEGER NOT NULL DEFAULT 0;
+CREATE INDEX jobs_envelope ON jobs (envelope_id, id) WHERE envelope_id IS NOT NULL;
+CREATE INDEX jobs_rollback_of ON jobs (rollback_of, id) WHERE rollback_of IS NOT NULL;
+`,
+  },
 ];

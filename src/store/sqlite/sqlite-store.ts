@@ -4,10 +4,12 @@ import { chmodSync, existsSync, mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { isMainThread } from 'node:worker_threads';
 import BetterSqlite3, { type Database, type Statement } from 'better-sqlite3';
-import { type PruneCutoffs, SwitchyardError } from '../../model/index.js';
+import { type EnvelopeRecord, type PruneCutoffs, SwitchyardError } from '../../model/index.js';
 import { DashboardSql } from '../dashboard-sql.js';
 import { completeTasks, heartbeat, recordActivity } from '../ledger/complete.js';
 import { controlJob, deleteJob, retryJob } from '../ledger/control.js';
+import * as env from '../ledger/envelope-rows.js';
+import { cancelEnvelope, retryEnvelope, rollbackEnvelope, rollbackJob, submitEnvelope } from '../ledger/envelopes.js';
 import { fireSchedule } from '../ledger/fire-schedule.js';
 import { leaseTasks } from '../ledger/lease.js';
 import { pruneEvents, pruneJobs } from '../ledger/prune.js';
@@ -58,6 +60,7 @@ export class SqliteStore implements S.Store {
   private readonly notify: SqliteNotify;
   private catalog!: SqliteCatalog;
   private schedules!: ScheduleSql;
+  private sql!: env.SqlExecutor;
   private readonly checkpointer: SqliteCheckpointer | null;
 
   constructor(options: SqliteStoreOptions) {
@@ -108,6 +111,7 @@ export class SqliteStore implements S.Store {
       this.reads = new SqliteReads(this.db, this.map);
       this.catalog = new SqliteCatalog(this.db);
       this.schedules = new ScheduleSql(sqliteScheduleExecutor(this.db));
+      this.sql = sqliteScheduleExecutor(this.db);
     });
   }
 
@@ -129,7 +133,7 @@ export class SqliteStore implements S.Store {
   /** One verb, one transaction; wake-ups go out only after the commit. */
   private transact<T>(now: number, body: (tx: SqliteLedgerTx) => Promise<T>): Promise<T> {
     return this.lock.run(async () => {
-      const tx = new SqliteLedgerTx(this.ledger, this.map, now);
+      const tx = new SqliteLedgerTx(this.ledger, this.map, now, this.sql);
       this.control.begin.run();
       let result: T;
       try {
@@ -223,6 +227,61 @@ export class SqliteStore implements S.Store {
 
   itemHistory(jobId: number, path: string) {
     return this.read(() => this.reads.itemHistory(jobId, path));
+  }
+
+  // ─── Envelopes ─────────────────────────────────────────────────────────────────────────
+
+  submitEnvelope(envelope: S.NewEnvelope, members: S.EnvelopeMemberSpec[], now: number) {
+    return this.transact(now, async (tx) => {
+      this.catalog.ensureSites([...new Set([envelope.site, ...members.map((m) => m.job.site)])], now);
+      this.catalog.ensureQueues([...new Set([envelope.queue, ...members.map((m) => m.job.queue)])], now);
+      const { id, created } = await submitEnvelope(tx, envelope, members, now);
+      return { envelope: (await env.readEnvelope(this.sql, id)) as EnvelopeRecord, created };
+    });
+  }
+
+  getEnvelope(id: number) {
+    return this.read(() => env.readEnvelope(this.sql, id));
+  }
+
+  listEnvelopes(query: S.EnvelopeQuery) {
+    return this.read(() => env.listEnvelopes(this.sql, query));
+  }
+
+  envelopeMembers(id: number) {
+    return this.read(() => env.envelopeMembers(this.sql, this.map, id));
+  }
+
+  cancelEnvelope(id: number, now: number) {
+    return this.transact(now, async (tx) => {
+      await cancelEnvelope(tx, id, now);
+      return (await env.readEnvelope(this.sql, id)) as EnvelopeRecord;
+    });
+  }
+
+  retryEnvelope(id: number, now: number) {
+    return this.transact(now, async (tx) => {
+      await retryEnvelope(tx, id, now);
+      return (await env.readEnvelope(this.sql, id)) as EnvelopeRecord;
+    });
+  }
+
+  rollbackSources(jobIds: number[], itemLimit: number) {
+    return this.read(() => env.rollbackSources(this.sql, jobIds, itemLimit));
+  }
+
+  rollbackEnvelope(id: number, job: S.NewJob | null, now: number) {
+    return this.transact(now, async (tx) => {
+      await rollbackEnvelope(tx, id, job, now);
+      return (await env.readEnvelope(this.sql, id)) as EnvelopeRecord;
+    });
+  }
+
+  rollbackJob(jobId: number, job: S.NewJob, now: number) {
+    return this.transact(now, async (tx) => {
+      const id = await rollbackJob(tx, jobId, job, now);
+      return this.reads.getJob(id) as NonNullable<ReturnType<SqliteReads['getJob']>>;
+    });
   }
 
   // ─── Workers ───────────────────────────────────────────────────────────────────────────

@@ -75,3 +75,18 @@ function toApiError(status: number, body: unknown): ApiError {
   if (error?.code) return new ApiError(error.code, error.message ?? error.code, status, error.fields ?? []);
   return new ApiError('SWY_ERR_HTTP', `The hub answered HTTP ${status}`, status);
 }
+
+/** Posts a form (a file upload) with the session cookie and CSRF token; answers the parsed JSON or throws an ApiError. */
+export async function apiForm<T>(path: string, form: FormData): Promise<T> {
+  const headers: Record<string, string> = { accept: 'application/json' };
+  if (csrfToken) headers['x-csrf-token'] = csrfToken;
+  let response: Response;
+  try {
+    response = await fetch(apiUrl(path), { method: 'POST', headers, credentials: 'same-origin', body: form });
+  } catch {
+    throw new ApiError('SWY_ERR_NETWORK', 'The hub could not be reached. Check your connection and try again.', 0);
+  }
+  const body = await response.json().catch(() => null);
+  if (!response.ok) throw toApiError(response.status, body);
+  return body as T;
+}

@@ -53,7 +53,7 @@ export function useLiveEvents(enabled: boolean): void {
       }
       if (event.taskId !== null) touched.tasks.add(event.taskId);
       if (event.type === 'job:state:changed' && isTerminalJobState(event.data?.to as JobState)) touched.ended = true;
-      if (event.type.startsWith('queue:')) touched.lists = true;
+      if (event.type.startsWith('queue:') || event.type.startsWith('envelope:')) touched.lists = true;
       timer ??= setTimeout(flush, FLUSH_MS);
     };
     return () => {
@@ -69,6 +69,7 @@ function invalidate(client: QueryClient, touched: Touched): void {
     void client.invalidateQueries({ queryKey: queryKeys.queues });
     // A schedule's last run and last activity follow its jobs.
     void client.invalidateQueries({ queryKey: queryKeys.schedules });
+    void client.invalidateQueries({ queryKey: queryKeys.envelopes });
   }
   // The hub's notifier turns a job's end into notifications on its next round (about a second).
   if (touched.ended) setTimeout(() => void client.invalidateQueries({ queryKey: queryKeys.notifications }), NOTIFIER_LAG_MS);

@@ -25,4 +25,9 @@ export const queryKeys = {
   /** Every schedule query: the list and each schedule. */
   schedules: ['schedules'] as const,
   schedule: (id: number) => ['schedules', id] as const,
+  /** Every envelope query (lists and pages): any job or envelope event refreshes them. */
+  envelopes: ['envelopes'] as const,
+  envelopeList: (query: object) => ['envelopes', 'list', query] as const,
+  envelope: (id: number) => ['envelopes', 'one', id] as const,
+  envelopeTypes: ['envelope-types'] as const,
 };

@@ -16,6 +16,7 @@ export const NAV: NavItem[] = [
   { to: '/', label: 'Jobs', needs: 'viewer', owns: (p) => p === '/' || p.startsWith('/jobs') },
   { to: '/dashboard', label: 'Dashboard', needs: 'viewer', owns: (p) => p.startsWith('/dashboard') },
   { to: '/queues', label: 'Queues', needs: 'viewer', owns: (p) => p.startsWith('/queues') },
+  { to: '/envelopes', label: 'Envelopes', needs: 'viewer', owns: (p) => p.startsWith('/envelopes') },
   { to: '/schedules', label: 'Schedules', needs: 'viewer', owns: (p) => p.startsWith('/schedules') },
   { to: '/workers', label: 'Workers', needs: 'viewer', owns: (p) => p.startsWith('/workers') },
   { to: '/audit', label: 'Audit', needs: 'operator', owns: (p) => p.startsWith('/audit') },

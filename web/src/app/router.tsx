@@ -7,6 +7,8 @@ import { WorkersPage } from '../features/admin/workers-page.js';
 import { AuditPage } from '../features/audit/audit-page.js';
 import { LoginPage } from '../features/auth/login-page.js';
 import { DashboardPage } from '../features/dashboard/dashboard-page.js';
+import { EnvelopePage } from '../features/envelopes/envelope-page.js';
+import { EnvelopesPage } from '../features/envelopes/envelopes-page.js';
 import { JobPage } from '../features/job/job-page.js';
 import { JobsPage } from '../features/jobs/jobs-page.js';
 import { NotificationsPage } from '../features/notifications/notifications-page.js';
@@ -47,6 +49,8 @@ export function createRouter() {
               { path: 'schedules', element: <SchedulesPage /> },
               { path: 'schedules/:id', element: <SchedulePage /> },
               { path: 'dashboard', element: <DashboardPage /> },
+              { path: 'envelopes', element: <EnvelopesPage /> },
+              { path: 'envelopes/:id', element: <EnvelopePage /> },
               { path: '*', element: <NotFoundPage /> },
             ],
           },

@@ -61,6 +61,30 @@ export function JobSummary({ job }: { job: Job }) {
               },
             ]
           : []),
+        ...(job.envelopeId
+          ? [
+              {
+                label: job.rollback ? 'Rolls back envelope' : 'Envelope',
+                value: (
+                  <Anchor component={Link} to={`/envelopes/${job.envelopeId}`} data-testid="job-envelope">
+                    Envelope {job.envelopeId}
+                  </Anchor>
+                ),
+              },
+            ]
+          : []),
+        ...(job.rollbackOf
+          ? [
+              {
+                label: 'Rolls back',
+                value: (
+                  <Anchor component={Link} to={`/jobs/${job.rollbackOf}`}>
+                    Job {job.rollbackOf}
+                  </Anchor>
+                ),
+              },
+            ]
+          : []),
       ]}
     />
   );
