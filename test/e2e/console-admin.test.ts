@@ -114,7 +114,7 @@ describe.skipIf(!browserAvailable())('console operations pages (browser)', () =>
     const olgaPage = await h.signedInPage('olga', 'Harbor-Violet-Engine-9');
     // A viewer is offered none of the admin pages, and is told why when sent to one.
     const nav = olgaPage.page.getByRole('navigation', { name: 'Main' });
-    expect(await nav.getByRole('link').allTextContents()).toEqual(['Jobs', 'Queues', 'Workers']);
+    expect(await nav.getByRole('link').allTextContents()).toEqual(['Jobs', 'Dashboard', 'Queues', 'Envelopes', 'Schedules', 'Workers']);
     await olgaPage.page.goto('/users');
     await olgaPage.page.getByText('This page is for admins; you are signed in as a viewer.').waitFor();
     await olgaPage.page.goto(`/jobs/${slowJob}`);
@@ -125,6 +125,8 @@ describe.skipIf(!browserAvailable())('console operations pages (browser)', () =>
     await olga.getByRole('button', { name: 'Actions for olga' }).click();
     await page.getByRole('menuitem', { name: 'Disable' }).click();
     await olga.getByText('Disabled').waitFor();
+    // The actions menu closes as it acts: check the page once it is gone, not while it fades.
+    await page.getByRole('menu').waitFor({ state: 'detached' });
     const refused = await fetch(`${h.hub.url}/api/v1/session`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },

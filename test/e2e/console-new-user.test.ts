@@ -201,8 +201,8 @@ describe.skipIf(!browserAvailable())('console as a new user meets it (browser)',
       const rowTop = (await page.getByTestId('job-row').first().boundingBox())?.y ?? Number.POSITIVE_INFINITY;
       expect(rowTop).toBeLessThan(400);
       const columns = await page.getByRole('columnheader').allTextContents();
-      // After the row expander and the id only.
-      expect(columns.findIndex((c) => c.startsWith('State'))).toBeLessThanOrEqual(2);
+      // After the selection box, the row expander and the id only.
+      expect(columns.findIndex((c) => c.startsWith('State'))).toBeLessThanOrEqual(3);
       await screenshot(page, 'problem-3-phone-jobs');
 
       await page.getByRole('button', { name: 'Open navigation' }).click();

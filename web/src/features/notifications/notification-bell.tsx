@@ -31,13 +31,14 @@ export function NotificationBell() {
 
   return (
     <Popover opened={opened} onChange={setOpened} position="bottom-end" width={340} shadow="md" withinPortal>
-      <Popover.Target>
-        <Indicator label={unread > 99 ? '99+' : unread} size={16} disabled={unread === 0} color="red" offset={4} data-testid="unread-count">
+      {/* The indicator wraps the target, not the reverse: the target gets aria-expanded, which only a button may carry. */}
+      <Indicator label={unread > 99 ? '99+' : unread} size={16} disabled={unread === 0} color="red" offset={4} data-testid="unread-count">
+        <Popover.Target>
           <ActionIcon variant="default" size="lg" aria-label={label} onClick={() => setOpened((o) => !o)}>
             <BellIcon />
           </ActionIcon>
-        </Indicator>
-      </Popover.Target>
+        </Popover.Target>
+      </Indicator>
       <Popover.Dropdown p={0} aria-label="Notifications">
         <Group justify="space-between" px="sm" py={8}>
           <Text fw={600} size="sm">
