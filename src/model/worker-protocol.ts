@@ -16,6 +16,11 @@ export interface NewTaskSpec {
   key?: string | null;
   /** Keys of tasks in the same job that must finish first. */
   after?: string[];
+  /**
+   * The site whose workers run the task; absent or null: a planned task runs at the job's
+   * site, a spawned one at the site of the task that spawned it. Must name a known site.
+   */
+  site?: string | null;
 }
 
 /** What a worker needs to run a task: the task, its lease, and its job's fields. */

@@ -11,6 +11,26 @@ import type { AuditQuery, ItemQuery, JobQuery, JobSortKey, TaskQuery } from './s
 /** The unfinished job states as an SQL list: what countOpenJobs counts. */
 export const OPEN_JOB_STATES_SQL = sqlList(JOB_STATES.filter((state) => !isTerminalJobState(state)));
 
+/**
+ * A job's sites besides its own, selected with every job read as `other_sites` (parsed in
+ * rows.ts): one probe of job_sites' primary key per job, which holds no rows for most jobs.
+ */
+export const OTHER_SITES_SQL = {
+  sqlite: '(SELECT json_group_array(s.site) FROM job_sites s WHERE s.job_id = jobs.id) AS other_sites',
+  postgres: '(SELECT array_agg(s.site) FROM job_sites s WHERE s.job_id = jobs.id) AS other_sites',
+} as const;
+
+/**
+ * "Jobs at these sites": their own site is one of them, or they have tasks at one of them
+ * (job_sites). The second half is a range of job_sites_site per site, read once per query.
+ */
+function atSites(where: WhereBuilder, sites: readonly string[]): string {
+  if (sites.length === 0) return '1 = 0';
+  const own = `site IN (${sites.map((site) => where.param(site)).join(', ')})`;
+  const spanning = `id IN (SELECT job_id FROM job_sites WHERE site IN (${sites.map((site) => where.param(site)).join(', ')}))`;
+  return `(${own} OR ${spanning})`;
+}
+
 export interface ListSql {
   sql: string;
   params: unknown[];
@@ -34,9 +54,9 @@ const JOB_SORT_COLUMNS: Record<JobSortKey, { column: string; nullable: boolean }
 
 const TEXT_SORT_COLUMNS = new Set(['state', 'workflow', 'creator', 'queue', 'site']);
 
-export function listJobsSql(dialect: Dialect, query: JobQuery): ListSql {
+export function listJobsSql(dialect: Dialect, query: JobQuery, otherSites: string): ListSql {
   const where = new WhereBuilder(dialect);
-  if (query.sites !== null) where.in('site', query.sites);
+  if (query.sites !== null) where.add(atSites(where, query.sites));
   where.in('id', query.ids);
   where.in('state', query.states);
   where.in('queue', query.queues);
@@ -77,7 +97,7 @@ export function listJobsSql(dialect: Dialect, query: JobQuery): ListSql {
   const order = column === 'id' ? `id ${direction}` : `${expression} ${direction}, id ${direction}`;
   const fetch = query.limit + 1;
   return {
-    sql: `SELECT * FROM jobs ${where.sql()} ORDER BY ${order} LIMIT ${where.param(fetch)}`,
+    sql: `SELECT *, ${otherSites} FROM jobs ${where.sql()} ORDER BY ${order} LIMIT ${where.param(fetch)}`,
     params: where.params,
     fetch,
     cursorOf: (row) => encodeCursor(sortValue(row[column], nullable), Number(row.id)),

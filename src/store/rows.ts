@@ -176,14 +176,18 @@ export function createRowMapper(options: { jsonAsText: boolean }): RowMapper {
     jobRowFrom,
     taskRowFrom,
     job: (r) => ({
-      ...jobRecordOf(jobRow(r), {
-        priority: num(r.priority),
-        fields: (json(r.fields) ?? {}) as Record<string, Json>,
-        idempotencyKey: str(r.idempotency_key),
-        parentJobId: optNum(r.parent_job_id),
-        runAt: optNum(r.run_at),
-        createdAt: num(r.created_at),
-      }),
+      ...jobRecordOf(
+        jobRow(r),
+        {
+          priority: num(r.priority),
+          fields: (json(r.fields) ?? {}) as Record<string, Json>,
+          idempotencyKey: str(r.idempotency_key),
+          parentJobId: optNum(r.parent_job_id),
+          runAt: optNum(r.run_at),
+          createdAt: num(r.created_at),
+        },
+        parseSiteList(r.other_sites),
+      ),
       lockWaitOn: optNum(r.lock_wait_on),
       scheduleId: optNum(r.schedule_id),
       slotAt: optNum(r.slot_at),
@@ -292,7 +296,7 @@ export function groupLocks(found: DbRow[]): Map<number, ResourceLock[]> {
 export type JobSubmission = Pick<JobRecord, 'priority' | 'fields' | 'idempotencyKey' | 'parentJobId' | 'runAt' | 'createdAt'>;
 
 /** A job record from its ledger row and its submission columns: how a job reads, read back or just written. */
-export function jobRecordOf(row: JobRow, submission: JobSubmission): JobRecord {
+export function jobRecordOf(row: JobRow, submission: JobSubmission, otherSites: readonly string[] = []): JobRecord {
   return {
     id: row.id,
     workflow: row.workflow,
@@ -301,6 +305,7 @@ export function jobRecordOf(row: JobRow, submission: JobSubmission): JobRecord {
     outcome: row.outcome,
     reason: row.reason,
     site: row.site,
+    sites: [row.site, ...otherSites.filter((site) => site !== row.site)],
     queue: row.queue,
     creator: row.creator,
     priority: submission.priority,
@@ -317,6 +322,16 @@ export function jobRecordOf(row: JobRow, submission: JobSubmission): JobRecord {
     taskCounts: { ...row.taskCounts },
     itemCounts: { ...row.itemCounts },
   };
+}
+
+/**
+ * A job's other sites as its reads select them (OTHER_SITES in list-queries.ts): a JSON array
+ * (SQLite json_group_array) or an array (PostgreSQL array_agg); absent where a read does not select them.
+ */
+function parseSiteList(value: unknown): string[] {
+  if (value === null || value === undefined) return [];
+  const list = Array.isArray(value) ? value : (JSON.parse(String(value)) as unknown[]);
+  return list.map(String).sort();
 }
 
 /** Dependency ids arrive as a comma list (SQLite group_concat) or an array (PostgreSQL array_agg). */

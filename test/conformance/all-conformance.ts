@@ -1,6 +1,7 @@
 import type { StoreHarness } from '../helpers/store-harness.js';
 import { describeAuthConformance } from './auth-conformance.js';
 import { describeControlsConformance } from './controls-conformance.js';
+import { describeJobSitesConformance } from './job-sites-conformance.js';
 import { describeLocksConformance } from './locks-conformance.js';
 import { describeNotifyConformance } from './notify-conformance.js';
 import { describeOpenJobsConformance } from './open-jobs-conformance.js';
@@ -27,4 +28,5 @@ export function describeAllConformance(harness: StoreHarness): void {
   describeOpenJobsConformance(harness);
   describeNotifyConformance(harness);
   describeSchedulesConformance(harness);
+  describeJobSitesConformance(harness);
 }

@@ -51,6 +51,11 @@ export interface LedgerTx {
   /** Appends log lines after the task's last line: `firstSeq` is the number of the first. */
   insertLogs(taskId: number, firstSeq: number, lines: string[], at: number): Promise<void>;
   deleteJob(jobId: number): Promise<void>;
+  // ─── Jobs that span sites ───
+  /** Which of `names` are sites the store knows (the sites table). */
+  knownSites(names: string[]): Promise<Set<string>>;
+  /** Records that jobs have tasks at these sites (other than their own); pairs already recorded are left alone. */
+  addJobSites(pairs: { jobId: number; site: string }[]): Promise<void>;
   // ─── Resource locks (model/resource-locks.ts) ───
   /** Serialises lock admission and release until commit (PostgreSQL: one advisory lock per schema). */
   lockResourceAdmission(): Promise<void>;

@@ -1,8 +1,17 @@
-import { classifyJobOutcome, emptyTaskCounts, isTerminalJobState, type JobRecord, jobProgress, rollupJobState, type TaskState } from '../../model/index.js';
+import {
+  classifyJobOutcome,
+  emptyTaskCounts,
+  isTerminalJobState,
+  type JobRecord,
+  jobProgress,
+  rollupJobState,
+  SwitchyardError,
+  type TaskState,
+} from '../../model/index.js';
 import { jobRecordOf } from '../rows.js';
 import type { NewJob } from '../store.js';
 import type { LedgerTx, NewEvent, NewJobRow } from './ledger-tx.js';
-import { insertPlannedBatches, planTasks } from './new-tasks.js';
+import { insertPlannedBatches, planTasks, sitesBeyond, unknownSitesOf } from './new-tasks.js';
 import { admitLocks } from './resource-locks.js';
 
 export interface SubmittedIds {
@@ -39,6 +48,17 @@ export async function submitJobs(tx: LedgerTx, jobs: NewJob[], now: number): Pro
   }
 
   // Plan before writing anything so that a bad plan rejects the batch with nothing written.
+  const missing = await unknownSitesOf(
+    tx,
+    fresh.flatMap((job) => job.tasks.filter((task) => task.site && task.site !== job.site)),
+    '',
+  );
+  if (missing.size > 0) {
+    const site = [...missing][0];
+    throw new SwitchyardError('SWY_ERR_SITE_UNKNOWN', `The plan puts a task at site "${site}", which does not exist`, [
+      { path: 'site', message: `unknown site "${site}" in the plan` },
+    ]);
+  }
   const plans = fresh.map((job) =>
     planTasks(
       job.tasks,
@@ -60,6 +80,7 @@ export async function submitJobs(tx: LedgerTx, jobs: NewJob[], now: number): Pro
     for (const row of plan.rows) row.jobId = ids[i];
   });
   await insertPlannedBatches(tx, plans);
+  await tx.addJobSites(plans.flatMap((plan, i) => sitesBeyond(plan.rows, fresh[i].site).map((site) => ({ jobId: ids[i], site }))));
   // A job that ended at submission (nothing to do) holds nothing.
   const lockWaits = await admitLocks(
     tx,
@@ -89,7 +110,7 @@ export async function submitJobs(tx: LedgerTx, jobs: NewJob[], now: number): Pro
     const index = answer.pendingIndex;
     const created = !answered.has(index);
     answered.add(index);
-    const record = jobRecordOf({ ...jobRows[index], id: ids[index] }, jobRows[index]);
+    const record = jobRecordOf({ ...jobRows[index], id: ids[index] }, jobRows[index], sitesBeyond(plans[index].rows, jobRows[index].site));
     return { id: ids[index], created, record: { ...record, lockWaitOn: lockWaits.get(ids[index]) ?? null } };
   });
 }

@@ -236,8 +236,11 @@ const SQL = {
       items AS (DELETE FROM items WHERE job_id = $1),
       edges AS (DELETE FROM task_deps WHERE job_id = $1),
       tasks AS (DELETE FROM tasks WHERE job_id = $1),
-      locks AS (DELETE FROM job_locks WHERE job_id = $1)
+      locks AS (DELETE FROM job_locks WHERE job_id = $1),
+      spans AS (DELETE FROM job_sites WHERE job_id = $1)
     DELETE FROM jobs WHERE id = $1`,
+  knownSites: `SELECT name FROM sites WHERE name = ANY($1::text[])`,
+  addJobSites: `INSERT INTO job_sites (job_id, site) SELECT * FROM unnest($1::bigint[], $2::text[]) ORDER BY 1, 2 ON CONFLICT DO NOTHING`,
   // One key per schema: lock admission and release are serialised across hubs until commit.
   resourceAdmission: `SELECT pg_advisory_xact_lock(hashtextextended('switchyard:locks:' || current_schema(), 0))`,
   holdLocks: `INSERT INTO job_locks (job_id, lock_key, mode, released_at) SELECT $1::bigint, v.k, v.m, NULL
@@ -449,6 +452,16 @@ export class PostgresLedgerTx implements LedgerTx {
 
   async deleteJob(jobId: number): Promise<void> {
     await this.db.query(SQL.deleteJob, [jobId]);
+  }
+
+  async knownSites(names: string[]): Promise<Set<string>> {
+    if (names.length === 0) return new Set();
+    return new Set((await rows(this.db, SQL.knownSites, [names])).map((r) => r.name as string));
+  }
+
+  async addJobSites(pairs: { jobId: number; site: string }[]): Promise<void> {
+    if (pairs.length === 0) return;
+    await this.db.query(SQL.addJobSites, [pairs.map((p) => p.jobId), pairs.map((p) => p.site)]);
   }
 
   wakeAfterCommit(sites: string[], events: boolean): void {

@@ -132,6 +132,9 @@ export function prepareLedgerStatements(db: Database): Record<LedgerStatementNam
     lockWaiters: p(`SELECT id, site FROM jobs WHERE lock_wait_on IN (SELECT value FROM json_each(?)) ORDER BY id`),
     setLockWait: p(`UPDATE jobs SET lock_wait_on = ? WHERE id = ?`),
     deleteLocks: p(`DELETE FROM job_locks WHERE job_id = ?`),
+    deleteJobSites: p(`DELETE FROM job_sites WHERE job_id = ?`),
+    knownSites: p(`SELECT name FROM sites WHERE name IN (SELECT value FROM json_each(?))`),
+    addJobSite: p(`INSERT OR IGNORE INTO job_sites (job_id, site) VALUES (?, ?)`),
   };
 }
 
@@ -166,6 +169,9 @@ type LedgerStatementName =
   | 'deleteEdges'
   | 'deleteTasks'
   | 'deleteJob'
+  | 'deleteJobSites'
+  | 'knownSites'
+  | 'addJobSite'
   | 'holdLock'
   | 'lockHoldersAny'
   | 'lockHoldersExclusive'
@@ -499,7 +505,17 @@ export class SqliteLedgerTx implements LedgerTx {
     this.s.deleteEdges.run(jobId);
     this.s.deleteTasks.run(jobId);
     this.s.deleteLocks.run(jobId);
+    this.s.deleteJobSites.run(jobId);
     this.s.deleteJob.run(jobId);
+  }
+
+  async knownSites(names: string[]): Promise<Set<string>> {
+    if (names.length === 0) return new Set();
+    return new Set((this.s.knownSites.all(JSON.stringify(names)) as DbRow[]).map((r) => r.name as string));
+  }
+
+  async addJobSites(pairs: { jobId: number; site: string }[]): Promise<void> {
+    for (const { jobId, site } of pairs) this.s.addJobSite.run(jobId, site);
   }
 
   wakeAfterCommit(sites: string[], events: boolean): void {
