@@ -14,22 +14,12 @@ export const OPEN_JOB_STATES_SQL = sqlList(JOB_STATES.filter((state) => !isTermi
 /**
  * A job's sites besides its own, selected with every job read as `other_sites` (parsed in
  * rows.ts): one probe of job_sites' primary key per job, which holds no rows for most jobs.
+ * `jobs` is the alias of the jobs rows in the query it is spliced into.
  */
 export const OTHER_SITES_SQL = {
   sqlite: '(SELECT json_group_array(s.site) FROM job_sites s WHERE s.job_id = jobs.id) AS other_sites',
   postgres: '(SELECT array_agg(s.site) FROM job_sites s WHERE s.job_id = jobs.id) AS other_sites',
 } as const;
-
-/**
- * "Jobs at these sites": their own site is one of them, or they have tasks at one of them
- * (job_sites). The second half is a range of job_sites_site per site, read once per query.
- */
-function atSites(where: WhereBuilder, sites: readonly string[]): string {
-  if (sites.length === 0) return '1 = 0';
-  const own = `site IN (${sites.map((site) => where.param(site)).join(', ')})`;
-  const spanning = `id IN (SELECT job_id FROM job_sites WHERE site IN (${sites.map((site) => where.param(site)).join(', ')}))`;
-  return `(${own} OR ${spanning})`;
-}
 
 export interface ListSql {
   sql: string;
@@ -54,51 +44,80 @@ const JOB_SORT_COLUMNS: Record<JobSortKey, { column: string; nullable: boolean }
 
 const TEXT_SORT_COLUMNS = new Set(['state', 'workflow', 'creator', 'queue', 'site']);
 
+/**
+ * A page of jobs. "Jobs at sites S" are those whose own site is in S, and those with tasks at
+ * one of S (job_sites, see migration 13). The two halves are read as two ordered, limited
+ * arms — each a range of its own index (jobs_site_id and the other filters' indexes; then
+ * job_sites_site) — merged by one more ORDER BY … LIMIT: one `site IN … OR id IN …` would
+ * make both stores read and sort every job of the sites (a multi-index OR on SQLite).
+ */
 export function listJobsSql(dialect: Dialect, query: JobQuery, otherSites: string): ListSql {
-  const where = new WhereBuilder(dialect);
-  if (query.sites !== null) where.add(atSites(where, query.sites));
-  where.in('id', query.ids);
-  where.in('state', query.states);
-  where.in('queue', query.queues);
-  where.in('workflow', query.workflows);
-  where.in('creator', query.creators);
-  where.in('schedule_id', query.schedules);
-  if (query.createdFrom !== undefined) where.add(`created_at >= ${where.param(query.createdFrom)}`);
-  if (query.createdTo !== undefined) where.add(`created_at <= ${where.param(query.createdTo)}`);
-  if (query.hideNoop) where.add(`state <> 'skipped'`);
-  if (query.q?.trim()) {
-    const q = query.q.trim();
-    // Placeholders are positional in SQLite: parameters are added in the order they appear.
-    const anyOf = /^\d{1,15}$/.test(q) ? [`id = ${where.param(Number(q))}`] : [];
-    // search_text, never the fields: the engine leaves secret fields out of it.
-    for (const column of ['workflow', 'state', 'creator', 'site', 'queue', 'search_text', 'reason']) anyOf.push(where.contains(column, q));
-    where.add(`(${anyOf.join(' OR ')})`);
-  }
+  const params: unknown[] = [];
   const sort = query.sort ?? { key: 'id', desc: true };
   const { column, nullable } = JOB_SORT_COLUMNS[sort.key];
   // Nullable instants sort as 0 so that keyset comparisons stay total.
   const expression = nullable ? `COALESCE(${column}, 0)` : column;
   const cmp = sort.desc ? '<' : '>';
-  if (query.cursor) {
-    const { value, id } = decodeCursor(query.cursor);
-    // A cursor made for another sort would compare text with numbers (PostgreSQL refuses it).
-    if (column !== 'id' && typeof value !== (TEXT_SORT_COLUMNS.has(column) ? 'string' : 'number')) {
-      throw new SwitchyardError('SWY_ERR_VALIDATION', 'cursor: made for another sort order; start again without it', [
-        { path: 'cursor', message: 'made for another sort order' },
-      ]);
-    }
-    if (column === 'id') {
-      where.add(`id ${cmp} ${where.param(id)}`);
-    } else {
-      where.add(`(${expression} ${cmp} ${where.param(value)} OR (${expression} = ${where.param(value)} AND id ${cmp} ${where.param(id)}))`);
-    }
+  const cursor = query.cursor ? decodeCursor(query.cursor) : null;
+  // A cursor made for another sort would compare text with numbers (PostgreSQL refuses it).
+  if (cursor && column !== 'id' && typeof cursor.value !== (TEXT_SORT_COLUMNS.has(column) ? 'string' : 'number')) {
+    throw new SwitchyardError('SWY_ERR_VALIDATION', 'cursor: made for another sort order; start again without it', [
+      { path: 'cursor', message: 'made for another sort order' },
+    ]);
   }
   const direction = sort.desc ? 'DESC' : 'ASC';
   const order = column === 'id' ? `id ${direction}` : `${expression} ${direction}, id ${direction}`;
   const fetch = query.limit + 1;
+
+  /** One arm: the query's filters after `site` (a clause, or none); parameters in the order they appear. */
+  const arm = (site: ((where: WhereBuilder) => string) | null, select: string): string => {
+    const where = new WhereBuilder(dialect, params);
+    if (site) where.add(site(where));
+    where.in('id', query.ids);
+    where.in('state', query.states);
+    where.in('queue', query.queues);
+    where.in('workflow', query.workflows);
+    where.in('creator', query.creators);
+    where.in('schedule_id', query.schedules);
+    if (query.createdFrom !== undefined) where.add(`created_at >= ${where.param(query.createdFrom)}`);
+    if (query.createdTo !== undefined) where.add(`created_at <= ${where.param(query.createdTo)}`);
+    if (query.hideNoop) where.add(`state <> 'skipped'`);
+    if (query.q?.trim()) {
+      const q = query.q.trim();
+      // Placeholders are positional in SQLite: parameters are added in the order they appear.
+      const anyOf = /^\d{1,15}$/.test(q) ? [`id = ${where.param(Number(q))}`] : [];
+      // search_text, never the fields: the engine leaves secret fields out of it.
+      for (const name of ['workflow', 'state', 'creator', 'site', 'queue', 'search_text', 'reason']) anyOf.push(where.contains(name, q));
+      where.add(`(${anyOf.join(' OR ')})`);
+    }
+    if (cursor) {
+      if (column === 'id') {
+        where.add(`id ${cmp} ${where.param(cursor.id)}`);
+      } else {
+        where.add(`(${expression} ${cmp} ${where.param(cursor.value)} OR (${expression} = ${where.param(cursor.value)} AND id ${cmp} ${where.param(cursor.id)}))`);
+      }
+    }
+    return `SELECT ${select} FROM jobs ${where.sql()} ORDER BY ${order} LIMIT ${where.param(fetch)}`;
+  };
+
+  let sql: string;
+  const sites = query.sites;
+  if (sites === null) {
+    sql = arm(null, `*, ${otherSites}`);
+  } else if (sites.length === 0) {
+    sql = arm(() => '1 = 0', `*, ${otherSites}`);
+  } else {
+    const list = (where: WhereBuilder) => sites.map((site) => where.param(site)).join(', ');
+    const own = arm((where) => `site IN (${list(where)})`, '*');
+    // Disjoint from the first arm (own site outside S), so UNION ALL counts no job twice.
+    const spanning = arm((where) => `id IN (SELECT job_id FROM job_sites WHERE site IN (${list(where)})) AND site NOT IN (${list(where)})`, '*');
+    const outer = new WhereBuilder(dialect, params);
+    sql = `SELECT *, ${otherSites} FROM (SELECT * FROM (${own}) AS own_site UNION ALL SELECT * FROM (${spanning}) AS spanning) AS jobs
+      ORDER BY ${order} LIMIT ${outer.param(fetch)}`;
+  }
   return {
-    sql: `SELECT *, ${otherSites} FROM jobs ${where.sql()} ORDER BY ${order} LIMIT ${where.param(fetch)}`,
-    params: where.params,
+    sql,
+    params,
     fetch,
     cursorOf: (row) => encodeCursor(sortValue(row[column], nullable), Number(row.id)),
   };
