@@ -324,6 +324,12 @@ export function jobRecordOf(row: JobRow, submission: JobSubmission, otherSites: 
   };
 }
 
+/** Every site of a job row read with `site` and `other_sites` (OTHER_SITES_SQL): its own first. */
+export function jobSitesOf(r: DbRow): string[] {
+  const home = r.site as string;
+  return [home, ...parseSiteList(r.other_sites).filter((site) => site !== home)];
+}
+
 /**
  * A job's other sites as its reads select them (OTHER_SITES in list-queries.ts): a JSON array
  * (SQLite json_group_array) or an array (PostgreSQL array_agg); absent where a read does not select them.

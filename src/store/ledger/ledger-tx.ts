@@ -73,8 +73,8 @@ export interface LedgerTx {
   locksOf(jobIds: number[]): Promise<Map<number, ResourceLock[]>>;
   /** Releases the unreleased locks of ended jobs; answers how many were released. */
   releaseLocks(jobIds: number[], now: number): Promise<number>;
-  /** The jobs waiting on any of these for a lock, ascending. */
-  lockWaiters(jobIds: number[]): Promise<{ id: number; site: string }[]>;
+  /** The jobs waiting on any of these for a lock, ascending, with every site each has tasks at. */
+  lockWaiters(jobIds: number[]): Promise<{ id: number; sites: string[] }[]>;
   /** Sets (or clears, with null) the job a job waits on for a lock. */
   setLockWait(jobId: number, waitOn: number | null): Promise<void>;
   /** Once the transaction commits, wakes idle workers of `sites` and, if `events`, the live feed. */

@@ -52,7 +52,7 @@ export async function releaseLocks(tx: LedgerTx, endedJobIds: number[], now: num
   for (const waiter of waiters) {
     const holder = latest(await tx.lockHolders(waiter.id, locks.get(waiter.id) ?? [], waiter.id));
     await tx.setLockWait(waiter.id, holder ?? null);
-    if (holder === undefined) wake.add(waiter.site);
+    if (holder === undefined) for (const site of waiter.sites) wake.add(site);
   }
   return [...wake];
 }

@@ -99,7 +99,8 @@ export async function submitJobs(tx: LedgerTx, jobs: NewJob[], now: number): Pro
       site: row.site,
       data: { workflow: row.workflow, state: row.state, queue: row.queue, creator: row.creator, tasks: plan.rows.length },
     });
-    if (row.state === 'queued' || row.state === 'running') sites.add(row.site);
+    // Wake the workers of every site a ready task waits at, not only the job's own.
+    if (row.state === 'queued' || row.state === 'running') for (const task of plan.rows) if (task.state === 'queued') sites.add(task.site);
   }
   if (events.length > 0) await tx.insertEvents(events);
   tx.wakeAfterCommit([...sites], events.length > 0);

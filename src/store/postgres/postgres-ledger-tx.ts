@@ -21,7 +21,8 @@ import type {
   QueueState,
   TaskRow,
 } from '../ledger/ledger-tx.js';
-import { type DbRow, groupLocks, type RowMapper } from '../rows.js';
+import { type DbRow, groupLocks, jobSitesOf, type RowMapper } from '../rows.js';
+import { OTHER_SITES_SQL } from '../list-queries.js';
 import { sqlList } from '../sql-builder.js';
 import type { NewItem } from '../store.js';
 import { pgJson, type Queryable, rows } from './postgres-pool.js';
@@ -253,7 +254,7 @@ const SQL = {
       AND (l.lock_key = $3 OR l.lock_key = ANY($4::text[]) OR (l.lock_key >= $5 AND l.lock_key < $6)) AND (NOT $7 OR l.mode = 'exclusive')`,
   locksOf: `SELECT job_id, lock_key, mode FROM job_locks WHERE job_id = ANY($1::bigint[]) ORDER BY job_id, lock_key`,
   releaseLocks: `UPDATE job_locks SET released_at = $1 WHERE released_at IS NULL AND job_id = ANY($2::bigint[])`,
-  lockWaiters: `SELECT id, site FROM jobs WHERE lock_wait_on = ANY($1::bigint[]) ORDER BY id`,
+  lockWaiters: `SELECT id, site, ${OTHER_SITES_SQL.postgres} FROM jobs WHERE lock_wait_on = ANY($1::bigint[]) ORDER BY id`,
   setLockWait: `UPDATE jobs SET lock_wait_on = $1 WHERE id = $2`,
 };
 
@@ -367,9 +368,9 @@ export class PostgresLedgerTx implements LedgerTx {
     return (await this.db.query(SQL.releaseLocks, [now, jobIds])).rowCount ?? 0;
   }
 
-  async lockWaiters(jobIds: number[]): Promise<{ id: number; site: string }[]> {
+  async lockWaiters(jobIds: number[]): Promise<{ id: number; sites: string[] }[]> {
     if (jobIds.length === 0) return [];
-    return (await rows(this.db, SQL.lockWaiters, [jobIds])).map((r) => ({ id: Number(r.id), site: r.site as string }));
+    return (await rows(this.db, SQL.lockWaiters, [jobIds])).map((r) => ({ id: Number(r.id), sites: jobSitesOf(r) }));
   }
 
   async setLockWait(jobId: number, waitOn: number | null): Promise<void> {

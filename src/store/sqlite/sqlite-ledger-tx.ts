@@ -22,7 +22,8 @@ import type {
   QueueState,
   TaskRow,
 } from '../ledger/ledger-tx.js';
-import { type DbRow, groupLocks, JOB_ROW_COLUMNS, type RowMapper, TASK_ROW_COLUMNS } from '../rows.js';
+import { type DbRow, groupLocks, JOB_ROW_COLUMNS, jobSitesOf, type RowMapper, TASK_ROW_COLUMNS } from '../rows.js';
+import { OTHER_SITES_SQL } from '../list-queries.js';
 import { sqlList } from '../sql-builder.js';
 import type { NewItem } from '../store.js';
 
@@ -129,7 +130,7 @@ export function prepareLedgerStatements(db: Database): Record<LedgerStatementNam
       AND (l.lock_key = ? OR l.lock_key IN (SELECT value FROM json_each(?)) OR (l.lock_key >= ? AND l.lock_key < ?))`),
     locksOf: p(`SELECT job_id, lock_key, mode FROM job_locks WHERE job_id IN (SELECT value FROM json_each(?)) ORDER BY job_id, lock_key`),
     releaseLocks: p(`UPDATE job_locks SET released_at = ? WHERE released_at IS NULL AND job_id IN (SELECT value FROM json_each(?))`),
-    lockWaiters: p(`SELECT id, site FROM jobs WHERE lock_wait_on IN (SELECT value FROM json_each(?)) ORDER BY id`),
+    lockWaiters: p(`SELECT id, site, ${OTHER_SITES_SQL.sqlite} FROM jobs WHERE lock_wait_on IN (SELECT value FROM json_each(?)) ORDER BY id`),
     setLockWait: p(`UPDATE jobs SET lock_wait_on = ? WHERE id = ?`),
     deleteLocks: p(`DELETE FROM job_locks WHERE job_id = ?`),
     deleteJobSites: p(`DELETE FROM job_sites WHERE job_id = ?`),
@@ -305,9 +306,9 @@ export class SqliteLedgerTx implements LedgerTx {
     return this.s.releaseLocks.run(now, JSON.stringify(jobIds)).changes;
   }
 
-  async lockWaiters(jobIds: number[]): Promise<{ id: number; site: string }[]> {
+  async lockWaiters(jobIds: number[]): Promise<{ id: number; sites: string[] }[]> {
     if (jobIds.length === 0) return [];
-    return (this.s.lockWaiters.all(JSON.stringify(jobIds)) as DbRow[]).map((r) => ({ id: Number(r.id), site: r.site as string }));
+    return (this.s.lockWaiters.all(JSON.stringify(jobIds)) as DbRow[]).map((r) => ({ id: Number(r.id), sites: jobSitesOf(r) }));
   }
 
   async setLockWait(jobId: number, waitOn: number | null): Promise<void> {
