@@ -17,10 +17,10 @@ import {
   type TaskRecord,
   type WaitReason,
 } from '../model/index.js';
-import type { ItemQuery, JobQuery, OpenJobCount, Page, SiteRecord, AuditQuery as StoreAuditQuery, TaskQuery, WorkerRecord } from '../store/store.js';
+import type { ItemQuery, JobQuery, OpenJobCount, Page, SiteRecord, AuditQuery as StoreAuditQuery, TaskPlacement, TaskQuery, WorkerRecord } from '../store/store.js';
 import type { EngineCore } from './engine-core.js';
 
-export type { JobSortKey, OpenJobCount } from '../store/store.js';
+export type { JobSortKey, OpenJobCount, TaskPlacement } from '../store/store.js';
 
 /** A job-list query as callers give it: `sites` is what they asked for, before scoping. */
 export type JobListQuery = Omit<JobQuery, 'sites'> & { sites?: string[] | null };
@@ -79,6 +79,12 @@ export class ReadVerbs {
   }
 
   /** A task of a job the actor may see: a job that spans sites is shown whole, its other sites' tasks included. */
+  /** Where a visible job's tasks ran: task counts by state per site and worker (see Store.taskPlacement). */
+  async placement(jobId: number, actor: Actor): Promise<TaskPlacement[]> {
+    const job = await this.job(jobId, actor);
+    return this.core.store.taskPlacement(job.id);
+  }
+
   async task(id: number, actor: Actor): Promise<TaskRecord> {
     authorize(actor, 'jobs.read');
     const task = await this.core.store.getTask(id);

@@ -9,9 +9,10 @@ import {
   type Role,
   type TaskLogLine,
   type TaskRecord,
+  type TaskState,
 } from '../model/index.js';
 import type { JobRow, TaskRow } from './ledger/ledger-tx.js';
-import type { TokenRecord, UserRecord } from './store.js';
+import type { TaskPlacement, TokenRecord, UserRecord } from './store.js';
 
 /**
  * Maps database rows (snake_case, driver types) to the camelCase records above the store.
@@ -322,6 +323,22 @@ export function jobRecordOf(row: JobRow, submission: JobSubmission, otherSites: 
     taskCounts: { ...row.taskCounts },
     itemCounts: { ...row.itemCounts },
   };
+}
+
+/** Rows of `site, worker_id, state, n` (ordered by site, worker) grouped into placements. */
+export function groupPlacement(found: DbRow[]): TaskPlacement[] {
+  const out: TaskPlacement[] = [];
+  for (const r of found) {
+    const site = r.site as string;
+    const workerId = (r.worker_id as string | null) ?? null;
+    let last = out[out.length - 1];
+    if (!last || last.site !== site || last.workerId !== workerId) {
+      last = { site, workerId, taskCounts: {} };
+      out.push(last);
+    }
+    last.taskCounts[r.state as TaskState] = Number(r.n);
+  }
+  return out;
 }
 
 /** Every site of a job row read with `site` and `other_sites` (OTHER_SITES_SQL): its own first. */

@@ -88,6 +88,13 @@ describe('jobs that span sites over HTTP', () => {
         expect((await get(`/tasks/${task.id}/output`, tokens[who])).status).toBe(200);
       }
       expect((await get(`/jobs/${job.id}/items`, tokens[who])).status).toBe(200);
+      expect((await get(`/jobs/${job.id}/sites`, tokens[who])).body).toEqual({
+        sites: ['a', 'b'],
+        items: [
+          { site: 'a', workerId: null, taskCounts: { queued: 1 } },
+          { site: 'b', workerId: null, taskCounts: { created: 1 } },
+        ],
+      });
       expect(((await get('/jobs?limit=100', tokens[who])).body.items as { id: number }[]).map((j) => j.id)).toContain(job.id);
       const exported = await hub.api('/api/v1/jobs/export?format=ndjson', { token: tokens[who] });
       expect((await exported.text()).split('\n').filter(Boolean).map((line) => JSON.parse(line).id)).toContain(job.id);
@@ -99,6 +106,7 @@ describe('jobs that span sites over HTTP', () => {
     const tasks = (await get(`/jobs/${job.id}/tasks`)).body.items as { id: number }[];
     expect((await get(`/jobs/${job.id}`, tokens['op-c'])).status).toBe(404);
     expect((await get(`/jobs/${job.id}/tasks`, tokens['op-c'])).status).toBe(404);
+    expect((await get(`/jobs/${job.id}/sites`, tokens['op-c'])).status).toBe(404);
     expect((await get(`/tasks/${tasks[0].id}`, tokens['op-c'])).status).toBe(404);
     expect(((await get('/jobs?limit=100', tokens['op-c'])).body.items as { id: number }[]).map((j) => j.id)).not.toContain(job.id);
     expect((await post(`/jobs/${job.id}/cancel`, {}, tokens['op-ab'])).status).toBe(200);
@@ -176,6 +184,10 @@ describe('jobs that span sites over HTTP', () => {
     expect(tasks.map((t) => [t.site, t.workerId])).toEqual([
       ['a', 'w-a'],
       ['b', 'w-b'],
+    ]);
+    expect((await get(`/jobs/${job.id}/sites`)).body.items).toEqual([
+      { site: 'a', workerId: 'w-a', taskCounts: { success: 1 } },
+      { site: 'b', workerId: 'w-b', taskCounts: { success: 1 } },
     ]);
   });
 });

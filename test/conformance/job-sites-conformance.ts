@@ -53,6 +53,10 @@ export function describeJobSitesConformance(harness: StoreHarness): void {
     it("leases each task only to its site's workers, and runs the job across both", async () => {
       await setUp();
       const [{ job }] = await store().submitJobs([transfer()], T0);
+      expect(await store().taskPlacement(job.id)).toEqual([
+        { site: 'a', workerId: null, taskCounts: { queued: 1 } },
+        { site: 'b', workerId: null, taskCounts: { created: 1 } },
+      ]);
       expect(await lease('b')).toHaveLength(0);
       const [exported] = await lease('a');
       expect(exported.task).toMatchObject({ type: 'export', site: 'a' });
@@ -60,6 +64,10 @@ export function describeJobSitesConformance(harness: StoreHarness): void {
       expect(await lease('a', T0 + 3)).toHaveLength(0);
       const [imported] = await lease('b', T0 + 3);
       expect(imported.task).toMatchObject({ type: 'import', site: 'b', workerId: 'w-b' });
+      expect(await store().taskPlacement(job.id)).toEqual([
+        { site: 'a', workerId: 'w-a', taskCounts: { success: 1 } },
+        { site: 'b', workerId: 'w-b', taskCounts: { running: 1 } },
+      ]);
       await succeed(imported, T0 + 4);
       expect(await store().getJob(job.id)).toMatchObject({ state: 'success', sites: ['a', 'b'] });
     });

@@ -20,6 +20,19 @@ export function taskRoutes(app: App, { engine }: ApiContext): void {
     },
   });
 
+  app.get('/jobs/:id/sites', {
+    config: { access: 'viewer' },
+    schema: {
+      ...TAG,
+      summary: "Where a job's tasks ran: task counts by state per site and worker (workerId null: not leased yet)",
+      params: idParam,
+    },
+    handler: async (request) => {
+      const job = await engine.reads.job(request.params.id, request.actor);
+      return { sites: job.sites, items: await engine.reads.placement(job.id, request.actor) };
+    },
+  });
+
   app.get('/tasks/:id', {
     config: { access: 'viewer' },
     schema: { ...TAG, summary: 'One task', params: idParam },

@@ -1,8 +1,8 @@
 import type { AuditRecord, EventRecord, ItemRecord, JobRecord, ResourceLock, TaskLogLine, TaskRecord } from '../../model/index.js';
 import { listAuditSql, listItemsSql, listJobsSql, listTasksSql, OPEN_JOB_STATES_SQL, OTHER_SITES_SQL, toPage } from '../list-queries.js';
-import { groupLocks, type RowMapper } from '../rows.js';
+import { groupLocks, groupPlacement, type RowMapper } from '../rows.js';
 import { postgresDialect } from '../sql-builder.js';
-import type { AuditQuery, ItemQuery, JobQuery, OpenJobCount, Page, TaskQuery } from '../store.js';
+import type { AuditQuery, ItemQuery, JobQuery, OpenJobCount, Page, TaskPlacement, TaskQuery } from '../store.js';
 import { firstRow, type Queryable, rows } from './postgres-pool.js';
 
 const DEPENDS_ON = 'array_agg(d.depends_on ORDER BY d.depends_on)';
@@ -12,6 +12,7 @@ const SQL = {
   jobs: `SELECT *, ${OTHER_SITES_SQL.postgres} FROM jobs WHERE id = ANY($1::bigint[])`,
   task: `SELECT t.*, (SELECT ${DEPENDS_ON} FROM task_deps d WHERE d.task_id = t.id) AS depends_on FROM tasks t WHERE t.id = $1`,
   taskTypes: 'SELECT DISTINCT type FROM tasks WHERE job_id = $1 ORDER BY type',
+  placement: 'SELECT site, worker_id, state, count(*) AS n FROM tasks WHERE job_id = $1 GROUP BY site, worker_id, state ORDER BY site, worker_id, state',
   output: 'SELECT seq, at, line FROM task_logs WHERE task_id = $1 AND seq > $2 ORDER BY seq LIMIT $3',
   history: 'SELECT * FROM items WHERE job_id = $1 AND path = $2 ORDER BY id',
   locksOf: 'SELECT job_id, lock_key, mode FROM job_locks WHERE job_id = ANY($1::bigint[]) ORDER BY job_id, lock_key',
@@ -68,6 +69,10 @@ export class PostgresReads {
   async listTasks(jobId: number, query: TaskQuery): Promise<Page<TaskRecord>> {
     const list = listTasksSql(postgresDialect, jobId, query, DEPENDS_ON);
     return toPage(await rows(this.db, list.sql, list.params), list, this.map.task);
+  }
+
+  async taskPlacement(jobId: number): Promise<TaskPlacement[]> {
+    return groupPlacement(await rows(this.db, SQL.placement, [jobId]));
   }
 
   async taskTypes(jobId: number): Promise<string[]> {

@@ -1,15 +1,15 @@
 import type { Database, Statement } from 'better-sqlite3';
 import type { AuditRecord, EventRecord, ItemRecord, JobRecord, ResourceLock, TaskLogLine, TaskRecord } from '../../model/index.js';
 import { listAuditSql, listItemsSql, listJobsSql, listTasksSql, OPEN_JOB_STATES_SQL, OTHER_SITES_SQL, toPage } from '../list-queries.js';
-import { type DbRow, groupLocks, type RowMapper } from '../rows.js';
+import { type DbRow, groupLocks, groupPlacement, type RowMapper } from '../rows.js';
 import { sqliteDialect } from '../sql-builder.js';
-import type { AuditQuery, ItemQuery, JobQuery, OpenJobCount, Page, TaskQuery } from '../store.js';
+import type { AuditQuery, ItemQuery, JobQuery, OpenJobCount, Page, TaskPlacement, TaskQuery } from '../store.js';
 
 const DEPENDS_ON = 'group_concat(d.depends_on)';
 
 /** The read side of the SQLite store: lookups and keyset-paginated lists. */
 export class SqliteReads {
-  private readonly s: Record<'job' | 'jobs' | 'task' | 'taskTypes' | 'output' | 'history' | 'events' | 'eventsAt' | 'lastEvent' | 'locksOf', Statement>;
+  private readonly s: Record<'job' | 'jobs' | 'task' | 'taskTypes' | 'placement' | 'output' | 'history' | 'events' | 'eventsAt' | 'lastEvent' | 'locksOf', Statement>;
   private readonly statements = new Map<string, Statement>();
 
   constructor(
@@ -22,6 +22,7 @@ export class SqliteReads {
       jobs: p(`SELECT *, ${OTHER_SITES_SQL.sqlite} FROM jobs WHERE id IN (SELECT value FROM json_each(?))`),
       task: p(`SELECT t.*, (SELECT ${DEPENDS_ON} FROM task_deps d WHERE d.task_id = t.id) AS depends_on FROM tasks t WHERE t.id = ?`),
       taskTypes: p('SELECT DISTINCT type FROM tasks WHERE job_id = ? ORDER BY type'),
+      placement: p(`SELECT site, worker_id, state, count(*) AS n FROM tasks WHERE job_id = ? GROUP BY site, worker_id, state ORDER BY site, worker_id, state`),
       output: p('SELECT seq, at, line FROM task_logs WHERE task_id = ? AND seq > ? ORDER BY seq LIMIT ?'),
       locksOf: p('SELECT job_id, lock_key, mode FROM job_locks WHERE job_id IN (SELECT value FROM json_each(?)) ORDER BY job_id, lock_key'),
       history: p('SELECT * FROM items WHERE job_id = ? AND path = ? ORDER BY id'),
@@ -84,6 +85,10 @@ export class SqliteReads {
 
   taskTypes(jobId: number): string[] {
     return (this.s.taskTypes.all(jobId) as DbRow[]).map((r) => r.type as string);
+  }
+
+  taskPlacement(jobId: number): TaskPlacement[] {
+    return groupPlacement(this.s.placement.all(jobId) as DbRow[]);
   }
 
   taskOutput(taskId: number, afterSeq: number, limit: number): TaskLogLine[] {
