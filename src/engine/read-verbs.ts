@@ -6,7 +6,6 @@ import {
   type ItemRecord,
   type JobRecord,
   jobWaitReason,
-  taskWaitReason,
   locksConflict,
   type ResourceLock,
   SwitchyardError,
@@ -15,9 +14,20 @@ import {
   siteAllowed,
   type TaskLogLine,
   type TaskRecord,
+  taskWaitReason,
   type WaitReason,
 } from '../model/index.js';
-import type { ItemQuery, JobQuery, OpenJobCount, Page, SiteRecord, AuditQuery as StoreAuditQuery, TaskPlacement, TaskQuery, WorkerRecord } from '../store/store.js';
+import type {
+  ItemQuery,
+  JobQuery,
+  OpenJobCount,
+  Page,
+  SiteRecord,
+  AuditQuery as StoreAuditQuery,
+  TaskPlacement,
+  TaskQuery,
+  WorkerRecord,
+} from '../store/store.js';
 import type { EngineCore } from './engine-core.js';
 
 export type { JobSortKey, OpenJobCount, TaskPlacement } from '../store/store.js';

@@ -94,7 +94,9 @@ export function listJobsSql(dialect: Dialect, query: JobQuery, otherSites: strin
       if (column === 'id') {
         where.add(`id ${cmp} ${where.param(cursor.id)}`);
       } else {
-        where.add(`(${expression} ${cmp} ${where.param(cursor.value)} OR (${expression} = ${where.param(cursor.value)} AND id ${cmp} ${where.param(cursor.id)}))`);
+        where.add(
+          `(${expression} ${cmp} ${where.param(cursor.value)} OR (${expression} = ${where.param(cursor.value)} AND id ${cmp} ${where.param(cursor.id)}))`,
+        );
       }
     }
     return `SELECT ${select} FROM jobs ${where.sql()} ORDER BY ${order} LIMIT ${where.param(fetch)}`;

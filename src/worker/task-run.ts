@@ -312,7 +312,7 @@ function boundReport(report: TaskReport): TaskReport {
 
 export function toNewTaskSpec(spec: TaskSpec): NewTaskSpec {
   if (!spec || typeof spec.type !== 'string') throw new TypeError('spawn: each task needs a string `type`');
-  if (spec.site !== undefined && (typeof spec.site !== 'string' || spec.site === '')) throw new TypeError('spawn: a task\'s `site` must be a site name');
+  if (spec.site !== undefined && (typeof spec.site !== 'string' || spec.site === '')) throw new TypeError("spawn: a task's `site` must be a site name");
   return { type: spec.type, input: (spec.input ?? null) as Json, key: spec.key ?? null, after: spec.after, ...(spec.site ? { site: spec.site } : {}) };
 }
 

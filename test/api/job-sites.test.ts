@@ -30,7 +30,11 @@ describe('jobs that span sites over HTTP', () => {
       leaseToken: string;
     }[];
   const complete = (site: string, t: { task: { id: number }; leaseToken: string }) =>
-    post('/worker/complete', { completions: [{ taskId: t.task.id, leaseToken: t.leaseToken, report: { kind: 'succeeded', changed: true } }] }, tokens[`worker-${site}`]);
+    post(
+      '/worker/complete',
+      { completions: [{ taskId: t.task.id, leaseToken: t.leaseToken, report: { kind: 'succeeded', changed: true } }] },
+      tokens[`worker-${site}`],
+    );
   const submit = async (token?: string) => {
     const answer = await post('/jobs', { workflow: 'transfer', site: 'a', fields: { to: 'b' } }, token);
     expect(answer.status, JSON.stringify(answer.body)).toBe(201);
@@ -97,7 +101,12 @@ describe('jobs that span sites over HTTP', () => {
       });
       expect(((await get('/jobs?limit=100', tokens[who])).body.items as { id: number }[]).map((j) => j.id)).toContain(job.id);
       const exported = await hub.api('/api/v1/jobs/export?format=ndjson', { token: tokens[who] });
-      expect((await exported.text()).split('\n').filter(Boolean).map((line) => JSON.parse(line).id)).toContain(job.id);
+      expect(
+        (await exported.text())
+          .split('\n')
+          .filter(Boolean)
+          .map((line) => JSON.parse(line).id),
+      ).toContain(job.id);
     }
     expect(((await get('/jobs?site=b&limit=100', tokens['op-b'])).body.items as { id: number }[]).map((j) => j.id)).toContain(job.id);
     expect(((await get('/jobs?site=b&limit=100')).body.items as { id: number }[]).map((j) => j.id)).toContain(job.id);

@@ -91,7 +91,12 @@ describe('a two-site job run by two remote workers', () => {
     expect(job).toMatchObject({ sites: ['a', 'b'], itemCounts: { completed: 6 }, taskCounts: { success: 9 } });
 
     const workers = new Map(((await api('/workers')).body.items as { id: string; site: string }[]).map((w) => [w.id, w.site]));
-    const tasks = (await api(`/jobs/${id}/tasks?limit=100`)).body.items as { type: string; site: string; workerId: string; result: { site: string; process: string } }[];
+    const tasks = (await api(`/jobs/${id}/tasks?limit=100`)).body.items as {
+      type: string;
+      site: string;
+      workerId: string;
+      result: { site: string; process: string };
+    }[];
     expect(tasks).toHaveLength(9);
     const bySite = (site: string) => tasks.filter((t) => t.site === site).map((t) => t.type);
     expect(bySite('a').sort()).toEqual(['scan', 'verify']);

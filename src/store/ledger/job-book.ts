@@ -61,7 +61,10 @@ export class JobBook {
     const entry = this.entry(task.jobId);
     if (from === null) {
       // A task born failed (at a site that does not exist, see new-tasks.ts) takes the job nowhere.
-      if (to !== 'failure') (entry.newSites ??= new Set()).add(task.site);
+      if (to !== 'failure') {
+        entry.newSites ??= new Set();
+        entry.newSites.add(task.site);
+      }
       entry.progressTotal += TASK_PROGRESS_UNITS;
       entry.progressDone += units(to, task);
     } else {
@@ -152,7 +155,9 @@ export class JobBook {
       }
     }
     if (jobs.length > 0) await tx.updateJobs(jobs);
-    const reached = jobs.flatMap((job) => [...(this.entries.get(job.id)?.newSites ?? [])].filter((site) => site !== job.site).map((site) => ({ jobId: job.id, site })));
+    const reached = jobs.flatMap((job) =>
+      [...(this.entries.get(job.id)?.newSites ?? [])].filter((site) => site !== job.site).map((site) => ({ jobId: job.id, site })),
+    );
     if (reached.length > 0) await tx.addJobSites(reached);
     for (const site of await releaseLocks(tx, this.ended, this.now)) this.readySites.add(site);
     if (failedQueues.size > 0) await tx.pauseQueuesOnFailure([...failedQueues]);

@@ -21,8 +21,8 @@ import type {
   QueueState,
   TaskRow,
 } from '../ledger/ledger-tx.js';
-import { type DbRow, groupLocks, jobSitesOf, type RowMapper } from '../rows.js';
 import { OTHER_SITES_SQL } from '../list-queries.js';
+import { type DbRow, groupLocks, jobSitesOf, type RowMapper } from '../rows.js';
 import { sqlList } from '../sql-builder.js';
 import type { NewItem } from '../store.js';
 import { pgJson, type Queryable, rows } from './postgres-pool.js';

@@ -22,8 +22,8 @@ import type {
   QueueState,
   TaskRow,
 } from '../ledger/ledger-tx.js';
-import { type DbRow, groupLocks, JOB_ROW_COLUMNS, jobSitesOf, type RowMapper, TASK_ROW_COLUMNS } from '../rows.js';
 import { OTHER_SITES_SQL } from '../list-queries.js';
+import { type DbRow, groupLocks, JOB_ROW_COLUMNS, jobSitesOf, type RowMapper, TASK_ROW_COLUMNS } from '../rows.js';
 import { sqlList } from '../sql-builder.js';
 import type { NewItem } from '../store.js';
 

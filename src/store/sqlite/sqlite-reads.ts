@@ -9,7 +9,10 @@ const DEPENDS_ON = 'group_concat(d.depends_on)';
 
 /** The read side of the SQLite store: lookups and keyset-paginated lists. */
 export class SqliteReads {
-  private readonly s: Record<'job' | 'jobs' | 'task' | 'taskTypes' | 'placement' | 'output' | 'history' | 'events' | 'eventsAt' | 'lastEvent' | 'locksOf', Statement>;
+  private readonly s: Record<
+    'job' | 'jobs' | 'task' | 'taskTypes' | 'placement' | 'output' | 'history' | 'events' | 'eventsAt' | 'lastEvent' | 'locksOf',
+    Statement
+  >;
   private readonly statements = new Map<string, Statement>();
 
   constructor(
