@@ -20,6 +20,11 @@ export interface RunWorkflowOptions {
   leaseMs?: number;
   /** Submission options: site (default `local`), queue, priority, runAt. */
   site?: string;
+  /**
+   * Other sites the workflow's tasks run at (a plan or spawn that names a `site`): each gets a
+   * worker of its own, so a job that spans sites runs to its end. Default: none.
+   */
+  sites?: string[];
   queue?: string;
   priority?: number;
 }
@@ -56,13 +61,17 @@ export async function runWorkflow(workflow: Workflow, fields: unknown, options: 
     console: false,
   });
   try {
-    await hub.startWorker({
-      concurrency: options.concurrency ?? 4,
-      isolation: options.isolation ?? 'in-process',
-      pollWaitMs: 200,
-      heartbeatMs: 500,
-      name: 'test',
-    });
+    const home = options.site ?? 'local';
+    for (const site of [home, ...new Set((options.sites ?? []).filter((other) => other !== home))]) {
+      await hub.startWorker({
+        concurrency: options.concurrency ?? 4,
+        isolation: options.isolation ?? 'in-process',
+        pollWaitMs: 200,
+        heartbeatMs: 500,
+        name: site === home ? 'test' : `test-${site}`,
+        site,
+      });
+    }
     const submitted = await hub.submit({ workflow: workflow.name, fields, site: options.site, queue: options.queue, priority: options.priority });
     const job = await hub.waitForJob(submitted.id, { timeoutMs: options.timeoutMs ?? 30_000 });
     const tasks = await hub.tasks(job.id);
