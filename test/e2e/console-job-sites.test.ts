@@ -60,7 +60,8 @@ describe.skipIf(!browserAvailable())('console: where a job that spans sites ran 
     await remote.getByRole('list').getByText('Queued: 1').waitFor();
     expect(await remote.getByText('home').count()).toBe(0);
     await page.getByText('local (also runs at remote)').waitFor();
-    // The waiting import says which site lacks a worker.
+    // The waiting import says which site lacks a worker, in the tasks table too.
+    await page.getByTestId('task-wait-reason').filter({ hasText: 'site "remote"' }).waitFor();
     const tasks = await h.api<{ items: { type: string; waitReason: { code: string; message: string } | null }[] }>('GET', `/jobs/${id}/tasks`);
     expect(tasks.items.find((t) => t.type === 'import')?.waitReason?.message).toContain('site "remote"');
     await h.api('POST', `/jobs/${id}/cancel`);

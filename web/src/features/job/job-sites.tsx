@@ -29,15 +29,17 @@ export function JobSites({ job }: { job: Job }) {
               </Badge>
             ) : null}
           </Group>
-          {groups
-            .filter((group) => group.site === site)
-            .map((group) => (
-              <StackedBar
-                key={group.workerId ?? ''}
-                title={group.workerId ?? 'Not leased yet'}
-                segments={TASK_STATES.map((state) => ({ key: state, count: group.taskCounts[state] ?? 0, ...stateStyle(state) }))}
-              />
-            ))}
+          <Stack gap={6} pl="sm">
+            {groups
+              .filter((group) => group.site === site)
+              .map((group) => (
+                <StackedBar
+                  key={group.workerId ?? ''}
+                  title={group.workerId ?? 'Not leased yet'}
+                  segments={TASK_STATES.map((state) => ({ key: state, count: group.taskCounts[state] ?? 0, ...stateStyle(state) }))}
+                />
+              ))}
+          </Stack>
           {placement.isSuccess && !groups.some((group) => group.site === site) ? (
             <Text size="xs" c="dimmed">
               no tasks yet
