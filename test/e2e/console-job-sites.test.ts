@@ -55,9 +55,9 @@ describe.skipIf(!browserAvailable())('console: where a job that spans sites ran 
     const local = sites.locator('[data-site="local"]');
     const remote = sites.locator('[data-site="remote"]');
     await local.getByText('home').waitFor();
-    await local.getByRole('list').getByText('Success: 1').waitFor();
+    await local.getByTestId('job-site-worker').getByText('1 success').waitFor();
     await remote.getByText('Not leased yet').waitFor();
-    await remote.getByRole('list').getByText('Queued: 1').waitFor();
+    await remote.getByTestId('job-site-worker').getByText('1 queued').waitFor();
     expect(await remote.getByText('home').count()).toBe(0);
     await page.getByText('local (also runs at remote)').waitFor();
     // The waiting import says which site lacks a worker, in the tasks table too.
