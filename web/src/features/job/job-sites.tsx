@@ -1,4 +1,4 @@
-import { Badge, Group, Progress, Stack, Text, Title } from '@mantine/core';
+import { Badge, Group, Progress, Stack, Text } from '@mantine/core';
 import { useTaskPlacement } from '../../api/task-queries.js';
 import type { Job, TaskPlacementPage } from '../../api/types.js';
 import { ErrorAlert } from '../../components/ui/error-alert.js';
@@ -7,7 +7,8 @@ import { isTerminalJobState, TASK_STATES } from '../../domain.js';
 import { stateStyle } from '../states/state-styles.js';
 
 /**
- * Where the job executed: its tasks grouped by site, then by the worker that ran them, each
+ * Where the job executed (site names are bold text, not headings: the side bar's section
+ * titles are not headings either, so an h3 here would skip levels): its tasks grouped by site, then by the worker that ran them, each
  * group's tasks by state. A job that spans sites (a transfer from one to another) shows every
  * site it reached, its own marked "home".
  */
@@ -22,9 +23,9 @@ export function JobSites({ job }: { job: Job }) {
         return (
           <Stack key={site} gap={6} data-testid="job-site" data-site={site}>
             <Group gap={6}>
-              <Title order={3} size="sm">
+              <Text size="sm" fw={700}>
                 {site}
-              </Title>
+              </Text>
               {site === job.site && job.sites.length > 1 ? (
                 <Badge size="xs" variant="light" color="gray">
                   home
