@@ -13,8 +13,10 @@
  */
 import { parseArgs } from 'node:util';
 import type { StoreKind } from './bench-store.js';
+import { concurrencyMeasurements } from './concurrency.js';
 import { lockMeasurements } from './locks.js';
 import { type Measurement, measurements } from './measurements.js';
+import { notifyMeasurements } from './notify.js';
 import { processingMeasurements } from './processing.js';
 
 const { values } = parseArgs({
@@ -33,7 +35,14 @@ if (kind !== 'sqlite' && kind !== 'postgres') throw new Error('--store is sqlite
 
 const options = { kind, jobs: Number(values.jobs), items: Number(values.items), seconds: Number(values.seconds) };
 const repeat = Math.max(1, Number(values.repeat));
-const all = [...measurements.slice(0, 3), ...processingMeasurements, ...measurements.slice(3), ...lockMeasurements];
+const all = [
+  ...measurements.slice(0, 3),
+  ...processingMeasurements,
+  ...measurements.slice(3),
+  ...lockMeasurements,
+  ...concurrencyMeasurements,
+  ...notifyMeasurements,
+];
 // --only takes names or their prefixes: `--only processing` runs every processing-* measurement.
 const wanted = values.only?.split(',');
 const chosen = wanted ? all.filter((m) => wanted.some((w) => m.name === w || m.name.startsWith(`${w}-`))) : all;

@@ -29,6 +29,8 @@ export function jobDto(job: JobRecord, workflows: WorkflowRegistry, waitReason: 
     /** Why the job is not running now (null when it runs or has ended). */
     waitReason,
     lockWaitOn: job.lockWaitOn ?? null,
+    /** The job's concurrency key (its workflow's `concurrency.key`), null without one. */
+    concurrencyKey: job.concurrencyKey ?? null,
     /** The schedule that fired the job and the slot it fired for (null: not scheduled). */
     scheduleId: job.scheduleId ?? null,
     slotAt: iso(job.slotAt ?? null),

@@ -1,3 +1,4 @@
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyReply } from 'fastify';
 import type { Logger } from 'pino';
 import type { Engine } from '../engine/engine.js';
@@ -10,6 +11,13 @@ export interface ServerOptions {
   webRoot?: string | null;
   logger?: Logger | false;
   version?: string;
+  /** Where the hub's routes live on this server (default: the root). */
+  prefix?: string;
+  /**
+   * Fastify's `serverFactory`: given, the instance answers through the handler it receives
+   * instead of a server of its own (see Hub.handler).
+   */
+  serverFactory?: (handler: (request: IncomingMessage, response: ServerResponse) => void) => Server;
 }
 
 /** The HTTP face of a standalone hub: its own Fastify server with the hub's plugin at the root. */
@@ -27,7 +35,8 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
       return (reply as FastifyReply).code(status).send(body);
     },
     clientErrorHandler: clientErrorReply,
+    ...(options.serverFactory ? { serverFactory: options.serverFactory } : {}),
   });
-  await fastify.register(apiPlugin({ engine: options.engine, webRoot: options.webRoot, version: options.version }));
+  await fastify.register(apiPlugin({ engine: options.engine, webRoot: options.webRoot, version: options.version }), { prefix: options.prefix ?? '' });
   return fastify;
 }

@@ -7,6 +7,7 @@ import { startCommand } from './commands/start.js';
 import { submitCommand } from './commands/submit.js';
 import { subscriptionsCommand } from './commands/subscriptions.js';
 import { workerCommand } from './commands/worker.js';
+import { workflowsCommand } from './commands/workflows.js';
 import { parseHubUrl } from './options.js';
 import { VERSION } from './version.js';
 
@@ -26,7 +27,18 @@ const program = new Command()
 /** Exit code of a usage mistake (unknown command or option, invalid flag value), as most CLIs do. */
 const USAGE_ERROR = 2;
 
-for (const add of [startCommand, workerCommand, submitCommand, jobsCommand, subscriptionsCommand, queuesCommand, schedulesCommand, tokensCommand, usersCommand])
+for (const add of [
+  startCommand,
+  workerCommand,
+  submitCommand,
+  jobsCommand,
+  subscriptionsCommand,
+  queuesCommand,
+  schedulesCommand,
+  workflowsCommand,
+  tokensCommand,
+  usersCommand,
+])
   add(program);
 
 try {

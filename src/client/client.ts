@@ -214,7 +214,22 @@ export interface SwitchyardClient {
   /** Console notifications with the unread count. */
   notifications(): Promise<{ items: DeliveryInfo[]; unread: number }>;
   markNotificationsRead(ids?: number[]): Promise<{ marked: number }>;
-  workflows(): Promise<{ items: { name: string; label: string; description: string | null; fieldsSchema: Record<string, unknown> }[] }>;
+  workflows(): Promise<{ items: WorkflowInfo[] }>;
+}
+
+/** A workflow as the hub's catalog describes it (`GET /workflows`). */
+export interface WorkflowInfo {
+  name: string;
+  label: string;
+  description: string | null;
+  taskTypes: string[];
+  fieldsSchema: Record<string, unknown>;
+  queue: string | null;
+  /** Whether its jobs declare resource locks. */
+  locks: boolean;
+  /** Its concurrency limits: at most `limit` jobs at once, at most `perKey` per key (null: none). */
+  concurrency: { limit: number | null; perKey: number | null; keyed: boolean } | null;
+  controls: { pause: boolean; cancel: boolean; retry: boolean };
 }
 
 export function createClient(options: ClientOptions): SwitchyardClient {

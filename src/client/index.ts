@@ -12,7 +12,7 @@ import { createClient } from './client.js';
 import { HttpWorkerPort } from './http-worker-port.js';
 
 export type { Isolation, Worker } from '../worker/worker.js';
-export type { ClientOptions, Job, JobFilters, Page, SubmitJob, SwitchyardClient } from './client.js';
+export type { ClientOptions, Job, JobFilters, Page, SubmitJob, SwitchyardClient, WorkflowInfo } from './client.js';
 export { createClient, HubError } from './client.js';
 export { HttpWorkerPort } from './http-worker-port.js';
 

@@ -37,6 +37,7 @@ import { retentionDuty } from './retention.js';
 import { type ScheduleJobBuilder, ScheduleVerbs } from './schedule-verbs.js';
 import { schedulerDuty } from './scheduler.js';
 import type { SignInThrottleOptions } from './sign-in-throttle.js';
+import { ATTR, inSpan, SpanKind } from './tracing.js';
 import { WakeHub } from './wake-hub.js';
 import { watchdogDuty } from './watchdog.js';
 
@@ -204,6 +205,14 @@ export class Engine implements WorkerPort {
     }
   }
 
+  /**
+   * Ends idle workers' waits for work so they lease again at once: for a clock that jumped
+   * (a test's), where delayed tasks and retry backoffs fall due without a commit to say so.
+   */
+  wakeWorkers(): void {
+    this.wake.notify('*');
+  }
+
   /** Called after commits that readied tasks or appended events (in this hub or, on PostgreSQL, any). */
   onWake(listener: (signal: WakeSignal) => void): () => void {
     return this.store.onWake(listener);
@@ -213,27 +222,32 @@ export class Engine implements WorkerPort {
 
   /** Submits one job. Concurrent calls share one transaction (see Coalescer). */
   async submit(request: SubmitRequest, actor: Actor): Promise<SubmitOutcome> {
-    authorize(actor, 'jobs.submit');
-    const job = await this.prepare(request, actor, null);
-    const outcome = await this.submissions.add(job);
-    if (outcome.created) await this.audit(actor, 'job.submit', `job:${outcome.job.id}`, outcome.job.site, { workflow: outcome.job.workflow });
-    return outcome;
+    return inSpan('switchyard.submit', { kind: SpanKind.PRODUCER, attributes: { [ATTR.workflow]: request.workflow } }, async (span) => {
+      authorize(actor, 'jobs.submit');
+      const job = await this.prepare(request, actor, null);
+      const outcome = await this.submissions.add(job);
+      if (outcome.created) await this.audit(actor, 'job.submit', `job:${outcome.job.id}`, outcome.job.site, { workflow: outcome.job.workflow });
+      span.setAttributes({ [ATTR.jobId]: outcome.job.id, [ATTR.site]: outcome.job.site, [ATTR.queue]: outcome.job.queue, [ATTR.created]: outcome.created });
+      return outcome;
+    });
   }
 
   /** Submits many jobs in one transaction; all are validated and planned before any is written. */
   async submitMany(requests: SubmitRequest[], actor: Actor): Promise<SubmitOutcome[]> {
-    authorize(actor, 'jobs.submit');
-    const jobs: NewJob[] = [];
-    for (const request of requests) jobs.push(await this.prepare(request, actor, null));
-    const outcomes = await this.store.submitJobs(jobs, this.clock());
-    const created = outcomes.filter((o) => o.created);
-    const sites = [...new Set(created.map((o) => o.job.site))];
-    await this.audit(actor, 'job.submit.bulk', null, sites.length === 1 ? sites[0] : null, {
-      count: created.length,
-      firstId: created[0]?.job.id ?? null,
-      sites,
+    return inSpan('switchyard.submit.bulk', { kind: SpanKind.PRODUCER, attributes: { 'switchyard.jobs': requests.length } }, async () => {
+      authorize(actor, 'jobs.submit');
+      const jobs: NewJob[] = [];
+      for (const request of requests) jobs.push(await this.prepare(request, actor, null));
+      const outcomes = await this.store.submitJobs(jobs, this.clock());
+      const created = outcomes.filter((o) => o.created);
+      const sites = [...new Set(created.map((o) => o.job.site))];
+      await this.audit(actor, 'job.submit.bulk', null, sites.length === 1 ? sites[0] : null, {
+        count: created.length,
+        firstId: created[0]?.job.id ?? null,
+        sites,
+      });
+      return outcomes;
     });
-    return outcomes;
   }
 
   /** Launches an identical job (same workflow, fields, site, queue, priority). */
@@ -268,6 +282,7 @@ export class Engine implements WorkerPort {
       fields,
       searchText: searchText(workflow, fields),
       locks: this.workflows.locksOf(workflow, fields),
+      concurrency: this.workflows.concurrencyOf(workflow, fields),
       runAt: request.runAt ?? null,
       idempotencyKey: request.idempotencyKey ?? null,
       timeoutMs: workflow.timeoutMs ?? null,

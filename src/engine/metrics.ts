@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
-import { type Actor, authorize, SwitchyardError, SYSTEM_ACTOR, seesAllSites } from '../model/index.js';
+import { type Actor, authorize, type EventRecord, type Json, SwitchyardError, SYSTEM_ACTOR, seesAllSites } from '../model/index.js';
 import type { Store } from '../store/store.js';
 import type { EventFeed } from './event-feed.js';
 import type { QueueVerbs } from './queue-verbs.js';
@@ -27,6 +27,8 @@ const TIMED_VERBS = [
 ] as const;
 
 const SECONDS_BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
+/** Tasks and their waits last from milliseconds to hours. */
+const TASK_BUCKETS = [0.005, 0.01, 0.05, 0.1, 0.5, 1, 5, 10, 30, 60, 300, 900, 3600, 14_400];
 
 /**
  * A hub's Prometheus metrics, in its own registry (several hubs in one process do not mix).
@@ -37,7 +39,9 @@ const SECONDS_BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5
  * - Gauges of open jobs by state, queue depth and oldest waiting age, and workers online are
  *   read when scraped, through engine verbs: counts over unfinished jobs only (index ranges),
  *   never over the finished history.
- * - Durations of store verbs (lease latency among them) and of HTTP requests are histograms.
+ * - Durations of store verbs (lease latency among them) and of HTTP requests are histograms,
+ *   and so are task attempts (lease → end) and queue waits (ready → leased), from the times
+ *   the ledger writes into task events on the hub's clock.
  */
 export class EngineMetrics {
   readonly registry = new Registry();
@@ -116,10 +120,27 @@ export class EngineMetrics {
         if (e.state === 'failure') this.tasksFailed.inc({ type: e.workflow ?? '', site: e.site ?? '' });
         else this.tasksCompleted.inc({ type: e.workflow ?? '', site: e.site ?? '', state: e.state });
       }),
+      events.on('event', (record) => this.observeTaskTimes(record)),
     ];
     this.eventsOff = () => {
       for (const off of offs) off();
     };
+  }
+
+  /**
+   * Task durations and queue waits, from the times the ledger wrote into task events: `waitMs`
+   * when a lease took a task (ready → leased), `runMs` when an attempt ended (lease → end; an
+   * attempt handed back for a retry or released counts as `requeued`).
+   */
+  private observeTaskTimes(record: EventRecord): void {
+    if (record.type !== 'task:state:changed') return;
+    const data = record.data as Record<string, Json>;
+    const labels = { workflow: String(data.workflow ?? ''), type: String(data.type ?? ''), site: record.site ?? '' };
+    if (typeof data.waitMs === 'number') this.taskWaitSeconds.observe(labels, data.waitMs / 1000);
+    if (typeof data.runMs === 'number') {
+      const outcome = data.to === 'queued' ? 'requeued' : String(data.to);
+      this.taskSeconds.observe({ ...labels, outcome }, data.runMs / 1000);
+    }
   }
 
   /** Stops reading events. */
@@ -169,6 +190,8 @@ export class EngineMetrics {
   private jobsFinished!: Counter<'workflow' | 'site' | 'state'>;
   private tasksCompleted!: Counter<'type' | 'site' | 'state'>;
   private tasksFailed!: Counter<'type' | 'site'>;
+  private taskSeconds!: Histogram<'workflow' | 'type' | 'site' | 'outcome'>;
+  private taskWaitSeconds!: Histogram<'workflow' | 'type' | 'site'>;
 
   private eventCounters(): void {
     const registers = [this.registry];
@@ -194,6 +217,20 @@ export class EngineMetrics {
       name: 'switchyard_tasks_failed_total',
       help: 'Tasks that failed after their retries, by task type and site',
       labelNames: ['type', 'site'],
+      registers,
+    });
+    this.taskSeconds = new Histogram({
+      name: 'switchyard_task_duration_seconds',
+      help: 'How long task attempts ran, from lease to end, by workflow, task type, site and outcome (the end state, or requeued)',
+      labelNames: ['workflow', 'type', 'site', 'outcome'],
+      buckets: TASK_BUCKETS,
+      registers,
+    });
+    this.taskWaitSeconds = new Histogram({
+      name: 'switchyard_task_queue_wait_seconds',
+      help: 'How long tasks waited to be leased once ready (queue limits, locks and busy workers included), by workflow, task type and site',
+      labelNames: ['workflow', 'type', 'site'],
+      buckets: TASK_BUCKETS,
       registers,
     });
   }

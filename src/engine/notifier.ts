@@ -1,4 +1,5 @@
-import { type EventRecord, isTerminalJobState, type JobState, type Json } from '../model/index.js';
+import { performance } from 'node:perf_hooks';
+import { digestDueAt, type EventRecord, isTerminalJobState, type JobState, type Json } from '../model/index.js';
 import type { DeliveryRecord, NewDelivery, Store, SubscriptionRecord, UserRecord } from '../store/store.js';
 import type { Duty } from './duty-loop.js';
 import { type ChannelOptions, createChannels, type Send } from './notify/channels.js';
@@ -20,6 +21,8 @@ export interface NotifierOptions extends ChannelOptions {
 const FAILURE_STATES = new Set<string>(['failure', 'error']);
 const EVENTS_PER_ROUND = 500;
 const DELIVERIES_PER_ROUND = 100;
+/** Messages sent at once (e-mails, webhook calls). */
+const SENDS_IN_FLIGHT = 8;
 
 /**
  * The notifier: turns job-end events into deliveries and sends them.
@@ -40,11 +43,15 @@ export function notifierDuty(store: Store, options: NotifierOptions = {}): Duty 
   const channels = options.send ? { send: options.send, close() {} } : createChannels(options);
   const maxAttempts = options.maxAttempts ?? 6;
   const backoffMs = options.backoffMs ?? 30_000;
+  const intervalMs = options.intervalMs ?? 1000;
+  /** How long one round may go on catching up before it yields to the next. */
+  const roundBudgetMs = Math.max(intervalMs, 500);
 
-  const collect = async (now: number): Promise<number> => {
+  /** Turns the next page of events into deliveries; `more` when the page was full. */
+  const collect = async (now: number): Promise<{ queued: number; more: boolean }> => {
     const from = await store.notifyCursor();
     const events = await store.listEvents(from, EVENTS_PER_ROUND, null);
-    if (events.length === 0) return 0;
+    if (events.length === 0) return { queued: 0, more: false };
     const ends = events.filter(isJobEnd);
     const deliveries: NewDelivery[] = [];
     if (ends.length > 0) {
@@ -74,13 +81,15 @@ export function notifierDuty(store: Store, options: NotifierOptions = {}): Duty 
             username: subscription.username,
             channel: subscription.channel,
             payload,
+            dueAt: dueAt(subscription, now),
+            delivered: subscription.channel === 'console',
           });
         }
       }
     }
     // Lost to another hub moving the cursor first: it wrote these deliveries; nothing to do.
     await store.enqueueDeliveries(deliveries, from, events[events.length - 1].id, now);
-    return deliveries.length;
+    return { queued: deliveries.length, more: events.length === EVENTS_PER_ROUND };
   };
 
   const summarize = async (event: EventRecord, publicUrl: string | null): Promise<Record<string, Json> | null> => {
@@ -103,35 +112,93 @@ export function notifierDuty(store: Store, options: NotifierOptions = {}): Duty 
     return summary as unknown as Record<string, Json>;
   };
 
-  const deliver = async (now: number): Promise<number> => {
+  const deliver = async (now: number): Promise<{ sent: number; more: boolean }> => {
     const due = await store.dueDeliveries(now, DELIVERIES_PER_ROUND);
     const subscriptions = new Map<number, SubscriptionRecord | null>();
-    let sent = 0;
     for (const delivery of due) {
       if (!subscriptions.has(delivery.subscriptionId)) subscriptions.set(delivery.subscriptionId, await store.getSubscription(delivery.subscriptionId));
-      const subscription = subscriptions.get(delivery.subscriptionId) ?? null;
-      const attempts = delivery.attempts + 1;
+    }
+    let sent = 0;
+    const sendOne = async (batch: DeliveryRecord[]) => {
+      const subscription = subscriptions.get(batch[0].subscriptionId) ?? null;
       try {
         if (!subscription) throw new Error('the subscription was deleted');
-        await channels.send(delivery, subscription, now);
-        await store.settleDelivery(delivery.id, { status: 'sent', attempts, nextAttemptAt: now, lastError: null, now });
-        sent += 1;
+        await channels.send(batch, subscription, now);
+        for (const delivery of batch) {
+          await store.settleDelivery(delivery.id, { status: 'sent', attempts: delivery.attempts + 1, nextAttemptAt: now, lastError: null, now });
+        }
+        sent += batch.length;
       } catch (error) {
-        await store.settleDelivery(delivery.id, retryAfter(delivery, attempts, error, now, maxAttempts, backoffMs));
+        for (const delivery of batch) {
+          await store.settleDelivery(delivery.id, retryAfter(delivery, delivery.attempts + 1, error, now, maxAttempts, backoffMs));
+        }
       }
-    }
-    return sent;
+    };
+    // A few messages in flight at once: one slow receiver must not hold up everyone's.
+    const batches = batchesOf(due, subscriptions);
+    const lanes = Array.from({ length: Math.min(SENDS_IN_FLIGHT, batches.length) }, async () => {
+      for (let batch = batches.shift(); batch; batch = batches.shift()) await sendOne(batch);
+    });
+    await Promise.all(lanes);
+    return { sent, more: due.length === DELIVERIES_PER_ROUND };
   };
 
   return {
     name: 'notifier',
-    intervalMs: options.intervalMs ?? 1000,
+    intervalMs,
     async run(now) {
-      const queued = await collect(now);
-      return queued + (await deliver(now));
+      // Catch up within the round's budget: job endings can outpace one page a second.
+      const deadline = performance.now() + roundBudgetMs;
+      let done = 0;
+      for (;;) {
+        const { queued, more } = await collect(now);
+        done += queued;
+        if (!more || performance.now() > deadline) break;
+      }
+      for (;;) {
+        const { sent, more } = await deliver(now);
+        done += sent;
+        if (!more || performance.now() > deadline) break;
+      }
+      return done;
     },
     close: () => channels.close(),
   };
+}
+
+/**
+ * What goes out together: a digest subscription's due deliveries as one message (they fall
+ * due together, and a failed digest is retried whole), every other delivery on its own.
+ */
+function batchesOf(due: DeliveryRecord[], subscriptions: Map<number, SubscriptionRecord | null>): DeliveryRecord[][] {
+  const digests = new Map<number, DeliveryRecord[]>();
+  const batches: DeliveryRecord[][] = [];
+  for (const delivery of due) {
+    const subscription = subscriptions.get(delivery.subscriptionId);
+    if (!subscription || !isDigest(subscription)) {
+      batches.push([delivery]);
+      continue;
+    }
+    const batch = digests.get(subscription.id);
+    if (batch) batch.push(delivery);
+    else {
+      const fresh = [delivery];
+      digests.set(subscription.id, fresh);
+      batches.push(fresh);
+    }
+  }
+  return batches;
+}
+
+/** Console notifications are read in the inbox as they come; digests are for e-mail and webhooks. */
+function isDigest(subscription: SubscriptionRecord): boolean {
+  return subscription.delivery !== 'immediate' && subscription.channel !== 'console';
+}
+
+/** When a new delivery is first due: now, or when its subscription's next digest goes out. */
+function dueAt(subscription: SubscriptionRecord, now: number): number {
+  if (!isDigest(subscription) || subscription.delivery === 'immediate') return now;
+  return digestDueAt(subscription.delivery, subscription.timezone, now);
 }
 
 function retryAfter(delivery: DeliveryRecord, attempts: number, error: unknown, now: number, maxAttempts: number, backoffMs: number) {

@@ -151,7 +151,7 @@ export class ReadVerbs {
 
   /**
    * Why each job that is not running waits (null for the others): a lock held by an earlier
-   * job (naming the resource), a delay, its queue paused or full, no worker online at its site
+   * job (naming the resource), its workflow's or its key's concurrency limit, a delay, its queue paused or full, no worker online at its site
    * for its workflow, or the job paused, pausing or cancelling. Reads the queues, the workers
    * and the locks once for the whole page.
    */
@@ -166,6 +166,8 @@ export class ReadVerbs {
     const queueByName = new Map(queues.map((q) => [q.name, q]));
     const lockJobs = waiting.filter((job) => job.lockWaitOn != null);
     const locks = lockJobs.length > 0 ? await store.jobLocks([...new Set(lockJobs.flatMap((job) => [job.id, job.lockWaitOn as number]))]) : new Map();
+    const inLine = waiting.filter((job) => job.concurrencySlot === 'waiting' && job.lockWaitOn == null);
+    const use = inLine.length > 0 ? await store.concurrencyUse([...new Set(inLine.map((job) => job.workflow))]) : new Map();
     for (const job of waiting) {
       let lock: { jobId: number; resource: string | null } | null = null;
       if (job.lockWaitOn != null) {
@@ -174,6 +176,11 @@ export class ReadVerbs {
         const clash = mine.find((a) => theirs.some((b) => locksConflict(a, b)));
         lock = { jobId: job.lockWaitOn, resource: clash?.key ?? null };
       }
+      const limits = job.concurrencySlot === 'waiting' ? use.get(job.workflow) : undefined;
+      const key = job.concurrencyKey ?? null;
+      const concurrency = limits
+        ? { limit: limits.limit, perKey: limits.perKey, key, held: limits.held, keyHeld: key === null ? 0 : (limits.heldByKey.get(key) ?? 0) }
+        : null;
       const online = workers.filter((w) => job.sites.includes(w.site) && now - w.lastSeenAt < WORKER_ONLINE_MS && w.workflows.includes(job.workflow)).length;
       const queue = queueByName.get(job.queue);
       reasons.set(
@@ -188,6 +195,7 @@ export class ReadVerbs {
           workflow: job.workflow,
           runningTasks: job.taskCounts.running + job.taskCounts.pausing + job.taskCounts.cancelling,
           lock,
+          concurrency,
           queueState: queue ? { paused: queue.paused, concurrency: queue.concurrency, activeJobs: queue.activeJobs } : null,
           workersOnline: online,
           now,

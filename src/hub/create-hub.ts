@@ -1,5 +1,5 @@
 import { chmodSync, mkdirSync, statSync } from 'node:fs';
-import { createServer, type Server } from 'node:http';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { FastifyInstance, FastifyPluginAsync } from 'fastify';
 import pino, { type Logger } from 'pino';
 import { apiPlugin } from '../api/plugin.js';
@@ -78,6 +78,13 @@ export interface Hub {
   readonly engine: Engine;
   /** A Fastify plugin serving health, the REST API (/api/v1), /metrics and the console: `app.register(hub.plugin, { prefix: '/ops' })`. */
   readonly plugin: FastifyPluginAsync;
+  /**
+   * The same routes as `plugin` for a Node `http` server or an Express/Connect app:
+   * `http.createServer(hub.handler)`, or `app.use('/ops', hub.handler)` (Express's mount path,
+   * `req.baseUrl`, becomes the prefix, so the console knows where it lives). It answers every
+   * request it is given, with the hub's 404 for paths it does not know.
+   */
+  readonly handler: (request: IncomingMessage, response: ServerResponse) => void;
   /** Set when `adminPassword: null` made the admin user with a random password: shown once. */
   readonly generatedAdminPassword: string | null;
   /** Calls `listener` for each such event after the store accepted it; answers the function that unsubscribes. */
@@ -153,6 +160,32 @@ export async function createHub(options: CreateHubOptions = {}): Promise<Hub> {
   const webRoot = options.console === false ? null : findWebRoot();
   const plugin = apiPlugin({ engine, webRoot, version: options.version });
   const workers: Worker[] = [];
+  // Hub.handler: one Fastify instance (without a server of its own) per mount prefix seen.
+  const handlers = new Map<string, Promise<{ fastify: FastifyInstance; route: NodeHandler }>>();
+  const handlerFor = (prefix: string) => {
+    let entry = handlers.get(prefix);
+    if (!entry) {
+      entry = (async () => {
+        let route: NodeHandler | null = null;
+        const fastify = await buildServer({
+          engine,
+          webRoot,
+          logger: options.logger ?? false,
+          version: options.version,
+          prefix,
+          serverFactory: (handler) => {
+            route = handler;
+            return createServer();
+          },
+        });
+        await fastify.ready();
+        if (!route) throw new Error('the hub handler was not set up');
+        return { fastify, route };
+      })();
+      handlers.set(prefix, entry);
+    }
+    return entry;
+  };
   let server: FastifyInstance | null = null;
   let metricsServer: Server | null = null;
   let closing: Promise<void> | null = null;
@@ -164,6 +197,19 @@ export async function createHub(options: CreateHubOptions = {}): Promise<Hub> {
     generatedAdminPassword,
     get server() {
       return server;
+    },
+    handler(request, response) {
+      // Express strips its mount path from `url` and keeps it in `baseUrl`: put it back and serve under it.
+      const prefix = ((request as { baseUrl?: unknown }).baseUrl as string | undefined) || '';
+      if (prefix) request.url = `${prefix}${request.url === '/' ? '/' : request.url}`;
+      handlerFor(prefix).then(
+        ({ route }) => route(request, response),
+        (error: unknown) => {
+          logger.error({ err: error }, 'the hub handler could not start');
+          if (!response.headersSent) response.writeHead(500, { 'content-type': 'application/json' });
+          response.end(JSON.stringify({ error: { code: 'SWY_ERR_INTERNAL', message: 'The hub could not start its HTTP handler' } }));
+        },
+      );
     },
     on: (name, listener) => engine.events.on(name, listener),
     async submit(request, actor = SYSTEM_ACTOR) {
@@ -246,6 +292,7 @@ export async function createHub(options: CreateHubOptions = {}): Promise<Hub> {
         await Promise.all(workers.map((worker) => worker.stop({ graceMs: closeOptions.graceMs ?? 10_000 })));
         await engine.stop();
         await server?.close();
+        for (const entry of handlers.values()) await entry.then(({ fastify }) => fastify.close()).catch(() => {});
         if (metricsServer) {
           const open = metricsServer;
           await new Promise<void>((resolve) => open.close(() => resolve()));
@@ -257,6 +304,8 @@ export async function createHub(options: CreateHubOptions = {}): Promise<Hub> {
   };
   return hub;
 }
+
+type NodeHandler = (request: IncomingMessage, response: ServerResponse) => void;
 
 /** Re-reads the job on each event the store appends (and every second, as a fallback) until `until` holds. */
 async function waitForJob(engine: Engine, id: number, until: (job: JobRecord) => boolean, timeoutMs: number): Promise<JobRecord> {

@@ -1,3 +1,4 @@
+import type { ConcurrencySlot } from './concurrency.js';
 import type { JobIntent, JobState } from './job-state.js';
 import type { JobOutcome } from './outcome.js';
 import type { ItemCounts, ItemOutcome, TaskCounts } from './task-counts.js';
@@ -43,6 +44,10 @@ export interface JobRecord {
   itemCounts: Required<ItemCounts>;
   /** The earlier job whose resource lock this one waits for (not started until it ends). */
   lockWaitOn?: number | null;
+  /** Its concurrency key (model/concurrency.ts), computed at submission; null without one. */
+  concurrencyKey?: string | null;
+  /** Its place in its workflow's concurrency line; null when the workflow has no limits. */
+  concurrencySlot?: ConcurrencySlot | null;
   /** The schedule that fired this job, and the slot it fired for. */
   scheduleId?: number | null;
   slotAt?: number | null;

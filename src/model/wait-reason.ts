@@ -13,6 +13,8 @@ export const WaitCode = {
   delayed: 'delayed',
   queuePaused: 'queue-paused',
   queueFull: 'queue-full',
+  workflowFull: 'workflow-full',
+  keyFull: 'key-full',
   noWorker: 'no-worker',
   dependencies: 'dependencies',
   backoff: 'backoff',
@@ -28,6 +30,21 @@ export interface WaitReason {
   until?: number;
   /** The resource in conflict, for a lock. */
   resource?: string;
+  /** The workflow's or the key's concurrency limit, for `workflow-full` and `key-full`. */
+  limit?: number;
+  /** The concurrency key, for `key-full`. */
+  key?: string;
+}
+
+/** A job waiting for a concurrency slot: its workflow's limits and how many jobs hold one now. */
+export interface ConcurrencyWaitFacts {
+  limit: number | null;
+  perKey: number | null;
+  key: string | null;
+  /** Jobs of the workflow admitted and not ended. */
+  held: number;
+  /** Jobs with the same key admitted and not ended. */
+  keyHeld: number;
 }
 
 /** What decides a job's wait. */
@@ -43,6 +60,8 @@ export interface JobWaitFacts {
   runningTasks: number;
   /** The earlier job whose lock it waits for, and the key in conflict when known. */
   lock: { jobId: number; resource: string | null } | null;
+  /** Set when the job waits in its workflow's concurrency line. */
+  concurrency?: ConcurrencyWaitFacts | null;
   queueState: { paused: boolean; concurrency: number | null; activeJobs: number } | null;
   /** Online workers that run its workflow, at any of the job's sites. */
   workersOnline: number;
@@ -75,6 +94,7 @@ export function jobWaitReason(job: JobWaitFacts): WaitReason | null {
       ...(job.lock.resource ? { resource: job.lock.resource } : {}),
     };
   }
+  if (job.concurrency) return concurrencyWait(job.workflow, job.concurrency);
   if (job.runAt !== null && job.runAt > job.now) {
     return { code: 'delayed', message: `Delayed until ${new Date(job.runAt).toISOString()}.`, until: job.runAt };
   }
@@ -92,6 +112,31 @@ export function jobWaitReason(job: JobWaitFacts): WaitReason | null {
     return { code: 'no-worker', message: `No worker online at ${at} runs workflow "${job.workflow}".` };
   }
   return null;
+}
+
+const jobs = (n: number) => `${n} job${n === 1 ? '' : 's'}`;
+
+/**
+ * Which limit holds a job back: its key's when that is reached (or is the only one declared),
+ * else its workflow's.
+ */
+function concurrencyWait(workflow: string, c: ConcurrencyWaitFacts): WaitReason {
+  const keyFull = c.perKey !== null && c.key !== null && c.keyHeld >= c.perKey;
+  if (c.perKey !== null && c.key !== null && (keyFull || c.limit === null)) {
+    return {
+      code: 'key-full',
+      message: `Workflow "${workflow}" runs at most ${jobs(c.perKey)} per key at once, and ${c.keyHeld} with key "${c.key}" ${c.keyHeld === 1 ? 'is' : 'are'} running.`,
+      limit: c.perKey,
+      key: c.key,
+    };
+  }
+  const limit = c.limit ?? 0;
+  return {
+    code: 'workflow-full',
+    message: `Workflow "${workflow}" runs at most ${jobs(limit)} at once, and ${c.held} ${c.held === 1 ? 'is' : 'are'} running.`,
+    limit,
+    ...(c.key !== null ? { key: c.key } : {}),
+  };
 }
 
 /**

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { HandlerReturn, ItemOutcome, Json, LockSpec, RetryPolicy } from '../model/index.js';
+import { checkConcurrencyConfig, type HandlerReturn, type ItemOutcome, type Json, type LockSpec, type RetryPolicy } from '../model/index.js';
 
 /**
  * A task a plan or a running task asks for. `after` names tasks (by key) that must finish
@@ -86,6 +86,12 @@ export interface WorkflowConfig<Schema extends z.ZodObject> {
    * unfinished job's waits for it; a retry is refused once a later job acted on them.
    */
   locks?: (fields: z.infer<Schema>) => LockSpec[];
+  /**
+   * At most `limit` jobs of the workflow, and at most `perKey` jobs per key (from the job's
+   * fields: a tenant, a device), run at once — across every hub on the same database. A job
+   * over a limit waits in `queued` and starts, first come first served, when one ends.
+   */
+  concurrency?: WorkflowConcurrency<z.infer<Schema>>;
   /** Controls the workflow does not support (`false`): refused by the API, hidden in the console. */
   controls?: { pause?: boolean; cancel?: boolean; retry?: boolean };
   /**
@@ -106,6 +112,14 @@ export interface WorkflowConfig<Schema extends z.ZodObject> {
    * `loadWorkflows`) know their module already; without one, handlers run in-process.
    */
   module?: string;
+}
+
+/** A workflow's concurrency limits (see WorkflowConfig.concurrency); at least one of `limit` and `perKey`. */
+export interface WorkflowConcurrency<Fields = Record<string, unknown>> {
+  limit?: number;
+  /** The job's key, computed once at submission; required with `perKey`. */
+  key?: (fields: Fields) => string;
+  perKey?: number;
 }
 
 const BRAND = Symbol.for('switchyard.workflow');
@@ -144,6 +158,7 @@ export function defineWorkflow<Schema extends z.ZodObject>(config: WorkflowConfi
     throw new Error(`workflow "${config.name}": fields must be a zod object schema`);
   }
   if (Object.keys(config.tasks).length === 0) throw new Error(`workflow "${config.name}" has no task handlers`);
+  if (config.concurrency !== undefined) checkConcurrencyConfig(config.name, config.concurrency);
   return Object.freeze({ ...config, [BRAND]: true as const });
 }
 

@@ -2,8 +2,10 @@ import { z } from 'zod';
 import {
   DEFAULT_RETRY_POLICY,
   type FieldProblem,
+  type JobConcurrency,
   type Json,
   type LockSpec,
+  normalizeConcurrencyKey,
   normalizeLocks,
   type ResourceLock,
   type RetryPolicy,
@@ -24,6 +26,8 @@ export interface WorkflowInfo {
   controls: { pause: boolean; cancel: boolean; retry: boolean };
   /** Whether its jobs declare resource locks. */
   locks: boolean;
+  /** Its concurrency limits (null: none); `keyed` when its jobs have a concurrency key. */
+  concurrency: { limit: number | null; perKey: number | null; keyed: boolean } | null;
   queue: string | null;
   timeoutMs: number | null;
   retry: RetryPolicy;
@@ -102,6 +106,20 @@ export class WorkflowRegistry {
     return normalizeLocks(specs);
   }
 
+  /** The job's concurrency limits and key, or null when the workflow declares none; SWY_ERR_WORKFLOW_PLAN when `key` fails. */
+  concurrencyOf(workflow: Workflow, fields: Record<string, Json>): JobConcurrency | null {
+    if (!workflow.concurrency) return null;
+    const { limit = null, perKey = null, key } = workflow.concurrency;
+    if (!key) return { limit, perKey, key: null };
+    let value: unknown;
+    try {
+      value = key(fields);
+    } catch (error) {
+      throw new SwitchyardError('SWY_ERR_WORKFLOW_PLAN', `Workflow "${workflow.name}" could not compute its concurrency key: ${(error as Error).message}`);
+    }
+    return { limit, perKey, key: normalizeConcurrencyKey(value) };
+  }
+
   /** Whether the workflow supports a control (all do unless `controls` says `false`). */
   supports(workflow: Workflow, control: 'pause' | 'cancel' | 'retry'): boolean {
     return workflow.controls?.[control] !== false;
@@ -124,6 +142,9 @@ export class WorkflowRegistry {
       retry: this.retryPolicy(workflow),
       controls: { pause: this.supports(workflow, 'pause'), cancel: this.supports(workflow, 'cancel'), retry: this.supports(workflow, 'retry') },
       locks: workflow.locks !== undefined,
+      concurrency: workflow.concurrency
+        ? { limit: workflow.concurrency.limit ?? null, perKey: workflow.concurrency.perKey ?? null, keyed: workflow.concurrency.key !== undefined }
+        : null,
     };
   }
 }

@@ -12,7 +12,7 @@ import {
   type TaskState,
 } from '../model/index.js';
 import type { JobRow, TaskRow } from './ledger/ledger-tx.js';
-import type { TaskPlacement, TokenRecord, UserRecord } from './store.js';
+import type { ConcurrencyUse, TaskPlacement, TokenRecord, UserRecord } from './store.js';
 
 /**
  * Maps database rows (snake_case, driver types) to the camelCase records above the store.
@@ -190,6 +190,8 @@ export function createRowMapper(options: { jsonAsText: boolean }): RowMapper {
         parseSiteList(r.other_sites),
       ),
       lockWaitOn: optNum(r.lock_wait_on),
+      concurrencyKey: str(r.concurrency_key),
+      concurrencySlot: (str(r.concurrency_slot) as JobRecord['concurrencySlot']) ?? null,
       scheduleId: optNum(r.schedule_id),
       slotAt: optNum(r.slot_at),
     }),
@@ -362,4 +364,18 @@ function parseIdList(value: unknown): number[] {
   if (value === null || value === undefined || value === '') return [];
   if (Array.isArray(value)) return value.map(Number);
   return String(value).split(',').map(Number);
+}
+
+/** Concurrency use from rows of `workflow_concurrency` and of held jobs counted by workflow and key. */
+export function concurrencyUseFrom(limits: DbRow[], held: DbRow[]): Map<string, ConcurrencyUse> {
+  const use = new Map<string, ConcurrencyUse>();
+  const n = (value: unknown) => (value === null || value === undefined ? null : Number(value));
+  for (const r of limits) use.set(r.workflow as string, { limit: n(r.concurrency_limit), perKey: n(r.per_key), held: 0, heldByKey: new Map() });
+  for (const r of held) {
+    const entry = use.get(r.workflow as string);
+    if (!entry) continue;
+    entry.held += Number(r.n);
+    if (r.concurrency_key !== null) entry.heldByKey.set(r.concurrency_key as string, Number(r.n));
+  }
+  return use;
 }

@@ -1,9 +1,11 @@
 import type {
   AuditRecord,
   CatchUpRule,
+  DigestCadence,
   EventRecord,
   ItemOutcome,
   ItemRecord,
+  JobConcurrency,
   JobRecord,
   JobState,
   Json,
@@ -89,6 +91,16 @@ export interface NewJob {
   tasks: NewTaskSpec[];
   /** Resources the job acts on (model/resource-locks.ts), normalized; held until it ends. */
   locks?: ResourceLock[];
+  /** Its workflow's concurrency limits and the job's key (model/concurrency.ts); null: none. */
+  concurrency?: JobConcurrency | null;
+}
+
+/** A workflow's concurrency limits and how many of its jobs are admitted and not ended, in all and per key. */
+export interface ConcurrencyUse {
+  limit: number | null;
+  perKey: number | null;
+  held: number;
+  heldByKey: Map<string, number>;
 }
 
 export interface SubmitOutcome {
@@ -185,6 +197,8 @@ export interface JobStore {
   itemHistory(jobId: number, path: string): Promise<ItemRecord[]>;
   /** The resource locks jobs declared (held or released), by job. */
   jobLocks(jobIds: number[]): Promise<Map<number, ResourceLock[]>>;
+  /** The concurrency limits these workflows last declared and the jobs admitted under them now (workflows without limits are left out). */
+  concurrencyUse(workflows: string[]): Promise<Map<string, ConcurrencyUse>>;
   /**
    * Jobs not yet finished, counted by state, site and queue (for metrics and embedding
    * programs). Reads the jobs-by-state index over unfinished states only: its cost follows
@@ -447,7 +461,7 @@ export interface SubscriptionRecord {
   on: NotifyOn;
   /** For site rules: the job end states that notify (e.g. failure, error, success). Empty: all. */
   events: string[];
-  delivery: 'immediate' | 'hourly' | 'daily';
+  delivery: DigestCadence;
   timezone: string;
   createdAt: number;
 }
@@ -475,7 +489,12 @@ export interface DeliveryRecord {
   readAt: number | null;
 }
 
-export type NewDelivery = Pick<DeliveryRecord, 'subscriptionId' | 'eventId' | 'jobId' | 'username' | 'channel' | 'payload'>;
+export type NewDelivery = Pick<DeliveryRecord, 'subscriptionId' | 'eventId' | 'jobId' | 'username' | 'channel' | 'payload'> & {
+  /** When it is first due: `now` unless it waits for its subscription's digest. */
+  dueAt?: number;
+  /** Delivered by being written (a console notification): stored as sent at `now`. */
+  delivered?: boolean;
+};
 
 export interface DeliveryQuery {
   username?: string;

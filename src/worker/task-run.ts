@@ -1,3 +1,5 @@
+import { INVALID_SPAN_CONTEXT, trace } from '@opentelemetry/api';
+import { ATTR, context, recordFailure, type Span, startSpan, withSpan } from '../engine/tracing.js';
 import type { HandlerOutcome, LeasedTask, LeaseRef, NewItem, NewTaskSpec, TaskActivity, TaskCompletion, TaskErrorInfo } from '../model/index.js';
 import { classifyTaskRun, errorInfo, type Json, type Progress, type TaskReport } from '../model/index.js';
 import type { TaskContext, TaskHandler, TaskSpec, Workflow } from '../sdk/define-workflow.js';
@@ -72,6 +74,8 @@ export class TaskRun {
     private readonly workflow: Workflow | undefined,
     private readonly sink: ActivitySink,
     private readonly execute: Executor = inProcess,
+    /** This attempt's `switchyard.task` span (a no-op unless the host registered an OpenTelemetry SDK). */
+    private readonly span: Span = trace.wrapSpanContext(INVALID_SPAN_CONTEXT),
   ) {
     this.graceMs = workflow?.stopGraceMs ?? DEFAULT_STOP_GRACE_MS;
   }
@@ -123,7 +127,13 @@ export class TaskRun {
       const missing = this.workflow ? `task type "${this.leased.task.type}"` : `workflow "${this.leased.task.workflow}"`;
       report = { kind: 'failed', retryable: false, error: { message: `this worker has no handler for ${missing}` } };
     } else {
-      const execution = this.execute(handler, this.context(), this.leased);
+      // In-process handlers run with the run span active: their own spans nest under it. Without
+      // an SDK (the task span records nothing) no child span or context is made: a few hundred
+      // nanoseconds per task instead of a few microseconds.
+      const runSpan = this.span.isRecording() ? startSpan('switchyard.task.run', {}, withSpan(this.span)) : null;
+      const execution = runSpan
+        ? context.with(withSpan(runSpan), () => this.execute(handler, this.context(), this.leased))
+        : this.execute(handler, this.context(), this.leased);
       const graceOver = new Promise<'grace'>((resolve) => {
         this.graceEnded = () => resolve('grace');
       });
@@ -141,7 +151,10 @@ export class TaskRun {
         report = boundReport(classifyTaskRun(outcome, this.stopReason !== null));
         if (!outcome.ok && this.stopReason === 'shutdown') report = { kind: 'released' };
       }
+      if (runSpan) endRunSpan(runSpan, report);
     }
+    this.span.setAttribute(ATTR.outcome, report.kind);
+    if (report.kind === 'failed') recordFailure(this.span, report.error);
     if (this.logTimer) clearTimeout(this.logTimer);
     await this.flushChain;
     await this.sendBacklog();
@@ -298,6 +311,12 @@ function activityChars(activity: Activity): number {
   for (const line of activity.logs ?? []) chars += line.length;
   for (const item of activity.items ?? []) chars += itemChars(item);
   return chars;
+}
+
+function endRunSpan(span: Span, report: TaskReport): void {
+  span.setAttribute(ATTR.outcome, report.kind);
+  if (report.kind === 'failed') recordFailure(span, report.error);
+  span.end();
 }
 
 /** Bounds a success's result (see boundResult); a result that is not JSON fails the task, without retries. */

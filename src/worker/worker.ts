@@ -1,8 +1,10 @@
 import { randomBytes } from 'node:crypto';
 import { availableParallelism, hostname } from 'node:os';
+import { isSpanContextValid } from '@opentelemetry/api';
 import pino, { type Logger } from 'pino';
 import { Coalescer } from '../engine/coalescer.js';
 import type { WorkerPort } from '../engine/ports.js';
+import { ATTR, recordError, type Span, SpanKind, startSpan, withSpan } from '../engine/tracing.js';
 import type { ActivityResult, CompletionResult, LeasedTask, TaskActivity, TaskCompletion } from '../model/index.js';
 import { type Workflow, workflowModule } from '../sdk/define-workflow.js';
 import type { WorkflowRegistry } from '../sdk/workflow-registry.js';
@@ -211,6 +213,7 @@ export class Worker {
       }
       cooled = false;
       let leased: LeasedTask[];
+      const leaseStarted = Date.now();
       try {
         leased = await this.port.lease({
           workerId: this.id,
@@ -229,35 +232,63 @@ export class Worker {
         await delay(wait);
         continue;
       }
-      for (const task of leased) this.begin(task);
+      if (leased.length === 0) continue;
+      // Only leases that handed out work are traced: an idle worker long-polls all day.
+      const leaseSpan = startSpan('switchyard.lease', {
+        kind: SpanKind.CLIENT,
+        startTime: leaseStarted,
+        attributes: { [ATTR.site]: this.site, [ATTR.tasks]: leased.length },
+      });
+      leaseSpan.end();
+      for (const task of leased) this.begin(task, leaseSpan);
     }
   }
 
-  private begin(leased: LeasedTask): void {
+  private begin(leased: LeasedTask, leaseSpan: Span): void {
     const workflow = this.workflows.get(leased.task.workflow);
-    const run = new TaskRun(leased, workflow, this.sink, this.executorFor(workflow));
+    const span = taskSpan(leased, leaseSpan);
+    const run = new TaskRun(leased, workflow, this.sink, this.executorFor(workflow), span);
     this.runs.set(run.taskId, run);
     void run
       .run()
-      .then((completion) => (completion ? this.finish(completion) : undefined))
-      .catch((error) => this.logger.error({ err: error, task: run.taskId }, 'could not report a task result'))
+      .then((completion) => {
+        if (completion) return this.finish(completion, span);
+        span.setAttribute(ATTR.outcome, 'lost');
+      })
+      .catch((error) => {
+        recordError(span, error);
+        this.logger.error({ err: error, task: run.taskId }, 'could not report a task result');
+      })
       .finally(() => {
+        span.end();
         this.runs.delete(run.taskId);
         this.slotWaiters.shift()?.();
       });
   }
 
   /** Sends a completion, retrying while the hub is unreachable; a refused one means the lease was lost. */
-  private async finish(completion: TaskCompletion): Promise<void> {
-    for (let attempt = 0; ; attempt++) {
-      try {
-        const result = await this.complete(completion);
-        if (!result.accepted) this.logger.warn({ task: completion.taskId }, 'result refused: the lease was lost, another attempt owns the task');
-        return;
-      } catch (error) {
-        if (attempt >= 8) throw error;
-        await delay(Math.min(10_000, 250 * 2 ** attempt));
+  private async finish(completion: TaskCompletion, taskSpan: Span): Promise<void> {
+    const span = taskSpan.isRecording() ? startSpan('switchyard.task.complete', { kind: SpanKind.CLIENT }, withSpan(taskSpan)) : taskSpan;
+    try {
+      for (let attempt = 0; ; attempt++) {
+        try {
+          const result = await this.complete(completion);
+          span.setAttribute(ATTR.accepted, result.accepted);
+          if (!result.accepted) {
+            taskSpan.setAttribute(ATTR.outcome, 'lost');
+            this.logger.warn({ task: completion.taskId }, 'result refused: the lease was lost, another attempt owns the task');
+          }
+          return;
+        } catch (error) {
+          if (attempt >= 8) {
+            recordError(span, error);
+            throw error;
+          }
+          await delay(Math.min(10_000, 250 * 2 ** attempt));
+        }
       }
+    } finally {
+      if (span !== taskSpan) span.end();
     }
   }
 
@@ -301,6 +332,11 @@ export class Worker {
     },
   };
 
+  /** Renews the leases of the tasks running here now, as the periodic heartbeat does (for a test clock that jumps ahead). */
+  renewLeases(): Promise<void> {
+    return this.heartbeat();
+  }
+
   private async heartbeat(runs: TaskRun[] = [...this.runs.values()]): Promise<void> {
     const live = runs.filter((run) => !run.lost);
     if (live.length === 0) return;
@@ -312,6 +348,24 @@ export class Worker {
       this.logger.warn({ err: error }, 'heartbeat failed; leases expire if the hub stays unreachable');
     }
   }
+}
+
+/** The span of one attempt at one task: its own trace, linked to the lease that handed it out (see engine/tracing.ts). */
+function taskSpan(leased: LeasedTask, leaseSpan: Span): Span {
+  const { task, job } = leased;
+  return startSpan('switchyard.task', {
+    kind: SpanKind.CONSUMER,
+    root: true,
+    links: isSpanContextValid(leaseSpan.spanContext()) ? [{ context: leaseSpan.spanContext() }] : undefined,
+    attributes: {
+      [ATTR.taskId]: task.id,
+      [ATTR.taskType]: task.type,
+      [ATTR.jobId]: job.id,
+      [ATTR.workflow]: job.workflow,
+      [ATTR.site]: task.site,
+      [ATTR.attempt]: task.attempts,
+    },
+  });
 }
 
 /** Sends a batch in requests the worker protocol accepts (see report-limits.ts), one after another, in order. */

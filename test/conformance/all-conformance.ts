@@ -1,5 +1,6 @@
 import type { StoreHarness } from '../helpers/store-harness.js';
 import { describeAuthConformance } from './auth-conformance.js';
+import { describeConcurrencyConformance } from './concurrency-conformance.js';
 import { describeControlsConformance } from './controls-conformance.js';
 import { describeJobSitesConformance } from './job-sites-conformance.js';
 import { describeLocksConformance } from './locks-conformance.js';
@@ -23,6 +24,7 @@ export function describeAllConformance(harness: StoreHarness): void {
   describeSiteScopeConformance(harness);
   describeSearchConformance(harness);
   describeLocksConformance(harness);
+  describeConcurrencyConformance(harness);
   describeProgressConformance(harness);
   describeControlsConformance(harness);
   describeOpenJobsConformance(harness);

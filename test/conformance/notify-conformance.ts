@@ -71,6 +71,28 @@ export function describeNotifyConformance(harness: StoreHarness): void {
       expect((await store().listDeliveries({ username: 'ann', limit: 10 })).map((x) => x.readAt)).toEqual([T0 + 5, T0 + 6]);
     });
 
+    it("holds a digest's delivery until it is due; a console notification is delivered by being written", async () => {
+      const s = await store().createSubscription(subscription({ channel: 'console', address: null }));
+      const d = { subscriptionId: s.id, eventId: 1, jobId: 7, username: 'ann', channel: 'console' as const, payload: {} };
+      await store().enqueueDeliveries(
+        [
+          { ...d, dueAt: T0 + 3_600_000 },
+          { ...d, eventId: 2 },
+        ],
+        0,
+        2,
+        T0,
+      );
+      expect((await store().dueDeliveries(T0, 10)).map((x) => x.eventId)).toEqual([2]);
+      expect((await store().dueDeliveries(T0 + 3_600_000, 10)).map((x) => [x.eventId, x.nextAttemptAt, x.createdAt])).toEqual([
+        [2, T0, T0],
+        [1, T0 + 3_600_000, T0],
+      ]);
+      await store().enqueueDeliveries([{ ...d, eventId: 3, delivered: true }], 2, 3, T0 + 5);
+      expect((await store().dueDeliveries(T0 + 3_600_000, 10)).map((x) => x.eventId)).toEqual([2, 1]);
+      expect((await store().listDeliveries({ subscriptionId: s.id, limit: 1 }))[0]).toMatchObject({ eventId: 3, status: 'sent', sentAt: T0 + 5 });
+    });
+
     it("keeps a user's e-mail address", async () => {
       const user = await store().createUser({ username: 'ann', passwordHash: 'x', role: 'viewer', sites: null, createdAt: T0, email: 'ann@example.test' });
       expect((await store().findUser('ann'))?.email).toBe('ann@example.test');

@@ -39,5 +39,31 @@ describe.skipIf(!browserAvailable())('console: subscribe to a job (browser)', ()
     );
     expect(inbox.unread).toBe(1);
     expect(inbox.items[0].jobId).toBe(id);
+
+    // The bell counts it without a reload, and opening it goes to the job and marks it read.
+    await page.getByRole('button', { name: 'Notifications, 1 unread' }).waitFor({ timeout: 30_000 });
+    await page.getByRole('button', { name: 'Notifications, 1 unread' }).click();
+    const message = page.getByTestId('notification').first();
+    await expect.poll(() => message.textContent()).toContain(`Job ${id} simulate was cancelled at local`);
+    expect(await message.getAttribute('data-unread')).toBe('true');
+    await message.click();
+    await page.getByRole('button', { name: 'Notifications', exact: true }).waitFor({ timeout: 15_000 });
+    expect(new URL(page.url()).pathname).toBe(`/jobs/${id}`);
+  }, 90_000);
+
+  it('adds a site rule as a webhook digest from the notifications page, shows its secret once and its (empty) delivery log', async () => {
+    await page.goto('/notifications');
+    await page.getByRole('tab', { name: 'Subscriptions and rules' }).click();
+    const form = page.getByRole('form', { name: 'New site rule' });
+    await form.getByLabel('By webhook').check();
+    await form.getByLabel('Webhook URL').fill('https://hooks.example.test/switchyard');
+    await form.getByLabel('Daily digest').check();
+    await form.getByRole('button', { name: 'Add rule' }).click();
+    await expect.poll(() => page.getByTestId('webhook-secret').textContent()).toMatch(/^whsec_/);
+    const row = page.getByTestId('subscription-row').filter({ hasText: 'All my sites' });
+    await expect.poll(() => row.textContent()).toContain('Daily digest');
+    expect(await row.textContent()).toContain('https://hooks.example.test/…');
+    await row.getByRole('button', { name: 'Delivery log' }).click();
+    await page.getByText('Nothing sent yet.').waitFor();
   }, 60_000);
 });

@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { verifyWebhook } from '../../src/engine/notify/webhook-signature.js';
 import { defineWorkflow, fail, z } from '../../src/index.js';
-import type { Actor } from '../../src/model/index.js';
+import { type Actor, digestDueAt } from '../../src/model/index.js';
 import { startSmtp } from '../helpers/smtp.js';
 import { createTestHub, type TestHub } from '../helpers/test-hub.js';
 
@@ -210,5 +210,84 @@ describe('notifications', () => {
     await expect(hub.engine.notify.subscribeJob(id, { channel: 'email', on: 'end' }, bob)).rejects.toMatchObject({ code: 'SWY_ERR_JOB_NOT_FOUND' });
     await hub.engine.notify.delete(created.id, ann);
     expect(await hub.engine.notify.list(ann)).toEqual([]);
+  });
+
+  describe('digests', () => {
+    // 2027-01-15 09:20 in Paris (UTC+1): the hourly digest goes at 10:00 Paris, the daily at 08:00 Paris the next day.
+    const parisMorning = Date.UTC(2027, 0, 15, 8, 20);
+
+    it("gathers an hourly digest until the top of the hour in the subscriber's zone, and sends the jobs as one e-mail grouped by site and state", async () => {
+      now = parisMorning;
+      await hub.engine.notify.subscribeSite({ channel: 'email', allSites: true, delivery: 'hourly', timezone: 'Europe/Paris' }, ann);
+      const ids = [await runJob(true), await runJob(false), await runJob(true)];
+      for (const id of ids) await hub.waitForJob(id);
+      await hub.engine.duties.tick();
+      expect(smtp.mails).toHaveLength(0);
+      const pending = await hub.store.listDeliveries({ username: 'ann', limit: 10 });
+      expect(pending.map((d) => d.nextAttemptAt)).toEqual([Date.UTC(2027, 0, 15, 9, 0), Date.UTC(2027, 0, 15, 9, 0), Date.UTC(2027, 0, 15, 9, 0)]);
+      now = Date.UTC(2027, 0, 15, 8, 59, 59);
+      await hub.engine.duties.tick();
+      expect(smtp.mails).toHaveLength(0);
+      now = Date.UTC(2027, 0, 15, 9, 0);
+      await hub.engine.duties.tick();
+      expect(smtp.mails).toHaveLength(1);
+      const raw = smtp.mails[0].raw.replace(/=\r?\n/g, '');
+      expect(raw).toContain('Subject: [Switchyard] Hourly digest: 3 jobs ended at local, 1 failed');
+      expect(raw).toMatch(/Site local\s+failed \(1\)\s+#\d+ job/);
+      expect(raw).toMatch(/succeeded \(2\)/);
+      expect(raw).toContain(`https://hub.example.test/jobs/${ids[1]}`);
+      expect((await hub.store.listDeliveries({ username: 'ann', limit: 10 })).every((d) => d.status === 'sent')).toBe(true);
+      await hub.engine.duties.tick();
+      expect(smtp.mails).toHaveLength(1);
+    });
+
+    it('sends a daily digest at 08:00 local time, and retries a failed digest whole with one delivery id', async () => {
+      const receiver = await startReceiver([500, 200]);
+      try {
+        now = parisMorning;
+        const created = await hub.engine.notify.subscribeSite(
+          { channel: 'webhook', url: receiver.url, allSites: true, delivery: 'daily', timezone: 'Europe/Paris' },
+          ann,
+        );
+        const ids = [await runJob(true), await runJob(false)];
+        for (const id of ids) await hub.waitForJob(id);
+        await hub.engine.duties.tick();
+        now = Date.UTC(2027, 0, 16, 6, 59);
+        await hub.engine.duties.tick();
+        expect(receiver.hits).toHaveLength(0);
+        now = Date.UTC(2027, 0, 16, 7, 0);
+        await hub.engine.duties.tick();
+        expect(receiver.hits).toHaveLength(1);
+        now += 1000;
+        await hub.engine.duties.tick();
+        expect(receiver.hits).toHaveLength(2);
+        const bodies = receiver.hits.map((hit) => JSON.parse(hit.body));
+        expect(bodies[1]).toMatchObject({
+          type: 'jobs.digest',
+          jobs: [
+            { jobId: ids[0], state: 'success' },
+            { jobId: ids[1], state: 'failure' },
+          ],
+        });
+        expect(receiver.hits[0].headers['switchyard-delivery']).toBe(receiver.hits[1].headers['switchyard-delivery']);
+        expect(
+          verifyWebhook(created.secret as string, receiver.hits[1].body, String(receiver.hits[1].headers['switchyard-signature']), Math.floor(now / 1000)),
+        ).toBe(true);
+        const log = await hub.engine.notify.deliveries(created.id, ann);
+        expect(log.map((d) => [d.status, d.attempts])).toEqual([
+          ['sent', 2],
+          ['sent', 2],
+        ]);
+      } finally {
+        receiver.server.close();
+      }
+    });
+
+    it('keeps the daily digest at 08:00 local across the spring daylight-saving change', () => {
+      // Paris moves from UTC+1 to UTC+2 on 2027-03-28.
+      expect(digestDueAt('daily', 'Europe/Paris', Date.UTC(2027, 2, 27, 12))).toBe(Date.UTC(2027, 2, 28, 6));
+      expect(digestDueAt('daily', 'Europe/Paris', Date.UTC(2027, 2, 26, 12))).toBe(Date.UTC(2027, 2, 27, 7));
+      expect(digestDueAt('hourly', 'Asia/Kolkata', Date.UTC(2027, 2, 26, 12, 10))).toBe(Date.UTC(2027, 2, 26, 12, 30));
+    });
   });
 });

@@ -41,9 +41,11 @@ describe('a Fastify service embedding the hub (examples/fastify-app.ts)', () => 
     const finished: HubEvents['job:finished'][] = [];
     hub.on('job:finished', (event) => finished.push(event));
 
-    const submitted = await app.inject({ method: 'POST', url: '/reports', payload: { title: 'q3' } });
-    expect(submitted.statusCode).toBe(202);
-    const { jobId } = submitted.json() as { jobId: number };
+    // Over a real socket, as the service's clients reach it.
+    const url = await app.listen({ port: 0, host: '127.0.0.1' });
+    const submitted = await fetch(`${url}/reports`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ title: 'q3' }) });
+    expect(submitted.status).toBe(202);
+    const { jobId } = (await submitted.json()) as { jobId: number };
     const done = finished.find((e) => e.jobId === jobId) ?? (await next(hub, 'job:finished', (e) => e.jobId === jobId));
     expect(done).toMatchObject({ jobId, state: 'success', workflow: 'build-report', site: 'local' });
     expect((await app.inject({ url: `/reports/${jobId}` })).json()).toEqual({ state: 'success', percent: 100 });

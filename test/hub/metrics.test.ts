@@ -72,4 +72,45 @@ describe('/metrics', () => {
     expect(sample(text, 'switchyard_http_request_duration_seconds_count', { method: 'GET', route: '/metrics', status: '200' })).toBeGreaterThanOrEqual(2);
     await app.close();
   });
+
+  it('measure task durations and queue waits by workflow, task type and outcome, on the hub clock', async () => {
+    let now = 1_000_000;
+    const timed = defineWorkflow({
+      name: 'timed',
+      fields: z.object({}),
+      plan: () => [{ type: 'step' }, { type: 'step' }, { type: 'flaky' }],
+      tasks: {
+        step: () => {
+          now += 2_000; // each step runs 2 s on the hub's clock
+          return { changed: true };
+        },
+        flaky: (ctx) => {
+          now += 500;
+          if (ctx.task.attempt === 1) throw new Error('first attempt fails');
+        },
+      },
+      retry: { maxAttempts: 2, backoffMs: 0 },
+    });
+    hub = await createHub({ db: ':memory:', workflows: [timed], clock: () => now });
+    await hub.engine.metrics.text(); // counting starts at the first scrape
+    const job = await hub.submit({ workflow: 'timed', fields: {} });
+    now += 5_000; // the job waits 5 s for a worker
+    await hub.startWorker({ isolation: 'in-process', concurrency: 1, pollWaitMs: 100 });
+    expect((await hub.waitForJob(job.id)).state).toBe('success');
+    const text = await hub.engine.metrics.text();
+
+    const step = { workflow: 'timed', type: 'step', site: 'local' };
+    expect(sample(text, 'switchyard_task_duration_seconds_count', { ...step, outcome: 'success' })).toBe(2);
+    expect(sample(text, 'switchyard_task_duration_seconds_sum', { ...step, outcome: 'success' })).toBe(4);
+    expect(sample(text, 'switchyard_task_duration_seconds_bucket', { ...step, outcome: 'success', le: '1' })).toBe(0);
+    expect(sample(text, 'switchyard_task_duration_seconds_bucket', { ...step, outcome: 'success', le: '5' })).toBe(2);
+    const flaky = { workflow: 'timed', type: 'flaky', site: 'local' };
+    expect(sample(text, 'switchyard_task_duration_seconds_sum', { ...flaky, outcome: 'requeued' })).toBe(0.5);
+    expect(sample(text, 'switchyard_task_duration_seconds_sum', { ...flaky, outcome: 'success' })).toBe(0.5);
+    // One at a time: the steps were leased 5 s and 7 s after they were ready (the flaky task's order varies).
+    expect(sample(text, 'switchyard_task_queue_wait_seconds_count', step)).toBe(2);
+    expect([12, 12.5, 13]).toContain(sample(text, 'switchyard_task_queue_wait_seconds_sum', step));
+    expect(sample(text, 'switchyard_task_queue_wait_seconds_count', flaky)).toBe(2);
+    expect(sample(text, 'switchyard_task_queue_wait_seconds_bucket', { ...step, le: '5' })).toBe(1);
+  });
 });

@@ -1,5 +1,5 @@
 import { defineWorkflow, skip, z } from 'switchyard';
-import { runWorkflow } from 'switchyard/testing';
+import { createTestClock, runWorkflow } from 'switchyard/testing';
 import { describe, expect, it } from 'vitest';
 
 /** The README's example ("Testing a workflow"), kept the same here. */
@@ -73,5 +73,75 @@ describe('runWorkflow (switchyard/testing)', () => {
 
   it('refuses invalid fields with the field named', async () => {
     await expect(runWorkflow(countWords, { texts: 'not a list' })).rejects.toMatchObject({ code: 'SWY_ERR_WORKFLOW_FIELDS' });
+  });
+
+  describe('on a test clock', () => {
+    const start = Date.UTC(2030, 0, 1);
+    const minutes = (n: number) => n * 60_000;
+
+    it('jumps over a retry backoff instead of waiting for it', async () => {
+      const flaky = defineWorkflow({
+        name: 'flaky',
+        fields: z.object({}),
+        plan: () => [{ type: 'call' }],
+        tasks: {
+          call: (ctx) => {
+            if (ctx.task.attempt < 3) throw new Error(`attempt ${ctx.task.attempt} failed`);
+            return { changed: true };
+          },
+        },
+        retry: { maxAttempts: 3, backoffMs: minutes(10), maxBackoffMs: minutes(60) },
+      });
+      const clock = createTestClock({ startAt: start });
+      const began = Date.now();
+      const run = await runWorkflow(flaky, {}, { clock });
+      expect(run.job.state).toBe('success');
+      expect(run.tasks[0].attempts).toBe(3);
+      // Backoffs of 10 then 20 minutes, each with jitter down to half: at least 15 minutes passed on the clock…
+      expect(clock.now() - start).toBeGreaterThanOrEqual(minutes(15));
+      expect(run.job.endedAt).toBe(clock.now());
+      // …and far less than that in the test.
+      expect(Date.now() - began).toBeLessThan(20_000);
+    });
+
+    it('starts a delayed job when its time comes on the clock', async () => {
+      const clock = createTestClock({ startAt: start });
+      const run = await runWorkflow(countWords, { texts: ['a b'] }, { clock, runAt: start + minutes(60) });
+      expect(run.job.state).toBe('success');
+      expect(run.job.startedAt).toBe(start + minutes(60));
+    });
+
+    it('times a job out when a handler moves the clock past its timeout', async () => {
+      const clock = createTestClock({ startAt: start });
+      const slow = defineWorkflow({
+        name: 'slow',
+        fields: z.object({}),
+        timeoutMs: minutes(15),
+        plan: () => [{ type: 'wait' }],
+        tasks: {
+          wait: async (ctx) => {
+            // 16 minutes pass without activity; the hub's watchdog times the job out and the handler is told to stop.
+            await clock.advance(minutes(16));
+            await new Promise((resolve) => ctx.signal.addEventListener('abort', resolve, { once: true }));
+          },
+        },
+      });
+      const run = await runWorkflow(slow, {}, { clock });
+      expect(run.job.state).toBe('failure');
+      expect(run.job.reason).toMatch(/timed out/);
+      expect(run.job.endedAt).toBe(start + minutes(16));
+    });
+
+    it('moves only when told, with autoAdvance off', async () => {
+      const clock = createTestClock({ startAt: start, autoAdvance: false });
+      const running = runWorkflow(countWords, { texts: ['x'] }, { clock, runAt: start + minutes(5), timeoutMs: 10_000 });
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      expect(clock.now()).toBe(start);
+      await clock.advance(minutes(5));
+      const run = await running;
+      expect(run.job.state).toBe('success');
+      expect(run.job.startedAt).toBe(start + minutes(5));
+      await expect(clock.advance(-1)).rejects.toThrow(RangeError);
+    });
   });
 });

@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import { type ConnectionFlags, connect } from '../connection.js';
 import { table } from '../format.js';
 
-/** `jobs subscribe ID --email [ADDR] | --webhook URL | --console [--on failure]` and `subscriptions list|delete|log`. */
+/** `jobs subscribe ID --email [ADDR] | --webhook URL | --console [--on failure]` and `subscriptions add|list|delete|log`. */
 export function subscriptionsCommand(program: Command): void {
   const client = (command: Command) => connect(command.optsWithGlobals<ConnectionFlags>());
   const jobs = program.commands.find((c) => c.name() === 'jobs') ?? program.command('jobs');
@@ -32,6 +32,44 @@ export function subscriptionsCommand(program: Command): void {
   const subscriptions = program.command('subscriptions').description('Your notification subscriptions');
 
   subscriptions
+    .command('add')
+    .description('A site rule: be told of jobs ending at a site (or all your sites), at once or as an hourly or daily digest')
+    .option('--site <name>', 'the site whose jobs to hear of')
+    .option('--all-sites', 'every site you may see')
+    .option('--email [address]', 'e-mail (to your own address when none is given)')
+    .option('--webhook <url>', 'POST a signed JSON event to this URL')
+    .option('--console', 'in the console inbox')
+    .option('--events <states>', 'comma-separated end states: success,error,failure,skipped,cancelled,unknown (default: every end)')
+    .option('--digest <cadence>', 'hourly or daily (08:00 in --timezone) instead of one message per job')
+    .option('--timezone <zone>', 'the time zone of digests, e.g. Europe/Paris', 'UTC')
+    .action(async (options, command: Command) => {
+      const chosen = [options.email !== undefined, options.webhook !== undefined, options.console === true].filter(Boolean).length;
+      if (chosen !== 1) throw new Error('choose one of --email, --webhook, --console');
+      if (!options.site === !options.allSites) throw new Error('choose one of --site NAME, --all-sites');
+      if (options.digest !== undefined && options.digest !== 'hourly' && options.digest !== 'daily') throw new Error('--digest is hourly or daily');
+      const channel = options.webhook ? 'webhook' : options.console ? 'console' : 'email';
+      const events = options.events
+        ? String(options.events)
+            .split(',')
+            .map((e: string) => e.trim())
+            .filter(Boolean)
+        : [];
+      const created = await client(command).subscribeSite({
+        channel,
+        ...(options.site ? { site: options.site } : { allSites: true }),
+        events,
+        delivery: options.digest ?? 'immediate',
+        timezone: options.timezone,
+        ...(typeof options.email === 'string' ? { address: options.email } : {}),
+        ...(options.webhook ? { url: options.webhook } : {}),
+      });
+      const target = created.allSites ? 'all your sites' : `site ${created.site}`;
+      const cadence = created.delivery === 'immediate' ? 'at once' : `as a ${created.delivery} digest (${created.timezone})`;
+      console.log(`subscription ${created.id}: jobs ending at ${target} by ${channel}${created.address ? ` to ${created.address}` : ''}, ${cadence}`);
+      if (created.secret) console.log(`signing secret (shown once): ${created.secret}`);
+    });
+
+  subscriptions
     .command('list')
     .description('Your subscriptions and site rules')
     .option('--json', 'print JSON')
@@ -47,8 +85,9 @@ export function subscriptionsCommand(program: Command): void {
             channel: s.channel,
             to: s.address ?? s.url ?? '',
             when: s.jobId !== null ? s.on : s.events.join(',') || 'any end',
+            delivery: s.delivery === 'immediate' ? 'at once' : `${s.delivery} (${s.timezone})`,
           })),
-          ['id', 'target', 'channel', 'to', 'when'],
+          ['id', 'target', 'channel', 'to', 'when', 'delivery'],
         ),
       );
     });

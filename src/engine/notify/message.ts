@@ -78,3 +78,60 @@ export function htmlOf(s: JobEndSummary): string {
   const link = s.link ? `<p><a href="${escapeHtml(s.link)}">Open job #${s.jobId}</a></p>` : '';
   return `<p>Job #${s.jobId} (${escapeHtml(s.workflow)}) ${escapeHtml(STATE_WORDS[s.state] ?? s.state)}.</p><table>${rows.join('')}</table>${link}`;
 }
+
+const CADENCE_WORDS = { hourly: 'Hourly', daily: 'Daily', immediate: 'Immediate' } as const;
+
+/** Jobs of a digest by site, then by end state, in a stable order (sites and states by name). */
+function bySiteAndState(summaries: JobEndSummary[]): [string, [string, JobEndSummary[]][]][] {
+  const sites = new Map<string, Map<string, JobEndSummary[]>>();
+  for (const s of summaries) {
+    const states = sites.get(s.site) ?? new Map<string, JobEndSummary[]>();
+    sites.set(s.site, states);
+    states.set(s.state, [...(states.get(s.state) ?? []), s]);
+  }
+  return [...sites.entries()]
+    .sort(([a], [b]) => a.localeCompare(b))
+    .map(([site, states]) => [site, [...states.entries()].sort(([a], [b]) => a.localeCompare(b))]);
+}
+
+const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
+
+export function digestSubjectOf(summaries: JobEndSummary[], cadence: keyof typeof CADENCE_WORDS): string {
+  const failed = summaries.filter((s) => s.state === 'failure').length;
+  const sites = [...new Set(summaries.map((s) => s.site))].sort();
+  const where = sites.length === 1 ? ` at ${sites[0]}` : ` at ${sites.length} sites`;
+  const tail = failed > 0 ? `, ${failed} failed` : '';
+  return `[Switchyard] ${CADENCE_WORDS[cadence]} digest: ${plural(summaries.length, 'job')} ended${where}${tail}`;
+}
+
+const jobLine = (s: JobEndSummary) => `#${s.jobId} ${s.workflow}${s.reason ? ` — ${s.reason}` : ''}${s.link ? ` ${s.link}` : ''}`;
+
+/** The plain-text digest: jobs grouped by site and end state. */
+export function digestTextOf(summaries: JobEndSummary[], cadence: keyof typeof CADENCE_WORDS): string {
+  const lines = [`${CADENCE_WORDS[cadence]} digest: ${plural(summaries.length, 'job')} ended.`];
+  for (const [site, states] of bySiteAndState(summaries)) {
+    lines.push('', `Site ${site}`);
+    for (const [state, jobs] of states) {
+      lines.push(`  ${STATE_WORDS[state] ?? state} (${jobs.length})`);
+      for (const job of jobs) lines.push(`    ${jobLine(job)}`);
+    }
+  }
+  return `${lines.join('\n')}\n`;
+}
+
+/** The HTML digest: the same facts as the text, every value escaped. */
+export function digestHtmlOf(summaries: JobEndSummary[], cadence: keyof typeof CADENCE_WORDS): string {
+  const parts = [`<p>${CADENCE_WORDS[cadence]} digest: ${plural(summaries.length, 'job')} ended.</p>`];
+  for (const [site, states] of bySiteAndState(summaries)) {
+    parts.push(`<h3>Site ${escapeHtml(site)}</h3>`);
+    for (const [state, jobs] of states) {
+      const items = jobs.map((j) => {
+        const label = `#${j.jobId} ${escapeHtml(j.workflow)}`;
+        const linked = j.link ? `<a href="${escapeHtml(j.link)}">${label}</a>` : label;
+        return `<li>${linked}${j.reason ? ` — ${escapeHtml(j.reason)}` : ''}</li>`;
+      });
+      parts.push(`<p><b>${escapeHtml(STATE_WORDS[state] ?? state)}</b> (${jobs.length})</p><ul>${items.join('')}</ul>`);
+    }
+  }
+  return parts.join('');
+}

@@ -12,6 +12,7 @@ import {
   UNFINISHED_TASK_STATES,
 } from '../../model/index.js';
 import type { ControlOptions, JobAction } from '../store.js';
+import { reenterConcurrency } from './concurrency.js';
 import { JobBook } from './job-book.js';
 import type { JobRow, LedgerTx, TaskRow } from './ledger-tx.js';
 import { isDependencySatisfied } from './new-tasks.js';
@@ -52,12 +53,17 @@ export async function controlJob(tx: LedgerTx, jobId: number, action: JobAction,
 
 /**
  * Re-runs a finished job's tasks that did not succeed, with fresh attempts. Tasks that wait on
- * a re-run task wait again.
+ * a re-run task wait again. The job takes its locks again and re-enters its workflow's
+ * concurrency line, so it may wait before it runs.
  */
 export async function retryJob(tx: LedgerTx, jobId: number, now: number, force = false): Promise<void> {
   const tasks = await tx.lockJobTasks(jobId, null);
   const job = await lockJob(tx, jobId, 'retry');
-  await relockForRetry(tx, jobId, job.endedAt, force);
+  const lockWaiting = await relockForRetry(tx, jobId, job.endedAt, force);
+  // A job waiting for a lock joins the concurrency line but is not admitted before the lock is free.
+  const line = await reenterConcurrency(tx, jobId);
+  await tx.holdTasks([jobId], lockWaiting || line.waiting);
+  if (line.wake.length > 0) tx.wakeAfterCommit(line.wake, false);
   const rerun = new Set(tasks.filter((row) => transitionTask(row.state, { type: 'rerun', waiting: false }) !== null).map((row) => row.id));
   const states = new Map(tasks.map((row) => [row.id, row.state]));
   const hasEdges = tasks.some((row) => row.dependents > 0);

@@ -1,6 +1,7 @@
 import {
   classifyJobOutcome,
   type ItemCounts,
+  isLeasedTaskState,
   isTerminalJobState,
   isTerminalTaskState,
   type JobIntent,
@@ -14,6 +15,7 @@ import {
   taskProgressUnits,
   totalTasks,
 } from '../../model/index.js';
+import { releaseConcurrency } from './concurrency.js';
 import type { JobRow, LedgerTx, NewEvent, TaskRow } from './ledger-tx.js';
 import { releaseLocks } from './resource-locks.js';
 
@@ -47,7 +49,7 @@ export class JobBook {
   private readonly entries = new Map<number, Entry>();
   private readonly events: NewEvent[] = [];
   private readonly readySites = new Set<string>();
-  /** Jobs that reached a terminal state in this transaction: their resource locks are released. */
+  /** Jobs that reached a terminal state in this transaction: their resource locks and concurrency slots are released. */
   private readonly ended: number[] = [];
 
   constructor(private readonly now: number) {}
@@ -82,9 +84,14 @@ export class JobBook {
       entry.failureReason = `task ${task.id} (${task.type}) failed${reason ? `: ${reason}` : ''}`;
     }
     if (from !== null) {
-      const data: Record<string, Json> = { from, to, type: task.type };
+      const data: Record<string, Json> = { from, to, type: task.type, workflow: task.workflow };
       if (reason) data.reason = reason;
       if (task.workerId) data.worker = task.workerId;
+      // Durations for the metrics' histograms, measured where the times are known (any hub may
+      // count them from the events): how long a leased task waited since it became ready, and
+      // how long an attempt ran from its lease to its end.
+      if (from === 'queued' && to === 'running') data.waitMs = Math.max(0, this.now - task.availableAt);
+      else if (isLeasedTaskState(from) && !isLeasedTaskState(to) && task.startedAt !== null) data.runMs = Math.max(0, this.now - task.startedAt);
       this.events.push({ at: this.now, type: 'task:state:changed', jobId: task.jobId, taskId: task.id, site: task.site, data });
     }
   }
@@ -159,7 +166,10 @@ export class JobBook {
       [...(this.entries.get(job.id)?.newSites ?? [])].filter((site) => site !== job.site).map((site) => ({ jobId: job.id, site })),
     );
     if (reached.length > 0) await tx.addJobSites(reached);
+    // Locks before concurrency slots: a job whose lock comes free is back in its line before
+    // the freed slots are given out, so the earliest job in line gets them.
     for (const site of await releaseLocks(tx, this.ended, this.now)) this.readySites.add(site);
+    for (const site of await releaseConcurrency(tx, this.ended)) this.readySites.add(site);
     if (failedQueues.size > 0) await tx.pauseQueuesOnFailure([...failedQueues]);
     if (this.events.length > 0) await tx.insertEvents(this.events);
     this.scheduleWakeUps(tx);

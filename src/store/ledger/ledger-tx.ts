@@ -1,4 +1,16 @@
-import type { ItemCounts, JobIntent, JobOutcome, JobState, Json, ResourceLock, TaskCounts, TaskErrorInfo, TaskState } from '../../model/index.js';
+import type {
+  ConcurrencyLimits,
+  ConcurrencySlot,
+  ItemCounts,
+  JobIntent,
+  JobOutcome,
+  JobState,
+  Json,
+  ResourceLock,
+  TaskCounts,
+  TaskErrorInfo,
+  TaskState,
+} from '../../model/index.js';
 import type { NewItem } from '../store.js';
 
 /**
@@ -77,8 +89,43 @@ export interface LedgerTx {
   lockWaiters(jobIds: number[]): Promise<{ id: number; sites: string[] }[]>;
   /** Sets (or clears, with null) the job a job waits on for a lock. */
   setLockWait(jobId: number, waitOn: number | null): Promise<void>;
+  /** Holds the tasks of jobs out of leasing (a job not admitted yet), or lets them be leased again. */
+  holdTasks(jobIds: number[], held: boolean): Promise<void>;
+  // ─── Concurrency per workflow and per key (model/concurrency.ts), under lockResourceAdmission ───
+  /** Records the limits a workflow declares, as of this submission. */
+  setConcurrencyLimits(workflow: string, limits: ConcurrencyLimits): Promise<void>;
+  /** The limits a workflow last declared; null when it never did. */
+  concurrencyLimits(workflow: string): Promise<ConcurrencyLimits | null>;
+  /** Puts jobs at the end of their workflow's line (slot `waiting`) with their key. */
+  enterConcurrencyLine(jobs: { id: number; key: string | null }[]): Promise<void>;
+  /** Jobs of a workflow admitted and not ended, counted by key (null: no key); only those of `keys` when given. */
+  heldConcurrency(workflow: string, keys: string[] | null): Promise<Map<string | null, number>>;
+  /**
+   * Jobs of a workflow waiting in its line and for no lock, in submission order after
+   * `afterId`, at most `limit`, none with a key in `skipKeys`.
+   */
+  concurrencyCandidates(query: { workflow: string; skipKeys: string[]; afterId: number; limit: number }): Promise<ConcurrencyCandidate[]>;
+  /** For each key, its first `limit` jobs waiting in the workflow's line and for no lock, in submission order. */
+  concurrencyCandidatesOfKeys(workflow: string, wants: { key: string; limit: number }[]): Promise<ConcurrencyCandidate[]>;
+  setConcurrencySlot(jobIds: number[], slot: ConcurrencySlot): Promise<void>;
+  /** Where jobs stand in their workflows' lines: those waiting or admitted, and with `released` those that ended too. */
+  concurrencyOf(jobIds: number[], released?: boolean): Promise<Map<number, ConcurrencyStanding>>;
   /** Once the transaction commits, wakes idle workers of `sites` and, if `events`, the live feed. */
   wakeAfterCommit(sites: string[], events: boolean): void;
+}
+
+/** A job a concurrency line may admit. */
+export interface ConcurrencyCandidate {
+  id: number;
+  site: string;
+  key: string | null;
+}
+
+/** A job's place in its workflow's concurrency line. */
+export interface ConcurrencyStanding {
+  workflow: string;
+  key: string | null;
+  slot: ConcurrencySlot;
 }
 
 /** The mutable view of a task the ledger loads, changes and writes back. */
@@ -150,6 +197,8 @@ export type NewTaskRow = Omit<TaskRow, 'id'> & {
   key: string | null;
   input: Json;
   createdAt: number;
+  /** Held out of leasing from the start (its job may have to wait for a lock or a concurrency slot). Default false. */
+  held?: boolean;
 };
 
 export interface ClaimRequest {

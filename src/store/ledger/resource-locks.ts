@@ -1,11 +1,12 @@
 import { type ResourceLock, SwitchyardError } from '../../model/index.js';
+import { afterLockFreed } from './concurrency.js';
 import type { LedgerTx } from './ledger-tx.js';
 
 /**
  * Resource locks in the ledger (the rules are in model/resource-locks.ts). A job's locks are
  * recorded at submission and held until it ends. A job whose locks conflict with those of an
- * earlier unfinished job waits on it (`jobs.lock_wait_on`, which keeps its tasks from being
- * leased); when a job ends its locks are released and every job that waited on it looks
+ * earlier unfinished job waits on it (`jobs.lock_wait_on`; its tasks are held out of
+ * leasing); when a job ends its locks are released and every job that waited on it looks
  * again, in submission order. Admission and release are serialised across hubs.
  */
 
@@ -52,7 +53,14 @@ export async function releaseLocks(tx: LedgerTx, endedJobIds: number[], now: num
   for (const waiter of waiters) {
     const holder = latest(await tx.lockHolders(waiter.id, locks.get(waiter.id) ?? [], waiter.id));
     await tx.setLockWait(waiter.id, holder ?? null);
-    if (holder === undefined) for (const site of waiter.sites) wake.add(site);
+    if (holder !== undefined) continue;
+    // Free of locks: it may start, unless its workflow's concurrency line still holds it.
+    const line = await afterLockFreed(tx, waiter.id);
+    for (const site of line.wake) wake.add(site);
+    if (!line.waiting) {
+      await tx.holdTasks([waiter.id], false);
+      for (const site of waiter.sites) wake.add(site);
+    }
   }
   return [...wake];
 }
@@ -61,10 +69,11 @@ export async function releaseLocks(tx: LedgerTx, endedJobIds: number[], now: num
  * Before a finished job runs again: refused (SWY_ERR_RETRY_SUPERSEDED, naming the later job)
  * when a job that started after this one ended acted on a conflicting resource, unless forced.
  * Then the job holds its locks again, waiting on any other job that holds a conflicting one.
+ * Answers whether it waits.
  */
-export async function relockForRetry(tx: LedgerTx, jobId: number, endedAt: number | null, force: boolean): Promise<void> {
+export async function relockForRetry(tx: LedgerTx, jobId: number, endedAt: number | null, force: boolean): Promise<boolean> {
   const locks = (await tx.locksOf([jobId])).get(jobId) ?? [];
-  if (locks.length === 0) return;
+  if (locks.length === 0) return false;
   await tx.lockResourceAdmission();
   if (!force && endedAt !== null) {
     const [later] = await tx.laterLockHolders(jobId, locks, endedAt);
@@ -78,4 +87,5 @@ export async function relockForRetry(tx: LedgerTx, jobId: number, endedAt: numbe
   await tx.holdLocks(jobId, locks);
   const holder = latest(await tx.lockHolders(jobId, locks, null));
   await tx.setLockWait(jobId, holder ?? null);
+  return holder !== undefined;
 }

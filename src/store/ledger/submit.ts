@@ -10,6 +10,7 @@ import {
 } from '../../model/index.js';
 import { jobRecordOf } from '../rows.js';
 import type { NewJob } from '../store.js';
+import { admitConcurrency } from './concurrency.js';
 import type { LedgerTx, NewEvent, NewJobRow } from './ledger-tx.js';
 import { insertPlannedBatches, planTasks, sitesBeyond, unknownSitesOf } from './new-tasks.js';
 import { admitLocks } from './resource-locks.js';
@@ -74,6 +75,12 @@ export async function submitJobs(tx: LedgerTx, jobs: NewJob[], now: number): Pro
       now,
     ),
   );
+  // A job that may have to wait (for a lock or a concurrency slot) has its tasks written held,
+  // and let go below if it need not wait: a backlog costs no second write of every task.
+  const gated = fresh.map((job, i) => !isTerminalJobState(jobRows[i].state) && ((job.locks?.length ?? 0) > 0 || (job.concurrency ?? null) !== null));
+  plans.forEach((plan, i) => {
+    if (gated[i]) for (const row of plan.rows) row.held = true;
+  });
   const ids = fresh.length > 0 ? await tx.insertJobs(jobRows) : [];
 
   plans.forEach((plan, i) => {
@@ -86,8 +93,18 @@ export async function submitJobs(tx: LedgerTx, jobs: NewJob[], now: number): Pro
     tx,
     fresh.map((job, i) => ({ id: ids[i], locks: isTerminalJobState(jobRows[i].state) ? [] : (job.locks ?? []) })),
   );
+  // Locks first: a job waiting for a lock does not take a concurrency slot meanwhile.
+  const line = await admitConcurrency(
+    tx,
+    fresh.map((job, i) => ({ id: ids[i], workflow: job.workflow, concurrency: isTerminalJobState(jobRows[i].state) ? null : (job.concurrency ?? null) })),
+  );
+  // Jobs the line admitted were let go by it; those with locks only, free of them, go here.
+  await tx.holdTasks(
+    ids.filter((id, i) => gated[i] && !lockWaits.has(id) && (fresh[i].concurrency ?? null) === null),
+    false,
+  );
   const events: NewEvent[] = [];
-  const sites = new Set<string>();
+  const sites = new Set<string>(line.wake);
   for (let i = 0; i < fresh.length; i++) {
     const plan = plans[i];
     const row = jobRows[i];
@@ -112,7 +129,18 @@ export async function submitJobs(tx: LedgerTx, jobs: NewJob[], now: number): Pro
     const created = !answered.has(index);
     answered.add(index);
     const record = jobRecordOf({ ...jobRows[index], id: ids[index] }, jobRows[index], sitesBeyond(plans[index].rows, jobRows[index].site));
-    return { id: ids[index], created, record: { ...record, lockWaitOn: lockWaits.get(ids[index]) ?? null } };
+    const concurrency = fresh[index].concurrency ?? null;
+    const inLine = concurrency !== null && !isTerminalJobState(jobRows[index].state);
+    return {
+      id: ids[index],
+      created,
+      record: {
+        ...record,
+        lockWaitOn: lockWaits.get(ids[index]) ?? null,
+        concurrencyKey: inLine ? concurrency.key : null,
+        concurrencySlot: inLine ? (line.waiting.has(ids[index]) ? 'waiting' : 'held') : null,
+      },
+    };
   });
 }
 

@@ -1,4 +1,6 @@
 import {
+  type ConcurrencyLimits,
+  type ConcurrencySlot,
   type Json,
   lockKeyAncestors,
   lockKeyDescendantRange,
@@ -11,6 +13,8 @@ import {
 import type {
   ClaimedTask,
   ClaimRequest,
+  ConcurrencyCandidate,
+  ConcurrencyStanding,
   DependencyEdge,
   JobRow,
   KeyedTask,
@@ -109,6 +113,7 @@ const TASK_INSERT: Column<NewTaskRow>[] = [
   ['created_at', 'bigint', (t) => t.createdAt],
   ['ended_at', 'bigint', (t) => t.endedAt],
   ['updated_at', 'bigint', (t) => t.updatedAt],
+  ['held', 'boolean', (t) => t.held === true],
 ];
 
 type TaskChange = { row: TaskRow; fromState: TaskState };
@@ -201,7 +206,7 @@ const SQL = {
     FROM tasks t JOIN jobs j ON j.id = t.job_id
     WHERE t.state = 'queued' AND t.site = $1 AND t.available_at <= $2 AND t.workflow = ANY($3::text[])
       AND (j.started_at IS NOT NULL OR j.queue <> ALL($4::text[]))
-      AND j.lock_wait_on IS NULL
+      AND t.held = false
     ORDER BY t.priority DESC, t.id LIMIT $5
     FOR UPDATE OF t SKIP LOCKED`,
   queueStates: `SELECT q.name, q.paused, q.concurrency,
@@ -256,6 +261,28 @@ const SQL = {
   releaseLocks: `UPDATE job_locks SET released_at = $1 WHERE released_at IS NULL AND job_id = ANY($2::bigint[])`,
   lockWaiters: `SELECT id, site, ${OTHER_SITES_SQL.postgres} FROM jobs WHERE lock_wait_on = ANY($1::bigint[]) ORDER BY id`,
   setLockWait: `UPDATE jobs SET lock_wait_on = $1 WHERE id = $2`,
+  holdTasks: `UPDATE tasks SET held = $1 WHERE job_id = ANY($2::bigint[])`,
+  setConcurrencyLimits: `INSERT INTO workflow_concurrency (workflow, concurrency_limit, per_key, updated_at) VALUES ($1, $2, $3, $4)
+    ON CONFLICT (workflow) DO UPDATE SET concurrency_limit = excluded.concurrency_limit, per_key = excluded.per_key, updated_at = excluded.updated_at
+    WHERE (workflow_concurrency.concurrency_limit, workflow_concurrency.per_key) IS DISTINCT FROM (excluded.concurrency_limit, excluded.per_key)`,
+  concurrencyLimits: `SELECT concurrency_limit, per_key FROM workflow_concurrency WHERE workflow = $1`,
+  enterConcurrencyLine: `UPDATE jobs j SET concurrency_slot = 'waiting', concurrency_key = v.key
+    FROM unnest($1::bigint[], $2::text[]) AS v(id, key) WHERE j.id = v.id`,
+  heldConcurrency: `SELECT concurrency_key, count(*) AS n FROM jobs WHERE workflow = $1 AND concurrency_slot = 'held' GROUP BY concurrency_key`,
+  heldConcurrencyOfKeys: `SELECT concurrency_key, count(*) AS n FROM jobs WHERE workflow = $1 AND concurrency_key = ANY($2::text[]) AND concurrency_slot = 'held'
+    GROUP BY concurrency_key`,
+  concurrencyCandidates: `SELECT id, site, concurrency_key FROM jobs
+    WHERE workflow = $1 AND concurrency_slot = 'waiting' AND id > $2 AND lock_wait_on IS NULL
+      AND (concurrency_key IS NULL OR concurrency_key <> ALL($3::text[]))
+    ORDER BY id LIMIT $4`,
+  // The first few waiting jobs of each key in one statement, each an indexed walk of its key's line.
+  concurrencyCandidatesOfKeys: `SELECT c.id, c.site, c.concurrency_key FROM unnest($2::text[], $3::int[]) AS k(key, take)
+    CROSS JOIN LATERAL (SELECT id, site, concurrency_key FROM jobs
+      WHERE workflow = $1 AND concurrency_key = k.key AND concurrency_slot = 'waiting' AND lock_wait_on IS NULL
+      ORDER BY id LIMIT k.take) c`,
+  setConcurrencySlot: `UPDATE jobs SET concurrency_slot = $1 WHERE id = ANY($2::bigint[])`,
+  concurrencyOf: `SELECT id, workflow, concurrency_key, concurrency_slot FROM jobs
+    WHERE id = ANY($1::bigint[]) AND concurrency_slot IS NOT NULL AND ($2 OR concurrency_slot IN ('waiting', 'held'))`,
 };
 
 /**
@@ -377,6 +404,54 @@ export class PostgresLedgerTx implements LedgerTx {
     await this.db.query(SQL.setLockWait, [waitOn, jobId]);
   }
 
+  async holdTasks(jobIds: number[], held: boolean): Promise<void> {
+    if (jobIds.length > 0) await this.db.query(SQL.holdTasks, [held, jobIds]);
+  }
+
+  async setConcurrencyLimits(workflow: string, limits: ConcurrencyLimits): Promise<void> {
+    await this.db.query(SQL.setConcurrencyLimits, [workflow, limits.limit, limits.perKey, this.now]);
+  }
+
+  async concurrencyLimits(workflow: string): Promise<ConcurrencyLimits | null> {
+    const [r] = await rows(this.db, SQL.concurrencyLimits, [workflow]);
+    return r ? { limit: optNumber(r.concurrency_limit), perKey: optNumber(r.per_key) } : null;
+  }
+
+  async enterConcurrencyLine(jobs: { id: number; key: string | null }[]): Promise<void> {
+    if (jobs.length === 0) return;
+    await this.db.query(SQL.enterConcurrencyLine, [jobs.map((j) => j.id), jobs.map((j) => j.key)]);
+  }
+
+  async heldConcurrency(workflow: string, keys: string[] | null): Promise<Map<string | null, number>> {
+    const found = keys === null ? await rows(this.db, SQL.heldConcurrency, [workflow]) : await rows(this.db, SQL.heldConcurrencyOfKeys, [workflow, keys]);
+    return new Map(found.map((r) => [(r.concurrency_key as string | null) ?? null, Number(r.n)]));
+  }
+
+  async concurrencyCandidates(query: { workflow: string; skipKeys: string[]; afterId: number; limit: number }): Promise<ConcurrencyCandidate[]> {
+    return (await rows(this.db, SQL.concurrencyCandidates, [query.workflow, query.afterId, query.skipKeys, query.limit])).map(toCandidate);
+  }
+
+  async concurrencyCandidatesOfKeys(workflow: string, wants: { key: string; limit: number }[]): Promise<ConcurrencyCandidate[]> {
+    if (wants.length === 0) return [];
+    const found = await rows(this.db, SQL.concurrencyCandidatesOfKeys, [workflow, wants.map((w) => w.key), wants.map((w) => w.limit)]);
+    return found.map(toCandidate);
+  }
+
+  async setConcurrencySlot(jobIds: number[], slot: ConcurrencySlot): Promise<void> {
+    if (jobIds.length > 0) await this.db.query(SQL.setConcurrencySlot, [slot, jobIds]);
+  }
+
+  async concurrencyOf(jobIds: number[], released = false): Promise<Map<number, ConcurrencyStanding>> {
+    if (jobIds.length === 0) return new Map();
+    const found = await rows(this.db, SQL.concurrencyOf, [jobIds, released]);
+    return new Map(
+      found.map((r) => [
+        Number(r.id),
+        { workflow: r.workflow as string, key: (r.concurrency_key as string | null) ?? null, slot: r.concurrency_slot as ConcurrencySlot },
+      ]),
+    );
+  }
+
   async lockExpiredLeases(now: number, limit: number): Promise<TaskRow[]> {
     return (await rows(this.db, SQL.expired, [now, limit])).map(this.map.taskRow);
   }
@@ -474,3 +549,7 @@ export class PostgresLedgerTx implements LedgerTx {
 function toEdge(r: DbRow): DependencyEdge {
   return { jobId: Number(r.job_id), taskId: Number(r.task_id), dependsOn: Number(r.depends_on) };
 }
+
+const toCandidate = (r: DbRow): ConcurrencyCandidate => ({ id: Number(r.id), site: r.site as string, key: (r.concurrency_key as string | null) ?? null });
+
+const optNumber = (value: unknown): number | null => (value === null || value === undefined ? null : Number(value));

@@ -57,9 +57,11 @@ export class PostgresNotify {
       if ((moved.rowCount ?? 0) === 0) return false;
       if (deliveries.length === 0) return true;
       await tx.query(
-        `INSERT INTO deliveries (subscription_id, event_id, job_id, username, channel, next_attempt_at, payload, created_at)
-         SELECT d.subscription_id, d.event_id, d.job_id, d.username, d.channel, $2, d.payload, $2
-         FROM jsonb_to_recordset($1::jsonb) AS d(subscription_id bigint, event_id bigint, job_id bigint, username text, channel text, payload jsonb)
+        `INSERT INTO deliveries (subscription_id, event_id, job_id, username, channel, status, next_attempt_at, payload, created_at, sent_at)
+         SELECT d.subscription_id, d.event_id, d.job_id, d.username, d.channel,
+                CASE WHEN d.delivered THEN 'sent' ELSE 'pending' END, coalesce(d.due_at, $2), d.payload, $2,
+                CASE WHEN d.delivered THEN $2::bigint END
+         FROM jsonb_to_recordset($1::jsonb) AS d(subscription_id bigint, event_id bigint, job_id bigint, username text, channel text, payload jsonb, due_at bigint, delivered boolean)
          ON CONFLICT (subscription_id, event_id) DO NOTHING`,
         [
           pgJson(
@@ -70,6 +72,8 @@ export class PostgresNotify {
               username: d.username,
               channel: d.channel,
               payload: d.payload,
+              due_at: d.dueAt ?? null,
+              delivered: d.delivered === true,
             })),
           ),
           now,

@@ -1,8 +1,8 @@
 import type { AuditRecord, EventRecord, ItemRecord, JobRecord, ResourceLock, TaskLogLine, TaskRecord } from '../../model/index.js';
 import { listAuditSql, listItemsSql, listJobsSql, listTasksSql, OPEN_JOB_STATES_SQL, OTHER_SITES_SQL, toPage } from '../list-queries.js';
-import { groupLocks, groupPlacement, type RowMapper } from '../rows.js';
+import { concurrencyUseFrom, groupLocks, groupPlacement, type RowMapper } from '../rows.js';
 import { postgresDialect } from '../sql-builder.js';
-import type { AuditQuery, ItemQuery, JobQuery, OpenJobCount, Page, TaskPlacement, TaskQuery } from '../store.js';
+import type { AuditQuery, ConcurrencyUse, ItemQuery, JobQuery, OpenJobCount, Page, TaskPlacement, TaskQuery } from '../store.js';
 import { firstRow, type Queryable, rows } from './postgres-pool.js';
 
 const DEPENDS_ON = 'array_agg(d.depends_on ORDER BY d.depends_on)';
@@ -22,6 +22,9 @@ const SQL = {
       OR (e.job_id IS NOT NULL AND EXISTS (SELECT 1 FROM job_sites s WHERE s.job_id = e.job_id AND s.site = ANY($2::text[]))))
     ORDER BY e.id LIMIT $3`,
   lastEvent: 'SELECT COALESCE(MAX(id), 0) AS id FROM events',
+  concurrencyLimits: 'SELECT workflow, concurrency_limit, per_key FROM workflow_concurrency WHERE workflow = ANY($1::text[])',
+  concurrencyHeld: `SELECT workflow, concurrency_key, count(*) AS n FROM jobs
+    WHERE workflow = ANY($1::text[]) AND concurrency_slot = 'held' GROUP BY workflow, concurrency_key`,
 };
 
 /**
@@ -90,6 +93,11 @@ export class PostgresReads {
 
   async jobLocks(jobIds: number[]): Promise<Map<number, ResourceLock[]>> {
     return groupLocks(await rows(this.db, SQL.locksOf, [jobIds]));
+  }
+
+  async concurrencyUse(workflows: string[]): Promise<Map<string, ConcurrencyUse>> {
+    const [limits, held] = await Promise.all([rows(this.db, SQL.concurrencyLimits, [workflows]), rows(this.db, SQL.concurrencyHeld, [workflows])]);
+    return concurrencyUseFrom(limits, held);
   }
 
   async itemHistory(jobId: number, path: string): Promise<ItemRecord[]> {

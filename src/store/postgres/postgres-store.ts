@@ -281,6 +281,10 @@ export class PostgresStore implements S.Store {
     return this.reads.listItems(jobId, query);
   }
 
+  concurrencyUse(workflows: string[]) {
+    return this.reads.concurrencyUse(workflows);
+  }
+
   jobLocks(jobIds: number[]) {
     return this.reads.jobLocks(jobIds);
   }

@@ -1,5 +1,7 @@
 import type { Database, Statement } from 'better-sqlite3';
 import {
+  type ConcurrencyLimits,
+  type ConcurrencySlot,
   type Json,
   lockKeyAncestors,
   lockKeyDescendantRange,
@@ -12,6 +14,8 @@ import {
 import type {
   ClaimedTask,
   ClaimRequest,
+  ConcurrencyCandidate,
+  ConcurrencyStanding,
   DependencyEdge,
   JobRow,
   KeyedTask,
@@ -78,7 +82,7 @@ export function prepareLedgerStatements(db: Database): Record<LedgerStatementNam
       WHERE t.state = 'queued' AND t.site = ? AND t.available_at <= ?
         AND t.workflow IN (SELECT value FROM json_each(?))
         AND (j.started_at IS NOT NULL OR j.queue NOT IN (SELECT value FROM json_each(?)))
-        AND j.lock_wait_on IS NULL
+        AND t.held = 0
       ORDER BY t.priority DESC, t.id LIMIT ?`),
     queueStates: p(`SELECT q.name, q.paused, q.concurrency,
         CASE WHEN q.concurrency IS NULL THEN 0 ELSE ${ACTIVE_JOBS} END AS active FROM queues q`),
@@ -96,8 +100,8 @@ export function prepareLedgerStatements(db: Database): Record<LedgerStatementNam
       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
     insertTask: p(`INSERT INTO tasks (job_id, site, workflow, type, key, priority, input, state, attempts, max_attempts,
         backoff_ms, max_backoff_ms, available_at, progress_done, progress_total, reason, pending_deps, dependents,
-        created_at, ended_at, updated_at)
-      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
+        created_at, ended_at, updated_at, held)
+      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
     insertEdge: p(`INSERT OR IGNORE INTO task_deps (depends_on, task_id, job_id) VALUES (?, ?, ?)`),
     updateTask: p(`UPDATE tasks SET state = ?, attempts = ?, available_at = ?, lease_token = ?, lease_expires_at = ?,
         worker_id = ?, progress_done = ?, progress_total = ?, changed = ?, result = ?, error = ?, reason = ?,
@@ -136,6 +140,25 @@ export function prepareLedgerStatements(db: Database): Record<LedgerStatementNam
     deleteJobSites: p(`DELETE FROM job_sites WHERE job_id = ?`),
     knownSites: p(`SELECT name FROM sites WHERE name IN (SELECT value FROM json_each(?))`),
     addJobSite: p(`INSERT OR IGNORE INTO job_sites (job_id, site) VALUES (?, ?)`),
+    holdTasks: p(`UPDATE tasks SET held = ? WHERE job_id IN (SELECT value FROM json_each(?))`),
+    setConcurrencyLimits: p(`INSERT INTO workflow_concurrency (workflow, concurrency_limit, per_key, updated_at) VALUES (?, ?, ?, ?)
+      ON CONFLICT (workflow) DO UPDATE SET concurrency_limit = excluded.concurrency_limit, per_key = excluded.per_key, updated_at = excluded.updated_at`),
+    concurrencyLimits: p(`SELECT concurrency_limit, per_key FROM workflow_concurrency WHERE workflow = ?`),
+    enterConcurrencyLine: p(`UPDATE jobs SET concurrency_slot = 'waiting', concurrency_key = ? WHERE id = ?`),
+    heldConcurrency: p(`SELECT concurrency_key, count(*) AS n FROM jobs WHERE workflow = ? AND concurrency_slot = 'held' GROUP BY concurrency_key`),
+    heldConcurrencyOfKey: p(`SELECT count(*) AS n FROM jobs WHERE workflow = ? AND concurrency_key = ? AND concurrency_slot = 'held'`),
+    concurrencyCandidates: p(`SELECT id, site, concurrency_key FROM jobs
+      WHERE workflow = ? AND concurrency_slot = 'waiting' AND id > ? AND lock_wait_on IS NULL
+        AND (concurrency_key IS NULL OR concurrency_key NOT IN (SELECT value FROM json_each(?)))
+      ORDER BY id LIMIT ?`),
+    concurrencyCandidatesOfKey: p(`SELECT id, site, concurrency_key FROM jobs
+      WHERE workflow = ? AND concurrency_key = ? AND concurrency_slot = 'waiting' AND id > ? AND lock_wait_on IS NULL
+      ORDER BY id LIMIT ?`),
+    setConcurrencySlot: p(`UPDATE jobs SET concurrency_slot = ? WHERE id IN (SELECT value FROM json_each(?))`),
+    concurrencyInLine: p(`SELECT id, workflow, concurrency_key, concurrency_slot FROM jobs
+      WHERE id IN (SELECT value FROM json_each(?)) AND concurrency_slot IN ('waiting', 'held')`),
+    concurrencyAny: p(`SELECT id, workflow, concurrency_key, concurrency_slot FROM jobs
+      WHERE id IN (SELECT value FROM json_each(?)) AND concurrency_slot IS NOT NULL`),
   };
 }
 
@@ -182,7 +205,18 @@ type LedgerStatementName =
   | 'releaseLocks'
   | 'lockWaiters'
   | 'setLockWait'
-  | 'deleteLocks';
+  | 'deleteLocks'
+  | 'holdTasks'
+  | 'setConcurrencyLimits'
+  | 'concurrencyLimits'
+  | 'enterConcurrencyLine'
+  | 'heldConcurrency'
+  | 'heldConcurrencyOfKey'
+  | 'concurrencyCandidates'
+  | 'concurrencyCandidatesOfKey'
+  | 'setConcurrencySlot'
+  | 'concurrencyInLine'
+  | 'concurrencyAny';
 
 export type LedgerStatements = Record<LedgerStatementName, Statement>;
 
@@ -315,6 +349,54 @@ export class SqliteLedgerTx implements LedgerTx {
     this.s.setLockWait.run(waitOn, jobId);
   }
 
+  async holdTasks(jobIds: number[], held: boolean): Promise<void> {
+    if (jobIds.length > 0) this.s.holdTasks.run(held ? 1 : 0, JSON.stringify(jobIds));
+  }
+
+  async setConcurrencyLimits(workflow: string, limits: ConcurrencyLimits): Promise<void> {
+    this.s.setConcurrencyLimits.run(workflow, limits.limit, limits.perKey, this.now);
+  }
+
+  async concurrencyLimits(workflow: string): Promise<ConcurrencyLimits | null> {
+    const r = this.s.concurrencyLimits.get(workflow) as DbRow | undefined;
+    return r ? { limit: optNumber(r.concurrency_limit), perKey: optNumber(r.per_key) } : null;
+  }
+
+  async enterConcurrencyLine(jobs: { id: number; key: string | null }[]): Promise<void> {
+    for (const job of jobs) this.s.enterConcurrencyLine.run(job.key, job.id);
+  }
+
+  async heldConcurrency(workflow: string, keys: string[] | null): Promise<Map<string | null, number>> {
+    if (keys !== null) return new Map(keys.map((key) => [key, Number((this.s.heldConcurrencyOfKey.get(workflow, key) as DbRow).n)]));
+    const rows = this.s.heldConcurrency.all(workflow) as DbRow[];
+    return new Map(rows.map((r) => [(r.concurrency_key as string | null) ?? null, Number(r.n)]));
+  }
+
+  async concurrencyCandidates(query: { workflow: string; skipKeys: string[]; afterId: number; limit: number }): Promise<ConcurrencyCandidate[]> {
+    const rows = this.s.concurrencyCandidates.all(query.workflow, query.afterId, JSON.stringify(query.skipKeys), query.limit) as DbRow[];
+    return rows.map(toCandidate);
+  }
+
+  // One indexed query per key: SQLite statements cost no round trip.
+  async concurrencyCandidatesOfKeys(workflow: string, wants: { key: string; limit: number }[]): Promise<ConcurrencyCandidate[]> {
+    return wants.flatMap((want) => (this.s.concurrencyCandidatesOfKey.all(workflow, want.key, 0, want.limit) as DbRow[]).map(toCandidate));
+  }
+
+  async setConcurrencySlot(jobIds: number[], slot: ConcurrencySlot): Promise<void> {
+    if (jobIds.length > 0) this.s.setConcurrencySlot.run(slot, JSON.stringify(jobIds));
+  }
+
+  async concurrencyOf(jobIds: number[], released = false): Promise<Map<number, ConcurrencyStanding>> {
+    if (jobIds.length === 0) return new Map();
+    const rows = (released ? this.s.concurrencyAny : this.s.concurrencyInLine).all(JSON.stringify(jobIds)) as DbRow[];
+    return new Map(
+      rows.map((r) => [
+        Number(r.id),
+        { workflow: r.workflow as string, key: (r.concurrency_key as string | null) ?? null, slot: r.concurrency_slot as ConcurrencySlot },
+      ]),
+    );
+  }
+
   async lockExpiredLeases(now: number, limit: number): Promise<TaskRow[]> {
     return (this.s.expired.all(now, limit) as unknown[][]).map(this.map.taskRowFrom);
   }
@@ -406,6 +488,7 @@ export class SqliteLedgerTx implements LedgerTx {
           t.createdAt,
           t.endedAt,
           t.updatedAt,
+          t.held ? 1 : 0,
         ).lastInsertRowid,
       ),
     );
@@ -524,6 +607,10 @@ export class SqliteLedgerTx implements LedgerTx {
     if (events) this.wakeEvents = true;
   }
 }
+
+const toCandidate = (r: DbRow): ConcurrencyCandidate => ({ id: Number(r.id), site: r.site as string, key: (r.concurrency_key as string | null) ?? null });
+
+const optNumber = (value: unknown): number | null => (value === null || value === undefined ? null : Number(value));
 
 function toEdge(r: DbRow): DependencyEdge {
   return { jobId: Number(r.job_id), taskId: Number(r.task_id), dependsOn: Number(r.depends_on) };

@@ -404,6 +404,35 @@ INSERT INTO notify_cursor (name, last_event_id) VALUES ('notifier', 0);
 `,
   },
   {
+    version: 12,
+    name: 'concurrency per workflow and per key',
+    sql: `
+-- A job of a workflow with concurrency limits (model/concurrency.ts) has its key, computed
+-- once at submission, and its place in the workflow's line: 'waiting', 'held' (admitted, not
+-- ended) or 'released'. Admission counts 'held' rows, so each index holds only the few rows
+-- of one kind.
+ALTER TABLE jobs ADD COLUMN concurrency_key TEXT;
+ALTER TABLE jobs ADD COLUMN concurrency_slot TEXT;
+CREATE INDEX jobs_concurrency_held ON jobs (workflow, concurrency_key) WHERE concurrency_slot = 'held';
+CREATE INDEX jobs_concurrency_line ON jobs (workflow, id) WHERE concurrency_slot = 'waiting';
+CREATE INDEX jobs_concurrency_key_line ON jobs (workflow, concurrency_key, id) WHERE concurrency_slot = 'waiting';
+-- The limits as the workflow last declared them at a submission: a slot that frees is given
+-- by these, whichever hub submitted the job.
+CREATE TABLE workflow_concurrency (
+  workflow TEXT PRIMARY KEY,
+  concurrency_limit INTEGER,
+  per_key INTEGER,
+  updated_at INTEGER NOT NULL
+);
+-- A task of a job that is not admitted yet (waiting for a lock or a concurrency slot) is
+-- held: left out of the index that leasing reads, so waiting jobs cost the lease nothing.
+ALTER TABLE tasks ADD COLUMN held INTEGER NOT NULL DEFAULT 0;
+UPDATE tasks SET held = 1 WHERE job_id IN (SELECT id FROM jobs WHERE lock_wait_on IS NOT NULL);
+DROP INDEX tasks_ready;
+CREATE INDEX tasks_ready ON tasks (site, priority DESC, id) WHERE state = 'queued' AND held = 0;
+`,
+  },
+  {
     version: 13,
     name: 'jobs that span sites: job_sites',
     sql: `

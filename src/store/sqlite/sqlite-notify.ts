@@ -69,10 +69,24 @@ export class SqliteNotify {
       const moved = this.db.prepare("UPDATE notify_cursor SET last_event_id = ? WHERE name = 'notifier' AND last_event_id = ?").run(to, from);
       if (moved.changes === 0) return false;
       const insert = this.db.prepare(
-        `INSERT INTO deliveries (subscription_id, event_id, job_id, username, channel, next_attempt_at, payload, created_at)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (subscription_id, event_id) DO NOTHING`,
+        `INSERT INTO deliveries (subscription_id, event_id, job_id, username, channel, status, next_attempt_at, payload, created_at, sent_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (subscription_id, event_id) DO NOTHING`,
       );
-      for (const d of deliveries) insert.run(d.subscriptionId, d.eventId, d.jobId, d.username, d.channel, now, JSON.stringify(d.payload), now);
+      for (const d of deliveries) {
+        const status = d.delivered ? 'sent' : 'pending';
+        insert.run(
+          d.subscriptionId,
+          d.eventId,
+          d.jobId,
+          d.username,
+          d.channel,
+          status,
+          d.dueAt ?? now,
+          JSON.stringify(d.payload),
+          now,
+          d.delivered ? now : null,
+        );
+      }
       return true;
     })();
   }

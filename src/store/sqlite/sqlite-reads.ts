@@ -1,16 +1,28 @@
 import type { Database, Statement } from 'better-sqlite3';
 import type { AuditRecord, EventRecord, ItemRecord, JobRecord, ResourceLock, TaskLogLine, TaskRecord } from '../../model/index.js';
 import { listAuditSql, listItemsSql, listJobsSql, listTasksSql, OPEN_JOB_STATES_SQL, OTHER_SITES_SQL, toPage } from '../list-queries.js';
-import { type DbRow, groupLocks, groupPlacement, type RowMapper } from '../rows.js';
+import { concurrencyUseFrom, type DbRow, groupLocks, groupPlacement, type RowMapper } from '../rows.js';
 import { sqliteDialect } from '../sql-builder.js';
-import type { AuditQuery, ItemQuery, JobQuery, OpenJobCount, Page, TaskPlacement, TaskQuery } from '../store.js';
+import type { AuditQuery, ConcurrencyUse, ItemQuery, JobQuery, OpenJobCount, Page, TaskPlacement, TaskQuery } from '../store.js';
 
 const DEPENDS_ON = 'group_concat(d.depends_on)';
 
 /** The read side of the SQLite store: lookups and keyset-paginated lists. */
 export class SqliteReads {
   private readonly s: Record<
-    'job' | 'jobs' | 'task' | 'taskTypes' | 'placement' | 'output' | 'history' | 'events' | 'eventsAt' | 'lastEvent' | 'locksOf',
+    | 'job'
+    | 'jobs'
+    | 'task'
+    | 'taskTypes'
+    | 'placement'
+    | 'output'
+    | 'history'
+    | 'events'
+    | 'eventsAt'
+    | 'lastEvent'
+    | 'locksOf'
+    | 'concurrencyLimits'
+    | 'concurrencyHeld',
     Statement
   >;
   private readonly statements = new Map<string, Statement>();
@@ -35,6 +47,9 @@ export class SqliteReads {
           OR (e.job_id IS NOT NULL AND EXISTS (SELECT 1 FROM job_sites s WHERE s.job_id = e.job_id AND s.site IN (SELECT value FROM json_each(@sites)))))
         ORDER BY e.id LIMIT @limit`),
       lastEvent: p('SELECT COALESCE(MAX(id), 0) AS id FROM events'),
+      concurrencyLimits: p('SELECT workflow, concurrency_limit, per_key FROM workflow_concurrency WHERE workflow IN (SELECT value FROM json_each(?))'),
+      concurrencyHeld: p(`SELECT workflow, concurrency_key, count(*) AS n FROM jobs
+        WHERE workflow IN (SELECT value FROM json_each(?)) AND concurrency_slot = 'held' GROUP BY workflow, concurrency_key`),
     };
   }
 
@@ -105,6 +120,11 @@ export class SqliteReads {
 
   jobLocks(jobIds: number[]): Map<number, ResourceLock[]> {
     return groupLocks(this.s.locksOf.all(JSON.stringify(jobIds)) as DbRow[]);
+  }
+
+  concurrencyUse(workflows: string[]): Map<string, ConcurrencyUse> {
+    const list = JSON.stringify(workflows);
+    return concurrencyUseFrom(this.s.concurrencyLimits.all(list) as DbRow[], this.s.concurrencyHeld.all(list) as DbRow[]);
   }
 
   itemHistory(jobId: number, path: string): ItemRecord[] {

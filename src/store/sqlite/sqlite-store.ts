@@ -215,6 +215,10 @@ export class SqliteStore implements S.Store {
     return this.read(() => this.reads.listItems(jobId, query));
   }
 
+  concurrencyUse(workflows: string[]) {
+    return this.read(() => this.reads.concurrencyUse(workflows));
+  }
+
   jobLocks(jobIds: number[]) {
     return this.read(() => this.reads.jobLocks(jobIds));
   }

@@ -1,5 +1,6 @@
 import { type QueryClient, useQueryClient } from '@tanstack/react-query';
 import { useEffect } from 'react';
+import { isTerminalJobState, type JobState } from '../domain.js';
 import { API_BASE } from './http.js';
 import { queryKeys } from './query-keys.js';
 import type { HubEvent } from './types.js';
@@ -10,8 +11,13 @@ import type { HubEvent } from './types.js';
  */
 const FLUSH_MS = 1_000;
 
+/** How long after a job ends its console notification is surely written. */
+const NOTIFIER_LAG_MS = 1_500;
+
 interface Touched {
   lists: boolean;
+  /** A job reached an end state: notifications may follow. */
+  ended: boolean;
   jobs: Set<number>;
   tasks: Set<number>;
 }
@@ -25,13 +31,13 @@ export function useLiveEvents(enabled: boolean): void {
   useEffect(() => {
     if (!enabled || typeof EventSource === 'undefined') return;
     const source = new EventSource(`${API_BASE}/events`, { withCredentials: true });
-    let touched: Touched = { lists: false, jobs: new Set(), tasks: new Set() };
+    let touched: Touched = { lists: false, ended: false, jobs: new Set(), tasks: new Set() };
     let timer: ReturnType<typeof setTimeout> | null = null;
 
     const flush = () => {
       timer = null;
       const batch = touched;
-      touched = { lists: false, jobs: new Set(), tasks: new Set() };
+      touched = { lists: false, ended: false, jobs: new Set(), tasks: new Set() };
       invalidate(client, batch);
     };
     source.onmessage = (message) => {
@@ -46,6 +52,7 @@ export function useLiveEvents(enabled: boolean): void {
         touched.jobs.add(event.jobId);
       }
       if (event.taskId !== null) touched.tasks.add(event.taskId);
+      if (event.type === 'job:state:changed' && isTerminalJobState(event.data?.to as JobState)) touched.ended = true;
       if (event.type.startsWith('queue:')) touched.lists = true;
       timer ??= setTimeout(flush, FLUSH_MS);
     };
@@ -61,6 +68,8 @@ function invalidate(client: QueryClient, touched: Touched): void {
     void client.invalidateQueries({ queryKey: queryKeys.jobLists });
     void client.invalidateQueries({ queryKey: queryKeys.queues });
   }
+  // The hub's notifier turns a job's end into notifications on its next round (about a second).
+  if (touched.ended) setTimeout(() => void client.invalidateQueries({ queryKey: queryKeys.notifications }), NOTIFIER_LAG_MS);
   if (touched.jobs.size > 0) {
     void client.invalidateQueries({ predicate: (q) => q.queryKey[0] === 'job' && touched.jobs.has(q.queryKey[1] as number) });
   }

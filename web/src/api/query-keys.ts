@@ -16,4 +16,6 @@ export const queryKeys = {
   workflows: ['workflows'] as const,
   sites: ['sites'] as const,
   queues: ['queues'] as const,
+  notifications: ['notifications'] as const,
+  subscriptions: ['subscriptions'] as const,
 };

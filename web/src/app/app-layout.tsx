@@ -5,6 +5,7 @@ import { useLiveEvents } from '../api/live-events.js';
 import { ThemeToggle } from '../components/ui/theme-toggle.js';
 import { RequireAuth } from '../features/auth/require-auth.js';
 import { UserMenu } from '../features/auth/user-menu.js';
+import { NotificationBell } from '../features/notifications/notification-bell.js';
 import { NewJobButton } from '../features/submit/new-job-button.js';
 import { ShortcutsHelp } from './shortcuts-help.js';
 
@@ -39,6 +40,7 @@ function SignedInShell() {
           <Group gap="sm" wrap="nowrap">
             <NewJobButton />
             <ShortcutsHelp />
+            <NotificationBell />
             <ThemeToggle />
             <UserMenu />
           </Group>

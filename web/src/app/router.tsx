@@ -4,6 +4,7 @@ import { HUB_BASE } from '../api/http.js';
 import { LoginPage } from '../features/auth/login-page.js';
 import { JobPage } from '../features/job/job-page.js';
 import { JobsPage } from '../features/jobs/jobs-page.js';
+import { NotificationsPage } from '../features/notifications/notifications-page.js';
 import { QueuesPage } from '../features/queues/queues-page.js';
 import { AppLayout } from './app-layout.js';
 import { NotFoundPage } from './not-found-page.js';
@@ -31,6 +32,7 @@ export function createRouter() {
               { index: true, element: <JobsPage /> },
               { path: 'jobs/:id', element: <JobPage /> },
               { path: 'queues', element: <QueuesPage /> },
+              { path: 'notifications', element: <NotificationsPage /> },
               { path: '*', element: <NotFoundPage /> },
             ],
           },
