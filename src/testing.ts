@@ -20,6 +20,11 @@ export interface RunWorkflowOptions {
   leaseMs?: number;
   /** Submission options: site (default `local`), queue, priority, runAt (epoch ms on the run's clock). */
   site?: string;
+  /**
+   * Other sites the workflow's tasks run at (a plan or spawn that names a `site`): each gets a
+   * worker of its own, so a job that spans sites runs to its end. Default: none.
+   */
+  sites?: string[];
   queue?: string;
   priority?: number;
   runAt?: number;
@@ -114,16 +119,27 @@ export async function runWorkflow(workflow: Workflow, fields: unknown, options: 
   });
   let driving: { hub: Hub; worker: Worker } | null = null;
   try {
-    const worker = await hub.startWorker({
-      concurrency: options.concurrency ?? 4,
-      isolation: options.isolation ?? 'in-process',
-      pollWaitMs: 200,
-      heartbeatMs: 500,
-      name: 'test',
-    });
+    const home = options.site ?? 'local';
+    const workers: Worker[] = [];
+    for (const site of [home, ...new Set((options.sites ?? []).filter((other) => other !== home))]) {
+      workers.push(
+        await hub.startWorker({
+          concurrency: options.concurrency ?? 4,
+          isolation: options.isolation ?? 'in-process',
+          pollWaitMs: 200,
+          heartbeatMs: 500,
+          name: site === home ? 'test' : `test-${site}`,
+          site,
+        }),
+      );
+    }
+    const worker = workers[0];
     if (clock) {
       driving = { hub, worker };
-      driven.set(clock, (driven.get(clock) ?? new Set()).add(driving));
+      const runs = driven.get(clock) ?? new Set();
+      runs.add(driving);
+      for (const other of workers.slice(1)) runs.add({ hub, worker: other });
+      driven.set(clock, runs);
     }
     const submitted = await hub.submit({
       workflow: workflow.name,
@@ -145,7 +161,11 @@ export async function runWorkflow(workflow: Workflow, fields: unknown, options: 
     }
     return { job, tasks, items, logs, results };
   } finally {
-    if (clock && driving) driven.get(clock)?.delete(driving);
+    if (clock && driving) {
+      // This run's workers, the one at each other site included.
+      const runs = driven.get(clock);
+      for (const run of [...(runs ?? [])]) if (run.hub === driving.hub) runs?.delete(run);
+    }
     await hub.close({ graceMs: 1000 });
   }
 }

@@ -58,6 +58,8 @@ export function jobDto(job: JobRecord, workflows: WorkflowRegistry, waitReason: 
     scheduleId: job.scheduleId ?? null,
     slotAt: iso(job.slotAt ?? null),
     site: job.site,
+    /** Every site the job has tasks at, its own first: visible at any of them, controllable with all of them. */
+    sites: job.sites,
     queue: job.queue,
     creator: job.creator,
     priority: job.priority,

@@ -176,6 +176,8 @@ export interface SwitchyardClient {
     jobId: number,
     filters?: { state?: string; type?: string; cursor?: string; limit?: number },
   ): Promise<Page<Record<string, unknown>> & { types: string[] }>;
+  /** Where a job's tasks ran: task counts by state per site and worker. */
+  taskPlacement(jobId: number): Promise<{ sites: string[]; items: { site: string; workerId: string | null; taskCounts: Record<string, number> }[] }>;
   taskOutput(
     taskId: number,
     after?: number,
@@ -364,6 +366,7 @@ export function createClient(options: ClientOptions): SwitchyardClient {
     pause: (id, options = {}) => request('POST', `/jobs/${id}/pause`, options.now ? { now: true } : undefined),
     deleteJob: (id) => request('DELETE', `/jobs/${id}`),
     listTasks: (jobId, filters = {}) => request('GET', `/jobs/${jobId}/tasks${query(filters)}`),
+    taskPlacement: (jobId) => request('GET', `/jobs/${jobId}/sites`),
     taskOutput: (taskId, after = 0, limit = 1000) => request('GET', `/tasks/${taskId}/output${query({ after, limit })}`),
     listQueues: () => request('GET', '/queues'),
     updateQueue: (name, patch) => request('PATCH', `/queues/${encodeURIComponent(name)}`, patch),

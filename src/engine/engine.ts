@@ -12,6 +12,7 @@ import {
   type LeasedTask,
   type LeaseRef,
   type RetentionPolicy,
+  requireEverySite,
   requireSite,
   SwitchyardError,
   SYSTEM_ACTOR,
@@ -19,7 +20,7 @@ import {
   type TaskCompletion,
   type WorkerInfo,
 } from '../model/index.js';
-import type { Workflow } from '../sdk/define-workflow.js';
+import type { TaskSpec, Workflow } from '../sdk/define-workflow.js';
 import type { WorkflowRegistry } from '../sdk/workflow-registry.js';
 import type { ControlOptions, JobAction, NewJob, Store, SubmitOutcome, WakeSignal } from '../store/store.js';
 import { AuthVerbs } from './auth-verbs.js';
@@ -314,6 +315,7 @@ export class Engine implements WorkerPort {
     await this.requireKnownSite(site);
     const fields = this.workflows.parseFields(workflow, request.fields);
     const tasks = await this.workflows.plan(workflow, fields, { site, creator: actor.name });
+    await this.requirePlannedSites(tasks, site);
     return {
       workflow: workflow.name,
       site,
@@ -329,8 +331,37 @@ export class Engine implements WorkerPort {
       timeoutMs: workflow.timeoutMs ?? null,
       retry: this.workflows.retryPolicy(workflow),
       parentJobId,
-      tasks: tasks.map((spec) => ({ type: spec.type, input: (spec.input ?? null) as Json, key: spec.key ?? null, after: spec.after })),
+      tasks: tasks.map((spec) => ({
+        type: spec.type,
+        input: (spec.input ?? null) as Json,
+        key: spec.key ?? null,
+        after: spec.after,
+        ...(spec.site && spec.site !== site ? { site: spec.site } : {}),
+      })),
     };
+  }
+
+  /**
+   * A plan may place tasks at other sites than the job's (a transfer from a source to a
+   * destination site); each must be a known site, or the submission is refused naming it.
+   * The submitter needs access to the job's site only: where a workflow's tasks run is the
+   * workflow's decision, and controlling the job then needs every site it spans.
+   */
+  private async requirePlannedSites(tasks: TaskSpec[], home: string): Promise<void> {
+    for (const spec of tasks) {
+      if (spec.site === undefined || spec.site === home) continue;
+      if (typeof spec.site !== 'string' || spec.site === '') {
+        throw new SwitchyardError('SWY_ERR_WORKFLOW_PLAN', `task "${spec.key ?? spec.type}": site must be a site name`);
+      }
+      try {
+        await this.requireKnownSite(spec.site);
+      } catch (error) {
+        if (!(error instanceof SwitchyardError)) throw error;
+        throw new SwitchyardError('SWY_ERR_SITE_UNKNOWN', `The plan puts task "${spec.key ?? spec.type}" at site "${spec.site}", which does not exist`, [
+          { path: 'site', message: `unknown site "${spec.site}" in the plan` },
+        ]);
+      }
+    }
   }
 
   private async requireKnownSite(site: string): Promise<void> {
@@ -348,6 +379,7 @@ export class Engine implements WorkerPort {
   async control(jobId: number, action: JobAction, actor: Actor, options: ControlOptions = {}): Promise<JobRecord> {
     authorize(actor, 'jobs.control');
     const job = await this.reads.job(jobId, actor);
+    requireEverySite(actor, job.sites);
     if (action !== 'resume') this.requireSupported(job, action);
     const updated = await this.store.controlJob(jobId, action, this.clock(), options);
     const data: Record<string, Json> = { from: job.state, to: updated.state };
@@ -364,6 +396,7 @@ export class Engine implements WorkerPort {
     authorize(actor, 'jobs.control');
     if (options.force) authorize(actor, 'jobs.delete');
     const job = await this.reads.job(jobId, actor);
+    requireEverySite(actor, job.sites);
     this.requireSupported(job, 'retry');
     const updated = await this.store.retryJob(jobId, this.clock(), { force: options.force === true });
     await this.audit(actor, options.force ? 'job.retry.force' : 'job.retry', `job:${jobId}`, job.site, { from: job.state });
@@ -388,6 +421,7 @@ export class Engine implements WorkerPort {
   async delete(jobId: number, actor: Actor): Promise<void> {
     authorize(actor, 'jobs.delete');
     const job = await this.reads.job(jobId, actor);
+    requireEverySite(actor, job.sites);
     await this.store.deleteJob(jobId, this.clock());
     await this.audit(actor, 'job.delete', `job:${jobId}`, job.site, { workflow: job.workflow, state: job.state });
   }

@@ -63,9 +63,15 @@ export function notifierDuty(store: Store, options: NotifierOptions = {}): Duty 
       };
       for (const event of ends) {
         let payload: Record<string, Json> | null = null;
+        // Every site of the job, read only when its own site does not decide (a job that spans sites).
+        let sites: string[] | null = null;
+        const jobSites = async () => {
+          sites ??= (await store.getJob(event.jobId as number))?.sites ?? (event.site ? [event.site] : []);
+          return sites;
+        };
         for (const subscription of subscriptions) {
-          if (!matches(subscription, event)) continue;
-          if (!(await mayHear(subscription, event, await userOf(subscription.username)))) continue;
+          if (!(await matches(subscription, event, jobSites))) continue;
+          if (!(await mayHear(subscription, event, await userOf(subscription.username), jobSites))) continue;
           payload ??= await summarize(event, options.publicUrl ?? null);
           if (!payload) break;
           deliveries.push({
@@ -101,6 +107,7 @@ export function notifierDuty(store: Store, options: NotifierOptions = {}): Duty 
       taskCounts: job.taskCounts as Record<string, number>,
       itemCounts: job.itemCounts as Record<string, number>,
       link: publicUrl ? `${publicUrl.replace(/\/$/, '')}/jobs/${job.id}` : null,
+      ...(job.sites.length > 1 ? { sites: job.sites } : {}),
     };
     return summary as unknown as Record<string, Json>;
   };
@@ -210,21 +217,24 @@ function isJobEnd(event: EventRecord): boolean {
   return event.type === 'job:state:changed' && event.jobId !== null && isTerminalJobState(event.data.to as JobState);
 }
 
-/** Whether a subscription asks for this job end. */
-function matches(subscription: SubscriptionRecord, event: EventRecord): boolean {
+/** Whether a subscription asks for this job end; a site rule covers every job with tasks at its site. */
+async function matches(subscription: SubscriptionRecord, event: EventRecord, jobSites: () => Promise<string[]>): Promise<boolean> {
   const state = String(event.data.to);
   if (subscription.on === 'failure' && !FAILURE_STATES.has(state)) return false;
   if (subscription.jobId !== null) return subscription.jobId === event.jobId;
-  if (!subscription.allSites && subscription.site !== event.site) return false;
-  return subscription.events.length === 0 || subscription.events.includes(state);
+  if (!(subscription.events.length === 0 || subscription.events.includes(state))) return false;
+  if (subscription.allSites || subscription.site === event.site) return true;
+  return subscription.site !== null && (await jobSites()).includes(subscription.site);
 }
 
 /**
  * A user hears of jobs at the sites it may see now, and nothing while disabled. A token's
  * subscription (no user of that name) covers only the one job it subscribed to, which it saw.
  */
-async function mayHear(subscription: SubscriptionRecord, event: EventRecord, user: UserRecord | null): Promise<boolean> {
+async function mayHear(subscription: SubscriptionRecord, event: EventRecord, user: UserRecord | null, jobSites: () => Promise<string[]>): Promise<boolean> {
   if (!user) return subscription.jobId !== null;
   if (user.disabled) return false;
-  return user.sites === null || (event.site !== null && user.sites.includes(event.site));
+  const own = user.sites;
+  if (own === null || (event.site !== null && own.includes(event.site))) return true;
+  return (await jobSites()).some((site) => own.includes(site));
 }

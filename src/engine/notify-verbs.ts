@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { type Actor, authorize, requireSite, SwitchyardError, siteAllowed } from '../model/index.js';
+import { type Actor, authorize, requireSite, SwitchyardError, seesJob } from '../model/index.js';
 import type { DeliveryRecord, NotifyChannel, NotifyOn, SubscriptionRecord } from '../store/store.js';
 import type { EngineCore } from './engine-core.js';
 import type { ReadVerbs } from './read-verbs.js';
@@ -98,7 +98,9 @@ export class NotifyVerbs {
   async inbox(actor: Actor, limit = 50): Promise<{ items: DeliveryRecord[]; unread: number }> {
     authorize(actor, 'notify.subscribe');
     const items = (await this.core.store.listDeliveries({ username: actor.name, channel: 'console', limit: 500 })).filter(
-      (d) => d.status === 'sent' && (d.payload.site === undefined || siteAllowed(actor.sites, String(d.payload.site))),
+      (d) =>
+        d.status === 'sent' &&
+        (d.payload.site === undefined || seesJob(actor, Array.isArray(d.payload.sites) ? d.payload.sites.map(String) : [String(d.payload.site)])),
     );
     return { items: items.slice(0, limit), unread: items.filter((d) => d.readAt === null).length };
   }

@@ -118,7 +118,11 @@ export class OperationRunner {
     const sites = operationSites(operation);
     const actorSites = operation.actorSites;
     for (const job of jobs) {
+      // A control needs every site the job spans, as the single-job control does; subscribing needs sight of it.
+      const beyond = actorSites === null ? [] : job.sites.filter((site) => !actorSites.includes(site));
       if (!siteAllowed(actorSites, job.site) || !siteAllowed(sites, job.site)) skip.push({ jobId: job.id, reason: 'not found' });
+      else if (operation.action !== 'subscribe' && beyond.length > 0)
+        skip.push({ jobId: job.id, reason: `also runs at ${beyond.join(', ')}, which the operation's actor has no access to` });
       else if (!this.supports(job.workflow, operation.action))
         skip.push({ jobId: job.id, reason: `workflow ${job.workflow} does not support ${operation.action}` });
       else apply.push(job.id);

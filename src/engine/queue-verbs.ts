@@ -1,4 +1,4 @@
-import { type Actor, authorize, SwitchyardError, seesAllSites } from '../model/index.js';
+import { type Actor, authorize, SwitchyardError, seesAllSites, sitesWithin } from '../model/index.js';
 import type { QueuePatch, QueueRecord } from '../store/store.js';
 import type { EngineCore } from './engine-core.js';
 
@@ -65,7 +65,8 @@ export class QueueVerbs {
         cursor,
         limit: 200,
       });
-      for (const job of page.items) if (await this.cancelQueued(job.id)) cancelled += 1;
+      // A job that also runs at sites beyond the actor's is not the actor's to cancel (see requireEverySite).
+      for (const job of page.items) if (sitesWithin(actor, job.sites) && (await this.cancelQueued(job.id))) cancelled += 1;
       cursor = page.nextCursor;
     } while (cursor);
     await this.core.audit(actor, 'queue.clear', `queue:${name}`, actor.sites?.length === 1 ? actor.sites[0] : null, {

@@ -10,15 +10,27 @@ import {
   type ResourceLock,
   SwitchyardError,
   scopeSites,
+  seesJob,
   siteAllowed,
   type TaskLogLine,
   type TaskRecord,
+  taskWaitReason,
   type WaitReason,
 } from '../model/index.js';
-import type { ItemQuery, JobQuery, OpenJobCount, Page, SiteRecord, AuditQuery as StoreAuditQuery, TaskQuery, WorkerRecord } from '../store/store.js';
+import type {
+  ItemQuery,
+  JobQuery,
+  OpenJobCount,
+  Page,
+  SiteRecord,
+  AuditQuery as StoreAuditQuery,
+  TaskPlacement,
+  TaskQuery,
+  WorkerRecord,
+} from '../store/store.js';
 import type { EngineCore } from './engine-core.js';
 
-export type { JobSortKey, OpenJobCount } from '../store/store.js';
+export type { JobSortKey, OpenJobCount, TaskPlacement } from '../store/store.js';
 
 /** A job-list query as callers give it: `sites` is what they asked for, before scoping. */
 export type JobListQuery = Omit<JobQuery, 'sites'> & { sites?: string[] | null };
@@ -43,11 +55,11 @@ export interface SiteView extends SiteRecord {
 export class ReadVerbs {
   constructor(private readonly core: EngineCore) {}
 
-  /** The job if it exists and the actor may see its site; otherwise SWY_ERR_JOB_NOT_FOUND. */
+  /** The job if it exists and the actor may see one of its sites (see seesJob); otherwise SWY_ERR_JOB_NOT_FOUND. */
   async job(id: number, actor: Actor): Promise<JobRecord> {
     authorize(actor, 'jobs.read');
     const job = await this.core.store.getJob(id);
-    if (!job || !siteAllowed(actor.sites, job.site)) throw new SwitchyardError('SWY_ERR_JOB_NOT_FOUND', `No job with id ${id}`);
+    if (!job || !seesJob(actor, job.sites)) throw new SwitchyardError('SWY_ERR_JOB_NOT_FOUND', `No job with id ${id}`);
     return job;
   }
 
@@ -76,10 +88,19 @@ export class ReadVerbs {
     return { ...page, types: await this.core.store.taskTypes(job.id) };
   }
 
+  /** A task of a job the actor may see: a job that spans sites is shown whole, its other sites' tasks included. */
+  /** Where a visible job's tasks ran: task counts by state per site and worker (see Store.taskPlacement). */
+  async placement(jobId: number, actor: Actor): Promise<TaskPlacement[]> {
+    const job = await this.job(jobId, actor);
+    return this.core.store.taskPlacement(job.id);
+  }
+
   async task(id: number, actor: Actor): Promise<TaskRecord> {
     authorize(actor, 'jobs.read');
     const task = await this.core.store.getTask(id);
-    if (!task || !siteAllowed(actor.sites, task.site)) throw new SwitchyardError('SWY_ERR_TASK_NOT_FOUND', `No task with id ${id}`);
+    if (task && siteAllowed(actor.sites, task.site)) return task;
+    const job = task ? await this.core.store.getJob(task.jobId) : null;
+    if (!task || !job || !seesJob(actor, job.sites)) throw new SwitchyardError('SWY_ERR_TASK_NOT_FOUND', `No task with id ${id}`);
     return task;
   }
 
@@ -124,7 +145,8 @@ export class ReadVerbs {
       if (!Number.isSafeInteger(jobId) || jobId <= 0) throw new SwitchyardError('SWY_ERR_JOB_NOT_FOUND', `No job with id ${id}`);
       await this.job(jobId, actor);
     }
-    return (await this.core.store.listAudit({ sites: actor.sites, target: `${kind}:${id}`, limit: 500 })).items;
+    // Whoever sees a job sees its whole trail, also entries at the other sites it spans.
+    return (await this.core.store.listAudit({ sites: kind === 'job' ? null : actor.sites, target: `${kind}:${id}`, limit: 500 })).items;
   }
 
   /**
@@ -159,7 +181,7 @@ export class ReadVerbs {
       const concurrency = limits
         ? { limit: limits.limit, perKey: limits.perKey, key, held: limits.held, keyHeld: key === null ? 0 : (limits.heldByKey.get(key) ?? 0) }
         : null;
-      const online = workers.filter((w) => w.site === job.site && now - w.lastSeenAt < WORKER_ONLINE_MS && w.workflows.includes(job.workflow)).length;
+      const online = workers.filter((w) => job.sites.includes(w.site) && now - w.lastSeenAt < WORKER_ONLINE_MS && w.workflows.includes(job.workflow)).length;
       const queue = queueByName.get(job.queue);
       reasons.set(
         job.id,
@@ -169,6 +191,7 @@ export class ReadVerbs {
           runAt: job.runAt,
           queue: job.queue,
           site: job.site,
+          sites: job.sites,
           workflow: job.workflow,
           runningTasks: job.taskCounts.running + job.taskCounts.pausing + job.taskCounts.cancelling,
           lock,
@@ -181,6 +204,23 @@ export class ReadVerbs {
       );
     }
     return reasons;
+  }
+
+  /**
+   * Why each of a job's tasks waits (null for the others): its job's wait, or — per task, as a
+   * job's tasks may run at different sites — no online worker at the task's own site runs it.
+   */
+  async explainTasks(job: JobRecord, tasks: TaskRecord[]): Promise<Map<number, WaitReason | null>> {
+    const jobWait = (await this.explain([job])).get(job.id) ?? null;
+    const now = this.core.clock();
+    const ready = tasks.some((task) => task.state === 'queued');
+    const online = new Map<string, number>();
+    if (ready) {
+      for (const w of await this.core.store.listWorkers()) {
+        if (now - w.lastSeenAt < WORKER_ONLINE_MS && w.workflows.includes(job.workflow)) online.set(w.site, (online.get(w.site) ?? 0) + 1);
+      }
+    }
+    return new Map(tasks.map((task) => [task.id, taskWaitReason(task, jobWait, now, ready ? (online.get(task.site) ?? 0) : undefined)]));
   }
 
   async sites(actor: Actor): Promise<SiteView[]> {

@@ -53,6 +53,28 @@ export function requireSite(actor: Actor, site: string): void {
 }
 
 /**
+ * Jobs that span sites (tasks at a source and a destination site): a job is visible to
+ * users of ANY of its sites — all of it, tasks at the other sites included, read-only, which
+ * is what a user at one end needs to follow a transfer — and controllable only by users of
+ * ALL of them, since pausing, cancelling, retrying or deleting it acts at every site.
+ */
+export function seesJob(actor: Actor, jobSites: readonly string[]): boolean {
+  return actor.sites === null || jobSites.some((site) => actor.sites?.includes(site));
+}
+
+/** Throws SWY_ERR_AUTH_SITE, naming the sites missing, unless the actor may act at every one of `jobSites`. */
+export function requireEverySite(actor: Actor, jobSites: readonly string[]): void {
+  if (actor.sites === null) return;
+  const missing = jobSites.filter((site) => !actor.sites?.includes(site));
+  if (missing.length === 0) return;
+  const names = missing.map((site) => `"${site}"`).join(', ');
+  throw new SwitchyardError(
+    'SWY_ERR_AUTH_SITE',
+    `This job also runs at site${missing.length === 1 ? '' : 's'} ${names}, which you have no access to; controlling it needs every site it spans (${jobSites.join(', ')})`,
+  );
+}
+
+/**
  * The sites a read covers: the ones asked for (null: all) narrowed to those the actor may
  * see. An actor limited to sites never gets null back.
  */

@@ -20,7 +20,13 @@ export interface JobRecord {
   intent: JobIntent;
   outcome: JobOutcome | null;
   reason: string | null;
+  /** The job's own (home) site: where it was submitted, and where its tasks run unless they name another. */
   site: string;
+  /**
+   * Every site the job has tasks at: its own first, then the others by name. The job is
+   * visible to users of any of them and controllable by users of all of them.
+   */
+  sites: string[];
   queue: string;
   creator: string;
   priority: number;

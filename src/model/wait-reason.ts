@@ -56,6 +56,8 @@ export interface JobWaitFacts {
   runAt: number | null;
   queue: string;
   site: string;
+  /** Every site the job has tasks at (its own first); absent: its own only. */
+  sites?: string[];
   workflow: string;
   runningTasks: number;
   /** The earlier job whose lock it waits for, and the key in conflict when known. */
@@ -65,7 +67,7 @@ export interface JobWaitFacts {
   /** The envelope member this job runs after and waits for (model/envelope-chain.ts). */
   envelopeWait?: { envelopeId: number; jobId: number } | null;
   queueState: { paused: boolean; concurrency: number | null; activeJobs: number } | null;
-  /** Online workers at the job's site that run its workflow. */
+  /** Online workers that run its workflow, at any of the job's sites. */
   workersOnline: number;
   now: number;
 }
@@ -113,7 +115,9 @@ export function jobWaitReason(job: JobWaitFacts): WaitReason | null {
     };
   }
   if (job.workersOnline === 0) {
-    return { code: 'no-worker', message: `No worker online at site "${job.site}" runs workflow "${job.workflow}".` };
+    const sites = job.sites && job.sites.length > 1 ? job.sites : [job.site];
+    const at = sites.length === 1 ? `site "${sites[0]}"` : `any of its sites (${sites.map((s) => `"${s}"`).join(', ')})`;
+    return { code: 'no-worker', message: `No worker online at ${at} runs workflow "${job.workflow}".` };
   }
   return null;
 }
@@ -143,11 +147,17 @@ function concurrencyWait(workflow: string, c: ConcurrencyWaitFacts): WaitReason 
   };
 }
 
-/** Why a task is not running now, given its job's wait; null when it is running, finished or about to be leased. */
+/**
+ * Why a task is not running now, given its job's wait and how many online workers at the
+ * task's own site run its workflow (absent: not known, not checked); null when it is running,
+ * finished or about to be leased. Tasks of one job may run at different sites, so a job whose
+ * other sites have workers still has tasks that wait for a worker at theirs.
+ */
 export function taskWaitReason(
-  task: { state: TaskState; availableAt: number; attempts: number; maxAttempts: number },
+  task: { state: TaskState; availableAt: number; attempts: number; maxAttempts: number; site?: string; type?: string; workflow?: string },
   jobWait: WaitReason | null,
   now: number,
+  workersAtSite?: number,
 ): WaitReason | null {
   switch (task.state) {
     case 'created':
@@ -163,6 +173,12 @@ export function taskWaitReason(
         };
       }
       if (task.availableAt > now) return { code: 'delayed', message: `Delayed until ${new Date(task.availableAt).toISOString()}.`, until: task.availableAt };
+      if ((jobWait === null || jobWait.code === 'no-worker') && workersAtSite === 0 && task.site !== undefined) {
+        return {
+          code: 'no-worker',
+          message: `No worker online at site "${task.site}" for task type "${task.type}"${task.workflow ? ` (workflow "${task.workflow}")` : ''}.`,
+        };
+      }
       return jobWait;
     default:
       return null;

@@ -18,6 +18,11 @@ export interface NewTaskSpec {
   after?: string[];
   /** The workflow whose handler runs it, when not the job's: a rollback job mixes the workflows it undoes. Ignored in spawns. */
   workflow?: string;
+  /**
+   * The site whose workers run the task; absent or null: a planned task runs at the job's
+   * site, a spawned one at the site of the task that spawned it. Must name a known site.
+   */
+  site?: string | null;
 }
 
 /** What a worker needs to run a task: the task, its lease, and its job's fields. */

@@ -1,12 +1,18 @@
 import { z } from 'zod';
 import { checkConcurrencyConfig, compensatedType, type HandlerReturn, type ItemOutcome, type Json, type LockSpec, type RetryPolicy } from '../model/index.js';
 
-/** A task a plan or a running task asks for. `after` names tasks (by key) that must finish first. */
+/**
+ * A task a plan or a running task asks for. `after` names tasks (by key) that must finish
+ * first. `site` names the site whose workers run it — how one job acts at a source and a
+ * destination site; without it a planned task runs at the job's site and a spawned task at
+ * the site of the task that spawned it.
+ */
 export interface TaskSpec {
   type: string;
   input?: Json;
   key?: string;
   after?: string[];
+  site?: string;
 }
 
 export interface ItemReport {
@@ -26,7 +32,8 @@ export interface ItemReport {
  */
 export interface TaskContext<Fields = Record<string, unknown>, Input = Json> {
   job: { id: number; workflow: string; site: string; queue: string; creator: string; fields: Fields };
-  task: { id: number; type: string; key: string | null; input: Input; attempt: number; maxAttempts: number };
+  /** `site` is where this task runs: the job's site unless the plan or spawn named another. */
+  task: { id: number; type: string; key: string | null; site: string; input: Input; attempt: number; maxAttempts: number };
   /** Appends a line to the task's output. */
   log(line: string): void;
   /** Reports `done` of `total` units of this task's work. */

@@ -11,6 +11,16 @@ import type { AuditQuery, ItemQuery, JobQuery, JobSortKey, TaskQuery } from './s
 /** The unfinished job states as an SQL list: what countOpenJobs counts. */
 export const OPEN_JOB_STATES_SQL = sqlList(JOB_STATES.filter((state) => !isTerminalJobState(state)));
 
+/**
+ * A job's sites besides its own, selected with every job read as `other_sites` (parsed in
+ * rows.ts): one probe of job_sites' primary key per job, which holds no rows for most jobs.
+ * `jobs` is the alias of the jobs rows in the query it is spliced into.
+ */
+export const OTHER_SITES_SQL = {
+  sqlite: '(SELECT json_group_array(s.site) FROM job_sites s WHERE s.job_id = jobs.id) AS other_sites',
+  postgres: '(SELECT array_agg(s.site) FROM job_sites s WHERE s.job_id = jobs.id) AS other_sites',
+} as const;
+
 export interface ListSql {
   sql: string;
   params: unknown[];
@@ -34,7 +44,10 @@ const JOB_SORT_COLUMNS: Record<JobSortKey, { column: string; nullable: boolean }
 
 const TEXT_SORT_COLUMNS = new Set(['state', 'workflow', 'creator', 'queue', 'site']);
 
-/** The jobs list's filters as WHERE clauses (shared by the list, bulk operations' counts and the dashboard). */
+/**
+ * The jobs list's filters as WHERE clauses (shared by the list, bulk operations' counts and the
+ * dashboard). `sites` here is the job's own site; the list adds the jobs that span into them.
+ */
 export function jobFilterWhere(where: WhereBuilder, query: Omit<JobQuery, 'limit' | 'sort' | 'cursor'>): void {
   if (query.sites !== null) where.in('site', query.sites);
   where.in('id', query.ids);
@@ -56,34 +69,66 @@ export function jobFilterWhere(where: WhereBuilder, query: Omit<JobQuery, 'limit
   }
 }
 
-export function listJobsSql(dialect: Dialect, query: JobQuery): ListSql {
-  const where = new WhereBuilder(dialect);
-  jobFilterWhere(where, query);
+/**
+ * A page of jobs. "Jobs at sites S" are those whose own site is in S, and those with tasks at
+ * one of S (job_sites, see migration 13). The two halves are read as two ordered, limited
+ * arms — each a range of its own index (jobs_site_id and the other filters' indexes; then
+ * job_sites_site) — merged by one more ORDER BY … LIMIT: one `site IN … OR id IN …` would
+ * make both stores read and sort every job of the sites (a multi-index OR on SQLite).
+ */
+export function listJobsSql(dialect: Dialect, query: JobQuery, otherSites: string): ListSql {
+  const params: unknown[] = [];
   const sort = query.sort ?? { key: 'id', desc: true };
   const { column, nullable } = JOB_SORT_COLUMNS[sort.key];
   // Nullable instants sort as 0 so that keyset comparisons stay total.
   const expression = nullable ? `COALESCE(${column}, 0)` : column;
   const cmp = sort.desc ? '<' : '>';
-  if (query.cursor) {
-    const { value, id } = decodeCursor(query.cursor);
-    // A cursor made for another sort would compare text with numbers (PostgreSQL refuses it).
-    if (column !== 'id' && typeof value !== (TEXT_SORT_COLUMNS.has(column) ? 'string' : 'number')) {
-      throw new SwitchyardError('SWY_ERR_VALIDATION', 'cursor: made for another sort order; start again without it', [
-        { path: 'cursor', message: 'made for another sort order' },
-      ]);
-    }
-    if (column === 'id') {
-      where.add(`id ${cmp} ${where.param(id)}`);
-    } else {
-      where.add(`(${expression} ${cmp} ${where.param(value)} OR (${expression} = ${where.param(value)} AND id ${cmp} ${where.param(id)}))`);
-    }
+  const cursor = query.cursor ? decodeCursor(query.cursor) : null;
+  // A cursor made for another sort would compare text with numbers (PostgreSQL refuses it).
+  if (cursor && column !== 'id' && typeof cursor.value !== (TEXT_SORT_COLUMNS.has(column) ? 'string' : 'number')) {
+    throw new SwitchyardError('SWY_ERR_VALIDATION', 'cursor: made for another sort order; start again without it', [
+      { path: 'cursor', message: 'made for another sort order' },
+    ]);
   }
   const direction = sort.desc ? 'DESC' : 'ASC';
   const order = column === 'id' ? `id ${direction}` : `${expression} ${direction}, id ${direction}`;
   const fetch = query.limit + 1;
+
+  /** One arm: the query's filters after `site` (a clause, or none); parameters in the order they appear. */
+  const arm = (site: ((where: WhereBuilder) => string) | null, select: string): string => {
+    const where = new WhereBuilder(dialect, params);
+    if (site) where.add(site(where));
+    jobFilterWhere(where, { ...query, sites: null });
+    if (cursor) {
+      if (column === 'id') {
+        where.add(`id ${cmp} ${where.param(cursor.id)}`);
+      } else {
+        where.add(
+          `(${expression} ${cmp} ${where.param(cursor.value)} OR (${expression} = ${where.param(cursor.value)} AND id ${cmp} ${where.param(cursor.id)}))`,
+        );
+      }
+    }
+    return `SELECT ${select} FROM jobs ${where.sql()} ORDER BY ${order} LIMIT ${where.param(fetch)}`;
+  };
+
+  let sql: string;
+  const sites = query.sites;
+  if (sites === null) {
+    sql = arm(null, `*, ${otherSites}`);
+  } else if (sites.length === 0) {
+    sql = arm(() => '1 = 0', `*, ${otherSites}`);
+  } else {
+    const list = (where: WhereBuilder) => sites.map((site) => where.param(site)).join(', ');
+    const own = arm((where) => `site IN (${list(where)})`, '*');
+    // Disjoint from the first arm (own site outside S), so UNION ALL counts no job twice.
+    const spanning = arm((where) => `id IN (SELECT job_id FROM job_sites WHERE site IN (${list(where)})) AND site NOT IN (${list(where)})`, '*');
+    const outer = new WhereBuilder(dialect, params);
+    sql = `SELECT *, ${otherSites} FROM (SELECT * FROM (${own}) AS own_site UNION ALL SELECT * FROM (${spanning}) AS spanning) AS jobs
+      ORDER BY ${order} LIMIT ${outer.param(fetch)}`;
+  }
   return {
-    sql: `SELECT * FROM jobs ${where.sql()} ORDER BY ${order} LIMIT ${where.param(fetch)}`,
-    params: where.params,
+    sql,
+    params,
     fetch,
     cursorOf: (row) => encodeCursor(sortValue(row[column], nullable), Number(row.id)),
   };

@@ -9,9 +9,10 @@ import {
   type Role,
   type TaskLogLine,
   type TaskRecord,
+  type TaskState,
 } from '../model/index.js';
 import type { JobRow, TaskRow } from './ledger/ledger-tx.js';
-import type { ConcurrencyUse, TokenRecord, UserRecord } from './store.js';
+import type { ConcurrencyUse, TaskPlacement, TokenRecord, UserRecord } from './store.js';
 
 /**
  * Maps database rows (snake_case, driver types) to the camelCase records above the store.
@@ -178,14 +179,18 @@ export function createRowMapper(options: { jsonAsText: boolean }): RowMapper {
     jobRowFrom,
     taskRowFrom,
     job: (r) => ({
-      ...jobRecordOf(jobRow(r), {
-        priority: num(r.priority),
-        fields: (json(r.fields) ?? {}) as Record<string, Json>,
-        idempotencyKey: str(r.idempotency_key),
-        parentJobId: optNum(r.parent_job_id),
-        runAt: optNum(r.run_at),
-        createdAt: num(r.created_at),
-      }),
+      ...jobRecordOf(
+        jobRow(r),
+        {
+          priority: num(r.priority),
+          fields: (json(r.fields) ?? {}) as Record<string, Json>,
+          idempotencyKey: str(r.idempotency_key),
+          parentJobId: optNum(r.parent_job_id),
+          runAt: optNum(r.run_at),
+          createdAt: num(r.created_at),
+        },
+        parseSiteList(r.other_sites),
+      ),
       lockWaitOn: optNum(r.lock_wait_on),
       concurrencyKey: str(r.concurrency_key),
       concurrencySlot: (str(r.concurrency_slot) as JobRecord['concurrencySlot']) ?? null,
@@ -300,7 +305,7 @@ export function groupLocks(found: DbRow[]): Map<number, ResourceLock[]> {
 export type JobSubmission = Pick<JobRecord, 'priority' | 'fields' | 'idempotencyKey' | 'parentJobId' | 'runAt' | 'createdAt'>;
 
 /** A job record from its ledger row and its submission columns: how a job reads, read back or just written. */
-export function jobRecordOf(row: JobRow, submission: JobSubmission): JobRecord {
+export function jobRecordOf(row: JobRow, submission: JobSubmission, otherSites: readonly string[] = []): JobRecord {
   return {
     id: row.id,
     workflow: row.workflow,
@@ -309,6 +314,7 @@ export function jobRecordOf(row: JobRow, submission: JobSubmission): JobRecord {
     outcome: row.outcome,
     reason: row.reason,
     site: row.site,
+    sites: [row.site, ...otherSites.filter((site) => site !== row.site)],
     queue: row.queue,
     creator: row.creator,
     priority: submission.priority,
@@ -325,6 +331,38 @@ export function jobRecordOf(row: JobRow, submission: JobSubmission): JobRecord {
     taskCounts: { ...row.taskCounts },
     itemCounts: { ...row.itemCounts },
   };
+}
+
+/** Rows of `site, worker_id, state, n` (ordered by site, worker) grouped into placements. */
+export function groupPlacement(found: DbRow[]): TaskPlacement[] {
+  const out: TaskPlacement[] = [];
+  for (const r of found) {
+    const site = r.site as string;
+    const workerId = (r.worker_id as string | null) ?? null;
+    let last = out[out.length - 1];
+    if (!last || last.site !== site || last.workerId !== workerId) {
+      last = { site, workerId, taskCounts: {} };
+      out.push(last);
+    }
+    last.taskCounts[r.state as TaskState] = Number(r.n);
+  }
+  return out;
+}
+
+/** Every site of a job row read with `site` and `other_sites` (OTHER_SITES_SQL): its own first. */
+export function jobSitesOf(r: DbRow): string[] {
+  const home = r.site as string;
+  return [home, ...parseSiteList(r.other_sites).filter((site) => site !== home)];
+}
+
+/**
+ * A job's other sites as its reads select them (OTHER_SITES in list-queries.ts): a JSON array
+ * (SQLite json_group_array) or an array (PostgreSQL array_agg); absent where a read does not select them.
+ */
+function parseSiteList(value: unknown): string[] {
+  if (value === null || value === undefined) return [];
+  const list = Array.isArray(value) ? value : (JSON.parse(String(value)) as unknown[]);
+  return list.map(String).sort();
 }
 
 /** Dependency ids arrive as a comma list (SQLite group_concat) or an array (PostgreSQL array_agg). */

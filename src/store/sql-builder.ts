@@ -21,10 +21,13 @@ export const postgresDialect: Dialect = {
 };
 
 export class WhereBuilder {
-  readonly params: unknown[] = [];
   private readonly clauses: string[] = [];
 
-  constructor(readonly dialect: Dialect) {}
+  /** `params` may be shared by several builders of one statement (its parts in the order they appear). */
+  constructor(
+    readonly dialect: Dialect,
+    readonly params: unknown[] = [],
+  ) {}
 
   /** Adds a parameter and returns its placeholder. */
   param(value: unknown): string {

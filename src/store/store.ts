@@ -128,6 +128,13 @@ export interface SubmitOutcome {
   created: boolean;
 }
 
+/** A job's tasks at one site and worker (see Store.taskPlacement). */
+export interface TaskPlacement {
+  site: string;
+  workerId: string | null;
+  taskCounts: Partial<Record<TaskState, number>>;
+}
+
 export type JobSortKey = 'id' | 'createdAt' | 'startedAt' | 'endedAt' | 'updatedAt' | 'state' | 'workflow' | 'creator' | 'queue' | 'site';
 
 export interface JobQuery {
@@ -196,6 +203,11 @@ export interface JobStore {
   listTasks(jobId: number, query: TaskQuery): Promise<Page<TaskRecord>>;
   /** The task types present in a job, for the tasks view's filter. */
   taskTypes(jobId: number): Promise<string[]>;
+  /**
+   * Where a job's tasks ran: how many tasks in each state per site and worker (null: not
+   * leased yet), by site then worker. One grouped read of the job's tasks.
+   */
+  taskPlacement(jobId: number): Promise<TaskPlacement[]>;
   getTask(id: number): Promise<TaskRecord | null>;
   /** Log lines in order, after `afterSeq`. */
   taskOutput(taskId: number, afterSeq: number, limit: number): Promise<TaskLogLine[]>;

@@ -85,7 +85,7 @@ function context(runId: number, leased: LeasedTask, workflow: Workflow, signal: 
   const { task, job } = leased;
   return {
     job,
-    task: { id: task.id, type: task.type, key: task.key, input: task.input, attempt: task.attempts, maxAttempts: task.maxAttempts },
+    task: { id: task.id, type: task.type, key: task.key, site: task.site, input: task.input, attempt: task.attempts, maxAttempts: task.maxAttempts },
     signal,
     log: (line) => post({ type: 'log', runId, line: boundLogLine(String(line)) }),
     progress: (done, total) => post({ type: 'progress', runId, done: Number(done), total: Number(total) }),
@@ -104,8 +104,8 @@ function context(runId: number, leased: LeasedTask, workflow: Workflow, signal: 
     spawn: (tasks) => {
       const specs = (Array.isArray(tasks) ? tasks : [tasks]).map((spec) => {
         if (!(spec?.type in workflow.tasks)) throw new TypeError(`spawn: workflow "${workflow.name}" has no handler for task type "${spec?.type}"`);
-        const { type, input, key, after } = toNewTaskSpec(spec);
-        return { type, input, key: key ?? undefined, after };
+        const { type, input, key, after, site } = toNewTaskSpec(spec);
+        return { type, input, key: key ?? undefined, after, ...(site ? { site } : {}) };
       });
       post({ type: 'spawn', runId, tasks: specs });
     },

@@ -167,7 +167,7 @@ export class TaskRun {
     const run = this;
     return {
       job: { ...job, fields: job.fields },
-      task: { id: task.id, type: task.type, key: task.key, input: task.input, attempt: task.attempts, maxAttempts: task.maxAttempts },
+      task: { id: task.id, type: task.type, key: task.key, site: task.site, input: task.input, attempt: task.attempts, maxAttempts: task.maxAttempts },
       get signal() {
         return run.signal;
       },
@@ -331,7 +331,8 @@ function boundReport(report: TaskReport): TaskReport {
 
 export function toNewTaskSpec(spec: TaskSpec): NewTaskSpec {
   if (!spec || typeof spec.type !== 'string') throw new TypeError('spawn: each task needs a string `type`');
-  return { type: spec.type, input: (spec.input ?? null) as Json, key: spec.key ?? null, after: spec.after };
+  if (spec.site !== undefined && (typeof spec.site !== 'string' || spec.site === '')) throw new TypeError("spawn: a task's `site` must be a site name");
+  return { type: spec.type, input: (spec.input ?? null) as Json, key: spec.key ?? null, after: spec.after, ...(spec.site ? { site: spec.site } : {}) };
 }
 
 function stopMessage(reason: StopReason): string {

@@ -167,6 +167,7 @@ const ROUTES: Record<string, RouteSpec> = {
   'DELETE /api/v1/jobs/{id}': { level: 'admin', siteBound: true, call: async (fx, t) => ({ path: `/jobs/${await fx.freshJob(site(t))}` }) },
   'GET /api/v1/jobs/{id}/tasks': { level: 'viewer', siteBound: true, call: (fx, t) => ({ path: `/jobs/${fx.job[t]}/tasks` }) },
   'GET /api/v1/jobs/{id}/items': { level: 'viewer', siteBound: true, call: (fx, t) => ({ path: `/jobs/${fx.job[t]}/items` }) },
+  'GET /api/v1/jobs/{id}/sites': { level: 'viewer', siteBound: true, call: (fx, t) => ({ path: `/jobs/${fx.job[t]}/sites` }) },
   'GET /api/v1/jobs/{id}/items/history': {
     level: 'viewer',
     siteBound: true,

@@ -3,6 +3,7 @@ import { describeAuthConformance } from './auth-conformance.js';
 import { describeConcurrencyConformance } from './concurrency-conformance.js';
 import { describeControlsConformance } from './controls-conformance.js';
 import { describeEnvelopesConformance } from './envelopes-conformance.js';
+import { describeJobSitesConformance } from './job-sites-conformance.js';
 import { describeLocksConformance } from './locks-conformance.js';
 import { describeNotifyConformance } from './notify-conformance.js';
 import { describeOpenJobsConformance } from './open-jobs-conformance.js';
@@ -35,4 +36,5 @@ export function describeAllConformance(harness: StoreHarness): void {
   describeRetentionConformance(harness);
   describeOperationsConformance(harness);
   describeEnvelopesConformance(harness);
+  describeJobSitesConformance(harness);
 }

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { type Hub, startHub } from '../../src/cli/hub.js';
 import { SYSTEM_ACTOR } from '../../src/model/index.js';
+import type { Workflow } from '../../src/sdk/define-workflow.js';
 import { builtInWorkflows } from '../../src/workflows/index.js';
 import { launchBrowser } from '../helpers/browser.js';
 import { waitFor } from '../helpers/test-hub.js';
@@ -25,9 +26,11 @@ export interface ConsoleHarness {
   close(): Promise<void>;
 }
 
-export async function startConsoleHarness(): Promise<ConsoleHarness> {
+/** `workflows`: loaded besides the built-in ones. */
+export async function startConsoleHarness(options: { workflows?: Workflow[] } = {}): Promise<ConsoleHarness> {
   const dir = mkdtempSync(join(tmpdir(), 'swy-console-'));
-  const hub = await startHub({ dataDir: join(dir, 'hub'), port: 0, workflows: builtInWorkflows, adminPassword: ADMIN_PASSWORD });
+  const workflows = [...builtInWorkflows, ...(options.workflows ?? [])];
+  const hub = await startHub({ dataDir: join(dir, 'hub'), port: 0, workflows, adminPassword: ADMIN_PASSWORD });
   const browser = await launchBrowser().catch(async (error) => {
     await hub.close();
     throw error;

@@ -20,6 +20,14 @@ const job = defineWorkflow({
   },
 });
 
+/** Runs at the hub's own site and at `east`, where no worker runs it: it ends when cancelled. */
+const spanning = defineWorkflow({
+  name: 'spanning',
+  fields: z.object({}),
+  plan: () => [{ type: 'run' }, { type: 'run', site: 'east' }],
+  tasks: { run: () => ({ changed: true }) },
+});
+
 const ann: Actor = { name: 'ann', role: 'viewer', sites: null, ref: 'user:1' };
 const bob: Actor = { name: 'bob', role: 'viewer', sites: ['east'], ref: 'user:2' };
 
@@ -50,7 +58,7 @@ describe('notifications', () => {
     smtp = await startSmtp();
     now = 1_800_000_000_000;
     hub = await createTestHub({
-      workflows: [job],
+      workflows: [job, spanning],
       engine: {
         clock: () => now,
         notifier: { smtpUrl: smtp.url, from: 'hub@example.test', publicUrl: 'https://hub.example.test/', backoffMs: 1000, maxAttempts: 3 },
@@ -161,6 +169,21 @@ describe('notifications', () => {
     await expect(hub.engine.notify.subscribeSite({ channel: 'console', site: 'local' }, bob)).rejects.toMatchObject({ code: 'SWY_ERR_AUTH_SITE' });
     expect(await hub.engine.notify.markRead(null, ann)).toBe(1);
     expect((await hub.engine.notify.inbox(ann)).unread).toBe(0);
+  });
+
+  it('tells users and site rules of every site a job spans, not only its own', async () => {
+    await hub.store.ensureSites(['east'], now);
+    await hub.engine.notify.subscribeSite({ channel: 'console', site: 'east' }, bob);
+    const { job: submitted } = await hub.engine.submit({ workflow: 'spanning', fields: {} }, hub.actor);
+    expect(submitted.sites).toEqual(['local', 'east']);
+    await hub.engine.notify.subscribeJob(submitted.id, { channel: 'console', on: 'end' }, bob);
+    await hub.waitForJob(submitted.id, (j) => j.taskCounts.success === 1);
+    await hub.engine.control(submitted.id, 'cancel', hub.actor);
+    await hub.waitForJob(submitted.id);
+    await hub.engine.duties.tick();
+    const inbox = await hub.engine.notify.inbox(bob);
+    expect(inbox.items.map((d) => d.jobId)).toEqual([submitted.id, submitted.id]);
+    expect(inbox.items[0].payload).toMatchObject({ site: 'local', sites: ['local', 'east'], state: 'cancelled' });
   });
 
   it('delivers after a restart what a stopped hub had queued but not sent', async () => {

@@ -52,6 +52,25 @@ describe('runWorkflow (switchyard/testing)', () => {
     expect(failed.tasks[0].error?.message).toContain('broken on purpose');
   });
 
+  it('runs a job that spans sites with a worker at each of the sites named', async () => {
+    const transfer = defineWorkflow({
+      name: 'transfer',
+      fields: z.object({ to: z.string() }),
+      plan: (fields) => [
+        { type: 'step', key: 'export' },
+        { type: 'step', key: 'import', after: ['export'], site: fields.to },
+      ],
+      tasks: { step: (ctx) => ({ changed: true, result: { site: ctx.task.site } }) },
+    });
+    const run = await runWorkflow(transfer, { to: 'branch' }, { sites: ['branch'] });
+    expect(run.job).toMatchObject({ state: 'success', site: 'local', sites: ['local', 'branch'] });
+    expect(run.tasks.map((task) => [task.key, task.site])).toEqual([
+      ['export', 'local'],
+      ['import', 'branch'],
+    ]);
+    expect(Object.values(run.results)).toEqual([{ site: 'local' }, { site: 'branch' }]);
+  });
+
   it('refuses invalid fields with the field named', async () => {
     await expect(runWorkflow(countWords, { texts: 'not a list' })).rejects.toMatchObject({ code: 'SWY_ERR_WORKFLOW_FIELDS' });
   });

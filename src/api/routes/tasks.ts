@@ -1,6 +1,5 @@
 import { Readable } from 'node:stream';
 import { z } from 'zod';
-import { taskWaitReason } from '../../model/index.js';
 import type { ApiContext, App } from '../api-context.js';
 import { itemDto, taskDto } from '../dto.js';
 import { idParam, itemQuery, taskQuery } from '../schemas.js';
@@ -16,9 +15,21 @@ export function taskRoutes(app: App, { engine }: ApiContext): void {
       const { state, type, cursor, limit } = request.query;
       const page = await engine.reads.tasks(request.params.id, { states: state, types: type, cursor: cursor ?? null, limit }, request.actor);
       const job = await engine.reads.job(request.params.id, request.actor);
-      const jobWait = (await engine.reads.explain([job])).get(job.id) ?? null;
-      const now = engine.clock();
-      return { items: page.items.map((task) => taskDto(task, taskWaitReason(task, jobWait, now))), nextCursor: page.nextCursor, types: page.types };
+      const reasons = await engine.reads.explainTasks(job, page.items);
+      return { items: page.items.map((task) => taskDto(task, reasons.get(task.id) ?? null)), nextCursor: page.nextCursor, types: page.types };
+    },
+  });
+
+  app.get('/jobs/:id/sites', {
+    config: { access: 'viewer' },
+    schema: {
+      ...TAG,
+      summary: "Where a job's tasks ran: task counts by state per site and worker (workerId null: not leased yet)",
+      params: idParam,
+    },
+    handler: async (request) => {
+      const job = await engine.reads.job(request.params.id, request.actor);
+      return { sites: job.sites, items: await engine.reads.placement(job.id, request.actor) };
     },
   });
 

@@ -14,6 +14,7 @@ const taskSpec = z.object({
   // Not empty: the ledger reads "" as no key when it looks for existing ones, the store as a key.
   key: z.string().min(1).max(200).nullable().optional(),
   after: z.array(z.string().max(200)).max(10_000).optional(),
+  site: name.nullable().optional(),
 });
 /**
  * An item's path, at most MAX_ITEM_PATH_BYTES of UTF-8: the stores index it with the job (PostgreSQL

@@ -50,7 +50,7 @@ export function jobsCommand(program: Command): void {
         `job ${job.id}  ${job.label} (${job.workflow})`,
         `  state:    ${job.state}${job.outcome ? ` (${job.outcome === 'changed' ? 'modified' : 'up to date'})` : ''}${job.reason ? ` — ${job.reason}` : ''}`,
         ...(job.waitReason ? [`  waiting:  ${job.waitReason.message}`] : []),
-        `  site:     ${job.site}   queue: ${job.queue}   creator: ${job.creator}`,
+        `  site:     ${job.site}${job.sites.length > 1 ? ` (spans ${job.sites.join(', ')})` : ''}   queue: ${job.queue}   creator: ${job.creator}`,
         `  created:  ${since(job.createdAt)}   started: ${since(job.startedAt)}   ended: ${since(job.endedAt)}`,
         `  progress: ${job.progress.percent}% (${job.progress.done}/${job.progress.total})`,
         `  items:    ${job.itemCounts.completed} completed, ${job.itemCounts.failed} failed, ${job.itemCounts.skipped} skipped`,
@@ -70,6 +70,14 @@ export function jobsCommand(program: Command): void {
         ),
       ];
       if (tasks.nextCursor) lines.push(`(first 100 tasks; see ${api.url}/jobs/${job.id})`);
+      if (job.sites.length > 1) {
+        const placement = await api.taskPlacement(job.id);
+        lines.push('', 'where it ran:');
+        for (const group of placement.items) {
+          const counts = Object.entries(group.taskCounts).map(([state, n]) => `${n} ${state}`);
+          lines.push(`  ${group.site}  ${group.workerId ?? '(no worker yet)'}  ${counts.join(', ')}`);
+        }
+      }
       console.log(lines.join('\n'));
     });
 

@@ -14,6 +14,8 @@ export interface JobEndSummary {
   itemCounts: Record<string, number>;
   /** The job's page in the console; null when the hub's public URL is unknown. */
   link: string | null;
+  /** Every site of a job that spans sites (its own first); absent for a job at one site. */
+  sites?: string[];
 }
 
 export function summaryFromPayload(payload: Record<string, Json>): JobEndSummary {

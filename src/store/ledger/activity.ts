@@ -2,7 +2,7 @@ import { type ItemCounts, isLeasedTaskState } from '../../model/index.js';
 import type { NewTaskSpec, TaskActivity } from '../store.js';
 import type { JobBook } from './job-book.js';
 import type { LedgerTx, TaskRow } from './ledger-tx.js';
-import { insertPlanned, planTasks } from './new-tasks.js';
+import { insertPlanned, planTasks, unknownSitesOf } from './new-tasks.js';
 
 /**
  * Whether a report about `row` comes from the worker that holds its lease now, and that
@@ -54,7 +54,9 @@ async function spawnTasks(tx: LedgerTx, book: JobBook, parent: TaskRow, specs: N
     specs.map(({ workflow: _ignored, ...spec }) => spec),
     {
       jobId: parent.jobId,
+      // A spawned task runs where the task that found the work runs, unless it names a site.
       site: parent.site,
+      unknownSites: await unknownSitesOf(tx, specs, parent.site),
       workflow: parent.workflow,
       priority: parent.priority,
       retry: { maxAttempts: parent.maxAttempts, backoffMs: parent.backoffMs, maxBackoffMs: parent.maxBackoffMs },
@@ -65,7 +67,7 @@ async function spawnTasks(tx: LedgerTx, book: JobBook, parent: TaskRow, specs: N
   );
   const ids = await insertPlanned(tx, plan);
   plan.rows.forEach((row, i) => {
-    book.moveTask({ ...row, id: ids[i] }, null, row.state);
+    book.moveTask({ ...row, id: ids[i] }, null, row.state, row.reason);
   });
 
   // Existing tasks that gained dependents must say so, or their end would not release them.

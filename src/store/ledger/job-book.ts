@@ -33,6 +33,8 @@ interface Entry {
   reason?: string | null;
   resetForRetry?: boolean;
   failureReason?: string;
+  /** Sites of tasks added to the job in this transaction (spawned): recorded in job_sites unless the job's own. */
+  newSites?: Set<string>;
 }
 
 /** The most units a task may report (PostgreSQL bigint and SQLite integer both hold it exactly). */
@@ -61,6 +63,11 @@ export class JobBook {
   moveTask(task: TaskRow, from: TaskState | null, to: TaskState, reason?: string | null): void {
     const entry = this.entry(task.jobId);
     if (from === null) {
+      // A task born failed (at a site that does not exist, see new-tasks.ts) takes the job nowhere.
+      if (to !== 'failure') {
+        entry.newSites ??= new Set();
+        entry.newSites.add(task.site);
+      }
       entry.progressTotal += TASK_PROGRESS_UNITS;
       entry.progressDone += units(to, task);
     } else {
@@ -158,6 +165,10 @@ export class JobBook {
       }
     }
     if (jobs.length > 0) await tx.updateJobs(jobs);
+    const reached = jobs.flatMap((job) =>
+      [...(this.entries.get(job.id)?.newSites ?? [])].filter((site) => site !== job.site).map((site) => ({ jobId: job.id, site })),
+    );
+    if (reached.length > 0) await tx.addJobSites(reached);
     // Locks before concurrency slots: a job whose lock comes free is back in its line before
     // the freed slots are given out, so the earliest job in line gets them.
     for (const site of await releaseLocks(tx, this.ended, this.now)) this.readySites.add(site);

@@ -68,6 +68,11 @@ export interface LedgerTx {
   deleteJob(jobId: number): Promise<void>;
   /** deleteJob for many jobs at once (retention's batches): their tasks, items, output, edges, locks and rows. */
   deleteJobs(jobIds: number[]): Promise<void>;
+  // ─── Jobs that span sites ───
+  /** Which of `names` are sites the store knows (the sites table). */
+  knownSites(names: string[]): Promise<Set<string>>;
+  /** Records that jobs have tasks at these sites (other than their own); pairs already recorded are left alone. */
+  addJobSites(pairs: { jobId: number; site: string }[]): Promise<void>;
   // ─── Resource locks (model/resource-locks.ts) ───
   /** Serialises lock admission and release until commit (PostgreSQL: one advisory lock per schema). */
   lockResourceAdmission(): Promise<void>;
@@ -85,8 +90,8 @@ export interface LedgerTx {
   locksOf(jobIds: number[]): Promise<Map<number, ResourceLock[]>>;
   /** Releases the unreleased locks of ended jobs; answers how many were released. */
   releaseLocks(jobIds: number[], now: number): Promise<number>;
-  /** The jobs waiting on any of these for a lock, ascending. */
-  lockWaiters(jobIds: number[]): Promise<{ id: number; site: string }[]>;
+  /** The jobs waiting on any of these for a lock, ascending, with every site each has tasks at. */
+  lockWaiters(jobIds: number[]): Promise<{ id: number; sites: string[] }[]>;
   /** Sets (or clears, with null) the job a job waits on for a lock. */
   setLockWait(jobId: number, waitOn: number | null): Promise<void>;
   /** Holds the tasks of jobs out of leasing (a job not admitted yet), or lets them be leased again. */

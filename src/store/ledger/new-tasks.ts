@@ -16,7 +16,10 @@ export function isDependencyBroken(state: TaskState): boolean {
 
 export interface JobContext {
   jobId: number;
+  /** Where tasks that name no site run: the job's site for a plan, the spawning task's for a spawn. */
   site: string;
+  /** Sites tasks name that do not exist: such a task is written failed, saying so, and never runs. */
+  unknownSites?: ReadonlySet<string>;
   workflow: string;
   priority: number;
   retry: RetryPolicy;
@@ -52,11 +55,15 @@ export function planTasks(specs: NewTaskSpec[], job: JobContext, existing: Map<s
     const fromExisting: number[] = [];
     let pending = 0;
     let broken: string | null = null;
+    const site = spec.site ?? job.site;
+    const siteMissing = job.unknownSites?.has(site) ? `no site named "${site}"` : null;
     for (const dep of spec.after ?? []) {
       const batchIndex = batchKeys.get(dep);
       if (batchIndex !== undefined && batchIndex !== index) {
         fromBatch.push(batchIndex);
-        pending += 1;
+        // A task planned in the same batch that can never run (see siteMissing) breaks its dependents too.
+        if (isDependencyBroken(rows[batchIndex].state)) broken = `dependency "${dep}" ended ${rows[batchIndex].state}`;
+        else pending += 1;
         continue;
       }
       const prior = existing.get(dep);
@@ -65,10 +72,11 @@ export function planTasks(specs: NewTaskSpec[], job: JobContext, existing: Map<s
       if (isDependencyBroken(prior.state)) broken = `dependency ${prior.id} ended ${prior.state}`;
       else if (!isDependencySatisfied(prior.state)) pending += 1;
     }
-    const state: TaskState = broken ? 'cancelled' : pending > 0 ? 'created' : 'queued';
+    const state: TaskState = siteMissing ? 'failure' : broken ? 'cancelled' : pending > 0 ? 'created' : 'queued';
+    const reason = siteMissing ?? broken;
     rows.push({
       jobId: job.jobId,
-      site: job.site,
+      site,
       workflow: spec.workflow ?? job.workflow,
       type: spec.type,
       key,
@@ -88,21 +96,42 @@ export function planTasks(specs: NewTaskSpec[], job: JobContext, existing: Map<s
       changed: false,
       result: null,
       error: null,
-      reason: broken,
+      reason,
       itemsFailed: 0,
       logLines: 0,
       pendingDeps: pending,
       dependents: 0,
       startedAt: null,
-      endedAt: broken ? now : null,
+      endedAt: reason ? now : null,
       createdAt: now,
       updatedAt: now,
     });
     batchDeps.push(fromBatch);
     existingDeps.push(fromExisting);
   });
-  for (const deps of batchDeps) for (const dep of deps) rows[dep].dependents += 1;
+  batchDeps.forEach((deps, i) => {
+    // A dependent that was broken at birth is already terminal: nothing waits to release it.
+    if (rows[i].state === 'created') for (const dep of deps) rows[dep].dependents += 1;
+  });
   return { rows, batchDeps, existingDeps };
+}
+
+/**
+ * The sites tasks name (other than `home`) that the store does not know; planning writes such
+ * tasks failed (see JobContext.unknownSites). Reads the store only when a task names a site.
+ */
+export async function unknownSitesOf(tx: LedgerTx, specs: NewTaskSpec[], home: string): Promise<Set<string>> {
+  const named = [...new Set(specs.map((spec) => spec.site).filter((site): site is string => typeof site === 'string' && site !== home))];
+  if (named.length === 0) return new Set();
+  const known = await tx.knownSites(named);
+  return new Set(named.filter((site) => !known.has(site)));
+}
+
+/** The sites of `rows` other than `home`, each once, sorted. */
+export function sitesBeyond(rows: readonly { site: string }[], home: string): string[] {
+  const sites = new Set<string>();
+  for (const row of rows) if (row.site !== home) sites.add(row.site);
+  return [...sites].sort();
 }
 
 /** Inserts planned rows and their dependency edges; returns the new ids in row order. */

@@ -59,7 +59,7 @@ export async function releaseLocks(tx: LedgerTx, endedJobIds: number[], now: num
     for (const site of line.wake) wake.add(site);
     if (!line.waiting) {
       await tx.holdTasks([waiter.id], false);
-      wake.add(waiter.site);
+      for (const site of waiter.sites) wake.add(site);
     }
   }
   return [...wake];

@@ -1,9 +1,18 @@
-import { classifyJobOutcome, emptyTaskCounts, isTerminalJobState, type JobRecord, jobProgress, rollupJobState, type TaskState } from '../../model/index.js';
+import {
+  classifyJobOutcome,
+  emptyTaskCounts,
+  isTerminalJobState,
+  type JobRecord,
+  jobProgress,
+  rollupJobState,
+  SwitchyardError,
+  type TaskState,
+} from '../../model/index.js';
 import { jobRecordOf } from '../rows.js';
 import type { NewJob } from '../store.js';
 import { admitConcurrency } from './concurrency.js';
 import type { LedgerTx, NewEvent, NewJobRow } from './ledger-tx.js';
-import { insertPlannedBatches, planTasks } from './new-tasks.js';
+import { insertPlannedBatches, planTasks, sitesBeyond, unknownSitesOf } from './new-tasks.js';
 import { admitLocks } from './resource-locks.js';
 
 export interface SubmittedIds {
@@ -40,6 +49,17 @@ export async function submitJobs(tx: LedgerTx, jobs: NewJob[], now: number): Pro
   }
 
   // Plan before writing anything so that a bad plan rejects the batch with nothing written.
+  const missing = await unknownSitesOf(
+    tx,
+    fresh.flatMap((job) => job.tasks.filter((task) => task.site && task.site !== job.site)),
+    '',
+  );
+  if (missing.size > 0) {
+    const site = [...missing][0];
+    throw new SwitchyardError('SWY_ERR_SITE_UNKNOWN', `The plan puts a task at site "${site}", which does not exist`, [
+      { path: 'site', message: `unknown site "${site}" in the plan` },
+    ]);
+  }
   const plans = fresh.map((job) =>
     planTasks(
       job.tasks,
@@ -67,6 +87,7 @@ export async function submitJobs(tx: LedgerTx, jobs: NewJob[], now: number): Pro
     for (const row of plan.rows) row.jobId = ids[i];
   });
   await insertPlannedBatches(tx, plans);
+  await tx.addJobSites(plans.flatMap((plan, i) => sitesBeyond(plan.rows, fresh[i].site).map((site) => ({ jobId: ids[i], site }))));
   // A job that ended at submission (nothing to do) holds nothing.
   const lockWaits = await admitLocks(
     tx,
@@ -95,7 +116,8 @@ export async function submitJobs(tx: LedgerTx, jobs: NewJob[], now: number): Pro
       site: row.site,
       data: { workflow: row.workflow, state: row.state, queue: row.queue, creator: row.creator, tasks: plan.rows.length },
     });
-    if (row.state === 'queued' || row.state === 'running') sites.add(row.site);
+    // Wake the workers of every site a ready task waits at, not only the job's own.
+    if (row.state === 'queued' || row.state === 'running') for (const task of plan.rows) if (task.state === 'queued') sites.add(task.site);
   }
   if (events.length > 0) await tx.insertEvents(events);
   tx.wakeAfterCommit([...sites], events.length > 0);
@@ -106,7 +128,7 @@ export async function submitJobs(tx: LedgerTx, jobs: NewJob[], now: number): Pro
     const index = answer.pendingIndex;
     const created = !answered.has(index);
     answered.add(index);
-    const record = jobRecordOf({ ...jobRows[index], id: ids[index], envelopeId: null }, jobRows[index]);
+    const record = jobRecordOf({ ...jobRows[index], id: ids[index], envelopeId: null }, jobRows[index], sitesBeyond(plans[index].rows, jobRows[index].site));
     const concurrency = fresh[index].concurrency ?? null;
     const inLine = concurrency !== null && !isTerminalJobState(jobRows[index].state);
     return {

@@ -26,7 +26,8 @@ import type {
   QueueState,
   TaskRow,
 } from '../ledger/ledger-tx.js';
-import { type DbRow, groupLocks, type RowMapper } from '../rows.js';
+import { OTHER_SITES_SQL } from '../list-queries.js';
+import { type DbRow, groupLocks, jobSitesOf, type RowMapper } from '../rows.js';
 import { sqlList } from '../sql-builder.js';
 import type { NewItem } from '../store.js';
 import { pgJson, type Queryable, rows } from './postgres-pool.js';
@@ -243,8 +244,11 @@ const SQL = {
       items AS (DELETE FROM items WHERE job_id = ANY($1::bigint[])),
       edges AS (DELETE FROM task_deps WHERE job_id = ANY($1::bigint[])),
       tasks AS (DELETE FROM tasks WHERE job_id = ANY($1::bigint[])),
-      locks AS (DELETE FROM job_locks WHERE job_id = ANY($1::bigint[]))
+      locks AS (DELETE FROM job_locks WHERE job_id = ANY($1::bigint[])),
+      spans AS (DELETE FROM job_sites WHERE job_id = ANY($1::bigint[]))
     DELETE FROM jobs WHERE id = ANY($1::bigint[])`,
+  knownSites: `SELECT name FROM sites WHERE name = ANY($1::text[])`,
+  addJobSites: `INSERT INTO job_sites (job_id, site) SELECT * FROM unnest($1::bigint[], $2::text[]) ORDER BY 1, 2 ON CONFLICT DO NOTHING`,
   // One key per schema: lock admission and release are serialised across hubs until commit.
   resourceAdmission: `SELECT pg_advisory_xact_lock(hashtextextended('switchyard:locks:' || current_schema(), 0))`,
   holdLocks: `INSERT INTO job_locks (job_id, lock_key, mode, released_at) SELECT $1::bigint, v.k, v.m, NULL
@@ -257,7 +261,7 @@ const SQL = {
       AND (l.lock_key = $3 OR l.lock_key = ANY($4::text[]) OR (l.lock_key >= $5 AND l.lock_key < $6)) AND (NOT $7 OR l.mode = 'exclusive')`,
   locksOf: `SELECT job_id, lock_key, mode FROM job_locks WHERE job_id = ANY($1::bigint[]) ORDER BY job_id, lock_key`,
   releaseLocks: `UPDATE job_locks SET released_at = $1 WHERE released_at IS NULL AND job_id = ANY($2::bigint[])`,
-  lockWaiters: `SELECT id, site FROM jobs WHERE lock_wait_on = ANY($1::bigint[]) ORDER BY id`,
+  lockWaiters: `SELECT id, site, ${OTHER_SITES_SQL.postgres} FROM jobs WHERE lock_wait_on = ANY($1::bigint[]) ORDER BY id`,
   setLockWait: `UPDATE jobs SET lock_wait_on = $1 WHERE id = $2`,
   holdTasks: `UPDATE tasks SET held = $1 WHERE job_id = ANY($2::bigint[])`,
   setConcurrencyLimits: `INSERT INTO workflow_concurrency (workflow, concurrency_limit, per_key, updated_at) VALUES ($1, $2, $3, $4)
@@ -397,9 +401,9 @@ export class PostgresLedgerTx implements LedgerTx {
     return (await this.db.query(SQL.releaseLocks, [now, jobIds])).rowCount ?? 0;
   }
 
-  async lockWaiters(jobIds: number[]): Promise<{ id: number; site: string }[]> {
+  async lockWaiters(jobIds: number[]): Promise<{ id: number; sites: string[] }[]> {
     if (jobIds.length === 0) return [];
-    return (await rows(this.db, SQL.lockWaiters, [jobIds])).map((r) => ({ id: Number(r.id), site: r.site as string }));
+    return (await rows(this.db, SQL.lockWaiters, [jobIds])).map((r) => ({ id: Number(r.id), sites: jobSitesOf(r) }));
   }
 
   async setLockWait(jobId: number, waitOn: number | null): Promise<void> {
@@ -534,6 +538,16 @@ export class PostgresLedgerTx implements LedgerTx {
 
   async deleteJobs(jobIds: number[]): Promise<void> {
     if (jobIds.length > 0) await this.db.query(SQL.deleteJobs, [jobIds]);
+  }
+
+  async knownSites(names: string[]): Promise<Set<string>> {
+    if (names.length === 0) return new Set();
+    return new Set((await rows(this.db, SQL.knownSites, [names])).map((r) => r.name as string));
+  }
+
+  async addJobSites(pairs: { jobId: number; site: string }[]): Promise<void> {
+    if (pairs.length === 0) return;
+    await this.db.query(SQL.addJobSites, [pairs.map((p) => p.jobId), pairs.map((p) => p.site)]);
   }
 
   wakeAfterCommit(sites: string[], events: boolean): void {

@@ -545,6 +545,22 @@ CREATE INDEX jobs_envelope ON jobs (envelope_id, id) WHERE envelope_id IS NOT NU
 CREATE INDEX jobs_rollback_of ON jobs (rollback_of, id) WHERE rollback_of IS NOT NULL;
 `,
   },
+  {
+    version: 17,
+    name: 'jobs that span sites: job_sites',
+    sql: `
+-- The sites a job's tasks run at besides its own (home) site, one row each, written when a
+-- task is planned or spawned at a site the job had not reached. Most jobs run at one site and
+-- have no rows here, so the table stays small; its (site, job_id) index serves the jobs
+-- list's site scope and filter ("jobs at site S": home site S, or a row here).
+CREATE TABLE job_sites (
+  job_id bigint NOT NULL,
+  site text NOT NULL,
+  PRIMARY KEY (job_id, site)
+);
+CREATE INDEX job_sites_site ON job_sites (site, job_id);
+`,
+  },
 ];
 
 /**

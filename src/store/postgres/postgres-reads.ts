@@ -1,22 +1,26 @@
 import type { AuditRecord, EventRecord, ItemRecord, JobRecord, ResourceLock, TaskLogLine, TaskRecord } from '../../model/index.js';
-import { listAuditSql, listItemsSql, listJobsSql, listTasksSql, OPEN_JOB_STATES_SQL, toPage } from '../list-queries.js';
-import { concurrencyUseFrom, groupLocks, type RowMapper } from '../rows.js';
+import { listAuditSql, listItemsSql, listJobsSql, listTasksSql, OPEN_JOB_STATES_SQL, OTHER_SITES_SQL, toPage } from '../list-queries.js';
+import { concurrencyUseFrom, groupLocks, groupPlacement, type RowMapper } from '../rows.js';
 import { postgresDialect } from '../sql-builder.js';
-import type { AuditQuery, ConcurrencyUse, ItemQuery, JobQuery, OpenJobCount, Page, TaskQuery } from '../store.js';
+import type { AuditQuery, ConcurrencyUse, ItemQuery, JobQuery, OpenJobCount, Page, TaskPlacement, TaskQuery } from '../store.js';
 import { firstRow, type Queryable, rows } from './postgres-pool.js';
 
 const DEPENDS_ON = 'array_agg(d.depends_on ORDER BY d.depends_on)';
 
 const SQL = {
-  job: 'SELECT * FROM jobs WHERE id = $1',
-  jobs: 'SELECT * FROM jobs WHERE id = ANY($1::bigint[])',
+  job: `SELECT *, ${OTHER_SITES_SQL.postgres} FROM jobs WHERE id = $1`,
+  jobs: `SELECT *, ${OTHER_SITES_SQL.postgres} FROM jobs WHERE id = ANY($1::bigint[])`,
   task: `SELECT t.*, (SELECT ${DEPENDS_ON} FROM task_deps d WHERE d.task_id = t.id) AS depends_on FROM tasks t WHERE t.id = $1`,
   taskTypes: 'SELECT DISTINCT type FROM tasks WHERE job_id = $1 ORDER BY type',
+  placement: 'SELECT site, worker_id, state, count(*) AS n FROM tasks WHERE job_id = $1 GROUP BY site, worker_id, state ORDER BY site, worker_id, state',
   output: 'SELECT seq, at, line FROM task_logs WHERE task_id = $1 AND seq > $2 ORDER BY seq LIMIT $3',
   history: 'SELECT * FROM items WHERE job_id = $1 AND path = $2 ORDER BY id',
   locksOf: 'SELECT job_id, lock_key, mode FROM job_locks WHERE job_id = ANY($1::bigint[]) ORDER BY job_id, lock_key',
   events: 'SELECT * FROM events WHERE id > $1 ORDER BY id LIMIT $2',
-  eventsAt: 'SELECT * FROM events WHERE id > $1 AND (site IS NULL OR site = ANY($2::text[])) ORDER BY id LIMIT $3',
+  // A job's events (at its own site) also reach users of the other sites it spans.
+  eventsAt: `SELECT * FROM events e WHERE e.id > $1 AND (e.site IS NULL OR e.site = ANY($2::text[])
+      OR (e.job_id IS NOT NULL AND EXISTS (SELECT 1 FROM job_sites s WHERE s.job_id = e.job_id AND s.site = ANY($2::text[]))))
+    ORDER BY e.id LIMIT $3`,
   lastEvent: 'SELECT COALESCE(MAX(id), 0) AS id FROM events',
   concurrencyLimits: 'SELECT workflow, concurrency_limit, per_key FROM workflow_concurrency WHERE workflow = ANY($1::text[])',
   concurrencyHeld: `SELECT workflow, concurrency_key, count(*) AS n FROM jobs
@@ -56,7 +60,7 @@ export class PostgresReads {
   }
 
   async listJobs(query: JobQuery): Promise<Page<JobRecord>> {
-    const list = listJobsSql(postgresDialect, query);
+    const list = listJobsSql(postgresDialect, query, OTHER_SITES_SQL.postgres);
     return toPage(await rows(this.db, list.sql, list.params), list, this.map.job);
   }
 
@@ -68,6 +72,10 @@ export class PostgresReads {
   async listTasks(jobId: number, query: TaskQuery): Promise<Page<TaskRecord>> {
     const list = listTasksSql(postgresDialect, jobId, query, DEPENDS_ON);
     return toPage(await rows(this.db, list.sql, list.params), list, this.map.task);
+  }
+
+  async taskPlacement(jobId: number): Promise<TaskPlacement[]> {
+    return groupPlacement(await rows(this.db, SQL.placement, [jobId]));
   }
 
   async taskTypes(jobId: number): Promise<string[]> {

@@ -269,6 +269,10 @@ export class PostgresStore implements S.Store {
     return this.reads.taskTypes(jobId);
   }
 
+  taskPlacement(jobId: number) {
+    return this.reads.taskPlacement(jobId);
+  }
+
   getTask(id: number) {
     return this.reads.getTask(id);
   }

@@ -27,7 +27,8 @@ import type {
   QueueState,
   TaskRow,
 } from '../ledger/ledger-tx.js';
-import { type DbRow, groupLocks, JOB_ROW_COLUMNS, type RowMapper, TASK_ROW_COLUMNS } from '../rows.js';
+import { OTHER_SITES_SQL } from '../list-queries.js';
+import { type DbRow, groupLocks, JOB_ROW_COLUMNS, jobSitesOf, type RowMapper, TASK_ROW_COLUMNS } from '../rows.js';
 import { sqlList } from '../sql-builder.js';
 import type { NewItem } from '../store.js';
 
@@ -134,9 +135,12 @@ export function prepareLedgerStatements(db: Database): Record<LedgerStatementNam
       AND (l.lock_key = ? OR l.lock_key IN (SELECT value FROM json_each(?)) OR (l.lock_key >= ? AND l.lock_key < ?))`),
     locksOf: p(`SELECT job_id, lock_key, mode FROM job_locks WHERE job_id IN (SELECT value FROM json_each(?)) ORDER BY job_id, lock_key`),
     releaseLocks: p(`UPDATE job_locks SET released_at = ? WHERE released_at IS NULL AND job_id IN (SELECT value FROM json_each(?))`),
-    lockWaiters: p(`SELECT id, site FROM jobs WHERE lock_wait_on IN (SELECT value FROM json_each(?)) ORDER BY id`),
+    lockWaiters: p(`SELECT id, site, ${OTHER_SITES_SQL.sqlite} FROM jobs WHERE lock_wait_on IN (SELECT value FROM json_each(?)) ORDER BY id`),
     setLockWait: p(`UPDATE jobs SET lock_wait_on = ? WHERE id = ?`),
     deleteLocks: p(`DELETE FROM job_locks WHERE job_id = ?`),
+    deleteJobSites: p(`DELETE FROM job_sites WHERE job_id = ?`),
+    knownSites: p(`SELECT name FROM sites WHERE name IN (SELECT value FROM json_each(?))`),
+    addJobSite: p(`INSERT OR IGNORE INTO job_sites (job_id, site) VALUES (?, ?)`),
     holdTasks: p(`UPDATE tasks SET held = ? WHERE job_id IN (SELECT value FROM json_each(?))`),
     setConcurrencyLimits: p(`INSERT INTO workflow_concurrency (workflow, concurrency_limit, per_key, updated_at) VALUES (?, ?, ?, ?)
       ON CONFLICT (workflow) DO UPDATE SET concurrency_limit = excluded.concurrency_limit, per_key = excluded.per_key, updated_at = excluded.updated_at`),
@@ -190,6 +194,9 @@ type LedgerStatementName =
   | 'deleteEdges'
   | 'deleteTasks'
   | 'deleteJob'
+  | 'deleteJobSites'
+  | 'knownSites'
+  | 'addJobSite'
   | 'holdLock'
   | 'lockHoldersAny'
   | 'lockHoldersExclusive'
@@ -335,9 +342,9 @@ export class SqliteLedgerTx implements LedgerTx {
     return this.s.releaseLocks.run(now, JSON.stringify(jobIds)).changes;
   }
 
-  async lockWaiters(jobIds: number[]): Promise<{ id: number; site: string }[]> {
+  async lockWaiters(jobIds: number[]): Promise<{ id: number; sites: string[] }[]> {
     if (jobIds.length === 0) return [];
-    return (this.s.lockWaiters.all(JSON.stringify(jobIds)) as DbRow[]).map((r) => ({ id: Number(r.id), site: r.site as string }));
+    return (this.s.lockWaiters.all(JSON.stringify(jobIds)) as DbRow[]).map((r) => ({ id: Number(r.id), sites: jobSitesOf(r) }));
   }
 
   async setLockWait(jobId: number, waitOn: number | null): Promise<void> {
@@ -589,7 +596,17 @@ export class SqliteLedgerTx implements LedgerTx {
     this.s.deleteEdges.run(jobId);
     this.s.deleteTasks.run(jobId);
     this.s.deleteLocks.run(jobId);
+    this.s.deleteJobSites.run(jobId);
     this.s.deleteJob.run(jobId);
+  }
+
+  async knownSites(names: string[]): Promise<Set<string>> {
+    if (names.length === 0) return new Set();
+    return new Set((this.s.knownSites.all(JSON.stringify(names)) as DbRow[]).map((r) => r.name as string));
+  }
+
+  async addJobSites(pairs: { jobId: number; site: string }[]): Promise<void> {
+    for (const { jobId, site } of pairs) this.s.addJobSite.run(jobId, site);
   }
 
   wakeAfterCommit(sites: string[], events: boolean): void {

@@ -1,16 +1,28 @@
 import type { Database, Statement } from 'better-sqlite3';
 import type { AuditRecord, EventRecord, ItemRecord, JobRecord, ResourceLock, TaskLogLine, TaskRecord } from '../../model/index.js';
-import { listAuditSql, listItemsSql, listJobsSql, listTasksSql, OPEN_JOB_STATES_SQL, toPage } from '../list-queries.js';
-import { concurrencyUseFrom, type DbRow, groupLocks, type RowMapper } from '../rows.js';
+import { listAuditSql, listItemsSql, listJobsSql, listTasksSql, OPEN_JOB_STATES_SQL, OTHER_SITES_SQL, toPage } from '../list-queries.js';
+import { concurrencyUseFrom, type DbRow, groupLocks, groupPlacement, type RowMapper } from '../rows.js';
 import { sqliteDialect } from '../sql-builder.js';
-import type { AuditQuery, ConcurrencyUse, ItemQuery, JobQuery, OpenJobCount, Page, TaskQuery } from '../store.js';
+import type { AuditQuery, ConcurrencyUse, ItemQuery, JobQuery, OpenJobCount, Page, TaskPlacement, TaskQuery } from '../store.js';
 
 const DEPENDS_ON = 'group_concat(d.depends_on)';
 
 /** The read side of the SQLite store: lookups and keyset-paginated lists. */
 export class SqliteReads {
   private readonly s: Record<
-    'job' | 'jobs' | 'task' | 'taskTypes' | 'output' | 'history' | 'events' | 'eventsAt' | 'lastEvent' | 'locksOf' | 'concurrencyLimits' | 'concurrencyHeld',
+    | 'job'
+    | 'jobs'
+    | 'task'
+    | 'taskTypes'
+    | 'placement'
+    | 'output'
+    | 'history'
+    | 'events'
+    | 'eventsAt'
+    | 'lastEvent'
+    | 'locksOf'
+    | 'concurrencyLimits'
+    | 'concurrencyHeld',
     Statement
   >;
   private readonly statements = new Map<string, Statement>();
@@ -21,15 +33,19 @@ export class SqliteReads {
   ) {
     const p = (sql: string) => db.prepare(sql);
     this.s = {
-      job: p('SELECT * FROM jobs WHERE id = ?'),
-      jobs: p('SELECT * FROM jobs WHERE id IN (SELECT value FROM json_each(?))'),
+      job: p(`SELECT *, ${OTHER_SITES_SQL.sqlite} FROM jobs WHERE id = ?`),
+      jobs: p(`SELECT *, ${OTHER_SITES_SQL.sqlite} FROM jobs WHERE id IN (SELECT value FROM json_each(?))`),
       task: p(`SELECT t.*, (SELECT ${DEPENDS_ON} FROM task_deps d WHERE d.task_id = t.id) AS depends_on FROM tasks t WHERE t.id = ?`),
       taskTypes: p('SELECT DISTINCT type FROM tasks WHERE job_id = ? ORDER BY type'),
+      placement: p(`SELECT site, worker_id, state, count(*) AS n FROM tasks WHERE job_id = ? GROUP BY site, worker_id, state ORDER BY site, worker_id, state`),
       output: p('SELECT seq, at, line FROM task_logs WHERE task_id = ? AND seq > ? ORDER BY seq LIMIT ?'),
       locksOf: p('SELECT job_id, lock_key, mode FROM job_locks WHERE job_id IN (SELECT value FROM json_each(?)) ORDER BY job_id, lock_key'),
       history: p('SELECT * FROM items WHERE job_id = ? AND path = ? ORDER BY id'),
       events: p('SELECT * FROM events WHERE id > ? ORDER BY id LIMIT ?'),
-      eventsAt: p('SELECT * FROM events WHERE id > ? AND (site IS NULL OR site IN (SELECT value FROM json_each(?))) ORDER BY id LIMIT ?'),
+      // A job's events (at its own site) also reach users of the other sites it spans.
+      eventsAt: p(`SELECT * FROM events e WHERE e.id > @after AND (e.site IS NULL OR e.site IN (SELECT value FROM json_each(@sites))
+          OR (e.job_id IS NOT NULL AND EXISTS (SELECT 1 FROM job_sites s WHERE s.job_id = e.job_id AND s.site IN (SELECT value FROM json_each(@sites)))))
+        ORDER BY e.id LIMIT @limit`),
       lastEvent: p('SELECT COALESCE(MAX(id), 0) AS id FROM events'),
       concurrencyLimits: p('SELECT workflow, concurrency_limit, per_key FROM workflow_concurrency WHERE workflow IN (SELECT value FROM json_each(?))'),
       concurrencyHeld: p(`SELECT workflow, concurrency_key, count(*) AS n FROM jobs
@@ -71,7 +87,7 @@ export class SqliteReads {
   }
 
   listJobs(query: JobQuery): Page<JobRecord> {
-    const list = listJobsSql(sqliteDialect, query);
+    const list = listJobsSql(sqliteDialect, query, OTHER_SITES_SQL.sqlite);
     return toPage(this.cached(list.sql).all(...list.params) as DbRow[], list, this.map.job);
   }
 
@@ -87,6 +103,10 @@ export class SqliteReads {
 
   taskTypes(jobId: number): string[] {
     return (this.s.taskTypes.all(jobId) as DbRow[]).map((r) => r.type as string);
+  }
+
+  taskPlacement(jobId: number): TaskPlacement[] {
+    return groupPlacement(this.s.placement.all(jobId) as DbRow[]);
   }
 
   taskOutput(taskId: number, afterSeq: number, limit: number): TaskLogLine[] {
@@ -112,7 +132,7 @@ export class SqliteReads {
   }
 
   listEvents(afterId: number, limit: number, sites: string[] | null): EventRecord[] {
-    const rows = sites === null ? this.s.events.all(afterId, limit) : this.s.eventsAt.all(afterId, JSON.stringify(sites), limit);
+    const rows = sites === null ? this.s.events.all(afterId, limit) : this.s.eventsAt.all({ after: afterId, sites: JSON.stringify(sites), limit });
     return (rows as DbRow[]).map(this.map.event);
   }
 

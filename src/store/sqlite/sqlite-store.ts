@@ -205,6 +205,10 @@ export class SqliteStore implements S.Store {
     return this.read(() => this.reads.taskTypes(jobId));
   }
 
+  taskPlacement(jobId: number) {
+    return this.read(() => this.reads.taskPlacement(jobId));
+  }
+
   getTask(id: number) {
     return this.read(() => this.reads.getTask(id));
   }

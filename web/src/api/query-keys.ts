@@ -9,6 +9,7 @@ export const queryKeys = {
   job: (id: number) => ['job', id] as const,
   tasks: (jobId: number, filter: object) => ['job', jobId, 'tasks', filter] as const,
   items: (jobId: number, filter: object) => ['job', jobId, 'items', filter] as const,
+  placement: (jobId: number) => ['job', jobId, 'sites'] as const,
   itemHistory: (jobId: number, path: string) => ['job', jobId, 'item-history', path] as const,
   task: (id: number) => ['task', id] as const,
   taskOutput: (id: number) => ['task-output', id] as const,

@@ -2,7 +2,7 @@ import { keepPreviousData, useInfiniteQuery, useQuery } from '@tanstack/react-qu
 import { isTerminalTaskState } from '../domain.js';
 import { api } from './http.js';
 import { queryKeys } from './query-keys.js';
-import type { Task, TaskPage } from './types.js';
+import type { Task, TaskPage, TaskPlacementPage } from './types.js';
 
 export interface TaskFilter {
   state?: string[];
@@ -19,6 +19,15 @@ export function useTasks(jobId: number, filter: TaskFilter, live: boolean) {
     getNextPageParam: (last) => last.nextCursor,
     placeholderData: keepPreviousData,
     // Attempts and workers change without a job event; only worth polling while the job runs.
+    refetchInterval: live ? 5_000 : false,
+  });
+}
+
+/** Where a job's tasks ran: task counts by state per site and worker. */
+export function useTaskPlacement(jobId: number, live: boolean) {
+  return useQuery({
+    queryKey: queryKeys.placement(jobId),
+    queryFn: ({ signal }) => api<TaskPlacementPage>(`/jobs/${jobId}/sites`, { signal }),
     refetchInterval: live ? 5_000 : false,
   });
 }

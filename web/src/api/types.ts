@@ -33,6 +33,12 @@ export interface TaskPage extends Page<TaskDto> {
   types: string[];
 }
 
+/** Where a job's tasks ran (GET /jobs/:id/sites). */
+export interface TaskPlacementPage {
+  sites: string[];
+  items: { site: string; workerId: string | null; taskCounts: Partial<Record<string, number>> }[];
+}
+
 export interface OutputLine {
   seq: number;
   at: string;

@@ -1,10 +1,11 @@
 import { useLocalStorage } from '@mantine/hooks';
 import type { Job } from '../../api/types.js';
 import { ReorderableSections } from '../../components/ui/reorderable-sections.js';
+import { JobSites } from './job-sites.js';
 import { JobStats } from './job-stats.js';
 import { JobFields, JobSummary } from './job-summary.js';
 
-const DEFAULT_ORDER = ['summary', 'stats', 'fields'];
+const DEFAULT_ORDER = ['summary', 'stats', 'sites', 'fields'];
 
 /** The job's side bar; the order of its sections is remembered in this browser. */
 export function JobSideBar({ job }: { job: Job }) {
@@ -16,6 +17,7 @@ export function JobSideBar({ job }: { job: Job }) {
       sections={[
         { id: 'summary', title: 'Summary', content: <JobSummary job={job} /> },
         { id: 'stats', title: 'Statistics', content: <JobStats job={job} /> },
+        { id: 'sites', title: 'Sites', content: <JobSites job={job} /> },
         { id: 'fields', title: 'Fields', content: <JobFields job={job} /> },
       ]}
     />

@@ -42,7 +42,7 @@ export function JobSummary({ job }: { job: Job }) {
             ]
           : []),
         { label: 'Outcome', value: outcomeLabel(job.outcome) },
-        { label: 'Site', value: job.site },
+        { label: 'Site', value: job.sites.length > 1 ? `${job.site} (also runs at ${job.sites.slice(1).join(', ')})` : job.site },
         { label: 'Queue', value: job.queue },
         { label: 'Creator', value: job.creator },
         { label: 'Created', value: <DateTime value={job.createdAt} /> },

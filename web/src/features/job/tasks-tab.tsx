@@ -92,9 +92,15 @@ export function TasksTab({ job, onOpenTask }: { job: Job; onOpenTask: (id: numbe
                   <DateTime value={task.endedAt} />
                 </Table.Td>
                 <Table.Td>
-                  <Text size="sm" lineClamp={2}>
-                    {task.reason ?? task.error?.message ?? ''}
-                  </Text>
+                  {task.reason || task.error ? (
+                    <Text size="sm" lineClamp={2}>
+                      {task.reason ?? task.error?.message}
+                    </Text>
+                  ) : task.waitReason ? (
+                    <Text size="sm" c="dimmed" lineClamp={2} data-testid="task-wait-reason" data-code={task.waitReason.code}>
+                      {task.waitReason.message}
+                    </Text>
+                  ) : null}
                 </Table.Td>
               </Table.Tr>
             ))}
