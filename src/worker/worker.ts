@@ -45,7 +45,7 @@ export interface WorkerOptions {
   host?: string;
   /** Most tasks run at once. */
   concurrency?: number;
-  /** Most tasks leased per round trip. */
+  /** Most tasks leased per round trip (default 500). */
   leaseBatch?: number;
   /**
    * Most tasks leased beyond the free slots and held here until a slot frees (default
@@ -129,7 +129,7 @@ export class Worker {
     this.workflows = options.workflows;
     this.site = options.site;
     this.concurrency = options.concurrency ?? 16;
-    this.leaseBatch = options.leaseBatch ?? 100;
+    this.leaseBatch = options.leaseBatch ?? 500;
     this.prefetch = Math.max(0, options.prefetch ?? this.leaseBatch);
     this.holdMs = options.holdMs ?? 500;
     // Heartbeats also carry cancel requests to running tasks: every 2 s keeps cancels prompt at the cost of one small transaction.
