@@ -11,7 +11,7 @@ import { allFinished, type Measurement } from './measurements.js';
  * Processing at the concurrency users set: one-task no-op jobs (full history kept) drained by
  * one worker of concurrency 1, 10 and 50, with handlers in threads (the default) and
  * in-process; the gap between the two is what isolating handlers costs. The worker keeps its
- * defaults (lease batch 100). The pool is warmed by `concurrency` jobs first (a thread's
+ * defaults (leases up to 500 per round trip, prefetches what it gets through in its hold time). The pool is warmed by `concurrency` jobs first (a thread's
  * start-up is paid once per thread, not per task), then `--jobs` jobs (at most 5,000 at
  * concurrency 1) are submitted in bulk and timed from the first submit until the last one ends.
  */

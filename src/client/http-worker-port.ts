@@ -1,5 +1,5 @@
-import type { PortLeaseRequest, WorkerPort } from '../engine/ports.js';
-import type { ActivityResult, CompletionResult, HeartbeatResult, LeasedTask, LeaseRef, TaskActivity, TaskCompletion, WorkerInfo } from '../model/index.js';
+import type { PortHeartbeatRequest, PortLeaseRequest, WorkerPort } from '../engine/ports.js';
+import type { ActivityResult, CompletionResult, HeartbeatResult, LeasedTask, TaskActivity, TaskCompletion, WorkerInfo } from '../model/index.js';
 import type { SwitchyardClient } from './client.js';
 
 /**
@@ -19,7 +19,7 @@ export class HttpWorkerPort implements WorkerPort {
     return answer.tasks;
   }
 
-  async heartbeat(request: { workerId: string; leases: LeaseRef[] }): Promise<HeartbeatResult> {
+  async heartbeat(request: PortHeartbeatRequest): Promise<HeartbeatResult> {
     const answer = await this.client.request<HeartbeatResult & { error?: unknown }>('POST', '/worker/heartbeat', request, { okStatuses: [409] });
     return answer.error ? { lost: request.leases.map((lease) => lease.taskId), stop: [] } : answer;
   }

@@ -10,7 +10,6 @@ import {
   type JobRecord,
   type Json,
   type LeasedTask,
-  type LeaseRef,
   type RetentionPolicy,
   requireEverySite,
   requireSite,
@@ -35,7 +34,7 @@ import { EngineMetrics } from './metrics.js';
 import { type NotifierOptions, notifierDuty } from './notifier.js';
 import { NotifyVerbs } from './notify-verbs.js';
 import { OperationRunner, type OperationRunnerOptions } from './operation-runner.js';
-import type { PortLeaseRequest, WorkerPort } from './ports.js';
+import type { PortHeartbeatRequest, PortLeaseRequest, WorkerPort } from './ports.js';
 import { QueueVerbs } from './queue-verbs.js';
 import { ReadVerbs } from './read-verbs.js';
 import { retentionDuty } from './retention.js';
@@ -510,7 +509,7 @@ export class Engine implements WorkerPort {
     await this.store.heartbeat({ workerId, leases: [], leaseMs: this.leaseMs, now });
   }
 
-  heartbeat(request: { workerId: string; leases: LeaseRef[] }): Promise<HeartbeatResult> {
+  heartbeat(request: PortHeartbeatRequest): Promise<HeartbeatResult> {
     return this.store.heartbeat({ ...request, leaseMs: this.leaseMs, now: this.clock() });
   }
 

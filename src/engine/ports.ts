@@ -11,6 +11,16 @@ export interface PortLeaseRequest {
   signal?: AbortSignal;
 }
 
+export interface PortHeartbeatRequest {
+  workerId: string;
+  leases: LeaseRef[];
+  /**
+   * Of `leases`, the tasks the worker holds but has not started (prefetched): a pause of their
+   * job stops them too (a started task runs on unless the pause is "now"), so they never run.
+   */
+  unstarted?: number[];
+}
+
 /**
  * What a worker may call on the hub: the one port between them. In the hub's own process the
  * engine implements it directly; a remote worker gets an HTTP implementation (client/) that
@@ -19,7 +29,7 @@ export interface PortLeaseRequest {
 export interface WorkerPort {
   register(info: WorkerInfo): Promise<void>;
   lease(request: PortLeaseRequest): Promise<LeasedTask[]>;
-  heartbeat(request: { workerId: string; leases: LeaseRef[] }): Promise<HeartbeatResult>;
+  heartbeat(request: PortHeartbeatRequest): Promise<HeartbeatResult>;
   report(batch: TaskActivity[]): Promise<ActivityResult[]>;
   complete(batch: TaskCompletion[]): Promise<CompletionResult[]>;
 }

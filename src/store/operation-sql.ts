@@ -189,7 +189,7 @@ export function noteReason(reasons: Record<string, OperationReason>, reason: str
 /** One operation batch inside the caller's transaction (see OperationStore.applyOperationBatch). */
 export async function applyOperationBatch(tx: LedgerTx, ops: OperationSql, batch: OperationBatch, now: number): Promise<OperationRecord | null> {
   const op = await ops.get(batch.operationId, true);
-  if (!op || op.state !== 'running' || op.cursor !== batch.from) return null;
+  if (op?.state !== 'running' || op.cursor !== batch.from) return null;
   const reasons = op.reasons;
   const counts = { succeeded: 0, skipped: 0, failed: 0 };
   for (const { jobId, reason } of batch.skip) {

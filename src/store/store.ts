@@ -333,6 +333,8 @@ export interface LeaseRequest {
 export interface HeartbeatRequest {
   workerId: string;
   leases: LeaseRef[];
+  /** Of `leases`, tasks the worker holds but has not started: told to stop on any pause, not only "pause now". */
+  unstarted?: number[];
   leaseMs: number;
   now: number;
   /** The sites the calling worker may act at; a lease on a task elsewhere is reported lost. Null or absent: all. */

@@ -26,6 +26,16 @@ export type Isolation = 'thread' | 'in-process';
 const SHUTDOWN_KILL_MS = 1_000;
 /** By default a thread runs at most this many tasks at once: what one fault or one kill can send back. */
 const MAX_TASKS_PER_THREAD = 8;
+/** A prefetched task that has waited this long for a slot goes back to the hub (handlers turned slow). */
+const MAX_HOLD_MS = 5_000;
+/**
+ * A prefetched task held longer than this has its lease confirmed with the hub (a heartbeat)
+ * every such period until it starts: a cancel or pause requested meanwhile is honoured before
+ * it runs. Tasks held less long start as promptly as a task leased for a free slot would.
+ */
+const CONFIRM_HELD_MS = 250;
+/** How often the worker's recent pace (tasks ended per second) is measured. */
+const PACE_WINDOW_MS = 250;
 
 export interface WorkerOptions {
   port: WorkerPort;
@@ -40,8 +50,18 @@ export interface WorkerOptions {
   version?: string;
   /** Most tasks run at once. */
   concurrency?: number;
-  /** Most tasks leased per round trip. */
+  /** Most tasks leased per round trip (default 500). */
   leaseBatch?: number;
+  /**
+   * Most tasks leased beyond the free slots and held here until a slot frees (default
+   * `leaseBatch`; 0 leases only for free slots). The worker holds only what it gets through in
+   * `holdMs` at its recent pace, so slow handlers hold nothing and fast ones lease in batches.
+   * Held tasks are leased (the console shows them running on this worker), their leases are
+   * renewed, a cancel or pause of one is honoured before it runs, and stop() hands them back.
+   */
+  prefetch?: number;
+  /** The hold budget of prefetching (default 500 ms); a held task that waits 5 s goes back to the hub. */
+  holdMs?: number;
   /** How often running tasks' leases are renewed; well under the hub's lease time. */
   heartbeatMs?: number;
   /** How long one lease call waits for work when there is none. */
@@ -83,7 +103,21 @@ export class Worker {
   private readonly name: string;
   private readonly host: string;
   private readonly version: string;
+  /** Tasks leased here: running, or ended with their completion not answered yet. */
   private readonly runs = new Map<number, TaskRun>();
+  /** Handlers running now: what `concurrency` bounds (a task awaiting its completion's answer holds no slot). */
+  private active = 0;
+  /** Prefetched tasks waiting for a slot, in lease order, with when they were leased. */
+  private readonly held: { leased: LeasedTask; at: number; leaseSpan: Span }[] = [];
+  private readonly prefetch: number;
+  private readonly holdMs: number;
+  /** Tasks ended in the current pace window, and the pace of the last one (tasks/s). */
+  private paceCount = 0;
+  private paceStart = Date.now();
+  private pace = 0;
+  private holdTimer: NodeJS.Timeout | null = null;
+  /** A heartbeat confirming held leases is under way. */
+  private confirming = false;
   private readonly completions: Coalescer<TaskCompletion, CompletionResult>;
   private readonly reports: Coalescer<TaskActivity, ActivityResult>;
   private readonly slotWaiters: (() => void)[] = [];
@@ -101,7 +135,9 @@ export class Worker {
     this.workflows = options.workflows;
     this.site = options.site;
     this.concurrency = options.concurrency ?? 16;
-    this.leaseBatch = options.leaseBatch ?? 100;
+    this.leaseBatch = options.leaseBatch ?? 500;
+    this.prefetch = Math.max(0, options.prefetch ?? this.leaseBatch);
+    this.holdMs = options.holdMs ?? 500;
     // Heartbeats also carry cancel requests to running tasks: every 2 s keeps cancels prompt at the cost of one small transaction.
     this.heartbeatMs = options.heartbeatMs ?? 2_000;
     this.pollWaitMs = options.pollWaitMs ?? 1_000;
@@ -110,7 +146,6 @@ export class Worker {
     this.version = options.version ?? PACKAGE_VERSION;
     this.name = options.name ?? `${this.host}:${process.pid}`;
     this.id = options.id ?? `${this.name}-${randomBytes(4).toString('hex')}`;
-    this.completions = new Coalescer((batch) => this.port.complete(batch), 500);
     this.completions = new Coalescer((batch) => inChunks(batch, (chunk) => this.port.complete(chunk)), 500);
     this.reports = new Coalescer((batch) => this.sendReports(batch), 200);
     this.isolation = options.isolation ?? 'thread';
@@ -144,13 +179,15 @@ export class Worker {
   }
 
   get running(): number {
-    return this.runs.size;
+    return this.active;
   }
 
   async start(): Promise<void> {
     await this.register();
     this.heartbeatTimer = setInterval(() => void this.heartbeat(), this.heartbeatMs);
     this.heartbeatTimer.unref();
+    this.holdTimer = setInterval(() => this.checkHeld(), CONFIRM_HELD_MS);
+    this.holdTimer.unref();
     this.loopDone = this.loop();
     this.logger.info({ worker: this.id, site: this.site, workflows: this.workflows.names() }, 'worker started');
   }
@@ -194,6 +231,8 @@ export class Worker {
     this.leaseAbort.abort();
     for (const wake of this.slotWaiters.splice(0)) wake();
     await this.loopDone;
+    if (this.holdTimer) clearInterval(this.holdTimer);
+    await this.release(this.held.splice(0));
     const graceMs = options.graceMs ?? 10_000;
     const deadline = Date.now() + graceMs;
     while (this.runs.size > 0 && Date.now() < deadline) await delay(20);
@@ -206,19 +245,28 @@ export class Worker {
     this.logger.info({ worker: this.id }, 'worker stopped');
   }
 
+  /**
+   * Leases while there is room: free slots, plus the prefetch target (what the worker gets
+   * through in `holdMs` at its recent pace). With tasks held, it leases again once they fall
+   * to half the target, so leases come in batches rather than one per freed slot.
+   */
   private async loop(): Promise<void> {
     let failures = 0;
     let cooled = false;
     while (!this.stopping) {
-      const free = this.concurrency - this.runs.size;
-      if (free <= 0) {
+      const target = this.prefetchTarget();
+      const free = this.concurrency - this.active - this.held.length;
+      const room = free + target;
+      const backlog = this.runs.size - this.active;
+      const wanted = free > 0 || (this.held.length <= target / 2 && room >= Math.min(this.leaseBatch, target / 2));
+      if (room <= 0 || !wanted || backlog >= this.maxBacklog()) {
         await new Promise<void>((resolve) => this.slotWaiters.push(resolve));
         continue;
       }
       // Under load, slots free up one by one (handlers in threads end one message at a time):
       // leasing for each would cost a transaction per task. Waiting one turn of the event loop
       // lets the slots freed by the messages already arrived count too.
-      if (this.pool && !cooled && free < Math.min(this.leaseBatch, this.concurrency / 4) && this.runs.size > 0) {
+      if (this.pool && !cooled && room < Math.min(this.leaseBatch, this.concurrency / 4) && this.active > 0) {
         cooled = true;
         await new Promise((resolve) => setImmediate(resolve));
         continue;
@@ -231,7 +279,7 @@ export class Worker {
           workerId: this.id,
           site: this.site,
           workflows: this.workflows.names(),
-          limit: Math.min(free, this.leaseBatch),
+          limit: Math.min(room, this.leaseBatch),
           waitMs: this.pollWaitMs,
           signal: this.leaseAbort.signal,
         });
@@ -252,8 +300,69 @@ export class Worker {
         attributes: { [ATTR.site]: this.site, [ATTR.tasks]: leased.length },
       });
       leaseSpan.end();
-      for (const task of leased) this.begin(task, leaseSpan);
+      const at = Date.now();
+      for (const task of leased) this.held.push({ leased: task, at, leaseSpan });
+      if (this.stopping) break;
+      this.fill();
     }
+  }
+
+  /** How many tasks to hold beyond the free slots: the recent pace times the hold budget, at most `prefetch`. */
+  private prefetchTarget(): number {
+    if (this.prefetch === 0) return 0;
+    const now = Date.now();
+    const elapsed = now - this.paceStart;
+    if (elapsed >= PACE_WINDOW_MS) {
+      this.pace = (this.paceCount * 1000) / elapsed;
+      this.paceCount = 0;
+      this.paceStart = now;
+    }
+    return Math.min(this.prefetch, Math.floor((this.pace * this.holdMs) / 1000));
+  }
+
+  /** Most tasks whose completions may wait to be answered before leasing pauses (a slow or unreachable hub). */
+  private maxBacklog(): number {
+    return 2 * Math.max(this.concurrency, this.leaseBatch);
+  }
+
+  /** Starts held tasks in the free slots. */
+  private fill(): void {
+    while (!this.stopping && this.active < this.concurrency && this.held.length > 0) {
+      const next = this.held.shift() as { leased: LeasedTask; leaseSpan: Span };
+      this.begin(next.leased, next.leaseSpan);
+    }
+  }
+
+  /**
+   * Gives back held tasks that waited too long for a slot (another worker may run them
+   * sooner), and confirms the leases of those held a while, so that a cancel or pause
+   * requested since they were leased stops them before they run.
+   */
+  private checkHeld(): void {
+    const now = Date.now();
+    let stale = 0;
+    while (stale < this.held.length && this.held[stale].at <= now - MAX_HOLD_MS) stale++;
+    if (stale > 0) void this.release(this.held.splice(0, stale));
+    if (this.held.length > 0 && this.held[0].at <= now - CONFIRM_HELD_MS && !this.confirming) {
+      this.confirming = true;
+      void this.heartbeat([], this.held.slice()).finally(() => {
+        this.confirming = false;
+      });
+    }
+  }
+
+  /** Hands held tasks back unrun: they are queued again and the attempt does not count. */
+  private async release(entries: { leased: LeasedTask }[]): Promise<void> {
+    if (entries.length === 0) return;
+    const completions = entries.map(({ leased }): TaskCompletion => ({ taskId: leased.task.id, leaseToken: leased.leaseToken, report: { kind: 'released' } }));
+    // One try: a task not handed back is run again elsewhere once its lease expires.
+    await Promise.all(
+      completions.map((completion) =>
+        this.completions
+          .add(completion)
+          .catch((error) => this.logger.warn({ err: error, task: completion.taskId }, 'could not hand back a prefetched task; its lease will expire')),
+      ),
+    );
   }
 
   private begin(leased: LeasedTask, leaseSpan: Span): void {
@@ -261,9 +370,22 @@ export class Worker {
     const span = taskSpan(leased, leaseSpan);
     const run = new TaskRun(leased, workflow, this.sink, this.executorFor(workflow), span);
     this.runs.set(run.taskId, run);
+    this.active += 1;
+    let ended = false;
+    // The slot frees as soon as the handler ends: its completion is sent (and batched with
+    // others) while the next task runs. The task stays in `runs`, heartbeated, until answered.
+    const endHandler = () => {
+      if (ended) return;
+      ended = true;
+      this.active -= 1;
+      this.paceCount += 1;
+      this.fill();
+      this.slotWaiters.shift()?.();
+    };
     void run
       .run()
       .then((completion) => {
+        endHandler();
         if (completion) return this.finish(completion, span);
         span.setAttribute(ATTR.outcome, 'lost');
       })
@@ -272,6 +394,7 @@ export class Worker {
         this.logger.error({ err: error, task: run.taskId }, 'could not report a task result');
       })
       .finally(() => {
+        endHandler();
         span.end();
         this.runs.delete(run.taskId);
         this.slotWaiters.shift()?.();
@@ -306,12 +429,11 @@ export class Worker {
 
   /**
    * Adds a completion to the coalescer at the end of this turn of the event loop, together
-   * with the others that arrived in it: handlers in threads end one message at a time, and a
-   * coalescer that is idle would otherwise flush each alone, one transaction per task.
+   * with the others that arrived in it: handlers in threads end one message at a time, and
+   * in-process ones start the next held task as they end, so a coalescer that is idle would
+   * otherwise flush each alone, one transaction per task.
    */
   private complete(completion: TaskCompletion): Promise<CompletionResult> {
-    // In-process handlers of a leased batch end in the same turn already.
-    if (!this.pool) return this.completions.add(completion);
     return new Promise((resolve, reject) => {
       this.gathered.push({ completion, resolve, reject });
       if (this.gathered.length > 1) return;
@@ -337,10 +459,19 @@ export class Worker {
     });
   }
 
+  /** Drops a held task (its lease is lost, or it is to stop): it will not run here. */
+  private unhold(taskId: number): LeasedTask | undefined {
+    const i = this.held.findIndex(({ leased }) => leased.task.id === taskId);
+    if (i < 0) return undefined;
+    const [{ leased }] = this.held.splice(i, 1);
+    this.slotWaiters.shift()?.();
+    return leased;
+  }
+
   private readonly sink: ActivitySink = {
     report: async (activity) => (await this.reports.add(activity)).accepted,
     heartbeat: async (run) => {
-      await this.heartbeat([run]);
+      await this.heartbeat([run], []);
     },
   };
 
@@ -349,13 +480,33 @@ export class Worker {
     return this.heartbeat();
   }
 
-  private async heartbeat(runs: TaskRun[] = [...this.runs.values()]): Promise<void> {
+  /**
+   * Renews the leases of `runs` and `held` tasks (default: all). Running tasks told to stop
+   * get their signal; held ones told to stop (cancel, or any pause: they have not started)
+   * are handed back unrun — released, so a cancelling task ends cancelled and a pausing one
+   * paused, without an attempt spent.
+   */
+  private async heartbeat(runs: TaskRun[] = [...this.runs.values()], held: { leased: LeasedTask }[] = this.held): Promise<void> {
     const live = runs.filter((run) => !run.lost);
-    if (live.length === 0) return;
+    const waiting = held.map(({ leased }) => ({ taskId: leased.task.id, leaseToken: leased.leaseToken }));
+    if (live.length === 0 && waiting.length === 0) return;
     try {
-      const result = await this.port.heartbeat({ workerId: this.id, leases: live.map((run) => run.lease) });
-      for (const taskId of result.lost) this.runs.get(taskId)?.stop('lost');
-      for (const { taskId } of result.stop) this.runs.get(taskId)?.stop('cancel');
+      const result = await this.port.heartbeat({
+        workerId: this.id,
+        leases: [...live.map((run) => run.lease), ...waiting],
+        ...(waiting.length > 0 ? { unstarted: waiting.map((lease) => lease.taskId) } : {}),
+      });
+      for (const taskId of result.lost) {
+        this.runs.get(taskId)?.stop('lost');
+        this.unhold(taskId);
+      }
+      const handBack: { leased: LeasedTask }[] = [];
+      for (const { taskId } of result.stop) {
+        this.runs.get(taskId)?.stop('cancel');
+        const leased = this.unhold(taskId);
+        if (leased) handBack.push({ leased });
+      }
+      if (handBack.length > 0) await this.release(handBack);
     } catch (error) {
       this.logger.warn({ err: error }, 'heartbeat failed; leases expire if the hub stays unreachable');
     }

@@ -103,7 +103,11 @@ export function workerRoutes(app: App, { engine }: ApiContext): void {
     schema: {
       ...TAG,
       summary: 'Renew leases; answers which are lost and which tasks must stop',
-      body: z.object({ workerId: name, leases: z.array(z.object(leaseRef)).max(10_000) }),
+      body: z.object({
+        workerId: name,
+        leases: z.array(z.object(leaseRef)).max(10_000),
+        unstarted: z.array(z.number().int().positive()).max(10_000).optional(),
+      }),
     },
     handler: async (request, reply) => {
       const result = await engine.workerPort(request.actor).heartbeat(request.body);

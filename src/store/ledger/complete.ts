@@ -104,8 +104,11 @@ export async function heartbeat(tx: LedgerTx, request: HeartbeatRequest): Promis
     extended.push({ row, fromState: row.state });
     if (row.state === 'cancelling') result.stop.push({ taskId: row.id, reason: 'cancel' });
   }
-  // A pausing task runs on unless its job was paused "now": only then is it told to stop.
-  const pausing = extended.filter(({ row }) => row.state === 'pausing');
+  // A pausing task runs on unless its job was paused "now": only then is it told to stop. One
+  // the worker has not started yet stops on any pause: it is handed back unrun.
+  const unstarted = new Set(request.unstarted ?? []);
+  for (const { row } of extended) if (row.state === 'pausing' && unstarted.has(row.id)) result.stop.push({ taskId: row.id, reason: 'pause' });
+  const pausing = extended.filter(({ row }) => row.state === 'pausing' && !unstarted.has(row.id));
   if (pausing.length > 0) {
     const jobs = await tx.lockJobs([...new Set(pausing.map(({ row }) => row.jobId))].sort((a, b) => a - b));
     const now = new Set(jobs.filter((job) => job.intent === 'pause-now').map((job) => job.id));

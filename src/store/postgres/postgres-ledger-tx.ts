@@ -1,3 +1,4 @@
+import type pg from 'pg';
 import {
   type ConcurrencyLimits,
   type ConcurrencySlot,
@@ -296,15 +297,81 @@ const SQL = {
 export class PostgresLedgerTx implements LedgerTx {
   readonly wakeSites = new Set<string>();
   wakeEvents = false;
+  /** Writes not sent yet (with `deferWrites`), at most one per table, sent before the next statement or in `flush`. */
+  private readonly pending: { table: string; sql: string; params: unknown[] }[] = [];
+  /** Every statement but the deferred writes: they go first. */
+  private readonly db: Queryable;
 
   readonly sql: SqlExecutor;
 
+  /**
+   * With `deferWrites`, the task, job and event writes of a batch are held back and sent
+   * together with the next statement, as data-modifying CTEs (one round trip instead of
+   * several): before a statement that reads their tables in a statement of their own, else
+   * ahead of it in the same one (lockJobs after the task writes), and at the end in
+   * `flush` (with the commit's NOTIFY). A verb that reads through another connection object
+   * meanwhile must not use it: only the worker verbs, whose bodies use this object alone, do.
+   */
   constructor(
-    private readonly db: Queryable,
+    private readonly client: Queryable,
     private readonly map: RowMapper,
     readonly now: number,
+    private readonly deferWrites = false,
   ) {
-    this.sql = postgresScheduleExecutor(db);
+    this.db = {
+      query: async (text, values) => {
+        await this.sendPending();
+        return this.client.query(text, values);
+      },
+    };
+    // Envelope and schedule SQL goes through the same door: held writes are sent first.
+    this.sql = postgresScheduleExecutor(this.db);
+  }
+
+  /** Holds a write back (with `deferWrites`), or sends it now. */
+  private async write(table: string, sql: string, params: unknown[]): Promise<void> {
+    if (!this.deferWrites) {
+      await this.client.query(sql, params);
+      return;
+    }
+    // Two writes to one table in one statement would not see each other: the earlier goes first.
+    if (this.pending.some((write) => write.table === table)) await this.sendPending();
+    this.pending.push({ table, sql, params });
+  }
+
+  private async sendPending(): Promise<void> {
+    if (this.pending.length > 0) await this.withPending('SELECT 1', []);
+  }
+
+  /** Runs `sql` with the held writes ahead of it in one statement; `sql` must not read their tables. */
+  private withPending(sql: string, params: unknown[]): Promise<pg.QueryResult<DbRow>> {
+    const writes = this.pending.splice(0);
+    if (writes.length === 0) return this.client.query(sql, params);
+    const all: unknown[] = [];
+    const renumber = (text: string) => {
+      const offset = all.length;
+      return text.replace(/\$(\d+)/g, (_, n: string) => `$${Number(n) + offset}`);
+    };
+    const ctes = writes.map((write, i) => {
+      const text = renumber(write.sql);
+      all.push(...write.params);
+      return `w${i} AS (${text})`;
+    });
+    const main = renumber(sql);
+    all.push(...params);
+    return this.client.query(`WITH ${ctes.join(', ')} ${main}`, all);
+  }
+
+  /** Sends the held writes, with `notify` (the commit's NOTIFY) in the same statement when given. */
+  async flush(notify?: { channel: string; payload: string }): Promise<void> {
+    if (this.pending.length === 0 && !notify) return;
+    if (notify) await this.withPending('SELECT pg_notify($1, $2)', [notify.channel, notify.payload]);
+    else await this.sendPending();
+  }
+
+  /** Whether writes are held back. */
+  get hasPending(): boolean {
+    return this.pending.length > 0;
   }
 
   async lockTasks(ids: number[]): Promise<TaskRow[]> {
@@ -319,7 +386,9 @@ export class PostgresLedgerTx implements LedgerTx {
 
   async lockJobs(ids: number[]): Promise<JobRow[]> {
     if (ids.length === 0) return [];
-    return (await rows(this.db, SQL.lockJobs, [ids])).map(this.map.jobRow);
+    // Held task writes travel with it: it reads jobs only.
+    if (this.pending.some((write) => write.table === 'jobs')) await this.sendPending();
+    return (await this.withPending(SQL.lockJobs, [ids])).rows.map(this.map.jobRow);
   }
 
   async claimTasks(claim: ClaimRequest): Promise<ClaimedTask[]> {
@@ -509,11 +578,16 @@ export class PostgresLedgerTx implements LedgerTx {
     if (changes.length === 0) return 0;
     // One UPDATE applies at most one source row per target row: a task listed twice is written once.
     const unique = [...new Map(changes.map((change) => [change.row.id, change])).values()];
+    if (this.deferWrites) {
+      // Every caller locked these rows in this transaction: the guard holds, and all apply.
+      await this.write('tasks', SQL.updateTasks, unnestParams(TASK_UPDATE, unique));
+      return unique.length;
+    }
     return (await this.db.query(SQL.updateTasks, unnestParams(TASK_UPDATE, unique))).rowCount ?? 0;
   }
 
   async updateJobs(batch: JobRow[]): Promise<void> {
-    if (batch.length > 0) await this.db.query(SQL.updateJobs, unnestParams(JOB_UPDATE, batch));
+    if (batch.length > 0) await this.write('jobs', SQL.updateJobs, unnestParams(JOB_UPDATE, batch));
   }
 
   async pauseQueuesOnFailure(queues: string[]): Promise<void> {
@@ -521,7 +595,7 @@ export class PostgresLedgerTx implements LedgerTx {
   }
 
   async insertEvents(events: NewEvent[]): Promise<void> {
-    if (events.length > 0) await this.db.query(SQL.insertEvents, unnestParams(EVENT_INSERT, events));
+    if (events.length > 0) await this.write('events', SQL.insertEvents, unnestParams(EVENT_INSERT, events));
   }
 
   async insertItems(jobId: number, taskId: number, at: number, items: NewItem[]): Promise<void> {
