@@ -68,6 +68,8 @@ export interface HubWorkerOptions {
   pollWaitMs?: number;
   /** How often running tasks' leases are renewed. */
   heartbeatMs?: number;
+  /** Most tasks held beyond the free slots (default: the lease batch; 0 leases only for free slots). See WorkerOptions. */
+  prefetch?: number;
 }
 
 /**
@@ -256,6 +258,7 @@ export async function createHub(options: CreateHubOptions = {}): Promise<Hub> {
         isolation: workerOptions.isolation,
         pollWaitMs: workerOptions.pollWaitMs,
         heartbeatMs: workerOptions.heartbeatMs,
+        prefetch: workerOptions.prefetch,
         logger,
       });
       await worker.start();
