@@ -1,6 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { type Actor, authorize, requireSite, SwitchyardError, seesJob } from '../model/index.js';
-import type { EnvelopeRecord } from '../model/index.js';
+import { type Actor, authorize, type EnvelopeRecord, requireSite, SwitchyardError, seesJob } from '../model/index.js';
 import type { DeliveryRecord, NotifyChannel, NotifyOn, ScheduleRecord, SubscriptionRecord } from '../store/store.js';
 import type { EngineCore } from './engine-core.js';
 import type { ReadVerbs } from './read-verbs.js';
@@ -50,10 +49,7 @@ export class NotifyVerbs {
   async subscribeJob(jobId: number, request: ChannelRequest & { on: NotifyOn }, actor: Actor): Promise<SubscriptionView & { secret?: string }> {
     authorize(actor, 'notify.subscribe');
     const job = await this.reads.job(jobId, actor);
-    const created = await this.create(
-      { ...request, ...NO_TARGET, jobId, on: request.on },
-      actor,
-    );
+    const created = await this.create({ ...request, ...NO_TARGET, jobId, on: request.on }, actor);
     await this.core.audit(actor, 'subscription.create', `subscription:${created.id}`, job.site, { jobId, channel: request.channel, on: request.on });
     return created;
   }

@@ -69,11 +69,22 @@ describe('notifications over the REST API', () => {
     });
     const byEnvelope = await post(`/envelopes/${envelope.id}/subscriptions`, { channel: 'email', address: 'env@example.test', on: 'end' });
     expect(byEnvelope).toMatchObject({ status: 201, body: { envelopeId: envelope.id, scheduleId: null, jobId: null, on: 'end' } });
-    const { body: schedule } = await post('/schedules', { name: 'notify-rest', workflow: 'simulate', fields: { tasks: 1, items: 1, delayMs: 0 }, everyMs: 3_600_000 });
+    const { body: schedule } = await post('/schedules', {
+      name: 'notify-rest',
+      workflow: 'simulate',
+      fields: { tasks: 1, items: 1, delayMs: 0 },
+      everyMs: 3_600_000,
+    });
     const bySchedule = await post(`/schedules/${schedule.id}/subscriptions`, { channel: 'console', on: 'end' });
     expect(bySchedule).toMatchObject({ status: 201, body: { scheduleId: schedule.id, envelopeId: null, jobId: null } });
-    expect(await post('/envelopes/999999/subscriptions', { channel: 'console' })).toMatchObject({ status: 404, body: { error: { code: 'SWY_ERR_ENVELOPE_NOT_FOUND' } } });
-    expect(await post('/schedules/999999/subscriptions', { channel: 'console' })).toMatchObject({ status: 404, body: { error: { code: 'SWY_ERR_SCHEDULE_NOT_FOUND' } } });
+    expect(await post('/envelopes/999999/subscriptions', { channel: 'console' })).toMatchObject({
+      status: 404,
+      body: { error: { code: 'SWY_ERR_ENVELOPE_NOT_FOUND' } },
+    });
+    expect(await post('/schedules/999999/subscriptions', { channel: 'console' })).toMatchObject({
+      status: 404,
+      body: { error: { code: 'SWY_ERR_SCHEDULE_NOT_FOUND' } },
+    });
     expect((await post(`/schedules/${schedule.id}/subscriptions`, { channel: 'webhook' })).status).toBe(400);
 
     const run = await post(`/schedules/${schedule.id}/run`, {});

@@ -337,7 +337,16 @@ describe('notifications', () => {
         const event = JSON.parse(hit.body);
         expect(event).toMatchObject({
           type: 'envelope.ended',
-          envelope: { kind: 'envelope', envelopeId: id, type: 'jobs', status: 'errors', site: 'local', totalJobs: 2, done: 2, link: `https://hub.example.test/envelopes/${id}` },
+          envelope: {
+            kind: 'envelope',
+            envelopeId: id,
+            type: 'jobs',
+            status: 'errors',
+            site: 'local',
+            totalJobs: 2,
+            done: 2,
+            link: `https://hub.example.test/envelopes/${id}`,
+          },
         });
         expect(event.envelope.jobCounts).toMatchObject({ success: 1, failure: 1 });
         expect(smtp.mails).toHaveLength(1);
@@ -374,7 +383,9 @@ describe('notifications', () => {
     it("refuses a site-limited user another site's envelope or schedule", async () => {
       const id = await submitEnvelope([true]);
       const schedule = await hub.engine.schedules.create({ name: 'hourly', workflow: 'job', fields: { ok: true }, everyMs: 3_600_000 }, hub.actor);
-      await expect(hub.engine.notify.subscribeEnvelope(id, { channel: 'console', on: 'end' }, bob)).rejects.toMatchObject({ code: 'SWY_ERR_ENVELOPE_NOT_FOUND' });
+      await expect(hub.engine.notify.subscribeEnvelope(id, { channel: 'console', on: 'end' }, bob)).rejects.toMatchObject({
+        code: 'SWY_ERR_ENVELOPE_NOT_FOUND',
+      });
       await expect(hub.engine.notify.subscribeSchedule(schedule.id, { channel: 'console', on: 'end' }, bob)).rejects.toMatchObject({
         code: 'SWY_ERR_SCHEDULE_NOT_FOUND',
       });

@@ -17,7 +17,23 @@ export class PostgresNotify {
       this.db,
       `INSERT INTO subscriptions (username, job_id, envelope_id, schedule_id, site, all_sites, channel, address, url, secret, on_when, events, delivery, timezone, created_at)
        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12::jsonb, $13, $14, $15) RETURNING id`,
-      [s.username, s.jobId, s.envelopeId, s.scheduleId, s.site, s.allSites, s.channel, s.address, s.url, s.secret, s.on, pgJson(s.events), s.delivery, s.timezone, s.createdAt],
+      [
+        s.username,
+        s.jobId,
+        s.envelopeId,
+        s.scheduleId,
+        s.site,
+        s.allSites,
+        s.channel,
+        s.address,
+        s.url,
+        s.secret,
+        s.on,
+        pgJson(s.events),
+        s.delivery,
+        s.timezone,
+        s.createdAt,
+      ],
     );
     return { ...s, id: Number(row?.id) };
   }
