@@ -1,6 +1,7 @@
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { envelopeHtmlOf, envelopeTextOf } from '../../src/engine/notify/message.js';
 import { verifyWebhook } from '../../src/engine/notify/webhook-signature.js';
 import { defineWorkflow, fail, z } from '../../src/index.js';
 import { type Actor, digestDueAt } from '../../src/model/index.js';
@@ -378,6 +379,49 @@ describe('notifications', () => {
       const inbox = await hub.engine.notify.inbox(ann);
       expect(inbox.items.map((d) => d.jobId)).toEqual([fired.job?.id]);
       expect(inbox.items[0].payload).toMatchObject({ state: 'failure', schedule: { id: schedule.id, name: 'nightly <copy>' } });
+    });
+
+    it("escapes every value of an envelope's HTML message, and keeps the text plain", () => {
+      const hostile = {
+        kind: 'envelope' as const,
+        envelopeId: 9,
+        type: '<script>x</script>',
+        site: 'a&b',
+        queue: '"q"',
+        creator: "o'neil",
+        status: 'errors',
+        reason: 'line 3: <img src=x onerror=alert(1)>',
+        endedAt: Date.UTC(2027, 0, 1),
+        jobCounts: { success: 1, failure: 2 },
+        done: 3,
+        totalJobs: 4,
+        link: 'https://hub.example.test/envelopes/9?"><b>',
+      };
+      const html = envelopeHtmlOf(hostile);
+      expect(html).not.toMatch(/<script|<img|<b>|"><b/);
+      expect(html).toContain('&#60;script&#62;x&#60;/script&#62;');
+      expect(html).toContain('a&#38;b');
+      expect(html).toContain('line 3: &#60;img src=x onerror=alert(1)&#62;');
+      expect(envelopeTextOf(hostile)).toContain('Jobs: 3/4 done (success 1, failure 2)');
+      expect(envelopeTextOf(hostile)).toContain('Reason: line 3: <img src=x onerror=alert(1)>');
+    });
+
+    it("tells an envelope subscriber nothing once it may no longer see the envelope's site", async () => {
+      await hub.store.ensureSites(['east'], now);
+      // At east, where no worker runs: it ends when cancelled.
+      const { envelope } = await hub.engine.envelopes.submit({ type: 'jobs', site: 'east', jobs: [{ workflow: 'job', fields: { ok: true } }] }, hub.actor);
+      await hub.engine.notify.subscribeEnvelope(envelope.id, { channel: 'console', on: 'end' }, bob);
+      await hub.engine.notify.subscribeEnvelope(envelope.id, { channel: 'console', on: 'end' }, ann);
+      const bobRecord = await hub.store.findUser('bob');
+      await hub.store.updateUser(bobRecord?.id as number, { sites: ['west'] }, now);
+      await hub.engine.envelopes.cancel(envelope.id, hub.actor);
+      await envelopeEnded(envelope.id);
+      await hub.engine.duties.tick();
+      expect((await hub.engine.notify.inbox(ann)).items.map((d) => d.payload)).toMatchObject([
+        { kind: 'envelope', envelopeId: envelope.id, status: 'cancelled', site: 'east' },
+      ]);
+      // Nothing was even written for bob (the inbox would also hide it).
+      expect(await hub.store.listDeliveries({ username: 'bob', limit: 10 })).toEqual([]);
     });
 
     it("refuses a site-limited user another site's envelope or schedule", async () => {
