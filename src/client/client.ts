@@ -108,11 +108,23 @@ export interface UserInfo {
   passwordChangedAt: string | null;
 }
 
+/** How to be told of one job, envelope or schedule: the channel, its address or URL, and when. */
+export interface SubscribeInput {
+  channel: 'email' | 'webhook' | 'console';
+  address?: string;
+  url?: string;
+  on?: 'end' | 'failure';
+}
+
 /** A subscription or site rule; a webhook's `secret` is present once, in the answer that created it. */
 export interface SubscriptionInfo {
   id: number;
   username: string;
   jobId: number | null;
+  /** An envelope's subscription: told when the envelope ends. */
+  envelopeId: number | null;
+  /** A schedule's subscription: told as each job it fired ends. */
+  scheduleId: number | null;
   site: string | null;
   allSites: boolean;
   channel: 'email' | 'webhook' | 'console';
@@ -224,6 +236,10 @@ export interface SwitchyardClient {
     jobId: number,
     input: { channel: 'email' | 'webhook' | 'console'; address?: string; url?: string; on?: 'end' | 'failure' },
   ): Promise<SubscriptionInfo>;
+  /** Be told when an envelope ends (on failure: with errors, or corrupt). */
+  subscribeEnvelope(envelopeId: number, input: SubscribeInput): Promise<SubscriptionInfo>;
+  /** Be told when each job a schedule fires ends (or fails only). */
+  subscribeSchedule(scheduleId: number, input: SubscribeInput): Promise<SubscriptionInfo>;
   /** A site rule: every job ending at a site (or all your sites) in the states named. */
   subscribeSite(input: {
     channel: 'email' | 'webhook' | 'console';
@@ -385,6 +401,8 @@ export function createClient(options: ClientOptions): SwitchyardClient {
     updateUser: (username, patch) => request('PATCH', `/users/${encodeURIComponent(username)}`, patch),
     changePassword: (currentPassword, newPassword) => request('POST', '/me/password', { currentPassword, newPassword }),
     subscribe: (jobId, input) => request('POST', `/jobs/${jobId}/subscriptions`, input),
+    subscribeEnvelope: (envelopeId, input) => request('POST', `/envelopes/${envelopeId}/subscriptions`, input),
+    subscribeSchedule: (scheduleId, input) => request('POST', `/schedules/${scheduleId}/subscriptions`, input),
     subscribeSite: (input) => request('POST', '/subscriptions', input),
     listSubscriptions: () => request('GET', '/subscriptions'),
     deleteSubscription: (id) => request('DELETE', `/subscriptions/${id}`),

@@ -187,7 +187,10 @@ export class Engine implements WorkerPort {
       (error) => this.logger.warn({ err: error }, 'event listener failed'),
     );
     this.metrics.bind({ reads: this.reads, queues: this.queues, events: this.events });
-    this.notify = new NotifyVerbs(core, this.reads);
+    this.notify = new NotifyVerbs(core, this.reads, {
+      envelope: (id, actor) => this.envelopes.get(id, actor),
+      schedule: (id, actor) => this.schedules.get(id, actor),
+    });
     this.bulk = new BulkVerbs(core, this.workflows);
     this.dashboard = new DashboardVerbs(core);
     this.schedules = new ScheduleVerbs(core, buildScheduledJob, this.defaultSite, (name, fields) => {

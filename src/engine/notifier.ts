@@ -3,7 +3,7 @@ import { digestDueAt, type EventRecord, isTerminalJobState, type JobState, type 
 import type { DeliveryRecord, NewDelivery, Store, SubscriptionRecord, UserRecord } from '../store/store.js';
 import type { Duty } from './duty-loop.js';
 import { type ChannelOptions, createChannels, type Send } from './notify/channels.js';
-import type { JobEndSummary } from './notify/message.js';
+import type { EnvelopeEndSummary, JobEndSummary } from './notify/message.js';
 
 export interface NotifierOptions extends ChannelOptions {
   intervalMs?: number;
@@ -19,6 +19,9 @@ export interface NotifierOptions extends ChannelOptions {
 
 /** Job end states a subscription "on failure" is told of. */
 const FAILURE_STATES = new Set<string>(['failure', 'error']);
+/** Envelope statuses it ends in, and those an envelope subscription "on failure" is told of. */
+const ENVELOPE_ENDS = new Set<string>(['success', 'errors', 'corrupt', 'cancelled', 'rolled-back']);
+const ENVELOPE_FAILURES = new Set<string>(['errors', 'corrupt']);
 const EVENTS_PER_ROUND = 500;
 const DELIVERIES_PER_ROUND = 100;
 /** Messages sent at once (e-mails, webhook calls). */
@@ -28,7 +31,8 @@ const SENDS_IN_FLIGHT = 8;
  * The notifier: turns job-end events into deliveries and sends them.
  *
  * Collecting reads the events after the store's notifier cursor, matches each job end to the
- * subscriptions of that job and to the site rules, and writes the deliveries in the same
+ * subscriptions of that job, of the schedule that fired it and to the site rules, and each
+ * envelope end to the subscriptions of that envelope, and writes the deliveries in the same
  * transaction as it moves the cursor — so an event becomes deliveries once, whichever hub
  * holds the duty, and a crash in between loses nothing. Sending takes due deliveries from
  * the outbox; a failed attempt is tried again after `backoffMs · 2^(attempts-1)` and ends as
@@ -52,10 +56,12 @@ export function notifierDuty(store: Store, options: NotifierOptions = {}): Duty 
     const from = await store.notifyCursor();
     const events = await store.listEvents(from, EVENTS_PER_ROUND, null);
     if (events.length === 0) return { queued: 0, more: false };
-    const ends = events.filter(isJobEnd);
+    const ends = events.filter((e) => isJobEnd(e) || isEnvelopeEnd(e));
     const deliveries: NewDelivery[] = [];
     if (ends.length > 0) {
-      const subscriptions = await store.subscriptionsFor([...new Set(ends.map((e) => e.jobId as number))]);
+      const jobIds = [...new Set(ends.filter(isJobEnd).map((e) => e.jobId as number))];
+      const envelopeIds = [...new Set(ends.filter(isEnvelopeEnd).map((e) => Number(e.data.envelope)))];
+      const subscriptions = await store.subscriptionsFor(jobIds, envelopeIds);
       const users = new Map<string, UserRecord | null>();
       const userOf = async (name: string) => {
         if (!users.has(name)) users.set(name, await store.findUser(name));
@@ -66,13 +72,20 @@ export function notifierDuty(store: Store, options: NotifierOptions = {}): Duty 
         // Every site of the job, read only when its own site does not decide (a job that spans sites).
         let sites: string[] | null = null;
         const jobSites = async () => {
-          sites ??= (await store.getJob(event.jobId as number))?.sites ?? (event.site ? [event.site] : []);
+          if (event.jobId === null) return event.site ? [event.site] : [];
+          sites ??= (await store.getJob(event.jobId))?.sites ?? (event.site ? [event.site] : []);
           return sites;
         };
+        // The schedule that fired the job, read only for a schedule's subscription.
+        let scheduleId: number | null | undefined;
+        const firedBy = async () => {
+          if (scheduleId === undefined) scheduleId = event.jobId === null ? null : ((await store.getJob(event.jobId))?.scheduleId ?? null);
+          return scheduleId;
+        };
         for (const subscription of subscriptions) {
-          if (!(await matches(subscription, event, jobSites))) continue;
+          if (!(await matches(subscription, event, jobSites, firedBy))) continue;
           if (!(await mayHear(subscription, event, await userOf(subscription.username), jobSites))) continue;
-          payload ??= await summarize(event, options.publicUrl ?? null);
+          payload ??= isEnvelopeEnd(event) ? await summarizeEnvelope(event, options.publicUrl ?? null) : await summarize(event, options.publicUrl ?? null);
           if (!payload) break;
           deliveries.push({
             subscriptionId: subscription.id,
@@ -108,6 +121,35 @@ export function notifierDuty(store: Store, options: NotifierOptions = {}): Duty 
       itemCounts: job.itemCounts as Record<string, number>,
       link: publicUrl ? `${publicUrl.replace(/\/$/, '')}/jobs/${job.id}` : null,
       ...(job.sites.length > 1 ? { sites: job.sites } : {}),
+    };
+    if (job.scheduleId) {
+      const schedule = await store.getSchedule(job.scheduleId);
+      if (schedule) summary.schedule = { id: schedule.id, name: schedule.name };
+    }
+    return summary as unknown as Record<string, Json>;
+  };
+
+  const summarizeEnvelope = async (event: EventRecord, publicUrl: string | null): Promise<Record<string, Json> | null> => {
+    const envelope = await store.getEnvelope(Number(event.data.envelope));
+    if (!envelope) return null;
+    const jobCounts = Object.fromEntries(Object.entries(envelope.jobCounts).filter(([, n]) => (n ?? 0) > 0)) as Record<string, number>;
+    const summary: EnvelopeEndSummary = {
+      kind: 'envelope',
+      envelopeId: envelope.id,
+      type: envelope.type,
+      site: envelope.site,
+      queue: envelope.queue,
+      creator: envelope.creator,
+      // The status this event reached (a later one may have followed by the time it is read).
+      status: String(event.data.to),
+      reason: (event.data.reason as string | undefined) ?? envelope.reason ?? null,
+      endedAt: envelope.endedAt ?? event.at,
+      jobCounts,
+      done: Object.entries(jobCounts)
+        .filter(([state]) => isTerminalJobState(state as JobState))
+        .reduce((sum, [, n]) => sum + n, 0),
+      totalJobs: envelope.totalJobs,
+      link: publicUrl ? `${publicUrl.replace(/\/$/, '')}/envelopes/${envelope.id}` : null,
     };
     return summary as unknown as Record<string, Json>;
   };
@@ -217,22 +259,42 @@ function isJobEnd(event: EventRecord): boolean {
   return event.type === 'job:state:changed' && event.jobId !== null && isTerminalJobState(event.data.to as JobState);
 }
 
-/** Whether a subscription asks for this job end; a site rule covers every job with tasks at its site. */
-async function matches(subscription: SubscriptionRecord, event: EventRecord, jobSites: () => Promise<string[]>): Promise<boolean> {
+function isEnvelopeEnd(event: EventRecord): boolean {
+  return event.type === 'envelope:status:changed' && ENVELOPE_ENDS.has(String(event.data.to));
+}
+
+/**
+ * Whether a subscription asks for this end: an envelope's subscription its envelope's end, a
+ * job's its job's, a schedule's the end of each job it fired; a site rule covers every job
+ * with tasks at its site.
+ */
+async function matches(
+  subscription: SubscriptionRecord,
+  event: EventRecord,
+  jobSites: () => Promise<string[]>,
+  firedBy: () => Promise<number | null>,
+): Promise<boolean> {
   const state = String(event.data.to);
+  if (isEnvelopeEnd(event)) {
+    if (subscription.envelopeId === null || subscription.envelopeId !== Number(event.data.envelope)) return false;
+    return subscription.on !== 'failure' || ENVELOPE_FAILURES.has(state);
+  }
+  if (subscription.envelopeId !== null) return false;
   if (subscription.on === 'failure' && !FAILURE_STATES.has(state)) return false;
   if (subscription.jobId !== null) return subscription.jobId === event.jobId;
+  if (subscription.scheduleId !== null) return subscription.scheduleId === (await firedBy());
   if (!(subscription.events.length === 0 || subscription.events.includes(state))) return false;
   if (subscription.allSites || subscription.site === event.site) return true;
   return subscription.site !== null && (await jobSites()).includes(subscription.site);
 }
 
 /**
- * A user hears of jobs at the sites it may see now, and nothing while disabled. A token's
- * subscription (no user of that name) covers only the one job it subscribed to, which it saw.
+ * A user hears of jobs (and envelopes) at the sites it may see now, and nothing while disabled.
+ * A token's subscription (no user of that name) covers only the one job, envelope or schedule
+ * it subscribed to, which it saw.
  */
 async function mayHear(subscription: SubscriptionRecord, event: EventRecord, user: UserRecord | null, jobSites: () => Promise<string[]>): Promise<boolean> {
-  if (!user) return subscription.jobId !== null;
+  if (!user) return subscription.jobId !== null || subscription.envelopeId !== null || subscription.scheduleId !== null;
   if (user.disabled) return false;
   const own = user.sites;
   if (own === null || (event.site !== null && own.includes(event.site))) return true;

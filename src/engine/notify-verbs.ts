@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import { type Actor, authorize, requireSite, SwitchyardError, seesJob } from '../model/index.js';
-import type { DeliveryRecord, NotifyChannel, NotifyOn, SubscriptionRecord } from '../store/store.js';
+import { type Actor, authorize, type EnvelopeRecord, requireSite, SwitchyardError, seesJob } from '../model/index.js';
+import type { DeliveryRecord, NotifyChannel, NotifyOn, ScheduleRecord, SubscriptionRecord } from '../store/store.js';
 import type { EngineCore } from './engine-core.js';
 import type { ReadVerbs } from './read-verbs.js';
 
@@ -38,17 +38,40 @@ export class NotifyVerbs {
   constructor(
     private readonly core: EngineCore,
     private readonly reads: ReadVerbs,
+    /** Reads an envelope or a schedule as the actor may (not found outside its sites). */
+    private readonly targets: {
+      envelope(id: number, actor: Actor): Promise<EnvelopeRecord>;
+      schedule(id: number, actor: Actor): Promise<ScheduleRecord>;
+    },
   ) {}
 
   /** Subscribes the actor to one job's end. A webhook's signing secret is in the answer, once. */
   async subscribeJob(jobId: number, request: ChannelRequest & { on: NotifyOn }, actor: Actor): Promise<SubscriptionView & { secret?: string }> {
     authorize(actor, 'notify.subscribe');
     const job = await this.reads.job(jobId, actor);
-    const created = await this.create(
-      { ...request, jobId, site: null, allSites: false, on: request.on, events: [], delivery: 'immediate', timezone: 'UTC' },
-      actor,
-    );
+    const created = await this.create({ ...request, ...NO_TARGET, jobId, on: request.on }, actor);
     await this.core.audit(actor, 'subscription.create', `subscription:${created.id}`, job.site, { jobId, channel: request.channel, on: request.on });
+    return created;
+  }
+
+  /**
+   * Subscribes the actor to an envelope's end (success, errors, corrupt, cancelled, rolled
+   * back; "failure": errors or corrupt). Needs the envelope to be visible, as reading it does.
+   */
+  async subscribeEnvelope(envelopeId: number, request: ChannelRequest & { on: NotifyOn }, actor: Actor): Promise<SubscriptionView & { secret?: string }> {
+    authorize(actor, 'notify.subscribe');
+    const envelope = await this.targets.envelope(envelopeId, actor);
+    const created = await this.create({ ...request, ...NO_TARGET, envelopeId, on: request.on }, actor);
+    await this.core.audit(actor, 'subscription.create', `subscription:${created.id}`, envelope.site, { envelopeId, channel: request.channel, on: request.on });
+    return created;
+  }
+
+  /** Subscribes the actor to every job a schedule fires: told as each ends (or fails). */
+  async subscribeSchedule(scheduleId: number, request: ChannelRequest & { on: NotifyOn }, actor: Actor): Promise<SubscriptionView & { secret?: string }> {
+    authorize(actor, 'notify.subscribe');
+    const schedule = await this.targets.schedule(scheduleId, actor);
+    const created = await this.create({ ...request, ...NO_TARGET, scheduleId, on: request.on }, actor);
+    await this.core.audit(actor, 'subscription.create', `subscription:${created.id}`, schedule.site, { scheduleId, channel: request.channel, on: request.on });
     return created;
   }
 
@@ -62,7 +85,7 @@ export class NotifyVerbs {
     const created = await this.create(
       {
         ...request,
-        jobId: null,
+        ...NO_TARGET,
         site: request.allSites ? null : (request.site ?? null),
         allSites: request.allSites === true,
         on: 'end',
@@ -141,6 +164,8 @@ export class NotifyVerbs {
     const record = await this.core.store.createSubscription({
       username: actor.name,
       jobId: request.jobId,
+      envelopeId: request.envelopeId,
+      scheduleId: request.scheduleId,
       site: request.site,
       allSites: request.allSites,
       channel: request.channel,
@@ -156,6 +181,18 @@ export class NotifyVerbs {
     return secret ? { ...view(record), secret } : view(record);
   }
 }
+
+/** A subscription to one thing (job, envelope or schedule) starts from this: no site rule. */
+const NO_TARGET = {
+  jobId: null,
+  envelopeId: null,
+  scheduleId: null,
+  site: null,
+  allSites: false,
+  events: [] as string[],
+  delivery: 'immediate' as const,
+  timezone: 'UTC',
+};
 
 /** The URL with credentials, path and query hidden: they may carry tokens. */
 function view(subscription: SubscriptionRecord): SubscriptionView {

@@ -13,6 +13,8 @@ export function notifyRowMapper(jsonAsText: boolean) {
       id: num(r.id),
       username: r.username as string,
       jobId: optNum(r.job_id),
+      envelopeId: optNum(r.envelope_id),
+      scheduleId: optNum(r.schedule_id),
       site: (r.site as string | null) ?? null,
       allSites: r.all_sites === true || r.all_sites === 1,
       channel: r.channel as NotifyChannel,

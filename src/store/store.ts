@@ -554,13 +554,18 @@ export type NotifyChannel = 'email' | 'webhook' | 'console';
 export type NotifyOn = 'end' | 'failure';
 
 /**
- * A user's request to be told when a job ends: one job (`jobId`), or every job at a site
- * (`site`) or at all the user's sites (`allSites`) — a site rule.
+ * A user's request to be told when a job ends: one job (`jobId`), an envelope (`envelopeId`,
+ * told when the envelope ends), a schedule (`scheduleId`, each job it fired), or every job at a
+ * site (`site`) or at all the user's sites (`allSites`) — a site rule (none of the three ids).
  */
 export interface SubscriptionRecord {
   id: number;
   username: string;
   jobId: number | null;
+  /** An envelope subscription: told when the envelope ends. */
+  envelopeId: number | null;
+  /** A schedule subscription: told when each job the schedule fired ends. */
+  scheduleId: number | null;
   site: string | null;
   allSites: boolean;
   channel: NotifyChannel;
@@ -625,8 +630,11 @@ export interface NotifyStore {
   getSubscription(id: number): Promise<SubscriptionRecord | null>;
   /** A user's subscriptions (null: everyone's), oldest first. */
   listSubscriptions(username: string | null): Promise<SubscriptionRecord[]>;
-  /** Subscriptions for these jobs, and every site rule: what an event batch may match. */
-  subscriptionsFor(jobIds: number[]): Promise<SubscriptionRecord[]>;
+  /**
+   * What an event batch may match: subscriptions to these jobs, to the schedules that fired
+   * them, to these envelopes, and every site rule.
+   */
+  subscriptionsFor(jobIds: number[], envelopeIds?: number[]): Promise<SubscriptionRecord[]>;
   /** Removes a subscription with its deliveries; false if there was none. */
   deleteSubscription(id: number): Promise<boolean>;
   /** The last event id the notifier has turned into deliveries (0 at first). */

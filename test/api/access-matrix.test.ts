@@ -187,6 +187,16 @@ const ROUTES: Record<string, RouteSpec> = {
     siteBound: true,
     call: (fx, t) => ({ path: `/jobs/${fx.job[t]}/subscriptions`, body: { channel: 'console', on: 'end' } }),
   },
+  'POST /api/v1/envelopes/{id}/subscriptions': {
+    level: 'viewer',
+    siteBound: true,
+    call: async (fx, t) => ({ path: `/envelopes/${await freshEnvelope(fx, site(t))}/subscriptions`, body: { channel: 'console', on: 'end' } }),
+  },
+  'POST /api/v1/schedules/{id}/subscriptions': {
+    level: 'viewer',
+    siteBound: true,
+    call: async (fx, t) => ({ path: `/schedules/${await fx.freshSchedule(site(t))}/subscriptions`, body: { channel: 'console', on: 'failure' } }),
+  },
   'POST /api/v1/subscriptions': {
     level: 'viewer',
     siteBound: true,

@@ -60,4 +60,52 @@ describe('notifications over the REST API', () => {
     expect((await hub.api(`/api/v1/subscriptions/${hook.body.id}`, { method: 'DELETE' })).status).toBe(204);
     expect((await post('/notifications/read', {})).body).toEqual({ marked: 1 });
   });
+
+  it('subscribes to an envelope (e-mailed when it ends) and a schedule (each job it fires), listed with what they target', async () => {
+    smtp.mails.length = 0;
+    const { body: envelope } = await post('/envelopes', {
+      type: 'jobs',
+      jobs: [1, 2].map((items) => ({ workflow: 'simulate', fields: { tasks: 1, items, delayMs: 0 } })),
+    });
+    const byEnvelope = await post(`/envelopes/${envelope.id}/subscriptions`, { channel: 'email', address: 'env@example.test', on: 'end' });
+    expect(byEnvelope).toMatchObject({ status: 201, body: { envelopeId: envelope.id, scheduleId: null, jobId: null, on: 'end' } });
+    const { body: schedule } = await post('/schedules', {
+      name: 'notify-rest',
+      workflow: 'simulate',
+      fields: { tasks: 1, items: 1, delayMs: 0 },
+      everyMs: 3_600_000,
+    });
+    const bySchedule = await post(`/schedules/${schedule.id}/subscriptions`, { channel: 'console', on: 'end' });
+    expect(bySchedule).toMatchObject({ status: 201, body: { scheduleId: schedule.id, envelopeId: null, jobId: null } });
+    expect(await post('/envelopes/999999/subscriptions', { channel: 'console' })).toMatchObject({
+      status: 404,
+      body: { error: { code: 'SWY_ERR_ENVELOPE_NOT_FOUND' } },
+    });
+    expect(await post('/schedules/999999/subscriptions', { channel: 'console' })).toMatchObject({
+      status: 404,
+      body: { error: { code: 'SWY_ERR_SCHEDULE_NOT_FOUND' } },
+    });
+    expect((await post(`/schedules/${schedule.id}/subscriptions`, { channel: 'webhook' })).status).toBe(400);
+
+    const run = await post(`/schedules/${schedule.id}/run`, {});
+    expect(run.status).toBeLessThan(300);
+    await waitFor(hub.engine, async () => (smtp.mails.some((m) => m.to.includes('env@example.test')) ? true : null), 20_000, 'the envelope e-mail');
+    const mail = smtp.mails.find((m) => m.to.includes('env@example.test'));
+    const raw = mail?.raw.replace(/=\r?\n/g, '') ?? '';
+    expect(raw).toContain(`Subject: [Switchyard] Envelope #${envelope.id} jobs succeeded at local`);
+    expect(raw).toContain(`${hub.url}/envelopes/${envelope.id}`);
+    const fromSchedule = await waitFor(
+      hub.engine,
+      async () => {
+        const inbox = await (await hub.api('/api/v1/notifications')).json();
+        return inbox.items.find((d: { subscriptionId: number }) => d.subscriptionId === bySchedule.body.id) ?? null;
+      },
+      20_000,
+      "the scheduled job's notification",
+    );
+    expect(fromSchedule.job).toMatchObject({ state: 'success', schedule: { id: schedule.id, name: 'notify-rest' } });
+    const listed = (await (await hub.api('/api/v1/subscriptions')).json()).items;
+    expect(listed.filter((s: { envelopeId: number | null }) => s.envelopeId === envelope.id)).toHaveLength(1);
+    expect(listed.filter((s: { scheduleId: number | null }) => s.scheduleId === schedule.id)).toHaveLength(1);
+  });
 });

@@ -1,12 +1,15 @@
 import { describe, expect, it } from 'vitest';
 import type { NewSubscription } from '../../src/store/store.js';
-import { type StoreHarness, useFreshStore } from '../helpers/store-harness.js';
+import { newJob, type StoreHarness, useFreshStore } from '../helpers/store-harness.js';
+import { newSchedule } from './schedules-conformance.js';
 
 const T0 = 1_700_000_000_000;
 
 const subscription = (over: Partial<NewSubscription> = {}): NewSubscription => ({
   username: 'ann',
   jobId: 7,
+  envelopeId: null,
+  scheduleId: null,
   site: null,
   allSites: false,
   channel: 'email',
@@ -40,6 +43,30 @@ export function describeNotifyConformance(harness: StoreHarness): void {
       expect(await store().deleteSubscription(a.id)).toBe(true);
       expect(await store().deleteSubscription(a.id)).toBe(false);
       expect(await store().getSubscription(a.id)).toBeNull();
+    });
+
+    it('keeps envelope and schedule subscriptions apart from site rules, found by envelope and by the jobs a schedule fired', async () => {
+      const schedule = await store().createSchedule(newSchedule(), T0);
+      const fired = await store().fireSchedule({ scheduleId: schedule.id, slotAt: T0 + 1000, job: newJob() }, T0 + 1000);
+      const firedJob = fired.job?.id ?? -1;
+      expect(fired.outcome).toBe('submitted');
+      const envelope = await store().createSubscription(subscription({ jobId: null, envelopeId: 41, channel: 'console', address: null }));
+      const bySchedule = await store().createSubscription(subscription({ jobId: null, scheduleId: schedule.id, on: 'failure' }));
+      const rule = await store().createSubscription(subscription({ jobId: null, allSites: true }));
+      await store().createSubscription(subscription({ jobId: null, envelopeId: 42 }));
+      await store().createSubscription(subscription({ jobId: null, scheduleId: schedule.id + 1000 }));
+      expect(await store().getSubscription(envelope.id)).toEqual(envelope);
+      expect(await store().getSubscription(bySchedule.id)).toMatchObject({ jobId: null, envelopeId: null, scheduleId: schedule.id, on: 'failure' });
+      expect((await store().listSubscriptions('ann')).map((s) => [s.envelopeId, s.scheduleId])).toEqual([
+        [41, null],
+        [null, schedule.id],
+        [null, null],
+        [42, null],
+        [null, schedule.id + 1000],
+      ]);
+      // Only site rules when neither the job nor the envelope is named.
+      expect((await store().subscriptionsFor([firedJob + 1000], [])).map((s) => s.id)).toEqual([rule.id]);
+      expect((await store().subscriptionsFor([firedJob], [41])).map((s) => s.id)).toEqual([envelope.id, bySchedule.id, rule.id]);
     });
 
     it('moves the cursor with the deliveries it writes, once, and never writes a pair twice', async () => {

@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -98,4 +98,28 @@ describe('switchyard schedules (CLI end to end)', () => {
     expect(missing.code).toBe(1);
     expect(missing.stderr).toMatch(/No schedule with id 2/);
   }, 180_000);
+
+  it('subscribes to a schedule and to an envelope, listed with what they target', async () => {
+    const bySchedule = await cli('schedules', 'subscribe', '1', '--console', '--on', 'failure');
+    expect(bySchedule.code, bySchedule.stderr).toBe(0);
+    expect(bySchedule.stdout).toMatch(/subscription \d+: schedule 1 on failure by console/);
+    const hook = await cli('schedules', 'subscribe', '1', '--webhook', 'https://hooks.example.test/x');
+    expect(hook.stdout).toMatch(/signing secret \(shown once\): whsec_/);
+    writeFileSync(join(cwd, 'one.json'), JSON.stringify([{ workflow: 'simulate', fields: { tasks: 1, items: 1, delayMs: 0 } }]));
+    const submitted = await cli('envelopes', 'submit', 'one.json', '--json');
+    expect(submitted.code, submitted.stderr).toBe(0);
+    const envelopeId = JSON.parse(submitted.stdout).id as number;
+    const byEnvelope = await cli('envelopes', 'subscribe', String(envelopeId), '--console');
+    expect(byEnvelope.code, byEnvelope.stderr).toBe(0);
+    expect(byEnvelope.stdout).toMatch(new RegExp(`subscription \\d+: envelope ${envelopeId} on end by console`));
+    const table = await cli('subscriptions', 'list');
+    expect(table.stdout).toMatch(/schedule 1\s+console/);
+    expect(table.stdout).toMatch(new RegExp(`envelope ${envelopeId}\\s+console`));
+    const missing = await cli('envelopes', 'subscribe', '999', '--console');
+    expect(missing.code).toBe(1);
+    expect(missing.stderr).toMatch(/No envelope with id 999/);
+    const none = await cli('schedules', 'subscribe', '1');
+    expect(none.code).not.toBe(0);
+    expect(none.stderr).toMatch(/choose one of --email, --webhook, --console/);
+  }, 120_000);
 });

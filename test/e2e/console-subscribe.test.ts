@@ -66,4 +66,41 @@ describe.skipIf(!browserAvailable())('console: subscribe to a job (browser)', ()
     await row.getByRole('button', { name: 'Delivery log' }).click();
     await page.getByText('Nothing sent yet.').waitFor();
   }, 60_000);
+
+  it('subscribes from the envelope page; the envelope ending leaves one notification that opens the envelope', async () => {
+    await page.request.post('/api/v1/notifications/read', { data: {} });
+    const envelope = await h.api<{ id: number }>('POST', '/envelopes', {
+      type: 'jobs',
+      jobs: [{ workflow: 'simulate', fields: { tasks: 1, items: 10_000, delayMs: 50 } }],
+    });
+    await page.goto(`/envelopes/${envelope.id}`);
+    await page.getByRole('button', { name: 'Subscribe', exact: true }).click();
+    await page.getByRole('menuitem', { name: 'In the console when it ends' }).click();
+    await page.getByText('You will be told in the console when it ends.').waitFor();
+    await h.api('POST', `/envelopes/${envelope.id}/cancel`);
+    await page.getByRole('button', { name: 'Notifications, 1 unread' }).waitFor({ timeout: 30_000 });
+    await page.getByRole('button', { name: 'Notifications, 1 unread' }).click();
+    const message = page.getByTestId('notification').first();
+    await expect.poll(() => message.textContent()).toContain(`Envelope ${envelope.id} jobs was cancelled at local`);
+    await message.click();
+    await expect.poll(() => new URL(page.url()).pathname).toBe(`/envelopes/${envelope.id}`);
+  }, 90_000);
+
+  it('subscribes from the schedule page, listed with the schedule it targets', async () => {
+    const schedule = await h.api<{ id: number }>('POST', '/schedules', { name: 'subscribed', workflow: 'simulate', fields: {}, everyMs: 3_600_000 });
+    await page.goto(`/schedules/${schedule.id}`);
+    await page.getByRole('button', { name: 'Subscribe', exact: true }).click();
+    await page.getByRole('menuitem', { name: 'In the console when a run fails' }).click();
+    await page.getByText('You will be told in the console when a run fails.').waitFor();
+    await page.goto('/notifications');
+    await page.getByRole('tab', { name: 'Subscriptions and rules' }).click();
+    await expect
+      .poll(() =>
+        page
+          .getByTestId('subscription-row')
+          .filter({ hasText: `Schedule ${schedule.id}` })
+          .count(),
+      )
+      .toBe(1);
+  }, 60_000);
 });

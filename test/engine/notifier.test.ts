@@ -1,11 +1,12 @@
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { envelopeHtmlOf, envelopeTextOf } from '../../src/engine/notify/message.js';
 import { verifyWebhook } from '../../src/engine/notify/webhook-signature.js';
 import { defineWorkflow, fail, z } from '../../src/index.js';
 import { type Actor, digestDueAt } from '../../src/model/index.js';
 import { startSmtp } from '../helpers/smtp.js';
-import { createTestHub, type TestHub } from '../helpers/test-hub.js';
+import { createTestHub, type TestHub, waitFor } from '../helpers/test-hub.js';
 
 const job = defineWorkflow({
   name: 'job',
@@ -288,6 +289,151 @@ describe('notifications', () => {
       expect(digestDueAt('daily', 'Europe/Paris', Date.UTC(2027, 2, 27, 12))).toBe(Date.UTC(2027, 2, 28, 6));
       expect(digestDueAt('daily', 'Europe/Paris', Date.UTC(2027, 2, 26, 12))).toBe(Date.UTC(2027, 2, 27, 7));
       expect(digestDueAt('hourly', 'Asia/Kolkata', Date.UTC(2027, 2, 26, 12, 10))).toBe(Date.UTC(2027, 2, 26, 12, 30));
+    });
+  });
+
+  describe('envelopes and schedules', () => {
+    const submitEnvelope = async (oks: boolean[]) =>
+      (await hub.engine.envelopes.submit({ type: 'jobs', jobs: oks.map((ok) => ({ workflow: 'job', fields: { ok } })) }, hub.actor)).envelope.id;
+    const envelopeEnded = (id: number) =>
+      waitFor(
+        hub.store,
+        async () => {
+          const envelope = await hub.store.getEnvelope(id);
+          return envelope && ['success', 'errors', 'corrupt', 'cancelled', 'rolled-back'].includes(envelope.status) ? envelope : null;
+        },
+        15_000,
+        `envelope ${id} to end`,
+      );
+
+    it('e-mails an envelope subscriber once when the envelope succeeds, with its members done by state and its link', async () => {
+      const id = await submitEnvelope([true, true]);
+      await hub.engine.notify.subscribeEnvelope(id, { channel: 'email', on: 'end' }, ann);
+      await hub.engine.notify.subscribeEnvelope(id, { channel: 'console', on: 'failure' }, ann);
+      await envelopeEnded(id);
+      await hub.engine.duties.tick();
+      expect(smtp.mails).toHaveLength(1);
+      const raw = smtp.mails[0].raw.replace(/=\r?\n/g, '');
+      expect(raw).toContain(`Subject: [Switchyard] Envelope #${id} jobs succeeded at local`);
+      expect(raw).toContain('Jobs: 2/2 done (success 2)');
+      expect(raw).toContain(`https://hub.example.test/envelopes/${id}`);
+      // "On failure" hears nothing of a success; the member jobs' own ends tell nobody here.
+      expect((await hub.engine.notify.inbox(ann)).items).toEqual([]);
+      await hub.engine.duties.tick();
+      expect(smtp.mails).toHaveLength(1);
+    });
+
+    it('posts a signed envelope.ended webhook when an envelope ends with errors, and e-mails the reason escaped', async () => {
+      const receiver = await startReceiver([200]);
+      try {
+        const id = await submitEnvelope([true, false]);
+        const hook = await hub.engine.notify.subscribeEnvelope(id, { channel: 'webhook', url: receiver.url, on: 'failure' }, ann);
+        await hub.engine.notify.subscribeEnvelope(id, { channel: 'email', on: 'failure' }, ann);
+        const ended = await envelopeEnded(id);
+        expect(ended.status).toBe('errors');
+        await hub.engine.duties.tick();
+        expect(receiver.hits).toHaveLength(1);
+        const [hit] = receiver.hits;
+        expect(verifyWebhook(hook.secret as string, hit.body, String(hit.headers['switchyard-signature']), Math.floor(now / 1000))).toBe(true);
+        const event = JSON.parse(hit.body);
+        expect(event).toMatchObject({
+          type: 'envelope.ended',
+          envelope: {
+            kind: 'envelope',
+            envelopeId: id,
+            type: 'jobs',
+            status: 'errors',
+            site: 'local',
+            totalJobs: 2,
+            done: 2,
+            link: `https://hub.example.test/envelopes/${id}`,
+          },
+        });
+        expect(event.envelope.jobCounts).toMatchObject({ success: 1, failure: 1 });
+        expect(smtp.mails).toHaveLength(1);
+        const raw = smtp.mails[0].raw.replace(/=\r?\n/g, '');
+        expect(raw).toContain(`Subject: [Switchyard] Envelope #${id} jobs ended with errors at local`);
+        expect(raw).toContain('Status</th><td>errors');
+        expect(raw).not.toMatch(/<td>[^<]*<b>/);
+      } finally {
+        receiver.server.close();
+      }
+    });
+
+    it("tells a schedule's subscriber of each job it fired, with the schedule's name, and nothing of other jobs", async () => {
+      const schedule = await hub.engine.schedules.create({ name: 'nightly <copy>', workflow: 'job', fields: { ok: false }, everyMs: 3_600_000 }, hub.actor);
+      const created = await hub.engine.notify.subscribeSchedule(schedule.id, { channel: 'email', on: 'failure' }, ann);
+      expect(created).toMatchObject({ scheduleId: schedule.id, envelopeId: null, jobId: null });
+      await hub.engine.notify.subscribeSchedule(schedule.id, { channel: 'console', on: 'end' }, ann);
+      const fired = await hub.engine.schedules.run(schedule.id, hub.actor);
+      expect(fired.outcome).toBe('submitted');
+      const other = await runJob(false);
+      await hub.waitForJob(fired.job?.id as number);
+      await hub.waitForJob(other);
+      await hub.engine.duties.tick();
+      expect(smtp.mails).toHaveLength(1);
+      const raw = smtp.mails[0].raw.replace(/=\r?\n/g, '');
+      expect(raw).toContain(`Subject: [Switchyard] Job #${fired.job?.id} job failed at local`);
+      expect(raw).toContain('Schedule: nightly <copy>');
+      expect(raw).toContain('nightly &#60;copy&#62;');
+      const inbox = await hub.engine.notify.inbox(ann);
+      expect(inbox.items.map((d) => d.jobId)).toEqual([fired.job?.id]);
+      expect(inbox.items[0].payload).toMatchObject({ state: 'failure', schedule: { id: schedule.id, name: 'nightly <copy>' } });
+    });
+
+    it("escapes every value of an envelope's HTML message, and keeps the text plain", () => {
+      const hostile = {
+        kind: 'envelope' as const,
+        envelopeId: 9,
+        type: '<script>x</script>',
+        site: 'a&b',
+        queue: '"q"',
+        creator: "o'neil",
+        status: 'errors',
+        reason: 'line 3: <img src=x onerror=alert(1)>',
+        endedAt: Date.UTC(2027, 0, 1),
+        jobCounts: { success: 1, failure: 2 },
+        done: 3,
+        totalJobs: 4,
+        link: 'https://hub.example.test/envelopes/9?"><b>',
+      };
+      const html = envelopeHtmlOf(hostile);
+      expect(html).not.toMatch(/<script|<img|<b>|"><b/);
+      expect(html).toContain('&#60;script&#62;x&#60;/script&#62;');
+      expect(html).toContain('a&#38;b');
+      expect(html).toContain('line 3: &#60;img src=x onerror=alert(1)&#62;');
+      expect(envelopeTextOf(hostile)).toContain('Jobs: 3/4 done (success 1, failure 2)');
+      expect(envelopeTextOf(hostile)).toContain('Reason: line 3: <img src=x onerror=alert(1)>');
+    });
+
+    it("tells an envelope subscriber nothing once it may no longer see the envelope's site", async () => {
+      await hub.store.ensureSites(['east'], now);
+      // At east, where no worker runs: it ends when cancelled.
+      const { envelope } = await hub.engine.envelopes.submit({ type: 'jobs', site: 'east', jobs: [{ workflow: 'job', fields: { ok: true } }] }, hub.actor);
+      await hub.engine.notify.subscribeEnvelope(envelope.id, { channel: 'console', on: 'end' }, bob);
+      await hub.engine.notify.subscribeEnvelope(envelope.id, { channel: 'console', on: 'end' }, ann);
+      const bobRecord = await hub.store.findUser('bob');
+      await hub.store.updateUser(bobRecord?.id as number, { sites: ['west'] }, now);
+      await hub.engine.envelopes.cancel(envelope.id, hub.actor);
+      await envelopeEnded(envelope.id);
+      await hub.engine.duties.tick();
+      expect((await hub.engine.notify.inbox(ann)).items.map((d) => d.payload)).toMatchObject([
+        { kind: 'envelope', envelopeId: envelope.id, status: 'cancelled', site: 'east' },
+      ]);
+      // Nothing was even written for bob (the inbox would also hide it).
+      expect(await hub.store.listDeliveries({ username: 'bob', limit: 10 })).toEqual([]);
+    });
+
+    it("refuses a site-limited user another site's envelope or schedule", async () => {
+      const id = await submitEnvelope([true]);
+      const schedule = await hub.engine.schedules.create({ name: 'hourly', workflow: 'job', fields: { ok: true }, everyMs: 3_600_000 }, hub.actor);
+      await expect(hub.engine.notify.subscribeEnvelope(id, { channel: 'console', on: 'end' }, bob)).rejects.toMatchObject({
+        code: 'SWY_ERR_ENVELOPE_NOT_FOUND',
+      });
+      await expect(hub.engine.notify.subscribeSchedule(schedule.id, { channel: 'console', on: 'end' }, bob)).rejects.toMatchObject({
+        code: 'SWY_ERR_SCHEDULE_NOT_FOUND',
+      });
+      expect(await hub.engine.notify.list(bob)).toEqual([]);
     });
   });
 });

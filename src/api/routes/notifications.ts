@@ -46,6 +46,30 @@ export function notificationRoutes(app: App, { engine }: ApiContext): void {
     handler: async (request, reply) => reply.code(201).send(subscriptionDto(await engine.notify.subscribeJob(request.params.id, request.body, request.actor))),
   });
 
+  app.post('/envelopes/:id/subscriptions', {
+    config: { access: 'viewer' },
+    schema: {
+      ...TAG,
+      summary: 'Be told when an envelope ends (or ends with errors or corrupt): by e-mail, signed webhook or in the console',
+      params: idParam,
+      body: z.object({ ...channel, on: z.enum(['end', 'failure']).default('end') }).strict(),
+    },
+    handler: async (request, reply) =>
+      reply.code(201).send(subscriptionDto(await engine.notify.subscribeEnvelope(request.params.id, request.body, request.actor))),
+  });
+
+  app.post('/schedules/:id/subscriptions', {
+    config: { access: 'viewer' },
+    schema: {
+      ...TAG,
+      summary: 'Be told when each job a schedule fires ends (or fails): by e-mail, signed webhook or in the console',
+      params: idParam,
+      body: z.object({ ...channel, on: z.enum(['end', 'failure']).default('end') }).strict(),
+    },
+    handler: async (request, reply) =>
+      reply.code(201).send(subscriptionDto(await engine.notify.subscribeSchedule(request.params.id, request.body, request.actor))),
+  });
+
   app.post('/subscriptions', {
     config: { access: 'viewer' },
     schema: {
@@ -67,7 +91,7 @@ export function notificationRoutes(app: App, { engine }: ApiContext): void {
 
   app.get('/subscriptions', {
     config: { access: 'viewer' },
-    schema: { ...TAG, summary: 'Your subscriptions and site rules' },
+    schema: { ...TAG, summary: 'Your subscriptions (each with the job, envelope or schedule it targets) and site rules' },
     handler: async (request) => ({ items: (await engine.notify.list(request.actor)).map(subscriptionDto) }),
   });
 

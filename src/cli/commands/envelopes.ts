@@ -5,6 +5,7 @@ import type { Envelope, EnvelopeDetail, SwitchyardClient } from '../../client/cl
 import { type ConnectionFlags, connect } from '../connection.js';
 import { since, table } from '../format.js';
 import { parseLimit } from '../options.js';
+import { addSubscribeCommand } from './subscriptions.js';
 
 const POLL_MS = 300;
 /** Statuses an envelope moves on from by itself. */
@@ -15,6 +16,13 @@ const MEDIA: Record<string, string> = { '.csv': 'text/csv', '.json': 'applicatio
 export function envelopesCommand(program: Command): void {
   const envelopes = program.command('envelopes').description('Submit, watch, cancel and roll back envelopes (jobs of one submission, chained)');
   const client = (command: Command) => connect(command.optsWithGlobals<ConnectionFlags>());
+
+  addSubscribeCommand(
+    envelopes,
+    'envelope',
+    'Be told when an envelope ends (--on failure: with errors, or corrupt): by e-mail, signed webhook or in the console',
+    (api, id, input) => api.subscribeEnvelope(id, input),
+  );
 
   envelopes
     .command('submit <file>')

@@ -5,6 +5,7 @@ import { type ConnectionFlags, connect } from '../connection.js';
 import { table } from '../format.js';
 import { oneOf, parseCatchUpLimit, parseEveryMs, parseScheduleId } from '../options.js';
 import { parseJsonObject, typedFields } from './submit.js';
+import { addSubscribeCommand } from './subscriptions.js';
 
 /** The flags add and edit share; on edit, only those given change. */
 function scheduleOptions(command: Command): Command {
@@ -31,8 +32,15 @@ function lastRun(s: ScheduleDto): string {
 }
 
 export function schedulesCommand(program: Command): void {
-  const schedules = program.command('schedules').description('Recurring jobs: list, add, edit, run now, enable, disable, delete');
+  const schedules = program.command('schedules').description('Recurring jobs: list, add, edit, run now, enable, disable, delete, subscribe');
   const client = (command: Command) => connect(command.optsWithGlobals<ConnectionFlags>());
+
+  addSubscribeCommand(
+    schedules,
+    'schedule',
+    'Be told as each job the schedule fires ends (or fails): by e-mail, signed webhook or in the console',
+    (api, id, input) => api.subscribeSchedule(id, input),
+  );
 
   schedules
     .command('list')

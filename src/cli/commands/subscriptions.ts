@@ -1,15 +1,21 @@
 import type { Command } from 'commander';
+import type { SubscribeInput, SubscriptionInfo, SwitchyardClient } from '../../client/client.js';
 import { type ConnectionFlags, connect } from '../connection.js';
 import { table } from '../format.js';
 
-/** `jobs subscribe ID --email [ADDR] | --webhook URL | --console [--on failure]` and `subscriptions add|list|delete|log`. */
-export function subscriptionsCommand(program: Command): void {
-  const client = (command: Command) => connect(command.optsWithGlobals<ConnectionFlags>());
-  const jobs = program.commands.find((c) => c.name() === 'jobs') ?? program.command('jobs');
-
-  jobs
+/**
+ * `<group> subscribe ID --email [ADDR] | --webhook URL | --console [--on failure]` for jobs,
+ * envelopes and schedules: `what` names the target in help and output.
+ */
+export function addSubscribeCommand(
+  group: Command,
+  what: 'job' | 'envelope' | 'schedule',
+  description: string,
+  subscribe: (client: SwitchyardClient, id: number, input: SubscribeInput) => Promise<SubscriptionInfo>,
+): void {
+  group
     .command('subscribe <id>')
-    .description("Be told when a job ends: by e-mail (your profile's address unless given), signed webhook or in the console")
+    .description(description)
     .option('--email [address]', 'e-mail (to your own address when none is given)')
     .option('--webhook <url>', 'POST a signed JSON event to this URL')
     .option('--console', 'in the console inbox')
@@ -18,16 +24,30 @@ export function subscriptionsCommand(program: Command): void {
       const chosen = [options.email !== undefined, options.webhook !== undefined, options.console === true].filter(Boolean).length;
       if (chosen !== 1) throw new Error('choose one of --email, --webhook, --console');
       if (options.on !== 'end' && options.on !== 'failure') throw new Error('--on is end or failure');
+      if (!/^[1-9][0-9]{0,15}$/.test(id)) throw new Error(`${what} id: a positive whole number`);
       const channel = options.webhook ? 'webhook' : options.console ? 'console' : 'email';
-      const created = await client(command).subscribe(Number(id), {
+      const created = await subscribe(connect(command.optsWithGlobals<ConnectionFlags>()), Number(id), {
         channel,
         on: options.on,
         ...(typeof options.email === 'string' ? { address: options.email } : {}),
         ...(options.webhook ? { url: options.webhook } : {}),
       });
-      console.log(`subscription ${created.id}: job ${id} on ${created.on} by ${channel}${created.address ? ` to ${created.address}` : ''}`);
+      console.log(`subscription ${created.id}: ${what} ${id} on ${created.on} by ${channel}${created.address ? ` to ${created.address}` : ''}`);
       if (created.secret) console.log(`signing secret (shown once): ${created.secret}`);
     });
+}
+
+/** `jobs subscribe ID --email [ADDR] | --webhook URL | --console [--on failure]` and `subscriptions add|list|delete|log`. */
+export function subscriptionsCommand(program: Command): void {
+  const client = (command: Command) => connect(command.optsWithGlobals<ConnectionFlags>());
+  const jobs = program.commands.find((c) => c.name() === 'jobs') ?? program.command('jobs');
+
+  addSubscribeCommand(
+    jobs,
+    'job',
+    "Be told when a job ends: by e-mail (your profile's address unless given), signed webhook or in the console",
+    (api, id, input) => api.subscribe(id, input),
+  );
 
   const subscriptions = program.command('subscriptions').description('Your notification subscriptions');
 
@@ -81,10 +101,10 @@ export function subscriptionsCommand(program: Command): void {
         table(
           items.map((s) => ({
             id: s.id,
-            target: s.jobId !== null ? `job ${s.jobId}` : s.allSites ? 'all sites' : `site ${s.site}`,
+            target: targetOf(s),
             channel: s.channel,
             to: s.address ?? s.url ?? '',
-            when: s.jobId !== null ? s.on : s.events.join(',') || 'any end',
+            when: isSiteRule(s) ? s.events.join(',') || 'any end' : s.on,
             delivery: s.delivery === 'immediate' ? 'at once' : `${s.delivery} (${s.timezone})`,
           })),
           ['id', 'target', 'channel', 'to', 'when', 'delivery'],
@@ -115,4 +135,13 @@ export function subscriptionsCommand(program: Command): void {
         ),
       );
     });
+}
+
+const isSiteRule = (s: SubscriptionInfo) => s.jobId === null && s.envelopeId === null && s.scheduleId === null;
+
+function targetOf(s: SubscriptionInfo): string {
+  if (s.jobId !== null) return `job ${s.jobId}`;
+  if (s.envelopeId !== null) return `envelope ${s.envelopeId}`;
+  if (s.scheduleId !== null) return `schedule ${s.scheduleId}`;
+  return s.allSites ? 'all sites' : `site ${s.site}`;
 }

@@ -1,6 +1,19 @@
 import nodemailer, { type Transporter } from 'nodemailer';
 import type { DeliveryRecord, SubscriptionRecord } from '../../store/store.js';
-import { digestHtmlOf, digestSubjectOf, digestTextOf, htmlOf, subjectOf, summaryFromPayload, textOf } from './message.js';
+import {
+  digestHtmlOf,
+  digestSubjectOf,
+  digestTextOf,
+  envelopeHtmlOf,
+  envelopeSubjectOf,
+  envelopeSummaryFromPayload,
+  envelopeTextOf,
+  htmlOf,
+  isEnvelopePayload,
+  subjectOf,
+  summaryFromPayload,
+  textOf,
+} from './message.js';
 import { signWebhook } from './webhook-signature.js';
 
 export interface ChannelOptions {
@@ -28,6 +41,8 @@ export function createChannels(options: ChannelOptions): { send: Send; close(): 
   };
   const send: Send = async (deliveries, subscription, now) => {
     const digest = subscription.delivery !== 'immediate';
+    // An envelope's end: one message on its own (envelope subscriptions are never digests).
+    const envelope = !digest && isEnvelopePayload(deliveries[0].payload) ? envelopeSummaryFromPayload(deliveries[0].payload) : null;
     const summaries = deliveries.map((d) => summaryFromPayload(d.payload));
     const id = digest ? digestId(deliveries) : deliveryId(deliveries[0]);
     switch (subscription.channel) {
@@ -39,9 +54,9 @@ export function createChannels(options: ChannelOptions): { send: Send; close(): 
         await mailer().sendMail({
           from: options.from ?? 'switchyard@localhost',
           to: subscription.address,
-          subject: digest ? digestSubjectOf(summaries, cadence) : subjectOf(summaries[0]),
-          text: digest ? digestTextOf(summaries, cadence) : textOf(summaries[0]),
-          html: digest ? digestHtmlOf(summaries, cadence) : htmlOf(summaries[0]),
+          subject: envelope ? envelopeSubjectOf(envelope) : digest ? digestSubjectOf(summaries, cadence) : subjectOf(summaries[0]),
+          text: envelope ? envelopeTextOf(envelope) : digest ? digestTextOf(summaries, cadence) : textOf(summaries[0]),
+          html: envelope ? envelopeHtmlOf(envelope) : digest ? digestHtmlOf(summaries, cadence) : htmlOf(summaries[0]),
           headers: { 'X-Switchyard-Delivery': id },
         });
         return;
@@ -49,7 +64,11 @@ export function createChannels(options: ChannelOptions): { send: Send; close(): 
       case 'webhook': {
         if (!subscription.url || !subscription.secret) throw new Error('no webhook URL');
         const createdAt = new Date(deliveries[0].createdAt).toISOString();
-        const event = digest ? { id, type: 'jobs.digest', createdAt, jobs: summaries } : { id, type: 'job.ended', createdAt, job: summaries[0] };
+        const event = envelope
+          ? { id, type: 'envelope.ended', createdAt, envelope }
+          : digest
+            ? { id, type: 'jobs.digest', createdAt, jobs: summaries }
+            : { id, type: 'job.ended', createdAt, job: summaries[0] };
         const body = JSON.stringify(event);
         const response = await fetch(subscription.url, {
           method: 'POST',

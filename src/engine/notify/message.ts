@@ -16,6 +16,82 @@ export interface JobEndSummary {
   link: string | null;
   /** Every site of a job that spans sites (its own first); absent for a job at one site. */
   sites?: string[];
+  /** The schedule that fired the job, when one did. */
+  schedule?: { id: number; name: string };
+}
+
+/** What a notification says about an envelope that ended: a snapshot taken when the event was read. */
+export interface EnvelopeEndSummary {
+  kind: 'envelope';
+  envelopeId: number;
+  type: string;
+  site: string;
+  queue: string;
+  creator: string;
+  status: string;
+  reason: string | null;
+  endedAt: number;
+  /** Member jobs by state; `done` of them ended, of `totalJobs`. */
+  jobCounts: Record<string, number>;
+  done: number;
+  totalJobs: number;
+  /** The envelope's page in the console; null when the hub's public URL is unknown. */
+  link: string | null;
+}
+
+export function isEnvelopePayload(payload: Record<string, Json>): boolean {
+  return payload.kind === 'envelope';
+}
+
+export function envelopeSummaryFromPayload(payload: Record<string, Json>): EnvelopeEndSummary {
+  return payload as unknown as EnvelopeEndSummary;
+}
+
+const ENVELOPE_WORDS: Record<string, string> = {
+  success: 'succeeded',
+  errors: 'ended with errors',
+  corrupt: 'was corrupt',
+  cancelled: 'was cancelled',
+  'rolled-back': 'was rolled back',
+};
+
+export function envelopeSubjectOf(s: EnvelopeEndSummary): string {
+  return `[Switchyard] Envelope #${s.envelopeId} ${s.type} ${ENVELOPE_WORDS[s.status] ?? s.status} at ${s.site}`;
+}
+
+const membersText = (s: EnvelopeEndSummary) => `${s.done}/${s.totalJobs} done (${countsText(s.jobCounts)})`;
+
+/** The plain-text body of an envelope's end. */
+export function envelopeTextOf(s: EnvelopeEndSummary): string {
+  const lines = [
+    `Envelope #${s.envelopeId} (${s.type}) ${ENVELOPE_WORDS[s.status] ?? s.status}.`,
+    '',
+    `Status: ${s.status}`,
+    `Site: ${s.site}`,
+    `Queue: ${s.queue}`,
+    `Submitted by: ${s.creator}`,
+    `Ended: ${new Date(s.endedAt).toISOString()}`,
+    `Jobs: ${membersText(s)}`,
+  ];
+  if (s.reason) lines.push(`Reason: ${s.reason}`);
+  if (s.link) lines.push('', s.link);
+  return `${lines.join('\n')}\n`;
+}
+
+/** The HTML body of an envelope's end: the same facts as the text, every value escaped. */
+export function envelopeHtmlOf(s: EnvelopeEndSummary): string {
+  const row = (label: string, value: string) => `<tr><th align="left">${escapeHtml(label)}</th><td>${escapeHtml(value)}</td></tr>`;
+  const rows = [
+    row('Status', s.status),
+    row('Site', s.site),
+    row('Queue', s.queue),
+    row('Submitted by', s.creator),
+    row('Ended', new Date(s.endedAt).toISOString()),
+    row('Jobs', membersText(s)),
+  ];
+  if (s.reason) rows.push(row('Reason', s.reason));
+  const link = s.link ? `<p><a href="${escapeHtml(s.link)}">Open envelope #${s.envelopeId}</a></p>` : '';
+  return `<p>Envelope #${s.envelopeId} (${escapeHtml(s.type)}) ${escapeHtml(ENVELOPE_WORDS[s.status] ?? s.status)}.</p><table>${rows.join('')}</table>${link}`;
 }
 
 export function summaryFromPayload(payload: Record<string, Json>): JobEndSummary {
@@ -53,6 +129,7 @@ export function textOf(s: JobEndSummary): string {
     `Tasks: ${countsText(s.taskCounts)}`,
     `Items: ${countsText(s.itemCounts)}`,
   ];
+  if (s.schedule) lines.push(`Schedule: ${s.schedule.name}`);
   if (s.reason) lines.push(`Reason: ${s.reason}`);
   if (s.link) lines.push('', s.link);
   return `${lines.join('\n')}\n`;
@@ -74,6 +151,7 @@ export function htmlOf(s: JobEndSummary): string {
     row('Tasks', countsText(s.taskCounts)),
     row('Items', countsText(s.itemCounts)),
   ];
+  if (s.schedule) rows.push(row('Schedule', s.schedule.name));
   if (s.reason) rows.push(row('Reason', s.reason));
   const link = s.link ? `<p><a href="${escapeHtml(s.link)}">Open job #${s.jobId}</a></p>` : '';
   return `<p>Job #${s.jobId} (${escapeHtml(s.workflow)}) ${escapeHtml(STATE_WORDS[s.state] ?? s.state)}.</p><table>${rows.join('')}</table>${link}`;

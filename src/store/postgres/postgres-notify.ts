@@ -15,9 +15,25 @@ export class PostgresNotify {
   async createSubscription(s: NewSubscription): Promise<SubscriptionRecord> {
     const row = await firstRow(
       this.db,
-      `INSERT INTO subscriptions (username, job_id, site, all_sites, channel, address, url, secret, on_when, events, delivery, timezone, created_at)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10::jsonb, $11, $12, $13) RETURNING id`,
-      [s.username, s.jobId, s.site, s.allSites, s.channel, s.address, s.url, s.secret, s.on, pgJson(s.events), s.delivery, s.timezone, s.createdAt],
+      `INSERT INTO subscriptions (username, job_id, envelope_id, schedule_id, site, all_sites, channel, address, url, secret, on_when, events, delivery, timezone, created_at)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12::jsonb, $13, $14, $15) RETURNING id`,
+      [
+        s.username,
+        s.jobId,
+        s.envelopeId,
+        s.scheduleId,
+        s.site,
+        s.allSites,
+        s.channel,
+        s.address,
+        s.url,
+        s.secret,
+        s.on,
+        pgJson(s.events),
+        s.delivery,
+        s.timezone,
+        s.createdAt,
+      ],
     );
     return { ...s, id: Number(row?.id) };
   }
@@ -35,8 +51,17 @@ export class PostgresNotify {
     return found.map(map.subscription);
   }
 
-  async subscriptionsFor(jobIds: number[]): Promise<SubscriptionRecord[]> {
-    const found = await rows(this.db, 'SELECT * FROM subscriptions WHERE job_id = ANY($1::bigint[]) OR job_id IS NULL ORDER BY id', [jobIds]);
+  async subscriptionsFor(jobIds: number[], envelopeIds: number[] = []): Promise<SubscriptionRecord[]> {
+    const found = await rows(
+      this.db,
+      `SELECT * FROM subscriptions
+       WHERE job_id = ANY($1::bigint[])
+          OR schedule_id IN (SELECT schedule_id FROM jobs WHERE id = ANY($1::bigint[]) AND schedule_id IS NOT NULL)
+          OR envelope_id = ANY($2::bigint[])
+          OR (job_id IS NULL AND envelope_id IS NULL AND schedule_id IS NULL)
+       ORDER BY id`,
+      [jobIds, envelopeIds],
+    );
     return found.map(map.subscription);
   }
 

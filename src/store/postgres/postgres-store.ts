@@ -663,8 +663,8 @@ export class PostgresStore implements S.Store {
     return this.notify.listSubscriptions(username);
   }
 
-  subscriptionsFor(jobIds: number[]) {
-    return this.notify.subscriptionsFor(jobIds);
+  subscriptionsFor(jobIds: number[], envelopeIds: number[] = []) {
+    return this.notify.subscriptionsFor(jobIds, envelopeIds);
   }
 
   deleteSubscription(id: number) {

@@ -559,4 +559,16 @@ CREATE TABLE job_sites (
 CREATE INDEX job_sites_site ON job_sites (site, job_id);
 `,
   },
+  {
+    version: 18,
+    name: 'notifications: subscribe to an envelope or a schedule',
+    sql: `
+-- A subscription may target an envelope (told when it ends) or a schedule (told when each job
+-- it fired ends) instead of one job; site rules have none of job_id, envelope_id, schedule_id.
+ALTER TABLE subscriptions ADD COLUMN envelope_id INTEGER;
+ALTER TABLE subscriptions ADD COLUMN schedule_id INTEGER;
+CREATE INDEX subscriptions_envelope ON subscriptions (envelope_id) WHERE envelope_id IS NOT NULL;
+CREATE INDEX subscriptions_schedule ON subscriptions (schedule_id) WHERE schedule_id IS NOT NULL;
+`,
+  },
 ];

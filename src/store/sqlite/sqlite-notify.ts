@@ -12,12 +12,14 @@ export class SqliteNotify {
   createSubscription(s: NewSubscription): SubscriptionRecord {
     const info = this.db
       .prepare(
-        `INSERT INTO subscriptions (username, job_id, site, all_sites, channel, address, url, secret, on_when, events, delivery, timezone, created_at)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+        `INSERT INTO subscriptions (username, job_id, envelope_id, schedule_id, site, all_sites, channel, address, url, secret, on_when, events, delivery, timezone, created_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
       )
       .run(
         s.username,
         s.jobId,
+        s.envelopeId,
+        s.scheduleId,
         s.site,
         s.allSites ? 1 : 0,
         s.channel,
@@ -46,10 +48,17 @@ export class SqliteNotify {
     return (rows as DbRow[]).map(map.subscription);
   }
 
-  subscriptionsFor(jobIds: number[]): SubscriptionRecord[] {
+  subscriptionsFor(jobIds: number[], envelopeIds: number[] = []): SubscriptionRecord[] {
     const rows = this.db
-      .prepare('SELECT * FROM subscriptions WHERE job_id IN (SELECT value FROM json_each(?)) OR job_id IS NULL ORDER BY id')
-      .all(JSON.stringify(jobIds)) as DbRow[];
+      .prepare(
+        `SELECT * FROM subscriptions
+         WHERE job_id IN (SELECT value FROM json_each(?))
+            OR schedule_id IN (SELECT schedule_id FROM jobs WHERE id IN (SELECT value FROM json_each(?)) AND schedule_id IS NOT NULL)
+            OR envelope_id IN (SELECT value FROM json_each(?))
+            OR (job_id IS NULL AND envelope_id IS NULL AND schedule_id IS NULL)
+         ORDER BY id`,
+      )
+      .all(JSON.stringify(jobIds), JSON.stringify(jobIds), JSON.stringify(envelopeIds)) as DbRow[];
     return rows.map(map.subscription);
   }
 

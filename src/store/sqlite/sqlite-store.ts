@@ -563,8 +563,8 @@ export class SqliteStore implements S.Store {
     return this.read(() => this.notify.listSubscriptions(username));
   }
 
-  subscriptionsFor(jobIds: number[]) {
-    return this.read(() => this.notify.subscriptionsFor(jobIds));
+  subscriptionsFor(jobIds: number[], envelopeIds: number[] = []) {
+    return this.read(() => this.notify.subscriptionsFor(jobIds, envelopeIds));
   }
 
   deleteSubscription(id: number) {

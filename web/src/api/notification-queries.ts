@@ -12,6 +12,15 @@ export interface JobEndSummary {
   reason: string | null;
   endedAt: number;
   link: string | null;
+  /** The schedule that fired the job, when one did. */
+  schedule?: { id: number; name: string };
+  /** An envelope's end (kind 'envelope') carries these instead of the job's. */
+  kind?: 'envelope';
+  envelopeId?: number;
+  type?: string;
+  status?: string;
+  done?: number;
+  totalJobs?: number;
 }
 
 export interface Delivery {
@@ -32,6 +41,8 @@ export interface Delivery {
 export interface Subscription {
   id: number;
   jobId: number | null;
+  envelopeId: number | null;
+  scheduleId: number | null;
   site: string | null;
   allSites: boolean;
   channel: 'email' | 'webhook' | 'console';

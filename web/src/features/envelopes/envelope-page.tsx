@@ -5,6 +5,7 @@ import { ConfirmButton } from '../../components/ui/confirm-button.js';
 import { DateTime } from '../../components/ui/date-time.js';
 import { ErrorAlert } from '../../components/ui/error-alert.js';
 import { useCan } from '../auth/current-user.js';
+import { SubscribeMenu } from '../job/subscribe-button.js';
 import { StateBadge } from '../states/state-badge.js';
 import { EnvelopeStatusBadge } from './envelope-status.js';
 import { EnvelopeJobs } from './envelopes-page.js';
@@ -31,34 +32,37 @@ export function EnvelopePage() {
             {e.fileName ? ` · ${e.fileName}` : ''}
           </Text>
         </Title>
-        {canControl ? (
-          <Group gap="xs" role="group" aria-label="Envelope controls">
-            {running ? (
-              <ConfirmButton
-                color="red"
-                variant="light"
-                title={`Cancel envelope ${e.id}?`}
-                message="No further job of it starts; running jobs are cancelled."
-                confirmLabel="Cancel envelope"
-                onConfirm={() => action.mutate({ id: e.id, action: 'cancel' })}
-              >
-                Cancel
-              </ConfirmButton>
-            ) : null}
-            {canRollBack ? (
-              <ConfirmButton
-                color="orange"
-                variant="light"
-                title={`Roll back envelope ${e.id}?`}
-                message={`The compensations of what its jobs changed (${changed} of ${e.jobs.length} jobs changed something) run newest first, as one rollback job.${e.rollback === 'failed' ? ' Only the compensations that failed run again.' : ''}`}
-                confirmLabel="Roll back"
-                onConfirm={() => action.mutate({ id: e.id, action: 'rollback' })}
-              >
-                Roll back
-              </ConfirmButton>
-            ) : null}
-          </Group>
-        ) : null}
+        <Group gap="xs">
+          <SubscribeMenu target={{ kind: 'envelope', id: e.id }} />
+          {canControl ? (
+            <Group gap="xs" role="group" aria-label="Envelope controls">
+              {running ? (
+                <ConfirmButton
+                  color="red"
+                  variant="light"
+                  title={`Cancel envelope ${e.id}?`}
+                  message="No further job of it starts; running jobs are cancelled."
+                  confirmLabel="Cancel envelope"
+                  onConfirm={() => action.mutate({ id: e.id, action: 'cancel' })}
+                >
+                  Cancel
+                </ConfirmButton>
+              ) : null}
+              {canRollBack ? (
+                <ConfirmButton
+                  color="orange"
+                  variant="light"
+                  title={`Roll back envelope ${e.id}?`}
+                  message={`The compensations of what its jobs changed (${changed} of ${e.jobs.length} jobs changed something) run newest first, as one rollback job.${e.rollback === 'failed' ? ' Only the compensations that failed run again.' : ''}`}
+                  confirmLabel="Roll back"
+                  onConfirm={() => action.mutate({ id: e.id, action: 'rollback' })}
+                >
+                  Roll back
+                </ConfirmButton>
+              ) : null}
+            </Group>
+          ) : null}
+        </Group>
       </Group>
       <ErrorAlert error={action.error} title="The hub refused" />
       <Group gap="lg">

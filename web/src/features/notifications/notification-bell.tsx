@@ -3,7 +3,7 @@ import { useState } from 'react';
 import { Link, useNavigate } from 'react-router';
 import { useInbox, useMarkRead } from '../../api/notification-queries.js';
 import { DateTime } from '../../components/ui/date-time.js';
-import { notificationTitle } from './notification-text.js';
+import { notificationPath, notificationTitle } from './notification-text.js';
 
 const SHOWN = 8;
 
@@ -67,7 +67,7 @@ export function NotificationBell() {
                   onClick={() => {
                     if (item.readAt === null) markRead.mutate([item.id]);
                     setOpened(false);
-                    if (item.jobId !== null) navigate(`/jobs/${item.jobId}`);
+                    navigate(notificationPath(item.job));
                   }}
                 >
                   <Text size="sm" fw={item.readAt === null ? 600 : 400}>

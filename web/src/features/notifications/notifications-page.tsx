@@ -4,13 +4,15 @@ import { Link } from 'react-router';
 import { type Subscription, useDeleteSubscription, useDeliveries, useInbox, useMarkRead, useSubscriptions } from '../../api/notification-queries.js';
 import { DateTime } from '../../components/ui/date-time.js';
 import { ErrorAlert } from '../../components/ui/error-alert.js';
-import { notificationTitle } from './notification-text.js';
+import { notificationPath, notificationTitle } from './notification-text.js';
 import { SiteRuleForm } from './site-rule-form.js';
 
 const STATUS_COLOR = { pending: 'yellow', sent: 'green', failed: 'red' } as const;
 
 function targetOf(s: Subscription): string {
   if (s.jobId !== null) return `Job ${s.jobId}${s.on === 'failure' ? ', if it fails' : ''}`;
+  if (s.envelopeId !== null) return `Envelope ${s.envelopeId}${s.on === 'failure' ? ', if it ends with errors' : ', when it ends'}`;
+  if (s.scheduleId !== null) return `Schedule ${s.scheduleId}: each run${s.on === 'failure' ? ' that fails' : ''}`;
   const where = s.allSites ? 'All my sites' : `Site ${s.site}`;
   return s.events.length > 0 ? `${where}: ${s.events.join(', ')}` : `${where}: every ending`;
 }
@@ -36,7 +38,7 @@ function Inbox() {
           <Stack gap={0}>
             <Anchor
               component={Link}
-              to={`/jobs/${item.job.jobId}`}
+              to={notificationPath(item.job)}
               fw={item.readAt === null ? 600 : 400}
               onClick={() => item.readAt === null && markRead.mutate([item.id])}
             >

@@ -10,6 +10,7 @@ import { LoadMore } from '../../components/ui/load-more.js';
 import { PropertyList } from '../../components/ui/property-list.js';
 import { StatusBadge } from '../../components/ui/status-badge.js';
 import { useCan } from '../auth/current-user.js';
+import { SubscribeMenu } from '../job/subscribe-button.js';
 import { StateBadge } from '../states/state-badge.js';
 import { LastRun } from './last-run.js';
 import { RunResultBadge } from './run-result-badge.js';
@@ -70,7 +71,10 @@ export function SchedulePage() {
           )}
           {s.codeOwned ? <StatusBadge label="In code" color="gray" icon="dash" /> : null}
         </Group>
-        <ScheduleActions schedule={s} allowed={allowed} afterDelete="/schedules" />
+        <Group gap="xs">
+          <SubscribeMenu target={{ kind: 'schedule', id: s.id }} />
+          <ScheduleActions schedule={s} allowed={allowed} afterDelete="/schedules" />
+        </Group>
       </Group>
       {s.codeOwned ? (
         <Alert color="gray" title="Declared in code">
