@@ -1,0 +1,130 @@
+import { performance } from 'node:perf_hooks';
+import { firstRow, type Queryable } from './postgres-pool.js';
+
+/**
+ * Ids looked at per horizon step: an index-only scan of the primary key. A live reader has a
+ * handful of ids after its cursor; one catching up pays this many index entries per step.
+ */
+const WINDOW = 10_000;
+/**
+ * How long a gap must have been seen before its transactions are taken from the snapshot. A
+ * transaction can draw its event id (nextval) a moment before it gets an xid (its first row
+ * write, in the same INSERT); once this long has passed every such INSERT has its xid. Only a
+ * gap that does not fill (a rollback, deleted events) ever waits this long.
+ */
+const MIN_GAP_AGE_MS = 500;
+/** Gaps timed at once; a gap past all of them while full is timed later (a delay, never a skip). */
+const MAX_PENDING = 8;
+
+const SQL = {
+  // ids are distinct and rising, so `id - n` never falls: the ids with `id - n = start` are
+  // exactly the unbroken run after `start`, and the largest of them is where it ends.
+  window: `SELECT max(id) FILTER (WHERE id - n = $1) AS run, max(id) AS last
+    FROM (SELECT id, row_number() OVER (ORDER BY id) AS n FROM events WHERE id > $1 ORDER BY id LIMIT $2) w`,
+  snapshot: 'SELECT pg_snapshot_xmin(s)::text AS xmin, pg_snapshot_xmax(s)::text AS xmax FROM pg_current_snapshot() s',
+};
+
+/** Missing ids at or below `upTo`, seen at `seenAt`; `xmax` is the first xid not yet assigned once the gap was old enough. */
+interface PendingGap {
+  upTo: number;
+  seenAt: number;
+  xmax: bigint | null;
+}
+
+/** One step of the horizon: where the readable run ends, and whether it ends at the window's end (more may follow at once). */
+export interface HorizonStep {
+  horizon: number;
+  /** The step stopped at the window's end, not at a gap nor at the last event. */
+  full: boolean;
+}
+
+/**
+ * The safe horizon of the PostgreSQL event feed: how far after a cursor a reader may go
+ * without passing an id that may still commit.
+ *
+ * Event ids come from a sequence, and transactions commit out of id order: a reader at 49 may
+ * see 51 committed while 50 belongs to a transaction still open. Every consumer of the feed
+ * moves a cursor (the notifier, the live SSE feed, the hub's listeners), so a reader that went
+ * on to 51 would never see 50. A reader therefore stops before the first missing id — until
+ * that gap is filled, or final: a rolled-back transaction (or deleted events) leaves a gap for
+ * good. Writers are never held up; only readers wait, and only on a gap.
+ *
+ * A gap is final once every transaction that could hold one of its ids has ended. When a gap
+ * is first seen, every id below the highest id present had already been drawn (the sequence
+ * hands ids out rising and uncached, and that higher id was committed). After MIN_GAP_AGE_MS
+ * each of those transactions has an xid below the snapshot's xmax taken then; once the
+ * snapshot's xmin has reached that xmax, all of them have ended and what they committed is
+ * visible, so every id up to that highest one is settled — a whole rolled-back bulk insert
+ * passes in one step, however many ids it held. A long transaction open meanwhile (anywhere
+ * on the server) holds the gap until it ends: correctness over latency.
+ *
+ * State is per store instance and only ever an optimisation: `settled` (every id up to it is
+ * committed or gone for good) lets readers behind it pass old gaps without waiting, and up to
+ * MAX_PENDING gaps are being timed. Several hubs each keep their own; a restart forgets it
+ * and times gaps afresh — a delay, never a skip. A cursor is trusted to be settled (it came
+ * from an earlier horizon); it is never used to move `settled`.
+ *
+ * SQLite needs none of this: one writer at a time, so ids commit in order.
+ */
+export class EventHorizon {
+  private settled = 0;
+  private pending: PendingGap[] = [];
+
+  constructor(
+    private readonly db: Queryable,
+    private readonly minGapAgeMs = MIN_GAP_AGE_MS,
+    private readonly clock: () => number = () => performance.now(),
+  ) {}
+
+  /**
+   * How far after `cursor` a reader may read now. In the common case (no gap) one indexed
+   * query; a gap being timed costs one snapshot query per read once it is old enough.
+   */
+  async step(cursor: number): Promise<HorizonStep> {
+    if (this.pending.length > 0) await this.settleFinalGaps();
+    const start = Math.max(cursor, this.settled);
+    const row = await firstRow(this.db, SQL.window, [start, WINDOW]);
+    const last = row?.last == null ? start : Number(row.last);
+    const horizon = row?.run == null ? start : Number(row.run);
+    if (horizon < last) this.timeGap(last);
+    if (start === this.settled) this.settle(horizon);
+    return { horizon, full: horizon === last && horizon - start === WINDOW };
+  }
+
+  /** Where a feed that starts now begins: the horizon after a recent point (see lastEventId). */
+  async latest(maxId: number, lookBack: number): Promise<number> {
+    let at = Math.max(this.settled, maxId - lookBack, 0);
+    for (;;) {
+      const step = await this.step(at);
+      if (!step.full) return step.horizon;
+      at = step.horizon;
+    }
+  }
+
+  private timeGap(upTo: number): void {
+    const highest = this.pending.at(-1)?.upTo ?? this.settled;
+    if (upTo <= highest || this.pending.length >= MAX_PENDING) return;
+    this.pending.push({ upTo, seenAt: this.clock(), xmax: null });
+  }
+
+  private settle(upTo: number): void {
+    if (upTo <= this.settled) return;
+    this.settled = upTo;
+    this.pending = this.pending.filter((gap) => gap.upTo > upTo);
+  }
+
+  private async settleFinalGaps(): Promise<void> {
+    const now = this.clock();
+    if (!this.pending.some((gap) => now - gap.seenAt >= this.minGapAgeMs)) return;
+    const snap = await firstRow(this.db, SQL.snapshot);
+    const xmin = BigInt(snap?.xmin as string);
+    const xmax = BigInt(snap?.xmax as string);
+    let finalUpTo = 0;
+    for (const gap of this.pending) {
+      if (now - gap.seenAt < this.minGapAgeMs) continue;
+      gap.xmax ??= xmax;
+      if (xmin >= gap.xmax) finalUpTo = Math.max(finalUpTo, gap.upTo);
+    }
+    this.settle(finalUpTo);
+  }
+}
