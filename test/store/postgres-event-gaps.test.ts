@@ -1,6 +1,7 @@
 import pg from 'pg';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { defineWorkflow, z } from '../../src/index.js';
+import { EventHorizon } from '../../src/store/postgres/postgres-event-horizon.js';
 import { PostgresStore } from '../../src/store/postgres/postgres-store.js';
 import type { Store } from '../../src/store/store.js';
 import { postgresHarness, TEST_PG_URL } from '../helpers/store-harness.js';
@@ -85,11 +86,33 @@ describe('postgres event feed across ids that may still commit', () => {
     const later = await insert(other);
     expect(await ids(store)).toEqual([]);
     await held.query('ROLLBACK');
-    // Seen for the first time just now: not final yet, whatever the snapshot says.
-    expect(await ids(store)).toEqual([]);
     const seen = await waitFor(store, async () => ((await ids(store)).length > 0 ? await ids(store) : null), 30_000, 'the gap to become final');
     expect(seen).toEqual([later]);
     expect(later).toBe(lost + 2);
+    // Settled now: other readers, with a sites filter or without, pass it at once.
+    expect(await ids(store, 0, ['east'])).toEqual([later]);
+    expect(await ids(store, 0)).toEqual([later]);
+  });
+
+  it('holds a gap that is not final yet until it is old enough, whatever the snapshot says', async ({ skip }) => {
+    const { store, connect } = await setup('gap min age', skip);
+    const other = await connect();
+    await other.query('BEGIN');
+    await insert(other);
+    await other.query('ROLLBACK');
+    const later = await insert(other);
+    let now = 0;
+    const pool = new pg.Pool({ connectionString: TEST_PG_URL, max: 1, options: `-c search_path=${(store as unknown as { schema: string }).schema}` });
+    try {
+      const horizon = new EventHorizon(pool, 500, () => now);
+      expect(await horizon.step(0, 100, 100, null)).toEqual({ rows: [], horizon: 0, full: false });
+      now = 499;
+      expect((await horizon.step(0, 100, 100, null)).horizon).toBe(0);
+      now = 500;
+      await waitFor(store, async () => ((await horizon.step(0, 100, 100, null)).horizon === later ? true : null), 30_000, 'the gap to become final');
+    } finally {
+      await pool.end();
+    }
   });
 
   it('passes a huge rolled-back bulk insert in one step', async ({ skip }) => {

@@ -1,11 +1,12 @@
 import { performance } from 'node:perf_hooks';
-import { firstRow, type Queryable } from './postgres-pool.js';
+import type { DbRow } from '../rows.js';
+import { firstRow, type Queryable, rows } from './postgres-pool.js';
 
 /**
- * Ids looked at per horizon step: an index-only scan of the primary key. A live reader has a
- * handful of ids after its cursor; one catching up pays this many index entries per step.
+ * The most ids one step looks at: an index-only scan of the primary key. A step looks at as
+ * many ids as the page wants, more when a sites filter leaves the page short (up to this).
  */
-const WINDOW = 10_000;
+export const MAX_WINDOW = 10_000;
 /**
  * How long a gap must have been seen before its transactions are taken from the snapshot. A
  * transaction can draw its event id (nextval) a moment before it gets an xid (its first row
@@ -16,11 +17,23 @@ const MIN_GAP_AGE_MS = 500;
 /** Gaps timed at once; a gap past all of them while full is timed later (a delay, never a skip). */
 const MAX_PENDING = 8;
 
+/**
+ * One round trip: where the unbroken run of ids after the start ends, and the page of events
+ * after the reader's cursor up to there, in one snapshot. The window is unbroken when its
+ * last id is as far from the start as it holds ids (the common case: two aggregates). Only
+ * when it is not does the run's end get found row by row: ids are distinct and rising, so
+ * `id - k` never falls, and the ids with `id - k = start` are exactly the run.
+ */
 const SQL = {
-  // ids are distinct and rising, so `id - n` never falls: the ids with `id - n = start` are
-  // exactly the unbroken run after `start`, and the largest of them is where it ends.
-  window: `SELECT max(id) FILTER (WHERE id - n = $1) AS run, max(id) AS last
-    FROM (SELECT id, row_number() OVER (ORDER BY id) AS n FROM events WHERE id > $1 ORDER BY id LIMIT $2) w`,
+  step: `WITH w AS (SELECT id FROM events WHERE id > $1 ORDER BY id LIMIT $2),
+    h AS (SELECT count(*) AS n, COALESCE(max(id), $1) AS horizon_last FROM w),
+    r AS (SELECT horizon_last, CASE WHEN horizon_last - $1 = n THEN horizon_last
+      ELSE (SELECT COALESCE(max(id) FILTER (WHERE id - k = $1), $1) FROM (SELECT id, row_number() OVER (ORDER BY id) AS k FROM w) run) END AS horizon_run FROM h)
+    SELECT r.horizon_run, r.horizon_last, e.* FROM r LEFT JOIN LATERAL (
+      SELECT * FROM events WHERE id > $3 AND id <= r.horizon_run AND ($4::text[] IS NULL OR site IS NULL OR site = ANY($4::text[]))
+      ORDER BY id LIMIT $5) e ON true`,
+  // Without a sites filter the page itself shows every id after the cursor: no window needed.
+  page: 'SELECT * FROM events WHERE id > $1 ORDER BY id LIMIT $2',
   snapshot: 'SELECT pg_snapshot_xmin(s)::text AS xmin, pg_snapshot_xmax(s)::text AS xmax FROM pg_current_snapshot() s',
 };
 
@@ -31,8 +44,9 @@ interface PendingGap {
   xmax: bigint | null;
 }
 
-/** One step of the horizon: where the readable run ends, and whether it ends at the window's end (more may follow at once). */
+/** One step of a read: the events of the page, where the readable run ends, and whether it ends at the window's end (more may follow at once). */
 export interface HorizonStep {
+  rows: DbRow[];
   horizon: number;
   /** The step stopped at the window's end, not at a gap nor at the last event. */
   full: boolean;
@@ -77,25 +91,51 @@ export class EventHorizon {
   ) {}
 
   /**
-   * How far after `cursor` a reader may read now. In the common case (no gap) one indexed
-   * query; a gap being timed costs one snapshot query per read once it is old enough.
+   * Up to `limit` events after `cursor`, at every site, that a reader may take now: the page
+   * is read as before and cut at its first gap above what is settled, so the common case (no
+   * gap) costs nothing more. While a gap is being timed, one snapshot query more per read once
+   * the gap is old enough.
    */
-  async step(cursor: number): Promise<HorizonStep> {
+  async page(cursor: number, limit: number): Promise<DbRow[]> {
     if (this.pending.length > 0) await this.settleFinalGaps();
     const start = Math.max(cursor, this.settled);
-    const row = await firstRow(this.db, SQL.window, [start, WINDOW]);
-    const last = row?.last == null ? start : Number(row.last);
-    const horizon = row?.run == null ? start : Number(row.run);
-    if (horizon < last) this.timeGap(last);
-    if (start === this.settled) this.settle(horizon);
-    return { horizon, full: horizon === last && horizon - start === WINDOW };
+    const found = await rows(this.db, SQL.page, [cursor, limit]);
+    let run = start;
+    let taken = 0;
+    for (const row of found) {
+      const id = Number(row.id);
+      if (id > start) {
+        if (id !== run + 1) break;
+        run = id;
+      }
+      taken++;
+    }
+    if (taken < found.length) this.timeGap(Number(found[found.length - 1].id));
+    if (start === this.settled) this.settle(run);
+    return taken < found.length ? found.slice(0, taken) : found;
   }
 
-  /** Where a feed that starts now begins: the horizon after a recent point (see lastEventId). */
+  /**
+   * Up to `limit` events after `cursor` (at `sites` only, null: all) that a reader may take
+   * now, looking at `window` ids after it (or after what is settled): one indexed query, plus
+   * the snapshot query of `page` while a gap is being timed.
+   */
+  async step(cursor: number, window: number, limit: number, sites: string[] | null): Promise<HorizonStep> {
+    if (this.pending.length > 0) await this.settleFinalGaps();
+    const start = Math.max(cursor, this.settled);
+    const found = await rows(this.db, SQL.step, [start, window, cursor, sites, limit]);
+    const last = Number(found[0].horizon_last);
+    const horizon = Number(found[0].horizon_run);
+    if (horizon < last) this.timeGap(last);
+    if (start === this.settled) this.settle(horizon);
+    return { rows: found.filter((row) => row.id != null), horizon, full: horizon === last && horizon - start === window };
+  }
+
+  /** Where a feed that starts now begins: the horizon after `maxId - lookBack` (see lastEventId). */
   async latest(maxId: number, lookBack: number): Promise<number> {
     let at = Math.max(this.settled, maxId - lookBack, 0);
     for (;;) {
-      const step = await this.step(at);
+      const step = await this.step(at, MAX_WINDOW, 0, null);
       if (!step.full) return step.horizon;
       at = step.horizon;
     }

@@ -3,7 +3,7 @@ import { listAuditSql, listItemsSql, listJobsSql, listTasksSql, OPEN_JOB_STATES_
 import { concurrencyUseFrom, groupLocks, type RowMapper } from '../rows.js';
 import { postgresDialect } from '../sql-builder.js';
 import type { AuditQuery, ConcurrencyUse, ItemQuery, JobQuery, OpenJobCount, Page, TaskQuery } from '../store.js';
-import { EventHorizon } from './postgres-event-horizon.js';
+import { EventHorizon, MAX_WINDOW } from './postgres-event-horizon.js';
 import { firstRow, type Queryable, rows } from './postgres-pool.js';
 
 /** How far below the last event a feed that starts now looks for ids that may still commit (see lastEventId). */
@@ -18,8 +18,6 @@ const SQL = {
   output: 'SELECT seq, at, line FROM task_logs WHERE task_id = $1 AND seq > $2 ORDER BY seq LIMIT $3',
   history: 'SELECT * FROM items WHERE job_id = $1 AND path = $2 ORDER BY id',
   locksOf: 'SELECT job_id, lock_key, mode FROM job_locks WHERE job_id = ANY($1::bigint[]) ORDER BY job_id, lock_key',
-  events: 'SELECT * FROM events WHERE id > $1 AND id <= $2 ORDER BY id LIMIT $3',
-  eventsAt: 'SELECT * FROM events WHERE id > $1 AND id <= $2 AND (site IS NULL OR site = ANY($3::text[])) ORDER BY id LIMIT $4',
   lastEvent: 'SELECT COALESCE(MAX(id), 0) AS id FROM events',
   concurrencyLimits: 'SELECT workflow, concurrency_limit, per_key FROM workflow_concurrency WHERE workflow = ANY($1::text[])',
   concurrencyHeld: `SELECT workflow, concurrency_key, count(*) AS n FROM jobs
@@ -110,17 +108,17 @@ export class PostgresReads {
    * filter leaves the page short, the next stretch of the horizon is read, as far as it goes.
    */
   async listEvents(afterId: number, limit: number, sites: string[] | null): Promise<EventRecord[]> {
+    if (sites === null) return (await this.horizon.page(afterId, limit)).map(this.map.event);
     const found: EventRecord[] = [];
     let from = afterId;
+    // The filter leaves part of the ids out: look further than the page, and further each step.
+    let window = Math.min(Math.max(limit, 1) * 8, MAX_WINDOW);
     for (;;) {
-      const { horizon, full } = await this.horizon.step(from);
-      if (horizon > from) {
-        const want = limit - found.length;
-        const page = sites === null ? await rows(this.db, SQL.events, [from, horizon, want]) : await rows(this.db, SQL.eventsAt, [from, horizon, sites, want]);
-        found.push(...page.map(this.map.event));
-      }
-      if (found.length >= limit || !full) return found;
-      from = horizon;
+      const step = await this.horizon.step(from, window, limit - found.length, sites);
+      found.push(...step.rows.map(this.map.event));
+      if (found.length >= limit || !step.full) return found;
+      from = step.horizon;
+      window = Math.min(window * 4, MAX_WINDOW);
     }
   }
 
