@@ -445,7 +445,7 @@ export interface EventStore {
    * miss nothing (an answer may be short, or empty, while such an id is pending).
    */
   listEvents(afterId: number, limit: number, sites: string[] | null): Promise<EventRecord[]>;
-  /** Where a feed that starts now begins: every event that commits later has a larger id. */
+  /** Where a feed that starts now begins: reading after it misses no event that commits later (it may repeat a few just before). */
   lastEventId(): Promise<number>;
   appendAudit(entry: NewAudit): Promise<void>;
   /** Audit entries newest first, keyset-paginated. */

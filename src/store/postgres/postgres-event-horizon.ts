@@ -18,7 +18,7 @@ const MIN_GAP_AGE_MS = 500;
 const MAX_PENDING = 8;
 
 /**
- * One round trip: where the unbroken run of ids after the start ends, and the page of events
+ * `step`, a read with a sites filter, in one round trip: where the unbroken run of ids after the start ends, and the page of events
  * after the reader's cursor up to there, in one snapshot. The window is unbroken when its
  * last id is as far from the start as it holds ids (the common case: two aggregates). Only
  * when it is not does the run's end get found row by row: ids are distinct and rising, so
