@@ -171,6 +171,50 @@ describe('postgres event feed across ids that may still commit', () => {
     }
   });
 
+  it('a reader following concurrent writers (some rolling back) sees every committed event once, in order', async ({ skip }) => {
+    const { store, connect } = await setup('gap concurrent writers', skip);
+    const writers = await Promise.all([connect(), connect(), connect(), connect()]);
+    let writing = true;
+    const seen: number[] = [];
+    const reader = (async () => {
+      let cursor = 0;
+      while (writing) {
+        for (const event of await store.listEvents(cursor, 50, null)) {
+          seen.push(event.id);
+          cursor = event.id;
+        }
+      }
+    })();
+    await Promise.all(
+      writers.map(async (client, w) => {
+        for (let round = 0; round < 40; round++) {
+          await client.query('BEGIN');
+          for (let k = 0; k <= (round + w) % 3; k++) await insert(client);
+          // Let the others commit while this one is open.
+          await new Promise((resolve) => setImmediate(resolve));
+          await client.query((round * 7 + w) % 5 === 0 ? 'ROLLBACK' : 'COMMIT');
+        }
+      }),
+    );
+    writing = false;
+    await reader;
+    const committed = (await writers[0].query<{ id: string }>('SELECT id FROM events ORDER BY id')).rows.map((r) => Number(r.id));
+    let cursor = seen.at(-1) ?? 0;
+    await waitFor(
+      store,
+      async () => {
+        for (const event of await store.listEvents(cursor, 500, null)) {
+          seen.push(event.id);
+          cursor = event.id;
+        }
+        return seen.length >= committed.length ? true : null;
+      },
+      30_000,
+      'the reader to catch up',
+    );
+    expect(seen).toEqual(committed);
+  });
+
   it('the notifier does not lose a job end whose transaction commits after later events', async ({ skip }) => {
     const { store, connect } = await setup('gap notifier job end', skip);
     const sent: number[] = [];
