@@ -453,8 +453,13 @@ export interface AuditQuery {
 }
 
 export interface EventStore {
-  /** Events after `afterId`, oldest first; at sites in `sites` only (null: all). */
+  /**
+   * Events after `afterId`, oldest first; at sites in `sites` only (null: all). Never one past
+   * an id that may still commit, so a reader may move its cursor to the last event it got and
+   * miss nothing (an answer may be short, or empty, while such an id is pending).
+   */
   listEvents(afterId: number, limit: number, sites: string[] | null): Promise<EventRecord[]>;
+  /** Where a feed that starts now begins: reading after it misses no event that commits later (it may repeat a few just before). */
   lastEventId(): Promise<number>;
   appendAudit(entry: NewAudit): Promise<void>;
   /** Audit entries newest first, keyset-paginated. */

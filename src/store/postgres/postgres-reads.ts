@@ -2,9 +2,14 @@ import type { AuditRecord, EventRecord, ItemRecord, JobRecord, ResourceLock, Tas
 import { listAuditSql, listItemsSql, listJobsSql, listTasksSql, OPEN_JOB_STATES_SQL, OTHER_SITES_SQL, toPage } from '../list-queries.js';
 import { concurrencyUseFrom, groupLocks, groupPlacement, type RowMapper } from '../rows.js';
 import { postgresDialect } from '../sql-builder.js';
+
 import type { AuditQuery, ConcurrencyUse, ItemQuery, JobQuery, OpenJobCount, Page, TaskPlacement, TaskQuery } from '../store.js';
+import { EventHorizon, MAX_WINDOW } from './postgres-event-horizon.js';
+
 import { firstRow, type Queryable, rows } from './postgres-pool.js';
 
+/** How far below the last event a feed that starts now looks for ids that may still commit (see lastEventId). */
+const START_LOOK_BACK = 1_000;
 const DEPENDS_ON = 'array_agg(d.depends_on ORDER BY d.depends_on)';
 
 const SQL = {
@@ -16,11 +21,6 @@ const SQL = {
   output: 'SELECT seq, at, line FROM task_logs WHERE task_id = $1 AND seq > $2 ORDER BY seq LIMIT $3',
   history: 'SELECT * FROM items WHERE job_id = $1 AND path = $2 ORDER BY id',
   locksOf: 'SELECT job_id, lock_key, mode FROM job_locks WHERE job_id = ANY($1::bigint[]) ORDER BY job_id, lock_key',
-  events: 'SELECT * FROM events WHERE id > $1 ORDER BY id LIMIT $2',
-  // A job's events (at its own site) also reach users of the other sites it spans.
-  eventsAt: `SELECT * FROM events e WHERE e.id > $1 AND (e.site IS NULL OR e.site = ANY($2::text[])
-      OR (e.job_id IS NOT NULL AND EXISTS (SELECT 1 FROM job_sites s WHERE s.job_id = e.job_id AND s.site = ANY($2::text[]))))
-    ORDER BY e.id LIMIT $3`,
   lastEvent: 'SELECT COALESCE(MAX(id), 0) AS id FROM events',
   concurrencyLimits: 'SELECT workflow, concurrency_limit, per_key FROM workflow_concurrency WHERE workflow = ANY($1::text[])',
   concurrencyHeld: `SELECT workflow, concurrency_key, count(*) AS n FROM jobs
@@ -32,10 +32,14 @@ const SQL = {
  * pool, or on a transaction's client when a verb answers with what it just wrote.
  */
 export class PostgresReads {
+  private readonly horizon: EventHorizon;
+
   constructor(
     private readonly db: Queryable,
     private readonly map: RowMapper,
-  ) {}
+  ) {
+    this.horizon = new EventHorizon(db);
+  }
 
   async countOpenJobs(): Promise<OpenJobCount[]> {
     const sql = `SELECT state, site, queue, count(*) AS n FROM jobs WHERE state IN ${OPEN_JOB_STATES_SQL} GROUP BY state, site, queue`;
@@ -104,13 +108,36 @@ export class PostgresReads {
     return (await rows(this.db, SQL.history, [jobId, path])).map(this.map.item);
   }
 
+  /**
+   * Events after `afterId` up to the safe horizon only (postgres-event-horizon.ts): never past
+   * an id that may still commit, so a reader that moves its cursor to the last event it got
+   * misses nothing. The horizon is found on all ids, then the sites filter applies; when the
+   * filter leaves the page short, the next stretch of the horizon is read, as far as it goes.
+   */
   async listEvents(afterId: number, limit: number, sites: string[] | null): Promise<EventRecord[]> {
-    const found = sites === null ? await rows(this.db, SQL.events, [afterId, limit]) : await rows(this.db, SQL.eventsAt, [afterId, sites, limit]);
-    return found.map(this.map.event);
+    if (sites === null) return (await this.horizon.page(afterId, limit)).map(this.map.event);
+    const found: EventRecord[] = [];
+    let from = afterId;
+    // The filter leaves part of the ids out: look further than the page, and further each step.
+    let window = Math.min(Math.max(limit, 1) * 8, MAX_WINDOW);
+    for (;;) {
+      const step = await this.horizon.step(from, window, limit - found.length, sites);
+      found.push(...step.rows.map(this.map.event));
+      if (found.length >= limit || !step.full) return found;
+      from = step.horizon;
+      window = Math.min(window * 4, MAX_WINDOW);
+    }
   }
 
+  /**
+   * Where a feed that starts now begins: the last event, or just before the first id near the
+   * top that may still commit — so an event whose transaction commits after the feed started
+   * is not skipped (it may hear a few that committed just before instead). Ids more than
+   * START_LOOK_BACK below the last are taken as settled.
+   */
   async lastEventId(): Promise<number> {
-    return Number((await firstRow(this.db, SQL.lastEvent))?.id ?? 0);
+    const last = Number((await firstRow(this.db, SQL.lastEvent))?.id ?? 0);
+    return this.horizon.latest(last, START_LOOK_BACK);
   }
 
   async listAudit(query: AuditQuery): Promise<Page<AuditRecord>> {

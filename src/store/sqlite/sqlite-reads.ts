@@ -131,6 +131,11 @@ export class SqliteReads {
     return (this.s.history.all(jobId, path) as DbRow[]).map(this.map.item);
   }
 
+  /**
+   * Events after `afterId`, oldest first. Unlike PostgreSQL (postgres-event-horizon.ts) no
+   * safe horizon is needed: SQLite has one writer at a time, so ids commit in order and a
+   * reader never sees an id while a smaller one may still commit.
+   */
   listEvents(afterId: number, limit: number, sites: string[] | null): EventRecord[] {
     const rows = sites === null ? this.s.events.all(afterId, limit) : this.s.eventsAt.all({ after: afterId, sites: JSON.stringify(sites), limit });
     return (rows as DbRow[]).map(this.map.event);
