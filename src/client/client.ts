@@ -268,6 +268,8 @@ export interface SwitchyardClient {
   rollbackEnvelope(id: number): Promise<Envelope>;
   /** Runs an ended envelope's unsuccessful jobs again. */
   retryEnvelope(id: number): Promise<Envelope>;
+  /** Deletes an envelope that is through, with its jobs and its rollback job (admin). */
+  deleteEnvelope(id: number): Promise<void>;
   /** Rolls one finished job back; answers the rollback job. */
   rollbackJob(id: number): Promise<Job>;
 }
@@ -412,6 +414,7 @@ export function createClient(options: ClientOptions): SwitchyardClient {
     cancelEnvelope: (id) => request('POST', `/envelopes/${id}/cancel`),
     rollbackEnvelope: (id) => request('POST', `/envelopes/${id}/rollback`),
     retryEnvelope: (id) => request('POST', `/envelopes/${id}/retry`),
+    deleteEnvelope: (id) => request('DELETE', `/envelopes/${id}`),
     rollbackJob: (id) => request('POST', `/jobs/${id}/rollback`),
   };
 }

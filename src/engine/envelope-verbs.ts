@@ -13,6 +13,7 @@ import {
   type Json,
   normalizeLocks,
   type ResourceLock,
+  requireEverySite,
   requireSite,
   SwitchyardError,
   scopeSites,
@@ -179,6 +180,24 @@ export class EnvelopeVerbs {
     const envelope = await this.core.store.retryEnvelope(id, this.core.clock());
     await this.core.audit(actor, 'envelope.retry', `envelope:${id}`, envelope.site, { from: before.status });
     return envelope;
+  }
+
+  /**
+   * Deletes an envelope that is through with its member jobs and rollback job, as job delete
+   * does (an admin's control, like it); needs every site its jobs reach.
+   */
+  async delete(id: number, actor: Actor): Promise<void> {
+    authorize(actor, 'jobs.delete');
+    const before = await this.get(id, actor);
+    const members = (await this.core.store.envelopeMembers(id)).map((m) => m.job);
+    requireEverySite(actor, [...new Set([before.site, ...members.flatMap((job) => job.sites)])]);
+    const { jobs } = await this.core.store.deleteEnvelope(id, this.core.clock());
+    await this.core.audit(actor, 'envelope.delete', `envelope:${id}`, before.site, {
+      type: before.type,
+      status: before.status,
+      jobs,
+      ...(before.fileName ? { file: before.fileName } : {}),
+    });
   }
 
   /**

@@ -306,6 +306,11 @@ export interface EnvelopeStore {
   cancelEnvelope(id: number, now: number): Promise<EnvelopeRecord>;
   /** Runs its members that did not succeed again, chained as before. Throws SWY_ERR_ENVELOPE_STATE unless it ended with errors or was cancelled. */
   retryEnvelope(id: number, now: number): Promise<EnvelopeRecord>;
+  /**
+   * Deletes an envelope with its member jobs, its rollback job and its chain. Throws
+   * SWY_ERR_ENVELOPE_NOT_FOUND, or SWY_ERR_ENVELOPE_STATE while it runs or rolls back or any of its jobs has not ended.
+   */
+  deleteEnvelope(id: number, now: number): Promise<{ jobs: number }>;
   /** The tasks of these jobs that changed something (success or error, `changed`), with up to `itemLimit` items each. */
   rollbackSources(jobIds: number[], itemLimit: number): Promise<RollbackSource[]>;
   /**

@@ -127,6 +127,11 @@ const ENVELOPE_ROUTES: Record<string, RouteSpec> = {
     siteBound: true,
     call: async (fx, t) => ({ path: `/envelopes/${await freshEnvelope(fx, site(t))}/rollback` }),
   },
+  'DELETE /api/v1/envelopes/{id}': {
+    level: 'admin',
+    siteBound: true,
+    call: async (fx, t) => ({ path: `/envelopes/${await freshEnvelope(fx, site(t))}` }),
+  },
   'POST /api/v1/jobs/{id}/rollback': { level: 'operator', siteBound: true, call: async (fx, t) => ({ path: `/jobs/${await fx.freshJob(site(t))}/rollback` }) },
 };
 

@@ -43,7 +43,7 @@ const envelopeFilters = z.object({
 
 /**
  * Envelopes: submit (JSON, or a multipart upload with fields `type`, `site`, `queue`,
- * `idempotencyKey` and one `file`), list, read one with its members, cancel, roll back.
+ * `idempotencyKey` and one `file`), list, read one with its members, cancel, retry, roll back, delete.
  */
 export function envelopeRoutes(app: App, { engine }: ApiContext): void {
   app.register(async (scope) => {
@@ -147,6 +147,20 @@ export function envelopeRoutes(app: App, { engine }: ApiContext): void {
       params: idParam,
     },
     handler: async (request) => envelopeDto(await engine.envelopes.rollback(request.params.id, request.actor)),
+  });
+
+  app.delete('/envelopes/:id', {
+    config: { access: 'admin' },
+    schema: {
+      ...TAG,
+      summary:
+        'Delete an envelope that is through, with its jobs and its rollback job. 409 while it runs or rolls back, or while any of its jobs has not ended.',
+      params: idParam,
+    },
+    handler: async (request, reply) => {
+      await engine.envelopes.delete(request.params.id, request.actor);
+      return reply.code(204).send();
+    },
   });
 
   app.post('/jobs/:id/rollback', {

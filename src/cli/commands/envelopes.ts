@@ -11,9 +11,9 @@ const POLL_MS = 300;
 const MOVING = new Set(['active', 'errors-active', 'rolling-back']);
 const MEDIA: Record<string, string> = { '.csv': 'text/csv', '.json': 'application/json', '.txt': 'text/plain', '.xml': 'application/xml' };
 
-/** `envelopes submit|list|show|cancel|rollback`. */
+/** `envelopes submit|list|show|cancel|retry|rollback|delete`. */
 export function envelopesCommand(program: Command): void {
-  const envelopes = program.command('envelopes').description('Submit, watch, cancel and roll back envelopes (jobs of one submission, chained)');
+  const envelopes = program.command('envelopes').description('Submit, watch, cancel, roll back and delete envelopes (jobs of one submission, chained)');
   const client = (command: Command) => connect(command.optsWithGlobals<ConnectionFlags>());
 
   envelopes
@@ -107,6 +107,14 @@ export function envelopesCommand(program: Command): void {
       const final = await watchEnvelope(api, envelope.id);
       console.log(summary(final, api.url));
       process.exitCode = final.status === 'rolled-back' ? 0 : 1;
+    });
+
+  envelopes
+    .command('delete <id>')
+    .description('Delete an envelope that is through, with its jobs and its rollback job (admin)')
+    .action(async (id: string, _options, command: Command) => {
+      await client(command).deleteEnvelope(envelopeId(id));
+      console.log(`envelope ${id} deleted`);
     });
 }
 

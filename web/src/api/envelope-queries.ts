@@ -9,6 +9,11 @@ export type EnvelopeDetail = Envelope & { jobs: (Job & { after: number[] })[]; r
 export interface EnvelopeListQuery {
   status?: string[];
   type?: string[];
+  /** Submitters. */
+  creator?: string[];
+  /** ISO instants. */
+  createdFrom?: string;
+  createdTo?: string;
   limit?: number;
 }
 
@@ -38,6 +43,18 @@ export function useEnvelopeAction() {
   return useMutation({
     mutationFn: ({ id, action }: { id: number; action: 'cancel' | 'rollback' }) => api<Envelope>(`/envelopes/${id}/${action}`, { method: 'POST' }),
     onSuccess: () => void client.invalidateQueries({ queryKey: queryKeys.envelopes }),
+  });
+}
+
+/** Deletes an envelope that is through, with its jobs (admin); its page's query is dropped, not refetched. */
+export function useDeleteEnvelope() {
+  const client = useQueryClient();
+  return useMutation({
+    mutationFn: (id: number) => api<void>(`/envelopes/${id}`, { method: 'DELETE' }),
+    onSuccess: (_data, id) => {
+      client.removeQueries({ queryKey: queryKeys.envelope(id) });
+      void client.invalidateQueries({ queryKey: queryKeys.envelopes });
+    },
   });
 }
 
