@@ -8,6 +8,7 @@ import {
   type EnvelopeProblem,
   type EnvelopeRecord,
   type EnvelopeStatus,
+  type EventRecord,
   envelopeRollbackProblem,
   type JobRecord,
   type Json,
@@ -29,6 +30,8 @@ import type { EngineCore } from './engine-core.js';
 export const MAX_ENVELOPE_JOBS = 10_000;
 /** A compensation receives at most this many of the original task's items. */
 export const COMPENSATION_ITEMS = 10_000;
+/** An envelope's history answers at most this many events (the newest). */
+export const ENVELOPE_EVENTS = 500;
 
 /** A submission as the API, client and CLI hand it over. */
 export interface EnvelopeSubmission {
@@ -163,6 +166,12 @@ export class EnvelopeVerbs {
   async members(id: number, actor: Actor): Promise<EnvelopeMember[]> {
     await this.get(id, actor);
     return (await this.core.store.envelopeMembers(id)).filter((m) => siteAllowed(actor.sites, m.job.site));
+  }
+
+  /** Its history, oldest first: its own events and its jobs' state changes; events at sites the actor may not see are left out. */
+  async events(id: number, actor: Actor): Promise<EventRecord[]> {
+    await this.get(id, actor);
+    return (await this.core.store.envelopeEvents(id, ENVELOPE_EVENTS)).filter((e) => e.site === null || siteAllowed(actor.sites, e.site));
   }
 
   async cancel(id: number, actor: Actor): Promise<EnvelopeRecord> {

@@ -109,6 +109,17 @@ describe('envelopes over HTTP', () => {
 
     const audit = await get(`/audit?target=envelope:${id}`);
     expect(audit.body.items.map((e: { action: string }) => e.action).sort()).toEqual(['envelope.rollback', 'envelope.submit']);
+
+    const history = (await get(`/envelopes/${id}/events`)).body.items as { type: string; jobId: number | null; data: { to?: string } }[];
+    expect(history[0]).toMatchObject({ type: 'envelope:created', at: expect.any(String) });
+    expect(history.filter((e) => e.type === 'envelope:status:changed').map((e) => e.data.to)).toEqual(['success', 'rolling-back', 'rolled-back']);
+    expect(history.filter((e) => e.type === 'job:state:changed' && e.data.to === 'success').map((e) => e.jobId)).toEqual([
+      a.id,
+      b.id,
+      c.id,
+      rolledBack.rollbackJob.id,
+    ]);
+    expect((await get('/envelopes/999999/events')).status).toBe(404);
   });
 
   it('reads an uploaded CSV with its own envelope type; a failure stops the rest', async () => {

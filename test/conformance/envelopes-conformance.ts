@@ -63,6 +63,23 @@ export function describeEnvelopesConformance(harness: StoreHarness): void {
       expect(await store().getEnvelope(env.id)).toMatchObject({ status: 'success', jobCounts: { success: 3 }, endedAt: expect.any(Number) });
     });
 
+    it("tells an envelope's history: its own events and its jobs', oldest first, none of another envelope", async () => {
+      const { envelope: env } = await submit(chain(2));
+      const [a, b] = await memberIds(env.id);
+      for (let i = 0; i < 2; i++) await succeed((await lease())[0]);
+      const other = (await submit(chain(1))).envelope.id;
+      const events = await store().envelopeEvents(env.id, 100);
+      expect(events[0]).toMatchObject({ type: 'envelope:created', data: { envelope: env.id, jobs: 2 } });
+      expect(events.at(-1)).toMatchObject({ type: 'envelope:status:changed', data: { envelope: env.id, from: 'active', to: 'success' } });
+      expect(events.filter((e) => e.type === 'job:created').map((e) => e.jobId)).toEqual([a, b]);
+      expect(events.filter((e) => e.type === 'job:state:changed' && e.data.to === 'success').map((e) => e.jobId)).toEqual([a, b]);
+      expect(events.every((e) => e.data.envelope === env.id || e.jobId === a || e.jobId === b)).toBe(true);
+      expect(events.map((e) => e.id)).toEqual([...events.map((e) => e.id)].sort((x, y) => x - y));
+      const newest = await store().envelopeEvents(env.id, 2);
+      expect(newest.map((e) => e.id)).toEqual(events.slice(-2).map((e) => e.id));
+      expect((await store().envelopeEvents(other, 100)).some((e) => e.jobId === a)).toBe(false);
+    });
+
     it('runs a small graph: a member waits for every member it runs after', async () => {
       const members: EnvelopeMemberSpec[] = [
         { job: newJob(), after: [] },

@@ -5,6 +5,7 @@ import { ENVELOPE_STATUSES, type Json, SwitchyardError } from '../../model/index
 import type { ApiContext, App } from '../api-context.js';
 import { envelopeDto, jobDto } from '../dto.js';
 import { idParam, instant, list, name, pageQuery } from '../schemas.js';
+import { eventDto } from './events.js';
 
 const TAG = { tags: ['envelopes'] };
 
@@ -120,6 +121,17 @@ export function envelopeRoutes(app: App, { engine }: ApiContext): void {
         rollbackJob: rollbackJob ? jobDto(rollbackJob, engine.workflows, reasons.get(rollbackJob.id) ?? null) : null,
       };
     },
+  });
+
+  app.get('/envelopes/:id/events', {
+    config: { access: 'viewer' },
+    schema: {
+      ...TAG,
+      summary:
+        "An envelope's history, oldest first (at most the newest 500): its own events (envelope:created, envelope:status:changed) and its jobs' (job:created, job:state:changed)",
+      params: idParam,
+    },
+    handler: async (request) => ({ items: (await engine.envelopes.events(request.params.id, request.actor)).map(eventDto) }),
   });
 
   app.post('/envelopes/:id/cancel', {

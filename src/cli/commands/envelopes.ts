@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { basename, extname } from 'node:path';
 import { type Command, Option } from 'commander';
-import type { Envelope, EnvelopeDetail, SwitchyardClient } from '../../client/client.js';
+import type { Envelope, EnvelopeDetail, EnvelopeEvent, SwitchyardClient } from '../../client/client.js';
 import { type ConnectionFlags, connect } from '../connection.js';
 import { since, table } from '../format.js';
 import { parseLimit } from '../options.js';
@@ -11,7 +11,7 @@ const POLL_MS = 300;
 const MOVING = new Set(['active', 'errors-active', 'rolling-back']);
 const MEDIA: Record<string, string> = { '.csv': 'text/csv', '.json': 'application/json', '.txt': 'text/plain', '.xml': 'application/xml' };
 
-/** `envelopes submit|list|show|cancel|retry|rollback|delete`. */
+/** `envelopes submit|list|show|history|cancel|retry|rollback|delete`. */
 export function envelopesCommand(program: Command): void {
   const envelopes = program.command('envelopes').description('Submit, watch, cancel, roll back and delete envelopes (jobs of one submission, chained)');
   const client = (command: Command) => connect(command.optsWithGlobals<ConnectionFlags>());
@@ -81,6 +81,17 @@ export function envelopesCommand(program: Command): void {
     });
 
   envelopes
+    .command('history <id>')
+    .description("An envelope's history, oldest first: its status changes and its jobs' state changes")
+    .option('--json', 'print JSON')
+    .action(async (id: string, options, command: Command) => {
+      const { items } = await client(command).envelopeEvents(envelopeId(id));
+      if (options.json) return console.log(JSON.stringify(items, null, 2));
+      if (items.length === 0) return console.log('no events');
+      for (const event of items) console.log(`${event.at}  ${describeEvent(event)}`);
+    });
+
+  envelopes
     .command('cancel <id>')
     .description('Cancel an envelope: no further job starts, running ones are cancelled')
     .action(async (id: string, _options, command: Command) => {
@@ -116,6 +127,24 @@ export function envelopesCommand(program: Command): void {
       await client(command).deleteEnvelope(envelopeId(id));
       console.log(`envelope ${id} deleted`);
     });
+}
+
+/** One line for an event of an envelope's history. */
+export function describeEvent(event: EnvelopeEvent): string {
+  const d = event.data as Record<string, string | number | undefined>;
+  const reason = d.reason ? `: ${d.reason}` : '';
+  switch (event.type) {
+    case 'envelope:created':
+      return `envelope created (${d.type}, ${d.jobs} jobs)`;
+    case 'envelope:status:changed':
+      return `envelope ${d.from} → ${d.to}${reason}`;
+    case 'job:created':
+      return `job ${event.jobId} (${d.workflow}) created ${d.state}`;
+    case 'job:state:changed':
+      return `job ${event.jobId} (${d.workflow}) ${d.from} → ${d.to}${reason}`;
+    default:
+      return `${event.type}${event.jobId ? ` job ${event.jobId}` : ''}`;
+  }
 }
 
 function envelopeId(text: string): number {

@@ -343,6 +343,10 @@ export class PostgresStore implements S.Store {
     return env.envelopeMembers(this.sql, this.map, id);
   }
 
+  envelopeEvents(id: number, limit: number) {
+    return env.envelopeEvents(this.sql, this.map, id, limit);
+  }
+
   cancelEnvelope(id: number, now: number) {
     return this.transact(now, async (tx) => {
       await cancelEnvelope(tx, id, now);

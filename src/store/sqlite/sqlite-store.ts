@@ -256,6 +256,10 @@ export class SqliteStore implements S.Store {
     return this.read(() => env.envelopeMembers(this.sql, this.map, id));
   }
 
+  envelopeEvents(id: number, limit: number) {
+    return this.read(() => env.envelopeEvents(this.sql, this.map, id, limit));
+  }
+
   cancelEnvelope(id: number, now: number) {
     return this.transact(now, async (tx) => {
       await cancelEnvelope(tx, id, now);

@@ -30,6 +30,24 @@ export function useEnvelope(id: number) {
   return useQuery({ queryKey: queryKeys.envelope(id), queryFn: ({ signal }) => api<EnvelopeDetail>(`/envelopes/${id}`, { signal }) });
 }
 
+/** One event of an envelope's history. */
+export interface EnvelopeEvent {
+  id: number;
+  at: string;
+  type: string;
+  jobId: number | null;
+  site: string | null;
+  data: Record<string, string | number | boolean | null | undefined>;
+}
+
+/** An envelope's history, oldest first; refreshed by the live feed with the envelope. */
+export function useEnvelopeEvents(id: number) {
+  return useQuery({
+    queryKey: queryKeys.envelopeEvents(id),
+    queryFn: ({ signal }) => api<{ items: EnvelopeEvent[] }>(`/envelopes/${id}/events`, { signal }).then((r) => r.items),
+  });
+}
+
 export function useEnvelopeTypes() {
   return useQuery({
     queryKey: queryKeys.envelopeTypes,

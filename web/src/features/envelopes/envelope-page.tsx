@@ -6,6 +6,8 @@ import { DateTime } from '../../components/ui/date-time.js';
 import { ErrorAlert } from '../../components/ui/error-alert.js';
 import { useCan } from '../auth/current-user.js';
 import { StateBadge } from '../states/state-badge.js';
+import { EnvelopeGraph } from './envelope-graph.js';
+import { EnvelopeHistory } from './envelope-history.js';
 import { EnvelopeStatusBadge } from './envelope-status.js';
 import { EnvelopeJobs } from './envelopes-page.js';
 
@@ -104,7 +106,12 @@ export function EnvelopePage() {
       <Title order={2} size="h4">
         Chain
       </Title>
+      <EnvelopeGraph jobs={e.jobs} />
       <EnvelopeJobs id={e.id} />
+      <Title order={2} size="h4">
+        History
+      </Title>
+      <EnvelopeHistory id={e.id} />
     </Stack>
   );
 }
