@@ -46,7 +46,7 @@ function EventLine({ event }: { event: EnvelopeEvent }) {
     </Text>
   ) : null;
   const job = (
-    <Anchor component={Link} to={`/jobs/${event.jobId}`} size="xs">
+    <Anchor component={Link} to={`/jobs/${event.jobId}`} size="xs" underline="always">
       Job #{event.jobId}
     </Anchor>
   );

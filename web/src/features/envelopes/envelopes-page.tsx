@@ -57,7 +57,7 @@ export function EnvelopesPage() {
         <DatePickerInput
           type="range"
           label="Created"
-          placeholder="Any day"
+          aria-description="Empty: any day"
           value={days}
           onChange={(range) => setDays(range as [string | null, string | null])}
           clearable
