@@ -271,6 +271,9 @@ export interface SwitchyardClient {
     type?: string[];
     site?: string[];
     creator?: string[];
+    /** Created at or after / at or before: ISO 8601 or epoch milliseconds. */
+    createdFrom?: string | number;
+    createdTo?: string | number;
     cursor?: string;
     limit?: number;
   }): Promise<Page<Envelope>>;

@@ -54,6 +54,8 @@ export function envelopesCommand(program: Command): void {
     .option('--type <types>', 'comma-separated types')
     .option('--site <sites>', 'comma-separated sites')
     .option('--creator <names>', 'comma-separated submitters')
+    .option('--created-from <instant>', 'created at or after (ISO 8601)')
+    .option('--created-to <instant>', 'created at or before (ISO 8601)')
     .addOption(new Option('--limit <n>', 'how many (1 to 500)').argParser(parseLimit).default(20))
     .option('--json', 'print JSON')
     .action(async (options, command: Command) => {
@@ -62,6 +64,8 @@ export function envelopesCommand(program: Command): void {
         type: options.type,
         site: options.site,
         creator: options.creator,
+        createdFrom: options.createdFrom,
+        createdTo: options.createdTo,
         limit: options.limit,
       });
       if (options.json) return console.log(JSON.stringify(page, null, 2));
