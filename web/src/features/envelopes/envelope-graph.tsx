@@ -9,6 +9,8 @@ const NODE_W = 180;
 const NODE_H = 68;
 const GAP_X = 56;
 const GAP_Y = 14;
+/** A larger envelope draws its first members only (the table below lists them all). */
+export const GRAPH_LIMIT = 200;
 
 type Member = EnvelopeDetail['jobs'][number];
 
@@ -35,8 +37,9 @@ export function layers(jobs: { id: number; after: number[] }[]): Map<number, num
  * linking to its job), an arrow from each member it runs after. Plain SVG lines under
  * positioned boxes; a long chain scrolls sideways.
  */
-export function EnvelopeGraph({ jobs }: { jobs: Member[] }) {
+export function EnvelopeGraph({ jobs: all }: { jobs: Member[] }) {
   const theme = useMantineTheme();
+  const jobs = all.slice(0, GRAPH_LIMIT);
   const level = layers(jobs);
   const columns: Member[][] = [];
   for (const job of jobs) {
@@ -57,7 +60,12 @@ export function EnvelopeGraph({ jobs }: { jobs: Member[] }) {
   };
   if (jobs.length === 0) return <Text c="dimmed">No jobs: nothing ran.</Text>;
   return (
-    <Box style={{ overflowX: 'auto' }} data-testid="envelope-graph" role="figure" aria-label={`Chain of ${jobs.length} jobs`}>
+    <Box style={{ overflowX: 'auto' }} data-testid="envelope-graph" role="figure" aria-label={`Chain of ${all.length} jobs`}>
+      {all.length > jobs.length ? (
+        <Text size="xs" c="dimmed">
+          The first {jobs.length} of {all.length} jobs; the table below lists them all.
+        </Text>
+      ) : null}
       <Box pos="relative" w={width} h={height} m={4}>
         <svg width={width} height={height} style={{ position: 'absolute', inset: 0 }} aria-hidden="true">
           <defs>
