@@ -35,6 +35,17 @@ export type Envelope = EnvelopeDto;
 /** An envelope with its member jobs in order (each with the members it runs after) and its rollback job. */
 export type EnvelopeDetail = EnvelopeDto & { jobs: (JobDto & { after: number[] })[]; rollbackJob: JobDto | null };
 
+/** One event of an envelope's history. */
+export interface EnvelopeEvent {
+  id: number;
+  at: string;
+  type: string;
+  jobId: number | null;
+  taskId: number | null;
+  site: string | null;
+  data: Record<string, unknown>;
+}
+
 /** An envelope submission as JSON: `jobs` for the built-in `jobs` type, `data` for others. */
 export interface SubmitEnvelope {
   type: string;
@@ -276,14 +287,21 @@ export interface SwitchyardClient {
     type?: string[];
     site?: string[];
     creator?: string[];
+    /** Created at or after / at or before: ISO 8601 or epoch milliseconds. */
+    createdFrom?: string | number;
+    createdTo?: string | number;
     cursor?: string;
     limit?: number;
   }): Promise<Page<Envelope>>;
   getEnvelope(id: number): Promise<EnvelopeDetail>;
+  /** Its history, oldest first: its own events and its jobs' state changes. */
+  envelopeEvents(id: number): Promise<{ items: EnvelopeEvent[] }>;
   cancelEnvelope(id: number): Promise<Envelope>;
   rollbackEnvelope(id: number): Promise<Envelope>;
   /** Runs an ended envelope's unsuccessful jobs again. */
   retryEnvelope(id: number): Promise<Envelope>;
+  /** Deletes an envelope that is through, with its jobs and its rollback job (admin). */
+  deleteEnvelope(id: number): Promise<void>;
   /** Rolls one finished job back; answers the rollback job. */
   rollbackJob(id: number): Promise<Job>;
 }
@@ -427,9 +445,11 @@ export function createClient(options: ClientOptions): SwitchyardClient {
     },
     listEnvelopes: (filters = {}) => request('GET', `/envelopes${query(filters)}`),
     getEnvelope: (id) => request('GET', `/envelopes/${id}`),
+    envelopeEvents: (id) => request('GET', `/envelopes/${id}/events`),
     cancelEnvelope: (id) => request('POST', `/envelopes/${id}/cancel`),
     rollbackEnvelope: (id) => request('POST', `/envelopes/${id}/rollback`),
     retryEnvelope: (id) => request('POST', `/envelopes/${id}/retry`),
+    deleteEnvelope: (id) => request('DELETE', `/envelopes/${id}`),
     rollbackJob: (id) => request('POST', `/jobs/${id}/rollback`),
   };
 }

@@ -8,11 +8,13 @@ import {
   type EnvelopeProblem,
   type EnvelopeRecord,
   type EnvelopeStatus,
+  type EventRecord,
   envelopeRollbackProblem,
   type JobRecord,
   type Json,
   normalizeLocks,
   type ResourceLock,
+  requireEverySite,
   requireSite,
   SwitchyardError,
   scopeSites,
@@ -28,6 +30,8 @@ import type { EngineCore } from './engine-core.js';
 export const MAX_ENVELOPE_JOBS = 10_000;
 /** A compensation receives at most this many of the original task's items. */
 export const COMPENSATION_ITEMS = 10_000;
+/** An envelope's history answers at most this many events (the newest). */
+export const ENVELOPE_EVENTS = 500;
 
 /** A submission as the API, client and CLI hand it over. */
 export interface EnvelopeSubmission {
@@ -164,6 +168,12 @@ export class EnvelopeVerbs {
     return (await this.core.store.envelopeMembers(id)).filter((m) => siteAllowed(actor.sites, m.job.site));
   }
 
+  /** Its history, oldest first: its own events and its jobs' state changes; events at sites the actor may not see are left out. */
+  async events(id: number, actor: Actor): Promise<EventRecord[]> {
+    await this.get(id, actor);
+    return (await this.core.store.envelopeEvents(id, ENVELOPE_EVENTS)).filter((e) => e.site === null || siteAllowed(actor.sites, e.site));
+  }
+
   async cancel(id: number, actor: Actor): Promise<EnvelopeRecord> {
     authorize(actor, 'jobs.control');
     const before = await this.get(id, actor);
@@ -179,6 +189,24 @@ export class EnvelopeVerbs {
     const envelope = await this.core.store.retryEnvelope(id, this.core.clock());
     await this.core.audit(actor, 'envelope.retry', `envelope:${id}`, envelope.site, { from: before.status });
     return envelope;
+  }
+
+  /**
+   * Deletes an envelope that is through with its member jobs and rollback job, as job delete
+   * does (an admin's control, like it); needs every site its jobs reach.
+   */
+  async delete(id: number, actor: Actor): Promise<void> {
+    authorize(actor, 'jobs.delete');
+    const before = await this.get(id, actor);
+    const members = (await this.core.store.envelopeMembers(id)).map((m) => m.job);
+    requireEverySite(actor, [...new Set([before.site, ...members.flatMap((job) => job.sites)])]);
+    const { jobs } = await this.core.store.deleteEnvelope(id, this.core.clock());
+    await this.core.audit(actor, 'envelope.delete', `envelope:${id}`, before.site, {
+      type: before.type,
+      status: before.status,
+      jobs,
+      ...(before.fileName ? { file: before.fileName } : {}),
+    });
   }
 
   /**

@@ -302,10 +302,17 @@ export interface EnvelopeStore {
   listEnvelopes(query: EnvelopeQuery): Promise<Page<EnvelopeRecord>>;
   /** The members by id, with their chain. */
   envelopeMembers(id: number): Promise<EnvelopeMember[]>;
+  /** Its history, oldest first: its own events and its jobs' (created, state changed); the newest `limit` when there are more. */
+  envelopeEvents(id: number, limit: number): Promise<EventRecord[]>;
   /** No further member starts; running ones are told to stop. Throws SWY_ERR_ENVELOPE_NOT_FOUND, or SWY_ERR_ENVELOPE_STATE once it ended. */
   cancelEnvelope(id: number, now: number): Promise<EnvelopeRecord>;
   /** Runs its members that did not succeed again, chained as before. Throws SWY_ERR_ENVELOPE_STATE unless it ended with errors or was cancelled. */
   retryEnvelope(id: number, now: number): Promise<EnvelopeRecord>;
+  /**
+   * Deletes an envelope with its member jobs, its rollback job and its chain. Throws
+   * SWY_ERR_ENVELOPE_NOT_FOUND, or SWY_ERR_ENVELOPE_STATE while it runs or rolls back or any of its jobs has not ended.
+   */
+  deleteEnvelope(id: number, now: number): Promise<{ jobs: number }>;
   /** The tasks of these jobs that changed something (success or error, `changed`), with up to `itemLimit` items each. */
   rollbackSources(jobIds: number[], itemLimit: number): Promise<RollbackSource[]>;
   /**

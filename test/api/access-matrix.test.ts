@@ -112,6 +112,11 @@ const ENVELOPE_ROUTES: Record<string, RouteSpec> = {
     }),
   },
   'GET /api/v1/envelopes/{id}': { level: 'viewer', siteBound: true, call: async (fx, t) => ({ path: `/envelopes/${await freshEnvelope(fx, site(t))}` }) },
+  'GET /api/v1/envelopes/{id}/events': {
+    level: 'viewer',
+    siteBound: true,
+    call: async (fx, t) => ({ path: `/envelopes/${await freshEnvelope(fx, site(t))}/events` }),
+  },
   'POST /api/v1/envelopes/{id}/cancel': {
     level: 'operator',
     siteBound: true,
@@ -126,6 +131,11 @@ const ENVELOPE_ROUTES: Record<string, RouteSpec> = {
     level: 'operator',
     siteBound: true,
     call: async (fx, t) => ({ path: `/envelopes/${await freshEnvelope(fx, site(t))}/rollback` }),
+  },
+  'DELETE /api/v1/envelopes/{id}': {
+    level: 'admin',
+    siteBound: true,
+    call: async (fx, t) => ({ path: `/envelopes/${await freshEnvelope(fx, site(t))}` }),
   },
   'POST /api/v1/jobs/{id}/rollback': { level: 'operator', siteBound: true, call: async (fx, t) => ({ path: `/jobs/${await fx.freshJob(site(t))}/rollback` }) },
 };

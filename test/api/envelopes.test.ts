@@ -46,6 +46,10 @@ describe('envelopes over HTTP', () => {
   const json = async (response: Response) => ({ status: response.status, body: await response.json().catch(() => null) });
   const post = async (path: string, body?: unknown) => json(await hub.api(`/api/v1${path}`, { method: 'POST', json: body }));
   const get = async (path: string) => json(await hub.api(`/api/v1${path}`));
+  const del = async (path: string) => {
+    const response = await hub.api(`/api/v1${path}`, { method: 'DELETE' });
+    return { status: response.status, body: response.status === 204 ? null : await response.json().catch(() => null) };
+  };
   const upload = async (fields: Record<string, string>, file: { name: string; type: string; text: string }) => {
     const form = new FormData();
     for (const [key, value] of Object.entries(fields)) form.append(key, value);
@@ -105,6 +109,17 @@ describe('envelopes over HTTP', () => {
 
     const audit = await get(`/audit?target=envelope:${id}`);
     expect(audit.body.items.map((e: { action: string }) => e.action).sort()).toEqual(['envelope.rollback', 'envelope.submit']);
+
+    const history = (await get(`/envelopes/${id}/events`)).body.items as { type: string; jobId: number | null; data: { to?: string } }[];
+    expect(history[0]).toMatchObject({ type: 'envelope:created', at: expect.any(String) });
+    expect(history.filter((e) => e.type === 'envelope:status:changed').map((e) => e.data.to)).toEqual(['success', 'rolling-back', 'rolled-back']);
+    expect(history.filter((e) => e.type === 'job:state:changed' && e.data.to === 'success').map((e) => e.jobId)).toEqual([
+      a.id,
+      b.id,
+      c.id,
+      rolledBack.rollbackJob.id,
+    ]);
+    expect((await get('/envelopes/999999/events')).status).toBe(404);
   });
 
   it('reads an uploaded CSV with its own envelope type; a failure stops the rest', async () => {
@@ -151,6 +166,7 @@ describe('envelopes over HTTP', () => {
     await waitEnvelope(id, (e) => (e as unknown as { jobs: { state: string }[] }).jobs[0].state === 'running');
     const refused = await post(`/envelopes/${id}/rollback`);
     expect(refused).toMatchObject({ status: 409, body: { error: { code: 'SWY_ERR_ENVELOPE_STATE' } } });
+    expect(await del(`/envelopes/${id}`)).toMatchObject({ status: 409, body: { error: { code: 'SWY_ERR_ENVELOPE_STATE' } } });
     const waiting = (await get(`/envelopes/${id}`)).body.jobs[1];
     expect(waiting.waitReason).toMatchObject({ code: 'envelope', jobId: expect.any(Number) });
     expect((await post(`/envelopes/${id}/cancel`)).body.status).toBe('cancelled');
@@ -159,6 +175,16 @@ describe('envelopes over HTTP', () => {
     const list = await get('/envelopes?status=cancelled&type=jobs');
     expect(list.body.items.map((e: { id: number }) => e.id)).toContain(id);
     expect((await get('/envelopes?status=corrupt')).body.items.every((e: { status: string }) => e.status === 'corrupt')).toBe(true);
+
+    // Once through, it is deleted with its jobs, audited.
+    const jobIds = ended.jobs.map((j: { id: number }) => j.id) as number[];
+    expect((await del(`/envelopes/${id}`)).status).toBe(204);
+    expect((await get(`/envelopes/${id}`)).body.error.code).toBe('SWY_ERR_ENVELOPE_NOT_FOUND');
+    for (const jobId of jobIds) expect((await get(`/jobs/${jobId}`)).status).toBe(404);
+    expect((await get('/envelopes?status=cancelled')).body.items.map((e: { id: number }) => e.id)).not.toContain(id);
+    const audit = await get(`/audit?target=envelope:${id}`);
+    expect(audit.body.items[0]).toMatchObject({ action: 'envelope.delete', data: { status: 'cancelled', jobs: 2 } });
+    expect((await del('/envelopes/999999')).status).toBe(404);
   });
 
   it('rolls back one finished job as a rollback job linked to it', async () => {

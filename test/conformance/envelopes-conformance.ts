@@ -63,6 +63,23 @@ export function describeEnvelopesConformance(harness: StoreHarness): void {
       expect(await store().getEnvelope(env.id)).toMatchObject({ status: 'success', jobCounts: { success: 3 }, endedAt: expect.any(Number) });
     });
 
+    it("tells an envelope's history: its own events and its jobs', oldest first, none of another envelope", async () => {
+      const { envelope: env } = await submit(chain(2));
+      const [a, b] = await memberIds(env.id);
+      for (let i = 0; i < 2; i++) await succeed((await lease())[0]);
+      const other = (await submit(chain(1))).envelope.id;
+      const events = await store().envelopeEvents(env.id, 100);
+      expect(events[0]).toMatchObject({ type: 'envelope:created', data: { envelope: env.id, jobs: 2 } });
+      expect(events.at(-1)).toMatchObject({ type: 'envelope:status:changed', data: { envelope: env.id, from: 'active', to: 'success' } });
+      expect(events.filter((e) => e.type === 'job:created').map((e) => e.jobId)).toEqual([a, b]);
+      expect(events.filter((e) => e.type === 'job:state:changed' && e.data.to === 'success').map((e) => e.jobId)).toEqual([a, b]);
+      expect(events.every((e) => e.data.envelope === env.id || e.jobId === a || e.jobId === b)).toBe(true);
+      expect(events.map((e) => e.id)).toEqual([...events.map((e) => e.id)].sort((x, y) => x - y));
+      const newest = await store().envelopeEvents(env.id, 2);
+      expect(newest.map((e) => e.id)).toEqual(events.slice(-2).map((e) => e.id));
+      expect((await store().envelopeEvents(other, 100)).some((e) => e.jobId === a)).toBe(false);
+    });
+
     it('runs a small graph: a member waits for every member it runs after', async () => {
       const members: EnvelopeMemberSpec[] = [
         { job: newJob(), after: [] },
@@ -141,6 +158,47 @@ export function describeEnvelopesConformance(harness: StoreHarness): void {
       expect(beat.stop).toEqual([{ taskId: running.task.id, reason: 'cancel' }]);
       await expect(store().cancelEnvelope(env.id, now())).rejects.toMatchObject({ code: 'SWY_ERR_ENVELOPE_STATE' });
       await expect(store().cancelEnvelope(99_999, now())).rejects.toMatchObject({ code: 'SWY_ERR_ENVELOPE_NOT_FOUND' });
+    });
+
+    it('deletes an envelope that is through with its members; refused while it runs or a member has not ended', async () => {
+      const { envelope: env } = await submit(chain(2));
+      const [a, b] = await memberIds(env.id);
+      await expect(store().deleteEnvelope(env.id, now())).rejects.toMatchObject({ code: 'SWY_ERR_ENVELOPE_STATE' });
+      const [running] = await lease();
+      expect((await store().cancelEnvelope(env.id, now())).status).toBe('cancelled');
+      // Cancelled, but its first job is still stopping.
+      await expect(store().deleteEnvelope(env.id, now())).rejects.toMatchObject({
+        code: 'SWY_ERR_ENVELOPE_STATE',
+        message: expect.stringContaining(`job ${a} is cancelling`),
+      });
+      await succeed(running);
+      expect(await store().getJob(a)).toMatchObject({ state: expect.stringMatching(/^(cancelled|success)$/) });
+      const lastEvent = (await store().listEvents(0, 10_000, null)).at(-1)?.id ?? 0;
+      expect(await store().deleteEnvelope(env.id, now())).toEqual({ jobs: 2 });
+      expect(await store().getEnvelope(env.id)).toBeNull();
+      expect(await store().getJob(a)).toBeNull();
+      expect(await store().getJob(b)).toBeNull();
+      expect(await store().envelopeMembers(env.id)).toEqual([]);
+      expect((await store().listEnvelopes({ sites: null, limit: 10 })).items.map((e) => e.id)).not.toContain(env.id);
+      const events = await store().listEvents(lastEvent, 100, null);
+      expect(events.filter((e) => e.type === 'job:deleted').map((e) => e.jobId)).toEqual([a, b]);
+      expect(events.find((e) => e.type === 'envelope:deleted')?.data).toMatchObject({ envelope: env.id, jobs: 2 });
+      await expect(store().deleteEnvelope(env.id, now())).rejects.toMatchObject({ code: 'SWY_ERR_ENVELOPE_NOT_FOUND' });
+    });
+
+    it('deletes a rolled-back envelope with its rollback job, and a corrupt one', async () => {
+      const { envelope: env } = await submit(chain(1));
+      await succeed((await lease())[0]);
+      const rolling = await store().rollbackEnvelope(env.id, newJob({ tasks: [{ type: 'rollback:work', input: {}, key: 'u' }] }), now());
+      await expect(store().deleteEnvelope(env.id, now())).rejects.toMatchObject({ code: 'SWY_ERR_ENVELOPE_STATE' });
+      await succeed((await lease())[0]);
+      expect((await store().getEnvelope(env.id))?.status).toBe('rolled-back');
+      expect(await store().deleteEnvelope(env.id, now())).toEqual({ jobs: 2 });
+      expect(await store().getJob(rolling.rollbackJobId as number)).toBeNull();
+
+      const corrupt = await store().submitEnvelope(envelope({ corrupt: { message: 'line 2: bad' } }), [], now());
+      expect(await store().deleteEnvelope(corrupt.envelope.id, now())).toEqual({ jobs: 0 });
+      expect(await store().getEnvelope(corrupt.envelope.id)).toBeNull();
     });
 
     it('answers a repeated idempotency key with the first envelope and creates nothing', async () => {

@@ -27,6 +27,20 @@ describe('switchyard envelopes', () => {
       expect(rollback.code, rollback.stderr).toBe(0);
       expect(rollback.stdout).toMatch(/envelope 1 rolled-back/);
 
+      const history = await runCli(['envelopes', 'history', '1'], { cwd });
+      expect(history.code, history.stderr).toBe(0);
+      expect(history.stdout).toMatch(/envelope created \(jobs, 2 jobs\)/);
+      expect(history.stdout).toMatch(/job \d+ \(simulate\) running → success/);
+      expect(history.stdout).toMatch(/envelope rolling-back → rolled-back/);
+      const later = await runCli(['envelopes', 'list', '--created-from', new Date(Date.now() + 3_600_000).toISOString()], { cwd });
+      expect(later.stdout).toMatch(/no envelopes/);
+      const deleted = await runCli(['envelopes', 'delete', '1'], { cwd });
+      expect(deleted.code, deleted.stderr).toBe(0);
+      expect(deleted.stdout).toMatch(/envelope 1 deleted/);
+      const gone = await runCli(['envelopes', 'show', '1'], { cwd });
+      expect(gone.code).not.toBe(0);
+      expect(gone.stderr).toMatch(/No envelope with id 1/);
+
       writeFileSync(join(cwd, 'bad.json'), '[{"workflow": "nope"}]');
       const bad = await runCli(['envelopes', 'submit', 'bad.json'], { cwd });
       expect(bad.code).toBe(1);

@@ -5,6 +5,7 @@ import { ENVELOPE_STATUSES, type Json, SwitchyardError } from '../../model/index
 import type { ApiContext, App } from '../api-context.js';
 import { envelopeDto, jobDto } from '../dto.js';
 import { idParam, instant, list, name, pageQuery } from '../schemas.js';
+import { eventDto } from './events.js';
 
 const TAG = { tags: ['envelopes'] };
 
@@ -43,7 +44,7 @@ const envelopeFilters = z.object({
 
 /**
  * Envelopes: submit (JSON, or a multipart upload with fields `type`, `site`, `queue`,
- * `idempotencyKey` and one `file`), list, read one with its members, cancel, roll back.
+ * `idempotencyKey` and one `file`), list, read one with its members, cancel, retry, roll back, delete.
  */
 export function envelopeRoutes(app: App, { engine }: ApiContext): void {
   app.register(async (scope) => {
@@ -122,6 +123,17 @@ export function envelopeRoutes(app: App, { engine }: ApiContext): void {
     },
   });
 
+  app.get('/envelopes/:id/events', {
+    config: { access: 'viewer' },
+    schema: {
+      ...TAG,
+      summary:
+        "An envelope's history, oldest first (at most the newest 500): its own events (envelope:created, envelope:status:changed) and its jobs' (job:created, job:state:changed)",
+      params: idParam,
+    },
+    handler: async (request) => ({ items: (await engine.envelopes.events(request.params.id, request.actor)).map(eventDto) }),
+  });
+
   app.post('/envelopes/:id/cancel', {
     config: { access: 'operator' },
     schema: { ...TAG, summary: 'Cancel an envelope: no further job starts, running ones are cancelled', params: idParam },
@@ -147,6 +159,20 @@ export function envelopeRoutes(app: App, { engine }: ApiContext): void {
       params: idParam,
     },
     handler: async (request) => envelopeDto(await engine.envelopes.rollback(request.params.id, request.actor)),
+  });
+
+  app.delete('/envelopes/:id', {
+    config: { access: 'admin' },
+    schema: {
+      ...TAG,
+      summary:
+        'Delete an envelope that is through, with its jobs and its rollback job. 409 while it runs or rolls back, or while any of its jobs has not ended.',
+      params: idParam,
+    },
+    handler: async (request, reply) => {
+      await engine.envelopes.delete(request.params.id, request.actor);
+      return reply.code(204).send();
+    },
   });
 
   app.post('/jobs/:id/rollback', {

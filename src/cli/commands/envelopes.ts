@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { basename, extname } from 'node:path';
 import { type Command, Option } from 'commander';
-import type { Envelope, EnvelopeDetail, SwitchyardClient } from '../../client/client.js';
+import type { Envelope, EnvelopeDetail, EnvelopeEvent, SwitchyardClient } from '../../client/client.js';
 import { type ConnectionFlags, connect } from '../connection.js';
 import { since, table } from '../format.js';
 import { parseLimit } from '../options.js';
@@ -12,9 +12,9 @@ const POLL_MS = 300;
 const MOVING = new Set(['active', 'errors-active', 'rolling-back']);
 const MEDIA: Record<string, string> = { '.csv': 'text/csv', '.json': 'application/json', '.txt': 'text/plain', '.xml': 'application/xml' };
 
-/** `envelopes submit|list|show|cancel|rollback`. */
+/** `envelopes submit|list|show|history|cancel|retry|rollback|delete`. */
 export function envelopesCommand(program: Command): void {
-  const envelopes = program.command('envelopes').description('Submit, watch, cancel and roll back envelopes (jobs of one submission, chained)');
+  const envelopes = program.command('envelopes').description('Submit, watch, cancel, roll back and delete envelopes (jobs of one submission, chained)');
   const client = (command: Command) => connect(command.optsWithGlobals<ConnectionFlags>());
 
   addSubscribeCommand(
@@ -62,6 +62,8 @@ export function envelopesCommand(program: Command): void {
     .option('--type <types>', 'comma-separated types')
     .option('--site <sites>', 'comma-separated sites')
     .option('--creator <names>', 'comma-separated submitters')
+    .option('--created-from <instant>', 'created at or after (ISO 8601)')
+    .option('--created-to <instant>', 'created at or before (ISO 8601)')
     .addOption(new Option('--limit <n>', 'how many (1 to 500)').argParser(parseLimit).default(20))
     .option('--json', 'print JSON')
     .action(async (options, command: Command) => {
@@ -70,6 +72,8 @@ export function envelopesCommand(program: Command): void {
         type: options.type,
         site: options.site,
         creator: options.creator,
+        createdFrom: options.createdFrom,
+        createdTo: options.createdTo,
         limit: options.limit,
       });
       if (options.json) return console.log(JSON.stringify(page, null, 2));
@@ -86,6 +90,17 @@ export function envelopesCommand(program: Command): void {
       const envelope = await api.getEnvelope(envelopeId(id));
       if (options.json) return console.log(JSON.stringify(envelope, null, 2));
       console.log(detail(envelope, api.url));
+    });
+
+  envelopes
+    .command('history <id>')
+    .description("An envelope's history, oldest first: its status changes and its jobs' state changes")
+    .option('--json', 'print JSON')
+    .action(async (id: string, options, command: Command) => {
+      const { items } = await client(command).envelopeEvents(envelopeId(id));
+      if (options.json) return console.log(JSON.stringify(items, null, 2));
+      if (items.length === 0) return console.log('no events');
+      for (const event of items) console.log(`${event.at}  ${describeEvent(event)}`);
     });
 
   envelopes
@@ -116,6 +131,32 @@ export function envelopesCommand(program: Command): void {
       console.log(summary(final, api.url));
       process.exitCode = final.status === 'rolled-back' ? 0 : 1;
     });
+
+  envelopes
+    .command('delete <id>')
+    .description('Delete an envelope that is through, with its jobs and its rollback job (admin)')
+    .action(async (id: string, _options, command: Command) => {
+      await client(command).deleteEnvelope(envelopeId(id));
+      console.log(`envelope ${id} deleted`);
+    });
+}
+
+/** One line for an event of an envelope's history. */
+export function describeEvent(event: EnvelopeEvent): string {
+  const d = event.data as Record<string, string | number | undefined>;
+  const reason = d.reason ? `: ${d.reason}` : '';
+  switch (event.type) {
+    case 'envelope:created':
+      return `envelope created (${d.type}, ${d.jobs} jobs)`;
+    case 'envelope:status:changed':
+      return `envelope ${d.from} → ${d.to}${reason}`;
+    case 'job:created':
+      return `job ${event.jobId} (${d.workflow}) created ${d.state}`;
+    case 'job:state:changed':
+      return `job ${event.jobId} (${d.workflow}) ${d.from} → ${d.to}${reason}`;
+    default:
+      return `${event.type}${event.jobId ? ` job ${event.jobId}` : ''}`;
+  }
 }
 
 function envelopeId(text: string): number {

@@ -1,4 +1,4 @@
-import type { EnvelopeProblem, EnvelopeRecord, ItemOutcome, JobState, Json } from '../../model/index.js';
+import type { EnvelopeProblem, EnvelopeRecord, EventRecord, ItemOutcome, JobState, Json } from '../../model/index.js';
 import { decodeCursor, encodeCursor } from '../cursor.js';
 import type { DbRow, RowMapper } from '../rows.js';
 import type { EnvelopeMember, EnvelopeQuery, Page, RollbackSource } from '../store.js';
@@ -92,6 +92,33 @@ export async function listEnvelopes(x: SqlExecutor, query: EnvelopeQuery): Promi
   const items = rows.slice(0, query.limit).map((r) => envelopeOf(x, r));
   const last = items[items.length - 1];
   return { items, nextCursor: rows.length > query.limit && last ? encodeCursor(null, last.id) : null };
+}
+
+/**
+ * The envelope's history, oldest first: its own events (created, status changed) and its jobs'
+ * (members and rollback job: created, state changed); the newest `limit` when there are more.
+ * `->>` reads a JSON field in both dialects (SQLite answers a number, PostgreSQL text: the cast evens them).
+ */
+export async function envelopeEvents(x: SqlExecutor, map: RowMapper, id: number, limit: number): Promise<EventRecord[]> {
+  const rows = await x.all(
+    `SELECT * FROM events WHERE job_id IS NULL AND type LIKE 'envelope:%' AND CAST(data ->> 'envelope' AS TEXT) = ? ORDER BY id DESC LIMIT ?`,
+    [String(id), limit],
+  );
+  const jobIds = (await x.all('SELECT id FROM jobs WHERE envelope_id = ? ORDER BY id', [id])).map((r) => Number(r.id));
+  for (let at = 0; at < jobIds.length; at += 500) {
+    const slice = jobIds.slice(at, at + 500);
+    rows.push(
+      ...(await x.all(
+        `SELECT * FROM events WHERE job_id IN (${placeholders(slice.length)}) AND type IN ('job:created', 'job:state:changed') ORDER BY id DESC LIMIT ?`,
+        [...slice, limit],
+      )),
+    );
+  }
+  return rows
+    .map(map.event)
+    .sort((a, b) => b.id - a.id)
+    .slice(0, limit)
+    .reverse();
 }
 
 /** The members of an envelope (not its rollback job), by id, with the members each runs after. */

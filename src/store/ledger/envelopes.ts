@@ -428,3 +428,40 @@ async function refuseSuperseded(tx: LedgerTx, jobIds: number[], rollbackJobId: n
     }
   }
 }
+
+/**
+ * Deletes an envelope that is through, with its member jobs and its rollback job (as job
+ * delete does, each with a `job:deleted` event), its chain and its row; appends an
+ * `envelope:deleted` event. Refused (SWY_ERR_ENVELOPE_STATE) while it runs or rolls back, or
+ * while any of its jobs has not ended. Locks tasks, jobs, then the envelope, as everywhere.
+ */
+export async function deleteEnvelope(tx: LedgerTx, id: number, now: number): Promise<{ jobs: number }> {
+  const x = tx.sql;
+  const ids = (await x.all('SELECT id FROM jobs WHERE envelope_id = ? ORDER BY id', [id])).map((r) => Number(r.id));
+  for (const jobId of ids) await tx.lockJobTasks(jobId, null);
+  const jobs = ids.length > 0 ? await tx.lockJobs(ids) : [];
+  const envelope = await requireEnvelope(x, id);
+  if (envelope.status === 'active' || envelope.status === 'errors-active' || envelope.status === 'rolling-back') {
+    throw new SwitchyardError('SWY_ERR_ENVELOPE_STATE', `Envelope ${id} is ${envelope.status}: cancel it, or wait until it ends, before deleting it`);
+  }
+  const open = jobs.find((j) => !isTerminalJobState(j.state));
+  if (open) throw new SwitchyardError('SWY_ERR_ENVELOPE_STATE', `Envelope ${id} cannot be deleted while its job ${open.id} is ${open.state}`);
+  // A job that joined after the first read (a rollback started meanwhile) has not ended.
+  const others = ids.length > 0 ? ` AND id NOT IN (${placeholders(ids.length)})` : '';
+  const [late] = await x.all(`SELECT id FROM jobs WHERE envelope_id = ?${others}`, [id, ...ids]);
+  if (late) throw new SwitchyardError('SWY_ERR_ENVELOPE_STATE', `Envelope ${id} cannot be deleted while its job ${Number(late.id)} runs`);
+  for (let at = 0; at < jobs.length; at += 500) {
+    const slice = jobs.slice(at, at + 500);
+    await tx.deleteJobs(slice.map((j) => j.id));
+    await tx.insertEvents(
+      slice.map((job) => ({ at: now, type: 'job:deleted', jobId: job.id, taskId: null, site: job.site, data: { workflow: job.workflow, state: job.state } })),
+    );
+  }
+  await x.run('DELETE FROM envelope_edges WHERE envelope_id = ?', [id]);
+  await x.run('DELETE FROM envelopes WHERE id = ?', [id]);
+  await tx.insertEvents([
+    { at: now, type: 'envelope:deleted', jobId: null, taskId: null, site: envelope.site, data: { envelope: id, type: envelope.type, jobs: jobs.length } },
+  ]);
+  tx.wakeAfterCommit([], true);
+  return { jobs: jobs.length };
+}

@@ -6,7 +6,7 @@ import { DashboardSql } from '../dashboard-sql.js';
 import { completeTasks, heartbeat, recordActivity } from '../ledger/complete.js';
 import { controlJob, deleteJob, retryJob } from '../ledger/control.js';
 import * as env from '../ledger/envelope-rows.js';
-import { cancelEnvelope, retryEnvelope, rollbackEnvelope, rollbackJob, submitEnvelope } from '../ledger/envelopes.js';
+import { cancelEnvelope, deleteEnvelope, retryEnvelope, rollbackEnvelope, rollbackJob, submitEnvelope } from '../ledger/envelopes.js';
 import { fireSchedule } from '../ledger/fire-schedule.js';
 import { leaseTasks } from '../ledger/lease.js';
 import { pruneEvents, pruneJobs } from '../ledger/prune.js';
@@ -343,6 +343,10 @@ export class PostgresStore implements S.Store {
     return env.envelopeMembers(this.sql, this.map, id);
   }
 
+  envelopeEvents(id: number, limit: number) {
+    return env.envelopeEvents(this.sql, this.map, id, limit);
+  }
+
   cancelEnvelope(id: number, now: number) {
     return this.transact(now, async (tx) => {
       await cancelEnvelope(tx, id, now);
@@ -359,6 +363,10 @@ export class PostgresStore implements S.Store {
 
   rollbackSources(jobIds: number[], itemLimit: number) {
     return env.rollbackSources(this.sql, jobIds, itemLimit);
+  }
+
+  deleteEnvelope(id: number, now: number) {
+    return this.transact(now, (tx) => deleteEnvelope(tx, id, now));
   }
 
   rollbackEnvelope(id: number, job: S.NewJob | null, now: number) {

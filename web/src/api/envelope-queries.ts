@@ -9,6 +9,11 @@ export type EnvelopeDetail = Envelope & { jobs: (Job & { after: number[] })[]; r
 export interface EnvelopeListQuery {
   status?: string[];
   type?: string[];
+  /** Submitters. */
+  creator?: string[];
+  /** ISO instants. */
+  createdFrom?: string;
+  createdTo?: string;
   limit?: number;
 }
 
@@ -25,6 +30,24 @@ export function useEnvelope(id: number) {
   return useQuery({ queryKey: queryKeys.envelope(id), queryFn: ({ signal }) => api<EnvelopeDetail>(`/envelopes/${id}`, { signal }) });
 }
 
+/** One event of an envelope's history. */
+export interface EnvelopeEvent {
+  id: number;
+  at: string;
+  type: string;
+  jobId: number | null;
+  site: string | null;
+  data: Record<string, string | number | boolean | null | undefined>;
+}
+
+/** An envelope's history, oldest first; refreshed by the live feed with the envelope. */
+export function useEnvelopeEvents(id: number) {
+  return useQuery({
+    queryKey: queryKeys.envelopeEvents(id),
+    queryFn: ({ signal }) => api<{ items: EnvelopeEvent[] }>(`/envelopes/${id}/events`, { signal }).then((r) => r.items),
+  });
+}
+
 export function useEnvelopeTypes() {
   return useQuery({
     queryKey: queryKeys.envelopeTypes,
@@ -38,6 +61,18 @@ export function useEnvelopeAction() {
   return useMutation({
     mutationFn: ({ id, action }: { id: number; action: 'cancel' | 'rollback' }) => api<Envelope>(`/envelopes/${id}/${action}`, { method: 'POST' }),
     onSuccess: () => void client.invalidateQueries({ queryKey: queryKeys.envelopes }),
+  });
+}
+
+/** Deletes an envelope that is through, with its jobs (admin); its page's query is dropped, not refetched. */
+export function useDeleteEnvelope() {
+  const client = useQueryClient();
+  return useMutation({
+    mutationFn: (id: number) => api<void>(`/envelopes/${id}`, { method: 'DELETE' }),
+    onSuccess: (_data, id) => {
+      client.removeQueries({ queryKey: queryKeys.envelope(id) });
+      void client.invalidateQueries({ queryKey: queryKeys.envelopes });
+    },
   });
 }
 

@@ -30,5 +30,6 @@ export const queryKeys = {
   envelopes: ['envelopes'] as const,
   envelopeList: (query: object) => ['envelopes', 'list', query] as const,
   envelope: (id: number) => ['envelopes', 'one', id] as const,
+  envelopeEvents: (id: number) => ['envelopes', 'events', id] as const,
   envelopeTypes: ['envelope-types'] as const,
 };

@@ -1,12 +1,14 @@
 import { Alert, Anchor, Group, Stack, Text, Title } from '@mantine/core';
-import { Link, useParams } from 'react-router';
-import { useEnvelope, useEnvelopeAction } from '../../api/envelope-queries.js';
+import { Link, useNavigate, useParams } from 'react-router';
+import { useDeleteEnvelope, useEnvelope, useEnvelopeAction } from '../../api/envelope-queries.js';
 import { ConfirmButton } from '../../components/ui/confirm-button.js';
 import { DateTime } from '../../components/ui/date-time.js';
 import { ErrorAlert } from '../../components/ui/error-alert.js';
 import { useCan } from '../auth/current-user.js';
 import { SubscribeMenu } from '../job/subscribe-button.js';
 import { StateBadge } from '../states/state-badge.js';
+import { EnvelopeGraph } from './envelope-graph.js';
+import { EnvelopeHistory } from './envelope-history.js';
 import { EnvelopeStatusBadge } from './envelope-status.js';
 import { EnvelopeJobs } from './envelopes-page.js';
 
@@ -15,12 +17,16 @@ export function EnvelopePage() {
   const id = Number(useParams().id);
   const envelope = useEnvelope(id);
   const action = useEnvelopeAction();
+  const remove = useDeleteEnvelope();
+  const navigate = useNavigate();
   const canControl = useCan('operator');
+  const canDelete = useCan('admin');
   const e = envelope.data;
   if (envelope.error) return <ErrorAlert error={envelope.error} title={`Could not load envelope ${id}`} />;
   if (!e) return <Text>Loading…</Text>;
   const running = e.status === 'active' || e.status === 'errors-active';
   const canRollBack = !running && e.status !== 'corrupt' && e.status !== 'rolling-back' && e.status !== 'rolled-back';
+  const deletable = !running && e.status !== 'rolling-back' && [...e.jobs, ...(e.rollbackJob ? [e.rollbackJob] : [])].every((j) => j.endedAt !== null);
   const changed = e.jobs.filter((j) => j.outcome === 'changed').length;
   return (
     <Stack gap="md">
@@ -60,11 +66,23 @@ export function EnvelopePage() {
                   Roll back
                 </ConfirmButton>
               ) : null}
+              {canDelete && deletable ? (
+                <ConfirmButton
+                  color="red"
+                  variant="subtle"
+                  title={`Delete envelope ${e.id}?`}
+                  message={`The envelope, its ${e.jobs.length} job${e.jobs.length === 1 ? '' : 's'}${e.rollbackJob ? ' and its rollback job' : ''} are deleted with their tasks, items and output. This cannot be undone.`}
+                  confirmLabel="Delete envelope"
+                  onConfirm={() => remove.mutate(e.id, { onSuccess: () => navigate('/envelopes') })}
+                >
+                  Delete
+                </ConfirmButton>
+              ) : null}
             </Group>
           ) : null}
         </Group>
       </Group>
-      <ErrorAlert error={action.error} title="The hub refused" />
+      <ErrorAlert error={action.error ?? remove.error} title="The hub refused" />
       <Group gap="lg">
         <EnvelopeStatusBadge status={e.status} testId="envelope-status" />
         <Text size="sm">
@@ -92,7 +110,12 @@ export function EnvelopePage() {
       <Title order={2} size="h4">
         Chain
       </Title>
+      <EnvelopeGraph jobs={e.jobs} />
       <EnvelopeJobs id={e.id} />
+      <Title order={2} size="h4">
+        History
+      </Title>
+      <EnvelopeHistory id={e.id} />
     </Stack>
   );
 }

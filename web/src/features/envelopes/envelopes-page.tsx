@@ -1,7 +1,10 @@
-import { ActionIcon, Anchor, Chip, Group, Progress, Stack, Table, Text, Title } from '@mantine/core';
-import { Fragment, useState } from 'react';
+import { ActionIcon, Anchor, Chip, Group, Paper, Progress, SimpleGrid, Stack, Table, Text, TextInput, Title } from '@mantine/core';
+import { DatePickerInput } from '@mantine/dates';
+import dayjs from 'dayjs';
+import { Fragment, useMemo, useState } from 'react';
 import { Link } from 'react-router';
 import { useEnvelope, useEnvelopes } from '../../api/envelope-queries.js';
+import type { Envelope } from '../../api/types.js';
 import { DateTime } from '../../components/ui/date-time.js';
 import { ErrorAlert } from '../../components/ui/error-alert.js';
 import { Icon } from '../../components/ui/icon.js';
@@ -12,10 +15,27 @@ import { UploadEnvelope } from './upload-envelope.js';
 
 const STATUSES = ['active', 'errors-active', 'success', 'errors', 'corrupt', 'cancelled', 'rolling-back', 'rolled-back'];
 
-/** Every envelope, newest first, live; filter by status; a row expands to its jobs. */
+/** Every envelope, newest first, live, under a panel of those at hand; filter by status, submitter and day; a row expands to its jobs. */
 export function EnvelopesPage() {
   const [status, setStatus] = useState<string[]>([]);
-  const envelopes = useEnvelopes({ status });
+  const [creator, setCreator] = useState('');
+  const [days, setDays] = useState<[string | null, string | null]>([null, null]);
+  const query = useMemo(
+    () => ({
+      status,
+      creator: creator.trim() ? [creator.trim()] : undefined,
+      // Days (the browser's time zone) become the instants the API takes: a whole day each.
+      createdFrom: days[0] ? dayjs(days[0]).startOf('day').toISOString() : undefined,
+      createdTo:
+        (days[1] ?? days[0])
+          ? dayjs(days[1] ?? days[0])
+              .endOf('day')
+              .toISOString()
+          : undefined,
+    }),
+    [status, creator, days],
+  );
+  const envelopes = useEnvelopes(query);
   const canSubmit = useCan('operator');
   const [open, setOpen] = useState<number | null>(null);
   return (
@@ -23,7 +43,28 @@ export function EnvelopesPage() {
       <Title order={1} size="h2">
         Envelopes
       </Title>
+      <AtHand />
       {canSubmit ? <UploadEnvelope /> : null}
+      <Group gap="md" align="flex-end" role="search" aria-label="Envelope filters">
+        <TextInput
+          label="Submitter"
+          placeholder="e.g. admin"
+          value={creator}
+          onChange={(e) => setCreator(e.currentTarget.value)}
+          w={200}
+          data-testid="filter-creator"
+        />
+        <DatePickerInput
+          type="range"
+          label="Created"
+          aria-description="Empty: any day"
+          value={days}
+          onChange={(range) => setDays(range as [string | null, string | null])}
+          clearable
+          allowSingleDateInRange
+          w={260}
+        />
+      </Group>
       <Chip.Group multiple value={status} onChange={setStatus}>
         <Group gap="xs" aria-label="Filter by status" role="group">
           {STATUSES.map((s) => (
@@ -106,6 +147,58 @@ export function EnvelopesPage() {
       </Table.ScrollContainer>
       {envelopes.data?.items.length === 0 ? <Text c="dimmed">No envelopes yet: upload a file above, or POST /api/v1/envelopes.</Text> : null}
     </Stack>
+  );
+}
+
+/** How many of each the panel shows. */
+const AT_HAND = 5;
+const DAY_MS = 24 * 60 * 60 * 1000;
+
+/** Envelopes still running (or rolling back), and those that ended with errors or corrupt in the last 24 hours. */
+function AtHand() {
+  const active = useEnvelopes({ status: ['active', 'errors-active', 'rolling-back'], limit: AT_HAND });
+  // Newest first by creation: enough are read to find those that ended badly of late.
+  const errored = useEnvelopes({ status: ['errors', 'corrupt'], limit: 50 });
+  const since = Date.now() - DAY_MS;
+  const recent = (errored.data?.items ?? []).filter((e) => Date.parse(e.updatedAt) >= since).slice(0, AT_HAND);
+  return (
+    <SimpleGrid cols={{ base: 1, md: 2 }} spacing="md" data-testid="envelopes-at-hand">
+      <AtHandList title="Active" testId="at-hand-active" items={active.data?.items ?? []} empty="No envelope is running." loading={active.isLoading} />
+      <AtHandList title="Errored in the last 24 hours" testId="at-hand-errored" items={recent} empty="None ended with errors." loading={errored.isLoading} />
+    </SimpleGrid>
+  );
+}
+
+function AtHandList({ title, testId, items, empty, loading }: { title: string; testId: string; items: Envelope[]; empty: string; loading: boolean }) {
+  return (
+    <Paper withBorder p="sm" component="section" aria-label={title} data-testid={testId}>
+      <Title order={2} size="h5" mb="xs">
+        {title}
+      </Title>
+      {items.length === 0 ? (
+        <Text size="sm" c="dimmed">
+          {loading ? 'Loading…' : empty}
+        </Text>
+      ) : (
+        <Stack gap={6} component="ul" style={{ listStyle: 'none', margin: 0, padding: 0 }}>
+          {items.map((e) => (
+            <Group key={e.id} gap="xs" component="li" wrap="nowrap" data-testid="at-hand-envelope" data-status={e.status}>
+              <Anchor component={Link} to={`/envelopes/${e.id}`} size="sm">
+                #{e.id}
+              </Anchor>
+              <EnvelopeStatusBadge status={e.status} />
+              <Text size="sm" truncate>
+                {e.type}
+                {e.fileName ? ` · ${e.fileName}` : ''}
+              </Text>
+              <Text size="xs" c="dimmed" style={{ marginLeft: 'auto', whiteSpace: 'nowrap' }}>
+                {e.progress.done} / {e.progress.total}
+              </Text>
+            </Group>
+          ))}
+        </Stack>
+      )}
+    </Paper>
   );
 }
 

@@ -37,7 +37,7 @@ export function UploadEnvelope() {
           allowDeselect={false}
           w={260}
         />
-        <FileInput label="File" placeholder="Choose a file" value={file} onChange={setFile} w={260} clearable />
+        <FileInput label="File" aria-description="Choose a file" value={file} onChange={setFile} w={260} clearable />
         <Button type="submit" disabled={!file || !type} loading={upload.isPending}>
           Submit envelope
         </Button>
