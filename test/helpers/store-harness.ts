@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
-import { afterEach, beforeAll, beforeEach } from 'vitest';
+import { afterAll, afterEach, beforeAll, beforeEach } from 'vitest';
 import { DEFAULT_RETRY_POLICY } from '../../src/model/index.js';
 import { PostgresStore } from '../../src/store/postgres/postgres-store.js';
 import { SqliteStore } from '../../src/store/sqlite/sqlite-store.js';
@@ -204,4 +204,39 @@ export function hubStores(what: string): HubStore[] {
       },
     },
   ];
+}
+
+/**
+ * Hubs sharing one database, for one describe block: `count` PostgresStore instances on one
+ * fresh schema (migrated once), closed and the schema dropped after. Without a PostgreSQL
+ * server the block's tests skip loudly (`unavailable()` says why), except with CI=true.
+ */
+export function postgresHubStores(what: string, count = 3): { stores: PostgresStore[]; schema: string; unavailable(): string | null } {
+  let unavailable: string | null = null;
+  const schema = testSchemaName(what);
+  const stores: PostgresStore[] = [];
+  beforeAll(async () => {
+    unavailable = await postgresHarness().available();
+    if (unavailable) {
+      if (process.env.CI === 'true') throw new Error(`PostgreSQL is required in CI: ${unavailable}`);
+      console.warn(`\n!!! SKIPPING ${what}: ${unavailable}\n`);
+      return;
+    }
+    for (let i = 0; i < count; i++) stores.push(new PostgresStore({ connectionString: TEST_PG_URL, schema, poolSize: 4 }));
+    await stores[0].migrate();
+  });
+  afterAll(async () => {
+    await Promise.all(stores.map((s) => s.close()));
+    if (!unavailable && process.env.SWITCHYARD_TEST_PG_KEEP !== '1') await dropSchema(TEST_PG_URL, schema);
+  });
+  return { stores, schema, unavailable: () => unavailable };
+}
+
+/** A deterministic pseudo-random stream in [0, 1), so that a failing run can be replayed from its seed. */
+export function seededRandom(seed: number): () => number {
+  let state = seed;
+  return () => {
+    state = (state * 1_103_515_245 + 12_345) % 2 ** 31;
+    return state / 2 ** 31;
+  };
 }

@@ -1,8 +1,8 @@
 import pg from 'pg';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { type JobConcurrency, type LeasedTask, normalizeLocks, type ResourceLock } from '../../src/model/index.js';
-import { PostgresStore } from '../../src/store/postgres/postgres-store.js';
-import { dropSchema, newJob, postgresHarness, TEST_PG_URL, testSchemaName } from '../helpers/store-harness.js';
+import type { PostgresStore } from '../../src/store/postgres/postgres-store.js';
+import { newJob, postgresHubStores, seededRandom, TEST_PG_URL } from '../helpers/store-harness.js';
 
 const JOBS = Number(process.env.CONCURRENCY_JOBS ?? 300);
 const LIMIT = 4;
@@ -18,32 +18,11 @@ const KEYS = ['tenant-a', 'tenant-b', 'tenant-c', 'tenant-d', 'tenant-e', 'tenan
  * is left held.
  */
 describe('postgres store: concurrency limits across three hubs', () => {
-  let unavailable: string | null = null;
-  const schema = testSchemaName('concurrency across hubs');
-  const stores: PostgresStore[] = [];
-
-  beforeAll(async () => {
-    unavailable = await postgresHarness().available();
-    if (unavailable) {
-      if (process.env.CI === 'true') throw new Error(`PostgreSQL is required in CI: ${unavailable}`);
-      console.warn(`\n!!! SKIPPING concurrency across hubs: ${unavailable}\n`);
-      return;
-    }
-    for (let i = 0; i < 3; i++) stores.push(new PostgresStore({ connectionString: TEST_PG_URL, schema, poolSize: 4 }));
-    await stores[0].migrate();
-  });
-  afterAll(async () => {
-    await Promise.all(stores.map((s) => s.close()));
-    if (!unavailable && process.env.SWITCHYARD_TEST_PG_KEEP !== '1') await dropSchema(TEST_PG_URL, schema);
-  });
+  const { stores, schema, unavailable } = postgresHubStores('concurrency across hubs');
 
   it('never admits past the workflow limit or the per-key limit, and releases every slot', async (context) => {
-    if (unavailable) context.skip();
-    let seed = 7;
-    const random = () => {
-      seed = (seed * 1_103_515_245 + 12_345) % 2 ** 31;
-      return seed / 2 ** 31;
-    };
+    if (unavailable()) context.skip();
+    const random = seededRandom(7);
     const specs = Array.from({ length: JOBS }, () => {
       const key = KEYS[Math.floor(random() * KEYS.length)];
       const concurrency: JobConcurrency = { limit: LIMIT, perKey: PER_KEY, key };

@@ -1,8 +1,8 @@
 import pg from 'pg';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { type LeasedTask, locksConflict, normalizeLocks, type ResourceLock } from '../../src/model/index.js';
-import { PostgresStore } from '../../src/store/postgres/postgres-store.js';
-import { dropSchema, newJob, postgresHarness, TEST_PG_URL, testSchemaName } from '../helpers/store-harness.js';
+import type { PostgresStore } from '../../src/store/postgres/postgres-store.js';
+import { newJob, postgresHubStores, seededRandom, TEST_PG_URL } from '../helpers/store-harness.js';
 
 const JOBS = Number(process.env.LOCK_JOBS ?? 2_000);
 /** Twelve families of overlapping keys: a parent, two children, a grandchild. */
@@ -16,33 +16,12 @@ const KEYS = Array.from({ length: 12 }, (_, i) => [`r${i}`, `r${i}/1`, `r${i}/2`
  * no lock is left held.
  */
 describe('postgres store: resource locks across three hubs', () => {
-  let unavailable: string | null = null;
-  const schema = testSchemaName('locks across hubs');
-  const stores: PostgresStore[] = [];
-
-  beforeAll(async () => {
-    unavailable = await postgresHarness().available();
-    if (unavailable) {
-      if (process.env.CI === 'true') throw new Error(`PostgreSQL is required in CI: ${unavailable}`);
-      console.warn(`\n!!! SKIPPING locks across hubs: ${unavailable}\n`);
-      return;
-    }
-    for (let i = 0; i < 3; i++) stores.push(new PostgresStore({ connectionString: TEST_PG_URL, schema, poolSize: 4 }));
-    await stores[0].migrate();
-  });
-  afterAll(async () => {
-    await Promise.all(stores.map((s) => s.close()));
-    if (!unavailable && process.env.SWITCHYARD_TEST_PG_KEEP !== '1') await dropSchema(TEST_PG_URL, schema);
-  });
+  const { stores, schema, unavailable } = postgresHubStores('locks across hubs');
 
   it('never runs two conflicting jobs together, and releases every lock', async (context) => {
-    if (unavailable) context.skip();
+    if (unavailable()) context.skip();
     // A deterministic pseudo-random stream, so that a failure can be replayed.
-    let seed = 42;
-    const random = () => {
-      seed = (seed * 1_103_515_245 + 12_345) % 2 ** 31;
-      return seed / 2 ** 31;
-    };
+    const random = seededRandom(42);
     const locksOf = new Map<number, ResourceLock[]>();
     const specs = Array.from({ length: JOBS }, () => {
       const n = 1 + Math.floor(random() * 2);
