@@ -28,7 +28,8 @@ async function axeViolations(page: Page, include: string[]): Promise<string[]> {
 
 /** A signed-in page; CSP bypassed only so that the test can inject axe-core (the hub's CSP forbids inline scripts). */
 async function signIn(h: ConsoleHarness, colorScheme: 'light' | 'dark', width = 1400): Promise<{ context: BrowserContext; page: Page }> {
-  const context = await h.browser.newContext({ baseURL: h.hub.url, colorScheme, bypassCSP: true, viewport: { width, height: 900 } });
+  // Reduced motion: no check reads a half-faded dialog.
+  const context = await h.browser.newContext({ baseURL: h.hub.url, colorScheme, bypassCSP: true, viewport: { width, height: 900 }, reducedMotion: 'reduce' });
   const page = await context.newPage();
   page.setDefaultTimeout(15_000);
   await page.goto('/login');

@@ -67,7 +67,8 @@ export async function startConsoleHarness(options: { workflows?: Workflow[] } = 
       );
     },
     async signedInPage(username, password) {
-      const context = await browser.newContext({ baseURL: hub.url, viewport: { width: 1400, height: 900 } });
+      // Reduced motion: the console then skips its transitions, so no check reads a half-faded element.
+      const context = await browser.newContext({ baseURL: hub.url, viewport: { width: 1400, height: 900 }, reducedMotion: 'reduce' });
       const page = await context.newPage();
       page.setDefaultTimeout(15_000);
       await page.goto('/login');

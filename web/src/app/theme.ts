@@ -7,6 +7,8 @@ import { type CSSVariablesResolver, createTheme, type MantineColorsTuple, Modal,
 const dark: MantineColorsTuple = ['#C9C9C9', '#b8b8b8', '#a3a3a3', '#696969', '#424242', '#3b3b3b', '#2e2e2e', '#242424', '#1f1f1f', '#141414'];
 
 export const theme = createTheme({
+  // Someone who asked their system for less motion gets no fades or slides.
+  respectReducedMotion: true,
   primaryColor: 'indigo',
   // Shade 6 (#4c6ef5) is 4.3:1 against white, both as link text and under white button text;
   // shade 8 is 5.6:1. The dark theme keeps Mantine's.
