@@ -1,7 +1,6 @@
-import { performance } from 'node:perf_hooks';
 import type { JobConcurrency } from '../src/model/index.js';
 import { benchStore } from './bench-store.js';
-import { newJobSpec } from './lock-jobs.js';
+import { admitAll, newJobSpec } from './lock-jobs.js';
 import type { Measurement } from './measurements.js';
 
 /**
@@ -24,23 +23,7 @@ export const concurrencyMeasurements: Measurement[] = [
           const concurrency: JobConcurrency = { limit: 100, perKey: 2, key: `tenant-${(i * 7919) % 200}` };
           return { ...newJobSpec([]), concurrency };
         });
-        let now = Date.now();
-        const submitStarted = performance.now();
-        for (let i = 0; i < total; i += 1000) await store.submitJobs(jobs.slice(i, i + 1000), ++now);
-        const submitMs = performance.now() - submitStarted;
-        const started = performance.now();
-        let done = 0;
-        while (done < total) {
-          const leased = await store.leaseTasks({ workerId: 'bench', site: 'local', workflows: ['demo'], limit: 100, leaseMs: 60_000, now: ++now });
-          if (leased.length === 0) throw new Error(`nothing leasable with ${total - done} jobs left: a slot was never released`);
-          await store.completeTasks(
-            leased.map((t) => ({ taskId: t.task.id, leaseToken: t.leaseToken, report: { kind: 'succeeded', changed: false } })),
-            ++now,
-          );
-          done += leased.length;
-        }
-        const seconds = (performance.now() - started) / 1000;
-        return { value: total / seconds, detail: `${total} jobs in ${seconds.toFixed(1)} s; submitting them took ${(submitMs / 1000).toFixed(1)} s` };
+        return await admitAll(store, jobs, 'a slot');
       } finally {
         await dispose();
       }
