@@ -25,11 +25,12 @@ export type {
   EnvelopeType,
   ItemReport,
   PlanContext,
+  SiteInfo,
   TaskContext,
   TaskHandler,
   TaskSpec,
   Workflow,
   WorkflowConfig,
 } from './sdk/index.js';
-export { defineEnvelope, defineWorkflow, EnvelopeInputError, isWorkflow, workflowModule } from './sdk/index.js';
+export { defineEnvelope, defineWorkflow, EnvelopeInputError, isWorkflow, resolveInSite, SitePathError, workflowModule } from './sdk/index.js';
 export type { Isolation, Worker } from './worker/worker.js';

@@ -58,6 +58,8 @@ export interface HubWorkerOptions {
   concurrency?: number;
   /** The site it works at (default: the hub's default site). */
   site?: string;
+  /** The directory it serves its site from (`ctx.site.root`; see WorkerOptions.root). */
+  root?: string;
   /** `thread` (default: handlers in worker threads) or `in-process`. */
   isolation?: Isolation;
   /** A stable id: a restarted hub settles what a worker of the same id left running. Random by default. */
@@ -251,6 +253,7 @@ export async function createHub(options: CreateHubOptions = {}): Promise<Hub> {
         port: engine,
         workflows,
         site: workerOptions.site ?? engine.defaultSite,
+        root: workerOptions.root,
         id: workerOptions.id,
         name: workerOptions.name ?? 'embedded',
         host: workerOptions.host ?? 'in-process',

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { checkConcurrencyConfig, compensatedType, type HandlerReturn, type ItemOutcome, type Json, type LockSpec, type RetryPolicy } from '../model/index.js';
+import type { SiteInfo } from './site-paths.js';
 
 /**
  * A task a plan or a running task asks for. `after` names tasks (by key) that must finish
@@ -34,6 +35,13 @@ export interface TaskContext<Fields = Record<string, unknown>, Input = Json> {
   job: { id: number; workflow: string; site: string; queue: string; creator: string; fields: Fields };
   /** `site` is where this task runs: the job's site unless the plan or spawn named another. */
   task: { id: number; type: string; key: string | null; site: string; input: Input; attempt: number; maxAttempts: number };
+  /**
+   * The site this worker serves and its root directory (`switchyard worker --root DIR`,
+   * `switchyard start --site-root NAME=DIR`; null when it was given none). Resolve every path
+   * a task touches with `resolveInSite(ctx.site.root, path)`: it refuses absolute paths, `..`
+   * and symlinks that lead outside the root.
+   */
+  site: SiteInfo;
   /** Appends a line to the task's output. */
   log(line: string): void;
   /** Reports `done` of `total` units of this task's work. */

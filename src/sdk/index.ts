@@ -12,5 +12,7 @@ export type {
   WorkflowConfig,
 } from './define-workflow.js';
 export { defineWorkflow, isWorkflow, taskHandler, workflowModule } from './define-workflow.js';
+export type { SiteInfo } from './site-paths.js';
+export { checkSitePath, isInside, resolveInSite, SitePathError } from './site-paths.js';
 export type { EnvelopeTypeInfo, WorkflowInfo } from './workflow-registry.js';
 export { WorkflowRegistry } from './workflow-registry.js';

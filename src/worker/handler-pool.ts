@@ -117,7 +117,7 @@ export class HandlerPool {
       if (ctx.signal.aborted) onAbort();
       else ctx.signal.addEventListener('abort', onAbort, { once: true });
       void end.finally(() => ctx.signal.removeEventListener('abort', onAbort));
-      post(slot, { type: 'run', runId, module: moduleUrl, leased });
+      post(slot, { type: 'run', runId, module: moduleUrl, leased, site: ctx.site });
     };
     void start();
     return {

@@ -12,6 +12,7 @@ import { errorInfo, type LeasedTask, signalKind } from '../model/index.js';
 import type { TaskContext, Workflow } from '../sdk/define-workflow.js';
 import { isWorkflow, taskHandler } from '../sdk/define-workflow.js';
 import { loadWorkflows } from '../sdk/load-workflows.js';
+import type { SiteInfo } from '../sdk/site-paths.js';
 import { boundLogLine } from './report-limits.js';
 import { toNewTaskSpec } from './task-run.js';
 import type { FaultKind, FromThread, ThreadOutcome, ToThread } from './thread-messages.js';
@@ -42,7 +43,7 @@ process.exit = ((code?: number | string | null) => {
 }) as typeof process.exit;
 
 port.on('message', (message: ToThread) => {
-  if (message.type === 'run') void run(message.runId, message.module, message.leased);
+  if (message.type === 'run') void run(message.runId, message.module, message.leased, message.site);
   else if (message.type === 'abort') controllers.get(message.runId)?.abort(new Error(message.reason));
   else heartbeats.get(message.requestId)?.();
 });
@@ -58,7 +59,7 @@ function workflowsOf(moduleUrl: string): Promise<Workflow[]> {
   return loaded;
 }
 
-async function run(runId: number, moduleUrl: string, leased: LeasedTask): Promise<void> {
+async function run(runId: number, moduleUrl: string, leased: LeasedTask, site: SiteInfo): Promise<void> {
   const controller = new AbortController();
   controllers.set(runId, controller);
   const outcome = await currentRun.run(runId, async (): Promise<ThreadOutcome> => {
@@ -67,7 +68,7 @@ async function run(runId: number, moduleUrl: string, leased: LeasedTask): Promis
       if (!workflow) throw new Error(`${moduleUrl} exports no workflow named "${leased.task.workflow}"`);
       const handler = taskHandler(workflow, leased.task.type);
       if (!handler) throw new Error(`workflow "${workflow.name}" has no handler for task type "${leased.task.type}"`);
-      return { ok: true, value: await handler(context(runId, leased, workflow, controller.signal)) };
+      return { ok: true, value: await handler(context(runId, leased, site, workflow, controller.signal)) };
     } catch (thrown) {
       return { ok: false, error: errorInfo(thrown), signal: signalKind(thrown) };
     }
@@ -81,11 +82,12 @@ async function run(runId: number, moduleUrl: string, leased: LeasedTask): Promis
   }
 }
 
-function context(runId: number, leased: LeasedTask, workflow: Workflow, signal: AbortSignal): TaskContext<Record<string, unknown>> {
+function context(runId: number, leased: LeasedTask, site: SiteInfo, workflow: Workflow, signal: AbortSignal): TaskContext<Record<string, unknown>> {
   const { task, job } = leased;
   return {
     job,
     task: { id: task.id, type: task.type, key: task.key, site: task.site, input: task.input, attempt: task.attempts, maxAttempts: task.maxAttempts },
+    site,
     signal,
     log: (line) => post({ type: 'log', runId, line: boundLogLine(String(line)) }),
     progress: (done, total) => post({ type: 'progress', runId, done: Number(done), total: Number(total) }),

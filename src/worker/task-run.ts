@@ -3,6 +3,7 @@ import { ATTR, context, recordFailure, type Span, startSpan, withSpan } from '..
 import type { HandlerOutcome, LeasedTask, LeaseRef, NewItem, NewTaskSpec, TaskActivity, TaskCompletion, TaskErrorInfo } from '../model/index.js';
 import { classifyTaskRun, errorInfo, type Json, type Progress, type TaskReport } from '../model/index.js';
 import { type TaskContext, type TaskHandler, type TaskSpec, taskHandler, type Workflow } from '../sdk/define-workflow.js';
+import type { SiteInfo } from '../sdk/site-paths.js';
 import { boundItem, boundLogLine, boundResult } from './report-limits.js';
 
 /** Why a run was told to stop. `lost`: another attempt owns the task now, so this one's results are dropped. */
@@ -76,6 +77,8 @@ export class TaskRun {
     private readonly execute: Executor = inProcess,
     /** This attempt's `switchyard.task` span (a no-op unless the host registered an OpenTelemetry SDK). */
     private readonly span: Span = trace.wrapSpanContext(INVALID_SPAN_CONTEXT),
+    /** The site this worker serves and its root directory, as handlers see it in `ctx.site`. */
+    private readonly site: SiteInfo = { name: leased.task.site, root: null },
   ) {
     this.graceMs = workflow?.stopGraceMs ?? DEFAULT_STOP_GRACE_MS;
   }
@@ -168,6 +171,7 @@ export class TaskRun {
     return {
       job: { ...job, fields: job.fields },
       task: { id: task.id, type: task.type, key: task.key, site: task.site, input: task.input, attempt: task.attempts, maxAttempts: task.maxAttempts },
+      site: this.site,
       get signal() {
         return run.signal;
       },

@@ -1,9 +1,10 @@
 import type { HandlerReturn, LeasedTask, TaskErrorInfo, TaskSignalKind } from '../model/index.js';
 import type { ItemReport, TaskSpec } from '../sdk/define-workflow.js';
+import type { SiteInfo } from '../sdk/site-paths.js';
 
 /** What a handler thread is told: run a task, abort one, or that a heartbeat it asked for is done. */
 export type ToThread =
-  | { type: 'run'; runId: number; module: string; leased: LeasedTask }
+  | { type: 'run'; runId: number; module: string; leased: LeasedTask; site: SiteInfo }
   | { type: 'abort'; runId: number; reason: string }
   | { type: 'heartbeat-done'; runId: number; requestId: number };
 

@@ -1,5 +1,7 @@
 import { randomBytes } from 'node:crypto';
+import { stat } from 'node:fs/promises';
 import { availableParallelism, hostname } from 'node:os';
+import { resolve } from 'node:path';
 import { isSpanContextValid } from '@opentelemetry/api';
 import pino, { type Logger } from 'pino';
 import { Coalescer } from '../engine/coalescer.js';
@@ -41,6 +43,11 @@ export interface WorkerOptions {
   port: WorkerPort;
   workflows: WorkflowRegistry;
   site: string;
+  /**
+   * The directory this worker serves its site from: handlers resolve every path inside it
+   * (`ctx.site.root`, `resolveInSite`). Checked at start: it must be an existing directory.
+   */
+  root?: string;
   name?: string;
   /** A stable id, for a worker whose leases its host settles on restart (the hub's local worker); random otherwise. */
   id?: string;
@@ -95,6 +102,7 @@ export class Worker {
   private readonly port: WorkerPort;
   private readonly workflows: WorkflowRegistry;
   private readonly site: string;
+  private readonly root: string | null;
   private readonly concurrency: number;
   private readonly leaseBatch: number;
   private readonly heartbeatMs: number;
@@ -134,6 +142,7 @@ export class Worker {
     this.port = options.port;
     this.workflows = options.workflows;
     this.site = options.site;
+    this.root = options.root ? resolve(options.root) : null;
     this.concurrency = options.concurrency ?? 16;
     this.leaseBatch = options.leaseBatch ?? 500;
     this.prefetch = Math.max(0, options.prefetch ?? this.leaseBatch);
@@ -183,13 +192,17 @@ export class Worker {
   }
 
   async start(): Promise<void> {
+    if (this.root) {
+      const info = await stat(this.root).catch(() => null);
+      if (!info?.isDirectory()) throw new Error(`the site root ${this.root} is not a directory on this machine`);
+    }
     await this.register();
     this.heartbeatTimer = setInterval(() => void this.heartbeat(), this.heartbeatMs);
     this.heartbeatTimer.unref();
     this.holdTimer = setInterval(() => this.checkHeld(), CONFIRM_HELD_MS);
     this.holdTimer.unref();
     this.loopDone = this.loop();
-    this.logger.info({ worker: this.id, site: this.site, workflows: this.workflows.names() }, 'worker started');
+    this.logger.info({ worker: this.id, site: this.site, root: this.root, workflows: this.workflows.names() }, 'worker started');
   }
 
   /**
@@ -368,7 +381,7 @@ export class Worker {
   private begin(leased: LeasedTask, leaseSpan: Span): void {
     const workflow = this.workflows.get(leased.task.workflow);
     const span = taskSpan(leased, leaseSpan);
-    const run = new TaskRun(leased, workflow, this.sink, this.executorFor(workflow), span);
+    const run = new TaskRun(leased, workflow, this.sink, this.executorFor(workflow), span, { name: this.site, root: this.root });
     this.runs.set(run.taskId, run);
     this.active += 1;
     let ended = false;

@@ -1,3 +1,5 @@
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
 import { Writable } from 'node:stream';
 import pino from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -36,6 +38,16 @@ describe('thread isolation', () => {
     expect((task.result as { threadId: number }).threadId).not.toBe(0);
     expect((await hub?.store.taskOutput(task.id, 0, 10))?.map((l) => l.line)).toEqual(['mode ok']);
     expect(job.taskCounts.success).toBe(2);
+  });
+
+  it.each(['thread', 'in-process'] as const)('gives %s handlers their site and its root in ctx.site', async (isolation) => {
+    await start({ isolation, root: tmpdir() });
+    const { task } = await runJob('ok');
+    expect((task.result as { site: unknown }).site).toEqual({ name: 'local', root: resolve(tmpdir()) });
+  });
+
+  it('refuses to start a worker whose site root is not a directory', async () => {
+    await expect(start({ root: join(tmpdir(), 'no-such-site-root') })).rejects.toThrow(/site root .* is not a directory/);
   });
 
   it.each([
