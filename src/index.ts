@@ -25,6 +25,7 @@ export type {
   EnvelopeType,
   ItemReport,
   PlanContext,
+  SiteEntry,
   SiteInfo,
   TaskContext,
   TaskHandler,
@@ -32,5 +33,18 @@ export type {
   Workflow,
   WorkflowConfig,
 } from './sdk/index.js';
-export { defineEnvelope, defineWorkflow, EnvelopeInputError, isWorkflow, resolveInSite, SitePathError, workflowModule } from './sdk/index.js';
+export {
+  defineEnvelope,
+  defineWorkflow,
+  EnvelopeInputError,
+  entryBytes,
+  isWorkflow,
+  joinSitePath,
+  resolveInSite,
+  SITE_STATE_DIR,
+  SitePathError,
+  showPathBytes,
+  walkSite,
+  workflowModule,
+} from './sdk/index.js';
 export type { Isolation, Worker } from './worker/worker.js';

@@ -13,6 +13,8 @@ export type {
 } from './define-workflow.js';
 export { defineWorkflow, isWorkflow, taskHandler, workflowModule } from './define-workflow.js';
 export type { SiteInfo } from './site-paths.js';
-export { checkSitePath, isInside, resolveInSite, SitePathError } from './site-paths.js';
+export { checkSitePath, isInside, resolveInSite, SitePathError, showPathBytes } from './site-paths.js';
+export type { SiteEntry, WalkOptions } from './walk-site.js';
+export { entryBytes, joinSitePath, SITE_STATE_DIR, walkSite } from './walk-site.js';
 export type { EnvelopeTypeInfo, WorkflowInfo } from './workflow-registry.js';
 export { WorkflowRegistry } from './workflow-registry.js';
