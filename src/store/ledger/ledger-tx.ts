@@ -122,7 +122,8 @@ export interface LedgerTx {
 /** A job a concurrency line may admit. */
 export interface ConcurrencyCandidate {
   id: number;
-  site: string;
+  /** Its home site first, then the other sites it has tasks at: the sites to wake when it is admitted. */
+  sites: string[];
   key: string | null;
 }
 

@@ -274,13 +274,13 @@ const SQL = {
   heldConcurrency: `SELECT concurrency_key, count(*) AS n FROM jobs WHERE workflow = $1 AND concurrency_slot = 'held' GROUP BY concurrency_key`,
   heldConcurrencyOfKeys: `SELECT concurrency_key, count(*) AS n FROM jobs WHERE workflow = $1 AND concurrency_key = ANY($2::text[]) AND concurrency_slot = 'held'
     GROUP BY concurrency_key`,
-  concurrencyCandidates: `SELECT id, site, concurrency_key FROM jobs
+  concurrencyCandidates: `SELECT id, site, concurrency_key, ${OTHER_SITES_SQL.postgres} FROM jobs
     WHERE workflow = $1 AND concurrency_slot = 'waiting' AND id > $2 AND lock_wait_on IS NULL
       AND (concurrency_key IS NULL OR concurrency_key <> ALL($3::text[]))
     ORDER BY id LIMIT $4`,
   // The first few waiting jobs of each key in one statement, each an indexed walk of its key's line.
-  concurrencyCandidatesOfKeys: `SELECT c.id, c.site, c.concurrency_key FROM unnest($2::text[], $3::int[]) AS k(key, take)
-    CROSS JOIN LATERAL (SELECT id, site, concurrency_key FROM jobs
+  concurrencyCandidatesOfKeys: `SELECT c.id, c.site, c.concurrency_key, c.other_sites FROM unnest($2::text[], $3::int[]) AS k(key, take)
+    CROSS JOIN LATERAL (SELECT id, site, concurrency_key, ${OTHER_SITES_SQL.postgres} FROM jobs
       WHERE workflow = $1 AND concurrency_key = k.key AND concurrency_slot = 'waiting' AND lock_wait_on IS NULL
       ORDER BY id LIMIT k.take) c`,
   setConcurrencySlot: `UPDATE jobs SET concurrency_slot = $1 WHERE id = ANY($2::bigint[])`,
@@ -634,6 +634,6 @@ function toEdge(r: DbRow): DependencyEdge {
   return { jobId: Number(r.job_id), taskId: Number(r.task_id), dependsOn: Number(r.depends_on) };
 }
 
-const toCandidate = (r: DbRow): ConcurrencyCandidate => ({ id: Number(r.id), site: r.site as string, key: (r.concurrency_key as string | null) ?? null });
+const toCandidate = (r: DbRow): ConcurrencyCandidate => ({ id: Number(r.id), sites: jobSitesOf(r), key: (r.concurrency_key as string | null) ?? null });
 
 const optNumber = (value: unknown): number | null => (value === null || value === undefined ? null : Number(value));

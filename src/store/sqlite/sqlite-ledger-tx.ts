@@ -148,11 +148,11 @@ export function prepareLedgerStatements(db: Database): Record<LedgerStatementNam
     enterConcurrencyLine: p(`UPDATE jobs SET concurrency_slot = 'waiting', concurrency_key = ? WHERE id = ?`),
     heldConcurrency: p(`SELECT concurrency_key, count(*) AS n FROM jobs WHERE workflow = ? AND concurrency_slot = 'held' GROUP BY concurrency_key`),
     heldConcurrencyOfKey: p(`SELECT count(*) AS n FROM jobs WHERE workflow = ? AND concurrency_key = ? AND concurrency_slot = 'held'`),
-    concurrencyCandidates: p(`SELECT id, site, concurrency_key FROM jobs
+    concurrencyCandidates: p(`SELECT id, site, concurrency_key, ${OTHER_SITES_SQL.sqlite} FROM jobs
       WHERE workflow = ? AND concurrency_slot = 'waiting' AND id > ? AND lock_wait_on IS NULL
         AND (concurrency_key IS NULL OR concurrency_key NOT IN (SELECT value FROM json_each(?)))
       ORDER BY id LIMIT ?`),
-    concurrencyCandidatesOfKey: p(`SELECT id, site, concurrency_key FROM jobs
+    concurrencyCandidatesOfKey: p(`SELECT id, site, concurrency_key, ${OTHER_SITES_SQL.sqlite} FROM jobs
       WHERE workflow = ? AND concurrency_key = ? AND concurrency_slot = 'waiting' AND id > ? AND lock_wait_on IS NULL
       ORDER BY id LIMIT ?`),
     setConcurrencySlot: p(`UPDATE jobs SET concurrency_slot = ? WHERE id IN (SELECT value FROM json_each(?))`),
@@ -615,7 +615,7 @@ export class SqliteLedgerTx implements LedgerTx {
   }
 }
 
-const toCandidate = (r: DbRow): ConcurrencyCandidate => ({ id: Number(r.id), site: r.site as string, key: (r.concurrency_key as string | null) ?? null });
+const toCandidate = (r: DbRow): ConcurrencyCandidate => ({ id: Number(r.id), sites: jobSitesOf(r), key: (r.concurrency_key as string | null) ?? null });
 
 const optNumber = (value: unknown): number | null => (value === null || value === undefined ? null : Number(value));
 
