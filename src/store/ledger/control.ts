@@ -13,6 +13,7 @@ import {
 } from '../../model/index.js';
 import type { ControlOptions, JobAction } from '../store.js';
 import { reenterConcurrency } from './concurrency.js';
+import { forgetEnvelopeMembers } from './envelopes.js';
 import { JobBook } from './job-book.js';
 import type { JobRow, LedgerTx, TaskRow } from './ledger-tx.js';
 import { isDependencySatisfied } from './new-tasks.js';
@@ -112,6 +113,7 @@ export async function deleteJob(tx: LedgerTx, jobId: number, now: number): Promi
   await tx.lockJobTasks(jobId, null);
   const job = await lockJob(tx, jobId, 'delete');
   await tx.deleteJob(job.id);
+  await forgetEnvelopeMembers(tx, [{ jobId: job.id, envelopeId: job.envelopeId, state: job.state }], now);
   await tx.insertEvents([{ at: now, type: 'job:deleted', jobId: job.id, taskId: null, site: job.site, data: { workflow: job.workflow, state: job.state } }]);
   tx.wakeAfterCommit([], true);
 }

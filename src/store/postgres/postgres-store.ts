@@ -541,7 +541,7 @@ export class PostgresStore implements S.Store {
   }
 
   pruneJobs(cutoffs: PruneCutoffs, limit: number, now: number): Promise<number> {
-    return this.transact(now, (tx, client) => pruneJobs(tx, postgresScheduleExecutor(nulSafe(client)), cutoffs, limit));
+    return this.transact(now, (tx, client) => pruneJobs(tx, postgresScheduleExecutor(nulSafe(client)), cutoffs, limit, now));
   }
 
   pruneEvents(before: number, limit: number): Promise<number> {

@@ -439,7 +439,7 @@ export class SqliteStore implements S.Store {
   }
 
   pruneJobs(cutoffs: PruneCutoffs, limit: number, now: number): Promise<number> {
-    return this.transact(now, (tx) => pruneJobs(tx, sqliteScheduleExecutor(this.db), cutoffs, limit));
+    return this.transact(now, (tx) => pruneJobs(tx, sqliteScheduleExecutor(this.db), cutoffs, limit, now));
   }
 
   pruneEvents(before: number, limit: number): Promise<number> {
