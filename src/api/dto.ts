@@ -1,3 +1,4 @@
+import type { Delivery, SubscriptionView } from '../engine/notify-verbs.js';
 import type { ScheduleVerbs } from '../engine/schedule-verbs.js';
 import {
   type Actor,
@@ -188,5 +189,32 @@ export function redactFields(fields: Record<string, Json>, secret: string[]): Re
 export function actorDto(actor: Actor) {
   return { name: actor.name, role: actor.role, sites: actor.sites };
 }
+
+/** A subscription or site rule; a webhook's `secret` is present once, in the answer that created it. */
+export function subscriptionDto(s: SubscriptionView & { secret?: string }) {
+  return { ...s, createdAt: iso(s.createdAt) };
+}
+
+export type SubscriptionDto = ReturnType<typeof subscriptionDto>;
+
+/** One notification sent (or to send) for a subscription: `job` is what it says of the job or envelope that ended. */
+export function deliveryDto(d: Delivery) {
+  return {
+    id: d.id,
+    subscriptionId: d.subscriptionId,
+    jobId: d.jobId,
+    channel: d.channel,
+    status: d.status,
+    attempts: d.attempts,
+    nextAttemptAt: d.status === 'pending' ? iso(d.nextAttemptAt) : null,
+    lastError: d.lastError,
+    job: d.payload,
+    createdAt: iso(d.createdAt),
+    sentAt: iso(d.sentAt),
+    readAt: iso(d.readAt),
+  };
+}
+
+export type DeliveryDto = ReturnType<typeof deliveryDto>;
 
 export { iso };

@@ -1,4 +1,4 @@
-import type { EnvelopeDto, JobDto, ScheduleDto } from '../api/dto.js';
+import type { DeliveryDto, EnvelopeDto, JobDto, ScheduleDto, SubscriptionDto } from '../api/dto.js';
 import type { ErrorCode, FieldProblem } from '../model/index.js';
 
 export interface ClientOptions {
@@ -128,41 +128,10 @@ export interface SubscribeInput {
 }
 
 /** A subscription or site rule; a webhook's `secret` is present once, in the answer that created it. */
-export interface SubscriptionInfo {
-  id: number;
-  username: string;
-  jobId: number | null;
-  /** An envelope's subscription: told when the envelope ends. */
-  envelopeId: number | null;
-  /** A schedule's subscription: told as each job it fired ends. */
-  scheduleId: number | null;
-  site: string | null;
-  allSites: boolean;
-  channel: 'email' | 'webhook' | 'console';
-  address: string | null;
-  url: string | null;
-  on: 'end' | 'failure';
-  events: string[];
-  delivery: 'immediate' | 'hourly' | 'daily';
-  timezone: string;
-  createdAt: string;
-  secret?: string;
-}
+export type SubscriptionInfo = SubscriptionDto;
 
-export interface DeliveryInfo {
-  id: number;
-  subscriptionId: number;
-  jobId: number | null;
-  channel: string;
-  status: 'pending' | 'sent' | 'failed';
-  attempts: number;
-  nextAttemptAt: string | null;
-  lastError: string | null;
-  job: Record<string, unknown>;
-  createdAt: string;
-  sentAt: string | null;
-  readAt: string | null;
-}
+/** One notification of a subscription (see `GET /subscriptions/:id/deliveries`). */
+export type DeliveryInfo = DeliveryDto;
 
 /** A bulk operation as the API answers it (see `POST /jobs/bulk-actions`). */
 export type Operation = ReturnType<typeof import('../api/routes/operations.js').operationDto>;
