@@ -83,7 +83,7 @@ export function ChangesTab({ job }: { job: Job }) {
                 <Table.Td ta="right">{formatBytes(change.sizeAfter)}</Table.Td>
                 <Table.Td>
                   {change.hasText ? (
-                    <Button size="compact-sm" variant="light" onClick={() => setOpen(change)} aria-label={`Show the text diff of ${change.path}`}>
+                    <Button size="compact-sm" variant="light" onClick={() => setOpen(change)} aria-label={`Show diff of ${change.path}`}>
                       Show diff
                     </Button>
                   ) : change.textOmitted ? (
