@@ -101,6 +101,26 @@ describe('change sets over HTTP', () => {
     expect(next.body.nextAfter).toBeNull();
   });
 
+  it('compares a job a schedule fired with that schedule’s previous job, not with other runs of the workflow', async () => {
+    const fields = { source: { 's.txt': 'scheduled\n' }, target: {} };
+    const schedule = await post('/schedules', { name: 'mirror-hourly', workflow: 'mirror', fields, everyMs: 3_600_000 });
+    expect(schedule.status, JSON.stringify(schedule.body)).toBe(201);
+    const fire = async () => {
+      const answer = await post(`/schedules/${schedule.body.id}/run`, { force: true });
+      expect(answer.status, JSON.stringify(answer.body)).toBe(200);
+      return waitEnded(answer.body.job.id as number);
+    };
+    const firstFired = await fire();
+    const between = await run(fields);
+    const secondFired = await fire();
+    expect((await get(`/jobs/${secondFired}/compare`)).body).toMatchObject({
+      previousJobId: firstFired,
+      counts: { added: 0, removed: 0, changed: 0, unchanged: 1 },
+    });
+    // A job submitted by hand compares with the newest earlier job of its workflow and site.
+    expect((await get(`/jobs/${between}/compare`)).body.previousJobId).toBe(firstFired);
+  });
+
   it('counts item records per operation and outcome', async () => {
     const stats = await get(`/jobs/${first}/items/stats`);
     expect(stats.body.items).toEqual([

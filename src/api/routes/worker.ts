@@ -141,7 +141,7 @@ export function workerRoutes(app: App, { engine }: ApiContext): void {
     config: { access: 'worker' },
     schema: {
       ...TAG,
-      summary: "Record running tasks' items, log lines, progress and spawned tasks",
+      summary: "Record running tasks' items, changes, log lines, progress and spawned tasks",
       body: z.object({ reports: z.array(activity).min(1).max(1000) }),
     },
     handler: async (request, reply) => {
