@@ -153,11 +153,13 @@ export async function previousRun(x: SqlExecutor, job: { id: number; workflow: s
   return id === null || id === undefined ? null : Number(id);
 }
 
-/** Each path of a job by its last record, at most `limit` paths (by path order). */
+/** Each path of a job by its last record, at most `limit` paths (the first recorded). */
 export async function latestItems(x: SqlExecutor, jobId: number, limit: number): Promise<ItemState[]> {
+  // The last record of each path: one pass over the job's part of the (job_id, path, id) index,
+  // then a primary-key read per path (a correlated NOT EXISTS per row was several times slower).
   const rows = await x.all(
     `SELECT i.path, i.operation, i.outcome, i.bytes FROM items i
-      WHERE i.job_id = ? AND NOT EXISTS (SELECT 1 FROM items l WHERE l.job_id = i.job_id AND l.path = i.path AND l.id > i.id)
+      JOIN (SELECT MAX(id) AS id FROM items WHERE job_id = ? GROUP BY path) last ON last.id = i.id
       ORDER BY i.id LIMIT ?`,
     [jobId, limit],
   );
