@@ -16,6 +16,7 @@
 import { parseArgs } from 'node:util';
 import type { StoreKind } from './bench-store.js';
 import { bulkMeasurements } from './bulk.js';
+import { changeMeasurements } from './changes.js';
 import { concurrencyMeasurements } from './concurrency.js';
 import { envelopeMeasurements } from './envelopes.js';
 import { lockMeasurements } from './locks.js';
@@ -51,6 +52,7 @@ const all = [
   ...pruneMeasurements,
   ...bulkMeasurements,
   ...envelopeMeasurements,
+  ...changeMeasurements,
 ];
 // --only takes names or their prefixes: `--only processing` runs every processing-* measurement.
 const wanted = values.only?.split(',');

@@ -2,10 +2,16 @@ import type { Delivery, SubscriptionView } from '../engine/notify-verbs.js';
 import type { ScheduleVerbs } from '../engine/schedule-verbs.js';
 import {
   type Actor,
+  type ChangeCounts,
+  type ChangeDetail,
+  type ChangeRecord,
+  type ComparisonKind,
   describeSchedule,
   type EnvelopeRecord,
   finishedMembers,
+  type ItemDifference,
   type ItemRecord,
+  type ItemStat,
   type JobRecord,
   type Json,
   progressPercent,
@@ -218,3 +224,20 @@ export function deliveryDto(d: Delivery) {
 export type DeliveryDto = ReturnType<typeof deliveryDto>;
 
 export { iso };
+
+/** A change of a job's change set as the API answers it (`GET /jobs/:id/changes`). */
+export type ChangeDto = Omit<ChangeRecord, 'at'> & { at: string };
+/** One change with its texts (`GET /jobs/:id/changes/:changeId`). */
+export type ChangeDetailDto = Omit<ChangeDetail, 'at'> & { at: string };
+export type ChangePageDto = { items: ChangeDto[]; nextCursor: string | null; counts: ChangeCounts };
+/** `GET /jobs/:id/compare`: this job's items against the previous run's (see ReadVerbs.compare). */
+export interface ComparisonDto {
+  jobId: number;
+  previousJobId: number | null;
+  counts: Record<ComparisonKind | 'unchanged', number>;
+  items: ItemDifference[];
+  nextAfter: string | null;
+  truncated: boolean;
+}
+/** `GET /jobs/:id/items/stats`. */
+export type ItemStatsDto = { items: ItemStat[] };

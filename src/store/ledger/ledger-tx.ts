@@ -227,6 +227,8 @@ export interface ClaimedTask {
   input: Json;
   createdAt: number;
   job: { id: number; workflow: string; site: string; queue: string; creator: string; fields: Record<string, Json> };
+  /** The task re-runs for its failed items (a retry with items: 'failed'): its worker gets their paths. */
+  retryItems?: boolean;
 }
 
 export interface DependencyEdge {

@@ -78,7 +78,7 @@ export function prepareLedgerStatements(db: Database): Record<LedgerStatementNam
     lockJobTasksAll: raw(`SELECT ${TASK_ROW} FROM tasks WHERE job_id = ? ORDER BY id`),
     lockJobs: raw(`SELECT ${JOB_ROW} FROM jobs WHERE id IN (SELECT value FROM json_each(?)) ORDER BY id`),
     claim: raw(`SELECT ${TASK_ROW_T}, t.key AS t_key, t.input AS t_input, t.created_at AS t_created_at,
-        j.queue AS j_queue, j.creator AS j_creator, j.fields AS j_fields, j.started_at IS NULL AS j_unstarted
+        j.queue AS j_queue, j.creator AS j_creator, j.fields AS j_fields, j.started_at IS NULL AS j_unstarted, t.retry_items AS t_retry_items
       FROM tasks t JOIN jobs j ON j.id = t.job_id
       WHERE t.state = 'queued' AND t.site = ? AND t.available_at <= ?
         AND t.workflow IN (SELECT value FROM json_each(?))
@@ -119,6 +119,7 @@ export function prepareLedgerStatements(db: Database): Record<LedgerStatementNam
     insertLog: p(`INSERT INTO task_logs (task_id, seq, at, line) VALUES (?, ?, ?, ?)`),
     deleteLogs: p(`DELETE FROM task_logs WHERE task_id IN (SELECT id FROM tasks WHERE job_id = ?)`),
     deleteItems: p(`DELETE FROM items WHERE job_id = ?`),
+    deleteChanges: p(`DELETE FROM changes WHERE job_id = ?`),
     deleteEdges: p(`DELETE FROM task_deps WHERE job_id = ?`),
     deleteTasks: p(`DELETE FROM tasks WHERE job_id = ?`),
     deleteJob: p(`DELETE FROM jobs WHERE id = ?`),
@@ -194,6 +195,7 @@ type LedgerStatementName =
   | 'deleteEdges'
   | 'deleteTasks'
   | 'deleteJob'
+  | 'deleteChanges'
   | 'deleteJobSites'
   | 'knownSites'
   | 'addJobSite'
@@ -256,7 +258,7 @@ export class SqliteLedgerTx implements LedgerTx {
 
   async claimTasks(claim: ClaimRequest): Promise<ClaimedTask[]> {
     const rows = this.s.claim.all(claim.site, claim.now, JSON.stringify(claim.workflows), JSON.stringify(claim.blockedQueues), claim.limit) as unknown[][];
-    // Positions after the task row's columns: key, input, created_at, queue, creator, fields, unstarted.
+    // Positions after the task row's columns: key, input, created_at, queue, creator, fields, unstarted, retry_items.
     const n = TASK_ROW_COLUMNS.length;
     return rows.map((v) => {
       const row = this.map.taskRowFrom(v);
@@ -274,6 +276,7 @@ export class SqliteLedgerTx implements LedgerTx {
           fields: (this.map.json(v[n + 5]) ?? {}) as Record<string, Json>,
         },
         jobUnstarted: v[n + 6] === 1,
+        retryItems: v[n + 7] === 1,
       };
     });
   }
@@ -593,6 +596,7 @@ export class SqliteLedgerTx implements LedgerTx {
   async deleteJob(jobId: number): Promise<void> {
     this.s.deleteLogs.run(jobId);
     this.s.deleteItems.run(jobId);
+    this.s.deleteChanges.run(jobId);
     this.s.deleteEdges.run(jobId);
     this.s.deleteTasks.run(jobId);
     this.s.deleteLocks.run(jobId);
