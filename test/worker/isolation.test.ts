@@ -118,13 +118,14 @@ describe('thread isolation', () => {
 });
 
 describe('tasks sharing a thread', () => {
-  it('releases the tasks of a thread whose fault names none, then runs the suspect alone and fails it', async () => {
+  it('releases the tasks of a thread whose fault names none, then runs the suspect alone and fails it', { timeout: 150_000 }, async () => {
     await start({ concurrency: 2, threads: 1, threadTasks: 2 });
     if (!hub) return;
     const held = await hub.engine.submit({ workflow: 'faults', fields: { mode: 'hold' } }, hub.actor);
     const faulty = await hub.engine.submit({ workflow: 'faults', fields: { mode: 'micro-throw' } }, hub.actor);
-    const innocent = await hub.waitForJob(held.job.id);
-    const culprit = await hub.waitForJob(faulty.job.id);
+    // Generous: the suspect's rerun waits for a fresh thread, slow on a busy machine.
+    const innocent = await hub.waitForJob(held.job.id, undefined, 60_000);
+    const culprit = await hub.waitForJob(faulty.job.id, undefined, 60_000);
     expect(innocent.state).toBe('success');
     expect(culprit.state).toBe('failure');
     const [task] = (await hub.store.listTasks(faulty.job.id, { limit: 1 })).items;
