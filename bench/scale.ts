@@ -226,6 +226,16 @@ export const scaleMeasurements: Measurement[] = [
         }
 
         const events = await eventsSize(kind, store);
+        const ended = await rawSql(
+          kind,
+          store,
+          `SELECT count(DISTINCT j.id) AS jobs, count(e.id) AS events FROM jobs j LEFT JOIN events e ON e.job_id = j.id WHERE j.ended_at IS NOT NULL`,
+        );
+        const queuedEvents = await rawSql(kind, store, `SELECT count(*) AS n FROM events e JOIN jobs j ON j.id = e.job_id WHERE j.state = 'queued'`);
+        facts.push(
+          `events per job: ${(Number(ended[0].events) / Number(ended[0].jobs)).toFixed(2)} for a one-task job run to its end, ` +
+            `${(Number(queuedEvents[0].n) / (total - Number(ended[0].jobs))).toFixed(2)} for one still queued`,
+        );
         facts.push(
           `events: ${events.rows.toLocaleString('en')} rows, ${(events.rows / total).toFixed(2)} per job` +
             (events.bytes === null ? '' : `, ${(events.bytes / 1e6).toFixed(0)} MB with its index = ${Math.round(events.bytes / total)} bytes per job`),

@@ -580,10 +580,11 @@ CREATE INDEX subscriptions_schedule ON subscriptions (schedule_id) WHERE schedul
 -- finds any substring of 3 characters or more, case-insensitively. search_text, never fields:
 -- the engine leaves secret fields out of it. State and id are matched without it.
 -- Kept in sync by triggers; only a change of one of these columns (reason, at a job's end or
--- while it stops) rewrites a job's entry.
+-- while it stops) rewrites a job's entry. No column sizes (columnsize = 0): nothing ranks.
+-- Indexing costs a bulk submit about 55 µs of CPU per job (its trigrams).
 CREATE VIRTUAL TABLE jobs_search USING fts5(
   workflow, creator, site, queue, search_text, reason,
-  content = 'jobs', content_rowid = 'id', tokenize = 'trigram'
+  content = 'jobs', content_rowid = 'id', tokenize = 'trigram', columnsize = 0
 );
 CREATE TRIGGER jobs_search_insert AFTER INSERT ON jobs BEGIN
   INSERT INTO jobs_search (rowid, workflow, creator, site, queue, search_text, reason)
