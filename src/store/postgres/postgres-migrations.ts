@@ -639,8 +639,9 @@ BEGIN
     END;
   END IF;
   IF trgm IS NOT NULL THEN
-    EXECUTE format('CREATE INDEX job_search_doc_trgm ON job_search USING gin (doc %I.gin_trgm_ops)', trgm);
-    EXECUTE format('CREATE INDEX items_path_trgm ON items USING gin (path %I.gin_trgm_ops)', trgm);
+    -- A short pending list (default 4 MB): every search reads it all until it is merged.
+    EXECUTE format('CREATE INDEX job_search_doc_trgm ON job_search USING gin (doc %I.gin_trgm_ops) WITH (gin_pending_list_limit = 512)', trgm);
+    EXECUTE format('CREATE INDEX items_path_trgm ON items USING gin (path %I.gin_trgm_ops) WITH (gin_pending_list_limit = 512)', trgm);
   END IF;
 END
 $do$;
