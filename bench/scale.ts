@@ -20,7 +20,7 @@ const QUEUES: [string, number][] = [
 const SITES = ['local', 'east', 'west'];
 const CREATORS = ['ann', 'bob', 'cli', 'scheduler'];
 
-const workflows = new WorkflowRegistry(
+export const workflows = new WorkflowRegistry(
   [...WORKFLOWS, 'simulate'].map((name) =>
     defineWorkflow({ name, fields: z.object({}).passthrough(), plan: () => [{ type: 'work' }], tasks: { work: () => {} } }),
   ),
@@ -37,7 +37,7 @@ function queueOf(i: number): string {
 }
 
 /** Job `i` of the million: varied workflow, queue, site, creator and search text (`customer-<i % 5000>`). */
-function jobSpec(i: number): NewJob {
+export function jobSpec(i: number): NewJob {
   const root = `/data/customer-${i % 5000}/batch-${i % 97}`;
   return {
     workflow: WORKFLOWS[i % WORKFLOWS.length],
@@ -252,7 +252,7 @@ export const scaleMeasurements: Measurement[] = [
 ];
 
 /** The CSV export of every job over HTTP, consumed as it streams; RSS sampled every 50 ms. */
-async function exportCsv(engine: Engine, total: number): Promise<string> {
+export async function exportCsv(engine: Engine, total: number): Promise<string> {
   const token = await engine.auth.localCliToken(null);
   const server = await buildServer({ engine, logger: false });
   await server.listen({ port: 0, host: '127.0.0.1' });

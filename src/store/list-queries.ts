@@ -72,7 +72,7 @@ export function searchIndexSql(dialect: Dialect, needle: string): { sql: string;
     return { sql: `SELECT rowid AS id FROM jobs_search WHERE jobs_search MATCH ? LIMIT ${SEARCH_MATCH_CAP + 1}`, params: [`"${needle.replace(/"/g, '""')}"`] };
   }
   const where = new WhereBuilder(dialect);
-  return { sql: `SELECT job_id AS id FROM job_search WHERE ${where.contains('doc', needle)} LIMIT ${SEARCH_MATCH_CAP + 1}`, params: where.params };
+  return { sql: `SELECT job_id AS id FROM jobs_search WHERE ${where.contains('doc', needle)} LIMIT ${SEARCH_MATCH_CAP + 1}`, params: where.params };
 }
 
 /** The ids the text index found, or null when the list must match the text itself (see SEARCH_MATCH_CAP). */

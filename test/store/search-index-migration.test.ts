@@ -95,9 +95,9 @@ describe('search index migration (20) on an existing database', () => {
       const { rows } = await probe.query('SELECT indexname FROM pg_indexes WHERE schemaname = $1 AND indexname IN ($2, $3) ORDER BY indexname', [
         schema,
         'items_path_trgm',
-        'job_search_doc_trgm',
+        'jobs_search_doc_trgm',
       ]);
-      expect(rows.map((r) => r.indexname)).toEqual(['items_path_trgm', 'job_search_doc_trgm']);
+      expect(rows.map((r) => r.indexname)).toEqual(['items_path_trgm', 'jobs_search_doc_trgm']);
     } finally {
       await probe.end();
     }

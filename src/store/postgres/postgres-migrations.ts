@@ -578,46 +578,46 @@ CREATE INDEX subscriptions_schedule ON subscriptions (schedule_id) WHERE schedul
     name: 'jobs list at a million jobs: text index, queue indexes',
     sql: `
 -- Free-text search (the jobs list's q) served by an index: each job's text columns in one
--- document (unit separators between them, which no trigram spans) in job_search, beside jobs
+-- document (unit separators between them, which no trigram spans) in jobs_search, beside jobs
 -- rather than an index on jobs itself, so that the many updates of a job's row never touch
 -- it. search_text, never fields: the engine leaves secret fields out of it. State and id
 -- are matched without it. Inserted per statement; rewritten only when one of these columns
 -- changes (reason, at a job's end or while it stops); deleted with the job.
-CREATE TABLE job_search (
+CREATE TABLE jobs_search (
   job_id bigint PRIMARY KEY,
   doc text NOT NULL
 );
-CREATE FUNCTION job_search_doc(workflow text, creator text, site text, queue text, search_text text, reason text) RETURNS text
+CREATE FUNCTION jobs_search_doc(workflow text, creator text, site text, queue text, search_text text, reason text) RETURNS text
   LANGUAGE sql IMMUTABLE PARALLEL SAFE
   AS $$ SELECT concat_ws(E'\\x1f', workflow, creator, site, queue, search_text, reason) $$;
-CREATE FUNCTION job_search_inserted() RETURNS trigger LANGUAGE plpgsql SET search_path FROM CURRENT AS $$
+CREATE FUNCTION jobs_search_inserted() RETURNS trigger LANGUAGE plpgsql SET search_path FROM CURRENT AS $$
 BEGIN
-  INSERT INTO job_search (job_id, doc)
-    SELECT id, job_search_doc(workflow, creator, site, queue, search_text, reason) FROM inserted_jobs;
+  INSERT INTO jobs_search (job_id, doc)
+    SELECT id, jobs_search_doc(workflow, creator, site, queue, search_text, reason) FROM inserted_jobs;
   RETURN NULL;
 END $$;
-CREATE FUNCTION job_search_deleted() RETURNS trigger LANGUAGE plpgsql SET search_path FROM CURRENT AS $$
+CREATE FUNCTION jobs_search_deleted() RETURNS trigger LANGUAGE plpgsql SET search_path FROM CURRENT AS $$
 BEGIN
-  DELETE FROM job_search WHERE job_id IN (SELECT id FROM deleted_jobs);
+  DELETE FROM jobs_search WHERE job_id IN (SELECT id FROM deleted_jobs);
   RETURN NULL;
 END $$;
-CREATE FUNCTION job_search_updated() RETURNS trigger LANGUAGE plpgsql SET search_path FROM CURRENT AS $$
+CREATE FUNCTION jobs_search_updated() RETURNS trigger LANGUAGE plpgsql SET search_path FROM CURRENT AS $$
 BEGIN
-  UPDATE job_search SET doc = job_search_doc(NEW.workflow, NEW.creator, NEW.site, NEW.queue, NEW.search_text, NEW.reason)
+  UPDATE jobs_search SET doc = jobs_search_doc(NEW.workflow, NEW.creator, NEW.site, NEW.queue, NEW.search_text, NEW.reason)
     WHERE job_id = NEW.id;
   RETURN NULL;
 END $$;
-CREATE TRIGGER job_search_inserted AFTER INSERT ON jobs REFERENCING NEW TABLE AS inserted_jobs
-  FOR EACH STATEMENT EXECUTE FUNCTION job_search_inserted();
-CREATE TRIGGER job_search_deleted AFTER DELETE ON jobs REFERENCING OLD TABLE AS deleted_jobs
-  FOR EACH STATEMENT EXECUTE FUNCTION job_search_deleted();
+CREATE TRIGGER jobs_search_inserted AFTER INSERT ON jobs REFERENCING NEW TABLE AS inserted_jobs
+  FOR EACH STATEMENT EXECUTE FUNCTION jobs_search_inserted();
+CREATE TRIGGER jobs_search_deleted AFTER DELETE ON jobs REFERENCING OLD TABLE AS deleted_jobs
+  FOR EACH STATEMENT EXECUTE FUNCTION jobs_search_deleted();
 -- The WHEN is checked without calling the function: most updates of a job cost nothing here.
-CREATE TRIGGER job_search_updated AFTER UPDATE OF workflow, creator, site, queue, search_text, reason ON jobs FOR EACH ROW
+CREATE TRIGGER jobs_search_updated AFTER UPDATE OF workflow, creator, site, queue, search_text, reason ON jobs FOR EACH ROW
   WHEN (OLD.reason IS DISTINCT FROM NEW.reason OR OLD.workflow IS DISTINCT FROM NEW.workflow OR OLD.creator IS DISTINCT FROM NEW.creator
     OR OLD.site IS DISTINCT FROM NEW.site OR OLD.queue IS DISTINCT FROM NEW.queue OR OLD.search_text IS DISTINCT FROM NEW.search_text)
-  EXECUTE FUNCTION job_search_updated();
+  EXECUTE FUNCTION jobs_search_updated();
 -- The jobs already there.
-INSERT INTO job_search (job_id, doc) SELECT id, job_search_doc(workflow, creator, site, queue, search_text, reason) FROM jobs;
+INSERT INTO jobs_search (job_id, doc) SELECT id, jobs_search_doc(workflow, creator, site, queue, search_text, reason) FROM jobs;
 
 -- Trigram indexes (pg_trgm) serve ILIKE '%text%': the search documents, and item paths (the
 -- items tab's path filter). pg_trgm is a trusted extension (PostgreSQL 13+): a role with
@@ -640,7 +640,7 @@ BEGIN
   END IF;
   IF trgm IS NOT NULL THEN
     -- A short pending list (default 4 MB): every search reads it all until it is merged.
-    EXECUTE format('CREATE INDEX job_search_doc_trgm ON job_search USING gin (doc %I.gin_trgm_ops) WITH (gin_pending_list_limit = 512)', trgm);
+    EXECUTE format('CREATE INDEX jobs_search_doc_trgm ON jobs_search USING gin (doc %I.gin_trgm_ops) WITH (gin_pending_list_limit = 512)', trgm);
     EXECUTE format('CREATE INDEX items_path_trgm ON items USING gin (path %I.gin_trgm_ops) WITH (gin_pending_list_limit = 512)', trgm);
   END IF;
 END
