@@ -66,7 +66,8 @@ export function searchNeedle(q: string | undefined): string | null {
  * `needle`; null when the index cannot serve it (trigrams need 3 characters).
  */
 export function searchIndexSql(dialect: Dialect, needle: string): { sql: string; params: unknown[] } | null {
-  if ([...needle].length < 3) return null;
+  // A NUL would end FTS5's query text early: such text is matched without the index.
+  if ([...needle].length < 3 || needle.includes('\u0000')) return null;
   if (dialect === sqliteDialect) {
     // An FTS5 phrase of the trigram tokenizer: the needle's trigrams, consecutive (a substring).
     return { sql: `SELECT rowid AS id FROM jobs_search WHERE jobs_search MATCH ? LIMIT ${SEARCH_MATCH_CAP + 1}`, params: [`"${needle.replace(/"/g, '""')}"`] };

@@ -59,6 +59,7 @@ export function describeSearchConformance(harness: StoreHarness): void {
       expect(await found('ñí-cö')).toEqual([ids[3]]);
       expect(await found('OR')).toEqual([ids[0]]);
       expect(await found('"hi" AND')).toEqual([]);
+      expect(await found('hi\u0000 OR')).toEqual([]);
     });
 
     it('never matches across two fields, and combines text with the other filters', async () => {
