@@ -5,6 +5,8 @@
  *   npm run bench -- --store postgres  # PostgreSQL (SWITCHYARD_TEST_PG_URL or the local test database)
  *   npm run bench -- --only processing --jobs 50000 --repeat 5
  *   npm run bench -- --only prune --prune-jobs 1000000 --repeat 1   # retention at a million jobs
+ *   npm run bench -- --only scale --repeat 1                         # lists, items, export at 1,000,000 jobs
+ *   npm run bench -- --only scale --scale-jobs 100000 --scale-items 100000 --repeat 1   # a quicker run
  *
  * Processing is measured at worker concurrency 1, 10 and 50, handlers in-process and in threads.
  * `--only bulk` measures a bulk cancel of 100,000 jobs and the dashboard over 1,000,000.
@@ -24,6 +26,7 @@ import { type Measurement, measurements } from './measurements.js';
 import { notifyMeasurements } from './notify.js';
 import { processingMeasurements } from './processing.js';
 import { pruneMeasurements } from './prune.js';
+import { scaleMeasurements } from './scale.js';
 
 const { values } = parseArgs({
   options: {
@@ -33,6 +36,8 @@ const { values } = parseArgs({
     items: { type: 'string', default: '200000' },
     seconds: { type: 'string', default: '10' },
     'prune-jobs': { type: 'string', default: '100000' },
+    'scale-jobs': { type: 'string', default: '1000000' },
+    'scale-items': { type: 'string', default: '1000000' },
     repeat: { type: 'string', default: '3' },
     json: { type: 'boolean', default: false },
   },
@@ -40,7 +45,15 @@ const { values } = parseArgs({
 const kind = values.store as StoreKind;
 if (kind !== 'sqlite' && kind !== 'postgres') throw new Error('--store is sqlite or postgres');
 
-const options = { kind, jobs: Number(values.jobs), items: Number(values.items), seconds: Number(values.seconds), pruneJobs: Number(values['prune-jobs']) };
+const options = {
+  kind,
+  jobs: Number(values.jobs),
+  items: Number(values.items),
+  seconds: Number(values.seconds),
+  pruneJobs: Number(values['prune-jobs']),
+  scaleJobs: Number(values['scale-jobs']),
+  scaleItems: Number(values['scale-items']),
+};
 const repeat = Math.max(1, Number(values.repeat));
 const all = [
   ...measurements.slice(0, 3),
@@ -53,6 +66,7 @@ const all = [
   ...bulkMeasurements,
   ...envelopeMeasurements,
   ...changeMeasurements,
+  ...scaleMeasurements,
 ];
 // --only takes names or their prefixes: `--only processing` runs every processing-* measurement.
 const wanted = values.only?.split(',');

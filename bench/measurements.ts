@@ -16,6 +16,9 @@ export interface BenchOptions {
   seconds: number;
   /** Finished jobs the retention measurement prunes (`--prune-jobs`). */
   pruneJobs: number;
+  /** Jobs and items the scale measurement loads (`--scale-jobs`, `--scale-items`). */
+  scaleJobs: number;
+  scaleItems: number;
 }
 
 export interface Measurement {

@@ -1,7 +1,7 @@
 import { isTerminalJobState, JOB_STATES, SwitchyardError } from '../model/index.js';
 import { type CursorValue, decodeCursor, encodeCursor } from './cursor.js';
 import type { Dialect } from './sql-builder.js';
-import { sqlList, WhereBuilder } from './sql-builder.js';
+import { sqliteDialect, sqlList, WhereBuilder } from './sql-builder.js';
 import type { AuditQuery, ItemQuery, JobQuery, JobSortKey, TaskQuery } from './store.js';
 
 /**
@@ -45,10 +45,50 @@ const JOB_SORT_COLUMNS: Record<JobSortKey, { column: string; nullable: boolean }
 const TEXT_SORT_COLUMNS = new Set(['state', 'workflow', 'creator', 'queue', 'site']);
 
 /**
+ * Free text (`q`) is matched, case-insensitively, as a substring of the job's workflow, creator,
+ * site, queue, reason and search text (never the fields: the engine leaves secret fields out of
+ * search text), of its state, or as its id. The text columns are served by an index of
+ * trigrams (migration 20: FTS5 on SQLite, pg_trgm on PostgreSQL), asked first for at most
+ * SEARCH_MATCH_CAP jobs (searchIndexSql); the list then reads those by id. Text the index
+ * cannot serve (under 3 characters) or that matches more jobs than that (common text, whose
+ * first page a scan in list order finds quickly) is matched by LIKE over the columns instead.
+ */
+export const SEARCH_MATCH_CAP = 5000;
+
+/** The free text of a query, trimmed; null for none. */
+export function searchNeedle(q: string | undefined): string | null {
+  const needle = q?.trim();
+  return needle ? needle : null;
+}
+
+/**
+ * The SQL asking the text index for up to SEARCH_MATCH_CAP + 1 jobs whose text columns contain
+ * `needle`; null when the index cannot serve it (trigrams need 3 characters).
+ */
+export function searchIndexSql(dialect: Dialect, needle: string): { sql: string; params: unknown[] } | null {
+  // A NUL would end FTS5's query text early: such text is matched without the index.
+  if ([...needle].length < 3 || needle.includes('\u0000')) return null;
+  if (dialect === sqliteDialect) {
+    // An FTS5 phrase of the trigram tokenizer: the needle's trigrams, consecutive (a substring).
+    return { sql: `SELECT rowid AS id FROM jobs_search WHERE jobs_search MATCH ? LIMIT ${SEARCH_MATCH_CAP + 1}`, params: [`"${needle.replace(/"/g, '""')}"`] };
+  }
+  const where = new WhereBuilder(dialect);
+  return { sql: `SELECT job_id AS id FROM jobs_search WHERE ${where.contains('doc', needle)} LIMIT ${SEARCH_MATCH_CAP + 1}`, params: where.params };
+}
+
+/** The ids the text index found, or null when the list must match the text itself (see SEARCH_MATCH_CAP). */
+export function textMatches(found: Record<string, unknown>[] | null): number[] | null {
+  if (found === null || found.length > SEARCH_MATCH_CAP) return null;
+  return found.map((row) => Number(row.id));
+}
+
+/**
  * The jobs list's filters as WHERE clauses (shared by the list, bulk operations' counts and the
  * dashboard). `sites` here is the job's own site; the list adds the jobs that span into them.
+ * `matches`: the jobs whose text columns hold the query's text, from the text index; absent
+ * or null, the text is matched with LIKE here.
  */
-export function jobFilterWhere(where: WhereBuilder, query: Omit<JobQuery, 'limit' | 'sort' | 'cursor'>): void {
+export function jobFilterWhere(where: WhereBuilder, query: Omit<JobQuery, 'limit' | 'sort' | 'cursor'>, matches: number[] | null = null): void {
   if (query.sites !== null) where.in('site', query.sites);
   where.in('id', query.ids);
   where.in('state', query.states);
@@ -59,13 +99,20 @@ export function jobFilterWhere(where: WhereBuilder, query: Omit<JobQuery, 'limit
   if (query.createdFrom !== undefined) where.add(`created_at >= ${where.param(query.createdFrom)}`);
   if (query.createdTo !== undefined) where.add(`created_at <= ${where.param(query.createdTo)}`);
   if (query.hideNoop) where.add(`state <> 'skipped'`);
-  if (query.q?.trim()) {
-    const q = query.q.trim();
+  const q = searchNeedle(query.q);
+  if (q) {
     // Placeholders are positional in SQLite: parameters are added in the order they appear.
     const anyOf = /^\d{1,15}$/.test(q) ? [`id = ${where.param(Number(q))}`] : [];
-    // search_text, never the fields: the engine leaves secret fields out of it.
-    for (const column of ['workflow', 'state', 'creator', 'site', 'queue', 'search_text', 'reason']) anyOf.push(where.contains(column, q));
-    where.add(`(${anyOf.join(' OR ')})`);
+    // States are our own lowercase names: the ones containing the text, as a list.
+    const states = JOB_STATES.filter((state) => state.includes(q.toLowerCase()));
+    if (states.length > 0) anyOf.push(`state IN (${states.map((state) => where.param(state)).join(', ')})`);
+    if (matches === null) {
+      // search_text, never the fields: the engine leaves secret fields out of it.
+      for (const column of ['workflow', 'creator', 'site', 'queue', 'search_text', 'reason']) anyOf.push(where.contains(column, q));
+    } else if (matches.length > 0) {
+      anyOf.push(where.inIntegers('id', matches));
+    }
+    where.add(anyOf.length > 0 ? `(${anyOf.join(' OR ')})` : '1 = 0');
   }
 }
 
@@ -76,7 +123,7 @@ export function jobFilterWhere(where: WhereBuilder, query: Omit<JobQuery, 'limit
  * job_sites_site) — merged by one more ORDER BY … LIMIT: one `site IN … OR id IN …` would
  * make both stores read and sort every job of the sites (a multi-index OR on SQLite).
  */
-export function listJobsSql(dialect: Dialect, query: JobQuery, otherSites: string): ListSql {
+export function listJobsSql(dialect: Dialect, query: JobQuery, otherSites: string, matches: number[] | null = null): ListSql {
   const params: unknown[] = [];
   const sort = query.sort ?? { key: 'id', desc: true };
   const { column, nullable } = JOB_SORT_COLUMNS[sort.key];
@@ -98,7 +145,7 @@ export function listJobsSql(dialect: Dialect, query: JobQuery, otherSites: strin
   const arm = (site: ((where: WhereBuilder) => string) | null, select: string): string => {
     const where = new WhereBuilder(dialect, params);
     if (site) where.add(site(where));
-    jobFilterWhere(where, { ...query, sites: null });
+    jobFilterWhere(where, { ...query, sites: null }, matches);
     if (cursor) {
       if (column === 'id') {
         where.add(`id ${cmp} ${where.param(cursor.id)}`);

@@ -14,12 +14,12 @@ import type { ScheduleExecutor } from './ledger/schedule-tx.js';
 import { jobFilterWhere } from './list-queries.js';
 import type { DbRow } from './rows.js';
 import type { Dialect } from './sql-builder.js';
-import { WhereBuilder } from './sql-builder.js';
+import { postgresDialect, sqliteDialect, WhereBuilder } from './sql-builder.js';
 import type { NewOperation, OperationBatch } from './store.js';
 
-/** Placeholders stay `?` (the executor numbers them on PostgreSQL); only LIKE differs. */
+/** Placeholders stay `?` (the executor numbers them on PostgreSQL); the rest is the backend's. */
 export function questionDialect(ilike: string): Dialect {
-  return { placeholder: () => '?', ilike };
+  return { ...(ilike === sqliteDialect.ilike ? sqliteDialect : postgresDialect), placeholder: () => '?' };
 }
 
 /** The operation reads and writes both backends share, over the same executor as schedules. */

@@ -8,16 +8,24 @@ export interface Dialect {
   placeholder(index: number): string;
   /** Case-insensitive LIKE. */
   ilike: string;
+  /** `expression` is one of a list of integers passed as one parameter (its placeholder). */
+  inIntegers(expression: string, placeholder: string): string;
+  /** How that one parameter is passed. */
+  integerList(values: readonly number[]): unknown;
 }
 
 export const sqliteDialect: Dialect = {
   placeholder: () => '?',
   ilike: 'LIKE',
+  inIntegers: (expression, placeholder) => `${expression} IN (SELECT value FROM json_each(${placeholder}))`,
+  integerList: (values) => JSON.stringify(values),
 };
 
 export const postgresDialect: Dialect = {
   placeholder: (index) => `$${index}`,
   ilike: 'ILIKE',
+  inIntegers: (expression, placeholder) => `${expression} = ANY(${placeholder}::bigint[])`,
+  integerList: (values) => values,
 };
 
 export class WhereBuilder {
@@ -44,6 +52,11 @@ export class WhereBuilder {
     if (values === undefined) return this;
     if (values.length === 0) return this.add('1 = 0');
     return this.add(`${column} IN (${values.map((v) => this.param(v)).join(', ')})`);
+  }
+
+  /** `expression` is one of `values` (integers), passed as one parameter whatever their number. */
+  inIntegers(expression: string, values: readonly number[]): string {
+    return this.dialect.inIntegers(expression, this.param(this.dialect.integerList(values)));
   }
 
   /** Case-insensitive substring match; `%`, `_` and `\` in the needle match themselves. */

@@ -598,6 +598,89 @@ CREATE INDEX changes_job ON changes (job_id, change, id);
 ALTER TABLE tasks ADD COLUMN retry_items boolean NOT NULL DEFAULT false;
 `,
   },
+  {
+    version: 20,
+    name: 'jobs list at a million jobs: text index, queue indexes',
+    sql: `
+-- Free-text search (the jobs list's q) served by an index: each job's text columns in one
+-- document (unit separators between them, which no trigram spans) in jobs_search, beside jobs
+-- rather than an index on jobs itself, so that the many updates of a job's row never touch
+-- it. search_text, never fields: the engine leaves secret fields out of it. State and id
+-- are matched without it. Inserted per statement; rewritten only when one of these columns
+-- changes (reason, at a job's end or while it stops); deleted with the job.
+CREATE TABLE jobs_search (
+  job_id bigint PRIMARY KEY,
+  doc text NOT NULL
+);
+CREATE FUNCTION jobs_search_doc(workflow text, creator text, site text, queue text, search_text text, reason text) RETURNS text
+  LANGUAGE sql IMMUTABLE PARALLEL SAFE
+  AS $$ SELECT concat_ws(E'\\x1f', workflow, creator, site, queue, search_text, reason) $$;
+CREATE FUNCTION jobs_search_inserted() RETURNS trigger LANGUAGE plpgsql SET search_path FROM CURRENT AS $$
+BEGIN
+  INSERT INTO jobs_search (job_id, doc)
+    SELECT id, jobs_search_doc(workflow, creator, site, queue, search_text, reason) FROM inserted_jobs;
+  RETURN NULL;
+END $$;
+CREATE FUNCTION jobs_search_deleted() RETURNS trigger LANGUAGE plpgsql SET search_path FROM CURRENT AS $$
+BEGIN
+  DELETE FROM jobs_search WHERE job_id IN (SELECT id FROM deleted_jobs);
+  RETURN NULL;
+END $$;
+CREATE FUNCTION jobs_search_updated() RETURNS trigger LANGUAGE plpgsql SET search_path FROM CURRENT AS $$
+BEGIN
+  UPDATE jobs_search SET doc = jobs_search_doc(NEW.workflow, NEW.creator, NEW.site, NEW.queue, NEW.search_text, NEW.reason)
+    WHERE job_id = NEW.id;
+  RETURN NULL;
+END $$;
+CREATE TRIGGER jobs_search_inserted AFTER INSERT ON jobs REFERENCING NEW TABLE AS inserted_jobs
+  FOR EACH STATEMENT EXECUTE FUNCTION jobs_search_inserted();
+CREATE TRIGGER jobs_search_deleted AFTER DELETE ON jobs REFERENCING OLD TABLE AS deleted_jobs
+  FOR EACH STATEMENT EXECUTE FUNCTION jobs_search_deleted();
+-- The WHEN is checked without calling the function: most updates of a job cost nothing here.
+CREATE TRIGGER jobs_search_updated AFTER UPDATE OF workflow, creator, site, queue, search_text, reason ON jobs FOR EACH ROW
+  WHEN (OLD.reason IS DISTINCT FROM NEW.reason OR OLD.workflow IS DISTINCT FROM NEW.workflow OR OLD.creator IS DISTINCT FROM NEW.creator
+    OR OLD.site IS DISTINCT FROM NEW.site OR OLD.queue IS DISTINCT FROM NEW.queue OR OLD.search_text IS DISTINCT FROM NEW.search_text)
+  EXECUTE FUNCTION jobs_search_updated();
+-- The jobs already there.
+INSERT INTO jobs_search (job_id, doc) SELECT id, jobs_search_doc(workflow, creator, site, queue, search_text, reason) FROM jobs;
+
+-- A trigram index (pg_trgm) serves ILIKE '%text%' on the search documents. (None on item
+-- paths: measured, it made recording items 2 to 3.5 times slower.) pg_trgm is a trusted
+-- extension (PostgreSQL 13+): a role with CREATE on the database may create it. It goes to the
+-- public schema, shared by every store schema of the database, never into this one (dropping
+-- a store would drop it for all). Where it cannot be created the index is left out: searches
+-- stay correct, only slower.
+DO $do$
+DECLARE
+  trgm text;
+BEGIN
+  PERFORM pg_advisory_xact_lock(hashtextextended('switchyard:pg_trgm', 0));
+  SELECT n.nspname INTO trgm FROM pg_extension e JOIN pg_namespace n ON n.oid = e.extnamespace WHERE e.extname = 'pg_trgm';
+  IF trgm IS NULL THEN
+    BEGIN
+      CREATE EXTENSION IF NOT EXISTS pg_trgm WITH SCHEMA public;
+      trgm := 'public';
+    EXCEPTION WHEN OTHERS THEN
+      RAISE WARNING 'switchyard: pg_trgm is not available (%); text search works without an index', SQLERRM;
+    END;
+  END IF;
+  IF trgm IS NOT NULL THEN
+    -- A short pending list (default 4 MB): every search reads all of it until it is merged.
+    EXECUTE format('CREATE INDEX jobs_search_doc_trgm ON jobs_search USING gin (doc %I.gin_trgm_ops) WITH (gin_pending_list_limit = 512)', trgm);
+  END IF;
+END
+$do$;
+
+-- A queue's jobs newest first, and a queue's jobs in one state by workflow.
+CREATE INDEX IF NOT EXISTS jobs_queue_id ON jobs (queue, id);
+CREATE INDEX IF NOT EXISTS jobs_queue_state_workflow ON jobs (queue, state, workflow, id);
+-- Sorts by start and end (the list orders by COALESCE(…, 0), keeping keyset comparisons total).
+-- Each is written once in a job's life. None on updated_at: it changes on every update (on
+-- PostgreSQL, an index on it would end HOT updates of progress and counters).
+CREATE INDEX IF NOT EXISTS jobs_started_sort ON jobs ((COALESCE(started_at, 0)), id);
+CREATE INDEX IF NOT EXISTS jobs_ended_sort ON jobs ((COALESCE(ended_at, 0)), id);
+`,
+  },
 ];
 
 /**

@@ -1,5 +1,16 @@
 import type { AuditRecord, EventRecord, ItemRecord, JobRecord, ResourceLock, TaskLogLine, TaskRecord } from '../../model/index.js';
-import { listAuditSql, listItemsSql, listJobsSql, listTasksSql, OPEN_JOB_STATES_SQL, OTHER_SITES_SQL, toPage } from '../list-queries.js';
+import {
+  listAuditSql,
+  listItemsSql,
+  listJobsSql,
+  listTasksSql,
+  OPEN_JOB_STATES_SQL,
+  OTHER_SITES_SQL,
+  searchIndexSql,
+  searchNeedle,
+  textMatches,
+  toPage,
+} from '../list-queries.js';
 import { concurrencyUseFrom, groupLocks, groupPlacement, type RowMapper } from '../rows.js';
 import { postgresDialect } from '../sql-builder.js';
 
@@ -64,7 +75,10 @@ export class PostgresReads {
   }
 
   async listJobs(query: JobQuery): Promise<Page<JobRecord>> {
-    const list = listJobsSql(postgresDialect, query, OTHER_SITES_SQL.postgres);
+    const needle = searchNeedle(query.q);
+    const index = needle === null ? null : searchIndexSql(postgresDialect, needle);
+    const matches = index === null ? null : textMatches(await rows(this.db, index.sql, index.params));
+    const list = listJobsSql(postgresDialect, query, OTHER_SITES_SQL.postgres, matches);
     return toPage(await rows(this.db, list.sql, list.params), list, this.map.job);
   }
 

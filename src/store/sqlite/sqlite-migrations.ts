@@ -596,4 +596,49 @@ CREATE INDEX changes_job ON changes (job_id, change, id);
 ALTER TABLE tasks ADD COLUMN retry_items INTEGER NOT NULL DEFAULT 0;
 `,
   },
+  {
+    version: 20,
+    name: 'jobs list at a million jobs: text index, queue indexes',
+    sql: `
+-- Free-text search (the jobs list's q) served by an index: FTS5 with the trigram tokenizer
+-- over the job's text columns, external content (the text stays in jobs), so a phrase query
+-- finds any substring of 3 characters or more, case-insensitively. search_text, never fields:
+-- the engine leaves secret fields out of it. State and id are matched without it.
+-- Kept in sync by triggers; only a change of one of these columns (reason, at a job's end or
+-- while it stops) rewrites a job's entry. No column sizes (columnsize = 0): nothing ranks.
+-- Indexing costs a bulk submit about 55 µs of CPU per job (its trigrams).
+CREATE VIRTUAL TABLE jobs_search USING fts5(
+  workflow, creator, site, queue, search_text, reason,
+  content = 'jobs', content_rowid = 'id', tokenize = 'trigram', columnsize = 0
+);
+CREATE TRIGGER jobs_search_insert AFTER INSERT ON jobs BEGIN
+  INSERT INTO jobs_search (rowid, workflow, creator, site, queue, search_text, reason)
+    VALUES (new.id, new.workflow, new.creator, new.site, new.queue, new.search_text, new.reason);
+END;
+CREATE TRIGGER jobs_search_delete AFTER DELETE ON jobs BEGIN
+  INSERT INTO jobs_search (jobs_search, rowid, workflow, creator, site, queue, search_text, reason)
+    VALUES ('delete', old.id, old.workflow, old.creator, old.site, old.queue, old.search_text, old.reason);
+END;
+CREATE TRIGGER jobs_search_update AFTER UPDATE OF workflow, creator, site, queue, search_text, reason ON jobs
+  WHEN old.reason IS NOT new.reason OR old.workflow IS NOT new.workflow OR old.creator IS NOT new.creator
+    OR old.site IS NOT new.site OR old.queue IS NOT new.queue OR old.search_text IS NOT new.search_text
+BEGIN
+  INSERT INTO jobs_search (jobs_search, rowid, workflow, creator, site, queue, search_text, reason)
+    VALUES ('delete', old.id, old.workflow, old.creator, old.site, old.queue, old.search_text, old.reason);
+  INSERT INTO jobs_search (rowid, workflow, creator, site, queue, search_text, reason)
+    VALUES (new.id, new.workflow, new.creator, new.site, new.queue, new.search_text, new.reason);
+END;
+-- The jobs already there.
+INSERT INTO jobs_search (jobs_search) VALUES ('rebuild');
+
+-- A queue's jobs newest first, and a queue's jobs in one state by workflow.
+CREATE INDEX IF NOT EXISTS jobs_queue_id ON jobs (queue, id);
+CREATE INDEX IF NOT EXISTS jobs_queue_state_workflow ON jobs (queue, state, workflow, id);
+-- Sorts by start and end (the list orders by COALESCE(…, 0), keeping keyset comparisons total).
+-- Each is written once in a job's life. None on updated_at: it changes on every update (on
+-- PostgreSQL, an index on it would end HOT updates of progress and counters).
+CREATE INDEX IF NOT EXISTS jobs_started_sort ON jobs (COALESCE(started_at, 0), id);
+CREATE INDEX IF NOT EXISTS jobs_ended_sort ON jobs (COALESCE(ended_at, 0), id);
+`,
+  },
 ];

@@ -1,6 +1,17 @@
 import type { Database, Statement } from 'better-sqlite3';
 import type { AuditRecord, EventRecord, ItemRecord, JobRecord, ResourceLock, TaskLogLine, TaskRecord } from '../../model/index.js';
-import { listAuditSql, listItemsSql, listJobsSql, listTasksSql, OPEN_JOB_STATES_SQL, OTHER_SITES_SQL, toPage } from '../list-queries.js';
+import {
+  listAuditSql,
+  listItemsSql,
+  listJobsSql,
+  listTasksSql,
+  OPEN_JOB_STATES_SQL,
+  OTHER_SITES_SQL,
+  searchIndexSql,
+  searchNeedle,
+  textMatches,
+  toPage,
+} from '../list-queries.js';
 import { concurrencyUseFrom, type DbRow, groupLocks, groupPlacement, type RowMapper } from '../rows.js';
 import { sqliteDialect } from '../sql-builder.js';
 import type { AuditQuery, ConcurrencyUse, ItemQuery, JobQuery, OpenJobCount, Page, TaskPlacement, TaskQuery } from '../store.js';
@@ -87,7 +98,10 @@ export class SqliteReads {
   }
 
   listJobs(query: JobQuery): Page<JobRecord> {
-    const list = listJobsSql(sqliteDialect, query, OTHER_SITES_SQL.sqlite);
+    const needle = searchNeedle(query.q);
+    const index = needle === null ? null : searchIndexSql(sqliteDialect, needle);
+    const matches = index === null ? null : textMatches(this.cached(index.sql).all(...index.params) as DbRow[]);
+    const list = listJobsSql(sqliteDialect, query, OTHER_SITES_SQL.sqlite, matches);
     return toPage(this.cached(list.sql).all(...list.params) as DbRow[], list, this.map.job);
   }
 
