@@ -39,7 +39,7 @@ export const deletePaths = defineWorkflow({
   timeoutMs: 60 * 60_000,
   locks: (fields) => {
     const paths = requested(fields);
-    if (paths.length > 90) return [`site/${fields.site}`];
+    if (paths.length > 90) return [siteLockKey(fields.site, '.')];
     return paths.map((path) => siteLockKey(fields.site, path));
   },
   plan: (fields) => [{ type: 'delete', key: 'delete', site: fields.site }],

@@ -272,20 +272,32 @@ export function asText(bytes: Buffer): string | null {
 
 /** The lock key of a site path: `site/<name>/<path>`, cut above a segment no lock key may hold. */
 export function siteLockKey(site: string, path: string): string {
+  const prefix = `site/${lockSegment(site)}`;
   let normal: string;
   try {
     normal = checkSitePath(path).split(sep).join('/');
   } catch {
     // A path the task will refuse: lock the whole site, and let the item say why.
-    return `site/${site}`;
+    return prefix;
   }
   const kept: string[] = [];
   for (const segment of normal.split('/').filter(Boolean)) {
     if (/[\u0000-\u001f\u007f]/.test(segment) || segment === '.') break;
-    if (`site/${site}/${[...kept, segment].join('/')}`.length > 400) break;
+    if (`${prefix}/${[...kept, segment].join('/')}`.length > 400) break;
     kept.push(segment);
   }
-  return kept.length === 0 ? `site/${site}` : `site/${site}/${kept.join('/')}`;
+  return kept.length === 0 ? prefix : `${prefix}/${kept.join('/')}`;
+}
+
+/** The lock key of the site's own state (`site/<name>/.switchyard/<part>`). */
+export function siteStateLockKey(site: string, part: string): string {
+  return `site/${lockSegment(site)}/${SITE_STATE_DIR}/${part}`;
+}
+
+/** A site name as one lock key segment: as it is when it can be one, else a digest of it. */
+function lockSegment(site: string): string {
+  const plain = site.length <= 200 && site !== '.' && site !== '..' && !/[/\u0000-\u001f\u007f]/.test(site);
+  return plain ? site : `~${createHash('sha256').update(site).digest('hex').slice(0, 24)}`;
 }
 
 /** Reports progress in bytes, at most every 1 MiB or per call of `file`. */

@@ -14,6 +14,7 @@ import {
   recordChange,
   requireRoot,
   siteLockKey,
+  siteStateLockKey,
   stateDir,
   TEXT_LIMIT,
   writeAtomically,
@@ -40,7 +41,7 @@ export const snapshotTree = defineWorkflow({
   timeoutMs: 60 * 60_000,
   locks: (fields) => [
     { key: siteLockKey(fields.site, fields.path), mode: 'shared' },
-    { key: `site/${fields.site}/.switchyard/snapshots`, mode: 'exclusive' },
+    { key: siteStateLockKey(fields.site, 'snapshots'), mode: 'exclusive' },
   ],
   plan: (fields) => [{ type: 'snapshot', key: 'snapshot', site: fields.site }],
   tasks: {

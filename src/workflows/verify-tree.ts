@@ -11,6 +11,7 @@ import {
   recordChange,
   requireRoot,
   siteLockKey,
+  siteStateLockKey,
   stateDir,
   writeAtomically,
 } from './site-tree.js';
@@ -34,7 +35,7 @@ export const verifyTree = defineWorkflow({
   timeoutMs: 60 * 60_000,
   locks: (fields) => [
     { key: siteLockKey(fields.site, fields.path), mode: 'shared' },
-    { key: `site/${fields.site}/.switchyard/manifests`, mode: 'exclusive' },
+    { key: siteStateLockKey(fields.site, 'manifests'), mode: 'exclusive' },
   ],
   plan: (fields) => [{ type: 'verify', key: 'verify', site: fields.site }],
   tasks: {
