@@ -17,6 +17,7 @@ import { parseArgs } from 'node:util';
 import type { StoreKind } from './bench-store.js';
 import { bulkMeasurements } from './bulk.js';
 import { concurrencyMeasurements } from './concurrency.js';
+import { dataWorkflowMeasurements } from './data-workflows.js';
 import { envelopeMeasurements } from './envelopes.js';
 import { lockMeasurements } from './locks.js';
 import { type Measurement, measurements } from './measurements.js';
@@ -51,6 +52,7 @@ const all = [
   ...pruneMeasurements,
   ...bulkMeasurements,
   ...envelopeMeasurements,
+  ...dataWorkflowMeasurements,
 ];
 // --only takes names or their prefixes: `--only processing` runs every processing-* measurement.
 const wanted = values.only?.split(',');

@@ -111,6 +111,42 @@ export async function entryPath(root: string, bytes: Buffer): Promise<Buffer> {
 }
 
 /**
+ * `entryPath` for many entries of one site: the root's real path is read once, and each
+ * entry costs one `realpath` of its parent, which must stay inside the root (a directory
+ * swapped for a symlink that leads out is refused). The name is appended unresolved.
+ */
+export function entryResolver(root: string): (bytes: Buffer) => Promise<Buffer> {
+  let realRoot: Promise<Buffer> | null = null;
+  const SEP = Buffer.from(sep);
+  return async (bytes) => {
+    realRoot ??= realpath(root, { encoding: 'buffer' });
+    const base = await realRoot;
+    const parts = splitBytes(bytes);
+    if (parts.length === 0 || parts.some((part) => part.equals(DOT) || part.equals(DOTDOT))) return entryPath(root, bytes);
+    const name = parts[parts.length - 1];
+    if (parts.length === 1) return Buffer.concat([base, SEP, name]);
+    const real = await realpath(Buffer.concat([base, SEP, bytes.subarray(0, bytes.length - name.length - 1)]), { encoding: 'buffer' });
+    const inside = real.equals(base) || (real.length > base.length && real.subarray(0, base.length).equals(base) && real[base.length] === SEP[0]);
+    if (!inside) throw new SitePathError(`"${shownPath(bytes)}" leads outside the site's root through a symlink`, shownPath(bytes));
+    return Buffer.concat([real, SEP, name]);
+  };
+}
+
+const DOT = Buffer.from('.');
+const DOTDOT = Buffer.from('..');
+
+function splitBytes(bytes: Buffer): Buffer[] {
+  const parts: Buffer[] = [];
+  let start = 0;
+  for (let at = 0; at <= bytes.length; at++) {
+    if (at < bytes.length && bytes[at] !== sep.charCodeAt(0)) continue;
+    if (at > start) parts.push(bytes.subarray(start, at));
+    start = at + 1;
+  }
+  return parts;
+}
+
+/**
  * The entries under `path` (a site path; '' is the root), each named from the site's root.
  * The entry of `path` itself comes first when `withTop`. A `path` that does not exist answers
  * no entries; one that cannot be resolved inside the root throws SitePathError.

@@ -51,6 +51,8 @@ export const snapshotTree = defineWorkflow({
       const path = normalSitePath(ctx.job.fields.path);
       const manifests = await stateDir(root, 'snapshots', 'manifests', pathKey(path));
       const previous = await readManifest(join(manifests, 'latest.json'));
+      // Contents the last snapshot stored: no need to look for them in the store again.
+      const stored = new Set((previous?.entries ?? []).flatMap((entry) => (entry.sha256 ? [entry.sha256] : [])));
       const found = await takeInventory(ctx, {
         root,
         path: ctx.job.fields.path,
@@ -58,7 +60,7 @@ export const snapshotTree = defineWorkflow({
         operation: 'snapshot',
         digest: async (absolute, _entry, onBytes) => {
           const digest = await readChunks(absolute, ctx.signal, (chunk) => onBytes(chunk.length));
-          if (await exists(objectPath(objects, digest))) return digest;
+          if (stored.has(digest) || (await exists(objectPath(objects, digest)))) return digest;
           // New content: copy it in, and keep it under the digest of what was copied (the file
           // may have changed since it was hashed).
           return storeObject(objects, absolute, ctx.signal);

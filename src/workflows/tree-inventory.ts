@@ -3,7 +3,7 @@ import { checkSitePath } from '../sdk/site-paths.js';
 import {
   byteProgress,
   differences,
-  entryPath,
+  entryResolver,
   itemError,
   type Manifest,
   type ManifestEntry,
@@ -17,6 +17,9 @@ import {
 
 // biome-ignore lint/suspicious/noExplicitAny: the data workflows' handlers take any fields
 type Ctx = TaskContext<any, any>;
+
+/** Files looked at once by one task. */
+const PARALLEL_FILES = 8;
 
 export interface Inventory {
   /** The tree as it is now (entries outside a retry's paths carried over from the previous manifest). */
@@ -87,15 +90,17 @@ export async function takeInventory(
     ctx.item(path, { operation, outcome: 'failed', error });
     failed++;
   }
-  for (const entry of scanned) {
-    ctx.signal.throwIfAborted();
+  const resolve = entryResolver(root);
+  const results: (ManifestEntry | undefined)[] = new Array(scanned.length);
+  const look = async (index: number): Promise<void> => {
+    const entry = scanned[index];
     try {
       if (entry.error) throw new Error(entry.error);
-      const absolute = await entryPath(root, entry.bytes);
+      const absolute = await resolve(entry.bytes);
       const described = await manifestEntry(entry, absolute);
       if (!described) {
         ctx.item(entry.path, { operation, outcome: 'skipped', error: 'not a file, directory or symlink' });
-        continue;
+        return;
       }
       if (described.kind === 'file') {
         let read = 0;
@@ -106,7 +111,7 @@ export async function takeInventory(
         described.size = read;
         files++;
       }
-      fresh.push(described);
+      results[index] = described;
       ctx.item(entry.path, { operation, outcome: 'completed', bytes: described.size });
     } catch (error) {
       if (ctx.signal.aborted) throw error;
@@ -115,13 +120,23 @@ export async function takeInventory(
       // Unreadable is not changed: keep what was known. Vanished is removed.
       const code = (error as NodeJS.ErrnoException)?.code;
       const known = old.get(entry.path);
-      if (known && code !== 'ENOENT') fresh.push(known);
+      if (known && code !== 'ENOENT') results[index] = known;
       if (entry.kind === 'directory' && code !== 'ENOENT') {
-        if (!known) fresh.push({ path: entry.path, kind: 'directory', size: 0 });
+        if (!known) results[index] = { path: entry.path, kind: 'directory', size: 0 };
         blind.push(entry.path);
       }
     }
-  }
+  };
+  // A few files at once: small files are bound by file system round trips, not by bytes.
+  let next = 0;
+  const lane = async () => {
+    while (next < scanned.length) {
+      ctx.signal.throwIfAborted();
+      await look(next++);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(PARALLEL_FILES, scanned.length) }, lane));
+  for (const described of results) if (described) fresh.push(described);
   ctx.progress(total, total);
   const inScope = (entry: ManifestEntry) => scopes.some((scope) => within(entry.path, scope));
   const outside = before.filter((entry) => !inScope(entry) && within(entry.path, top));
