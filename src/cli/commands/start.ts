@@ -28,9 +28,7 @@ export function startCommand(program: Command): void {
     .addOption(new Option('--concurrency <n>', 'tasks the local worker runs at once (1 to 1000)').argParser(parseConcurrency).default(32))
     .addOption(isolationOption())
     .option('--site <name>', 'the local site', 'local')
-    .addOption(
-      new Option('--site-root <NAME=DIR>', 'serve site NAME from directory DIR with a local worker (repeatable)').argParser(parseSiteRoot).default([], ''),
-    )
+    .addOption(new Option('--site-root <NAME=DIR>', 'serve site NAME from directory DIR with a local worker (repeatable)').argParser(parseSiteRoot))
     .option('--config <file>', 'JSON config file: {"sites": {"NAME": "DIR"}} (directories relative to the file)')
     .addOption(new Option('--lease-ms <ms>', 'how long a task lease lasts without a heartbeat (1000 to 3600000)').argParser(parseLeaseMs).default(30_000))
     .addOption(
@@ -49,7 +47,10 @@ export function startCommand(program: Command): void {
       // --data is the program's global option (the CLI commands read the same directory).
       const options = command.optsWithGlobals<typeof localOptions & { data: string }>();
       const logger = pino({ level: options.logLevel }, pino.destination(2));
-      const roots = configuredRoots(options.siteRoot, options.config);
+      const roots = configuredRoots(options.siteRoot ?? [], options.config);
+      if (!options.worker && Object.keys(roots).length > 0) {
+        console.error('warning: --no-worker: the site roots are not served by this process (run `switchyard worker --site NAME --root DIR`)');
+      }
       // No site roots configured: the demo sites in the data directory (samples written once).
       const demo = Object.keys(roots).length === 0 && options.worker;
       if (demo) Object.assign(roots, ensureDemoSites(resolve(options.data), options.site));
