@@ -108,4 +108,30 @@ describe('switchyard CLI with site roots', () => {
     expect(existsSync(join(samples, 'logs'))).toBe(false);
     expect(readdirSync(samples, { recursive: true }).length).toBe(count - 51);
   }, 120_000);
+  it('a remote worker started with --root serves its site from that directory', async () => {
+    const cwd = join(dir, 'remote');
+    const files = join(dir, 'remote files');
+    mkdirSync(cwd);
+    mkdirSync(join(files, 'in'), { recursive: true });
+    writeFileSync(join(files, 'in', 'x.txt'), 'x\n');
+    const started = startCli(['start', '--port', '0', '--site-root', `here=${join(dir, 'remote')}`], { cwd, env });
+    const url = (await started.waitFor(/console:\s+(http:\/\/\S+)/, 60_000))[1];
+    hub = started;
+    const token = (await runCli(['tokens', 'create', '--role', 'worker', '--sites', 'far', '--name', 'far-worker'], { cwd })).stdout.trim();
+    expect(token).toMatch(/^swy_/);
+    const worker = startCli(['worker', '--hub', url, '--site', 'far', '--root', files, '--isolation', 'in-process'], {
+      cwd: dir,
+      env: { SWITCHYARD_TOKEN: token },
+    });
+    try {
+      await worker.waitFor(/serving site "far" \(root .*remote files\)/);
+      const run = await runCli(['submit', 'delete', '-f', 'site=far', '-f', 'path=in', '--wait'], { cwd, timeoutMs: 60_000 });
+      expect(run.code, run.stderr + run.stdout).toBe(0);
+      expect(run.stdout).toMatch(/success \(modified\).*2 items \(0 failed\)/);
+      expect(existsSync(join(files, 'in'))).toBe(false);
+    } finally {
+      worker.child.kill('SIGTERM');
+      await worker.exited;
+    }
+  }, 120_000);
 });
