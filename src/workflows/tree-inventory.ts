@@ -70,7 +70,9 @@ export async function takeInventory(
     } catch (error) {
       if (ctx.signal.aborted) throw error;
       if (scope === top && error instanceof SitePathError) fail(`path "${options.path}": ${error.message}`);
-      if (scope === top && !(error instanceof SitePathError)) throw error;
+      // The path itself cannot be read (permission denied…): no retry will change that.
+      if (scope === top && (error as NodeJS.ErrnoException)?.code) fail(`path "${options.path}": ${itemError(error)}`);
+      if (scope === top) throw error;
       refused.push({ path: scope, error: itemError(error) });
     }
   }
