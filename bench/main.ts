@@ -16,6 +16,7 @@
 import { parseArgs } from 'node:util';
 import type { StoreKind } from './bench-store.js';
 import { bulkMeasurements } from './bulk.js';
+import { changeMeasurements } from './changes.js';
 import { concurrencyMeasurements } from './concurrency.js';
 import { dataWorkflowMeasurements } from './data-workflows.js';
 import { envelopeMeasurements } from './envelopes.js';
@@ -52,6 +53,7 @@ const all = [
   ...pruneMeasurements,
   ...bulkMeasurements,
   ...envelopeMeasurements,
+  ...changeMeasurements,
   ...dataWorkflowMeasurements,
 ];
 // --only takes names or their prefixes: `--only processing` runs every processing-* measurement.

@@ -17,6 +17,7 @@ export type { LockMode, LockSpec } from './model/resource-locks.js';
 export type { HandlerReturn, Json } from './model/task-report.js';
 export { fail, skip } from './model/task-signals.js';
 export type {
+  ChangeReport,
   CompensationHandler,
   CompensationSource,
   EnvelopeConfig,

@@ -2,7 +2,7 @@
  * Helpers for workflow authors' tests: `import { runWorkflow } from 'switchyard/testing'`.
  */
 import { createHub, type Hub } from './hub/index.js';
-import type { ItemRecord, JobRecord, Json, TaskLogLine, TaskRecord } from './model/index.js';
+import type { ChangeDetail, ItemRecord, JobRecord, Json, TaskLogLine, TaskRecord } from './model/index.js';
 import { isLeasedTaskState, isTerminalJobState, SYSTEM_ACTOR } from './model/index.js';
 import type { Workflow } from './sdk/define-workflow.js';
 import type { Isolation, Worker } from './worker/worker.js';
@@ -90,6 +90,8 @@ export interface WorkflowRun {
   tasks: TaskRecord[];
   /** Every item record, in the order they were written. */
   items: ItemRecord[];
+  /** The job's change set (`ctx.change`), in the order recorded, each with its texts. */
+  changes: ChangeDetail[];
   /** Log lines by task id. */
   logs: Record<number, string[]>;
   /** What each task's handler returned, by task id (null when nothing). */
@@ -153,13 +155,14 @@ export async function runWorkflow(workflow: Workflow, fields: unknown, options: 
     const job = clock?.autoAdvance ? await runOnClock(hub, submitted.id, clock, timeoutMs) : await hub.waitForJob(submitted.id, { timeoutMs });
     const tasks = await hub.tasks(job.id);
     const items = await hub.items(job.id);
+    const changes = await allChanges(hub.engine, job.id);
     const logs: Record<number, string[]> = {};
     const results: Record<number, Json | null> = {};
     for (const task of tasks) {
       logs[task.id] = (await allOutput(hub.engine, task)).map((line) => line.line);
       results[task.id] = task.result;
     }
-    return { job, tasks, items, logs, results };
+    return { job, tasks, items, changes, logs, results };
   } finally {
     if (clock && driving) {
       // This run's workers, the one at each other site included.
@@ -212,4 +215,17 @@ async function allOutput(engine: Awaited<ReturnType<typeof createHub>>['engine']
     lines.push(...page);
     if (page.length < 1000) return lines;
   }
+}
+
+async function allChanges(engine: Hub['engine'], jobId: number): Promise<ChangeDetail[]> {
+  const changes: ChangeDetail[] = [];
+  let cursor: string | null = null;
+  do {
+    const page = await engine.reads.changes(jobId, { cursor, limit: 500 }, SYSTEM_ACTOR);
+    for (const change of page.items) {
+      changes.push(change.hasText ? await engine.reads.change(jobId, change.id, SYSTEM_ACTOR) : { ...change, textBefore: null, textAfter: null });
+    }
+    cursor = page.nextCursor;
+  } while (cursor);
+  return changes;
 }

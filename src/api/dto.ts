@@ -1,10 +1,17 @@
+import type { Delivery, SubscriptionView } from '../engine/notify-verbs.js';
 import type { ScheduleVerbs } from '../engine/schedule-verbs.js';
 import {
   type Actor,
+  type ChangeCounts,
+  type ChangeDetail,
+  type ChangeRecord,
+  type ComparisonKind,
   describeSchedule,
   type EnvelopeRecord,
   finishedMembers,
+  type ItemDifference,
   type ItemRecord,
+  type ItemStat,
   type JobRecord,
   type Json,
   progressPercent,
@@ -189,4 +196,48 @@ export function actorDto(actor: Actor) {
   return { name: actor.name, role: actor.role, sites: actor.sites };
 }
 
+/** A subscription or site rule; a webhook's `secret` is present once, in the answer that created it. */
+export function subscriptionDto(s: SubscriptionView & { secret?: string }) {
+  return { ...s, createdAt: iso(s.createdAt) };
+}
+
+export type SubscriptionDto = ReturnType<typeof subscriptionDto>;
+
+/** One notification sent (or to send) for a subscription: `job` is what it says of the job or envelope that ended. */
+export function deliveryDto(d: Delivery) {
+  return {
+    id: d.id,
+    subscriptionId: d.subscriptionId,
+    jobId: d.jobId,
+    channel: d.channel,
+    status: d.status,
+    attempts: d.attempts,
+    nextAttemptAt: d.status === 'pending' ? iso(d.nextAttemptAt) : null,
+    lastError: d.lastError,
+    job: d.payload,
+    createdAt: iso(d.createdAt),
+    sentAt: iso(d.sentAt),
+    readAt: iso(d.readAt),
+  };
+}
+
+export type DeliveryDto = ReturnType<typeof deliveryDto>;
+
 export { iso };
+
+/** A change of a job's change set as the API answers it (`GET /jobs/:id/changes`). */
+export type ChangeDto = Omit<ChangeRecord, 'at'> & { at: string };
+/** One change with its texts (`GET /jobs/:id/changes/:changeId`). */
+export type ChangeDetailDto = Omit<ChangeDetail, 'at'> & { at: string };
+export type ChangePageDto = { items: ChangeDto[]; nextCursor: string | null; counts: ChangeCounts };
+/** `GET /jobs/:id/compare`: this job's items against the previous run's (see ReadVerbs.compare). */
+export interface ComparisonDto {
+  jobId: number;
+  previousJobId: number | null;
+  counts: Record<ComparisonKind | 'unchanged', number>;
+  items: ItemDifference[];
+  nextAfter: string | null;
+  truncated: boolean;
+}
+/** `GET /jobs/:id/items/stats`. */
+export type ItemStatsDto = { items: ItemStat[] };

@@ -13,6 +13,7 @@ import { errorReply } from './errors.js';
 import { guardInput } from './input-guard.js';
 import { adminRoutes } from './routes/admin.js';
 import { catalogRoutes } from './routes/catalog.js';
+import { changeRoutes } from './routes/changes.js';
 import { dashboardRoutes } from './routes/dashboard.js';
 import { envelopeRoutes } from './routes/envelopes.js';
 import { eventRoutes } from './routes/events.js';
@@ -105,6 +106,7 @@ export function apiPlugin(options: ApiPluginOptions): FastifyPluginAsync {
           jobRoutes,
           jobExportRoutes,
           taskRoutes,
+          changeRoutes,
           queueRoutes,
           catalogRoutes,
           workerRoutes,

@@ -1,4 +1,15 @@
-import type { EnvelopeDto, JobDto, ScheduleDto } from '../api/dto.js';
+import type {
+  ChangeDetailDto,
+  ChangeDto,
+  ChangePageDto,
+  ComparisonDto,
+  DeliveryDto,
+  EnvelopeDto,
+  ItemStatsDto,
+  JobDto,
+  ScheduleDto,
+  SubscriptionDto,
+} from '../api/dto.js';
 import type { ErrorCode, FieldProblem } from '../model/index.js';
 
 export interface ClientOptions {
@@ -26,8 +37,16 @@ export class HubError extends Error {
 
 export type Job = JobDto;
 
+/** A job's change set (R27): one page of changes, with counts per kind. */
 /** A schedule as the API answers it (instants as ISO 8601), with its timing in words and its last run. */
-export type { ScheduleDto };
+export type {
+  ChangeDetailDto as JobChangeDetail,
+  ChangeDto as JobChange,
+  ChangePageDto as ChangePage,
+  ComparisonDto as JobComparison,
+  ItemStatsDto as ItemStats,
+  ScheduleDto,
+};
 
 /** An envelope as the API answers it. */
 export type Envelope = EnvelopeDto;
@@ -128,41 +147,10 @@ export interface SubscribeInput {
 }
 
 /** A subscription or site rule; a webhook's `secret` is present once, in the answer that created it. */
-export interface SubscriptionInfo {
-  id: number;
-  username: string;
-  jobId: number | null;
-  /** An envelope's subscription: told when the envelope ends. */
-  envelopeId: number | null;
-  /** A schedule's subscription: told as each job it fired ends. */
-  scheduleId: number | null;
-  site: string | null;
-  allSites: boolean;
-  channel: 'email' | 'webhook' | 'console';
-  address: string | null;
-  url: string | null;
-  on: 'end' | 'failure';
-  events: string[];
-  delivery: 'immediate' | 'hourly' | 'daily';
-  timezone: string;
-  createdAt: string;
-  secret?: string;
-}
+export type SubscriptionInfo = SubscriptionDto;
 
-export interface DeliveryInfo {
-  id: number;
-  subscriptionId: number;
-  jobId: number | null;
-  channel: string;
-  status: 'pending' | 'sent' | 'failed';
-  attempts: number;
-  nextAttemptAt: string | null;
-  lastError: string | null;
-  job: Record<string, unknown>;
-  createdAt: string;
-  sentAt: string | null;
-  readAt: string | null;
-}
+/** One notification of a subscription (see `GET /subscriptions/:id/deliveries`). */
+export type DeliveryInfo = DeliveryDto;
 
 /** A bulk operation as the API answers it (see `POST /jobs/bulk-actions`). */
 export type Operation = ReturnType<typeof import('../api/routes/operations.js').operationDto>;
@@ -192,6 +180,16 @@ export interface SwitchyardClient {
   getJob(id: number): Promise<Job>;
   listJobs(filters?: JobFilters): Promise<Page<Job>>;
   control(id: number, action: 'pause' | 'resume' | 'cancel' | 'retry' | 'resubmit'): Promise<Job>;
+  /** Re-runs a finished job's unsuccessful tasks; `items: 'failed'`: only the tasks that recorded failed items, told those paths. */
+  retry(id: number, options?: { items?: 'failed'; force?: boolean }): Promise<Job>;
+  /** A job's changes (added, changed, removed), filtered by kind and path text, with counts per kind. */
+  jobChanges(jobId: number, filters?: { change?: 'added' | 'changed' | 'removed'; path?: string; cursor?: string; limit?: number }): Promise<ChangePageDto>;
+  /** One change with its text before and after. */
+  jobChange(jobId: number, changeId: number): Promise<ChangeDetailDto>;
+  /** The job's items compared with the previous run of its workflow at its site (or of its schedule). */
+  compareJob(jobId: number, filters?: { kind?: 'added' | 'removed' | 'changed'; path?: string; after?: string; limit?: number }): Promise<ComparisonDto>;
+  /** A job's item records counted per operation and outcome. */
+  itemStats(jobId: number): Promise<ItemStatsDto>;
   /** Pauses a job; `now`: running tasks are told to stop at once (they go back to paused, the attempt not counted). */
   pause(id: number, options?: { now?: boolean }): Promise<Job>;
   deleteJob(id: number): Promise<void>;
@@ -398,6 +396,11 @@ export function createClient(options: ClientOptions): SwitchyardClient {
     listJobs: (filters = {}) => request('GET', `/jobs${query(filters)}`),
     control: (id, action) => request('POST', `/jobs/${id}/${action}`),
     pause: (id, options = {}) => request('POST', `/jobs/${id}/pause`, options.now ? { now: true } : undefined),
+    retry: (id, options = {}) => request('POST', `/jobs/${id}/retry`, options.items || options.force ? options : undefined),
+    jobChanges: (jobId, filters = {}) => request('GET', `/jobs/${jobId}/changes${query(filters)}`),
+    jobChange: (jobId, changeId) => request('GET', `/jobs/${jobId}/changes/${changeId}`),
+    compareJob: (jobId, filters = {}) => request('GET', `/jobs/${jobId}/compare${query(filters)}`),
+    itemStats: (jobId) => request('GET', `/jobs/${jobId}/items/stats`),
     deleteJob: (id) => request('DELETE', `/jobs/${id}`),
     listTasks: (jobId, filters = {}) => request('GET', `/jobs/${jobId}/tasks${query(filters)}`),
     taskPlacement: (jobId) => request('GET', `/jobs/${jobId}/sites`),

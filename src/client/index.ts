@@ -13,10 +13,15 @@ import { HttpWorkerPort } from './http-worker-port.js';
 
 export type { Isolation, Worker } from '../worker/worker.js';
 export type {
+  ChangePage,
   ClientOptions,
   Envelope,
   EnvelopeDetail,
+  ItemStats,
   Job,
+  JobChange,
+  JobChangeDetail,
+  JobComparison,
   JobFilters,
   Page,
   SubmitEnvelope,

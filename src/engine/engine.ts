@@ -391,17 +391,20 @@ export class Engine implements WorkerPort {
   }
 
   /**
-   * Re-runs a finished job's unsuccessful tasks. Refused (SWY_ERR_RETRY_SUPERSEDED) once a later
+   * Re-runs a finished job's unsuccessful tasks — with `items: 'failed'`, only those that
+   * recorded failed items, each told the paths that failed (ctx.task.retryPaths). Refused (SWY_ERR_RETRY_SUPERSEDED) once a later
    * job acted on a conflicting resource; an admin may force it, audited as such.
    */
-  async retry(jobId: number, actor: Actor, options: { force?: boolean } = {}): Promise<JobRecord> {
+  async retry(jobId: number, actor: Actor, options: { force?: boolean; items?: 'failed' } = {}): Promise<JobRecord> {
     authorize(actor, 'jobs.control');
     if (options.force) authorize(actor, 'jobs.delete');
     const job = await this.reads.job(jobId, actor);
     requireEverySite(actor, job.sites);
     this.requireSupported(job, 'retry');
-    const updated = await this.store.retryJob(jobId, this.clock(), { force: options.force === true });
-    await this.audit(actor, options.force ? 'job.retry.force' : 'job.retry', `job:${jobId}`, job.site, { from: job.state });
+    const updated = await this.store.retryJob(jobId, this.clock(), { force: options.force === true, ...(options.items ? { items: options.items } : {}) });
+    const data: Record<string, Json> = { from: job.state };
+    if (options.items) data.items = options.items;
+    await this.audit(actor, options.force ? 'job.retry.force' : 'job.retry', `job:${jobId}`, job.site, data);
     return updated;
   }
 

@@ -2,8 +2,15 @@ import {
   type Actor,
   type AuditRecord,
   authorize,
+  type ChangeCounts,
+  type ChangeDetail,
+  type ChangeRecord,
+  type ComparisonKind,
+  compareItemStates,
   type EventRecord,
+  type ItemDifference,
   type ItemRecord,
+  type ItemStat,
   type JobRecord,
   jobWaitReason,
   locksConflict,
@@ -18,6 +25,7 @@ import {
   type WaitReason,
 } from '../model/index.js';
 import type {
+  ChangeQuery,
   ItemQuery,
   JobQuery,
   OpenJobCount,
@@ -37,6 +45,9 @@ export type JobListQuery = Omit<JobQuery, 'sites'> & { sites?: string[] | null }
 
 /** An audit query as callers give it: the engine adds the actor's sites. */
 export type AuditQuery = Omit<StoreAuditQuery, 'sites'>;
+
+/** The most paths of each run `compare` reads. */
+export const COMPARE_MAX_PATHS = 200_000;
 
 /** A worker counts as online while it has leased or heartbeated within this long (idle workers long-poll every 30 s). */
 export const WORKER_ONLINE_MS = 90_000;
@@ -117,6 +128,69 @@ export class ReadVerbs {
   async itemHistory(jobId: number, path: string, actor: Actor): Promise<ItemRecord[]> {
     const job = await this.job(jobId, actor);
     return this.core.store.itemHistory(job.id, path);
+  }
+
+  /** A visible job's changes (see Store.listChanges), with the counts per kind under the same path filter. */
+  async changes(jobId: number, query: ChangeQuery, actor: Actor): Promise<Page<ChangeRecord> & { counts: ChangeCounts }> {
+    const job = await this.job(jobId, actor);
+    const [page, counts] = await Promise.all([this.core.store.listChanges(job.id, query), this.core.store.changeCounts(job.id, query.path)]);
+    return { ...page, counts };
+  }
+
+  /** One change of a visible job, with its texts; SWY_ERR_VALIDATION-free 404 (SWY_ERR_JOB_NOT_FOUND) when absent. */
+  async change(jobId: number, changeId: number, actor: Actor): Promise<ChangeDetail> {
+    const job = await this.job(jobId, actor);
+    const change = await this.core.store.getChange(job.id, changeId);
+    if (!change) throw new SwitchyardError('SWY_ERR_JOB_NOT_FOUND', `Job ${jobId} has no change with id ${changeId}`);
+    return change;
+  }
+
+  /**
+   * A visible job's items compared with the previous run's (see Store.previousRun): paths added,
+   * removed, and changed (bytes or outcome differ), each path by its last record, sorted by
+   * path. The previous run counts only if the actor may see it too; otherwise, as when there is
+   * none, `previousJobId` is null and every path is added. `kind` and `path` filter the list
+   * (not the counts); `after` pages by path. Each run is read up to COMPARE_MAX_PATHS paths;
+   * `truncated` says one had more.
+   */
+  async compare(
+    jobId: number,
+    query: { kind?: ComparisonKind; path?: string; after?: string; limit: number },
+    actor: Actor,
+  ): Promise<{
+    jobId: number;
+    previousJobId: number | null;
+    counts: Record<ComparisonKind | 'unchanged', number>;
+    items: ItemDifference[];
+    nextAfter: string | null;
+    truncated: boolean;
+  }> {
+    const job = await this.job(jobId, actor);
+    const { store } = this.core;
+    let previousJobId = await store.previousRun({ id: job.id, workflow: job.workflow, site: job.site, scheduleId: job.scheduleId ?? null });
+    if (previousJobId !== null) {
+      const previous = await store.getJob(previousJobId);
+      if (!previous || !seesJob(actor, previous.sites)) previousJobId = null;
+    }
+    const [after, before] = await Promise.all([
+      store.latestItems(job.id, COMPARE_MAX_PATHS + 1),
+      previousJobId === null ? Promise.resolve([]) : store.latestItems(previousJobId, COMPARE_MAX_PATHS + 1),
+    ]);
+    const truncated = after.length > COMPARE_MAX_PATHS || before.length > COMPARE_MAX_PATHS;
+    const { counts, differences } = compareItemStates(before.slice(0, COMPARE_MAX_PATHS), after.slice(0, COMPARE_MAX_PATHS));
+    const needle = query.path?.toLowerCase();
+    const wanted = differences.filter(
+      (d) =>
+        (!query.kind || d.kind === query.kind) && (!needle || d.path.toLowerCase().includes(needle)) && (query.after === undefined || d.path > query.after),
+    );
+    const items = wanted.slice(0, query.limit);
+    return { jobId: job.id, previousJobId, counts, items, nextAfter: wanted.length > query.limit ? items[items.length - 1].path : null, truncated };
+  }
+
+  /** A visible job's item records counted per operation (copy, delete, verify…) and outcome. */
+  async itemStats(jobId: number, actor: Actor): Promise<ItemStat[]> {
+    const job = await this.job(jobId, actor);
+    return this.core.store.itemStats(job.id);
   }
 
   /** Events after `afterId` at the actor's sites, oldest first. */

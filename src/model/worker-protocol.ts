@@ -1,3 +1,4 @@
+import type { NewChange } from './change-set.js';
 import type { Progress, TaskRecord } from './records.js';
 import type { ItemOutcome } from './task-counts.js';
 import type { Json, TaskReport } from './task-report.js';
@@ -30,7 +31,15 @@ export interface LeasedTask {
   task: TaskRecord;
   leaseToken: string;
   job: { id: number; workflow: string; site: string; queue: string; creator: string; fields: Record<string, Json> };
+  /**
+   * Set when the task runs again for a job retried with `items: 'failed'`: the paths whose last
+   * record by this task is `failed` (at most MAX_RETRY_PATHS). Absent or null for a normal run.
+   */
+  retryPaths?: string[] | null;
 }
+
+/** The most paths a task re-run for its failed items is given (ctx.task.retryPaths). */
+export const MAX_RETRY_PATHS = 100_000;
 
 export interface LeaseRef {
   taskId: number;
@@ -55,6 +64,8 @@ export interface NewItem {
 /** What a running task produced since its last report. */
 export interface TaskActivity extends LeaseRef {
   items?: NewItem[];
+  /** Changes found (R27), see change-set.ts. */
+  changes?: NewChange[];
   logs?: string[];
   progress?: Progress;
   spawn?: NewTaskSpec[];

@@ -1,5 +1,14 @@
 import { z } from 'zod';
-import { checkConcurrencyConfig, compensatedType, type HandlerReturn, type ItemOutcome, type Json, type LockSpec, type RetryPolicy } from '../model/index.js';
+import {
+  type ChangeKind,
+  checkConcurrencyConfig,
+  compensatedType,
+  type HandlerReturn,
+  type ItemOutcome,
+  type Json,
+  type LockSpec,
+  type RetryPolicy,
+} from '../model/index.js';
 import type { SiteInfo } from './site-paths.js';
 
 /**
@@ -24,6 +33,20 @@ export interface ItemReport {
 }
 
 /**
+ * One entry of a job's change set (R27), see `TaskContext.change`. Sizes are in bytes. Give
+ * `textBefore`/`textAfter` only for small text files: each is kept when it is at most 64 KiB of
+ * UTF-8; a longer one is dropped (both texts are, so the diff is never half a file) and the
+ * change is marked `textOmitted`.
+ */
+export interface ChangeReport {
+  change: ChangeKind;
+  sizeBefore?: number;
+  sizeAfter?: number;
+  textBefore?: string;
+  textAfter?: string;
+}
+
+/**
  * What a task handler is given. Items, log lines and spawned tasks are buffered and sent in
  * bulk. Nothing is refused for its size: a log line over 64 KiB, an item path over 4 KiB, a
  * result over 1 MiB of JSON, and a thrown error's message over 8 KiB or stack over 16 KiB are
@@ -34,7 +57,22 @@ export interface ItemReport {
 export interface TaskContext<Fields = Record<string, unknown>, Input = Json> {
   job: { id: number; workflow: string; site: string; queue: string; creator: string; fields: Fields };
   /** `site` is where this task runs: the job's site unless the plan or spawn named another. */
-  task: { id: number; type: string; key: string | null; site: string; input: Input; attempt: number; maxAttempts: number };
+  task: {
+    id: number;
+    type: string;
+    key: string | null;
+    site: string;
+    input: Input;
+    attempt: number;
+    maxAttempts: number;
+    /**
+     * When the job was retried for its failed items only (`POST /jobs/:id/retry` with
+     * `{ items: 'failed' }`, `switchyard jobs retry ID --failed-items`): the paths whose last
+     * item recorded by this task was `failed`, so the handler can act on those alone. Null for
+     * a normal run. At most 100,000 paths.
+     */
+    retryPaths: string[] | null;
+  };
   /**
    * The site this worker serves and its root directory (`switchyard worker --root DIR`,
    * `switchyard start --site-root NAME=DIR`; null when it was given none). Resolve every path
@@ -48,6 +86,12 @@ export interface TaskContext<Fields = Record<string, unknown>, Input = Json> {
   progress(done: number, total: number): void;
   /** Records an item the task acted on. A failed item makes the task end `error`. */
   item(path: string, report: ItemReport): void;
+  /**
+   * Attaches a change to the job's change set (R27): `path` was added, changed or removed.
+   * Served by `GET /jobs/:id/changes` and the console's "View details". Buffered and sent
+   * with the task's items; a path over 2 KiB of UTF-8 is cut like an item's.
+   */
+  change(path: string, report: ChangeReport): void;
   /** Adds tasks to the job (dynamic fan-out). */
   spawn(tasks: TaskSpec | TaskSpec[]): void;
   /**

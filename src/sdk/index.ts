@@ -1,6 +1,7 @@
 export type { EnvelopeConfig, EnvelopeEntry, EnvelopeInput, EnvelopeType } from './define-envelope.js';
 export { defineEnvelope, EnvelopeInputError, isEnvelopeType, jobsEnvelope } from './define-envelope.js';
 export type {
+  ChangeReport,
   CompensationHandler,
   CompensationSource,
   ItemReport,

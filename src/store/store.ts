@@ -2,6 +2,10 @@ import type {
   AuditRecord,
   BulkAction,
   CatchUpRule,
+  ChangeCounts,
+  ChangeDetail,
+  ChangeKind,
+  ChangeRecord,
   DigestCadence,
   EnvelopeOnError,
   EnvelopeProblem,
@@ -10,6 +14,8 @@ import type {
   EventRecord,
   ItemOutcome,
   ItemRecord,
+  ItemStat,
+  ItemState,
   JobConcurrency,
   JobRecord,
   JobState,
@@ -178,6 +184,14 @@ export interface TaskQuery {
   limit: number;
 }
 
+export interface ChangeQuery {
+  change?: ChangeKind;
+  /** Case-insensitive substring of the path. */
+  path?: string;
+  cursor: string | null;
+  limit: number;
+}
+
 export interface ItemQuery {
   outcome?: ItemOutcome;
   /** Substring of the path. */
@@ -197,7 +211,7 @@ export interface JobStore {
    * Re-runs the tasks of a finished job that did not succeed. Throws as controlJob, and
    * SWY_ERR_RETRY_SUPERSEDED when a later job acted on a conflicting resource (unless forced).
    */
-  retryJob(id: number, now: number, options?: { force?: boolean }): Promise<JobRecord>;
+  retryJob(id: number, now: number, options?: { force?: boolean; items?: 'failed' }): Promise<JobRecord>;
   /** Removes a finished job with its tasks, items, output and events. Throws as controlJob. */
   deleteJob(id: number, now: number): Promise<void>;
   listTasks(jobId: number, query: TaskQuery): Promise<Page<TaskRecord>>;
@@ -214,6 +228,19 @@ export interface JobStore {
   listItems(jobId: number, query: ItemQuery): Promise<Page<ItemRecord>>;
   /** Every record of one path in a job, oldest first: the item's history across tasks. */
   itemHistory(jobId: number, path: string): Promise<ItemRecord[]>;
+  // ─── Change sets and comparisons (ledger/change-rows.ts) ───
+  /** A job's changes in the order recorded, without their texts. */
+  listChanges(jobId: number, query: ChangeQuery): Promise<Page<ChangeRecord>>;
+  /** How many changes of each kind a job has (those whose path contains `path`, when given). */
+  changeCounts(jobId: number, path?: string): Promise<ChangeCounts>;
+  /** One change of a job with its texts; null when the job has none of that id. */
+  getChange(jobId: number, changeId: number): Promise<ChangeDetail | null>;
+  /** The newest earlier job of the same workflow and site, or of the same schedule when the job came from one. */
+  previousRun(job: { id: number; workflow: string; site: string; scheduleId: number | null }): Promise<number | null>;
+  /** Each path of a job by its last record (at most `limit` paths). */
+  latestItems(jobId: number, limit: number): Promise<ItemState[]>;
+  /** A job's item records counted per operation and outcome. */
+  itemStats(jobId: number): Promise<ItemStat[]>;
   /** The resource locks jobs declared (held or released), by job. */
   jobLocks(jobIds: number[]): Promise<Map<number, ResourceLock[]>>;
   /** The concurrency limits these workflows last declared and the jobs admitted under them now (workflows without limits are left out). */

@@ -195,6 +195,7 @@ export class HandlerPool {
     if (message.type === 'log') run.ctx.log(message.line);
     else if (message.type === 'progress') run.ctx.progress(message.done, message.total);
     else if (message.type === 'item') run.ctx.item(message.path, message.report);
+    else if (message.type === 'change') run.ctx.change(message.path, message.report);
     else if (message.type === 'spawn')
       run.ctx.spawn(message.tasks); // checked in the thread already, against the same workflow
     else if (message.type === 'heartbeat') {

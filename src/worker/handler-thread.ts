@@ -13,7 +13,7 @@ import type { TaskContext, Workflow } from '../sdk/define-workflow.js';
 import { isWorkflow, taskHandler } from '../sdk/define-workflow.js';
 import { loadWorkflows } from '../sdk/load-workflows.js';
 import type { SiteInfo } from '../sdk/site-paths.js';
-import { boundLogLine } from './report-limits.js';
+import { boundChange, boundLogLine } from './report-limits.js';
 import { toNewTaskSpec } from './task-run.js';
 import type { FaultKind, FromThread, ThreadOutcome, ToThread } from './thread-messages.js';
 
@@ -86,7 +86,16 @@ function context(runId: number, leased: LeasedTask, site: SiteInfo, workflow: Wo
   const { task, job } = leased;
   return {
     job,
-    task: { id: task.id, type: task.type, key: task.key, site: task.site, input: task.input, attempt: task.attempts, maxAttempts: task.maxAttempts },
+    task: {
+      id: task.id,
+      type: task.type,
+      key: task.key,
+      site: task.site,
+      input: task.input,
+      attempt: task.attempts,
+      maxAttempts: task.maxAttempts,
+      retryPaths: leased.retryPaths ?? null,
+    },
     site,
     signal,
     log: (line) => post({ type: 'log', runId, line: boundLogLine(String(line)) }),
@@ -103,6 +112,25 @@ function context(runId: number, leased: LeasedTask, site: SiteInfo, workflow: Wo
           error: report.error == null ? undefined : String(report.error),
         },
       }),
+    change: (path, report) => {
+      // Bounded here, so a 64 MiB text is dropped in the thread rather than copied to the parent;
+      // a wrong kind throws to the handler, as in-process.
+      const bounded = boundChange(path, report);
+      const { change, sizeBefore, sizeAfter, textBefore, textAfter, textOmitted } = bounded;
+      post({
+        type: 'change',
+        runId,
+        path: bounded.path,
+        report: {
+          change,
+          ...(sizeBefore != null ? { sizeBefore } : {}),
+          ...(sizeAfter != null ? { sizeAfter } : {}),
+          ...(textBefore != null ? { textBefore } : {}),
+          ...(textAfter != null ? { textAfter } : {}),
+          ...(textOmitted ? { textOmitted: true } : {}),
+        },
+      });
+    },
     spawn: (tasks) => {
       const specs = (Array.isArray(tasks) ? tasks : [tasks]).map((spec) => {
         if (!(spec?.type in workflow.tasks)) throw new TypeError(`spawn: workflow "${workflow.name}" has no handler for task type "${spec?.type}"`);

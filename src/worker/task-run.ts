@@ -1,10 +1,10 @@
 import { INVALID_SPAN_CONTEXT, trace } from '@opentelemetry/api';
 import { ATTR, context, recordFailure, type Span, startSpan, withSpan } from '../engine/tracing.js';
-import type { HandlerOutcome, LeasedTask, LeaseRef, NewItem, NewTaskSpec, TaskActivity, TaskCompletion, TaskErrorInfo } from '../model/index.js';
+import type { HandlerOutcome, LeasedTask, LeaseRef, NewChange, NewItem, NewTaskSpec, TaskActivity, TaskCompletion, TaskErrorInfo } from '../model/index.js';
 import { classifyTaskRun, errorInfo, type Json, type Progress, type TaskReport } from '../model/index.js';
 import { type TaskContext, type TaskHandler, type TaskSpec, taskHandler, type Workflow } from '../sdk/define-workflow.js';
 import type { SiteInfo } from '../sdk/site-paths.js';
-import { boundItem, boundLogLine, boundResult } from './report-limits.js';
+import { boundChange, boundItem, boundLogLine, boundResult, changeChars } from './report-limits.js';
 
 /** Why a run was told to stop. `lost`: another attempt owns the task now, so this one's results are dropped. */
 export type StopReason = 'cancel' | 'lost' | 'shutdown';
@@ -58,6 +58,7 @@ export class TaskRun {
   private controller: AbortController | null = null;
   private stopReason: StopReason | null = null;
   private items: NewItem[] = [];
+  private changes: NewChange[] = [];
   private logs: string[] = [];
   private spawns: NewTaskSpec[] = [];
   private latestProgress: Progress | null = null;
@@ -170,7 +171,16 @@ export class TaskRun {
     const run = this;
     return {
       job: { ...job, fields: job.fields },
-      task: { id: task.id, type: task.type, key: task.key, site: task.site, input: task.input, attempt: task.attempts, maxAttempts: task.maxAttempts },
+      task: {
+        id: task.id,
+        type: task.type,
+        key: task.key,
+        site: task.site,
+        input: task.input,
+        attempt: task.attempts,
+        maxAttempts: task.maxAttempts,
+        retryPaths: this.leased.retryPaths ?? null,
+      },
       site: this.site,
       get signal() {
         return run.signal;
@@ -196,6 +206,12 @@ export class TaskRun {
         this.items.push(item);
         this.bufferedChars += itemChars(item);
         if (this.items.length >= FLUSH_AT || this.bufferedChars >= FLUSH_AT_CHARS) this.flush();
+      },
+      change: (path, report) => {
+        const change = boundChange(path, report);
+        this.changes.push(change);
+        this.bufferedChars += changeChars(change);
+        if (this.changes.length >= FLUSH_AT || this.bufferedChars >= FLUSH_AT_CHARS) this.flush();
       },
       spawn: (tasks) => {
         for (const spec of Array.isArray(tasks) ? tasks : [tasks]) {
@@ -256,15 +272,22 @@ export class TaskRun {
   }
 
   private hasBuffered(): boolean {
-    return this.items.length > 0 || this.logs.length > 0 || this.spawns.length > 0 || this.latestProgress !== null;
+    return this.items.length > 0 || this.changes.length > 0 || this.logs.length > 0 || this.spawns.length > 0 || this.latestProgress !== null;
   }
 
   private overFlushLimits(): boolean {
-    return this.items.length >= FLUSH_AT || this.logs.length >= FLUSH_AT || this.spawns.length >= FLUSH_AT || this.bufferedChars >= FLUSH_AT_CHARS;
+    return (
+      this.items.length >= FLUSH_AT ||
+      this.changes.length >= FLUSH_AT ||
+      this.logs.length >= FLUSH_AT ||
+      this.spawns.length >= FLUSH_AT ||
+      this.bufferedChars >= FLUSH_AT_CHARS
+    );
   }
 
   private requeue(activity: Activity): void {
     this.items = [...(activity.items ?? []), ...this.items];
+    this.changes = [...(activity.changes ?? []), ...this.changes];
     this.logs = [...(activity.logs ?? []), ...this.logs];
     this.spawns = [...(activity.spawn ?? []), ...this.spawns];
     this.latestProgress ??= activity.progress ?? null;
@@ -282,6 +305,7 @@ export class TaskRun {
     };
     if (this.logs.length > 0) piece.logs = take(this.logs, (line) => line.length);
     if (this.items.length > 0) piece.items = take(this.items, itemChars);
+    if (this.changes.length > 0) piece.changes = take(this.changes, changeChars);
     if (this.spawns.length > 0) piece.spawn = take(this.spawns, () => 0);
     if (this.latestProgress) piece.progress = this.latestProgress;
     this.latestProgress = null;
@@ -292,10 +316,12 @@ export class TaskRun {
   private drain(): Activity {
     const activity: Activity = {};
     if (this.items.length > 0) activity.items = this.items;
+    if (this.changes.length > 0) activity.changes = this.changes;
     if (this.logs.length > 0) activity.logs = this.logs;
     if (this.spawns.length > 0) activity.spawn = this.spawns;
     if (this.latestProgress) activity.progress = this.latestProgress;
     this.items = [];
+    this.changes = [];
     this.logs = [];
     this.spawns = [];
     this.latestProgress = null;
@@ -314,6 +340,7 @@ function activityChars(activity: Activity): number {
   let chars = 0;
   for (const line of activity.logs ?? []) chars += line.length;
   for (const item of activity.items ?? []) chars += itemChars(item);
+  for (const change of activity.changes ?? []) chars += changeChars(change);
   return chars;
 }
 

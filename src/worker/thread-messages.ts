@@ -1,5 +1,5 @@
 import type { HandlerReturn, LeasedTask, TaskErrorInfo, TaskSignalKind } from '../model/index.js';
-import type { ItemReport, TaskSpec } from '../sdk/define-workflow.js';
+import type { ChangeReport, ItemReport, TaskSpec } from '../sdk/define-workflow.js';
 import type { SiteInfo } from '../sdk/site-paths.js';
 
 /** What a handler thread is told: run a task, abort one, or that a heartbeat it asked for is done. */
@@ -19,6 +19,8 @@ export type FromThread =
   | { type: 'log'; runId: number; line: string }
   | { type: 'progress'; runId: number; done: number; total: number }
   | { type: 'item'; runId: number; path: string; report: ItemReport }
+  /** Already bounded in the thread; `textOmitted` says texts were dropped there. */
+  | { type: 'change'; runId: number; path: string; report: ChangeReport & { textOmitted?: boolean } }
   | { type: 'spawn'; runId: number; tasks: TaskSpec[] }
   | { type: 'heartbeat'; runId: number; requestId: number }
   | { type: 'done'; runId: number; outcome: ThreadOutcome }

@@ -183,6 +183,16 @@ const ROUTES: Record<string, RouteSpec> = {
     siteBound: true,
     call: (fx, t) => ({ path: `/jobs/${fx.job[t]}/items/history?path=${encodeURIComponent(`/${site(t)}/item-0`)}` }),
   },
+  'GET /api/v1/jobs/{id}/changes': { level: 'viewer', siteBound: true, call: (fx, t) => ({ path: `/jobs/${fx.job[t]}/changes` }) },
+  // The fixture's jobs record no changes: a caller who may read the job learns only that this one is not there.
+  'GET /api/v1/jobs/{id}/changes/{changeId}': {
+    level: 'viewer',
+    siteBound: true,
+    reached: () => [404],
+    call: (fx, t) => ({ path: `/jobs/${fx.job[t]}/changes/1` }),
+  },
+  'GET /api/v1/jobs/{id}/compare': { level: 'viewer', siteBound: true, call: (fx, t) => ({ path: `/jobs/${fx.job[t]}/compare` }) },
+  'GET /api/v1/jobs/{id}/items/stats': { level: 'viewer', siteBound: true, call: (fx, t) => ({ path: `/jobs/${fx.job[t]}/items/stats` }) },
   'GET /api/v1/tasks/{id}': { level: 'viewer', siteBound: true, call: (fx, t) => ({ path: `/tasks/${fx.task[t]}` }) },
   'GET /api/v1/tasks/{id}/output': { level: 'viewer', siteBound: true, call: (fx, t) => ({ path: `/tasks/${fx.task[t]}/output` }) },
   'GET /api/v1/queues': { level: 'viewer', siteBound: false, call: () => ({ path: '/queues' }) },

@@ -1,5 +1,6 @@
 import type { StoreHarness } from '../helpers/store-harness.js';
 import { describeAuthConformance } from './auth-conformance.js';
+import { describeChangesConformance } from './changes-conformance.js';
 import { describeConcurrencyConformance } from './concurrency-conformance.js';
 import { describeControlsConformance } from './controls-conformance.js';
 import { describeEnvelopesConformance } from './envelopes-conformance.js';
@@ -37,4 +38,5 @@ export function describeAllConformance(harness: StoreHarness): void {
   describeOperationsConformance(harness);
   describeEnvelopesConformance(harness);
   describeJobSitesConformance(harness);
+  describeChangesConformance(harness);
 }

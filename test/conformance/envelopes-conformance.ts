@@ -63,6 +63,19 @@ export function describeEnvelopesConformance(harness: StoreHarness): void {
       expect(await store().getEnvelope(env.id)).toMatchObject({ status: 'success', jobCounts: { success: 3 }, endedAt: expect.any(Number) });
     });
 
+    it('counts only the members it still has once one is deleted or pruned', async () => {
+      const { envelope: env } = await submit(chain(3), 'continue');
+      for (let i = 0; i < 3; i++) await succeed((await lease())[0]);
+      const [a, b] = await memberIds(env.id);
+      expect(await store().getEnvelope(env.id)).toMatchObject({ status: 'success', totalJobs: 3, jobCounts: { success: 3 } });
+      await store().deleteJob(a, now());
+      expect(await store().getEnvelope(env.id)).toMatchObject({ status: 'success', totalJobs: 2, jobCounts: { success: 2 } });
+      // Retention: everything ended before the cutoff goes.
+      expect(await store().pruneJobs({ byWorkflow: {}, byQueue: {}, otherwise: clock + 1 }, 1, now())).toBe(1);
+      expect(await store().getJob(b)).toBeNull();
+      expect(await store().getEnvelope(env.id)).toMatchObject({ totalJobs: 1, jobCounts: { success: 1 } });
+    });
+
     it("tells an envelope's history: its own events and its jobs', oldest first, none of another envelope", async () => {
       const { envelope: env } = await submit(chain(2));
       const [a, b] = await memberIds(env.id);

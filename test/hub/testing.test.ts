@@ -32,6 +32,26 @@ describe('runWorkflow (switchyard/testing)', () => {
     expect(Object.values(run.logs)).toEqual([['3 words'], ['2 words']]);
   });
 
+  it('answers the job’s change set with its texts', async () => {
+    const differ = defineWorkflow({
+      name: 'differ',
+      fields: z.object({}),
+      plan: () => [{ type: 'diff' }],
+      tasks: {
+        diff: (ctx) => {
+          ctx.change('a.txt', { change: 'changed', sizeBefore: 2, sizeAfter: 3, textBefore: 'a\n', textAfter: 'ab\n' });
+          ctx.change('b.bin', { change: 'removed', sizeBefore: 9 });
+          return { changed: true };
+        },
+      },
+    });
+    const run = await runWorkflow(differ, {});
+    expect(run.changes.map((c) => [c.path, c.change, c.textBefore, c.textAfter])).toEqual([
+      ['a.txt', 'changed', 'a\n', 'ab\n'],
+      ['b.bin', 'removed', null, null],
+    ]);
+  });
+
   it('answers failed and skipped runs as they ended', async () => {
     const skipped = await runWorkflow(countWords, { texts: [' '] });
     expect(skipped.job.state).toBe('skipped');

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ERROR_LIMITS, errorInfo, type TaskActivity, truncateText } from '../../src/model/index.js';
-import { boundResult, chunkBatch, LIMITS, splitActivity } from '../../src/worker/report-limits.js';
+import { activityChars, boundChange, boundResult, chunkBatch, LIMITS, splitActivity } from '../../src/worker/report-limits.js';
 
 describe('truncateText', () => {
   it('keeps short text and cuts long text to the limit, marker included', () => {
@@ -85,5 +85,36 @@ describe('batches that fit the worker protocol', () => {
     expect(chunks.flat()).toEqual(batch);
     const many = Array.from({ length: 2_500 }, (_, i) => ({ taskId: i + 1, leaseToken: 't' }));
     expect(chunkBatch(many).map((c) => c.length)).toEqual([1_000, 1_000, 500]);
+  });
+});
+
+describe('boundChange (what ctx.change sends)', () => {
+  it('keeps texts up to 64 KiB of UTF-8 and drops both beyond, flagging it', () => {
+    expect(boundChange('a', { change: 'changed', textBefore: 'x', textAfter: 'y' })).toMatchObject({ textBefore: 'x', textAfter: 'y', textOmitted: false });
+    const wide = '€'.repeat(22_000); // 66,000 bytes in 22,000 characters
+    expect(boundChange('a', { change: 'changed', textBefore: 'x', textAfter: wide })).toMatchObject({ textBefore: null, textAfter: null, textOmitted: true });
+    expect(boundChange('a', { change: 'added', textAfter: 'z'.repeat(65_536) }).textOmitted).toBe(false);
+  });
+
+  it('keeps whole byte sizes only, cuts long paths under 2 KiB of UTF-8, and refuses unknown kinds', () => {
+    expect(boundChange('a', { change: 'added', sizeAfter: 1.5, sizeBefore: -1 })).toMatchObject({ sizeAfter: null, sizeBefore: null });
+    const path = boundChange('é'.repeat(5000), { change: 'removed' }).path;
+    expect(Buffer.byteLength(path)).toBeLessThanOrEqual(2048);
+    expect(path).toMatch(/truncated/);
+    expect(() => boundChange('a', { change: 'modified' })).toThrow(/not a change kind/);
+  });
+
+  it('splits a backlog of changes with texts into pieces that fit the protocol', () => {
+    const changes = Array.from({ length: 700 }, (_, i) =>
+      boundChange(`f${i}`, { change: 'changed', textBefore: 'a'.repeat(60_000), textAfter: 'b'.repeat(60_000) }),
+    );
+    const pieces = splitActivity({ taskId: 1, leaseToken: 't', changes, items: [{ path: 'p', operation: 'copy', outcome: 'completed' }] });
+    expect(pieces.flatMap((p) => p.changes ?? [])).toEqual(changes);
+    expect(pieces.flatMap((p) => p.items ?? [])).toHaveLength(1);
+    for (const piece of pieces) {
+      expect(piece.changes?.length ?? 0).toBeLessThanOrEqual(1000);
+      expect(activityChars(piece)).toBeLessThanOrEqual(LIMITS.requestChars);
+    }
+    for (const chunk of chunkBatch(pieces)) expect(chunk.reduce((sum, p) => sum + activityChars(p), 0)).toBeLessThanOrEqual(LIMITS.requestChars);
   });
 });

@@ -72,11 +72,20 @@ export function jobRoutes(app: App, { engine }: ApiContext): void {
     schema: {
       ...TAG,
       summary:
-        'Re-run the tasks of a finished job that did not succeed (409 SWY_ERR_RETRY_SUPERSEDED once a later job acted on its resources; admins may force)',
+        "Re-run the tasks of a finished job that did not succeed (409 SWY_ERR_RETRY_SUPERSEDED once a later job acted on its resources; admins may force); with { items: 'failed' }, only the tasks that recorded failed items, each told those paths",
       params: idParam,
-      body: z.object({ force: z.boolean().optional() }).strict().nullish(),
+      body: z
+        .object({ force: z.boolean().optional(), items: z.enum(['failed']).optional() })
+        .strict()
+        .nullish(),
     },
-    handler: async (request) => dto(await engine.retry(request.params.id, request.actor, { force: request.body?.force === true })),
+    handler: async (request) =>
+      dto(
+        await engine.retry(request.params.id, request.actor, {
+          force: request.body?.force === true,
+          ...(request.body?.items ? { items: request.body.items } : {}),
+        }),
+      ),
   });
 
   app.post('/jobs/:id/resubmit', {

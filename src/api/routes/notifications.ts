@@ -1,7 +1,6 @@
 import { z } from 'zod';
-import { iso } from '../../engine/engine-core.js';
-import type { Delivery, SubscriptionView } from '../../engine/notify-verbs.js';
 import type { ApiContext, App } from '../api-context.js';
+import { deliveryDto, subscriptionDto } from '../dto.js';
 import { emailSchema, idParam, name } from '../schemas.js';
 
 const TAG = { tags: ['notifications'] };
@@ -12,22 +11,6 @@ const channel = {
   url: z.string().url().max(2000).optional(),
 };
 const END_STATES = ['success', 'error', 'failure', 'skipped', 'cancelled', 'unknown'] as const;
-
-const subscriptionDto = (s: SubscriptionView & { secret?: string }) => ({ ...s, createdAt: iso(s.createdAt) });
-const deliveryDto = (d: Delivery) => ({
-  id: d.id,
-  subscriptionId: d.subscriptionId,
-  jobId: d.jobId,
-  channel: d.channel,
-  status: d.status,
-  attempts: d.attempts,
-  nextAttemptAt: d.status === 'pending' ? iso(d.nextAttemptAt) : null,
-  lastError: d.lastError,
-  job: d.payload,
-  createdAt: iso(d.createdAt),
-  sentAt: iso(d.sentAt),
-  readAt: iso(d.readAt),
-});
 
 /**
  * Subscriptions to a job's end and site rules; a subscription's delivery log; the console

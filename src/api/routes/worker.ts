@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import type { ActivityResult } from '../../model/index.js';
-import { ItemOutcome, SwitchyardError } from '../../model/index.js';
+import { CHANGE_KINDS, CHANGE_LIMITS, ItemOutcome, SwitchyardError } from '../../model/index.js';
 import type { ApiContext, App } from '../api-context.js';
 import { errorReply } from '../errors.js';
 import { name } from '../schemas.js';
@@ -27,6 +27,12 @@ const itemPath = z
   .min(1)
   .max(MAX_ITEM_PATH_BYTES)
   .refine((path) => Buffer.byteLength(path) <= MAX_ITEM_PATH_BYTES, `at most ${MAX_ITEM_PATH_BYTES} bytes of UTF-8`);
+/** A change's text: at most 64 KiB of UTF-8 (a worker drops longer ones and says `textOmitted`). */
+const changeText = z
+  .string()
+  .max(CHANGE_LIMITS.textBytes)
+  .refine((text) => Buffer.byteLength(text) <= CHANGE_LIMITS.textBytes, `at most ${CHANGE_LIMITS.textBytes} bytes of UTF-8`);
+const size = z.number().int().min(0).max(Number.MAX_SAFE_INTEGER).nullable().optional();
 const leaseRef = { taskId: z.number().int().positive(), leaseToken: z.string().min(1).max(200) };
 const activity = z.object({
   ...leaseRef,
@@ -41,6 +47,21 @@ const activity = z.object({
       }),
     )
     .max(10_000)
+    .optional(),
+  // Fewer than items: each may carry two texts of 64 KiB (the 8 MiB body limit bounds them too).
+  changes: z
+    .array(
+      z.object({
+        path: itemPath,
+        change: z.enum(CHANGE_KINDS as [string, ...string[]]),
+        sizeBefore: size,
+        sizeAfter: size,
+        textBefore: changeText.nullable().optional(),
+        textAfter: changeText.nullable().optional(),
+        textOmitted: z.boolean().optional(),
+      }),
+    )
+    .max(1000)
     .optional(),
   logs: z.array(z.string().max(65_536)).max(10_000).optional(),
   // Bounded so that every store can keep it (PostgreSQL bigint, SQLite integer) and read it back.
@@ -120,7 +141,7 @@ export function workerRoutes(app: App, { engine }: ApiContext): void {
     config: { access: 'worker' },
     schema: {
       ...TAG,
-      summary: "Record running tasks' items, log lines, progress and spawned tasks",
+      summary: "Record running tasks' items, changes, log lines, progress and spawned tasks",
       body: z.object({ reports: z.array(activity).min(1).max(1000) }),
     },
     handler: async (request, reply) => {

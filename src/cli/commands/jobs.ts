@@ -85,12 +85,18 @@ export function jobsCommand(program: Command): void {
     const command = jobs.command(`${action} <ids...>`).description(`${action[0].toUpperCase()}${action.slice(1)} jobs`);
     if (action === 'pause')
       command.option('--now', 'stop running tasks at once (they go back to paused, the attempt not counted) instead of letting them finish');
-    command.action(async (ids: string[], options: { now?: boolean }, command: Command) => {
+    if (action === 'retry') command.option('--failed-items', 're-run only the tasks that recorded failed items; each is told the paths that failed');
+    command.action(async (ids: string[], options: { now?: boolean; failedItems?: boolean }, command: Command) => {
       const api = client(command);
       let failed = 0;
       for (const id of ids) {
         try {
-          const job = action === 'pause' ? await api.pause(jobId(id), { now: options.now === true }) : await api.control(jobId(id), action);
+          const job =
+            action === 'pause'
+              ? await api.pause(jobId(id), { now: options.now === true })
+              : action === 'retry' && options.failedItems
+                ? await api.retry(jobId(id), { items: 'failed' })
+                : await api.control(jobId(id), action);
           console.log(action === 'resubmit' ? `job ${id} resubmitted as job ${job.id}` : `job ${job.id} ${job.state}`);
         } catch (error) {
           failed += 1;
@@ -100,6 +106,59 @@ export function jobsCommand(program: Command): void {
       if (failed > 0) process.exitCode = 1;
     });
   }
+
+  jobs
+    .command('changes <id>')
+    .description("A job's change set: what its tasks found added, changed or removed")
+    .addOption(new Option('--kind <kind>', 'only changes of this kind').choices(['added', 'changed', 'removed']))
+    .option('--path <text>', 'only paths containing this text (case-insensitive)')
+    .addOption(new Option('--limit <n>', 'how many (1 to 500)').argParser(parseLimit).default(100))
+    .option('--compare', "compare the job's items with the previous run's instead")
+    .option('--json', 'print JSON')
+    .action(async (id: string, options, command: Command) => {
+      const api = client(command);
+      if (options.compare) {
+        const kind = options.kind === 'changed' || options.kind === 'added' || options.kind === 'removed' ? options.kind : undefined;
+        const comparison = await api.compareJob(jobId(id), { kind, path: options.path, limit: options.limit });
+        if (options.json) return console.log(JSON.stringify(comparison, null, 2));
+        const { counts } = comparison;
+        console.log(
+          comparison.previousJobId === null
+            ? `job ${comparison.jobId}: no previous run to compare with; ${counts.added} paths`
+            : `job ${comparison.jobId} against job ${comparison.previousJobId}: ${counts.added} added, ${counts.removed} removed, ${counts.changed} changed, ${counts.unchanged} unchanged`,
+        );
+        if (comparison.items.length > 0) {
+          const side = (s: { outcome: string; bytes: number | null } | null) => (s ? `${s.outcome}${s.bytes === null ? '' : ` ${s.bytes} B`}` : '');
+          console.log(
+            table(
+              comparison.items.map((d) => ({ kind: d.kind, path: d.path, before: side(d.before), after: side(d.after) })),
+              ['kind', 'path', 'before', 'after'],
+            ),
+          );
+        }
+        if (comparison.nextAfter) console.log(`(first ${comparison.items.length}; use --json or the API's ?after= for more)`);
+        return;
+      }
+      const page = await api.jobChanges(jobId(id), { change: options.kind, path: options.path, limit: options.limit });
+      if (options.json) return console.log(JSON.stringify(page, null, 2));
+      const { counts } = page;
+      console.log(`job ${id}: ${counts.added} added, ${counts.changed} changed, ${counts.removed} removed`);
+      if (page.items.length === 0) return;
+      const size = (n: number | null) => (n === null ? '' : String(n));
+      console.log(
+        table(
+          page.items.map((c) => ({
+            change: c.change,
+            path: c.path,
+            before: size(c.sizeBefore),
+            after: size(c.sizeAfter),
+            text: c.hasText ? 'yes' : c.textOmitted ? 'too long' : '',
+          })),
+          ['change', 'path', 'before', 'after', 'text'],
+        ),
+      );
+      if (page.nextCursor) console.log(`(first ${page.items.length}; see ${api.url}/jobs/${id}?tab=changes)`);
+    });
 
   jobs
     .command('rollback <id>')

@@ -1,5 +1,5 @@
 import type { JobConcurrency } from '../../model/index.js';
-import type { LedgerTx } from './ledger-tx.js';
+import type { ConcurrencyCandidate, LedgerTx } from './ledger-tx.js';
 
 /**
  * Concurrency per workflow and per key in the ledger (the rules are in model/concurrency.ts).
@@ -39,7 +39,7 @@ export async function admitConcurrency(
   );
   const newIds = new Set(limited.map((job) => job.id));
   const waiting = new Set([...newIds].filter((id) => !admitted.some((a) => a.id === id)));
-  return { waiting, wake: admitted.filter((a) => !newIds.has(a.id)).map((a) => a.site) };
+  return { waiting, wake: admitted.filter((a) => !newIds.has(a.id)).flatMap((a) => a.sites) };
 }
 
 /**
@@ -53,7 +53,7 @@ export async function releaseConcurrency(tx: LedgerTx, endedJobIds: number[]): P
   await tx.lockResourceAdmission();
   await tx.setConcurrencySlot([...standing.keys()], 'released');
   const freed = [...standing.values()].filter((job) => job.slot === 'held');
-  return (await moveLines(tx, freed)).map((a) => a.site);
+  return (await moveLines(tx, freed)).flatMap((a) => a.sites);
 }
 
 /**
@@ -64,7 +64,7 @@ export async function afterLockFreed(tx: LedgerTx, jobId: number): Promise<{ wai
   const standing = (await tx.concurrencyOf([jobId])).get(jobId);
   if (standing?.slot !== 'waiting') return { waiting: false, wake: [] };
   const admitted = await moveLines(tx, [standing]);
-  return { waiting: !admitted.some((a) => a.id === jobId), wake: admitted.map((a) => a.site) };
+  return { waiting: !admitted.some((a) => a.id === jobId), wake: admitted.flatMap((a) => a.sites) };
 }
 
 /**
@@ -77,14 +77,14 @@ export async function reenterConcurrency(tx: LedgerTx, jobId: number): Promise<{
   await tx.lockResourceAdmission();
   await tx.enterConcurrencyLine([{ id: jobId, key: standing.key }]);
   const admitted = await moveLines(tx, [standing]);
-  return { waiting: !admitted.some((a) => a.id === jobId), wake: admitted.filter((a) => a.id !== jobId).map((a) => a.site) };
+  return { waiting: !admitted.some((a) => a.id === jobId), wake: admitted.filter((a) => a.id !== jobId).flatMap((a) => a.sites) };
 }
 
 /** Admits what the lines of these workflows (and keys) allow now. */
-async function moveLines(tx: LedgerTx, jobs: InLine[]): Promise<{ id: number; site: string }[]> {
+async function moveLines(tx: LedgerTx, jobs: InLine[]): Promise<ConcurrencyCandidate[]> {
   const keysByWorkflow = new Map<string, Set<string | null>>();
   for (const job of jobs) keysByWorkflow.set(job.workflow, (keysByWorkflow.get(job.workflow) ?? new Set()).add(job.key));
-  const admitted: { id: number; site: string }[] = [];
+  const admitted: ConcurrencyCandidate[] = [];
   for (const [workflow, keys] of [...keysByWorkflow].sort(([a], [b]) => (a < b ? -1 : 1))) {
     admitted.push(...(await fillLine(tx, workflow, [...keys])));
   }
@@ -104,7 +104,7 @@ const PAGE = 64;
  * whole line is walked (passing over jobs whose key is at its own limit: other keys may go
  * ahead of them); with only a per-key limit, just the lines of `keys` can have moved.
  */
-async function fillLine(tx: LedgerTx, workflow: string, keys: (string | null)[]): Promise<{ id: number; site: string }[]> {
+async function fillLine(tx: LedgerTx, workflow: string, keys: (string | null)[]): Promise<ConcurrencyCandidate[]> {
   const limits = await tx.concurrencyLimits(workflow);
   if (!limits) return [];
   const { limit, perKey } = limits;
@@ -116,7 +116,7 @@ async function fillLine(tx: LedgerTx, workflow: string, keys: (string | null)[])
     const wants = keyed.map((key) => ({ key, limit: perKey - (held.get(key) ?? 0) })).filter((want) => want.limit > 0);
     return wants.length > 0 ? tx.concurrencyCandidatesOfKeys(workflow, wants) : [];
   }
-  const picked: { id: number; site: string }[] = [];
+  const picked: ConcurrencyCandidate[] = [];
   const held = await tx.heldConcurrency(workflow, null);
   let free = limit - [...held.values()].reduce((sum, n) => sum + n, 0);
   const keyFull = (key: string | null) => perKey !== null && key !== null && (held.get(key) ?? 0) >= perKey;

@@ -12,7 +12,9 @@ import {
   UNFINISHED_TASK_STATES,
 } from '../../model/index.js';
 import type { ControlOptions, JobAction } from '../store.js';
+import { markItemRetry } from './change-rows.js';
 import { reenterConcurrency } from './concurrency.js';
+import { forgetEnvelopeMembers } from './envelopes.js';
 import { JobBook } from './job-book.js';
 import type { JobRow, LedgerTx, TaskRow } from './ledger-tx.js';
 import { isDependencySatisfied } from './new-tasks.js';
@@ -55,16 +57,30 @@ export async function controlJob(tx: LedgerTx, jobId: number, action: JobAction,
  * Re-runs a finished job's tasks that did not succeed, with fresh attempts. Tasks that wait on
  * a re-run task wait again. The job takes its locks again and re-enters its workflow's
  * concurrency line, so it may wait before it runs.
+ *
+ * With `items: 'failed'`, only the tasks that recorded failed items run again, each marked so
+ * that its worker is told the paths that failed (ctx.task.retryPaths); a job with no failed
+ * item is refused (SWY_ERR_JOB_STATE).
  */
-export async function retryJob(tx: LedgerTx, jobId: number, now: number, force = false): Promise<void> {
+export async function retryJob(tx: LedgerTx, jobId: number, now: number, force = false, items: 'failed' | null = null): Promise<void> {
   const tasks = await tx.lockJobTasks(jobId, null);
   const job = await lockJob(tx, jobId, 'retry');
+  const canRerun = (row: TaskRow) => transitionTask(row.state, { type: 'rerun', waiting: false }) !== null;
+  const picked = items === 'failed' ? tasks.filter((row) => row.itemsFailed > 0 && canRerun(row)) : null;
+  if (picked !== null && picked.length === 0) {
+    throw new SwitchyardError('SWY_ERR_JOB_STATE', `Job ${jobId} has no task with failed items to retry`);
+  }
+  await markItemRetry(
+    tx.sql,
+    jobId,
+    (picked ?? []).map((row) => row.id),
+  );
   const lockWaiting = await relockForRetry(tx, jobId, job.endedAt, force);
   // A job waiting for a lock joins the concurrency line but is not admitted before the lock is free.
   const line = await reenterConcurrency(tx, jobId);
   await tx.holdTasks([jobId], lockWaiting || line.waiting);
   if (line.wake.length > 0) tx.wakeAfterCommit(line.wake, false);
-  const rerun = new Set(tasks.filter((row) => transitionTask(row.state, { type: 'rerun', waiting: false }) !== null).map((row) => row.id));
+  const rerun = new Set((picked ?? tasks.filter(canRerun)).map((row) => row.id));
   const states = new Map(tasks.map((row) => [row.id, row.state]));
   const hasEdges = tasks.some((row) => row.dependents > 0);
   const waitsOn = new Map<number, number[]>();
@@ -112,6 +128,7 @@ export async function deleteJob(tx: LedgerTx, jobId: number, now: number): Promi
   await tx.lockJobTasks(jobId, null);
   const job = await lockJob(tx, jobId, 'delete');
   await tx.deleteJob(job.id);
+  await forgetEnvelopeMembers(tx, [{ jobId: job.id, envelopeId: job.envelopeId, state: job.state }], now);
   await tx.insertEvents([{ at: now, type: 'job:deleted', jobId: job.id, taskId: null, site: job.site, data: { workflow: job.workflow, state: job.state } }]);
   tx.wakeAfterCommit([], true);
 }

@@ -177,6 +177,31 @@ export async function settleEnvelopes(tx: LedgerTx, changes: JobChange[], now: n
   if (memberEnds.length > 0) await followUp(tx, memberEnds, now);
 }
 
+/**
+ * Members removed (a job deleted, or pruned by retention): each leaves its envelope's counts,
+ * so that the envelope counts the jobs it still has. A rollback job is not a member and is
+ * left alone.
+ */
+export async function forgetEnvelopeMembers(
+  tx: LedgerTx,
+  removed: { jobId: number; envelopeId: number | null; state: JobState }[],
+  now: number,
+): Promise<void> {
+  const members = removed.filter((m): m is { jobId: number; envelopeId: number; state: JobState } => m.envelopeId !== null);
+  if (members.length === 0) return;
+  const envelopes = await lockEnvelopes(tx.sql, [...new Set(members.map((m) => m.envelopeId))]);
+  const byId = new Map(envelopes.map((e) => [e.id, e]));
+  for (const member of members) {
+    const envelope = byId.get(member.envelopeId);
+    if (!envelope || envelope.rollbackJobId === member.jobId) continue;
+    envelope.jobCounts[member.state] = (envelope.jobCounts[member.state] ?? 0) - 1;
+    if (!(envelope.jobCounts[member.state] ?? 0)) delete envelope.jobCounts[member.state];
+    envelope.totalJobs = Math.max(0, envelope.totalJobs - 1);
+    await tx.sql.run('UPDATE envelopes SET total_jobs = ? WHERE id = ?', [envelope.totalJobs, envelope.id]);
+  }
+  await writeAll(tx, envelopes, now);
+}
+
 async function writeAll(tx: LedgerTx, envelopes: EnvelopeRecord[], now: number): Promise<void> {
   for (const envelope of envelopes) {
     const before = envelope.status;

@@ -1,5 +1,6 @@
-import { transitionTask } from '../../model/index.js';
+import { MAX_RETRY_PATHS, transitionTask } from '../../model/index.js';
 import type { LeasedTask, LeaseRequest } from '../store.js';
+import { failedItemPaths } from './change-rows.js';
 import { JobBook } from './job-book.js';
 import type { ClaimedTask, LedgerTx } from './ledger-tx.js';
 
@@ -35,6 +36,10 @@ export async function leaseTasks(tx: LedgerTx, request: LeaseRequest, newToken: 
   }
   await tx.updateTasks(admitted.map(({ row }) => ({ row, fromState: 'queued' as const })));
   await book.settle(tx);
+  // Only tasks re-run for their failed items cost a read here.
+  for (const [i, candidate] of admitted.entries()) {
+    if (candidate.retryItems) leased[i].retryPaths = await failedItemPaths(tx.sql, candidate.row.jobId, candidate.row.id, MAX_RETRY_PATHS);
+  }
   return leased;
 }
 

@@ -122,7 +122,8 @@ export interface LedgerTx {
 /** A job a concurrency line may admit. */
 export interface ConcurrencyCandidate {
   id: number;
-  site: string;
+  /** Its home site first, then the other sites it has tasks at: the sites to wake when it is admitted. */
+  sites: string[];
   key: string | null;
 }
 
@@ -226,6 +227,8 @@ export interface ClaimedTask {
   input: Json;
   createdAt: number;
   job: { id: number; workflow: string; site: string; queue: string; creator: string; fields: Record<string, Json> };
+  /** The task re-runs for its failed items (a retry with items: 'failed'): its worker gets their paths. */
+  retryItems?: boolean;
 }
 
 export interface DependencyEdge {

@@ -1,4 +1,5 @@
-import { latestCutoff, type PruneCutoffs } from '../../model/index.js';
+import { type JobState, latestCutoff, type PruneCutoffs } from '../../model/index.js';
+import { forgetEnvelopeMembers } from './envelopes.js';
 import type { LedgerTx } from './ledger-tx.js';
 import type { ScheduleExecutor } from './schedule-tx.js';
 
@@ -34,7 +35,7 @@ function cutoffSql(cutoffs: PruneCutoffs): { sql: string; params: unknown[] } {
  * jobs re-checked, so a job retried meanwhile stays. Answers how many were removed; the
  * caller repeats in later transactions while it gets `limit`.
  */
-export async function pruneJobs(tx: LedgerTx, x: ScheduleExecutor, cutoffs: PruneCutoffs, limit: number): Promise<number> {
+export async function pruneJobs(tx: LedgerTx, x: ScheduleExecutor, cutoffs: PruneCutoffs, limit: number, now: number): Promise<number> {
   const rule = cutoffSql(cutoffs);
   const candidates = await x.all(
     `SELECT id FROM jobs WHERE ended_at IS NOT NULL AND ended_at < ? AND state IN ${TERMINAL} AND ended_at < ${rule.sql} ORDER BY ended_at, id LIMIT ?`,
@@ -46,11 +47,16 @@ export async function pruneJobs(tx: LedgerTx, x: ScheduleExecutor, cutoffs: Prun
   // Row locks exist only on PostgreSQL (SQLite's transaction holds the whole file).
   if (x.forUpdate) await x.all(`SELECT id FROM tasks WHERE job_id IN (${list}) ORDER BY id${x.forUpdate}`, []);
   const locked = await x.all(
-    `SELECT id FROM jobs WHERE id IN (${list}) AND state IN ${TERMINAL} AND ended_at IS NOT NULL AND ended_at < ${rule.sql} ORDER BY id${x.forUpdate}`,
+    `SELECT id, envelope_id, state FROM jobs WHERE id IN (${list}) AND state IN ${TERMINAL} AND ended_at IS NOT NULL AND ended_at < ${rule.sql} ORDER BY id${x.forUpdate}`,
     rule.params,
   );
   const ids = locked.map((r) => Number(r.id));
   await tx.deleteJobs(ids);
+  const members = locked.filter((r) => r.envelope_id !== null && r.envelope_id !== undefined);
+  if (members.length > 0) {
+    const removed = members.map((r) => ({ jobId: Number(r.id), envelopeId: Number(r.envelope_id), state: r.state as JobState }));
+    await forgetEnvelopeMembers(tx, removed, now);
+  }
   return ids.length;
 }
 

@@ -205,7 +205,7 @@ const SQL = {
   // Rows another transaction is leasing are skipped, not waited for: concurrent workers
   // each take different tasks.
   claim: `SELECT ${TASK_ROW_T}, t.key AS t_key, t.input AS t_input, t.created_at AS t_created_at,
-      j.queue AS j_queue, j.creator AS j_creator, j.fields AS j_fields, j.started_at IS NULL AS j_unstarted
+      j.queue AS j_queue, j.creator AS j_creator, j.fields AS j_fields, j.started_at IS NULL AS j_unstarted, t.retry_items AS t_retry_items
     FROM tasks t JOIN jobs j ON j.id = t.job_id
     WHERE t.state = 'queued' AND t.site = $1 AND t.available_at <= $2 AND t.workflow = ANY($3::text[])
       AND (j.started_at IS NOT NULL OR j.queue <> ALL($4::text[]))
@@ -243,6 +243,7 @@ const SQL = {
   // Data-modifying CTEs share one snapshot: the logs' subquery still sees the job's tasks.
   deleteJobs: `WITH logs AS (DELETE FROM task_logs WHERE task_id IN (SELECT id FROM tasks WHERE job_id = ANY($1::bigint[]))),
       items AS (DELETE FROM items WHERE job_id = ANY($1::bigint[])),
+      changes AS (DELETE FROM changes WHERE job_id = ANY($1::bigint[])),
       edges AS (DELETE FROM task_deps WHERE job_id = ANY($1::bigint[])),
       tasks AS (DELETE FROM tasks WHERE job_id = ANY($1::bigint[])),
       locks AS (DELETE FROM job_locks WHERE job_id = ANY($1::bigint[])),
@@ -274,13 +275,13 @@ const SQL = {
   heldConcurrency: `SELECT concurrency_key, count(*) AS n FROM jobs WHERE workflow = $1 AND concurrency_slot = 'held' GROUP BY concurrency_key`,
   heldConcurrencyOfKeys: `SELECT concurrency_key, count(*) AS n FROM jobs WHERE workflow = $1 AND concurrency_key = ANY($2::text[]) AND concurrency_slot = 'held'
     GROUP BY concurrency_key`,
-  concurrencyCandidates: `SELECT id, site, concurrency_key FROM jobs
+  concurrencyCandidates: `SELECT id, site, concurrency_key, ${OTHER_SITES_SQL.postgres} FROM jobs
     WHERE workflow = $1 AND concurrency_slot = 'waiting' AND id > $2 AND lock_wait_on IS NULL
       AND (concurrency_key IS NULL OR concurrency_key <> ALL($3::text[]))
     ORDER BY id LIMIT $4`,
   // The first few waiting jobs of each key in one statement, each an indexed walk of its key's line.
-  concurrencyCandidatesOfKeys: `SELECT c.id, c.site, c.concurrency_key FROM unnest($2::text[], $3::int[]) AS k(key, take)
-    CROSS JOIN LATERAL (SELECT id, site, concurrency_key FROM jobs
+  concurrencyCandidatesOfKeys: `SELECT c.id, c.site, c.concurrency_key, c.other_sites FROM unnest($2::text[], $3::int[]) AS k(key, take)
+    CROSS JOIN LATERAL (SELECT id, site, concurrency_key, ${OTHER_SITES_SQL.postgres} FROM jobs
       WHERE workflow = $1 AND concurrency_key = k.key AND concurrency_slot = 'waiting' AND lock_wait_on IS NULL
       ORDER BY id LIMIT k.take) c`,
   setConcurrencySlot: `UPDATE jobs SET concurrency_slot = $1 WHERE id = ANY($2::bigint[])`,
@@ -397,6 +398,7 @@ export class PostgresLedgerTx implements LedgerTx {
     return found.map((r) => ({
       row: this.map.taskRow(r),
       jobUnstarted: r.j_unstarted === true,
+      retryItems: r.t_retry_items === true,
       key: (r.t_key as string | null) ?? null,
       input: this.map.json(r.t_input),
       createdAt: Number(r.t_created_at),
@@ -634,6 +636,6 @@ function toEdge(r: DbRow): DependencyEdge {
   return { jobId: Number(r.job_id), taskId: Number(r.task_id), dependsOn: Number(r.depends_on) };
 }
 
-const toCandidate = (r: DbRow): ConcurrencyCandidate => ({ id: Number(r.id), site: r.site as string, key: (r.concurrency_key as string | null) ?? null });
+const toCandidate = (r: DbRow): ConcurrencyCandidate => ({ id: Number(r.id), sites: jobSitesOf(r), key: (r.concurrency_key as string | null) ?? null });
 
 const optNumber = (value: unknown): number | null => (value === null || value === undefined ? null : Number(value));

@@ -573,6 +573,31 @@ CREATE INDEX subscriptions_envelope ON subscriptions (envelope_id) WHERE envelop
 CREATE INDEX subscriptions_schedule ON subscriptions (schedule_id) WHERE schedule_id IS NOT NULL;
 `,
   },
+  {
+    version: 19,
+    name: 'change sets of jobs; tasks re-run for their failed items',
+    sql: `
+-- A job's change set (R27): what its tasks found added, changed or removed, with sizes and, for
+-- small text files (at most 64 KiB each), the text before and after. Read per job, by kind.
+CREATE TABLE changes (
+  id bigserial PRIMARY KEY,
+  job_id bigint NOT NULL,
+  task_id bigint NOT NULL,
+  path text NOT NULL,
+  change text NOT NULL,
+  size_before bigint,
+  size_after bigint,
+  text_before text,
+  text_after text,
+  text_omitted boolean NOT NULL DEFAULT false,
+  at bigint NOT NULL
+);
+CREATE INDEX changes_job ON changes (job_id, change, id);
+-- Set on the tasks a retry with items: 'failed' re-runs: at lease their worker is handed the
+-- paths whose last item by the task failed (ctx.task.retryPaths). Any other retry clears it.
+ALTER TABLE tasks ADD COLUMN retry_items boolean NOT NULL DEFAULT false;
+`,
+  },
 ];
 
 /**

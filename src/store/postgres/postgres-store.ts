@@ -3,6 +3,7 @@ import { EventEmitter } from 'node:events';
 import type pg from 'pg';
 import { type EnvelopeRecord, type PruneCutoffs, SwitchyardError } from '../../model/index.js';
 import { DashboardSql } from '../dashboard-sql.js';
+import * as changes from '../ledger/change-rows.js';
 import { completeTasks, heartbeat, recordActivity } from '../ledger/complete.js';
 import { controlJob, deleteJob, retryJob } from '../ledger/control.js';
 import * as env from '../ledger/envelope-rows.js';
@@ -266,9 +267,9 @@ export class PostgresStore implements S.Store {
     });
   }
 
-  retryJob(id: number, now: number, options: { force?: boolean } = {}) {
+  retryJob(id: number, now: number, options: { force?: boolean; items?: 'failed' } = {}) {
     return this.transact(now, async (tx, client) => {
-      await retryJob(tx, id, now, options.force === true);
+      await retryJob(tx, id, now, options.force === true, options.items ?? null);
       return (await new PostgresReads(client, this.map).getJob(id)) as NonNullable<Awaited<ReturnType<PostgresReads['getJob']>>>;
     });
   }
@@ -311,6 +312,32 @@ export class PostgresStore implements S.Store {
 
   itemHistory(jobId: number, path: string) {
     return this.reads.itemHistory(jobId, path);
+  }
+
+  // ─── Change sets and comparisons ───────────────────────────────────────────────────────
+
+  listChanges(jobId: number, query: S.ChangeQuery) {
+    return changes.listChanges(this.sql, questionDialect('ILIKE'), jobId, query);
+  }
+
+  changeCounts(jobId: number, path?: string) {
+    return changes.changeCounts(this.sql, questionDialect('ILIKE'), jobId, path);
+  }
+
+  getChange(jobId: number, changeId: number) {
+    return changes.getChange(this.sql, jobId, changeId);
+  }
+
+  previousRun(job: { id: number; workflow: string; site: string; scheduleId: number | null }) {
+    return changes.previousRun(this.sql, job);
+  }
+
+  latestItems(jobId: number, limit: number) {
+    return changes.latestItems(this.sql, jobId, limit);
+  }
+
+  itemStats(jobId: number) {
+    return changes.itemStats(this.sql, jobId);
   }
 
   // ─── Envelopes ─────────────────────────────────────────────────────────────────────────
@@ -541,7 +568,7 @@ export class PostgresStore implements S.Store {
   }
 
   pruneJobs(cutoffs: PruneCutoffs, limit: number, now: number): Promise<number> {
-    return this.transact(now, (tx, client) => pruneJobs(tx, postgresScheduleExecutor(nulSafe(client)), cutoffs, limit));
+    return this.transact(now, (tx, client) => pruneJobs(tx, postgresScheduleExecutor(nulSafe(client)), cutoffs, limit, now));
   }
 
   pruneEvents(before: number, limit: number): Promise<number> {

@@ -78,7 +78,7 @@ export function prepareLedgerStatements(db: Database): Record<LedgerStatementNam
     lockJobTasksAll: raw(`SELECT ${TASK_ROW} FROM tasks WHERE job_id = ? ORDER BY id`),
     lockJobs: raw(`SELECT ${JOB_ROW} FROM jobs WHERE id IN (SELECT value FROM json_each(?)) ORDER BY id`),
     claim: raw(`SELECT ${TASK_ROW_T}, t.key AS t_key, t.input AS t_input, t.created_at AS t_created_at,
-        j.queue AS j_queue, j.creator AS j_creator, j.fields AS j_fields, j.started_at IS NULL AS j_unstarted
+        j.queue AS j_queue, j.creator AS j_creator, j.fields AS j_fields, j.started_at IS NULL AS j_unstarted, t.retry_items AS t_retry_items
       FROM tasks t JOIN jobs j ON j.id = t.job_id
       WHERE t.state = 'queued' AND t.site = ? AND t.available_at <= ?
         AND t.workflow IN (SELECT value FROM json_each(?))
@@ -119,6 +119,7 @@ export function prepareLedgerStatements(db: Database): Record<LedgerStatementNam
     insertLog: p(`INSERT INTO task_logs (task_id, seq, at, line) VALUES (?, ?, ?, ?)`),
     deleteLogs: p(`DELETE FROM task_logs WHERE task_id IN (SELECT id FROM tasks WHERE job_id = ?)`),
     deleteItems: p(`DELETE FROM items WHERE job_id = ?`),
+    deleteChanges: p(`DELETE FROM changes WHERE job_id = ?`),
     deleteEdges: p(`DELETE FROM task_deps WHERE job_id = ?`),
     deleteTasks: p(`DELETE FROM tasks WHERE job_id = ?`),
     deleteJob: p(`DELETE FROM jobs WHERE id = ?`),
@@ -148,11 +149,11 @@ export function prepareLedgerStatements(db: Database): Record<LedgerStatementNam
     enterConcurrencyLine: p(`UPDATE jobs SET concurrency_slot = 'waiting', concurrency_key = ? WHERE id = ?`),
     heldConcurrency: p(`SELECT concurrency_key, count(*) AS n FROM jobs WHERE workflow = ? AND concurrency_slot = 'held' GROUP BY concurrency_key`),
     heldConcurrencyOfKey: p(`SELECT count(*) AS n FROM jobs WHERE workflow = ? AND concurrency_key = ? AND concurrency_slot = 'held'`),
-    concurrencyCandidates: p(`SELECT id, site, concurrency_key FROM jobs
+    concurrencyCandidates: p(`SELECT id, site, concurrency_key, ${OTHER_SITES_SQL.sqlite} FROM jobs
       WHERE workflow = ? AND concurrency_slot = 'waiting' AND id > ? AND lock_wait_on IS NULL
         AND (concurrency_key IS NULL OR concurrency_key NOT IN (SELECT value FROM json_each(?)))
       ORDER BY id LIMIT ?`),
-    concurrencyCandidatesOfKey: p(`SELECT id, site, concurrency_key FROM jobs
+    concurrencyCandidatesOfKey: p(`SELECT id, site, concurrency_key, ${OTHER_SITES_SQL.sqlite} FROM jobs
       WHERE workflow = ? AND concurrency_key = ? AND concurrency_slot = 'waiting' AND id > ? AND lock_wait_on IS NULL
       ORDER BY id LIMIT ?`),
     setConcurrencySlot: p(`UPDATE jobs SET concurrency_slot = ? WHERE id IN (SELECT value FROM json_each(?))`),
@@ -194,6 +195,7 @@ type LedgerStatementName =
   | 'deleteEdges'
   | 'deleteTasks'
   | 'deleteJob'
+  | 'deleteChanges'
   | 'deleteJobSites'
   | 'knownSites'
   | 'addJobSite'
@@ -256,7 +258,7 @@ export class SqliteLedgerTx implements LedgerTx {
 
   async claimTasks(claim: ClaimRequest): Promise<ClaimedTask[]> {
     const rows = this.s.claim.all(claim.site, claim.now, JSON.stringify(claim.workflows), JSON.stringify(claim.blockedQueues), claim.limit) as unknown[][];
-    // Positions after the task row's columns: key, input, created_at, queue, creator, fields, unstarted.
+    // Positions after the task row's columns: key, input, created_at, queue, creator, fields, unstarted, retry_items.
     const n = TASK_ROW_COLUMNS.length;
     return rows.map((v) => {
       const row = this.map.taskRowFrom(v);
@@ -274,6 +276,7 @@ export class SqliteLedgerTx implements LedgerTx {
           fields: (this.map.json(v[n + 5]) ?? {}) as Record<string, Json>,
         },
         jobUnstarted: v[n + 6] === 1,
+        retryItems: v[n + 7] === 1,
       };
     });
   }
@@ -593,6 +596,7 @@ export class SqliteLedgerTx implements LedgerTx {
   async deleteJob(jobId: number): Promise<void> {
     this.s.deleteLogs.run(jobId);
     this.s.deleteItems.run(jobId);
+    this.s.deleteChanges.run(jobId);
     this.s.deleteEdges.run(jobId);
     this.s.deleteTasks.run(jobId);
     this.s.deleteLocks.run(jobId);
@@ -615,7 +619,7 @@ export class SqliteLedgerTx implements LedgerTx {
   }
 }
 
-const toCandidate = (r: DbRow): ConcurrencyCandidate => ({ id: Number(r.id), site: r.site as string, key: (r.concurrency_key as string | null) ?? null });
+const toCandidate = (r: DbRow): ConcurrencyCandidate => ({ id: Number(r.id), sites: jobSitesOf(r), key: (r.concurrency_key as string | null) ?? null });
 
 const optNumber = (value: unknown): number | null => (value === null || value === undefined ? null : Number(value));
 

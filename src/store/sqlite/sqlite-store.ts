@@ -6,6 +6,7 @@ import { isMainThread } from 'node:worker_threads';
 import BetterSqlite3, { type Database, type Statement } from 'better-sqlite3';
 import { type EnvelopeRecord, type PruneCutoffs, SwitchyardError } from '../../model/index.js';
 import { DashboardSql } from '../dashboard-sql.js';
+import * as changes from '../ledger/change-rows.js';
 import { completeTasks, heartbeat, recordActivity } from '../ledger/complete.js';
 import { controlJob, deleteJob, retryJob } from '../ledger/control.js';
 import * as env from '../ledger/envelope-rows.js';
@@ -186,9 +187,9 @@ export class SqliteStore implements S.Store {
     });
   }
 
-  async retryJob(id: number, now: number, options: { force?: boolean } = {}) {
+  async retryJob(id: number, now: number, options: { force?: boolean; items?: 'failed' } = {}) {
     return this.transact(now, async (tx) => {
-      await retryJob(tx, id, now, options.force === true);
+      await retryJob(tx, id, now, options.force === true, options.items ?? null);
       return this.reads.getJob(id) as NonNullable<ReturnType<SqliteReads['getJob']>>;
     });
   }
@@ -231,6 +232,32 @@ export class SqliteStore implements S.Store {
 
   itemHistory(jobId: number, path: string) {
     return this.read(() => this.reads.itemHistory(jobId, path));
+  }
+
+  // ─── Change sets and comparisons ───────────────────────────────────────────────────────
+
+  listChanges(jobId: number, query: S.ChangeQuery) {
+    return this.read(() => changes.listChanges(this.sql, questionDialect('LIKE'), jobId, query));
+  }
+
+  changeCounts(jobId: number, path?: string) {
+    return this.read(() => changes.changeCounts(this.sql, questionDialect('LIKE'), jobId, path));
+  }
+
+  getChange(jobId: number, changeId: number) {
+    return this.read(() => changes.getChange(this.sql, jobId, changeId));
+  }
+
+  previousRun(job: { id: number; workflow: string; site: string; scheduleId: number | null }) {
+    return this.read(() => changes.previousRun(this.sql, job));
+  }
+
+  latestItems(jobId: number, limit: number) {
+    return this.read(() => changes.latestItems(this.sql, jobId, limit));
+  }
+
+  itemStats(jobId: number) {
+    return this.read(() => changes.itemStats(this.sql, jobId));
   }
 
   // ─── Envelopes ─────────────────────────────────────────────────────────────────────────
@@ -439,7 +466,7 @@ export class SqliteStore implements S.Store {
   }
 
   pruneJobs(cutoffs: PruneCutoffs, limit: number, now: number): Promise<number> {
-    return this.transact(now, (tx) => pruneJobs(tx, sqliteScheduleExecutor(this.db), cutoffs, limit));
+    return this.transact(now, (tx) => pruneJobs(tx, sqliteScheduleExecutor(this.db), cutoffs, limit, now));
   }
 
   pruneEvents(before: number, limit: number): Promise<number> {

@@ -1,4 +1,5 @@
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+import type { DeliveryDto, SubscriptionDto } from '../../../src/api/dto.js';
 import { api } from './http.js';
 import { queryKeys } from './query-keys.js';
 
@@ -23,38 +24,10 @@ export interface JobEndSummary {
   totalJobs?: number;
 }
 
-export interface Delivery {
-  id: number;
-  subscriptionId: number;
-  jobId: number | null;
-  channel: 'email' | 'webhook' | 'console';
-  status: 'pending' | 'sent' | 'failed';
-  attempts: number;
-  nextAttemptAt: string | null;
-  lastError: string | null;
-  job: JobEndSummary;
-  createdAt: string;
-  sentAt: string | null;
-  readAt: string | null;
-}
+/** A delivery as the API answers it, its `job` read as what a job's or envelope's end says. */
+export type Delivery = Omit<DeliveryDto, 'job'> & { job: JobEndSummary };
 
-export interface Subscription {
-  id: number;
-  jobId: number | null;
-  envelopeId: number | null;
-  scheduleId: number | null;
-  site: string | null;
-  allSites: boolean;
-  channel: 'email' | 'webhook' | 'console';
-  address: string | null;
-  url: string | null;
-  on: 'end' | 'failure';
-  events: string[];
-  delivery: 'immediate' | 'hourly' | 'daily';
-  timezone: string;
-  createdAt: string;
-  secret?: string;
-}
+export type Subscription = SubscriptionDto;
 
 export interface SiteRuleRequest {
   channel: Subscription['channel'];

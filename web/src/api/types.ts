@@ -5,7 +5,18 @@ import type { Role } from '../domain.js';
  * tasks and items are the server's own answer types (type-only imports: nothing of the
  * server reaches the bundle), so the console cannot drift from the API.
  */
-export type { EnvelopeDto as Envelope, ItemDto as Item, JobDto as Job, ScheduleDto as Schedule, TaskDto as Task } from '../../../src/api/dto.js';
+export type {
+  ChangeDetailDto as ChangeDetail,
+  ChangeDto as Change,
+  ChangePageDto as ChangePage,
+  ComparisonDto as Comparison,
+  EnvelopeDto as Envelope,
+  ItemDto as Item,
+  ItemStatsDto as ItemStats,
+  JobDto as Job,
+  ScheduleDto as Schedule,
+  TaskDto as Task,
+} from '../../../src/api/dto.js';
 
 import type { TaskDto } from '../../../src/api/dto.js';
 

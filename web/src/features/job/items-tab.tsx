@@ -4,6 +4,7 @@ import { useState } from 'react';
 import type { Job } from '../../api/types.js';
 import type { ItemOutcome } from '../../domain.js';
 import { ItemHistoryModal } from './item-history-modal.js';
+import { ItemStatsTable } from './item-stats.js';
 import { ItemsTable } from './items-table.js';
 
 const TABS: { value: ItemOutcome; label: string }[] = [
@@ -29,6 +30,7 @@ export function ItemsTab({
   const [historyOf, setHistoryOf] = useState<string | null>(null);
   return (
     <Stack gap="sm">
+      <ItemStatsTable job={job} />
       <Tabs value={status} onChange={(v) => v && onStatus(v as ItemOutcome)} variant="pills">
         <Tabs.List aria-label="Items by outcome">
           {TABS.map((tab) => (

@@ -1,6 +1,7 @@
 import { Button, Group } from '@mantine/core';
 import { notifications } from '@mantine/notifications';
 import { useNavigate } from 'react-router';
+import { useRetryFailedItems } from '../../api/change-queries.js';
 import { type ConsoleControl, useJobControl } from '../../api/job-mutations.js';
 import type { Job } from '../../api/types.js';
 import { ConfirmButton } from '../../components/ui/confirm-button.js';
@@ -50,6 +51,9 @@ export function JobControls({ job }: { job: Job }) {
   // Controls the workflow does not support are not offered ("if supported by the workflow").
   const supported = (c: string) => (c === 'pause-now' ? job.controls.pause : job.controls[c as keyof typeof job.controls] !== false);
   const shown = controls.filter((c) => (c === 'pause-now' ? pauseNow : canControlJob(job.state, c)) && roleAllows(user.role, NEEDS[c]) && supported(c));
+  const retryItems = useRetryFailedItems(job.id);
+  // Retrying only the failed items: offered where retry is, on a job with failed items.
+  const failedItems = shown.includes('retry') && (job.itemCounts.failed ?? 0) > 0;
   if (shown.length === 0) return null;
 
   const run = (c: ConsoleControl) =>
@@ -70,6 +74,22 @@ export function JobControls({ job }: { job: Job }) {
 
   return (
     <Group gap="xs" role="group" aria-label="Job controls">
+      {failedItems ? (
+        <Button
+          variant="default"
+          size="sm"
+          loading={retryItems.isPending}
+          title="Run again only the tasks that recorded failed items, on those paths alone"
+          onClick={() =>
+            retryItems.mutate(undefined, {
+              onSuccess: () => notifications.show({ title: `Job ${job.id}`, message: 'Retry of the failed items requested.' }),
+              onError: (error) => notifications.show({ color: 'red', title: 'Retry failed items failed', message: error.message }),
+            })
+          }
+        >
+          Retry failed items
+        </Button>
+      ) : null}
       {shown.map((c) => {
         const confirm = CONFIRM[c];
         const busy = control.isPending && control.variables === c;

@@ -8,6 +8,8 @@ import { ErrorAlert } from '../../components/ui/error-alert.js';
 import type { ItemOutcome } from '../../domain.js';
 import { JobAuditButton } from '../audit/job-audit-button.js';
 import { StateBadge } from '../states/state-badge.js';
+import { ChangesTab } from './changes-tab.js';
+import { CompareTab } from './compare-tab.js';
 import { ItemsTab } from './items-tab.js';
 import { JobControls } from './job-controls.js';
 import { JobReasonBanner } from './job-reason-banner.js';
@@ -18,6 +20,8 @@ import { TaskDrawer } from './task-drawer.js';
 import { TasksTab } from './tasks-tab.js';
 
 const ITEM_STATUSES = ['queued', 'failed', 'completed'];
+const TABS = ['tasks', 'items', 'changes', 'compare'] as const;
+type JobTab = (typeof TABS)[number];
 
 /** The items tab a job opens on: failures first, then what was done, then what waits. */
 function firstItemTab(job: Job | undefined): ItemOutcome {
@@ -36,7 +40,8 @@ export function JobPage() {
   const [params, setParams] = useSearchParams();
   const job = useJob(id);
   const [sideBar, setSideBar] = useLocalStorage({ key: 'switchyard.job-sidebar', defaultValue: true });
-  const tab = params.get('tab') === 'items' ? 'items' : 'tasks';
+  const asTab = (value: string | null): JobTab => (TABS.includes(value as JobTab) ? (value as JobTab) : 'tasks');
+  const tab = asTab(params.get('tab'));
   const asked = params.get('status');
   const status = (asked && ITEM_STATUSES.includes(asked) ? asked : firstItemTab(job.data)) as ItemOutcome;
   const taskParam = Number(params.get('task'));
@@ -106,6 +111,9 @@ export function JobPage() {
           <StateBadge state={data.state} size="lg" />
         </Group>
         <Group gap="xs">
+          <Button variant="light" size="sm" onClick={() => update({ tab: 'changes' })} aria-pressed={tab === 'changes'} data-testid="view-details">
+            View details
+          </Button>
           <JobControls job={data} />
           <SubscribeButton jobId={data.id} />
           <JobAuditButton jobId={data.id} />
@@ -118,16 +126,24 @@ export function JobPage() {
       <JobProgress job={data} />
       <Grid gap="md">
         <Grid.Col span={{ base: 12, lg: sideBar ? 8 : 12 }} order={{ base: 2, lg: 1 }}>
-          <Tabs value={tab} onChange={(v) => update({ tab: v === 'items' ? 'items' : null })} keepMounted={false}>
+          <Tabs value={tab} onChange={(v) => update({ tab: asTab(v) === 'tasks' ? null : asTab(v) })} keepMounted={false}>
             <Tabs.List mb="sm">
               <Tabs.Tab value="tasks">Tasks</Tabs.Tab>
               <Tabs.Tab value="items">Items</Tabs.Tab>
+              <Tabs.Tab value="changes">Changes</Tabs.Tab>
+              <Tabs.Tab value="compare">Compared with previous run</Tabs.Tab>
             </Tabs.List>
             <Tabs.Panel value="tasks">
               <TasksTab job={data} onOpenTask={onOpenTask} />
             </Tabs.Panel>
             <Tabs.Panel value="items">
               <ItemsTab job={data} status={status} onStatus={(s) => update({ status: s })} onOpenTask={onOpenTask} />
+            </Tabs.Panel>
+            <Tabs.Panel value="changes">
+              <ChangesTab job={data} />
+            </Tabs.Panel>
+            <Tabs.Panel value="compare">
+              <CompareTab job={data} />
             </Tabs.Panel>
           </Tabs>
         </Grid.Col>
