@@ -77,13 +77,12 @@ export function requireRoot(ctx: Ctx): string {
 
 /** The paths a retry of failed items acts on (`ctx.task.retryPaths`), or null for the whole job. */
 export function retryPathsOf(ctx: Ctx): string[] | null {
-  const paths = (ctx.task as unknown as { retryPaths?: string[] | null }).retryPaths;
-  return Array.isArray(paths) ? paths : null;
+  return Array.isArray(ctx.task.retryPaths) ? ctx.task.retryPaths : null;
 }
 
-/** Records one difference on the job (once change sets are supported by the hub). */
+/** Attaches one difference to the job's change set. */
 export function recordChange(ctx: Ctx, path: string, change: Omit<Change, 'path'>): void {
-  (ctx as unknown as { change?: (path: string, change: Omit<Change, 'path'>) => void }).change?.(path, change);
+  ctx.change(path, change);
 }
 
 /** A site path as bytes (a string is `/`-separated). */

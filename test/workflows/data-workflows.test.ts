@@ -2,7 +2,7 @@ import { existsSync, readdirSync } from 'node:fs';
 import { chmod, mkdir, mkdtemp, readFile, rm, stat, symlink, unlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createHub, type Hub, type ItemRecord, type TaskContext } from 'switchyard';
+import { createHub, type Hub, type ItemRecord, SYSTEM_ACTOR, type TaskContext } from 'switchyard';
 import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { deletePaths } from '../../src/workflows/delete-paths.js';
 import { builtInWorkflows } from '../../src/workflows/index.js';
@@ -272,7 +272,8 @@ describe('data workflows through a hub (jobs, states, sites)', () => {
     const tasks = await hub.tasks(first.id);
     expect(tasks.map((t) => t.site)).toEqual(['a']);
     const items = await hub.items(first.id);
-    expect(items.filter((i: ItemRecord) => i.outcome === 'queued').map((i) => i.path)).toEqual(['dir', 'dir/one.txt']);
+    // Recorded queued by the scan, each then settled by its outcome: none is left queued.
+    expect(items.filter((i: ItemRecord) => i.outcome === 'queued')).toEqual([]);
     expect(items.filter((i: ItemRecord) => i.outcome === 'completed').map((i) => [i.path, i.operation, i.bytes])).toEqual([
       ['dir', 'snapshot', 0],
       ['dir/one.txt', 'snapshot', 4],
@@ -280,6 +281,15 @@ describe('data workflows through a hub (jobs, states, sites)', () => {
 
     const again = await hub.submit({ workflow: 'snapshot', fields: { site: 'a', path: '.' } });
     expect(await hub.waitForJob(again.id)).toMatchObject({ state: 'skipped' });
+
+    // One edit: the next snapshot's change set is exactly that file, with its text before and after.
+    await writeFile(join(base, 'a', 'dir', 'one.txt'), 'one, edited\n');
+    const edited = await hub.submit({ workflow: 'snapshot', fields: { site: 'a', path: '.' } });
+    expect(await hub.waitForJob(edited.id)).toMatchObject({ state: 'success', outcome: 'changed' });
+    const changes = await hub.engine.reads.changes(edited.id, { cursor: null, limit: 100 }, SYSTEM_ACTOR);
+    expect(changes.items.map((c) => [c.path, c.change, c.sizeBefore, c.sizeAfter, c.hasText])).toEqual([['dir/one.txt', 'changed', 4, 12, true]]);
+    const detail = await hub.engine.reads.change(edited.id, changes.items[0].id, SYSTEM_ACTOR);
+    expect(detail).toMatchObject({ textBefore: 'one\n', textAfter: 'one, edited\n' });
 
     const verify = await hub.submit({ workflow: 'verify', fields: { site: 'a', path: 'dir' } });
     expect(await hub.waitForJob(verify.id)).toMatchObject({ state: 'success', outcome: 'changed' });
@@ -296,5 +306,17 @@ describe('data workflows through a hub (jobs, states, sites)', () => {
     expect(await hub.waitForJob(escaping.id)).toMatchObject({ state: 'error' });
     expect((await stat(join(base, 'a', 'dir'))).isDirectory()).toBe(true);
     expect(existsSync(join(base, 'a', 'dir', 'one.txt'))).toBe(false);
+
+    // Retry of the failed items only: the task is told the path that failed, and acts on it alone.
+    await mkdir(join(base, 'a', 'later'));
+    await writeFile(join(base, 'a', 'later', 'two.txt'), 'two\n');
+    const missing = await hub.submit({ workflow: 'delete', fields: { site: 'a', paths: ['later/two.txt', 'not-yet.txt'] } });
+    expect(await hub.waitForJob(missing.id)).toMatchObject({ state: 'error' });
+    await writeFile(join(base, 'a', 'not-yet.txt'), 'now\n');
+    await hub.engine.retry(missing.id, SYSTEM_ACTOR, { items: 'failed' });
+    expect(await hub.waitForJob(missing.id)).toMatchObject({ state: 'success' });
+    expect(existsSync(join(base, 'a', 'not-yet.txt'))).toBe(false);
+    const settled = await hub.items(missing.id);
+    expect(settled.filter((i) => i.path === 'not-yet.txt').at(-1)).toMatchObject({ outcome: 'completed' });
   });
 });
