@@ -20,6 +20,7 @@ import type { StoreKind } from './bench-store.js';
 import { bulkMeasurements } from './bulk.js';
 import { changeMeasurements } from './changes.js';
 import { concurrencyMeasurements } from './concurrency.js';
+import { dataWorkflowMeasurements } from './data-workflows.js';
 import { envelopeMeasurements } from './envelopes.js';
 import { lockMeasurements } from './locks.js';
 import { type Measurement, measurements } from './measurements.js';
@@ -67,6 +68,7 @@ const all = [
   ...envelopeMeasurements,
   ...changeMeasurements,
   ...scaleMeasurements,
+  ...dataWorkflowMeasurements,
 ];
 // --only takes names or their prefixes: `--only processing` runs every processing-* measurement.
 const wanted = values.only?.split(',');

@@ -30,6 +30,11 @@ export interface HubOptions {
   /** Password of the first `admin` user; a random one is made (and returned) when not given. */
   adminPassword?: string | null;
   defaultSite?: string;
+  /**
+   * Sites served from directories on this machine (site name → root): one local worker each,
+   * with that root (`ctx.site.root`); the default site's local worker takes its root from here.
+   */
+  siteRoots?: Record<string, string>;
   /** How long a lease lasts without a heartbeat (default 30 s). */
   leaseMs?: number;
   /** Also serve /metrics without authentication on this loopback port. */
@@ -51,6 +56,8 @@ export interface Hub {
   engine: Engine;
   server: FastifyInstance;
   worker: Worker | null;
+  /** The local workers of the other sites with a root (`siteRoots`), by site. */
+  siteWorkers: Map<string, Worker>;
   /** The embedded hub this CLI hub is built on. */
   hub: EmbeddedHub;
   /** Where unauthenticated metrics are served (`--metrics-port`), if anywhere. */
@@ -95,14 +102,47 @@ export async function startHub(options: HubOptions): Promise<Hub> {
   const cliToken = await cliCredentials(engine, options.dataDir, url);
 
   let worker: Worker | null = null;
+  const siteWorkers = new Map<string, Worker>();
   if (options.localWorker !== false) {
-    // The local worker's id is the same on every start from this data directory, so that a
-    // hub restarting after a crash (kill -9) re-queues what it was running at once instead
-    // of waiting for those leases to expire.
-    const id = `local-${createHash('sha256').update(resolve(options.dataDir)).digest('hex').slice(0, 10)}`;
-    const released = await engine.releaseLeasesOf(id);
-    if (released > 0) logger.warn({ released }, 'tasks left running by the previous start are queued again');
-    worker = await hub.startWorker({ id, name: 'local', host: 'in-process', concurrency: options.workerConcurrency ?? 32, isolation: options.workerIsolation });
+    try {
+      const defaultSite = engine.defaultSite;
+      const roots = options.siteRoots ?? {};
+      // A local worker's id is the same on every start from this data directory, so that a
+      // hub restarting after a crash (kill -9) re-queues what it was running at once instead
+      // of waiting for those leases to expire.
+      const stableId = async (site: string | null) => {
+        const id = `local-${createHash('sha256').update(resolve(options.dataDir)).digest('hex').slice(0, 10)}${site === null ? '' : `-${site}`}`;
+        const released = await engine.releaseLeasesOf(id);
+        if (released > 0) logger.warn({ released, worker: id }, 'tasks left running by the previous start are queued again');
+        return id;
+      };
+      const concurrency = options.workerConcurrency ?? 32;
+      worker = await hub.startWorker({
+        id: await stableId(null),
+        name: 'local',
+        host: 'in-process',
+        concurrency,
+        isolation: options.workerIsolation,
+        root: roots[defaultSite],
+      });
+      for (const [site, root] of Object.entries(roots)) {
+        if (site === defaultSite) continue;
+        // Starting a worker at a site makes the site known to the hub.
+        const siteWorker = await hub.startWorker({
+          id: await stableId(site),
+          name: `local ${site}`,
+          host: 'in-process',
+          site,
+          root,
+          concurrency: Math.min(concurrency, 8),
+          isolation: options.workerIsolation,
+        });
+        siteWorkers.set(site, siteWorker);
+      }
+    } catch (error) {
+      await hub.close();
+      throw error;
+    }
   }
 
   return {
@@ -110,6 +150,7 @@ export async function startHub(options: HubOptions): Promise<Hub> {
     engine,
     server: hub.server as FastifyInstance,
     worker,
+    siteWorkers,
     hub,
     metricsUrl,
     generatedAdminPassword: hub.generatedAdminPassword,

@@ -39,6 +39,8 @@ export interface CreateWorkerOptions {
   /** A token of role `worker` (or admin) allowed at `site`. */
   token: string;
   site: string;
+  /** The directory the site's files live in (`ctx.site.root`); data workflows act only inside it. */
+  root?: string;
   workflows: Workflow[];
   name?: string;
   concurrency?: number;
@@ -58,6 +60,7 @@ export function createWorker(options: CreateWorkerOptions): Worker {
     port: new HttpWorkerPort(client),
     workflows: new WorkflowRegistry(options.workflows),
     site: options.site,
+    root: options.root,
     name: options.name,
     concurrency: options.concurrency,
     logger: options.logger,

@@ -1,6 +1,9 @@
 import type { Workflow } from '../sdk/define-workflow.js';
 import { checksumTree } from './checksum-tree.js';
+import { deletePaths } from './delete-paths.js';
 import { simulate } from './simulate.js';
+import { snapshotTree } from './snapshot-tree.js';
+import { verifyTree } from './verify-tree.js';
 
 /** Workflows every hub and worker ships with, so a new user sees real work at once. */
-export const builtInWorkflows: Workflow[] = [checksumTree, simulate];
+export const builtInWorkflows: Workflow[] = [checksumTree, simulate, deletePaths, verifyTree, snapshotTree];

@@ -8,6 +8,7 @@ import { builtInWorkflows } from '../../workflows/index.js';
 import { startHub } from '../hub.js';
 import { isolationOption, parseConcurrency, parseDatabaseUrl, parseLeaseMs, parsePort, parseRetainDays } from '../options.js';
 import { exitAtDeadline, stoppingMessage } from '../shutdown.js';
+import { ensureDemoSites, parseSiteRoot, type SiteRoots, siteRoots } from '../site-roots.js';
 import { VERSION } from '../version.js';
 
 export function startCommand(program: Command): void {
@@ -27,6 +28,8 @@ export function startCommand(program: Command): void {
     .addOption(new Option('--concurrency <n>', 'tasks the local worker runs at once (1 to 1000)').argParser(parseConcurrency).default(32))
     .addOption(isolationOption())
     .option('--site <name>', 'the local site', 'local')
+    .addOption(new Option('--site-root <NAME=DIR>', 'serve site NAME from directory DIR with a local worker (repeatable)').argParser(parseSiteRoot))
+    .option('--config <file>', 'JSON config file: {"sites": {"NAME": "DIR"}} (directories relative to the file)')
     .addOption(new Option('--lease-ms <ms>', 'how long a task lease lasts without a heartbeat (1000 to 3600000)').argParser(parseLeaseMs).default(30_000))
     .addOption(
       new Option('--metrics-port <port>', 'also serve Prometheus metrics at /metrics on this port of 127.0.0.1, without authentication').argParser(parsePort),
@@ -44,6 +47,13 @@ export function startCommand(program: Command): void {
       // --data is the program's global option (the CLI commands read the same directory).
       const options = command.optsWithGlobals<typeof localOptions & { data: string }>();
       const logger = pino({ level: options.logLevel }, pino.destination(2));
+      const roots = configuredRoots(options.siteRoot ?? [], options.config);
+      if (!options.worker && Object.keys(roots).length > 0) {
+        console.error('warning: --no-worker: the site roots are not served by this process (run `switchyard worker --site NAME --root DIR`)');
+      }
+      // No site roots configured: the demo sites in the data directory (samples written once).
+      const demo = Object.keys(roots).length === 0 && options.worker;
+      if (demo) Object.assign(roots, ensureDemoSites(resolve(options.data), options.site));
       const workflows: (Workflow | EnvelopeType)[] = [...builtInWorkflows];
       for (const file of options.workflows ?? []) workflows.push(...(await loadDefinitions(file)));
       const hub = await startHub({
@@ -57,6 +67,7 @@ export function startCommand(program: Command): void {
         workerIsolation: options.isolation,
         adminPassword: process.env.SWITCHYARD_ADMIN_PASSWORD || null,
         defaultSite: options.site,
+        siteRoots: roots,
         leaseMs: options.leaseMs,
         metricsPort: options.metricsPort ?? null,
         retainDays: options.retainDays,
@@ -75,6 +86,9 @@ export function startCommand(program: Command): void {
         `  metrics:   ${hub.metricsUrl ?? `${hub.url}/metrics (admin token)`}`,
         `  worker:    ${hub.worker ? `local, site "${options.site}"` : 'none in this process'}`,
       ];
+      if (hub.worker) {
+        for (const [site, root] of Object.entries(roots)) lines.push(`  site:      ${site} → ${root}${demo ? ' (demo)' : ''}`);
+      }
       if (hub.generatedAdminPassword) {
         lines.push(
           '',
@@ -83,6 +97,7 @@ export function startCommand(program: Command): void {
         );
       }
       lines.push('', `  The CLI in this directory uses ${resolve(options.data, 'cli.json')}; try: npx switchyard submit simulate --wait`);
+      if (demo) lines.push(`  or, on the demo files: npx switchyard submit snapshot -f site=${options.site} -f path=samples --wait`);
       // Signal handlers before the lines that say the hub is up: a SIGTERM sent in answer to them
       // must find the orderly stop in place.
       let stopping = false;
@@ -101,6 +116,15 @@ export function startCommand(program: Command): void {
       process.on('SIGTERM', () => void stop('SIGTERM'));
       console.log(lines.join('\n'));
     });
+}
+
+/** The site roots of --config and --site-root; a missing directory or bad file is a usage error (exit 2). */
+function configuredRoots(flags: [string, string][], configFile: string | undefined): SiteRoots {
+  try {
+    return siteRoots(flags, configFile);
+  } catch (error) {
+    throw Object.assign(new Error((error as Error).message), { exitCode: 2 });
+  }
 }
 
 /** A database URL without its password, for printing. */

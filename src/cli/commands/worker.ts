@@ -1,3 +1,5 @@
+import { statSync } from 'node:fs';
+import { resolve } from 'node:path';
 import { type Command, Option } from 'commander';
 import pino from 'pino';
 import { createWorker } from '../../client/index.js';
@@ -11,6 +13,7 @@ export function workerCommand(program: Command): void {
     .command('worker')
     .description('Run a worker at a site, pulling tasks from a hub over HTTP')
     .requiredOption('--site <name>', 'the site this worker serves')
+    .option('--root <dir>', "the directory this site's files live in; data workflows (delete, verify, snapshot…) act only inside it")
     .option('--workflows <file...>', 'ES modules (.js, .mjs, .ts) exporting your workflows')
     .addOption(new Option('--token-file <file>', 'read the API token from the first line of FILE (mode 600)').argParser(parseTokenFile))
     .addOption(new Option('--concurrency <n>', 'tasks run at once (1 to 1000)').argParser(parseConcurrency).default(16))
@@ -40,6 +43,10 @@ The hub: --hub URL or SWITCHYARD_URL (http:// or https://).
       if (!hubUrl || !secret) {
         command.error('error: a worker needs --hub URL (or SWITCHYARD_URL) and a token: --token-file FILE, SWITCHYARD_TOKEN or --token TOKEN', { exitCode: 2 });
       }
+      const root = options.root === undefined ? undefined : resolve(options.root);
+      if (root !== undefined && !statSync(root, { throwIfNoEntry: false })?.isDirectory()) {
+        command.error(`error: --root ${root} is not an existing directory on this machine`, { exitCode: 2 });
+      }
       const logger = pino({ level: options.logLevel }, pino.destination(2));
       const workflows = [...builtInWorkflows];
       for (const file of options.workflows ?? []) workflows.push(...(await loadWorkflows(file)));
@@ -47,6 +54,7 @@ The hub: --hub URL or SWITCHYARD_URL (http:// or https://).
         hub: hubUrl,
         token: secret,
         site: options.site,
+        root,
         workflows,
         name: options.name,
         concurrency: options.concurrency,
@@ -67,7 +75,9 @@ The hub: --hub URL or SWITCHYARD_URL (http:// or https://).
       process.on('SIGINT', () => void stop('SIGINT'));
       process.on('SIGTERM', () => void stop('SIGTERM'));
       await worker.start();
-      console.log(`worker ${worker.id} serving site "${options.site}" from ${hubUrl} (${workflows.map((w) => w.name).join(', ')})`);
+      console.log(
+        `worker ${worker.id} serving site "${options.site}"${root ? ` (root ${root})` : ''} from ${hubUrl} (${workflows.map((w) => w.name).join(', ')})`,
+      );
     });
 }
 
