@@ -1,5 +1,5 @@
 import type { Dirent } from 'node:fs';
-import { lstat, readdir } from 'node:fs/promises';
+import { lstat, readdir, realpath } from 'node:fs/promises';
 import { sep } from 'node:path';
 import { showPathBytes } from './site-paths.js';
 
@@ -25,6 +25,12 @@ export interface SiteEntry {
 
 export interface WalkOptions {
   signal?: AbortSignal;
+  /**
+   * The site's root: its `.switchyard` directory is left out wherever the walk starts, and a
+   * `.switchyard` deeper down (a user's own directory of that name) is walked like any other.
+   * Without it, a `.switchyard` directly under the walked directory is left out.
+   */
+  root?: string | null;
   /** Leaves out an entry (and, for a directory, what is under it). */
   skip?(entry: SiteEntry): boolean;
 }
@@ -39,15 +45,18 @@ export interface WalkOptions {
  */
 export async function* walkSite(dir: string | Buffer, options: WalkOptions = {}): AsyncGenerator<SiteEntry> {
   const base = typeof dir === 'string' ? Buffer.from(dir) : dir;
-  yield* walkBelow(base, Buffer.alloc(0), await readdir(base, { withFileTypes: true, encoding: 'buffer' }), options);
+  const stateDir = options.root
+    ? join(await realpath(options.root, { encoding: 'buffer' }), Buffer.from(SITE_STATE_DIR))
+    : join(base, Buffer.from(SITE_STATE_DIR));
+  yield* walkBelow(base, Buffer.alloc(0), await readdir(base, { withFileTypes: true, encoding: 'buffer' }), { ...options, stateDir });
 }
 
-async function* walkBelow(base: Buffer, relative: Buffer, names: Dirent<Buffer>[], options: WalkOptions): AsyncGenerator<SiteEntry> {
+async function* walkBelow(base: Buffer, relative: Buffer, names: Dirent<Buffer>[], options: WalkOptions & { stateDir: Buffer }): AsyncGenerator<SiteEntry> {
   names.sort((a, b) => Buffer.compare(a.name, b.name));
   for (const dirent of names) {
     options.signal?.throwIfAborted();
-    if (relative.length === 0 && dirent.name.toString() === SITE_STATE_DIR) continue;
     const path = relative.length === 0 ? dirent.name : join(relative, dirent.name);
+    if (dirent.name.length === SITE_STATE_DIR.length && join(base, path).equals(options.stateDir)) continue;
     const entry = await describe(base, path, dirent);
     if (options.skip?.(entry)) continue;
     if (entry.kind !== 'directory' || entry.error) {

@@ -168,7 +168,7 @@ export async function scanTree(root: string, path: string | Buffer, signal: Abor
     entries.push({ path: shownPath(topBytes), bytes: topBytes, kind, size: kind === 'file' ? info.size : 0, mtimeMs: Math.floor(info.mtimeMs) });
   }
   if (kind !== 'directory') return entries;
-  for await (const entry of walkSite(absolute, { signal })) {
+  for await (const entry of walkSite(absolute, { signal, root })) {
     const bytes = topBytes.length === 0 ? entryBytes(entry) : Buffer.concat([topBytes, Buffer.from(sep), entryBytes(entry)]);
     entries.push({ path: shownPath(bytes), bytes, kind: entry.kind, size: entry.size, mtimeMs: entry.mtimeMs, ...(entry.error ? { error: entry.error } : {}) });
   }

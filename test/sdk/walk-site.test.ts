@@ -50,6 +50,18 @@ describe('walkSite', () => {
     if (!asRoot) expect(entries.find((e) => e.path === 'locked')?.error).toMatch(/cannot list this directory: permission denied/);
   });
 
+  it("leaves out only the site's own .switchyard when given the root", async () => {
+    await mkdir(join(root, 'dir with space', '.switchyard'), { recursive: true });
+    const walk = async (dir: string, options = {}) => {
+      const paths = [];
+      for await (const entry of walkSite(dir, options)) paths.push(entry.path);
+      return paths;
+    };
+    expect(await walk(join(root, 'dir with space'), { root })).toContain('.switchyard');
+    expect(await walk(root, { root })).not.toContain('.switchyard');
+    expect(await walk(join(root, 'dir with space'))).not.toContain('.switchyard');
+  });
+
   it('stops when its signal aborts', async () => {
     const controller = new AbortController();
     controller.abort(new Error('stop'));
