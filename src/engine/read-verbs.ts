@@ -109,6 +109,25 @@ export class ReadVerbs {
     return this.core.store.taskOutput(task.id, afterSeq, limit);
   }
 
+  /**
+   * The seqs of a task's lines after `afterSeq` that contain `needle` (ASCII letters in either
+   * case), at most `limit`, reading at most `scanLines` seqs: `next` is where to go on from
+   * (null when the stored output after `afterSeq` has been read to its end).
+   */
+  async searchTaskOutput(
+    task: TaskRecord,
+    needle: string,
+    afterSeq: number,
+    limit: number,
+    scanLines: number,
+  ): Promise<{ matches: number[]; next: number | null }> {
+    const through = Math.min(afterSeq + scanLines, 2 ** 31 - 1);
+    const matches = await this.core.store.searchTaskOutput(task.id, needle, afterSeq, through, limit);
+    if (matches.length === limit) return { matches, next: matches[matches.length - 1] };
+    const more = through < 2 ** 31 - 1 && (await this.core.store.taskOutput(task.id, through, 1)).length > 0;
+    return { matches, next: more ? through : null };
+  }
+
   async items(jobId: number, query: ItemQuery, actor: Actor): Promise<Page<ItemRecord>> {
     const job = await this.job(jobId, actor);
     return this.core.store.listItems(job.id, query);

@@ -211,6 +211,12 @@ export interface JobStore {
   getTask(id: number): Promise<TaskRecord | null>;
   /** Log lines in order, after `afterSeq`. */
   taskOutput(taskId: number, afterSeq: number, limit: number): Promise<TaskLogLine[]>;
+  /**
+   * The seqs of a task's log lines in (afterSeq, throughSeq] that contain `needle`, in order, at
+   * most `limit`. ASCII letters match either case (both stores alike); anything else exactly.
+   * Reads only that seq range of the task's lines (its primary key), so a caller bounds the work.
+   */
+  searchTaskOutput(taskId: number, needle: string, afterSeq: number, throughSeq: number, limit: number): Promise<number[]>;
   listItems(jobId: number, query: ItemQuery): Promise<Page<ItemRecord>>;
   /** Every record of one path in a job, oldest first: the item's history across tasks. */
   itemHistory(jobId: number, path: string): Promise<ItemRecord[]>;

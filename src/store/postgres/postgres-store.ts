@@ -297,6 +297,10 @@ export class PostgresStore implements S.Store {
     return this.reads.taskOutput(taskId, afterSeq, limit);
   }
 
+  searchTaskOutput(taskId: number, needle: string, afterSeq: number, throughSeq: number, limit: number) {
+    return this.reads.searchTaskOutput(taskId, needle, afterSeq, throughSeq, limit);
+  }
+
   listItems(jobId: number, query: S.ItemQuery) {
     return this.reads.listItems(jobId, query);
   }

@@ -217,6 +217,10 @@ export class SqliteStore implements S.Store {
     return this.read(() => this.reads.taskOutput(taskId, afterSeq, limit));
   }
 
+  searchTaskOutput(taskId: number, needle: string, afterSeq: number, throughSeq: number, limit: number) {
+    return this.read(() => this.reads.searchTaskOutput(taskId, needle, afterSeq, throughSeq, limit));
+  }
+
   listItems(jobId: number, query: S.ItemQuery) {
     return this.read(() => this.reads.listItems(jobId, query));
   }
