@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { defineWorkflow, z } from '../../src/index.js';
 import { isTerminalJobState } from '../../src/model/index.js';
+import { createClient } from '../../src/client/index.js';
 import { builtInWorkflows } from '../../src/workflows/index.js';
 import { type RunningHub, startTestHub } from '../helpers/hub-process.js';
 import { waitFor } from '../helpers/test-hub.js';
@@ -89,6 +90,9 @@ describe('task output search over HTTP', () => {
   it('searches after a line, and finds nothing where nothing matches', async () => {
     expect((await search('search=error&after=99000')).body).toMatchObject({ matches: [100_000], next: null });
     expect((await search('search=no%20such%20text')).body).toMatchObject({ matches: [], next: null });
+    // The same through the client.
+    const client = createClient({ url: hub.url, token: hub.cliToken });
+    expect(await client.searchTaskOutput(bigTask, 'Error', 98_000)).toEqual({ matches: [99_000, 100_000], next: null, finished: true });
     // Wildcards of SQL are plain characters.
     expect((await search('search=%25')).body.matches).toEqual([]);
   });
