@@ -19,6 +19,7 @@ import {
 } from '../model/index.js';
 import type {
   ItemQuery,
+  JobCount,
   JobQuery,
   OpenJobCount,
   Page,
@@ -74,6 +75,14 @@ export class ReadVerbs {
     // Asked only for sites the actor may not see: nothing, rather than everything.
     if (sites !== null && sites.length === 0) return { items: [], nextCursor: null };
     return this.core.store.listJobs({ ...query, sites });
+  }
+
+  /** How many jobs the list shows for `query` (see Store.jobTotal): exact under `cap`, estimated above. */
+  async jobTotal(query: JobListQuery, actor: Actor, cap: number): Promise<JobCount> {
+    authorize(actor, 'jobs.read');
+    const sites = scopeSites(actor, query.sites);
+    if (sites !== null && sites.length === 0) return { count: 0, exact: true };
+    return this.core.store.jobTotal({ ...query, sites }, cap);
   }
 
   /** Unfinished jobs at the actor's sites, counted by state, site and queue (see Store.countOpenJobs). */

@@ -137,6 +137,12 @@ export interface TaskPlacement {
 
 export type JobSortKey = 'id' | 'createdAt' | 'startedAt' | 'endedAt' | 'updatedAt' | 'state' | 'workflow' | 'creator' | 'queue' | 'site';
 
+/** A count of jobs; `exact: false` when it is an estimate. */
+export interface JobCount {
+  count: number;
+  exact: boolean;
+}
+
 export interface JobQuery {
   /** Jobs at these sites only; null means every site (Global). */
   sites: string[] | null;
@@ -191,6 +197,11 @@ export interface JobStore {
   submitJobs(jobs: NewJob[], now: number): Promise<SubmitOutcome[]>;
   getJob(id: number): Promise<JobRecord | null>;
   listJobs(query: JobQuery): Promise<Page<JobRecord>>;
+  /**
+   * How many jobs match `query` (its cursor, sort and limit ignored): exact when fewer than
+   * `cap`, else an estimate (`exact: false`, at least `cap`). Costs about a list page of `cap` rows.
+   */
+  jobTotal(query: JobQuery, cap: number): Promise<JobCount>;
   /** Pause, resume or cancel. Throws SWY_ERR_JOB_NOT_FOUND, or SWY_ERR_JOB_STATE when the job's state does not allow it. */
   controlJob(id: number, action: JobAction, now: number, options?: ControlOptions): Promise<JobRecord>;
   /**

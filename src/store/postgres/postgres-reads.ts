@@ -1,9 +1,19 @@
 import type { AuditRecord, EventRecord, ItemRecord, JobRecord, ResourceLock, TaskLogLine, TaskRecord } from '../../model/index.js';
-import { listAuditSql, listItemsSql, listJobsSql, listTasksSql, OPEN_JOB_STATES_SQL, OTHER_SITES_SQL, toPage } from '../list-queries.js';
+import {
+  countJobsSql,
+  jobCountFrom,
+  listAuditSql,
+  listItemsSql,
+  listJobsSql,
+  listTasksSql,
+  OPEN_JOB_STATES_SQL,
+  OTHER_SITES_SQL,
+  toPage,
+} from '../list-queries.js';
 import { concurrencyUseFrom, foldAscii, groupLocks, groupPlacement, type RowMapper } from '../rows.js';
 import { postgresDialect } from '../sql-builder.js';
 
-import type { AuditQuery, ConcurrencyUse, ItemQuery, JobQuery, OpenJobCount, Page, TaskPlacement, TaskQuery } from '../store.js';
+import type { AuditQuery, ConcurrencyUse, ItemQuery, JobCount, JobQuery, OpenJobCount, Page, TaskPlacement, TaskQuery } from '../store.js';
 import { EventHorizon, MAX_WINDOW } from './postgres-event-horizon.js';
 
 import { firstRow, type Queryable, rows } from './postgres-pool.js';
@@ -64,6 +74,15 @@ export class PostgresReads {
     if (ids.length === 0) return [];
     const byId = new Map((await rows(this.db, SQL.jobs, [ids])).map((row) => [Number(row.id), this.map.job(row)]));
     return ids.flatMap((id) => byId.get(id) ?? []);
+  }
+
+  async jobTotal(query: JobQuery, cap: number): Promise<JobCount> {
+    const { sql, params } = countJobsSql(postgresDialect, query, cap);
+    const counted = await firstRow(this.db, sql, params);
+    const n = Number(counted?.n ?? 0);
+    if (n < cap) return { count: n, exact: true };
+    const ids = await firstRow(this.db, 'SELECT min(id) AS min, max(id) AS max FROM jobs', []);
+    return jobCountFrom({ n, low: Number(counted?.low) }, cap, ids?.min == null ? null : { min: Number(ids.min), max: Number(ids.max) });
   }
 
   async listJobs(query: JobQuery): Promise<Page<JobRecord>> {

@@ -251,6 +251,10 @@ export class PostgresStore implements S.Store {
     return this.reads.getJob(id);
   }
 
+  jobTotal(query: S.JobQuery, cap: number) {
+    return this.reads.jobTotal(query, cap);
+  }
+
   listJobs(query: S.JobQuery) {
     return this.reads.listJobs(query);
   }

@@ -1,9 +1,19 @@
 import type { Database, Statement } from 'better-sqlite3';
 import type { AuditRecord, EventRecord, ItemRecord, JobRecord, ResourceLock, TaskLogLine, TaskRecord } from '../../model/index.js';
-import { listAuditSql, listItemsSql, listJobsSql, listTasksSql, OPEN_JOB_STATES_SQL, OTHER_SITES_SQL, toPage } from '../list-queries.js';
+import {
+  countJobsSql,
+  jobCountFrom,
+  listAuditSql,
+  listItemsSql,
+  listJobsSql,
+  listTasksSql,
+  OPEN_JOB_STATES_SQL,
+  OTHER_SITES_SQL,
+  toPage,
+} from '../list-queries.js';
 import { concurrencyUseFrom, type DbRow, foldAscii, groupLocks, groupPlacement, type RowMapper } from '../rows.js';
 import { sqliteDialect } from '../sql-builder.js';
-import type { AuditQuery, ConcurrencyUse, ItemQuery, JobQuery, OpenJobCount, Page, TaskPlacement, TaskQuery } from '../store.js';
+import type { AuditQuery, ConcurrencyUse, ItemQuery, JobCount, JobQuery, OpenJobCount, Page, TaskPlacement, TaskQuery } from '../store.js';
 
 const DEPENDS_ON = 'group_concat(d.depends_on)';
 
@@ -87,6 +97,15 @@ export class SqliteReads {
     if (ids.length === 0) return [];
     const byId = new Map((this.s.jobs.all(JSON.stringify(ids)) as DbRow[]).map((row) => [Number(row.id), this.map.job(row)]));
     return ids.flatMap((id) => byId.get(id) ?? []);
+  }
+
+  jobTotal(query: JobQuery, cap: number): JobCount {
+    const { sql, params } = countJobsSql(sqliteDialect, query, cap);
+    const counted = this.cached(sql).get(...params) as DbRow;
+    const n = Number(counted.n);
+    if (n < cap) return { count: n, exact: true };
+    const ids = this.cached('SELECT min(id) AS min, max(id) AS max FROM jobs').get() as DbRow;
+    return jobCountFrom({ n, low: Number(counted.low) }, cap, ids.min === null ? null : { min: Number(ids.min), max: Number(ids.max) });
   }
 
   listJobs(query: JobQuery): Page<JobRecord> {

@@ -171,6 +171,10 @@ export class SqliteStore implements S.Store {
     return this.read(() => this.reads.getJob(id));
   }
 
+  jobTotal(query: S.JobQuery, cap: number) {
+    return this.read(() => this.reads.jobTotal(query, cap));
+  }
+
   listJobs(query: S.JobQuery) {
     return this.read(() => this.reads.listJobs(query));
   }
