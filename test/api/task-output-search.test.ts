@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createClient } from '../../src/client/index.js';
 import { defineWorkflow, z } from '../../src/index.js';
 import { isTerminalJobState } from '../../src/model/index.js';
-import { createClient } from '../../src/client/index.js';
 import { builtInWorkflows } from '../../src/workflows/index.js';
 import { type RunningHub, startTestHub } from '../helpers/hub-process.js';
 import { waitFor } from '../helpers/test-hub.js';

@@ -66,10 +66,11 @@ describe.skipIf(!browserAvailable())('console tour: totals, XLSX, windowed rows,
     const workbook = new ExcelJS.Workbook();
     await workbook.xlsx.readFile(file);
     const sheet = workbook.getWorksheet('Jobs');
-    expect(sheet?.rowCount).toBe(WAITING / 4 + 1);
-    expect(sheet?.getRow(1).getCell(1).value).toBe('id');
-    const header = (sheet?.getRow(1).values as unknown[]).slice(1);
-    expect(sheet?.getRow(2).getCell(header.indexOf('queue') + 1).value).toBe('nightly');
+    if (!sheet) throw new Error('no Jobs sheet');
+    expect(sheet.rowCount).toBe(WAITING / 4 + 1);
+    expect(sheet.getRow(1).getCell(1).value).toBe('id');
+    const header = (sheet.getRow(1).values as unknown[]).slice(1);
+    expect(sheet.getRow(2).getCell(header.indexOf('queue') + 1).value).toBe('nightly');
   });
 
   it('draws only the rows near the view once many are loaded; unfolding and the keyboard still work', async () => {
