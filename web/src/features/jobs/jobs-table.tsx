@@ -24,8 +24,8 @@ export function nextSort(current: SortState, key: string): string {
   return `${desc ? '-' : ''}${key}`;
 }
 
-/** From this many rows on, only the rows near the view are drawn (each "Load more" stays as fast). */
-export const WINDOWED_FROM = 100;
+/** Past this many rows, only the rows near the view are drawn (the page holds a few dozen rows, however many are loaded). */
+export const WINDOWED_AFTER = 100;
 
 /** A row's height with its details row beneath, when unfolded. */
 function rowHeight(row: Element): number {
@@ -79,12 +79,13 @@ export function JobsTable({
       else next.add(id);
       return next;
     });
-  // Windowing: past WINDOWED_FROM rows, spacer rows stand in for the rows out of view. The
+  // Windowing: past WINDOWED_AFTER rows, spacer rows stand in for the rows out of view. The
   // page scrolls as before; the table's distance from the top is measured after each render.
-  const windowed = status === null && jobs.length >= WINDOWED_FROM;
+  const windowed = status === null && jobs.length > WINDOWED_AFTER;
   const tableRef = useRef<HTMLTableElement>(null);
   const [top, setTop] = useState(0);
   useLayoutEffect(() => {
+    if (!windowed) return;
     const at = tableRef.current ? tableRef.current.getBoundingClientRect().top + window.scrollY : 0;
     if (Math.abs(at - top) > 1) setTop(at);
   });
