@@ -204,6 +204,8 @@ export interface SwitchyardClient {
     after?: number,
     limit?: number,
   ): Promise<{ lines: { seq: number; at: string; line: string }[]; next: number | null; finished: boolean }>;
+  /** Numbers of the output lines after `after` that contain `text` (ASCII letters in either case); go on from `next` while it is not null. */
+  searchTaskOutput(taskId: number, text: string, after?: number, limit?: number): Promise<{ matches: number[]; next: number | null; finished: boolean }>;
   listQueues(): Promise<{ items: Record<string, unknown>[] }>;
   /** Changes a queue's settings (admin of every site): concurrency, pauseOnFailure, retainDays (null clears). */
   updateQueue(name: string, patch: { concurrency?: number | null; pauseOnFailure?: boolean; retainDays?: number | null }): Promise<Record<string, unknown>>;
@@ -405,6 +407,7 @@ export function createClient(options: ClientOptions): SwitchyardClient {
     listTasks: (jobId, filters = {}) => request('GET', `/jobs/${jobId}/tasks${query(filters)}`),
     taskPlacement: (jobId) => request('GET', `/jobs/${jobId}/sites`),
     taskOutput: (taskId, after = 0, limit = 1000) => request('GET', `/tasks/${taskId}/output${query({ after, limit })}`),
+    searchTaskOutput: (taskId, text, after = 0, limit = 1000) => request('GET', `/tasks/${taskId}/output${query({ search: text, after, limit })}`),
     listQueues: () => request('GET', '/queues'),
     updateQueue: (name, patch) => request('PATCH', `/queues/${encodeURIComponent(name)}`, patch),
     listSchedules: () => request('GET', '/schedules'),

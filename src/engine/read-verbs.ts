@@ -27,6 +27,7 @@ import {
 import type {
   ChangeQuery,
   ItemQuery,
+  JobCount,
   JobQuery,
   OpenJobCount,
   Page,
@@ -87,6 +88,14 @@ export class ReadVerbs {
     return this.core.store.listJobs({ ...query, sites });
   }
 
+  /** How many jobs the list shows for `query` (see Store.jobTotal): exact under `cap`, estimated above. */
+  async jobTotal(query: JobListQuery, actor: Actor, cap: number): Promise<JobCount> {
+    authorize(actor, 'jobs.read');
+    const sites = scopeSites(actor, query.sites);
+    if (sites !== null && sites.length === 0) return { count: 0, exact: true };
+    return this.core.store.jobTotal({ ...query, sites }, cap);
+  }
+
   /** Unfinished jobs at the actor's sites, counted by state, site and queue (see Store.countOpenJobs). */
   async openJobs(actor: Actor): Promise<OpenJobCount[]> {
     authorize(actor, 'jobs.read');
@@ -118,6 +127,25 @@ export class ReadVerbs {
   /** Output lines of a task the actor may see, after `afterSeq`. */
   async taskOutput(task: TaskRecord, afterSeq: number, limit: number): Promise<TaskLogLine[]> {
     return this.core.store.taskOutput(task.id, afterSeq, limit);
+  }
+
+  /**
+   * The seqs of a task's lines after `afterSeq` that contain `needle` (ASCII letters in either
+   * case), at most `limit`, reading at most `scanLines` seqs: `next` is where to go on from
+   * (null when the stored output after `afterSeq` has been read to its end).
+   */
+  async searchTaskOutput(
+    task: TaskRecord,
+    needle: string,
+    afterSeq: number,
+    limit: number,
+    scanLines: number,
+  ): Promise<{ matches: number[]; next: number | null }> {
+    const through = Math.min(afterSeq + scanLines, 2 ** 31 - 1);
+    const matches = await this.core.store.searchTaskOutput(task.id, needle, afterSeq, through, limit);
+    if (matches.length === limit) return { matches, next: matches[matches.length - 1] };
+    const more = through < 2 ** 31 - 1 && (await this.core.store.taskOutput(task.id, through, 1)).length > 0;
+    return { matches, next: more ? through : null };
   }
 
   async items(jobId: number, query: ItemQuery, actor: Actor): Promise<Page<ItemRecord>> {

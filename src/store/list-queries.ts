@@ -2,7 +2,7 @@ import { isTerminalJobState, JOB_STATES, SwitchyardError } from '../model/index.
 import { type CursorValue, decodeCursor, encodeCursor } from './cursor.js';
 import type { Dialect } from './sql-builder.js';
 import { sqliteDialect, sqlList, WhereBuilder } from './sql-builder.js';
-import type { AuditQuery, ItemQuery, JobQuery, JobSortKey, TaskQuery } from './store.js';
+import type { AuditQuery, ItemQuery, JobCount, JobQuery, JobSortKey, TaskQuery } from './store.js';
 
 /**
  * The SQL of the list queries with request-dependent filters, built the same way for both
@@ -179,6 +179,28 @@ export function listJobsSql(dialect: Dialect, query: JobQuery, otherSites: strin
     fetch,
     cursorOf: (row) => encodeCursor(sortValue(row[column], nullable), Number(row.id)),
   };
+}
+
+/**
+ * How many jobs match `query`, counting at most `cap`: one row `{ n, low }`, `low` being the
+ * smallest id among those counted. The list's own query (newest first, LIMIT cap) wrapped in
+ * a count, so it costs what reading `cap` rows of the list costs, whatever the table's size.
+ */
+export function countJobsSql(dialect: Dialect, query: JobQuery, cap: number, matches: number[] | null = null): { sql: string; params: unknown[] } {
+  const list = listJobsSql(dialect, { ...query, sort: { key: 'id', desc: true }, cursor: null, limit: cap - 1 }, '0 AS unused', matches);
+  return { sql: `SELECT count(*) AS n, min(id) AS low FROM (${list.sql}) AS capped`, params: list.params };
+}
+
+/**
+ * The count answered to a list: exact below the cap; at the cap, an estimate from how densely
+ * the counted jobs sit among ids (the ids below the last counted one assumed alike), never
+ * less than the cap. `ids`: the smallest and largest job id in the table.
+ */
+export function jobCountFrom(counted: { n: number; low: number | null }, cap: number, ids: { min: number; max: number } | null): JobCount {
+  if (counted.n < cap || counted.low === null || ids === null) return { count: counted.n, exact: true };
+  const spread = Math.max(1, ids.max - counted.low + 1);
+  const below = Math.max(0, counted.low - ids.min);
+  return { count: Math.max(cap, Math.round(counted.n + (below * counted.n) / spread)), exact: false };
 }
 
 export function listTasksSql(dialect: Dialect, jobId: number, query: TaskQuery, dependsOnAggregate: string): ListSql {

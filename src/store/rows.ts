@@ -385,3 +385,8 @@ export function concurrencyUseFrom(limits: DbRow[], held: DbRow[]): Map<string, 
   }
   return use;
 }
+
+/** Lower-cases ASCII letters only, as SQLite's lower() and PostgreSQL's lower() under the C collation do. */
+export function foldAscii(text: string): string {
+  return text.replace(/[A-Z]+/g, (s) => s.toLowerCase());
+}

@@ -143,6 +143,12 @@ export interface TaskPlacement {
 
 export type JobSortKey = 'id' | 'createdAt' | 'startedAt' | 'endedAt' | 'updatedAt' | 'state' | 'workflow' | 'creator' | 'queue' | 'site';
 
+/** A count of jobs; `exact: false` when it is an estimate. */
+export interface JobCount {
+  count: number;
+  exact: boolean;
+}
+
 export interface JobQuery {
   /** Jobs at these sites only; null means every site (Global). */
   sites: string[] | null;
@@ -205,6 +211,11 @@ export interface JobStore {
   submitJobs(jobs: NewJob[], now: number): Promise<SubmitOutcome[]>;
   getJob(id: number): Promise<JobRecord | null>;
   listJobs(query: JobQuery): Promise<Page<JobRecord>>;
+  /**
+   * How many jobs match `query` (its cursor, sort and limit ignored): exact when fewer than
+   * `cap`, else an estimate (`exact: false`, at least `cap`). Costs about a list page of `cap` rows.
+   */
+  jobTotal(query: JobQuery, cap: number): Promise<JobCount>;
   /** Pause, resume or cancel. Throws SWY_ERR_JOB_NOT_FOUND, or SWY_ERR_JOB_STATE when the job's state does not allow it. */
   controlJob(id: number, action: JobAction, now: number, options?: ControlOptions): Promise<JobRecord>;
   /**
@@ -225,6 +236,12 @@ export interface JobStore {
   getTask(id: number): Promise<TaskRecord | null>;
   /** Log lines in order, after `afterSeq`. */
   taskOutput(taskId: number, afterSeq: number, limit: number): Promise<TaskLogLine[]>;
+  /**
+   * The seqs of a task's log lines in (afterSeq, throughSeq] that contain `needle`, in order, at
+   * most `limit`. ASCII letters match either case (both stores alike); anything else exactly.
+   * Reads only that seq range of the task's lines (its primary key), so a caller bounds the work.
+   */
+  searchTaskOutput(taskId: number, needle: string, afterSeq: number, throughSeq: number, limit: number): Promise<number[]>;
   listItems(jobId: number, query: ItemQuery): Promise<Page<ItemRecord>>;
   /** Every record of one path in a job, oldest first: the item's history across tasks. */
   itemHistory(jobId: number, path: string): Promise<ItemRecord[]>;

@@ -173,6 +173,7 @@ const ROUTES: Record<string, RouteSpec> = {
   },
   'GET /api/v1/jobs': { level: 'viewer', siteBound: false, call: () => ({ path: '/jobs?limit=500' }) },
   'GET /api/v1/jobs/export': { level: 'viewer', siteBound: false, call: () => ({ path: '/jobs/export?format=csv' }) },
+  'GET /api/v1/jobs/total': { level: 'viewer', siteBound: false, call: () => ({ path: '/jobs/total' }) },
   'GET /api/v1/jobs/{id}': { level: 'viewer', siteBound: true, call: (fx, t) => ({ path: `/jobs/${fx.job[t]}` }) },
   'DELETE /api/v1/jobs/{id}': { level: 'admin', siteBound: true, call: async (fx, t) => ({ path: `/jobs/${await fx.freshJob(site(t))}` }) },
   'GET /api/v1/jobs/{id}/tasks': { level: 'viewer', siteBound: true, call: (fx, t) => ({ path: `/jobs/${fx.job[t]}/tasks` }) },

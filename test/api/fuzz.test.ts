@@ -236,6 +236,8 @@ describe.each(STORES)('API fuzz on $name', (store) => {
       '/jobs/export?format=csv',
       '/jobs/export?format=json',
       '/jobs/export?format=ndjson',
+      '/jobs/export?format=xlsx',
+      '/jobs/total',
       '/queues',
       '/audit?limit=500',
       '/sites',

@@ -90,5 +90,25 @@ export function describeSearchConformance(harness: StoreHarness): void {
       const oldest = await store().listJobs({ sites: null, q: 'common-', sort: { key: 'id', desc: false }, limit: 2 });
       expect(oldest.items.map((job) => job.id)).toEqual(submitted.slice(0, 2).map(({ job }) => job.id));
     });
+
+    it('totals the jobs a filter matches: exact under the cap, an estimate of at least the cap above it', async () => {
+      const jobs = Array.from({ length: 40 }, (_, i) => newJob({ workflow: i % 2 === 0 ? 'even' : 'odd', site: i < 10 ? 'east' : 'west', fields: { n: i } }));
+      await store().submitJobs(jobs, T0);
+      const total = (query: Partial<Parameters<ReturnType<typeof store>['jobTotal']>[0]>, cap: number) =>
+        store().jobTotal({ sites: null, limit: 1, ...query }, cap);
+      expect(await total({}, 100)).toEqual({ count: 40, exact: true });
+      expect(await total({ workflows: ['even'] }, 100)).toEqual({ count: 20, exact: true });
+      expect(await total({ sites: ['east'] }, 100)).toEqual({ count: 10, exact: true });
+      expect(await total({ sites: ['east'], workflows: ['odd'] }, 100)).toEqual({ count: 5, exact: true });
+      expect(await total({ q: 'nothing-like-this' }, 100)).toEqual({ count: 0, exact: true });
+      // Cursor, sort and limit of a list page do not change the total.
+      expect(await total({ workflows: ['even'], sort: { key: 'createdAt', desc: false }, limit: 3 }, 100)).toEqual({ count: 20, exact: true });
+      // At the cap: estimated from the density of the counted ones (evenly spread here: exact again).
+      expect(await total({}, 10)).toEqual({ count: 40, exact: false });
+      expect(await total({ workflows: ['odd'] }, 10)).toMatchObject({ exact: false });
+      expect((await total({ workflows: ['odd'] }, 10)).count).toBeGreaterThanOrEqual(18);
+      expect((await total({ workflows: ['odd'] }, 10)).count).toBeLessThanOrEqual(22);
+      expect(await total({ sites: ['west'] }, 10)).toMatchObject({ exact: false });
+    });
   });
 }

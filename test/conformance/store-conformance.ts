@@ -273,6 +273,27 @@ export function describeStoreConformance(harness: StoreHarness): void {
         expect((await store.taskOutput(t.task.id, 1, 1)).map((l) => l.line)).toEqual(['two']);
       });
 
+      it('finds the log lines that contain a text, within a seq range, ASCII letters in either case', async () => {
+        await store.submitJobs([newJob()], T0);
+        const [t] = await lease();
+        const logs = ['Starting', 'ERROR: disk full', 'ok', 'error again', '50% done', 'a_b', 'axb', '\u001b[31mError\u001b[0m', 'ÉTÉ', 'été'];
+        await store.recordActivity([{ taskId: t.task.id, leaseToken: t.leaseToken, logs }], T0 + 2);
+        const search = (needle: string, after = 0, through = 1000, limit = 100) => store.searchTaskOutput(t.task.id, needle, after, through, limit);
+        expect(await search('error')).toEqual([2, 4, 8]);
+        expect(await search('ERROR')).toEqual([2, 4, 8]);
+        expect(await search('error', 2)).toEqual([4, 8]);
+        expect(await search('error', 0, 4)).toEqual([2, 4]);
+        expect(await search('error', 0, 1000, 2)).toEqual([2, 4]);
+        // LIKE's wildcards are plain characters here.
+        expect(await search('%')).toEqual([5]);
+        expect(await search('_')).toEqual([6]);
+        // Only ASCII letters fold: both stores alike.
+        expect(await search('été')).toEqual([10]);
+        expect(await search('ÉTÉ')).toEqual([9]);
+        expect(await search('nothing')).toEqual([]);
+        expect(await store.searchTaskOutput(t.task.id + 1000, 'error', 0, 1000, 10)).toEqual([]);
+      });
+
       it('tracks progress reported by a task on the job', async () => {
         await store.submitJobs(
           [

@@ -7,6 +7,9 @@ import { idParam, jobFilters, pageQuery, submitBody } from '../schemas.js';
 const TAG = { tags: ['jobs'] };
 
 /** Jobs: submit, list with filters, read one, and the operator controls. */
+/** Up to this many matching jobs are counted exactly; above, the total is an estimate. */
+const TOTAL_CAP = 10_000;
+
 export function jobRoutes(app: App, { engine }: ApiContext): void {
   const dto = (job: Parameters<typeof jobDto>[0]) => jobDto(job, engine.workflows);
   /** Jobs with why each waits, as lists and job pages show them. */
@@ -40,6 +43,16 @@ export function jobRoutes(app: App, { engine }: ApiContext): void {
       const page = await engine.reads.listJobs(jobListQuery(request.query), request.actor);
       return { items: await explained(page.items), nextCursor: page.nextCursor };
     },
+  });
+
+  app.get('/jobs/total', {
+    config: { access: 'viewer' },
+    schema: {
+      ...TAG,
+      summary: 'How many jobs match the filters: exact below 10,000, estimated above (exact: false)',
+      querystring: jobFilters,
+    },
+    handler: async (request) => engine.reads.jobTotal(jobListQuery({ ...request.query, limit: 1 }), request.actor, TOTAL_CAP),
   });
 
   app.get('/jobs/:id', {

@@ -5,6 +5,8 @@ import { itemDto, taskDto } from '../dto.js';
 import { idParam, itemQuery, taskQuery } from '../schemas.js';
 
 const TAG = { tags: ['tasks'] };
+/** How many lines one search request reads at most: bounds its time on any output's length. */
+const SEARCH_SCAN_LINES = 200_000;
 
 /** A job's tasks, one task and its output, and the items a job touched. */
 export function taskRoutes(app: App, { engine }: ApiContext): void {
@@ -43,7 +45,11 @@ export function taskRoutes(app: App, { engine }: ApiContext): void {
     config: { access: 'viewer' },
     schema: {
       ...TAG,
-      summary: "A task's output lines after `after`; `format=text` downloads all of it",
+      summary:
+        "A task's output lines after `after`; `format=text` downloads all of it; `search` answers the numbers (seq) of the lines after `after` that contain it",
+      description:
+        'With `search`: `{ matches, next, finished }` — up to `limit` line numbers in order, reading at most 200,000 lines per request; ' +
+        'ask again with `after=next` while `next` is not null. ASCII letters match either case; ANSI colour codes are part of the line.',
       params: idParam,
       querystring: z.object({
         // Line numbers are 32-bit in the stores (PostgreSQL integer): a larger one is refused here, not by the driver.
@@ -55,11 +61,16 @@ export function taskRoutes(app: App, { engine }: ApiContext): void {
           .default(0),
         limit: z.coerce.number().int().min(1).max(10_000).default(1000),
         format: z.enum(['json', 'text']).default('json'),
+        search: z.string().min(1).max(200).optional(),
       }),
     },
     handler: async (request, reply) => {
       const task = await engine.reads.task(request.params.id, request.actor);
-      const { after, limit, format } = request.query;
+      const { after, limit, format, search } = request.query;
+      if (search !== undefined) {
+        const found = await engine.reads.searchTaskOutput(task, search, after, limit, SEARCH_SCAN_LINES);
+        return { ...found, finished: task.endedAt !== null };
+      }
       if (format === 'text') {
         reply.header('content-disposition', `attachment; filename="task-${task.id}-output.txt"`).type('text/plain; charset=utf-8');
         async function* all(): AsyncGenerator<string> {

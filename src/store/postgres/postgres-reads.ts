@@ -1,5 +1,7 @@
 import type { AuditRecord, EventRecord, ItemRecord, JobRecord, ResourceLock, TaskLogLine, TaskRecord } from '../../model/index.js';
 import {
+  countJobsSql,
+  jobCountFrom,
   listAuditSql,
   listItemsSql,
   listJobsSql,
@@ -11,10 +13,10 @@ import {
   textMatches,
   toPage,
 } from '../list-queries.js';
-import { concurrencyUseFrom, groupLocks, groupPlacement, type RowMapper } from '../rows.js';
+import { concurrencyUseFrom, foldAscii, groupLocks, groupPlacement, type RowMapper } from '../rows.js';
 import { postgresDialect } from '../sql-builder.js';
 
-import type { AuditQuery, ConcurrencyUse, ItemQuery, JobQuery, OpenJobCount, Page, TaskPlacement, TaskQuery } from '../store.js';
+import type { AuditQuery, ConcurrencyUse, ItemQuery, JobCount, JobQuery, OpenJobCount, Page, TaskPlacement, TaskQuery } from '../store.js';
 import { EventHorizon, MAX_WINDOW } from './postgres-event-horizon.js';
 
 import { firstRow, type Queryable, rows } from './postgres-pool.js';
@@ -30,6 +32,9 @@ const SQL = {
   taskTypes: 'SELECT DISTINCT type FROM tasks WHERE job_id = $1 ORDER BY type',
   placement: 'SELECT site, worker_id, state, count(*) AS n FROM tasks WHERE job_id = $1 GROUP BY site, worker_id, state ORDER BY site, worker_id, state',
   output: 'SELECT seq, at, line FROM task_logs WHERE task_id = $1 AND seq > $2 ORDER BY seq LIMIT $3',
+  // lower() under the C collation folds ASCII letters only, as SQLite's does: see Store.searchTaskOutput.
+  outputSearch: `SELECT seq FROM task_logs WHERE task_id = $1 AND seq > $2 AND seq <= $3
+    AND strpos(lower(line COLLATE "C"), $4) > 0 ORDER BY seq LIMIT $5`,
   history: 'SELECT * FROM items WHERE job_id = $1 AND path = $2 ORDER BY id',
   locksOf: 'SELECT job_id, lock_key, mode FROM job_locks WHERE job_id = ANY($1::bigint[]) ORDER BY job_id, lock_key',
   lastEvent: 'SELECT COALESCE(MAX(id), 0) AS id FROM events',
@@ -74,6 +79,19 @@ export class PostgresReads {
     return ids.flatMap((id) => byId.get(id) ?? []);
   }
 
+  async jobTotal(query: JobQuery, cap: number): Promise<JobCount> {
+    // Text through the search index, as the list reads it.
+    const needle = searchNeedle(query.q);
+    const index = needle === null ? null : searchIndexSql(postgresDialect, needle);
+    const matches = index === null ? null : textMatches(await rows(this.db, index.sql, index.params));
+    const { sql, params } = countJobsSql(postgresDialect, query, cap, matches);
+    const counted = await firstRow(this.db, sql, params);
+    const n = Number(counted?.n ?? 0);
+    if (n < cap) return { count: n, exact: true };
+    const ids = await firstRow(this.db, 'SELECT min(id) AS min, max(id) AS max FROM jobs', []);
+    return jobCountFrom({ n, low: Number(counted?.low) }, cap, ids?.min == null ? null : { min: Number(ids.min), max: Number(ids.max) });
+  }
+
   async listJobs(query: JobQuery): Promise<Page<JobRecord>> {
     const needle = searchNeedle(query.q);
     const index = needle === null ? null : searchIndexSql(postgresDialect, needle);
@@ -102,6 +120,10 @@ export class PostgresReads {
 
   async taskOutput(taskId: number, afterSeq: number, limit: number): Promise<TaskLogLine[]> {
     return (await rows(this.db, SQL.output, [taskId, afterSeq, limit])).map(this.map.logLine);
+  }
+
+  async searchTaskOutput(taskId: number, needle: string, afterSeq: number, throughSeq: number, limit: number): Promise<number[]> {
+    return (await rows(this.db, SQL.outputSearch, [taskId, afterSeq, throughSeq, foldAscii(needle), limit])).map((r) => Number(r.seq));
   }
 
   async listItems(jobId: number, query: ItemQuery): Promise<Page<ItemRecord>> {

@@ -252,6 +252,10 @@ export class PostgresStore implements S.Store {
     return this.reads.getJob(id);
   }
 
+  jobTotal(query: S.JobQuery, cap: number) {
+    return this.reads.jobTotal(query, cap);
+  }
+
   listJobs(query: S.JobQuery) {
     return this.reads.listJobs(query);
   }
@@ -296,6 +300,10 @@ export class PostgresStore implements S.Store {
 
   taskOutput(taskId: number, afterSeq: number, limit: number) {
     return this.reads.taskOutput(taskId, afterSeq, limit);
+  }
+
+  searchTaskOutput(taskId: number, needle: string, afterSeq: number, throughSeq: number, limit: number) {
+    return this.reads.searchTaskOutput(taskId, needle, afterSeq, throughSeq, limit);
   }
 
   listItems(jobId: number, query: S.ItemQuery) {

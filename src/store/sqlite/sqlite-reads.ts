@@ -1,6 +1,8 @@
 import type { Database, Statement } from 'better-sqlite3';
 import type { AuditRecord, EventRecord, ItemRecord, JobRecord, ResourceLock, TaskLogLine, TaskRecord } from '../../model/index.js';
 import {
+  countJobsSql,
+  jobCountFrom,
   listAuditSql,
   listItemsSql,
   listJobsSql,
@@ -12,9 +14,9 @@ import {
   textMatches,
   toPage,
 } from '../list-queries.js';
-import { concurrencyUseFrom, type DbRow, groupLocks, groupPlacement, type RowMapper } from '../rows.js';
+import { concurrencyUseFrom, type DbRow, foldAscii, groupLocks, groupPlacement, type RowMapper } from '../rows.js';
 import { sqliteDialect } from '../sql-builder.js';
-import type { AuditQuery, ConcurrencyUse, ItemQuery, JobQuery, OpenJobCount, Page, TaskPlacement, TaskQuery } from '../store.js';
+import type { AuditQuery, ConcurrencyUse, ItemQuery, JobCount, JobQuery, OpenJobCount, Page, TaskPlacement, TaskQuery } from '../store.js';
 
 const DEPENDS_ON = 'group_concat(d.depends_on)';
 
@@ -27,6 +29,7 @@ export class SqliteReads {
     | 'taskTypes'
     | 'placement'
     | 'output'
+    | 'outputSearch'
     | 'history'
     | 'events'
     | 'eventsAt'
@@ -50,6 +53,8 @@ export class SqliteReads {
       taskTypes: p('SELECT DISTINCT type FROM tasks WHERE job_id = ? ORDER BY type'),
       placement: p(`SELECT site, worker_id, state, count(*) AS n FROM tasks WHERE job_id = ? GROUP BY site, worker_id, state ORDER BY site, worker_id, state`),
       output: p('SELECT seq, at, line FROM task_logs WHERE task_id = ? AND seq > ? ORDER BY seq LIMIT ?'),
+      // SQLite's lower() folds ASCII letters only, as the needle is folded: see Store.searchTaskOutput.
+      outputSearch: p('SELECT seq FROM task_logs WHERE task_id = ? AND seq > ? AND seq <= ? AND instr(lower(line), ?) > 0 ORDER BY seq LIMIT ?'),
       locksOf: p('SELECT job_id, lock_key, mode FROM job_locks WHERE job_id IN (SELECT value FROM json_each(?)) ORDER BY job_id, lock_key'),
       history: p('SELECT * FROM items WHERE job_id = ? AND path = ? ORDER BY id'),
       events: p('SELECT * FROM events WHERE id > ? ORDER BY id LIMIT ?'),
@@ -97,6 +102,19 @@ export class SqliteReads {
     return ids.flatMap((id) => byId.get(id) ?? []);
   }
 
+  jobTotal(query: JobQuery, cap: number): JobCount {
+    // Text through the search index, as the list reads it.
+    const needle = searchNeedle(query.q);
+    const index = needle === null ? null : searchIndexSql(sqliteDialect, needle);
+    const matches = index === null ? null : textMatches(this.cached(index.sql).all(...index.params) as DbRow[]);
+    const { sql, params } = countJobsSql(sqliteDialect, query, cap, matches);
+    const counted = this.cached(sql).get(...params) as DbRow;
+    const n = Number(counted.n);
+    if (n < cap) return { count: n, exact: true };
+    const ids = this.cached('SELECT min(id) AS min, max(id) AS max FROM jobs').get() as DbRow;
+    return jobCountFrom({ n, low: Number(counted.low) }, cap, ids.min === null ? null : { min: Number(ids.min), max: Number(ids.max) });
+  }
+
   listJobs(query: JobQuery): Page<JobRecord> {
     const needle = searchNeedle(query.q);
     const index = needle === null ? null : searchIndexSql(sqliteDialect, needle);
@@ -125,6 +143,10 @@ export class SqliteReads {
 
   taskOutput(taskId: number, afterSeq: number, limit: number): TaskLogLine[] {
     return (this.s.output.all(taskId, afterSeq, limit) as DbRow[]).map(this.map.logLine);
+  }
+
+  searchTaskOutput(taskId: number, needle: string, afterSeq: number, throughSeq: number, limit: number): number[] {
+    return (this.s.outputSearch.all(taskId, afterSeq, throughSeq, foldAscii(needle), limit) as DbRow[]).map((r) => Number(r.seq));
   }
 
   listItems(jobId: number, query: ItemQuery): Page<ItemRecord> {

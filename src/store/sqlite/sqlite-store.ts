@@ -172,6 +172,10 @@ export class SqliteStore implements S.Store {
     return this.read(() => this.reads.getJob(id));
   }
 
+  jobTotal(query: S.JobQuery, cap: number) {
+    return this.read(() => this.reads.jobTotal(query, cap));
+  }
+
   listJobs(query: S.JobQuery) {
     return this.read(() => this.reads.listJobs(query));
   }
@@ -216,6 +220,10 @@ export class SqliteStore implements S.Store {
 
   taskOutput(taskId: number, afterSeq: number, limit: number) {
     return this.read(() => this.reads.taskOutput(taskId, afterSeq, limit));
+  }
+
+  searchTaskOutput(taskId: number, needle: string, afterSeq: number, throughSeq: number, limit: number) {
+    return this.read(() => this.reads.searchTaskOutput(taskId, needle, afterSeq, throughSeq, limit));
   }
 
   listItems(jobId: number, query: S.ItemQuery) {

@@ -40,6 +40,31 @@ export function useJobs(query: JobListQuery) {
   });
 }
 
+export interface JobTotal {
+  count: number;
+  /** False: an estimate (the hub counts exactly only up to 10,000). */
+  exact: boolean;
+}
+
+/** How many jobs the list's filters match; refreshed with the lists (same key prefix). */
+export function useJobTotal(query: JobListQuery) {
+  const { sort: _sort, ...filters } = query;
+  return useQuery({
+    queryKey: [...queryKeys.jobLists, 'total', filters] as const,
+    queryFn: ({ signal }) => api<JobTotal>('/jobs/total', { query: { ...filters }, signal }),
+    placeholderData: keepPreviousData,
+    refetchInterval: LIST_FALLBACK_MS,
+  });
+}
+
+/** "1,234 jobs", or "about 1,200,000 jobs" for an estimate (two significant digits). */
+export function totalText(total: JobTotal): string {
+  if (total.exact) return `${total.count.toLocaleString('en')} ${total.count === 1 ? 'job' : 'jobs'}`;
+  const digits = Math.max(0, Math.floor(Math.log10(Math.max(1, total.count))) - 1);
+  const rounded = Math.round(total.count / 10 ** digits) * 10 ** digits;
+  return `about ${rounded.toLocaleString('en')} jobs`;
+}
+
 /** One job; asks nothing for an id that cannot be one (`/jobs/abc`). */
 export function useJob(id: number) {
   return useQuery({

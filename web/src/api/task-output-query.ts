@@ -1,10 +1,12 @@
 import { useInfiniteQuery } from '@tanstack/react-query';
-import { useEffect, useMemo } from 'react';
+import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import { api } from './http.js';
 import { queryKeys } from './query-keys.js';
 import type { OutputLine, OutputPage } from './types.js';
 
 const PAGE_LINES = 1000;
+/** Page size while loading up to a line far ahead (a search match, a linked line). */
+const JUMP_LINES = 10_000;
 /** How often a running task is asked for new lines. */
 const FOLLOW_MS = 1_000;
 
@@ -18,9 +20,17 @@ const FOLLOW_MS = 1_000;
  * for the reader to scroll (what following live output needs).
  */
 export function useTaskOutput(taskId: number, options: { poll: boolean; catchUp: boolean }) {
+  // Loading through a line: pages come one after another, larger, until it is loaded.
+  const [through, setThrough] = useState(0);
+  const throughRef = useRef(0);
+  throughRef.current = through;
   const query = useInfiniteQuery({
     queryKey: queryKeys.taskOutput(taskId),
-    queryFn: ({ pageParam, signal }) => api<OutputPage>(`/tasks/${taskId}/output`, { query: { after: pageParam, limit: PAGE_LINES }, signal }),
+    queryFn: ({ pageParam, signal }) =>
+      api<OutputPage>(`/tasks/${taskId}/output`, {
+        query: { after: pageParam, limit: throughRef.current > pageParam + PAGE_LINES ? JUMP_LINES : PAGE_LINES },
+        signal,
+      }),
     initialPageParam: 0,
     getNextPageParam: (last, _pages, lastParam) => {
       if (last.next !== null) return last.next;
@@ -31,6 +41,7 @@ export function useTaskOutput(taskId: number, options: { poll: boolean; catchUp:
     refetchOnWindowFocus: false,
   });
 
+  const loadThrough = useCallback((seq: number) => setThrough((t) => Math.max(t, seq)), []);
   const pages = query.data?.pages;
   const lines = useMemo<OutputLine[]>(() => pages?.flatMap((p) => p.lines) ?? [], [pages]);
   const last = pages?.[pages.length - 1];
@@ -38,12 +49,15 @@ export function useTaskOutput(taskId: number, options: { poll: boolean; catchUp:
   // A full page means more is already there; otherwise wait a moment for the task to write.
   const caughtUp = last !== undefined && last.next === null;
 
+  const lastSeq = lines.length > 0 ? lines[lines.length - 1].seq : 0;
+  const wantMore = !caughtUp && lastSeq < through;
+
   useEffect(() => {
     if (!hasNextPage || isFetching || last === undefined) return;
-    if (caughtUp ? !options.poll : !options.catchUp) return;
+    if (caughtUp ? !options.poll : !(options.catchUp || wantMore)) return;
     const timer = setTimeout(() => void fetchNextPage(), caughtUp ? FOLLOW_MS : 0);
     return () => clearTimeout(timer);
-  }, [options.poll, options.catchUp, hasNextPage, isFetching, caughtUp, last, fetchNextPage]);
+  }, [options.poll, options.catchUp, wantMore, hasNextPage, isFetching, caughtUp, last, fetchNextPage]);
 
   return {
     lines,
@@ -54,5 +68,7 @@ export function useTaskOutput(taskId: number, options: { poll: boolean; catchUp:
     hasMoreLoaded: last?.next != null,
     loadMore: () => void fetchNextPage(),
     isLoadingMore: query.isFetchingNextPage,
+    /** Loads pages until line `seq` is loaded (or the stored output ends). */
+    loadThrough,
   };
 }

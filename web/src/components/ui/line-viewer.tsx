@@ -1,6 +1,7 @@
-import { Box, Text } from '@mantine/core';
+import { Box } from '@mantine/core';
 import { useVirtualizer } from '@tanstack/react-virtual';
-import { useEffect, useRef } from 'react';
+import { type MouseEvent, type ReactNode, useEffect, useRef } from 'react';
+import { type AnsiRun, hasAnsi, parseAnsi } from './ansi.js';
 
 export interface ViewerLine {
   /** Stable number of the line, shown in the gutter. */
@@ -10,10 +11,63 @@ export interface ViewerLine {
 
 const LINE_HEIGHT = 20;
 
+/** Lower-cases ASCII letters only: the way the hub's output search matches. */
+const fold = (text: string) => text.replace(/[A-Z]+/g, (s) => s.toLowerCase());
+
+/** Splits text at each occurrence of `needle` (ASCII letters in either case), marking them. */
+function marked(text: string, needle: string | undefined, key: string): ReactNode {
+  if (!needle) return text;
+  const folded = fold(text);
+  const want = fold(needle);
+  const parts: ReactNode[] = [];
+  let at = 0;
+  for (let found = folded.indexOf(want); found >= 0; found = folded.indexOf(want, found + want.length)) {
+    if (found > at) parts.push(text.slice(at, found));
+    parts.push(
+      <mark key={`${key}-${found}`} className="swy-output-mark">
+        {text.slice(found, found + want.length)}
+      </mark>,
+    );
+    at = found + want.length;
+  }
+  if (parts.length === 0) return text;
+  if (at < text.length) parts.push(text.slice(at));
+  return parts;
+}
+
+function runStyle(r: AnsiRun) {
+  return {
+    color: r.fg ?? undefined,
+    backgroundColor: r.bg ?? undefined,
+    fontWeight: r.bold ? 700 : undefined,
+    opacity: r.dim ? 0.75 : undefined,
+    fontStyle: r.italic ? 'italic' : undefined,
+    textDecoration: r.underline ? 'underline' : undefined,
+  };
+}
+
+/** One line's text: ANSI colours as styled spans of text (never markup), search hits marked. */
+function LineText({ text, mark }: { text: string; mark?: string }) {
+  if (!hasAnsi(text)) return <>{marked(text, mark, 't')}</>;
+  return (
+    <>
+      {parseAnsi(text).map((r, i) => (
+        // biome-ignore lint/suspicious/noArrayIndexKey: runs of one line never move.
+        <span key={i} style={runStyle(r)}>
+          {marked(r.text, mark, `r${i}`)}
+        </span>
+      ))}
+    </>
+  );
+}
+
 /**
- * Plain-text lines, virtualised so that only the visible rows exist in the page: stays fast on
- * millions of lines. Text goes in as text nodes, never as markup. With `follow`, the view keeps
- * to the end as lines arrive; `onNearEnd` asks for more when the reader scrolls close to it.
+ * Lines of output, virtualised so that only the visible rows exist in the page: stays fast on
+ * millions of lines. Text goes in as text nodes, never as markup; ANSI colours are drawn.
+ * With `follow`, the view keeps to the end as lines arrive; `onNearEnd` asks for more when the
+ * reader scrolls close to it. Each gutter number links to its line (`lineHref`); `current` and
+ * `target` are highlighted, and `scrollTo` (a line number, with an id to ask again) brings a
+ * line into the middle of the view once it is among `lines`.
  */
 export function LineViewer({
   lines,
@@ -21,12 +75,25 @@ export function LineViewer({
   follow,
   onNearEnd,
   label,
+  mark,
+  current,
+  target,
+  scrollTo,
+  lineHref,
+  onLineLink,
 }: {
   lines: ViewerLine[];
-  height: number | string;
+  /** A CSS height; omitted: the viewer grows to fill a flex column. */
+  height?: number | string;
   follow: boolean;
   onNearEnd?: () => void;
   label: string;
+  mark?: string;
+  current?: number | null;
+  target?: number | null;
+  scrollTo?: { n: number; id: number } | null;
+  lineHref?: (n: number) => string;
+  onLineLink?: (n: number) => void;
 }) {
   const parentRef = useRef<HTMLDivElement>(null);
   const virtualizer = useVirtualizer({
@@ -46,6 +113,22 @@ export function LineViewer({
     if (onNearEnd && lines.length > 0 && lastShown >= lines.length - 50) onNearEnd();
   }, [lastShown, lines.length, onNearEnd]);
 
+  // Scrolls once per request, as soon as the asked line is loaded.
+  const scrolled = useRef<number | null>(null);
+  useEffect(() => {
+    if (!scrollTo || scrolled.current === scrollTo.id) return;
+    const index = indexOfLine(lines, scrollTo.n);
+    if (index < 0) return;
+    scrolled.current = scrollTo.id;
+    virtualizer.scrollToIndex(index, { align: 'center' });
+  }, [scrollTo, lines, virtualizer]);
+
+  const onGutterClick = (event: MouseEvent<HTMLAnchorElement>, n: number) => {
+    if (!onLineLink || event.metaKey || event.ctrlKey || event.shiftKey || event.button !== 0) return;
+    event.preventDefault();
+    onLineLink(n);
+  };
+
   return (
     <Box
       ref={parentRef}
@@ -53,25 +136,34 @@ export function LineViewer({
       aria-label={label}
       tabIndex={0}
       h={height}
+      data-testid="line-viewer"
       style={{
         overflow: 'auto',
         fontFamily: 'var(--mantine-font-family-monospace)',
         fontSize: 12,
         border: '1px solid var(--mantine-color-default-border)',
         borderRadius: 4,
+        ...(height === undefined ? { flex: 1, minHeight: 0 } : {}),
       }}
     >
       <div style={{ height: virtualizer.getTotalSize(), position: 'relative', minWidth: '100%', width: 'max-content' }}>
         {items.map((row) => {
           const line = lines[row.index];
+          const isCurrent = current === line.n;
+          const isTarget = target === line.n;
           return (
             <div
               key={row.key}
               data-testid="output-line"
+              data-line={line.n}
+              data-current-match={isCurrent || undefined}
+              data-target-line={isTarget || undefined}
+              className={isCurrent ? 'swy-output-line swy-output-current' : isTarget ? 'swy-output-line swy-output-target' : 'swy-output-line'}
               style={{
                 position: 'absolute',
                 top: 0,
                 left: 0,
+                minWidth: '100%',
                 height: LINE_HEIGHT,
                 lineHeight: `${LINE_HEIGHT}px`,
                 transform: `translateY(${row.start}px)`,
@@ -79,14 +171,39 @@ export function LineViewer({
                 paddingRight: 8,
               }}
             >
-              <Text span c="dimmed" inherit style={{ display: 'inline-block', width: '6ch', textAlign: 'right', marginRight: '1ch', userSelect: 'none' }}>
-                {line.n}
-              </Text>
-              {line.text}
+              {lineHref ? (
+                <a
+                  className="swy-output-gutter"
+                  href={lineHref(line.n)}
+                  id={`L${line.n}`}
+                  aria-label={`Line ${line.n}`}
+                  onClick={(event) => onGutterClick(event, line.n)}
+                >
+                  {line.n}
+                </a>
+              ) : (
+                <span className="swy-output-gutter">{line.n}</span>
+              )}
+              <span>
+                <LineText text={line.text} mark={mark} />
+              </span>
             </div>
           );
         })}
       </div>
     </Box>
   );
+}
+
+/** Index of line number `n` in lines sorted by number, or -1. */
+export function indexOfLine(lines: ViewerLine[], n: number): number {
+  let lo = 0;
+  let hi = lines.length - 1;
+  while (lo <= hi) {
+    const mid = (lo + hi) >> 1;
+    if (lines[mid].n === n) return mid;
+    if (lines[mid].n < n) lo = mid + 1;
+    else hi = mid - 1;
+  }
+  return -1;
 }

@@ -29,24 +29,41 @@ function TaskDetails({ task }: { task: Task }) {
   );
 }
 
+const FULL_SCREEN = {
+  content: { display: 'flex', flexDirection: 'column' as const, height: '100dvh', maxHeight: '100dvh' },
+  body: { flex: 1, minHeight: 0, display: 'flex', flexDirection: 'column' as const, paddingBottom: 'var(--mantine-spacing-sm)' },
+};
+
 /** One task: its details, input and result, and its whole output. */
 export function TaskDrawer({ taskId, onClose }: { taskId: number | null; onClose: () => void }) {
   const task = useTask(taskId);
   const [fullScreen, setFullScreen] = useState(false);
   return (
-    <Drawer opened={taskId !== null} onClose={onClose} position="right" size={fullScreen ? '100%' : 'xl'} title={<Text fw={700}>Task {taskId}</Text>}>
+    <Drawer
+      opened={taskId !== null}
+      onClose={onClose}
+      position="right"
+      size={fullScreen ? '100%' : 'xl'}
+      title={<Text fw={700}>Task {taskId}</Text>}
+      closeButtonProps={{ 'aria-label': 'Close task' }}
+      // Full screen: the output alone, filling the whole window below the title.
+      styles={fullScreen ? FULL_SCREEN : undefined}
+      data-full-screen={fullScreen || undefined}
+    >
       {task.isPending && taskId !== null ? <Loader size="sm" aria-label="Loading task" /> : null}
       <ErrorAlert error={task.error} title="Could not load the task" />
       {task.data ? (
-        <Stack gap="md">
-          <TaskDetails task={task.data} />
-          <div>
-            <Text size="xs" c="dimmed" fw={600}>
-              Input
-            </Text>
-            <Code block>{JSON.stringify(task.data.input, null, 2)}</Code>
-          </div>
-          {task.data.result !== null ? (
+        <Stack gap="md" style={fullScreen ? { flex: 1, minHeight: 0 } : undefined}>
+          {fullScreen ? null : <TaskDetails task={task.data} />}
+          {fullScreen ? null : (
+            <div>
+              <Text size="xs" c="dimmed" fw={600}>
+                Input
+              </Text>
+              <Code block>{JSON.stringify(task.data.input, null, 2)}</Code>
+            </div>
+          )}
+          {task.data.result !== null && !fullScreen ? (
             <div>
               <Text size="xs" c="dimmed" fw={600}>
                 Result

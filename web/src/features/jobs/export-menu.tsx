@@ -5,6 +5,7 @@ import { Icon } from '../../components/ui/icon.js';
 
 const FORMATS = [
   { format: 'csv', label: 'CSV (spreadsheets)' },
+  { format: 'xlsx', label: 'Excel workbook (XLSX)' },
   { format: 'json', label: 'JSON' },
   { format: 'ndjson', label: 'NDJSON (one job a line)' },
 ];

@@ -16,6 +16,8 @@ export function JobRow({
   onToggle,
   selected,
   onSelect,
+  index,
+  rowRef,
 }: {
   job: Job;
   columns: JobColumn[];
@@ -25,10 +27,13 @@ export function JobRow({
   /** The row's checkbox for bulk actions (no `onSelect`: no checkbox column). */
   selected?: boolean;
   onSelect?: (on: boolean) => void;
+  /** Position in the list and a ref for the list's windowing (it measures the row and its details). */
+  index?: number;
+  rowRef?: (row: HTMLTableRowElement | null) => void;
 }) {
   return (
     <>
-      <Table.Tr data-testid="job-row" data-job-id={job.id}>
+      <Table.Tr data-testid="job-row" data-job-id={job.id} data-index={index} ref={rowRef}>
         {onSelect ? (
           <Table.Td w={36}>
             <Checkbox size="xs" checked={selected === true} onChange={(e) => onSelect(e.currentTarget.checked)} aria-label={`Select job ${job.id}`} />

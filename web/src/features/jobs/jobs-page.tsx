@@ -1,8 +1,8 @@
-import { Badge, Button, Collapse, Group, Stack, Title } from '@mantine/core';
+import { Badge, Button, Collapse, Group, Stack, Text, Title } from '@mantine/core';
 import { useHotkeys, useLocalStorage } from '@mantine/hooks';
 import { useEffect, useMemo, useState } from 'react';
 import { useSearchParams } from 'react-router';
-import { useJobs } from '../../api/job-queries.js';
+import { totalText, useJobs, useJobTotal } from '../../api/job-queries.js';
 import { ErrorAlert } from '../../components/ui/error-alert.js';
 import { Icon } from '../../components/ui/icon.js';
 import { listStatus } from '../../components/ui/list-state.js';
@@ -24,6 +24,7 @@ export function JobsPage() {
   const [params] = useSearchParams();
   const query = useMemo(() => toJobQuery(filters), [filters]);
   const jobs = useJobs(query);
+  const total = useJobTotal(query);
   const rows = useMemo(() => jobs.data?.pages.flatMap((p) => p.items) ?? [], [jobs.data]);
   // Folded by default: on a phone the first job row must be near the top, not under eight inputs.
   const [panelOpen, setPanelOpen] = useLocalStorage({ key: 'switchyard.filters-open', defaultValue: false });
@@ -72,6 +73,11 @@ export function JobsPage() {
             Jobs
           </Title>
           <SiteSelect site={filters.site} onChange={(site) => setFilters({ ...filters, site })} />
+          {total.data ? (
+            <Text size="sm" c="dimmed" pb={6} data-testid="jobs-total" data-exact={total.data.exact} aria-live="polite">
+              {totalText(total.data)}
+            </Text>
+          ) : null}
         </Group>
         <Group gap="xs">
           <Button
