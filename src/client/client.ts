@@ -408,7 +408,7 @@ export function createClient(options: ClientOptions): SwitchyardClient {
           ...opts.headers,
         },
         // A stream body: undici sends it as it is read (duplex 'half').
-        ...(opts.body ? { body: opts.body as unknown as BodyInit, duplex: 'half' } : {}),
+        ...(opts.body ? { body: opts.body as unknown as RequestInit['body'], duplex: 'half' } : {}),
       } as RequestInit);
     } catch (error) {
       if (opts.signal?.aborted) throw opts.signal.reason ?? error;

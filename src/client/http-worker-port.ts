@@ -1,7 +1,7 @@
 import { Readable } from 'node:stream';
 import type { PortHeartbeatRequest, PortLeaseRequest, WorkerPort } from '../engine/ports.js';
-import type { ActivityResult, CompletionResult, HeartbeatResult, LeasedTask, TaskActivity, TaskCompletion, WorkerInfo } from '../model/index.js';
 import type { TransferBody, TransferDownload, TransferStatus, TransferUpload } from '../engine/transfer-store.js';
+import type { ActivityResult, CompletionResult, HeartbeatResult, LeasedTask, TaskActivity, TaskCompletion, WorkerInfo } from '../model/index.js';
 import type { SwitchyardClient } from './client.js';
 
 /** How long one transfer request may take: up to 64 MiB over a slow link. */

@@ -1,5 +1,4 @@
-import { randomBytes } from 'node:crypto';
-import { createHash } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { hostname, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import pino, { type Logger } from 'pino';
@@ -10,7 +9,6 @@ import {
   type CompletionResult,
   type HeartbeatResult,
   isTerminalJobState,
-  seesJob,
   type JobRecord,
   type Json,
   type LeasedTask,
@@ -19,6 +17,7 @@ import {
   requireSite,
   SwitchyardError,
   SYSTEM_ACTOR,
+  seesJob,
   type TaskActivity,
   type TaskCompletion,
   type WorkerInfo,

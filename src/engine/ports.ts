@@ -1,5 +1,5 @@
-import type { TransferBody, TransferDownload, TransferStatus, TransferUpload } from './transfer-store.js';
 import type { ActivityResult, CompletionResult, HeartbeatResult, LeasedTask, LeaseRef, TaskActivity, TaskCompletion, WorkerInfo } from '../model/index.js';
+import type { TransferBody, TransferDownload, TransferStatus, TransferUpload } from './transfer-store.js';
 
 export interface PortLeaseRequest {
   workerId: string;

@@ -179,7 +179,8 @@ export class TransferStore {
 
 function checkName(jobId: number, sha256: string): void {
   if (!Number.isSafeInteger(jobId) || jobId <= 0) throw new SwitchyardError('SWY_ERR_VALIDATION', 'jobId must be a job id');
-  if (typeof sha256 !== 'string' || !SHA256.test(sha256)) throw new SwitchyardError('SWY_ERR_VALIDATION', 'a blob is named by its sha256: 64 lowercase hex digits');
+  if (typeof sha256 !== 'string' || !SHA256.test(sha256))
+    throw new SwitchyardError('SWY_ERR_VALIDATION', 'a blob is named by its sha256: 64 lowercase hex digits');
 }
 
 function offsetError(received: number): SwitchyardError {

@@ -1,6 +1,7 @@
 import type { Workflow } from '../sdk/define-workflow.js';
 import { checksumTree } from './checksum-tree.js';
+import { sendToSite } from './send-to-site.js';
 import { simulate } from './simulate.js';
 
 /** Workflows every hub and worker ships with, so a new user sees real work at once. */
-export const builtInWorkflows: Workflow[] = [checksumTree, simulate];
+export const builtInWorkflows: Workflow[] = [checksumTree, simulate, sendToSite];
