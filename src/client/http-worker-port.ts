@@ -43,7 +43,9 @@ export class HttpWorkerPort implements WorkerPort {
 
   async transferUpload(request: TransferUpload): Promise<TransferStatus> {
     const path = `${blobPath(request)}?size=${request.size}&offset=${request.offset}`;
-    const response = await this.client.requestBytes('PUT', path, { body: request.body, signal: request.signal, timeoutMs: TRANSFER_TIMEOUT_MS });
+    // Nothing left to send (an empty blob): no body at all, rather than an empty stream.
+    const body = request.offset >= request.size ? undefined : request.body;
+    const response = await this.client.requestBytes('PUT', path, { body, signal: request.signal, timeoutMs: TRANSFER_TIMEOUT_MS });
     return (await response.json()) as TransferStatus;
   }
 

@@ -49,7 +49,8 @@ export class TransferClient implements SiteTransfer {
         try {
           await this.upload(
             blob,
-            (start, end) => createReadStream('', { fd: handle, start, end: end - 1, autoClose: false, highWaterMark: 1024 * 1024 }),
+            // Each piece reads the file afresh: were it replaced meanwhile, the hub's sha256 check finds out.
+            (start, end) => createReadStream(path, { start, end: end - 1, highWaterMark: 1024 * 1024 }),
             options.onProgress,
           );
         } catch (error) {
@@ -183,6 +184,8 @@ async function hashHandle(handle: FileHandle, size: number, signal: AbortSignal)
 async function* counted(source: AsyncIterable<Uint8Array> | Iterable<Uint8Array>, told: (bytes: number) => void): AsyncGenerator<Uint8Array> {
   let bytes = 0;
   for await (const chunk of source) {
+    // An empty chunk would end a chunked HTTP body early.
+    if (chunk.length === 0) continue;
     bytes += chunk.length;
     told(bytes);
     yield chunk;

@@ -37,7 +37,7 @@ describe('transfer routes', () => {
         method: 'PUT',
         token,
         headers: { 'content-type': 'application/octet-stream' },
-        body: bytes,
+        body: bytes as unknown as BodyInit,
       }),
     );
   const download = (headers: Record<string, string> = {}, token = tokens['worker-b'], digest = sha) => hub.api(blob(jobId, digest), { token, headers });
@@ -139,7 +139,12 @@ describe('transfer routes', () => {
     expect((await json(await hub.api(`/api/v1/worker/transfers/-1/${sha}/status`, { token: tokens['worker-a'] }))).status).toBe(400);
     // A JSON body is not parsed, just bytes: the sha256 decides.
     const asJson = await json(
-      await hub.api(`${blob(jobId, small)}?size=10&offset=0`, { method: 'PUT', token: tokens['worker-a'], headers: { 'content-type': 'application/json' }, body: '{"a":1}' }),
+      await hub.api(`${blob(jobId, small)}?size=10&offset=0`, {
+        method: 'PUT',
+        token: tokens['worker-a'],
+        headers: { 'content-type': 'application/json' },
+        body: '{"a":1}',
+      }),
     );
     expect(asJson.status).toBe(200);
     expect(asJson.body).toEqual({ received: 7, complete: false });
