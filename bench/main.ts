@@ -5,6 +5,7 @@
  *   npm run bench -- --store postgres  # PostgreSQL (SWITCHYARD_TEST_PG_URL or the local test database)
  *   npm run bench -- --only processing --jobs 50000 --repeat 5
  *   npm run bench -- --only prune --prune-jobs 1000000 --repeat 1   # retention at a million jobs
+ *   npm run bench -- --only transfer --transfer-files 100000 --transfer-mb 2048 --repeat 1   # send-to-site at full size
  *
  * Processing is measured at worker concurrency 1, 10 and 50, handlers in-process and in threads.
  * `--only bulk` measures a bulk cancel of 100,000 jobs and the dashboard over 1,000,000.
@@ -23,6 +24,7 @@ import { type Measurement, measurements } from './measurements.js';
 import { notifyMeasurements } from './notify.js';
 import { processingMeasurements } from './processing.js';
 import { pruneMeasurements } from './prune.js';
+import { transferMeasurements } from './transfer.js';
 
 const { values } = parseArgs({
   options: {
@@ -32,6 +34,8 @@ const { values } = parseArgs({
     items: { type: 'string', default: '200000' },
     seconds: { type: 'string', default: '10' },
     'prune-jobs': { type: 'string', default: '100000' },
+    'transfer-files': { type: 'string', default: '10000' },
+    'transfer-mb': { type: 'string', default: '200' },
     repeat: { type: 'string', default: '3' },
     json: { type: 'boolean', default: false },
   },
@@ -39,7 +43,15 @@ const { values } = parseArgs({
 const kind = values.store as StoreKind;
 if (kind !== 'sqlite' && kind !== 'postgres') throw new Error('--store is sqlite or postgres');
 
-const options = { kind, jobs: Number(values.jobs), items: Number(values.items), seconds: Number(values.seconds), pruneJobs: Number(values['prune-jobs']) };
+const options = {
+  kind,
+  jobs: Number(values.jobs),
+  items: Number(values.items),
+  seconds: Number(values.seconds),
+  pruneJobs: Number(values['prune-jobs']),
+  transferFiles: Number(values['transfer-files']),
+  transferMb: Number(values['transfer-mb']),
+};
 const repeat = Math.max(1, Number(values.repeat));
 const all = [
   ...measurements.slice(0, 3),
@@ -51,6 +63,7 @@ const all = [
   ...pruneMeasurements,
   ...bulkMeasurements,
   ...envelopeMeasurements,
+  ...transferMeasurements,
 ];
 // --only takes names or their prefixes: `--only processing` runs every processing-* measurement.
 const wanted = values.only?.split(',');

@@ -16,6 +16,10 @@ export interface BenchOptions {
   seconds: number;
   /** Finished jobs the retention measurement prunes (`--prune-jobs`). */
   pruneJobs: number;
+  /** Small files send-to-site copies (`--transfer-files`, default 10,000). */
+  transferFiles?: number;
+  /** MiB of the large file send-to-site copies (`--transfer-mb`, default 200). */
+  transferMb?: number;
 }
 
 export interface Measurement {

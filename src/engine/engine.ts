@@ -147,6 +147,7 @@ export class Engine implements WorkerPort {
   /** Jobs this engine took uploads for: their blobs go when they end (job:finished), else at the sweep. */
   private readonly transferJobs = new Set<number>();
   private transferUnsubscribe: (() => void) | null = null;
+  private readonly transferJobCache = new Map<number, { job: { sites: string[]; state: JobRecord['state'] } | null; at: number }>();
   private readonly transferSweep: NodeJS.Timeout;
 
   constructor(options: EngineOptions) {
@@ -585,13 +586,14 @@ export class Engine implements WorkerPort {
    */
   private async transferJob(jobId: number, actor: Actor, upload: boolean): Promise<void> {
     if (!Number.isSafeInteger(jobId) || jobId <= 0) throw new SwitchyardError('SWY_ERR_VALIDATION', 'jobId must be a job id');
-    const job = await this.store.getJob(jobId);
+    const job = await this.transferJobRecord(jobId);
     if (!job || !seesJob(actor, job.sites)) throw new SwitchyardError('SWY_ERR_JOB_NOT_FOUND');
     if (!upload) return;
     if (isTerminalJobState(job.state)) throw new SwitchyardError('SWY_ERR_JOB_STATE', `Job ${jobId} has ended (${job.state}): it takes no more transfers`);
     if (this.transferJobs.has(jobId) || this.stopping) return;
     this.transferJobs.add(jobId);
     this.transferUnsubscribe ??= this.events.on('job:finished', (event) => {
+      this.transferJobCache.delete(event.jobId);
       if (!this.transferJobs.delete(event.jobId)) return;
       void this.transfers.removeJob(event.jobId).catch((error) => this.logger.warn({ err: error, job: event.jobId }, 'could not remove transfer blobs'));
       if (this.transferJobs.size === 0) {
@@ -599,6 +601,22 @@ export class Engine implements WorkerPort {
         this.transferUnsubscribe = null;
       }
     });
+  }
+
+  /**
+   * A job as transfer requests check it, read at most once a second per job: a copy of many
+   * small files asks several times per file. A job that ended within that second may still take
+   * an upload; the sweep removes what it leaves.
+   */
+  private async transferJobRecord(jobId: number): Promise<{ sites: string[]; state: JobRecord['state'] } | null> {
+    const now = Date.now();
+    const cached = this.transferJobCache.get(jobId);
+    if (cached && now - cached.at < 1_000) return cached.job;
+    const record = await this.store.getJob(jobId);
+    const job = record ? { sites: record.sites, state: record.state } : null;
+    if (this.transferJobCache.size > 10_000) this.transferJobCache.clear();
+    this.transferJobCache.set(jobId, { job, at: now });
+    return job;
   }
 
   /** Removes the blobs of jobs that ended or are gone (those whose end this hub did not see: another hub's, or before a restart). */

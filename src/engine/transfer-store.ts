@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { createHash, type Hash } from 'node:crypto';
 import { createReadStream, createWriteStream } from 'node:fs';
 import { mkdir, readdir, rename, rm, stat, truncate } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -58,6 +58,10 @@ export interface TransferBody {
 export class TransferStore {
   /** Uploads under way, by `<jobId>/<sha256>`: a second upload of the same blob is refused (busy) until the first ends. */
   private readonly uploading = new Set<string>();
+  /** The running sha256 of parts being uploaded, and how many bytes it covers: a part is not read again to be verified. */
+  private readonly hashes = new Map<string, { hash: Hash; bytes: number }>();
+  /** Job directories known to exist. */
+  private readonly jobDirs = new Set<number>();
 
   constructor(
     readonly dir: string,
@@ -103,7 +107,19 @@ export class TransferStore {
         throw offsetError(0);
       }
       if (offset !== held) throw offsetError(held);
-      await mkdir(job, { recursive: true });
+      if (!this.jobDirs.has(jobId)) {
+        await mkdir(job, { recursive: true });
+        this.jobDirs.add(jobId);
+      }
+      // Go on from the running hash when it covers what the part holds; otherwise (a hub restart) read the part once.
+      let running = this.hashes.get(key);
+      if (!running || running.bytes !== held) {
+        running = { hash: createHash('sha256'), bytes: 0 };
+        if (held > 0) for await (const chunk of createReadStream(part, { end: held - 1, highWaterMark: 1024 * 1024 })) running.hash.update(chunk as Buffer);
+        running.bytes = held;
+        this.hashes.set(key, running);
+      }
+      const hashing = running;
       const room = Math.min(size - offset, TRANSFER_CHUNK_MAX);
       let written = 0;
       const bounded = async function* (): AsyncGenerator<Uint8Array> {
@@ -115,6 +131,8 @@ export class TransferStore {
               written + offset > size ? 'The upload runs past the size it declared' : `One upload request may carry at most ${TRANSFER_CHUNK_MAX} bytes`,
             );
           }
+          hashing.hash.update(chunk);
+          hashing.bytes += chunk.length;
           yield chunk;
         }
       };
@@ -127,7 +145,8 @@ export class TransferStore {
       }
       const received = held + written;
       if (received < size) return { received, complete: false };
-      if ((await hashFile(part)) !== sha256) {
+      this.hashes.delete(key);
+      if ((await sizeOf(part)) !== size || hashing.hash.digest('hex') !== sha256) {
         await rm(part, { force: true });
         throw new SwitchyardError('SWY_ERR_TRANSFER_CORRUPT');
       }
@@ -155,6 +174,8 @@ export class TransferStore {
   /** Removes a job's blobs (the job ended). */
   async removeJob(jobId: number): Promise<void> {
     if (!Number.isSafeInteger(jobId) || jobId <= 0) return;
+    this.jobDirs.delete(jobId);
+    for (const key of this.hashes.keys()) if (key.startsWith(`${jobId}/`)) this.hashes.delete(key);
     await rm(join(this.dir, String(jobId)), { recursive: true, force: true });
   }
 
@@ -203,10 +224,3 @@ async function truncateTo(path: string, size: number): Promise<void> {
 }
 
 async function* emptyBody(): AsyncGenerator<Uint8Array> {}
-
-/** The sha256 of a file, read as a stream. */
-export async function hashFile(path: string | Buffer, signal?: AbortSignal): Promise<string> {
-  const hash = createHash('sha256');
-  for await (const chunk of createReadStream(path, { signal, highWaterMark: 1024 * 1024 })) hash.update(chunk as Buffer);
-  return hash.digest('hex');
-}

@@ -3,7 +3,7 @@ import { createReadStream, createWriteStream } from 'node:fs';
 import { type FileHandle, open, rename, rm, stat, utimes } from 'node:fs/promises';
 import { pipeline } from 'node:stream/promises';
 import type { WorkerPort } from '../engine/ports.js';
-import { hashFile, type TransferStatus } from '../engine/transfer-store.js';
+import type { TransferStatus } from '../engine/transfer-store.js';
 import { partialPathFor, type SiteTransfer, type TransferBlob, type TransferGetOptions, type TransferOptions } from '../sdk/transfer.js';
 
 /** Bytes per upload request: well under the hub's 64 MiB cap; a cut-off upload resends at most this. */
@@ -125,19 +125,26 @@ export class TransferClient implements SiteTransfer {
         have = 0;
       }
       try {
+        // The bytes are hashed as they arrive; a partial file left by an earlier attempt is read once to catch up.
+        const hash = createHash('sha256');
+        if (have > 0)
+          for await (const chunk of createReadStream(partial, { end: have - 1, highWaterMark: 1024 * 1024, signal: this.signal })) hash.update(chunk as Buffer);
         if (have < blob.size || (blob.size === 0 && !(await exists(partial)))) {
           const answer = await this.port.transferDownload({ jobId: this.jobId, sha256: blob.sha256, offset: have, signal: this.signal });
           if (answer.size !== blob.size) throw new Error(`the hub's blob has ${answer.size} bytes, not ${blob.size}`);
           const file = createWriteStream(partial, { flags: 'a' });
           await pipeline(
-            counted(answer.body, (got) => progress(have + got)),
+            counted(answer.body, (got, chunk) => {
+              hash.update(chunk);
+              progress(have + got);
+            }),
             file,
             { signal: this.signal },
           );
           failures = 0;
-          if ((await sizeOf(partial)) < blob.size) continue;
+          if ((await sizeOf(partial)) !== blob.size) continue;
         }
-        if ((await hashFile(partial, this.signal)) !== blob.sha256) {
+        if (hash.digest('hex') !== blob.sha256) {
           await rm(partial, { force: true });
           if (++corrupt >= 2) throw new Error(`the bytes received for ${blob.sha256} do not have that sha256`);
           continue;
@@ -181,13 +188,16 @@ async function hashHandle(handle: FileHandle, size: number, signal: AbortSignal)
   return hash.digest('hex');
 }
 
-async function* counted(source: AsyncIterable<Uint8Array> | Iterable<Uint8Array>, told: (bytes: number) => void): AsyncGenerator<Uint8Array> {
+async function* counted(
+  source: AsyncIterable<Uint8Array> | Iterable<Uint8Array>,
+  told: (bytes: number, chunk: Uint8Array) => void,
+): AsyncGenerator<Uint8Array> {
   let bytes = 0;
   for await (const chunk of source) {
     // An empty chunk would end a chunked HTTP body early.
     if (chunk.length === 0) continue;
     bytes += chunk.length;
-    told(bytes);
+    told(bytes, chunk);
     yield chunk;
   }
 }
