@@ -92,7 +92,11 @@ export class TransferClient implements SiteTransfer {
           sha256: blob.sha256,
           size: blob.size,
           offset,
-          body: counted(bytes(offset, end), (sent) => progress(offset + sent)),
+          // Opened only when the port reads it: a refused request (busy, offset) leaves no file open.
+          body: counted(
+            () => bytes(offset, end),
+            (sent) => progress(offset + sent),
+          ),
           signal: this.signal,
         });
         failures = 0;
@@ -134,10 +138,13 @@ export class TransferClient implements SiteTransfer {
           if (answer.size !== blob.size) throw new Error(`the hub's blob has ${answer.size} bytes, not ${blob.size}`);
           const file = createWriteStream(partial, { flags: 'a' });
           await pipeline(
-            counted(answer.body, (got, chunk) => {
-              hash.update(chunk);
-              progress(have + got);
-            }),
+            counted(
+              () => answer.body,
+              (got, chunk) => {
+                hash.update(chunk);
+                progress(have + got);
+              },
+            ),
             file,
             { signal: this.signal },
           );
@@ -189,11 +196,11 @@ async function hashHandle(handle: FileHandle, size: number, signal: AbortSignal)
 }
 
 async function* counted(
-  source: AsyncIterable<Uint8Array> | Iterable<Uint8Array>,
+  source: () => AsyncIterable<Uint8Array> | Iterable<Uint8Array>,
   told: (bytes: number, chunk: Uint8Array) => void,
 ): AsyncGenerator<Uint8Array> {
   let bytes = 0;
-  for await (const chunk of source) {
+  for await (const chunk of source()) {
     // An empty chunk would end a chunked HTTP body early.
     if (chunk.length === 0) continue;
     bytes += chunk.length;

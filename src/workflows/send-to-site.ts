@@ -230,6 +230,7 @@ function fileError(error: unknown): string {
   if (code === 'ENOENT') return 'vanished: no such file';
   if (code === 'EACCES' || code === 'EPERM') return 'permission denied';
   if (code === 'ENOTDIR') return 'a file is in the way of its directory';
+  if (code === 'SWY_ERR_TRANSFER_NOT_FOUND') return 'the hub no longer holds this file (its job ended before it was written): send it again';
   return (error as Error)?.message ?? String(error);
 }
 
