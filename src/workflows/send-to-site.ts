@@ -104,7 +104,19 @@ export const sendToSite = defineWorkflow({
           ctx.item(shown, { operation: 'copy', outcome: 'failed', error: entry.error });
           continue;
         }
-        if (entry.kind === 'directory') continue;
+        if (entry.kind === 'directory') {
+          const there = target.get(entry.raw ?? entry.path);
+          if (there?.k === 'directory') {
+            ctx.item(shown, { operation: 'mkdir', outcome: 'skipped', error: 'up to date' });
+            upToDate += 1;
+            continue;
+          }
+          ctx.item(shown, { operation: 'mkdir', outcome: 'queued' });
+          queued += 1;
+          if (batch.length >= BATCH_FILES) flush();
+          batch.push({ p: entry.path, ...(entry.raw ? { r: entry.raw } : {}), k: 'directory', s: 0, m: entry.mtimeMs });
+          continue;
+        }
         if (entry.kind === 'symlink') {
           ctx.item(shown, { operation: 'copy', outcome: 'skipped', error: 'a symlink: not followed' });
           continue;
@@ -127,7 +139,7 @@ export const sendToSite = defineWorkflow({
         batchBytes += entry.size;
       }
       flush();
-      ctx.log(`${queued} files (${queuedBytes} bytes) to copy to ${targetSite} in ${batches} batches; ${upToDate} up to date`);
+      ctx.log(`${queued} files and directories (${queuedBytes} bytes) to copy to ${targetSite} in ${batches} batches; ${upToDate} up to date`);
       if (queued === 0) skip(upToDate > 0 ? 'up to date' : 'nothing to copy');
       return { changed: false, result: { queued, bytes: queuedBytes, upToDate, batches } };
     },
@@ -141,6 +153,10 @@ export const sendToSite = defineWorkflow({
       for (const file of files) {
         ctx.signal.throwIfAborted();
         const shown = itemPath(sourcePath, { path: file.p });
+        if (file.k === 'directory') {
+          arriving.push({ ...file, sha256: '' });
+          continue;
+        }
         try {
           const path = await resolveInSite(ctx.site.root, joinSitePath(sourcePath, { path: file.p, raw: file.r }));
           const info = await lstat(path);
@@ -172,6 +188,18 @@ export const sendToSite = defineWorkflow({
         try {
           const relative = joinSitePath(targetPath, { path: file.p, raw: file.r });
           const destination = await resolveInSite(ctx.site.root, relative);
+          if (file.k === 'directory') {
+            const existed = await lstat(destination).then(
+              () => true,
+              () => false,
+            );
+            await mkdir(destination, { recursive: true });
+            await resolveInSite(ctx.site.root, relative);
+            ctx.item(shown, { operation: 'mkdir', outcome: 'completed' });
+            if (!existed) recordChange(ctx, typeof relative === 'string' ? relative : showPathBytes(relative), 'added');
+            written += 1;
+            continue;
+          }
           const existing = await lstat(destination).catch(() => null);
           if (existing?.isDirectory()) throw new Error('a directory is in the way at the target');
           await mkdir(parentOf(destination), { recursive: true });
@@ -187,7 +215,7 @@ export const sendToSite = defineWorkflow({
           written += 1;
         } catch (error) {
           if (ctx.signal.aborted) throw error;
-          ctx.item(shown, { operation: 'copy', outcome: 'failed', error: fileError(error) });
+          ctx.item(shown, { operation: file.k === 'directory' ? 'mkdir' : 'copy', outcome: 'failed', error: fileError(error) });
         }
         done += file.s;
         ctx.progress(done, total);
@@ -229,7 +257,7 @@ function fileError(error: unknown): string {
   const code = (error as NodeJS.ErrnoException)?.code;
   if (code === 'ENOENT') return 'vanished: no such file';
   if (code === 'EACCES' || code === 'EPERM') return 'permission denied';
-  if (code === 'ENOTDIR') return 'a file is in the way of its directory';
+  if (code === 'ENOTDIR' || code === 'EEXIST') return 'a file is in the way of a directory';
   if (code === 'SWY_ERR_TRANSFER_NOT_FOUND') return 'the hub no longer holds this file (its job ended before it was written): send it again';
   return (error as Error)?.message ?? String(error);
 }

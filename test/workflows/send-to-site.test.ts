@@ -1,5 +1,18 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, realpathSync, rmSync, statSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  realpathSync,
+  rmSync,
+  statSync,
+  symlinkSync,
+  utimesSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -38,7 +51,11 @@ describe('send-to-site', () => {
     return hub.waitForJob(job.id, { timeoutMs: 60_000 });
   };
   const sha = (path: string) => createHash('sha256').update(readFileSync(path)).digest('hex');
-  const byOutcome = (items: ItemRecord[], outcome: string) => items.filter((item) => item.outcome === outcome).map((item) => item.path).sort();
+  const byOutcome = (items: ItemRecord[], outcome: string) =>
+    items
+      .filter((item) => item.outcome === outcome)
+      .map((item) => item.path)
+      .sort();
 
   it('copies a tree with odd names, skips symlinks, keeps mtimes, and a second run is skipped as up to date', async () => {
     const src = join(a, 'src');
@@ -58,7 +75,13 @@ describe('send-to-site', () => {
     const items = await hub.items(job.id);
     expect(byOutcome(items, 'failed')).toEqual([]);
     expect(byOutcome(items, 'completed')).toEqual(byOutcome(items, 'queued'));
-    expect(byOutcome(items, 'completed')).toHaveLength(5);
+    expect(byOutcome(items, 'completed')).toHaveLength(7);
+    expect(
+      items
+        .filter((item) => item.operation === 'mkdir' && item.outcome === 'completed')
+        .map((item) => item.path)
+        .sort(),
+    ).toEqual(['src/dir with spaces', 'src/dir with spaces/deeper']);
     expect(byOutcome(items, 'skipped')).toEqual(['src/link-in', 'src/link-out']);
 
     const copy = join(b, 'copy');
@@ -76,7 +99,7 @@ describe('send-to-site', () => {
     expect(again.outcome).toBe('unchanged');
     const second = await hub.items(again.id);
     expect(byOutcome(second, 'queued')).toEqual([]);
-    expect(second.filter((item) => item.error === 'up to date')).toHaveLength(5);
+    expect(second.filter((item) => item.error === 'up to date')).toHaveLength(7);
 
     // A changed file goes again, alone.
     writeFileSync(join(src, 'plain.txt'), 'plain, changed');
@@ -118,10 +141,14 @@ describe('send-to-site', () => {
   });
 
   it('refuses paths that leave the site at submission', async () => {
-    await expect(hub.submit({ workflow: 'send-to-site', site: 'a', fields: { sourceSite: 'a', sourcePath: '../x', targetSite: 'b', targetPath: 'y' } })).rejects.toMatchObject({
+    await expect(
+      hub.submit({ workflow: 'send-to-site', site: 'a', fields: { sourceSite: 'a', sourcePath: '../x', targetSite: 'b', targetPath: 'y' } }),
+    ).rejects.toMatchObject({
       code: 'SWY_ERR_WORKFLOW_FIELDS',
     });
-    await expect(hub.submit({ workflow: 'send-to-site', site: 'a', fields: { sourceSite: 'a', sourcePath: 'x', targetSite: 'b', targetPath: '/etc' } })).rejects.toMatchObject({
+    await expect(
+      hub.submit({ workflow: 'send-to-site', site: 'a', fields: { sourceSite: 'a', sourcePath: 'x', targetSite: 'b', targetPath: '/etc' } }),
+    ).rejects.toMatchObject({
       code: 'SWY_ERR_WORKFLOW_FIELDS',
     });
   });
@@ -135,8 +162,28 @@ describe('send-to-site', () => {
     const spawned: unknown[] = [];
     const put: string[] = [];
     const ctx = {
-      job: { id: 1, workflow: 'send-to-site', site: 'a', queue: 'default', creator: 'test', fields: { sourceSite: 'a', sourcePath: 'vanish', targetSite: 'b', targetPath: 'v' } },
-      task: { id: 1, type: 'read', key: null, site: 'a', attempt: 1, maxAttempts: 1, input: { files: [{ p: 'goes.txt', k: 'file', s: 4, m: 0 }, { p: 'stays.txt', k: 'file', s: 5, m: 0 }] } },
+      job: {
+        id: 1,
+        workflow: 'send-to-site',
+        site: 'a',
+        queue: 'default',
+        creator: 'test',
+        fields: { sourceSite: 'a', sourcePath: 'vanish', targetSite: 'b', targetPath: 'v' },
+      },
+      task: {
+        id: 1,
+        type: 'read',
+        key: null,
+        site: 'a',
+        attempt: 1,
+        maxAttempts: 1,
+        input: {
+          files: [
+            { p: 'goes.txt', k: 'file', s: 4, m: 0 },
+            { p: 'stays.txt', k: 'file', s: 5, m: 0 },
+          ],
+        },
+      },
       site: { name: 'a', root: a },
       signal: new AbortController().signal,
       log: () => {},
