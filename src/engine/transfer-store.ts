@@ -108,7 +108,8 @@ export class TransferStore {
       }
       if (offset !== held) throw offsetError(held);
       if (!this.jobDirs.has(jobId)) {
-        await mkdir(job, { recursive: true });
+        // Owner-only: blobs are the sites' files.
+        await mkdir(job, { recursive: true, mode: 0o700 });
         this.jobDirs.add(jobId);
       }
       // Go on from the running hash when it covers what the part holds; otherwise (a hub restart) read the part once.
