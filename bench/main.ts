@@ -7,6 +7,7 @@
  *   npm run bench -- --only prune --prune-jobs 1000000 --repeat 1   # retention at a million jobs
  *   npm run bench -- --only scale --repeat 1                         # lists, items, export at 1,000,000 jobs
  *   npm run bench -- --only scale --scale-jobs 100000 --scale-items 100000 --repeat 1   # a quicker run
+ *   npm run bench -- --only transfer --transfer-files 100000 --transfer-mb 2048 --repeat 1   # send-to-site at full size
  *
  * Processing is measured at worker concurrency 1, 10 and 50, handlers in-process and in threads.
  * `--only bulk` measures a bulk cancel of 100,000 jobs and the dashboard over 1,000,000.
@@ -28,6 +29,7 @@ import { notifyMeasurements } from './notify.js';
 import { processingMeasurements } from './processing.js';
 import { pruneMeasurements } from './prune.js';
 import { scaleMeasurements } from './scale.js';
+import { transferMeasurements } from './transfer.js';
 
 const { values } = parseArgs({
   options: {
@@ -39,6 +41,8 @@ const { values } = parseArgs({
     'prune-jobs': { type: 'string', default: '100000' },
     'scale-jobs': { type: 'string', default: '1000000' },
     'scale-items': { type: 'string', default: '1000000' },
+    'transfer-files': { type: 'string', default: '10000' },
+    'transfer-mb': { type: 'string', default: '200' },
     repeat: { type: 'string', default: '3' },
     json: { type: 'boolean', default: false },
   },
@@ -54,6 +58,8 @@ const options = {
   pruneJobs: Number(values['prune-jobs']),
   scaleJobs: Number(values['scale-jobs']),
   scaleItems: Number(values['scale-items']),
+  transferFiles: Number(values['transfer-files']),
+  transferMb: Number(values['transfer-mb']),
 };
 const repeat = Math.max(1, Number(values.repeat));
 const all = [
@@ -69,6 +75,7 @@ const all = [
   ...changeMeasurements,
   ...scaleMeasurements,
   ...dataWorkflowMeasurements,
+  ...transferMeasurements,
 ];
 // --only takes names or their prefixes: `--only processing` runs every processing-* measurement.
 const wanted = values.only?.split(',');

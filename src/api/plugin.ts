@@ -27,6 +27,7 @@ import { scheduleRoutes } from './routes/schedules.js';
 import { sessionRoutes } from './routes/session.js';
 import { taskRoutes } from './routes/tasks.js';
 import { workerRoutes } from './routes/worker.js';
+import { transferRoutes } from './routes/worker-transfers.js';
 
 export interface ApiPluginOptions {
   engine: Engine;
@@ -110,6 +111,7 @@ export function apiPlugin(options: ApiPluginOptions): FastifyPluginAsync {
           queueRoutes,
           catalogRoutes,
           workerRoutes,
+          transferRoutes,
           eventRoutes,
           sessionRoutes,
           adminRoutes,

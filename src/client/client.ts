@@ -176,6 +176,16 @@ export interface BulkSelection {
 export interface SwitchyardClient {
   readonly url: string;
   request<T>(method: string, path: string, body?: unknown, options?: { timeoutMs?: number; signal?: AbortSignal; okStatuses?: number[] }): Promise<T>;
+  /**
+   * A request whose body or answer is bytes (transfers): the body streams from `body`, and the
+   * answer is the Response as it came, to read as a stream. An error answer (not in
+   * `okStatuses`) is thrown as HubError, its JSON body read.
+   */
+  requestBytes(
+    method: string,
+    path: string,
+    options?: { body?: AsyncIterable<Uint8Array>; headers?: Record<string, string>; timeoutMs?: number; signal?: AbortSignal; okStatuses?: number[] },
+  ): Promise<Response>;
   submit(job: SubmitJob): Promise<Job>;
   getJob(id: number): Promise<Job>;
   listJobs(filters?: JobFilters): Promise<Page<Job>>;
@@ -380,6 +390,43 @@ export function createClient(options: ClientOptions): SwitchyardClient {
     return parsed as T;
   }
 
+  async function requestBytes(
+    method: string,
+    path: string,
+    opts: { body?: AsyncIterable<Uint8Array>; headers?: Record<string, string>; timeoutMs?: number; signal?: AbortSignal; okStatuses?: number[] } = {},
+  ): Promise<Response> {
+    const timeout = AbortSignal.timeout(opts.timeoutMs ?? defaultTimeout);
+    const signal = opts.signal ? AbortSignal.any([opts.signal, timeout]) : timeout;
+    let response: Response;
+    try {
+      response = await fetch(`${base}/api/v1${path}`, {
+        method,
+        signal,
+        headers: {
+          ...(opts.body ? { 'content-type': 'application/octet-stream' } : {}),
+          ...(options.token ? { authorization: `Bearer ${options.token}` } : {}),
+          ...opts.headers,
+        },
+        // A stream body: undici sends it as it is read (duplex 'half').
+        ...(opts.body ? { body: opts.body as unknown as RequestInit['body'], duplex: 'half' } : {}),
+      } as RequestInit);
+    } catch (error) {
+      if (opts.signal?.aborted) throw opts.signal.reason ?? error;
+      const cause = (error as Error & { cause?: { code?: string } }).cause?.code ?? (error as Error).message;
+      throw new HubError(0, 'SWY_ERR_UNREACHABLE', `cannot reach the hub at ${base}: ${cause}`);
+    }
+    if (response.ok || opts.okStatuses?.includes(response.status)) return response;
+    const text = await response.text().catch(() => '');
+    let parsed: unknown = null;
+    try {
+      parsed = text ? JSON.parse(text) : null;
+    } catch {
+      parsed = text;
+    }
+    const error = (parsed as { error?: { code?: ErrorCode; message?: string; fields?: FieldProblem[] } })?.error;
+    throw new HubError(response.status, error?.code ?? 'SWY_ERR_INTERNAL', error?.message ?? `HTTP ${response.status}`, error?.fields, parsed);
+  }
+
   const query = (filters: Record<string, unknown>) => {
     const params = new URLSearchParams();
     for (const [key, value] of Object.entries(filters)) {
@@ -393,6 +440,7 @@ export function createClient(options: ClientOptions): SwitchyardClient {
   return {
     url: base,
     request,
+    requestBytes,
     submit: (job) => request('POST', '/jobs', job),
     getJob: (id) => request('GET', `/jobs/${id}`),
     listJobs: (filters = {}) => request('GET', `/jobs${query(filters)}`),

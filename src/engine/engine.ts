@@ -1,5 +1,6 @@
-import { randomBytes } from 'node:crypto';
-import { hostname } from 'node:os';
+import { createHash, randomBytes } from 'node:crypto';
+import { hostname, tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
 import pino, { type Logger } from 'pino';
 import {
   type ActivityResult,
@@ -7,6 +8,7 @@ import {
   authorize,
   type CompletionResult,
   type HeartbeatResult,
+  isTerminalJobState,
   type JobRecord,
   type Json,
   type LeasedTask,
@@ -15,6 +17,7 @@ import {
   requireSite,
   SwitchyardError,
   SYSTEM_ACTOR,
+  seesJob,
   type TaskActivity,
   type TaskCompletion,
   type WorkerInfo,
@@ -42,6 +45,7 @@ import { type ScheduleJobBuilder, ScheduleVerbs } from './schedule-verbs.js';
 import { schedulerDuty } from './scheduler.js';
 import type { SignInThrottleOptions } from './sign-in-throttle.js';
 import { ATTR, inSpan, SpanKind } from './tracing.js';
+import { type TransferBody, type TransferDownload, type TransferStatus, TransferStore, type TransferUpload } from './transfer-store.js';
 import { WakeHub } from './wake-hub.js';
 import { watchdogDuty } from './watchdog.js';
 
@@ -84,6 +88,16 @@ export interface EngineOptions {
   notifier?: NotifierOptions;
   /** Bulk operations: how often the runner looks for work, and jobs per batch (tests shrink it). */
   operations?: OperationRunnerOptions;
+  /**
+   * Where the hub keeps transfer blobs (`ctx.transfer`), one directory per job. Default: a
+   * directory of this engine's own under the system's temporary directory (`openEngine` picks
+   * `<dataDir>/transfers` for SQLite; see defaultTransferDir).
+   */
+  transferDir?: string;
+  /** The largest transfer blob the hub takes (default 1 TiB). */
+  transferMaxBytes?: number;
+  /** How often blobs of ended (or deleted) jobs are swept away (default 60 s). */
+  transferSweepMs?: number;
 }
 
 /**
@@ -128,6 +142,13 @@ export class Engine implements WorkerPort {
   private readonly unsubscribe: () => void;
   private readonly notifier: ReturnType<typeof notifierDuty>;
   private stopping = false;
+  /** Transfer blobs, per job (see TransferStore). */
+  readonly transfers: TransferStore;
+  /** Jobs this engine took uploads for: their blobs go when they end (job:finished), else at the sweep. */
+  private readonly transferJobs = new Set<number>();
+  private transferUnsubscribe: (() => void) | null = null;
+  private readonly transferJobCache = new Map<number, { job: { sites: string[]; state: JobRecord['state'] } | null; at: number }>();
+  private readonly transferSweep: NodeJS.Timeout;
 
   constructor(options: EngineOptions) {
     this.clock = options.clock ?? Date.now;
@@ -202,6 +223,9 @@ export class Engine implements WorkerPort {
       if (signal.kind === 'tasks') this.wake.notify(signal.site);
     });
     if (options.runDuties !== false) this.duties.start();
+    this.transfers = new TransferStore(options.transferDir ?? join(tmpdir(), 'switchyard-transfers', this.hubId), options.transferMaxBytes);
+    this.transferSweep = setInterval(() => void this.sweepTransfers(), options.transferSweepMs ?? 60_000);
+    this.transferSweep.unref();
   }
 
   /** Creates the default site and queue. */
@@ -220,6 +244,9 @@ export class Engine implements WorkerPort {
   /** Stops taking work and the background duties; the store stays open (see `close`). */
   async stop(): Promise<void> {
     this.stopping = true;
+    clearInterval(this.transferSweep);
+    this.transferUnsubscribe?.();
+    this.transferUnsubscribe = null;
     this.duties.stop();
     this.metrics.close();
     this.events.close();
@@ -475,6 +502,18 @@ export class Engine implements WorkerPort {
       heartbeat: (request) => this.store.heartbeat({ ...request, sites: actor.sites, leaseMs: this.leaseMs, now: this.clock() }),
       report: (batch) => this.store.recordActivity(batch, this.clock(), actor.sites),
       complete: (batch) => this.store.completeTasks(batch, this.clock(), actor.sites),
+      transferStatus: async (request) => {
+        await this.transferJob(request.jobId, actor, false);
+        return this.transfers.status(request.jobId, request.sha256);
+      },
+      transferUpload: async (request) => {
+        await this.transferJob(request.jobId, actor, true);
+        return this.transfers.upload(request);
+      },
+      transferDownload: async (request) => {
+        await this.transferJob(request.jobId, actor, false);
+        return this.transfers.download(request);
+      },
     };
   }
 
@@ -527,10 +566,95 @@ export class Engine implements WorkerPort {
     return this.store.completeTasks(batch, this.clock());
   }
 
+  async transferStatus(request: { jobId: number; sha256: string }): Promise<TransferStatus> {
+    await this.transferJob(request.jobId, SYSTEM_ACTOR, false);
+    return this.transfers.status(request.jobId, request.sha256);
+  }
+
+  async transferUpload(request: TransferUpload): Promise<TransferStatus> {
+    await this.transferJob(request.jobId, SYSTEM_ACTOR, true);
+    return this.transfers.upload(request);
+  }
+
+  async transferDownload(request: TransferDownload): Promise<TransferBody> {
+    await this.transferJob(request.jobId, SYSTEM_ACTOR, false);
+    return this.transfers.download(request);
+  }
+
+  /**
+   * The job a transfer request names, checked: it exists and has a task at a site the actor
+   * serves (else SWY_ERR_JOB_NOT_FOUND, as for a job it may not see), and for an upload it has
+   * not ended (SWY_ERR_JOB_STATE: its blobs are being removed). Uploads note the job, so that
+   * its blobs go when it ends.
+   */
+  private async transferJob(jobId: number, actor: Actor, upload: boolean): Promise<void> {
+    if (!Number.isSafeInteger(jobId) || jobId <= 0) throw new SwitchyardError('SWY_ERR_VALIDATION', 'jobId must be a job id');
+    const job = await this.transferJobRecord(jobId);
+    if (!job || !seesJob(actor, job.sites)) throw new SwitchyardError('SWY_ERR_JOB_NOT_FOUND');
+    if (!upload) return;
+    if (isTerminalJobState(job.state)) throw new SwitchyardError('SWY_ERR_JOB_STATE', `Job ${jobId} has ended (${job.state}): it takes no more transfers`);
+    if (this.transferJobs.has(jobId) || this.stopping) return;
+    this.transferJobs.add(jobId);
+    this.transferUnsubscribe ??= this.events.on('job:finished', (event) => {
+      this.transferJobCache.delete(event.jobId);
+      if (!this.transferJobs.delete(event.jobId)) return;
+      void this.transfers.removeJob(event.jobId).catch((error) => this.logger.warn({ err: error, job: event.jobId }, 'could not remove transfer blobs'));
+      if (this.transferJobs.size === 0) {
+        this.transferUnsubscribe?.();
+        this.transferUnsubscribe = null;
+      }
+    });
+  }
+
+  /**
+   * A job as transfer requests check it, read at most once a second per job: a copy of many
+   * small files asks several times per file. A job that ended within that second may still take
+   * an upload; the sweep removes what it leaves.
+   */
+  private async transferJobRecord(jobId: number): Promise<{ sites: string[]; state: JobRecord['state'] } | null> {
+    const now = Date.now();
+    const cached = this.transferJobCache.get(jobId);
+    if (cached && now - cached.at < 1_000) return cached.job;
+    const record = await this.store.getJob(jobId);
+    const job = record ? { sites: record.sites, state: record.state } : null;
+    if (this.transferJobCache.size > 10_000) this.transferJobCache.clear();
+    this.transferJobCache.set(jobId, { job, at: now });
+    return job;
+  }
+
+  /** Removes the blobs of jobs that ended or are gone (those whose end this hub did not see: another hub's, or before a restart). */
+  async sweepTransfers(): Promise<number> {
+    try {
+      return await this.transfers.sweep(async (jobId) => {
+        const job = await this.store.getJob(jobId);
+        const ended = !job || isTerminalJobState(job.state);
+        if (ended) this.transferJobs.delete(jobId);
+        return ended;
+      });
+    } catch (error) {
+      this.logger.warn({ err: error }, 'the sweep of transfer blobs failed');
+      return 0;
+    }
+  }
+
   /** Settles every lease a worker known to be gone holds (the hub's own worker after a crash). */
   releaseLeasesOf(workerId: string): Promise<number> {
     return this.store.releaseLeasesOf(workerId, this.clock());
   }
+}
+
+/**
+ * Where a hub keeps transfer blobs when not told: `<dataDir>/transfers` next to its SQLite
+ * file; for PostgreSQL (no data directory) `<tmpdir>/switchyard-transfers/<hash of the URL>`,
+ * the same for every restart of a hub on that database. SWITCHYARD_TRANSFER_DIR wins.
+ */
+export function defaultTransferDir(location: { db?: string | null; dataDir?: string; sqliteFile?: string }): string | undefined {
+  const fromEnv = process.env.SWITCHYARD_TRANSFER_DIR;
+  if (fromEnv) return fromEnv;
+  if (location.db) return join(tmpdir(), 'switchyard-transfers', createHash('sha256').update(location.db).digest('hex').slice(0, 16));
+  if (location.sqliteFile === ':memory:') return undefined;
+  if (location.sqliteFile) return join(dirname(location.sqliteFile), 'transfers');
+  return join(location.dataDir ?? '.switchyard', 'transfers');
 }
 
 /** How often a lease request refreshes a worker's last-seen time (well under WORKER_ONLINE_MS). */

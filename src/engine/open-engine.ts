@@ -1,7 +1,7 @@
 import type { Logger } from 'pino';
 import type { WorkflowRegistry } from '../sdk/workflow-registry.js';
 import { createStore } from '../store/create-store.js';
-import { Engine, type EngineOptions } from './engine.js';
+import { defaultTransferDir, Engine, type EngineOptions } from './engine.js';
 
 export interface OpenEngineOptions extends Omit<EngineOptions, 'store' | 'workflows'> {
   /** A PostgreSQL URL; otherwise the embedded SQLite store in `dataDir`. */
@@ -21,7 +21,7 @@ export interface OpenEngineOptions extends Omit<EngineOptions, 'store' | 'workfl
 export async function openEngine(options: OpenEngineOptions): Promise<Engine> {
   const { db, dataDir, sqliteFile, ...rest } = options;
   const store = await createStore({ db, dataDir, sqliteFile });
-  const engine = new Engine({ ...rest, store });
+  const engine = new Engine({ transferDir: defaultTransferDir({ db, dataDir, sqliteFile }), ...rest, store });
   try {
     await engine.init();
   } catch (error) {

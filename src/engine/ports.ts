@@ -1,4 +1,5 @@
 import type { ActivityResult, CompletionResult, HeartbeatResult, LeasedTask, LeaseRef, TaskActivity, TaskCompletion, WorkerInfo } from '../model/index.js';
+import type { TransferBody, TransferDownload, TransferStatus, TransferUpload } from './transfer-store.js';
 
 export interface PortLeaseRequest {
   workerId: string;
@@ -32,4 +33,13 @@ export interface WorkerPort {
   heartbeat(request: PortHeartbeatRequest): Promise<HeartbeatResult>;
   report(batch: TaskActivity[]): Promise<ActivityResult[]>;
   complete(batch: TaskCompletion[]): Promise<CompletionResult[]>;
+  /**
+   * Transfers between sites (see `ctx.transfer`): blobs named by their sha256, kept by the hub
+   * for one job. How much of a blob the hub holds; an upload of the rest (from `offset`, at most
+   * TRANSFER_CHUNK_MAX bytes per call); a download of a complete blob from `offset`. A worker
+   * may touch only the blobs of jobs that have a task at a site its credential serves.
+   */
+  transferStatus(request: { jobId: number; sha256: string }): Promise<TransferStatus>;
+  transferUpload(request: TransferUpload): Promise<TransferStatus>;
+  transferDownload(request: TransferDownload): Promise<TransferBody>;
 }

@@ -10,6 +10,7 @@ import {
   type RetryPolicy,
 } from '../model/index.js';
 import type { SiteInfo } from './site-paths.js';
+import type { SiteTransfer } from './transfer.js';
 
 /**
  * A task a plan or a running task asks for. `after` names tasks (by key) that must finish
@@ -103,6 +104,12 @@ export interface TaskContext<Fields = Record<string, unknown>, Input = Json> {
   signal: AbortSignal;
   /** Extends the lease now (the worker also does it on its own while the handler runs). */
   heartbeat(): Promise<void>;
+  /**
+   * Moves files to a task at another site through the hub: `put` a file here, hand its
+   * `{ sha256, size }` to a task there, which `get`s it (see SiteTransfer). Blobs belong to
+   * this job and go when it ends.
+   */
+  transfer: SiteTransfer;
 }
 
 // biome-ignore lint/suspicious/noExplicitAny: a handler declares the input type it expects; the worker cannot check it

@@ -4,7 +4,7 @@ import { pathToFileURL } from 'node:url';
 import { Worker as Thread } from 'node:worker_threads';
 import type { Logger } from 'pino';
 import type { Json, LeasedTask, TaskErrorInfo } from '../model/index.js';
-import { ERROR_LIMITS, truncateText } from '../model/index.js';
+import { ERROR_LIMITS, errorInfo, truncateText } from '../model/index.js';
 import type { TaskContext } from '../sdk/define-workflow.js';
 import type { Execution, ExecutionEnd } from './task-run.js';
 import type { FromThread, ToThread } from './thread-messages.js';
@@ -198,6 +198,7 @@ export class HandlerPool {
     else if (message.type === 'change') run.ctx.change(message.path, message.report);
     else if (message.type === 'spawn')
       run.ctx.spawn(message.tasks); // checked in the thread already, against the same workflow
+    else if (message.type === 'transfer') this.transfer(slot, run, message);
     else if (message.type === 'heartbeat') {
       void run.ctx
         .heartbeat()
@@ -208,6 +209,28 @@ export class HandlerPool {
       run.settle({ kind: 'outcome', outcome: message.outcome });
       this.freed(slot);
     }
+  }
+
+  /** Makes a thread's `ctx.transfer` call here, with the run's own context (its port, its signal), and answers it. */
+  private transfer(slot: PoolThread, run: PoolRun, message: Extract<FromThread, { type: 'transfer' }>): void {
+    const { runId, requestId, call } = message;
+    const onProgress = message.progress ? (bytes: number) => post(slot, { type: 'transfer-progress', runId, requestId, bytes }) : undefined;
+    const asPath = (path: string | Uint8Array) => (typeof path === 'string' ? path : Buffer.from(path.buffer, path.byteOffset, path.byteLength));
+    const transfer = run.ctx.transfer;
+    const made =
+      call.op === 'put'
+        ? transfer.put(asPath(call.path), { onProgress })
+        : call.op === 'putData'
+          ? transfer.putData(call.data)
+          : transfer.get(call.blob, asPath(call.destination), { mtimeMs: call.mtimeMs, onProgress });
+    void made.then(
+      (value) => post(slot, { type: 'transfer-done', runId, requestId, ok: true, value }),
+      (error: unknown) => {
+        const info = errorInfo(error);
+        const code = (error as { code?: unknown })?.code;
+        post(slot, { type: 'transfer-done', runId, requestId, ok: false, error: { ...info, ...(typeof code === 'string' ? { code } : {}) } });
+      },
+    );
   }
 
   private fault(slot: PoolThread, message: Extract<FromThread, { type: 'fault' }>): void {

@@ -13,9 +13,10 @@ import type { TaskContext, Workflow } from '../sdk/define-workflow.js';
 import { isWorkflow, taskHandler } from '../sdk/define-workflow.js';
 import { loadWorkflows } from '../sdk/load-workflows.js';
 import type { SiteInfo } from '../sdk/site-paths.js';
+import type { TransferBlob } from '../sdk/transfer.js';
 import { boundChange, boundLogLine } from './report-limits.js';
 import { toNewTaskSpec } from './task-run.js';
-import type { FaultKind, FromThread, ThreadOutcome, ToThread } from './thread-messages.js';
+import type { FaultKind, FromThread, ThreadOutcome, ToThread, TransferCall } from './thread-messages.js';
 
 const port = parentPort;
 if (!port) throw new Error('handler-thread.ts runs in a worker thread only');
@@ -23,6 +24,7 @@ if (!port) throw new Error('handler-thread.ts runs in a worker thread only');
 const currentRun = new AsyncLocalStorage<number>();
 const controllers = new Map<number, AbortController>();
 const heartbeats = new Map<number, () => void>();
+const transfers = new Map<number, { resolve(value: TransferBlob): void; reject(error: Error): void; onProgress?: (bytes: number) => void }>();
 const modules = new Map<string, Promise<Workflow[]>>();
 let nextRequest = 1;
 
@@ -45,8 +47,25 @@ process.exit = ((code?: number | string | null) => {
 port.on('message', (message: ToThread) => {
   if (message.type === 'run') void run(message.runId, message.module, message.leased, message.site);
   else if (message.type === 'abort') controllers.get(message.runId)?.abort(new Error(message.reason));
-  else heartbeats.get(message.requestId)?.();
+  else if (message.type === 'heartbeat-done') heartbeats.get(message.requestId)?.();
+  else if (message.type === 'transfer-progress') transfers.get(message.requestId)?.onProgress?.(message.bytes);
+  else {
+    const pending = transfers.get(message.requestId);
+    transfers.delete(message.requestId);
+    if (!pending) return;
+    if (message.ok) pending.resolve(message.value);
+    else pending.reject(Object.assign(new Error(message.error.message), { name: message.error.name ?? 'Error', code: message.error.code }));
+  }
 });
+
+/** Asks the worker's main side to make a `ctx.transfer` call (the I/O happens there, over its port to the hub). */
+function transferCall(runId: number, call: TransferCall, onProgress?: (bytes: number) => void): Promise<TransferBlob> {
+  return new Promise((resolve, reject) => {
+    const requestId = nextRequest++;
+    transfers.set(requestId, { resolve, reject, onProgress });
+    post({ type: 'transfer', runId, requestId, call, progress: onProgress !== undefined });
+  });
+}
 
 function workflowsOf(moduleUrl: string): Promise<Workflow[]> {
   let loaded = modules.get(moduleUrl);
@@ -138,6 +157,16 @@ function context(runId: number, leased: LeasedTask, site: SiteInfo, workflow: Wo
         return { type, input, key: key ?? undefined, after, ...(site ? { site } : {}) };
       });
       post({ type: 'spawn', runId, tasks: specs });
+    },
+    transfer: {
+      put: (path, options) => transferCall(runId, { op: 'put', path }, options?.onProgress),
+      putData: (data) => transferCall(runId, { op: 'putData', data }),
+      get: (blob, destination, options) =>
+        transferCall(
+          runId,
+          { op: 'get', blob: { sha256: String(blob?.sha256), size: Number(blob?.size) }, destination, mtimeMs: options?.mtimeMs },
+          options?.onProgress,
+        ),
     },
     heartbeat: () =>
       new Promise<void>((resolve) => {

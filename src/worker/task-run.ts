@@ -4,7 +4,9 @@ import type { HandlerOutcome, LeasedTask, LeaseRef, NewChange, NewItem, NewTaskS
 import { classifyTaskRun, errorInfo, type Json, type Progress, type TaskReport } from '../model/index.js';
 import { type TaskContext, type TaskHandler, type TaskSpec, taskHandler, type Workflow } from '../sdk/define-workflow.js';
 import type { SiteInfo } from '../sdk/site-paths.js';
+import type { SiteTransfer } from '../sdk/transfer.js';
 import { boundChange, boundItem, boundLogLine, boundResult, changeChars } from './report-limits.js';
+import { noTransfer } from './transfer-client.js';
 
 /** Why a run was told to stop. `lost`: another attempt owns the task now, so this one's results are dropped. */
 export type StopReason = 'cancel' | 'lost' | 'shutdown';
@@ -46,6 +48,8 @@ export const inProcess: Executor = (handler, ctx) => ({
 export interface ActivitySink {
   report(activity: TaskActivity): Promise<boolean>;
   heartbeat(run: TaskRun): Promise<void>;
+  /** `ctx.transfer` for a task of `jobId` (the hub's blobs of that job), stopped by `signal`. */
+  transfer?(jobId: number, signal: AbortSignal): SiteTransfer;
 }
 
 /**
@@ -169,6 +173,7 @@ export class TaskRun {
   private context(): TaskContext<Record<string, unknown>, Json> {
     const { task, job } = this.leased;
     const run = this;
+    let transfer: SiteTransfer | null = null;
     return {
       job: { ...job, fields: job.fields },
       task: {
@@ -223,6 +228,10 @@ export class TaskRun {
         if (this.spawns.length >= FLUSH_AT) this.flush();
       },
       heartbeat: () => this.sink.heartbeat(this),
+      get transfer() {
+        transfer ??= run.sink.transfer ? run.sink.transfer(job.id, run.signal) : noTransfer;
+        return transfer;
+      },
     };
   }
 

@@ -1,12 +1,23 @@
 import type { HandlerReturn, LeasedTask, TaskErrorInfo, TaskSignalKind } from '../model/index.js';
 import type { ChangeReport, ItemReport, TaskSpec } from '../sdk/define-workflow.js';
 import type { SiteInfo } from '../sdk/site-paths.js';
+import type { TransferBlob } from '../sdk/transfer.js';
 
 /** What a handler thread is told: run a task, abort one, or that a heartbeat it asked for is done. */
 export type ToThread =
   | { type: 'run'; runId: number; module: string; leased: LeasedTask; site: SiteInfo }
   | { type: 'abort'; runId: number; reason: string }
-  | { type: 'heartbeat-done'; runId: number; requestId: number };
+  | { type: 'heartbeat-done'; runId: number; requestId: number }
+  /** A `ctx.transfer` call ended: its answer, or what it threw (described). */
+  | { type: 'transfer-done'; runId: number; requestId: number; ok: true; value: TransferBlob }
+  | { type: 'transfer-done'; runId: number; requestId: number; ok: false; error: TaskErrorInfo & { code?: string } }
+  | { type: 'transfer-progress'; runId: number; requestId: number; bytes: number };
+
+/** A `ctx.transfer` call the thread asks the worker's main side to make (it does the I/O there, over the worker's port). */
+export type TransferCall =
+  | { op: 'put'; path: string | Uint8Array }
+  | { op: 'putData'; data: Uint8Array | string }
+  | { op: 'get'; blob: TransferBlob; destination: string | Uint8Array; mtimeMs?: number };
 
 /** How a handler ended, as it crosses from the thread: what it threw is already described. */
 export type ThreadOutcome = { ok: true; value: HandlerReturn } | { ok: false; error: TaskErrorInfo; signal: TaskSignalKind | null };
@@ -23,6 +34,7 @@ export type FromThread =
   | { type: 'change'; runId: number; path: string; report: ChangeReport & { textOmitted?: boolean } }
   | { type: 'spawn'; runId: number; tasks: TaskSpec[] }
   | { type: 'heartbeat'; runId: number; requestId: number }
+  | { type: 'transfer'; runId: number; requestId: number; call: TransferCall; progress: boolean }
   | { type: 'done'; runId: number; outcome: ThreadOutcome }
   /** `runId` is null when the fault happened outside any task's async context. */
   | { type: 'fault'; runId: number | null; kind: FaultKind; error: TaskErrorInfo; exitCode?: number };

@@ -14,6 +14,7 @@ import { HandlerPool } from './handler-pool.js';
 import { PACKAGE_VERSION } from './package-version.js';
 import { chunkBatch, splitActivity } from './report-limits.js';
 import { type ActivitySink, type Executor, inProcess, TaskRun } from './task-run.js';
+import { TransferClient } from './transfer-client.js';
 
 /**
  * Where handlers run. `thread` (the default): in a pool of worker threads, so a handler's
@@ -486,6 +487,7 @@ export class Worker {
     heartbeat: async (run) => {
       await this.heartbeat([run], []);
     },
+    transfer: (jobId, signal) => new TransferClient(this.port, jobId, signal),
   };
 
   /** Renews the leases of the tasks running here now, as the periodic heartbeat does (for a test clock that jumps ahead). */

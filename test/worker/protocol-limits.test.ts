@@ -58,6 +58,9 @@ describe('requests a worker sends fit the worker protocol', () => {
         checkRequest(batch);
         return engine.complete(batch);
       },
+      transferStatus: (request) => engine.transferStatus(request),
+      transferUpload: (request) => engine.transferUpload(request),
+      transferDownload: (request) => engine.transferDownload(request),
     };
     worker = new Worker({ port, workflows: engine.workflows, site: 'local', pollWaitMs: 50, heartbeatMs: 200 });
     await worker.start();
