@@ -115,7 +115,7 @@ export default defineWorkflow({
 `,
       );
       hub = await startHub(cwd, { SWITCHYARD_ADMIN_PASSWORD: 'pw-123456-cli' }, ['--workflows', 'greet.mjs', 'count.ts']);
-      expect(hub.output()).toMatch(/workflows: checksum-tree, simulate, send-to-site, delete, verify, snapshot, greet, count/);
+      expect(hub.output()).toMatch(/workflows: checksum-tree, simulate, send-to-site, sync, delete, verify, snapshot, greet, count/);
       const greet = await runCli(['submit', 'greet', '-f', 'name=Ada', '--wait'], { cwd });
       expect(greet.code, greet.stderr).toBe(0);
       const count = await runCli(['submit', 'count', '-f', 'upTo=7', '--wait'], { cwd });
