@@ -1,4 +1,4 @@
-import { defineWorkflow, resolveInSite, skip, z } from '../index.js';
+import { defineWorkflow, type Json, resolveInSite, skip, z } from '../index.js';
 import type { TransferBlob } from '../sdk/transfer.js';
 import {
   type Arriving,
@@ -58,7 +58,10 @@ export const sendToSite = defineWorkflow({
     async plan(ctx) {
       const { sourcePath, targetSite } = ctx.job.fields;
       const { listing } = ctx.task.input as { listing: TransferBlob };
-      const target = await readListing(ctx, listing);
+      // A retry of failed items: the walk errors are looked at again, and what is under them is
+      // copied (the target's listing went with the job's blobs when it ended).
+      const retry = retryFilter(ctx.task.retryPaths);
+      const target = retry ? new Map<string, Listed>() : await readListing(ctx, listing);
       const source = await resolveInSite(ctx.site.root, sourcePath);
       let queued = 0;
       let queuedBytes = 0;
@@ -66,6 +69,7 @@ export const sendToSite = defineWorkflow({
       const batches = batcher((files) => ctx.spawn({ type: 'read', input: { files } }));
       for await (const entry of sourceEntries(ctx, source)) {
         const shown = itemPath(sourcePath, entry);
+        if (retry && !retry(shown)) continue;
         if (entry.error) {
           ctx.item(shown, { operation: 'copy', outcome: 'failed', error: entry.error });
           continue;
@@ -109,8 +113,11 @@ export const sendToSite = defineWorkflow({
 
     async read(ctx) {
       const { sourcePath, targetSite } = ctx.job.fields;
+      const shown = (file: Listed) => itemPath(sourcePath, { path: file.p });
       const { files } = ctx.task.input as { files: Listed[] };
-      const arriving = await uploadFiles(ctx, files, sourcePath, (file) => itemPath(sourcePath, { path: file.p }));
+      const retried = new Set(ctx.task.retryPaths ?? []);
+      // A retry of failed items uploads those files alone.
+      const arriving = await uploadFiles(ctx, ctx.task.retryPaths ? files.filter((file) => retried.has(shown(file))) : files, sourcePath, shown);
       if (arriving.length > 0) ctx.spawn({ type: 'write', site: targetSite, input: { files: arriving } });
       return { changed: false, result: { uploaded: arriving.length } };
     },
@@ -118,8 +125,29 @@ export const sendToSite = defineWorkflow({
     async write(ctx) {
       const { sourcePath, targetPath } = ctx.job.fields;
       const { files } = ctx.task.input as { files: Arriving[] };
+      if (ctx.task.retryPaths) {
+        // A retry of failed items: the job's blobs went when it ended, so the files that failed
+        // here are read again at the source, which spawns a write of them alone.
+        const retried = new Set(ctx.task.retryPaths);
+        const again = files.filter((file) => retried.has(itemPath(sourcePath, { path: file.p }))).map(({ sha256: _sha256, ...file }) => file);
+        if (again.length > 0) ctx.spawn({ type: 'read', site: ctx.job.fields.sourceSite, input: { files: again } });
+        ctx.log(`${again.length} failed files to send again`);
+        return { changed: false, result: { sentAgain: again.length } as Json };
+      }
       const written = await writeFiles(ctx, files, targetPath, (file) => itemPath(sourcePath, { path: file.p }));
       return { changed: written > 0, result: { written } };
     },
   },
 });
+
+/** For a retry of failed items, whether a path is one of them or lies under one; null on a normal run. */
+function retryFilter(paths: string[] | null): ((path: string) => boolean) | null {
+  if (!paths) return null;
+  const retried = new Set(paths);
+  return (path) => {
+    for (let at = path.length; at > 0; at = path.lastIndexOf('/', at - 1)) {
+      if (retried.has(path.slice(0, at))) return true;
+    }
+    return retried.has('.');
+  };
+}

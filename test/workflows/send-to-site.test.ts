@@ -17,7 +17,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createHub, type Hub } from '../../src/hub/index.js';
-import type { ItemRecord } from '../../src/model/index.js';
+import { type ItemRecord, SYSTEM_ACTOR } from '../../src/model/index.js';
 import { sendToSite } from '../../src/workflows/send-to-site.js';
 
 /**
@@ -139,6 +139,29 @@ describe('send-to-site', () => {
       chmodSync(join(src, 'secret.txt'), 0o600);
       rmSync(outside, { recursive: true, force: true });
     }
+  });
+
+  it('a retry of failed items sends those files alone', async () => {
+    const src = join(a, 'retry');
+    mkdirSync(src);
+    writeFileSync(join(src, 'ok.txt'), 'fine');
+    writeFileSync(join(src, 'blocked.txt'), 'blocked at first');
+    // A directory in the way at the target fails the file's write.
+    mkdirSync(join(b, 'retry-copy', 'blocked.txt'), { recursive: true });
+    const job = await send({ sourcePath: 'retry', targetPath: 'retry-copy' });
+    expect(job.state).toBe('error');
+    expect(byOutcome(await hub.items(job.id), 'failed')).toEqual(['retry/blocked.txt']);
+
+    rmSync(join(b, 'retry-copy', 'blocked.txt'), { recursive: true });
+    // Changed since: a retry of the failed items leaves it alone.
+    writeFileSync(join(src, 'ok.txt'), 'changed since, not sent by the retry');
+    await hub.engine.retry(job.id, SYSTEM_ACTOR, { items: 'failed' });
+    const retried = await hub.waitForJob(job.id, { timeoutMs: 60_000, until: (j) => j.state === 'success' });
+    expect(retried.state).toBe('success');
+    expect(readFileSync(join(b, 'retry-copy', 'blocked.txt'), 'utf8')).toBe('blocked at first');
+    expect(readFileSync(join(b, 'retry-copy', 'ok.txt'), 'utf8')).toBe('fine');
+    const last = new Map((await hub.items(job.id)).map((item) => [item.path, item]));
+    expect(last.get('retry/blocked.txt')?.outcome).toBe('completed');
   });
 
   it('refuses paths that leave the site at submission', async () => {
