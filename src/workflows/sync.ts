@@ -70,6 +70,9 @@ export const syncSites = defineWorkflow({
     ),
   timeoutMs: 6 * 60 * 60_000,
   stopGraceMs: 30_000,
+  // The listings and blobs a sync planned from go when its job ends: to try again, sync again
+  // (what is up to date is skipped, a conflict is reported again).
+  controls: { retry: false },
   locks: (fields) => [
     { key: siteLock(fields.siteA, fields.pathA), mode: 'exclusive' },
     { key: siteLock(fields.siteB, fields.pathB), mode: 'exclusive' },

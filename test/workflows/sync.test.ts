@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createHub, type Hub } from '../../src/hub/index.js';
-import type { ItemRecord } from '../../src/model/index.js';
+import { type ItemRecord, SYSTEM_ACTOR } from '../../src/model/index.js';
 
 /**
  * sync between two sites on real directories: one hub, a worker per site (handlers in threads
@@ -146,6 +146,8 @@ describe('sync', () => {
     expect(items.find((item) => item.path === 'f.txt')?.error).toMatch(/conflict: different at both sites with the same modification time/);
     expect(read(join(a, 'tie', 'f.txt'))).toBe('short');
     expect(read(join(b, 'tie', 'f.txt'))).toBe('longer text');
+    // Not retried: a sync is run again instead.
+    await expect(hub.engine.retry(job.id, SYSTEM_ACTOR, { items: 'failed' })).rejects.toMatchObject({ code: 'SWY_ERR_CONTROL_UNSUPPORTED' });
   });
 
   it('refuses overlapping paths at one site and paths that leave the site', async () => {
