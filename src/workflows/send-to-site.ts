@@ -196,7 +196,7 @@ export const sendToSite = defineWorkflow({
             await mkdir(destination, { recursive: true });
             await resolveInSite(ctx.site.root, relative);
             ctx.item(shown, { operation: 'mkdir', outcome: 'completed' });
-            if (!existed) recordChange(ctx, typeof relative === 'string' ? relative : showPathBytes(relative), 'added');
+            if (!existed) ctx.change(typeof relative === 'string' ? relative : showPathBytes(relative), { change: 'added' });
             written += 1;
             continue;
           }
@@ -211,7 +211,11 @@ export const sendToSite = defineWorkflow({
             onProgress: (bytes) => ctx.progress(start + bytes, total),
           });
           ctx.item(shown, { operation: 'copy', outcome: 'completed', bytes: file.s });
-          recordChange(ctx, typeof relative === 'string' ? relative : showPathBytes(relative), existing ? 'changed' : 'added');
+          ctx.change(typeof relative === 'string' ? relative : showPathBytes(relative), {
+            change: existing ? 'changed' : 'added',
+            ...(existing ? { sizeBefore: existing.size } : {}),
+            sizeAfter: file.s,
+          });
           written += 1;
         } catch (error) {
           if (ctx.signal.aborted) throw error;
@@ -233,12 +237,6 @@ export function siteLock(site: string, path: string): string {
     segments.push(segment);
   }
   return ['sites', site, ...segments].join('/').slice(0, 400);
-}
-
-/** Records a change when the engine supports it (`ctx.change`, where available). */
-function recordChange(ctx: TaskContext<Record<string, unknown>>, path: string, kind: 'added' | 'changed' | 'deleted'): void {
-  const change = (ctx as unknown as { change?: (path: string, kind: string) => void }).change;
-  change?.call(ctx, path, kind);
 }
 
 /** What an item of this job is called: the source path of the file. */
