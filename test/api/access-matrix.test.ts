@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ADMIN_PASSWORD, type RunningHub, startTestHub } from '../helpers/hub-process.js';
 import { hubStores } from '../helpers/store-harness.js';
@@ -36,6 +37,8 @@ interface Fixture {
   foreignLeases: { taskId: number; leaseToken: string }[];
   westWorkerToken: string;
   freshJob(site: string): Promise<number>;
+  /** A fresh job at a site with a complete transfer blob uploaded for it. */
+  freshBlob(site: string): Promise<{ jobId: number; sha256: string }>;
   freshToken(site: string): Promise<number>;
   /** A new schedule at a site (named after it, so a leak shows). */
   freshSchedule(site: string): Promise<number>;
@@ -59,6 +62,8 @@ interface RouteSpec {
   /** Overrides the statuses a caller that passed the access checks gets. */
   reached?: (who: Identity) => number[];
 }
+
+const EMPTY_SHA256 = createHash('sha256').digest('hex');
 
 const site = (target: Target) => (target === 'own' ? 'east' : 'west');
 
@@ -265,6 +270,28 @@ const ROUTES: Record<string, RouteSpec> = {
   'PATCH /api/v1/users/{name}': { level: 'admin', siteBound: true, call: (fx, t) => ({ path: `/users/${fx.user[t]}`, body: { role: 'viewer' } }) },
   ...SCHEDULE_ROUTES,
   ...ENVELOPE_ROUTES,
+  'GET /api/v1/worker/transfers/{jobId}/{sha256}/status': {
+    level: 'worker',
+    siteBound: true,
+    call: async (fx, t) => {
+      const blob = await fx.freshBlob(site(t));
+      return { path: `/worker/transfers/${blob.jobId}/${blob.sha256}/status` };
+    },
+  },
+  'GET /api/v1/worker/transfers/{jobId}/{sha256}': {
+    level: 'worker',
+    siteBound: true,
+    call: async (fx, t) => {
+      const blob = await fx.freshBlob(site(t));
+      return { path: `/worker/transfers/${blob.jobId}/${blob.sha256}` };
+    },
+  },
+  'PUT /api/v1/worker/transfers/{jobId}/{sha256}': {
+    level: 'worker',
+    siteBound: true,
+    // An empty blob: no body to send.
+    call: async (fx, t) => ({ path: `/worker/transfers/${await fx.freshJob(site(t))}/${EMPTY_SHA256}?size=0&offset=0` }),
+  },
   'POST /api/v1/worker/register': {
     level: 'worker',
     siteBound: true,
@@ -466,6 +493,18 @@ describe.each(STORES)('access matrix on $name', (store) => {
         return leased ? { taskId: leased.task.id, leaseToken: leased.leaseToken } : null;
       },
       freshJob: submit,
+      async freshBlob(s) {
+        const jobId = await submit(s);
+        const bytes = Buffer.from(`a blob of ${s}`);
+        const sha256 = createHash('sha256').update(bytes).digest('hex');
+        const put = await hub.api(`/api/v1/worker/transfers/${jobId}/${sha256}?size=${bytes.length}&offset=0`, {
+          method: 'PUT',
+          body: bytes,
+          headers: { 'content-type': 'application/octet-stream' },
+        });
+        if (put.status >= 300) throw new Error(`upload of a blob at ${s}: ${put.status} ${await put.text()}`);
+        return { jobId, sha256 };
+      },
       async freshSchedule(s) {
         const body = { name: `sched-${s}-${++scheduleNames}`, workflow: 'simulate', site: s, fields: { tasks: 1, items: 1, delayMs: 0 }, everyMs: 3_600_000 };
         return (await api('/schedules', { method: 'POST', json: body })).id as number;

@@ -53,7 +53,7 @@ const EXPECTED: { command: RegExp; output: RegExp[] }[] = [
   { command: /^npx switchyard submit checksum-tree .*--wait/, output: [/success/] },
   { command: /^npx switchyard jobs list$/, output: [/^ID\s+/m, /checksum-tree/, /simulate/] },
   { command: /^npx switchyard jobs show 1$/, output: [/simulate/, /success/] },
-  { command: /^npx switchyard submit (snapshot|verify|delete) .*--wait/, output: [/success \(modified\)|skipped/] },
+  { command: /^npx switchyard submit (snapshot|verify|delete|send-to-site) .*--wait/, output: [/success \(modified\)|skipped/] },
 ];
 
 /** A command the README shows must answer within this long on first use (the issue asks 3 s; the shared test machine is slower). */

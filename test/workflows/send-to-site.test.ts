@@ -50,6 +50,7 @@ describe('send-to-site', () => {
     const job = await hub.submit({ workflow: 'send-to-site', site: 'a', fields: { sourceSite: 'a', targetSite: 'b', ...fields } });
     return hub.waitForJob(job.id, { timeoutMs: 60_000 });
   };
+  const changesOf = async (jobId: number) => (await hub.engine.reads.changes(jobId, { cursor: null, limit: 100 }, SYSTEM_ACTOR)).items;
   const sha = (path: string) => createHash('sha256').update(readFileSync(path)).digest('hex');
   const byOutcome = (items: ItemRecord[], outcome: string) =>
     items
@@ -74,9 +75,12 @@ describe('send-to-site', () => {
     expect(job.outcome).toBe('changed');
     const items = await hub.items(job.id);
     expect(byOutcome(items, 'failed')).toEqual([]);
-    // Each queued item was settled by its file's completed one.
+    // Planned as queued, each settled by its copy: no queued record is left.
     expect(byOutcome(items, 'queued')).toEqual([]);
     expect(byOutcome(items, 'completed')).toHaveLength(7);
+    const added = await changesOf(job.id);
+    expect(added.map((c) => c.change)).toEqual(Array(7).fill('added'));
+    expect(added.find((c) => c.path === 'copy/plain.txt')).toMatchObject({ sizeBefore: null, sizeAfter: 5 });
     expect(
       items
         .filter((item) => item.operation === 'mkdir' && item.outcome === 'completed')
@@ -108,6 +112,7 @@ describe('send-to-site', () => {
     expect(third.state).toBe('success');
     expect(byOutcome(await hub.items(third.id), 'completed')).toEqual(['src/plain.txt']);
     expect(readFileSync(join(copy, 'plain.txt'), 'utf8')).toBe('plain, changed');
+    expect(await changesOf(third.id)).toMatchObject([{ path: 'copy/plain.txt', change: 'changed', sizeBefore: 5, sizeAfter: 14 }]);
     // The hub removed the job's blobs when it ended.
     await expect.poll(() => existsSync(join(dir, 'hub', 'transfers', String(third.id))), { timeout: 10_000 }).toBe(false);
   });
