@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -148,6 +148,24 @@ describe('sync', () => {
     expect(read(join(b, 'tie', 'f.txt'))).toBe('longer text');
     // Not retried: a sync is run again instead.
     await expect(hub.engine.retry(job.id, SYSTEM_ACTOR, { items: 'failed' })).rejects.toMatchObject({ code: 'SWY_ERR_CONTROL_UNSUPPORTED' });
+  });
+
+  it('syncs names with spaces, newlines and bytes that are not UTF-8, and leaves symlinks alone', async () => {
+    put(join(b, 'odd', 'dir with spaces', 'line\nbreak.txt'), 'newline', 1_600_000_000);
+    const latin = Buffer.concat([Buffer.from(join(b, 'odd', '/')), Buffer.from([0x6c, 0xe9, 0x2e, 0x74])]);
+    writeFileSync(latin, 'latin-1 name');
+    utimesSync(latin, 1_600_000_000, 1_600_000_000);
+    put(join(a, 'odd', 'plain.txt'), 'plain', 1_600_000_000);
+    symlinkSync('/etc/passwd', join(a, 'odd', 'link-out'));
+    const job = await sync('odd', 'odd');
+    expect(job.state).toBe('success');
+    const items = await hub.items(job.id);
+    expect(paths(items, 'completed', 'copy')).toEqual(['dir with spaces/line\nbreak.txt', 'l\\xE9.t', 'plain.txt']);
+    expect(paths(items, 'skipped')).toEqual(['link-out']);
+    expect(read(join(a, 'odd', 'dir with spaces', 'line\nbreak.txt'))).toBe('newline');
+    expect(readFileSync(Buffer.concat([Buffer.from(join(a, 'odd', '/')), Buffer.from([0x6c, 0xe9, 0x2e, 0x74])]), 'utf8')).toBe('latin-1 name');
+    expect(existsSync(join(b, 'odd', 'link-out'))).toBe(false);
+    expect((await sync('odd', 'odd')).state).toBe('skipped');
   });
 
   it('refuses overlapping paths at one site and paths that leave the site', async () => {
