@@ -1,19 +1,7 @@
 import { defineWorkflow, type Json, resolveInSite, skip, z } from '../index.js';
 import type { TransferBlob } from '../sdk/transfer.js';
-import {
-  type Arriving,
-  batcher,
-  itemPath,
-  type Listed,
-  listed,
-  listTree,
-  readListing,
-  siteLock,
-  sitePath,
-  sourceEntries,
-  uploadFiles,
-  writeFiles,
-} from './site-copy.js';
+import { type Arriving, batcher, itemPath, type Listed, listed, listTree, readListing, sitePath, sourceEntries, uploadFiles, writeFiles } from './site-copy.js';
+import { siteLockKey } from './site-tree.js';
 
 /**
  * Sends a file or a directory tree from one site to another through the hub (see
@@ -41,8 +29,8 @@ export const sendToSite = defineWorkflow({
   timeoutMs: 6 * 60 * 60_000,
   stopGraceMs: 30_000,
   locks: (fields) => [
-    { key: siteLock(fields.sourceSite, fields.sourcePath), mode: 'shared' },
-    { key: siteLock(fields.targetSite, fields.targetPath), mode: 'exclusive' },
+    { key: siteLockKey(fields.sourceSite, fields.sourcePath), mode: 'shared' },
+    { key: siteLockKey(fields.targetSite, fields.targetPath), mode: 'exclusive' },
   ],
   plan: (fields) => [{ type: 'list-target', key: 'list-target', site: fields.targetSite }],
   tasks: {

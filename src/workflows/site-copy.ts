@@ -50,16 +50,6 @@ export const sitePath = z
   }, 'a path relative to the site root, without ".."')
   .describe('A path relative to the site root ("" for the whole site)');
 
-/** A lock key with path semantics: `sites/<site>/<path>`, cut before the first segment a lock key cannot hold. */
-export function siteLock(site: string, path: string): string {
-  const segments: string[] = [];
-  for (const segment of checkSitePath(path).split('/')) {
-    if (segment === '' || /[\u0000-\u001f\u007f]/.test(segment)) break;
-    segments.push(segment);
-  }
-  return ['sites', site, ...segments].join('/').slice(0, 400);
-}
-
 /** A listed entry as it travels: its path (and bytes when not UTF-8), kind, size and modification time. */
 export function listed(entry: SiteEntry): Listed {
   return { p: entry.path, ...(entry.raw ? { r: entry.raw } : {}), k: entry.kind, s: entry.size, m: entry.mtimeMs };

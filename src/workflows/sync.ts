@@ -11,7 +11,6 @@ import {
   listed,
   listTree,
   readListing,
-  siteLock,
   sitePath,
   sourceEntries,
   uploadFiles,
@@ -74,9 +73,7 @@ export const syncSites = defineWorkflow({
   // (what is up to date is skipped, a conflict is reported again).
   controls: { retry: false },
   locks: (fields) => [
-    { key: siteLock(fields.siteA, fields.pathA), mode: 'exclusive' },
-    { key: siteLock(fields.siteB, fields.pathB), mode: 'exclusive' },
-    // The data workflows (delete, verify, snapshot) lock site paths under this scheme.
+    // Every data workflow locks site paths as `site/<name>/<path>` (see siteLockKey).
     { key: siteLockKey(fields.siteA, fields.pathA), mode: 'exclusive' },
     { key: siteLockKey(fields.siteB, fields.pathB), mode: 'exclusive' },
   ],

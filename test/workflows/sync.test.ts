@@ -177,3 +177,16 @@ describe('sync', () => {
     });
   });
 });
+
+describe('site path locks', () => {
+  it('are taken under one scheme by every data workflow, so that they wait for each other', async () => {
+    const { builtInWorkflows } = await import('../../src/workflows/index.js');
+    const keysOf = (name: string, fields: Record<string, unknown>) =>
+      (builtInWorkflows.find((w) => w.name === name)?.locks?.(fields as never) ?? []).map((lock) => (typeof lock === 'string' ? lock : lock.key));
+    const target = keysOf('send-to-site', { sourceSite: 'a', sourcePath: 'src', targetSite: 'b', targetPath: 'tree' });
+    expect(target).toContain('site/b/tree');
+    expect(keysOf('delete', { site: 'b', path: 'tree' })).toContain('site/b/tree');
+    expect(keysOf('snapshot', { site: 'b', path: 'tree' })).toContain('site/b/tree');
+    expect(keysOf('sync', { siteA: 'a', pathA: 'src', siteB: 'b', pathB: 'tree' })).toEqual(['site/a/src', 'site/b/tree']);
+  });
+});
