@@ -180,10 +180,10 @@ describe.skipIf(!browserAvailable())('console (browser)', () => {
     // Sorting goes through the API's sort parameter: oldest first puts the first job on top.
     await page.getByRole('button', { name: /^Sort by Id/ }).click();
     await page.waitForURL(/sort=id/);
-    await expect.poll(() => page.getByTestId('job-row').first().getAttribute('data-job-id')).toBe(String(succeededJob));
+    await expect.poll(() => page.getByTestId('job-row').first().getAttribute('data-job-id'), { timeout: 30_000 }).toBe(String(succeededJob));
     await page.getByRole('button', { name: /^Sort by Id/ }).click();
     await page.waitForURL(/sort=-id/);
-    await expect.poll(() => page.getByTestId('job-row').first().getAttribute('data-job-id')).toBe(String(erroredJob));
+    await expect.poll(() => page.getByTestId('job-row').first().getAttribute('data-job-id'), { timeout: 30_000 }).toBe(String(erroredJob));
   });
 
   it('updates the jobs list live, with a handful of refetches for a burst of thousands of events', async () => {
