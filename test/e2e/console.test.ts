@@ -10,7 +10,7 @@ import { ADMIN_PASSWORD, type ConsoleHarness, startConsoleHarness } from './cons
  * the whole file, the tests in order (later ones use jobs made by earlier ones). Every wait is
  * on something the page shows, never a fixed sleep.
  */
-describe.skipIf(!browserAvailable())('console (browser)', () => {
+describe.skipIf(!browserAvailable())('console (browser)', { timeout: 90_000 }, () => {
   let h: ConsoleHarness;
   let context: BrowserContext;
   let page: Page;
