@@ -206,7 +206,7 @@ describe.skipIf(!browserAvailable())('console (browser)', { timeout: 90_000 }, (
       // Keyset pages: 50 at a time.
       await expect.poll(() => page.getByTestId('job-row').count()).toBe(50);
       await page.getByRole('button', { name: 'Load more' }).click();
-      await expect.poll(() => page.getByTestId('job-row').count()).toBe(100);
+      await expect.poll(() => page.getByTestId('job-row').count(), { timeout: 30_000 }).toBe(100);
     } finally {
       page.off('request', count);
     }
