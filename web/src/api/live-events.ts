@@ -63,13 +63,28 @@ export function useLiveEvents(enabled: boolean): void {
   }, [client, enabled]);
 }
 
+/**
+ * Refreshes a list once no fetch of it is in flight. Invalidating at once would cancel the
+ * fetch under way — and a "Load more" the user just clicked (its next page being fetched) was
+ * dropped by the next burst of events. Waiting keeps the click and still ends on fresh data.
+ */
+function refreshList(client: QueryClient, queryKey: readonly unknown[]): void {
+  if (client.isFetching({ queryKey }) > 0) {
+    setTimeout(() => refreshList(client, queryKey), LIST_RETRY_MS);
+    return;
+  }
+  void client.invalidateQueries({ queryKey });
+}
+
+const LIST_RETRY_MS = 250;
+
 function invalidate(client: QueryClient, touched: Touched): void {
   if (touched.lists) {
-    void client.invalidateQueries({ queryKey: queryKeys.jobLists });
-    void client.invalidateQueries({ queryKey: queryKeys.queues });
+    refreshList(client, queryKeys.jobLists);
+    refreshList(client, queryKeys.queues);
     // A schedule's last run and last activity follow its jobs.
-    void client.invalidateQueries({ queryKey: queryKeys.schedules });
-    void client.invalidateQueries({ queryKey: queryKeys.envelopes });
+    refreshList(client, queryKeys.schedules);
+    refreshList(client, queryKeys.envelopes);
   }
   // The hub's notifier turns a job's end into notifications on its next round (about a second).
   if (touched.ended) setTimeout(() => void client.invalidateQueries({ queryKey: queryKeys.notifications }), NOTIFIER_LAG_MS);
