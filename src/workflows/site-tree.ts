@@ -2,7 +2,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { constants } from 'node:fs';
 import { type FileHandle, lstat, mkdir, open, readlink, realpath, rename, rm } from 'node:fs/promises';
 import { dirname, sep } from 'node:path';
-import { entryBytes, fail, type Json, resolveInSite, SITE_STATE_DIR, SitePathError, showPathBytes, type TaskContext, walkSite } from '../index.js';
+import { entryBytes, fail, type Json, resolveInSite, SITE_STATE_DIR, SitePathError, showPathBytes, type TaskContext, walkSite, z } from '../index.js';
 import { checkSitePath } from '../sdk/site-paths.js';
 
 /**
@@ -303,6 +303,14 @@ export function asText(bytes: Buffer): string | null {
   if (bytes.includes(0)) return null;
   const text = bytes.toString('utf8');
   return Buffer.from(text, 'utf8').equals(bytes) ? text : null;
+}
+
+/** The fields of a workflow that acts on one tree at one site (`verb`: what it does to it, for the form's help). */
+export function siteTreeFields(verb: string) {
+  return z.object({
+    site: z.string().min(1).max(200).describe('The site (its worker serves the root directory)'),
+    path: z.string().max(4096).default('.').describe(`Directory to ${verb}, relative to the site’s root`),
+  });
 }
 
 /** The lock key of a site path: `site/<name>/<path>`, cut above a segment no lock key may hold. */

@@ -1,7 +1,7 @@
 import { constants } from 'node:fs';
 import { access, mkdir, open, readFile, rename, rm } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
-import { defineWorkflow, z } from '../index.js';
+import { defineWorkflow } from '../index.js';
 import {
   asText,
   type Change,
@@ -15,6 +15,7 @@ import {
   requireRoot,
   siteLockKey,
   siteStateLockKey,
+  siteTreeFields,
   stateDir,
   TEXT_LIMIT,
   writeAtomically,
@@ -34,10 +35,7 @@ export const snapshotTree = defineWorkflow({
   module: import.meta.url,
   label: 'Snapshot files at a site',
   description: 'Copies a directory into the site’s deduplicated snapshot store and reports what changed since the last snapshot.',
-  fields: z.object({
-    site: z.string().min(1).max(200).describe('The site (its worker serves the root directory)'),
-    path: z.string().max(4096).default('.').describe('Directory to snapshot, relative to the site’s root'),
-  }),
+  fields: siteTreeFields('snapshot'),
   timeoutMs: 60 * 60_000,
   locks: (fields) => [
     { key: siteLockKey(fields.site, fields.path), mode: 'shared' },

@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { defineWorkflow, z } from '../index.js';
+import { defineWorkflow } from '../index.js';
 import {
   type Change,
   changesForResult,
@@ -12,6 +12,7 @@ import {
   requireRoot,
   siteLockKey,
   siteStateLockKey,
+  siteTreeFields,
   stateDir,
   writeAtomically,
 } from './site-tree.js';
@@ -28,10 +29,7 @@ export const verifyTree = defineWorkflow({
   module: import.meta.url,
   label: 'Verify files at a site',
   description: 'Computes the sha256 of every file under a path and reports what was added, changed or removed since the last verify.',
-  fields: z.object({
-    site: z.string().min(1).max(200).describe('The site (its worker serves the root directory)'),
-    path: z.string().max(4096).default('.').describe('Directory to verify, relative to the site’s root'),
-  }),
+  fields: siteTreeFields('verify'),
   timeoutMs: 60 * 60_000,
   locks: (fields) => [
     { key: siteLockKey(fields.site, fields.path), mode: 'shared' },

@@ -16,9 +16,10 @@ import {
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createHub, type Hub } from '../../src/hub/index.js';
+import type { Hub } from '../../src/hub/index.js';
 import { type ItemRecord, SYSTEM_ACTOR } from '../../src/model/index.js';
 import { sendToSite } from '../../src/workflows/send-to-site.js';
+import { startTwoSites, type TwoSites } from '../helpers/two-sites.js';
 
 /**
  * send-to-site between two sites on real directories: one hub, a worker per site (handlers in
@@ -30,21 +31,13 @@ describe('send-to-site', () => {
   let b = '';
   let hub: Hub;
 
+  let sites: TwoSites | null = null;
   beforeAll(async () => {
-    dir = mkdtempSync(join(tmpdir(), 'swy-send-'));
-    a = join(dir, 'a');
-    b = join(dir, 'b');
-    mkdirSync(a);
-    mkdirSync(b);
-    hub = await createHub({ dataDir: join(dir, 'hub'), console: false, defaultSite: 'a' });
-    await hub.startWorker({ site: 'a', root: a, pollWaitMs: 100 });
-    await hub.startWorker({ site: 'b', root: b, pollWaitMs: 100, isolation: 'in-process' });
+    sites = await startTwoSites('swy-send-');
+    ({ dir, a, b, hub } = sites);
   });
 
-  afterAll(async () => {
-    await hub?.close({ graceMs: 2000 });
-    rmSync(dir, { recursive: true, force: true });
-  });
+  afterAll(() => sites?.close());
 
   const send = async (fields: Record<string, string>) => {
     const job = await hub.submit({ workflow: 'send-to-site', site: 'a', fields: { sourceSite: 'a', targetSite: 'b', ...fields } });

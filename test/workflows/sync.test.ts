@@ -1,9 +1,9 @@
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createHub, type Hub } from '../../src/hub/index.js';
+import type { Hub } from '../../src/hub/index.js';
 import { type ItemRecord, SYSTEM_ACTOR } from '../../src/model/index.js';
+import { startTwoSites, type TwoSites } from '../helpers/two-sites.js';
 
 /**
  * sync between two sites on real directories: one hub, a worker per site (handlers in threads
@@ -11,26 +11,17 @@ import { type ItemRecord, SYSTEM_ACTOR } from '../../src/model/index.js';
  * explicitly, so "newer" never depends on the clock.
  */
 describe('sync', () => {
-  let dir = '';
   let a = '';
   let b = '';
   let hub: Hub;
 
+  let sites: TwoSites | null = null;
   beforeAll(async () => {
-    dir = mkdtempSync(join(tmpdir(), 'swy-sync-'));
-    a = join(dir, 'a');
-    b = join(dir, 'b');
-    mkdirSync(a);
-    mkdirSync(b);
-    hub = await createHub({ dataDir: join(dir, 'hub'), console: false, defaultSite: 'a' });
-    await hub.startWorker({ site: 'a', root: a, pollWaitMs: 100 });
-    await hub.startWorker({ site: 'b', root: b, pollWaitMs: 100, isolation: 'in-process' });
+    sites = await startTwoSites('swy-sync-');
+    ({ a, b, hub } = sites);
   });
 
-  afterAll(async () => {
-    await hub?.close({ graceMs: 2000 });
-    rmSync(dir, { recursive: true, force: true });
-  });
+  afterAll(() => sites?.close());
 
   const sync = async (pathA: string, pathB: string) => {
     const job = await hub.submit({ workflow: 'sync', site: 'a', fields: { siteA: 'a', pathA, siteB: 'b', pathB } });
