@@ -54,6 +54,14 @@ export function notifierDuty(store: Store, options: NotifierOptions = {}): Duty 
   /** Turns the next page of events into deliveries; `more` when the page was full. */
   const collect = async (now: number): Promise<{ queued: number; more: boolean }> => {
     const from = await store.notifyCursor();
+    // With no subscription at all no event can become a delivery: move the cursor past them
+    // unread. The last id is read first, so an event after a subscription made meanwhile is
+    // still read next round (on PostgreSQL it is the horizon: below it, every id has committed).
+    const last = await store.lastEventId();
+    if (last > from && !(await store.hasSubscriptions())) {
+      await store.enqueueDeliveries([], from, last, now);
+      return { queued: 0, more: false };
+    }
     const events = await store.listEvents(from, EVENTS_PER_ROUND, null);
     if (events.length === 0) return { queued: 0, more: false };
     const ends = events.filter((e) => isJobEnd(e) || isEnvelopeEnd(e));

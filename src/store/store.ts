@@ -694,6 +694,8 @@ export interface NotifyStore {
   /** Removes a subscription with its deliveries; false if there was none. */
   deleteSubscription(id: number): Promise<boolean>;
   /** The last event id the notifier has turned into deliveries (0 at first). */
+  /** Whether any subscription exists (a job's, an envelope's, a schedule's or a site rule). */
+  hasSubscriptions(): Promise<boolean>;
   notifyCursor(): Promise<number>;
   /**
    * Writes deliveries (a pair seen before is skipped) and moves the cursor from `from` to

@@ -72,6 +72,10 @@ export class PostgresNotify {
     });
   }
 
+  async hasSubscriptions(): Promise<boolean> {
+    return (await firstRow(this.db, 'SELECT EXISTS (SELECT 1 FROM subscriptions) AS found'))?.found === true;
+  }
+
   async notifyCursor(): Promise<number> {
     return Number((await firstRow(this.db, "SELECT last_event_id FROM notify_cursor WHERE name = 'notifier'"))?.last_event_id ?? 0);
   }

@@ -714,6 +714,10 @@ export class PostgresStore implements S.Store {
     return this.notify.deleteSubscription(id);
   }
 
+  hasSubscriptions() {
+    return this.notify.hasSubscriptions();
+  }
+
   notifyCursor() {
     return this.notify.notifyCursor();
   }

@@ -69,6 +69,10 @@ export class SqliteNotify {
     })();
   }
 
+  hasSubscriptions(): boolean {
+    return (this.db.prepare('SELECT EXISTS (SELECT 1 FROM subscriptions) AS found').get() as DbRow).found === 1;
+  }
+
   notifyCursor(): number {
     return Number((this.db.prepare("SELECT last_event_id FROM notify_cursor WHERE name = 'notifier'").get() as DbRow).last_event_id);
   }

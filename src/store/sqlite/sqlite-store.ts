@@ -614,6 +614,10 @@ export class SqliteStore implements S.Store {
     return this.read(() => this.notify.deleteSubscription(id));
   }
 
+  hasSubscriptions() {
+    return this.read(() => this.notify.hasSubscriptions());
+  }
+
   notifyCursor() {
     return this.read(() => this.notify.notifyCursor());
   }
