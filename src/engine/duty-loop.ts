@@ -1,6 +1,9 @@
 import type { Logger } from 'pino';
 import type { Store } from '../store/store.js';
 
+/** How long stop() waits for the rounds under way. */
+const STOP_WAIT_MS = 5_000;
+
 export interface Duty {
   name: string;
   intervalMs: number;
@@ -15,7 +18,9 @@ export interface Duty {
  */
 export class DutyLoop {
   private timers: NodeJS.Timeout[] = [];
-  private readonly running = new Set<string>();
+  /** The rounds under way, by duty. */
+  private readonly running = new Map<string, Promise<void>>();
+  private stopped = false;
 
   constructor(
     private readonly store: Store,
@@ -26,6 +31,7 @@ export class DutyLoop {
   ) {}
 
   start(): void {
+    this.stopped = false;
     for (const duty of this.duties) {
       const timer = setInterval(() => void this.runDuty(duty), duty.intervalMs);
       timer.unref();
@@ -33,9 +39,24 @@ export class DutyLoop {
     }
   }
 
-  stop(): void {
+  /**
+   * Starts no more rounds, and resolves once the rounds under way have ended (at most
+   * STOP_WAIT_MS): the store they use may then be closed without cutting one off mid-way.
+   * Each round's work is bounded; a round still waiting on a slow webhook past the wait is
+   * cut off by the store closing, which loses nothing (its delivery is tried again).
+   */
+  async stop(): Promise<void> {
+    this.stopped = true;
     for (const timer of this.timers) clearInterval(timer);
     this.timers = [];
+    if (this.running.size === 0) return;
+    let timer: NodeJS.Timeout | undefined;
+    const waited = new Promise<void>((resolve) => {
+      timer = setTimeout(resolve, STOP_WAIT_MS);
+      timer.unref();
+    });
+    await Promise.race([Promise.all(this.running.values()), waited]);
+    clearTimeout(timer);
   }
 
   /** One round of every duty, now. */
@@ -43,9 +64,16 @@ export class DutyLoop {
     for (const duty of this.duties) await this.runDuty(duty);
   }
 
-  private async runDuty(duty: Duty): Promise<void> {
-    if (this.running.has(duty.name)) return;
-    this.running.add(duty.name);
+  private runDuty(duty: Duty): Promise<void> {
+    const under = this.running.get(duty.name);
+    if (under) return under;
+    if (this.stopped) return Promise.resolve();
+    const round = this.round(duty).finally(() => this.running.delete(duty.name));
+    this.running.set(duty.name, round);
+    return round;
+  }
+
+  private async round(duty: Duty): Promise<void> {
     try {
       const now = this.clock();
       // Hold the duty for three intervals so that a slow round does not hand it over mid-way.
@@ -53,9 +81,8 @@ export class DutyLoop {
       const done = await duty.run(now);
       if (done > 0) this.logger.info({ duty: duty.name, done }, 'duty round');
     } catch (error) {
-      this.logger.error({ err: error, duty: duty.name }, 'duty failed; will try again next round');
-    } finally {
-      this.running.delete(duty.name);
+      if (this.stopped) this.logger.debug({ err: error, duty: duty.name }, 'duty round cut off by shutdown');
+      else this.logger.error({ err: error, duty: duty.name }, 'duty failed; will try again next round');
     }
   }
 }

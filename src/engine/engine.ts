@@ -247,7 +247,7 @@ export class Engine implements WorkerPort {
     clearInterval(this.transferSweep);
     this.transferUnsubscribe?.();
     this.transferUnsubscribe = null;
-    this.duties.stop();
+    await this.duties.stop();
     this.metrics.close();
     this.events.close();
     this.notifier.close();
