@@ -1,4 +1,5 @@
 import { type Actor, authorize, JOB_STATES, type JobState, requireSite, SwitchyardError, scopeSites } from '../model/index.js';
+import { MINUTE_MS, minuteOf } from '../store/dashboard-rollup.js';
 import type { BucketCount, DurationHistogram } from '../store/store.js';
 import type { EngineCore } from './engine-core.js';
 import { WORKER_ONLINE_MS } from './read-verbs.js';
@@ -53,7 +54,7 @@ const MAX_BUCKETS = 500;
 const DAY = 86_400_000;
 
 /**
- * The dashboard: aggregates the store computes over covering indexes (see DashboardSql), and
+ * The dashboard: aggregates the store reads from its per-minute roll-up (see DashboardSql), and
  * the queue and worker counts the queues and sites pages already read. Site-limited actors
  * see only their sites, in Global as in one site.
  */
@@ -63,8 +64,7 @@ export class DashboardVerbs {
   async dashboard(request: DashboardRequest, actor: Actor): Promise<Dashboard> {
     authorize(actor, 'jobs.read');
     if (request.site !== undefined) requireSite(actor, request.site);
-    const to = request.to ?? this.core.clock();
-    const from = request.from ?? to - DAY;
+    const { from, to } = wholeMinutes(request.from, request.to ?? this.core.clock());
     if (from >= to) throw invalid('from', 'must be before to');
     const bucketMs = request.bucketMs ?? NICE_BUCKETS.find((ms) => (to - from) / ms <= 60) ?? NICE_BUCKETS[NICE_BUCKETS.length - 1];
     if ((to - from) / bucketMs > MAX_BUCKETS) throw invalid('bucket', `at most ${MAX_BUCKETS} buckets: choose a wider bucket or a shorter window`);
@@ -113,6 +113,19 @@ export class DashboardVerbs {
       workers: { online: siteRows.reduce((s, r) => s + r.online, 0), total: workers.length, sites: siteRows },
     };
   }
+}
+
+/**
+ * The window on whole minutes, the store's resolution (its roll-up counts jobs per minute):
+ * `to` moves up to the end of its minute (the current minute, when it is now, is counted
+ * whole), and `from` keeps the length asked for, down to the start of its minute. So every
+ * count is exact for the window the dashboard answers with; a window already on whole
+ * minutes (what the console asks for) is kept as it is. Checked against `from >= to` after.
+ */
+export function wholeMinutes(from: number | undefined, to: number): { from: number; to: number } {
+  const end = minuteOf(to) === to ? to : minuteOf(to) + MINUTE_MS;
+  const length = from === undefined ? DAY : to - from;
+  return { from: minuteOf(end - length), to: end };
 }
 
 /** Every bucket of the window, empty ones included, so charts have no gaps. */

@@ -11,6 +11,7 @@ import { describeOpenJobsConformance } from './open-jobs-conformance.js';
 import { describeOperationsConformance } from './operations-conformance.js';
 import { describeProgressConformance } from './progress-conformance.js';
 import { describeRetentionConformance } from './retention-conformance.js';
+import { describeRollupConformance } from './rollup-conformance.js';
 import { describeSchedulesConformance } from './schedules-conformance.js';
 import { describeSearchConformance } from './search-conformance.js';
 import { describeSiteScopeConformance } from './site-scope-conformance.js';
@@ -36,6 +37,7 @@ export function describeAllConformance(harness: StoreHarness): void {
   describeSchedulesConformance(harness);
   describeRetentionConformance(harness);
   describeOperationsConformance(harness);
+  describeRollupConformance(harness);
   describeEnvelopesConformance(harness);
   describeJobSitesConformance(harness);
   describeChangesConformance(harness);

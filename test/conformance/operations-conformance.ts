@@ -157,6 +157,8 @@ export function describeOperationsConformance(harness: StoreHarness): void {
       const engine = engineOn(store());
       await store().ensureSites(['east', 'west'], T0);
       const HOUR = 3_600_000;
+      // The window on whole minutes (the store counts jobs per minute); T0 is 20 s into one.
+      const M0 = T0 - (T0 % 60_000);
       // east: 3 jobs created in the first hour; 2 succeed (2 s and 4 s), 1 fails (10 s) in the second hour.
       await submit(store(), 3, { site: 'east' });
       await finish(store(), 'east', T0 + HOUR, T0 + HOUR + 2000); // all three lease at once…
@@ -169,21 +171,21 @@ export function describeOperationsConformance(harness: StoreHarness): void {
       await finish(store(), 'east', T0 + HOUR, T0 + HOUR + 10_000, 'failed');
       // west: one job still queued; never seen by an east-only caller.
       await store().submitJobs([newJob({ site: 'west' })], T0 + 30 * 60_000);
-      const board = await engine.dashboard.dashboard({ from: T0, to: T0 + 2 * HOUR, bucketMs: HOUR }, EAST_OPERATOR);
+      const board = await engine.dashboard.dashboard({ from: M0, to: M0 + 2 * HOUR, bucketMs: HOUR }, EAST_OPERATOR);
       expect(board.created).toEqual([
-        { at: T0, total: 5, states: { success: 4, failure: 1 } },
-        { at: T0 + HOUR, total: 0, states: {} },
+        { at: M0, total: 5, states: { success: 4, failure: 1 } },
+        { at: M0 + HOUR, total: 0, states: {} },
       ]);
       expect(board.ended).toEqual([
-        { at: T0, total: 0, states: {} },
-        { at: T0 + HOUR, total: 5, states: { success: 4, failure: 1 } },
+        { at: M0, total: 0, states: {} },
+        { at: M0 + HOUR, total: 5, states: { success: 4, failure: 1 } },
       ]);
       expect(board.totals).toMatchObject({ created: 5, ended: 5, success: 4, failure: 1, error: 0 });
       expect(board.failureRate).toBeCloseTo(0.2);
       expect(board.throughputPerHour).toBeCloseTo(2.5);
       // Durations 2000 ×3, 4000, 10000: p50 2000, p95 10000.
       expect(board.durations).toEqual([{ workflow: 'demo', count: 5, p50Ms: 2000, p95Ms: 10_000 }]);
-      const global = await engine.dashboard.dashboard({ from: T0, to: T0 + 2 * HOUR, bucketMs: HOUR }, SYSTEM_ACTOR);
+      const global = await engine.dashboard.dashboard({ from: M0, to: M0 + 2 * HOUR, bucketMs: HOUR }, SYSTEM_ACTOR);
       expect(global.created[0].total).toBe(6);
       expect(global.created[0].states.queued).toBe(1);
       await expect(engine.dashboard.dashboard({ site: 'west' }, EAST_OPERATOR)).rejects.toMatchObject({ code: 'SWY_ERR_AUTH_SITE' });

@@ -11,6 +11,7 @@ import {
   type TaskState,
   TIMEABLE_JOB_STATES,
 } from '../../model/index.js';
+import { ROLLUP_TABLE, RollupBook, rollupJobOf } from '../dashboard-rollup.js';
 import type { SqlExecutor } from '../ledger/envelope-rows.js';
 import type {
   ClaimedTask,
@@ -201,7 +202,8 @@ const SQL = {
   lockTasks: `SELECT ${TASK_ROW} FROM tasks WHERE id = ANY($1::bigint[]) ORDER BY id FOR UPDATE`,
   lockJobTasksIn: `SELECT ${TASK_ROW} FROM tasks WHERE job_id = $1 AND state = ANY($2::text[]) ORDER BY id FOR UPDATE`,
   lockJobTasksAll: `SELECT ${TASK_ROW} FROM tasks WHERE job_id = $1 ORDER BY id FOR UPDATE`,
-  lockJobs: `SELECT ${JOB_ROW} FROM jobs WHERE id = ANY($1::bigint[]) ORDER BY id FOR UPDATE`,
+  // created_at besides the row: the dashboard roll-up's key (see RollupBook).
+  lockJobs: `SELECT ${JOB_ROW}, created_at FROM jobs WHERE id = ANY($1::bigint[]) ORDER BY id FOR UPDATE`,
   // Rows another transaction is leasing are skipped, not waited for: concurrent workers
   // each take different tasks.
   claim: `SELECT ${TASK_ROW_T}, t.key AS t_key, t.input AS t_input, t.created_at AS t_created_at,
@@ -248,7 +250,7 @@ const SQL = {
       tasks AS (DELETE FROM tasks WHERE job_id = ANY($1::bigint[])),
       locks AS (DELETE FROM job_locks WHERE job_id = ANY($1::bigint[])),
       spans AS (DELETE FROM job_sites WHERE job_id = ANY($1::bigint[]))
-    DELETE FROM jobs WHERE id = ANY($1::bigint[])`,
+    DELETE FROM jobs WHERE id = ANY($1::bigint[]) RETURNING id, site, workflow, created_at, state, started_at, ended_at`,
   knownSites: `SELECT name FROM sites WHERE name = ANY($1::text[])`,
   addJobSites: `INSERT INTO job_sites (job_id, site) SELECT * FROM unnest($1::bigint[], $2::text[]) ORDER BY 1, 2 ON CONFLICT DO NOTHING`,
   // One key per schema: lock admission and release are serialised across hubs until commit.
@@ -300,6 +302,7 @@ export class PostgresLedgerTx implements LedgerTx {
   wakeEvents = false;
   /** Writes not sent yet (with `deferWrites`), at most one per table, sent before the next statement or in `flush`. */
   private readonly pending: { table: string; sql: string; params: unknown[] }[] = [];
+  private readonly rollup = new RollupBook();
   /** Every statement but the deferred writes: they go first. */
   private readonly db: Queryable;
 
@@ -389,7 +392,11 @@ export class PostgresLedgerTx implements LedgerTx {
     if (ids.length === 0) return [];
     // Held task writes travel with it: it reads jobs only.
     if (this.pending.some((write) => write.table === 'jobs')) await this.sendPending();
-    return (await this.withPending(SQL.lockJobs, [ids])).rows.map(this.map.jobRow);
+    return (await this.withPending(SQL.lockJobs, [ids])).rows.map((r) => {
+      const job = this.map.jobRow(r);
+      this.rollup.seen(job.id, job, Number(r.created_at));
+      return job;
+    });
   }
 
   async claimTasks(claim: ClaimRequest): Promise<ClaimedTask[]> {
@@ -564,7 +571,11 @@ export class PostgresLedgerTx implements LedgerTx {
 
   async insertJobs(batch: NewJobRow[]): Promise<number[]> {
     if (batch.length === 0) return [];
-    return (await rows(this.db, SQL.insertJobs, unnestParams(JOB_INSERT, batch))).map((r) => Number(r.id));
+    const ids = (await rows(this.db, SQL.insertJobs, unnestParams(JOB_INSERT, batch))).map((r) => Number(r.id));
+    batch.forEach((job, i) => {
+      this.rollup.inserted(ids[i], job);
+    });
+    return ids;
   }
 
   async insertTasks(batch: NewTaskRow[]): Promise<number[]> {
@@ -589,7 +600,9 @@ export class PostgresLedgerTx implements LedgerTx {
   }
 
   async updateJobs(batch: JobRow[]): Promise<void> {
-    if (batch.length > 0) await this.write('jobs', SQL.updateJobs, unnestParams(JOB_UPDATE, batch));
+    if (batch.length === 0) return;
+    await this.write('jobs', SQL.updateJobs, unnestParams(JOB_UPDATE, batch));
+    for (const job of batch) this.rollup.updated(job.id, job);
   }
 
   async pauseQueuesOnFailure(queues: string[]): Promise<void> {
@@ -613,7 +626,8 @@ export class PostgresLedgerTx implements LedgerTx {
   }
 
   async deleteJobs(jobIds: number[]): Promise<void> {
-    if (jobIds.length > 0) await this.db.query(SQL.deleteJobs, [jobIds]);
+    if (jobIds.length === 0) return;
+    for (const r of await rows(this.db, SQL.deleteJobs, [jobIds])) this.rollup.deleted(Number(r.id), rollupJobOf(r));
   }
 
   async knownSites(names: string[]): Promise<Set<string>> {
@@ -624,6 +638,28 @@ export class PostgresLedgerTx implements LedgerTx {
   async addJobSites(pairs: { jobId: number; site: string }[]): Promise<void> {
     if (pairs.length === 0) return;
     await this.db.query(SQL.addJobSites, [pairs.map((p) => p.jobId), pairs.map((p) => p.site)]);
+  }
+
+  /**
+   * The transaction's roll-up changes as one upsert with its values inline, or null: the
+   * store sends it in the same simple-query round trip as the NOTIFY and COMMIT, so the
+   * roll-up costs no round trip and its rows (the hottest in the schema: every transaction
+   * of a busy minute adds to the same few) stay locked only while the transaction commits.
+   * Rows go in key order (RollupBook.drain): two transactions never wait on each other's
+   * rows in opposite orders. `literal` quotes text (pg's escapeLiteral).
+   */
+  rollupSql(literal: (text: string) => string): string | null {
+    const deltas = this.rollup.drain();
+    if (deltas.length === 0) return null;
+    const int = (n: number) => {
+      if (!Number.isSafeInteger(n)) throw new Error(`not an integer: ${n}`);
+      return String(n);
+    };
+    const values = deltas.map(
+      (d) => `(${int(d.kind)}, ${int(d.minute)}, ${literal(d.site)}, ${literal(d.workflow)}, ${literal(d.state)}, ${int(d.bin)}, ${int(d.n)})`,
+    );
+    return `INSERT INTO ${ROLLUP_TABLE} AS r (kind, minute, site, workflow, state, bin, n) VALUES ${values.join(', ')}
+      ON CONFLICT (kind, minute, site, workflow, state, bin) DO UPDATE SET n = r.n + excluded.n`;
   }
 
   wakeAfterCommit(sites: string[], events: boolean): void {

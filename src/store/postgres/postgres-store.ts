@@ -70,6 +70,8 @@ interface WakeUps {
   events: boolean;
   /** The NOTIFY went out already, with the transaction's last writes (see PostgresLedgerTx.flush). */
   notified?: boolean;
+  /** A last write sent with the COMMIT, in its round trip: the dashboard roll-up (see PostgresLedgerTx.rollupSql). */
+  beforeCommit?: string | null;
 }
 
 /**
@@ -175,11 +177,12 @@ export class PostgresStore implements S.Store {
         // Statements without parameters travel together (simple query protocol): one round trip, not two.
         await client.query(durability === 'worker' ? `${BEGIN}; ${ASYNC_COMMIT}` : BEGIN);
         result = await body(client, wake);
+        const last = wake.beforeCommit ? `${wake.beforeCommit}; ` : '';
         if (!wake.notified && (wake.sites.size > 0 || wake.events)) {
           const payload = wakePayload(this.origin, [...wake.sites], wake.events);
-          await client.query(`SELECT pg_notify(${client.escapeLiteral(this.channel)}, ${client.escapeLiteral(payload)}); COMMIT`);
+          await client.query(`${last}SELECT pg_notify(${client.escapeLiteral(this.channel)}, ${client.escapeLiteral(payload)}); COMMIT`);
         } else {
-          await client.query('COMMIT');
+          await client.query(`${last}COMMIT`);
         }
       } catch (error) {
         healthy = await client.query('ROLLBACK').then(
@@ -217,6 +220,7 @@ export class PostgresStore implements S.Store {
         await tx.flush(notify ? { channel: this.channel, payload: wakePayload(this.origin, [...wake.sites], wake.events) } : undefined);
         wake.notified = notify;
       }
+      wake.beforeCommit = tx.rollupSql((text) => client.escapeLiteral(text));
       return result;
     }, durability);
   }

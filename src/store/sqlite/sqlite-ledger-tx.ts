@@ -11,6 +11,7 @@ import {
   type TaskState,
   TIMEABLE_JOB_STATES,
 } from '../../model/index.js';
+import { ROLLUP_TABLE, RollupBook, rollupJobOf } from '../dashboard-rollup.js';
 import type { SqlExecutor } from '../ledger/envelope-rows.js';
 import type {
   ClaimedTask,
@@ -76,7 +77,8 @@ export function prepareLedgerStatements(db: Database): Record<LedgerStatementNam
     lockTasks: raw(`SELECT ${TASK_ROW} FROM tasks WHERE id IN (SELECT value FROM json_each(?)) ORDER BY id`),
     lockJobTasksIn: raw(`SELECT ${TASK_ROW} FROM tasks WHERE job_id = ? AND state IN (SELECT value FROM json_each(?)) ORDER BY id`),
     lockJobTasksAll: raw(`SELECT ${TASK_ROW} FROM tasks WHERE job_id = ? ORDER BY id`),
-    lockJobs: raw(`SELECT ${JOB_ROW} FROM jobs WHERE id IN (SELECT value FROM json_each(?)) ORDER BY id`),
+    // created_at after the row's columns: the dashboard roll-up's key (see RollupBook).
+    lockJobs: raw(`SELECT ${JOB_ROW}, created_at FROM jobs WHERE id IN (SELECT value FROM json_each(?)) ORDER BY id`),
     claim: raw(`SELECT ${TASK_ROW_T}, t.key AS t_key, t.input AS t_input, t.created_at AS t_created_at,
         j.queue AS j_queue, j.creator AS j_creator, j.fields AS j_fields, j.started_at IS NULL AS j_unstarted, t.retry_items AS t_retry_items
       FROM tasks t JOIN jobs j ON j.id = t.job_id
@@ -122,7 +124,7 @@ export function prepareLedgerStatements(db: Database): Record<LedgerStatementNam
     deleteChanges: p(`DELETE FROM changes WHERE job_id = ?`),
     deleteEdges: p(`DELETE FROM task_deps WHERE job_id = ?`),
     deleteTasks: p(`DELETE FROM tasks WHERE job_id = ?`),
-    deleteJob: p(`DELETE FROM jobs WHERE id = ?`),
+    deleteJob: p(`DELETE FROM jobs WHERE id = ? RETURNING site, workflow, created_at, state, started_at, ended_at`),
     holdLock: p(`INSERT INTO job_locks (job_id, lock_key, mode, released_at) VALUES (?, ?, ?, NULL)
       ON CONFLICT (job_id, lock_key) DO UPDATE SET mode = excluded.mode, released_at = NULL`),
     lockHoldersAny: p(`SELECT MAX(job_id) AS job_id FROM job_locks WHERE released_at IS NULL AND job_id <> ? AND job_id < ?
@@ -161,6 +163,12 @@ export function prepareLedgerStatements(db: Database): Record<LedgerStatementNam
       WHERE id IN (SELECT value FROM json_each(?)) AND concurrency_slot IN ('waiting', 'held')`),
     concurrencyAny: p(`SELECT id, workflow, concurrency_key, concurrency_slot FROM jobs
       WHERE id IN (SELECT value FROM json_each(?)) AND concurrency_slot IS NOT NULL`),
+    // A transaction's roll-up changes, [kind, minute, site, workflow, state, bin, n] each. The
+    // WHERE keeps SQLite from reading ON CONFLICT as a join constraint.
+    upsertRollup: p(`INSERT INTO ${ROLLUP_TABLE} (kind, minute, site, workflow, state, bin, n)
+      SELECT json_extract(value, '$[0]'), json_extract(value, '$[1]'), json_extract(value, '$[2]'), json_extract(value, '$[3]'),
+        json_extract(value, '$[4]'), json_extract(value, '$[5]'), json_extract(value, '$[6]') FROM json_each(?) WHERE true
+      ON CONFLICT (kind, minute, site, workflow, state, bin) DO UPDATE SET n = n + excluded.n`),
   };
 }
 
@@ -219,7 +227,8 @@ type LedgerStatementName =
   | 'concurrencyCandidatesOfKey'
   | 'setConcurrencySlot'
   | 'concurrencyInLine'
-  | 'concurrencyAny';
+  | 'concurrencyAny'
+  | 'upsertRollup';
 
 export type LedgerStatements = Record<LedgerStatementName, Statement>;
 
@@ -270,6 +279,7 @@ export class SqliteLedgerTx implements LedgerTx {
   wakeEvents = false;
   /** Job rows as `lockJobs` read them (JOB_ROW_COLUMNS order), by id: what updateJobs compares with. */
   private readonly jobsRead = new Map<number, unknown[]>();
+  private readonly rollup = new RollupBook();
 
   constructor(
     private readonly s: LedgerStatements,
@@ -291,8 +301,13 @@ export class SqliteLedgerTx implements LedgerTx {
   async lockJobs(ids: number[]): Promise<JobRow[]> {
     if (ids.length === 0) return [];
     const rows = this.s.lockJobs.all(JSON.stringify(ids)) as unknown[][];
-    for (const row of rows) this.jobsRead.set(row[0] as number, row);
-    return rows.map(this.map.jobRowFrom);
+    return rows.map((row) => {
+      this.jobsRead.set(row[0] as number, row);
+      const job = this.map.jobRowFrom(row);
+      // created_at follows the row's columns (see the statement).
+      this.rollup.seen(job.id, job, row[JOB_ROW_COLUMNS.length] as number);
+      return job;
+    });
   }
 
   async claimTasks(claim: ClaimRequest): Promise<ClaimedTask[]> {
@@ -474,7 +489,7 @@ export class SqliteLedgerTx implements LedgerTx {
   }
 
   async insertJobs(rows: NewJobRow[]): Promise<number[]> {
-    return rows.map((j) =>
+    const ids = rows.map((j) =>
       Number(
         this.s.insertJob.run(
           j.workflow,
@@ -505,6 +520,10 @@ export class SqliteLedgerTx implements LedgerTx {
         ).lastInsertRowid,
       ),
     );
+    rows.forEach((j, i) => {
+      this.rollup.inserted(ids[i], j);
+    });
+    return ids;
   }
 
   async insertTasks(rows: NewTaskRow[]): Promise<number[]> {
@@ -590,6 +609,7 @@ export class SqliteLedgerTx implements LedgerTx {
       const changed = values.filter((_, i) => mask & (1 << i));
       jobUpdate(this.s.updateJob.database, mask).run(...changed, j.updatedAt, j.id);
       if (before !== undefined) for (let i = 0; i < values.length; i++) before[JOB_SET_AT[i]] = values[i];
+      this.rollup.updated(j.id, j);
     }
   }
 
@@ -640,7 +660,15 @@ export class SqliteLedgerTx implements LedgerTx {
     this.s.deleteTasks.run(jobId);
     this.s.deleteLocks.run(jobId);
     this.s.deleteJobSites.run(jobId);
-    this.s.deleteJob.run(jobId);
+    const gone = this.s.deleteJob.get(jobId) as DbRow | undefined;
+    if (gone) this.rollup.deleted(jobId, rollupJobOf(gone));
+  }
+
+  /** Writes the transaction's roll-up changes (one statement); the store calls it just before COMMIT. */
+  flushRollup(): void {
+    const deltas = this.rollup.drain();
+    if (deltas.length === 0) return;
+    this.s.upsertRollup.run(JSON.stringify(deltas.map((d) => [d.kind, d.minute, d.site, d.workflow, d.state, d.bin, d.n])));
   }
 
   async knownSites(names: string[]): Promise<Set<string>> {

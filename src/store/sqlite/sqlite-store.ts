@@ -139,6 +139,7 @@ export class SqliteStore implements S.Store {
       let result: T;
       try {
         result = await body(tx);
+        tx.flushRollup();
         this.control.commit.run();
       } catch (error) {
         if (this.db.inTransaction) this.control.rollback.run();
