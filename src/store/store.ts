@@ -879,9 +879,11 @@ export interface DurationHistogram {
 
 export interface DashboardStore {
   /**
-   * Aggregates for the dashboard, each over an index (jobs_created_dash, jobs_ended_dash):
-   * jobs created per bucket by current state, jobs ended per bucket by end state, and the
-   * duration histograms of jobs ended in the window, per workflow.
+   * Aggregates for the dashboard, read from the per-minute roll-up the ledger keeps
+   * (dashboard-rollup.ts, migration 21): jobs created per bucket by current state, jobs ended
+   * per bucket by end state, and the duration histograms of jobs ended in the window, per
+   * workflow. A minute counts when it starts in [from, to), in the bucket where it starts:
+   * exact for windows and buckets on whole minutes.
    */
   dashboardAggregates(query: DashboardQuery): Promise<{ created: BucketCount[]; ended: BucketCount[]; durations: DurationHistogram[] }>;
 }
