@@ -1,4 +1,4 @@
-import type { JobState } from '../model/index.js';
+import { type JobState, SLOT_HOLDING_JOB_STATES, WAITING_JOB_STATES } from '../model/index.js';
 
 /**
  * The dashboard's roll-up (migration 21): counts of jobs per minute, kept by the ledger in
@@ -17,6 +17,13 @@ import type { JobState } from '../model/index.js';
  * zero and stay: the dashboard leaves zero rows out.
  */
 export const ROLLUP_TABLE = 'dashboard_rollup';
+/**
+ * The queues' live counts, kept the same way (migration 21): jobs now waiting (created,
+ * queued) or holding a slot (running … cancelling) per (queue, site, state, started 0/1), so
+ * the queues page and the dashboard read a few rows instead of counting a queue's jobs.
+ */
+export const QUEUE_COUNTS_TABLE = 'queue_job_counts';
+const QUEUE_COUNTED: ReadonlySet<JobState> = new Set([...WAITING_JOB_STATES, ...SLOT_HOLDING_JOB_STATES]);
 export const CREATED = 0;
 export const ENDED = 1;
 export const DURATION = 2;
@@ -54,6 +61,7 @@ export function durationBinSql(duration: string): string {
 /** What of a job the roll-up counts. */
 export interface RollupJob {
   site: string;
+  queue: string;
   workflow: string;
   createdAt: number;
   state: JobState;
@@ -65,6 +73,7 @@ export interface RollupJob {
 export function rollupJobOf(r: Record<string, unknown>): RollupJob {
   return {
     site: r.site as string,
+    queue: r.queue as string,
     workflow: r.workflow as string,
     createdAt: Number(r.created_at),
     state: r.state as JobState,
@@ -84,6 +93,15 @@ export interface RollupDelta {
   n: number;
 }
 
+/** A change of one queue count row: `n` is added to the row of (queue, site, state, started). */
+export interface QueueDelta {
+  queue: string;
+  site: string;
+  state: string;
+  started: number;
+  n: number;
+}
+
 /**
  * The roll-up's bookkeeping for one transaction. The backend's ledger primitives report
  * every job they read (lockJobs), insert, update and delete; the book keeps what each job
@@ -93,10 +111,11 @@ export interface RollupDelta {
 export class RollupBook {
   private readonly jobs = new Map<number, RollupJob>();
   private readonly deltas = new Map<string, RollupDelta>();
+  private readonly queueDeltas = new Map<string, QueueDelta>();
 
   /** A job as read in this transaction (what it counts for in the table now). */
   seen(id: number, job: Omit<RollupJob, 'createdAt'>, createdAt: number): void {
-    this.jobs.set(id, { site: job.site, workflow: job.workflow, createdAt, state: job.state, startedAt: job.startedAt, endedAt: job.endedAt });
+    this.jobs.set(id, copy({ ...job, createdAt }));
   }
 
   inserted(id: number, job: RollupJob): void {
@@ -120,14 +139,25 @@ export class RollupBook {
     this.count(job, -1);
   }
 
-  /** The changes so far, zero sums left out, in key order; the book starts empty again. */
-  drain(): RollupDelta[] {
-    const out = [...this.deltas.values()].filter((d) => d.n !== 0).sort(compareKeys);
+  /** The changes so far, zero sums left out, each table's in its key order; the book starts empty again. */
+  drain(): { rollup: RollupDelta[]; queues: QueueDelta[] } {
+    const rollup = [...this.deltas.values()].filter((d) => d.n !== 0).sort(compareKeys);
+    const queues = [...this.queueDeltas.values()]
+      .filter((d) => d.n !== 0)
+      .sort((a, b) => compareText(a.queue, b.queue) || compareText(a.site, b.site) || compareText(a.state, b.state) || a.started - b.started);
     this.deltas.clear();
-    return out;
+    this.queueDeltas.clear();
+    return { rollup, queues };
   }
 
   private count(job: RollupJob, n: number): void {
+    if (QUEUE_COUNTED.has(job.state)) {
+      const started = job.startedAt === null ? 0 : 1;
+      const key = `${job.queue}\u0000${job.site}\u0000${job.state}\u0000${started}`;
+      const delta = this.queueDeltas.get(key);
+      if (delta) delta.n += n;
+      else this.queueDeltas.set(key, { queue: job.queue, site: job.site, state: job.state, started, n });
+    }
     this.add(CREATED, minuteOf(job.createdAt), job.site, '', job.state, 0, n);
     if (job.endedAt === null) return;
     const minute = minuteOf(job.endedAt);
@@ -146,6 +176,7 @@ export class RollupBook {
 /** The fields counted, apart from the caller's row (which the ledger goes on changing). */
 const copy = (j: RollupJob): RollupJob => ({
   site: j.site,
+  queue: j.queue,
   workflow: j.workflow,
   createdAt: j.createdAt,
   state: j.state,

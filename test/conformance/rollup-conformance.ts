@@ -64,10 +64,23 @@ async function aggregatesFromJobs(store: Store, q: DashboardQuery): Promise<{ cr
   };
 }
 
-/** The roll-up holds what a GROUP BY over the jobs gives, and the dashboard reads the same numbers from it as from the jobs. */
+/** The queues' live counts as a GROUP BY over the jobs would count them now. */
+const QUEUES_FROM_JOBS = `SELECT queue, site, state, CASE WHEN started_at IS NULL THEN 0 ELSE 1 END AS started, COUNT(*) AS n FROM jobs
+  WHERE state IN ('created', 'queued', 'running', 'pausing', 'paused', 'cancelling') GROUP BY 1, 2, 3, 4`;
+const sortedQueues = (rows: Record<string, unknown>[]) =>
+  rows
+    .map((r) => [String(r.queue), String(r.site), String(r.state), Number(r.started), Number(r.n)])
+    .sort((a, b) => (JSON.stringify(a) < JSON.stringify(b) ? -1 : 1));
+
+/**
+ * The roll-up and the queue counts hold what a GROUP BY over the jobs gives, and the
+ * dashboard reads the same numbers from the roll-up as from the jobs.
+ */
 async function expectRollupMatchesJobs(store: Store): Promise<void> {
   const table = sorted(await sql(store, 'SELECT kind, minute, site, workflow, state, bin, n FROM dashboard_rollup WHERE n <> 0'));
   expect(table).toEqual(sorted(await sql(store, FROM_JOBS)));
+  const counts = sortedQueues(await sql(store, 'SELECT queue, site, state, started, n FROM queue_job_counts WHERE n <> 0'));
+  expect(counts).toEqual(sortedQueues(await sql(store, QUEUES_FROM_JOBS)));
   const windows: DashboardQuery[] = [
     { sites: null, from: M0 - HOUR, to: M0 + 3 * HOUR, bucketMs: HOUR },
     { sites: ['east'], from: M0 - HOUR, to: M0 + 3 * HOUR, bucketMs: 15 * MINUTE },
@@ -112,7 +125,7 @@ export function describeRollupConformance(harness: StoreHarness): void {
         ).map((o) => o.job.id);
       // Submitted in three minutes at two sites, in two workflows.
       await submit(T0, 3, { site: 'east' });
-      const west = await submit(T0 + 61_000, 2, { site: 'west', workflow: 'other' });
+      const west = await submit(T0 + 61_000, 2, { site: 'west', workflow: 'other', queue: 'imports' });
       await submit(T0 + 5 * MINUTE, 1, { site: 'east', workflow: 'other' });
       await expectRollupMatchesJobs(s);
 
@@ -147,6 +160,13 @@ export function describeRollupConformance(harness: StoreHarness): void {
       await finish(s, 'east', T0 + 90 * MINUTE, T0 + 90 * MINUTE + 5000);
       expect((await s.getJob(failed[0]))?.state).toBe('success');
       await expectRollupMatchesJobs(s);
+
+      // The queues' counts and oldest waiting job, read from the counts.
+      await submit(T0 + 95 * MINUTE, 1, { site: 'west', queue: 'imports' });
+      const imports = (await s.listQueues(null)).find((q) => q.name === 'imports');
+      expect(imports).toMatchObject({ queuedJobs: 2, activeJobs: 0, oldestQueuedAt: T0 + 61_000 });
+      expect((await s.listQueues(['east'])).find((q) => q.name === 'imports')).toMatchObject({ queuedJobs: 0, oldestQueuedAt: null });
+      expect((await s.getQueue('default', ['west']))?.activeJobs).toBe(1);
 
       // Delete one finished job, then prune the rest of the jobs that ended before T0 + 70 min.
       await s.deleteJob(failed[1], T0 + 100 * MINUTE);

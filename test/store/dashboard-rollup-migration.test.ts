@@ -52,6 +52,8 @@ describe('dashboard roll-up migration (21) on an existing database', () => {
         { workflow: 'other', bins: [[10_000, 1]] },
       ],
     });
+    // The queue counts start from the jobs there too.
+    expect((await store.listQueues(null)).find((q) => q.name === 'default')).toMatchObject({ queuedJobs: 1, activeJobs: 0, oldestQueuedAt: M0 + 1000 });
     // Written after the migration: counted by the store's writes. A job created in the first minute, then cancelled.
     const [fresh] = await store.submitJobs([newJob({ site: 'east' })], M0 + 3000);
     await store.controlJob(fresh.job.id, 'cancel', M0 + HOUR + 5000);
@@ -77,6 +79,7 @@ describe('dashboard roll-up migration (21) on an existing database', () => {
       db.prepare('INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)').run(migration.version, migration.name, M0);
     }
     db.exec(`INSERT INTO sites (name, created_at) VALUES ('east', ${M0}), ('west', ${M0})`);
+    db.exec(`INSERT INTO queues (name, created_at, updated_at) VALUES ('default', ${M0}, ${M0})`);
     db.exec(OLD_JOBS);
     db.close();
     const store = new SqliteStore({ path });
@@ -108,6 +111,7 @@ describe('dashboard roll-up migration (21) on an existing database', () => {
         await client.query('INSERT INTO schema_migrations (version, name, applied_at) VALUES ($1, $2, $3)', [migration.version, migration.name, M0]);
       }
       await client.query(`INSERT INTO sites (name, created_at) VALUES ('east', ${M0}), ('west', ${M0})`);
+      await client.query(`INSERT INTO queues (name, created_at, updated_at) VALUES ('default', ${M0}, ${M0})`);
       await client.query(OLD_JOBS);
     } finally {
       await client.end();

@@ -14,14 +14,17 @@ describe('dashboard roll-up bookkeeping', () => {
 
   it('adds up a transaction by key, moves counts between states, and leaves out what cancels out', () => {
     const book = new RollupBook();
-    const job = { site: 'east', workflow: 'demo', createdAt: 5 * M + 1, state: 'queued' as const, startedAt: null, endedAt: null };
+    const job = { site: 'east', queue: 'default', workflow: 'demo', createdAt: 5 * M + 1, state: 'queued' as const, startedAt: null, endedAt: null };
     book.inserted(1, job);
     book.inserted(2, job);
     book.updated(2, { state: 'success', startedAt: 6 * M, endedAt: 6 * M + 1234 });
     // Job 3 read, then deleted: only its counts leave.
     book.seen(3, { ...job, state: 'failure', startedAt: 7 * M, endedAt: 7 * M + 10 }, 4 * M);
     book.deleted(3, { ...job, createdAt: 4 * M, state: 'failure', startedAt: 7 * M, endedAt: 7 * M + 10 });
-    expect(book.drain()).toEqual([
+    const { rollup, queues } = book.drain();
+    // Live queue counts: one job still queued (job 3 had ended: it was never counted there).
+    expect(queues).toEqual([{ queue: 'default', site: 'east', state: 'queued', started: 0, n: 1 }]);
+    expect(rollup).toEqual([
       { kind: 0, minute: 4 * M, site: 'east', workflow: '', state: 'failure', bin: 0, n: -1 },
       { kind: 0, minute: 5 * M, site: 'east', workflow: '', state: 'queued', bin: 0, n: 1 },
       { kind: 0, minute: 5 * M, site: 'east', workflow: '', state: 'success', bin: 0, n: 1 },
@@ -33,7 +36,7 @@ describe('dashboard roll-up bookkeeping', () => {
     // A retry and a new end in one transaction: the old end leaves, the new arrives.
     book.updated(2, { state: 'queued', startedAt: null, endedAt: null });
     book.updated(2, { state: 'success', startedAt: 6 * M, endedAt: 6 * M + 1234 });
-    expect(book.drain()).toEqual([]);
+    expect(book.drain()).toEqual({ rollup: [], queues: [] });
     expect(() => book.updated(9, { state: 'queued', startedAt: null, endedAt: null })).toThrow(/without being read/);
   });
 

@@ -11,7 +11,7 @@ import {
   type TaskState,
   TIMEABLE_JOB_STATES,
 } from '../../model/index.js';
-import { ROLLUP_TABLE, RollupBook, rollupJobOf } from '../dashboard-rollup.js';
+import { QUEUE_COUNTS_TABLE, ROLLUP_TABLE, RollupBook, rollupJobOf } from '../dashboard-rollup.js';
 import type { SqlExecutor } from '../ledger/envelope-rows.js';
 import type {
   ClaimedTask,
@@ -250,7 +250,7 @@ const SQL = {
       tasks AS (DELETE FROM tasks WHERE job_id = ANY($1::bigint[])),
       locks AS (DELETE FROM job_locks WHERE job_id = ANY($1::bigint[])),
       spans AS (DELETE FROM job_sites WHERE job_id = ANY($1::bigint[]))
-    DELETE FROM jobs WHERE id = ANY($1::bigint[]) RETURNING id, site, workflow, created_at, state, started_at, ended_at`,
+    DELETE FROM jobs WHERE id = ANY($1::bigint[]) RETURNING id, site, queue, workflow, created_at, state, started_at, ended_at`,
   knownSites: `SELECT name FROM sites WHERE name = ANY($1::text[])`,
   addJobSites: `INSERT INTO job_sites (job_id, site) SELECT * FROM unnest($1::bigint[], $2::text[]) ORDER BY 1, 2 ON CONFLICT DO NOTHING`,
   // One key per schema: lock admission and release are serialised across hubs until commit.
@@ -641,7 +641,8 @@ export class PostgresLedgerTx implements LedgerTx {
   }
 
   /**
-   * The transaction's roll-up changes as one upsert with its values inline, or null: the
+   * The transaction's roll-up changes as one upsert with its values inline (and its queue
+   * count changes as a second), or null: the
    * store sends it in the same simple-query round trip as the NOTIFY and COMMIT, so the
    * roll-up costs no round trip and its rows (the hottest in the schema: every transaction
    * of a busy minute adds to the same few) stay locked only while the transaction commits.
@@ -649,17 +650,26 @@ export class PostgresLedgerTx implements LedgerTx {
    * rows in opposite orders. `literal` quotes text (pg's escapeLiteral).
    */
   rollupSql(literal: (text: string) => string): string | null {
-    const deltas = this.rollup.drain();
-    if (deltas.length === 0) return null;
+    const { rollup, queues } = this.rollup.drain();
     const int = (n: number) => {
       if (!Number.isSafeInteger(n)) throw new Error(`not an integer: ${n}`);
       return String(n);
     };
-    const values = deltas.map(
-      (d) => `(${int(d.kind)}, ${int(d.minute)}, ${literal(d.site)}, ${literal(d.workflow)}, ${literal(d.state)}, ${int(d.bin)}, ${int(d.n)})`,
-    );
-    return `INSERT INTO ${ROLLUP_TABLE} AS r (kind, minute, site, workflow, state, bin, n) VALUES ${values.join(', ')}
-      ON CONFLICT (kind, minute, site, workflow, state, bin) DO UPDATE SET n = r.n + excluded.n`;
+    const statements: string[] = [];
+    if (rollup.length > 0) {
+      const values = rollup.map(
+        (d) => `(${int(d.kind)}, ${int(d.minute)}, ${literal(d.site)}, ${literal(d.workflow)}, ${literal(d.state)}, ${int(d.bin)}, ${int(d.n)})`,
+      );
+      statements.push(`INSERT INTO ${ROLLUP_TABLE} AS r (kind, minute, site, workflow, state, bin, n) VALUES ${values.join(', ')}
+        ON CONFLICT (kind, minute, site, workflow, state, bin) DO UPDATE SET n = r.n + excluded.n`);
+    }
+    // Always after the roll-up's rows: every transaction locks the two tables' rows in one order.
+    if (queues.length > 0) {
+      const values = queues.map((d) => `(${literal(d.queue)}, ${literal(d.site)}, ${literal(d.state)}, ${int(d.started)}, ${int(d.n)})`);
+      statements.push(`INSERT INTO ${QUEUE_COUNTS_TABLE} AS c (queue, site, state, started, n) VALUES ${values.join(', ')}
+        ON CONFLICT (queue, site, state, started) DO UPDATE SET n = c.n + excluded.n`);
+    }
+    return statements.length === 0 ? null : statements.join('; ');
   }
 
   wakeAfterCommit(sites: string[], events: boolean): void {

@@ -1,5 +1,6 @@
 import type { Database, Statement } from 'better-sqlite3';
 import { SLOT_HOLDING_JOB_STATES, SwitchyardError, WAITING_JOB_STATES } from '../../model/index.js';
+import { QUEUE_COUNTS_TABLE } from '../dashboard-rollup.js';
 import type { DbRow } from '../rows.js';
 import { sqlList } from '../sql-builder.js';
 import type { QueuePatch, QueueRecord, SiteRecord, WorkerInfo, WorkerRecord } from '../store.js';
@@ -9,15 +10,18 @@ const WAITING_STATES = sqlList(WAITING_JOB_STATES);
 
 /**
  * A queue's job counts, at the sites in the JSON array parameter (one per subquery) or, when
- * `scoped` is false, at every site. Each subquery is a range of jobs_queue_state_site.
+ * `scoped` is false, at every site. The counts are sums of queue_job_counts (kept by the
+ * ledger, see dashboard-rollup.ts); the oldest waiting job is one seek of jobs_queue_state_site
+ * per (state, site) that has waiting jobs.
  */
 function queueCounts(scoped: boolean): string {
-  const site = scoped ? ' AND j.site IN (SELECT value FROM json_each(?))' : '';
-  const waiting = `j.queue = q.name AND j.state IN ${WAITING_STATES}${site}`;
-  return `(SELECT count(*) FROM jobs j WHERE j.queue = q.name AND j.state IN ${SLOT_STATES}
-      AND j.started_at IS NOT NULL${site}) AS active_jobs,
-    (SELECT count(*) FROM jobs j WHERE ${waiting}) AS queued_jobs,
-    (SELECT min(j.created_at) FROM jobs j WHERE ${waiting}) AS oldest_queued_at`;
+  const site = scoped ? ' AND c.site IN (SELECT value FROM json_each(?))' : '';
+  const waiting = `c.queue = q.name AND c.state IN ${WAITING_STATES}${site}`;
+  return `(SELECT COALESCE(SUM(c.n), 0) FROM ${QUEUE_COUNTS_TABLE} c WHERE c.queue = q.name AND c.state IN ${SLOT_STATES}
+      AND c.started = 1${site}) AS active_jobs,
+    (SELECT COALESCE(SUM(c.n), 0) FROM ${QUEUE_COUNTS_TABLE} c WHERE ${waiting}) AS queued_jobs,
+    (SELECT MIN(o.at) FROM (SELECT (SELECT MIN(j.created_at) FROM jobs j WHERE j.queue = c.queue AND j.state = c.state AND j.site = c.site) AS at
+      FROM ${QUEUE_COUNTS_TABLE} c WHERE ${waiting} AND c.n > 0) o) AS oldest_queued_at`;
 }
 const COUNTS = { all: queueCounts(false), scoped: queueCounts(true) };
 /** The parameters queueCounts(true) takes: the sites once per subquery. */

@@ -11,7 +11,7 @@ import {
   type TaskState,
   TIMEABLE_JOB_STATES,
 } from '../../model/index.js';
-import { ROLLUP_TABLE, RollupBook, rollupJobOf } from '../dashboard-rollup.js';
+import { QUEUE_COUNTS_TABLE, ROLLUP_TABLE, RollupBook, rollupJobOf } from '../dashboard-rollup.js';
 import type { SqlExecutor } from '../ledger/envelope-rows.js';
 import type {
   ClaimedTask,
@@ -124,7 +124,7 @@ export function prepareLedgerStatements(db: Database): Record<LedgerStatementNam
     deleteChanges: p(`DELETE FROM changes WHERE job_id = ?`),
     deleteEdges: p(`DELETE FROM task_deps WHERE job_id = ?`),
     deleteTasks: p(`DELETE FROM tasks WHERE job_id = ?`),
-    deleteJob: p(`DELETE FROM jobs WHERE id = ? RETURNING site, workflow, created_at, state, started_at, ended_at`),
+    deleteJob: p(`DELETE FROM jobs WHERE id = ? RETURNING site, queue, workflow, created_at, state, started_at, ended_at`),
     holdLock: p(`INSERT INTO job_locks (job_id, lock_key, mode, released_at) VALUES (?, ?, ?, NULL)
       ON CONFLICT (job_id, lock_key) DO UPDATE SET mode = excluded.mode, released_at = NULL`),
     lockHoldersAny: p(`SELECT MAX(job_id) AS job_id FROM job_locks WHERE released_at IS NULL AND job_id <> ? AND job_id < ?
@@ -169,6 +169,11 @@ export function prepareLedgerStatements(db: Database): Record<LedgerStatementNam
       SELECT json_extract(value, '$[0]'), json_extract(value, '$[1]'), json_extract(value, '$[2]'), json_extract(value, '$[3]'),
         json_extract(value, '$[4]'), json_extract(value, '$[5]'), json_extract(value, '$[6]') FROM json_each(?) WHERE true
       ON CONFLICT (kind, minute, site, workflow, state, bin) DO UPDATE SET n = n + excluded.n`),
+    // And its queue count changes, [queue, site, state, started, n] each.
+    upsertQueueCounts: p(`INSERT INTO ${QUEUE_COUNTS_TABLE} (queue, site, state, started, n)
+      SELECT json_extract(value, '$[0]'), json_extract(value, '$[1]'), json_extract(value, '$[2]'), json_extract(value, '$[3]'),
+        json_extract(value, '$[4]') FROM json_each(?) WHERE true
+      ON CONFLICT (queue, site, state, started) DO UPDATE SET n = n + excluded.n`),
   };
 }
 
@@ -228,7 +233,8 @@ type LedgerStatementName =
   | 'setConcurrencySlot'
   | 'concurrencyInLine'
   | 'concurrencyAny'
-  | 'upsertRollup';
+  | 'upsertRollup'
+  | 'upsertQueueCounts';
 
 export type LedgerStatements = Record<LedgerStatementName, Statement>;
 
@@ -664,11 +670,11 @@ export class SqliteLedgerTx implements LedgerTx {
     if (gone) this.rollup.deleted(jobId, rollupJobOf(gone));
   }
 
-  /** Writes the transaction's roll-up changes (one statement); the store calls it just before COMMIT. */
+  /** Writes the transaction's roll-up and queue count changes (a statement each); the store calls it just before COMMIT. */
   flushRollup(): void {
-    const deltas = this.rollup.drain();
-    if (deltas.length === 0) return;
-    this.s.upsertRollup.run(JSON.stringify(deltas.map((d) => [d.kind, d.minute, d.site, d.workflow, d.state, d.bin, d.n])));
+    const { rollup, queues } = this.rollup.drain();
+    if (rollup.length > 0) this.s.upsertRollup.run(JSON.stringify(rollup.map((d) => [d.kind, d.minute, d.site, d.workflow, d.state, d.bin, d.n])));
+    if (queues.length > 0) this.s.upsertQueueCounts.run(JSON.stringify(queues.map((d) => [d.queue, d.site, d.state, d.started, d.n])));
   }
 
   async knownSites(names: string[]): Promise<Set<string>> {

@@ -644,7 +644,7 @@ CREATE INDEX IF NOT EXISTS jobs_ended_sort ON jobs (COALESCE(ended_at, 0), id);
   },
   {
     version: 21,
-    name: 'dashboard roll-up: jobs per minute kept by the ledger',
+    name: 'dashboard roll-up and queue counts kept by the ledger',
     // Built from dashboard-rollup.ts's SQL helpers: they must not change (this migration is released with them).
     sql: `
 -- The dashboard's counts per minute, kept by the ledger in the transactions that change jobs
@@ -671,6 +671,19 @@ INSERT INTO dashboard_rollup (kind, minute, site, workflow, state, bin, n)
     SELECT ${minuteSql('ended_at')} AS m, site, workflow, ${durationBinSql('(ended_at - started_at)')} AS bin
     FROM jobs WHERE ended_at IS NOT NULL AND started_at IS NOT NULL
   ) d GROUP BY m, site, workflow, bin;
+-- The queues' live counts, kept the same way: jobs now waiting or holding a slot, per queue,
+-- site, state and whether they started (1) or not (0).
+CREATE TABLE queue_job_counts (
+  queue TEXT NOT NULL,
+  site TEXT NOT NULL,
+  state TEXT NOT NULL,
+  started INTEGER NOT NULL,
+  n INTEGER NOT NULL,
+  PRIMARY KEY (queue, site, state, started)
+) WITHOUT ROWID;
+INSERT INTO queue_job_counts (queue, site, state, started, n)
+  SELECT queue, site, state, CASE WHEN started_at IS NULL THEN 0 ELSE 1 END, COUNT(*) FROM jobs
+  WHERE state IN ('created', 'queued', 'running', 'pausing', 'paused', 'cancelling') GROUP BY 1, 2, 3, 4;
 -- The dashboard reads the roll-up now: these only slowed down every change of a job.
 DROP INDEX IF EXISTS jobs_created_dash;
 DROP INDEX IF EXISTS jobs_ended_dash;
