@@ -7,6 +7,7 @@
  *   npm run bench -- --only prune --prune-jobs 1000000 --repeat 1   # retention at a million jobs
  *   npm run bench -- --only scale --repeat 1                         # lists, items, export at 1,000,000 jobs
  *   npm run bench -- --only scale --scale-jobs 100000 --scale-items 100000 --repeat 1   # a quicker run
+ *   npm run bench -- --only export-scale --repeat 1                  # CSV and XLSX export memory at 1,000,000 jobs
  *   npm run bench -- --only transfer --transfer-files 100000 --transfer-mb 2048 --repeat 1   # send-to-site at full size
  *
  * Processing is measured at worker concurrency 1, 10 and 50, handlers in-process and in threads.
@@ -23,6 +24,7 @@ import { changeMeasurements } from './changes.js';
 import { concurrencyMeasurements } from './concurrency.js';
 import { dataWorkflowMeasurements } from './data-workflows.js';
 import { envelopeMeasurements } from './envelopes.js';
+import { exportScaleMeasurements } from './export-scale.js';
 import { lockMeasurements } from './locks.js';
 import { type Measurement, measurements } from './measurements.js';
 import { notifyMeasurements } from './notify.js';
@@ -74,6 +76,7 @@ const all = [
   ...envelopeMeasurements,
   ...changeMeasurements,
   ...scaleMeasurements,
+  ...exportScaleMeasurements,
   ...dataWorkflowMeasurements,
   ...transferMeasurements,
 ];
