@@ -7,6 +7,8 @@
  *   npm run bench -- --only prune --prune-jobs 1000000 --repeat 1   # retention at a million jobs
  *   npm run bench -- --only scale --repeat 1                         # lists, items, export at 1,000,000 jobs
  *   npm run bench -- --only scale --scale-jobs 100000 --scale-items 100000 --repeat 1   # a quicker run
+ *   npm run bench -- --only export-scale --repeat 1                  # CSV and XLSX export memory at 1,000,000 jobs
+ *   npm run bench -- --only console-list --repeat 1                  # the jobs list's Load more in Chromium (npm run build:web first)
  *   npm run bench -- --only transfer --transfer-files 100000 --transfer-mb 2048 --repeat 1   # send-to-site at full size
  *
  * Processing is measured at worker concurrency 1, 10 and 50, handlers in-process and in threads.
@@ -21,8 +23,10 @@ import type { StoreKind } from './bench-store.js';
 import { bulkMeasurements } from './bulk.js';
 import { changeMeasurements } from './changes.js';
 import { concurrencyMeasurements } from './concurrency.js';
+import { consoleListMeasurements } from './console-list.js';
 import { dataWorkflowMeasurements } from './data-workflows.js';
 import { envelopeMeasurements } from './envelopes.js';
+import { exportScaleMeasurements } from './export-scale.js';
 import { lockMeasurements } from './locks.js';
 import { type Measurement, measurements } from './measurements.js';
 import { notifyMeasurements } from './notify.js';
@@ -74,8 +78,10 @@ const all = [
   ...envelopeMeasurements,
   ...changeMeasurements,
   ...scaleMeasurements,
+  ...exportScaleMeasurements,
   ...dataWorkflowMeasurements,
   ...transferMeasurements,
+  ...consoleListMeasurements,
 ];
 // --only takes names or their prefixes: `--only processing` runs every processing-* measurement.
 const wanted = values.only?.split(',');

@@ -130,8 +130,8 @@ export class ReadVerbs {
   }
 
   /**
-   * The seqs of a task's lines after `afterSeq` that contain `needle` (ASCII letters in either
-   * case), at most `limit`, reading at most `scanLines` seqs: `next` is where to go on from
+   * The seqs of a task's lines after `afterSeq` whose visible text (escape codes left out)
+   * contains `needle` (ASCII letters in either case), at most `limit`, reading at most `scanLines` seqs: `next` is where to go on from
    * (null when the stored output after `afterSeq` has been read to its end).
    */
   async searchTaskOutput(

@@ -12,6 +12,7 @@ export * from './job-rollup.js';
 export * from './job-state.js';
 export * from './operation.js';
 export * from './outcome.js';
+export * from './output-text.js';
 export * from './progress.js';
 export * from './records.js';
 export * from './resource-locks.js';

@@ -237,9 +237,11 @@ export interface JobStore {
   /** Log lines in order, after `afterSeq`. */
   taskOutput(taskId: number, afterSeq: number, limit: number): Promise<TaskLogLine[]>;
   /**
-   * The seqs of a task's log lines in (afterSeq, throughSeq] that contain `needle`, in order, at
-   * most `limit`. ASCII letters match either case (both stores alike); anything else exactly.
-   * Reads only that seq range of the task's lines (its primary key), so a caller bounds the work.
+   * The seqs of a task's log lines in (afterSeq, throughSeq] whose visible text (model
+   * visibleText: without ANSI escape sequences) contains `needle`, in order, at most `limit`.
+   * ASCII letters match either case (both stores alike); anything else exactly. Reads only that
+   * seq range of the task's lines (its primary key), so a caller bounds the work; lines with
+   * escape codes are matched in JavaScript, a bounded batch of them at a time.
    */
   searchTaskOutput(taskId: number, needle: string, afterSeq: number, throughSeq: number, limit: number): Promise<number[]>;
   listItems(jobId: number, query: ItemQuery): Promise<Page<ItemRecord>>;

@@ -23,6 +23,21 @@ const chatty = defineWorkflow({
   },
 });
 
+/** Colour codes inside words: the console shows "ERROR disk full" and "warning". */
+const painted = defineWorkflow({
+  name: 'painted',
+  fields: z.object({}),
+  plan: () => [{ type: 'paint' }],
+  tasks: {
+    paint(ctx) {
+      ctx.log('\u001b[31mERR\u001b[0mOR disk full');
+      ctx.log('all \u001b[1mgood\u001b[22m');
+      ctx.log('\u001b[33mwarn\u001b[39ming');
+      return { changed: false };
+    },
+  },
+});
+
 interface SearchPage {
   matches: number[];
   next: number | null;
@@ -33,10 +48,11 @@ interface SearchPage {
 describe('task output search over HTTP', () => {
   let hub: RunningHub;
   let bigTask = 0;
+  let paintedTask = 0;
 
-  beforeAll(async () => {
-    hub = await startTestHub({ workflows: [...builtInWorkflows, chatty] });
-    const submitted = await hub.api('/api/v1/jobs', { method: 'POST', json: { workflow: 'chatty', fields: { lines: 100_000 } } });
+  /** Submits a job and answers its (one) task's id once the job has ended. */
+  const runToEnd = async (workflow: string, fields: object) => {
+    const submitted = await hub.api('/api/v1/jobs', { method: 'POST', json: { workflow, fields } });
     const { id } = (await submitted.json()) as { id: number };
     await waitFor(
       hub.engine,
@@ -48,7 +64,13 @@ describe('task output search over HTTP', () => {
       `job ${id} to end`,
     );
     const tasks = (await (await hub.api(`/api/v1/jobs/${id}/tasks`)).json()) as { items: { id: number }[] };
-    bigTask = tasks.items[0].id;
+    return tasks.items[0].id;
+  };
+
+  beforeAll(async () => {
+    hub = await startTestHub({ workflows: [...builtInWorkflows, chatty, painted] });
+    bigTask = await runToEnd('chatty', { lines: 100_000 });
+    paintedTask = await runToEnd('painted', {});
   }, 180_000);
 
   afterAll(async () => {
@@ -95,6 +117,15 @@ describe('task output search over HTTP', () => {
     expect(await client.searchTaskOutput(bigTask, 'Error', 98_000)).toEqual({ matches: [99_000, 100_000], next: null, finished: true });
     // Wildcards of SQL are plain characters.
     expect((await search('search=%25')).body.matches).toEqual([]);
+  });
+
+  it('matches the text the console shows: colour codes inside a word are left out', async () => {
+    const find = async (text: string) =>
+      ((await (await hub.api(`/api/v1/tasks/${paintedTask}/output?search=${encodeURIComponent(text)}`)).json()) as SearchPage).matches;
+    expect(await find('ERROR disk')).toEqual([1]);
+    expect(await find('good')).toEqual([2]);
+    expect(await find('Warning')).toEqual([3]);
+    expect(await find('[31m')).toEqual([]);
   });
 
   it('refuses a hostile search with 400, never 500', async () => {

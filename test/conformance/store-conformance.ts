@@ -294,6 +294,37 @@ export function describeStoreConformance(harness: StoreHarness): void {
         expect(await store.searchTaskOutput(t.task.id + 1000, 'error', 0, 1000, 10)).toEqual([]);
       });
 
+      it('matches the visible text of a line: colour codes inside a word do not hide it, nor match', async () => {
+        await store.submitJobs([newJob()], T0);
+        const [t] = await lease();
+        const logs = [
+          '\u001b[31mERR\u001b[0mOR disk full',
+          'plain error',
+          '\u001b[1;38;2;255;0;0mE\u001b[22mrror\u001b[0m',
+          '\u001b[31mred\u001b[0m only',
+          '\u001b]8;;https://x.test\u0007link\u001b]8;;\u0007 er\u001b[Kror',
+        ];
+        await store.recordActivity([{ taskId: t.task.id, leaseToken: t.leaseToken, logs }], T0 + 2);
+        const search = (needle: string, after = 0, through = 1000, limit = 100) => store.searchTaskOutput(t.task.id, needle, after, through, limit);
+        expect(await search('ERROR')).toEqual([1, 2, 3, 5]);
+        expect(await search('error', 1, 1000, 2)).toEqual([2, 3]);
+        expect(await search('red only')).toEqual([4]);
+        // The codes themselves are not visible text.
+        expect(await search('31m')).toEqual([]);
+        expect(await search('x.test')).toEqual([]);
+      });
+
+      it('searches a long coloured output batch by batch, to the end of the asked range', async () => {
+        await store.submitJobs([newJob()], T0);
+        const [t] = await lease();
+        // 5,000 coloured lines (more than one batch of candidates); every 1,000th says ERROR across a colour change.
+        const logs = Array.from({ length: 5000 }, (_, i) => ((i + 1) % 1000 === 0 ? '\u001b[31mER\u001b[0mROR' : `\u001b[32mline\u001b[0m ${i + 1}`));
+        await store.recordActivity([{ taskId: t.task.id, leaseToken: t.leaseToken, logs }], T0 + 2);
+        expect(await store.searchTaskOutput(t.task.id, 'error', 0, 10_000, 100)).toEqual([1000, 2000, 3000, 4000, 5000]);
+        expect(await store.searchTaskOutput(t.task.id, 'error', 0, 10_000, 2)).toEqual([1000, 2000]);
+        expect(await store.searchTaskOutput(t.task.id, 'error', 1000, 3500, 100)).toEqual([2000, 3000]);
+      });
+
       it('tracks progress reported by a task on the job', async () => {
         await store.submitJobs(
           [

@@ -7,7 +7,10 @@ import { ADMIN_PASSWORD, type ConsoleHarness, startConsoleHarness } from './cons
 
 const LINES = 30_000;
 
-/** Writes LINES lines: every 1000th an "ERROR" in red, line 3 in bold green, line 4 looks like markup. */
+/**
+ * Writes LINES lines: every 1000th an "ERROR" in red, line 3 in bold green, line 4 looks like
+ * markup, line 5 changes colour in the middle of a word ("OUT OF SPACE").
+ */
 const chatty = defineWorkflow({
   name: 'chatty',
   fields: z.object({ lines: z.number().int().min(0).max(100_000) }),
@@ -18,6 +21,7 @@ const chatty = defineWorkflow({
         if (n % 1000 === 0) ctx.log(`\u001b[31mERROR\u001b[0m at line ${n}`);
         else if (n === 3) ctx.log('\u001b[1;32mgreen and bold\u001b[0m then plain');
         else if (n === 4) ctx.log('<b>not markup</b> <script>alert(1)</script>');
+        else if (n === 5) ctx.log('\u001b[31mOUT OF SP\u001b[0mACE on /data');
         else ctx.log(`line ${n} is fine`);
       }
       return { changed: false };
@@ -140,5 +144,22 @@ describe.skipIf(!browserAvailable())('console: task output (browser)', () => {
     await expect.poll(() => count().textContent()).toBe(`1 of ${LINES / 1000}`);
     expectClean(await checkPage(page, 'task-output', () => viewer().locator('[data-current-match]').waitFor()), 'task output');
     expect(pageErrors).toEqual([]);
+  });
+
+  it('finds and marks text that a colour change cuts in two', async () => {
+    const search = page.getByRole('textbox', { name: 'Search the output' });
+    await search.fill('of space on');
+    await expect.poll(() => count().textContent()).toBe('1 of 1');
+    await inView(viewer().locator('[data-current-match][data-line="5"]'));
+    // One hit, marked in each colour run it covers: the red "OF SP" and the plain "ACE on".
+    const marks = line(5).locator('mark');
+    await expect.poll(() => marks.allTextContents()).toEqual(['OF SP', 'ACE on']);
+    expect(await marks.evaluateAll((els) => els.map((el) => el.getAttribute('data-hit')))).toEqual(['0', '0']);
+    expect(await marks.first().evaluate((el) => getComputedStyle(el.parentElement as Element).color)).not.toBe(
+      await marks.last().evaluate((el) => getComputedStyle(el.parentElement as Element).color),
+    );
+    expect(await line(5).textContent()).toBe('5OUT OF SPACE on /data');
+    await screenshot(page, 'task-output-search-across-colours');
+    await search.fill('');
   });
 });

@@ -19,7 +19,9 @@ export function ensureBuilt(): void {
 function rebuildIfStale(output: string, sources: string[], script: string): void {
   const builtAt = existsSync(output) ? statSync(output).mtimeMs : 0;
   if (Math.max(...sources.map(newestMtime)) <= builtAt) return;
-  const result = spawnSync('npm', ['run', script], { cwd: ROOT, encoding: 'utf8' });
+  // NODE_ENV as a user builds: vitest sets it to `test`, and Vite then bundles React's
+  // development build into the console (several times slower in the browser tests).
+  const result = spawnSync('npm', ['run', script], { cwd: ROOT, encoding: 'utf8', env: { ...process.env, NODE_ENV: 'production' } });
   if (result.status !== 0) throw new Error(`npm run ${script} failed:\n${result.stdout}\n${result.stderr}`);
 }
 

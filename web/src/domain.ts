@@ -5,10 +5,13 @@
 
 export type { CatchUpRule, ItemOutcome, JobControl, JobOutcome, JobState, OverlapRule, Role, RunResult, TaskState } from '../../src/model/index.js';
 export {
+  ansiEscapes,
   CatchUpRules,
   canControlJob,
   canPauseNow,
   describeSchedule,
+  findMatches,
+  hasAnsi,
   ITEM_OUTCOMES,
   isTerminalJobState,
   isTerminalTaskState,
@@ -18,4 +21,5 @@ export {
   roleAllows,
   TASK_STATES,
   taskTallies,
+  visibleText,
 } from '../../src/model/index.js';

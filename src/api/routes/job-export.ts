@@ -33,6 +33,12 @@ const COLUMNS: [string, (job: JobDto) => unknown][] = [
 /** Columns holding instants: written to XLSX as dates, not text. */
 const DATE_COLUMNS = new Set(['createdAt', 'startedAt', 'endedAt', 'updatedAt']);
 const PAGE = 500;
+/**
+ * Jobs read at a time for XLSX: a page lives until the zip has taken its rows, long enough for
+ * V8 to move it to the old heap, where it waits for a full collection. Smaller pages keep the
+ * process's memory down (200,000 jobs: +157 MB of such garbage at 500, +77 MB at 100).
+ */
+const XLSX_PAGE = 100;
 
 const TYPES = {
   csv: 'text/csv; charset=utf-8',
@@ -59,20 +65,20 @@ export function jobExportRoutes(app: App, { engine }: ApiContext): void {
       reply.header('content-disposition', `attachment; filename="switchyard-jobs-${stamp}.${format}"`);
       reply.type(TYPES[format]);
       const actor = request.actor;
-      async function* jobs(): AsyncGenerator<JobDto[]> {
+      async function* jobs(limit: number): AsyncGenerator<JobDto[]> {
         let cursor: string | null = null;
         do {
-          const page = await engine.reads.listJobs({ ...jobListQuery({ ...filters, limit: PAGE }), cursor }, actor);
+          const page = await engine.reads.listJobs({ ...jobListQuery({ ...filters, limit }), cursor }, actor);
           yield page.items.map((j) => jobDto(j, engine.workflows));
           cursor = page.nextCursor;
         } while (cursor);
       }
-      if (format === 'xlsx') return reply.send(xlsxStream(jobs(), (error) => request.log.error({ err: error }, 'XLSX export failed')));
+      if (format === 'xlsx') return reply.send(xlsxStream(jobs(XLSX_PAGE), (error) => request.log.error({ err: error }, 'XLSX export failed')));
       async function* lines(): AsyncGenerator<string> {
         let first = true;
         if (format === 'csv') yield `${COLUMNS.map(([name]) => name).join(',')}\r\n`;
         if (format === 'json') yield '[';
-        for await (const page of jobs()) {
+        for await (const page of jobs(PAGE)) {
           // One chunk per page: a chunk per line costs the stream more than the lines do.
           let chunk = '';
           for (const job of page) {
@@ -130,12 +136,17 @@ function xlsxStream(pages: AsyncGenerator<JobDto[]>, onError: (error: unknown) =
     return String(value);
   };
   void (async () => {
+    // One listener for the whole export: a race per wait would leave one behind each time.
+    const closed = once(out, 'close').catch(() => undefined);
     try {
       for await (const page of pages) {
         for (const job of page) sheet.addRow(COLUMNS.map(([name, get]) => cell(name, get(job)))).commit();
-        // Let the zip take the rows, then wait while the client is slower than the reads.
+        // Let the zip take the rows, then wait while it compresses, or while the client is slower
+        // than the reads: either way the rows not yet taken wait in memory.
         await new Promise((resolve) => setImmediate(resolve));
-        while (out.writableNeedDrain && !out.destroyed) await Promise.race([once(out, 'drain'), once(out, 'close')]);
+        const entry = sheetEntryInput(sheet);
+        while (entry?._writableState.needDrain && !out.destroyed) await Promise.race([once(entry, 'drain'), closed]);
+        while (out.writableNeedDrain && !out.destroyed) await Promise.race([once(out, 'drain'), closed]);
         if (out.destroyed) return;
       }
       sheet.commit();
@@ -147,3 +158,18 @@ function xlsxStream(pages: AsyncGenerator<JobDto[]>, onError: (error: unknown) =
   })();
   return out;
 }
+
+/**
+ * The stream the zip's deflater reads the sheet's XML from, or null when exceljs is not built as
+ * this expects (then only the response's own buffer throttles the export). exceljs's StreamBuf
+ * writes each 64 KB of rows into it without heeding its answer: when deflate runs slower than the
+ * rows are made, the XML piles up there (about 1 KB a job: +169 MB at 200,000 jobs before this
+ * waited for it). Its `_writableState` is readable-stream 3's, the same fields as Node's.
+ */
+function sheetEntryInput(sheet: unknown): EntryInput | null {
+  const target = (sheet as unknown as { stream?: { pipes?: unknown[] } }).stream?.pipes?.[0] as Partial<EntryInput> | undefined;
+  return target && typeof target.once === 'function' && typeof target._writableState?.needDrain === 'boolean' ? (target as EntryInput) : null;
+}
+
+/** The part of a readable-stream 3 Writable that sheetEntryInput reads. */
+type EntryInput = NodeJS.EventEmitter & { _writableState: { needDrain: boolean } };

@@ -49,7 +49,7 @@ export function taskRoutes(app: App, { engine }: ApiContext): void {
         "A task's output lines after `after`; `format=text` downloads all of it; `search` answers the numbers (seq) of the lines after `after` that contain it",
       description:
         'With `search`: `{ matches, next, finished }` — up to `limit` line numbers in order, reading at most 200,000 lines per request; ' +
-        'ask again with `after=next` while `next` is not null. ASCII letters match either case; ANSI colour codes are part of the line.',
+        'ask again with `after=next` while `next` is not null. ASCII letters match either case; the visible text is searched (ANSI colour and other escape codes left out).',
       params: idParam,
       querystring: z.object({
         // Line numbers are 32-bit in the stores (PostgreSQL integer): a larger one is refused here, not by the driver.

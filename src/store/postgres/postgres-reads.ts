@@ -1,4 +1,13 @@
-import type { AuditRecord, EventRecord, ItemRecord, JobRecord, ResourceLock, TaskLogLine, TaskRecord } from '../../model/index.js';
+import {
+  type AuditRecord,
+  type EventRecord,
+  foldAscii,
+  type ItemRecord,
+  type JobRecord,
+  type ResourceLock,
+  type TaskLogLine,
+  type TaskRecord,
+} from '../../model/index.js';
 import {
   countJobsSql,
   jobCountFrom,
@@ -13,7 +22,7 @@ import {
   textMatches,
   toPage,
 } from '../list-queries.js';
-import { concurrencyUseFrom, foldAscii, groupLocks, groupPlacement, type RowMapper } from '../rows.js';
+import { concurrencyUseFrom, groupLocks, groupPlacement, OUTPUT_SEARCH_BATCH, type RowMapper, visibleOutputMatches } from '../rows.js';
 import { postgresDialect } from '../sql-builder.js';
 
 import type { AuditQuery, ConcurrencyUse, ItemQuery, JobCount, JobQuery, OpenJobCount, Page, TaskPlacement, TaskQuery } from '../store.js';
@@ -33,8 +42,11 @@ const SQL = {
   placement: 'SELECT site, worker_id, state, count(*) AS n FROM tasks WHERE job_id = $1 GROUP BY site, worker_id, state ORDER BY site, worker_id, state',
   output: 'SELECT seq, at, line FROM task_logs WHERE task_id = $1 AND seq > $2 ORDER BY seq LIMIT $3',
   // lower() under the C collation folds ASCII letters only, as SQLite's does: see Store.searchTaskOutput.
-  outputSearch: `SELECT seq FROM task_logs WHERE task_id = $1 AND seq > $2 AND seq <= $3
-    AND strpos(lower(line COLLATE "C"), $4) > 0 ORDER BY seq LIMIT $5`,
+  // Candidates: lines that contain the needle as stored, and every line with an escape character
+  // (its text comes back, to be matched without its escape sequences).
+  outputSearch: `SELECT seq, CASE WHEN strpos(line, chr(27)) > 0 THEN line END AS coloured FROM task_logs
+    WHERE task_id = $1 AND seq > $2 AND seq <= $3 AND (strpos(lower(line COLLATE "C"), $4) > 0 OR strpos(line, chr(27)) > 0)
+    ORDER BY seq LIMIT $5`,
   history: 'SELECT * FROM items WHERE job_id = $1 AND path = $2 ORDER BY id',
   locksOf: 'SELECT job_id, lock_key, mode FROM job_locks WHERE job_id = ANY($1::bigint[]) ORDER BY job_id, lock_key',
   lastEvent: 'SELECT COALESCE(MAX(id), 0) AS id FROM events',
@@ -123,7 +135,15 @@ export class PostgresReads {
   }
 
   async searchTaskOutput(taskId: number, needle: string, afterSeq: number, throughSeq: number, limit: number): Promise<number[]> {
-    return (await rows(this.db, SQL.outputSearch, [taskId, afterSeq, throughSeq, foldAscii(needle), limit])).map((r) => Number(r.seq));
+    const folded = foldAscii(needle);
+    const seqs: number[] = [];
+    for (let after = afterSeq; seqs.length < limit; ) {
+      const candidates = await rows(this.db, SQL.outputSearch, [taskId, after, throughSeq, folded, OUTPUT_SEARCH_BATCH]);
+      seqs.push(...visibleOutputMatches(candidates, folded, limit - seqs.length));
+      if (candidates.length < OUTPUT_SEARCH_BATCH) break;
+      after = Number(candidates[candidates.length - 1].seq);
+    }
+    return seqs;
   }
 
   async listItems(jobId: number, query: ItemQuery): Promise<Page<ItemRecord>> {

@@ -1,5 +1,14 @@
 import type { Database, Statement } from 'better-sqlite3';
-import type { AuditRecord, EventRecord, ItemRecord, JobRecord, ResourceLock, TaskLogLine, TaskRecord } from '../../model/index.js';
+import {
+  type AuditRecord,
+  type EventRecord,
+  foldAscii,
+  type ItemRecord,
+  type JobRecord,
+  type ResourceLock,
+  type TaskLogLine,
+  type TaskRecord,
+} from '../../model/index.js';
 import {
   countJobsSql,
   jobCountFrom,
@@ -14,7 +23,7 @@ import {
   textMatches,
   toPage,
 } from '../list-queries.js';
-import { concurrencyUseFrom, type DbRow, foldAscii, groupLocks, groupPlacement, type RowMapper } from '../rows.js';
+import { concurrencyUseFrom, type DbRow, groupLocks, groupPlacement, OUTPUT_SEARCH_BATCH, type RowMapper, visibleOutputMatches } from '../rows.js';
 import { sqliteDialect } from '../sql-builder.js';
 import type { AuditQuery, ConcurrencyUse, ItemQuery, JobCount, JobQuery, OpenJobCount, Page, TaskPlacement, TaskQuery } from '../store.js';
 
@@ -54,7 +63,10 @@ export class SqliteReads {
       placement: p(`SELECT site, worker_id, state, count(*) AS n FROM tasks WHERE job_id = ? GROUP BY site, worker_id, state ORDER BY site, worker_id, state`),
       output: p('SELECT seq, at, line FROM task_logs WHERE task_id = ? AND seq > ? ORDER BY seq LIMIT ?'),
       // SQLite's lower() folds ASCII letters only, as the needle is folded: see Store.searchTaskOutput.
-      outputSearch: p('SELECT seq FROM task_logs WHERE task_id = ? AND seq > ? AND seq <= ? AND instr(lower(line), ?) > 0 ORDER BY seq LIMIT ?'),
+      // Candidates: lines that contain the needle as stored, and every line with an escape
+      // character (its text comes back, to be matched without its escape sequences).
+      outputSearch: p(`SELECT seq, CASE WHEN instr(line, char(27)) > 0 THEN line END AS coloured FROM task_logs
+        WHERE task_id = ? AND seq > ? AND seq <= ? AND (instr(lower(line), ?) > 0 OR instr(line, char(27)) > 0) ORDER BY seq LIMIT ?`),
       locksOf: p('SELECT job_id, lock_key, mode FROM job_locks WHERE job_id IN (SELECT value FROM json_each(?)) ORDER BY job_id, lock_key'),
       history: p('SELECT * FROM items WHERE job_id = ? AND path = ? ORDER BY id'),
       events: p('SELECT * FROM events WHERE id > ? ORDER BY id LIMIT ?'),
@@ -146,7 +158,15 @@ export class SqliteReads {
   }
 
   searchTaskOutput(taskId: number, needle: string, afterSeq: number, throughSeq: number, limit: number): number[] {
-    return (this.s.outputSearch.all(taskId, afterSeq, throughSeq, foldAscii(needle), limit) as DbRow[]).map((r) => Number(r.seq));
+    const folded = foldAscii(needle);
+    const seqs: number[] = [];
+    for (let after = afterSeq; seqs.length < limit; ) {
+      const candidates = this.s.outputSearch.all(taskId, after, throughSeq, folded, OUTPUT_SEARCH_BATCH) as DbRow[];
+      seqs.push(...visibleOutputMatches(candidates, folded, limit - seqs.length));
+      if (candidates.length < OUTPUT_SEARCH_BATCH) break;
+      after = Number(candidates[candidates.length - 1].seq);
+    }
+    return seqs;
   }
 
   listItems(jobId: number, query: ItemQuery): Page<ItemRecord> {

@@ -6,8 +6,11 @@
  * React to render as text: nothing here becomes markup.
  *
  * Each line starts from the default style: lines are drawn one by one (virtualised), so a colour
- * left open at the end of one line does not carry into the next.
+ * left open at the end of one line does not carry into the next. Which sequences are escapes is
+ * the domain's rule (model/output-text.ts), the one the hub's output search also follows.
  */
+
+import { ansiEscapes, hasAnsi, visibleText } from '../../domain.js';
 
 export interface AnsiRun {
   text: string;
@@ -29,10 +32,6 @@ interface Style {
   underline: boolean;
   inverse: boolean;
 }
-
-const ESC = '\u001b';
-/** CSI sequences (ESC [ params final), OSC strings (ESC ] ... BEL or ESC \), and other two-byte escapes. */
-const ESCAPES = new RegExp(`${ESC}\\[([0-9;:?]*)([@-~])|${ESC}\\][^\\u0007${ESC}]*(?:\\u0007|${ESC}\\\\|$)|${ESC}[@-_]?`, 'g');
 
 const plain = (): Style => ({ fg: null, bg: null, bold: false, dim: false, italic: false, underline: false, inverse: false });
 
@@ -101,10 +100,7 @@ function run(text: string, style: Style): AnsiRun {
   return { text, fg, bg, bold: style.bold, dim: style.dim, italic: style.italic, underline: style.underline };
 }
 
-/** True when the line holds an escape character (the rest of the work is skipped otherwise). */
-export function hasAnsi(line: string): boolean {
-  return line.includes(ESC);
-}
+export { hasAnsi };
 
 /** The line's visible text in styled runs; adjacent runs differ in style. Empty text gives []. */
 export function parseAnsi(line: string): AnsiRun[] {
@@ -114,7 +110,7 @@ export function parseAnsi(line: string): AnsiRun[] {
   const push = (text: string) => {
     if (text.length > 0) runs.push(run(text, style));
   };
-  for (const match of line.matchAll(ESCAPES)) {
+  for (const match of line.matchAll(ansiEscapes())) {
     push(line.slice(at, match.index));
     at = match.index + match[0].length;
     if (match[2] === 'm' && !(match[1] ?? '').includes('?')) applySgr(style, match[1] ?? '');
@@ -124,6 +120,4 @@ export function parseAnsi(line: string): AnsiRun[] {
 }
 
 /** The line without its escape sequences: what a reader sees. */
-export function stripAnsi(line: string): string {
-  return hasAnsi(line) ? line.replace(ESCAPES, '') : line;
-}
+export const stripAnsi = visibleText;

@@ -1,6 +1,7 @@
 import { Box } from '@mantine/core';
 import { useVirtualizer } from '@tanstack/react-virtual';
 import { type MouseEvent, type ReactNode, useEffect, useRef } from 'react';
+import { findMatches } from '../../domain.js';
 import { type AnsiRun, hasAnsi, parseAnsi } from './ansi.js';
 
 export interface ViewerLine {
@@ -11,27 +12,29 @@ export interface ViewerLine {
 
 const LINE_HEIGHT = 20;
 
-/** Lower-cases ASCII letters only: the way the hub's output search matches. */
-const fold = (text: string) => text.replace(/[A-Z]+/g, (s) => s.toLowerCase());
-
-/** Splits text at each occurrence of `needle` (ASCII letters in either case), marking them. */
-function marked(text: string, needle: string | undefined, key: string): ReactNode {
-  if (!needle) return text;
-  const folded = fold(text);
-  const want = fold(needle);
+/**
+ * A piece of visible text starting at `offset` in its line, split at the line's search hits
+ * (`hits`, [start, end) in the whole line's visible text): each hit's part in this piece is
+ * marked. A hit that spans colour runs is marked in each run it covers, as one `data-hit`.
+ */
+function marked(text: string, offset: number, hits: Array<[number, number]>, key: string): ReactNode {
   const parts: ReactNode[] = [];
-  let at = 0;
-  for (let found = folded.indexOf(want); found >= 0; found = folded.indexOf(want, found + want.length)) {
-    if (found > at) parts.push(text.slice(at, found));
+  const end = offset + text.length;
+  let at = offset;
+  hits.forEach(([from, to], hit) => {
+    if (to <= at || from >= end) return;
+    const start = Math.max(from, at);
+    if (start > at) parts.push(text.slice(at - offset, start - offset));
+    const stop = Math.min(to, end);
     parts.push(
-      <mark key={`${key}-${found}`} className="swy-output-mark">
-        {text.slice(found, found + want.length)}
+      <mark key={`${key}-${start}`} className="swy-output-mark" data-hit={hit}>
+        {text.slice(start - offset, stop - offset)}
       </mark>,
     );
-    at = found + want.length;
-  }
+    at = stop;
+  });
   if (parts.length === 0) return text;
-  if (at < text.length) parts.push(text.slice(at));
+  if (at < end) parts.push(text.slice(at - offset));
   return parts;
 }
 
@@ -46,17 +49,27 @@ function runStyle(r: AnsiRun) {
   };
 }
 
-/** One line's text: ANSI colours as styled spans of text (never markup), search hits marked. */
+/**
+ * One line's text: ANSI colours as styled spans of text (never markup), search hits marked in
+ * the visible text (the hub's search matches the same text), across colour changes.
+ */
 function LineText({ text, mark }: { text: string; mark?: string }) {
-  if (!hasAnsi(text)) return <>{marked(text, mark, 't')}</>;
+  const runs = hasAnsi(text) ? parseAnsi(text) : null;
+  const hits = mark ? findMatches(runs ? runs.map((r) => r.text).join('') : text, mark) : [];
+  if (!runs) return <>{marked(text, 0, hits, 't')}</>;
+  let offset = 0;
   return (
     <>
-      {parseAnsi(text).map((r, i) => (
-        // biome-ignore lint/suspicious/noArrayIndexKey: runs of one line never move.
-        <span key={i} style={runStyle(r)}>
-          {marked(r.text, mark, `r${i}`)}
-        </span>
-      ))}
+      {runs.map((r, i) => {
+        const at = offset;
+        offset += r.text.length;
+        return (
+          // biome-ignore lint/suspicious/noArrayIndexKey: runs of one line never move.
+          <span key={i} style={runStyle(r)}>
+            {marked(r.text, at, hits, `r${i}`)}
+          </span>
+        );
+      })}
     </>
   );
 }
