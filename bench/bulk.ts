@@ -58,10 +58,10 @@ export const bulkMeasurements: Measurement[] = [
     name: 'bulk-cancel',
     label: 'bulk cancel of 100,000 matching queued jobs',
     unit: 's',
-    run: async ({ kind }) => {
+    run: async ({ kind, bulkJobs }) => {
       const { store: raw, dispose } = await benchStore(kind);
       try {
-        const total = 100_000;
+        const total = bulkJobs ?? 100_000;
         const now = Date.now();
         await submitQueued(raw, total, 60_000, now - 120_000);
         const timed = timedBatches(raw);
@@ -75,7 +75,7 @@ export const bulkMeasurements: Measurement[] = [
         if (done?.succeeded !== total) throw new Error(`cancelled ${done?.succeeded} of ${total}`);
         return {
           value: seconds,
-          detail: `${Math.round(total / seconds)} jobs/s; ${timed.batches()} batches, transaction median ${timed.medianMs().toFixed(1)} ms, longest ${timed.longestMs().toFixed(1)} ms`,
+          detail: `${total} jobs, ${Math.round(total / seconds)} jobs/s; ${timed.batches()} batches, transaction median ${timed.medianMs().toFixed(1)} ms, longest ${timed.longestMs().toFixed(1)} ms`,
         };
       } finally {
         await dispose();
