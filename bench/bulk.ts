@@ -58,14 +58,19 @@ export const bulkMeasurements: Measurement[] = [
     name: 'bulk-cancel',
     label: 'bulk cancel of 100,000 matching queued jobs',
     unit: 's',
-    run: async ({ kind, bulkJobs }) => {
+    run: async ({ kind, bulkJobs, bulkBatch }) => {
       const { store: raw, dispose } = await benchStore(kind);
       try {
         const total = bulkJobs ?? 100_000;
         const now = Date.now();
         await submitQueued(raw, total, 60_000, now - 120_000);
         const timed = timedBatches(raw);
-        const engine = new Engine({ store: timed.store, workflows: new WorkflowRegistry([demo]), runDuties: false });
+        const engine = new Engine({
+          store: timed.store,
+          workflows: new WorkflowRegistry([demo]),
+          runDuties: false,
+          ...(bulkBatch ? { operations: { batchSize: bulkBatch } } : {}),
+        });
         const started = performance.now();
         const op = await engine.bulk.start({ action: 'cancel', filter: { states: ['queued'] } }, SYSTEM_ACTOR);
         while ((await raw.getOperation(op.id))?.state === 'running') await engine.operations.run();

@@ -43,6 +43,7 @@ const { values } = parseArgs({
     'scale-jobs': { type: 'string', default: '1000000' },
     'scale-items': { type: 'string', default: '1000000' },
     'bulk-jobs': { type: 'string', default: '100000' },
+    'bulk-batch': { type: 'string' },
     'transfer-files': { type: 'string', default: '10000' },
     'transfer-mb': { type: 'string', default: '200' },
     repeat: { type: 'string', default: '3' },
@@ -61,6 +62,7 @@ const options = {
   scaleJobs: Number(values['scale-jobs']),
   scaleItems: Number(values['scale-items']),
   bulkJobs: Number(values['bulk-jobs']),
+  bulkBatch: values['bulk-batch'] === undefined ? undefined : Number(values['bulk-batch']),
   transferFiles: Number(values['transfer-files']),
   transferMb: Number(values['transfer-mb']),
 };
