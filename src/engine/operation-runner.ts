@@ -1,5 +1,5 @@
 import type { Logger } from 'pino';
-import { type JobRecord, type OperationRecord, SwitchyardError, siteAllowed } from '../model/index.js';
+import { type JobRecord, type OperationRecord, SwitchyardError, siteAllowed, totalTasks } from '../model/index.js';
 import type { WorkflowRegistry } from '../sdk/workflow-registry.js';
 import { encodeCursor } from '../store/cursor.js';
 import type { OperationBatch, Store } from '../store/store.js';
@@ -16,9 +16,17 @@ import type { Duty } from './duty-loop.js';
  */
 export const OPERATION_BATCH = 250;
 
+/**
+ * Tasks per batch: a batch locks and rewrites its jobs' tasks together, so jobs with many
+ * tasks (a fan-out of thousands) make smaller batches, down to one job.
+ */
+export const OPERATION_BATCH_TASKS = 5_000;
+
 export interface OperationRunnerOptions {
   intervalMs?: number;
   batchSize?: number;
+  /** Most tasks a batch's jobs may have together (OPERATION_BATCH_TASKS); a job with more goes alone. */
+  batchTasks?: number;
 }
 
 /**
@@ -33,6 +41,7 @@ export interface OperationRunnerOptions {
 export class OperationRunner {
   readonly intervalMs: number;
   private readonly batchSize: number;
+  private readonly batchTasks: number;
 
   constructor(
     private readonly store: Store,
@@ -44,6 +53,7 @@ export class OperationRunner {
   ) {
     this.intervalMs = options.intervalMs ?? 300;
     this.batchSize = options.batchSize ?? OPERATION_BATCH;
+    this.batchTasks = options.batchTasks ?? OPERATION_BATCH_TASKS;
   }
 
   /** The duty the engine's DutyLoop runs. */
@@ -96,10 +106,16 @@ export class OperationRunner {
     let to: number;
     let last: boolean;
     if (operation.jobIds) {
-      const ids = operation.jobIds.filter((id) => id > operation.cursor).slice(0, this.batchSize);
+      let ids = operation.jobIds.filter((id) => id > operation.cursor).slice(0, this.batchSize);
+      jobs = ids.length > 0 ? (await this.store.listJobs({ sites: null, ids, sort: { key: 'id', desc: false }, limit: ids.length })).items : [];
+      const kept = withinTaskBound(jobs, this.batchTasks);
+      if (kept.length < jobs.length) {
+        const through = kept[kept.length - 1].id;
+        ids = ids.filter((id) => id <= through);
+        jobs = kept;
+      }
       last = ids.length === 0 || ids[ids.length - 1] === operation.jobIds[operation.jobIds.length - 1];
       to = ids.length > 0 ? ids[ids.length - 1] : operation.cursor;
-      jobs = ids.length > 0 ? (await this.store.listJobs({ sites: null, ids, sort: { key: 'id', desc: false }, limit: ids.length })).items : [];
       const found = new Set(jobs.map((job) => job.id));
       for (const id of ids) if (!found.has(id)) skip.push({ jobId: id, reason: 'not found' });
     } else {
@@ -110,8 +126,9 @@ export class OperationRunner {
         cursor: operation.cursor > 0 ? encodeCursor(null, operation.cursor) : null,
         limit: this.batchSize,
       });
-      jobs = page.items.filter((job) => job.id <= operation.maxJobId);
-      last = page.nextCursor === null || jobs.length < page.items.length;
+      const eligible = page.items.filter((job) => job.id <= operation.maxJobId);
+      jobs = withinTaskBound(eligible, this.batchTasks);
+      last = jobs.length === eligible.length && (page.nextCursor === null || eligible.length < page.items.length);
       to = jobs.length > 0 ? jobs[jobs.length - 1].id : operation.cursor;
     }
     const sites = operationSites(operation);
@@ -135,4 +152,14 @@ export class OperationRunner {
     const workflow = this.workflows.get(name);
     return !workflow || this.workflows.supports(workflow, action);
   }
+}
+
+/** The first jobs whose tasks add up to at most `bound` (at least one job). */
+function withinTaskBound(jobs: JobRecord[], bound: number): JobRecord[] {
+  let tasks = 0;
+  for (let i = 0; i < jobs.length; i++) {
+    tasks += totalTasks(jobs[i].taskCounts);
+    if (tasks > bound && i > 0) return jobs.slice(0, i);
+  }
+  return jobs;
 }
