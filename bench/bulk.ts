@@ -12,7 +12,7 @@ import type { Measurement } from './measurements.js';
 const demo = defineWorkflow({ name: 'demo', fields: z.object({}), plan: () => [{ type: 'work' }], tasks: { work: () => {} } });
 
 /** The store with its `applyOperationBatch` timed: the longest single bulk transaction. */
-function timedBatches(store: Store): { store: Store; longestMs: () => number; medianMs: () => number; batches: () => number } {
+function timedBatches(store: Store): { store: Store; longestMs: () => number; percentileMs: (p: number) => number; batches: () => number } {
   let longest = 0;
   let count = 0;
   const times: number[] = [];
@@ -33,8 +33,8 @@ function timedBatches(store: Store): { store: Store; longestMs: () => number; me
       };
     },
   });
-  const medianMs = () => [...times].sort((a, b) => a - b)[Math.floor(times.length / 2)] ?? 0;
-  return { store: proxy, longestMs: () => longest, medianMs, batches: () => count };
+  const percentileMs = (p: number) => [...times].sort((a, b) => a - b)[Math.min(times.length - 1, Math.floor(times.length * p))] ?? 0;
+  return { store: proxy, longestMs: () => longest, percentileMs, batches: () => count };
 }
 
 async function submitQueued(store: Store, total: number, spreadMs: number, start: number): Promise<void> {
@@ -78,14 +78,19 @@ export const bulkMeasurements: Measurement[] = [
     name: 'bulk-cancel',
     label: 'bulk cancel of 100,000 matching queued jobs',
     unit: 's',
-    run: async ({ kind }) => {
+    run: async ({ kind, bulkJobs, bulkBatch }) => {
       const { store: raw, dispose } = await benchStore(kind);
       try {
-        const total = 100_000;
+        const total = bulkJobs ?? 100_000;
         const now = Date.now();
         await submitQueued(raw, total, 60_000, now - 120_000);
         const timed = timedBatches(raw);
-        const engine = new Engine({ store: timed.store, workflows: new WorkflowRegistry([demo]), runDuties: false });
+        const engine = new Engine({
+          store: timed.store,
+          workflows: new WorkflowRegistry([demo]),
+          runDuties: false,
+          ...(bulkBatch ? { operations: { batchSize: bulkBatch } } : {}),
+        });
         const started = performance.now();
         const op = await engine.bulk.start({ action: 'cancel', filter: { states: ['queued'] } }, SYSTEM_ACTOR);
         while ((await raw.getOperation(op.id))?.state === 'running') await engine.operations.run();
@@ -95,7 +100,7 @@ export const bulkMeasurements: Measurement[] = [
         if (done?.succeeded !== total) throw new Error(`cancelled ${done?.succeeded} of ${total}`);
         return {
           value: seconds,
-          detail: `${Math.round(total / seconds)} jobs/s; ${timed.batches()} batches, transaction median ${timed.medianMs().toFixed(1)} ms, longest ${timed.longestMs().toFixed(1)} ms`,
+          detail: `${total} jobs, ${Math.round(total / seconds)} jobs/s; ${timed.batches()} batches, transaction median ${timed.percentileMs(0.5).toFixed(1)} ms, p99 ${timed.percentileMs(0.99).toFixed(1)} ms, longest ${timed.longestMs().toFixed(1)} ms`,
         };
       } finally {
         await dispose();

@@ -12,7 +12,8 @@
  *   npm run bench -- --only transfer --transfer-files 100000 --transfer-mb 2048 --repeat 1   # send-to-site at full size
  *
  * Processing is measured at worker concurrency 1, 10 and 50, handlers in-process and in threads.
- * `--only bulk` measures a bulk cancel of 100,000 jobs and the dashboard over 1,000,000.
+ * `--only bulk` measures a bulk cancel of 100,000 jobs and the dashboard over 1,000,000;
+ * `--only bulk-cancel --bulk-jobs 10000` the cancel alone, over fewer jobs.
  *
  * Each run of each measurement gets a fresh store. Shared machines are noisy, so every
  * measurement runs --repeat times (default 3) and the median is reported with the range.
@@ -45,6 +46,8 @@ const { values } = parseArgs({
     'prune-jobs': { type: 'string', default: '100000' },
     'scale-jobs': { type: 'string', default: '1000000' },
     'scale-items': { type: 'string', default: '1000000' },
+    'bulk-jobs': { type: 'string', default: '100000' },
+    'bulk-batch': { type: 'string' },
     'transfer-files': { type: 'string', default: '10000' },
     'transfer-mb': { type: 'string', default: '200' },
     repeat: { type: 'string', default: '3' },
@@ -62,6 +65,8 @@ const options = {
   pruneJobs: Number(values['prune-jobs']),
   scaleJobs: Number(values['scale-jobs']),
   scaleItems: Number(values['scale-items']),
+  bulkJobs: Number(values['bulk-jobs']),
+  bulkBatch: values['bulk-batch'] === undefined ? undefined : Number(values['bulk-batch']),
   transferFiles: Number(values['transfer-files']),
   transferMb: Number(values['transfer-mb']),
 };

@@ -19,6 +19,10 @@ export interface BenchOptions {
   /** Jobs and items the scale measurement loads (`--scale-jobs`, `--scale-items`). */
   scaleJobs: number;
   scaleItems: number;
+  /** Queued jobs the bulk cancel measurement cancels (`--bulk-jobs`, default 100,000). */
+  bulkJobs?: number;
+  /** Jobs per bulk batch (`--bulk-batch`; default: the runner's own for the store). */
+  bulkBatch?: number;
   /** Small files send-to-site copies (`--transfer-files`, default 10,000). */
   transferFiles?: number;
   /** MiB of the large file send-to-site copies (`--transfer-mb`, default 200). */

@@ -1,5 +1,5 @@
 import type { Logger } from 'pino';
-import { type JobRecord, type OperationRecord, SwitchyardError, siteAllowed } from '../model/index.js';
+import { type JobRecord, type OperationRecord, SwitchyardError, siteAllowed, totalTasks } from '../model/index.js';
 import type { WorkflowRegistry } from '../sdk/workflow-registry.js';
 import { encodeCursor } from '../store/cursor.js';
 import type { OperationBatch, Store } from '../store/store.js';
@@ -7,17 +7,27 @@ import { operationSites } from './bulk-verbs.js';
 import type { Duty } from './duty-loop.js';
 
 /**
- * Jobs per batch: each batch is one transaction, so this bounds how long any lock is held
- * (a cancel costs about 0.5 ms a job on SQLite: some 50 ms a batch, see `npm run bench --
- * --only bulk`) while keeping the per-batch overhead (one keyset read, one counter update)
- * small over 100,000 jobs.
+ * Jobs per batch. Each batch is one transaction, applied set-based (a fixed number of
+ * statements whatever its size, see store/ledger/control.ts), so the size only bounds how long
+ * its locks are held while the per-batch overhead (a keyset read, the operation's row) stays
+ * small over 100,000 jobs. A cancel of 250 jobs takes some 70 ms on PostgreSQL (mostly the
+ * job rows' writes); SQLite's one writer also serves the workers, so its batches are smaller
+ * (100 jobs, some 8 ms) at no cost in total time. See `npm run bench -- --only bulk-cancel`.
  */
 export const OPERATION_BATCH = 100;
-export const OPERATION_BATCH_POSTGRES = 25;
+export const OPERATION_BATCH_POSTGRES = 250;
+
+/**
+ * Tasks per batch: a batch locks and rewrites its jobs' tasks together, so jobs with many
+ * tasks (a fan-out of thousands) make smaller batches, down to one job.
+ */
+export const OPERATION_BATCH_TASKS = 5_000;
 
 export interface OperationRunnerOptions {
   intervalMs?: number;
   batchSize?: number;
+  /** Most tasks a batch's jobs may have together (OPERATION_BATCH_TASKS); a job with more goes alone. */
+  batchTasks?: number;
 }
 
 /**
@@ -32,6 +42,7 @@ export interface OperationRunnerOptions {
 export class OperationRunner {
   readonly intervalMs: number;
   private readonly batchSize: number;
+  private readonly batchTasks: number;
 
   constructor(
     private readonly store: Store,
@@ -42,9 +53,8 @@ export class OperationRunner {
     options: OperationRunnerOptions = {},
   ) {
     this.intervalMs = options.intervalMs ?? 300;
-    // PostgreSQL pays a round trip per statement (some 8 per cancelled job), so its batches are
-    // smaller to keep each transaction as short as SQLite's.
     this.batchSize = options.batchSize ?? (store.kind === 'postgres' ? OPERATION_BATCH_POSTGRES : OPERATION_BATCH);
+    this.batchTasks = options.batchTasks ?? OPERATION_BATCH_TASKS;
   }
 
   /** The duty the engine's DutyLoop runs. */
@@ -97,10 +107,16 @@ export class OperationRunner {
     let to: number;
     let last: boolean;
     if (operation.jobIds) {
-      const ids = operation.jobIds.filter((id) => id > operation.cursor).slice(0, this.batchSize);
+      let ids = operation.jobIds.filter((id) => id > operation.cursor).slice(0, this.batchSize);
+      jobs = ids.length > 0 ? (await this.store.listJobs({ sites: null, ids, sort: { key: 'id', desc: false }, limit: ids.length })).items : [];
+      const kept = withinTaskBound(jobs, this.batchTasks);
+      if (kept.length < jobs.length) {
+        const through = kept[kept.length - 1].id;
+        ids = ids.filter((id) => id <= through);
+        jobs = kept;
+      }
       last = ids.length === 0 || ids[ids.length - 1] === operation.jobIds[operation.jobIds.length - 1];
       to = ids.length > 0 ? ids[ids.length - 1] : operation.cursor;
-      jobs = ids.length > 0 ? (await this.store.listJobs({ sites: null, ids, sort: { key: 'id', desc: false }, limit: ids.length })).items : [];
       const found = new Set(jobs.map((job) => job.id));
       for (const id of ids) if (!found.has(id)) skip.push({ jobId: id, reason: 'not found' });
     } else {
@@ -111,8 +127,9 @@ export class OperationRunner {
         cursor: operation.cursor > 0 ? encodeCursor(null, operation.cursor) : null,
         limit: this.batchSize,
       });
-      jobs = page.items.filter((job) => job.id <= operation.maxJobId);
-      last = page.nextCursor === null || jobs.length < page.items.length;
+      const eligible = page.items.filter((job) => job.id <= operation.maxJobId);
+      jobs = withinTaskBound(eligible, this.batchTasks);
+      last = jobs.length === eligible.length && (page.nextCursor === null || eligible.length < page.items.length);
       to = jobs.length > 0 ? jobs[jobs.length - 1].id : operation.cursor;
     }
     const sites = operationSites(operation);
@@ -136,4 +153,14 @@ export class OperationRunner {
     const workflow = this.workflows.get(name);
     return !workflow || this.workflows.supports(workflow, action);
   }
+}
+
+/** The first jobs whose tasks add up to at most `bound` (at least one job). */
+function withinTaskBound(jobs: JobRecord[], bound: number): JobRecord[] {
+  let tasks = 0;
+  for (let i = 0; i < jobs.length; i++) {
+    tasks += totalTasks(jobs[i].taskCounts);
+    if (tasks > bound && i > 0) return jobs.slice(0, i);
+  }
+  return jobs;
 }

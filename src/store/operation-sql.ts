@@ -8,7 +8,8 @@ import {
   REASON_SAMPLE,
   SwitchyardError,
 } from '../model/index.js';
-import { controlJob, deleteJob, retryJob } from './ledger/control.js';
+import { controlJobs, deleteJobs, retryJobs } from './ledger/control.js';
+import { placeholders } from './ledger/envelope-rows.js';
 import type { LedgerTx } from './ledger/ledger-tx.js';
 import type { ScheduleExecutor } from './ledger/schedule-tx.js';
 import { jobFilterWhere } from './list-queries.js';
@@ -124,17 +125,31 @@ export class OperationSql {
     return Number(row.n);
   }
 
-  /** Subscribes `username` to a job's end; false when an equal subscription exists. */
-  async subscribe(jobId: number, username: string, options: Record<string, string>, now: number): Promise<boolean> {
+  /**
+   * Subscribes `username` to each job's end, in one statement per 500 jobs; answers the jobs
+   * that had an equal subscription already (left alone).
+   */
+  async subscribe(jobIds: number[], username: string, options: Record<string, string>, now: number): Promise<Set<number>> {
     const channel = options.channel ?? 'console';
-    const exists = await this.x.all('SELECT id FROM subscriptions WHERE job_id = ? AND username = ? AND channel = ?', [jobId, username, channel]);
-    if (exists.length > 0) return false;
-    await this.x.run(
-      `INSERT INTO subscriptions (username, job_id, site, all_sites, channel, address, url, secret, on_when, events, delivery, timezone, created_at)
-       VALUES (?, ?, NULL, ?, ?, ?, NULL, NULL, ?, ?, 'immediate', 'UTC', ?)`,
-      [username, jobId, this.x.bool(false), channel, options.address ?? null, options.on ?? 'end', this.x.json([]), now],
-    );
-    return true;
+    const existing = new Set<number>();
+    for (let at = 0; at < jobIds.length; at += 500) {
+      const chunk = jobIds.slice(at, at + 500);
+      const found = await this.x.all(`SELECT job_id FROM subscriptions WHERE username = ? AND channel = ? AND job_id IN (${placeholders(chunk.length)})`, [
+        username,
+        channel,
+        ...chunk,
+      ]);
+      for (const r of found) existing.add(Number(r.job_id));
+      const fresh = chunk.filter((id) => !existing.has(id));
+      if (fresh.length === 0) continue;
+      const row = "(?, ?, NULL, ?, ?, ?, NULL, NULL, ?, ?, 'immediate', 'UTC', ?)";
+      await this.x.run(
+        `INSERT INTO subscriptions (username, job_id, site, all_sites, channel, address, url, secret, on_when, events, delivery, timezone, created_at)
+         VALUES ${fresh.map(() => row).join(', ')}`,
+        fresh.flatMap((id) => [username, id, this.x.bool(false), channel, options.address ?? null, options.on ?? 'end', this.x.json([]), now]),
+      );
+    }
+    return existing;
   }
 
   private record(r: DbRow): OperationRecord {
@@ -186,7 +201,12 @@ export function noteReason(reasons: Record<string, OperationReason>, reason: str
   reasons[reason] = group;
 }
 
-/** One operation batch inside the caller's transaction (see OperationStore.applyOperationBatch). */
+/**
+ * One operation batch inside the caller's transaction (see OperationStore.applyOperationBatch):
+ * the batch verbs of the ledger (control.ts) act on all its jobs at once, in a fixed number of
+ * statements, as the single-job verbs would one after the other; each job they refuse is
+ * counted with the single-job verb's reason.
+ */
 export async function applyOperationBatch(tx: LedgerTx, ops: OperationSql, batch: OperationBatch, now: number): Promise<OperationRecord | null> {
   const op = await ops.get(batch.operationId, true);
   if (op?.state !== 'running' || op.cursor !== batch.from) return null;
@@ -196,42 +216,51 @@ export async function applyOperationBatch(tx: LedgerTx, ops: OperationSql, batch
     counts.skipped += 1;
     noteReason(reasons, reason, jobId);
   }
-  for (const jobId of [...batch.apply].sort((a, b) => a - b)) {
-    try {
-      const applied = await applyOne(tx, ops, batch, jobId, now);
-      if (applied) counts.succeeded += 1;
-      else {
-        counts.skipped += 1;
-        noteReason(reasons, 'already subscribed', jobId);
-      }
-    } catch (error) {
-      const refused = refusal(error, batch.action);
-      if (!refused) throw error;
-      counts[refused.kind] += 1;
-      noteReason(reasons, refused.reason, jobId);
+  const ids = [...new Set(batch.apply)].sort((a, b) => a - b);
+  const refused = await applyAll(tx, ops, batch, ids, now);
+  for (const jobId of ids) {
+    const outcome = refused.get(jobId);
+    if (outcome === undefined) counts.succeeded += 1;
+    else if (outcome === ALREADY_SUBSCRIBED) {
+      counts.skipped += 1;
+      noteReason(reasons, outcome, jobId);
+    } else {
+      const refusedAs = refusal(outcome, batch.action);
+      if (!refusedAs) throw outcome;
+      counts[refusedAs.kind] += 1;
+      noteReason(reasons, refusedAs.reason, jobId);
     }
   }
   return ops.advance(op, batch.to, counts, reasons, batch.last, now);
 }
 
+const ALREADY_SUBSCRIBED = 'already subscribed';
+
 /**
- * The single-job verbs, as their own routes apply them. Each checks the job's state before it
- * writes anything, so a refusal leaves nothing half-done in the shared transaction.
+ * The batch verbs, as the single-job routes apply them one job at a time. Each checks every
+ * job's state before it writes anything, so a refused job is left as it was. Answers the
+ * jobs not acted on, with why.
  */
-async function applyOne(tx: LedgerTx, ops: OperationSql, batch: OperationBatch, jobId: number, now: number): Promise<boolean> {
+async function applyAll(
+  tx: LedgerTx,
+  ops: OperationSql,
+  batch: OperationBatch,
+  ids: number[],
+  now: number,
+): Promise<Map<number, SwitchyardError | typeof ALREADY_SUBSCRIBED>> {
+  if (ids.length === 0) return new Map();
   switch (batch.action) {
     case 'cancel':
     case 'pause':
     case 'resume':
-      await controlJob(tx, jobId, batch.action, now);
-      return true;
+      return controlJobs(tx, ids, batch.action, now);
     case 'retry':
-      await retryJob(tx, jobId, now, false);
-      return true;
+      return retryJobs(tx, ids, now, false);
     case 'delete':
-      await deleteJob(tx, jobId, now);
-      return true;
-    case 'subscribe':
-      return ops.subscribe(jobId, batch.actor, batch.options, now);
+      return deleteJobs(tx, ids, now);
+    case 'subscribe': {
+      const existing = await ops.subscribe(ids, batch.actor, batch.options, now);
+      return new Map([...existing].map((id) => [id, ALREADY_SUBSCRIBED]));
+    }
   }
 }

@@ -845,9 +845,10 @@ export interface OperationStore {
   /**
    * Applies one batch in one short transaction: claims it (only while the operation is still
    * running with its cursor at `from`; otherwise answers null with nothing written, as a lost
-   * race), applies the action job by job (a job whose state refuses it is counted skipped with
-   * the store's reason), and moves the cursor and counters. A crash before the commit leaves
-   * the whole batch to be done again; after it, none of it.
+   * race), applies the action to all its jobs at once, as the single-job verbs would one after
+   * the other (a job whose state refuses it is counted skipped with the store's reason), and
+   * moves the cursor and counters. A crash before the commit leaves the whole batch to be done
+   * again; after it, none of it.
    */
   applyOperationBatch(batch: OperationBatch, now: number): Promise<OperationRecord | null>;
   /** Moves a running operation to `state` (cancelled, failed); null when it was not running. */

@@ -1,5 +1,6 @@
 import type { StoreHarness } from '../helpers/store-harness.js';
 import { describeAuthConformance } from './auth-conformance.js';
+import { describeBatchControlsConformance } from './batch-controls-conformance.js';
 import { describeChangesConformance } from './changes-conformance.js';
 import { describeConcurrencyConformance } from './concurrency-conformance.js';
 import { describeControlsConformance } from './controls-conformance.js';
@@ -38,6 +39,7 @@ export function describeAllConformance(harness: StoreHarness): void {
   describeRetentionConformance(harness);
   describeOperationsConformance(harness);
   describeRollupConformance(harness);
+  describeBatchControlsConformance(harness);
   describeEnvelopesConformance(harness);
   describeJobSitesConformance(harness);
   describeChangesConformance(harness);

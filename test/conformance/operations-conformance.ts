@@ -120,6 +120,35 @@ export function describeOperationsConformance(harness: StoreHarness): void {
       await engine.stop();
     });
 
+    it('makes batches of jobs with many tasks smaller, down to one job, by ids and by filter', async () => {
+      const engine = new Engine({
+        store: store(),
+        workflows: new WorkflowRegistry([demo, fixed]),
+        runDuties: false,
+        clock: () => T0 + 10_000,
+        operations: { batchSize: 10, batchTasks: 4 },
+      });
+      const tasks = (n: number) => Array.from({ length: n }, () => ({ type: 'work', input: null }));
+      // Tasks per job: 1, 1, 5, 2, 2, 1: batches [1, 1], [5] (alone, over the bound), [2, 2], [1].
+      const ids: number[] = [];
+      for (const n of [1, 1, 5, 2, 2, 1]) ids.push(...(await submit(store(), 1, { tasks: tasks(n) })));
+      for (const selection of [{ ids: [...ids, 999_999] }, { filter: {} }]) {
+        const op = await engine.bulk.start({ action: 'pause', ...selection }, SYSTEM_ACTOR);
+        const cursors: number[] = [];
+        let current = op;
+        while (current.state === 'running') {
+          current = (await engine.operations.step(current)) as typeof op;
+          cursors.push(current.cursor);
+        }
+        const expected = 'ids' in selection ? [ids[1], ids[2], ids[4], 999_999] : [ids[1], ids[2], ids[4], ids[5]];
+        expect(cursors).toEqual(expected);
+        const skipped = 'ids' in selection ? 1 : 0;
+        expect(current).toMatchObject({ state: 'done', done: ids.length + skipped, succeeded: 'ids' in selection ? ids.length : 0 });
+        for (const id of ids) expect((await store().getJob(id))?.state).toBe('paused');
+      }
+      await engine.stop();
+    });
+
     it('is cancelled between batches, keeping what was done', async () => {
       const engine = engineOn(store(), 2);
       await submit(store(), 6);

@@ -76,7 +76,7 @@ const sortedQueues = (rows: Record<string, unknown>[]) =>
  * The roll-up and the queue counts hold what a GROUP BY over the jobs gives, and the
  * dashboard reads the same numbers from the roll-up as from the jobs.
  */
-async function expectRollupMatchesJobs(store: Store): Promise<void> {
+export async function expectRollupMatchesJobs(store: Store): Promise<void> {
   const table = sorted(await sql(store, 'SELECT kind, minute, site, workflow, state, bin, n FROM dashboard_rollup WHERE n <> 0'));
   expect(table).toEqual(sorted(await sql(store, FROM_JOBS)));
   const counts = sortedQueues(await sql(store, 'SELECT queue, site, state, started, n FROM queue_job_counts WHERE n <> 0'));

@@ -68,6 +68,18 @@ export async function settleQueuedItems(x: SqlExecutor, jobId: number, paths: re
   return removed;
 }
 
+/** Clears the mark of an earlier retry for failed items on the tasks of jobs retried whole. */
+export async function clearItemRetry(x: SqlExecutor, jobIds: readonly number[]): Promise<void> {
+  for (let start = 0; start < jobIds.length; start += 500) {
+    const chunk = jobIds.slice(start, start + 500);
+    await x.run(`UPDATE tasks SET retry_items = ? WHERE job_id IN (${placeholders(chunk.length)}) AND retry_items = ?`, [
+      x.bool(false),
+      ...chunk,
+      x.bool(true),
+    ]);
+  }
+}
+
 /** Marks the tasks of a job a retry re-runs for their failed items (and clears the mark on its other tasks). */
 export async function markItemRetry(x: SqlExecutor, jobId: number, taskIds: readonly number[]): Promise<void> {
   await x.run('UPDATE tasks SET retry_items = ? WHERE job_id = ? AND retry_items = ?', [x.bool(false), jobId, x.bool(true)]);

@@ -68,16 +68,22 @@ export async function afterLockFreed(tx: LedgerTx, jobId: number): Promise<{ wai
 }
 
 /**
- * Before a finished job runs again: it joins its workflow's line anew, behind nobody it was
- * submitted before. Answers whether it waits (its tasks are then held) and the sites to wake.
+ * Before finished jobs run again: they join their workflows' lines anew, behind nobody they
+ * were submitted before. Answers the jobs that wait (their tasks are then held) and the sites
+ * of other jobs admitted meanwhile. Costs one statement for jobs without limits.
  */
-export async function reenterConcurrency(tx: LedgerTx, jobId: number): Promise<{ waiting: boolean; wake: string[] }> {
-  const standing = (await tx.concurrencyOf([jobId], true)).get(jobId);
-  if (!standing) return { waiting: false, wake: [] };
+export async function reenterConcurrency(tx: LedgerTx, jobIds: number[]): Promise<{ waiting: Set<number>; wake: string[] }> {
+  if (jobIds.length === 0) return { waiting: new Set(), wake: [] };
+  const standing = await tx.concurrencyOf(jobIds, true);
+  if (standing.size === 0) return { waiting: new Set(), wake: [] };
   await tx.lockResourceAdmission();
-  await tx.enterConcurrencyLine([{ id: jobId, key: standing.key }]);
-  const admitted = await moveLines(tx, [standing]);
-  return { waiting: !admitted.some((a) => a.id === jobId), wake: admitted.filter((a) => a.id !== jobId).flatMap((a) => a.sites) };
+  const ids = [...standing.keys()].sort((a, b) => a - b);
+  await tx.enterConcurrencyLine(ids.map((id) => ({ id, key: (standing.get(id) as InLine).key })));
+  const admitted = new Map((await moveLines(tx, [...standing.values()])).map((a) => [a.id, a]));
+  return {
+    waiting: new Set(ids.filter((id) => !admitted.has(id))),
+    wake: [...admitted.values()].filter((a) => !standing.has(a.id)).flatMap((a) => a.sites),
+  };
 }
 
 /** Admits what the lines of these workflows (and keys) allow now. */

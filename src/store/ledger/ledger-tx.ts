@@ -29,6 +29,8 @@ export interface LedgerTx {
   lockTasks(ids: number[]): Promise<TaskRow[]>;
   /** Locks and reads the tasks of a job, optionally only those in `states`. */
   lockJobTasks(jobId: number, states: readonly TaskState[] | null): Promise<TaskRow[]>;
+  /** lockJobTasks for many jobs in one statement (a bulk operation's batch): their tasks, ascending by task id. */
+  lockTasksOfJobs(jobIds: number[], states: readonly TaskState[] | null): Promise<TaskRow[]>;
   /** Locks and reads jobs by id, ascending. */
   lockJobs(ids: number[]): Promise<JobRow[]>;
   /** Picks and locks ready tasks for a worker (skipping rows other transactions hold). */

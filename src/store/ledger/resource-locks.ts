@@ -66,26 +66,43 @@ export async function releaseLocks(tx: LedgerTx, endedJobIds: number[], now: num
 }
 
 /**
- * Before a finished job runs again: refused (SWY_ERR_RETRY_SUPERSEDED, naming the later job)
- * when a job that started after this one ended acted on a conflicting resource, unless forced.
- * Then the job holds its locks again, waiting on any other job that holds a conflicting one.
- * Answers whether it waits.
+ * Before finished jobs run again, in ascending id order: each is refused (SWY_ERR_RETRY_SUPERSEDED,
+ * naming the later job) when a job that started after it ended acted on a conflicting
+ * resource, unless forced. Then it holds its locks again, waiting on any other job that holds
+ * a conflicting one. Answers the jobs that wait and those refused; costs one statement for
+ * jobs that declared no locks.
  */
-export async function relockForRetry(tx: LedgerTx, jobId: number, endedAt: number | null, force: boolean): Promise<boolean> {
-  const locks = (await tx.locksOf([jobId])).get(jobId) ?? [];
-  if (locks.length === 0) return false;
+export async function relockForRetry(
+  tx: LedgerTx,
+  jobs: { id: number; endedAt: number | null }[],
+  force: boolean,
+): Promise<{ waiting: Set<number>; refused: Map<number, SwitchyardError> }> {
+  const waiting = new Set<number>();
+  const refused = new Map<number, SwitchyardError>();
+  if (jobs.length === 0) return { waiting, refused };
+  const declared = await tx.locksOf(jobs.map((job) => job.id));
+  if (declared.size === 0) return { waiting, refused };
   await tx.lockResourceAdmission();
-  if (!force && endedAt !== null) {
-    const [later] = await tx.laterLockHolders(jobId, locks, endedAt);
-    if (later !== undefined) {
-      throw new SwitchyardError(
-        'SWY_ERR_RETRY_SUPERSEDED',
-        `Job ${later} ran against the same resources after job ${jobId} ended; retrying would undo its work (an admin may force it)`,
-      );
+  for (const job of [...jobs].sort((a, b) => a.id - b.id)) {
+    const locks = declared.get(job.id) ?? [];
+    if (locks.length === 0) continue;
+    if (!force && job.endedAt !== null) {
+      const [later] = await tx.laterLockHolders(job.id, locks, job.endedAt);
+      if (later !== undefined) {
+        refused.set(
+          job.id,
+          new SwitchyardError(
+            'SWY_ERR_RETRY_SUPERSEDED',
+            `Job ${later} ran against the same resources after job ${job.id} ended; retrying would undo its work (an admin may force it)`,
+          ),
+        );
+        continue;
+      }
     }
+    await tx.holdLocks(job.id, locks);
+    const holder = latest(await tx.lockHolders(job.id, locks, null));
+    await tx.setLockWait(job.id, holder ?? null);
+    if (holder !== undefined) waiting.add(job.id);
   }
-  await tx.holdLocks(jobId, locks);
-  const holder = latest(await tx.lockHolders(jobId, locks, null));
-  await tx.setLockWait(jobId, holder ?? null);
-  return holder !== undefined;
+  return { waiting, refused };
 }

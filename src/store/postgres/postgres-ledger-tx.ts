@@ -202,6 +202,8 @@ const SQL = {
   lockTasks: `SELECT ${TASK_ROW} FROM tasks WHERE id = ANY($1::bigint[]) ORDER BY id FOR UPDATE`,
   lockJobTasksIn: `SELECT ${TASK_ROW} FROM tasks WHERE job_id = $1 AND state = ANY($2::text[]) ORDER BY id FOR UPDATE`,
   lockJobTasksAll: `SELECT ${TASK_ROW} FROM tasks WHERE job_id = $1 ORDER BY id FOR UPDATE`,
+  lockTasksOfJobsIn: `SELECT ${TASK_ROW} FROM tasks WHERE job_id = ANY($1::bigint[]) AND state = ANY($2::text[]) ORDER BY id FOR UPDATE`,
+  lockTasksOfJobsAll: `SELECT ${TASK_ROW} FROM tasks WHERE job_id = ANY($1::bigint[]) ORDER BY id FOR UPDATE`,
   // created_at besides the row: the dashboard roll-up's key (see RollupBook).
   lockJobs: `SELECT ${JOB_ROW}, created_at FROM jobs WHERE id = ANY($1::bigint[]) ORDER BY id FOR UPDATE`,
   // Rows another transaction is leasing are skipped, not waited for: concurrent workers
@@ -314,7 +316,8 @@ export class PostgresLedgerTx implements LedgerTx {
    * several): before a statement that reads their tables in a statement of their own, else
    * ahead of it in the same one (lockJobs after the task writes), and at the end in
    * `flush` (with the commit's NOTIFY). A verb that reads through another connection object
-   * meanwhile must not use it: only the worker verbs, whose bodies use this object alone, do.
+   * meanwhile must not use it: only the worker verbs and bulk operation batches, whose bodies
+   * use this object alone, do.
    */
   constructor(
     private readonly client: Queryable,
@@ -385,6 +388,12 @@ export class PostgresLedgerTx implements LedgerTx {
 
   async lockJobTasks(jobId: number, states: TaskState[] | null): Promise<TaskRow[]> {
     const found = states === null ? await rows(this.db, SQL.lockJobTasksAll, [jobId]) : await rows(this.db, SQL.lockJobTasksIn, [jobId, states]);
+    return found.map(this.map.taskRow);
+  }
+
+  async lockTasksOfJobs(jobIds: number[], states: readonly TaskState[] | null): Promise<TaskRow[]> {
+    if (jobIds.length === 0) return [];
+    const found = states === null ? await rows(this.db, SQL.lockTasksOfJobsAll, [jobIds]) : await rows(this.db, SQL.lockTasksOfJobsIn, [jobIds, states]);
     return found.map(this.map.taskRow);
   }
 

@@ -200,9 +200,9 @@ export class PostgresStore implements S.Store {
   }
 
   /**
-   * One ledger verb, one transaction. `deferWrites` (worker verbs whose body uses only `tx`):
-   * the batch's task, job and event writes travel with the next statement and the NOTIFY
-   * (see PostgresLedgerTx), a few round trips fewer per transaction.
+   * One ledger verb, one transaction. `deferWrites` (worker verbs and bulk operation batches,
+   * whose bodies use only `tx`): the batch's task, job and event writes travel with the next
+   * statement and the NOTIFY (see PostgresLedgerTx), a few round trips fewer per transaction.
    */
   private transact<T>(
     now: number,
@@ -611,7 +611,10 @@ export class PostgresStore implements S.Store {
   }
 
   applyOperationBatch(batch: S.OperationBatch, now: number) {
-    return this.transact(now, (tx, client) => applyOperationBatch(tx, this.operationsOn(nulSafe(client)), batch, now));
+    // Its body reads and writes through `tx` alone (the operation row too, through tx.sql), so its
+    // task, job and event writes may be held back and sent with the next statement, as the
+    // worker verbs' are: a batch of any size is a fixed dozen round trips.
+    return this.transact(now, (tx) => applyOperationBatch(tx, new OperationSql(tx.sql, questionDialect('ILIKE')), batch, now), 'flush', true);
   }
 
   endOperation(id: number, state: 'cancelled' | 'failed', error: string | null, now: number) {

@@ -77,6 +77,10 @@ export function prepareLedgerStatements(db: Database): Record<LedgerStatementNam
     lockTasks: raw(`SELECT ${TASK_ROW} FROM tasks WHERE id IN (SELECT value FROM json_each(?)) ORDER BY id`),
     lockJobTasksIn: raw(`SELECT ${TASK_ROW} FROM tasks WHERE job_id = ? AND state IN (SELECT value FROM json_each(?)) ORDER BY id`),
     lockJobTasksAll: raw(`SELECT ${TASK_ROW} FROM tasks WHERE job_id = ? ORDER BY id`),
+    lockTasksOfJobsIn: raw(
+      `SELECT ${TASK_ROW} FROM tasks WHERE job_id IN (SELECT value FROM json_each(?)) AND state IN (SELECT value FROM json_each(?)) ORDER BY id`,
+    ),
+    lockTasksOfJobsAll: raw(`SELECT ${TASK_ROW} FROM tasks WHERE job_id IN (SELECT value FROM json_each(?)) ORDER BY id`),
     // created_at after the row's columns: the dashboard roll-up's key (see RollupBook).
     lockJobs: raw(`SELECT ${JOB_ROW}, created_at FROM jobs WHERE id IN (SELECT value FROM json_each(?)) ORDER BY id`),
     claim: raw(`SELECT ${TASK_ROW_T}, t.key AS t_key, t.input AS t_input, t.created_at AS t_created_at,
@@ -181,6 +185,8 @@ type LedgerStatementName =
   | 'lockTasks'
   | 'lockJobTasksIn'
   | 'lockJobTasksAll'
+  | 'lockTasksOfJobsIn'
+  | 'lockTasksOfJobsAll'
   | 'lockJobs'
   | 'claim'
   | 'queueStates'
@@ -301,6 +307,13 @@ export class SqliteLedgerTx implements LedgerTx {
 
   async lockJobTasks(jobId: number, states: TaskState[] | null): Promise<TaskRow[]> {
     const rows = states === null ? this.s.lockJobTasksAll.all(jobId) : this.s.lockJobTasksIn.all(jobId, JSON.stringify(states));
+    return (rows as unknown[][]).map(this.map.taskRowFrom);
+  }
+
+  async lockTasksOfJobs(jobIds: number[], states: readonly TaskState[] | null): Promise<TaskRow[]> {
+    if (jobIds.length === 0) return [];
+    const ids = JSON.stringify(jobIds);
+    const rows = states === null ? this.s.lockTasksOfJobsAll.all(ids) : this.s.lockTasksOfJobsIn.all(ids, JSON.stringify(states));
     return (rows as unknown[][]).map(this.map.taskRowFrom);
   }
 
