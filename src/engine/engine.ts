@@ -297,8 +297,8 @@ export class Engine implements WorkerPort {
     return inSpan('switchyard.submit', { kind: SpanKind.PRODUCER, attributes: { [ATTR.workflow]: request.workflow } }, async (span) => {
       authorize(actor, 'jobs.submit');
       const job = await this.prepare(request, actor, null);
+      job.audit = { actor: actor.name, action: 'job.submit', data: { workflow: job.workflow } };
       const outcome = await this.submissions.add(job);
-      if (outcome.created) await this.audit(actor, 'job.submit', `job:${outcome.job.id}`, outcome.job.site, { workflow: outcome.job.workflow });
       span.setAttributes({ [ATTR.jobId]: outcome.job.id, [ATTR.site]: outcome.job.site, [ATTR.queue]: outcome.job.queue, [ATTR.created]: outcome.created });
       return outcome;
     });

@@ -118,6 +118,12 @@ export interface NewJob {
   locks?: ResourceLock[];
   /** Its workflow's concurrency limits and the job's key (model/concurrency.ts); null: none. */
   concurrency?: JobConcurrency | null;
+  /**
+   * The audit entry of its submission, written in the transaction that creates the job (none
+   * for a repeated idempotency key): no second commit per submit, and no job without its entry.
+   * Target and site are the job's.
+   */
+  audit?: { actor: string; action: string; data?: Record<string, Json> };
 }
 
 /** A workflow's concurrency limits and how many of its jobs are admitted and not ended, in all and per key. */

@@ -179,6 +179,19 @@ describe.each([sqliteHarness(), postgresHarness()])('engine lifecycle on $name, 
     expect(audit.items.map((a) => a.action)).toEqual(['job.cancel', 'job.submit']);
   });
 
+  it('audits a submission with its job, once: concurrent submits of one idempotency key make one job and one entry', async (context) => {
+    hub = await createTestHub({ workflows: [slow], worker: false }, context);
+    const outcomes = await Promise.all(
+      [1, 2, 3].map(
+        () => hub?.engine.submit({ workflow: 'slow', fields: {}, idempotencyKey: 'once' }, hub.actor) as Promise<{ job: { id: number }; created: boolean }>,
+      ),
+    );
+    expect(new Set(outcomes.map((o) => o.job.id)).size).toBe(1);
+    expect(outcomes.filter((o) => o.created)).toHaveLength(1);
+    const audit = await hub.store.listAudit({ sites: null, target: `job:${outcomes[0].job.id}`, limit: 10 });
+    expect(audit.items).toMatchObject([{ action: 'job.submit', actor: hub.actor.name, data: { workflow: 'slow' } }]);
+  });
+
   it('re-runs a task whose worker went silent, once its lease expires', async (context) => {
     let now = Date.now();
     hub = await createTestHub({ workflows: [slow], worker: false, engine: { clock: () => now, leaseMs: 5_000 } }, context);

@@ -120,6 +120,13 @@ export async function submitJobs(tx: LedgerTx, jobs: NewJob[], now: number): Pro
     if (row.state === 'queued' || row.state === 'running') for (const task of plan.rows) if (task.state === 'queued') sites.add(task.site);
   }
   if (events.length > 0) await tx.insertEvents(events);
+  const audited = fresh.flatMap((job, i) => (job.audit ? [{ audit: job.audit, id: ids[i], site: job.site }] : []));
+  if (audited.length > 0) {
+    await tx.sql.run(
+      `INSERT INTO audit (at, actor, action, target, site, data) VALUES ${audited.map(() => '(?, ?, ?, ?, ?, ?)').join(', ')}`,
+      audited.flatMap(({ audit, id, site }) => [now, audit.actor, audit.action, `job:${id}`, site, JSON.stringify(audit.data ?? {})]),
+    );
+  }
   tx.wakeAfterCommit([...sites], events.length > 0);
 
   const answered = new Set<number>();

@@ -55,6 +55,8 @@ export class SqliteStore implements S.Store {
   private readonly map: RowMapper = createRowMapper({ jsonAsText: true });
   private readonly random: () => number;
   private ledger!: LedgerStatements;
+  /** appendAudit's statement, prepared on first use. */
+  private auditInsert: Statement | null = null;
   private control!: { begin: Statement; commit: Statement; rollback: Statement };
   private reads!: SqliteReads;
   private readonly auth: SqliteAuth;
@@ -426,9 +428,8 @@ export class SqliteStore implements S.Store {
 
   appendAudit(entry: S.NewAudit): Promise<void> {
     return this.read(() => {
-      this.db
-        .prepare('INSERT INTO audit (at, actor, action, target, site, data) VALUES (?, ?, ?, ?, ?, ?)')
-        .run(entry.at, entry.actor, entry.action, entry.target ?? null, entry.site ?? null, JSON.stringify(entry.data ?? {}));
+      this.auditInsert ??= this.db.prepare('INSERT INTO audit (at, actor, action, target, site, data) VALUES (?, ?, ?, ?, ?, ?)');
+      this.auditInsert.run(entry.at, entry.actor, entry.action, entry.target ?? null, entry.site ?? null, JSON.stringify(entry.data ?? {}));
     });
   }
 
