@@ -32,7 +32,7 @@ import { OTHER_SITES_SQL } from '../list-queries.js';
 import { type DbRow, groupLocks, jobSitesOf, type RowMapper } from '../rows.js';
 import { sqlList } from '../sql-builder.js';
 import type { NewItem } from '../store.js';
-import { pgJson, type Queryable, rows } from './postgres-pool.js';
+import { pgJson, type Queryable, rows, statementName } from './postgres-pool.js';
 import { postgresScheduleExecutor } from './postgres-schedules.js';
 
 /** Columns of the task row the ledger changes and writes back (not the possibly large input). */
@@ -294,6 +294,13 @@ const SQL = {
 };
 
 /**
+ * The ledger's fixed statements, run as prepared statements of their connection (see
+ * preparedClient). Anything else (the envelope and schedule SQL, whose lists vary) is not.
+ */
+const PREPARED = new Set<string>(Object.values(SQL));
+const preparedName = (text: string): string | undefined => (PREPARED.has(text) ? statementName(text) : undefined);
+
+/**
  * The ledger's primitives on one PostgreSQL transaction (READ COMMITTED) on one pooled
  * client. Rows are locked with FOR UPDATE in ascending id order, tasks before queue
  * admission before jobs, as ledger-tx.ts asks; every write of a batch is one statement.
@@ -328,7 +335,7 @@ export class PostgresLedgerTx implements LedgerTx {
     this.db = {
       query: async (text, values) => {
         await this.sendPending();
-        return this.client.query(text, values);
+        return this.client.query(text, values, preparedName(text));
       },
     };
     // Envelope and schedule SQL goes through the same door: held writes are sent first.
@@ -338,7 +345,7 @@ export class PostgresLedgerTx implements LedgerTx {
   /** Holds a write back (with `deferWrites`), or sends it now. */
   private async write(table: string, sql: string, params: unknown[]): Promise<void> {
     if (!this.deferWrites) {
-      await this.client.query(sql, params);
+      await this.client.query(sql, params, preparedName(sql));
       return;
     }
     // Two writes to one table in one statement would not see each other: the earlier goes first.
@@ -353,7 +360,7 @@ export class PostgresLedgerTx implements LedgerTx {
   /** Runs `sql` with the held writes ahead of it in one statement; `sql` must not read their tables. */
   private withPending(sql: string, params: unknown[]): Promise<pg.QueryResult<DbRow>> {
     const writes = this.pending.splice(0);
-    if (writes.length === 0) return this.client.query(sql, params);
+    if (writes.length === 0) return this.client.query(sql, params, preparedName(sql));
     const all: unknown[] = [];
     const renumber = (text: string) => {
       const offset = all.length;
@@ -366,7 +373,10 @@ export class PostgresLedgerTx implements LedgerTx {
     });
     const main = renumber(sql);
     all.push(...params);
-    return this.client.query(`WITH ${ctes.join(', ')} ${main}`, all);
+    // Made of fixed texts only, the combination is fixed too (a handful per verb): prepared.
+    const fixed = PREPARED.has(sql) && writes.every((write) => PREPARED.has(write.sql));
+    const text = `WITH ${ctes.join(', ')} ${main}`;
+    return this.client.query(text, all, fixed ? statementName(text) : undefined);
   }
 
   /** Sends the held writes, with `notify` (the commit's NOTIFY) in the same statement when given. */

@@ -3,9 +3,12 @@ import pg from 'pg';
 import { SwitchyardError } from '../../model/index.js';
 import type { DbRow } from '../rows.js';
 
-/** What both a pool and one checked-out client can do: run a statement. */
+/**
+ * What both a pool and one checked-out client can do: run a statement. `name` makes it a
+ * prepared statement of the connection (see preparedClient); the others ignore it.
+ */
 export interface Queryable {
-  query(text: string, values?: unknown[]): Promise<pg.QueryResult<DbRow>>;
+  query(text: string, values?: unknown[], name?: string): Promise<pg.QueryResult<DbRow>>;
 }
 
 export async function rows(db: Queryable, sql: string, params: unknown[] = []): Promise<DbRow[]> {
@@ -159,4 +162,29 @@ export function pgJson(value: unknown): string {
 /** A Queryable whose string parameters are NUL-free (see withoutNul). */
 export function nulSafe<Q extends Queryable>(db: Q): Queryable {
   return { query: (text, values) => db.query(text, values?.map(withoutNul)) };
+}
+
+/**
+ * One checked-out connection as a NUL-safe Queryable that runs a statement given a `name` as
+ * a prepared statement of that connection: parsed and planned once per connection, then only
+ * bound and run. Planning the ledger's joins cost more than running them (the lease's claim:
+ * some 250 µs planned each time, 70 µs prepared). Only fixed texts may be named (see
+ * statementName): every name stays prepared for the connection's life.
+ */
+export function preparedClient(client: pg.ClientBase): Queryable {
+  return {
+    query: (text, values, name) => client.query<DbRow>(name === undefined ? text : { name, text }, values?.map(withoutNul)),
+  };
+}
+
+const statementNames = new Map<string, string>();
+
+/** The prepared statement name of a fixed SQL text: the same on every connection and hub. */
+export function statementName(text: string): string {
+  let name = statementNames.get(text);
+  if (name === undefined) {
+    name = `swy_${createHash('sha1').update(text).digest('hex').slice(0, 24)}`;
+    statementNames.set(text, name);
+  }
+  return name;
 }

@@ -31,6 +31,7 @@ import {
   isRetryable,
   nulSafe,
   pgJson,
+  preparedClient,
   type Queryable,
   toStoreError,
   validSchema,
@@ -211,7 +212,7 @@ export class PostgresStore implements S.Store {
     deferWrites = false,
   ): Promise<T> {
     return this.transaction(async (client, wake) => {
-      const tx = new PostgresLedgerTx(nulSafe(client), this.map, now, deferWrites);
+      const tx = new PostgresLedgerTx(preparedClient(client), this.map, now, deferWrites);
       const result = await body(tx, client);
       for (const site of tx.wakeSites) wake.sites.add(site);
       wake.events ||= tx.wakeEvents;
