@@ -109,4 +109,51 @@ describe('postgres store: resource locks across three hubs', () => {
       await client.end();
     }
   }, 240_000);
+
+  it('admits jobs with locks in id order: a job whose id was drawn first is never admitted after a later one unseen', async (context) => {
+    if (unavailable()) context.skip();
+    const [a, b] = stores;
+    // Both hubs have met the sites and the queue: neither writes them in the submissions below.
+    await a.ensureSites(['local', 'west'], Date.now());
+    for (const hub of [a, b]) await hub.submitJobs([newJob({ tasks: [{ type: 'work', input: null, site: 'west' }] })], Date.now());
+    const lock = [{ key: 'admission/r', mode: 'exclusive' as const }];
+    const blocker = new pg.Client({ connectionString: TEST_PG_URL });
+    await blocker.connect();
+    /** Whether some transaction waits for a lock of this kind (and, for a transaction's, of that transaction). */
+    const someoneWaits = async (locktype: string, xid: string | null = null) =>
+      (await blocker.query('SELECT 1 FROM pg_locks WHERE NOT granted AND locktype = $1 AND ($2::xid IS NULL OR transactionid = $2::xid)', [locktype, xid])).rows
+        .length > 0;
+    const until = async (what: () => Promise<boolean>) => {
+      for (const deadline = Date.now() + 30_000; !(await what()); ) {
+        if (Date.now() > deadline) throw new Error('timed out');
+        await new Promise((resolve) => setTimeout(resolve, 20));
+      }
+    };
+    try {
+      await blocker.query(`SET search_path TO "${schema}"`);
+      const [seq] = (await blocker.query('SELECT last_value, is_called FROM jobs_id_seq')).rows;
+      const next = Number(seq.last_value) + (seq.is_called ? 1 : 0);
+      // Hub A's job draws id `next`, then stalls on the job_sites row the blocker holds: its
+      // ledger has not yet admitted its locks.
+      await blocker.query('BEGIN');
+      await blocker.query(`INSERT INTO job_sites (job_id, site) VALUES ($1, 'west')`, [next]);
+      const [{ xid }] = (await blocker.query('SELECT pg_current_xact_id()::text AS xid')).rows;
+      const first = a.submitJobs([newJob({ locks: lock, tasks: [{ type: 'work', input: null, site: 'west' }] })], Date.now());
+      await until(() => someoneWaits('transactionid', xid));
+      // Hub B submits a conflicting job meanwhile: it must not be admitted ahead of A's unseen.
+      let settled = false;
+      const second = b.submitJobs([newJob({ locks: lock })], Date.now()).finally(() => {
+        settled = true;
+      });
+      // B either went through (the bug) or waits behind A: for the admission lock, or for a row A wrote.
+      await until(async () => settled || (await blocker.query('SELECT count(*)::int AS n FROM pg_locks WHERE NOT granted')).rows[0].n >= 2);
+      await blocker.query('ROLLBACK');
+      const [[one], [two]] = await Promise.all([first, second]);
+      expect(one.job.id).toBe(next);
+      expect(one.job.lockWaitOn).toBeNull();
+      expect(two.job.lockWaitOn).toBe(one.job.id);
+    } finally {
+      await blocker.end();
+    }
+  }, 60_000);
 });

@@ -81,6 +81,11 @@ export async function submitJobs(tx: LedgerTx, jobs: NewJob[], now: number): Pro
   plans.forEach((plan, i) => {
     if (gated[i]) for (const row of plan.rows) row.held = true;
   });
+  // Jobs that take locks get their ids under the admission lock, so that id order is the
+  // order of admission across hubs: a job waits only on earlier jobs (admitLocks), and one
+  // whose id was drawn before a later job was admitted on another hub must not be admitted
+  // after it unseen.
+  if (fresh.some((job, i) => (job.locks?.length ?? 0) > 0 && !isTerminalJobState(jobRows[i].state))) await tx.lockResourceAdmission();
   const ids = fresh.length > 0 ? await tx.insertJobs(jobRows) : [];
 
   plans.forEach((plan, i) => {
