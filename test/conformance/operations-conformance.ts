@@ -32,9 +32,16 @@ async function submit(store: Store, count: number, overrides: Parameters<typeof 
   return outcomes.map((o) => o.job.id);
 }
 
-/** Finishes every ready task at `site` successfully, leasing at `leaseAt` and completing at `endAt`. */
-async function finish(store: Store, site: string, leaseAt: number, endAt: number, report: 'succeeded' | 'failed' = 'succeeded'): Promise<void> {
-  const leased = await store.leaseTasks({ workerId: 'w', site, workflows: ['demo', 'fixed'], limit: 100, leaseMs: 600_000, now: leaseAt });
+/** Finishes every ready task of `workflows` at `site`, leasing at `leaseAt` and completing at `endAt`; answers their jobs. */
+export async function finish(
+  store: Store,
+  site: string,
+  leaseAt: number,
+  endAt: number,
+  report: 'succeeded' | 'failed' = 'succeeded',
+  workflows = ['demo', 'fixed'],
+): Promise<number[]> {
+  const leased = await store.leaseTasks({ workerId: 'w', site, workflows, limit: 100, leaseMs: 600_000, now: leaseAt });
   await store.completeTasks(
     leased.map((t) => ({
       taskId: t.task.id,
@@ -44,6 +51,7 @@ async function finish(store: Store, site: string, leaseAt: number, endAt: number
     })),
     endAt,
   );
+  return leased.map((t) => t.task.jobId);
 }
 
 /** Bulk operations run by the engine's runner, and the dashboard's aggregates, on every backend. */

@@ -5,6 +5,7 @@ import type { Queryable } from '../../src/store/postgres/postgres-pool.js';
 import { SqliteStore } from '../../src/store/sqlite/sqlite-store.js';
 import type { BucketCount, DashboardQuery, DurationHistogram, Store } from '../../src/store/store.js';
 import { newJob, type StoreHarness, useFreshStore } from '../helpers/store-harness.js';
+import { finish as finishReady } from './operations-conformance.js';
 
 const T0 = 1_700_000_000_000;
 const M0 = minuteOf(T0);
@@ -93,20 +94,9 @@ export async function expectRollupMatchesJobs(store: Store): Promise<void> {
   }
 }
 
-/** Finishes every ready task at `site`, leasing at `leaseAt` and completing at `endAt`; answers the jobs. */
-async function finish(store: Store, site: string, leaseAt: number, endAt: number, report: 'succeeded' | 'failed' = 'succeeded'): Promise<number[]> {
-  const leased = await store.leaseTasks({ workerId: 'w', site, workflows: ['demo', 'other'], limit: 100, leaseMs: 600_000, now: leaseAt });
-  await store.completeTasks(
-    leased.map((t) => ({
-      taskId: t.task.id,
-      leaseToken: t.leaseToken,
-      report:
-        report === 'succeeded' ? ({ kind: 'succeeded', changed: false } as const) : ({ kind: 'failed', error: { message: 'boom' }, retryable: false } as const),
-    })),
-    endAt,
-  );
-  return leased.map((t) => t.task.jobId);
-}
+/** Finishes every ready task at `site` (see operations-conformance), of the workflows used here. */
+const finish = (store: Store, site: string, leaseAt: number, endAt: number, report: 'succeeded' | 'failed' = 'succeeded') =>
+  finishReady(store, site, leaseAt, endAt, report, ['demo', 'other']);
 
 /** The dashboard's roll-up (migration 21) follows every change of a job, on every backend. */
 export function describeRollupConformance(harness: StoreHarness): void {

@@ -4,11 +4,10 @@ import { join } from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
 import pg from 'pg';
 import { afterEach, describe, expect, it } from 'vitest';
-import { postgresMigrations } from '../../src/store/postgres/postgres-migrations.js';
 import { PostgresStore } from '../../src/store/postgres/postgres-store.js';
-import { sqliteMigrations } from '../../src/store/sqlite/sqlite-migrations.js';
 import { SqliteStore } from '../../src/store/sqlite/sqlite-store.js';
 import type { Store } from '../../src/store/store.js';
+import { postgresBefore, sqliteBefore } from '../helpers/old-database.js';
 import { dropSchema, newJob, postgresHarness, TEST_PG_URL, testSchemaName } from '../helpers/store-harness.js';
 
 const ROLLUP_VERSION = 21;
@@ -73,11 +72,7 @@ describe('dashboard roll-up migration (21) on an existing database', () => {
     const dir = mkdtempSync(join(tmpdir(), 'swy-rollup-'));
     const path = join(dir, 'old.db');
     const db = new BetterSqlite3(path);
-    db.exec('CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at INTEGER NOT NULL)');
-    for (const migration of sqliteMigrations.filter((m) => m.version < ROLLUP_VERSION)) {
-      db.exec(migration.sql);
-      db.prepare('INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)').run(migration.version, migration.name, M0);
-    }
+    sqliteBefore(db, ROLLUP_VERSION, M0);
     db.exec(`INSERT INTO sites (name, created_at) VALUES ('east', ${M0}), ('west', ${M0})`);
     db.exec(`INSERT INTO queues (name, created_at, updated_at) VALUES ('default', ${M0}, ${M0})`);
     db.exec(OLD_JOBS);
@@ -104,12 +99,7 @@ describe('dashboard roll-up migration (21) on an existing database', () => {
     const client = new pg.Client({ connectionString: TEST_PG_URL });
     await client.connect();
     try {
-      await client.query(`CREATE SCHEMA "${schema}"; SET search_path TO "${schema}"`);
-      await client.query('CREATE TABLE schema_migrations (version integer PRIMARY KEY, name text NOT NULL, applied_at bigint NOT NULL)');
-      for (const migration of postgresMigrations.filter((m) => m.version < ROLLUP_VERSION)) {
-        await client.query(migration.sql);
-        await client.query('INSERT INTO schema_migrations (version, name, applied_at) VALUES ($1, $2, $3)', [migration.version, migration.name, M0]);
-      }
+      await postgresBefore(client, schema, ROLLUP_VERSION, M0);
       await client.query(`INSERT INTO sites (name, created_at) VALUES ('east', ${M0}), ('west', ${M0})`);
       await client.query(`INSERT INTO queues (name, created_at, updated_at) VALUES ('default', ${M0}, ${M0})`);
       await client.query(OLD_JOBS);

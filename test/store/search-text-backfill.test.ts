@@ -4,11 +4,10 @@ import { join } from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
 import pg from 'pg';
 import { afterEach, describe, expect, it } from 'vitest';
-import { postgresMigrations } from '../../src/store/postgres/postgres-migrations.js';
 import { PostgresStore } from '../../src/store/postgres/postgres-store.js';
-import { sqliteMigrations } from '../../src/store/sqlite/sqlite-migrations.js';
 import { SqliteStore } from '../../src/store/sqlite/sqlite-store.js';
 import type { Store } from '../../src/store/store.js';
+import { postgresBefore, sqliteBefore } from '../helpers/old-database.js';
 import { dropSchema, postgresHarness, TEST_PG_URL, testSchemaName } from '../helpers/store-harness.js';
 
 const SEARCH_TEXT_VERSION = 7;
@@ -32,11 +31,7 @@ describe('search_text backfill', () => {
     const dir = mkdtempSync(join(tmpdir(), 'swy-backfill-'));
     const path = join(dir, 'old.db');
     const db = new BetterSqlite3(path);
-    db.exec('CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at INTEGER NOT NULL)');
-    for (const migration of sqliteMigrations.filter((m) => m.version < SEARCH_TEXT_VERSION)) {
-      db.exec(migration.sql);
-      db.prepare('INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)').run(migration.version, migration.name, T0);
-    }
+    sqliteBefore(db, SEARCH_TEXT_VERSION, T0);
     db.exec(OLD_JOB);
     db.close();
     const store = new SqliteStore({ path });
@@ -55,12 +50,7 @@ describe('search_text backfill', () => {
     const client = new pg.Client({ connectionString: TEST_PG_URL });
     await client.connect();
     try {
-      await client.query(`CREATE SCHEMA "${schema}"; SET search_path TO "${schema}"`);
-      await client.query('CREATE TABLE schema_migrations (version integer PRIMARY KEY, name text NOT NULL, applied_at bigint NOT NULL)');
-      for (const migration of postgresMigrations.filter((m) => m.version < SEARCH_TEXT_VERSION)) {
-        await client.query(migration.sql);
-        await client.query('INSERT INTO schema_migrations (version, name, applied_at) VALUES ($1, $2, $3)', [migration.version, migration.name, T0]);
-      }
+      await postgresBefore(client, schema, SEARCH_TEXT_VERSION, T0);
       await client.query(OLD_JOB);
     } finally {
       await client.end();
