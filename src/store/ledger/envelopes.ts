@@ -462,7 +462,7 @@ async function refuseSuperseded(tx: LedgerTx, jobIds: number[], rollbackJobId: n
 export async function deleteEnvelope(tx: LedgerTx, id: number, now: number): Promise<{ jobs: number }> {
   const x = tx.sql;
   const ids = (await x.all('SELECT id FROM jobs WHERE envelope_id = ? ORDER BY id', [id])).map((r) => Number(r.id));
-  for (const jobId of ids) await tx.lockJobTasks(jobId, null);
+  await tx.lockTasksOfJobs(ids, null);
   const jobs = ids.length > 0 ? await tx.lockJobs(ids) : [];
   const envelope = await requireEnvelope(x, id);
   if (envelope.status === 'active' || envelope.status === 'errors-active' || envelope.status === 'rolling-back') {

@@ -47,8 +47,6 @@ export interface LedgerTx {
   timedOutJobIds(now: number, limit: number): Promise<number[]>;
   /** The edges from tasks that wait on any of `dependsOn`. */
   dependencyEdges(dependsOn: number[]): Promise<DependencyEdge[]>;
-  /** Every dependency edge of a job. */
-  jobDependencies(jobId: number): Promise<DependencyEdge[]>;
   /** A job's tasks by key. */
   tasksByKey(jobId: number, keys: string[]): Promise<Map<string, KeyedTask>>;
   /** Existing jobs by idempotency key. */
@@ -67,8 +65,7 @@ export interface LedgerTx {
   insertItems(jobId: number, taskId: number, at: number, items: NewItem[]): Promise<void>;
   /** Appends log lines after the task's last line: `firstSeq` is the number of the first. */
   insertLogs(taskId: number, firstSeq: number, lines: string[], at: number): Promise<void>;
-  deleteJob(jobId: number): Promise<void>;
-  /** deleteJob for many jobs at once (retention's batches): their tasks, items, output, edges, locks and rows. */
+  /** Deletes jobs with their tasks, items, output, changes, edges, locks and rows. */
   deleteJobs(jobIds: number[]): Promise<void>;
   // ─── Jobs that span sites ───
   /** Which of `names` are sites the store knows (the sites table). */

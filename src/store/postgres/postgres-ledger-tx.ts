@@ -228,7 +228,6 @@ const SQL = {
     ORDER BY id LIMIT $2 FOR UPDATE`,
   timedOut: `SELECT id FROM jobs WHERE state IN ${sqlList(TIMEABLE_JOB_STATES)} AND deadline_at < $1 ORDER BY id LIMIT $2`,
   edgesFrom: `SELECT job_id, task_id, depends_on FROM task_deps WHERE depends_on = ANY($1::bigint[])`,
-  jobEdges: `SELECT job_id, task_id, depends_on FROM task_deps WHERE job_id = $1`,
   tasksByKey: `SELECT id, state, key FROM tasks WHERE job_id = $1 AND key = ANY($2::text[])`,
   jobsByKey: `SELECT id, idempotency_key FROM jobs WHERE idempotency_key = ANY($1::text[])`,
   insertJobs: insertReturningIds('jobs', JOB_INSERT),
@@ -572,10 +571,6 @@ export class PostgresLedgerTx implements LedgerTx {
     return (await rows(this.db, SQL.edgesFrom, [dependsOn])).map(toEdge);
   }
 
-  async jobDependencies(jobId: number): Promise<DependencyEdge[]> {
-    return (await rows(this.db, SQL.jobEdges, [jobId])).map(toEdge);
-  }
-
   async tasksByKey(jobId: number, keys: string[]): Promise<Map<string, KeyedTask>> {
     if (keys.length === 0) return new Map();
     const found = await rows(this.db, SQL.tasksByKey, [jobId, keys]);
@@ -638,10 +633,6 @@ export class PostgresLedgerTx implements LedgerTx {
 
   async insertLogs(taskId: number, firstSeq: number, lines: string[], at: number): Promise<void> {
     if (lines.length > 0) await this.db.query(SQL.insertLogs, [taskId, firstSeq, at, lines]);
-  }
-
-  async deleteJob(jobId: number): Promise<void> {
-    await this.deleteJobs([jobId]);
   }
 
   async deleteJobs(jobIds: number[]): Promise<void> {

@@ -69,10 +69,12 @@ function insertChunked<R>(single: Statement, chunked: Statement, columns: number
  * Prepared statements for the ledger, made once per database. `json_each(?)` takes a JSON
  * array so that one prepared statement serves any number of ids.
  */
-export function prepareLedgerStatements(db: Database): Record<LedgerStatementName, Statement> {
+export function prepareLedgerStatements(db: Database): LedgerStatements {
   const p = (sql: string) => db.prepare(sql);
   // Hot reads of the wide task and job rows come back as arrays (see TASK_ROW_COLUMNS).
   const raw = (sql: string) => db.prepare(sql).raw(true);
+  // updateJobs sets only the columns that changed: one statement per set of them (see JOB_SETS).
+  const jobUpdates = new Map<number, Statement>();
   return {
     lockTasks: raw(`SELECT ${TASK_ROW} FROM tasks WHERE id IN (SELECT value FROM json_each(?)) ORDER BY id`),
     lockJobTasksIn: raw(`SELECT ${TASK_ROW} FROM tasks WHERE job_id = ? AND state IN (SELECT value FROM json_each(?)) ORDER BY id`),
@@ -98,7 +100,6 @@ export function prepareLedgerStatements(db: Database): Record<LedgerStatementNam
     leasesOf: raw(`SELECT ${TASK_ROW} FROM tasks WHERE lease_expires_at IS NOT NULL AND worker_id = ? ORDER BY id LIMIT ?`),
     timedOut: p(`SELECT id FROM jobs WHERE state IN ${sqlList(TIMEABLE_JOB_STATES)} AND deadline_at < ? ORDER BY id LIMIT ?`),
     edgesFrom: p(`SELECT job_id, task_id, depends_on FROM task_deps WHERE depends_on IN (SELECT value FROM json_each(?))`),
-    jobEdges: p(`SELECT job_id, task_id, depends_on FROM task_deps WHERE job_id = ?`),
     tasksByKey: p(`SELECT id, state, key FROM tasks WHERE job_id = ? AND key IN (SELECT value FROM json_each(?))`),
     jobsByKey: p(`SELECT id, idempotency_key FROM jobs WHERE idempotency_key IN (SELECT value FROM json_each(?))`),
     insertJob: p(`INSERT INTO jobs (workflow, site, queue, creator, state, intent, outcome, reason, priority, fields,
@@ -114,9 +115,6 @@ export function prepareLedgerStatements(db: Database): Record<LedgerStatementNam
         worker_id = ?, progress_done = ?, progress_total = ?, changed = ?, result = ?, error = ?, reason = ?,
         items_failed = ?, log_lines = ?, pending_deps = ?, dependents = ?, started_at = ?, ended_at = ?, updated_at = ?
       WHERE id = ? AND state = ?`),
-    updateJob: p(`UPDATE jobs SET state = ?, intent = ?, outcome = ?, reason = ?, task_counts = ?, item_counts = ?,
-        progress_done = ?, progress_total = ?, changed = ?, deadline_at = ?, started_at = ?, ended_at = ?, updated_at = ?
-      WHERE id = ?`),
     pauseOnFailure: p(`UPDATE queues SET paused = 1, updated_at = ? WHERE pause_on_failure = 1 AND name IN (SELECT value FROM json_each(?))`),
     insertEvent: p(`INSERT INTO events (at, type, job_id, task_id, site, data) VALUES (?, ?, ?, ?, ?, ?)`),
     insertEvents: p(`INSERT INTO events (at, type, job_id, task_id, site, data) VALUES ${rowsOf(6, CHUNK)}`),
@@ -178,6 +176,15 @@ export function prepareLedgerStatements(db: Database): Record<LedgerStatementNam
       SELECT json_extract(value, '$[0]'), json_extract(value, '$[1]'), json_extract(value, '$[2]'), json_extract(value, '$[3]'),
         json_extract(value, '$[4]') FROM json_each(?) WHERE true
       ON CONFLICT (queue, site, state, started) DO UPDATE SET n = n + excluded.n`),
+    jobUpdate(mask: number): Statement {
+      let statement = jobUpdates.get(mask);
+      if (!statement) {
+        const sets = JOB_SETS.filter((_, i) => mask & (1 << i)).map(([column]) => `${column} = ?, `);
+        statement = db.prepare(`UPDATE jobs SET ${sets.join('')}updated_at = ? WHERE id = ?`);
+        jobUpdates.set(mask, statement);
+      }
+      return statement;
+    },
   };
 }
 
@@ -195,14 +202,12 @@ type LedgerStatementName =
   | 'timedOut'
   | 'leasesOf'
   | 'edgesFrom'
-  | 'jobEdges'
   | 'tasksByKey'
   | 'jobsByKey'
   | 'insertJob'
   | 'insertTask'
   | 'insertEdge'
   | 'updateTask'
-  | 'updateJob'
   | 'pauseOnFailure'
   | 'insertEvent'
   | 'insertEvents'
@@ -242,7 +247,10 @@ type LedgerStatementName =
   | 'upsertRollup'
   | 'upsertQueueCounts';
 
-export type LedgerStatements = Record<LedgerStatementName, Statement>;
+export type LedgerStatements = Record<LedgerStatementName, Statement> & {
+  /** The job UPDATE setting the JOB_SETS columns of `mask` (a bit each) and updated_at, prepared on first use. */
+  jobUpdate(mask: number): Statement;
+};
 
 /** The job columns updateJobs may set, in order, each with its stored value in a JobRow. */
 const JOB_SETS: [column: string, value: (j: JobRow) => unknown][] = [
@@ -261,23 +269,6 @@ const JOB_SETS: [column: string, value: (j: JobRow) => unknown][] = [
 ];
 /** Where each of JOB_SETS' columns sits in a row read in JOB_ROW_COLUMNS order. */
 const JOB_SET_AT = JOB_SETS.map(([column]) => JOB_ROW_COLUMNS.indexOf(column as (typeof JOB_ROW_COLUMNS)[number]));
-/** The UPDATE for each set of changed columns (a bit per JOB_SETS entry), prepared once per database. */
-const jobUpdates = new WeakMap<Database, Map<number, Statement>>();
-
-function jobUpdate(db: Database, mask: number): Statement {
-  let byMask = jobUpdates.get(db);
-  if (!byMask) {
-    byMask = new Map();
-    jobUpdates.set(db, byMask);
-  }
-  let statement = byMask.get(mask);
-  if (!statement) {
-    const sets = JOB_SETS.filter((_, i) => mask & (1 << i)).map(([column]) => `${column} = ?, `);
-    statement = db.prepare(`UPDATE jobs SET ${sets.join('')}updated_at = ? WHERE id = ?`);
-    byMask.set(mask, statement);
-  }
-  return statement;
-}
 
 const jsonText = (value: Json | undefined): string | null => (value === null || value === undefined ? null : JSON.stringify(value));
 
@@ -492,10 +483,6 @@ export class SqliteLedgerTx implements LedgerTx {
     return (this.s.edgesFrom.all(JSON.stringify(dependsOn)) as DbRow[]).map(toEdge);
   }
 
-  async jobDependencies(jobId: number): Promise<DependencyEdge[]> {
-    return (this.s.jobEdges.all(jobId) as DbRow[]).map(toEdge);
-  }
-
   async tasksByKey(jobId: number, keys: string[]): Promise<Map<string, KeyedTask>> {
     if (keys.length === 0) return new Map();
     const rows = this.s.tasksByKey.all(jobId, JSON.stringify(keys)) as DbRow[];
@@ -626,7 +613,7 @@ export class SqliteLedgerTx implements LedgerTx {
         if (before === undefined || before[JOB_SET_AT[i]] !== values[i]) mask |= 1 << i;
       }
       const changed = values.filter((_, i) => mask & (1 << i));
-      jobUpdate(this.s.updateJob.database, mask).run(...changed, j.updatedAt, j.id);
+      this.s.jobUpdate(mask).run(...changed, j.updatedAt, j.id);
       if (before !== undefined) for (let i = 0; i < values.length; i++) before[JOB_SET_AT[i]] = values[i];
       this.rollup.updated(j.id, j);
     }
@@ -668,10 +655,10 @@ export class SqliteLedgerTx implements LedgerTx {
 
   async deleteJobs(jobIds: number[]): Promise<void> {
     // Prepared statements in process: one job at a time costs no round trips.
-    for (const id of jobIds) await this.deleteJob(id);
+    for (const id of jobIds) this.deleteJob(id);
   }
 
-  async deleteJob(jobId: number): Promise<void> {
+  private deleteJob(jobId: number): void {
     this.s.deleteLogs.run(jobId);
     this.s.deleteItems.run(jobId);
     this.s.deleteChanges.run(jobId);
