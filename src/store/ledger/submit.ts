@@ -129,7 +129,7 @@ export async function submitJobs(tx: LedgerTx, jobs: NewJob[], now: number): Pro
   if (audited.length > 0) {
     await tx.sql.run(
       `INSERT INTO audit (at, actor, action, target, site, data) VALUES ${audited.map(() => '(?, ?, ?, ?, ?, ?)').join(', ')}`,
-      audited.flatMap(({ audit, id, site }) => [now, audit.actor, audit.action, `job:${id}`, site, JSON.stringify(audit.data ?? {})]),
+      audited.flatMap(({ audit, id, site }) => [now, audit.actor, audit.action, `job:${id}`, site, tx.sql.json(audit.data ?? {})]),
     );
   }
   tx.wakeAfterCommit([...sites], events.length > 0);
