@@ -122,5 +122,36 @@ export function describeLocksConformance(harness: StoreHarness): void {
       await store().retryJob(first, now(), { force: true });
       expect(jobsOf(await leasable())).toEqual([first]);
     });
+
+    it('puts a retried job at the back of the line: it and the jobs already waiting never wait on each other', async () => {
+      const retried = await submit('k');
+      const [r] = await leasable();
+      await store().completeTasks(
+        [{ taskId: r.task.id, leaseToken: r.leaseToken, report: { kind: 'failed', error: { message: 'no' }, retryable: false } }],
+        now(),
+      );
+      const running = await submit('k');
+      const first = await leasable();
+      expect(jobsOf(first)).toEqual([running]);
+      const waiting = await submit('k');
+      expect((await store().getJob(waiting))?.lockWaitOn).toBe(running);
+      // The retry was submitted first but takes its locks last: it waits on the latest holder.
+      await store().retryJob(retried, now(), { force: true });
+      expect((await store().getJob(retried))?.lockWaitOn).toBe(waiting);
+      await finish(first, running);
+      // The waiting job does not now wait on the retried one (which waits on it): it runs.
+      expect((await store().getJob(waiting))?.lockWaitOn).toBeNull();
+      const second = await leasable();
+      expect(jobsOf(second)).toEqual([waiting]);
+      expect((await store().getJob(retried))?.lockWaitOn).toBe(waiting);
+      await finish(second, waiting);
+      const third = await leasable();
+      expect(jobsOf(third)).toEqual([retried]);
+      await finish(third, retried);
+      expect((await store().getJob(retried))?.state).toBe('success');
+      // A job submitted after the retry waits behind it, as any later job would.
+      const after = await submit('k');
+      expect((await store().getJob(after))?.lockWaitOn).toBeNull();
+    });
   });
 }

@@ -75,14 +75,18 @@ export interface LedgerTx {
   // ─── Resource locks (model/resource-locks.ts) ───
   /** Serialises lock admission and release until commit (PostgreSQL: one advisory lock per schema). */
   lockResourceAdmission(): Promise<void>;
-  /** Records a job's locks as held (again, after a retry). */
+  /**
+   * Records a job's locks as held (again, after a retry), with the next admission number:
+   * the job is now last in line on its resources.
+   */
   holdLocks(jobId: number, locks: ResourceLock[]): Promise<void>;
   /**
-   * For each of `locks`, the latest other job holding an unreleased conflicting lock (at most
-   * one id per lock, ascending); with `beforeJobId`, only jobs submitted before it (first come,
-   * first served). Empty when nothing conflicts.
+   * For each of `locks`, the latest other job admitted before this one (its admission
+   * number, not its id: a retried job is admitted again, behind later jobs) that holds an
+   * unreleased conflicting lock; at most one id per lock, in admission order. Empty when
+   * nothing conflicts. A job waits only on jobs admitted before it, so waits never form a cycle.
    */
-  lockHolders(jobId: number, locks: ResourceLock[], beforeJobId: number | null): Promise<number[]>;
+  lockHolders(jobId: number, locks: ResourceLock[]): Promise<number[]>;
   /** For each of `locks`, the latest other job that started after `startedAfter` and held (or holds) a conflicting lock; ascending. */
   laterLockHolders(jobId: number, locks: ResourceLock[], startedAfter: number): Promise<number[]>;
   /** The locks jobs declared, released or not. */

@@ -4,10 +4,13 @@ import type { LedgerTx } from './ledger-tx.js';
 
 /**
  * Resource locks in the ledger (the rules are in model/resource-locks.ts). A job's locks are
- * recorded at submission and held until it ends. A job whose locks conflict with those of an
- * earlier unfinished job waits on it (`jobs.lock_wait_on`; its tasks are held out of
- * leasing); when a job ends its locks are released and every job that waited on it looks
- * again, in submission order. Admission and release are serialised across hubs.
+ * recorded at submission and held until it ends; a retry holds them again. Each holding takes
+ * the next admission number, and a job whose locks conflict with those of an unfinished job
+ * admitted before it waits on it (`jobs.lock_wait_on`; its tasks are held out of leasing):
+ * first come, first served, and since a job waits only on earlier ones, waits never form a
+ * cycle — a retried job queues behind the jobs already in line rather than cutting in by its
+ * older id. When a job ends its locks are released and every job that waited on it looks
+ * again. Admission and release are serialised across hubs.
  */
 
 /**
@@ -27,7 +30,7 @@ export async function admitLocks(tx: LedgerTx, jobs: { id: number; locks: Resour
   await tx.lockResourceAdmission();
   for (const job of locking) await tx.holdLocks(job.id, job.locks);
   for (const job of locking) {
-    const holder = latest(await tx.lockHolders(job.id, job.locks, job.id));
+    const holder = latest(await tx.lockHolders(job.id, job.locks));
     if (holder !== undefined) {
       await tx.setLockWait(job.id, holder);
       waits.set(job.id, holder);
@@ -51,7 +54,7 @@ export async function releaseLocks(tx: LedgerTx, endedJobIds: number[], now: num
   const locks = await tx.locksOf(waiters.map((w) => w.id));
   const wake = new Set<string>();
   for (const waiter of waiters) {
-    const holder = latest(await tx.lockHolders(waiter.id, locks.get(waiter.id) ?? [], waiter.id));
+    const holder = latest(await tx.lockHolders(waiter.id, locks.get(waiter.id) ?? []));
     await tx.setLockWait(waiter.id, holder ?? null);
     if (holder !== undefined) continue;
     // Free of locks: it may start, unless its workflow's concurrency line still holds it.
@@ -100,7 +103,7 @@ export async function relockForRetry(
       }
     }
     await tx.holdLocks(job.id, locks);
-    const holder = latest(await tx.lockHolders(job.id, locks, null));
+    const holder = latest(await tx.lockHolders(job.id, locks));
     await tx.setLockWait(job.id, holder ?? null);
     if (holder !== undefined) waiting.add(job.id);
   }

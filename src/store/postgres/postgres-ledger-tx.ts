@@ -256,12 +256,17 @@ const SQL = {
   addJobSites: `INSERT INTO job_sites (job_id, site) SELECT * FROM unnest($1::bigint[], $2::text[]) ORDER BY 1, 2 ON CONFLICT DO NOTHING`,
   // One key per schema: lock admission and release are serialised across hubs until commit.
   resourceAdmission: `SELECT pg_advisory_xact_lock(hashtextextended('switchyard:locks:' || current_schema(), 0))`,
-  holdLocks: `INSERT INTO job_locks (job_id, lock_key, mode, released_at) SELECT $1::bigint, v.k, v.m, NULL
-      FROM unnest($2::text[], $3::text[]) AS v(k, m)
-    ON CONFLICT (job_id, lock_key) DO UPDATE SET mode = excluded.mode, released_at = NULL`,
-  // $4 key, $5 ancestors, $6..$7 the descendant range, $8 true when only exclusive rows conflict.
-  lockHolders: `SELECT MAX(job_id) AS job_id FROM job_locks WHERE released_at IS NULL AND job_id <> $1 AND job_id < $2
-      AND (lock_key = $3 OR lock_key = ANY($4::text[]) OR (lock_key >= $5 AND lock_key < $6)) AND (NOT $7 OR mode = 'exclusive')`,
+  // Every lock of the job takes one admission number, the next (see migration 22).
+  holdLocks: `WITH s AS MATERIALIZED (SELECT nextval('job_lock_seq') AS n)
+    INSERT INTO job_locks (job_id, lock_key, mode, released_at, seq) SELECT $1::bigint, v.k, v.m, NULL, s.n
+      FROM unnest($2::text[], $3::text[]) AS v(k, m), s
+    ON CONFLICT (job_id, lock_key) DO UPDATE SET mode = excluded.mode, released_at = NULL, seq = excluded.seq`,
+  // The latest conflicting holder admitted before the job. $2 key, $3 ancestors, $4..$5 the
+  // descendant range, $6 true when only exclusive rows conflict.
+  lockHolders: `SELECT job_id, seq FROM job_locks WHERE released_at IS NULL AND job_id <> $1
+      AND seq < (SELECT MAX(seq) FROM job_locks WHERE job_id = $1)
+      AND (lock_key = $2 OR lock_key = ANY($3::text[]) OR (lock_key >= $4 AND lock_key < $5)) AND (NOT $6 OR mode = 'exclusive')
+    ORDER BY seq DESC LIMIT 1`,
   laterHolders: `SELECT MAX(l.job_id) AS job_id FROM job_locks l JOIN jobs j ON j.id = l.job_id WHERE l.job_id <> $1 AND j.started_at > $2
       AND (l.lock_key = $3 OR l.lock_key = ANY($4::text[]) OR (l.lock_key >= $5 AND l.lock_key < $6)) AND (NOT $7 OR l.mode = 'exclusive')`,
   locksOf: `SELECT job_id, lock_key, mode FROM job_locks WHERE job_id = ANY($1::bigint[]) ORDER BY job_id, lock_key`,
@@ -468,23 +473,26 @@ export class PostgresLedgerTx implements LedgerTx {
     await this.db.query(SQL.holdLocks, [jobId, locks.map((l) => l.key), locks.map((l) => l.mode)]);
   }
 
-  async lockHolders(jobId: number, locks: ResourceLock[], beforeJobId: number | null): Promise<number[]> {
-    return this.holders(SQL.lockHolders, jobId, beforeJobId ?? Number.MAX_SAFE_INTEGER, locks);
+  async lockHolders(jobId: number, locks: ResourceLock[]): Promise<number[]> {
+    return this.holders(SQL.lockHolders, [jobId], locks);
   }
 
   async laterLockHolders(jobId: number, locks: ResourceLock[], startedAfter: number): Promise<number[]> {
-    return this.holders(SQL.laterHolders, jobId, startedAfter, locks);
+    return this.holders(SQL.laterHolders, [jobId, startedAfter], locks);
   }
 
-  /** Runs one overlap query per lock (key, ancestors, descendant range) and merges the job ids. */
-  private async holders(sql: string, jobId: number, bound: number, locks: ResourceLock[]): Promise<number[]> {
-    const ids = new Set<number>();
+  /**
+   * Runs one overlap query per lock (key, ancestors, descendant range, after `leading`) and
+   * merges the job ids, in admission order when the rows say it (`seq`), else in id order.
+   */
+  private async holders(sql: string, leading: unknown[], locks: ResourceLock[]): Promise<number[]> {
+    const order = new Map<number, number>();
     for (const lock of locks) {
       const [from, to] = lockKeyDescendantRange(lock.key);
-      const found = await rows(this.db, sql, [jobId, bound, lock.key, lockKeyAncestors(lock.key), from, to, lock.mode === 'shared']);
-      for (const r of found) if (r.job_id !== null) ids.add(Number(r.job_id));
+      const found = await rows(this.db, sql, [...leading, lock.key, lockKeyAncestors(lock.key), from, to, lock.mode === 'shared']);
+      for (const r of found) if (r.job_id !== null) order.set(Number(r.job_id), Number(r.seq ?? r.job_id));
     }
-    return [...ids].sort((a, b) => a - b);
+    return [...order].sort((a, b) => a[1] - b[1]).map(([id]) => id);
   }
 
   async locksOf(jobIds: number[]): Promise<Map<number, ResourceLock[]>> {

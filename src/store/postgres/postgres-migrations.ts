@@ -731,6 +731,19 @@ DROP INDEX IF EXISTS jobs_site_created_dash;
 DROP INDEX IF EXISTS jobs_site_ended_dash;
 `,
   },
+  {
+    version: 22,
+    name: 'resource lock admission order',
+    sql: `
+-- The order in which jobs took their locks: a job waits only on holders admitted before it.
+-- A submission draws the next number; so does a retry, which takes its place at the back of
+-- the line (ordering by job id made a retried job and a later one wait on each other).
+ALTER TABLE job_locks ADD COLUMN seq bigint NOT NULL DEFAULT 0;
+UPDATE job_locks SET seq = job_id;
+CREATE SEQUENCE job_lock_seq;
+SELECT setval('job_lock_seq', COALESCE((SELECT MAX(seq) FROM job_locks), 0) + 1, false);
+`,
+  },
 ];
 
 /**

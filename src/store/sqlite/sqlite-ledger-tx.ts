@@ -127,12 +127,19 @@ export function prepareLedgerStatements(db: Database): LedgerStatements {
     deleteEdges: p(`DELETE FROM task_deps WHERE job_id = ?`),
     deleteTasks: p(`DELETE FROM tasks WHERE job_id = ?`),
     deleteJob: p(`DELETE FROM jobs WHERE id = ? RETURNING site, queue, workflow, created_at, state, started_at, ended_at`),
-    holdLock: p(`INSERT INTO job_locks (job_id, lock_key, mode, released_at) VALUES (?, ?, ?, NULL)
-      ON CONFLICT (job_id, lock_key) DO UPDATE SET mode = excluded.mode, released_at = NULL`),
-    lockHoldersAny: p(`SELECT MAX(job_id) AS job_id FROM job_locks WHERE released_at IS NULL AND job_id <> ? AND job_id < ?
-      AND (lock_key = ? OR lock_key IN (SELECT value FROM json_each(?)) OR (lock_key >= ? AND lock_key < ?))`),
-    lockHoldersExclusive: p(`SELECT MAX(job_id) AS job_id FROM job_locks WHERE released_at IS NULL AND job_id <> ? AND job_id < ? AND mode = 'exclusive'
-      AND (lock_key = ? OR lock_key IN (SELECT value FROM json_each(?)) OR (lock_key >= ? AND lock_key < ?))`),
+    // Every lock of the job takes one admission number, the next (see migration 22).
+    nextLockSeq: p(`UPDATE job_lock_seq SET n = n + 1 RETURNING n`),
+    holdLock: p(`INSERT INTO job_locks (job_id, lock_key, mode, released_at, seq) VALUES (?, ?, ?, NULL, ?)
+      ON CONFLICT (job_id, lock_key) DO UPDATE SET mode = excluded.mode, released_at = NULL, seq = excluded.seq`),
+    // The latest conflicting holder admitted before the job.
+    lockHoldersAny: p(`SELECT job_id, seq FROM job_locks WHERE released_at IS NULL AND job_id <> @job
+      AND seq < (SELECT MAX(seq) FROM job_locks WHERE job_id = @job)
+      AND (lock_key = @key OR lock_key IN (SELECT value FROM json_each(@ancestors)) OR (lock_key >= @from AND lock_key < @to))
+      ORDER BY seq DESC LIMIT 1`),
+    lockHoldersExclusive: p(`SELECT job_id, seq FROM job_locks WHERE released_at IS NULL AND job_id <> @job AND mode = 'exclusive'
+      AND seq < (SELECT MAX(seq) FROM job_locks WHERE job_id = @job)
+      AND (lock_key = @key OR lock_key IN (SELECT value FROM json_each(@ancestors)) OR (lock_key >= @from AND lock_key < @to))
+      ORDER BY seq DESC LIMIT 1`),
     laterHoldersAny: p(`SELECT MAX(l.job_id) AS job_id FROM job_locks l JOIN jobs j ON j.id = l.job_id WHERE l.job_id <> ? AND j.started_at > ?
       AND (l.lock_key = ? OR l.lock_key IN (SELECT value FROM json_each(?)) OR (l.lock_key >= ? AND l.lock_key < ?))`),
     laterHoldersExclusive: p(`SELECT MAX(l.job_id) AS job_id FROM job_locks l JOIN jobs j ON j.id = l.job_id WHERE l.job_id <> ? AND j.started_at > ?
@@ -224,6 +231,7 @@ type LedgerStatementName =
   | 'knownSites'
   | 'addJobSite'
   | 'holdLock'
+  | 'nextLockSeq'
   | 'lockHoldersAny'
   | 'lockHoldersExclusive'
   | 'laterHoldersAny'
@@ -363,21 +371,16 @@ export class SqliteLedgerTx implements LedgerTx {
   async lockResourceAdmission(): Promise<void> {}
 
   async holdLocks(jobId: number, locks: ResourceLock[]): Promise<void> {
-    for (const lock of locks) this.s.holdLock.run(jobId, lock.key, lock.mode);
+    if (locks.length === 0) return;
+    const seq = Number((this.s.nextLockSeq.get() as DbRow).n);
+    for (const lock of locks) this.s.holdLock.run(jobId, lock.key, lock.mode, seq);
   }
 
-  async lockHolders(jobId: number, locks: ResourceLock[], beforeJobId: number | null): Promise<number[]> {
+  async lockHolders(jobId: number, locks: ResourceLock[]): Promise<number[]> {
     return this.holders(
       locks,
       (lock, ancestors, from, to) =>
-        (lock.mode === 'shared' ? this.s.lockHoldersExclusive : this.s.lockHoldersAny).all(
-          jobId,
-          beforeJobId ?? Number.MAX_SAFE_INTEGER,
-          lock.key,
-          ancestors,
-          from,
-          to,
-        ) as DbRow[],
+        (lock.mode === 'shared' ? this.s.lockHoldersExclusive : this.s.lockHoldersAny).all({ job: jobId, key: lock.key, ancestors, from, to }) as DbRow[],
     );
   }
 
@@ -389,14 +392,19 @@ export class SqliteLedgerTx implements LedgerTx {
     );
   }
 
-  /** Runs one overlap query per lock (keys, ancestors, descendant range) and merges the job ids. */
+  /**
+   * Runs one overlap query per lock (keys, ancestors, descendant range) and merges the job
+   * ids, in admission order when the rows say it (`seq`), else in id order.
+   */
   private holders(locks: ResourceLock[], query: (lock: ResourceLock, ancestors: string, from: string, to: string) => DbRow[]): number[] {
-    const ids = new Set<number>();
+    const order = new Map<number, number>();
     for (const lock of locks) {
       const [from, to] = lockKeyDescendantRange(lock.key);
-      for (const r of query(lock, JSON.stringify(lockKeyAncestors(lock.key)), from, to)) if (r.job_id !== null) ids.add(Number(r.job_id));
+      for (const r of query(lock, JSON.stringify(lockKeyAncestors(lock.key)), from, to)) {
+        if (r.job_id !== null) order.set(Number(r.job_id), Number(r.seq ?? r.job_id));
+      }
     }
-    return [...ids].sort((a, b) => a - b);
+    return [...order].sort((a, b) => a[1] - b[1]).map(([id]) => id);
   }
 
   async locksOf(jobIds: number[]): Promise<Map<number, ResourceLock[]>> {
