@@ -54,6 +54,8 @@ const TEXT_SORT_COLUMNS = new Set(['state', 'workflow', 'creator', 'queue', 'sit
  * first page a scan in list order finds quickly) is matched by LIKE over the columns instead.
  */
 export const SEARCH_MATCH_CAP = 5000;
+/** The job's columns free text is matched in (search_text, never the fields: the engine leaves secret fields out of it). */
+const TEXT_COLUMNS = ['workflow', 'creator', 'site', 'queue', 'search_text', 'reason'];
 
 /** The free text of a query, trimmed; null for none. */
 export function searchNeedle(q: string | undefined): string | null {
@@ -70,7 +72,16 @@ export function searchIndexSql(dialect: Dialect, needle: string): { sql: string;
   if ([...needle].length < 3 || needle.includes('\u0000')) return null;
   if (dialect === sqliteDialect) {
     // An FTS5 phrase of the trigram tokenizer: the needle's trigrams, consecutive (a substring).
-    return { sql: `SELECT rowid AS id FROM jobs_search WHERE jobs_search MATCH ? LIMIT ${SEARCH_MATCH_CAP + 1}`, params: [`"${needle.replace(/"/g, '""')}"`] };
+    // The index holds the jobs up to search_indexed.upto (SqliteSearchIndexer adds new ones in
+    // batches, a moment later): the few after it are matched here, by their rowid range.
+    const tail = new WhereBuilder(dialect);
+    const columns = TEXT_COLUMNS.map((column) => tail.contains(column, needle)).join(' OR ');
+    return {
+      sql: `SELECT rowid AS id FROM jobs_search WHERE jobs_search MATCH ?
+        UNION ALL SELECT id FROM jobs WHERE id > (SELECT upto FROM search_indexed) AND (${columns})
+        LIMIT ${SEARCH_MATCH_CAP + 1}`,
+      params: [`"${needle.replace(/"/g, '""')}"`, ...tail.params],
+    };
   }
   const where = new WhereBuilder(dialect);
   return { sql: `SELECT job_id AS id FROM jobs_search WHERE ${where.contains('doc', needle)} LIMIT ${SEARCH_MATCH_CAP + 1}`, params: where.params };
@@ -107,8 +118,7 @@ export function jobFilterWhere(where: WhereBuilder, query: Omit<JobQuery, 'limit
     const states = JOB_STATES.filter((state) => state.includes(q.toLowerCase()));
     if (states.length > 0) anyOf.push(`state IN (${states.map((state) => where.param(state)).join(', ')})`);
     if (matches === null) {
-      // search_text, never the fields: the engine leaves secret fields out of it.
-      for (const column of ['workflow', 'creator', 'site', 'queue', 'search_text', 'reason']) anyOf.push(where.contains(column, q));
+      for (const column of TEXT_COLUMNS) anyOf.push(where.contains(column, q));
     } else if (matches.length > 0) {
       anyOf.push(where.inIntegers('id', matches));
     }

@@ -29,6 +29,7 @@ import { sqliteMigrations } from './sqlite-migrations.js';
 import { SqliteNotify } from './sqlite-notify.js';
 import { SqliteReads } from './sqlite-reads.js';
 import { sqliteScheduleExecutor } from './sqlite-schedules.js';
+import { SqliteSearchIndexer } from './sqlite-search-indexer.js';
 
 export interface SqliteStoreOptions {
   /** A file path, or ':memory:'. */
@@ -65,6 +66,7 @@ export class SqliteStore implements S.Store {
   private schedules!: ScheduleSql;
   private sql!: env.SqlExecutor;
   private readonly checkpointer: SqliteCheckpointer | null;
+  private searchIndexer: SqliteSearchIndexer | null = null;
 
   constructor(options: SqliteStoreOptions) {
     const onDisk = options.path !== ':memory:' && options.path !== '';
@@ -115,10 +117,18 @@ export class SqliteStore implements S.Store {
       this.catalog = new SqliteCatalog(this.db);
       this.schedules = new ScheduleSql(sqliteScheduleExecutor(this.db));
       this.sql = sqliteScheduleExecutor(this.db);
+      this.searchIndexer ??= new SqliteSearchIndexer(this.db, this.lock);
     });
+    this.searchIndexer?.start();
+  }
+
+  /** Adds every job written so far to the text index now, rather than within the next 200 ms (tests of the index). */
+  async indexSearch(): Promise<void> {
+    await this.searchIndexer?.catchUp();
   }
 
   async close(): Promise<void> {
+    await this.searchIndexer?.stop();
     await this.checkpointer?.stop();
     await this.lock.run(() => {
       if (!this.db.open) return;

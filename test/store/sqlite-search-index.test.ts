@@ -1,0 +1,100 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import BetterSqlite3 from 'better-sqlite3';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { SqliteStore } from '../../src/store/sqlite/sqlite-store.js';
+import { newJob } from '../helpers/store-harness.js';
+
+const T0 = 1_700_000_000_000;
+
+/**
+ * The text index written in batches (migration 23, SqliteSearchIndexer): a job is found the
+ * moment it is written, indexed or not, and whatever happens to it before the index catches
+ * up (its reason changes, it is deleted), the index then agrees with the jobs exactly.
+ */
+describe('SQLite text index in batches', () => {
+  let dir: string;
+  let path: string;
+  let store: SqliteStore;
+  let probe: BetterSqlite3.Database;
+
+  beforeEach(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'swy-search-batches-'));
+    path = join(dir, 'store.db');
+    store = new SqliteStore({ path });
+    await store.migrate();
+    probe = new BetterSqlite3(path, { readonly: true });
+  });
+  afterEach(async () => {
+    probe.close();
+    await store.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  const found = async (q: string, limit = 50) => (await store.listJobs({ sites: null, q, limit })).items.map((job) => job.creator).sort();
+  const upto = () => (probe.prepare('SELECT upto FROM search_indexed').get() as { upto: number }).upto;
+  const lastId = () => (probe.prepare('SELECT MAX(id) AS id FROM jobs').get() as { id: number }).id;
+  /** FTS5's own check of an external-content index against its content (rank 1). */
+  const expectConsistent = () => {
+    const check = new BetterSqlite3(path);
+    try {
+      expect(() => check.exec(`INSERT INTO jobs_search (jobs_search, rank) VALUES ('integrity-check', 1)`)).not.toThrow();
+    } finally {
+      check.close();
+    }
+  };
+
+  it('finds jobs before and after they are indexed, through reason changes and deletes', async () => {
+    await store.indexSearch();
+    const before = upto();
+    const [kept, cancelled, deleted] = await store.submitJobs(
+      [
+        newJob({ creator: 'ann', searchText: '/fresh/alpha' }),
+        newJob({ creator: 'bob', searchText: '/fresh/beta' }),
+        newJob({ creator: 'cy', searchText: '/fresh/gamma' }),
+      ],
+      T0,
+    );
+    // Not indexed yet (the indexer runs every 200 ms; nothing waited for it), found all the same.
+    if (upto() === before) expect(await found('fresh/')).toEqual(['ann', 'bob', 'cy']);
+    // Changed and deleted before the index catches up.
+    await store.controlJob(cancelled.job.id, 'cancel', T0 + 1);
+    await store.controlJob(deleted.job.id, 'cancel', T0 + 1);
+    await store.deleteJob(deleted.job.id, T0 + 2);
+    expect(await found('fresh/')).toEqual(['ann', 'bob']);
+    expect(await found('cancelled on request')).toEqual(['bob']);
+    expect(await found('/fresh/gamma')).toEqual([]);
+
+    await store.indexSearch();
+    expect(upto()).toBe(lastId());
+    expectConsistent();
+    expect(await found('fresh/')).toEqual(['ann', 'bob']);
+    expect(await found('FRESH/ALPHA')).toEqual(['ann']);
+    expect(await found('cancelled on request')).toEqual(['bob']);
+
+    // And once indexed, changes and deletes go through the triggers.
+    await store.controlJob(kept.job.id, 'cancel', T0 + 3);
+    expect(await found('cancelled on request')).toEqual(['ann', 'bob']);
+    expectConsistent();
+    await store.deleteJob(kept.job.id, T0 + 4);
+    expect(await found('fresh/')).toEqual(['bob']);
+    expectConsistent();
+  });
+
+  it('catches up with a long backlog in batches, by itself', async () => {
+    for (let i = 0; i < 3; i++) {
+      await store.submitJobs(
+        Array.from({ length: 1000 }, (_, k) => newJob({ creator: `c${i}`, searchText: `/bulk/${i}/${k}` })),
+        T0 + i,
+      );
+    }
+    expect(await found('/bulk/2/999')).toEqual(['c2']);
+    // The store's own timer indexes the backlog: wait for it, with a generous bound.
+    const deadline = Date.now() + 30_000;
+    while (upto() < lastId() && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(upto()).toBe(lastId());
+    expectConsistent();
+    expect(await found('/bulk/1/5', 200)).toHaveLength(111);
+  });
+});
