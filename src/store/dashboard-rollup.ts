@@ -115,7 +115,15 @@ export class RollupBook {
 
   /** A job as read in this transaction (what it counts for in the table now). */
   seen(id: number, job: Omit<RollupJob, 'createdAt'>, createdAt: number): void {
-    this.jobs.set(id, copy({ ...job, createdAt }));
+    this.jobs.set(id, {
+      site: job.site,
+      queue: job.queue,
+      workflow: job.workflow,
+      createdAt,
+      state: job.state,
+      startedAt: job.startedAt,
+      endedAt: job.endedAt,
+    });
   }
 
   inserted(id: number, job: RollupJob): void {
@@ -128,10 +136,12 @@ export class RollupBook {
     const before = this.jobs.get(id);
     if (!before) throw new Error(`job ${id} was written without being read in this transaction: the dashboard roll-up cannot follow it`);
     if (before.state === row.state && before.startedAt === row.startedAt && before.endedAt === row.endedAt) return;
-    const after: RollupJob = { ...before, state: row.state, startedAt: row.startedAt, endedAt: row.endedAt };
     this.count(before, -1);
-    this.count(after, 1);
-    this.jobs.set(id, after);
+    // The book's own copy: changed in place.
+    before.state = row.state;
+    before.startedAt = row.startedAt;
+    before.endedAt = row.endedAt;
+    this.count(before, 1);
   }
 
   deleted(id: number, job: RollupJob): void {

@@ -83,7 +83,8 @@ async function spawnTasks(tx: LedgerTx, book: JobBook, parent: TaskRow, specs: N
   );
   const ids = await insertPlanned(tx, plan);
   plan.rows.forEach((row, i) => {
-    book.moveTask({ ...row, id: ids[i] }, null, row.state, row.reason);
+    // The planned row with its id, not a spread copy (V8 builds those on a slow path; a handler may spawn thousands).
+    book.moveTask(Object.assign(row, { id: ids[i] }), null, row.state, row.reason);
   });
 
   // Existing tasks that gained dependents must say so, or their end would not release them.

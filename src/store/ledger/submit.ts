@@ -140,19 +140,15 @@ export async function submitJobs(tx: LedgerTx, jobs: NewJob[], now: number): Pro
     const index = answer.pendingIndex;
     const created = !answered.has(index);
     answered.add(index);
-    const record = jobRecordOf({ ...jobRows[index], id: ids[index], envelopeId: null }, jobRows[index], sitesBeyond(plans[index].rows, jobRows[index].site));
+    const row = jobRows[index];
+    // The row as written, with its id: no copy of it (a bulk submit answers thousands).
+    const record = jobRecordOf(Object.assign(row, { id: ids[index], envelopeId: null }), row, sitesBeyond(plans[index].rows, row.site));
     const concurrency = fresh[index].concurrency ?? null;
-    const inLine = concurrency !== null && !isTerminalJobState(jobRows[index].state);
-    return {
-      id: ids[index],
-      created,
-      record: {
-        ...record,
-        lockWaitOn: lockWaits.get(ids[index]) ?? null,
-        concurrencyKey: inLine ? concurrency.key : null,
-        concurrencySlot: inLine ? (line.waiting.has(ids[index]) ? 'waiting' : 'held') : null,
-      },
-    };
+    const inLine = concurrency !== null && !isTerminalJobState(row.state);
+    record.lockWaitOn = lockWaits.get(ids[index]) ?? null;
+    record.concurrencyKey = inLine ? concurrency.key : null;
+    record.concurrencySlot = inLine ? (line.waiting.has(ids[index]) ? 'waiting' : 'held') : null;
+    return { id: ids[index], created, record };
   });
 }
 
