@@ -53,7 +53,7 @@ export class EventFeed {
 
   constructor(
     private readonly reads: ReadVerbs,
-    private readonly onWake: (listener: (signal: { kind: string }) => void) => () => void,
+    private readonly onWake: (listener: (signal: { kind: string; committed?: readonly EventRecord[] }) => void) => () => void,
     private readonly onError: (error: unknown) => void,
   ) {}
 
@@ -99,7 +99,8 @@ export class EventFeed {
       }
     })();
     this.off = this.onWake((signal) => {
-      if (signal.kind === 'events') void this.pump();
+      if (signal.kind !== 'events') return;
+      if (!signal.committed || !this.take(signal.committed)) void this.pump();
     });
     this.poll = setInterval(() => void this.pump(), POLL_MS);
     this.poll.unref();
@@ -140,6 +141,23 @@ export class EventFeed {
       }
     })();
     return this.pumping;
+  }
+
+  /**
+   * Takes events this process just committed as read, when they are exactly the next ones
+   * (their ids follow the last event read, without a gap) and no read is under way: the
+   * store need not read back what it just wrote. Answers whether it took them; otherwise
+   * the feed reads as usual (it also reads every POLL_MS).
+   */
+  private take(committed: readonly EventRecord[]): boolean {
+    if (committed.length === 0 || this.pumping || this.after === null || this.off === null) return false;
+    for (let i = 0; i < committed.length; i++) if (committed[i].id !== this.after + 1 + i) return false;
+    for (const record of committed) {
+      if (this.off === null) return true;
+      this.after = record.id;
+      this.dispatch(record);
+    }
+    return true;
   }
 
   private dispatch(record: EventRecord): void {

@@ -92,7 +92,14 @@ export interface Store
   onWake(listener: (signal: WakeSignal) => void): () => void;
 }
 
-export type WakeSignal = { kind: 'tasks'; site: string } | { kind: 'events' };
+/**
+ * A wake-up after a commit. `events`: new events were committed; `committed`, when the store
+ * knows them, are the ones this process just appended, in id order and with their ids (the
+ * SQLite store's): a reader that has read every event before the first may take them as read
+ * instead of reading them back. Events appended otherwise (another process, or SQL of their
+ * own) leave a gap in the ids, which the reader notices and reads.
+ */
+export type WakeSignal = { kind: 'tasks'; site: string } | { kind: 'events'; committed?: readonly EventRecord[] };
 
 // ─── Jobs ────────────────────────────────────────────────────────────────────────────────
 

@@ -2,6 +2,7 @@ import type { Database, Statement } from 'better-sqlite3';
 import {
   type ConcurrencyLimits,
   type ConcurrencySlot,
+  type EventRecord,
   type Json,
   lockKeyAncestors,
   lockKeyDescendantRange,
@@ -51,18 +52,32 @@ const rowsOf = (columns: number, rows: number) => Array.from({ length: rows }, (
  * Inserts rows CHUNK at a time. `bind` writes one row's values into `into` from `offset`; the
  * parameter array is reused, so a large batch allocates nothing per row.
  */
-function insertChunked<R>(single: Statement, chunked: Statement, columns: number, rows: R[], bind: (row: R, into: unknown[], offset: number) => void): void {
+/**
+ * Inserts `rows` in statements of CHUNK rows, then one by one; answers each row's rowid. Rows
+ * of one statement get consecutive rowids (SQLite gives a new row the largest rowid plus one,
+ * and one writer inserts at a time), so the last rowid of a statement says them all.
+ */
+function insertChunked<R>(
+  single: Statement,
+  chunked: Statement,
+  columns: number,
+  rows: R[],
+  bind: (row: R, into: unknown[], offset: number) => void,
+): number[] {
+  const ids: number[] = new Array(rows.length);
   const params: unknown[] = new Array(columns * CHUNK);
   let at = 0;
   for (; at + CHUNK <= rows.length; at += CHUNK) {
     for (let i = 0; i < CHUNK; i++) bind(rows[at + i], params, i * columns);
-    chunked.run(params);
+    const last = Number(chunked.run(params).lastInsertRowid);
+    for (let i = 0; i < CHUNK; i++) ids[at + i] = last - CHUNK + 1 + i;
   }
   const one: unknown[] = new Array(columns);
   for (; at < rows.length; at++) {
     bind(rows[at], one, 0);
-    single.run(one);
+    ids[at] = Number(single.run(one).lastInsertRowid);
   }
+  return ids;
 }
 
 /**
@@ -288,6 +303,8 @@ const jsonText = (value: Json | undefined): string | null => (value === null || 
 export class SqliteLedgerTx implements LedgerTx {
   readonly wakeSites = new Set<string>();
   wakeEvents = false;
+  /** The events this transaction appended, as records with their ids (for the wake-up after commit: see WakeSignal). */
+  readonly appended: EventRecord[] = [];
   /** Job rows as `lockJobs` read them (JOB_ROW_COLUMNS order), by id: what updateJobs compares with. */
   private readonly jobsRead = new Map<number, unknown[]>();
   private readonly rollup = new RollupBook();
@@ -632,13 +649,16 @@ export class SqliteLedgerTx implements LedgerTx {
   }
 
   async insertEvents(events: NewEvent[]): Promise<void> {
-    insertChunked(this.s.insertEvent, this.s.insertEvents, 6, events, (e, p, o) => {
+    const ids = insertChunked(this.s.insertEvent, this.s.insertEvents, 6, events, (e, p, o) => {
       p[o] = e.at;
       p[o + 1] = e.type;
       p[o + 2] = e.jobId;
       p[o + 3] = e.taskId;
       p[o + 4] = e.site;
       p[o + 5] = JSON.stringify(e.data);
+    });
+    events.forEach((e, i) => {
+      this.appended.push({ id: ids[i], at: e.at, type: e.type, jobId: e.jobId, taskId: e.taskId, site: e.site, data: e.data });
     });
   }
 

@@ -158,7 +158,7 @@ export class SqliteStore implements S.Store {
         throw error;
       }
       for (const site of tx.wakeSites) this.wake.emit('wake', { kind: 'tasks', site });
-      if (tx.wakeEvents) this.wake.emit('wake', { kind: 'events' });
+      if (tx.wakeEvents) this.wake.emit('wake', { kind: 'events', committed: tx.appended });
       return result;
     });
   }
