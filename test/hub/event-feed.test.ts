@@ -4,7 +4,7 @@ import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { createHub, defineWorkflow, type EventRecord, type Hub, SYSTEM_ACTOR, z } from 'switchyard';
+import { createHub, defineWorkflow, type Hub, type HubEvents, SYSTEM_ACTOR, z } from 'switchyard';
 import { afterEach, describe, expect, it } from 'vitest';
 
 /** Appends an event to the SQLite file from another process, as another writer of the file would. */
@@ -42,7 +42,7 @@ describe('event feed', () => {
     dir = mkdtempSync(join(tmpdir(), 'swy-feed-'));
     const path = join(dir, 'hub.db');
     hub = await createHub({ db: path, workflows: [noop] });
-    const heard: EventRecord[] = [];
+    const heard: HubEvents['event'][] = [];
     hub.on('event', (record) => heard.push(record));
     await hub.engine.events.flush();
     const first = heard.length === 0 ? await hub.engine.reads.lastEventId(SYSTEM_ACTOR) : heard[0].id - 1;

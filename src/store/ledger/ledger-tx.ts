@@ -61,6 +61,8 @@ export interface LedgerTx {
   /** Pauses those of `queues` whose pause-on-failure setting is on. */
   pauseQueuesOnFailure(queues: string[]): Promise<void>;
   insertEvents(events: NewEvent[]): Promise<void>;
+  /** Audit entries about new jobs (target `job:<id>`), in the transaction that creates them (see writeJobAudit). */
+  insertJobAudit(entries: JobAudit[], at: number): Promise<void>;
   /** Items one task recorded at `at`. */
   insertItems(jobId: number, taskId: number, at: number, items: NewItem[]): Promise<void>;
   /** Appends log lines after the task's last line: `firstSeq` is the number of the first. */
@@ -245,6 +247,15 @@ export interface QueueState {
   paused: boolean;
   concurrency: number | null;
   activeJobs: number;
+}
+
+/** The audit entry of a job's submission. */
+export interface JobAudit {
+  jobId: number;
+  actor: string;
+  action: string;
+  site: string;
+  data: Record<string, Json>;
 }
 
 export interface NewEvent {

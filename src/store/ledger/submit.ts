@@ -11,7 +11,8 @@ import {
 import { jobRecordOf } from '../rows.js';
 import type { NewJob } from '../store.js';
 import { admitConcurrency } from './concurrency.js';
-import type { LedgerTx, NewEvent, NewJobRow } from './ledger-tx.js';
+import type { SqlExecutor } from './envelope-rows.js';
+import type { JobAudit, LedgerTx, NewEvent, NewJobRow } from './ledger-tx.js';
 import { insertPlannedBatches, planTasks, sitesBeyond, unknownSitesOf } from './new-tasks.js';
 import { admitLocks } from './resource-locks.js';
 
@@ -125,13 +126,10 @@ export async function submitJobs(tx: LedgerTx, jobs: NewJob[], now: number): Pro
     if (row.state === 'queued' || row.state === 'running') for (const task of plan.rows) if (task.state === 'queued') sites.add(task.site);
   }
   if (events.length > 0) await tx.insertEvents(events);
-  const audited = fresh.flatMap((job, i) => (job.audit ? [{ audit: job.audit, id: ids[i], site: job.site }] : []));
-  if (audited.length > 0) {
-    await tx.sql.run(
-      `INSERT INTO audit (at, actor, action, target, site, data) VALUES ${audited.map(() => '(?, ?, ?, ?, ?, ?)').join(', ')}`,
-      audited.flatMap(({ audit, id, site }) => [now, audit.actor, audit.action, `job:${id}`, site, tx.sql.json(audit.data ?? {})]),
-    );
-  }
+  const audited = fresh.flatMap((job, i): JobAudit[] =>
+    job.audit ? [{ jobId: ids[i], actor: job.audit.actor, action: job.audit.action, site: job.site, data: job.audit.data ?? {} }] : [],
+  );
+  if (audited.length > 0) await tx.insertJobAudit(audited, now);
   tx.wakeAfterCommit([...sites], events.length > 0);
 
   const answered = new Set<number>();
@@ -186,4 +184,13 @@ function initialJobRow(job: NewJob, taskStates: TaskState[], now: number): NewJo
     runAt: job.runAt,
     createdAt: now,
   };
+}
+
+/** Writes submissions' audit entries through the store's SQL (both stores' insertJobAudit). */
+export async function writeJobAudit(x: SqlExecutor, entries: JobAudit[], at: number): Promise<void> {
+  if (entries.length === 0) return;
+  await x.run(
+    `INSERT INTO audit (at, actor, action, target, site, data) VALUES ${entries.map(() => '(?, ?, ?, ?, ?, ?)').join(', ')}`,
+    entries.flatMap((entry) => [at, entry.actor, entry.action, `job:${entry.jobId}`, entry.site, x.json(entry.data)]),
+  );
 }

@@ -19,6 +19,7 @@ import type {
   ConcurrencyCandidate,
   ConcurrencyStanding,
   DependencyEdge,
+  JobAudit,
   JobRow,
   KeyedTask,
   LedgerTx,
@@ -28,6 +29,7 @@ import type {
   QueueState,
   TaskRow,
 } from '../ledger/ledger-tx.js';
+import { writeJobAudit } from '../ledger/submit.js';
 import { OTHER_SITES_SQL } from '../list-queries.js';
 import { type DbRow, groupLocks, jobSitesOf, type RowMapper } from '../rows.js';
 import { sqlList } from '../sql-builder.js';
@@ -52,22 +54,22 @@ const ACTIVE_JOBS = `(SELECT count(*) FROM jobs j WHERE j.queue = q.name AND j.s
  * writes pass one array per column and `unnest` them back into rows, so a batch of any size
  * is one statement with a fixed number of parameters.
  */
-type Column<R> = readonly [name: string, type: string, value: (row: R) => unknown];
+export type Column<R> = readonly [name: string, type: string, value: (row: R) => unknown];
 
 /** `first`: how many scalar parameters come before the column arrays. */
-function unnestRows<R>(columns: readonly Column<R>[], first = 0): string {
+export function unnestRows<R>(columns: readonly Column<R>[], first = 0): string {
   const arrays = columns.map(([, type], i) => `$${first + i + 1}::${type}[]`).join(', ');
   return `unnest(${arrays}) WITH ORDINALITY AS v(${columns.map(([name]) => name).join(', ')}, ord)`;
 }
 
-function unnestParams<R>(columns: readonly Column<R>[], batch: readonly R[]): unknown[] {
+export function unnestParams<R>(columns: readonly Column<R>[], batch: readonly R[]): unknown[] {
   return columns.map(([, , value]) => batch.map((row) => value(row) ?? null));
 }
 
-const names = <R>(columns: readonly Column<R>[], prefix = '') => columns.map(([name]) => `${prefix}${name}`).join(', ');
+export const names = <R>(columns: readonly Column<R>[], prefix = '') => columns.map(([name]) => `${prefix}${name}`).join(', ');
 const jsonText = (value: Json | undefined): string | null => (value === null || value === undefined ? null : pgJson(value));
 
-const JOB_INSERT: Column<NewJobRow>[] = [
+export const JOB_INSERT: Column<NewJobRow>[] = [
   ['workflow', 'text', (j) => j.workflow],
   ['site', 'text', (j) => j.site],
   ['queue', 'text', (j) => j.queue],
@@ -95,7 +97,7 @@ const JOB_INSERT: Column<NewJobRow>[] = [
   ['updated_at', 'bigint', (j) => j.updatedAt],
 ];
 
-const TASK_INSERT: Column<NewTaskRow>[] = [
+export const TASK_INSERT: Column<NewTaskRow>[] = [
   ['job_id', 'bigint', (t) => t.jobId],
   ['site', 'text', (t) => t.site],
   ['workflow', 'text', (t) => t.workflow],
@@ -162,7 +164,7 @@ const JOB_UPDATE: Column<JobRow>[] = [
   ['updated_at', 'bigint', (j) => j.updatedAt],
 ];
 
-const EVENT_INSERT: Column<NewEvent>[] = [
+export const EVENT_INSERT: Column<NewEvent>[] = [
   ['at', 'bigint', (e) => e.at],
   ['type', 'text', (e) => e.type],
   ['job_id', 'bigint', (e) => e.jobId],
@@ -633,6 +635,10 @@ export class PostgresLedgerTx implements LedgerTx {
 
   async insertEvents(events: NewEvent[]): Promise<void> {
     if (events.length > 0) await this.write('events', SQL.insertEvents, unnestParams(EVENT_INSERT, events));
+  }
+
+  insertJobAudit(entries: JobAudit[], at: number): Promise<void> {
+    return writeJobAudit(this.sql, entries, at);
   }
 
   async insertItems(jobId: number, taskId: number, at: number, items: NewItem[]): Promise<void> {

@@ -20,6 +20,7 @@ import type {
   ConcurrencyCandidate,
   ConcurrencyStanding,
   DependencyEdge,
+  JobAudit,
   JobRow,
   KeyedTask,
   LedgerTx,
@@ -29,6 +30,7 @@ import type {
   QueueState,
   TaskRow,
 } from '../ledger/ledger-tx.js';
+import { writeJobAudit } from '../ledger/submit.js';
 import { OTHER_SITES_SQL } from '../list-queries.js';
 import { type DbRow, groupLocks, JOB_ROW_COLUMNS, jobSitesOf, type RowMapper, TASK_ROW_COLUMNS } from '../rows.js';
 import { sqlList } from '../sql-builder.js';
@@ -660,6 +662,10 @@ export class SqliteLedgerTx implements LedgerTx {
     events.forEach((e, i) => {
       this.appended.push({ id: ids[i], at: e.at, type: e.type, jobId: e.jobId, taskId: e.taskId, site: e.site, data: e.data });
     });
+  }
+
+  insertJobAudit(entries: JobAudit[], at: number): Promise<void> {
+    return writeJobAudit(this.sql, entries, at);
   }
 
   async insertItems(jobId: number, taskId: number, at: number, items: NewItem[]): Promise<void> {
