@@ -51,7 +51,7 @@ export class JobBook {
   private readonly events: NewEvent[] = [];
   private readonly readySites = new Set<string>();
   /** Jobs that reached a terminal state in this transaction: their resource locks and concurrency slots are released. */
-  private readonly ended: number[] = [];
+  private readonly ended: JobRow[] = [];
 
   constructor(private readonly now: number) {}
 
@@ -171,8 +171,11 @@ export class JobBook {
     if (reached.length > 0) await tx.addJobSites(reached);
     // Locks before concurrency slots: a job whose lock comes free is back in its line before
     // the freed slots are given out, so the earliest job in line gets them.
-    for (const site of await releaseLocks(tx, this.ended, this.now)) this.readySites.add(site);
-    for (const site of await releaseConcurrency(tx, this.ended)) this.readySites.add(site);
+    // Only jobs that may hold some: a job read without locks or a place in a line costs no statement here.
+    const holdingLocks = this.ended.filter((job) => job.holdsLocks !== false).map((job) => job.id);
+    const inLine = this.ended.filter((job) => job.concurrencySlot !== null).map((job) => job.id);
+    for (const site of await releaseLocks(tx, holdingLocks, this.now)) this.readySites.add(site);
+    for (const site of await releaseConcurrency(tx, inLine)) this.readySites.add(site);
     if (failedQueues.size > 0) await tx.pauseQueuesOnFailure([...failedQueues]);
     if (this.events.length > 0) await tx.insertEvents(this.events);
     this.scheduleWakeUps(tx);
@@ -211,7 +214,7 @@ export class JobBook {
     const state = rollupJobState(job.taskCounts, job.intent, job.startedAt !== null);
     job.state = state;
     if (isTerminalJobState(state)) {
-      if (!wasTerminal) this.ended.push(job.id);
+      if (!wasTerminal) this.ended.push(job);
       if (!wasTerminal || job.endedAt === null) job.endedAt = this.now;
     } else {
       job.endedAt = null;

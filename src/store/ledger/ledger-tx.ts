@@ -194,6 +194,13 @@ export interface JobRow {
   updatedAt: number;
   /** The envelope the job belongs to (a member or its rollback job); set after insert, never changed. */
   envelopeId: number | null;
+  /**
+   * As lockJobs read them: whether the job holds unreleased resource locks, and its place in
+   * a concurrency line. When it ends, only a job that may hold either costs the statements
+   * that release them. Absent: not known (treated as possibly holding).
+   */
+  holdsLocks?: boolean;
+  concurrencySlot?: ConcurrencySlot | null;
 }
 
 export type NewJobRow = Omit<JobRow, 'id' | 'envelopeId'> & {

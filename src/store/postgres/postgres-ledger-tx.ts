@@ -207,7 +207,10 @@ const SQL = {
   lockTasksOfJobsIn: `SELECT ${TASK_ROW} FROM tasks WHERE job_id = ANY($1::bigint[]) AND state = ANY($2::text[]) ORDER BY id FOR UPDATE`,
   lockTasksOfJobsAll: `SELECT ${TASK_ROW} FROM tasks WHERE job_id = ANY($1::bigint[]) ORDER BY id FOR UPDATE`,
   // created_at besides the row: the dashboard roll-up's key (see RollupBook).
-  lockJobs: `SELECT ${JOB_ROW}, created_at FROM jobs WHERE id = ANY($1::bigint[]) ORDER BY id FOR UPDATE`,
+  // created_at, then what settle needs to know of the job's locks and concurrency line.
+  lockJobs: `SELECT ${JOB_ROW}, created_at, concurrency_slot,
+      EXISTS (SELECT 1 FROM job_locks l WHERE l.job_id = jobs.id AND l.released_at IS NULL) AS holds_locks
+    FROM jobs WHERE id = ANY($1::bigint[]) ORDER BY id FOR UPDATE`,
   // Rows another transaction is leasing are skipped, not waited for: concurrent workers
   // each take different tasks.
   claim: `SELECT ${TASK_ROW_T}, t.key AS t_key, t.input AS t_input, t.created_at AS t_created_at,
@@ -420,6 +423,8 @@ export class PostgresLedgerTx implements LedgerTx {
     return (await this.withPending(SQL.lockJobs, [ids])).rows.map((r) => {
       const job = this.map.jobRow(r);
       this.rollup.seen(job.id, job, Number(r.created_at));
+      job.concurrencySlot = (r.concurrency_slot as ConcurrencySlot | null) ?? null;
+      job.holdsLocks = r.holds_locks === true;
       return job;
     });
   }

@@ -101,7 +101,10 @@ export function prepareLedgerStatements(db: Database): LedgerStatements {
     ),
     lockTasksOfJobsAll: raw(`SELECT ${TASK_ROW} FROM tasks WHERE job_id IN (SELECT value FROM json_each(?)) ORDER BY id`),
     // created_at after the row's columns: the dashboard roll-up's key (see RollupBook).
-    lockJobs: raw(`SELECT ${JOB_ROW}, created_at FROM jobs WHERE id IN (SELECT value FROM json_each(?)) ORDER BY id`),
+    // created_at, then what settle needs to know of the job's locks and concurrency line.
+    lockJobs: raw(`SELECT ${JOB_ROW}, created_at, concurrency_slot,
+        EXISTS (SELECT 1 FROM job_locks l WHERE l.job_id = jobs.id AND l.released_at IS NULL) AS holds_locks
+      FROM jobs WHERE id IN (SELECT value FROM json_each(?)) ORDER BY id`),
     claim: raw(`SELECT ${TASK_ROW_T}, t.key AS t_key, t.input AS t_input, t.created_at AS t_created_at,
         j.queue AS j_queue, j.creator AS j_creator, j.fields AS j_fields, j.started_at IS NULL AS j_unstarted, t.retry_items AS t_retry_items
       FROM tasks t JOIN jobs j ON j.id = t.job_id
@@ -341,8 +344,11 @@ export class SqliteLedgerTx implements LedgerTx {
     return rows.map((row) => {
       this.jobsRead.set(row[0] as number, row);
       const job = this.map.jobRowFrom(row);
-      // created_at follows the row's columns (see the statement).
-      this.rollup.seen(job.id, job, row[JOB_ROW_COLUMNS.length] as number);
+      // created_at, concurrency_slot and holds_locks follow the row's columns (see the statement).
+      const n = JOB_ROW_COLUMNS.length;
+      this.rollup.seen(job.id, job, row[n] as number);
+      job.concurrencySlot = (row[n + 1] as ConcurrencySlot | null) ?? null;
+      job.holdsLocks = row[n + 2] === 1;
       return job;
     });
   }
