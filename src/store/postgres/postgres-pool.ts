@@ -177,6 +177,49 @@ export function preparedClient(client: pg.ClientBase): Queryable {
   };
 }
 
+/**
+ * A connection whose transaction begins with its first statement: `begin` (BEGIN and its SET
+ * LOCALs) is sent with that statement in one round trip when its parameters are only numbers
+ * and arrays of integers, written into its text (the simple query protocol runs several
+ * statements at once; numbers cannot carry SQL), else just before it. `begin()` sends it if no
+ * statement did. Only for a body that sends every statement through this object.
+ */
+export function beginningWith(client: Queryable, begin: string): Queryable & { begin(): Promise<void> } {
+  let pending: string | null = begin;
+  return {
+    async query(text, values, name) {
+      if (pending !== null) {
+        const first = pending;
+        pending = null;
+        const inlined = withNumbersInline(text, values ?? []);
+        if (inlined !== null) {
+          const results = (await client.query(`${first}; ${inlined}`)) as unknown as pg.QueryResult<DbRow>[];
+          return results[results.length - 1];
+        }
+        await client.query(first);
+      }
+      return client.query(text, values, name);
+    },
+    async begin() {
+      if (pending === null) return;
+      const first = pending;
+      pending = null;
+      await client.query(first);
+    },
+  };
+}
+
+/** `text` with its parameters written in as literals, when every one is a finite number or an array of safe integers; else null. */
+function withNumbersInline(text: string, values: unknown[]): string | null {
+  const literals: string[] = [];
+  for (const value of values) {
+    if (typeof value === 'number' && Number.isFinite(value)) literals.push(String(value));
+    else if (Array.isArray(value) && value.every((n) => Number.isSafeInteger(n))) literals.push(`'{${value.join(',')}}'`);
+    else return null;
+  }
+  return literals.length === 0 ? text : text.replace(/\$(\d+)\b/g, (_, n: string) => literals[Number(n) - 1] ?? `$${n}`);
+}
+
 const statementNames = new Map<string, string>();
 
 /** The prepared statement name of a fixed SQL text: the same on every connection and hub. */

@@ -24,6 +24,7 @@ import { WakeListener, wakePayload } from './postgres-listener.js';
 import { migrateSchema } from './postgres-migrations.js';
 import { PostgresNotify } from './postgres-notify.js';
 import {
+  beginningWith,
   channelFor,
   connectionConfig,
   createPool,
@@ -171,7 +172,11 @@ export class PostgresStore implements S.Store {
    * before COMMIT (PostgreSQL delivers it only if the commit happens), and local listeners
    * are called after it.
    */
-  private async transaction<T>(body: (client: pg.PoolClient, wake: WakeUps) => Promise<T>, durability: Durability = 'flush'): Promise<T> {
+  private async transaction<T>(
+    body: (client: pg.PoolClient, wake: WakeUps, begin: string | null) => Promise<T>,
+    durability: Durability = 'flush',
+    lazyBegin = false,
+  ): Promise<T> {
     for (let attempt = 1; ; attempt += 1) {
       const client = await this.checkout();
       const wake: WakeUps = { sites: new Set(), events: false };
@@ -179,8 +184,10 @@ export class PostgresStore implements S.Store {
       let result: T;
       try {
         // Statements without parameters travel together (simple query protocol): one round trip, not two.
-        await client.query(durability === 'worker' ? `${BEGIN}; ${ASYNC_COMMIT}` : BEGIN);
-        result = await body(client, wake);
+        const begin = durability === 'worker' ? `${BEGIN}; ${ASYNC_COMMIT}` : BEGIN;
+        // With lazyBegin the body sends it, with its first statement (see beginningWith).
+        if (!lazyBegin) await client.query(begin);
+        result = await body(client, wake, lazyBegin ? begin : null);
         const last = wake.beforeCommit ? `${wake.beforeCommit}; ` : '';
         if (!wake.notified && (wake.sites.size > 0 || wake.events)) {
           const payload = wakePayload(this.origin, [...wake.sites], wake.events);
@@ -214,19 +221,26 @@ export class PostgresStore implements S.Store {
     durability: Durability = 'flush',
     deferWrites = false,
   ): Promise<T> {
-    return this.transaction(async (client, wake) => {
-      const tx = new PostgresLedgerTx(preparedClient(client), this.map, now, deferWrites);
-      const result = await body(tx, client);
-      for (const site of tx.wakeSites) wake.sites.add(site);
-      wake.events ||= tx.wakeEvents;
-      if (tx.hasPending) {
-        const notify = wake.sites.size > 0 || wake.events;
-        await tx.flush(notify ? { channel: this.channel, payload: wakePayload(this.origin, [...wake.sites], wake.events) } : undefined);
-        wake.notified = notify;
-      }
-      wake.beforeCommit = tx.rollupSql((text) => client.escapeLiteral(text));
-      return result;
-    }, durability);
+    // A body with deferred writes sends everything through `tx`: its first statement carries the BEGIN.
+    return this.transaction(
+      async (client, wake, begin) => {
+        const lazy = begin === null ? null : beginningWith(preparedClient(client), begin);
+        const tx = new PostgresLedgerTx(lazy ?? preparedClient(client), this.map, now, deferWrites);
+        const result = await body(tx, client);
+        await lazy?.begin();
+        for (const site of tx.wakeSites) wake.sites.add(site);
+        wake.events ||= tx.wakeEvents;
+        if (tx.hasPending) {
+          const notify = wake.sites.size > 0 || wake.events;
+          await tx.flush(notify ? { channel: this.channel, payload: wakePayload(this.origin, [...wake.sites], wake.events) } : undefined);
+          wake.notified = notify;
+        }
+        wake.beforeCommit = tx.rollupSql((text) => client.escapeLiteral(text));
+        return result;
+      },
+      durability,
+      deferWrites,
+    );
   }
 
   private emitLocal(wake: WakeUps): void {
