@@ -162,17 +162,23 @@ export class EventFeed {
 
   private dispatch(record: EventRecord): void {
     this.emit('event', record);
-    if (record.jobId === null) return;
+    const jobId = record.jobId;
+    if (jobId === null) return;
     const data = record.data;
-    const base = { jobId: record.jobId, taskId: record.taskId, site: record.site, at: record.at, record };
+    // Each event built whole, not spread from a common base: V8 builds a spread followed by
+    // more properties on a slow path, and every event of every job passes here.
+    const event = (workflow: unknown) => ({ jobId, taskId: record.taskId, site: record.site, at: record.at, record, workflow: str(workflow) });
     if (record.type === 'job:created') {
-      this.emit('job:created', { ...base, workflow: str(data.workflow) });
+      if (this.listeners.has('job:created')) this.emit('job:created', event(data.workflow));
     } else if (record.type === 'job:state:changed' && isTerminalJobState(data.to as JobState)) {
-      this.emit('job:finished', { ...base, workflow: str(data.workflow), state: data.to as JobState });
+      if (this.listeners.has('job:finished')) this.emit('job:finished', Object.assign(event(data.workflow), { state: data.to as JobState }));
     } else if (record.type === 'task:state:changed') {
       const to = data.to as TaskState;
-      if (data.from === 'queued' && to === 'running') this.emit('task:leased', { ...base, workflow: str(data.type) });
-      else if (isTerminalTaskState(to)) this.emit('task:finished', { ...base, workflow: str(data.type), state: to });
+      if (data.from === 'queued' && to === 'running') {
+        if (this.listeners.has('task:leased')) this.emit('task:leased', event(data.type));
+      } else if (isTerminalTaskState(to) && this.listeners.has('task:finished')) {
+        this.emit('task:finished', Object.assign(event(data.type), { state: to }));
+      }
     }
   }
 

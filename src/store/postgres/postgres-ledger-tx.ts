@@ -34,7 +34,7 @@ import { OTHER_SITES_SQL } from '../list-queries.js';
 import { type DbRow, groupLocks, jobSitesOf, type RowMapper } from '../rows.js';
 import { sqlList } from '../sql-builder.js';
 import type { NewItem } from '../store.js';
-import { pgJson, type Queryable, rows, statementName } from './postgres-pool.js';
+import { pgArrayLiteral, pgJson, type Queryable, rows, statementName } from './postgres-pool.js';
 import { postgresScheduleExecutor } from './postgres-schedules.js';
 
 /** Columns of the task row the ledger changes and writes back (not the possibly large input). */
@@ -63,7 +63,7 @@ export function unnestRows<R>(columns: readonly Column<R>[], first = 0): string 
 }
 
 export function unnestParams<R>(columns: readonly Column<R>[], batch: readonly R[]): unknown[] {
-  return columns.map(([, , value]) => batch.map((row) => value(row) ?? null));
+  return columns.map(([, , value]) => pgArrayLiteral(batch.map(value)));
 }
 
 export const names = <R>(columns: readonly Column<R>[], prefix = '') => columns.map(([name]) => `${prefix}${name}`).join(', ');

@@ -150,6 +150,10 @@ export function withoutNul(value: unknown): unknown {
 
 /** JSON text for a jsonb parameter, with NULs in strings and keys replaced. */
 export function pgJson(value: unknown): string {
+  // A NUL in a string or key comes out of JSON.stringify as the escape \u0000: text without
+  // one has none to replace (the replacer function costs several times the plain call).
+  const plain = JSON.stringify(value);
+  if (plain === undefined || !plain.includes('\\u0000')) return plain;
   return JSON.stringify(value, function clean(_key, v: unknown) {
     if (typeof v === 'string') return withoutNul(v);
     if (v && typeof v === 'object' && !Array.isArray(v) && Object.keys(v).some((k) => k.includes('\u0000'))) {
@@ -157,6 +161,28 @@ export function pgJson(value: unknown): string {
     }
     return v;
   });
+}
+
+/**
+ * An array parameter as PostgreSQL's array text (what the driver sends for an array, built
+ * here in one pass: the batched writes send one per column): numbers and booleans as they
+ * are, strings quoted with `"` and `\\` escaped, objects as JSON, null and undefined as NULL.
+ */
+export function pgArrayLiteral(values: readonly unknown[]): string {
+  let out = '{';
+  for (let i = 0; i < values.length; i++) {
+    if (i > 0) out += ',';
+    const value = values[i];
+    if (value === null || value === undefined) {
+      out += 'NULL';
+    } else if (typeof value === 'number' || typeof value === 'boolean' || typeof value === 'bigint') {
+      out += String(value);
+    } else {
+      const text = typeof value === 'string' ? value : JSON.stringify(value);
+      out += `"${text.includes('"') || text.includes('\\') ? text.replace(/["\\]/g, '\\$&') : text}"`;
+    }
+  }
+  return `${out}}`;
 }
 
 /** A Queryable whose string parameters are NUL-free (see withoutNul). */
