@@ -92,6 +92,8 @@ export function prepareLedgerStatements(db: Database): LedgerStatements {
   const raw = (sql: string) => db.prepare(sql).raw(true);
   // updateJobs sets only the columns that changed: one statement per set of them (see JOB_SETS).
   const jobUpdates = new Map<number, Statement>();
+  // updateTasks likewise (see TASK_SETS).
+  const taskUpdates = new Map<number, Statement>();
   return {
     lockTasks: raw(`SELECT ${TASK_ROW} FROM tasks WHERE id IN (SELECT value FROM json_each(?)) ORDER BY id`),
     lockJobTasksIn: raw(`SELECT ${TASK_ROW} FROM tasks WHERE job_id = ? AND state IN (SELECT value FROM json_each(?)) ORDER BY id`),
@@ -131,10 +133,6 @@ export function prepareLedgerStatements(db: Database): LedgerStatements {
         created_at, ended_at, updated_at, held)
       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
     insertEdge: p(`INSERT OR IGNORE INTO task_deps (depends_on, task_id, job_id) VALUES (?, ?, ?)`),
-    updateTask: p(`UPDATE tasks SET state = ?, attempts = ?, available_at = ?, lease_token = ?, lease_expires_at = ?,
-        worker_id = ?, progress_done = ?, progress_total = ?, changed = ?, result = ?, error = ?, reason = ?,
-        items_failed = ?, log_lines = ?, pending_deps = ?, dependents = ?, started_at = ?, ended_at = ?, updated_at = ?
-      WHERE id = ? AND state = ?`),
     pauseOnFailure: p(`UPDATE queues SET paused = 1, updated_at = ? WHERE pause_on_failure = 1 AND name IN (SELECT value FROM json_each(?))`),
     insertEvent: p(`INSERT INTO events (at, type, job_id, task_id, site, data) VALUES (?, ?, ?, ?, ?, ?)`),
     insertEvents: p(`INSERT INTO events (at, type, job_id, task_id, site, data) VALUES ${rowsOf(6, CHUNK)}`),
@@ -212,6 +210,15 @@ export function prepareLedgerStatements(db: Database): LedgerStatements {
       }
       return statement;
     },
+    taskUpdate(mask: number): Statement {
+      let statement = taskUpdates.get(mask);
+      if (!statement) {
+        const sets = TASK_SETS.filter((_, i) => mask & (1 << i)).map(([column]) => `${column} = ?, `);
+        statement = db.prepare(`UPDATE tasks SET ${sets.join('')}updated_at = ? WHERE id = ? AND state = ?`);
+        taskUpdates.set(mask, statement);
+      }
+      return statement;
+    },
   };
 }
 
@@ -234,7 +241,6 @@ type LedgerStatementName =
   | 'insertJob'
   | 'insertTask'
   | 'insertEdge'
-  | 'updateTask'
   | 'pauseOnFailure'
   | 'insertEvent'
   | 'insertEvents'
@@ -278,6 +284,8 @@ type LedgerStatementName =
 export type LedgerStatements = Record<LedgerStatementName, Statement> & {
   /** The job UPDATE setting the JOB_SETS columns of `mask` (a bit each) and updated_at, prepared on first use. */
   jobUpdate(mask: number): Statement;
+  /** The task UPDATE setting the TASK_SETS columns of `mask` and updated_at, guarded by the state the task was read in. */
+  taskUpdate(mask: number): Statement;
 };
 
 /** The job columns updateJobs may set, in order, each with its stored value in a JobRow. */
@@ -298,6 +306,31 @@ const JOB_SETS: [column: string, value: (j: JobRow) => unknown][] = [
 /** Where each of JOB_SETS' columns sits in a row read in JOB_ROW_COLUMNS order. */
 const JOB_SET_AT = JOB_SETS.map(([column]) => JOB_ROW_COLUMNS.indexOf(column as (typeof JOB_ROW_COLUMNS)[number]));
 
+/** The task columns updateTasks may set, in order, each with its stored value in a TaskRow. */
+const TASK_SETS: [column: string, value: (t: TaskRow) => unknown][] = [
+  ['state', (t) => t.state],
+  ['attempts', (t) => t.attempts],
+  ['available_at', (t) => t.availableAt],
+  ['lease_token', (t) => t.leaseToken],
+  ['lease_expires_at', (t) => t.leaseExpiresAt],
+  ['worker_id', (t) => t.workerId],
+  ['progress_done', (t) => t.progressDone],
+  ['progress_total', (t) => t.progressTotal],
+  ['changed', (t) => (t.changed ? 1 : 0)],
+  ['result', (t) => jsonText(t.result)],
+  ['error', (t) => (t.error ? JSON.stringify(t.error) : null)],
+  ['reason', (t) => t.reason],
+  ['items_failed', (t) => t.itemsFailed],
+  ['log_lines', (t) => t.logLines],
+  ['pending_deps', (t) => t.pendingDeps],
+  ['dependents', (t) => t.dependents],
+  ['started_at', (t) => t.startedAt],
+  ['ended_at', (t) => t.endedAt],
+];
+/** Where each of TASK_SETS' columns sits in a row read in TASK_ROW_COLUMNS order. */
+const TASK_SET_AT = TASK_SETS.map(([column]) => TASK_ROW_COLUMNS.indexOf(column as (typeof TASK_ROW_COLUMNS)[number]));
+const ALL_TASK_SETS = (1 << TASK_SETS.length) - 1;
+
 const jsonText = (value: Json | undefined): string | null => (value === null || value === undefined ? null : JSON.stringify(value));
 
 /**
@@ -310,6 +343,8 @@ export class SqliteLedgerTx implements LedgerTx {
   wakeEvents = false;
   /** The events this transaction appended, as records with their ids (for the wake-up after commit: see WakeSignal). */
   readonly appended: EventRecord[] = [];
+  /** Task rows as this transaction read them (TASK_ROW_COLUMNS order), by id: what updateTasks compares with. */
+  private readonly tasksRead = new Map<number, unknown[]>();
   /** Job rows as `lockJobs` read them (JOB_ROW_COLUMNS order), by id: what updateJobs compares with. */
   private readonly jobsRead = new Map<number, unknown[]>();
   private readonly rollup = new RollupBook();
@@ -321,21 +356,27 @@ export class SqliteLedgerTx implements LedgerTx {
     readonly sql: SqlExecutor,
   ) {}
 
+  /** A task row read as an array (TASK_ROW_COLUMNS first), kept for updateTasks to compare with. */
+  private readonly taskRead = (v: unknown[]): TaskRow => {
+    this.tasksRead.set(v[0] as number, v);
+    return this.map.taskRowFrom(v);
+  };
+
   async lockTasks(ids: number[]): Promise<TaskRow[]> {
     if (ids.length === 0) return [];
-    return (this.s.lockTasks.all(JSON.stringify(ids)) as unknown[][]).map(this.map.taskRowFrom);
+    return (this.s.lockTasks.all(JSON.stringify(ids)) as unknown[][]).map(this.taskRead);
   }
 
   async lockJobTasks(jobId: number, states: TaskState[] | null): Promise<TaskRow[]> {
     const rows = states === null ? this.s.lockJobTasksAll.all(jobId) : this.s.lockJobTasksIn.all(jobId, JSON.stringify(states));
-    return (rows as unknown[][]).map(this.map.taskRowFrom);
+    return (rows as unknown[][]).map(this.taskRead);
   }
 
   async lockTasksOfJobs(jobIds: number[], states: readonly TaskState[] | null): Promise<TaskRow[]> {
     if (jobIds.length === 0) return [];
     const ids = JSON.stringify(jobIds);
     const rows = states === null ? this.s.lockTasksOfJobsAll.all(ids) : this.s.lockTasksOfJobsIn.all(ids, JSON.stringify(states));
-    return (rows as unknown[][]).map(this.map.taskRowFrom);
+    return (rows as unknown[][]).map(this.taskRead);
   }
 
   async lockJobs(ids: number[]): Promise<JobRow[]> {
@@ -358,7 +399,7 @@ export class SqliteLedgerTx implements LedgerTx {
     // Positions after the task row's columns: key, input, created_at, queue, creator, fields, unstarted, retry_items.
     const n = TASK_ROW_COLUMNS.length;
     return rows.map((v) => {
-      const row = this.map.taskRowFrom(v);
+      const row = this.taskRead(v);
       return {
         row,
         key: (v[n] as string | null) ?? null,
@@ -500,11 +541,11 @@ export class SqliteLedgerTx implements LedgerTx {
   }
 
   async lockExpiredLeases(now: number, limit: number): Promise<TaskRow[]> {
-    return (this.s.expired.all(now, limit) as unknown[][]).map(this.map.taskRowFrom);
+    return (this.s.expired.all(now, limit) as unknown[][]).map(this.taskRead);
   }
 
   async lockLeasesOf(workerId: string, limit: number): Promise<TaskRow[]> {
-    return (this.s.leasesOf.all(workerId, limit) as unknown[][]).map(this.map.taskRowFrom);
+    return (this.s.leasesOf.all(workerId, limit) as unknown[][]).map(this.taskRead);
   }
 
   async timedOutJobIds(now: number, limit: number): Promise<number[]> {
@@ -603,29 +644,15 @@ export class SqliteLedgerTx implements LedgerTx {
   async updateTasks(changes: { row: TaskRow; fromState: TaskState }[]): Promise<number> {
     let applied = 0;
     for (const { row: t, fromState } of changes) {
-      applied += this.s.updateTask.run(
-        t.state,
-        t.attempts,
-        t.availableAt,
-        t.leaseToken,
-        t.leaseExpiresAt,
-        t.workerId,
-        t.progressDone,
-        t.progressTotal,
-        t.changed ? 1 : 0,
-        jsonText(t.result),
-        t.error ? JSON.stringify(t.error) : null,
-        t.reason,
-        t.itemsFailed,
-        t.logLines,
-        t.pendingDeps,
-        t.dependents,
-        t.startedAt,
-        t.endedAt,
-        t.updatedAt,
-        t.id,
-        fromState,
-      ).changes;
+      // Only the columns that changed since the row was read (all of them for a row not read here).
+      const before = this.tasksRead.get(t.id);
+      const values = TASK_SETS.map(([, value]) => value(t));
+      let mask = before === undefined ? ALL_TASK_SETS : 0;
+      if (before !== undefined) for (let i = 0; i < values.length; i++) if (before[TASK_SET_AT[i]] !== values[i]) mask |= 1 << i;
+      const changed = values.filter((_, i) => mask & (1 << i));
+      const done = this.s.taskUpdate(mask).run(...changed, t.updatedAt, t.id, fromState).changes;
+      applied += done;
+      if (before !== undefined && done > 0) for (let i = 0; i < values.length; i++) before[TASK_SET_AT[i]] = values[i];
     }
     return applied;
   }
