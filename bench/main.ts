@@ -52,10 +52,14 @@ const { values } = parseArgs({
     'transfer-mb': { type: 'string', default: '200' },
     repeat: { type: 'string', default: '3' },
     json: { type: 'boolean', default: false },
+    help: { type: 'boolean', short: 'h', default: false },
   },
 });
 const kind = values.store as StoreKind;
-if (kind !== 'sqlite' && kind !== 'postgres') throw new Error('--store is sqlite or postgres');
+if (kind !== 'sqlite' && kind !== 'postgres') {
+  console.error(`--store ${kind}: sqlite or postgres`);
+  process.exit(2);
+}
 
 const options = {
   kind,
@@ -88,9 +92,20 @@ const all = [
   ...transferMeasurements,
   ...consoleListMeasurements,
 ];
+if (values.help) {
+  console.log(`npm run bench -- [--store sqlite|postgres] [--only NAME,…] [--repeat N] [--jobs N] [--json]
+  (more sizes: --items --seconds --prune-jobs --scale-jobs --scale-items --bulk-jobs --bulk-batch --transfer-files --transfer-mb)
+Measurements (--only takes a name or the start of names: \`--only processing\`):
+${all.map((m) => `  ${m.name.padEnd(34)} ${m.label}`).join('\n')}`);
+  process.exit(0);
+}
 // --only takes names or their prefixes: `--only processing` runs every processing-* measurement.
 const wanted = values.only?.split(',');
 const chosen = wanted ? all.filter((m) => wanted.some((w) => m.name === w || m.name.startsWith(`${w}-`))) : all;
+if (chosen.length === 0) {
+  console.error(`--only ${values.only}: no such measurement (npm run bench -- --help lists them)`);
+  process.exit(2);
+}
 const results: { name: string; median: number; unit: string; runs: number[]; detail: string }[] = [];
 console.log(`Switchyard bench on ${kind}, Node ${process.version}, ${new Date().toISOString()}, median of ${repeat}`);
 for (const measurement of chosen as Measurement[]) {
