@@ -27,8 +27,6 @@ export type Isolation = 'thread' | 'in-process';
 
 /** How long stop() lets handlers run on after their signal aborted, once its own grace is over. */
 const SHUTDOWN_KILL_MS = 1_000;
-/** By default a thread runs at most this many tasks at once: what one fault or one kill can send back. */
-const MAX_TASKS_PER_THREAD = 8;
 /** A prefetched task that has waited this long for a slot goes back to the hub (handlers turned slow). */
 const MAX_HOLD_MS = 5_000;
 /**
@@ -76,7 +74,7 @@ export interface WorkerOptions {
   pollWaitMs?: number;
   /** Where handlers run (default `thread`). */
   isolation?: Isolation;
-  /** In `thread` isolation: most threads (default one per core, at least 2, at most `concurrency`). */
+  /** In `thread` isolation: most threads (default one per core, at least 2, at most `concurrency`; see HandlerPool). */
   threads?: number;
   /** In `thread` isolation: most tasks one thread runs at once (default: `concurrency` spread over `threads`). */
   threadTasks?: number;
@@ -160,8 +158,8 @@ export class Worker {
     this.reports = new Coalescer((batch) => this.sendReports(batch), 200);
     this.isolation = options.isolation ?? 'thread';
     if (this.isolation === 'thread') {
-      // One thread per core, at least 2, and enough that no thread holds more than MAX_TASKS_PER_THREAD (see HandlerPool).
-      const threads = options.threads ?? Math.min(this.concurrency, Math.max(2, availableParallelism(), Math.ceil(this.concurrency / MAX_TASKS_PER_THREAD)));
+      // One thread per core, at least 2: more threads than cores only add wake-ups (see HandlerPool).
+      const threads = options.threads ?? Math.min(this.concurrency, Math.max(2, availableParallelism()));
       const tasksPerThread = options.threadTasks ?? Math.ceil(this.concurrency / threads);
       this.pool = new HandlerPool({ threads, tasksPerThread, idleMs: options.threadIdleMs, maxHeapMb: options.threadMaxHeapMb, logger: this.logger });
     }
