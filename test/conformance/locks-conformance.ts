@@ -22,6 +22,13 @@ export function describeLocksConformance(harness: StoreHarness): void {
     /** Job ids whose tasks a worker may lease now (leasing them). */
     const leasable = async (): Promise<LeasedTask[]> => store().leaseTasks({ ...LEASE, now: now() });
     const jobsOf = (leased: LeasedTask[]) => leased.map((t) => t.job.id).sort((a, b) => a - b);
+    /** Fails a leased task for good: its job ends in failure. */
+    const fail = async (t: LeasedTask) => {
+      await store().completeTasks(
+        [{ taskId: t.task.id, leaseToken: t.leaseToken, report: { kind: 'failed', error: { message: 'no' }, retryable: false } }],
+        now(),
+      );
+    };
     const finish = async (leased: LeasedTask[], jobId: number) => {
       const t = leased.find((l) => l.job.id === jobId) as LeasedTask;
       await store().completeTasks([{ taskId: t.task.id, leaseToken: t.leaseToken, report: { kind: 'succeeded', changed: true } }], now());
@@ -69,10 +76,7 @@ export function describeLocksConformance(harness: StoreHarness): void {
       await submit('r');
       const next = await submit('r');
       const [t] = await leasable();
-      await store().completeTasks(
-        [{ taskId: t.task.id, leaseToken: t.leaseToken, report: { kind: 'failed', error: { message: 'no' }, retryable: false } }],
-        now(),
-      );
+      await fail(t);
       const leased = await leasable();
       expect(jobsOf(leased)).toEqual([next]);
 
@@ -97,20 +101,14 @@ export function describeLocksConformance(harness: StoreHarness): void {
     it('refuses to retry a job once a later job ran against its resources, unless forced', async () => {
       const first = await submit('p/1');
       const [t] = await leasable();
-      await store().completeTasks(
-        [{ taskId: t.task.id, leaseToken: t.leaseToken, report: { kind: 'failed', error: { message: 'no' }, retryable: false } }],
-        now(),
-      );
+      await fail(t);
       const unrelated = await submit('p/2');
       const [u] = await leasable();
       await finish([u], unrelated);
       // An unrelated later job does not stand in the way.
       await store().retryJob(first, now());
       const [again] = await leasable();
-      await store().completeTasks(
-        [{ taskId: again.task.id, leaseToken: again.leaseToken, report: { kind: 'failed', error: { message: 'no' }, retryable: false } }],
-        now(),
-      );
+      await fail(again);
       const later = await submit('p');
       const [l] = await leasable();
       await finish([l], later);
@@ -126,10 +124,7 @@ export function describeLocksConformance(harness: StoreHarness): void {
     it('puts a retried job at the back of the line: it and the jobs already waiting never wait on each other', async () => {
       const retried = await submit('k');
       const [r] = await leasable();
-      await store().completeTasks(
-        [{ taskId: r.task.id, leaseToken: r.leaseToken, report: { kind: 'failed', error: { message: 'no' }, retryable: false } }],
-        now(),
-      );
+      await fail(r);
       const running = await submit('k');
       const first = await leasable();
       expect(jobsOf(first)).toEqual([running]);

@@ -239,7 +239,8 @@ export function beginningWith(client: Queryable, begin: string): Queryable & { b
 function withNumbersInline(text: string, values: unknown[]): string | null {
   const literals: string[] = [];
   for (const value of values) {
-    if (typeof value === 'number' && Number.isFinite(value)) literals.push(String(value));
+    // In parentheses: a negative number after a minus sign would otherwise start a comment (`--`).
+    if (typeof value === 'number' && Number.isFinite(value)) literals.push(`(${value})`);
     else if (Array.isArray(value) && value.every((n) => Number.isSafeInteger(n))) literals.push(`'{${value.join(',')}}'`);
     else return null;
   }
