@@ -18,6 +18,9 @@ export default defineConfig({
     globalSetup: ['test/global-setup.ts'],
     testTimeout: 30_000,
     hookTimeout: 60_000,
+    // expect.poll waits for a state, never a fixed time: 1 s (its default) is too short for a
+    // browser or a hub on a machine busy with other test files.
+    expect: { poll: { timeout: 15_000 } },
     pool: 'forks',
     // Browser and process tests start servers; two cores run at most two files at once.
     maxWorkers: 2,
