@@ -11,8 +11,9 @@ const BATCH = 1000;
  * moment after they are written. FTS5 writes a segment per transaction that touches it: a
  * job indexed by its own submission's transaction cost that submission a fifth of its time;
  * a batch shares one. The index holds exactly the jobs up to `search_indexed.upto` (the
- * delete and update triggers leave later jobs alone), and the list matches the jobs after it
- * itself (searchIndexSql): a job is found the moment it is written, indexed or not.
+ * delete and update triggers leave later jobs alone). A text search first has the jobs
+ * waiting added (SqliteStore), and the list matches any after upto itself (searchIndexSql:
+ * another process's rows written meanwhile), so a job is found the moment it is written.
  *
  * Runs on the store's connection under its lock, one short transaction per batch; several
  * processes sharing the file (each with its indexer) take turns through SQLite's write lock.
@@ -45,7 +46,10 @@ export class SqliteSearchIndexer {
 
   start(): void {
     if (this.stopped) return;
-    this.timer ??= setInterval(() => void this.catchUp().catch(() => {}), INTERVAL_MS);
+    // A round under way (a search's, or the last tick's) is not doubled.
+    this.timer ??= setInterval(() => {
+      if (!this.running) void this.catchUp().catch(() => {});
+    }, INTERVAL_MS);
     this.timer.unref();
   }
 
@@ -57,16 +61,22 @@ export class SqliteSearchIndexer {
     await this.running?.catch(() => {});
   }
 
-  /** Indexes every job written so far (a batch at a time); answers once the index is up to date. */
+  /**
+   * Indexes every job written before the call (a batch at a time); answers once the index
+   * holds them. A round already under way may have looked before the caller's last write:
+   * this one starts after it.
+   */
   catchUp(): Promise<void> {
-    this.running ??= (async () => {
-      try {
+    const round = (this.running ?? Promise.resolve())
+      .catch(() => {})
+      .then(async () => {
         while (!this.stopped && (await this.lock.run(() => this.indexBatch()))) {}
-      } finally {
-        this.running = null;
-      }
-    })();
-    return this.running;
+      });
+    const tracked = round.finally(() => {
+      if (this.running === tracked) this.running = null;
+    });
+    this.running = tracked;
+    return tracked;
   }
 
   /** One batch in one transaction; answers whether more jobs wait. */

@@ -17,6 +17,7 @@ import { pruneEvents, pruneJobs } from '../ledger/prune.js';
 import { ScheduleSql } from '../ledger/schedule-tx.js';
 import { submitJobs } from '../ledger/submit.js';
 import { expireLeases, releaseLeasesOf, timeoutJobs } from '../ledger/watchdog.js';
+import { searchNeedle } from '../list-queries.js';
 import { applyOperationBatch, OperationSql, questionDialect } from '../operation-sql.js';
 import { createRowMapper, type RowMapper } from '../rows.js';
 import { SerialLock } from '../serial-lock.js';
@@ -185,11 +186,22 @@ export class SqliteStore implements S.Store {
     return this.read(() => this.reads.getJob(id));
   }
 
-  jobTotal(query: S.JobQuery, cap: number) {
+  async jobTotal(query: S.JobQuery, cap: number) {
+    await this.searchable(query);
     return this.read(() => this.reads.jobTotal(query, cap));
   }
 
-  listJobs(query: S.JobQuery) {
+  /**
+   * Before a text search, the jobs written since the text index's last batch join it (a
+   * batch is small: the index catches up every 200 ms), so the index answers for them as
+   * for the rest — its case folding covers every letter, the tail's LIKE only ASCII.
+   */
+  private async searchable(query: S.JobQuery): Promise<void> {
+    if (searchNeedle(query.q) !== null) await this.searchIndexer?.catchUp();
+  }
+
+  async listJobs(query: S.JobQuery) {
+    await this.searchable(query);
     return this.read(() => this.reads.listJobs(query));
   }
 
