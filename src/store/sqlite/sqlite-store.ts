@@ -123,7 +123,7 @@ export class SqliteStore implements S.Store {
     this.searchIndexer?.start();
   }
 
-  /** Adds every job written so far to the text index now, rather than within the next 200 ms (tests of the index). */
+  /** Adds every job written so far to the text index now, rather than within the next 200 ms (a text search does it first; tests and the scale bench call it). */
   async indexSearch(): Promise<void> {
     await this.searchIndexer?.catchUp();
   }
