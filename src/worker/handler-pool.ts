@@ -118,7 +118,18 @@ export class HandlerPool {
       if (ctx.signal.aborted) onAbort();
       else ctx.signal.addEventListener('abort', onAbort, { once: true });
       void end.finally(() => ctx.signal.removeEventListener('abort', onAbort));
-      post(slot, { type: 'run', runId, module: moduleUrl, leased, site: ctx.site });
+      const { task } = leased;
+      const slim = {
+        id: task.id,
+        workflow: task.workflow,
+        type: task.type,
+        key: task.key,
+        site: task.site,
+        input: task.input,
+        attempts: task.attempts,
+        maxAttempts: task.maxAttempts,
+      };
+      post(slot, { type: 'run', runId, module: moduleUrl, leased: { job: leased.job, task: slim, retryPaths: leased.retryPaths ?? null }, site: ctx.site });
     };
     void start();
     return {

@@ -8,7 +8,7 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { fileURLToPath } from 'node:url';
 import { parentPort } from 'node:worker_threads';
-import { errorInfo, type LeasedTask, signalKind } from '../model/index.js';
+import { errorInfo, signalKind } from '../model/index.js';
 import type { TaskContext, Workflow } from '../sdk/define-workflow.js';
 import { isWorkflow, taskHandler } from '../sdk/define-workflow.js';
 import { loadWorkflows } from '../sdk/load-workflows.js';
@@ -16,7 +16,7 @@ import type { SiteInfo } from '../sdk/site-paths.js';
 import type { TransferBlob } from '../sdk/transfer.js';
 import { boundChange, boundLogLine } from './report-limits.js';
 import { toNewTaskSpec } from './task-run.js';
-import type { FaultKind, FromThread, ThreadOutcome, ToThread, TransferCall } from './thread-messages.js';
+import type { FaultKind, FromThread, ThreadOutcome, ThreadTask, ToThread, TransferCall } from './thread-messages.js';
 
 const port = parentPort;
 if (!port) throw new Error('handler-thread.ts runs in a worker thread only');
@@ -78,7 +78,7 @@ function workflowsOf(moduleUrl: string): Promise<Workflow[]> {
   return loaded;
 }
 
-async function run(runId: number, moduleUrl: string, leased: LeasedTask, site: SiteInfo): Promise<void> {
+async function run(runId: number, moduleUrl: string, leased: ThreadTask, site: SiteInfo): Promise<void> {
   const controller = new AbortController();
   controllers.set(runId, controller);
   const outcome = await currentRun.run(runId, async (): Promise<ThreadOutcome> => {
@@ -101,7 +101,7 @@ async function run(runId: number, moduleUrl: string, leased: LeasedTask, site: S
   }
 }
 
-function context(runId: number, leased: LeasedTask, site: SiteInfo, workflow: Workflow, signal: AbortSignal): TaskContext<Record<string, unknown>> {
+function context(runId: number, leased: ThreadTask, site: SiteInfo, workflow: Workflow, signal: AbortSignal): TaskContext<Record<string, unknown>> {
   const { task, job } = leased;
   return {
     job,
@@ -113,7 +113,7 @@ function context(runId: number, leased: LeasedTask, site: SiteInfo, workflow: Wo
       input: task.input,
       attempt: task.attempts,
       maxAttempts: task.maxAttempts,
-      retryPaths: leased.retryPaths ?? null,
+      retryPaths: leased.retryPaths,
     },
     site,
     signal,

@@ -3,9 +3,16 @@ import type { ChangeReport, ItemReport, TaskSpec } from '../sdk/define-workflow.
 import type { SiteInfo } from '../sdk/site-paths.js';
 import type { TransferBlob } from '../sdk/transfer.js';
 
+/** What a thread needs of a leased task to run its handler; the rest of the record stays with the worker (less to copy). */
+export interface ThreadTask {
+  job: LeasedTask['job'];
+  task: Pick<LeasedTask['task'], 'id' | 'workflow' | 'type' | 'key' | 'site' | 'input' | 'attempts' | 'maxAttempts'>;
+  retryPaths: string[] | null;
+}
+
 /** What a handler thread is told: run a task, abort one, or that a heartbeat it asked for is done. */
 export type ToThread =
-  | { type: 'run'; runId: number; module: string; leased: LeasedTask; site: SiteInfo }
+  | { type: 'run'; runId: number; module: string; leased: ThreadTask; site: SiteInfo }
   | { type: 'abort'; runId: number; reason: string }
   | { type: 'heartbeat-done'; runId: number; requestId: number }
   /** A `ctx.transfer` call ended: its answer, or what it threw (described). */
