@@ -51,13 +51,11 @@ const CHUNK = 64;
 const rowsOf = (columns: number, rows: number) => Array.from({ length: rows }, () => `(${Array(columns).fill('?').join(', ')})`).join(', ');
 
 /**
- * Inserts rows CHUNK at a time. `bind` writes one row's values into `into` from `offset`; the
- * parameter array is reused, so a large batch allocates nothing per row.
- */
-/**
- * Inserts `rows` in statements of CHUNK rows, then one by one; answers each row's rowid. Rows
- * of one statement get consecutive rowids (SQLite gives a new row the largest rowid plus one,
- * and one writer inserts at a time), so the last rowid of a statement says them all.
+ * Inserts rows CHUNK at a time, the rest one by one; answers each row's rowid. `bind` writes
+ * one row's values into `into` from `offset`; the parameter array is reused, so a large batch
+ * allocates nothing per row. Rows of one statement get consecutive rowids (SQLite gives a new
+ * row the largest rowid plus one, and one writer inserts at a time), so the last rowid of a
+ * statement says them all.
  */
 function insertChunked<R>(
   single: Statement,
@@ -90,10 +88,6 @@ export function prepareLedgerStatements(db: Database): LedgerStatements {
   const p = (sql: string) => db.prepare(sql);
   // Hot reads of the wide task and job rows come back as arrays (see TASK_ROW_COLUMNS).
   const raw = (sql: string) => db.prepare(sql).raw(true);
-  // updateJobs sets only the columns that changed: one statement per set of them (see JOB_SETS).
-  const jobUpdates = new Map<number, Statement>();
-  // updateTasks likewise (see TASK_SETS).
-  const taskUpdates = new Map<number, Statement>();
   return {
     lockTasks: raw(`SELECT ${TASK_ROW} FROM tasks WHERE id IN (SELECT value FROM json_each(?)) ORDER BY id`),
     lockJobTasksIn: raw(`SELECT ${TASK_ROW} FROM tasks WHERE job_id = ? AND state IN (SELECT value FROM json_each(?)) ORDER BY id`),
@@ -102,8 +96,8 @@ export function prepareLedgerStatements(db: Database): LedgerStatements {
       `SELECT ${TASK_ROW} FROM tasks WHERE job_id IN (SELECT value FROM json_each(?)) AND state IN (SELECT value FROM json_each(?)) ORDER BY id`,
     ),
     lockTasksOfJobsAll: raw(`SELECT ${TASK_ROW} FROM tasks WHERE job_id IN (SELECT value FROM json_each(?)) ORDER BY id`),
-    // created_at after the row's columns: the dashboard roll-up's key (see RollupBook).
-    // created_at, then what settle needs to know of the job's locks and concurrency line.
+    // After the row's columns: created_at (the dashboard roll-up's key, see RollupBook), then
+    // what settle needs to know of the job's locks and concurrency line.
     lockJobs: raw(`SELECT ${JOB_ROW}, created_at, concurrency_slot,
         EXISTS (SELECT 1 FROM job_locks l WHERE l.job_id = jobs.id AND l.released_at IS NULL) AS holds_locks
       FROM jobs WHERE id IN (SELECT value FROM json_each(?)) ORDER BY id`),
@@ -201,24 +195,8 @@ export function prepareLedgerStatements(db: Database): LedgerStatements {
       SELECT json_extract(value, '$[0]'), json_extract(value, '$[1]'), json_extract(value, '$[2]'), json_extract(value, '$[3]'),
         json_extract(value, '$[4]') FROM json_each(?) WHERE true
       ON CONFLICT (queue, site, state, started) DO UPDATE SET n = n + excluded.n`),
-    jobUpdate(mask: number): Statement {
-      let statement = jobUpdates.get(mask);
-      if (!statement) {
-        const sets = JOB_SETS.filter((_, i) => mask & (1 << i)).map(([column]) => `${column} = ?, `);
-        statement = db.prepare(`UPDATE jobs SET ${sets.join('')}updated_at = ? WHERE id = ?`);
-        jobUpdates.set(mask, statement);
-      }
-      return statement;
-    },
-    taskUpdate(mask: number): Statement {
-      let statement = taskUpdates.get(mask);
-      if (!statement) {
-        const sets = TASK_SETS.filter((_, i) => mask & (1 << i)).map(([column]) => `${column} = ?, `);
-        statement = db.prepare(`UPDATE tasks SET ${sets.join('')}updated_at = ? WHERE id = ? AND state = ?`);
-        taskUpdates.set(mask, statement);
-      }
-      return statement;
-    },
+    jobUpdate: new ChangedColumns(db, 'jobs', JOB_SETS, JOB_ROW_COLUMNS, 'id = ?'),
+    taskUpdate: new ChangedColumns(db, 'tasks', TASK_SETS, TASK_ROW_COLUMNS, 'id = ? AND state = ?'),
   };
 }
 
@@ -282,14 +260,64 @@ type LedgerStatementName =
   | 'upsertQueueCounts';
 
 export type LedgerStatements = Record<LedgerStatementName, Statement> & {
-  /** The job UPDATE setting the JOB_SETS columns of `mask` (a bit each) and updated_at, prepared on first use. */
-  jobUpdate(mask: number): Statement;
-  /** The task UPDATE setting the TASK_SETS columns of `mask` and updated_at, guarded by the state the task was read in. */
-  taskUpdate(mask: number): Statement;
+  /** updateJobs' UPDATE, by job id. */
+  jobUpdate: ChangedColumns<JobRow>;
+  /** updateTasks' UPDATE, by task id, guarded by the state the task was read in. */
+  taskUpdate: ChangedColumns<TaskRow>;
 };
 
+/** A column an update may set, with its stored value in a row. */
+type ColumnSet<R> = [column: string, value: (row: R) => unknown];
+
+/**
+ * The UPDATE of a hot table's rows that sets only the columns that changed since the row was
+ * read (all of them for a row not read in the transaction), and updated_at: less to bind and
+ * to write. One prepared statement per set of columns, made on first use.
+ */
+class ChangedColumns<R> {
+  /** Where each column sits in a row read in the table's column order. */
+  private readonly at: number[];
+  private readonly all: number;
+  private readonly statements = new Map<number, Statement>();
+
+  constructor(
+    private readonly db: Database,
+    private readonly table: string,
+    private readonly sets: readonly ColumnSet<R>[],
+    readColumns: readonly string[],
+    private readonly where: string,
+  ) {
+    this.at = sets.map(([column]) => readColumns.indexOf(column));
+    this.all = (1 << sets.length) - 1;
+  }
+
+  /**
+   * Writes `row` against `before` (the row as read, kept current here once written), with
+   * `updatedAt` and the WHERE's parameters; answers the rows changed.
+   */
+  run(row: R, before: unknown[] | undefined, updatedAt: number, ...where: unknown[]): number {
+    const values = this.sets.map(([, value]) => value(row));
+    let mask = before === undefined ? this.all : 0;
+    if (before !== undefined) for (let i = 0; i < values.length; i++) if (before[this.at[i]] !== values[i]) mask |= 1 << i;
+    const changed = values.filter((_, i) => mask & (1 << i));
+    const done = this.statement(mask).run(...changed, updatedAt, ...where).changes;
+    if (before !== undefined && done > 0) for (let i = 0; i < values.length; i++) before[this.at[i]] = values[i];
+    return done;
+  }
+
+  private statement(mask: number): Statement {
+    let statement = this.statements.get(mask);
+    if (!statement) {
+      const sets = this.sets.filter((_, i) => mask & (1 << i)).map(([column]) => `${column} = ?, `);
+      statement = this.db.prepare(`UPDATE ${this.table} SET ${sets.join('')}updated_at = ? WHERE ${this.where}`);
+      this.statements.set(mask, statement);
+    }
+    return statement;
+  }
+}
+
 /** The job columns updateJobs may set, in order, each with its stored value in a JobRow. */
-const JOB_SETS: [column: string, value: (j: JobRow) => unknown][] = [
+const JOB_SETS: ColumnSet<JobRow>[] = [
   ['state', (j) => j.state],
   ['intent', (j) => j.intent],
   ['outcome', (j) => j.outcome],
@@ -303,11 +331,9 @@ const JOB_SETS: [column: string, value: (j: JobRow) => unknown][] = [
   ['started_at', (j) => j.startedAt],
   ['ended_at', (j) => j.endedAt],
 ];
-/** Where each of JOB_SETS' columns sits in a row read in JOB_ROW_COLUMNS order. */
-const JOB_SET_AT = JOB_SETS.map(([column]) => JOB_ROW_COLUMNS.indexOf(column as (typeof JOB_ROW_COLUMNS)[number]));
 
 /** The task columns updateTasks may set, in order, each with its stored value in a TaskRow. */
-const TASK_SETS: [column: string, value: (t: TaskRow) => unknown][] = [
+const TASK_SETS: ColumnSet<TaskRow>[] = [
   ['state', (t) => t.state],
   ['attempts', (t) => t.attempts],
   ['available_at', (t) => t.availableAt],
@@ -327,9 +353,6 @@ const TASK_SETS: [column: string, value: (t: TaskRow) => unknown][] = [
   ['started_at', (t) => t.startedAt],
   ['ended_at', (t) => t.endedAt],
 ];
-/** Where each of TASK_SETS' columns sits in a row read in TASK_ROW_COLUMNS order. */
-const TASK_SET_AT = TASK_SETS.map(([column]) => TASK_ROW_COLUMNS.indexOf(column as (typeof TASK_ROW_COLUMNS)[number]));
-const ALL_TASK_SETS = (1 << TASK_SETS.length) - 1;
 
 const jsonText = (value: Json | undefined): string | null => (value === null || value === undefined ? null : JSON.stringify(value));
 
@@ -643,17 +666,7 @@ export class SqliteLedgerTx implements LedgerTx {
 
   async updateTasks(changes: { row: TaskRow; fromState: TaskState }[]): Promise<number> {
     let applied = 0;
-    for (const { row: t, fromState } of changes) {
-      // Only the columns that changed since the row was read (all of them for a row not read here).
-      const before = this.tasksRead.get(t.id);
-      const values = TASK_SETS.map(([, value]) => value(t));
-      let mask = before === undefined ? ALL_TASK_SETS : 0;
-      if (before !== undefined) for (let i = 0; i < values.length; i++) if (before[TASK_SET_AT[i]] !== values[i]) mask |= 1 << i;
-      const changed = values.filter((_, i) => mask & (1 << i));
-      const done = this.s.taskUpdate(mask).run(...changed, t.updatedAt, t.id, fromState).changes;
-      applied += done;
-      if (before !== undefined && done > 0) for (let i = 0; i < values.length; i++) before[TASK_SET_AT[i]] = values[i];
-    }
+    for (const { row: t, fromState } of changes) applied += this.s.taskUpdate.run(t, this.tasksRead.get(t.id), t.updatedAt, t.id, fromState);
     return applied;
   }
 
@@ -666,15 +679,7 @@ export class SqliteLedgerTx implements LedgerTx {
    */
   async updateJobs(rows: JobRow[]): Promise<void> {
     for (const j of rows) {
-      const values = JOB_SETS.map(([, value]) => value(j));
-      const before = this.jobsRead.get(j.id);
-      let mask = 0;
-      for (let i = 0; i < values.length; i++) {
-        if (before === undefined || before[JOB_SET_AT[i]] !== values[i]) mask |= 1 << i;
-      }
-      const changed = values.filter((_, i) => mask & (1 << i));
-      this.s.jobUpdate(mask).run(...changed, j.updatedAt, j.id);
-      if (before !== undefined) for (let i = 0; i < values.length; i++) before[JOB_SET_AT[i]] = values[i];
+      this.s.jobUpdate.run(j, this.jobsRead.get(j.id), j.updatedAt, j.id);
       this.rollup.updated(j.id, j);
     }
   }
