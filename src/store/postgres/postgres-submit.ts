@@ -1,4 +1,4 @@
-import { QUEUE_COUNTS_TABLE, ROLLUP_TABLE, RollupBook } from '../dashboard-rollup.js';
+import { type QueueDelta, QUEUE_COUNTS_TABLE, ROLLUP_TABLE, RollupBook, type RollupDelta } from '../dashboard-rollup.js';
 import type { JobAudit, LedgerTx, NewEvent, NewJobRow, NewTaskRow } from '../ledger/ledger-tx.js';
 import { type SubmittedIds, submitJobs } from '../ledger/submit.js';
 import type { NewJob } from '../store.js';
@@ -39,8 +39,7 @@ const AUDIT_INSERT: Column<JobAudit>[] = [
   ['site', 'text', (a) => a.site],
   ['data', 'jsonb', (a) => pgJson(a.data)],
 ];
-type RollupRow = { kind: number; minute: number; site: string; workflow: string; state: string; bin: number; n: number };
-const ROLLUP_INSERT: Column<RollupRow>[] = [
+const ROLLUP_INSERT: Column<RollupDelta>[] = [
   ['kind', 'integer', (r) => r.kind],
   ['minute', 'bigint', (r) => r.minute],
   ['site', 'text', (r) => r.site],
@@ -49,8 +48,7 @@ const ROLLUP_INSERT: Column<RollupRow>[] = [
   ['bin', 'bigint', (r) => r.bin],
   ['n', 'bigint', (r) => r.n],
 ];
-type QueueRow = { queue: string; site: string; state: string; started: number; n: number };
-const QUEUE_INSERT: Column<QueueRow>[] = [
+const QUEUE_INSERT: Column<QueueDelta>[] = [
   ['queue', 'text', (r) => r.queue],
   ['site', 'text', (r) => r.site],
   ['state', 'text', (r) => r.state],
@@ -77,23 +75,21 @@ function buildStatement(): string {
   const queues = rowsOf(QUEUE_INSERT);
   const channel = ++next;
   const payload = ++next;
-  // Ids come from the sequence in insertion order: the jobs' places in the batch, by id.
-  // The queue counts are written after the roll-up (q reads r), the order every transaction
-  // locks the two tables' rows in.
+  // Ids come from the sequence in insertion order: the jobs' places in the batch, by id. Every
+  // data-modifying CTE runs whether read or not; the queue counts are written after the
+  // roll-up (q reads r), the order every transaction locks the two tables' rows in.
   return `WITH j AS (INSERT INTO jobs (${names(JOB_INSERT)}) SELECT ${names(JOB_INSERT, 'v.')} FROM ${jobs} ORDER BY v.ord RETURNING id),
   jn AS (SELECT id, row_number() OVER (ORDER BY id) AS ord FROM j),
-  t AS (INSERT INTO tasks (${names(TASK_INSERT)}) SELECT ${withJobId(TASK_INSERT)} FROM ${tasks} JOIN jn ON jn.ord = -v.job_id ORDER BY v.ord RETURNING 1),
-  e AS (INSERT INTO events (${names(EVENT_INSERT)}) SELECT ${withJobId(EVENT_INSERT)} FROM ${events} JOIN jn ON jn.ord = -v.job_id ORDER BY v.ord RETURNING 1),
+  t AS (INSERT INTO tasks (${names(TASK_INSERT)}) SELECT ${withJobId(TASK_INSERT)} FROM ${tasks} JOIN jn ON jn.ord = -v.job_id ORDER BY v.ord),
+  e AS (INSERT INTO events (${names(EVENT_INSERT)}) SELECT ${withJobId(EVENT_INSERT)} FROM ${events} JOIN jn ON jn.ord = -v.job_id ORDER BY v.ord),
   a AS (INSERT INTO audit (at, actor, action, target, site, data) SELECT $${auditAt}::bigint, v.actor, v.action, 'job:' || jn.id, v.site, v.data
-    FROM ${audit} JOIN jn ON jn.ord = -v.job_id ORDER BY v.ord RETURNING 1),
+    FROM ${audit} JOIN jn ON jn.ord = -v.job_id ORDER BY v.ord),
   r AS (INSERT INTO ${ROLLUP_TABLE} AS r (${names(ROLLUP_INSERT)}) SELECT ${names(ROLLUP_INSERT, 'v.')} FROM ${rollup} ORDER BY v.ord
     ON CONFLICT (kind, minute, site, workflow, state, bin) DO UPDATE SET n = r.n + excluded.n RETURNING 1),
   q AS (INSERT INTO ${QUEUE_COUNTS_TABLE} AS c (${names(QUEUE_INSERT)}) SELECT ${names(QUEUE_INSERT, 'v.')} FROM ${queues}
     WHERE (SELECT count(*) FROM r) >= 0 ORDER BY v.ord
-    ON CONFLICT (queue, site, state, started) DO UPDATE SET n = c.n + excluded.n RETURNING 1)
-  SELECT (SELECT array_agg(id ORDER BY ord) FROM jn) AS ids,
-    (SELECT count(*) FROM t) + (SELECT count(*) FROM e) + (SELECT count(*) FROM a) + (SELECT count(*) FROM q) AS written,
-    pg_notify($${channel}, $${payload}) AS notified`;
+    ON CONFLICT (queue, site, state, started) DO UPDATE SET n = c.n + excluded.n)
+  SELECT (SELECT array_agg(id ORDER BY ord) FROM jn) AS ids, pg_notify($${channel}, $${payload}) AS notified`;
 }
 
 /** The statement's text: fixed, so prepared once per connection. */

@@ -1,4 +1,4 @@
-import type { Database, Statement } from 'better-sqlite3';
+import type { Database, Statement, Transaction } from 'better-sqlite3';
 import type { SerialLock } from '../serial-lock.js';
 
 /** How often new jobs are added to the text index. */
@@ -23,9 +23,8 @@ export class SqliteSearchIndexer {
   private readonly batchEnd: Statement;
   private readonly insert: Statement;
   private readonly advance: Statement;
-  private readonly begin: Statement;
-  private readonly commit: Statement;
-  private readonly rollback: Statement;
+  /** The next batch, in a write transaction; answers whether more jobs wait. */
+  private readonly indexNext: Transaction<() => boolean>;
   private timer: NodeJS.Timeout | null = null;
   private running: Promise<void> | null = null;
   private stopped = false;
@@ -39,9 +38,15 @@ export class SqliteSearchIndexer {
     this.insert = db.prepare(`INSERT INTO jobs_search (rowid, workflow, creator, site, queue, search_text, reason)
       SELECT id, workflow, creator, site, queue, search_text, reason FROM jobs WHERE id > ? AND id <= ? ORDER BY id`);
     this.advance = db.prepare('UPDATE search_indexed SET upto = ?');
-    this.begin = db.prepare('BEGIN IMMEDIATE');
-    this.commit = db.prepare('COMMIT');
-    this.rollback = db.prepare('ROLLBACK');
+    this.indexNext = db.transaction(() => {
+      // Read again inside the write lock: another process may have indexed meanwhile.
+      const { upto, last } = this.backlog.get() as { upto: number; last: number | null };
+      if (last === null || last <= upto) return false;
+      const end = Number((this.batchEnd.get(upto, BATCH) as { last: number }).last);
+      this.insert.run(upto, end);
+      this.advance.run(end);
+      return end < last;
+    });
   }
 
   start(): void {
@@ -84,22 +89,6 @@ export class SqliteSearchIndexer {
     if (!this.db.open) return false;
     const peek = this.backlog.get() as { upto: number; last: number | null } | undefined;
     if (!peek || peek.last === null || peek.last <= peek.upto) return false;
-    this.begin.run();
-    try {
-      // Read again inside the write lock: another process may have indexed meanwhile.
-      const { upto, last } = this.backlog.get() as { upto: number; last: number | null };
-      if (last === null || last <= upto) {
-        this.commit.run();
-        return false;
-      }
-      const end = Number((this.batchEnd.get(upto, BATCH) as { last: number }).last);
-      this.insert.run(upto, end);
-      this.advance.run(end);
-      this.commit.run();
-      return end < last;
-    } catch (error) {
-      if (this.db.inTransaction) this.rollback.run();
-      throw error;
-    }
+    return this.indexNext.immediate();
   }
 }
