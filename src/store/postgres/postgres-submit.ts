@@ -1,4 +1,4 @@
-import { type QueueDelta, QUEUE_COUNTS_TABLE, ROLLUP_TABLE, RollupBook, type RollupDelta } from '../dashboard-rollup.js';
+import { QUEUE_COUNTS_TABLE, type QueueDelta, ROLLUP_TABLE, RollupBook, type RollupDelta } from '../dashboard-rollup.js';
 import type { JobAudit, LedgerTx, NewEvent, NewJobRow, NewTaskRow } from '../ledger/ledger-tx.js';
 import { type SubmittedIds, submitJobs } from '../ledger/submit.js';
 import type { NewJob } from '../store.js';
