@@ -3,7 +3,7 @@ import { QUEUE_COUNTS_TABLE } from '../dashboard-rollup.js';
 import type { DbRow } from '../rows.js';
 import { sqlList } from '../sql-builder.js';
 import type { QueuePatch, QueueRecord, SiteRecord, WorkerInfo, WorkerRecord } from '../store.js';
-import { firstRow, pgJson, type Queryable, rows } from './postgres-pool.js';
+import { firstRow, nulSafe, pgJson, type Queryable, rows } from './postgres-pool.js';
 
 const SLOT_STATES = sqlList(SLOT_HOLDING_JOB_STATES);
 const WAITING_STATES = sqlList(WAITING_JOB_STATES);
@@ -49,7 +49,12 @@ function toQueue(r: DbRow): QueueRecord {
  * the client of a transaction the store opened.
  */
 export class PostgresCatalog {
-  constructor(private readonly db: Queryable) {}
+  private readonly db: Queryable;
+
+  /** `db` may be a bare connection of a transaction: text reaches it NUL-free all the same (see withoutNul). */
+  constructor(db: Queryable) {
+    this.db = nulSafe(db);
+  }
 
   /** Names are inserted in sorted order so that concurrent callers wait on each other's new rows in one order. */
   async ensureSites(names: string[], now: number): Promise<void> {

@@ -615,7 +615,7 @@ export class PostgresStore implements S.Store {
   }
 
   deleteSchedule(id: number) {
-    return this.transaction((client) => new ScheduleSql(postgresScheduleExecutor(client)).delete(id));
+    return this.transaction((client) => new ScheduleSql(postgresScheduleExecutor(nulSafe(client))).delete(id));
   }
 
   dueSchedules(now: number, limit: number) {
