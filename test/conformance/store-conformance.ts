@@ -853,9 +853,10 @@ export function describeStoreConformance(harness: StoreHarness): void {
       });
 
       it('registers a worker whose version and host hold a NUL (PostgreSQL text cannot: it keeps U+FFFD)', async () => {
-        expect(await store.registerWorker({ id: 'w-1', name: 'alpha', site: 'east', workflows: ['copy'], host: 'box\u00001', version: 'v\u00002' }, T0)).toBe(true);
-        const [worker] = await store.listWorkers();
-        expect([worker?.host, worker?.version].map((text) => text?.replace('\uFFFD', '\u0000'))).toEqual(['box\u00001', 'v\u00002']);
+        const worker = { id: 'w-1', name: 'alpha', site: 'east', workflows: ['copy'], host: 'box\u00001', version: 'v\u00002' };
+        expect(await store.registerWorker(worker, T0)).toBe(true);
+        const [listed] = await store.listWorkers();
+        expect([listed?.host, listed?.version].map((text) => text?.replace('\uFFFD', '\u0000'))).toEqual(['box\u00001', 'v\u00002']);
       });
     });
 
