@@ -40,6 +40,8 @@ interface PoolThread {
   /** A fault in it was pinned on one of its tasks. */
   blamed: boolean;
   idleTimer: NodeJS.Timeout | null;
+  /** Tasks given this thread that have not yet joined `runs`: counted so that tasks started in one turn do not crowd in past tasksPerThread. */
+  claimed: number;
 }
 
 /**
@@ -104,8 +106,9 @@ export class HandlerPool {
     const run: PoolRun = { runId, taskId: leased.task.id, ctx, settle: (value) => settle(value) };
     let killed = false;
     const start = async () => {
-      const slot = this.suspects.has(leased.task.id) ? (this.closed ? null : this.spawn(true)) : await this.acquire();
+      const slot = this.suspects.has(leased.task.id) ? (this.closed ? null : this.claim(this.spawn(true))) : await this.acquire();
       if (!slot) return run.settle({ kind: 'released', reason: 'the worker is stopping' });
+      slot.claimed -= 1;
       this.suspects.delete(leased.task.id);
       if (killed) {
         // Given up on while it waited for a thread: it never starts.
@@ -154,9 +157,9 @@ export class HandlerPool {
       if (this.closed) return null;
       let best: PoolThread | null = null;
       for (const slot of this.threads) {
-        if (!slot.retired && !slot.exclusive && slot.runs.size < this.options.tasksPerThread && (!best || slot.runs.size < best.runs.size)) best = slot;
+        if (!slot.retired && !slot.exclusive && load(slot) < this.options.tasksPerThread && (!best || load(slot) < load(best))) best = slot;
       }
-      if (best && (best.runs.size === 0 || this.liveThreads() >= this.options.threads)) return this.claim(best);
+      if (best && (load(best) === 0 || this.liveThreads() >= this.options.threads)) return this.claim(best);
       if (this.liveThreads() < this.options.threads) return this.claim(this.spawn());
       if (best) return this.claim(best);
       await new Promise<void>((resolve) => this.waiting.push(resolve));
@@ -172,6 +175,7 @@ export class HandlerPool {
   private claim(slot: PoolThread): PoolThread {
     if (slot.idleTimer) clearTimeout(slot.idleTimer);
     slot.idleTimer = null;
+    slot.claimed += 1;
     return slot;
   }
 
@@ -180,7 +184,7 @@ export class HandlerPool {
     const resourceLimits = this.options.maxHeapMb ? { maxOldGenerationSizeMb: this.options.maxHeapMb } : undefined;
     const thread = new Thread(BOOTSTRAP, { eval: true, workerData: { entry, tsx }, resourceLimits });
     // An exclusive thread is retired from the start: it ends with its one task.
-    const slot: PoolThread = { thread, runs: new Map(), retired: exclusive, exclusive, blamed: false, idleTimer: null };
+    const slot: PoolThread = { thread, runs: new Map(), retired: exclusive, exclusive, blamed: false, idleTimer: null, claimed: 0 };
     this.threads.add(slot);
     thread.on('message', (message: FromThread) => this.receive(slot, message));
     thread.on('error', (error) => this.died(slot, `the handler's thread died: ${errorMessage(error)}`));
@@ -301,7 +305,7 @@ export class HandlerPool {
 
   /** A task left `slot`: a retired thread with nothing left ends; an idle one ends after idleMs. */
   private freed(slot: PoolThread): void {
-    if (slot.runs.size === 0) {
+    if (load(slot) === 0) {
       if (slot.retired) void slot.thread.terminate();
       else slot.idleTimer ??= setTimeout(() => void this.end(slot, 'idle'), this.idleMs).unref();
     }
@@ -346,6 +350,11 @@ function describeFault(message: Extract<FromThread, { type: 'fault' }>): TaskErr
         ? 'handler left a promise rejection unhandled: '
         : '';
   return { ...message.error, message: truncateText(prefix + message.error.message, ERROR_LIMITS.message) };
+}
+
+/** The tasks a thread runs or is about to. */
+function load(slot: PoolThread): number {
+  return slot.runs.size + slot.claimed;
 }
 
 function post(slot: PoolThread, message: ToThread): void {

@@ -1,3 +1,4 @@
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { Writable } from 'node:stream';
@@ -61,6 +62,28 @@ describe('thread isolation', () => {
     expect(task.error?.message).toMatch(message);
     // The thread was replaced: the next task runs.
     expect((await runJob('ok')).job.state).toBe('success');
+  });
+
+  it('with threadTasks alone, starts as many threads as its concurrency needs', { timeout: 120_000 }, async () => {
+    await start({ concurrency: 3, threadTasks: 1 });
+    const dir = await mkdtemp(join(tmpdir(), 'swy-rendezvous-'));
+    try {
+      const jobs = await Promise.all([1, 2, 3].map(() => runJob('rendezvous', { dir, count: 3 })));
+      expect(jobs.map(({ job }) => job.state)).toEqual(['success', 'success', 'success']);
+      expect(new Set(jobs.map(({ task }) => (task.result as { threadId: number }).threadId)).size).toBe(3);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
+  it.each([
+    [{ concurrency: 0 }, 'worker option concurrency must be an integer of at least 1, not 0'],
+    [{ threads: 1.5 }, 'worker option threads must be an integer of at least 1, not 1.5'],
+    [{ threadTasks: Number.NaN }, 'worker option threadTasks must be an integer of at least 1, not NaN'],
+    [{ prefetch: -1 }, 'worker option prefetch must be an integer of at least 0, not -1'],
+    [{ heartbeatMs: Number.POSITIVE_INFINITY }, 'worker option heartbeatMs must be a number of at least 0, not Infinity'],
+  ] as const)('refuses a worker with %o, naming the option', async (options, message) => {
+    await expect(start(options)).rejects.toThrow(message);
   });
 
   it('fails a task whose thread runs out of its heap limit', async () => {
