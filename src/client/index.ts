@@ -47,9 +47,9 @@ export interface CreateWorkerOptions {
   logger?: Logger;
   /** Where handlers run: a pool of worker threads (default; a crashing handler fails only its task) or this thread. */
   isolation?: Isolation;
-  /** Threads in the pool (default: one per core, at least 2). */
+  /** Threads in the pool (default: one per core but one, at least 1, at most `concurrency`; with `threadTasks` alone, as many as `concurrency` needs). */
   threads?: number;
-  /** Tasks one thread runs at once (default up to 8; 1 for CPU-heavy handlers). */
+  /** Tasks one thread runs at once (default: `concurrency` spread over the threads; 1 for CPU-heavy handlers). */
   threadTasks?: number;
 }
 

@@ -51,12 +51,13 @@ interface PoolThread {
  * thread, not the hub's API.
  *
  * Threads start when a task needs one, are reused across tasks, and end after `idleMs`
- * (default 30 s) without work. The Worker sizes the pool at one thread per core (at least
- * 2, at most its concurrency) and spreads its concurrency over them. Handlers are mostly
+ * (default 30 s) without work. The Worker sizes the pool at one thread per core but one (at
+ * least 1, at most its concurrency) and spreads its concurrency over them. Handlers are mostly
  * I/O-bound (copying, hashing streams) and share a thread's event loop well, while threads
  * beyond the core count only add memory (10–30 MB each with the workflow module loaded),
  * start-up time and wake-ups: on 2 cores, no-op tasks at concurrency 50 ran 3 times as fast
- * in 2 threads of 25 as in 7 threads of 8. What one untraceable fault sends back to the queue
+ * in 2 threads of 25 as in 7 threads of 8, and 1.4 times as fast again in 1 thread of 50,
+ * the other core left to the worker. What one untraceable fault sends back to the queue
  * (below) is a thread's share of the concurrency; `threadTasks` bounds it where that matters.
  * Workflows whose handlers compute for long stretches should run on a worker with
  * `threadTasks: 1`, since a busy handler delays the tasks sharing its thread.
