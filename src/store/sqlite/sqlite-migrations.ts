@@ -734,4 +734,14 @@ BEGIN
 END;
 `,
   },
+  {
+    version: 24,
+    name: 'jobs list sorted by last update',
+    sql: `
+-- The jobs list sorted by last update (the "updated" column) read the whole table for its
+-- first page: 135 ms at 300,000 jobs on SQLite, growing with the table. updated_at changes
+-- at every update, so this index is written at every job update: 2–6 % of a no-op drain.
+CREATE INDEX IF NOT EXISTS jobs_updated_sort ON jobs (updated_at, id);
+`,
+  },
 ];
