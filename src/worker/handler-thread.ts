@@ -14,7 +14,7 @@ import { isWorkflow, taskHandler } from '../sdk/define-workflow.js';
 import { loadWorkflows } from '../sdk/load-workflows.js';
 import type { SiteInfo } from '../sdk/site-paths.js';
 import type { TransferBlob } from '../sdk/transfer.js';
-import { boundChange, boundLogLine } from './report-limits.js';
+import { boundChange, boundLogLine, checkItemOutcome } from './report-limits.js';
 import { toNewTaskSpec } from './task-run.js';
 import type { FaultKind, FromThread, ThreadOutcome, ThreadTask, ToThread, TransferCall } from './thread-messages.js';
 
@@ -119,7 +119,9 @@ function context(runId: number, leased: ThreadTask, site: SiteInfo, workflow: Wo
     signal,
     log: (line) => post({ type: 'log', runId, line: boundLogLine(String(line)) }),
     progress: (done, total) => post({ type: 'progress', runId, done: Number(done), total: Number(total) }),
-    item: (path, report) =>
+    item: (path, report) => {
+      // Checked here, so that a wrong outcome throws to the handler, as in-process.
+      checkItemOutcome(report?.outcome);
       post({
         type: 'item',
         runId,
@@ -130,7 +132,8 @@ function context(runId: number, leased: ThreadTask, site: SiteInfo, workflow: Wo
           bytes: report.bytes,
           error: report.error == null ? undefined : String(report.error),
         },
-      }),
+      });
+    },
     change: (path, report) => {
       // Bounded here, so a 64 MiB text is dropped in the thread rather than copied to the parent;
       // a wrong kind throws to the handler, as in-process.

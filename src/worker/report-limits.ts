@@ -1,5 +1,5 @@
 import type { Json, NewChange, NewItem, TaskActivity } from '../model/index.js';
-import { CHANGE_KINDS, CHANGE_LIMITS, truncateText } from '../model/index.js';
+import { CHANGE_KINDS, CHANGE_LIMITS, ITEM_OUTCOMES, truncateText } from '../model/index.js';
 
 /**
  * What a worker sends must fit the worker protocol (src/api/routes/worker.ts): log lines of at
@@ -35,12 +35,24 @@ export function boundLogLine(line: string): string {
 }
 
 export function boundItem(item: NewItem): NewItem {
+  checkItemOutcome(item.outcome);
   return {
     ...item,
     path: truncateText(item.path, LIMITS.itemPath),
     operation: truncateText(item.operation, LIMITS.itemOperation),
     error: item.error == null ? item.error : truncateText(item.error, LIMITS.itemError),
   };
+}
+
+/**
+ * Throws a TypeError to the handler for an item outcome that is not one of queued, completed,
+ * failed, skipped (a mistake in the handler): the worker protocol refuses it, and the items
+ * tabs read the outcomes one by one.
+ */
+export function checkItemOutcome(outcome: unknown): void {
+  if (!ITEM_OUTCOMES.includes(outcome as NewItem['outcome'])) {
+    throw new TypeError(`item: outcome must be one of ${ITEM_OUTCOMES.join(', ')}, not ${JSON.stringify(outcome) ?? String(outcome)}`);
+  }
 }
 
 /**

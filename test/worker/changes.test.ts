@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Isolation } from '../../src/worker/worker.js';
 import { createTestHub, type TestHub } from '../helpers/test-hub.js';
-import { mirror } from './fixtures/change-workflows.js';
+import { mirror, wrongOutcome } from './fixtures/change-workflows.js';
 
 let hub: TestHub | null = null;
 afterEach(async () => {
@@ -52,5 +52,17 @@ describe.each(['thread', 'in-process'] as Isolation[])('change sets and failed-i
     expect(copy.result).toEqual({ acted: ['docs/new.txt', 'old.txt'], retryPaths: ['docs/new.txt', 'old.txt'] });
     // The scan did not run again: its changes were not recorded twice.
     expect((await hub.engine.reads.changes(job.id, { cursor: null, limit: 50 }, hub.actor)).counts).toEqual({ added: 1, changed: 2, removed: 1 });
+  });
+});
+
+describe.each(['thread', 'in-process'] as Isolation[])('an item outcome that is not one (%s)', (isolation) => {
+  it('throws to the handler, and the job records only the good item', async () => {
+    hub = await createTestHub({ workflows: [wrongOutcome], worker: { isolation, concurrency: 1 } });
+    const { job } = await hub.engine.submit({ workflow: 'wrong-outcome', fields: {} }, hub.actor);
+    const done = await hub.waitForJob(job.id);
+    expect(done).toMatchObject({ state: 'success', itemCounts: { completed: 1 } });
+    const task = (await hub.store.listTasks(job.id, { limit: 5 })).items[0];
+    expect(task.result).toEqual({ threw: expect.stringMatching(/^TypeError: item: outcome must be one of queued, completed, failed, skipped, not "done"$/) });
+    expect((await hub.store.listItems(job.id, { limit: 10 })).items.map((item) => item.path)).toEqual(['good.txt']);
   });
 });
