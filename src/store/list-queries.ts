@@ -1,4 +1,4 @@
-import { isTerminalJobState, JOB_STATES, SwitchyardError } from '../model/index.js';
+import { ITEM_OUTCOMES, isTerminalJobState, JOB_STATES, SwitchyardError } from '../model/index.js';
 import { type CursorValue, decodeCursor, encodeCursor } from './cursor.js';
 import type { Dialect } from './sql-builder.js';
 import { sqliteDialect, sqlList, WhereBuilder } from './sql-builder.js';
@@ -135,7 +135,7 @@ export function jobFilterWhere(where: WhereBuilder, query: Omit<JobQuery, 'limit
  */
 export function listJobsSql(dialect: Dialect, query: JobQuery, otherSites: string, matches: number[] | null = null): ListSql {
   const params: unknown[] = [];
-  const sort = query.sort ?? { key: 'id', desc: true };
+  const sort = query.sort ?? defaultSort(query);
   const { column, nullable } = JOB_SORT_COLUMNS[sort.key];
   // Nullable instants sort as 0 so that keyset comparisons stay total.
   const expression = nullable ? `COALESCE(${column}, 0)` : column;
@@ -192,6 +192,18 @@ export function listJobsSql(dialect: Dialect, query: JobQuery, otherSites: strin
 }
 
 /**
+ * Newest first: by id, or, when the jobs are filtered by creation time, by creation time then
+ * id. A job's id and its creation time rise together (both are taken at submission; only the
+ * clocks of several hubs can set them a few milliseconds apart), and only the second order is
+ * served by the index of the range (jobs_created_at): ordered by id, the first page of a day
+ * among 1,000,000 jobs read and sorted the day's 33,000 rows (72 ms on SQLite; 1.4 ms now).
+ */
+function defaultSort(query: JobQuery): { key: JobSortKey; desc: boolean } {
+  const created = query.createdFrom !== undefined || query.createdTo !== undefined;
+  return { key: created ? 'createdAt' : 'id', desc: true };
+}
+
+/**
  * How many jobs match `query`, counting at most `cap`: one row `{ n, low }`, `low` being the
  * smallest id among those counted. The list's own query (newest first, LIMIT cap) wrapped in
  * a count, so it costs what reading `cap` rows of the list costs, whatever the table's size.
@@ -229,19 +241,33 @@ export function listTasksSql(dialect: Dialect, jobId: number, query: TaskQuery, 
   };
 }
 
+/**
+ * A page of a job's items in id order. With neither an outcome nor a path asked for, the page
+ * is the merge of one ordered, limited arm per outcome, each a range of items_job_outcome
+ * (job_id, outcome, id): `job_id = ? ORDER BY id` alone reads and sorts every item of the job
+ * (100 ms at 1,000,000 items on SQLite). Outcomes are checked where items are reported
+ * (report-limits.ts, the worker protocol), so the arms cover every item.
+ */
 export function listItemsSql(dialect: Dialect, jobId: number, query: ItemQuery): ListSql {
-  const where = new WhereBuilder(dialect);
-  where.add(`job_id = ${where.param(jobId)}`);
-  if (query.outcome) where.add(`outcome = ${where.param(query.outcome)}`);
-  if (query.path) where.add(where.contains('path', query.path));
-  if (query.cursor) where.add(`id > ${where.param(decodeCursor(query.cursor).id)}`);
+  const params: unknown[] = [];
   const fetch = query.limit + 1;
-  return {
-    sql: `SELECT * FROM items ${where.sql()} ORDER BY id LIMIT ${where.param(fetch)}`,
-    params: where.params,
-    fetch,
-    cursorOf: (row) => encodeCursor(null, Number(row.id)),
+  const after = query.cursor ? decodeCursor(query.cursor).id : null;
+  const arm = (outcome: string | undefined): string => {
+    const where = new WhereBuilder(dialect, params);
+    where.add(`job_id = ${where.param(jobId)}`);
+    if (outcome) where.add(`outcome = ${where.param(outcome)}`);
+    if (query.path) where.add(where.contains('path', query.path));
+    if (after !== null) where.add(`id > ${where.param(after)}`);
+    return `SELECT * FROM items ${where.sql()} ORDER BY id LIMIT ${where.param(fetch)}`;
   };
+  let sql: string;
+  if (query.outcome || query.path) {
+    sql = arm(query.outcome);
+  } else {
+    const arms = ITEM_OUTCOMES.map((outcome) => `SELECT * FROM (${arm(outcome)}) AS ${outcome}`).join(' UNION ALL ');
+    sql = `SELECT * FROM (${arms}) AS items ORDER BY id LIMIT ${new WhereBuilder(dialect, params).param(fetch)}`;
+  }
+  return { sql, params, fetch, cursorOf: (row) => encodeCursor(null, Number(row.id)) };
 }
 
 /** Audit entries newest first; with `sites` set, only entries at those sites (never the site-less ones). */

@@ -178,6 +178,10 @@ export interface JobQuery {
   hideNoop?: boolean;
   /** Free text matched against id, workflow, state, creator, site, queue, reason and the job's searchText (never the raw fields). */
   q?: string;
+  /**
+   * Absent: newest first, by id; or, with a creation range (createdFrom, createdTo), by
+   * creation time then id (see listJobsSql).
+   */
   sort?: { key: JobSortKey; desc: boolean };
   cursor?: string | null;
   limit: number;

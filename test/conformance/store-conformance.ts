@@ -1,5 +1,6 @@
 import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import type { LeasedTask, Store, TaskCompletion } from '../../src/store/store.js';
+import type { ItemRecord, JobRecord } from '../../src/model/index.js';
+import type { LeasedTask, Page, Store, TaskCompletion } from '../../src/store/store.js';
 import { newJob, type StoreHarness } from '../helpers/store-harness.js';
 
 const T0 = 1_700_000_000_000;
@@ -730,6 +731,21 @@ export function describeStoreConformance(harness: StoreHarness): void {
         }
       });
 
+      it('pages through a creation range newest first, by creation time then id', async () => {
+        await store.submitJobs([newJob(), newJob()], T0 + 5_000);
+        const seen: number[] = [];
+        let cursor: string | null = null;
+        do {
+          const page: Page<JobRecord> = await store.listJobs({ sites: null, limit: 2, createdFrom: T0, createdTo: T0 + 10_000, cursor });
+          seen.push(...page.items.map((j) => j.id));
+          cursor = page.nextCursor;
+        } while (cursor);
+        expect(seen).toEqual([5, 7, 6, 4, 3, 2, 1]);
+        expect(await ids({ createdFrom: T0 + 1, createdTo: T0 + 5_000, states: ['queued'] })).toEqual([7, 6]);
+        // Asked for by id, the range keeps that order.
+        expect(await ids({ createdFrom: T0, sort: { key: 'id', desc: true } })).toEqual([7, 6, 5, 4, 3, 2, 1]);
+      });
+
       it('rejects a cursor it did not give out', async () => {
         await expect(store.listJobs({ sites: null, limit: 2, cursor: 'garbage!' })).rejects.toMatchObject({ code: 'SWY_ERR_VALIDATION' });
       });
@@ -766,6 +782,24 @@ export function describeStoreConformance(harness: StoreHarness): void {
         const page = await store.listItems(1, { limit: 2 });
         expect(page.items).toHaveLength(2);
         expect((await store.listItems(1, { limit: 2, cursor: page.nextCursor })).items).toHaveLength(1);
+      });
+
+      it('pages through items of every outcome, interleaved, in the order they were recorded', async () => {
+        await store.submitJobs([newJob()], T0);
+        const [task] = await lease();
+        const outcomes = ['completed', 'failed', 'queued', 'skipped', 'completed', 'completed', 'skipped', 'failed', 'queued', 'completed', 'failed'] as const;
+        await succeed(task, { items: outcomes.map((outcome, i) => ({ path: `/p/${i}`, operation: 'copy', outcome })) });
+        const seen: string[] = [];
+        let cursor: string | null = null;
+        do {
+          const page: Page<ItemRecord> = await store.listItems(1, { limit: 3, cursor });
+          expect(page.items.length).toBeLessThanOrEqual(3);
+          seen.push(...page.items.map((item) => `${item.path}:${item.outcome}`));
+          cursor = page.nextCursor;
+        } while (cursor);
+        expect(seen).toEqual(outcomes.map((outcome, i) => `/p/${i}:${outcome}`));
+        const ids = (await store.listItems(1, { limit: 100 })).items.map((item) => item.id);
+        expect(ids).toEqual([...ids].sort((a, b) => a - b));
       });
     });
 
