@@ -111,4 +111,27 @@ describe('SQLite text index in batches', () => {
     expectConsistent();
     expect(await found('/bulk/1/5', 200)).toHaveLength(111);
   });
+
+  it('gives the event loop back between batches of a backlog, so timers and requests go on', async () => {
+    await store.submitJobs(
+      Array.from({ length: 4000 }, (_, k) => newJob({ creator: 'c', searchText: `/backlog/${k}` })),
+      T0,
+    );
+    await store.indexSearch();
+    await store.close();
+    // The file as a process that crashed before indexing its jobs leaves it: all 4,000 wait.
+    const raw = new BetterSqlite3(path);
+    raw.exec(`INSERT INTO jobs_search (jobs_search) VALUES ('delete-all'); UPDATE search_indexed SET upto = 0`);
+    raw.close();
+    store = new SqliteStore({ path });
+    await store.migrate();
+    expect(upto()).toBe(0);
+    // Queued before the catch-up starts: it runs between two batches, not after the last.
+    const turn = new Promise<string>((resolve) => setImmediate(() => resolve('event loop')));
+    expect(await Promise.race([store.indexSearch().then(() => 'indexed'), turn])).toBe('event loop');
+    await store.indexSearch();
+    expect(upto()).toBe(lastId());
+    expectConsistent();
+    expect(await found('/backlog/3999')).toEqual(['c']);
+  });
 });
