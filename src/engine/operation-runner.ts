@@ -72,6 +72,9 @@ export class OperationRunner {
         const before: number = operation.done;
         operation = await this.step(operation);
         handled += (operation?.done ?? before) - before;
+        // Back to the event loop between batches: on SQLite a batch settles through promises
+        // alone, and a round would otherwise hold every request for its whole budget.
+        await new Promise((resolve) => setImmediate(resolve));
       }
     }
     return handled;

@@ -68,6 +68,9 @@ export class QueueVerbs {
       // A job that also runs at sites beyond the actor's is not the actor's to cancel (see requireEverySite).
       for (const job of page.items) if (sitesWithin(actor, job.sites) && (await this.cancelQueued(job.id))) cancelled += 1;
       cursor = page.nextCursor;
+      // Back to the event loop between pages: on SQLite each cancel settles through promises
+      // alone, and a queue of 100,000 jobs would hold every other request until the last.
+      if (cursor) await new Promise((resolve) => setImmediate(resolve));
     } while (cursor);
     await this.core.audit(actor, 'queue.clear', `queue:${name}`, actor.sites?.length === 1 ? actor.sites[0] : null, {
       cancelled,

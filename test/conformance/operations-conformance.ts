@@ -73,7 +73,11 @@ export function describeOperationsConformance(harness: StoreHarness): void {
       const first = await engine.operations.step(op);
       expect(first).toMatchObject({ state: 'running', done: 3, succeeded: 3, cursor: queued[2] });
       expect((await store().getJob(queued[3]))?.state).toBe('queued');
-      await engine.operations.run();
+      // Queued before the round starts: it runs between two batches, not after the last.
+      const turn = new Promise<string>((resolve) => setImmediate(() => resolve('event loop')));
+      const round = engine.operations.run();
+      expect(await Promise.race([round.then(() => 'round done'), turn])).toBe('event loop');
+      await round;
       const done = await engine.bulk.get(op.id, SYSTEM_ACTOR);
       expect(done).toMatchObject({ state: 'done', total: 7, done: 7, succeeded: 7, skipped: 0, failed: 0 });
       for (const id of queued) expect((await store().getJob(id))?.state).toBe('cancelled');
