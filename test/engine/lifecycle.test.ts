@@ -1,4 +1,4 @@
-import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { defineWorkflow, fail, skip, z } from '../../src/index.js';
 import type { Store } from '../../src/store/store.js';
 import { postgresHarness, type StoreHarness, sqliteHarness } from '../helpers/store-harness.js';
@@ -67,7 +67,16 @@ const fanOut = defineWorkflow({
   },
 });
 
-let release: () => void = () => {};
+/** The started `wait` handlers' resolvers, oldest first. */
+const waiting: Array<() => void> = [];
+/**
+ * Settles the oldest started `wait` handler, once one has started: a job reads running from the
+ * moment its task is leased, a little before the worker calls the handler.
+ */
+async function release(): Promise<void> {
+  await vi.waitUntil(() => waiting.length > 0, { timeout: 15_000, interval: 20 });
+  waiting.shift()?.();
+}
 const slow = defineWorkflow({
   name: 'slow',
   fields: z.object({}),
@@ -75,8 +84,13 @@ const slow = defineWorkflow({
   tasks: {
     wait: (ctx) =>
       new Promise((resolve, reject) => {
-        release = () => resolve({ changed: true });
-        ctx.signal.addEventListener('abort', () => reject(ctx.signal.reason));
+        const settle = () => resolve({ changed: true });
+        waiting.push(settle);
+        ctx.signal.addEventListener('abort', () => {
+          const at = waiting.indexOf(settle);
+          if (at >= 0) waiting.splice(at, 1);
+          reject(ctx.signal.reason);
+        });
       }),
   },
 });
@@ -93,6 +107,7 @@ describe.each([sqliteHarness(), postgresHarness()])('engine lifecycle on $name, 
     await hub?.close();
     if (store) await harness.destroy(store);
     hub = undefined;
+    waiting.length = 0;
     store = undefined;
   });
   /** A hub on a fresh store of this backend (one file or schema per test). */
@@ -229,12 +244,12 @@ describe.each([sqliteHarness(), postgresHarness()])('engine lifecycle on $name, 
     hub = await createTestHub({ workflows: [slow] }, context);
     const { job } = await hub.engine.submit({ workflow: 'slow', fields: {} }, hub.actor);
     await hub.waitForJob(job.id, (j) => j.state === 'running');
-    release();
+    await release();
     await hub.waitForJob(job.id);
     const again = await hub.engine.resubmit(job.id, hub.actor);
     expect(again.job).toMatchObject({ workflow: 'slow', parentJobId: job.id, state: 'queued' });
     await hub.waitForJob(again.job.id, (j) => j.state === 'running');
-    release();
+    await release();
     expect(await hub.waitForJob(again.job.id)).toMatchObject({ state: 'success' });
   });
 });
