@@ -32,8 +32,8 @@ export interface TestHubOptions {
 
 /** One hub on its own SQLite file (or the store given), with an in-process worker, for engine tests. */
 export async function createTestHub(options: TestHubOptions): Promise<TestHub> {
-  const dir = mkdtempSync(join(tmpdir(), 'swy-hub-'));
-  const store = options.store ?? new SqliteStore({ path: join(dir, 'hub.db'), random: () => 0.5 });
+  const dir = options.store ? null : mkdtempSync(join(tmpdir(), 'swy-hub-'));
+  const store = options.store ?? new SqliteStore({ path: join(dir as string, 'hub.db'), random: () => 0.5 });
   await store.migrate();
   const registry = new WorkflowRegistry(options.workflows);
   const engine = new Engine({ store, workflows: registry, runDuties: false, ...options.engine });
@@ -63,7 +63,7 @@ export async function createTestHub(options: TestHubOptions): Promise<TestHub> {
     async close() {
       await worker?.stop({ graceMs: 2000 });
       await engine.stop();
-      if (!options.store) {
+      if (dir) {
         await store.close();
         rmSync(dir, { recursive: true, force: true });
       }
