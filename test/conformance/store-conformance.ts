@@ -746,6 +746,41 @@ export function describeStoreConformance(harness: StoreHarness): void {
         expect(await ids({ createdFrom: T0, sort: { key: 'id', desc: true } })).toEqual([7, 6, 5, 4, 3, 2, 1]);
       });
 
+      it('pages through a creation range filtered by a workflow most of its jobs have, and by one few have', async () => {
+        // More jobs than the SQLite store reads of a range in order before it turns to the
+        // filter's own index (creationWindowFits): either way, the same pages.
+        const made: { id: number; workflow: string; at: number }[] = [];
+        for (let batch = 0; batch < 6; batch += 1) {
+          const at = T0 + 20_000 + batch * 10;
+          const outcomes = await store.submitJobs(
+            Array.from({ length: 1_000 }, (_, k) => newJob({ workflow: k === 500 ? 'hash' : 'copy' })),
+            at,
+          );
+          made.push(...outcomes.map((o) => ({ id: o.job.id, workflow: o.job.workflow, at })));
+        }
+        const newest = (workflow: string) =>
+          made
+            .filter((job) => job.workflow === workflow)
+            .sort((a, b) => b.at - a.at || b.id - a.id)
+            .map((job) => job.id);
+        const range = { createdFrom: T0 + 20_000, createdTo: T0 + 30_000 };
+        const pages = async (workflow: string, limit: number) => {
+          const seen: number[] = [];
+          let cursor: string | null = null;
+          do {
+            const page: Page<JobRecord> = await store.listJobs({ sites: null, limit, ...range, workflows: [workflow], cursor });
+            seen.push(...page.items.map((j) => j.id));
+            cursor = page.nextCursor;
+          } while (cursor);
+          return seen;
+        };
+        expect(await ids({ ...range, workflows: ['copy'] })).toEqual(newest('copy').slice(0, 50));
+        expect(await pages('copy', 500)).toEqual(newest('copy'));
+        expect(await ids({ ...range, workflows: ['hash'] })).toEqual(newest('hash'));
+        expect(await pages('hash', 2)).toEqual(newest('hash'));
+        expect(await ids({ createdFrom: T0 + 20_040, createdTo: T0 + 20_050, workflows: ['hash'] })).toEqual(newest('hash').slice(0, 2));
+      });
+
       it('rejects a cursor it did not give out', async () => {
         await expect(store.listJobs({ sites: null, limit: 2, cursor: 'garbage!' })).rejects.toMatchObject({ code: 'SWY_ERR_VALIDATION' });
       });
