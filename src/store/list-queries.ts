@@ -135,7 +135,7 @@ export function jobFilterWhere(where: WhereBuilder, query: Omit<JobQuery, 'limit
 export function listJobsSql(dialect: Dialect, query: JobQuery, otherSites: string, matches: number[] | null = null, window = 0): ListSql {
   const params: unknown[] = [];
   const sort = query.sort ?? defaultSort(query);
-  if (window > 0 && !creationWindowFits(query)) throw new Error('listJobsSql: a creation window needs a creation range, in creation order, over every site');
+  if (window > 0 && !creationWindowFits(query)) throw new Error('listJobsSql: a creation window needs a filtered creation range, in creation order');
   const { column, nullable } = JOB_SORT_COLUMNS[sort.key];
   // Nullable instants sort as 0 so that keyset comparisons stay total.
   const expression = nullable ? `COALESCE(${column}, 0)` : column;
@@ -196,9 +196,9 @@ function creationRange(where: WhereBuilder, query: Pick<JobQuery, 'createdFrom' 
 
 /**
  * Whether a page of `query` may be read from a window of its creation range (listJobsSql's
- * `window`): the jobs are filtered by creation time and listed in creation order, over every
- * site (a site scope has two arms), and filtered by a column of their own as well — without
- * such a filter the range's index serves the list by itself.
+ * `window`): the jobs are filtered by creation time and listed in creation order, and filtered
+ * by a column of their own or a site scope as well — without either, the range's index serves
+ * the list by itself. Each arm of a site scope reads the same window.
  *
  * Why: the SQLite store gathers no planner statistics, and SQLite then takes an equality on an
  * index (`state = 'queued'`) for more selective than a range. A day of 1,000,000 jobs filtered by
@@ -210,8 +210,8 @@ function creationRange(where: WhereBuilder, query: Pick<JobQuery, 'createdFrom' 
 export function creationWindowFits(query: JobQuery): boolean {
   const sort = query.sort ?? defaultSort(query);
   const ranged = query.createdFrom !== undefined || query.createdTo !== undefined;
-  const filtered = [query.states, query.queues, query.workflows, query.creators].some((values) => values !== undefined && values.length > 0);
-  return ranged && filtered && sort.key === 'createdAt' && query.sites === null;
+  const filtered = [query.sites, query.states, query.queues, query.workflows, query.creators].some((values) => values != null && values.length > 0);
+  return ranged && filtered && sort.key === 'createdAt';
 }
 
 /**

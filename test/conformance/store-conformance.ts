@@ -749,14 +749,14 @@ export function describeStoreConformance(harness: StoreHarness): void {
       it('pages through a creation range filtered by a workflow most of its jobs have, and by one few have', async () => {
         // More jobs than the SQLite store reads of a range in order before it turns to the
         // filter's own index (creationWindowFits): either way, the same pages.
-        const made: { id: number; workflow: string; at: number }[] = [];
+        const made: { id: number; workflow: string; site: string; at: number }[] = [];
         for (let batch = 0; batch < 6; batch += 1) {
           const at = T0 + 20_000 + batch * 10;
           const outcomes = await store.submitJobs(
-            Array.from({ length: 1_000 }, (_, k) => newJob({ workflow: k === 500 ? 'hash' : 'copy' })),
+            Array.from({ length: 1_000 }, (_, k) => newJob(k === 500 ? { workflow: 'hash', site: 'east' } : { workflow: 'copy' })),
             at,
           );
-          made.push(...outcomes.map((o) => ({ id: o.job.id, workflow: o.job.workflow, at })));
+          made.push(...outcomes.map((o) => ({ id: o.job.id, workflow: o.job.workflow, site: o.job.site, at })));
         }
         const newest = (workflow: string) =>
           made
@@ -779,6 +779,10 @@ export function describeStoreConformance(harness: StoreHarness): void {
         expect(await ids({ ...range, workflows: ['hash'] })).toEqual(newest('hash'));
         expect(await pages('hash', 2)).toEqual(newest('hash'));
         expect(await ids({ createdFrom: T0 + 20_040, createdTo: T0 + 20_050, workflows: ['hash'] })).toEqual(newest('hash').slice(0, 2));
+        // A site scope reads the same way: the site most jobs are at, and one few are.
+        expect(await ids({ ...range, sites: [made[0].site] })).toEqual(newest('copy').slice(0, 50));
+        expect(await ids({ ...range, sites: ['east'] })).toEqual(newest('hash'));
+        expect(await ids({ ...range, sites: ['east', made[0].site], workflows: ['hash'] })).toEqual(newest('hash'));
       });
 
       it('rejects a cursor it did not give out', async () => {
