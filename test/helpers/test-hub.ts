@@ -32,8 +32,13 @@ export interface TestHubOptions {
 
 /** One hub on its own SQLite file (or the store given), with an in-process worker, for engine tests. */
 export async function createTestHub(options: TestHubOptions): Promise<TestHub> {
-  const dir = options.store ? null : mkdtempSync(join(tmpdir(), 'swy-hub-'));
-  const store = options.store ?? new SqliteStore({ path: join(dir as string, 'hub.db'), random: () => 0.5 });
+  // A store given is the caller's to close and drop; otherwise a SQLite file in a folder of its own.
+  let dir: string | null = null;
+  let store = options.store;
+  if (!store) {
+    dir = mkdtempSync(join(tmpdir(), 'swy-hub-'));
+    store = new SqliteStore({ path: join(dir, 'hub.db'), random: () => 0.5 });
+  }
   await store.migrate();
   const registry = new WorkflowRegistry(options.workflows);
   const engine = new Engine({ store, workflows: registry, runDuties: false, ...options.engine });
