@@ -135,7 +135,7 @@ export function jobFilterWhere(where: WhereBuilder, query: Omit<JobQuery, 'limit
 export function listJobsSql(dialect: Dialect, query: JobQuery, otherSites: string, matches: number[] | null = null, window = 0): ListSql {
   const params: unknown[] = [];
   const sort = query.sort ?? defaultSort(query);
-  if (window > 0 && !creationWindowFits(query)) throw new Error('listJobsSql: a creation window needs a filtered creation range, in creation order');
+  if (window > 0 && !orderWindowFits(query)) throw new Error('listJobsSql: an order window needs a filtered list in the order of an instant');
   const { column, nullable } = JOB_SORT_COLUMNS[sort.key];
   // Nullable instants sort as 0 so that keyset comparisons stay total.
   const expression = nullable ? `COALESCE(${column}, 0)` : column;
@@ -194,36 +194,48 @@ function creationRange(where: WhereBuilder, query: Pick<JobQuery, 'createdFrom' 
   if (query.createdTo !== undefined) where.add(`created_at <= ${where.param(query.createdTo)}`);
 }
 
+/** The sorts an index orders by themselves, whatever the filters: a job's instants. */
+const WINDOW_SORTS: ReadonlySet<JobSortKey> = new Set(['createdAt', 'startedAt', 'endedAt', 'updatedAt']);
+
 /**
- * Whether a page of `query` may be read from a window of its creation range (listJobsSql's
- * `window`): the jobs are filtered by creation time and listed in creation order, and filtered
- * by a column of their own or a site scope as well — without either, the range's index serves
- * the list by itself. Each arm of a site scope reads the same window.
+ * Whether a page of `query` may be read from a window of the list in its order (listJobsSql's
+ * `window`): the first jobs in the order of one of their instants (each has its index), within
+ * the creation range if one is asked for, of which the list keeps those that match its other
+ * filters — a column of their own or a site scope (each of the scope's two reads filters the
+ * same window). Without such filters the order's index serves the list by itself.
  *
  * Why: the SQLite store gathers no planner statistics, and SQLite then takes an equality on an
- * index (`state = 'queued'`) for more selective than a range. A day of 1,000,000 jobs filtered by
- * a state, workflow, creator or queue most jobs have was read through that column's index —
- * every queued job, 980,000 rows, read and sorted (270 ms; 700 ms for a week). Reading the
- * range in order and filtering its first rows finds such a page at once; a value few jobs have
- * is found fast the other way (the index of its column), which the store falls back to.
+ * index (`state = 'queued'`) for more selective than a range or an order. A day of 1,000,000
+ * jobs filtered by a state, workflow, creator or queue most jobs have was read through that
+ * column's index — every queued job, 980,000 rows, read and sorted (270 ms; 700 ms for a week);
+ * so were the 16,000 successes to list them by end (50 ms). Reading the list in order and
+ * filtering its first rows finds such a page at once; a value few jobs have is found fast the
+ * other way (the index of its column), which the store falls back to.
  */
-export function creationWindowFits(query: JobQuery): boolean {
+export function orderWindowFits(query: JobQuery): boolean {
   const sort = query.sort ?? defaultSort(query);
-  const ranged = query.createdFrom !== undefined || query.createdTo !== undefined;
   const filtered = [query.sites, query.states, query.queues, query.workflows, query.creators].some((values) => values != null && values.length > 0);
-  return ranged && filtered && sort.key === 'createdAt';
+  return filtered && WINDOW_SORTS.has(sort.key);
 }
 
 /**
- * How many jobs of the creation range of `query` come after its cursor, counting at most `cap`:
- * one row `{ n }`. Below the cap, a page read from a window of `cap` jobs saw the whole range.
+ * How many jobs come after the cursor of `query` in its order (within its creation range),
+ * counting at most `cap`: one row `{ n }`. Below the cap, a page read from a window of `cap`
+ * jobs saw them all.
  */
-export function creationRangeCountSql(dialect: Dialect, query: JobQuery, cap: number): { sql: string; params: unknown[] } {
+export function orderWindowCountSql(dialect: Dialect, query: JobQuery, cap: number): { sql: string; params: unknown[] } {
+  const sort = query.sort ?? defaultSort(query);
+  const { column, nullable } = JOB_SORT_COLUMNS[sort.key];
+  const expression = nullable ? `COALESCE(${column}, 0)` : column;
+  const direction = sort.desc ? 'DESC' : 'ASC';
   const where = new WhereBuilder(dialect);
   creationRange(where, query);
-  const cursor = query.cursor ? decodeCursor(query.cursor) : null;
-  if (cursor) where.add(keysetAfter(where, 'created_at', (query.sort ?? defaultSort(query)).desc, cursor));
-  return { sql: `SELECT count(*) AS n FROM (SELECT id FROM jobs ${where.sql()} LIMIT ${where.param(cap)}) AS capped`, params: where.params };
+  if (query.cursor) where.add(keysetAfter(where, expression, sort.desc, decodeCursor(query.cursor)));
+  // In list order, so that the order's index is read, and only `cap` entries of it.
+  return {
+    sql: `SELECT count(*) AS n FROM (SELECT id FROM jobs ${where.sql()} ORDER BY ${expression} ${direction}, id ${direction} LIMIT ${where.param(cap)}) AS capped`,
+    params: where.params,
+  };
 }
 
 /** The rows after `cursor` in an order by `expression` then id (the id alone for `id`). */

@@ -746,9 +746,9 @@ export function describeStoreConformance(harness: StoreHarness): void {
         expect(await ids({ createdFrom: T0, sort: { key: 'id', desc: true } })).toEqual([7, 6, 5, 4, 3, 2, 1]);
       });
 
-      it('pages through a creation range filtered by a workflow most of its jobs have, and by one few have', async () => {
-        // More jobs than the SQLite store reads of a range in order before it turns to the
-        // filter's own index (creationWindowFits): either way, the same pages.
+      it('lists jobs by an instant, filtered by a workflow or site most of them have and by one few have, in the same pages', async () => {
+        // More jobs than the SQLite store reads in list order before it turns to the filter's
+        // own index (orderWindowFits): either way, the same pages.
         const made: { id: number; workflow: string; site: string; at: number }[] = [];
         for (let batch = 0; batch < 6; batch += 1) {
           const at = T0 + 20_000 + batch * 10;
@@ -783,6 +783,12 @@ export function describeStoreConformance(harness: StoreHarness): void {
         expect(await ids({ ...range, sites: [made[0].site] })).toEqual(newest('copy').slice(0, 50));
         expect(await ids({ ...range, sites: ['east'] })).toEqual(newest('hash'));
         expect(await ids({ ...range, sites: ['east', made[0].site], workflows: ['hash'] })).toEqual(newest('hash'));
+        // In the order of another instant, without a range: none of these jobs has ended, so
+        // they come by id after job 3, the only one that has (it had no tasks).
+        const byEnd = { key: 'endedAt', desc: true } as const;
+        expect(await ids({ sort: byEnd, workflows: ['copy'] })).toEqual(newest('copy').slice(0, 50));
+        expect(await ids({ sort: byEnd, workflows: ['hash'] })).toEqual([3, ...newest('hash'), 4]);
+        expect(await ids({ sort: { key: 'createdAt', desc: false }, workflows: ['hash'], sites: ['east'] })).toEqual([3, ...newest('hash').reverse()]);
       });
 
       it('rejects a cursor it did not give out', async () => {

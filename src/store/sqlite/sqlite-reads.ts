@@ -11,8 +11,6 @@ import {
 } from '../../model/index.js';
 import {
   countJobsSql,
-  creationRangeCountSql,
-  creationWindowFits,
   jobCountFrom,
   listAuditSql,
   listItemsSql,
@@ -20,6 +18,8 @@ import {
   listTasksSql,
   OPEN_JOB_STATES_SQL,
   OTHER_SITES_SQL,
+  orderWindowCountSql,
+  orderWindowFits,
   searchIndexSql,
   searchNeedle,
   textMatches,
@@ -31,10 +31,10 @@ import type { AuditQuery, ConcurrencyUse, ItemQuery, JobCount, JobQuery, OpenJob
 
 const DEPENDS_ON = 'group_concat(d.depends_on)';
 /**
- * The jobs of a creation range read in order before a page falls back to its columns' indexes:
- * 5,000 rows of jobs_created_at, about 3 ms (they hold a page of any value on 1 % of them).
+ * The jobs read in list order before a page falls back to its filters' indexes: 5,000 entries
+ * of the order's index, about 3 ms (they hold a page of any value on 1 % of them).
  */
-const CREATION_WINDOW = 5_000;
+const ORDER_WINDOW = 5_000;
 
 /** The read side of the SQLite store: lookups and keyset-paginated lists. */
 export class SqliteReads {
@@ -138,14 +138,14 @@ export class SqliteReads {
     const needle = searchNeedle(query.q);
     const index = needle === null ? null : searchIndexSql(sqliteDialect, needle);
     const matches = index === null ? null : textMatches(this.cached(index.sql).all(...index.params) as DbRow[]);
-    if (creationWindowFits(query)) {
-      // Most jobs of a range match: its first rows in order hold the page (see creationWindowFits).
-      const windowed = listJobsSql(sqliteDialect, query, OTHER_SITES_SQL.sqlite, matches, CREATION_WINDOW);
+    if (orderWindowFits(query)) {
+      // Where most jobs match, the first in list order hold the page (see orderWindowFits).
+      const windowed = listJobsSql(sqliteDialect, query, OTHER_SITES_SQL.sqlite, matches, ORDER_WINDOW);
       const rows = this.cached(windowed.sql).all(...windowed.params) as DbRow[];
       if (rows.length === windowed.fetch) return toPage(rows, windowed, this.map.job);
-      const range = creationRangeCountSql(sqliteDialect, query, CREATION_WINDOW);
-      const { n } = this.cached(range.sql).get(...range.params) as { n: number };
-      if (n < CREATION_WINDOW) return toPage(rows, windowed, this.map.job);
+      const seen = orderWindowCountSql(sqliteDialect, query, ORDER_WINDOW);
+      const { n } = this.cached(seen.sql).get(...seen.params) as { n: number };
+      if (n < ORDER_WINDOW) return toPage(rows, windowed, this.map.job);
     }
     const list = listJobsSql(sqliteDialect, query, OTHER_SITES_SQL.sqlite, matches);
     return toPage(this.cached(list.sql).all(...list.params) as DbRow[], list, this.map.job);
