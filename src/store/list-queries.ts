@@ -134,11 +134,8 @@ export function jobFilterWhere(where: WhereBuilder, query: Omit<JobQuery, 'limit
  */
 export function listJobsSql(dialect: Dialect, query: JobQuery, otherSites: string, matches: number[] | null = null, window = 0): ListSql {
   const params: unknown[] = [];
-  const sort = query.sort ?? defaultSort(query);
   if (window > 0 && !orderWindowFits(query)) throw new Error('listJobsSql: an order window needs a filtered list in the order of an instant');
-  const { column, nullable } = JOB_SORT_COLUMNS[sort.key];
-  // Nullable instants sort as 0 so that keyset comparisons stay total.
-  const expression = nullable ? `COALESCE(${column}, 0)` : column;
+  const { sort, column, nullable, expression, order } = jobOrder(query);
   const cursor = query.cursor ? decodeCursor(query.cursor) : null;
   // A cursor made for another sort would compare text with numbers (PostgreSQL refuses it).
   if (cursor && column !== 'id' && typeof cursor.value !== (TEXT_SORT_COLUMNS.has(column) ? 'string' : 'number')) {
@@ -146,8 +143,6 @@ export function listJobsSql(dialect: Dialect, query: JobQuery, otherSites: strin
       { path: 'cursor', message: 'made for another sort order' },
     ]);
   }
-  const direction = sort.desc ? 'DESC' : 'ASC';
-  const order = column === 'id' ? `id ${direction}` : `${expression} ${direction}, id ${direction}`;
   const fetch = query.limit + 1;
 
   /** One arm: the query's filters after `site` (a clause, or none); parameters in the order they appear. */
@@ -224,18 +219,23 @@ export function orderWindowFits(query: JobQuery): boolean {
  * jobs saw them all.
  */
 export function orderWindowCountSql(dialect: Dialect, query: JobQuery, cap: number): { sql: string; params: unknown[] } {
-  const sort = query.sort ?? defaultSort(query);
-  const { column, nullable } = JOB_SORT_COLUMNS[sort.key];
-  const expression = nullable ? `COALESCE(${column}, 0)` : column;
-  const direction = sort.desc ? 'DESC' : 'ASC';
+  const { sort, expression, order } = jobOrder(query);
   const where = new WhereBuilder(dialect);
   creationRange(where, query);
   if (query.cursor) where.add(keysetAfter(where, expression, sort.desc, decodeCursor(query.cursor)));
   // In list order, so that the order's index is read, and only `cap` entries of it.
-  return {
-    sql: `SELECT count(*) AS n FROM (SELECT id FROM jobs ${where.sql()} ORDER BY ${expression} ${direction}, id ${direction} LIMIT ${where.param(cap)}) AS capped`,
-    params: where.params,
-  };
+  return { sql: `SELECT count(*) AS n FROM (SELECT id FROM jobs ${where.sql()} ORDER BY ${order} LIMIT ${where.param(cap)}) AS capped`, params: where.params };
+}
+
+/** The list's sort (the default if none is asked for), its column and its ORDER BY. */
+function jobOrder(query: JobQuery) {
+  const sort = query.sort ?? defaultSort(query);
+  const { column, nullable } = JOB_SORT_COLUMNS[sort.key];
+  // Nullable instants sort as 0 so that keyset comparisons stay total.
+  const expression = nullable ? `COALESCE(${column}, 0)` : column;
+  const direction = sort.desc ? 'DESC' : 'ASC';
+  const order = column === 'id' ? `id ${direction}` : `${expression} ${direction}, id ${direction}`;
+  return { sort, column, nullable, expression, order };
 }
 
 /** The rows after `cursor` in an order by `expression` then id (the id alone for `id`). */
