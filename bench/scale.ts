@@ -1,4 +1,6 @@
+import { execFile } from 'node:child_process';
 import { performance } from 'node:perf_hooks';
+import { promisify } from 'node:util';
 import { z } from 'zod';
 import { buildServer } from '../src/api/server.js';
 import { Engine } from '../src/engine/engine.js';
@@ -190,6 +192,9 @@ export const scaleMeasurements: Measurement[] = [
           ['state=queued&sort=createdAt', list({ states: ['queued'], sort: { key: 'createdAt', desc: true } })],
           ['state=queued&sort=startedAt', list({ states: ['queued'], sort: { key: 'startedAt', desc: true } })],
           ['workflow=backup&sort=endedAt asc', list({ workflows: ['backup'], sort: { key: 'endedAt', desc: false } })],
+          ['state=queued&sort=updatedAt', list({ states: ['queued'], sort: { key: 'updatedAt', desc: true } })],
+          ['state=queued&sort=endedAt asc', list({ states: ['queued'], sort: { key: 'endedAt', desc: false } })],
+          ['workflow=backup&sort=startedAt', list({ workflows: ['backup'], sort: { key: 'startedAt', desc: true } })],
           ['hideNoop', list({ hideNoop: true })],
           ['state=skipped&hideNoop', list({ states: ['skipped'], hideNoop: true })],
           ['sort=createdAt desc', list({ sort: { key: 'createdAt', desc: true } })],
@@ -268,6 +273,16 @@ export const scaleMeasurements: Measurement[] = [
  * The export of every job over HTTP (CSV by default, or XLSX), consumed as it streams; RSS
  * sampled every 50 ms. The growth counts the server's and the reader's memory alike (one process).
  */
+const run = promisify(execFile);
+/** A download in a child process: prints the bytes and lines it got (answers other than 200 throw). */
+const DOWNLOAD = `
+const response = await fetch(process.env.URL, { headers: { authorization: 'Bearer ' + process.env.TOKEN } });
+if (!response.ok) throw new Error('export answered ' + response.status);
+let bytes = 0, lines = 0;
+for await (const chunk of response.body) { bytes += chunk.length; for (let i = chunk.indexOf(10); i !== -1; i = chunk.indexOf(10, i + 1)) lines += 1; }
+console.log(JSON.stringify({ bytes, lines }));
+`;
+
 export async function exportCsv(engine: Engine, total: number, format: 'csv' | 'xlsx' = 'csv'): Promise<string> {
   const token = await engine.auth.localCliToken(null);
   const server = await buildServer({ engine, logger: false });
@@ -285,12 +300,12 @@ export async function exportCsv(engine: Engine, total: number, format: 'csv' | '
     let bytes = 0;
     let lines = 0;
     try {
-      const response = await fetch(`http://127.0.0.1:${port}/api/v1/jobs/export?format=${format}`, { headers: { authorization: `Bearer ${token}` } });
-      if (!response.ok || !response.body) throw new Error(`export answered ${response.status}`);
-      for await (const chunk of response.body as unknown as AsyncIterable<Uint8Array>) {
-        bytes += chunk.length;
-        if (format === 'csv') for (const byte of chunk) if (byte === 10) lines += 1;
-      }
+      // The download runs in a process of its own, as a browser would: the RSS sampled is the hub's alone.
+      const { stdout } = await run(process.execPath, ['--input-type=module', '-e', DOWNLOAD], {
+        env: { ...process.env, URL: `http://127.0.0.1:${port}/api/v1/jobs/export?format=${format}`, TOKEN: token },
+        maxBuffer: 1 << 20,
+      });
+      ({ bytes, lines } = JSON.parse(stdout) as { bytes: number; lines: number });
     } finally {
       clearInterval(sampler);
     }

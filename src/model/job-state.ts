@@ -48,6 +48,16 @@ export const TIMEABLE_JOB_STATES: readonly JobState[] = ['running', 'pausing', '
 export const WAITING_JOB_STATES: readonly JobState[] = ['created', 'queued'];
 
 /**
+ * The instants a job in `state` never holds: it has no start while created or queued (a
+ * started job whose tasks wait again is running, see rollupJobState), and no end until its
+ * state is terminal. The ledger keeps its rows so (JobBook); the jobs list relies on it: such
+ * a list sorted by that instant is in id order.
+ */
+export function jobInstantUnset(state: JobState, instant: 'startedAt' | 'endedAt'): boolean {
+  return instant === 'endedAt' ? !isTerminalJobState(state) : WAITING_JOB_STATES.includes(state);
+}
+
+/**
  * What an operator asked of a job, kept beside its state: the roll-up needs it to tell
  * "pausing" from "running" when the task counts alone are the same.
  */

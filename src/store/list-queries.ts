@@ -1,4 +1,4 @@
-import { ITEM_OUTCOMES, isTerminalJobState, JOB_STATES, SwitchyardError } from '../model/index.js';
+import { ITEM_OUTCOMES, isTerminalJobState, JOB_STATES, jobInstantUnset, SwitchyardError } from '../model/index.js';
 import { type CursorValue, decodeCursor, encodeCursor } from './cursor.js';
 import type { Dialect } from './sql-builder.js';
 import { sqliteDialect, sqlList, WhereBuilder } from './sql-builder.js';
@@ -131,8 +131,20 @@ export function jobFilterWhere(where: WhereBuilder, query: Omit<JobQuery, 'limit
  * arms — each a range of its own index (jobs_site_id and the other filters' indexes; then
  * job_sites_site) — merged by one more ORDER BY … LIMIT: one `site IN … OR id IN …` would
  * make both stores read and sort every job of the sites (a multi-index OR on SQLite).
+ *
+ * Options: `window`, read the arms from a window of the list in its order (orderWindowFits);
+ * `narrow` (implied by a window), the arms read only the columns the filters and the order
+ * read (LIST_COLUMNS), and the page's jobs are then read whole by id: SQLite sorts what it
+ * reads, and sorting whole rows cost ten times as much (the 10,000 jobs of a queue by creation
+ * among 1,000,000: 37 ms, 4 ms so); `columns`, what the arms select otherwise (a count: `id`).
  */
-export function listJobsSql(dialect: Dialect, query: JobQuery, otherSites: string, matches: number[] | null = null, window = 0): ListSql {
+export function listJobsSql(
+  dialect: Dialect,
+  query: JobQuery,
+  otherSites: string,
+  matches: number[] | null = null,
+  { window = 0, narrow = window > 0, columns = '*' }: { window?: number; narrow?: boolean; columns?: string } = {},
+): ListSql {
   const params: unknown[] = [];
   if (window > 0 && !orderWindowFits(query)) throw new Error('listJobsSql: an order window needs a filtered list in the order of an instant');
   const { sort, column, nullable, expression, order } = jobOrder(query);
@@ -152,29 +164,36 @@ export function listJobsSql(dialect: Dialect, query: JobQuery, otherSites: strin
       const range = new WhereBuilder(dialect, params);
       creationRange(range, query);
       if (cursor) range.add(keysetAfter(range, expression, sort.desc, cursor));
-      from = `(SELECT * FROM jobs ${range.sql()} ORDER BY ${order} LIMIT ${range.param(window)}) AS jobs`;
+      from = `(SELECT ${LIST_COLUMNS} FROM jobs ${range.sql()} ORDER BY ${order} LIMIT ${range.param(window)}) AS jobs`;
     }
     const where = new WhereBuilder(dialect, params);
     if (site) where.add(site(where));
     jobFilterWhere(where, { ...query, sites: null }, matches);
     if (cursor) where.add(keysetAfter(where, expression, sort.desc, cursor));
-    return `SELECT ${select} FROM ${from} ${where.sql()} ORDER BY ${order} LIMIT ${where.param(fetch)}`;
+    return `SELECT ${narrow ? LIST_COLUMNS : select} FROM ${from} ${where.sql()} ORDER BY ${order} LIMIT ${where.param(fetch)}`;
   };
 
   let sql: string;
   const sites = query.sites;
+  const list = (where: WhereBuilder) => (sites ?? []).map((site) => where.param(site)).join(', ');
   if (sites === null) {
-    sql = arm(null, `*, ${otherSites}`);
+    sql = arm(null, `${columns}, ${otherSites}`);
   } else if (sites.length === 0) {
-    sql = arm(() => '1 = 0', `*, ${otherSites}`);
+    sql = arm(() => '1 = 0', `${columns}, ${otherSites}`);
+  } else if (window > 0) {
+    // A window is read row by row anyway: one read of it for both halves.
+    sql = arm((where) => `(site IN (${list(where)}) OR id IN (SELECT job_id FROM job_sites WHERE site IN (${list(where)})))`, columns);
   } else {
-    const list = (where: WhereBuilder) => sites.map((site) => where.param(site)).join(', ');
-    const own = arm((where) => `site IN (${list(where)})`, '*');
+    const own = arm((where) => `site IN (${list(where)})`, columns);
     // Disjoint from the first arm (own site outside S), so UNION ALL counts no job twice.
-    const spanning = arm((where) => `id IN (SELECT job_id FROM job_sites WHERE site IN (${list(where)})) AND site NOT IN (${list(where)})`, '*');
+    const spanning = arm((where) => `id IN (SELECT job_id FROM job_sites WHERE site IN (${list(where)})) AND site NOT IN (${list(where)})`, columns);
     const outer = new WhereBuilder(dialect, params);
-    sql = `SELECT *, ${otherSites} FROM (SELECT * FROM (${own}) AS own_site UNION ALL SELECT * FROM (${spanning}) AS spanning) AS jobs
+    sql = `SELECT ${narrow ? 'id' : `*, ${otherSites}`} FROM (SELECT * FROM (${own}) AS own_site UNION ALL SELECT * FROM (${spanning}) AS spanning) AS jobs
       ORDER BY ${order} LIMIT ${outer.param(fetch)}`;
+  }
+  if (narrow) {
+    const outer = new WhereBuilder(dialect, params);
+    sql = `SELECT *, ${otherSites} FROM jobs WHERE id IN (SELECT id FROM (${sql}) AS page) ORDER BY ${order} LIMIT ${outer.param(fetch)}`;
   }
   return {
     sql,
@@ -188,6 +207,11 @@ function creationRange(where: WhereBuilder, query: Pick<JobQuery, 'createdFrom' 
   if (query.createdFrom !== undefined) where.add(`created_at >= ${where.param(query.createdFrom)}`);
   if (query.createdTo !== undefined) where.add(`created_at <= ${where.param(query.createdTo)}`);
 }
+
+/** The columns jobFilterWhere and the orders of the list read (listJobsSql's `narrow`). */
+const LIST_COLUMNS = [
+  ...new Set(['id', 'site', 'state', 'queue', 'workflow', 'creator', 'schedule_id', ...TEXT_COLUMNS, 'created_at', 'started_at', 'ended_at', 'updated_at']),
+].join(', ');
 
 /** The sorts an index orders by themselves, whatever the filters: a job's instants. */
 const WINDOW_SORTS: ReadonlySet<JobSortKey> = new Set(['createdAt', 'startedAt', 'endedAt', 'updatedAt']);
@@ -208,40 +232,54 @@ const WINDOW_SORTS: ReadonlySet<JobSortKey> = new Set(['createdAt', 'startedAt',
  * other way (the index of its column), which the store falls back to.
  */
 export function orderWindowFits(query: JobQuery): boolean {
-  const sort = query.sort ?? defaultSort(query);
+  const { sort, expression } = jobOrder(query);
   const filtered = [query.sites, query.states, query.queues, query.workflows, query.creators].some((values) => values != null && values.length > 0);
-  return filtered && WINDOW_SORTS.has(sort.key);
+  return filtered && WINDOW_SORTS.has(sort.key) && expression !== '0';
 }
 
 /**
- * How many jobs come after the cursor of `query` in its order (within its creation range),
- * counting at most `cap`: one row `{ n }`. Below the cap, a page read from a window of `cap`
- * jobs saw them all.
+ * The last job of the window of `size` jobs after the cursor of `query` in its order (within its
+ * creation range): one row `{ value, id }` — its sort value and id, a cursor for the next
+ * window — or none when fewer jobs follow, so that the window saw them all.
  */
-export function orderWindowCountSql(dialect: Dialect, query: JobQuery, cap: number): { sql: string; params: unknown[] } {
+export function orderWindowEndSql(dialect: Dialect, query: JobQuery, size: number): { sql: string; params: unknown[] } {
   const { sort, expression, order } = jobOrder(query);
   const where = new WhereBuilder(dialect);
   creationRange(where, query);
   if (query.cursor) where.add(keysetAfter(where, expression, sort.desc, decodeCursor(query.cursor)));
-  // In list order, so that the order's index is read, and only `cap` entries of it.
-  return { sql: `SELECT count(*) AS n FROM (SELECT id FROM jobs ${where.sql()} ORDER BY ${order} LIMIT ${where.param(cap)}) AS capped`, params: where.params };
+  // In list order, so that the order's index is read, and only `size` entries of it.
+  return { sql: `SELECT ${expression} AS value, id FROM jobs ${where.sql()} ORDER BY ${order} LIMIT 1 OFFSET ${where.param(size - 1)}`, params: where.params };
 }
 
-/** The list's sort (the default if none is asked for), its column and its ORDER BY. */
+/**
+ * The list's sort (the default if none is asked for), its column and its ORDER BY. Nullable
+ * instants sort as 0 so that keyset comparisons stay total. Filtered by states in which a job
+ * never holds the instant (jobInstantUnset: queued jobs by start, unfinished ones by end), every
+ * match sorts as 0, so the list is in id order (`expression` 0): so read, the state's own index
+ * serves it, where SQLite, without planner statistics, read and sorted every match (queued jobs
+ * by start among 1,000,000: 2.4 s).
+ */
 function jobOrder(query: JobQuery) {
   const sort = query.sort ?? defaultSort(query);
   const { column, nullable } = JOB_SORT_COLUMNS[sort.key];
-  // Nullable instants sort as 0 so that keyset comparisons stay total.
-  const expression = nullable ? `COALESCE(${column}, 0)` : column;
+  const instant = sort.key === 'startedAt' || sort.key === 'endedAt' ? sort.key : null;
+  const states = query.states ?? [];
+  const unset = instant !== null && states.length > 0 && states.every((state) => jobInstantUnset(state, instant));
+  const expression = unset ? '0' : nullable ? `COALESCE(${column}, 0)` : column;
   const direction = sort.desc ? 'DESC' : 'ASC';
-  const order = column === 'id' ? `id ${direction}` : `${expression} ${direction}, id ${direction}`;
+  const order = column === 'id' || unset ? `id ${direction}` : `${expression} ${direction}, id ${direction}`;
   return { sort, column, nullable, expression, order };
 }
 
-/** The rows after `cursor` in an order by `expression` then id (the id alone for `id`). */
+/** The rows after `cursor` in an order by `expression` then id (the id alone for `id`; for a constant 0, by how the cursor's value compares with 0). */
 function keysetAfter(where: WhereBuilder, expression: string, desc: boolean, cursor: { value: CursorValue; id: number }): string {
   const cmp = desc ? '<' : '>';
   if (expression === 'id') return `id ${cmp} ${where.param(cursor.id)}`;
+  if (expression === '0') {
+    const value = Number(cursor.value);
+    if (value === 0) return `id ${cmp} ${where.param(cursor.id)}`;
+    return (desc ? value > 0 : value < 0) ? '1 = 1' : '1 = 0';
+  }
   return `(${expression} ${cmp} ${where.param(cursor.value)} OR (${expression} = ${where.param(cursor.value)} AND id ${cmp} ${where.param(cursor.id)}))`;
 }
 
@@ -260,11 +298,12 @@ function defaultSort(query: JobQuery): { key: JobSortKey; desc: boolean } {
 
 /**
  * How many jobs match `query`, counting at most `cap`: one row `{ n, low }`, `low` being the
- * smallest id among those counted. The list's own query (newest first, LIMIT cap) wrapped in
- * a count, so it costs what reading `cap` rows of the list costs, whatever the table's size.
+ * smallest id among those counted. The list's own query (newest first, LIMIT cap) of ids only
+ * wrapped in a count, so it costs what reading `cap` ids of the list costs (the entries of the
+ * filter's index where it holds the id), whatever the table's size.
  */
 export function countJobsSql(dialect: Dialect, query: JobQuery, cap: number, matches: number[] | null = null): { sql: string; params: unknown[] } {
-  const list = listJobsSql(dialect, { ...query, sort: { key: 'id', desc: true }, cursor: null, limit: cap - 1 }, '0 AS unused', matches);
+  const list = listJobsSql(dialect, { ...query, sort: { key: 'id', desc: true }, cursor: null, limit: cap - 1 }, '0 AS unused', matches, { columns: 'id' });
   return { sql: `SELECT count(*) AS n, min(id) AS low FROM (${list.sql}) AS capped`, params: list.params };
 }
 

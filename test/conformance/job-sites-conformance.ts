@@ -122,6 +122,13 @@ export function describeJobSitesConformance(harness: StoreHarness): void {
       const second = await store().listJobs({ sites: ['b', 'c'], limit: 2, cursor: first.nextCursor });
       expect([...first.items, ...second.items].map((j) => j.id)).toEqual([4, 3, 2]);
       expect((await store().listJobs({ sites: ['b'], limit: 10 })).items.map((j) => j.sites)).toEqual([['b'], ['a', 'b']]);
+      // In the order of an instant, within a creation range, and filtered (SQLite reads these from a window of the order).
+      const byCreation = { key: 'createdAt', desc: false } as const;
+      expect((await store().listJobs({ sites: ['b'], limit: 10, sort: byCreation })).items.map((j) => j.id)).toEqual([2, 3]);
+      expect((await store().listJobs({ sites: ['a'], limit: 10, createdFrom: T0, states: ['queued'] })).items.map((j) => j.id)).toEqual([2, 1]);
+      const page = await store().listJobs({ sites: ['b', 'c'], limit: 1, sort: byCreation });
+      const rest = await store().listJobs({ sites: ['b', 'c'], limit: 10, sort: byCreation, cursor: page.nextCursor });
+      expect([...page.items, ...rest.items].map((j) => j.id)).toEqual([2, 3, 4]);
     });
 
     it("shows a job's events to the other sites it spans, and forgets its sites when it is deleted", async () => {

@@ -791,6 +791,33 @@ export function describeStoreConformance(harness: StoreHarness): void {
         expect(await ids({ sort: { key: 'createdAt', desc: false }, workflows: ['hash'], sites: ['east'] })).toEqual([3, ...newest('hash').reverse()]);
       });
 
+      it('lists jobs that never hold an instant, sorted by it, in id order, in pages and after any cursor of that sort', async () => {
+        // Job 1 runs, job 2 has ended, job 3 (no tasks) ended unstarted; 4 and 5 are queued.
+        const [running] = await lease({ site: 'east', workflows: ['copy'], limit: 1, now: T0 + 20_000 });
+        const [done] = await lease({ site: 'west', workflows: ['copy'], limit: 1, now: T0 + 20_001 });
+        await succeed(done, {}, T0 + 20_002);
+        expect([running.job.id, done.job.id]).toEqual([1, 2]);
+        const byStart = (desc: boolean) => ({ key: 'startedAt', desc }) as const;
+        const byEnd = (desc: boolean) => ({ key: 'endedAt', desc }) as const;
+        expect(await ids({ states: ['queued'], sort: byStart(true) })).toEqual([5, 4]);
+        expect(await ids({ states: ['queued', 'created'], sort: byStart(false) })).toEqual([4, 5]);
+        expect(await ids({ states: ['queued', 'running'], sort: byEnd(true) })).toEqual([5, 4, 1]);
+        expect(await ids({ states: ['queued', 'running'], sort: byEnd(false) })).toEqual([1, 4, 5]);
+        expect(await ids({ states: ['queued'], sort: byStart(true), sites: ['east'] })).toEqual([5]);
+        // A state that holds the instant keeps the instant's order.
+        expect(await ids({ states: ['queued', 'running'], sort: byStart(true) })).toEqual([1, 5, 4]);
+        // Page by page.
+        const first = await store.listJobs({ sites: null, limit: 1, states: ['queued'], sort: byStart(true) });
+        const second = await store.listJobs({ sites: null, limit: 1, states: ['queued'], sort: byStart(true), cursor: first.nextCursor });
+        expect([first.items.map((j) => j.id), second.items.map((j) => j.id), second.nextCursor]).toEqual([[5], [4], null]);
+        // A cursor of the same sort made by another filter: after a started job newest first,
+        // every queued job; after an unstarted one, those after it by id; oldest first, none after a started one.
+        const cursorAfter = async (desc: boolean, limit: number) => (await store.listJobs({ sites: null, limit, sort: byStart(desc) })).nextCursor;
+        expect(await ids({ states: ['queued'], sort: byStart(true), cursor: await cursorAfter(true, 1) })).toEqual([5, 4]);
+        expect(await ids({ states: ['queued'], sort: byStart(false), cursor: await cursorAfter(false, 1) })).toEqual([4, 5]);
+        expect(await ids({ states: ['queued'], sort: byStart(false), cursor: await cursorAfter(false, 4) })).toEqual([]);
+      });
+
       it('rejects a cursor it did not give out', async () => {
         await expect(store.listJobs({ sites: null, limit: 2, cursor: 'garbage!' })).rejects.toMatchObject({ code: 'SWY_ERR_VALIDATION' });
       });

@@ -9,6 +9,7 @@ import {
   JOB_STATES,
   type JobIntent,
   type JobState,
+  jobInstantUnset,
   rollupJobState,
   TASK_STATES,
   type TaskCounts,
@@ -74,6 +75,8 @@ describe('rollupJobState over every mix of up to three tasks', () => {
           else if (has('paused') && !has('queued') && !has('created')) expect(state, context).toBe('paused');
           else if (started) expect(state, context).toBe('running');
           else expect(state, context).toBe(has('queued') ? 'queued' : 'created');
+          // What the jobs list relies on (jobInstantUnset): a started job never waits as queued or created.
+          if (started) expect(jobInstantUnset(state, 'startedAt'), context).toBe(false);
         }
       });
     }
