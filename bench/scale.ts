@@ -270,10 +270,6 @@ export const scaleMeasurements: Measurement[] = [
 ];
 
 /**
- * The export of every job over HTTP (CSV by default, or XLSX), consumed as it streams; RSS
- * sampled every 50 ms. The growth counts the server's and the reader's memory alike (one process).
- */
-const run = promisify(execFile);
 /** A download in a child process: prints the bytes and lines it got (answers other than 200 throw). */
 const DOWNLOAD = `
 const response = await fetch(process.env.URL, { headers: { authorization: 'Bearer ' + process.env.TOKEN } });
@@ -283,6 +279,12 @@ for await (const chunk of response.body) { bytes += chunk.length; for (let i = c
 console.log(JSON.stringify({ bytes, lines }));
 `;
 
+const run = promisify(execFile);
+
+/**
+ * The export of every job over HTTP (CSV by default, or XLSX), downloaded as it streams by
+ * another process; the hub's RSS sampled every 50 ms.
+ */
 export async function exportCsv(engine: Engine, total: number, format: 'csv' | 'xlsx' = 'csv'): Promise<string> {
   const token = await engine.auth.localCliToken(null);
   const server = await buildServer({ engine, logger: false });

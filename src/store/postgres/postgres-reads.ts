@@ -13,7 +13,7 @@ import {
   jobCountFrom,
   listAuditSql,
   listItemsSql,
-  listJobsSql,
+  listJobsPlan,
   listTasksSql,
   OPEN_JOB_STATES_SQL,
   OTHER_SITES_SQL,
@@ -108,8 +108,10 @@ export class PostgresReads {
     const needle = searchNeedle(query.q);
     const index = needle === null ? null : searchIndexSql(postgresDialect, needle);
     const matches = index === null ? null : textMatches(await rows(this.db, index.sql, index.params));
-    const list = listJobsSql(postgresDialect, query, OTHER_SITES_SQL.postgres, matches);
-    return toPage(await rows(this.db, list.sql, list.params), list, this.map.job);
+    const plan = listJobsPlan(postgresDialect, query, OTHER_SITES_SQL.postgres, matches);
+    let step = plan.next();
+    while (!step.done) step = plan.next(await rows(this.db, step.value.sql, step.value.params));
+    return toPage(step.value.rows, step.value.list, this.map.job);
   }
 
   async getTask(id: number): Promise<TaskRecord | null> {

@@ -9,18 +9,15 @@ import {
   type TaskLogLine,
   type TaskRecord,
 } from '../../model/index.js';
-import { encodeCursor } from '../cursor.js';
 import {
   countJobsSql,
   jobCountFrom,
   listAuditSql,
   listItemsSql,
-  listJobsSql,
+  listJobsPlan,
   listTasksSql,
   OPEN_JOB_STATES_SQL,
   OTHER_SITES_SQL,
-  orderWindowEndSql,
-  orderWindowFits,
   searchIndexSql,
   searchNeedle,
   textMatches,
@@ -31,12 +28,6 @@ import { sqliteDialect } from '../sql-builder.js';
 import type { AuditQuery, ConcurrencyUse, ItemQuery, JobCount, JobQuery, OpenJobCount, Page, TaskPlacement, TaskQuery } from '../store.js';
 
 const DEPENDS_ON = 'group_concat(d.depends_on)';
-/**
- * The first window of jobs read in list order (SqliteReads.fromOrderWindows): 5,000 entries of
- * the order's index, about 3 ms (they hold a page of any value on 1 % of them).
- */
-const ORDER_WINDOW = 5_000;
-
 /** The read side of the SQLite store: lookups and keyset-paginated lists. */
 export class SqliteReads {
   private readonly s: Record<
@@ -139,38 +130,10 @@ export class SqliteReads {
     const needle = searchNeedle(query.q);
     const index = needle === null ? null : searchIndexSql(sqliteDialect, needle);
     const matches = index === null ? null : textMatches(this.cached(index.sql).all(...index.params) as DbRow[]);
-    // Where many jobs match, the first in list order hold the page (see orderWindowFits).
-    const windowed = orderWindowFits(query) ? this.fromOrderWindows(query, matches) : null;
-    if (windowed) return windowed;
-    const list = listJobsSql(sqliteDialect, query, OTHER_SITES_SQL.sqlite, matches, { narrow: true });
-    return toPage(this.cached(list.sql).all(...list.params) as DbRow[], list, this.map.job);
-  }
-
-  /**
-   * A page read from windows of the list in its order: the ORDER_WINDOW jobs after the cursor,
-   * then, while they hold no full page and more jobs follow, the next window, four times as
-   * large, as long as the filters match at least as many jobs as the last window held. A window
-   * is read until the page is full, so it costs about what its rows before the page's last job
-   * do; the list's plan without a window reads every match through the filter's own index and
-   * sorts them. Null when the matches are fewer: that plan costs less (a value few jobs have).
-   * Matches that all sit after a block of others in the order (queued jobs after the 20,000 last
-   * updated) are reached in a few windows rather than by sorting all 980,000 (1.5 s).
-   */
-  private fromOrderWindows(query: JobQuery, matches: number[] | null): Page<JobRecord> | null {
-    const found: DbRow[] = [];
-    let cursor = query.cursor ?? null;
-    for (let size = ORDER_WINDOW; ; size *= 4) {
-      const from = { ...query, cursor };
-      const list = listJobsSql(sqliteDialect, from, OTHER_SITES_SQL.sqlite, matches, { window: size });
-      found.push(...(this.cached(list.sql).all(...list.params) as DbRow[]));
-      if (found.length >= list.fetch) return toPage(found.slice(0, list.fetch), list, this.map.job);
-      const end = orderWindowEndSql(sqliteDialect, from, size);
-      const last = this.cached(end.sql).get(...end.params) as DbRow | undefined;
-      if (!last) return toPage(found, list, this.map.job);
-      const counted = countJobsSql(sqliteDialect, query, size * 4, matches);
-      if (Number((this.cached(counted.sql).get(...counted.params) as DbRow).n) < size * 4) return null;
-      cursor = encodeCursor(Number(last.value), Number(last.id));
-    }
+    const plan = listJobsPlan(sqliteDialect, query, OTHER_SITES_SQL.sqlite, matches);
+    let step = plan.next();
+    while (!step.done) step = plan.next(this.cached(step.value.sql).all(...step.value.params) as DbRow[]);
+    return toPage(step.value.rows, step.value.list, this.map.job);
   }
 
   getTask(id: number): TaskRecord | null {

@@ -1,26 +1,33 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { JobQuery, Store } from '../../src/store/store.js';
-import { newJob, sqliteHarness } from '../helpers/store-harness.js';
+import { newJob, postgresHarness, sqliteHarness } from '../helpers/store-harness.js';
 
 const T0 = 1_700_000_000_000;
-const harness = sqliteHarness();
 
 /**
- * The SQLite jobs list read in windows of its order (SqliteReads.fromOrderWindows): queued jobs
+ * The jobs list read in windows of its order (listJobsPlan), on both stores: queued jobs
  * by last update sit after the 4,990 jobs updated since, so the first window (5,000) holds only
  * 10 of them, and they are enough (21,010) for the next window to be read rather than all of
  * them sorted. Every page equals the order computed here, across the windows' seam.
  */
-describe('SQLite jobs list in windows of its order', () => {
-  let store: Store;
-  beforeEach(async () => {
+describe.each([sqliteHarness(), postgresHarness()])('jobs list in windows of its order on $name', (harness) => {
+  let store: Store | null = null;
+  let unavailable: string | null = null;
+  beforeAll(async () => {
+    unavailable = await harness.available();
+    if (unavailable) console.warn(`\n!!! SKIPPING ${harness.name} order windows: ${unavailable}\n`);
+  });
+  beforeEach(async (context) => {
+    if (unavailable) context.skip();
     store = await harness.create('order windows');
   });
   afterEach(async () => {
-    await harness.destroy(store);
+    if (store) await harness.destroy(store);
+    store = null;
   });
 
-  it('pages queued jobs by last update, most of them after a block of jobs updated since, the same as the order', { timeout: 120_000 }, async () => {
+  it('pages queued jobs by last update, most of them after a block of jobs updated since, the same as the order', { timeout: 180_000 }, async () => {
+    if (!store) throw new Error('no store');
     const made: number[] = [];
     for (let batch = 0; batch < 26; batch += 1) {
       const outcomes = await store.submitJobs(
