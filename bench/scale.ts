@@ -269,7 +269,6 @@ export const scaleMeasurements: Measurement[] = [
   },
 ];
 
-/**
 /** A download in a child process: prints the bytes and lines it got (answers other than 200 throw). */
 const DOWNLOAD = `
 const response = await fetch(process.env.URL, { headers: { authorization: 'Bearer ' + process.env.TOKEN } });

@@ -285,8 +285,9 @@ const WINDOW_SORTS: ReadonlySet<JobSortKey> = new Set(['createdAt', 'startedAt',
  * Whether a page of `query` may be read from a window of the list in its order (listJobsSql's
  * `window`): the first jobs in the order of one of their instants (each has its index), within
  * the creation range if one is asked for, of which the list keeps those that match its other
- * filters — a column of their own or a site scope (each of the scope's two reads filters the
- * same window). Without such filters the order's index serves the list by itself.
+ * filters — a column of their own or a site scope (one read of the window for both halves of
+ * the scope). Without such filters the order's index serves the list by itself; nor is a window
+ * needed when the filtered states never hold the instant (the list is then in id order).
  *
  * Why: the SQLite store gathers no planner statistics, and SQLite then takes an equality on an
  * index (`state = 'queued'`) for more selective than a range or an order. A day of 1,000,000
@@ -294,7 +295,7 @@ const WINDOW_SORTS: ReadonlySet<JobSortKey> = new Set(['createdAt', 'startedAt',
  * column's index — every queued job, 980,000 rows, read and sorted (270 ms; 700 ms for a week);
  * so were the 16,000 successes to list them by end (50 ms). Reading the list in order and
  * filtering its first rows finds such a page at once; a value few jobs have is found fast the
- * other way (the index of its column), which the store falls back to.
+ * other way (the index of its column), which the store falls back to (listJobsPlan).
  */
 export function orderWindowFits(query: JobQuery): boolean {
   const { sort, expression } = jobOrder(query);

@@ -28,6 +28,7 @@ import { sqliteDialect } from '../sql-builder.js';
 import type { AuditQuery, ConcurrencyUse, ItemQuery, JobCount, JobQuery, OpenJobCount, Page, TaskPlacement, TaskQuery } from '../store.js';
 
 const DEPENDS_ON = 'group_concat(d.depends_on)';
+
 /** The read side of the SQLite store: lookups and keyset-paginated lists. */
 export class SqliteReads {
   private readonly s: Record<
