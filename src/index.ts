@@ -9,8 +9,8 @@ export { z } from 'zod';
 export type { Engine, SubmitRequest } from './engine/engine.js';
 export type { HubEvent, HubEventName, HubEvents } from './engine/event-feed.js';
 export type { JobListQuery } from './engine/read-verbs.js';
+import type { CreateHubOptions, Hub } from './hub/index.js';
 export type { CreateHubOptions, Hub, HubWorkerOptions } from './hub/index.js';
-export { createHub } from './hub/index.js';
 export type { Actor, ItemRecord, JobRecord, JobState, TaskRecord, TaskState } from './model/index.js';
 export { SYSTEM_ACTOR } from './model/index.js';
 export type { LockMode, LockSpec } from './model/resource-locks.js';
@@ -54,3 +54,14 @@ export {
   workflowModule,
 } from './sdk/index.js';
 export type { Isolation, Worker } from './worker/worker.js';
+
+/**
+ * Creates a hub (see hub/create-hub.ts). The hub's modules (HTTP server, stores, exports) load
+ * on the first call, not with the package: a workflow module imports `switchyard` for
+ * defineWorkflow, and every handler thread and remote worker that loads it would otherwise
+ * load the whole hub (about a second, and its memory, per thread).
+ */
+export async function createHub(options?: CreateHubOptions): Promise<Hub> {
+  const hub = await import('./hub/index.js');
+  return hub.createHub(options);
+}

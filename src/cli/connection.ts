@@ -1,7 +1,9 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { createClient, type SwitchyardClient } from '../client/client.js';
-import { CLI_CREDENTIALS } from './hub.js';
+
+/** The file in the data directory where `switchyard start` writes the CLI's hub URL and token. */
+export const CLI_CREDENTIALS = 'cli.json';
 
 export interface ConnectionFlags {
   hub?: string;

@@ -10,6 +10,7 @@ import type { EnvelopeType } from '../sdk/define-envelope.js';
 import type { Workflow } from '../sdk/define-workflow.js';
 import { WorkflowRegistry } from '../sdk/workflow-registry.js';
 import type { Isolation, Worker } from '../worker/worker.js';
+import { CLI_CREDENTIALS } from './connection.js';
 import { SHUTDOWN_GRACE_MS } from './shutdown.js';
 
 export { ensurePrivateDir, findWebRoot } from '../hub/index.js';
@@ -68,8 +69,6 @@ export interface Hub {
   cliToken: string;
   close(): Promise<void>;
 }
-
-export const CLI_CREDENTIALS = 'cli.json';
 
 /**
  * Starts a hub as `switchyard start` does: an embedded hub (createHub) listening on its own

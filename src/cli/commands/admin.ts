@@ -3,7 +3,6 @@ import { createInterface } from 'node:readline/promises';
 import type { Command } from 'commander';
 import { type ConnectionFlags, connect } from '../connection.js';
 import { since, table } from '../format.js';
-import { resetPasswordOffline } from '../hub.js';
 
 export function queuesCommand(program: Command): void {
   const queues = program.command('queues').description('List queues; pause, resume or clear them');
@@ -199,6 +198,7 @@ export function usersCommand(program: Command): void {
       const chosen: string | null = options.password ?? process.env.SWITCHYARD_NEW_PASSWORD ?? null;
       if (options.offline) {
         const globals = command.optsWithGlobals<ConnectionFlags & { db?: string }>();
+        const { resetPasswordOffline } = await import('../hub.js');
         const password = await resetPasswordOffline(
           { dataDir: globals.data ?? '.switchyard', db: options.db ?? process.env.DATABASE_URL ?? null },
           username,

@@ -1,10 +1,6 @@
 import { statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { type Command, Option } from 'commander';
-import pino from 'pino';
-import { createWorker } from '../../client/index.js';
-import { loadWorkflows } from '../../sdk/load-workflows.js';
-import { builtInWorkflows } from '../../workflows/index.js';
 import { isolationOption, parseConcurrency, parseHubUrl, parseTokenFile } from '../options.js';
 import { exitAtDeadline, SHUTDOWN_GRACE_MS, stoppingMessage } from '../shutdown.js';
 
@@ -47,6 +43,13 @@ The hub: --hub URL or SWITCHYARD_URL (http:// or https://).
       if (root !== undefined && !statSync(root, { throwIfNoEntry: false })?.isDirectory()) {
         command.error(`error: --root ${root} is not an existing directory on this machine`, { exitCode: 2 });
       }
+      // The worker's modules load here, not with the CLI (see start).
+      const [{ default: pino }, { createWorker }, { loadWorkflows }, { builtInWorkflows }] = await Promise.all([
+        import('pino'),
+        import('../../client/index.js'),
+        import('../../sdk/load-workflows.js'),
+        import('../../workflows/index.js'),
+      ]);
       const logger = pino({ level: options.logLevel }, pino.destination(2));
       const workflows = [...builtInWorkflows];
       for (const file of options.workflows ?? []) workflows.push(...(await loadWorkflows(file)));
