@@ -267,6 +267,33 @@ describe('REST API over HTTP', () => {
     expect(text).toMatch(/\nid: \d+\n/);
   });
 
+  it('replays the events after ?after=ID, then marks where the live ones begin with `: live`', async () => {
+    const before = await json(await hub.api('/api/v1/jobs', { method: 'POST', json: { workflow: 'simulate', fields: { items: 0 } } }));
+    const controller = new AbortController();
+    const response = await hub.api('/api/v1/events?after=0', { signal: controller.signal });
+    const reader = (response.body as ReadableStream<Uint8Array>).getReader();
+    const decoder = new TextDecoder();
+    let text = '';
+    const read = async (until: (text: string) => boolean) => {
+      while (!until(text)) {
+        const { value, done } = await reader.read();
+        if (done) break;
+        text += decoder.decode(value);
+      }
+    };
+    await read((seen) => seen.includes('\n: live\n\n'));
+    const [replay] = text.split('\n: live\n\n');
+    // The replay holds the job created before the feed was opened.
+    expect(replay).toContain(`"jobId":${before.body.id}`);
+    const after = await json(await hub.api('/api/v1/jobs', { method: 'POST', json: { workflow: 'simulate', fields: { items: 0 } } }));
+    await read((seen) => seen.includes(`"jobId":${after.body.id}`));
+    controller.abort();
+    const [, live] = text.split('\n: live\n\n');
+    expect(live).toContain(`"jobId":${after.body.id}`);
+    // Marked once: the live part has no second marker.
+    expect(live).not.toContain(': live');
+  });
+
   it('answers queue controls and clears queued jobs', async () => {
     expect((await json(await hub.api('/api/v1/queues/default/pause', { method: 'POST' }))).body).toMatchObject({ name: 'default', paused: true });
     const queued = await json(await hub.api('/api/v1/jobs', { method: 'POST', json: { workflow: 'simulate', fields: { items: 0 } } }));

@@ -43,6 +43,8 @@ export function eventRoutes(app: App, { engine }: ApiContext): void {
       let closed = false;
       let sending = false;
       let again = false;
+      // The comment `: live` follows the replay of events after `after`, once: what comes next is new.
+      let live = false;
       const pump = async (): Promise<void> => {
         if (sending) {
           again = true;
@@ -60,6 +62,10 @@ export function eventRoutes(app: App, { engine }: ApiContext): void {
             }
             if (events.length === PAGE) again = true;
           } while (again && !closed);
+          if (!live && !closed) {
+            live = true;
+            raw.write(': live\n\n');
+          }
         } catch (error) {
           request.log.warn({ err: error }, 'event feed could not read events; will retry');
         } finally {
