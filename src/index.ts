@@ -4,12 +4,13 @@
  *   import { defineWorkflow, z, skip } from 'switchyard';
  *   import { createHub } from 'switchyard';
  */
+import type { CreateHubOptions, Hub } from './hub/index.js';
+
 export { z } from 'zod';
-// Embedding. Kept after the SDK: the built-in workflows import this module for defineWorkflow.
+// Embedding: the hub's types here; createHub, at the end, loads the hub on its first call.
 export type { Engine, SubmitRequest } from './engine/engine.js';
 export type { HubEvent, HubEventName, HubEvents } from './engine/event-feed.js';
 export type { JobListQuery } from './engine/read-verbs.js';
-import type { CreateHubOptions, Hub } from './hub/index.js';
 export type { CreateHubOptions, Hub, HubWorkerOptions } from './hub/index.js';
 export type { Actor, ItemRecord, JobRecord, JobState, TaskRecord, TaskState } from './model/index.js';
 export { SYSTEM_ACTOR } from './model/index.js';
