@@ -538,7 +538,7 @@ export class Engine implements WorkerPort {
       const leased = await this.store.leaseTasks({ ...lease, leaseMs: this.leaseMs, now: this.clock() });
       const remaining = deadline - this.clock();
       if (leased.length > 0 || remaining <= 0 || this.stopping || signal?.aborted) return leased;
-      await this.wake.wait(lease.site, remaining, mark, signal);
+      await this.wake.wait(lease.site, Math.min(remaining, LEASE_RECHECK_MS), mark, signal);
     }
   }
 
@@ -656,6 +656,14 @@ export function defaultTransferDir(location: { db?: string | null; dataDir?: str
   if (location.sqliteFile) return join(dirname(location.sqliteFile), 'transfers');
   return join(location.dataDir ?? '.switchyard', 'transfers');
 }
+
+/**
+ * How often a waiting lease looks again without a wake-up. A task that becomes due later (a
+ * retry after its backoff, a job's runAt, an expired lease's task re-queued with a backoff)
+ * sends none when it does: a remote worker's 20 s long poll would otherwise see it up to 20 s
+ * late. As often as an in-process worker polls.
+ */
+const LEASE_RECHECK_MS = 1_000;
 
 /** How often a lease request refreshes a worker's last-seen time (well under WORKER_ONLINE_MS). */
 const SEEN_EVERY_MS = 15_000;
