@@ -57,8 +57,8 @@ describe('switchyard envelopes', () => {
     try {
       hub = startCli(['start', '--port', '0'], { cwd, env: ENV });
       await hub.waitFor(/console:\s+http/);
-      // The middle job runs about 10 s: long enough to be seen running by a CLI poll on a busy machine.
-      const jobs = [20, 200, 20].map((items) => ({ workflow: 'simulate', fields: { tasks: 1, items, delayMs: 50 } }));
+      // The middle job runs about 5 s: long enough to be seen running by a CLI poll (well under 1 s) on a busy machine.
+      const jobs = [20, 100, 20].map((items) => ({ workflow: 'simulate', fields: { tasks: 1, items, delayMs: 50 } }));
       writeFileSync(join(cwd, 'chain.json'), JSON.stringify(jobs));
       expect((await runCli(['envelopes', 'submit', 'chain.json'], { cwd })).code).toBe(0);
       const show = async () => JSON.parse((await runCli(['envelopes', 'show', '1', '--json'], { cwd })).stdout);

@@ -49,8 +49,8 @@ describe('a worker killed mid-task', () => {
     };
     const first = worker('doomed');
     await first.waitFor(/serving site/);
-    // Long enough (about 10 s a task) that the kill lands mid-task even on a busy machine.
-    const submitted = await runCli(['submit', 'simulate', '--site', 'plant', '-f', 'tasks=3', '-f', 'items=100', '-f', 'delayMs=100'], { cwd: dir });
+    // Long enough (about 5 s a task; a CLI poll takes well under 1 s) that the kill lands mid-task even on a busy machine.
+    const submitted = await runCli(['submit', 'simulate', '--site', 'plant', '-f', 'tasks=3', '-f', 'items=100', '-f', 'delayMs=50'], { cwd: dir });
     const jobId = Number(/job (\d+)/.exec(submitted.stdout)?.[1]);
     const show = async () => JSON.parse((await runCli(['jobs', 'show', String(jobId), '--json'], { cwd: dir })).stdout);
     const running = (job: { tasks: { state: string }[] }) => job.tasks.filter((t) => t.state === 'running').length;
