@@ -784,9 +784,10 @@ export async function migrateSchema(client: Queryable, schema: string): Promise<
   if (pending.length === 0) return;
   // Every pending migration in one transaction, sent as one script: the schema is at the version
   // it had or at the newest, never between, and a new schema costs one commit instead of one
-  // per migration (430 → 310 ms for a fresh schema here). A failure leaves the transaction
+  // per migration (about 430 → 250 ms for a fresh schema here). Each `;` has a line of its own,
+  // so a migration ending in a `--` comment cannot swallow it. A failure leaves the transaction
   // aborted; the caller closes the connection, which rolls it back.
-  await client.query(['BEGIN', ...pending.map((migration) => migration.sql)].join(';\n'));
+  await client.query(['BEGIN', ...pending.map((migration) => migration.sql)].join('\n;\n'));
   await client.query(
     'INSERT INTO schema_migrations (version, name, applied_at) SELECT version, name, $3 FROM unnest($1::integer[], $2::text[]) AS m (version, name)',
     [pending.map((migration) => migration.version), pending.map((migration) => migration.name), Date.now()],
