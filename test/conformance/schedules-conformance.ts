@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { PostgresStore } from '../../src/store/postgres/postgres-store.js';
 import type { NewSchedule, Store } from '../../src/store/store.js';
-import { newJob, type StoreHarness, TEST_PG_URL, testSchemaName, useFreshStore } from '../helpers/store-harness.js';
+import { newJob, type StoreHarness, TEST_PG_URL, useFreshStore } from '../helpers/store-harness.js';
 
 const T0 = 1_700_000_000_000;
 const LEASE = { workerId: 'w1', site: 'local', workflows: ['demo'], leaseMs: 30_000 };
@@ -143,19 +143,18 @@ export function describeSchedulesConformance(harness: StoreHarness): void {
     });
 
     it('hubs firing the same slots at once submit one job per slot', async (context) => {
-      if (!(store() instanceof PostgresStore)) context.skip(); // SQLite: one hub per file, its lock serialises every verb.
-      // Two more hubs on the same schema as this test's store.
-      const peer = async () => {
-        const hub = new PostgresStore({ connectionString: TEST_PG_URL, schema: testSchemaName(context.task.name), poolSize: 5 });
-        await hub.migrate();
-        return hub;
-      };
-      const hubs: Store[] = [store(), await peer(), await peer()];
+      const own = store();
+      if (!(own instanceof PostgresStore)) return context.skip(); // SQLite: one hub per file, its lock serialises every verb.
+      // Two more hubs on the same schema as this test's store (dropped with it).
+      const peer = () => new PostgresStore({ connectionString: TEST_PG_URL, schema: own.schema, poolSize: 5 });
+      const hubs: Store[] = [own, peer(), peer()];
       try {
-        const s = await store().createSchedule(newSchedule({ overlap: 'allow' }), T0);
+        const s = await own.createSchedule(newSchedule({ overlap: 'allow' }), T0);
         const slots = Array.from({ length: 20 }, (_, i) => T0 + i * 1000);
         const results = await Promise.all(hubs.flatMap((hub) => slots.map((slotAt) => hub.fireSchedule({ scheduleId: s.id, slotAt, job: newJob() }, slotAt))));
         expect(results.filter((r) => r.outcome === 'submitted')).toHaveLength(20);
+        // Every hub saw the schedule: the others' attempts found their slot taken, not a schedule gone.
+        expect(results.filter((r) => r.outcome === 'gone')).toEqual([]);
         const jobs = (await store().listJobs({ sites: null, schedules: [s.id], limit: 100 })).items;
         expect(new Set(jobs.map((j) => j.slotAt)).size).toBe(20);
         expect(jobs).toHaveLength(20);

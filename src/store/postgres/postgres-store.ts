@@ -91,7 +91,8 @@ interface WakeUps {
  */
 export class PostgresStore implements S.Store {
   readonly kind = 'postgres' as const;
-  private readonly schema: string;
+  /** The schema this store's tables live in (another store on it shares them: a hub beside this one). */
+  readonly schema: string;
   private readonly location: string;
   private readonly channel: string;
   private readonly origin = randomUUID();
