@@ -155,7 +155,7 @@ export function describeSchedulesConformance(harness: StoreHarness): void {
         expect(results.filter((r) => r.outcome === 'submitted')).toHaveLength(20);
         // Every hub saw the schedule: the others' attempts found their slot taken, not a schedule gone.
         expect(results.filter((r) => r.outcome === 'gone')).toEqual([]);
-        const jobs = (await store().listJobs({ sites: null, schedules: [s.id], limit: 100 })).items;
+        const jobs = (await own.listJobs({ sites: null, schedules: [s.id], limit: 100 })).items;
         expect(new Set(jobs.map((j) => j.slotAt)).size).toBe(20);
         expect(jobs).toHaveLength(20);
       } finally {

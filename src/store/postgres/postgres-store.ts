@@ -91,7 +91,7 @@ interface WakeUps {
  */
 export class PostgresStore implements S.Store {
   readonly kind = 'postgres' as const;
-  /** The schema this store's tables live in (another store on it shares them: a hub beside this one). */
+  /** The schema holding this store's tables; another store given the same schema shares them, as a second hub on the database does. */
   readonly schema: string;
   private readonly location: string;
   private readonly channel: string;
