@@ -148,6 +148,11 @@ describe('REST API over HTTP', () => {
     expect(failedItems.body.items[0].error).toBe('simulated failure');
     const history = await json(await hub.api(`/api/v1/jobs/${job.id}/items/history?path=${encodeURIComponent(failedItems.body.items[0].path)}`));
     expect(history.body.items).toHaveLength(1);
+    // The path filter (served by the batches' summaries from 3 characters on) is case-insensitive.
+    const failedPath: string = failedItems.body.items[0].path;
+    const byPath = await json(await hub.api(`/api/v1/jobs/${job.id}/items?path=${encodeURIComponent(failedPath.slice(-7).toUpperCase())}`));
+    expect(byPath.body.items.map((item: { path: string }) => item.path)).toContain(failedPath);
+    expect((await json(await hub.api(`/api/v1/jobs/${job.id}/items?path=nothing-like-it`))).body.items).toEqual([]);
 
     const csv = await hub.api('/api/v1/jobs/export?format=csv&workflow=simulate');
     expect(csv.headers.get('content-type')).toMatch(/text\/csv/);

@@ -856,6 +856,67 @@ export function describeStoreConformance(harness: StoreHarness): void {
         expect((await store.listItems(1, { limit: 2, cursor: page.nextCursor })).items).toHaveLength(1);
       });
 
+      it('filters items by path through the batch summaries exactly as a scan would, page by page', async () => {
+        await store.submitJobs([newJob({ tasks: [0, 1, 2].map(() => ({ type: 'copy', input: null })) }), newJob()], T0);
+        const tasks = await lease({ limit: 10 });
+        const recorded: { path: string; outcome: string }[] = [];
+        // Batches of the three tasks of job 1 interleave (three reports each); job 2 records the same paths.
+        for (let batch = 0; batch < 3; batch++) {
+          for (const [t, leased] of tasks.entries()) {
+            const items = Array.from({ length: 40 }, (_, i) => ({
+              path: `/Data/t${t}/b${batch}/File_${i}${i % 9 === 0 ? '%x' : ''}.TXT`,
+              operation: 'copy',
+              outcome: i % 5 === 0 ? ('failed' as const) : ('completed' as const),
+            }));
+            await store.recordActivity([{ taskId: leased.task.id, leaseToken: leased.leaseToken, items }], T0 + 2);
+            if (leased.task.jobId === 1) recorded.push(...items);
+          }
+        }
+        // A batch of more than one summary's worth (512 items a summary).
+        const bulk = Array.from({ length: 1100 }, (_, i) => ({ path: `/bulk/n${i}.log`, operation: 'copy', outcome: 'completed' as const }));
+        const first = tasks.find((t) => t.task.jobId === 1) as LeasedTask;
+        await store.recordActivity([{ taskId: first.task.id, leaseToken: first.leaseToken, items: bulk }], T0 + 2);
+        recorded.push(...bulk);
+        const all = async (path: string, outcome?: 'failed') => {
+          const seen: string[] = [];
+          let cursor: string | null = null;
+          do {
+            const page: Page<ItemRecord> = await store.listItems(1, { path, outcome, limit: 7, cursor });
+            seen.push(...page.items.map((item) => item.path));
+            cursor = page.nextCursor;
+          } while (cursor);
+          return seen;
+        };
+        const expected = (needle: string, outcome?: string) =>
+          recorded.filter((item) => item.path.toLowerCase().includes(needle.toLowerCase()) && (!outcome || item.outcome === outcome)).map((item) => item.path);
+        for (const needle of [
+          '/t1/b2/',
+          'FILE_7.',
+          'file_1',
+          'data',
+          'nothing-like-it',
+          '_3',
+          '%x',
+          'e_3%x',
+          '.txt',
+          'n1099.',
+          '/n5',
+          'n511.',
+          'n512.',
+          'K/N10',
+        ]) {
+          expect(await all(needle), needle).toEqual(expected(needle));
+        }
+        expect(await all('/b1/', 'failed')).toEqual(expected('/b1/', 'failed'));
+        expect(expected('/t1/b2/')).toHaveLength(40);
+        expect(expected('/n5')).toHaveLength(111);
+        // A deleted job takes its summaries with it.
+        await succeed(tasks.find((t) => t.task.jobId === 2) as LeasedTask);
+        const [other] = (await store.listJobs({ sites: null, limit: 10 })).items.filter((job) => job.id === 2);
+        await store.deleteJob(other.id, T0 + 3);
+        expect((await store.listItems(2, { path: 'file_1', limit: 5 })).items).toEqual([]);
+      });
+
       it('pages through items of every outcome, interleaved, in the order they were recorded', async () => {
         await store.submitJobs([newJob()], T0);
         const [task] = await lease();

@@ -12,6 +12,7 @@ import {
   TIMEABLE_JOB_STATES,
 } from '../../model/index.js';
 import { QUEUE_COUNTS_TABLE, ROLLUP_TABLE, RollupBook, rollupJobOf } from '../dashboard-rollup.js';
+import { itemSummaries, SUMMARY_ITEMS } from '../item-grams.js';
 import type { SqlExecutor } from '../ledger/envelope-rows.js';
 import type {
   ClaimedTask,
@@ -244,13 +245,20 @@ const SQL = {
   updateJobs: `UPDATE jobs j SET ${setFrom(JOB_UPDATE, ['id'])} FROM ${unnestRows(JOB_UPDATE)} WHERE j.id = v.id`,
   pauseOnFailure: `UPDATE queues SET paused = true, updated_at = $1 WHERE pause_on_failure AND name = ANY($2::text[])`,
   insertEvents: `INSERT INTO events (${names(EVENT_INSERT)}) SELECT ${names(EVENT_INSERT, 'v.')} FROM ${unnestRows(EVENT_INSERT)} ORDER BY v.ord`,
-  insertItems: `INSERT INTO items (job_id, task_id, at, ${names(ITEM_INSERT)})
-    SELECT $1::bigint, $2::bigint, $3::bigint, ${names(ITEM_INSERT, 'v.')} FROM ${unnestRows(ITEM_INSERT, 3)} ORDER BY v.ord`,
+  // The batch and its summaries (item-grams.ts), one per SUMMARY_ITEMS items in order, each over
+  // the ids its items took: each row draws its id beside its ordinal, so the slices' ranges
+  // hold whatever order the ids were drawn in. One statement.
+  insertItems: `WITH v AS MATERIALIZED (SELECT nextval('items_id_seq') AS id, v.* FROM ${unnestRows(ITEM_INSERT, 3)}),
+      batch AS (INSERT INTO items (id, job_id, task_id, at, ${names(ITEM_INSERT)})
+        SELECT v.id, $1::bigint, $2::bigint, $3::bigint, ${names(ITEM_INSERT, 'v.')} FROM v ORDER BY v.ord)
+    INSERT INTO item_grams (job_id, lo_id, hi_id, bloom)
+      SELECT $1::bigint, min(v.id), max(v.id), ($${4 + ITEM_INSERT.length}::bytea[])[(v.ord - 1) / ${SUMMARY_ITEMS} + 1] FROM v GROUP BY (v.ord - 1) / ${SUMMARY_ITEMS}`,
   insertLogs: `INSERT INTO task_logs (task_id, seq, at, line)
     SELECT $1::bigint, $2::integer + v.ord::integer - 1, $3::bigint, v.line FROM unnest($4::text[]) WITH ORDINALITY AS v(line, ord)`,
   // Data-modifying CTEs share one snapshot: the logs' subquery still sees the job's tasks.
   deleteJobs: `WITH logs AS (DELETE FROM task_logs WHERE task_id IN (SELECT id FROM tasks WHERE job_id = ANY($1::bigint[]))),
       items AS (DELETE FROM items WHERE job_id = ANY($1::bigint[])),
+      grams AS (DELETE FROM item_grams WHERE job_id = ANY($1::bigint[])),
       changes AS (DELETE FROM changes WHERE job_id = ANY($1::bigint[])),
       edges AS (DELETE FROM task_deps WHERE job_id = ANY($1::bigint[])),
       tasks AS (DELETE FROM tasks WHERE job_id = ANY($1::bigint[])),
@@ -647,7 +655,14 @@ export class PostgresLedgerTx implements LedgerTx {
   }
 
   async insertItems(jobId: number, taskId: number, at: number, items: NewItem[]): Promise<void> {
-    if (items.length > 0) await this.db.query(SQL.insertItems, [jobId, taskId, at, ...unnestParams(ITEM_INSERT, items)]);
+    if (items.length === 0) return;
+    await this.db.query(SQL.insertItems, [
+      jobId,
+      taskId,
+      at,
+      ...unnestParams(ITEM_INSERT, items),
+      itemSummaries(items).map((grams) => Buffer.from(grams.buffer, grams.byteOffset, grams.byteLength)),
+    ]);
   }
 
   async insertLogs(taskId: number, firstSeq: number, lines: string[], at: number): Promise<void> {

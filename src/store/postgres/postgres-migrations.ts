@@ -764,6 +764,26 @@ SELECT setval('job_lock_seq', COALESCE((SELECT MAX(seq) FROM job_locks), 0) + 1,
 CREATE INDEX IF NOT EXISTS jobs_updated_sort ON jobs (updated_at, id);
 `,
   },
+  {
+    version: 25,
+    name: 'path filter of items served by batch summaries',
+    sql: `
+-- The path filter of a job's items read every item of the job (1 s at a million). Items
+-- written now have summaries of their paths, one per 512 of a batch: a Bloom filter of their
+-- trigrams, over the range of their ids (item-grams.ts), written by the statement that writes
+-- the batch. The filter reads only the items whose summary may hold its text. Items written before this
+-- version (ids up to item_grams_from.upto) have none and are read as before.
+CREATE TABLE item_grams (
+  job_id bigint NOT NULL,
+  lo_id bigint NOT NULL,
+  hi_id bigint NOT NULL,
+  bloom bytea NOT NULL,
+  PRIMARY KEY (job_id, lo_id)
+);
+CREATE TABLE item_grams_from (upto bigint NOT NULL);
+INSERT INTO item_grams_from (upto) SELECT COALESCE(MAX(id), 0) FROM items;
+`,
+  },
 ];
 
 /**

@@ -8,8 +8,11 @@ import {
   type TaskLogLine,
   type TaskRecord,
 } from '../../model/index.js';
+import { needleGrams } from '../item-grams.js';
 import {
   countJobsSql,
+  itemRangeReads,
+  itemsAfter,
   jobCountFrom,
   listAuditSql,
   listItemsSql,
@@ -48,6 +51,11 @@ const SQL = {
     WHERE task_id = $1 AND seq > $2 AND seq <= $3 AND (strpos(lower(line COLLATE "C"), $4) > 0 OR strpos(line, chr(27)) > 0)
     ORDER BY seq LIMIT $5`,
   history: 'SELECT * FROM items WHERE job_id = $1 AND path = $2 ORDER BY id',
+  // The job's batches after $2 whose summary holds every trigram hash of $3 (item-grams.ts:
+  // bit hash & (bits - 1), read as get_bit reads bytea).
+  grams: `SELECT lo_id, hi_id FROM item_grams WHERE job_id = $1 AND hi_id > $2
+    AND NOT EXISTS (SELECT FROM unnest($3::bigint[]) AS g(h) WHERE get_bit(bloom, (g.h & (length(bloom)::bigint * 8 - 1))::int) = 0)`,
+  gramsFrom: 'SELECT upto FROM item_grams_from',
   locksOf: 'SELECT job_id, lock_key, mode FROM job_locks WHERE job_id = ANY($1::bigint[]) ORDER BY job_id, lock_key',
   lastEvent: 'SELECT COALESCE(MAX(id), 0) AS id FROM events',
   concurrencyLimits: 'SELECT workflow, concurrency_limit, per_key FROM workflow_concurrency WHERE workflow = ANY($1::text[])',
@@ -61,6 +69,9 @@ const SQL = {
  */
 export class PostgresReads {
   private readonly horizon: EventHorizon;
+
+  /** The last item id written before batch summaries existed (migration 25); it never changes. */
+  private gramsFrom: number | undefined;
 
   constructor(
     private readonly db: Queryable,
@@ -149,8 +160,23 @@ export class PostgresReads {
   }
 
   async listItems(jobId: number, query: ItemQuery): Promise<Page<ItemRecord>> {
+    const hashes = query.path ? needleGrams(query.path) : null;
+    if (hashes) return this.listItemsByGrams(jobId, query, hashes);
     const list = listItemsSql(postgresDialect, jobId, query);
     return toPage(await rows(this.db, list.sql, list.params), list, this.map.item);
+  }
+
+  /** A page of items filtered by path, reading only the batches whose summary may hold it (item-grams.ts). */
+  private async listItemsByGrams(jobId: number, query: ItemQuery, hashes: number[]): Promise<Page<ItemRecord>> {
+    const summarized = (await rows(this.db, SQL.grams, [jobId, itemsAfter(query), hashes])).map((row) => ({ lo: Number(row.lo_id), hi: Number(row.hi_id) }));
+    this.gramsFrom ??= Number((await firstRow(this.db, SQL.gramsFrom))?.upto ?? 0);
+    const { reads, page } = itemRangeReads(postgresDialect, jobId, query, summarized, this.gramsFrom);
+    const found: Record<string, unknown>[] = [];
+    for (const read of reads) {
+      found.push(...(await rows(this.db, read.sql, read.params)));
+      if (found.length >= page.fetch) break;
+    }
+    return toPage(found.slice(0, page.fetch), page, this.map.item);
   }
 
   async jobLocks(jobIds: number[]): Promise<Map<number, ResourceLock[]>> {

@@ -13,6 +13,7 @@ import {
   TIMEABLE_JOB_STATES,
 } from '../../model/index.js';
 import { QUEUE_COUNTS_TABLE, ROLLUP_TABLE, RollupBook, rollupJobOf } from '../dashboard-rollup.js';
+import { itemSummaries, SUMMARY_ITEMS } from '../item-grams.js';
 import type { SqlExecutor } from '../ledger/envelope-rows.js';
 import type {
   ClaimedTask,
@@ -135,6 +136,8 @@ export function prepareLedgerStatements(db: Database): LedgerStatements {
     insertLog: p(`INSERT INTO task_logs (task_id, seq, at, line) VALUES (?, ?, ?, ?)`),
     deleteLogs: p(`DELETE FROM task_logs WHERE task_id IN (SELECT id FROM tasks WHERE job_id = ?)`),
     deleteItems: p(`DELETE FROM items WHERE job_id = ?`),
+    insertGrams: p(`INSERT INTO item_grams (job_id, lo_id, hi_id, bloom) VALUES (?, ?, ?, ?)`),
+    deleteGrams: p(`DELETE FROM item_grams WHERE job_id = ?`),
     deleteChanges: p(`DELETE FROM changes WHERE job_id = ?`),
     deleteEdges: p(`DELETE FROM task_deps WHERE job_id = ?`),
     deleteTasks: p(`DELETE FROM tasks WHERE job_id = ?`),
@@ -227,6 +230,8 @@ type LedgerStatementName =
   | 'insertLog'
   | 'deleteLogs'
   | 'deleteItems'
+  | 'insertGrams'
+  | 'deleteGrams'
   | 'deleteEdges'
   | 'deleteTasks'
   | 'deleteJob'
@@ -707,7 +712,8 @@ export class SqliteLedgerTx implements LedgerTx {
   }
 
   async insertItems(jobId: number, taskId: number, at: number, items: NewItem[]): Promise<void> {
-    insertChunked(this.s.insertItem, this.s.insertItems, 8, items, (i, p, o) => {
+    if (items.length === 0) return;
+    const ids = insertChunked(this.s.insertItem, this.s.insertItems, 8, items, (i, p, o) => {
       p[o] = jobId;
       p[o + 1] = taskId;
       p[o + 2] = i.path;
@@ -716,6 +722,11 @@ export class SqliteLedgerTx implements LedgerTx {
       p[o + 5] = i.bytes ?? null;
       p[o + 6] = i.error ?? null;
       p[o + 7] = at;
+    });
+    // The batch's summaries, one per SUMMARY_ITEMS items, each over the range of their ids (item-grams.ts).
+    itemSummaries(items).forEach((grams, slice) => {
+      const sliceIds = ids.slice(slice * SUMMARY_ITEMS, (slice + 1) * SUMMARY_ITEMS);
+      this.s.insertGrams.run(jobId, Math.min(...sliceIds), Math.max(...sliceIds), grams);
     });
   }
 
@@ -733,6 +744,7 @@ export class SqliteLedgerTx implements LedgerTx {
   private deleteJob(jobId: number): void {
     this.s.deleteLogs.run(jobId);
     this.s.deleteItems.run(jobId);
+    this.s.deleteGrams.run(jobId);
     this.s.deleteChanges.run(jobId);
     this.s.deleteEdges.run(jobId);
     this.s.deleteTasks.run(jobId);

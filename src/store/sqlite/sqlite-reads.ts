@@ -9,8 +9,11 @@ import {
   type TaskLogLine,
   type TaskRecord,
 } from '../../model/index.js';
+import { mayHold, needleGrams } from '../item-grams.js';
 import {
   countJobsSql,
+  itemRangeReads,
+  itemsAfter,
   jobCountFrom,
   listAuditSql,
   listItemsSql,
@@ -40,6 +43,8 @@ export class SqliteReads {
     | 'output'
     | 'outputSearch'
     | 'history'
+    | 'grams'
+    | 'gramsFrom'
     | 'events'
     | 'eventsAt'
     | 'lastEvent'
@@ -49,6 +54,8 @@ export class SqliteReads {
     Statement
   >;
   private readonly statements = new Map<string, Statement>();
+  /** The last item id written before batch summaries existed (migration 25); it never changes. */
+  private gramsFrom: number | undefined;
 
   constructor(
     private readonly db: Database,
@@ -69,6 +76,8 @@ export class SqliteReads {
         WHERE task_id = ? AND seq > ? AND seq <= ? AND (instr(lower(line), ?) > 0 OR instr(line, char(27)) > 0) ORDER BY seq LIMIT ?`),
       locksOf: p('SELECT job_id, lock_key, mode FROM job_locks WHERE job_id IN (SELECT value FROM json_each(?)) ORDER BY job_id, lock_key'),
       history: p('SELECT * FROM items WHERE job_id = ? AND path = ? ORDER BY id'),
+      grams: p('SELECT lo_id, hi_id, bloom FROM item_grams WHERE job_id = ? AND hi_id > ?'),
+      gramsFrom: p('SELECT upto FROM item_grams_from'),
       events: p('SELECT * FROM events WHERE id > ? ORDER BY id LIMIT ?'),
       // A job's events (at its own site) also reach users of the other sites it spans.
       eventsAt: p(`SELECT * FROM events e WHERE e.id > @after AND (e.site IS NULL OR e.site IN (SELECT value FROM json_each(@sites))
@@ -172,8 +181,25 @@ export class SqliteReads {
   }
 
   listItems(jobId: number, query: ItemQuery): Page<ItemRecord> {
+    const hashes = query.path ? needleGrams(query.path) : null;
+    if (hashes) return this.listItemsByGrams(jobId, query, hashes);
     const list = listItemsSql(sqliteDialect, jobId, query);
     return toPage(this.cached(list.sql).all(...list.params) as DbRow[], list, this.map.item);
+  }
+
+  /** A page of items filtered by path, reading only the batches whose summary may hold it (item-grams.ts). */
+  private listItemsByGrams(jobId: number, query: ItemQuery, hashes: number[]): Page<ItemRecord> {
+    const summarized = (this.s.grams.all(jobId, itemsAfter(query)) as DbRow[])
+      .filter((row) => mayHold(row.bloom as Uint8Array, hashes))
+      .map((row) => ({ lo: Number(row.lo_id), hi: Number(row.hi_id) }));
+    this.gramsFrom ??= Number((this.s.gramsFrom.get() as DbRow).upto);
+    const { reads, page } = itemRangeReads(sqliteDialect, jobId, query, summarized, this.gramsFrom);
+    const found: DbRow[] = [];
+    for (const read of reads) {
+      found.push(...(this.cached(read.sql).all(...read.params) as DbRow[]));
+      if (found.length >= page.fetch) break;
+    }
+    return toPage(found.slice(0, page.fetch), page, this.map.item);
   }
 
   jobLocks(jobIds: number[]): Map<number, ResourceLock[]> {
