@@ -226,6 +226,11 @@ export class JobBook {
   }
 
   private scheduleWakeUps(tx: LedgerTx): void {
+    // A started job that ends frees a slot of its queue. When the queue was at its limit, jobs
+    // of any site may wait for that slot, and no task of theirs became ready to say so: every
+    // site's idle workers look again (else a queue of concurrency 1 ran a job a second, at
+    // the lease's recheck).
+    if (this.ended.some((job) => job.startedAt !== null && tx.fullQueues.has(job.queue))) this.readySites.add('*');
     const sites = [...this.readySites];
     const hasEvents = this.events.length > 0;
     if (sites.length > 0 || hasEvents) tx.wakeAfterCommit(sites, hasEvents);

@@ -15,6 +15,10 @@ export async function leaseTasks(tx: LedgerTx, request: LeaseRequest, newToken: 
   const queues = await tx.queueStates();
   const byName = new Map(queues.map((queue) => [queue.name, queue]));
   const blocked = queues.filter((q) => q.paused || (q.concurrency !== null && q.activeJobs >= q.concurrency)).map((q) => q.name);
+  noteFullQueues(
+    tx,
+    queues.filter((q) => q.concurrency !== null && q.activeJobs >= q.concurrency).map((q) => q.name),
+  );
   const claimed = await tx.claimTasks({ site: request.site, workflows: request.workflows, now, limit: request.limit, blockedQueues: blocked });
   if (claimed.length === 0) return [];
 
@@ -43,7 +47,13 @@ export async function leaseTasks(tx: LedgerTx, request: LeaseRequest, newToken: 
   return leased;
 }
 
-/** Keeps the claimed tasks whose job is running, or whose queue has room to start the job. */
+/** What the store remembers of the queues at their limit: the queues found so, replacing the last lease's. */
+function noteFullQueues(tx: LedgerTx, names: string[]): void {
+  tx.fullQueues.clear();
+  for (const name of names) tx.fullQueues.add(name);
+}
+
+/** Keeps the claimed tasks whose job is running, or whose queue has room to start the job (a queue this fills joins LedgerTx.fullQueues). */
 async function admit(tx: LedgerTx, claimed: ClaimedTask[], queues: Map<string, { paused: boolean; concurrency: number | null }>): Promise<ClaimedTask[]> {
   const limited = [...new Set(claimed.filter((c) => c.jobUnstarted && queues.get(c.job.queue)?.concurrency != null).map((c) => c.job.queue))].sort();
   const slotsTaken = limited.length > 0 ? await tx.lockQueueAdmission(limited) : new Map<string, number>();
@@ -57,6 +67,7 @@ async function admit(tx: LedgerTx, claimed: ClaimedTask[], queues: Map<string, {
       const taken = slotsTaken.get(name) ?? 0;
       if (taken >= queue.concurrency) return false;
       slotsTaken.set(name, taken + 1);
+      if (taken + 1 >= queue.concurrency) tx.fullQueues.add(name);
     }
     startedNow.add(candidate.row.jobId);
     return true;

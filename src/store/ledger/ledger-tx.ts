@@ -122,6 +122,12 @@ export interface LedgerTx {
   concurrencyOf(jobIds: number[], released?: boolean): Promise<Map<number, ConcurrencyStanding>>;
   /** Once the transaction commits, wakes idle workers of `sites` and, if `events`, the live feed. */
   wakeAfterCommit(sites: string[], events: boolean): void;
+  /**
+   * The queues the store's last lease found at their concurrency limit, shared by its
+   * transactions (a hint, never read from the database): the end of a started job of one frees
+   * a slot, which no task becoming ready announces (see JobBook.settle).
+   */
+  readonly fullQueues: Set<string>;
 }
 
 /** A job a concurrency line may admit. */

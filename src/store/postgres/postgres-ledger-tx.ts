@@ -348,6 +348,7 @@ export class PostgresLedgerTx implements LedgerTx {
     private readonly map: RowMapper,
     readonly now: number,
     private readonly deferWrites = false,
+    readonly fullQueues: Set<string> = new Set(),
   ) {
     this.db = {
       query: async (text, values) => {

@@ -99,6 +99,8 @@ export class PostgresStore implements S.Store {
   private readonly pool: pg.Pool;
   private readonly db: Queryable;
   private readonly wake = new EventEmitter();
+  /** Queues the last lease found at their concurrency limit (LedgerTx.fullQueues). */
+  private readonly fullQueues = new Set<string>();
   private readonly listener: WakeListener;
   private readonly map: RowMapper = createRowMapper({ jsonAsText: false });
   private readonly random: () => number;
@@ -226,7 +228,7 @@ export class PostgresStore implements S.Store {
     return this.transaction(
       async (client, wake, begin) => {
         const lazy = begin === null ? null : beginningWith(preparedClient(client), begin);
-        const tx = new PostgresLedgerTx(lazy ?? preparedClient(client), this.map, now, deferWrites);
+        const tx = new PostgresLedgerTx(lazy ?? preparedClient(client), this.map, now, deferWrites, this.fullQueues);
         const result = await body(tx, client);
         await lazy?.begin();
         for (const site of tx.wakeSites) wake.sites.add(site);

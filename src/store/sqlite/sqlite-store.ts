@@ -54,6 +54,8 @@ export class SqliteStore implements S.Store {
   private readonly db: Database;
   private readonly lock = new SerialLock();
   private readonly wake = new EventEmitter();
+  /** Queues the last lease found at their concurrency limit (LedgerTx.fullQueues). */
+  private readonly fullQueues = new Set<string>();
   private readonly map: RowMapper = createRowMapper({ jsonAsText: true });
   private readonly random: () => number;
   private ledger!: LedgerStatements;
@@ -147,7 +149,7 @@ export class SqliteStore implements S.Store {
   /** One verb, one transaction; wake-ups go out only after the commit. */
   private transact<T>(now: number, body: (tx: SqliteLedgerTx) => Promise<T>): Promise<T> {
     return this.lock.run(async () => {
-      const tx = new SqliteLedgerTx(this.ledger, this.map, now, this.sql);
+      const tx = new SqliteLedgerTx(this.ledger, this.map, now, this.sql, this.fullQueues);
       this.control.begin.run();
       let result: T;
       try {
