@@ -455,9 +455,10 @@ export function listItemsSql(dialect: Dialect, jobId: number, query: ItemQuery, 
 
 /**
  * How to read a page of items with a path filter through the batch summaries (item-grams.ts):
- * `summarized` are the ranges of the job's batches whose summary may hold the text, `upto` the
- * last id written before summaries existed (items up to it are read first, as before, and
- * none twice: SQLite may give a new item a deleted item's id). Returns the reads,
+ * `summarized` are the ranges of the job's batches whose summary may hold the text, `before`
+ * the last item and job ids written before summaries existed: a job up to that one has its
+ * items up to that one read first, as before, and none twice (SQLite may give a new item a
+ * deleted item's id). Returns the reads,
  * of a few ranges then up to RANGES_PER_READ, in id order — the caller runs them in turn until it has
  * a page — and the list whose fetch and cursor the page takes.
  */
@@ -466,11 +467,13 @@ export function itemRangeReads(
   jobId: number,
   query: ItemQuery,
   summarized: readonly IdRange[],
-  upto: number,
+  before: ItemsBeforeSummaries,
 ): { reads: ListSql[]; page: ListSql } {
   const after = itemsAfter(query);
   const reads: ListSql[] = [];
-  // Items without summaries first (their ids are the lowest), read as before.
+  // A job that may have items without summaries has those read first (their ids are the
+  // lowest), as before; a later job has none.
+  const upto = jobId <= before.jobs ? before.items : 0;
   if (upto > after) reads.push(listItemsSql(dialect, jobId, query, undefined, upto));
   const from = Math.max(after, upto) + 1;
   const ranges = summaryRanges(summarized.filter((range) => range.hi >= from).map((range) => ({ lo: Math.max(range.lo, from), hi: range.hi })));
@@ -480,6 +483,17 @@ export function itemRangeReads(
     i += size;
   }
   return { reads, page: listItemsSql(dialect, jobId, query) };
+}
+
+/** The last item and job ids written before batch summaries existed (migration 25). */
+export interface ItemsBeforeSummaries {
+  items: number;
+  jobs: number;
+}
+
+/** ItemsBeforeSummaries from item_grams_from's row. */
+export function itemsBeforeSummaries(row: Record<string, unknown>): ItemsBeforeSummaries {
+  return { items: Number(row.upto ?? 0), jobs: Number(row.jobs_upto ?? 0) };
 }
 
 /** The id a page of items starts after (0 for the first page). */

@@ -47,7 +47,7 @@ describe('item path summaries migration (25) on an existing database', () => {
 
   /**
    * A job whose items were written before and after the migration: `forget` turns the items
-   * so far into items written before it (drops their summaries, moves item_grams_from.upto).
+   * and jobs so far into ones written before it (drops their summaries, moves item_grams_from).
    */
   const expectAcross = async (store: Store, forget: () => Promise<void>) => {
     const [{ job }] = await store.submitJobs([newJob()], T0 + 10);
@@ -100,7 +100,7 @@ describe('item path summaries migration (25) on an existing database', () => {
     await store.migrate();
     await expectAcross(store, async () => {
       const db = writer();
-      db.exec('DELETE FROM item_grams; UPDATE item_grams_from SET upto = (SELECT MAX(id) FROM items)');
+      db.exec('DELETE FROM item_grams; UPDATE item_grams_from SET upto = (SELECT MAX(id) FROM items), jobs_upto = (SELECT MAX(id) FROM jobs)');
       db.close();
     });
   });
@@ -117,7 +117,7 @@ describe('item path summaries migration (25) on an existing database', () => {
     await expectAcross(store, async () => {
       const client = new pg.Client({ connectionString: TEST_PG_URL, options: `-c search_path=${schema}` });
       await client.connect();
-      await client.query('DELETE FROM item_grams; UPDATE item_grams_from SET upto = (SELECT MAX(id) FROM items)');
+      await client.query('DELETE FROM item_grams; UPDATE item_grams_from SET upto = (SELECT MAX(id) FROM items), jobs_upto = (SELECT MAX(id) FROM jobs)');
       await client.end();
     });
   });

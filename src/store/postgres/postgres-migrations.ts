@@ -771,8 +771,9 @@ CREATE INDEX IF NOT EXISTS jobs_updated_sort ON jobs (updated_at, id);
 -- The path filter of a job's items read every item of the job (1 s at a million). Items
 -- written now have summaries of their paths, one per 512 of a batch: a Bloom filter of their
 -- trigrams, over the range of their ids (item-grams.ts), written by the statement that writes
--- the batch. The filter reads only the items whose summary may hold its text. Items written before this
--- version (ids up to item_grams_from.upto) have none and are read as before.
+-- the batch. The filter reads only the items whose summary may hold its text. Items written
+-- before this version (ids up to item_grams_from.upto) have none: the jobs that may have some
+-- (ids up to jobs_upto) have those read as before.
 CREATE TABLE item_grams (
   job_id bigint NOT NULL,
   lo_id bigint NOT NULL,
@@ -780,8 +781,8 @@ CREATE TABLE item_grams (
   bloom bytea NOT NULL,
   PRIMARY KEY (job_id, lo_id)
 );
-CREATE TABLE item_grams_from (upto bigint NOT NULL);
-INSERT INTO item_grams_from (upto) SELECT COALESCE(MAX(id), 0) FROM items;
+CREATE TABLE item_grams_from (upto bigint NOT NULL, jobs_upto bigint NOT NULL);
+INSERT INTO item_grams_from (upto, jobs_upto) SELECT (SELECT COALESCE(MAX(id), 0) FROM items), (SELECT COALESCE(MAX(id), 0) FROM jobs);
 `,
   },
 ];

@@ -11,8 +11,10 @@ import {
 import { needleGrams } from '../item-grams.js';
 import {
   countJobsSql,
+  type ItemsBeforeSummaries,
   itemRangeReads,
   itemsAfter,
+  itemsBeforeSummaries,
   jobCountFrom,
   listAuditSql,
   listItemsSql,
@@ -55,7 +57,7 @@ const SQL = {
   // bit hash & (bits - 1), read as get_bit reads bytea).
   grams: `SELECT lo_id, hi_id FROM item_grams WHERE job_id = $1 AND hi_id > $2
     AND NOT EXISTS (SELECT FROM unnest($3::bigint[]) AS g(h) WHERE get_bit(bloom, (g.h & (length(bloom)::bigint * 8 - 1))::int) = 0)`,
-  gramsFrom: 'SELECT upto FROM item_grams_from',
+  gramsFrom: 'SELECT upto, jobs_upto FROM item_grams_from',
   locksOf: 'SELECT job_id, lock_key, mode FROM job_locks WHERE job_id = ANY($1::bigint[]) ORDER BY job_id, lock_key',
   lastEvent: 'SELECT COALESCE(MAX(id), 0) AS id FROM events',
   concurrencyLimits: 'SELECT workflow, concurrency_limit, per_key FROM workflow_concurrency WHERE workflow = ANY($1::text[])',
@@ -70,8 +72,8 @@ const SQL = {
 export class PostgresReads {
   private readonly horizon: EventHorizon;
 
-  /** The last item id written before batch summaries existed (migration 25); it never changes. */
-  private gramsFrom: number | undefined;
+  /** The last item and job ids written before batch summaries existed (migration 25); they never change. */
+  private gramsFrom: ItemsBeforeSummaries | undefined;
 
   constructor(
     private readonly db: Queryable,
@@ -169,7 +171,7 @@ export class PostgresReads {
   /** A page of items filtered by path, reading only the batches whose summary may hold it (item-grams.ts). */
   private async listItemsByGrams(jobId: number, query: ItemQuery, hashes: number[]): Promise<Page<ItemRecord>> {
     const summarized = (await rows(this.db, SQL.grams, [jobId, itemsAfter(query), hashes])).map((row) => ({ lo: Number(row.lo_id), hi: Number(row.hi_id) }));
-    this.gramsFrom ??= Number((await firstRow(this.db, SQL.gramsFrom))?.upto ?? 0);
+    this.gramsFrom ??= itemsBeforeSummaries((await firstRow(this.db, SQL.gramsFrom)) ?? {});
     const { reads, page } = itemRangeReads(postgresDialect, jobId, query, summarized, this.gramsFrom);
     const found: Record<string, unknown>[] = [];
     for (const read of reads) {

@@ -12,8 +12,10 @@ import {
 import { mayHold, needleGrams } from '../item-grams.js';
 import {
   countJobsSql,
+  type ItemsBeforeSummaries,
   itemRangeReads,
   itemsAfter,
+  itemsBeforeSummaries,
   jobCountFrom,
   listAuditSql,
   listItemsSql,
@@ -54,8 +56,8 @@ export class SqliteReads {
     Statement
   >;
   private readonly statements = new Map<string, Statement>();
-  /** The last item id written before batch summaries existed (migration 25); it never changes. */
-  private gramsFrom: number | undefined;
+  /** The last item and job ids written before batch summaries existed (migration 25); they never change. */
+  private gramsFrom: ItemsBeforeSummaries | undefined;
 
   constructor(
     private readonly db: Database,
@@ -77,7 +79,7 @@ export class SqliteReads {
       locksOf: p('SELECT job_id, lock_key, mode FROM job_locks WHERE job_id IN (SELECT value FROM json_each(?)) ORDER BY job_id, lock_key'),
       history: p('SELECT * FROM items WHERE job_id = ? AND path = ? ORDER BY id'),
       grams: p('SELECT lo_id, hi_id, bloom FROM item_grams WHERE job_id = ? AND hi_id > ?'),
-      gramsFrom: p('SELECT upto FROM item_grams_from'),
+      gramsFrom: p('SELECT upto, jobs_upto FROM item_grams_from'),
       events: p('SELECT * FROM events WHERE id > ? ORDER BY id LIMIT ?'),
       // A job's events (at its own site) also reach users of the other sites it spans.
       eventsAt: p(`SELECT * FROM events e WHERE e.id > @after AND (e.site IS NULL OR e.site IN (SELECT value FROM json_each(@sites))
@@ -192,7 +194,7 @@ export class SqliteReads {
     const summarized = (this.s.grams.all(jobId, itemsAfter(query)) as DbRow[])
       .filter((row) => mayHold(row.bloom as Uint8Array, hashes))
       .map((row) => ({ lo: Number(row.lo_id), hi: Number(row.hi_id) }));
-    this.gramsFrom ??= Number((this.s.gramsFrom.get() as DbRow).upto);
+    this.gramsFrom ??= itemsBeforeSummaries(this.s.gramsFrom.get() as DbRow);
     const { reads, page } = itemRangeReads(sqliteDialect, jobId, query, summarized, this.gramsFrom);
     const found: DbRow[] = [];
     for (const read of reads) {
