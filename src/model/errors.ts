@@ -51,6 +51,7 @@ export const ErrorCatalog = {
   SWY_ERR_HEADERS_TOO_LARGE: { status: 431, message: 'The request line or headers are too large' },
   SWY_ERR_REQUEST_TIMEOUT: { status: 408, message: 'The request did not arrive in time' },
   SWY_ERR_STORE_UNAVAILABLE: { status: 503, message: 'The store is unavailable' },
+  SWY_ERR_SCHEMA_NEWER: { status: 503, message: 'A newer Switchyard has migrated the database' },
   SWY_ERR_SHUTTING_DOWN: { status: 503, message: 'The hub is shutting down' },
   SWY_ERR_INTERNAL: { status: 500, message: 'Internal error' },
 } as const;

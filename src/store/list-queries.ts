@@ -458,9 +458,9 @@ export function listItemsSql(dialect: Dialect, jobId: number, query: ItemQuery, 
  * `summarized` are the ranges of the job's batches whose summary may hold the text, `before`
  * the last item and job ids written before summaries existed: a job up to that one has its
  * items up to that one read first, as before, and none twice (SQLite may give a new item a
- * deleted item's id). Returns the reads,
- * of a few ranges then up to RANGES_PER_READ, in id order — the caller runs them in turn until it has
- * a page — and the list whose fetch and cursor the page takes.
+ * deleted item's id). Returns the reads, of a few ranges then up to RANGES_PER_READ, in id
+ * order — the caller runs them in turn until it has a page — and the list whose fetch and
+ * cursor the page takes.
  */
 export function itemRangeReads(
   dialect: Dialect,

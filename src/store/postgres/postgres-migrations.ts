@@ -1,4 +1,5 @@
 import { durationBinSql, minuteSql } from '../dashboard-rollup.js';
+import { refuseNewerSchema } from '../schema-version.js';
 import { type Queryable, quoteIdent, rows } from './postgres-pool.js';
 
 /**
@@ -801,6 +802,7 @@ export async function migrateSchema(client: Queryable, schema: string): Promise<
   }
   await client.query('CREATE TABLE IF NOT EXISTS schema_migrations (version integer PRIMARY KEY, name text NOT NULL, applied_at bigint NOT NULL)');
   const applied = new Set((await rows(client, 'SELECT version FROM schema_migrations')).map((r) => Number(r.version)));
+  refuseNewerSchema(applied, postgresMigrations);
   const pending = postgresMigrations.filter((migration) => !applied.has(migration.version));
   if (pending.length === 0) return;
   // Every pending migration in one transaction, sent as one script: the schema is at the version

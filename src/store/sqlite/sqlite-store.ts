@@ -20,6 +20,7 @@ import { expireLeases, releaseLeasesOf, timeoutJobs } from '../ledger/watchdog.j
 import { searchNeedle } from '../list-queries.js';
 import { applyOperationBatch, OperationSql, questionDialect } from '../operation-sql.js';
 import { createRowMapper, type RowMapper } from '../rows.js';
+import { refuseNewerSchema } from '../schema-version.js';
 import { SerialLock } from '../serial-lock.js';
 import type * as S from '../store.js';
 import { SqliteAuth } from './sqlite-auth.js';
@@ -105,6 +106,7 @@ export class SqliteStore implements S.Store {
     await this.lock.run(() => {
       this.db.exec('CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at INTEGER NOT NULL)');
       const applied = new Set((this.db.prepare('SELECT version FROM schema_migrations').all() as { version: number }[]).map((r) => r.version));
+      refuseNewerSchema(applied, sqliteMigrations);
       for (const migration of sqliteMigrations) {
         if (applied.has(migration.version)) continue;
         this.db
