@@ -71,4 +71,28 @@ describe('jobs export as XLSX and the list total', () => {
     expect((await total('createdFrom=yesterday')).status).toBe(400);
     expect((await hub.api('/api/v1/jobs/total', { token: null })).status).toBe(401);
   });
+
+  it('exports every job once, in list order, across many pages (CSV, NDJSON and XLSX)', async () => {
+    const response = await hub.api('/api/v1/jobs/bulk', {
+      method: 'POST',
+      json: { jobs: Array.from({ length: 450 }, () => ({ workflow: 'simulate', queue: 'paged', fields: { items: 0, tasks: 1, delayMs: 0 } })) },
+    });
+    expect(response.status).toBe(201);
+    const listed: number[] = [];
+    let cursor: string | null = null;
+    do {
+      const page = (await (await hub.api(`/api/v1/jobs?queue=paged&limit=100${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`)).json()) as {
+        items: { id: number }[];
+        nextCursor: string | null;
+      };
+      listed.push(...page.items.map((job) => job.id));
+      cursor = page.nextCursor;
+    } while (cursor);
+    expect(listed).toHaveLength(450);
+    const csv = (await (await hub.api('/api/v1/jobs/export?format=csv&queue=paged')).text()).trim().split('\r\n');
+    expect(csv.slice(1).map((line) => Number(line.split(',')[0]))).toEqual(listed);
+    const ndjson = (await (await hub.api('/api/v1/jobs/export?format=ndjson&queue=paged')).text()).trim().split('\n');
+    expect(ndjson.map((line) => (JSON.parse(line) as { id: number }).id)).toEqual(listed);
+    expect((await workbookOf('format=xlsx&queue=paged')).slice(1).map((row) => row[0])).toEqual(listed);
+  });
 });

@@ -32,7 +32,13 @@ const COLUMNS: [string, (job: JobDto) => unknown][] = [
 
 /** Columns holding instants: written to XLSX as dates, not text. */
 const DATE_COLUMNS = new Set(['createdAt', 'startedAt', 'endedAt', 'updatedAt']);
-const PAGE = 500;
+/**
+ * Jobs read at a time for CSV and JSON. A page of PostgreSQL rows lives across the await of the
+ * next read, long enough to be promoted to the old heap: at 300,000 jobs the hub's RSS rose by
+ * 111–137 MB with pages of 500, 22–74 MB with 200 (a million: +95 MB, against +168), in the
+ * same time. SQLite's growth (its page cache) did not change.
+ */
+const PAGE = 200;
 /**
  * Jobs read at a time for XLSX: a page lives until the zip has taken its rows, long enough for
  * V8 to move it to the old heap, where it waits for a full collection. Smaller pages keep the
