@@ -407,11 +407,12 @@ export function listTasksSql(dialect: Dialect, jobId: number, query: TaskQuery, 
  * is the merge of one ordered, limited arm per outcome, each a range of items_job_outcome
  * (job_id, outcome, id): `job_id = ? ORDER BY id` alone reads and sorts every item of the job
  * (100 ms at 1,000,000 items on SQLite). Outcomes are checked where items are reported
- * (report-limits.ts, the worker protocol), so the arms cover every item. With `ranges`, only
- * items whose ids lie in them (at least one range, each after the cursor: a path filter reading
- * the batches its summaries kept, item-grams.ts).
+ * (report-limits.ts, the worker protocol), so the arms cover every item. `within` narrows the
+ * ids read (a path filter through the batches' summaries, itemRangeReads): to `ranges` (at
+ * least one, each after the cursor), or to those up to `through`.
  */
-export function listItemsSql(dialect: Dialect, jobId: number, query: ItemQuery, ranges?: readonly IdRange[], through?: number): ListSql {
+export function listItemsSql(dialect: Dialect, jobId: number, query: ItemQuery, within: { ranges?: readonly IdRange[]; through?: number } = {}): ListSql {
+  const { ranges, through } = within;
   const params: unknown[] = [];
   const fetch = query.limit + 1;
   const after = query.cursor ? decodeCursor(query.cursor).id : null;
@@ -474,12 +475,12 @@ export function itemRangeReads(
   // A job that may have items without summaries has those read first (their ids are the
   // lowest), as before; a later job has none.
   const upto = jobId <= before.jobs ? before.items : 0;
-  if (upto > after) reads.push(listItemsSql(dialect, jobId, query, undefined, upto));
+  if (upto > after) reads.push(listItemsSql(dialect, jobId, query, { through: upto }));
   const from = Math.max(after, upto) + 1;
   const ranges = summaryRanges(summarized.filter((range) => range.hi >= from).map((range) => ({ lo: Math.max(range.lo, from), hi: range.hi })));
   for (let i = 0, n = 0; i < ranges.length; n += 1) {
     const size = FIRST_RANGE_READS[n] ?? RANGES_PER_READ;
-    reads.push(listItemsSql(dialect, jobId, query, ranges.slice(i, i + size)));
+    reads.push(listItemsSql(dialect, jobId, query, { ranges: ranges.slice(i, i + size) }));
     i += size;
   }
   return { reads, page: listItemsSql(dialect, jobId, query) };

@@ -347,8 +347,8 @@ export class PostgresLedgerTx implements LedgerTx {
     private readonly client: Queryable,
     private readonly map: RowMapper,
     readonly now: number,
-    private readonly deferWrites = false,
-    readonly fullQueues: Set<string> = new Set(),
+    private readonly deferWrites: boolean,
+    readonly fullQueues: Set<string>,
   ) {
     this.db = {
       query: async (text, values) => {

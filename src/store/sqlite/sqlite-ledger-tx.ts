@@ -382,7 +382,7 @@ export class SqliteLedgerTx implements LedgerTx {
     private readonly map: RowMapper,
     readonly now: number,
     readonly sql: SqlExecutor,
-    readonly fullQueues: Set<string> = new Set(),
+    readonly fullQueues: Set<string>,
   ) {}
 
   /** A task row read as an array (TASK_ROW_COLUMNS first), kept for updateTasks to compare with. */
