@@ -98,11 +98,14 @@ describe.skipIf(!browserAvailable())('console tour: totals, XLSX, windowed rows,
     const row = page.locator('[data-testid="job-row"][data-job-id="20"]');
     const below = page.locator('[data-testid="job-row"][data-job-id="19"]');
     const toggle = row.getByRole('button', { name: 'Show the statistics of job 20' });
-    const belowTop = (await below.boundingBox())?.y ?? 0;
+    // Measured from the unfolded row, not the viewport: the browser's scroll anchoring may keep
+    // the row below in place on screen and move the page above it instead.
+    const gap = async () => ((await below.boundingBox())?.y ?? 0) - ((await row.boundingBox())?.y ?? 0);
+    const gapBefore = await gap();
     await toggle.focus();
     await page.keyboard.press('Enter');
     await page.locator('#job-20-details').waitFor();
-    await expect.poll(async () => ((await below.boundingBox())?.y ?? 0) > belowTop + 20).toBe(true);
+    await expect.poll(async () => (await gap()) > gapBefore + 20).toBe(true);
     // Tab moves on to the next control in the row order.
     await page.keyboard.press('Tab');
     expect(
