@@ -1,4 +1,4 @@
-import { type EventRecord, isTerminalJobState, isTerminalTaskState, type JobState, SYSTEM_ACTOR, type TaskState } from '../model/index.js';
+import { type EventRecord, type JobState, type NamedEvent, namedEventOf, namedEventsOf, SYSTEM_ACTOR, type TaskState } from '../model/index.js';
 import type { ReadVerbs } from './read-verbs.js';
 
 /** What `EventFeed` tells its listeners, by name. Each carries the store's event record. */
@@ -40,9 +40,16 @@ const POLL_MS = 1_000;
  * the feed starts at the last event when its first listener subscribes (no replay), and
  * stops reading when the last one leaves. Listeners run synchronously; one that throws is
  * logged and the others still run.
+ *
+ * The feed reads when a commit appended events a prompt listener waits for. A listener that
+ * is not prompt (`{ prompt: false }`: counters read at a scrape, which flushes first) hears
+ * its events with the next read for another listener, the poll, or `flush()`: on PostgreSQL
+ * every read is a round trip, and most commits append only events no one waits for.
  */
 export class EventFeed {
   private readonly listeners = new Map<HubEventName, Set<Listener<HubEventName>>>();
+  /** Prompt listeners by name. */
+  private readonly prompt = new Map<HubEventName, number>();
   private count = 0;
   private after: number | null = null;
   private pumping: Promise<void> | null = null;
@@ -53,23 +60,29 @@ export class EventFeed {
 
   constructor(
     private readonly reads: ReadVerbs,
-    private readonly onWake: (listener: (signal: { kind: string; committed?: readonly EventRecord[] }) => void) => () => void,
+    private readonly onWake: (listener: (signal: { kind: string; committed?: readonly EventRecord[]; named?: ReadonlySet<NamedEvent> }) => void) => () => void,
     private readonly onError: (error: unknown) => void,
   ) {}
 
-  /** Calls `listener` for each event of that name from now on; answers the function that unsubscribes. */
-  on<K extends HubEventName>(name: K, listener: Listener<K>): () => void {
+  /**
+   * Calls `listener` for each event of that name from now on; answers the function that
+   * unsubscribes. `prompt: false` lets it hear its events up to a poll late (see the class).
+   */
+  on<K extends HubEventName>(name: K, listener: Listener<K>, options: { prompt?: boolean } = {}): () => void {
     const set = this.listeners.get(name) ?? new Set();
     this.listeners.set(name, set);
     const entry = listener as Listener<HubEventName>;
     if (set.has(entry)) return () => {};
     set.add(entry);
+    const prompt = options.prompt ?? true;
+    if (prompt) this.prompt.set(name, (this.prompt.get(name) ?? 0) + 1);
     if (this.count++ === 0) this.start();
     let subscribed = true;
     return () => {
       if (!subscribed) return;
       subscribed = false;
       set.delete(entry);
+      if (prompt) this.prompt.set(name, (this.prompt.get(name) ?? 1) - 1);
       if (--this.count === 0) this.stop();
     };
   }
@@ -100,10 +113,19 @@ export class EventFeed {
     })();
     this.off = this.onWake((signal) => {
       if (signal.kind !== 'events') return;
-      if (!signal.committed || !this.take(signal.committed)) void this.pump();
+      if (signal.committed && this.take(signal.committed)) return;
+      const named = signal.named ?? (signal.committed ? namedEventsOf(signal.committed, null) : null);
+      if (named === null || this.waitsFor(named)) void this.pump();
     });
     this.poll = setInterval(() => void this.pump(), POLL_MS);
     this.poll.unref();
+  }
+
+  /** Whether a prompt listener waits for one of `named` (or for every event). */
+  private waitsFor(named: ReadonlySet<NamedEvent>): boolean {
+    if ((this.prompt.get('event') ?? 0) > 0) return true;
+    for (const name of named) if ((this.prompt.get(name) ?? 0) > 0) return true;
+    return false;
   }
 
   private stop(): void {
@@ -164,22 +186,15 @@ export class EventFeed {
     this.emit('event', record);
     const jobId = record.jobId;
     if (jobId === null) return;
+    const name = namedEventOf(record.type, record.data);
+    if (name === null || !this.listeners.has(name)) return;
     const data = record.data;
     // Each event built whole, not spread from a common base: V8 builds a spread followed by
     // more properties on a slow path, and every event of every job passes here.
     const event = (workflow: unknown) => ({ jobId, taskId: record.taskId, site: record.site, at: record.at, record, workflow: str(workflow) });
-    if (record.type === 'job:created') {
-      if (this.listeners.has('job:created')) this.emit('job:created', event(data.workflow));
-    } else if (record.type === 'job:state:changed' && isTerminalJobState(data.to as JobState)) {
-      if (this.listeners.has('job:finished')) this.emit('job:finished', Object.assign(event(data.workflow), { state: data.to as JobState }));
-    } else if (record.type === 'task:state:changed') {
-      const to = data.to as TaskState;
-      if (data.from === 'queued' && to === 'running') {
-        if (this.listeners.has('task:leased')) this.emit('task:leased', event(data.type));
-      } else if (isTerminalTaskState(to) && this.listeners.has('task:finished')) {
-        this.emit('task:finished', Object.assign(event(data.type), { state: to }));
-      }
-    }
+    if (name === 'job:created' || name === 'task:leased') this.emit(name, event(name === 'job:created' ? data.workflow : data.type));
+    else if (name === 'job:finished') this.emit(name, Object.assign(event(data.workflow), { state: data.to as JobState }));
+    else this.emit(name, Object.assign(event(data.type), { state: data.to as TaskState }));
   }
 
   private emit<K extends HubEventName>(name: K, event: HubEvents[K]): void {

@@ -114,14 +114,20 @@ export class EngineMetrics {
   startCounting(): void {
     if (this.eventsOff) return;
     const events = this.source.events;
+    // Counts are read at a scrape, which flushes the feed first: they need not cost a read per commit.
+    const lazy = { prompt: false };
     const offs = [
-      events.on('job:created', (e) => this.jobsSubmitted.inc({ workflow: e.workflow ?? '', site: e.site ?? '' })),
-      events.on('job:finished', (e) => this.jobsFinished.inc({ workflow: e.workflow ?? '', site: e.site ?? '', state: e.state })),
-      events.on('task:finished', (e) => {
-        if (e.state === 'failure') this.tasksFailed.inc({ type: e.workflow ?? '', site: e.site ?? '' });
-        else this.tasksCompleted.inc({ type: e.workflow ?? '', site: e.site ?? '', state: e.state });
-      }),
-      events.on('event', (record) => this.observeTaskTimes(record)),
+      events.on('job:created', (e) => this.jobsSubmitted.inc({ workflow: e.workflow ?? '', site: e.site ?? '' }), lazy),
+      events.on('job:finished', (e) => this.jobsFinished.inc({ workflow: e.workflow ?? '', site: e.site ?? '', state: e.state }), lazy),
+      events.on(
+        'task:finished',
+        (e) => {
+          if (e.state === 'failure') this.tasksFailed.inc({ type: e.workflow ?? '', site: e.site ?? '' });
+          else this.tasksCompleted.inc({ type: e.workflow ?? '', site: e.site ?? '', state: e.state });
+        },
+        lazy,
+      ),
+      events.on('event', (record) => this.observeTaskTimes(record), lazy),
     ];
     this.eventsOff = () => {
       for (const off of offs) off();

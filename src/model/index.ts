@@ -7,6 +7,7 @@ export * from './digest.js';
 export * from './envelope-chain.js';
 export * from './envelope-status.js';
 export * from './errors.js';
+export * from './event-names.js';
 export * from './job-controls.js';
 export * from './job-rollup.js';
 export * from './job-state.js';

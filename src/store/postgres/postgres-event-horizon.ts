@@ -1,6 +1,6 @@
 import { performance } from 'node:perf_hooks';
 import type { DbRow } from '../rows.js';
-import { firstRow, type Queryable, rows } from './postgres-pool.js';
+import { firstRow, type Queryable, rows, statementName } from './postgres-pool.js';
 
 /**
  * The most ids one step looks at: an index-only scan of the primary key. A step looks at as
@@ -101,7 +101,8 @@ export class EventHorizon {
   async page(cursor: number, limit: number): Promise<DbRow[]> {
     if (this.pending.length > 0) await this.settleFinalGaps();
     const start = Math.max(cursor, this.settled);
-    const found = await rows(this.db, SQL.page, [cursor, limit]);
+    // Named: prepared once per connection, not planned on every read of the feed.
+    const found = (await this.db.query(SQL.page, [cursor, limit], statementName(SQL.page))).rows;
     let run = start;
     let taken = 0;
     for (const row of found) {

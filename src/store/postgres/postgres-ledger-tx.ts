@@ -5,6 +5,8 @@ import {
   type Json,
   lockKeyAncestors,
   lockKeyDescendantRange,
+  type NamedEvent,
+  namedEventsOf,
   type ResourceLock,
   SLOT_HOLDING_JOB_STATES,
   sparseTaskCounts,
@@ -49,6 +51,13 @@ const JOB_ROW = `id, site, queue, workflow, creator, state, intent, outcome, rea
   progress_total, changed, timeout_ms, deadline_at, started_at, ended_at, updated_at, envelope_id`;
 const SLOT_STATES = sqlList(SLOT_HOLDING_JOB_STATES);
 const ACTIVE_JOBS = `(SELECT count(*) FROM jobs j WHERE j.queue = q.name AND j.state IN ${SLOT_STATES} AND j.started_at IS NOT NULL)`;
+/**
+ * The same count from the queues' live counts (kept by every transaction that moves a job, in
+ * its commit): as exact for what has committed, and far cheaper to plan — the statement that
+ * opens a lease travels with its BEGIN as text, so it is planned on every lease, and a plan
+ * over jobs weighs all of its indexes. Admission itself counts the jobs (slotsTaken).
+ */
+const ACTIVE_JOBS_COUNTED = `(SELECT COALESCE(sum(c.n), 0) FROM ${QUEUE_COUNTS_TABLE} c WHERE c.queue = q.name AND c.state IN ${SLOT_STATES} AND c.started = 1)`;
 
 /**
  * A batch column: its name, its PostgreSQL type, and how to read it off a row. Batched
@@ -209,6 +218,10 @@ const SQL = {
   lockTasksOfJobsAll: `SELECT ${TASK_ROW} FROM tasks WHERE job_id = ANY($1::bigint[]) ORDER BY id FOR UPDATE`,
   // created_at besides the row: the dashboard roll-up's key (see RollupBook).
   // created_at, then what settle needs to know of the job's locks and concurrency line.
+  // What held writes travel with at the end of a transaction (see flush): fixed texts, so the
+  // combinations are prepared once per connection rather than planned on every commit.
+  notify: 'SELECT pg_notify($1, $2)',
+  nothing: 'SELECT 1',
   lockJobs: `SELECT ${JOB_ROW}, created_at, concurrency_slot,
       EXISTS (SELECT 1 FROM job_locks l WHERE l.job_id = jobs.id AND l.released_at IS NULL) AS holds_locks
     FROM jobs WHERE id = ANY($1::bigint[]) ORDER BY id FOR UPDATE`,
@@ -223,7 +236,7 @@ const SQL = {
     ORDER BY t.priority DESC, t.id LIMIT $5
     FOR UPDATE OF t SKIP LOCKED`,
   queueStates: `SELECT q.name, q.paused, q.concurrency,
-      CASE WHEN q.concurrency IS NULL THEN 0 ELSE ${ACTIVE_JOBS} END AS active FROM queues q`,
+      CASE WHEN q.concurrency IS NULL THEN 0 ELSE ${ACTIVE_JOBS_COUNTED} END AS active FROM queues q`,
   // A key per (schema, queue): hubs on other schemas of the same database never contend.
   admissionLock: `SELECT pg_advisory_xact_lock(hashtextextended('switchyard:admission:' || current_schema() || ':' || $1, 0))`,
   slotsTaken: `SELECT q.name, ${ACTIVE_JOBS} AS active FROM queues q WHERE q.name = ANY($1::text[])`,
@@ -326,6 +339,8 @@ const preparedName = (text: string): string | undefined => (PREPARED.has(text) ?
 export class PostgresLedgerTx implements LedgerTx {
   readonly wakeSites = new Set<string>();
   wakeEvents = false;
+  /** The named events of the events this transaction appended (see WakeSignal.named); null until it appends one. */
+  namedEvents: Set<NamedEvent> | null = null;
   /** Writes not sent yet (with `deferWrites`), at most one per table, sent before the next statement or in `flush`. */
   private readonly pending: { table: string; sql: string; params: unknown[] }[] = [];
   private readonly rollup = new RollupBook();
@@ -372,7 +387,7 @@ export class PostgresLedgerTx implements LedgerTx {
   }
 
   private async sendPending(): Promise<void> {
-    if (this.pending.length > 0) await this.withPending('SELECT 1', []);
+    if (this.pending.length > 0) await this.withPending(SQL.nothing, []);
   }
 
   /** Runs `sql` with the held writes ahead of it in one statement; `sql` must not read their tables. */
@@ -400,7 +415,7 @@ export class PostgresLedgerTx implements LedgerTx {
   /** Sends the held writes, with `notify` (the commit's NOTIFY) in the same statement when given. */
   async flush(notify?: { channel: string; payload: string }): Promise<void> {
     if (this.pending.length === 0 && !notify) return;
-    if (notify) await this.withPending('SELECT pg_notify($1, $2)', [notify.channel, notify.payload]);
+    if (notify) await this.withPending(SQL.notify, [notify.channel, notify.payload]);
     else await this.sendPending();
   }
 
@@ -648,7 +663,9 @@ export class PostgresLedgerTx implements LedgerTx {
   }
 
   async insertEvents(events: NewEvent[]): Promise<void> {
-    if (events.length > 0) await this.write('events', SQL.insertEvents, unnestParams(EVENT_INSERT, events));
+    if (events.length === 0) return;
+    this.namedEvents = namedEventsOf(events, this.namedEvents);
+    await this.write('events', SQL.insertEvents, unnestParams(EVENT_INSERT, events));
   }
 
   insertJobAudit(entries: JobAudit[], at: number): Promise<void> {

@@ -190,9 +190,9 @@ export function pgArrayLiteral(values: readonly unknown[]): string {
   return `${out}}`;
 }
 
-/** A Queryable whose string parameters are NUL-free (see withoutNul). */
+/** A Queryable whose string parameters are NUL-free (see withoutNul); a statement's name goes through only where `db` takes it. */
 export function nulSafe<Q extends Queryable>(db: Q): Queryable {
-  return { query: (text, values) => db.query(text, values?.map(withoutNul)) };
+  return { query: (text, values, name) => (name === undefined ? db.query(text, values?.map(withoutNul)) : db.query(text, values?.map(withoutNul), name)) };
 }
 
 /**

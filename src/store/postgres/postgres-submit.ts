@@ -1,3 +1,4 @@
+import { type NamedEvent, namedEventsOf } from '../../model/index.js';
 import { QUEUE_COUNTS_TABLE, type QueueDelta, ROLLUP_TABLE, RollupBook, type RollupDelta } from '../dashboard-rollup.js';
 import type { JobAudit, LedgerTx, NewEvent, NewJobRow, NewTaskRow } from '../ledger/ledger-tx.js';
 import { type SubmittedIds, submitJobs } from '../ledger/submit.js';
@@ -102,6 +103,8 @@ export interface RecordedSubmission {
   params: unknown[];
   sites: string[];
   events: boolean;
+  /** The named events of its events (see WakeSignal.named). */
+  named: Set<NamedEvent>;
   /** Puts the jobs' ids (in batch order) into the answers. */
   resolve(ids: number[]): SubmittedIds[];
 }
@@ -132,6 +135,7 @@ export async function recordSubmission(jobs: NewJob[], now: number): Promise<Rec
     ],
     sites: [...recorder.wakeSites],
     events: recorder.wakeEvents,
+    named: namedEventsOf(recorder.events, null),
     resolve(ids) {
       if (ids.length !== recorder.jobs.length) throw new Error(`wrote ${ids.length} jobs of ${recorder.jobs.length}`);
       const real = (placeholder: number) => ids[-placeholder - 1];

@@ -1,0 +1,107 @@
+import { createHub, defineWorkflow, type EventRecord, type Hub, SYSTEM_ACTOR, z } from 'switchyard';
+import { afterEach, describe, expect, it } from 'vitest';
+import { dropSchema, postgresHarness, TEST_PG_URL, testSchemaName } from '../helpers/store-harness.js';
+
+const noop = defineWorkflow({
+  name: 'feed-noop',
+  fields: z.object({ n: z.number() }),
+  plan: () => [{ type: 'work' }],
+  tasks: { work: () => ({ changed: false }) },
+});
+
+const JOBS = 20;
+
+/**
+ * The hub's event feed reads the store after a commit only when a prompt listener waits for
+ * one of the events it appended (on PostgreSQL each read is a round trip, and most commits —
+ * a submission, a lease — append events no one waits for). A listener that is not prompt
+ * hears its events with a later read: the poll, or a flush. Either way every listener hears
+ * every event once, in id order.
+ */
+describe.each(['sqlite', 'postgres'] as const)('the event feed on %s', (kind) => {
+  let hub: Hub | null = null;
+  let cleanup: (() => Promise<void>) | null = null;
+  afterEach(async () => {
+    await hub?.close();
+    hub = null;
+    await cleanup?.();
+    cleanup = null;
+  });
+
+  async function open(context: { skip: () => void }): Promise<Hub> {
+    let db = ':memory:';
+    if (kind === 'postgres') {
+      if (await postgresHarness().available()) context.skip();
+      const schema = testSchemaName('feed_prompt');
+      db = `${TEST_PG_URL}?schema=${schema}`;
+      cleanup = () => dropSchema(TEST_PG_URL, schema);
+    }
+    hub = await createHub({ db, workflows: [noop] });
+    return hub;
+  }
+
+  /** Counts the feed's reads of the store (the real reads run). */
+  function countReads(opened: Hub): { count: number } {
+    const reads = opened.engine.reads;
+    const original = reads.events.bind(reads);
+    const counter = { count: 0 };
+    reads.events = (...args: Parameters<typeof reads.events>) => {
+      counter.count += 1;
+      return original(...args);
+    };
+    return counter;
+  }
+
+  it('reads no more than its poll for a listener that is not prompt, which hears every event once and in order at a flush', async (context) => {
+    const opened = await open(context);
+    const heard: EventRecord[] = [];
+    opened.engine.events.on('event', (record) => heard.push(record), { prompt: false });
+    await opened.engine.events.flush();
+    const first = await opened.engine.reads.lastEventId(SYSTEM_ACTOR);
+    const reads = countReads(opened);
+    const started = performance.now();
+
+    await opened.startWorker({ isolation: 'in-process', concurrency: 4 });
+    const jobs = [];
+    for (let n = 0; n < JOBS; n++) jobs.push(await opened.submit({ workflow: 'feed-noop', fields: { n } }));
+    for (const job of jobs) expect((await opened.waitForJob(job.id, { timeoutMs: 60_000 })).state).toBe('success');
+
+    // Some 80 commits appended events; the feed read at most once per second of its poll (and once more if one was under way).
+    const polls = Math.ceil((performance.now() - started) / 1000) + 1;
+    expect(reads.count).toBeLessThanOrEqual(polls);
+
+    await opened.engine.events.flush();
+    const stored = await opened.engine.reads.events(first, 10_000, SYSTEM_ACTOR);
+    const ids = heard.filter((record) => record.id > first).map((record) => record.id);
+    expect(ids).toEqual(stored.map((record) => record.id));
+    expect(stored.filter((record) => record.type === 'job:created')).toHaveLength(JOBS);
+  });
+
+  it('hears a job finish without a flush when a prompt listener waits for it, and the lazy listener hears it in order with the rest', async (context) => {
+    const opened = await open(context);
+    const lazy: EventRecord[] = [];
+    opened.engine.events.on('event', (record) => lazy.push(record), { prompt: false });
+    const finished = new Set<number>();
+    opened.on('job:finished', (event) => finished.add(event.jobId));
+    await opened.engine.events.flush();
+    const first = await opened.engine.reads.lastEventId(SYSTEM_ACTOR);
+
+    await opened.startWorker({ isolation: 'in-process', concurrency: 4 });
+    const jobs = [];
+    for (let n = 0; n < JOBS; n++) jobs.push(await opened.submit({ workflow: 'feed-noop', fields: { n } }));
+    const deadline = Date.now() + 60_000;
+    while (finished.size < JOBS && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 10));
+    expect([...finished].sort((a, b) => a - b)).toEqual(jobs.map((job) => job.id));
+
+    // Whatever the prompt listener's reads took along, the lazy one heard in id order, none twice.
+    const upTo = lazy.filter((record) => record.id > first).map((record) => record.id);
+    expect(upTo).toEqual([...new Set(upTo)].sort((a, b) => a - b));
+    const lastFinish = Math.max(
+      ...lazy.filter((record) => record.type === 'job:state:changed' && record.data.to === 'success').map((record) => record.id),
+      first,
+    );
+    const stored = await opened.engine.reads.events(first, 10_000, SYSTEM_ACTOR);
+    // Everything up to the last finish it heard, it heard.
+    expect(upTo.filter((id) => id <= lastFinish)).toEqual(stored.filter((record) => record.id <= lastFinish).map((record) => record.id));
+  });
+});
