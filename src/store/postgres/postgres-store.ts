@@ -65,10 +65,21 @@ export interface PostgresStoreOptions {
  * Worker transactions also plan their prepared statements once (plan_cache_mode): they look
  * rows up by id arrays, and PostgreSQL, finding a custom plan for a 1-element array cheaper
  * than the generic one, otherwise planned the task writes on every lease and completion (a
- * third of a millisecond each, more than running them).
+ * third of a millisecond each, more than running them). A generic plan is kept as long as
+ * the connection lives, so it must not depend on the tables' size: made while a new store's
+ * tables were small it scanned them whole (and went on doing so as they grew, until the next
+ * ANALYZE). Every statement of these transactions finds its rows through an index by id or a
+ * partial index of the hot states, so they plan without sequential scans, hash or merge
+ * joins: an index probe per row, whatever the size.
  */
 type Durability = 'flush' | 'worker';
-const ASYNC_COMMIT = 'SET LOCAL synchronous_commit = off; SET LOCAL plan_cache_mode = force_generic_plan';
+const WORKER_SETTINGS = [
+  'SET LOCAL synchronous_commit = off',
+  'SET LOCAL plan_cache_mode = force_generic_plan',
+  'SET LOCAL enable_seqscan = off',
+  'SET LOCAL enable_hashjoin = off',
+  'SET LOCAL enable_mergejoin = off',
+].join('; ');
 const BEGIN = 'BEGIN ISOLATION LEVEL READ COMMITTED';
 
 /** Tries of a verb that lost to a deadlock, or to another hub inserting the same idempotency key. */
@@ -196,7 +207,7 @@ export class PostgresStore implements S.Store {
       let result: T;
       try {
         // Statements without parameters travel together (simple query protocol): one round trip, not two.
-        const begin = durability === 'worker' ? `${BEGIN}; ${ASYNC_COMMIT}` : BEGIN;
+        const begin = durability === 'worker' ? `${BEGIN}; ${WORKER_SETTINGS}` : BEGIN;
         // With lazyBegin the body sends it, with its first statement (see beginningWith).
         if (!lazyBegin) await client.query(begin);
         result = await body(client, wake, lazyBegin ? begin : null);

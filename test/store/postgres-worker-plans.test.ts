@@ -1,0 +1,60 @@
+import pg from 'pg';
+import { createHub, defineWorkflow, type Hub, z } from 'switchyard';
+import { afterEach, describe, expect, it } from 'vitest';
+import { dropSchema, postgresHarness, TEST_PG_URL, testSchemaName } from '../helpers/store-harness.js';
+
+const noop = defineWorkflow({
+  name: 'plans-noop',
+  fields: z.object({ n: z.number() }),
+  plan: () => [{ type: 'work' }],
+  tasks: { work: () => ({ changed: false }) },
+});
+
+const JOBS = 150;
+
+/**
+ * Worker transactions keep one plan per statement for as long as a connection lives (see
+ * WORKER_SETTINGS in postgres-store.ts). On a new store those plans are made while the tables
+ * are nearly empty, when reading a table whole is cheapest; kept, such a plan went on reading
+ * it whole at every lease and completion as it grew (jobs and tasks read about JOBS²/2 rows
+ * for JOBS jobs). Here a new store runs jobs one after another: its jobs and tasks are never
+ * read whole.
+ */
+describe('worker transactions on a new PostgreSQL store', () => {
+  let hub: Hub | null = null;
+  let cleanup: (() => Promise<void>) | null = null;
+  afterEach(async () => {
+    await hub?.close();
+    hub = null;
+    await cleanup?.();
+    cleanup = null;
+  });
+
+  it('find jobs and tasks through their indexes however the tables grew since their plans were made', async (context) => {
+    if (await postgresHarness().available()) context.skip();
+    const schema = testSchemaName('worker_plans');
+    cleanup = () => dropSchema(TEST_PG_URL, schema);
+    hub = await createHub({ db: `${TEST_PG_URL}?schema=${schema}`, workflows: [noop] });
+    await hub.startWorker({ isolation: 'in-process', concurrency: 2 });
+    for (let n = 0; n < JOBS; n++) {
+      const job = await hub.submit({ workflow: 'plans-noop', fields: { n } });
+      expect((await hub.waitForJob(job.id, { timeoutMs: 60_000 })).state).toBe('success');
+    }
+    // A connection that ends reports its statistics as it goes.
+    await hub.close();
+    hub = null;
+
+    const client = new pg.Client({ connectionString: TEST_PG_URL });
+    await client.connect();
+    try {
+      const { rows } = await client.query<{ relname: string; read: string }>(
+        "SELECT relname, seq_tup_read AS read FROM pg_stat_user_tables WHERE schemaname = $1 AND relname IN ('jobs', 'tasks') ORDER BY relname",
+        [schema],
+      );
+      expect(rows.map((row) => row.relname)).toEqual(['jobs', 'tasks']);
+      for (const row of rows) expect(Number(row.read), `rows of ${row.relname} read by full scans`).toBeLessThan(JOBS);
+    } finally {
+      await client.end();
+    }
+  });
+});
