@@ -216,12 +216,12 @@ const SQL = {
   lockJobTasksAll: `SELECT ${TASK_ROW} FROM tasks WHERE job_id = $1 ORDER BY id FOR UPDATE`,
   lockTasksOfJobsIn: `SELECT ${TASK_ROW} FROM tasks WHERE job_id = ANY($1::bigint[]) AND state = ANY($2::text[]) ORDER BY id FOR UPDATE`,
   lockTasksOfJobsAll: `SELECT ${TASK_ROW} FROM tasks WHERE job_id = ANY($1::bigint[]) ORDER BY id FOR UPDATE`,
-  // created_at besides the row: the dashboard roll-up's key (see RollupBook).
-  // created_at, then what settle needs to know of the job's locks and concurrency line.
   // What held writes travel with at the end of a transaction (see flush): fixed texts, so the
   // combinations are prepared once per connection rather than planned on every commit.
   notify: 'SELECT pg_notify($1, $2)',
   nothing: 'SELECT 1',
+  // created_at besides the row: the dashboard roll-up's key (see RollupBook).
+  // created_at, then what settle needs to know of the job's locks and concurrency line.
   lockJobs: `SELECT ${JOB_ROW}, created_at, concurrency_slot,
       EXISTS (SELECT 1 FROM job_locks l WHERE l.job_id = jobs.id AND l.released_at IS NULL) AS holds_locks
     FROM jobs WHERE id = ANY($1::bigint[]) ORDER BY id FOR UPDATE`,
