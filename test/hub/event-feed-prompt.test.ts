@@ -1,4 +1,4 @@
-import { createHub, defineWorkflow, type EventRecord, type Hub, SYSTEM_ACTOR, z } from 'switchyard';
+import { createHub, defineWorkflow, type Hub, type HubEvents, SYSTEM_ACTOR, z } from 'switchyard';
 import { afterEach, describe, expect, it } from 'vitest';
 import { dropSchema, postgresHarness, TEST_PG_URL, testSchemaName } from '../helpers/store-harness.js';
 
@@ -54,7 +54,7 @@ describe.each(['sqlite', 'postgres'] as const)('the event feed on %s', (kind) =>
 
   it('reads no more than its poll for a listener that is not prompt, which hears every event once and in order at a flush', async (context) => {
     const opened = await open(context);
-    const heard: EventRecord[] = [];
+    const heard: HubEvents['event'][] = [];
     opened.engine.events.on('event', (record) => heard.push(record), { prompt: false });
     await opened.engine.events.flush();
     const first = await opened.engine.reads.lastEventId(SYSTEM_ACTOR);
@@ -79,7 +79,7 @@ describe.each(['sqlite', 'postgres'] as const)('the event feed on %s', (kind) =>
 
   it('hears a job finish without a flush when a prompt listener waits for it, and the lazy listener hears it in order with the rest', async (context) => {
     const opened = await open(context);
-    const lazy: EventRecord[] = [];
+    const lazy: HubEvents['event'][] = [];
     opened.engine.events.on('event', (record) => lazy.push(record), { prompt: false });
     const finished = new Set<number>();
     opened.on('job:finished', (event) => finished.add(event.jobId));

@@ -1,6 +1,9 @@
 import pg from 'pg';
 import { createHub, defineWorkflow, type Hub, z } from 'switchyard';
 import { afterEach, describe, expect, it } from 'vitest';
+import { PLAN_ONCE, PostgresLedgerTx } from '../../src/store/postgres/postgres-ledger-tx.js';
+import { preparedClient } from '../../src/store/postgres/postgres-pool.js';
+import { createRowMapper } from '../../src/store/rows.js';
 import { dropSchema, postgresHarness, TEST_PG_URL, testSchemaName } from '../helpers/store-harness.js';
 
 const noop = defineWorkflow({
@@ -14,7 +17,7 @@ const JOBS = 150;
 
 /**
  * Worker transactions keep one plan per statement for as long as a connection lives (see
- * WORKER_SETTINGS in postgres-store.ts). On a new store those plans are made while the tables
+ * PLAN_ONCE in postgres-ledger-tx.ts). On a new store those plans are made while the tables
  * are nearly empty, when reading a table whole is cheapest; kept, such a plan went on reading
  * it whole at every lease and completion as it grew (jobs and tasks read about JOBS²/2 rows
  * for JOBS jobs). Here a new store runs jobs one after another: its jobs and tasks are never
@@ -54,6 +57,25 @@ describe('worker transactions on a new PostgreSQL store', () => {
       expect(rows.map((row) => row.relname)).toEqual(['jobs', 'tasks']);
       for (const row of rows) expect(Number(row.read), `rows of ${row.relname} read by full scans`).toBeLessThan(JOBS);
     } finally {
+      await client.end();
+    }
+  });
+
+  it("plan any SQL but the ledger's own statements as PostgreSQL would (items by path, envelopes, schedules)", async (context) => {
+    if (await postgresHarness().available()) context.skip();
+    const client = new pg.Client({ connectionString: TEST_PG_URL });
+    await client.connect();
+    const settings =
+      "SELECT current_setting('plan_cache_mode') AS mode, current_setting('enable_seqscan') AS scans, current_setting('enable_hashjoin') AS hash";
+    try {
+      await client.query(`BEGIN; ${PLAN_ONCE}`);
+      const tx = new PostgresLedgerTx(preparedClient(client), createRowMapper({ jsonAsText: false }), Date.now(), true, new Set(), true);
+      expect((await client.query(settings)).rows[0]).toEqual({ mode: 'force_generic_plan', scans: 'off', hash: 'off' });
+      expect(await tx.sql.all(settings, [])).toEqual([{ mode: 'auto', scans: 'on', hash: 'on' }]);
+      // For the rest of the transaction.
+      expect((await client.query(settings)).rows[0]).toEqual({ mode: 'auto', scans: 'on', hash: 'on' });
+    } finally {
+      await client.query('ROLLBACK');
       await client.end();
     }
   });

@@ -60,6 +60,31 @@ const ACTIVE_JOBS = `(SELECT count(*) FROM jobs j WHERE j.queue = q.name AND j.s
 const ACTIVE_JOBS_COUNTED = `(SELECT COALESCE(sum(c.n), 0) FROM ${QUEUE_COUNTS_TABLE} c WHERE c.queue = q.name AND c.state IN ${SLOT_STATES} AND c.started = 1)`;
 
 /**
+ * Worker transactions plan the ledger's own statements once per connection (see
+ * PostgresLedgerTx's `plansOnce`): each finds its rows by id, or through an index of the hot
+ * states, so one plan fits every call. PostgreSQL's own choice planned the task writes on
+ * every lease and completion (a custom plan for a 1-element array looks cheaper than the
+ * generic one: a third of a millisecond each, more than running them). A generic plan lives as
+ * long as the connection, so it must not depend on the tables' size: one made while a new
+ * store's tables were small read them whole at every lease as they grew (until the next
+ * ANALYZE). Hence no sequential scans, hash or merge joins: an index probe per row, whatever
+ * the size.
+ */
+export const PLAN_ONCE = [
+  'SET LOCAL plan_cache_mode = force_generic_plan',
+  'SET LOCAL enable_seqscan = off',
+  'SET LOCAL enable_hashjoin = off',
+  'SET LOCAL enable_mergejoin = off',
+].join('; ');
+/** Back to PostgreSQL's planning, for statements of other shapes (items by path, envelopes, schedules). */
+const PLAN_AS_USUAL = [
+  'SET LOCAL plan_cache_mode TO DEFAULT',
+  'SET LOCAL enable_seqscan TO DEFAULT',
+  'SET LOCAL enable_hashjoin TO DEFAULT',
+  'SET LOCAL enable_mergejoin TO DEFAULT',
+].join('; ');
+
+/**
  * A batch column: its name, its PostgreSQL type, and how to read it off a row. Batched
  * writes pass one array per column and `unnest` them back into rows, so a batch of any size
  * is one statement with a fixed number of parameters.
@@ -364,6 +389,7 @@ export class PostgresLedgerTx implements LedgerTx {
     readonly now: number,
     private readonly deferWrites: boolean,
     readonly fullQueues: Set<string>,
+    plansOnce = false,
   ) {
     this.db = {
       query: async (text, values) => {
@@ -371,8 +397,18 @@ export class PostgresLedgerTx implements LedgerTx {
         return this.client.query(text, values, preparedName(text));
       },
     };
-    // Envelope and schedule SQL goes through the same door: held writes are sent first.
-    this.sql = postgresScheduleExecutor(this.db);
+    // Envelope and schedule SQL goes through the same door: held writes are sent first. It is
+    // not the ledger's fixed statements: in a transaction begun with PLAN_ONCE, it plans as usual.
+    let usual = !plansOnce;
+    this.sql = postgresScheduleExecutor({
+      query: async (text, values) => {
+        if (!usual) {
+          usual = true;
+          await this.db.query(PLAN_AS_USUAL);
+        }
+        return this.db.query(text, values);
+      },
+    });
   }
 
   /** Holds a write back (with `deferWrites`), or sends it now. */

@@ -19,7 +19,7 @@ import { createRowMapper, type RowMapper } from '../rows.js';
 import type * as S from '../store.js';
 import { PostgresAuth } from './postgres-auth.js';
 import { PostgresCatalog } from './postgres-catalog.js';
-import { PostgresLedgerTx } from './postgres-ledger-tx.js';
+import { PLAN_ONCE, PostgresLedgerTx } from './postgres-ledger-tx.js';
 import { WakeListener, wakePayload } from './postgres-listener.js';
 import { migrateSchema } from './postgres-migrations.js';
 import { PostgresNotify } from './postgres-notify.js';
@@ -62,24 +62,10 @@ export interface PostgresStoreOptions {
  * and a crash of a hub or a worker loses nothing either way. It spares each worker round
  * trip an fsync, which is most of its latency under light load.
  *
- * Worker transactions also plan their prepared statements once (plan_cache_mode): they look
- * rows up by id arrays, and PostgreSQL, finding a custom plan for a 1-element array cheaper
- * than the generic one, otherwise planned the task writes on every lease and completion (a
- * third of a millisecond each, more than running them). A generic plan is kept as long as
- * the connection lives, so it must not depend on the tables' size: made while a new store's
- * tables were small it scanned them whole (and went on doing so as they grew, until the next
- * ANALYZE). Every statement of these transactions finds its rows through an index by id or a
- * partial index of the hot states, so they plan without sequential scans, hash or merge
- * joins: an index probe per row, whatever the size.
+ * Worker transactions also plan the ledger's statements once (PLAN_ONCE).
  */
 type Durability = 'flush' | 'worker';
-const WORKER_SETTINGS = [
-  'SET LOCAL synchronous_commit = off',
-  'SET LOCAL plan_cache_mode = force_generic_plan',
-  'SET LOCAL enable_seqscan = off',
-  'SET LOCAL enable_hashjoin = off',
-  'SET LOCAL enable_mergejoin = off',
-].join('; ');
+const WORKER_SETTINGS = `SET LOCAL synchronous_commit = off; ${PLAN_ONCE}`;
 const BEGIN = 'BEGIN ISOLATION LEVEL READ COMMITTED';
 
 /** Tries of a verb that lost to a deadlock, or to another hub inserting the same idempotency key. */
@@ -248,7 +234,7 @@ export class PostgresStore implements S.Store {
     return this.transaction(
       async (client, wake, begin) => {
         const lazy = begin === null ? null : beginningWith(preparedClient(client), begin);
-        const tx = new PostgresLedgerTx(lazy ?? preparedClient(client), this.map, now, deferWrites, this.fullQueues);
+        const tx = new PostgresLedgerTx(lazy ?? preparedClient(client), this.map, now, deferWrites, this.fullQueues, durability === 'worker');
         const result = await body(tx, client);
         await lazy?.begin();
         for (const site of tx.wakeSites) wake.sites.add(site);
