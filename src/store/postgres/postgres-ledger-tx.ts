@@ -2,6 +2,7 @@ import type pg from 'pg';
 import {
   type ConcurrencyLimits,
   type ConcurrencySlot,
+  type EventRecord,
   type Json,
   lockKeyAncestors,
   lockKeyDescendantRange,
@@ -245,6 +246,15 @@ const SQL = {
   // combinations are prepared once per connection rather than planned on every commit.
   notify: 'SELECT pg_notify($1, $2)',
   nothing: 'SELECT 1',
+  // The same, answering the ids the held event insert (the k-th held write) drew.
+  notifyEvents0: 'SELECT pg_notify($1, $2), (SELECT array_agg(id ORDER BY id) FROM w0) AS event_ids',
+  notifyEvents1: 'SELECT pg_notify($1, $2), (SELECT array_agg(id ORDER BY id) FROM w1) AS event_ids',
+  notifyEvents2: 'SELECT pg_notify($1, $2), (SELECT array_agg(id ORDER BY id) FROM w2) AS event_ids',
+  notifyEvents3: 'SELECT pg_notify($1, $2), (SELECT array_agg(id ORDER BY id) FROM w3) AS event_ids',
+  eventIds0: 'SELECT (SELECT array_agg(id ORDER BY id) FROM w0) AS event_ids',
+  eventIds1: 'SELECT (SELECT array_agg(id ORDER BY id) FROM w1) AS event_ids',
+  eventIds2: 'SELECT (SELECT array_agg(id ORDER BY id) FROM w2) AS event_ids',
+  eventIds3: 'SELECT (SELECT array_agg(id ORDER BY id) FROM w3) AS event_ids',
   // created_at besides the row: the dashboard roll-up's key (see RollupBook).
   // created_at, then what settle needs to know of the job's locks and concurrency line.
   lockJobs: `SELECT ${JOB_ROW}, created_at, concurrency_slot,
@@ -282,7 +292,8 @@ const SQL = {
     FROM ${unnestRows(TASK_UPDATE)} WHERE t.id = v.id AND t.state = v.from_state`,
   updateJobs: `UPDATE jobs j SET ${setFrom(JOB_UPDATE, ['id'])} FROM ${unnestRows(JOB_UPDATE)} WHERE j.id = v.id`,
   pauseOnFailure: `UPDATE queues SET paused = true, updated_at = $1 WHERE pause_on_failure AND name = ANY($2::text[])`,
-  insertEvents: `INSERT INTO events (${names(EVENT_INSERT)}) SELECT ${names(EVENT_INSERT, 'v.')} FROM ${unnestRows(EVENT_INSERT)} ORDER BY v.ord`,
+  insertEvents: `INSERT INTO events (${names(EVENT_INSERT)}) SELECT ${names(EVENT_INSERT, 'v.')} FROM ${unnestRows(EVENT_INSERT)} ORDER BY v.ord
+    RETURNING id`,
   // The batch and its summaries (item-grams.ts), one per SUMMARY_ITEMS items in order, each over
   // the ids its items took: each row draws its id beside its ordinal, so the slices' ranges
   // hold whatever order the ids were drawn in. One statement.
@@ -366,6 +377,9 @@ export class PostgresLedgerTx implements LedgerTx {
   wakeEvents = false;
   /** The named events of the events this transaction appended (see WakeSignal.named); null until it appends one. */
   namedEvents: Set<NamedEvent> | null = null;
+  /** The events this transaction appended, in order, and the ids they drew once known (see committedEvents). */
+  private readonly appended: NewEvent[] = [];
+  private appendedIds: number[] = [];
   /** Writes not sent yet (with `deferWrites`), at most one per table, sent before the next statement or in `flush`. */
   private readonly pending: { table: string; sql: string; params: unknown[] }[] = [];
   private readonly rollup = new RollupBook();
@@ -423,7 +437,11 @@ export class PostgresLedgerTx implements LedgerTx {
   }
 
   private async sendPending(): Promise<void> {
-    if (this.pending.length > 0) await this.withPending(SQL.nothing, []);
+    if (this.pending.length === 0) return;
+    const events = this.pending.findIndex((write) => write.table === 'events');
+    const main = [SQL.eventIds0, SQL.eventIds1, SQL.eventIds2, SQL.eventIds3][events];
+    if (main === undefined) await this.withPending(SQL.nothing, []);
+    else this.drew((await this.withPending(main, [])).rows[0]?.event_ids as (string | number)[] | null | undefined);
   }
 
   /** Runs `sql` with the held writes ahead of it in one statement; `sql` must not read their tables. */
@@ -448,11 +466,44 @@ export class PostgresLedgerTx implements LedgerTx {
     return this.client.query(text, all, fixed ? statementName(text) : undefined);
   }
 
-  /** Sends the held writes, with `notify` (the commit's NOTIFY) in the same statement when given. */
+  /**
+   * Sends the held writes, with `notify` (the commit's NOTIFY) in the same statement when
+   * given; a held event insert answers its ids there (see committedEvents).
+   */
   async flush(notify?: { channel: string; payload: string }): Promise<void> {
     if (this.pending.length === 0 && !notify) return;
-    if (notify) await this.withPending(SQL.notify, [notify.channel, notify.payload]);
-    else await this.sendPending();
+    if (!notify) return this.sendPending();
+    const events = this.pending.findIndex((write) => write.table === 'events');
+    const main = [SQL.notifyEvents0, SQL.notifyEvents1, SQL.notifyEvents2, SQL.notifyEvents3][events];
+    if (main === undefined) {
+      await this.withPending(SQL.notify, [notify.channel, notify.payload]);
+      return;
+    }
+    const { rows } = await this.withPending(main, [notify.channel, notify.payload]);
+    this.drew(rows[0]?.event_ids as (string | number)[] | null | undefined);
+  }
+
+  /** Notes the ids an event insert drew (in the order of its events). */
+  private drew(ids: readonly (string | number)[] | null | undefined): void {
+    for (const id of ids ?? []) this.appendedIds.push(Number(id));
+  }
+
+  /**
+   * The events this transaction appended as records with their ids, for the wake-up after its
+   * commit (see WakeSignal.committed), when every one's id is known: the event feed then need
+   * not read back what this process just wrote. Null otherwise.
+   */
+  committedEvents(): EventRecord[] | null {
+    if (this.appended.length === 0 || this.appendedIds.length !== this.appended.length) return null;
+    return this.appended.map((event, i) => ({
+      id: this.appendedIds[i],
+      at: event.at,
+      type: event.type,
+      jobId: event.jobId,
+      taskId: event.taskId,
+      site: event.site,
+      data: event.data,
+    }));
   }
 
   /** Whether writes are held back. */
@@ -701,6 +752,11 @@ export class PostgresLedgerTx implements LedgerTx {
   async insertEvents(events: NewEvent[]): Promise<void> {
     if (events.length === 0) return;
     this.namedEvents = namedEventsOf(events, this.namedEvents);
+    this.appended.push(...events);
+    if (!this.deferWrites) {
+      this.drew((await this.db.query(SQL.insertEvents, unnestParams(EVENT_INSERT, events))).rows.map((row) => row.id as string));
+      return;
+    }
     await this.write('events', SQL.insertEvents, unnestParams(EVENT_INSERT, events));
   }
 

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import type pg from 'pg';
-import { type EnvelopeRecord, type NamedEvent, type PruneCutoffs, SwitchyardError } from '../../model/index.js';
+import { type EnvelopeRecord, type EventRecord, type NamedEvent, type PruneCutoffs, SwitchyardError } from '../../model/index.js';
 import { DashboardSql } from '../dashboard-sql.js';
 import * as changes from '../ledger/change-rows.js';
 import { completeTasks, heartbeat, recordActivity } from '../ledger/complete.js';
@@ -77,6 +77,8 @@ interface WakeUps {
   events: boolean;
   /** The named events of the events committed, when every one was appended through the ledger (see WakeSignal.named). */
   named?: Set<NamedEvent> | null;
+  /** The events committed, with their ids, when all are known (see WakeSignal.committed). */
+  committed?: EventRecord[] | null;
   /** The NOTIFY went out already, with the transaction's last writes (see PostgresLedgerTx.flush). */
   notified?: boolean;
   /** A last write sent with the COMMIT, in its round trip: the dashboard roll-up (see PostgresLedgerTx.rollupSql). */
@@ -246,6 +248,7 @@ export class PostgresStore implements S.Store {
           wake.notified = notify;
         }
         wake.beforeCommit = tx.rollupSql((text) => client.escapeLiteral(text));
+        wake.committed = tx.committedEvents();
         return result;
       },
       durability,
@@ -255,7 +258,11 @@ export class PostgresStore implements S.Store {
 
   private emitLocal(wake: WakeUps): void {
     for (const site of wake.sites) this.wake.emit('wake', { kind: 'tasks', site } satisfies S.WakeSignal);
-    if (wake.events) this.wake.emit('wake', (wake.named ? { kind: 'events', named: wake.named } : { kind: 'events' }) satisfies S.WakeSignal);
+    if (!wake.events) return;
+    const signal: S.WakeSignal = { kind: 'events' };
+    if (wake.named) signal.named = wake.named;
+    if (wake.committed) signal.committed = wake.committed;
+    this.wake.emit('wake', signal);
   }
 
   // ─── Jobs ──────────────────────────────────────────────────────────────────────────────
@@ -298,6 +305,7 @@ export class PostgresStore implements S.Store {
     }
     const params = [...recorded.params, this.channel, wakePayload(this.origin, recorded.sites, recorded.events)];
     let ids: number[];
+    let eventIds: number[];
     for (let attempt = 1; ; attempt += 1) {
       const client = await this.checkout();
       let broken = false;
@@ -305,6 +313,7 @@ export class PostgresStore implements S.Store {
         // Autocommit, at the pool's durability (the commit is flushed): one statement, one transaction.
         const { rows } = await preparedClient(client).query(SUBMIT_STATEMENT, params, statementName(SUBMIT_STATEMENT));
         ids = ((rows[0]?.ids as (string | number)[] | null) ?? []).map(Number);
+        eventIds = ((rows[0]?.event_ids as (string | number)[] | null) ?? []).map(Number);
         break;
       } catch (error) {
         broken = isConnectionError(error);
@@ -314,7 +323,7 @@ export class PostgresStore implements S.Store {
         client.release(broken ? true : undefined);
       }
     }
-    this.emitLocal({ sites: new Set(recorded.sites), events: recorded.events, named: recorded.named });
+    this.emitLocal({ sites: new Set(recorded.sites), events: recorded.events, named: recorded.named, committed: recorded.committed(ids, eventIds) });
     return recorded.resolve(ids).map(({ record, created }) => ({ job: record as S.SubmitOutcome['job'], created }));
   }
 

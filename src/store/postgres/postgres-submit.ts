@@ -1,4 +1,4 @@
-import { type NamedEvent, namedEventsOf } from '../../model/index.js';
+import { type EventRecord, type NamedEvent, namedEventsOf } from '../../model/index.js';
 import { QUEUE_COUNTS_TABLE, type QueueDelta, ROLLUP_TABLE, RollupBook, type RollupDelta } from '../dashboard-rollup.js';
 import type { JobAudit, LedgerTx, NewEvent, NewJobRow, NewTaskRow } from '../ledger/ledger-tx.js';
 import { type SubmittedIds, submitJobs } from '../ledger/submit.js';
@@ -82,7 +82,8 @@ function buildStatement(): string {
   return `WITH j AS (INSERT INTO jobs (${names(JOB_INSERT)}) SELECT ${names(JOB_INSERT, 'v.')} FROM ${jobs} ORDER BY v.ord RETURNING id),
   jn AS (SELECT id, row_number() OVER (ORDER BY id) AS ord FROM j),
   t AS (INSERT INTO tasks (${names(TASK_INSERT)}) SELECT ${withJobId(TASK_INSERT)} FROM ${tasks} JOIN jn ON jn.ord = -v.job_id ORDER BY v.ord),
-  e AS (INSERT INTO events (${names(EVENT_INSERT)}) SELECT ${withJobId(EVENT_INSERT)} FROM ${events} JOIN jn ON jn.ord = -v.job_id ORDER BY v.ord),
+  e AS (INSERT INTO events (${names(EVENT_INSERT)}) SELECT ${withJobId(EVENT_INSERT)} FROM ${events} JOIN jn ON jn.ord = -v.job_id ORDER BY v.ord
+    RETURNING id),
   a AS (INSERT INTO audit (at, actor, action, target, site, data) SELECT $${auditAt}::bigint, v.actor, v.action, 'job:' || jn.id, v.site, v.data
     FROM ${audit} JOIN jn ON jn.ord = -v.job_id ORDER BY v.ord),
   r AS (INSERT INTO ${ROLLUP_TABLE} AS r (${names(ROLLUP_INSERT)}) SELECT ${names(ROLLUP_INSERT, 'v.')} FROM ${rollup} ORDER BY v.ord
@@ -90,7 +91,8 @@ function buildStatement(): string {
   q AS (INSERT INTO ${QUEUE_COUNTS_TABLE} AS c (${names(QUEUE_INSERT)}) SELECT ${names(QUEUE_INSERT, 'v.')} FROM ${queues}
     WHERE (SELECT count(*) FROM r) >= 0 ORDER BY v.ord
     ON CONFLICT (queue, site, state, started) DO UPDATE SET n = c.n + excluded.n)
-  SELECT (SELECT array_agg(id ORDER BY ord) FROM jn) AS ids, pg_notify($${channel}, $${payload}) AS notified`;
+  SELECT (SELECT array_agg(id ORDER BY ord) FROM jn) AS ids, (SELECT array_agg(id ORDER BY id) FROM e) AS event_ids,
+    pg_notify($${channel}, $${payload}) AS notified`;
 }
 
 /** The statement's text: fixed, so prepared once per connection. */
@@ -107,6 +109,8 @@ export interface RecordedSubmission {
   named: Set<NamedEvent>;
   /** Puts the jobs' ids (in batch order) into the answers. */
   resolve(ids: number[]): SubmittedIds[];
+  /** The events written, as records: with the jobs' ids and the ids the events drew (in order); null if they do not match. */
+  committed(ids: number[], eventIds: number[]): EventRecord[] | null;
 }
 
 /** Runs the ledger's submitJobs against the recorder; throws NotInOneStatement when it needs more. */
@@ -136,6 +140,18 @@ export async function recordSubmission(jobs: NewJob[], now: number): Promise<Rec
     sites: [...recorder.wakeSites],
     events: recorder.wakeEvents,
     named: namedEventsOf(recorder.events, null),
+    committed(ids, eventIds) {
+      if (eventIds.length !== recorder.events.length) return null;
+      return recorder.events.map((event, i) => ({
+        id: eventIds[i],
+        at: event.at,
+        type: event.type,
+        jobId: event.jobId === null ? null : ids[-event.jobId - 1],
+        taskId: event.taskId,
+        site: event.site,
+        data: event.data,
+      }));
+    },
     resolve(ids) {
       if (ids.length !== recorder.jobs.length) throw new Error(`wrote ${ids.length} jobs of ${recorder.jobs.length}`);
       const real = (placeholder: number) => ids[-placeholder - 1];
