@@ -20,8 +20,8 @@ const JOBS = 150;
  * PLAN_ONCE in postgres-ledger-tx.ts). On a new store those plans are made while the tables
  * are nearly empty, when reading a table whole is cheapest; kept, such a plan went on reading
  * it whole at every lease and completion as it grew (jobs and tasks read about JOBS²/2 rows
- * for JOBS jobs). Here a new store runs jobs one after another: its jobs and tasks are never
- * read whole.
+ * for JOBS jobs). Here a new store runs jobs one after another: no lease or completion reads
+ * its jobs and tasks whole.
  */
 describe('worker transactions on a new PostgreSQL store', () => {
   let hub: Hub | null = null;
@@ -55,7 +55,9 @@ describe('worker transactions on a new PostgreSQL store', () => {
         [schema],
       );
       expect(rows.map((row) => row.relname)).toEqual(['jobs', 'tasks']);
-      for (const row of rows) expect(Number(row.read), `rows of ${row.relname} read by full scans`).toBeLessThan(JOBS);
+      // The hub's duties (the watchdog's timed-out jobs, say) may read a table this small whole, a
+      // few times a second at most: far below the JOBS²/2 rows of one full read per lease.
+      for (const row of rows) expect(Number(row.read), `rows of ${row.relname} read by full scans`).toBeLessThan(JOBS * 20);
     } finally {
       await client.end();
     }
