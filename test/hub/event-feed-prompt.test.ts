@@ -1,6 +1,6 @@
 import { createHub, defineWorkflow, type Hub, type HubEvents, SYSTEM_ACTOR, z } from 'switchyard';
 import { afterEach, describe, expect, it } from 'vitest';
-import { dropSchema, postgresHarness, TEST_PG_URL, testSchemaName } from '../helpers/store-harness.js';
+import { hubStores } from '../helpers/store-harness.js';
 
 const noop = defineWorkflow({
   name: 'feed-noop',
@@ -18,7 +18,7 @@ const JOBS = 20;
  * hears its events with a later read: the poll, or a flush. Either way every listener hears
  * every event once, in id order.
  */
-describe.each(['sqlite', 'postgres'] as const)('the event feed on %s', (kind) => {
+describe.each(hubStores('the event feed'))('the event feed on $name', (store) => {
   let hub: Hub | null = null;
   let cleanup: (() => Promise<void>) | null = null;
   afterEach(async () => {
@@ -29,14 +29,10 @@ describe.each(['sqlite', 'postgres'] as const)('the event feed on %s', (kind) =>
   });
 
   async function open(context: { skip: () => void }): Promise<Hub> {
-    let db = ':memory:';
-    if (kind === 'postgres') {
-      if (await postgresHarness().available()) context.skip();
-      const schema = testSchemaName('feed_prompt');
-      db = `${TEST_PG_URL}?schema=${schema}`;
-      cleanup = () => dropSchema(TEST_PG_URL, schema);
-    }
-    hub = await createHub({ db, workflows: [noop] });
+    const db = await store.db();
+    if (db === null) context.skip();
+    cleanup = db?.cleanup ?? null;
+    hub = await createHub({ db: db?.url ?? ':memory:', workflows: [noop] });
     return hub;
   }
 

@@ -1,6 +1,6 @@
 import { createHub, defineWorkflow, type Hub, SYSTEM_ACTOR, z } from 'switchyard';
 import { afterEach, describe, expect, it } from 'vitest';
-import { dropSchema, postgresHarness, TEST_PG_URL, testSchemaName } from '../helpers/store-harness.js';
+import { hubStores } from '../helpers/store-harness.js';
 
 const serial = defineWorkflow({
   name: 'serial-noop',
@@ -18,7 +18,7 @@ const JOBS = 8;
  * the queue ran a job a second, whatever the job (8 no-op jobs took about 8 s; now well under
  * one). The bound below is half of what the missing wake costs.
  */
-describe.each(['sqlite', 'postgres'] as const)('a queue of concurrency 1 on %s', (kind) => {
+describe.each(hubStores('queue wake'))('a queue of concurrency 1 on $name', (store) => {
   let hub: Hub | null = null;
   let cleanup: (() => Promise<void>) | null = null;
   afterEach(async () => {
@@ -29,14 +29,10 @@ describe.each(['sqlite', 'postgres'] as const)('a queue of concurrency 1 on %s',
   });
 
   it('starts each job as soon as the one ahead ends', async (context) => {
-    let db = ':memory:';
-    if (kind === 'postgres') {
-      if (await postgresHarness().available()) context.skip();
-      const schema = testSchemaName('queue_wake');
-      db = `${TEST_PG_URL}?schema=${schema}`;
-      cleanup = () => dropSchema(TEST_PG_URL, schema);
-    }
-    hub = await createHub({ db, workflows: [serial] });
+    const db = await store.db();
+    if (db === null) return context.skip();
+    cleanup = db.cleanup;
+    hub = await createHub({ db: db.url ?? ':memory:', workflows: [serial] });
     const jobs = [];
     for (let i = 0; i < JOBS; i++) jobs.push(await hub.submit({ workflow: 'serial-noop', queue: 'serial', fields: {} }));
     await hub.engine.queues.update('serial', { concurrency: 1 }, SYSTEM_ACTOR);

@@ -4,7 +4,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { PLAN_ONCE, PostgresLedgerTx } from '../../src/store/postgres/postgres-ledger-tx.js';
 import { preparedClient } from '../../src/store/postgres/postgres-pool.js';
 import { createRowMapper } from '../../src/store/rows.js';
-import { dropSchema, postgresHarness, TEST_PG_URL, testSchemaName } from '../helpers/store-harness.js';
+import { hubStores, TEST_PG_URL } from '../helpers/store-harness.js';
 
 const noop = defineWorkflow({
   name: 'plans-noop',
@@ -23,6 +23,8 @@ const JOBS = 150;
  * for JOBS jobs). Here a new store runs jobs one after another: no lease or completion reads
  * its jobs and tasks whole.
  */
+const [, postgres] = hubStores('worker plans');
+
 describe('worker transactions on a new PostgreSQL store', () => {
   let hub: Hub | null = null;
   let cleanup: (() => Promise<void>) | null = null;
@@ -34,10 +36,11 @@ describe('worker transactions on a new PostgreSQL store', () => {
   });
 
   it('find jobs and tasks through their indexes however the tables grew since their plans were made', async (context) => {
-    if (await postgresHarness().available()) context.skip();
-    const schema = testSchemaName('worker_plans');
-    cleanup = () => dropSchema(TEST_PG_URL, schema);
-    hub = await createHub({ db: `${TEST_PG_URL}?schema=${schema}`, workflows: [noop] });
+    const db = await postgres.db();
+    if (db === null) return context.skip();
+    cleanup = db.cleanup;
+    const schema = new URL(db.url as string).searchParams.get('schema');
+    hub = await createHub({ db: db.url as string, workflows: [noop] });
     await hub.startWorker({ isolation: 'in-process', concurrency: 2 });
     for (let n = 0; n < JOBS; n++) {
       const job = await hub.submit({ workflow: 'plans-noop', fields: { n } });
@@ -64,7 +67,9 @@ describe('worker transactions on a new PostgreSQL store', () => {
   });
 
   it("plan any SQL but the ledger's own statements as PostgreSQL would (items by path, envelopes, schedules)", async (context) => {
-    if (await postgresHarness().available()) context.skip();
+    const db = await postgres.db();
+    if (db === null) return context.skip();
+    cleanup = db.cleanup;
     const client = new pg.Client({ connectionString: TEST_PG_URL });
     await client.connect();
     const settings =
