@@ -1,5 +1,6 @@
-import { createHub, defineWorkflow, type Hub, type HubEvents, SYSTEM_ACTOR, z } from 'switchyard';
-import { afterEach, describe, expect, it } from 'vitest';
+import { defineWorkflow, type Hub, type HubEvents, SYSTEM_ACTOR, z } from 'switchyard';
+import { describe, expect, it } from 'vitest';
+import { useHubOn } from '../helpers/hub-on-store.js';
 import { hubStores } from '../helpers/store-harness.js';
 
 const noop = defineWorkflow({
@@ -19,22 +20,7 @@ const JOBS = 20;
  * every event once, in id order.
  */
 describe.each(hubStores('the event feed'))('the event feed on $name', (store) => {
-  let hub: Hub | null = null;
-  let cleanup: (() => Promise<void>) | null = null;
-  afterEach(async () => {
-    await hub?.close();
-    hub = null;
-    await cleanup?.();
-    cleanup = null;
-  });
-
-  async function open(context: { skip: () => void }): Promise<Hub> {
-    const db = await store.db();
-    if (db === null) context.skip();
-    cleanup = db?.cleanup ?? null;
-    hub = await createHub({ db: db?.url ?? ':memory:', workflows: [noop] });
-    return hub;
-  }
+  const open = useHubOn(store, [noop]);
 
   /** Counts the feed's reads of the store (the real reads run). */
   function countReads(opened: Hub): { count: number } {

@@ -1,5 +1,6 @@
-import { createHub, defineWorkflow, type Hub, SYSTEM_ACTOR, z } from 'switchyard';
-import { afterEach, describe, expect, it } from 'vitest';
+import { defineWorkflow, SYSTEM_ACTOR, z } from 'switchyard';
+import { describe, expect, it } from 'vitest';
+import { useHubOn } from '../helpers/hub-on-store.js';
 import { hubStores } from '../helpers/store-harness.js';
 
 const serial = defineWorkflow({
@@ -19,20 +20,10 @@ const JOBS = 8;
  * one). The bound below is half of what the missing wake costs.
  */
 describe.each(hubStores('queue wake'))('a queue of concurrency 1 on $name', (store) => {
-  let hub: Hub | null = null;
-  let cleanup: (() => Promise<void>) | null = null;
-  afterEach(async () => {
-    await hub?.close();
-    hub = null;
-    await cleanup?.();
-    cleanup = null;
-  });
+  const open = useHubOn(store, [serial]);
 
   it('starts each job as soon as the one ahead ends', async (context) => {
-    const db = await store.db();
-    if (db === null) return context.skip();
-    cleanup = db.cleanup;
-    hub = await createHub({ db: db.url ?? ':memory:', workflows: [serial] });
+    const hub = await open(context);
     const jobs = [];
     for (let i = 0; i < JOBS; i++) jobs.push(await hub.submit({ workflow: 'serial-noop', queue: 'serial', fields: {} }));
     await hub.engine.queues.update('serial', { concurrency: 1 }, SYSTEM_ACTOR);
