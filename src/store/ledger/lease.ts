@@ -14,11 +14,9 @@ export async function leaseTasks(tx: LedgerTx, request: LeaseRequest, newToken: 
   const { now } = request;
   const queues = await tx.queueStates();
   const byName = new Map(queues.map((queue) => [queue.name, queue]));
-  const blocked = queues.filter((q) => q.paused || (q.concurrency !== null && q.activeJobs >= q.concurrency)).map((q) => q.name);
-  noteFullQueues(
-    tx,
-    queues.filter((q) => q.concurrency !== null && q.activeJobs >= q.concurrency).map((q) => q.name),
-  );
+  const full = queues.filter((q) => q.concurrency !== null && q.activeJobs >= q.concurrency).map((q) => q.name);
+  const blocked = [...queues.filter((q) => q.paused).map((q) => q.name), ...full];
+  noteFullQueues(tx, full);
   const claimed = await tx.claimTasks({ site: request.site, workflows: request.workflows, now, limit: request.limit, blockedQueues: blocked });
   if (claimed.length === 0) return [];
 

@@ -246,15 +246,6 @@ const SQL = {
   // combinations are prepared once per connection rather than planned on every commit.
   notify: 'SELECT pg_notify($1, $2)',
   nothing: 'SELECT 1',
-  // The same, answering the ids the held event insert (the k-th held write) drew.
-  notifyEvents0: 'SELECT pg_notify($1, $2), (SELECT array_agg(id ORDER BY id) FROM w0) AS event_ids',
-  notifyEvents1: 'SELECT pg_notify($1, $2), (SELECT array_agg(id ORDER BY id) FROM w1) AS event_ids',
-  notifyEvents2: 'SELECT pg_notify($1, $2), (SELECT array_agg(id ORDER BY id) FROM w2) AS event_ids',
-  notifyEvents3: 'SELECT pg_notify($1, $2), (SELECT array_agg(id ORDER BY id) FROM w3) AS event_ids',
-  eventIds0: 'SELECT (SELECT array_agg(id ORDER BY id) FROM w0) AS event_ids',
-  eventIds1: 'SELECT (SELECT array_agg(id ORDER BY id) FROM w1) AS event_ids',
-  eventIds2: 'SELECT (SELECT array_agg(id ORDER BY id) FROM w2) AS event_ids',
-  eventIds3: 'SELECT (SELECT array_agg(id ORDER BY id) FROM w3) AS event_ids',
   // created_at besides the row: the dashboard roll-up's key (see RollupBook).
   // created_at, then what settle needs to know of the job's locks and concurrency line.
   lockJobs: `SELECT ${JOB_ROW}, created_at, concurrency_slot,
@@ -363,7 +354,16 @@ const SQL = {
  * The ledger's fixed statements, run as prepared statements of their connection (see
  * preparedClient). Anything else (the envelope and schedule SQL, whose lists vary) is not.
  */
-const PREPARED = new Set<string>(Object.values(SQL));
+/**
+ * The end of a statement carrying held writes (withPending) when the k-th of them inserts
+ * events: it answers the ids they drew (see committedEvents). Each table has one held write at
+ * most, so k stays small; the texts are fixed, hence prepared.
+ */
+const TAKING_EVENT_IDS = [0, 1, 2, 3].map((k) => ({
+  notify: `${SQL.notify}, (SELECT array_agg(id ORDER BY id) FROM w${k}) AS event_ids`,
+  nothing: `SELECT (SELECT array_agg(id ORDER BY id) FROM w${k}) AS event_ids`,
+}));
+const PREPARED = new Set<string>([...Object.values(SQL), ...TAKING_EVENT_IDS.flatMap((k) => [k.notify, k.nothing])]);
 const preparedName = (text: string): string | undefined => (PREPARED.has(text) ? statementName(text) : undefined);
 
 /**
@@ -437,11 +437,18 @@ export class PostgresLedgerTx implements LedgerTx {
   }
 
   private async sendPending(): Promise<void> {
-    if (this.pending.length === 0) return;
-    const events = this.pending.findIndex((write) => write.table === 'events');
-    const main = [SQL.eventIds0, SQL.eventIds1, SQL.eventIds2, SQL.eventIds3][events];
-    if (main === undefined) await this.withPending(SQL.nothing, []);
-    else this.drew((await this.withPending(main, [])).rows[0]?.event_ids as (string | number)[] | null | undefined);
+    if (this.pending.length > 0) await this.sendHeld('nothing', []);
+  }
+
+  /** Sends the held writes ending with `end` (SQL.notify or SQL.nothing), noting the ids a held event insert drew. */
+  private async sendHeld(end: 'notify' | 'nothing', params: unknown[]): Promise<void> {
+    const taking = TAKING_EVENT_IDS[this.pending.findIndex((write) => write.table === 'events')];
+    if (taking === undefined) {
+      await this.withPending(SQL[end], params);
+      return;
+    }
+    const { rows } = await this.withPending(taking[end], params);
+    for (const id of (rows[0]?.event_ids as (string | number)[] | null) ?? []) this.appendedIds.push(Number(id));
   }
 
   /** Runs `sql` with the held writes ahead of it in one statement; `sql` must not read their tables. */
@@ -471,21 +478,8 @@ export class PostgresLedgerTx implements LedgerTx {
    * given; a held event insert answers its ids there (see committedEvents).
    */
   async flush(notify?: { channel: string; payload: string }): Promise<void> {
-    if (this.pending.length === 0 && !notify) return;
-    if (!notify) return this.sendPending();
-    const events = this.pending.findIndex((write) => write.table === 'events');
-    const main = [SQL.notifyEvents0, SQL.notifyEvents1, SQL.notifyEvents2, SQL.notifyEvents3][events];
-    if (main === undefined) {
-      await this.withPending(SQL.notify, [notify.channel, notify.payload]);
-      return;
-    }
-    const { rows } = await this.withPending(main, [notify.channel, notify.payload]);
-    this.drew(rows[0]?.event_ids as (string | number)[] | null | undefined);
-  }
-
-  /** Notes the ids an event insert drew (in the order of its events). */
-  private drew(ids: readonly (string | number)[] | null | undefined): void {
-    for (const id of ids ?? []) this.appendedIds.push(Number(id));
+    if (notify) await this.sendHeld('notify', [notify.channel, notify.payload]);
+    else await this.sendPending();
   }
 
   /**
@@ -754,7 +748,7 @@ export class PostgresLedgerTx implements LedgerTx {
     this.namedEvents = namedEventsOf(events, this.namedEvents);
     this.appended.push(...events);
     if (!this.deferWrites) {
-      this.drew((await this.db.query(SQL.insertEvents, unnestParams(EVENT_INSERT, events))).rows.map((row) => row.id as string));
+      for (const row of (await this.db.query(SQL.insertEvents, unnestParams(EVENT_INSERT, events))).rows) this.appendedIds.push(Number(row.id));
       return;
     }
     await this.write('events', SQL.insertEvents, unnestParams(EVENT_INSERT, events));
