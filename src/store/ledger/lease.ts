@@ -2,7 +2,7 @@ import { MAX_RETRY_PATHS, transitionTask } from '../../model/index.js';
 import type { LeasedTask, LeaseRequest } from '../store.js';
 import { failedItemPaths } from './change-rows.js';
 import { JobBook } from './job-book.js';
-import type { ClaimedTask, LedgerTx } from './ledger-tx.js';
+import type { ClaimedTask, LedgerTx, QueueState } from './ledger-tx.js';
 
 /**
  * Leases ready tasks to a worker in one transaction. A task whose job has not started yet
@@ -12,12 +12,13 @@ import type { ClaimedTask, LedgerTx } from './ledger-tx.js';
  */
 export async function leaseTasks(tx: LedgerTx, request: LeaseRequest, newToken: () => string): Promise<LeasedTask[]> {
   const { now } = request;
-  const queues = await tx.queueStates();
+  // Queues that may not start another job (paused or full) give only tasks of started jobs.
+  const { queues, claimed } = await tx.claimTasks({ site: request.site, workflows: request.workflows, now, limit: request.limit }, (states) => [
+    ...states.filter((q) => q.paused).map((q) => q.name),
+    ...fullQueuesOf(states),
+  ]);
   const byName = new Map(queues.map((queue) => [queue.name, queue]));
-  const full = queues.filter((q) => q.concurrency !== null && q.activeJobs >= q.concurrency).map((q) => q.name);
-  const blocked = [...queues.filter((q) => q.paused).map((q) => q.name), ...full];
-  noteFullQueues(tx, full);
-  const claimed = await tx.claimTasks({ site: request.site, workflows: request.workflows, now, limit: request.limit, blockedQueues: blocked });
+  noteFullQueues(tx, fullQueuesOf(queues));
   if (claimed.length === 0) return [];
 
   const admitted = await admit(tx, claimed, byName);
@@ -43,6 +44,10 @@ export async function leaseTasks(tx: LedgerTx, request: LeaseRequest, newToken: 
     if (candidate.retryItems) leased[i].retryPaths = await failedItemPaths(tx.sql, candidate.row.jobId, candidate.row.id, MAX_RETRY_PATHS);
   }
   return leased;
+}
+
+function fullQueuesOf(queues: QueueState[]): string[] {
+  return queues.filter((q) => q.concurrency !== null && q.activeJobs >= q.concurrency).map((q) => q.name);
 }
 
 /** What the store remembers of the queues at their limit: the queues found so, replacing the last lease's. */

@@ -33,10 +33,14 @@ export interface LedgerTx {
   lockTasksOfJobs(jobIds: number[], states: readonly TaskState[] | null): Promise<TaskRow[]>;
   /** Locks and reads jobs by id, ascending. */
   lockJobs(ids: number[]): Promise<JobRow[]>;
-  /** Picks and locks ready tasks for a worker (skipping rows other transactions hold). */
-  claimTasks(claim: ClaimRequest): Promise<ClaimedTask[]>;
-  /** Queue flags and, for queues with a concurrency limit, how many jobs hold a slot. */
-  queueStates(): Promise<QueueState[]>;
+  /**
+   * The queues' states (flags and, for queues with a concurrency limit, how many jobs hold a
+   * slot), and ready tasks picked and locked for a worker (skipping rows other transactions
+   * hold), none of them of an unstarted job in a queue that `blocked` names among those states.
+   * A store may send both reads at once, claiming outside the queues the previous claim found
+   * blocked, and then claims again only if the queues blocked now differ.
+   */
+  claimTasks(claim: ClaimRequest, blocked: (queues: QueueState[]) => string[]): Promise<{ queues: QueueState[]; claimed: ClaimedTask[] }>;
   /** Serialises admissions into these queues until commit (PostgreSQL: advisory locks), then re-reads their slot counts. */
   lockQueueAdmission(queues: string[]): Promise<Map<string, number>>;
   /** Tasks whose lease ran out, locked, at most `limit`. */
@@ -232,8 +236,6 @@ export interface ClaimRequest {
   workflows: string[];
   now: number;
   limit: number;
-  /** Queues that may not start another job (paused or full): only tasks of started jobs are taken from them. */
-  blockedQueues: string[];
 }
 
 export interface ClaimedTask {

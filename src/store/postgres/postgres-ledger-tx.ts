@@ -242,7 +242,7 @@ const SQL = {
   lockJobTasksAll: `SELECT ${TASK_ROW} FROM tasks WHERE job_id = $1 ORDER BY id FOR UPDATE`,
   lockTasksOfJobsIn: `SELECT ${TASK_ROW} FROM tasks WHERE job_id = ANY($1::bigint[]) AND state = ANY($2::text[]) ORDER BY id FOR UPDATE`,
   lockTasksOfJobsAll: `SELECT ${TASK_ROW} FROM tasks WHERE job_id = ANY($1::bigint[]) ORDER BY id FOR UPDATE`,
-  // What held writes travel with at the end of a transaction (see flush): fixed texts, so the
+  // What held writes travel with at the end of a transaction (see flushAndCommit): fixed texts, so the
   // combinations are prepared once per connection rather than planned on every commit.
   notify: 'SELECT pg_notify($1, $2)',
   nothing: 'SELECT 1',
@@ -380,7 +380,7 @@ export class PostgresLedgerTx implements LedgerTx {
   /** The events this transaction appended, in order, and the ids they drew once known (see committedEvents). */
   private readonly appended: NewEvent[] = [];
   private appendedIds: number[] = [];
-  /** Writes not sent yet (with `deferWrites`), at most one per table, sent before the next statement or in `flush`. */
+  /** Writes not sent yet (with `deferWrites`), at most one per table, sent before the next statement or in `flushAndCommit`. */
   private readonly pending: { table: string; sql: string; params: unknown[] }[] = [];
   private readonly rollup = new RollupBook();
   /** Every statement but the deferred writes: they go first. */
@@ -393,7 +393,7 @@ export class PostgresLedgerTx implements LedgerTx {
    * together with the next statement, as data-modifying CTEs (one round trip instead of
    * several): before a statement that reads their tables in a statement of their own, else
    * ahead of it in the same one (lockJobs after the task writes), and at the end in
-   * `flush` (with the commit's NOTIFY). A verb that reads through another connection object
+   * `flushAndCommit` (with the commit's NOTIFY). A verb that reads through another connection object
    * meanwhile must not use it: only the worker verbs and bulk operation batches, whose bodies
    * use this object alone, do.
    */
@@ -403,6 +403,8 @@ export class PostgresLedgerTx implements LedgerTx {
     readonly now: number,
     private readonly deferWrites: boolean,
     readonly fullQueues: Set<string>,
+    /** The queues the store's previous claim found blocked, the next claim's guess (see claimTasks). */
+    private readonly lastBlocked: { names: string[] },
     plansOnce = false,
   ) {
     this.db = {
@@ -440,15 +442,17 @@ export class PostgresLedgerTx implements LedgerTx {
     if (this.pending.length > 0) await this.sendHeld('nothing', []);
   }
 
-  /** Sends the held writes ending with `end` (SQL.notify or SQL.nothing), noting the ids a held event insert drew. */
-  private async sendHeld(end: 'notify' | 'nothing', params: unknown[]): Promise<void> {
+  /**
+   * Sends the held writes ending with `end` (SQL.notify or SQL.nothing), noting the ids a held
+   * event insert drew. The statement is handed to the connection before this returns.
+   */
+  private sendHeld(end: 'notify' | 'nothing', params: unknown[]): Promise<void> {
     const taking = TAKING_EVENT_IDS[this.pending.findIndex((write) => write.table === 'events')];
-    if (taking === undefined) {
-      await this.withPending(SQL[end], params);
-      return;
-    }
-    const { rows } = await this.withPending(taking[end], params);
-    for (const id of (rows[0]?.event_ids as (string | number)[] | null) ?? []) this.appendedIds.push(Number(id));
+    const sent = this.withPending(taking === undefined ? SQL[end] : taking[end], params);
+    return sent.then(({ rows }) => {
+      if (taking === undefined) return;
+      for (const id of (rows[0]?.event_ids as (string | number)[] | null) ?? []) this.appendedIds.push(Number(id));
+    });
   }
 
   /** Runs `sql` with the held writes ahead of it in one statement; `sql` must not read their tables. */
@@ -474,12 +478,16 @@ export class PostgresLedgerTx implements LedgerTx {
   }
 
   /**
-   * Sends the held writes, with `notify` (the commit's NOTIFY) in the same statement when
-   * given; a held event insert answers its ids there (see committedEvents).
+   * Ends the transaction: the held writes, with `notify` (the commit's NOTIFY) in the same
+   * statement when given, a held event insert answering its ids there (see committedEvents);
+   * then `commit` (the COMMIT and what goes with it) right behind them, without waiting for
+   * their answer: both travel in one round trip on the pool's pipelined connections. The
+   * transaction must have begun. Should the writes fail, PostgreSQL answers the COMMIT with a
+   * rollback, and their error is thrown.
    */
-  async flush(notify?: { channel: string; payload: string }): Promise<void> {
-    if (notify) await this.sendHeld('notify', [notify.channel, notify.payload]);
-    else await this.sendPending();
+  async flushAndCommit(notify: { channel: string; payload: string } | undefined, commit: string): Promise<void> {
+    const held = this.pending.length === 0 ? Promise.resolve() : this.sendHeld(notify ? 'notify' : 'nothing', notify ? [notify.channel, notify.payload] : []);
+    await bothSettled(held, this.client.query(commit));
   }
 
   /**
@@ -534,10 +542,30 @@ export class PostgresLedgerTx implements LedgerTx {
     });
   }
 
-  async claimTasks(claim: ClaimRequest): Promise<ClaimedTask[]> {
-    if (claim.limit <= 0 || claim.workflows.length === 0) return [];
-    const found = await rows(this.db, SQL.claim, [claim.site, claim.now, claim.workflows, claim.blockedQueues, claim.limit]);
-    return found.map((r) => ({
+  /**
+   * Both reads go out at once (one round trip on the pool's pipelined connections): the claim
+   * skips the queues the previous claim of this store found blocked, and runs again, in the
+   * same transaction, only when the queues blocked now differ (a queue paused, resumed, filled
+   * or freed since). Tasks the first claim locked and the second does not take stay queued;
+   * their locks end with the transaction.
+   */
+  async claimTasks(claim: ClaimRequest, blocked: (queues: QueueState[]) => string[]): Promise<{ queues: QueueState[]; claimed: ClaimedTask[] }> {
+    if (claim.limit <= 0 || claim.workflows.length === 0) return { queues: toQueueStates(await rows(this.db, SQL.queueStates)), claimed: [] };
+    await this.sendPending();
+    const guess = this.lastBlocked.names;
+    const [states, first] = await bothSettled(
+      this.client.query(SQL.queueStates, [], preparedName(SQL.queueStates)),
+      this.client.query(SQL.claim, claimParams(claim, guess), preparedName(SQL.claim)),
+    );
+    const queues = toQueueStates(states.rows);
+    const blockedNow = blocked(queues);
+    this.lastBlocked.names = blockedNow;
+    const found = sameNames(blockedNow, guess) ? first.rows : await rows(this.db, SQL.claim, claimParams(claim, blockedNow));
+    return { queues, claimed: found.map((r) => this.claimed(r)) };
+  }
+
+  private claimed(r: DbRow): ClaimedTask {
+    return {
       row: this.map.taskRow(r),
       jobUnstarted: r.j_unstarted === true,
       retryItems: r.t_retry_items === true,
@@ -552,16 +580,7 @@ export class PostgresLedgerTx implements LedgerTx {
         creator: r.j_creator as string,
         fields: (this.map.json(r.j_fields) ?? {}) as Record<string, Json>,
       },
-    }));
-  }
-
-  async queueStates(): Promise<QueueState[]> {
-    return (await rows(this.db, SQL.queueStates)).map((r) => ({
-      name: r.name as string,
-      paused: r.paused === true,
-      concurrency: r.concurrency === null ? null : Number(r.concurrency),
-      activeJobs: Number(r.active),
-    }));
+    };
   }
 
   /**
@@ -833,3 +852,28 @@ function toEdge(r: DbRow): DependencyEdge {
 const toCandidate = (r: DbRow): ConcurrencyCandidate => ({ id: Number(r.id), sites: jobSitesOf(r), key: (r.concurrency_key as string | null) ?? null });
 
 const optNumber = (value: unknown): number | null => (value === null || value === undefined ? null : Number(value));
+
+const claimParams = (claim: ClaimRequest, blocked: string[]) => [claim.site, claim.now, claim.workflows, blocked, claim.limit];
+
+function toQueueStates(found: DbRow[]): QueueState[] {
+  return found.map((r) => ({
+    name: r.name as string,
+    paused: r.paused === true,
+    concurrency: r.concurrency === null ? null : Number(r.concurrency),
+    activeJobs: Number(r.active),
+  }));
+}
+
+function sameNames(a: readonly string[], b: readonly string[]): boolean {
+  if (a.length !== b.length) return false;
+  const names = new Set(a);
+  return b.every((name) => names.has(name));
+}
+
+/** Two statements in flight together: both answers, or the first failure once both have settled (neither left unhandled). */
+async function bothSettled<A, B>(a: Promise<A>, b: Promise<B>): Promise<[A, B]> {
+  const [x, y] = await Promise.allSettled([a, b]);
+  if (x.status === 'rejected') throw x.reason;
+  if (y.status === 'rejected') throw y.reason;
+  return [x.value, y.value];
+}

@@ -79,10 +79,12 @@ interface WakeUps {
   named?: Set<NamedEvent> | null;
   /** The events committed, with their ids, when all are known (see WakeSignal.committed). */
   committed?: EventRecord[] | null;
-  /** The NOTIFY went out already, with the transaction's last writes (see PostgresLedgerTx.flush). */
+  /** The NOTIFY went out already, with the transaction's last writes (see PostgresLedgerTx.flushAndCommit). */
   notified?: boolean;
   /** A last write sent with the COMMIT, in its round trip: the dashboard roll-up (see PostgresLedgerTx.rollupSql). */
   beforeCommit?: string | null;
+  /** Sends the COMMIT text right behind the transaction's held writes (see PostgresLedgerTx.flushAndCommit); else it goes alone. */
+  commitWith?: (commit: string) => Promise<void>;
 }
 
 /**
@@ -107,6 +109,8 @@ export class PostgresStore implements S.Store {
   private readonly wake = new EventEmitter();
   /** Queues the last lease found at their concurrency limit (LedgerTx.fullQueues). */
   private readonly fullQueues = new Set<string>();
+  /** Queues the last lease found paused or full: what the next lease's claim skips while it reads them anew. */
+  private readonly lastBlocked = { names: [] as string[] };
   private readonly listener: WakeListener;
   private readonly map: RowMapper = createRowMapper({ jsonAsText: false });
   private readonly random: () => number;
@@ -200,12 +204,13 @@ export class PostgresStore implements S.Store {
         if (!lazyBegin) await client.query(begin);
         result = await body(client, wake, lazyBegin ? begin : null);
         const last = wake.beforeCommit ? `${wake.beforeCommit}; ` : '';
+        let commit = `${last}COMMIT`;
         if (!wake.notified && (wake.sites.size > 0 || wake.events)) {
           const payload = wakePayload(this.origin, [...wake.sites], wake.events);
-          await client.query(`${last}SELECT pg_notify(${client.escapeLiteral(this.channel)}, ${client.escapeLiteral(payload)}); COMMIT`);
-        } else {
-          await client.query(`${last}COMMIT`);
+          commit = `${last}SELECT pg_notify(${client.escapeLiteral(this.channel)}, ${client.escapeLiteral(payload)}); COMMIT`;
         }
+        if (wake.commitWith) await wake.commitWith(commit);
+        else await client.query(commit);
       } catch (error) {
         healthy = await client.query('ROLLBACK').then(
           () => true,
@@ -236,19 +241,25 @@ export class PostgresStore implements S.Store {
     return this.transaction(
       async (client, wake, begin) => {
         const lazy = begin === null ? null : beginningWith(preparedClient(client), begin);
-        const tx = new PostgresLedgerTx(lazy ?? preparedClient(client), this.map, now, deferWrites, this.fullQueues, durability === 'worker');
+        const tx = new PostgresLedgerTx(lazy ?? preparedClient(client), this.map, now, deferWrites, this.fullQueues, this.lastBlocked, durability === 'worker');
         const result = await body(tx, client);
         await lazy?.begin();
         for (const site of tx.wakeSites) wake.sites.add(site);
         wake.events ||= tx.wakeEvents;
         wake.named = tx.namedEvents;
-        if (tx.hasPending) {
-          const notify = wake.sites.size > 0 || wake.events;
-          await tx.flush(notify ? { channel: this.channel, payload: wakePayload(this.origin, [...wake.sites], wake.events) } : undefined);
-          wake.notified = notify;
-        }
         wake.beforeCommit = tx.rollupSql((text) => client.escapeLiteral(text));
         wake.committed = tx.committedEvents();
+        if (tx.hasPending) {
+          // The held writes (with the NOTIFY) and the COMMIT in one round trip; the ids their
+          // events drew are known once they answer.
+          const notify = wake.sites.size > 0 || wake.events;
+          wake.notified = notify;
+          const payload = notify ? { channel: this.channel, payload: wakePayload(this.origin, [...wake.sites], wake.events) } : undefined;
+          wake.commitWith = async (commit) => {
+            await tx.flushAndCommit(payload, commit);
+            wake.committed = tx.committedEvents();
+          };
+        }
         return result;
       },
       durability,

@@ -423,8 +423,13 @@ export class SqliteLedgerTx implements LedgerTx {
     });
   }
 
-  async claimTasks(claim: ClaimRequest): Promise<ClaimedTask[]> {
-    const rows = this.s.claim.all(claim.site, claim.now, JSON.stringify(claim.workflows), JSON.stringify(claim.blockedQueues), claim.limit) as unknown[][];
+  async claimTasks(claim: ClaimRequest, blocked: (queues: QueueState[]) => string[]): Promise<{ queues: QueueState[]; claimed: ClaimedTask[] }> {
+    const queues = this.queueStates();
+    return { queues, claimed: this.claim(claim, blocked(queues)) };
+  }
+
+  private claim(claim: ClaimRequest, blocked: string[]): ClaimedTask[] {
+    const rows = this.s.claim.all(claim.site, claim.now, JSON.stringify(claim.workflows), JSON.stringify(blocked), claim.limit) as unknown[][];
     // Positions after the task row's columns: key, input, created_at, queue, creator, fields, unstarted, retry_items.
     const n = TASK_ROW_COLUMNS.length;
     return rows.map((v) => {
@@ -448,7 +453,7 @@ export class SqliteLedgerTx implements LedgerTx {
     });
   }
 
-  async queueStates(): Promise<QueueState[]> {
+  private queueStates(): QueueState[] {
     return (this.s.queueStates.all() as DbRow[]).map((r) => ({
       name: r.name as string,
       paused: r.paused === 1,
