@@ -38,7 +38,7 @@ export async function completeTasks(
   random: () => number,
   sites?: readonly string[] | null,
 ): Promise<CompletionResult[]> {
-  const rows = new Map((await tx.lockTasks(uniqueIds(batch))).map((row) => [row.id, row]));
+  const rows = new Map((await tx.lockTasksAndJobs(uniqueIds(batch))).map((row) => [row.id, row]));
   const book = new JobBook(now);
   const changes = new Map<number, { row: TaskRow; fromState: TaskRow['state'] }>();
   const finished: TaskRow[] = [];

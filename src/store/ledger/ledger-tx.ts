@@ -34,6 +34,12 @@ export interface LedgerTx {
   /** Locks and reads jobs by id, ascending. */
   lockJobs(ids: number[]): Promise<JobRow[]>;
   /**
+   * As lockTasks, and then the tasks' jobs: a store may lock both at once and answer the next
+   * lockJobs of those jobs from the rows it read (once each, and only while the transaction
+   * has written no job). For verbs that settle every task's job: completions.
+   */
+  lockTasksAndJobs(ids: number[]): Promise<TaskRow[]>;
+  /**
    * The queues' states (flags and, for queues with a concurrency limit, how many jobs hold a
    * slot), and ready tasks picked and locked for a worker (skipping rows other transactions
    * hold), none of them of an unstarted job in a queue that `blocked` names among those states.

@@ -251,6 +251,10 @@ const SQL = {
   lockJobs: `SELECT ${JOB_ROW}, created_at, concurrency_slot,
       EXISTS (SELECT 1 FROM job_locks l WHERE l.job_id = jobs.id AND l.released_at IS NULL) AS holds_locks
     FROM jobs WHERE id = ANY($1::bigint[]) ORDER BY id FOR UPDATE`,
+  // The jobs of these tasks, locked after them (see lockTasksAndJobs).
+  lockJobsOfTasks: `SELECT ${JOB_ROW}, created_at, concurrency_slot,
+      EXISTS (SELECT 1 FROM job_locks l WHERE l.job_id = jobs.id AND l.released_at IS NULL) AS holds_locks
+    FROM jobs WHERE id IN (SELECT job_id FROM tasks WHERE id = ANY($1::bigint[])) ORDER BY id FOR UPDATE`,
   // Rows another transaction is leasing are skipped, not waited for: concurrent workers
   // each take different tasks.
   claim: `SELECT ${TASK_ROW_T}, t.key AS t_key, t.input AS t_input, t.created_at AS t_created_at,
@@ -363,6 +367,8 @@ const TAKING_EVENT_IDS = [0, 1, 2, 3].map((k) => ({
   notify: `${SQL.notify}, (SELECT array_agg(id ORDER BY id) FROM w${k}) AS event_ids`,
   nothing: `SELECT (SELECT array_agg(id ORDER BY id) FROM w${k}) AS event_ids`,
 }));
+/** The ledger's statements that write job rows: after one, rows locked ahead (lockTasksAndJobs) may be stale. */
+const WRITES_JOBS = new Set(Object.values(SQL).filter((text) => /\b(UPDATE|DELETE FROM|INSERT INTO)\s+jobs\b/.test(text)));
 const PREPARED = new Set<string>([...Object.values(SQL), ...TAKING_EVENT_IDS.flatMap((k) => [k.notify, k.nothing])]);
 const preparedName = (text: string): string | undefined => (PREPARED.has(text) ? statementName(text) : undefined);
 
@@ -383,6 +389,8 @@ export class PostgresLedgerTx implements LedgerTx {
   /** Writes not sent yet (with `deferWrites`), at most one per table, sent before the next statement or in `flushAndCommit`. */
   private readonly pending: { table: string; sql: string; params: unknown[] }[] = [];
   private readonly rollup = new RollupBook();
+  /** Job rows locked ahead by lockTasksAndJobs, each answering lockJobs once, until a write to jobs. */
+  private lockedJobs = new Map<number, JobRow>();
   /** Every statement but the deferred writes: they go first. */
   private readonly db: Queryable;
 
@@ -410,6 +418,7 @@ export class PostgresLedgerTx implements LedgerTx {
     this.db = {
       query: async (text, values) => {
         await this.sendPending();
+        if (WRITES_JOBS.has(text)) this.lockedJobs.clear();
         return this.client.query(text, values, preparedName(text));
       },
     };
@@ -418,6 +427,7 @@ export class PostgresLedgerTx implements LedgerTx {
     let usual = !plansOnce;
     this.sql = postgresScheduleExecutor({
       query: async (text, values) => {
+        this.lockedJobs.clear();
         if (!usual) {
           usual = true;
           await this.db.query(PLAN_AS_USUAL);
@@ -433,6 +443,7 @@ export class PostgresLedgerTx implements LedgerTx {
       await this.client.query(sql, params, preparedName(sql));
       return;
     }
+    if (table === 'jobs') this.lockedJobs.clear();
     // Two writes to one table in one statement would not see each other: the earlier goes first.
     if (this.pending.some((write) => write.table === table)) await this.sendPending();
     this.pending.push({ table, sql, params });
@@ -529,17 +540,38 @@ export class PostgresLedgerTx implements LedgerTx {
     return found.map(this.map.taskRow);
   }
 
+  /**
+   * The tasks' rows and their jobs' in one round trip: tasks first, then jobs, in the order
+   * locks are taken. A completion settles every task's job, so it would lock them next anyway.
+   */
+  async lockTasksAndJobs(ids: number[]): Promise<TaskRow[]> {
+    if (ids.length === 0) return [];
+    await this.sendPending();
+    const [tasks, jobs] = await bothSettled(
+      this.client.query(SQL.lockTasks, [ids], preparedName(SQL.lockTasks)),
+      this.client.query(SQL.lockJobsOfTasks, [ids], preparedName(SQL.lockJobsOfTasks)),
+    );
+    this.lockedJobs = new Map(jobs.rows.map((r) => this.lockedJob(r)).map((job) => [job.id, job]));
+    return tasks.rows.map(this.map.taskRow);
+  }
+
   async lockJobs(ids: number[]): Promise<JobRow[]> {
     if (ids.length === 0) return [];
+    // Locked ahead and not written since: no statement (see lockTasksAndJobs).
+    const ahead = ids.map((id) => this.lockedJobs.get(id));
+    for (const id of ids) this.lockedJobs.delete(id);
+    if (ahead.every((job) => job !== undefined)) return ahead.sort((a, b) => a.id - b.id);
     // Held task writes travel with it: it reads jobs only.
     if (this.pending.some((write) => write.table === 'jobs')) await this.sendPending();
-    return (await this.withPending(SQL.lockJobs, [ids])).rows.map((r) => {
-      const job = this.map.jobRow(r);
-      this.rollup.seen(job.id, job, Number(r.created_at));
-      job.concurrencySlot = (r.concurrency_slot as ConcurrencySlot | null) ?? null;
-      job.holdsLocks = r.holds_locks === true;
-      return job;
-    });
+    return (await this.withPending(SQL.lockJobs, [ids])).rows.map((r) => this.lockedJob(r));
+  }
+
+  private lockedJob(r: DbRow): JobRow {
+    const job = this.map.jobRow(r);
+    this.rollup.seen(job.id, job, Number(r.created_at));
+    job.concurrencySlot = (r.concurrency_slot as ConcurrencySlot | null) ?? null;
+    job.holdsLocks = r.holds_locks === true;
+    return job;
   }
 
   /**

@@ -408,6 +408,11 @@ export class SqliteLedgerTx implements LedgerTx {
     return (rows as unknown[][]).map(this.taskRead);
   }
 
+  // Reads here cost no round trip: the jobs are read when locked.
+  lockTasksAndJobs(ids: number[]): Promise<TaskRow[]> {
+    return this.lockTasks(ids);
+  }
+
   async lockJobs(ids: number[]): Promise<JobRow[]> {
     if (ids.length === 0) return [];
     const rows = this.s.lockJobs.all(JSON.stringify(ids)) as unknown[][];
