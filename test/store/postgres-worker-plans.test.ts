@@ -76,7 +76,15 @@ describe('worker transactions on a new PostgreSQL store', () => {
       "SELECT current_setting('plan_cache_mode') AS mode, current_setting('enable_seqscan') AS scans, current_setting('enable_hashjoin') AS hash";
     try {
       await client.query(`BEGIN; ${PLAN_ONCE}`);
-      const tx = new PostgresLedgerTx(preparedClient(client), createRowMapper({ jsonAsText: false }), Date.now(), true, new Set(), { names: [] }, true);
+      const tx = new PostgresLedgerTx(
+        preparedClient(client),
+        createRowMapper({ jsonAsText: false }),
+        Date.now(),
+        true,
+        new Set(),
+        { blocked: [], limits: null },
+        true,
+      );
       expect((await client.query(settings)).rows[0]).toEqual({ mode: 'force_generic_plan', scans: 'off', hash: 'off' });
       expect(await tx.sql.all(settings, [])).toEqual([{ mode: 'auto', scans: 'on', hash: 'on' }]);
       // For the rest of the transaction.

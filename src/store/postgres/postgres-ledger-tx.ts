@@ -35,7 +35,7 @@ import type {
 } from '../ledger/ledger-tx.js';
 import { writeJobAudit } from '../ledger/submit.js';
 import { OTHER_SITES_SQL } from '../list-queries.js';
-import { type DbRow, groupLocks, jobSitesOf, type RowMapper } from '../rows.js';
+import { type DbRow, groupLocks, JOB_ROW_COLUMNS, jobSitesOf, type RowMapper } from '../rows.js';
 import { sqlList } from '../sql-builder.js';
 import type { NewItem } from '../store.js';
 import { pgArrayLiteral, pgJson, type Queryable, rows, statementName } from './postgres-pool.js';
@@ -48,8 +48,17 @@ const TASK_ROW = `id, job_id, site, workflow, type, priority, state, attempts, m
 const TASK_ROW_T = TASK_ROW.split(',')
   .map((column) => `t.${column.trim()}`)
   .join(', ');
-const JOB_ROW = `id, site, queue, workflow, creator, state, intent, outcome, reason, task_counts, item_counts, progress_done,
-  progress_total, changed, timeout_ms, deadline_at, started_at, ended_at, updated_at, envelope_id`;
+const JOB_ROW = JOB_ROW_COLUMNS.join(', ');
+/** What lockJobs reads of a job: its row, then created_at and what settle needs of its locks and concurrency line. */
+const JOB_LOCKED_COLUMNS = [...JOB_ROW_COLUMNS, 'created_at', 'concurrency_slot', 'holds_locks'];
+const CLAIM = `SELECT ${TASK_ROW_T}, t.key AS t_key, t.input AS t_input, t.created_at AS t_created_at,
+      j.queue AS j_queue, j.creator AS j_creator, j.fields AS j_fields, j.started_at IS NULL AS j_unstarted, t.retry_items AS t_retry_items
+    FROM tasks t JOIN jobs j ON j.id = t.job_id
+    WHERE t.state = 'queued' AND t.site = $1 AND t.available_at <= $2 AND t.workflow = ANY($3::text[])
+      AND (j.started_at IS NOT NULL OR j.queue <> ALL($4::text[]))
+      AND t.held = false AND j.envelope_wait_on IS NULL
+    ORDER BY t.priority DESC, t.id LIMIT $5
+    FOR UPDATE OF t SKIP LOCKED`;
 const SLOT_STATES = sqlList(SLOT_HOLDING_JOB_STATES);
 const ACTIVE_JOBS = `(SELECT count(*) FROM jobs j WHERE j.queue = q.name AND j.state IN ${SLOT_STATES} AND j.started_at IS NOT NULL)`;
 /**
@@ -257,14 +266,15 @@ const SQL = {
     FROM jobs WHERE id IN (SELECT job_id FROM tasks WHERE id = ANY($1::bigint[])) ORDER BY id FOR UPDATE`,
   // Rows another transaction is leasing are skipped, not waited for: concurrent workers
   // each take different tasks.
-  claim: `SELECT ${TASK_ROW_T}, t.key AS t_key, t.input AS t_input, t.created_at AS t_created_at,
-      j.queue AS j_queue, j.creator AS j_creator, j.fields AS j_fields, j.started_at IS NULL AS j_unstarted, t.retry_items AS t_retry_items
-    FROM tasks t JOIN jobs j ON j.id = t.job_id
-    WHERE t.state = 'queued' AND t.site = $1 AND t.available_at <= $2 AND t.workflow = ANY($3::text[])
-      AND (j.started_at IS NOT NULL OR j.queue <> ALL($4::text[]))
-      AND t.held = false AND j.envelope_wait_on IS NULL
-    ORDER BY t.priority DESC, t.id LIMIT $5
-    FOR UPDATE OF t SKIP LOCKED`,
+  claim: CLAIM,
+  // The claim, then the claimed tasks' jobs locked in id order, each row with its job's
+  // (jr_ columns): the lease's lockJobs answers from them (see claimTasks).
+  claimWithJobs: `WITH c AS MATERIALIZED (${CLAIM}),
+      l AS MATERIALIZED (SELECT ${JOB_ROW}, created_at, concurrency_slot,
+          EXISTS (SELECT 1 FROM job_locks k WHERE k.job_id = jobs.id AND k.released_at IS NULL) AS holds_locks
+        FROM jobs WHERE id IN (SELECT job_id FROM c) ORDER BY id FOR UPDATE)
+    SELECT c.*, ${JOB_LOCKED_COLUMNS.map((column) => `l.${column} AS jr_${column}`).join(', ')}
+    FROM c JOIN l ON l.id = c.job_id ORDER BY c.priority DESC, c.id`,
   queueStates: `SELECT q.name, q.paused, q.concurrency,
       CASE WHEN q.concurrency IS NULL THEN 0 ELSE ${ACTIVE_JOBS_COUNTED} END AS active FROM queues q`,
   // A key per (schema, queue): hubs on other schemas of the same database never contend.
@@ -411,8 +421,8 @@ export class PostgresLedgerTx implements LedgerTx {
     readonly now: number,
     private readonly deferWrites: boolean,
     readonly fullQueues: Set<string>,
-    /** The queues the store's previous claim found blocked, the next claim's guess (see claimTasks). */
-    private readonly lastBlocked: { names: string[] },
+    /** What the store's previous claim found: the queues blocked and whether any queue has a concurrency limit (null: no claim yet), the next claim's guess (see claimTasks). */
+    private readonly lastClaim: LastClaim,
     plansOnce = false,
   ) {
     this.db = {
@@ -566,11 +576,12 @@ export class PostgresLedgerTx implements LedgerTx {
     return (await this.withPending(SQL.lockJobs, [ids])).rows.map((r) => this.lockedJob(r));
   }
 
-  private lockedJob(r: DbRow): JobRow {
-    const job = this.map.jobRow(r);
-    this.rollup.seen(job.id, job, Number(r.created_at));
-    job.concurrencySlot = (r.concurrency_slot as ConcurrencySlot | null) ?? null;
-    job.holdsLocks = r.holds_locks === true;
+  /** A job row as lockJobs reads it (JOB_LOCKED_COLUMNS), its columns named with `prefix`. */
+  private lockedJob(r: DbRow, prefix = ''): JobRow {
+    const job = this.map.jobRowFrom(JOB_ROW_COLUMNS.map((column) => r[prefix + column]));
+    this.rollup.seen(job.id, job, Number(r[`${prefix}created_at`]));
+    job.concurrencySlot = (r[`${prefix}concurrency_slot`] as ConcurrencySlot | null) ?? null;
+    job.holdsLocks = r[`${prefix}holds_locks`] === true;
     return job;
   }
 
@@ -580,20 +591,33 @@ export class PostgresLedgerTx implements LedgerTx {
    * same transaction, only when the queues blocked now differ (a queue paused, resumed, filled
    * or freed since). Tasks the first claim locked and the second does not take stay queued;
    * their locks end with the transaction.
+   *
+   * While no queue has a concurrency limit, the claim also locks the claimed tasks' jobs,
+   * tasks first, for the lease's lockJobs: one round trip fewer. With a limit, jobs are locked
+   * only after the queue's admission (see admit in lease.ts): a lease holding a job while it
+   * waits for admission could deadlock with one holding admission while it waits for the job.
    */
   async claimTasks(claim: ClaimRequest, blocked: (queues: QueueState[]) => string[]): Promise<{ queues: QueueState[]; claimed: ClaimedTask[] }> {
     if (claim.limit <= 0 || claim.workflows.length === 0) return { queues: toQueueStates(await rows(this.db, SQL.queueStates)), claimed: [] };
     await this.sendPending();
-    const guess = this.lastBlocked.names;
+    const guess = { ...this.lastClaim };
+    const claimSql = guess.limits === false ? SQL.claimWithJobs : SQL.claim;
     const [states, first] = await bothSettled(
       this.client.query(SQL.queueStates, [], preparedName(SQL.queueStates)),
-      this.client.query(SQL.claim, claimParams(claim, guess), preparedName(SQL.claim)),
+      this.client.query(claimSql, claimParams(claim, guess.blocked), preparedName(claimSql)),
     );
     const queues = toQueueStates(states.rows);
     const blockedNow = blocked(queues);
-    this.lastBlocked.names = blockedNow;
-    const found = sameNames(blockedNow, guess) ? first.rows : await rows(this.db, SQL.claim, claimParams(claim, blockedNow));
-    return { queues, claimed: found.map((r) => this.claimed(r)) };
+    this.lastClaim.blocked = blockedNow;
+    this.lastClaim.limits = queues.some((queue) => queue.concurrency !== null);
+    if (!sameNames(blockedNow, guess.blocked))
+      return { queues, claimed: (await rows(this.db, SQL.claim, claimParams(claim, blockedNow))).map((r) => this.claimed(r)) };
+    // A limit set since the guess: these jobs were locked ahead of admission all the same. Should
+    // that deadlock, PostgreSQL ends one transaction within deadlock_timeout and it runs again.
+    if (claimSql === SQL.claimWithJobs) {
+      for (const r of first.rows) if (!this.lockedJobs.has(Number(r.jr_id))) this.lockedJobs.set(Number(r.jr_id), this.lockedJob(r, 'jr_'));
+    }
+    return { queues, claimed: first.rows.map((r) => this.claimed(r)) };
   }
 
   private claimed(r: DbRow): ClaimedTask {
@@ -622,9 +646,12 @@ export class PostgresLedgerTx implements LedgerTx {
    */
   async lockQueueAdmission(queues: string[]): Promise<Map<string, number>> {
     const sorted = [...new Set(queues)].sort();
-    for (const queue of sorted) await this.db.query(SQL.admissionLock, [queue]);
-    const found = await rows(this.db, SQL.slotsTaken, [sorted]);
-    return new Map(found.map((r) => [r.name as string, Number(r.active)]));
+    // The locks, then the count, in one round trip: each waits in turn on the server.
+    await this.sendPending();
+    const locks = sorted.map((queue) => this.client.query(SQL.admissionLock, [queue], preparedName(SQL.admissionLock)));
+    const counted = this.client.query(SQL.slotsTaken, [sorted], preparedName(SQL.slotsTaken));
+    const [found] = await bothSettled(counted, Promise.all(locks));
+    return new Map(found.rows.map((r) => [r.name as string, Number(r.active)]));
   }
 
   async lockResourceAdmission(): Promise<void> {
@@ -884,6 +911,12 @@ function toEdge(r: DbRow): DependencyEdge {
 const toCandidate = (r: DbRow): ConcurrencyCandidate => ({ id: Number(r.id), sites: jobSitesOf(r), key: (r.concurrency_key as string | null) ?? null });
 
 const optNumber = (value: unknown): number | null => (value === null || value === undefined ? null : Number(value));
+
+/** What a store's last claim found of the queues (see PostgresLedgerTx.claimTasks). */
+export interface LastClaim {
+  blocked: string[];
+  limits: boolean | null;
+}
 
 const claimParams = (claim: ClaimRequest, blocked: string[]) => [claim.site, claim.now, claim.workflows, blocked, claim.limit];
 

@@ -19,7 +19,7 @@ import { createRowMapper, type RowMapper } from '../rows.js';
 import type * as S from '../store.js';
 import { PostgresAuth } from './postgres-auth.js';
 import { PostgresCatalog } from './postgres-catalog.js';
-import { PLAN_ONCE, PostgresLedgerTx } from './postgres-ledger-tx.js';
+import { type LastClaim, PLAN_ONCE, PostgresLedgerTx } from './postgres-ledger-tx.js';
 import { WakeListener, wakePayload } from './postgres-listener.js';
 import { migrateSchema } from './postgres-migrations.js';
 import { PostgresNotify } from './postgres-notify.js';
@@ -109,8 +109,8 @@ export class PostgresStore implements S.Store {
   private readonly wake = new EventEmitter();
   /** Queues the last lease found at their concurrency limit (LedgerTx.fullQueues). */
   private readonly fullQueues = new Set<string>();
-  /** Queues the last lease found paused or full: what the next lease's claim skips while it reads them anew. */
-  private readonly lastBlocked = { names: [] as string[] };
+  /** What the last lease found of the queues: the next lease's claim goes by it while it reads them anew. */
+  private readonly lastClaim: LastClaim = { blocked: [], limits: null };
   private readonly listener: WakeListener;
   private readonly map: RowMapper = createRowMapper({ jsonAsText: false });
   private readonly random: () => number;
@@ -241,7 +241,7 @@ export class PostgresStore implements S.Store {
     return this.transaction(
       async (client, wake, begin) => {
         const lazy = begin === null ? null : beginningWith(preparedClient(client), begin);
-        const tx = new PostgresLedgerTx(lazy ?? preparedClient(client), this.map, now, deferWrites, this.fullQueues, this.lastBlocked, durability === 'worker');
+        const tx = new PostgresLedgerTx(lazy ?? preparedClient(client), this.map, now, deferWrites, this.fullQueues, this.lastClaim, durability === 'worker');
         const result = await body(tx, client);
         await lazy?.begin();
         for (const site of tx.wakeSites) wake.sites.add(site);
