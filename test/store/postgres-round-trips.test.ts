@@ -1,6 +1,8 @@
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { newJob, postgresHarness, useFreshStore } from '../helpers/store-harness.js';
+import { quoteIdent } from '../../src/store/postgres/postgres-pool.js';
+import type { PostgresStore } from '../../src/store/postgres/postgres-store.js';
+import { newJob, postgresHarness, TEST_PG_URL, useFreshStore } from '../helpers/store-harness.js';
 
 /**
  * Counts round trips to PostgreSQL: a statement handed to a connection with none in flight
@@ -113,5 +115,31 @@ describe('PostgreSQL worker verbs', () => {
     expect(await store().leaseTasks({ ...LEASE, limit: 1, now })).toEqual([]);
     const [job] = (await store().listJobs({ sites: null, limit: 1 })).items;
     expect(job.state).toBe('queued');
+  });
+
+  it('roll back a completion whose last writes fail though its COMMIT went with them, and keep the connection', async () => {
+    const now = 1_000_000;
+    const schema = quoteIdent((store() as PostgresStore).schema);
+    await store().submitJobs([newJob()], now);
+    const [leased] = await store().leaseTasks({ ...LEASE, limit: 1, now });
+    // A trigger refuses the job's end: the held task, job and event writes fail, the COMMIT
+    // sent behind them answers with a rollback.
+    const admin = new pg.Client({ connectionString: TEST_PG_URL });
+    await admin.connect();
+    try {
+      await admin.query(`CREATE FUNCTION ${schema}.refuse() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RAISE EXCEPTION 'refused by the test'; END $$`);
+      await admin.query(`CREATE TRIGGER refuse BEFORE UPDATE ON ${schema}.jobs FOR EACH ROW WHEN (NEW.state = 'success') EXECUTE FUNCTION ${schema}.refuse()`);
+      const completion = { taskId: leased.task.id, leaseToken: leased.leaseToken, report: { kind: 'succeeded' as const, changed: true } };
+      await expect(store().completeTasks([completion], now + 1)).rejects.toThrow(/refused by the test/);
+      const [task] = (await store().listTasks(leased.job.id, { limit: 10 })).items;
+      expect(task.state).toBe('running');
+      expect((await store().getJob(leased.job.id))?.state).toBe('running');
+      // The same pool goes on: the lease still holds, and the completion lands.
+      await admin.query(`DROP TRIGGER refuse ON ${schema}.jobs`);
+      expect(await store().completeTasks([completion], now + 2)).toEqual([{ taskId: leased.task.id, accepted: true, state: 'success' }]);
+      expect((await store().getJob(leased.job.id))?.state).toBe('success');
+    } finally {
+      await admin.end();
+    }
   });
 });

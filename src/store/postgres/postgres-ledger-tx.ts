@@ -49,8 +49,6 @@ const TASK_ROW_T = TASK_ROW.split(',')
   .map((column) => `t.${column.trim()}`)
   .join(', ');
 const JOB_ROW = JOB_ROW_COLUMNS.join(', ');
-/** What lockJobs reads of a job: its row, then created_at and what settle needs of its locks and concurrency line. */
-const JOB_LOCKED_COLUMNS = [...JOB_ROW_COLUMNS, 'created_at', 'concurrency_slot', 'holds_locks'];
 const CLAIM = `SELECT ${TASK_ROW_T}, t.key AS t_key, t.input AS t_input, t.created_at AS t_created_at,
       j.queue AS j_queue, j.creator AS j_creator, j.fields AS j_fields, j.started_at IS NULL AS j_unstarted, t.retry_items AS t_retry_items
     FROM tasks t JOIN jobs j ON j.id = t.job_id
@@ -267,14 +265,15 @@ const SQL = {
   // Rows another transaction is leasing are skipped, not waited for: concurrent workers
   // each take different tasks.
   claim: CLAIM,
-  // The claim, then the claimed tasks' jobs locked in id order, each row with its job's
-  // (jr_ columns): the lease's lockJobs answers from them (see claimTasks).
+  // The claim, then the claimed tasks' jobs locked in id order (see claimTasks); the first row
+  // carries the jobs' rows, as lockJobs reads them, in one jsonb array (a join of the two
+  // would compare every task with every job: nested loops only, see PLAN_ONCE).
   claimWithJobs: `WITH c AS MATERIALIZED (${CLAIM}),
       l AS MATERIALIZED (SELECT ${JOB_ROW}, created_at, concurrency_slot,
           EXISTS (SELECT 1 FROM job_locks k WHERE k.job_id = jobs.id AND k.released_at IS NULL) AS holds_locks
         FROM jobs WHERE id IN (SELECT job_id FROM c) ORDER BY id FOR UPDATE)
-    SELECT c.*, ${JOB_LOCKED_COLUMNS.map((column) => `l.${column} AS jr_${column}`).join(', ')}
-    FROM c JOIN l ON l.id = c.job_id ORDER BY c.priority DESC, c.id`,
+    SELECT c.*, CASE WHEN row_number() OVER (ORDER BY c.priority DESC, c.id) = 1 THEN (SELECT jsonb_agg(l) FROM l) END AS locked_jobs
+    FROM c ORDER BY c.priority DESC, c.id`,
   queueStates: `SELECT q.name, q.paused, q.concurrency,
       CASE WHEN q.concurrency IS NULL THEN 0 ELSE ${ACTIVE_JOBS_COUNTED} END AS active FROM queues q`,
   // A key per (schema, queue): hubs on other schemas of the same database never contend.
@@ -576,12 +575,12 @@ export class PostgresLedgerTx implements LedgerTx {
     return (await this.withPending(SQL.lockJobs, [ids])).rows.map((r) => this.lockedJob(r));
   }
 
-  /** A job row as lockJobs reads it (JOB_LOCKED_COLUMNS), its columns named with `prefix`. */
-  private lockedJob(r: DbRow, prefix = ''): JobRow {
-    const job = this.map.jobRowFrom(JOB_ROW_COLUMNS.map((column) => r[prefix + column]));
-    this.rollup.seen(job.id, job, Number(r[`${prefix}created_at`]));
-    job.concurrencySlot = (r[`${prefix}concurrency_slot`] as ConcurrencySlot | null) ?? null;
-    job.holdsLocks = r[`${prefix}holds_locks`] === true;
+  /** A job row as lockJobs reads it: its columns, created_at, concurrency_slot and holds_locks (as columns, or keys of a jsonb object). */
+  private lockedJob(r: DbRow): JobRow {
+    const job = this.map.jobRow(r);
+    this.rollup.seen(job.id, job, Number(r.created_at));
+    job.concurrencySlot = (r.concurrency_slot as ConcurrencySlot | null) ?? null;
+    job.holdsLocks = r.holds_locks === true;
     return job;
   }
 
@@ -615,7 +614,7 @@ export class PostgresLedgerTx implements LedgerTx {
     // A limit set since the guess: these jobs were locked ahead of admission all the same. Should
     // that deadlock, PostgreSQL ends one transaction within deadlock_timeout and it runs again.
     if (claimSql === SQL.claimWithJobs) {
-      for (const r of first.rows) if (!this.lockedJobs.has(Number(r.jr_id))) this.lockedJobs.set(Number(r.jr_id), this.lockedJob(r, 'jr_'));
+      for (const r of (first.rows[0]?.locked_jobs as DbRow[] | null | undefined) ?? []) this.lockedJobs.set(Number(r.id), this.lockedJob(r));
     }
     return { queues, claimed: first.rows.map((r) => this.claimed(r)) };
   }
