@@ -970,6 +970,28 @@ export function describeStoreConformance(harness: StoreHarness): void {
         await store.appendAudit({ at: T0, actor: nul, action: 'x', data: { note: nul } });
         same((await store.listAudit({ sites: null, limit: 1 })).items[0].actor);
       });
+
+      it('accepts lone UTF-16 surrogates in JSON values and keys (a handler’s result, say), keeping them or as U+FFFD', async () => {
+        // JSON.stringify writes a lone surrogate as an escape (\ud800) that PostgreSQL's jsonb refuses.
+        const lone = 'a\uD800b';
+        const same = (value: unknown) => expect([lone, 'a\uFFFDb']).toContain(value);
+        const [{ job }] = await store.submitJobs([newJob({ fields: { [lone]: lone }, tasks: [{ type: 'work', input: { path: lone } }] })], T0);
+        const [t] = await lease();
+        const results = await store.completeTasks(
+          [{ taskId: t.task.id, leaseToken: t.leaseToken, report: { kind: 'succeeded', changed: true, result: { [lone]: [lone] } } }],
+          T0 + 2,
+        );
+        expect(results).toEqual([{ taskId: t.task.id, accepted: true, state: 'success' }]);
+        const stored = await store.getJob(job.id);
+        same(Object.keys(stored?.fields ?? {})[0]);
+        same(Object.values(stored?.fields ?? {})[0]);
+        const result = (await store.getTask(t.task.id))?.result as Record<string, string[]>;
+        same(Object.keys(result)[0]);
+        same(Object.values(result)[0][0]);
+        // Pairs are whole characters, kept as they are.
+        const [{ job: paired }] = await store.submitJobs([newJob({ fields: { s: 'a\uD83D\uDE00b' } })], T0);
+        expect((await store.getJob(paired.id))?.fields).toEqual({ s: 'a\uD83D\uDE00b' });
+      });
     });
 
     describe('events, audit and duties', () => {

@@ -157,19 +157,29 @@ export function withoutNul(value: unknown): unknown {
   return value;
 }
 
-/** JSON text for a jsonb parameter, with NULs in strings and keys replaced. */
+/** JSON text for a jsonb parameter, with NULs and lone surrogates in strings and keys replaced. */
 export function pgJson(value: unknown): string {
-  // A NUL in a string or key comes out of JSON.stringify as the escape \u0000: text without
-  // one has none to replace (the replacer function costs several times the plain call).
+  // A NUL in a string or key comes out of JSON.stringify as the escape \u0000, and a lone
+  // UTF-16 surrogate (half a character: JavaScript strings allow it, UTF-8 cannot hold it) as
+  // \ud800–\udfff; jsonb refuses both. Text without either has none to replace (the replacer
+  // function costs several times the plain call).
   const plain = JSON.stringify(value);
-  if (plain === undefined || !plain.includes('\\u0000')) return plain;
+  if (plain === undefined || !(plain.includes('\\u0000') || LONE_SURROGATE_ESCAPE.test(plain))) return plain;
   return JSON.stringify(value, function clean(_key, v: unknown) {
-    if (typeof v === 'string') return withoutNul(v);
-    if (v && typeof v === 'object' && !Array.isArray(v) && Object.keys(v).some((k) => k.includes('\u0000'))) {
-      return Object.fromEntries(Object.entries(v).map(([k, inner]) => [withoutNul(k), inner]));
+    if (typeof v === 'string') return jsonbText(v);
+    if (v && typeof v === 'object' && !Array.isArray(v) && Object.keys(v).some((k) => jsonbText(k) !== k)) {
+      return Object.fromEntries(Object.entries(v).map(([k, inner]) => [jsonbText(k), inner]));
     }
     return v;
   });
+}
+
+const LONE_SURROGATE_ESCAPE = /\\ud[89a-f]/;
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g;
+
+/** A string jsonb can hold: NULs and lone surrogates as U+FFFD. */
+function jsonbText(text: string): string {
+  return (withoutNul(text) as string).replace(LONE_SURROGATE, REPLACEMENT);
 }
 
 /**
