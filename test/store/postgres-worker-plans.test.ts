@@ -82,7 +82,7 @@ describe('worker transactions on a new PostgreSQL store', () => {
         Date.now(),
         true,
         new Set(),
-        { blocked: [], limits: null },
+        { blocked: [], limits: null, claimed: 0 },
         true,
       );
       expect((await client.query(settings)).rows[0]).toEqual({ mode: 'force_generic_plan', scans: 'off', hash: 'off' });

@@ -110,7 +110,7 @@ export class PostgresStore implements S.Store {
   /** Queues the last lease found at their concurrency limit (LedgerTx.fullQueues). */
   private readonly fullQueues = new Set<string>();
   /** What the last lease found of the queues: the next lease's claim goes by it while it reads them anew. */
-  private readonly lastClaim: LastClaim = { blocked: [], limits: null };
+  private readonly lastClaim: LastClaim = { blocked: [], limits: null, claimed: 0 };
   private readonly listener: WakeListener;
   private readonly map: RowMapper = createRowMapper({ jsonAsText: false });
   private readonly random: () => number;
