@@ -575,7 +575,7 @@ export class PostgresLedgerTx implements LedgerTx {
     return (await this.withPending(SQL.lockJobs, [ids])).rows.map((r) => this.lockedJob(r));
   }
 
-  /** A job row as lockJobs reads it: its columns, created_at, concurrency_slot and holds_locks (as columns, or keys of a jsonb object). */
+  /** A job row as lockJobs reads it: its columns, created_at, concurrency_slot and holds_locks (as columns, or keys of a JSON object). */
   private lockedJob(r: DbRow): JobRow {
     const job = this.map.jobRow(r);
     this.rollup.seen(job.id, job, Number(r.created_at));
