@@ -97,10 +97,11 @@ export interface Store
  * A wake-up after a commit. `events`: new events were committed; `committed`, when the store
  * knows them, are the ones this process just appended, in id order and with their ids (SQLite;
  * PostgreSQL when its statements answered the ids): a reader that has read every event before
- * the first may take them as read instead of reading them back. Events appended otherwise (another process, or SQL of their
- * own) leave a gap in the ids, which the reader notices and reads. `named`, when the store
- * knows it, is every named event the commit's events stand for (see namedEventOf): a reader
- * with no prompt listener for any of them need not read now; it reads them in order later.
+ * the first may take them as read instead of reading them back. Events appended otherwise
+ * (another process, or SQL of their own) leave a gap in the ids, which the reader notices and
+ * reads. `named`, when the store knows it, is every named event the commit's events stand for
+ * (see namedEventOf): a reader with no prompt listener for any of them need not read now; it
+ * reads them in order later.
  */
 export type WakeSignal = { kind: 'tasks'; site: string } | { kind: 'events'; committed?: readonly EventRecord[]; named?: ReadonlySet<NamedEvent> };
 

@@ -57,6 +57,9 @@ const CLAIM = `SELECT ${TASK_ROW_T}, t.key AS t_key, t.input AS t_input, t.creat
       AND t.held = false AND j.envelope_wait_on IS NULL
     ORDER BY t.priority DESC, t.id LIMIT $5
     FOR UPDATE OF t SKIP LOCKED`;
+/** A job as lockJobs reads it: its row, created_at (the dashboard roll-up's key, see RollupBook), then what settle needs of its locks and concurrency line. */
+const LOCKED_JOB = `${JOB_ROW}, created_at, concurrency_slot,
+      EXISTS (SELECT 1 FROM job_locks k WHERE k.job_id = jobs.id AND k.released_at IS NULL) AS holds_locks`;
 const SLOT_STATES = sqlList(SLOT_HOLDING_JOB_STATES);
 const ACTIVE_JOBS = `(SELECT count(*) FROM jobs j WHERE j.queue = q.name AND j.state IN ${SLOT_STATES} AND j.started_at IS NOT NULL)`;
 /**
@@ -253,15 +256,9 @@ const SQL = {
   // combinations are prepared once per connection rather than planned on every commit.
   notify: 'SELECT pg_notify($1, $2)',
   nothing: 'SELECT 1',
-  // created_at besides the row: the dashboard roll-up's key (see RollupBook).
-  // created_at, then what settle needs to know of the job's locks and concurrency line.
-  lockJobs: `SELECT ${JOB_ROW}, created_at, concurrency_slot,
-      EXISTS (SELECT 1 FROM job_locks l WHERE l.job_id = jobs.id AND l.released_at IS NULL) AS holds_locks
-    FROM jobs WHERE id = ANY($1::bigint[]) ORDER BY id FOR UPDATE`,
+  lockJobs: `SELECT ${LOCKED_JOB} FROM jobs WHERE id = ANY($1::bigint[]) ORDER BY id FOR UPDATE`,
   // The jobs of these tasks, locked after them (see lockTasksAndJobs).
-  lockJobsOfTasks: `SELECT ${JOB_ROW}, created_at, concurrency_slot,
-      EXISTS (SELECT 1 FROM job_locks l WHERE l.job_id = jobs.id AND l.released_at IS NULL) AS holds_locks
-    FROM jobs WHERE id IN (SELECT job_id FROM tasks WHERE id = ANY($1::bigint[])) ORDER BY id FOR UPDATE`,
+  lockJobsOfTasks: `SELECT ${LOCKED_JOB} FROM jobs WHERE id IN (SELECT job_id FROM tasks WHERE id = ANY($1::bigint[])) ORDER BY id FOR UPDATE`,
   // Rows another transaction is leasing are skipped, not waited for: concurrent workers
   // each take different tasks.
   claim: CLAIM,
@@ -269,9 +266,7 @@ const SQL = {
   // carries the jobs' rows, as lockJobs reads them, in one json array (a join of the two
   // would compare every task with every job: nested loops only, see PLAN_ONCE).
   claimWithJobs: `WITH c AS MATERIALIZED (${CLAIM}),
-      l AS MATERIALIZED (SELECT ${JOB_ROW}, created_at, concurrency_slot,
-          EXISTS (SELECT 1 FROM job_locks k WHERE k.job_id = jobs.id AND k.released_at IS NULL) AS holds_locks
-        FROM jobs WHERE id IN (SELECT job_id FROM c) ORDER BY id FOR UPDATE)
+      l AS MATERIALIZED (SELECT ${LOCKED_JOB} FROM jobs WHERE id IN (SELECT job_id FROM c) ORDER BY id FOR UPDATE)
     SELECT c.*, CASE WHEN row_number() OVER (ORDER BY c.priority DESC, c.id) = 1 THEN (SELECT json_agg(l) FROM l) END AS locked_jobs
     FROM c ORDER BY c.priority DESC, c.id`,
   queueStates: `SELECT q.name, q.paused, q.concurrency,
@@ -364,10 +359,6 @@ const SQL = {
 };
 
 /**
- * The ledger's fixed statements, run as prepared statements of their connection (see
- * preparedClient). Anything else (the envelope and schedule SQL, whose lists vary) is not.
- */
-/**
  * The end of a statement carrying held writes (withPending) when the k-th of them inserts
  * events: it answers the ids they drew (see committedEvents). Each table has one held write at
  * most, so k stays small; the texts are fixed, hence prepared.
@@ -378,6 +369,10 @@ const TAKING_EVENT_IDS = [0, 1, 2, 3].map((k) => ({
 }));
 /** The ledger's statements that write job rows: after one, rows locked ahead (lockTasksAndJobs) may be stale. */
 const WRITES_JOBS = new Set(Object.values(SQL).filter((text) => /\b(UPDATE|DELETE FROM|INSERT INTO)\s+jobs\b/.test(text)));
+/**
+ * The ledger's fixed statements, run as prepared statements of their connection (see
+ * preparedClient). Anything else (the envelope and schedule SQL, whose lists vary) is not.
+ */
 const PREPARED = new Set<string>([...Object.values(SQL), ...TAKING_EVENT_IDS.flatMap((k) => [k.notify, k.nothing])]);
 const preparedName = (text: string): string | undefined => (PREPARED.has(text) ? statementName(text) : undefined);
 
@@ -501,12 +496,12 @@ export class PostgresLedgerTx implements LedgerTx {
    * Ends the transaction: the held writes, with `notify` (the commit's NOTIFY) in the same
    * statement when given, a held event insert answering its ids there (see committedEvents);
    * then `commit` (the COMMIT and what goes with it) right behind them, without waiting for
-   * their answer: both travel in one round trip on the pool's pipelined connections. The
-   * transaction must have begun. Should the writes fail, PostgreSQL answers the COMMIT with a
-   * rollback, and their error is thrown.
+   * their answer: both travel in one round trip on the pool's pipelined connections. For a
+   * transaction that has begun and holds writes (hasPending). Should the writes fail,
+   * PostgreSQL answers the COMMIT with a rollback, and their error is thrown.
    */
   async flushAndCommit(notify: { channel: string; payload: string } | undefined, commit: string): Promise<void> {
-    const held = this.pending.length === 0 ? Promise.resolve() : this.sendHeld(notify ? 'notify' : 'nothing', notify ? [notify.channel, notify.payload] : []);
+    const held = this.sendHeld(notify ? 'notify' : 'nothing', notify ? [notify.channel, notify.payload] : []);
     await bothSettled(held, this.client.query(commit));
   }
 
