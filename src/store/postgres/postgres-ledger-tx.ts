@@ -38,7 +38,7 @@ import { OTHER_SITES_SQL } from '../list-queries.js';
 import { type DbRow, groupLocks, JOB_ROW_COLUMNS, jobSitesOf, type RowMapper } from '../rows.js';
 import { sqlList } from '../sql-builder.js';
 import type { NewItem } from '../store.js';
-import { pgArrayLiteral, pgJson, type Queryable, rows, statementName } from './postgres-pool.js';
+import { pgArrayLiteral, pgJson, pgJsonArrayLiteral, type Queryable, rows, statementName } from './postgres-pool.js';
 import { postgresScheduleExecutor } from './postgres-schedules.js';
 
 /** Columns of the task row the ledger changes and writes back (not the possibly large input). */
@@ -108,8 +108,9 @@ export function unnestRows<R>(columns: readonly Column<R>[], first = 0): string 
   return `unnest(${arrays}) WITH ORDINALITY AS v(${columns.map(([name]) => name).join(', ')}, ord)`;
 }
 
+/** A jsonb column's value is pgJson text or null (see pgJsonArrayLiteral). */
 export function unnestParams<R>(columns: readonly Column<R>[], batch: readonly R[]): unknown[] {
-  return columns.map(([, , value]) => pgArrayLiteral(batch.map(value)));
+  return columns.map(([, type, value]) => (type === 'jsonb' ? pgJsonArrayLiteral(batch.map(value) as (string | null)[]) : pgArrayLiteral(batch.map(value))));
 }
 
 export const names = <R>(columns: readonly Column<R>[], prefix = '') => columns.map(([name]) => `${prefix}${name}`).join(', ');

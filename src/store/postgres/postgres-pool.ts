@@ -204,6 +204,22 @@ export function pgArrayLiteral(values: readonly unknown[]): string {
   return `${out}}`;
 }
 
+/**
+ * pgArrayLiteral for JSON texts made by pgJson (or null): JSON.stringify of such a text is its
+ * quoted array element, since the text holds no control character and no lone surrogate
+ * (JSON.stringify escapes the one and pgJson replaces the other), so `"` and `\\` are all it
+ * escapes. Twice as fast as the general escape on JSON, whose every key is quoted.
+ */
+export function pgJsonArrayLiteral(texts: readonly (string | null | undefined)[]): string {
+  let out = '{';
+  for (let i = 0; i < texts.length; i++) {
+    if (i > 0) out += ',';
+    const text = texts[i];
+    out += text === null || text === undefined ? 'NULL' : JSON.stringify(text);
+  }
+  return `${out}}`;
+}
+
 /** A Queryable whose string parameters are NUL-free (see withoutNul); a statement's name goes through only where `db` takes it. */
 export function nulSafe<Q extends Queryable>(db: Q): Queryable {
   return { query: (text, values, name) => (name === undefined ? db.query(text, values?.map(withoutNul)) : db.query(text, values?.map(withoutNul), name)) };
