@@ -368,6 +368,21 @@ const TAKING_EVENT_IDS = [0, 1, 2, 3].map((k) => ({
   notify: `${SQL.notify}, (SELECT array_agg(id ORDER BY id) FROM w${k}) AS event_ids`,
   nothing: `SELECT (SELECT array_agg(id ORDER BY id) FROM w${k}) AS event_ids`,
 }));
+/** Held writes' fixed texts and the statement they end in, by their texts joined: the combined text and its name. */
+const COMBINED = new Map<string, { text: string; name: string }>();
+
+/** The held writes as data-modifying CTEs ahead of `sql`, their parameters numbered on from one another's. */
+function combinedStatement(writes: readonly { sql: string; params: unknown[] }[], sql: string): string {
+  let offset = 0;
+  const renumber = (text: string, count: number) => {
+    const shift = offset;
+    offset += count;
+    return shift === 0 ? text : text.replace(/\$(\d+)/g, (_, n: string) => `$${Number(n) + shift}`);
+  };
+  const ctes = writes.map((write, i) => `w${i} AS (${renumber(write.sql, write.params.length)})`);
+  return `WITH ${ctes.join(', ')} ${renumber(sql, 0)}`;
+}
+
 /** The ledger's statements that write job rows: after one, rows locked ahead (lockTasksAndJobs) may be stale. */
 const WRITES_JOBS = new Set(Object.values(SQL).filter((text) => /\b(UPDATE|DELETE FROM|INSERT INTO)\s+jobs\b/.test(text)));
 /**
@@ -476,21 +491,20 @@ export class PostgresLedgerTx implements LedgerTx {
     const writes = this.pending.splice(0);
     if (writes.length === 0) return this.client.query(sql, params, preparedName(sql));
     const all: unknown[] = [];
-    const renumber = (text: string) => {
-      const offset = all.length;
-      return text.replace(/\$(\d+)/g, (_, n: string) => `$${Number(n) + offset}`);
-    };
-    const ctes = writes.map((write, i) => {
-      const text = renumber(write.sql);
-      all.push(...write.params);
-      return `w${i} AS (${text})`;
-    });
-    const main = renumber(sql);
+    for (const write of writes) all.push(...write.params);
     all.push(...params);
-    // Made of fixed texts only, the combination is fixed too (a handful per verb): prepared.
+    // Made of fixed texts only, the combination is fixed too (a handful per verb): prepared,
+    // and its text made once.
     const fixed = PREPARED.has(sql) && writes.every((write) => PREPARED.has(write.sql));
-    const text = `WITH ${ctes.join(', ')} ${main}`;
-    return this.client.query(text, all, fixed ? statementName(text) : undefined);
+    if (!fixed) return this.client.query(combinedStatement(writes, sql), all);
+    const key = `${writes.map((write) => write.sql).join('\u0000')}\u0000${sql}`;
+    let combined = COMBINED.get(key);
+    if (combined === undefined) {
+      const text = combinedStatement(writes, sql);
+      combined = { text, name: statementName(text) };
+      COMBINED.set(key, combined);
+    }
+    return this.client.query(combined.text, all, combined.name);
   }
 
   /**
