@@ -74,6 +74,30 @@ export function describeStoreConformance(harness: StoreHarness): void {
         expect(new Set(ids).size).toBe(3);
       });
 
+      it('gives each job of a large batch its own row and tasks, whatever the batch size (rows are inserted many to a statement)', async () => {
+        // 150 jobs of 1–3 tasks: whole chunks and a remainder, for jobs and for tasks alike.
+        const jobs = Array.from({ length: 150 }, (_, i) =>
+          newJob({
+            fields: { n: i },
+            idempotencyKey: i % 7 === 0 ? `batch-${i}` : null,
+            tasks: Array.from({ length: (i % 3) + 1 }, (_, k) => ({ type: `t${k}`, input: { n: i, k } })),
+          }),
+        );
+        const results = await store.submitJobs(jobs, T0);
+        const ids = results.map((r) => r.job.id);
+        expect(new Set(ids).size).toBe(150);
+        expect([...ids].sort((a, b) => a - b)).toEqual(ids);
+        for (const [i, { job }] of results.entries()) {
+          expect(job.fields).toEqual({ n: i });
+          const stored = await store.getJob(job.id);
+          expect(stored).toMatchObject({ fields: { n: i }, idempotencyKey: i % 7 === 0 ? `batch-${i}` : null, taskCounts: { queued: (i % 3) + 1 } });
+        }
+        for (const i of [0, 63, 64, 65, 127, 128, 149]) {
+          const tasks = (await store.listTasks(ids[i], { limit: 10 })).items;
+          expect(tasks.map((t) => [t.type, t.input])).toEqual(Array.from({ length: (i % 3) + 1 }, (_, k) => [`t${k}`, { n: i, k }]));
+        }
+      });
+
       it('answers the existing job for a repeated idempotency key, in one batch or across calls', async () => {
         const [first, again] = await store.submitJobs([newJob({ idempotencyKey: 'k1' }), newJob({ idempotencyKey: 'k1' })], T0);
         expect(first.created).toBe(true);

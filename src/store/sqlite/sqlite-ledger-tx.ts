@@ -81,6 +81,71 @@ function insertChunked<R>(
   return ids;
 }
 
+/** A new job row's columns, in the order bindJobInsert writes them. */
+const JOB_INSERT_COLUMNS = `workflow, site, queue, creator, state, intent, outcome, reason, priority, fields, search_text,
+  idempotency_key, parent_job_id, task_counts, item_counts, progress_done, progress_total, changed, timeout_ms, deadline_at,
+  run_at, created_at, started_at, ended_at, updated_at`;
+const JOB_INSERT_WIDTH = 25;
+
+function bindJobInsert(j: NewJobRow, p: unknown[], o: number): void {
+  p[o] = j.workflow;
+  p[o + 1] = j.site;
+  p[o + 2] = j.queue;
+  p[o + 3] = j.creator;
+  p[o + 4] = j.state;
+  p[o + 5] = j.intent;
+  p[o + 6] = j.outcome;
+  p[o + 7] = j.reason;
+  p[o + 8] = j.priority;
+  p[o + 9] = JSON.stringify(j.fields);
+  p[o + 10] = j.searchText;
+  p[o + 11] = j.idempotencyKey;
+  p[o + 12] = j.parentJobId;
+  p[o + 13] = JSON.stringify(sparseTaskCounts(j.taskCounts));
+  p[o + 14] = JSON.stringify(j.itemCounts);
+  p[o + 15] = j.progressDone;
+  p[o + 16] = j.progressTotal;
+  p[o + 17] = j.changed ? 1 : 0;
+  p[o + 18] = j.timeoutMs;
+  p[o + 19] = j.deadlineAt;
+  p[o + 20] = j.runAt;
+  p[o + 21] = j.createdAt;
+  p[o + 22] = j.startedAt;
+  p[o + 23] = j.endedAt;
+  p[o + 24] = j.updatedAt;
+}
+
+/** A new task row's columns, in the order bindTaskInsert writes them. */
+const TASK_INSERT_COLUMNS = `job_id, site, workflow, type, key, priority, input, state, attempts, max_attempts, backoff_ms,
+  max_backoff_ms, available_at, progress_done, progress_total, reason, pending_deps, dependents, created_at, ended_at,
+  updated_at, held`;
+const TASK_INSERT_WIDTH = 22;
+
+function bindTaskInsert(t: NewTaskRow, p: unknown[], o: number): void {
+  p[o] = t.jobId;
+  p[o + 1] = t.site;
+  p[o + 2] = t.workflow;
+  p[o + 3] = t.type;
+  p[o + 4] = t.key;
+  p[o + 5] = t.priority;
+  p[o + 6] = jsonText(t.input);
+  p[o + 7] = t.state;
+  p[o + 8] = t.attempts;
+  p[o + 9] = t.maxAttempts;
+  p[o + 10] = t.backoffMs;
+  p[o + 11] = t.maxBackoffMs;
+  p[o + 12] = t.availableAt;
+  p[o + 13] = t.progressDone;
+  p[o + 14] = t.progressTotal;
+  p[o + 15] = t.reason;
+  p[o + 16] = t.pendingDeps;
+  p[o + 17] = t.dependents;
+  p[o + 18] = t.createdAt;
+  p[o + 19] = t.endedAt;
+  p[o + 20] = t.updatedAt;
+  p[o + 21] = t.held ? 1 : 0;
+}
+
 /**
  * Prepared statements for the ledger, made once per database. `json_each(?)` takes a JSON
  * array so that one prepared statement serves any number of ids.
@@ -119,14 +184,10 @@ export function prepareLedgerStatements(db: Database): LedgerStatements {
     edgesFrom: p(`SELECT job_id, task_id, depends_on FROM task_deps WHERE depends_on IN (SELECT value FROM json_each(?))`),
     tasksByKey: p(`SELECT id, state, key FROM tasks WHERE job_id = ? AND key IN (SELECT value FROM json_each(?))`),
     jobsByKey: p(`SELECT id, idempotency_key FROM jobs WHERE idempotency_key IN (SELECT value FROM json_each(?))`),
-    insertJob: p(`INSERT INTO jobs (workflow, site, queue, creator, state, intent, outcome, reason, priority, fields,
-        search_text, idempotency_key, parent_job_id, task_counts, item_counts, progress_done, progress_total, changed, timeout_ms,
-        deadline_at, run_at, created_at, started_at, ended_at, updated_at)
-      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
-    insertTask: p(`INSERT INTO tasks (job_id, site, workflow, type, key, priority, input, state, attempts, max_attempts,
-        backoff_ms, max_backoff_ms, available_at, progress_done, progress_total, reason, pending_deps, dependents,
-        created_at, ended_at, updated_at, held)
-      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
+    insertJob: p(`INSERT INTO jobs (${JOB_INSERT_COLUMNS}) VALUES ${rowsOf(JOB_INSERT_WIDTH, 1)}`),
+    insertJobs: p(`INSERT INTO jobs (${JOB_INSERT_COLUMNS}) VALUES ${rowsOf(JOB_INSERT_WIDTH, CHUNK)}`),
+    insertTask: p(`INSERT INTO tasks (${TASK_INSERT_COLUMNS}) VALUES ${rowsOf(TASK_INSERT_WIDTH, 1)}`),
+    insertTasks: p(`INSERT INTO tasks (${TASK_INSERT_COLUMNS}) VALUES ${rowsOf(TASK_INSERT_WIDTH, CHUNK)}`),
     insertEdge: p(`INSERT OR IGNORE INTO task_deps (depends_on, task_id, job_id) VALUES (?, ?, ?)`),
     pauseOnFailure: p(`UPDATE queues SET paused = 1, updated_at = ? WHERE pause_on_failure = 1 AND name IN (SELECT value FROM json_each(?))`),
     insertEvent: p(`INSERT INTO events (at, type, job_id, task_id, site, data) VALUES (?, ?, ?, ?, ?, ?)`),
@@ -225,6 +286,8 @@ type LedgerStatementName =
   | 'pauseOnFailure'
   | 'insertEvent'
   | 'insertEvents'
+  | 'insertJobs'
+  | 'insertTasks'
   | 'insertItems'
   | 'insertItem'
   | 'insertLog'
@@ -608,37 +671,7 @@ export class SqliteLedgerTx implements LedgerTx {
   }
 
   async insertJobs(rows: NewJobRow[]): Promise<number[]> {
-    const ids = rows.map((j) =>
-      Number(
-        this.s.insertJob.run(
-          j.workflow,
-          j.site,
-          j.queue,
-          j.creator,
-          j.state,
-          j.intent,
-          j.outcome,
-          j.reason,
-          j.priority,
-          JSON.stringify(j.fields),
-          j.searchText,
-          j.idempotencyKey,
-          j.parentJobId,
-          JSON.stringify(sparseTaskCounts(j.taskCounts)),
-          JSON.stringify(j.itemCounts),
-          j.progressDone,
-          j.progressTotal,
-          j.changed ? 1 : 0,
-          j.timeoutMs,
-          j.deadlineAt,
-          j.runAt,
-          j.createdAt,
-          j.startedAt,
-          j.endedAt,
-          j.updatedAt,
-        ).lastInsertRowid,
-      ),
-    );
+    const ids = insertChunked(this.s.insertJob, this.s.insertJobs, JOB_INSERT_WIDTH, rows, bindJobInsert);
     rows.forEach((j, i) => {
       this.rollup.inserted(ids[i], j);
     });
@@ -646,34 +679,7 @@ export class SqliteLedgerTx implements LedgerTx {
   }
 
   async insertTasks(rows: NewTaskRow[]): Promise<number[]> {
-    return rows.map((t) =>
-      Number(
-        this.s.insertTask.run(
-          t.jobId,
-          t.site,
-          t.workflow,
-          t.type,
-          t.key,
-          t.priority,
-          jsonText(t.input),
-          t.state,
-          t.attempts,
-          t.maxAttempts,
-          t.backoffMs,
-          t.maxBackoffMs,
-          t.availableAt,
-          t.progressDone,
-          t.progressTotal,
-          t.reason,
-          t.pendingDeps,
-          t.dependents,
-          t.createdAt,
-          t.endedAt,
-          t.updatedAt,
-          t.held ? 1 : 0,
-        ).lastInsertRowid,
-      ),
-    );
+    return insertChunked(this.s.insertTask, this.s.insertTasks, TASK_INSERT_WIDTH, rows, bindTaskInsert);
   }
 
   async insertDependencies(edges: DependencyEdge[]): Promise<void> {
