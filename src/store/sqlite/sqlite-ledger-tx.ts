@@ -85,7 +85,7 @@ function insertChunked<R>(
 const JOB_INSERT_COLUMNS = `workflow, site, queue, creator, state, intent, outcome, reason, priority, fields, search_text,
   idempotency_key, parent_job_id, task_counts, item_counts, progress_done, progress_total, changed, timeout_ms, deadline_at,
   run_at, created_at, started_at, ended_at, updated_at`;
-const JOB_INSERT_WIDTH = 25;
+const JOB_INSERT_WIDTH = JOB_INSERT_COLUMNS.split(',').length;
 
 function bindJobInsert(j: NewJobRow, p: unknown[], o: number): void {
   p[o] = j.workflow;
@@ -119,7 +119,7 @@ function bindJobInsert(j: NewJobRow, p: unknown[], o: number): void {
 const TASK_INSERT_COLUMNS = `job_id, site, workflow, type, key, priority, input, state, attempts, max_attempts, backoff_ms,
   max_backoff_ms, available_at, progress_done, progress_total, reason, pending_deps, dependents, created_at, ended_at,
   updated_at, held`;
-const TASK_INSERT_WIDTH = 22;
+const TASK_INSERT_WIDTH = TASK_INSERT_COLUMNS.split(',').length;
 
 function bindTaskInsert(t: NewTaskRow, p: unknown[], o: number): void {
   p[o] = t.jobId;
