@@ -39,19 +39,40 @@ export async function createTestHub(options: TestHubOptions): Promise<TestHub> {
     dir = mkdtempSync(join(tmpdir(), 'swy-hub-'));
     store = new SqliteStore({ path: join(dir, 'hub.db'), random: () => 0.5 });
   }
-  await store.migrate();
-  const registry = new WorkflowRegistry(options.workflows);
-  const engine = new Engine({ store, workflows: registry, runDuties: false, ...options.engine });
-  await engine.init();
+  // What this function made is undone when a later step throws (a test of refused options):
+  // nothing is left running and no folder is left behind.
+  const own = store;
+  const release = async () => {
+    if (!dir) return;
+    const folder = dir;
+    try {
+      await own.close();
+    } finally {
+      rmSync(folder, { recursive: true, force: true });
+    }
+  };
+  let engine: Engine | null = null;
   let worker: Worker | null = null;
-  if (options.worker !== false) {
-    const extra = typeof options.worker === 'object' ? options.worker : {};
-    worker = new Worker({ port: engine, workflows: registry, site: 'local', pollWaitMs: 50, heartbeatMs: 200, ...extra });
-    await worker.start();
+  try {
+    await store.migrate();
+    const registry = new WorkflowRegistry(options.workflows);
+    engine = new Engine({ store, workflows: registry, runDuties: false, ...options.engine });
+    await engine.init();
+    if (options.worker !== false) {
+      const extra = typeof options.worker === 'object' ? options.worker : {};
+      worker = new Worker({ port: engine, workflows: registry, site: 'local', pollWaitMs: 50, heartbeatMs: 200, ...extra });
+      await worker.start();
+    }
+  } catch (error) {
+    await worker?.stop({ graceMs: 0 }).catch(() => {});
+    await engine?.stop().catch(() => {});
+    await release().catch(() => {});
+    throw error;
   }
+  const started = engine;
   return {
     store,
-    engine,
+    engine: started,
     worker,
     actor: SYSTEM_ACTOR,
     async waitForJob(id, until = (job) => isTerminalJobState(job.state), timeoutMs = 15_000) {
@@ -66,11 +87,11 @@ export async function createTestHub(options: TestHubOptions): Promise<TestHub> {
       );
     },
     async close() {
-      await worker?.stop({ graceMs: 2000 });
-      await engine.stop();
-      if (dir) {
-        await store.close();
-        rmSync(dir, { recursive: true, force: true });
+      try {
+        await worker?.stop({ graceMs: 2000 });
+        await started.stop();
+      } finally {
+        await release();
       }
     },
   };
