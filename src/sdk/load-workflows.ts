@@ -1,4 +1,4 @@
-import { existsSync, mkdtempSync, readFileSync, symlinkSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
 import Module, { register } from 'node:module';
 import { tmpdir } from 'node:os';
 import { delimiter, dirname, extname, join, resolve } from 'node:path';
@@ -41,7 +41,10 @@ function registerFallbackResolution(): void {
 function registerCommonJsFallback(): void {
   const targets = fallbackTargets();
   if (!targets || commonJsFolder) return;
-  commonJsFolder = mkdtempSync(join(tmpdir(), 'switchyard-modules-'));
+  const folder = mkdtempSync(join(tmpdir(), 'switchyard-modules-'));
+  commonJsFolder = folder;
+  // Links only (removing them leaves what they point to), gone with the process or thread.
+  process.once('exit', () => rmSync(folder, { recursive: true, force: true }));
   const packageRoot = (url: string, name: string) => {
     let dir = dirname(fileURLToPath(url));
     while (!existsSync(join(dir, 'package.json')) || JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')).name !== name) {
