@@ -1,4 +1,4 @@
-import { existsSync, mkdtempSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
+import { existsSync, lstatSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
 import Module, { register } from 'node:module';
 import { tmpdir } from 'node:os';
 import { delimiter, dirname, extname, join, resolve } from 'node:path';
@@ -38,10 +38,50 @@ function registerFallbackResolution(): void {
  * this installation's packages there serves the same fallback (Node 20.19 can require() the
  * ES modules they are).
  */
+const LINKS_PREFIX = 'switchyard-modules-';
+
+/**
+ * Removes the link folders of processes that are gone (killed before their exit handler ran):
+ * named after their process id, they are this user's own folders whose process no longer
+ * exists. A folder whose process is alive, or not this user's, is left alone.
+ */
+export function sweepDeadFolders(): void {
+  let names: string[];
+  try {
+    names = readdirSync(tmpdir());
+  } catch {
+    return;
+  }
+  const uid = process.getuid?.();
+  for (const name of names) {
+    const pid = name.startsWith(LINKS_PREFIX) ? Number(/^(\d+)-/.exec(name.slice(LINKS_PREFIX.length))?.[1]) : Number.NaN;
+    if (!Number.isInteger(pid) || pid === process.pid) continue;
+    const path = join(tmpdir(), name);
+    try {
+      const stat = lstatSync(path);
+      if (!stat.isDirectory() || (uid !== undefined && stat.uid !== uid) || processAlive(pid)) continue;
+      rmSync(path, { recursive: true, force: true });
+    } catch {
+      // Gone meanwhile, or not ours to remove.
+    }
+  }
+}
+
+function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    // EPERM: it exists, under another user.
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
 function registerCommonJsFallback(): void {
   const targets = fallbackTargets();
   if (!targets || commonJsFolder) return;
-  const folder = mkdtempSync(join(tmpdir(), 'switchyard-modules-'));
+  sweepDeadFolders();
+  const folder = mkdtempSync(join(tmpdir(), `${LINKS_PREFIX}${process.pid}-`));
   commonJsFolder = folder;
   // Links only (removing them leaves what they point to), gone with the process or thread.
   process.once('exit', () => rmSync(folder, { recursive: true, force: true }));
