@@ -32,12 +32,6 @@ function registerFallbackResolution(): void {
   if (targets) register(new URL('./resolve-fallback-hook.js', import.meta.url), { data: targets });
 }
 
-/**
- * A `.ts` module outside any `"type": "module"` package runs as CommonJS under tsx, where the
- * ESM hook above does not apply. CommonJS looks in NODE_PATH last, so a folder of links to
- * this installation's packages there serves the same fallback (Node 20.19 can require() the
- * ES modules they are).
- */
 const LINKS_PREFIX = 'switchyard-modules-';
 
 /**
@@ -77,6 +71,12 @@ function processAlive(pid: number): boolean {
   }
 }
 
+/**
+ * A `.ts` module outside any `"type": "module"` package runs as CommonJS under tsx, where the
+ * ESM hook above does not apply. CommonJS looks in NODE_PATH last, so a folder of links to
+ * this installation's packages there serves the same fallback (Node 20.19 can require() the
+ * ES modules they are).
+ */
 function registerCommonJsFallback(): void {
   const targets = fallbackTargets();
   if (!targets || commonJsFolder) return;
