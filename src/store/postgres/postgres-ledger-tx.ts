@@ -368,7 +368,7 @@ const TAKING_EVENT_IDS = [0, 1, 2, 3].map((k) => ({
   notify: `${SQL.notify}, (SELECT array_agg(id ORDER BY id) FROM w${k}) AS event_ids`,
   nothing: `SELECT (SELECT array_agg(id ORDER BY id) FROM w${k}) AS event_ids`,
 }));
-/** Held writes' fixed texts and the statement they end in, by their texts joined: the combined text and its name. */
+/** Held writes' fixed texts and the statement they end in, by their statement names: the combined text and its name. */
 const COMBINED = new Map<string, { text: string; name: string }>();
 
 /** The held writes as data-modifying CTEs ahead of `sql`, their parameters numbered on from one another's. */
@@ -497,7 +497,8 @@ export class PostgresLedgerTx implements LedgerTx {
     // and its text made once.
     const fixed = PREPARED.has(sql) && writes.every((write) => PREPARED.has(write.sql));
     if (!fixed) return this.client.query(combinedStatement(writes, sql), all);
-    const key = `${writes.map((write) => write.sql).join('\u0000')}\u0000${sql}`;
+    // Keyed by the texts' statement names (memoized per text): a short key, not the texts joined.
+    const key = `${writes.map((write) => statementName(write.sql)).join(' ')} ${statementName(sql)}`;
     let combined = COMBINED.get(key);
     if (combined === undefined) {
       const text = combinedStatement(writes, sql);
