@@ -6,7 +6,7 @@ import type { Logger } from 'pino';
 import type { Json, LeasedTask, TaskErrorInfo } from '../model/index.js';
 import { ERROR_LIMITS, errorInfo, truncateText } from '../model/index.js';
 import type { TaskContext } from '../sdk/define-workflow.js';
-import type { Execution, ExecutionEnd } from './task-run.js';
+import type { Execution, ExecutionEnd, Staging } from './task-run.js';
 import type { FromThread, ToThread } from './thread-messages.js';
 
 export interface HandlerPoolOptions {
@@ -28,6 +28,12 @@ interface PoolRun {
   taskId: number;
   ctx: Ctx;
   settle(end: ExecutionEnd): void;
+  /** False while staged: sent to its thread to follow another run, not started yet. */
+  started: boolean;
+  /** A staged run follows it. */
+  followed: boolean;
+  /** Staged: the run it follows, when it was staged, and whom to tell once it starts. */
+  staging: { after: number; at: number; started(): void } | null;
 }
 
 interface PoolThread {
@@ -42,6 +48,10 @@ interface PoolThread {
   idleTimer: NodeJS.Timeout | null;
   /** Tasks given this thread that have not yet joined `runs`: counted so that tasks started in one turn do not crowd in past tasksPerThread. */
   claimed: number;
+  /** Runs of `runs` that are staged (not started). */
+  staged: number;
+  /** Staged runs by the run they follow (which may have left `runs` already, blamed for a fault, its handler still going). */
+  successors: Map<number, PoolRun>;
 }
 
 /**
@@ -96,32 +106,37 @@ export class HandlerPool {
     return this.threads.size;
   }
 
-  /** Runs `leased`'s handler from `moduleUrl` in a thread; `ctx` is the parent's context its calls are forwarded to. */
-  run(moduleUrl: string, leased: LeasedTask, ctx: Ctx): Execution {
+  /**
+   * Runs `leased`'s handler from `moduleUrl` in a thread; `ctx` is the parent's context its
+   * calls are forwarded to.
+   *
+   * With `staging`, the task is staged: sent to a thread now, to start there the moment one of
+   * its running tasks ends, in that task's place (`staging.started` says when), so that the
+   * thread does not wait for this event loop's turn between two tasks. Ask `canStage` first.
+   * A staged task that is aborted, or unstaged (`unstageOlderThan`, `unstageAll`), before it
+   * starts ends `released`: it never ran.
+   */
+  run(moduleUrl: string, leased: LeasedTask, ctx: Ctx, staging?: Staging): Execution {
     const runId = this.nextRun++;
     let owner: PoolThread | null = null;
     let settle: (end: ExecutionEnd) => void = () => {};
     const end = new Promise<ExecutionEnd>((resolve) => {
       settle = resolve;
     });
-    const run: PoolRun = { runId, taskId: leased.task.id, ctx, settle: (value) => settle(value) };
+    const run: PoolRun = { runId, taskId: leased.task.id, ctx, settle: (value) => settle(value), started: true, followed: false, staging: null };
     let killed = false;
-    const start = async () => {
-      const slot = this.suspects.has(leased.task.id) ? (this.closed ? null : this.claim(this.spawn(true))) : await this.acquire();
-      if (!slot) return run.settle({ kind: 'released', reason: 'the worker is stopping' });
-      slot.claimed -= 1;
-      this.suspects.delete(leased.task.id);
-      if (killed) {
-        // Given up on while it waited for a thread: it never starts.
-        this.freed(slot);
-        return;
-      }
+    // Why it was told to stop, if it was: sent to its thread once, as soon as it has one.
+    let abortReason: string | null = null;
+    let abortSent = false;
+    const sendAbort = () => {
+      if (!owner || abortReason === null || abortSent) return;
+      abortSent = true;
+      this.giveUpOn(run);
+      post(owner, { type: 'abort', runId, reason: abortReason });
+    };
+    const send = (slot: PoolThread, after?: number) => {
       owner = slot;
       slot.runs.set(runId, run);
-      const onAbort = () => post(slot, { type: 'abort', runId, reason: errorMessage(ctx.signal.reason) });
-      if (ctx.signal.aborted) onAbort();
-      else ctx.signal.addEventListener('abort', onAbort, { once: true });
-      void end.finally(() => ctx.signal.removeEventListener('abort', onAbort));
       const { task } = leased;
       const slim = {
         id: task.id,
@@ -133,17 +148,98 @@ export class HandlerPool {
         attempts: task.attempts,
         maxAttempts: task.maxAttempts,
       };
-      post(slot, { type: 'run', runId, module: moduleUrl, leased: { job: leased.job, task: slim, retryPaths: leased.retryPaths ?? null }, site: ctx.site });
+      post(slot, {
+        type: 'run',
+        runId,
+        module: moduleUrl,
+        leased: { job: leased.job, task: slim, retryPaths: leased.retryPaths ?? null },
+        site: ctx.site,
+        after,
+      });
+      sendAbort();
     };
-    void start();
+    const start = async () => {
+      const slot = this.suspects.has(leased.task.id) ? (this.closed ? null : this.claim(this.spawn(true))) : await this.acquire();
+      if (!slot) return run.settle({ kind: 'released', reason: 'the worker is stopping' });
+      slot.claimed -= 1;
+      this.suspects.delete(leased.task.id);
+      if (killed) {
+        // Given up on while it waited for a thread: it never starts.
+        this.freed(slot);
+        return;
+      }
+      send(slot);
+    };
+    const behind = staging && !this.suspects.has(leased.task.id) ? this.predecessor() : null;
+    if (behind && staging) {
+      behind.run.followed = true;
+      run.started = false;
+      run.staging = { after: behind.run.runId, at: Date.now(), started: staging.started };
+      behind.slot.staged += 1;
+      behind.slot.successors.set(behind.run.runId, run);
+      send(behind.slot, behind.run.runId);
+    } else {
+      // Nothing to follow (canStage said otherwise a moment ago, or the task is a suspect): it starts as any other.
+      staging?.started();
+      void start();
+    }
     return {
       end,
+      abort: (reason) => {
+        abortReason ??= reason;
+        sendAbort();
+      },
       kill: () => {
         killed = true;
         if (owner) this.kill(owner, runId);
       },
       killed: 'its thread was terminated',
     };
+  }
+
+  /** Whether a task can be staged now: some running task in a thread taking tasks has none staged behind it. */
+  canStage(taskId: number): boolean {
+    return !this.closed && !this.suspects.has(taskId) && this.predecessor() !== null;
+  }
+
+  /** Gives back staged tasks that have waited `ms` or more (the task they follow runs long): they end `released`. */
+  unstageOlderThan(ms: number): void {
+    const before = Date.now() - ms;
+    for (const slot of this.threads) {
+      if (slot.staged === 0) continue;
+      for (const run of slot.runs.values()) {
+        if (run.staging && run.staging.at <= before) {
+          this.giveUpOn(run);
+          post(slot, { type: 'unstage', runId: run.runId });
+        }
+      }
+    }
+  }
+
+  /** Gives back every staged task (the worker is stopping): they end `released`. */
+  unstageAll(): void {
+    this.unstageOlderThan(-Infinity);
+  }
+
+  /**
+   * A staged task about to be told to go: no task is staged behind it from now on. The thread
+   * may drop it before this side hears so, and a task staged behind one it no longer knows
+   * would start at once.
+   */
+  private giveUpOn(run: PoolRun): void {
+    if (!run.started) run.followed = true;
+  }
+
+  /**
+   * A task that a staged one may follow: running or staged itself, in a thread taking tasks,
+   * with none behind it yet, the oldest first.
+   */
+  private predecessor(): { slot: PoolThread; run: PoolRun } | null {
+    for (const slot of this.threads) {
+      if (slot.retired || slot.exclusive) continue;
+      for (const run of slot.runs.values()) if (!run.followed) return { slot, run };
+    }
+    return null;
   }
 
   /** Terminates every thread; tasks still in them are released. */
@@ -185,7 +281,17 @@ export class HandlerPool {
     const resourceLimits = this.options.maxHeapMb ? { maxOldGenerationSizeMb: this.options.maxHeapMb } : undefined;
     const thread = new Thread(BOOTSTRAP, { eval: true, workerData: { entry, tsx }, resourceLimits });
     // An exclusive thread is retired from the start: it ends with its one task.
-    const slot: PoolThread = { thread, runs: new Map(), retired: exclusive, exclusive, blamed: false, idleTimer: null, claimed: 0 };
+    const slot: PoolThread = {
+      thread,
+      runs: new Map(),
+      retired: exclusive,
+      exclusive,
+      blamed: false,
+      idleTimer: null,
+      claimed: 0,
+      staged: 0,
+      successors: new Map(),
+    };
     this.threads.add(slot);
     thread.on('message', (message: FromThread) => this.receive(slot, message));
     thread.on('error', (error) => this.died(slot, `the handler's thread died: ${errorMessage(error)}`));
@@ -198,6 +304,9 @@ export class HandlerPool {
       this.fault(slot, message);
       return;
     }
+    // The task staged behind one that ended has started in its place (even if the one that
+    // ended had been blamed for a fault and left `runs` already).
+    if (message.type === 'done') this.startSuccessor(slot, message.runId);
     const run = slot.runs.get(message.runId);
     if (!run) return;
     try {
@@ -221,11 +330,44 @@ export class HandlerPool {
         .heartbeat()
         .catch(() => {})
         .finally(() => post(slot, { type: 'heartbeat-done', runId: message.runId, requestId: message.requestId }));
+    } else if (message.type === 'unstarted') {
+      slot.runs.delete(message.runId);
+      // The task staged behind it, if any, follows the one it followed instead (as in the thread).
+      const behind = slot.successors.get(run.runId);
+      const after = run.staging?.after;
+      this.unstaged(slot, run);
+      if (behind?.staging && after !== undefined) {
+        slot.successors.delete(run.runId);
+        slot.successors.set(after, behind);
+        behind.staging.after = after;
+        const before = slot.runs.get(after);
+        if (before) before.followed = true;
+      }
+      run.settle({ kind: 'released', reason: 'released: it was staged in a thread and given back before it started' });
     } else {
       slot.runs.delete(message.runId);
       run.settle({ kind: 'outcome', outcome: message.outcome });
       this.freed(slot);
     }
+  }
+
+  private startSuccessor(slot: PoolThread, runId: number): void {
+    const next = slot.successors.get(runId);
+    if (!next?.staging) return;
+    const { started } = next.staging;
+    this.unstaged(slot, next);
+    next.started = true;
+    started();
+  }
+
+  /** `run` is staged no more: it started, or it never will. */
+  private unstaged(slot: PoolThread, run: PoolRun): void {
+    if (!run.staging) return;
+    const before = slot.runs.get(run.staging.after);
+    if (before) before.followed = false;
+    slot.successors.delete(run.staging.after);
+    slot.staged -= 1;
+    run.staging = null;
   }
 
   /** Makes a thread's `ctx.transfer` call here, with the run's own context (its port, its signal), and answers it. */
@@ -252,7 +394,8 @@ export class HandlerPool {
 
   private fault(slot: PoolThread, message: Extract<FromThread, { type: 'fault' }>): void {
     const error = describeFault(message);
-    const culprit = message.runId !== null ? slot.runs.get(message.runId) : slot.runs.size === 1 ? [...slot.runs.values()][0] : undefined;
+    const started = [...slot.runs.values()].filter((run) => run.started);
+    const culprit = message.runId !== null ? slot.runs.get(message.runId) : started.length === 1 ? started[0] : undefined;
     slot.retired = true;
     if (culprit) {
       slot.runs.delete(culprit.runId);
@@ -260,12 +403,12 @@ export class HandlerPool {
       culprit.settle({ kind: 'fault', error });
     } else if (message.runId !== null) {
       this.options.logger.warn({ err: error }, 'a handler faulted after its task had ended; replacing its thread');
-    } else if (slot.runs.size > 1) {
+    } else if (started.length > 1) {
       this.options.logger.warn(
-        { err: error, tasks: slot.runs.size },
+        { err: error, tasks: started.length },
         'a handler thread faulted and the fault names no task; its tasks are released to run again',
       );
-      for (const run of slot.runs.values()) this.suspects.add(run.taskId);
+      for (const run of started) this.suspects.add(run.taskId);
       void this.end(slot, `released: another task in its thread faulted (${error.message.slice(0, 200)})`);
       return;
     }
@@ -282,14 +425,21 @@ export class HandlerPool {
     slot.retired = true;
     for (const run of slot.runs.values()) run.settle({ kind: 'released', reason });
     slot.runs.clear();
+    slot.successors.clear();
+    slot.staged = 0;
     await slot.thread.terminate();
   }
 
   private died(slot: PoolThread, reason: string): void {
     if (!this.threads.delete(slot)) return;
     if (slot.idleTimer) clearTimeout(slot.idleTimer);
-    const runs = [...slot.runs.values()];
+    const all = [...slot.runs.values()];
     slot.runs.clear();
+    slot.successors.clear();
+    slot.staged = 0;
+    // Staged tasks never started: they are given back, suspected of nothing.
+    for (const run of all) if (!run.started) run.settle({ kind: 'released', reason: `released: it was staged in a thread that ended (${reason})` });
+    const runs = all.filter((run) => run.started);
     if (slot.blamed) {
       // It died of a fault already pinned on a task (process.exit): the others did nothing.
       for (const run of runs) run.settle({ kind: 'released', reason: `released: a task sharing its thread ended it (${reason})` });
@@ -353,9 +503,9 @@ function describeFault(message: Extract<FromThread, { type: 'fault' }>): TaskErr
   return { ...message.error, message: truncateText(prefix + message.error.message, ERROR_LIMITS.message) };
 }
 
-/** The tasks a thread runs or is about to. */
+/** The tasks a thread runs or is about to (not counting staged ones, which wait for a running one to end). */
 function load(slot: PoolThread): number {
-  return slot.runs.size + slot.claimed;
+  return slot.runs.size - slot.staged + slot.claimed;
 }
 
 function post(slot: PoolThread, message: ToThread): void {

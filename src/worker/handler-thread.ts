@@ -44,9 +44,40 @@ process.exit = ((code?: number | string | null) => {
   exit(exitCode);
 }) as typeof process.exit;
 
+type RunMessage = Extract<ToThread, { type: 'run' }>;
+/** Staged tasks by the run they follow, and which run each follows. */
+const staged = new Map<number, RunMessage>();
+const stagedAfter = new Map<number, number>();
+
+/**
+ * Drops a staged task that has not started yet; false if there is none (it has started, or was
+ * never staged). The task staged behind it follows the one it followed instead.
+ */
+function unstage(runId: number): boolean {
+  const after = stagedAfter.get(runId);
+  if (after === undefined) return false;
+  stagedAfter.delete(runId);
+  staged.delete(after);
+  const behind = staged.get(runId);
+  if (behind) {
+    staged.delete(runId);
+    staged.set(after, behind);
+    stagedAfter.set(behind.runId, after);
+  }
+  post({ type: 'unstarted', runId });
+  return true;
+}
+
 port.on('message', (message: ToThread) => {
-  if (message.type === 'run') void run(message.runId, message.module, message.leased, message.site);
-  else if (message.type === 'abort') controllers.get(message.runId)?.abort(new Error(message.reason));
+  if (message.type === 'run') {
+    // It follows a running task, or one staged itself.
+    if (message.after !== undefined && (controllers.has(message.after) || stagedAfter.has(message.after))) {
+      staged.set(message.after, message);
+      stagedAfter.set(message.runId, message.after);
+    } else void run(message);
+  } else if (message.type === 'abort') {
+    if (!unstage(message.runId)) controllers.get(message.runId)?.abort(new Error(message.reason));
+  } else if (message.type === 'unstage') unstage(message.runId);
   else if (message.type === 'heartbeat-done') heartbeats.get(message.requestId)?.();
   else if (message.type === 'transfer-progress') transfers.get(message.requestId)?.onProgress?.(message.bytes);
   else {
@@ -78,7 +109,7 @@ function workflowsOf(moduleUrl: string): Promise<Workflow[]> {
   return loaded;
 }
 
-async function run(runId: number, moduleUrl: string, leased: ThreadTask, site: SiteInfo): Promise<void> {
+async function run({ runId, module: moduleUrl, leased, site }: RunMessage): Promise<void> {
   const controller = new AbortController();
   controllers.set(runId, controller);
   const outcome = await currentRun.run(runId, async (): Promise<ThreadOutcome> => {
@@ -98,6 +129,13 @@ async function run(runId: number, moduleUrl: string, leased: ThreadTask, site: S
   } catch (error) {
     const message = `the task's result cannot be sent from its thread (it must be JSON): ${errorInfo(error).message}`;
     post({ type: 'done', runId, outcome: { ok: false, error: { name: 'DataCloneError', message }, signal: 'fail' } });
+  }
+  // The task staged behind this one takes its place now, without waiting for the worker's turn.
+  const next = staged.get(runId);
+  if (next) {
+    staged.delete(runId);
+    stagedAfter.delete(next.runId);
+    void run(next);
   }
 }
 

@@ -25,12 +25,20 @@ export type ExecutionEnd = { kind: 'outcome'; outcome: HandlerOutcome } | { kind
 /** A handler running somewhere: in this process, or in a thread. `kill` gives up on it (terminating its thread, if it has one). */
 export interface Execution {
   end: Promise<ExecutionEnd>;
+  /** Tells the handler to stop (in a thread, its `ctx.signal` aborts; in-process handlers see the run's own signal). */
+  abort(reason: string): void;
   kill(): void;
   /** How a killed execution is described: "its thread was terminated". */
   killed: string;
 }
 
-export type Executor = (handler: TaskHandler, ctx: TaskContext<Record<string, unknown>, Json>, leased: LeasedTask) => Execution;
+/** Told when a staged task starts in its thread: it has taken the place of the run it followed. */
+export interface Staging {
+  started(): void;
+}
+
+/** Runs a handler. `staging`: start it only in the place of a task running now, and say when (handler threads only; see HandlerPool.run). */
+export type Executor = (handler: TaskHandler, ctx: TaskContext<Record<string, unknown>, Json>, leased: LeasedTask, staging?: Staging) => Execution;
 
 /** Runs the handler on this event loop: what it leaves behind (timers, promises) stays here. */
 export const inProcess: Executor = (handler, ctx) => ({
@@ -41,6 +49,7 @@ export const inProcess: Executor = (handler, ctx) => ({
       return { kind: 'outcome', outcome: { ok: false, thrown } };
     }
   })(),
+  abort: () => {},
   kill: () => {},
   killed: 'its promise was abandoned',
 });
@@ -60,6 +69,8 @@ export interface ActivitySink {
 export class TaskRun {
   // Made on first use: most handlers never look at their signal, and one per task adds up.
   private controller: AbortController | null = null;
+  /** The handler's execution, once started; told to abort on the first stop. */
+  private execution: Execution | null = null;
   private stopReason: StopReason | null = null;
   private items: NewItem[] = [];
   private changes: NewChange[] = [];
@@ -107,6 +118,7 @@ export class TaskRun {
   stop(reason: StopReason, graceMs?: number): void {
     if (this.stopReason !== 'lost') this.stopReason = reason;
     if (this.controller && !this.controller.signal.aborted) this.controller.abort(new Error(stopMessage(this.stopReason ?? reason)));
+    this.execution?.abort(stopMessage(this.stopReason ?? reason));
     if (graceMs !== undefined && graceMs < this.graceMs && this.graceTimer) {
       clearTimeout(this.graceTimer);
       this.graceTimer = null;
@@ -145,6 +157,8 @@ export class TaskRun {
       const graceOver = new Promise<'grace'>((resolve) => {
         this.graceEnded = () => resolve('grace');
       });
+      this.execution = execution;
+      if (this.stopReason) execution.abort(stopMessage(this.stopReason));
       const end = await Promise.race([execution.end, graceOver]);
       this.finished = true;
       if (this.graceTimer) clearTimeout(this.graceTimer);

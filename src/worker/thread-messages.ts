@@ -12,8 +12,15 @@ export interface ThreadTask {
 
 /** What a handler thread is told: run a task, abort one, or that a heartbeat it asked for is done. */
 export type ToThread =
-  | { type: 'run'; runId: number; module: string; leased: ThreadTask; site: SiteInfo }
+  /**
+   * Run a task; with `after`, once the run `after` of this thread has ended (at once if it
+   * has already): a staged task, which takes that run's place without the worker's turn in
+   * between (see HandlerPool.run).
+   */
+  | { type: 'run'; runId: number; module: string; leased: ThreadTask; site: SiteInfo; after?: number }
   | { type: 'abort'; runId: number; reason: string }
+  /** Drop a staged task that has not started: it is answered `unstarted`. */
+  | { type: 'unstage'; runId: number }
   | { type: 'heartbeat-done'; runId: number; requestId: number }
   /** A `ctx.transfer` call ended: its answer, or what it threw (described). */
   | { type: 'transfer-done'; runId: number; requestId: number; ok: true; value: TransferBlob }
@@ -43,5 +50,7 @@ export type FromThread =
   | { type: 'heartbeat'; runId: number; requestId: number }
   | { type: 'transfer'; runId: number; requestId: number; call: TransferCall; progress: boolean }
   | { type: 'done'; runId: number; outcome: ThreadOutcome }
+  /** A staged task was dropped before it started (aborted or unstaged): it never ran. */
+  | { type: 'unstarted'; runId: number }
   /** `runId` is null when the fault happened outside any task's async context. */
   | { type: 'fault'; runId: number | null; kind: FaultKind; error: TaskErrorInfo; exitCode?: number };

@@ -35,6 +35,8 @@ const MAX_HOLD_MS = 5_000;
  * it runs. Tasks held less long start as promptly as a task leased for a free slot would.
  */
 const CONFIRM_HELD_MS = 250;
+/** Tasks staged in each handler thread at most, behind tasks running there (see Worker.begin). */
+const STAGED_PER_THREAD = 2;
 /** How often the worker's recent pace (tasks ended per second) is measured. */
 const PACE_WINDOW_MS = 250;
 
@@ -118,6 +120,13 @@ export class Worker {
   private readonly runs = new Map<number, TaskRun>();
   /** Handlers running now: what `concurrency` bounds (a task awaiting its completion's answer holds no slot). */
   private active = 0;
+  /**
+   * Tasks begun beyond the concurrency: staged in a handler thread behind a running task, to
+   * start there in its place as it ends (see HandlerPool.run). They hold no slot until then.
+   */
+  private staged = 0;
+  /** Most tasks staged at once: STAGED_PER_THREAD for each thread of the pool (0 in-process). */
+  private readonly stageLimit: number;
   /** Prefetched tasks waiting for a slot, in lease order, with when they were leased. */
   private readonly held: { leased: LeasedTask; at: number; leaseSpan: Span }[] = [];
   private readonly prefetch: number;
@@ -167,6 +176,7 @@ export class Worker {
       const tasksPerThread = options.threadTasks ?? Math.ceil(this.concurrency / threads);
       this.pool = new HandlerPool({ threads, tasksPerThread, idleMs: options.threadIdleMs, maxHeapMb: options.threadMaxHeapMb, logger: this.logger });
     }
+    this.stageLimit = this.pool ? STAGED_PER_THREAD * (options.threads ?? defaultThreads(this.concurrency, options.threadTasks)) : 0;
   }
 
   /** How `workflow`'s handlers run here: in the pool when its module is known, else in-process (said once, in the log). */
@@ -177,7 +187,7 @@ export class Worker {
       const moduleUrl = workflowModule(workflow);
       const pool = this.pool;
       if (moduleUrl) {
-        executor = (_handler, ctx, leased) => pool.run(moduleUrl, leased, ctx);
+        executor = (_handler, ctx, leased, staging) => pool.run(moduleUrl, leased, ctx, staging);
       } else {
         this.logger.warn(
           { workflow: workflow.name },
@@ -249,6 +259,7 @@ export class Worker {
     await this.loopDone;
     if (this.holdTimer) clearInterval(this.holdTimer);
     await this.release(this.held.splice(0));
+    this.pool?.unstageAll();
     const graceMs = options.graceMs ?? 10_000;
     const deadline = Date.now() + graceMs;
     while (this.runs.size > 0 && Date.now() < deadline) await delay(20);
@@ -272,9 +283,11 @@ export class Worker {
     while (!this.stopping) {
       const target = this.prefetchTarget();
       const free = this.concurrency - this.active - this.held.length;
-      const room = free + target;
-      const backlog = this.runs.size - this.active;
-      const wanted = free > 0 || (this.held.length <= target / 2 && room >= Math.min(this.leaseBatch, target / 2));
+      // Staged tasks are prefetched ones already in their thread.
+      const holding = this.held.length + this.staged;
+      const room = free + target - this.staged;
+      const backlog = this.runs.size - this.active - this.staged;
+      const wanted = free > 0 || (holding <= target / 2 && room >= Math.min(this.leaseBatch, target / 2));
       if (room <= 0 || !wanted || backlog >= this.maxBacklog()) {
         await new Promise<void>((resolve) => this.slotWaiters.push(resolve));
         continue;
@@ -341,12 +354,25 @@ export class Worker {
     return 2 * Math.max(this.concurrency, this.leaseBatch);
   }
 
-  /** Starts held tasks in the free slots. */
+  /** Starts held tasks in the free slots, then stages the next ones in handler threads while it may. */
   private fill(): void {
-    while (!this.stopping && this.active < this.concurrency && this.held.length > 0) {
+    while (!this.stopping && this.held.length > 0) {
+      const staged = this.active >= this.concurrency;
+      if (staged && !this.mayStage(this.held[0].leased)) return;
       const next = this.held.shift() as { leased: LeasedTask; leaseSpan: Span };
-      this.begin(next.leased, next.leaseSpan);
+      this.begin(next.leased, next.leaseSpan, staged);
     }
+  }
+
+  /**
+   * Whether `leased` may be staged in a handler thread now. Only while tasks end quickly (the
+   * prefetch target, from the recent pace, is at least one task), so that a staged task does
+   * not wait long behind the one it follows; at most `stageLimit` at once.
+   */
+  private mayStage(leased: LeasedTask): boolean {
+    if (!this.pool || this.staged >= Math.min(this.stageLimit, this.prefetchTarget())) return false;
+    if (this.executorFor(this.workflows.get(leased.task.workflow)) === inProcess) return false;
+    return this.pool.canStage(leased.task.id);
   }
 
   /**
@@ -359,6 +385,7 @@ export class Worker {
     let stale = 0;
     while (stale < this.held.length && this.held[stale].at <= now - MAX_HOLD_MS) stale++;
     if (stale > 0) void this.release(this.held.splice(0, stale));
+    this.pool?.unstageOlderThan(MAX_HOLD_MS);
     if (this.held.length > 0 && this.held[0].at <= now - CONFIRM_HELD_MS && !this.confirming) {
       this.confirming = true;
       void this.heartbeat([], this.held.slice()).finally(() => {
@@ -381,20 +408,40 @@ export class Worker {
     );
   }
 
-  private begin(leased: LeasedTask, leaseSpan: Span): void {
+  /** Runs a task in a free slot, or (`staged`) stages it in a handler thread to take the slot of a task running there. */
+  private begin(leased: LeasedTask, leaseSpan: Span, staged = false): void {
     const workflow = this.workflows.get(leased.task.workflow);
     const span = taskSpan(leased, leaseSpan);
-    const run = new TaskRun(leased, workflow, this.sink, this.executorFor(workflow), span, { name: this.site, root: this.root });
+    let started = !staged;
+    let executor = this.executorFor(workflow);
+    if (staged) {
+      const base = executor;
+      const staging = {
+        started: () => {
+          started = true;
+          this.staged -= 1;
+          this.active += 1;
+        },
+      };
+      executor = (handler, ctx, task) => base(handler, ctx, task, staging);
+      this.staged += 1;
+    } else {
+      this.active += 1;
+    }
+    const run = new TaskRun(leased, workflow, this.sink, executor, span, { name: this.site, root: this.root });
     this.runs.set(run.taskId, run);
-    this.active += 1;
     let ended = false;
     // The slot frees as soon as the handler ends: its completion is sent (and batched with
     // others) while the next task runs. The task stays in `runs`, heartbeated, until answered.
     const endHandler = () => {
       if (ended) return;
       ended = true;
-      this.active -= 1;
-      this.paceCount += 1;
+      if (started) {
+        this.active -= 1;
+        this.paceCount += 1;
+      } else {
+        this.staged -= 1;
+      }
       this.fill();
       this.slotWaiters.shift()?.();
     };

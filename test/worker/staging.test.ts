@@ -1,0 +1,81 @@
+import { existsSync } from 'node:fs';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { JobRecord } from '../../src/model/index.js';
+import { createTestHub, type TestHub } from '../helpers/test-hub.js';
+import { relay } from './fixtures/staging-workflows.js';
+
+// A worker running handlers in threads stages the next task in the thread of a running one
+// while tasks end quickly: it starts there as that one ends. These tests hold it to what
+// concurrency promises and to what a held (prefetched) task does when cancelled or orphaned.
+
+type Mode = 'quick' | 'wait' | 'mark' | 'exit';
+
+let hub: TestHub;
+let dir: string;
+beforeEach(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'swy-staging-'));
+  hub = await createTestHub({ workflows: [relay], worker: { isolation: 'thread', concurrency: 1 } });
+});
+afterEach(async () => {
+  await hub.close();
+  await rm(dir, { recursive: true, force: true });
+});
+
+async function submit(modes: Mode[]): Promise<number[]> {
+  const outcomes = await hub.engine.submitMany(
+    modes.map((mode) => ({ workflow: 'relay', fields: { mode, dir } })),
+    hub.actor,
+  );
+  return outcomes.map((outcome) => {
+    if (!('job' in outcome)) throw new Error(`not submitted: ${JSON.stringify(outcome)}`);
+    return outcome.job.id;
+  });
+}
+
+async function resultOf(jobId: number): Promise<{ staged: boolean; overlap: number }> {
+  const [task] = (await hub.store.listTasks(jobId, { limit: 1 })).items;
+  return task.result as { staged: boolean; overlap: number };
+}
+
+describe('tasks staged in a handler thread', () => {
+  it('at concurrency 1, never overlap, and start there as the previous one ends', { timeout: 120_000 }, async () => {
+    const ids = await submit(Array.from({ length: 400 }, () => 'quick' as const));
+    const jobs: JobRecord[] = [];
+    for (const id of ids) jobs.push(await hub.waitForJob(id, undefined, 60_000));
+    expect(jobs.every((job) => job.state === 'success')).toBe(true);
+    const results = await Promise.all(ids.map(resultOf));
+    expect(Math.max(...results.map((result) => result.overlap))).toBe(1);
+    // Once the pace is known (a quarter second in), the next task waits in the thread.
+    expect(results.filter((result) => result.staged).length).toBeGreaterThan(0);
+  });
+
+  it('a task cancelled while it waits behind a running one never runs, and ends cancelled', { timeout: 120_000 }, async () => {
+    const quick = await submit(Array.from({ length: 300 }, () => 'quick' as const));
+    const [waiting, marked] = await submit(['wait', 'mark']);
+    await hub.waitForJob(quick[quick.length - 1], undefined, 60_000);
+    await hub.waitForJob(waiting, (job) => job.state === 'running', 60_000);
+    // Leased by the worker: staged behind the waiting task, or held.
+    await hub.waitForJob(marked, (job) => job.state === 'running', 60_000);
+    await hub.engine.control(marked, 'cancel', hub.actor);
+    expect((await hub.waitForJob(marked, undefined, 60_000)).state).toBe('cancelled');
+    await writeFile(join(dir, 'go'), '');
+    expect((await hub.waitForJob(waiting, undefined, 60_000)).state).toBe('success');
+    expect(existsSync(join(dir, `ran-${marked}`))).toBe(false);
+    const [task] = (await hub.store.listTasks(marked, { limit: 1 })).items;
+    expect(task.attempts).toBe(0);
+  });
+
+  it('a task staged in a thread that dies is given back, runs again and succeeds', { timeout: 120_000 }, async () => {
+    const quick = await submit(Array.from({ length: 300 }, () => 'quick' as const));
+    const [exiting, marked] = await submit(['exit', 'mark']);
+    await hub.waitForJob(quick[quick.length - 1], undefined, 60_000);
+    expect((await hub.waitForJob(exiting, undefined, 60_000)).state).toBe('failure');
+    expect((await hub.waitForJob(marked, undefined, 60_000)).state).toBe('success');
+    expect(existsSync(join(dir, `ran-${marked}`))).toBe(true);
+    const [task] = (await hub.store.listTasks(marked, { limit: 1 })).items;
+    expect(task.attempts).toBe(1);
+  });
+});
