@@ -11,7 +11,7 @@ import { relay } from './fixtures/staging-workflows.js';
 // while tasks end quickly: it starts there as that one ends. These tests hold it to what
 // concurrency promises and to what a held (prefetched) task does when cancelled or orphaned.
 
-type Mode = 'quick' | 'wait' | 'mark' | 'exit';
+type Mode = 'quick' | 'brief' | 'wait' | 'mark' | 'exit';
 
 let hub: TestHub;
 let dir: string;
@@ -42,7 +42,8 @@ async function resultOf(jobId: number): Promise<{ staged: boolean; overlap: numb
 
 describe('tasks staged in a handler thread', () => {
   it('at concurrency 1, never overlap, and start there as the previous one ends', { timeout: 120_000 }, async () => {
-    const ids = await submit(Array.from({ length: 400 }, () => 'quick' as const));
+    // Handlers of 2 ms: time enough, even on a busy machine, to stage the next while one runs.
+    const ids = await submit(Array.from({ length: 400 }, () => 'brief' as const));
     const jobs: JobRecord[] = [];
     for (const id of ids) jobs.push(await hub.waitForJob(id, undefined, 60_000));
     expect(jobs.every((job) => job.state === 'success')).toBe(true);
