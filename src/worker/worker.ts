@@ -124,7 +124,7 @@ export class Worker {
    * Tasks begun beyond the concurrency: staged in a handler thread behind a running task, to
    * start there in its place as it ends (see HandlerPool.run). They hold no slot until then.
    */
-  private staged = 0;
+  private readonly staged = new Set<number>();
   /** Most tasks staged at once: STAGED_PER_THREAD for each thread of the pool (0 in-process). */
   private readonly stageLimit: number;
   /** Prefetched tasks waiting for a slot, in lease order, with when they were leased. */
@@ -284,9 +284,9 @@ export class Worker {
       const target = this.prefetchTarget();
       const free = this.concurrency - this.active - this.held.length;
       // Staged tasks are prefetched ones already in their thread.
-      const holding = this.held.length + this.staged;
-      const room = free + target - this.staged;
-      const backlog = this.runs.size - this.active - this.staged;
+      const holding = this.held.length + this.staged.size;
+      const room = free + target - this.staged.size;
+      const backlog = this.runs.size - this.active - this.staged.size;
       const wanted = free > 0 || (holding <= target / 2 && room >= Math.min(this.leaseBatch, target / 2));
       if (room <= 0 || !wanted || backlog >= this.maxBacklog()) {
         await new Promise<void>((resolve) => this.slotWaiters.push(resolve));
@@ -370,7 +370,7 @@ export class Worker {
    * not wait long behind the one it follows; at most `stageLimit` at once.
    */
   private mayStage(leased: LeasedTask): boolean {
-    if (!this.pool || this.staged >= Math.min(this.stageLimit, this.prefetchTarget())) return false;
+    if (!this.pool || this.staged.size >= Math.min(this.stageLimit, this.prefetchTarget())) return false;
     if (this.executorFor(this.workflows.get(leased.task.workflow)) === inProcess) return false;
     return this.pool.canStage(leased.task.id);
   }
@@ -412,6 +412,7 @@ export class Worker {
   private begin(leased: LeasedTask, leaseSpan: Span, staged = false): void {
     const workflow = this.workflows.get(leased.task.workflow);
     const span = taskSpan(leased, leaseSpan);
+    const taskId = leased.task.id;
     let started = !staged;
     let executor = this.executorFor(workflow);
     if (staged) {
@@ -419,12 +420,12 @@ export class Worker {
       const staging = {
         started: () => {
           started = true;
-          this.staged -= 1;
+          this.staged.delete(taskId);
           this.active += 1;
         },
       };
       executor = (handler, ctx, task) => base(handler, ctx, task, staging);
-      this.staged += 1;
+      this.staged.add(taskId);
     } else {
       this.active += 1;
     }
@@ -440,7 +441,7 @@ export class Worker {
         this.active -= 1;
         this.paceCount += 1;
       } else {
-        this.staged -= 1;
+        this.staged.delete(taskId);
       }
       this.fill();
       this.slotWaiters.shift()?.();
@@ -546,19 +547,21 @@ export class Worker {
 
   /**
    * Renews the leases of `runs` and `held` tasks (default: all). Running tasks told to stop
-   * get their signal; held ones told to stop (cancel, or any pause: they have not started)
-   * are handed back unrun — released, so a cancelling task ends cancelled and a pausing one
+   * get their signal (a staged one is handed back unrun if it has not started); held ones told
+   * to stop (cancel, or any pause: they have not started) are handed back unrun — released, so a cancelling task ends cancelled and a pausing one
    * paused, without an attempt spent.
    */
   private async heartbeat(runs: TaskRun[] = [...this.runs.values()], held: { leased: LeasedTask }[] = this.held): Promise<void> {
     const live = runs.filter((run) => !run.lost);
     const waiting = held.map(({ leased }) => ({ taskId: leased.task.id, leaseToken: leased.leaseToken }));
     if (live.length === 0 && waiting.length === 0) return;
+    // Staged tasks have not started either: a pause stops them too (they are handed back unrun).
+    const unstarted = [...waiting.map((lease) => lease.taskId), ...live.filter((run) => this.staged.has(run.taskId)).map((run) => run.taskId)];
     try {
       const result = await this.port.heartbeat({
         workerId: this.id,
         leases: [...live.map((run) => run.lease), ...waiting],
-        ...(waiting.length > 0 ? { unstarted: waiting.map((lease) => lease.taskId) } : {}),
+        ...(unstarted.length > 0 ? { unstarted } : {}),
       });
       for (const taskId of result.lost) {
         this.runs.get(taskId)?.stop('lost');

@@ -69,6 +69,21 @@ describe('tasks staged in a handler thread', () => {
     expect(task.attempts).toBe(0);
   });
 
+  it('a task paused while it waits behind a running one is handed back unrun: its job ends paused', { timeout: 120_000 }, async () => {
+    const quick = await submit(Array.from({ length: 300 }, () => 'quick' as const));
+    const [waiting, marked] = await submit(['wait', 'mark']);
+    await hub.waitForJob(quick[quick.length - 1], undefined, 60_000);
+    await hub.waitForJob(waiting, (job) => job.state === 'running', 60_000);
+    await hub.waitForJob(marked, (job) => job.state === 'running', 60_000);
+    await hub.engine.control(marked, 'pause', hub.actor);
+    expect((await hub.waitForJob(marked, (job) => job.state === 'paused', 60_000)).state).toBe('paused');
+    await writeFile(join(dir, 'go'), '');
+    expect((await hub.waitForJob(waiting, undefined, 60_000)).state).toBe('success');
+    expect(existsSync(join(dir, `ran-${marked}`))).toBe(false);
+    const [task] = (await hub.store.listTasks(marked, { limit: 1 })).items;
+    expect(task).toMatchObject({ state: 'paused', attempts: 0 });
+  });
+
   it('a task staged in a thread that dies is given back, runs again and succeeds', { timeout: 120_000 }, async () => {
     const quick = await submit(Array.from({ length: 300 }, () => 'quick' as const));
     const [exiting, marked] = await submit(['exit', 'mark']);
