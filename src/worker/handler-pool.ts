@@ -32,6 +32,8 @@ interface PoolRun {
   started: boolean;
   /** A staged run follows it. */
   followed: boolean;
+  /** Staged, and told to go (aborted or unstaged): nothing may be staged behind it any more. */
+  leaving: boolean;
   /** Staged: the run it follows, when it was staged, and whom to tell once it starts. */
   staging: { after: number; at: number; started(): void } | null;
 }
@@ -123,7 +125,16 @@ export class HandlerPool {
     const end = new Promise<ExecutionEnd>((resolve) => {
       settle = resolve;
     });
-    const run: PoolRun = { runId, taskId: leased.task.id, ctx, settle: (value) => settle(value), started: true, followed: false, staging: null };
+    const run: PoolRun = {
+      runId,
+      taskId: leased.task.id,
+      ctx,
+      settle: (value) => settle(value),
+      started: true,
+      followed: false,
+      leaving: false,
+      staging: null,
+    };
     let killed = false;
     // Why it was told to stop, if it was: sent to its thread once, as soon as it has one.
     let abortReason: string | null = null;
@@ -227,7 +238,7 @@ export class HandlerPool {
    * would start at once.
    */
   private giveUpOn(run: PoolRun): void {
-    if (!run.started) run.followed = true;
+    if (!run.started) run.leaving = true;
   }
 
   /**
@@ -237,7 +248,7 @@ export class HandlerPool {
   private predecessor(): { slot: PoolThread; run: PoolRun } | null {
     for (const slot of this.threads) {
       if (slot.retired || slot.exclusive) continue;
-      for (const run of slot.runs.values()) if (!run.followed) return { slot, run };
+      for (const run of slot.runs.values()) if (!run.followed && !run.leaving) return { slot, run };
     }
     return null;
   }
