@@ -53,6 +53,23 @@ describe('tasks staged in a handler thread', () => {
     expect(results.filter((result) => result.staged).length).toBeGreaterThan(0);
   });
 
+  it('at concurrency 3 in one thread, with cancels among them, never run more than 3 at once', { timeout: 120_000 }, async () => {
+    await hub.close();
+    hub = await createTestHub({ workflows: [relay], worker: { isolation: 'thread', concurrency: 3, threads: 1, threadTasks: 3 } });
+    const ids = await submit(Array.from({ length: 600 }, () => 'brief' as const));
+    // Cancels land on jobs queued, held, staged and running alike.
+    const cancelled = ids.filter((_, i) => i % 7 === 3);
+    for (const id of cancelled) {
+      await hub.engine.control(id, 'cancel', hub.actor).catch(() => {});
+      await new Promise((resolve) => setTimeout(resolve, 3));
+    }
+    const jobs: JobRecord[] = [];
+    for (const id of ids) jobs.push(await hub.waitForJob(id, undefined, 60_000));
+    expect(jobs.every((job) => job.state === 'success' || (job.state === 'cancelled' && cancelled.includes(job.id)))).toBe(true);
+    const results = await Promise.all(jobs.filter((job) => job.state === 'success').map((job) => resultOf(job.id)));
+    expect(Math.max(...results.map((result) => result.overlap))).toBeLessThanOrEqual(3);
+  });
+
   it('a task cancelled while it waits behind a running one never runs, and ends cancelled', { timeout: 120_000 }, async () => {
     const quick = await submit(Array.from({ length: 300 }, () => 'quick' as const));
     const [waiting, marked] = await submit(['wait', 'mark']);
