@@ -70,36 +70,29 @@ describe('tasks staged in a handler thread', () => {
     expect(Math.max(...results.map((result) => result.overlap))).toBeLessThanOrEqual(3);
   });
 
-  it('a task cancelled while it waits behind a running one never runs, and ends cancelled', { timeout: 120_000 }, async () => {
-    const quick = await submit(Array.from({ length: 300 }, () => 'quick' as const));
-    const [waiting, marked] = await submit(['wait', 'mark']);
-    await hub.waitForJob(quick[quick.length - 1], undefined, 60_000);
-    await hub.waitForJob(waiting, (job) => job.state === 'running', 60_000);
-    // Leased by the worker: staged behind the waiting task, or held.
-    await hub.waitForJob(marked, (job) => job.state === 'running', 60_000);
-    await hub.engine.control(marked, 'cancel', hub.actor);
-    expect((await hub.waitForJob(marked, undefined, 60_000)).state).toBe('cancelled');
-    await writeFile(join(dir, 'go'), '');
-    expect((await hub.waitForJob(waiting, undefined, 60_000)).state).toBe('success');
-    expect(existsSync(join(dir, `ran-${marked}`))).toBe(false);
-    const [task] = (await hub.store.listTasks(marked, { limit: 1 })).items;
-    expect(task.attempts).toBe(0);
-  });
-
-  it('a task paused while it waits behind a running one is handed back unrun: its job ends paused', { timeout: 120_000 }, async () => {
-    const quick = await submit(Array.from({ length: 300 }, () => 'quick' as const));
-    const [waiting, marked] = await submit(['wait', 'mark']);
-    await hub.waitForJob(quick[quick.length - 1], undefined, 60_000);
-    await hub.waitForJob(waiting, (job) => job.state === 'running', 60_000);
-    await hub.waitForJob(marked, (job) => job.state === 'running', 60_000);
-    await hub.engine.control(marked, 'pause', hub.actor);
-    expect((await hub.waitForJob(marked, (job) => job.state === 'paused', 60_000)).state).toBe('paused');
-    await writeFile(join(dir, 'go'), '');
-    expect((await hub.waitForJob(waiting, undefined, 60_000)).state).toBe('success');
-    expect(existsSync(join(dir, `ran-${marked}`))).toBe(false);
-    const [task] = (await hub.store.listTasks(marked, { limit: 1 })).items;
-    expect(task).toMatchObject({ state: 'paused', attempts: 0 });
-  });
+  it.each([
+    ['cancel', 'cancelled', 'cancelled'],
+    ['pause', 'paused', 'paused'],
+  ] as const)(
+    'a task told to %s while it waits behind a running one never runs: its job ends %s',
+    { timeout: 120_000 },
+    async (control, jobState, taskState) => {
+      const quick = await submit(Array.from({ length: 300 }, () => 'quick' as const));
+      const [waiting, marked] = await submit(['wait', 'mark']);
+      await hub.waitForJob(quick[quick.length - 1], undefined, 60_000);
+      await hub.waitForJob(waiting, (job) => job.state === 'running', 60_000);
+      // Leased by the worker: staged behind the waiting task, or held.
+      await hub.waitForJob(marked, (job) => job.state === 'running', 60_000);
+      await hub.engine.control(marked, control, hub.actor);
+      expect((await hub.waitForJob(marked, (job) => job.state === jobState, 60_000)).state).toBe(jobState);
+      await writeFile(join(dir, 'go'), '');
+      expect((await hub.waitForJob(waiting, undefined, 60_000)).state).toBe('success');
+      expect(existsSync(join(dir, `ran-${marked}`))).toBe(false);
+      const [task] = (await hub.store.listTasks(marked, { limit: 1 })).items;
+      // Handed back unrun: no attempt spent.
+      expect(task).toMatchObject({ state: taskState, attempts: 0 });
+    },
+  );
 
   it('a task staged in a thread that dies is given back, runs again and succeeds', { timeout: 120_000 }, async () => {
     const quick = await submit(Array.from({ length: 300 }, () => 'quick' as const));
