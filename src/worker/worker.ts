@@ -126,7 +126,7 @@ export class Worker {
    */
   private readonly staged = new Set<number>();
   /** Most tasks staged at once: STAGED_PER_THREAD for each thread of the pool (0 in-process). */
-  private readonly stageLimit: number;
+  private readonly stageLimit: number = 0;
   /** Prefetched tasks waiting for a slot, in lease order, with when they were leased. */
   private readonly held: { leased: LeasedTask; at: number; leaseSpan: Span }[] = [];
   private readonly prefetch: number;
@@ -175,8 +175,8 @@ export class Worker {
       const threads = options.threads ?? defaultThreads(this.concurrency, options.threadTasks);
       const tasksPerThread = options.threadTasks ?? Math.ceil(this.concurrency / threads);
       this.pool = new HandlerPool({ threads, tasksPerThread, idleMs: options.threadIdleMs, maxHeapMb: options.threadMaxHeapMb, logger: this.logger });
+      this.stageLimit = STAGED_PER_THREAD * threads;
     }
-    this.stageLimit = this.pool ? STAGED_PER_THREAD * (options.threads ?? defaultThreads(this.concurrency, options.threadTasks)) : 0;
   }
 
   /** How `workflow`'s handlers run here: in the pool when its module is known, else in-process (said once, in the log). */
@@ -548,8 +548,8 @@ export class Worker {
   /**
    * Renews the leases of `runs` and `held` tasks (default: all). Running tasks told to stop
    * get their signal (a staged one is handed back unrun if it has not started); held ones told
-   * to stop (cancel, or any pause: they have not started) are handed back unrun — released, so a cancelling task ends cancelled and a pausing one
-   * paused, without an attempt spent.
+   * to stop (cancel, or any pause: they have not started) are handed back unrun — released, so
+   * a cancelling task ends cancelled and a pausing one paused, without an attempt spent.
    */
   private async heartbeat(runs: TaskRun[] = [...this.runs.values()], held: { leased: LeasedTask }[] = this.held): Promise<void> {
     const live = runs.filter((run) => !run.lost);
