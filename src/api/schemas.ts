@@ -92,7 +92,7 @@ export const itemQuery = pageQuery.extend({
 });
 
 export const roleSchema = z.enum(Role);
-export const sitesSchema = z.array(name).max(1000).nullable().optional();
+export const sitesSchema = z.array(name).min(1, 'name at least one site, or null for every site').max(1000).nullable().optional();
 export const usernameSchema = z.string().regex(/^[A-Za-z0-9._@-]{1,64}$/, 'letters, digits and . _ @ - only, at most 64');
 
 /** An e-mail address (notifications). */

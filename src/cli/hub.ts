@@ -86,7 +86,8 @@ export async function startHub(options: HubOptions): Promise<Hub> {
     logger,
     defaultSite: options.defaultSite,
     leaseMs: options.leaseMs,
-    adminPassword: options.adminPassword ?? null,
+    // The admin user is made once the hub has its ports (below): a start that fails for a port
+    // in use must not make one whose generated password it never shows.
     version: options.version,
     notifier,
     retainMs: options.retainDays ? options.retainDays * 86_400_000 : undefined,
@@ -98,6 +99,13 @@ export async function startHub(options: HubOptions): Promise<Hub> {
     options.metricsPort != null
       ? await listening(hub, () => hub.listenMetrics({ port: options.metricsPort as number }), options.metricsPort, '127.0.0.1', '--metrics-port')
       : null;
+  let generatedAdminPassword: string | null;
+  try {
+    generatedAdminPassword = await engine.auth.bootstrapAdmin(options.adminPassword ?? null);
+  } catch (error) {
+    await hub.close();
+    throw error;
+  }
   const cliToken = await cliCredentials(engine, options.dataDir, url);
 
   let worker: Worker | null = null;
@@ -152,7 +160,7 @@ export async function startHub(options: HubOptions): Promise<Hub> {
     siteWorkers,
     hub,
     metricsUrl,
-    generatedAdminPassword: hub.generatedAdminPassword,
+    generatedAdminPassword,
     cliToken,
     close: () => hub.close({ graceMs: SHUTDOWN_GRACE_MS }),
   };

@@ -1,4 +1,4 @@
-import { Command, CommanderError, Option } from 'commander';
+import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { HubError } from '../client/client.js';
 import { queuesCommand, tokensCommand, usersCommand, workersCommand } from './commands/admin.js';
 import { envelopesCommand } from './commands/envelopes.js';
@@ -48,6 +48,8 @@ try {
   await program.parseAsync(process.argv);
 } catch (error) {
   // Help and --version end with 0; every other commander error is a usage mistake.
+  // An argument a command's action refused itself (commander has printed its own refusals).
+  if (error instanceof InvalidArgumentError) console.error(`error: ${error.message}`);
   if (error instanceof CommanderError) process.exit(error.exitCode === 0 ? 0 : USAGE_ERROR);
   if ((error as { exitCode?: number }).exitCode === USAGE_ERROR) {
     console.error(`error: ${(error as Error).message}`);

@@ -23,15 +23,18 @@ export const parseConcurrency = integerIn(1, 1000);
 export const parsePort = integerIn(0, 65_535);
 /** Task lease: at least a second (heartbeats need time), at most an hour (a dead worker's tasks come back within it). */
 export const parseLeaseMs = integerIn(1000, 3_600_000);
-/** Job priority, higher first. */
-/** The API accepts priorities from -1000 to 1000 (higher runs first). */
+/** Job priority, higher first: the API accepts -1000 to 1000. */
 export const parsePriority = integerIn(-1000, 1000);
 /** Retention of finished jobs, in days (up to 100 years). */
 export const parseRetainDays = integerIn(1, 36_500);
 /** A schedule's fixed interval, in milliseconds: a second to a year. */
 export const parseEveryMs = integerIn(1000, 366 * 86_400_000);
 /** A schedule id. */
-export const parseScheduleId = integerIn(1, Number.MAX_SAFE_INTEGER);
+export function parseScheduleId(value: string): number {
+  const n = Number(value.trim());
+  if (!/^\d+$/.test(value.trim()) || !Number.isSafeInteger(n) || n < 1) throw new InvalidArgumentError(`schedule id: a positive whole number, not "${value}"`);
+  return n;
+}
 /** How many missed slots catch-up `all` fires at most. */
 export const parseCatchUpLimit = integerIn(1, 10_000);
 

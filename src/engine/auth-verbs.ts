@@ -164,6 +164,10 @@ export class AuthVerbs {
     if (problem) throw grantError(problem);
     if (patch.disabled === true && actor.ref === `user:${user.id}`) throw grantError('you cannot disable yourself');
     if (patch.password !== undefined) requireStrong(patch.password, user.username);
+    const stillAdmin = role === 'admin' && sites === null && !(patch.disabled ?? user.disabled);
+    if (isAllSitesAdmin(user) && !stillAdmin && !(await store.listUsers()).some((other) => other.id !== user.id && isAllSitesAdmin(other))) {
+      throw grantError(`"${user.username}" is the last enabled administrator of every site; make another one first`);
+    }
     const updated = await store.updateUser(
       user.id,
       {
@@ -177,12 +181,31 @@ export class AuthVerbs {
     );
     if (!updated) throw new SwitchyardError('SWY_ERR_USER_NOT_FOUND', `No user named "${username}"`);
     await store.deleteSessionsOf(user.id);
+    await this.revokeBeyond(actor, updated);
     await this.core.audit(actor, patch.password !== undefined ? 'user.reset-password' : 'user.update', `user:${user.username}`, null, {
       ...(patch.role !== undefined ? { role: patch.role } : {}),
       ...(patch.sites !== undefined ? { sites: patch.sites } : {}),
       ...(patch.disabled !== undefined ? { disabled: patch.disabled } : {}),
     });
     return userView(updated);
+  }
+
+  /**
+   * A user's tokens hold no more than the user: once the user is disabled, every token they
+   * made is revoked; once their role or sites narrow, those granting more than they now hold.
+   */
+  private async revokeBeyond(actor: Actor, user: UserRecord): Promise<void> {
+    const { store, clock } = this.core;
+    const holder = userActor(user);
+    for (const token of await store.listTokens()) {
+      if (token.createdBy !== user.username || token.revokedAt !== null) continue;
+      if (!user.disabled && grantProblem(holder, token.role, token.sites) === null) continue;
+      await store.revokeToken(token.id, clock());
+      await this.core.audit(actor, 'token.revoke', `token:${token.id}`, null, {
+        name: token.name,
+        reason: user.disabled ? `its creator ${user.username} was disabled` : `its creator ${user.username} no longer holds what it grants`,
+      });
+    }
   }
 
   /** A signed-in user changes their own password, proving the current one; other sessions end. */
@@ -307,6 +330,10 @@ export class AuthVerbs {
     });
     return secret;
   }
+}
+
+function isAllSitesAdmin(user: UserRecord): boolean {
+  return user.role === 'admin' && user.sites === null && !user.disabled;
 }
 
 export function userActor(user: UserRecord): Actor {

@@ -18,6 +18,7 @@ import {
   SwitchyardError,
   SYSTEM_ACTOR,
   seesJob,
+  siteAllowed,
   type TaskActivity,
   type TaskCompletion,
   type WorkerInfo,
@@ -138,6 +139,9 @@ export class Engine implements WorkerPort {
   private readonly wake = new WakeHub();
   private readonly submissions: Coalescer<NewJob, SubmitOutcome>;
   private readonly knownSites = new Set<string>();
+  /** Registered workers' owners (WorkerRecord.owner), by worker id; '' with when it was read, for an id no one owned then. */
+  private readonly workerOwners = new Map<string, string>();
+  private readonly unownedWorkers = new Map<string, number>();
   private readonly lastSeen = new Map<string, number>();
   private readonly unsubscribe: () => void;
   private readonly notifier: ReturnType<typeof notifierDuty>;
@@ -346,7 +350,7 @@ export class Engine implements WorkerPort {
     if (!this.knownSites.has(site)) await this.requireKnownSite(site);
     const fields = this.workflows.parseFields(workflow, request.fields);
     const tasks = await this.workflows.plan(workflow, fields, { site, creator: actor.name });
-    if (tasks.some((spec) => spec.site !== undefined && spec.site !== site)) await this.requirePlannedSites(tasks, site);
+    if (tasks.some((spec) => spec.site !== undefined && spec.site !== site)) await this.requirePlannedSites(tasks, site, actor);
     return {
       workflow: workflow.name,
       site,
@@ -374,15 +378,22 @@ export class Engine implements WorkerPort {
 
   /**
    * A plan may place tasks at other sites than the job's (a transfer from a source to a
-   * destination site); each must be a known site, or the submission is refused naming it.
-   * The submitter needs access to the job's site only: where a workflow's tasks run is the
-   * workflow's decision, and controlling the job then needs every site it spans.
+   * destination site, a delete at the site its fields name); each must be a known site, or the
+   * submission is refused naming it. The submitter needs access to every site the plan
+   * places work at, as controlling the job does: a user of one site cannot act at another by
+   * naming it in a job's fields.
    */
-  private async requirePlannedSites(tasks: TaskSpec[], home: string): Promise<void> {
+  private async requirePlannedSites(tasks: TaskSpec[], home: string, actor: Actor): Promise<void> {
     for (const spec of tasks) {
       if (spec.site === undefined || spec.site === home) continue;
       if (typeof spec.site !== 'string' || spec.site === '') {
         throw new SwitchyardError('SWY_ERR_WORKFLOW_PLAN', `task "${spec.key ?? spec.type}": site must be a site name`);
+      }
+      if (!siteAllowed(actor.sites, spec.site)) {
+        throw new SwitchyardError(
+          'SWY_ERR_AUTH_SITE',
+          `The plan puts task "${spec.key ?? spec.type}" at site "${spec.site}", which you have no access to; submitting it needs every site it acts at`,
+        );
       }
       try {
         await this.requireKnownSite(spec.site);
@@ -499,9 +510,13 @@ export class Engine implements WorkerPort {
       },
       lease: async (request) => {
         requireSite(actor, request.site);
+        await this.requireWorkerOwner(request.workerId, actor);
         return this.lease(request);
       },
-      heartbeat: (request) => this.store.heartbeat({ ...request, sites: actor.sites, leaseMs: this.leaseMs, now: this.clock() }),
+      heartbeat: async (request) => {
+        await this.requireWorkerOwner(request.workerId, actor);
+        return this.store.heartbeat({ ...request, sites: actor.sites, leaseMs: this.leaseMs, now: this.clock() });
+      },
       report: (batch) => this.store.recordActivity(batch, this.clock(), actor.sites),
       complete: (batch) => this.store.completeTasks(batch, this.clock(), actor.sites),
       transferStatus: async (request) => {
@@ -527,7 +542,28 @@ export class Engine implements WorkerPort {
   private async registerAs(info: WorkerInfo, actor: Actor): Promise<void> {
     const accepted = await this.store.registerWorker({ ...info, owner: actor.ref }, this.clock());
     if (!accepted) throw new SwitchyardError('SWY_ERR_WORKER_OWNED', `A worker with id "${info.id}" is registered by another credential`);
+    this.workerOwners.set(info.id, actor.ref);
+    this.unownedWorkers.delete(info.id);
     this.knownSites.add(info.site);
+  }
+
+  /**
+   * A registered worker's id is its registrant's: another credential may not lease or
+   * heartbeat under it (which would put its work, or its liveness, in that worker's name).
+   * Owners are remembered once seen; an id no one registered yet belongs to no one.
+   */
+  private async requireWorkerOwner(workerId: string, actor: Actor): Promise<void> {
+    let owner = this.workerOwners.get(workerId);
+    const now = this.clock();
+    if (owner === undefined && (this.unownedWorkers.get(workerId) ?? -Infinity) < now - UNOWNED_RECHECK_MS) {
+      owner = (await this.store.listWorkers()).find((worker) => worker.id === workerId)?.owner ?? '';
+      if (owner !== '') this.workerOwners.set(workerId, owner);
+      else this.unownedWorkers.set(workerId, now);
+    }
+    owner ??= '';
+    if (owner !== '' && owner !== actor.ref) {
+      throw new SwitchyardError('SWY_ERR_WORKER_OWNED', `A worker with id "${workerId}" is registered by another credential`);
+    }
   }
 
   /** Leases ready tasks; with none ready, waits up to `waitMs` for a wake-up (long poll). */
@@ -666,6 +702,9 @@ export function defaultTransferDir(location: { db?: string | null; dataDir?: str
  * late. As often as an in-process worker polls.
  */
 const LEASE_RECHECK_MS = 1_000;
+
+/** How long an id found unregistered is taken as unowned before the store is asked again. */
+const UNOWNED_RECHECK_MS = 10_000;
 
 /** How often a lease request refreshes a worker's last-seen time (well under WORKER_ONLINE_MS). */
 const SEEN_EVERY_MS = 15_000;

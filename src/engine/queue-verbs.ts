@@ -30,21 +30,24 @@ export class QueueVerbs {
     return queue;
   }
 
-  /** Changes concurrency, pause-on-failure or paused (admins who see all sites). */
+  /**
+   * Changes concurrency, pause-on-failure, retention or paused (admins who see all sites). A
+   * queue no job used yet is made: a queue can be set up before its first job.
+   */
   async update(name: string, patch: QueuePatch, actor: Actor): Promise<QueueRecord> {
     authorize(actor, 'queues.edit');
     this.requireAllSites(actor);
-    await this.get(name, actor);
+    await this.core.store.ensureQueues([name], this.core.clock());
     await this.core.store.updateQueue(name, patch, this.core.clock());
     await this.core.audit(actor, 'queue.update', `queue:${name}`, null, { ...patch });
     return this.get(name, actor);
   }
 
-  /** Pauses (running jobs go on, no new job starts) or resumes processing. */
+  /** Pauses (running jobs go on, no new job starts) or resumes processing; a queue no job used yet is made, paused from its first job. */
   async setPaused(name: string, paused: boolean, actor: Actor): Promise<QueueRecord> {
     authorize(actor, 'queues.control');
     this.requireAllSites(actor);
-    await this.get(name, actor);
+    await this.core.store.ensureQueues([name], this.core.clock());
     await this.core.store.updateQueue(name, { paused }, this.core.clock());
     await this.core.audit(actor, paused ? 'queue.pause' : 'queue.resume', `queue:${name}`, null);
     return this.get(name, actor);

@@ -91,6 +91,7 @@ export class ScheduleVerbs {
   async create(input: ScheduleInput, actor: Actor, codeOwned = false): Promise<ScheduleRecord> {
     authorize(actor, 'schedules.edit');
     const schedule = this.resolve(input, actor, codeOwned);
+    await this.requirePlanSites(schedule, actor);
     const now = this.core.clock();
     const created = await this.core.store.createSchedule({ ...schedule, nextRunAt: nextRunOf({ ...schedule, createdAt: now }, now) }, now);
     await this.core.audit(actor, 'schedule.create', `schedule:${created.id}`, created.site, { name: created.name, workflow: created.workflow });
@@ -115,6 +116,7 @@ export class ScheduleVerbs {
       actor,
       current.codeOwned,
     );
+    if (!onlyEnabled) await this.requirePlanSites(merged, actor);
     const now = this.core.clock();
     const changes: SchedulePatch = { ...merged, nextRunAt: nextRunOf({ ...merged, createdAt: current.createdAt }, now) };
     delete (changes as Partial<NewSchedule>).creator;
@@ -196,6 +198,15 @@ export class ScheduleVerbs {
       changed += 1;
     }
     return changed;
+  }
+
+  /**
+   * Plans the job the schedule would submit, as its author: a plan that acts at a site the
+   * author has no access to (a `delete` at the site its fields name) is refused now, not
+   * carried out later by the scheduler on the author's behalf.
+   */
+  private async requirePlanSites(schedule: Pick<ScheduleRecord, 'name' | 'workflow' | 'fields' | 'site' | 'queue'>, actor: Actor): Promise<void> {
+    if (actor.sites !== null) await this.buildJob(schedule, actor);
   }
 
   /** Validates an input into the stored settings. */

@@ -99,6 +99,7 @@ export function sitesWithin(actor: Actor, sites: readonly string[] | null): bool
  */
 export function grantProblem(actor: Actor, role: Role, sites: readonly string[] | null): string | null {
   if (!ROLES.includes(role)) return `unknown role "${role}"`;
+  if (sites !== null && sites.length === 0) return 'a grant of no sites would see nothing: name at least one site, or none for every site';
   if (role !== 'worker' && !roleAllows(actor.role, role)) return `you may not grant the ${role} role`;
   if (role === 'worker' && !roleAllows(actor.role, 'admin')) return 'only admins create worker tokens';
   if (!sitesWithin(actor, sites)) {
@@ -109,5 +110,7 @@ export function grantProblem(actor: Actor, role: Role, sites: readonly string[] 
 
 /** Whether the actor may manage (see, change) a user or token scoped to `sites`. */
 export function manages(actor: Actor, sites: readonly string[] | null): boolean {
-  return roleAllows(actor.role === 'worker' ? 'viewer' : actor.role, 'admin') && sitesWithin(actor, sites);
+  // A credential of no sites (made before they were refused) is no site admin's: all-sites admins' only.
+  const scope = sites !== null && sites.length === 0 ? null : sites;
+  return roleAllows(actor.role === 'worker' ? 'viewer' : actor.role, 'admin') && sitesWithin(actor, scope);
 }

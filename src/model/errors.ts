@@ -34,6 +34,7 @@ export const ErrorCatalog = {
   SWY_ERR_AUTH_SITE: { status: 403, message: 'You have no access to that site' },
   SWY_ERR_AUTH_CSRF: { status: 403, message: 'Missing or wrong X-CSRF-Token header' },
   SWY_ERR_AUTH_THROTTLED: { status: 429, message: 'Too many failed sign-ins; wait before trying again' },
+  SWY_ERR_BUSY: { status: 429, message: 'Too many requests of this kind under way at once; try again shortly' },
   SWY_ERR_AUTH_GRANT: { status: 403, message: 'You may not grant that role or those sites' },
   SWY_ERR_AUTH_PASSWORD: { status: 401, message: 'The current password is wrong' },
   SWY_ERR_PASSWORD_WEAK: { status: 400, message: 'The password is too weak' },

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { readdir, stat } from 'node:fs/promises';
 import { join, relative, resolve } from 'node:path';
-import { defineWorkflow, fail, skip, z } from '../index.js';
+import { defineWorkflow, fail, resolveInSite, SitePathError, skip, type TaskContext, z } from '../index.js';
 
 /** Files per hashing task: small enough to spread over workers, large enough to keep overhead low. */
 const FILES_PER_TASK = 200;
@@ -18,14 +18,18 @@ export const checksumTree = defineWorkflow({
   label: 'Checksum a directory tree',
   description: 'Computes a digest of every file under a directory and records one item per file.',
   fields: z.object({
-    root: z.string().min(1).describe('Directory to checksum, on the worker’s machine'),
+    root: z
+      .string()
+      .min(1)
+      .max(4096)
+      .describe('Directory to checksum: a path within the site’s root (any directory of the worker’s machine when its worker serves the site without one)'),
     algorithm: z.enum(['sha256', 'sha1', 'md5']).default('sha256').describe('Digest algorithm'),
   }),
   timeoutMs: 10 * 60_000,
   plan: () => [{ type: 'scan', key: 'scan' }],
   tasks: {
     async scan(ctx) {
-      const root = resolve(ctx.job.fields.root);
+      const root = await rootOf(ctx);
       const info = await stat(root).catch(() => null);
       if (!info) fail(`${root} does not exist on this worker`);
       if (!info.isDirectory()) fail(`${root} is not a directory`);
@@ -67,6 +71,24 @@ export const checksumTree = defineWorkflow({
     },
   },
 });
+
+/**
+ * The directory to checksum. A site served from a root directory (every site of
+ * `switchyard start`, and a worker started with `--root`) confines it: a path relative to that
+ * root, never absolute, never out through `..` or a symlink — so a user of a site reads no
+ * other files of the worker's machine. A worker that serves its site without a root leaves
+ * every directory it can read in reach, as its operator chose.
+ */
+async function rootOf(ctx: TaskContext<{ root: string }>): Promise<string> {
+  const asked = ctx.job.fields.root;
+  if (!ctx.site.root) return resolve(asked);
+  try {
+    return await resolveInSite(ctx.site.root, asked);
+  } catch (error) {
+    if (error instanceof SitePathError) fail(`${error.message} (site "${ctx.site.name}")`);
+    throw error;
+  }
+}
 
 async function* walk(dir: string, signal: AbortSignal): AsyncGenerator<string> {
   const entries = await readdir(dir, { withFileTypes: true });

@@ -78,7 +78,11 @@ describe('jobs that span sites over HTTP', () => {
   });
 
   it('shows the job, whole, to users of either site, and nothing to users of neither', async () => {
-    const job = await submit(tokens['op-a']);
+    // Submitting needs every site the plan acts at: a user of one end cannot act at the other by naming it.
+    const refused = await post('/jobs', { workflow: 'transfer', site: 'a', fields: { to: 'b' } }, tokens['op-a']);
+    expect(refused.status).toBe(403);
+    expect(refused.body.error).toMatchObject({ code: 'SWY_ERR_AUTH_SITE' });
+    const job = await submit(tokens['op-ab']);
     expect(job).toMatchObject({ site: 'a', sites: ['a', 'b'] });
     for (const who of ['op-a', 'op-b', 'op-ab']) {
       expect((await get(`/jobs/${job.id}`, tokens[who])).body).toMatchObject({ id: job.id, sites: ['a', 'b'] });

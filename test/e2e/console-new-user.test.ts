@@ -120,7 +120,7 @@ describe.skipIf(!browserAvailable())('console as a new user meets it (browser)',
   });
 
   it('6. puts a failure reason in a banner at the top of the job page', async () => {
-    const failed = await h.submit('checksum-tree', { root: '/nonexistent/new-user-test' });
+    const failed = await h.submit('checksum-tree', { root: 'nonexistent/new-user-test' });
     await h.waitForState(failed, ['failure']);
     await page.goto(`/jobs/${failed}`);
     const banner = page.getByTestId('job-reason-banner');

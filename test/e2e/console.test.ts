@@ -252,11 +252,12 @@ describe.skipIf(!browserAvailable())('console (browser)', { timeout: 90_000 }, (
   });
 
   it('shows an item path and output holding markup as text, injecting no element', async () => {
-    const root = join(h.dir, 'tree');
+    // Inside the demo site "local", whose root confines checksum-tree.
+    const root = join(h.dir, 'hub', 'sites', 'local', 'hostile-tree');
     mkdirSync(root, { recursive: true });
     const hostile = '<img src=x onerror=alert(1)>';
     writeFileSync(join(root, hostile), 'payload');
-    const id = await h.submit('checksum-tree', { root, algorithm: 'sha256' });
+    const id = await h.submit('checksum-tree', { root: 'hostile-tree', algorithm: 'sha256' });
     await h.waitForState(id, ['success', 'error', 'failure']);
 
     await page.goto(`/jobs/${id}?tab=items&status=completed`);

@@ -85,7 +85,7 @@ function run(command: string, cwd: string): Promise<{ code: number | null; outpu
  * block not marked `<!-- readme-test: skip: why -->`, from a second shell in that directory,
  * through the real `npx` — which finds `switchyard` in ./node_modules/.bin, where `npm ci`
  * links it in a checkout (here a link to this checkout's bin/switchyard.js). `src` is there
- * too, for the checksum-tree example.
+ * too, as in a checkout.
  */
 describe('the README shell commands', () => {
   const blocks = shellBlocks(readFileSync(join(ROOT, 'README.md'), 'utf8'));

@@ -30,23 +30,45 @@ export function authenticator(engine: Engine) {
   return async function authenticate(request: FastifyRequest, _reply: FastifyReply): Promise<void> {
     const access = request.routeOptions.config?.access ?? 'admin';
     if (access === 'public') return;
-    const bearer = bearerOf(request);
-    let actor: Actor | null = null;
-    request.csrfToken = null;
-    if (bearer !== null) actor = await engine.auth.fromBearer(bearer);
-    else {
-      const sessionId = request.cookies?.[SESSION_COOKIE];
-      const session = sessionId ? await engine.auth.fromSession(sessionId) : null;
-      if (session) {
-        if (!SAFE_METHODS.has(request.method) && request.headers['x-csrf-token'] !== session.csrfToken) throw new SwitchyardError('SWY_ERR_AUTH_CSRF');
-        actor = session.actor;
-        request.csrfToken = session.csrfToken;
-      }
-    }
-    if (!actor) throw new SwitchyardError('SWY_ERR_AUTH_REQUIRED');
-    request.actor = actor;
-    authorize(actor, access === 'worker' ? 'worker.protocol' : ROUTE_PERMISSION[access]);
+    const caller = await callerOf(engine, request);
+    request.csrfToken = caller?.csrfToken ?? null;
+    if (caller?.csrfToken && !SAFE_METHODS.has(request.method) && request.headers['x-csrf-token'] !== caller.csrfToken)
+      throw new SwitchyardError('SWY_ERR_AUTH_CSRF');
+    if (!caller) throw new SwitchyardError('SWY_ERR_AUTH_REQUIRED');
+    request.actor = caller.actor;
+    authorize(caller.actor, routePermission(access));
   };
+}
+
+function routePermission(access: Exclude<Access, 'public'>) {
+  return access === 'worker' ? 'worker.protocol' : ROUTE_PERMISSION[access];
+}
+
+/** The caller behind a request's bearer token or session cookie, as the store says now; null when there is none. */
+async function callerOf(engine: Engine, request: FastifyRequest): Promise<{ actor: Actor; csrfToken: string | null } | null> {
+  const bearer = bearerOf(request);
+  if (bearer !== null) return { actor: await engine.auth.fromBearer(bearer), csrfToken: null };
+  const sessionId = request.cookies?.[SESSION_COOKIE];
+  return sessionId ? await engine.auth.fromSession(sessionId) : null;
+}
+
+/**
+ * The request's caller again, for a response that outlives its request (an event stream): the
+ * actor as the store says now (a changed role or sites apply), or null once the token is
+ * revoked or expired, the session ended or its user disabled, or the route's access lost.
+ */
+export async function recheckCaller(engine: Engine, request: FastifyRequest): Promise<Actor | null> {
+  const access = request.routeOptions.config?.access ?? 'admin';
+  if (access === 'public') return request.actor;
+  try {
+    const caller = await callerOf(engine, request);
+    if (!caller) return null;
+    authorize(caller.actor, routePermission(access));
+    return caller.actor;
+  } catch (error) {
+    if (error instanceof SwitchyardError && error.status < 500) return null;
+    throw error;
+  }
 }
 
 const ROUTE_PERMISSION = { viewer: 'self.read', operator: 'jobs.control', admin: 'users.manage' } as const;

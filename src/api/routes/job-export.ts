@@ -4,6 +4,7 @@ import ExcelJS from 'exceljs';
 import { z } from 'zod';
 import { taskTallies } from '../../model/index.js';
 import type { ApiContext, App } from '../api-context.js';
+import { CallerLimit } from '../caller-limit.js';
 import { type JobDto, jobDto } from '../dto.js';
 import { jobFilters } from '../schemas.js';
 import { jobListQuery } from './jobs.js';
@@ -58,6 +59,8 @@ const TYPES = {
  * Streams page by page, so exporting a large history holds one page in memory, not the whole list.
  */
 export function jobExportRoutes(app: App, { engine }: ApiContext): void {
+  // An export of a million jobs reads for a minute: a few at once per caller, and in all.
+  const exports = new CallerLimit('exports', 3, 12);
   app.get('/jobs/export', {
     config: { access: 'viewer' },
     schema: {
@@ -67,6 +70,8 @@ export function jobExportRoutes(app: App, { engine }: ApiContext): void {
     },
     handler: async (request, reply) => {
       const { format, ...filters } = request.query;
+      const release = exports.take(request.actor.ref);
+      reply.raw.once('close', release);
       const stamp = new Date().toISOString().replace(/[:.]/g, '-');
       reply.header('content-disposition', `attachment; filename="switchyard-jobs-${stamp}.${format}"`);
       reply.type(TYPES[format]);

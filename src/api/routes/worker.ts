@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { ActivityResult } from '../../model/index.js';
+import type { ActivityResult, LeasedTask } from '../../model/index.js';
 import { CHANGE_KINDS, CHANGE_LIMITS, ItemOutcome, SwitchyardError } from '../../model/index.js';
 import type { ApiContext, App } from '../api-context.js';
 import { errorReply } from '../errors.js';
@@ -112,10 +112,28 @@ export function workerRoutes(app: App, { engine }: ApiContext): void {
         waitMs: z.number().int().min(0).max(60_000).default(0),
       }),
     },
-    handler: async (request) => {
-      const abort = new AbortController();
-      request.raw.once('close', () => abort.abort());
-      return { tasks: await engine.workerPort(request.actor).lease({ ...request.body, signal: abort.signal }) };
+    handler: async (request, reply) => {
+      // The response closes unfinished when the worker hangs up (it stopped, or gave up): a
+      // lease still waiting stops waiting, and tasks leased for a worker that is gone are
+      // handed back at once, their attempts refunded, rather than held until their leases
+      // expire. (The request's own 'close' came once its body was read.)
+      const port = engine.workerPort(request.actor);
+      const hungUp = new AbortController();
+      let leased: LeasedTask[] = [];
+      const handBack = (tasks: LeasedTask[]) =>
+        port.complete(tasks.map(({ task, leaseToken }) => ({ taskId: task.id, leaseToken, report: { kind: 'released' as const } })));
+      reply.raw.once('close', () => {
+        if (reply.raw.writableFinished) return;
+        hungUp.abort();
+        if (leased.length > 0) handBack(leased).catch((error) => request.log.warn({ err: error }, 'could not hand back the tasks of a worker that hung up'));
+      });
+      const tasks = await port.lease({ ...request.body, signal: hungUp.signal });
+      if (hungUp.signal.aborted) {
+        if (tasks.length > 0) await handBack(tasks);
+        return { tasks: [] };
+      }
+      leased = tasks;
+      return { tasks };
     },
   });
 

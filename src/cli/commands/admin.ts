@@ -129,7 +129,10 @@ export function usersCommand(program: Command): void {
     .option('--email <address>', 'where e-mail notifications go')
     .option('--sites <sites>', 'comma-separated sites the user may see (default: all of yours)')
     .action(async (username: string, options, command: Command) => {
-      const password = options.password ?? process.env.SWITCHYARD_NEW_PASSWORD ?? (await ask(`password for ${username}: `));
+      const password =
+        options.password ??
+        process.env.SWITCHYARD_NEW_PASSWORD ??
+        (await ask(`password for ${username}: `, 'give it with --password or SWITCHYARD_NEW_PASSWORD'));
       await client(command).addUser({
         username,
         password,
@@ -181,8 +184,8 @@ export function usersCommand(program: Command): void {
     .command('passwd')
     .description('Change your own password (signed-in users; asks for both)')
     .action(async (_options, command: Command) => {
-      const current = process.env.SWITCHYARD_PASSWORD ?? (await ask('current password: '));
-      const next = process.env.SWITCHYARD_NEW_PASSWORD ?? (await ask('new password: '));
+      const current = process.env.SWITCHYARD_PASSWORD ?? (await ask('current password: ', 'give it in SWITCHYARD_PASSWORD'));
+      const next = process.env.SWITCHYARD_NEW_PASSWORD ?? (await ask('new password: ', 'give it in SWITCHYARD_NEW_PASSWORD'));
       await client(command).changePassword(current, next);
       console.log('password changed');
     });
@@ -239,10 +242,14 @@ function splitSites(value: string | undefined): string[] | null {
     : null;
 }
 
-async function ask(question: string): Promise<string> {
+/** Asks on the terminal; refused, with `instead` said, when standard input ends unanswered (closed, or /dev/null). */
+async function ask(question: string, instead = ''): Promise<string> {
   const rl = createInterface({ input: process.stdin, output: process.stderr });
   try {
-    return await rl.question(question);
+    return await new Promise<string>((resolve, reject) => {
+      rl.once('close', () => reject(new Error(`no answer to "${question.trim()}": standard input ended${instead ? `; ${instead}` : ''}`)));
+      rl.question(question).then(resolve, reject);
+    });
   } finally {
     rl.close();
   }

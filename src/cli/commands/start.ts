@@ -99,8 +99,10 @@ export function startCommand(program: Command): void {
           '  (shown once; set SWITCHYARD_ADMIN_PASSWORD to choose it)',
         );
       }
-      lines.push('', `  The CLI in this directory uses ${resolve(options.data, 'cli.json')}; try: npx switchyard submit simulate --wait`);
-      if (demo) lines.push(`  or, on the demo files: npx switchyard submit snapshot -f site=${options.site} -f path=samples --wait`);
+      // Elsewhere than the default data directory, the CLI must be told where it is.
+      const data = resolve(options.data) === resolve('.switchyard') ? '' : ` --data ${JSON.stringify(options.data)}`;
+      lines.push('', `  The CLI in this directory uses ${resolve(options.data, 'cli.json')}; try: npx switchyard submit simulate --wait${data}`);
+      if (demo) lines.push(`  or, on the demo files: npx switchyard submit snapshot -f site=${options.site} -f path=samples --wait${data}`);
       // Signal handlers before the lines that say the hub is up: a SIGTERM sent in answer to them
       // must find the orderly stop in place.
       let stopping = false;

@@ -13,7 +13,7 @@ export function submitCommand(program: Command): void {
     .option('--fields <json>', 'all fields as one JSON object')
     .option('--site <site>', 'site to run at')
     .option('--queue <queue>', 'queue to join')
-    .addOption(new Option('--priority <n>', 'higher runs first (-1000000 to 1000000)').argParser(parsePriority))
+    .addOption(new Option('--priority <n>', 'higher runs first (-1000 to 1000)').argParser(parsePriority))
     .addOption(new Option('--run-at <when>', 'do not start before this time (ISO 8601, years 2000 to 9999)').argParser(parseRunAt))
     .option('--idempotency-key <key>', 'submitting the same key again answers the existing job')
     .option('-w, --wait', 'show progress until the job ends; exit 0 on success, 1 on failure, 2 on errors')

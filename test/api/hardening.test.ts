@@ -1,0 +1,202 @@
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type RunningHub, startTestHub } from '../helpers/hub-process.js';
+
+const STRONG = 'correct horse battery staple';
+
+/**
+ * Holes a hostile outside tester found, closed and kept closed, through the REST API of a hub
+ * started as `switchyard start` starts one, with two sites served from root directories:
+ * `local` (where the sample file is) and `backup` (the limited callers' own).
+ */
+describe('access hardening over HTTP', () => {
+  let hub: RunningHub;
+  let roots: string;
+  beforeAll(async () => {
+    roots = mkdtempSync(join(tmpdir(), 'swy-hardening-'));
+    for (const site of ['local', 'backup']) mkdirSync(join(roots, site, 'files'), { recursive: true });
+    writeFileSync(join(roots, 'local', 'files', 'keep.txt'), 'precious');
+    hub = await startTestHub({ siteRoots: { local: join(roots, 'local'), backup: join(roots, 'backup') } });
+  });
+  afterAll(async () => {
+    await hub?.close();
+    rmSync(roots, { recursive: true, force: true });
+  });
+
+  const json = async (response: Response) => ({ status: response.status, body: await response.json().catch(() => null) });
+  const call = async (method: string, path: string, body?: unknown, token?: string | null) =>
+    json(await hub.api(`/api/v1${path}`, { method, ...(body === undefined ? {} : { json: body }), token }));
+  const tokenOf = async (name: string, role: string, sites: string[] | null) => {
+    const created = await call('POST', '/tokens', { name, role, sites });
+    expect(created.status, JSON.stringify(created.body)).toBe(201);
+    return { id: created.body.id as number, secret: created.body.token as string };
+  };
+  const waitFor = async <T>(read: () => Promise<T>, done: (value: T) => boolean, what: string, ms = 30_000): Promise<T> => {
+    const deadline = Date.now() + ms;
+    for (;;) {
+      const value = await read();
+      if (done(value)) return value;
+      if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}: ${JSON.stringify(value)}`);
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+  };
+
+  it("refuses a site-limited operator work at another site named in a job's fields, in every way of submitting it", async () => {
+    const { secret } = await tokenOf('backup-operator', 'operator', ['backup']);
+    const remove = { workflow: 'delete', site: 'backup', fields: { site: 'local', path: 'files' } };
+    const direct = await call('POST', '/jobs', remove, secret);
+    expect(direct.status, JSON.stringify(direct.body)).toBe(403);
+    expect(direct.body.error).toMatchObject({ code: 'SWY_ERR_AUTH_SITE' });
+    expect(direct.body.error.message).toContain('"local"');
+    expect((await call('POST', '/jobs/bulk', { jobs: [remove] }, secret)).status).toBe(403);
+    expect((await call('POST', '/envelopes', { type: 'jobs', site: 'backup', jobs: [{ workflow: 'delete', fields: remove.fields }] }, secret)).status).toBe(
+      403,
+    );
+    const schedule = await call(
+      'POST',
+      '/schedules',
+      { name: 'nightly-wipe', workflow: 'delete', site: 'backup', fields: remove.fields, everyMs: 3_600_000 },
+      secret,
+    );
+    expect(schedule.status, JSON.stringify(schedule.body)).toBe(403);
+    expect((await call('GET', '/jobs?limit=50')).body.items.filter((job: { workflow: string }) => job.workflow === 'delete')).toEqual([]);
+
+    // At its own site the same operator deletes, and an all-sites operator anywhere.
+    const own = await call('POST', '/jobs', { workflow: 'delete', site: 'backup', fields: { site: 'backup', path: 'files' } }, secret);
+    expect(own.status, JSON.stringify(own.body)).toBe(201);
+  });
+
+  it('keeps checksum-tree inside the site root', async () => {
+    const outside = await call('POST', '/jobs', { workflow: 'checksum-tree', site: 'backup', fields: { root: '/etc' } });
+    expect(outside.status).toBe(201);
+    const ended = await waitFor(
+      () => hub.job(outside.body.id),
+      (job) => job?.state === 'failure',
+      'the job to fail',
+    );
+    expect(ended?.reason).toMatch(/absolute/);
+    const up = await call('POST', '/jobs', { workflow: 'checksum-tree', site: 'local', fields: { root: '../..' } });
+    await waitFor(
+      () => hub.job(up.body.id),
+      (job) => job?.state === 'failure',
+      'the job to fail',
+    );
+    const inside = await call('POST', '/jobs', { workflow: 'checksum-tree', site: 'local', fields: { root: 'files' } });
+    const done = await waitFor(
+      () => hub.job(inside.body.id),
+      (job) => job?.state === 'success',
+      'the job to succeed',
+    );
+    expect(done?.itemCounts.completed).toBe(1);
+  });
+
+  it("revokes a user's tokens when the user is disabled, and those beyond the user's grants when narrowed", async () => {
+    expect((await call('POST', '/users', { username: 'erin', password: STRONG, role: 'admin', sites: null })).status).toBe(201);
+    const signIn = await hub.api('/api/v1/session', { token: null, method: 'POST', json: { username: 'erin', password: STRONG } });
+    expect(signIn.status).toBe(200);
+    const cookie = { cookie: signIn.headers.get('set-cookie')?.split(';')[0] ?? '' };
+    const csrf = (await signIn.json()).csrfToken as string;
+    const make = async (name: string, role: string) => {
+      const response = await hub.api('/api/v1/tokens', { token: null, method: 'POST', headers: { ...cookie, 'x-csrf-token': csrf }, json: { name, role } });
+      expect(response.status).toBe(201);
+      return ((await response.json()) as { token: string }).token;
+    };
+    const adminToken = await make('erin-admin', 'admin');
+    const viewerToken = await make('erin-viewer', 'viewer');
+    const works = async (secret: string) => (await hub.api('/api/v1/me', { token: secret })).status;
+    expect(await works(adminToken)).toBe(200);
+
+    expect((await call('PATCH', '/users/erin', { role: 'operator' })).status).toBe(200);
+    expect(await works(adminToken)).toBe(401);
+    expect(await works(viewerToken)).toBe(200);
+
+    expect((await call('PATCH', '/users/erin', { disabled: true })).status).toBe(200);
+    expect(await works(viewerToken)).toBe(401);
+    const tokens = (await call('GET', '/tokens')).body.items.filter((t: { createdBy: string }) => t.createdBy === 'erin');
+    expect(tokens.map((t: { state: string }) => t.state)).toEqual(['revoked', 'revoked']);
+  });
+
+  it('refuses to demote or disable the last administrator of every site, and grants of no sites', async () => {
+    const demoted = await call('PATCH', '/users/admin', { role: 'viewer' });
+    expect(demoted.status).toBe(403);
+    expect(demoted.body.error.message).toContain('last enabled administrator');
+    expect((await call('PATCH', '/users/admin', { sites: ['local'] })).status).toBe(403);
+    expect((await call('GET', '/users')).body.items.find((u: { username: string }) => u.username === 'admin')).toMatchObject({ role: 'admin', sites: null });
+
+    expect((await call('POST', '/tokens', { name: 'nowhere', role: 'viewer', sites: [] })).status).toBe(400);
+    expect((await call('POST', '/users', { username: 'nobody', password: STRONG, role: 'viewer', sites: [] })).status).toBe(400);
+  });
+
+  it("refuses a lease or heartbeat under another credential's worker id, and leases nothing to a worker that hung up", async () => {
+    // Site `remote` has no worker but these (registering makes it exist).
+    const remoteWorker = await tokenOf('remote-worker', 'worker', ['remote']);
+    const otherWorker = await tokenOf('other-worker', 'worker', ['remote']);
+    const register = await call(
+      'POST',
+      '/worker/register',
+      { id: 'bw-1', name: 'bw-1', site: 'remote', host: 'test', workflows: ['simulate'] },
+      remoteWorker.secret,
+    );
+    expect(register.status, JSON.stringify(register.body)).toBe(200);
+    const lease = { workerId: 'bw-1', site: 'remote', workflows: ['simulate'], limit: 10, waitMs: 0 };
+    const stolen = await call('POST', '/worker/lease', lease, otherWorker.secret);
+    expect(stolen.status).toBe(409);
+    expect(stolen.body.error.code).toBe('SWY_ERR_WORKER_OWNED');
+    expect((await call('POST', '/worker/heartbeat', { workerId: 'bw-1', leases: [] }, otherWorker.secret)).status).toBe(409);
+    expect((await call('POST', '/worker/lease', lease, remoteWorker.secret)).status).toBe(200);
+
+    // A long poll whose worker hangs up stops waiting: a job submitted afterwards is not leased to it.
+    const hangUp = new AbortController();
+    const waiting = hub
+      .api('/api/v1/worker/lease', { method: 'POST', token: remoteWorker.secret, json: { ...lease, waitMs: 30_000 }, signal: hangUp.signal })
+      .catch(() => null);
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    hangUp.abort();
+    await waiting;
+    const job = await call('POST', '/jobs', { workflow: 'simulate', site: 'remote', fields: { tasks: 1, items: 1, delayMs: 0 } });
+    expect(job.status).toBe(201);
+    // Had it been leased to the worker that hung up, it would be handed back, its attempt refunded.
+    await new Promise((resolve) => setTimeout(resolve, 1500));
+    await waitFor(
+      async () => ((await call('GET', `/jobs/${job.body.id}/tasks`)).body.items as { state: string; attempts: number }[]).map((t) => [t.state, t.attempts]),
+      (tasks) => JSON.stringify(tasks) === JSON.stringify([['queued', 0]]),
+      'the task queued, no attempt spent',
+    );
+  });
+
+  it('ends an event stream once its token is revoked, and bounds the streams one caller holds', async () => {
+    const viewer = await tokenOf('stream-viewer', 'viewer', null);
+    const stream = await hub.api('/api/v1/events', { token: viewer.secret });
+    expect(stream.status).toBe(200);
+    const reader = (stream.body as ReadableStream<Uint8Array>).getReader();
+    expect((await call('DELETE', `/tokens/${viewer.id}`)).status).toBe(200);
+    const ended = (async () => {
+      for (;;) if ((await reader.read()).done) return true;
+    })();
+    expect(await Promise.race([ended, new Promise((resolve) => setTimeout(() => resolve(false), 30_000))])).toBe(true);
+
+    const many = await tokenOf('many-streams', 'viewer', null);
+    const held: AbortController[] = [];
+    try {
+      let refused: { status: number; body: { error: { code: string } } } | null = null;
+      for (let i = 0; i < 40 && refused === null; i++) {
+        const abort = new AbortController();
+        held.push(abort);
+        const response = await hub.api('/api/v1/events', { token: many.secret, signal: abort.signal });
+        if (response.status !== 200) refused = await json(response);
+      }
+      expect(refused).toMatchObject({ status: 429, body: { error: { code: 'SWY_ERR_BUSY' } } });
+      expect(held.length).toBe(17);
+    } finally {
+      for (const abort of held) abort.abort();
+    }
+    // Closed streams give their places back.
+    await waitFor(
+      async () => (await hub.api('/api/v1/events', { token: many.secret, signal: AbortSignal.timeout(2000) }).catch(() => null))?.status,
+      (status) => status === 200,
+      'a stream once the others closed',
+    );
+  });
+});
