@@ -1,8 +1,10 @@
 import { SingleBar } from 'cli-progress';
-import type { Job, SwitchyardClient } from '../client/client.js';
+import { HubError, type Job, type SwitchyardClient } from '../client/client.js';
 import { isTerminalJobState } from '../model/index.js';
 
 const POLL_MS = 300;
+/** How long a watch keeps asking a hub it cannot reach (restarting, say) before it gives up. */
+const UNREACHABLE_FOR_MS = 120_000;
 
 /**
  * Shows a job's progress until it ends: a progress bar on a terminal, one line per change
@@ -23,10 +25,32 @@ export async function watchJob(client: SwitchyardClient, id: number): Promise<Jo
     last = line;
     if (isTerminalJobState(job.state)) break;
     await new Promise((resolve) => setTimeout(resolve, POLL_MS));
-    job = await client.getJob(id);
+    job = await reread(client, id, tty);
   }
   bar?.stop();
   return job;
+}
+
+/**
+ * The job again. A hub that cannot be reached (restarting after a crash, say) is asked again
+ * for up to two minutes, said once on stderr: the job goes on without the watch, so a restart
+ * must not read as the job's failure.
+ */
+async function reread(client: SwitchyardClient, id: number, tty: boolean): Promise<Job> {
+  const since = Date.now();
+  let said = false;
+  for (let delay = 250; ; delay = Math.min(delay * 2, 5000)) {
+    try {
+      const job = await client.getJob(id);
+      if (said) process.stderr.write(`${tty ? '\n' : ''}the hub answers again\n`);
+      return job;
+    } catch (error) {
+      if (!(error instanceof HubError) || error.code !== 'SWY_ERR_UNREACHABLE' || Date.now() - since > UNREACHABLE_FOR_MS) throw error;
+      if (!said) process.stderr.write(`${tty ? '\n' : ''}${error.message}; asking again for up to ${UNREACHABLE_FOR_MS / 1000} s\n`);
+      said = true;
+      await new Promise((resolve) => setTimeout(resolve, delay));
+    }
+  }
 }
 
 function payload(job: Job) {

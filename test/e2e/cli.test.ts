@@ -135,13 +135,17 @@ export default defineWorkflow({
     try {
       hub = await startHub(cwd, { SWITCHYARD_ADMIN_PASSWORD: 'pw-123456-cli' });
       // Long enough (4 tasks of 200 × 25 ms) that it is still running when the hub is killed, even on a loaded machine.
-      await runCli(['submit', 'simulate', '-f', 'tasks=4', '-f', 'items=200', '-f', 'delayMs=25'], { cwd });
+      // Watched with --wait, which rides out the restart (on the same port) rather than report a failure.
+      const watching = startCli(['submit', 'simulate', '-f', 'tasks=4', '-f', 'items=200', '-f', 'delayMs=25', '--wait'], { cwd });
       await expect
         .poll(async () => JSON.parse((await runCli(['jobs', 'show', '1', '--json'], { cwd })).stdout).itemCounts.completed, { timeout: 10_000 })
         .toBeGreaterThan(0);
+      const port = new URL(url).port;
       hub.child.kill('SIGKILL');
       await hub.exited;
-      hub = await startHub(cwd, { SWITCHYARD_ADMIN_PASSWORD: 'pw-123456-cli' });
+      await watching.waitFor(/cannot reach the hub .*; asking again/, 30_000);
+      hub = await startHub(cwd, { SWITCHYARD_ADMIN_PASSWORD: 'pw-123456-cli' }, ['--port', port]);
+      expect(await watching.exited, watching.output()).toBe(0);
       const done = await runCli(['submit', 'simulate', '-f', 'items=0', '--wait'], { cwd });
       expect(done.code).toBe(0);
       await expect.poll(async () => JSON.parse((await runCli(['jobs', 'show', '1', '--json'], { cwd })).stdout).state, { timeout: 60_000 }).toBe('success');
