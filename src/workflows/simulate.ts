@@ -4,7 +4,9 @@ import { defineWorkflow, z } from '../index.js';
 /**
  * Simulated work for trying Switchyard out: a few tasks that each "process" some items with a
  * pause between them, report progress and log lines, and fail a share of items on request.
- * Deterministic: item N of task T fails when (T * 31 + N) % 100 < failPercent.
+ * Deterministic: item N of task T fails when (T * 31 + N) % 100 < failPercent. The failures are
+ * transient: "retry failed items" processes the failed items alone (`ctx.task.retryPaths`), and
+ * they succeed.
  */
 export const simulate = defineWorkflow({
   name: 'simulate',
@@ -22,20 +24,23 @@ export const simulate = defineWorkflow({
     async process(ctx) {
       const { task } = ctx.task.input as { task: number };
       const { items, delayMs, failPercent } = ctx.job.fields;
-      ctx.log(`task ${task}: processing ${items} items`);
-      for (let n = 0; n < items; n++) {
+      const pathOf = (n: number) => `/simulated/task-${task}/item-${n}`;
+      const retried = Array.isArray(ctx.task.retryPaths) ? new Set(ctx.task.retryPaths) : null;
+      const numbers = Array.from({ length: items }, (_, n) => n).filter((n) => retried === null || retried.has(pathOf(n)));
+      ctx.log(`task ${task}: processing ${numbers.length} items${retried === null ? '' : ' that failed before'}`);
+      for (const [index, n] of numbers.entries()) {
         if (delayMs > 0) await sleep(delayMs, undefined, { signal: ctx.signal });
-        const failed = (task * 31 + n) % 100 < failPercent;
-        ctx.item(`/simulated/task-${task}/item-${n}`, {
+        const failed = retried === null && (task * 31 + n) % 100 < failPercent;
+        ctx.item(pathOf(n), {
           operation: 'process',
           outcome: failed ? 'failed' : 'completed',
           bytes: 1024 * (n + 1),
           error: failed ? 'simulated failure' : undefined,
         });
-        ctx.progress(n + 1, items);
-        if ((n + 1) % 10 === 0) ctx.log(`task ${task}: ${n + 1}/${items} items`);
+        ctx.progress(index + 1, numbers.length);
+        if ((index + 1) % 10 === 0) ctx.log(`task ${task}: ${index + 1}/${numbers.length} items`);
       }
-      return { changed: items > 0, result: { items } };
+      return { changed: numbers.length > 0, result: { items: numbers.length } };
     },
   },
   // Rolling a simulate job (or its envelope) back "reverts" each item the task processed.

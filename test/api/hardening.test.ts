@@ -166,6 +166,25 @@ describe('access hardening over HTTP', () => {
     );
   });
 
+  it("retries simulate's failed items alone, which then succeed", async () => {
+    const submitted = await call('POST', '/jobs', { workflow: 'simulate', fields: { tasks: 1, items: 30, delayMs: 0, failPercent: 20 } });
+    const first = await waitFor(
+      () => hub.job(submitted.body.id),
+      (job) => job?.state === 'error',
+      'the job to end with errors',
+    );
+    // Item N of task 0 fails when N % 100 < 20: items 0 to 19.
+    expect(first?.itemCounts).toMatchObject({ completed: 10, failed: 20 });
+    expect((await call('POST', `/jobs/${submitted.body.id}/retry`, { items: 'failed' })).status).toBe(200);
+    await waitFor(
+      () => hub.job(submitted.body.id),
+      (job) => job?.state === 'success',
+      'the retried job to succeed',
+    );
+    const task = ((await call('GET', `/jobs/${submitted.body.id}/tasks`)).body.items as { id: number; result: { items: number } }[])[0];
+    expect(task.result).toEqual({ items: 20 });
+  });
+
   it('ends an event stream once its token is revoked, and bounds the streams one caller holds', async () => {
     const viewer = await tokenOf('stream-viewer', 'viewer', null);
     const stream = await hub.api('/api/v1/events', { token: viewer.secret });

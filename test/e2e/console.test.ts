@@ -231,6 +231,13 @@ describe.skipIf(!browserAvailable())('console (browser)', { timeout: 90_000 }, (
       const p = viewer.page;
       await p.getByTestId('job-row').first().waitFor();
       expect(await p.getByRole('button', { name: 'New job' }).count()).toBe(0);
+      // Of the bulk actions, a viewer is offered only what a viewer may do: subscribe.
+      await p.getByTestId('select-page').check();
+      const bar = p.getByTestId('bulk-bar');
+      await bar.getByRole('button', { name: 'Subscribe' }).waitFor();
+      for (const name of ['Cancel', 'Pause', 'Resume', 'Retry', 'Delete']) {
+        expect(await bar.getByRole('button', { name, exact: true }).count(), name).toBe(0);
+      }
 
       await p.goto(`/jobs/${erroredJob}`);
       await p.getByTestId('job-state').filter({ hasText: 'Completed with errors' }).waitFor();
@@ -252,12 +259,11 @@ describe.skipIf(!browserAvailable())('console (browser)', { timeout: 90_000 }, (
   });
 
   it('shows an item path and output holding markup as text, injecting no element', async () => {
-    // Inside the demo site "local", whose root confines checksum-tree.
-    const root = join(h.dir, 'hub', 'sites', 'local', 'hostile-tree');
+    const root = join(h.dir, 'tree');
     mkdirSync(root, { recursive: true });
     const hostile = '<img src=x onerror=alert(1)>';
     writeFileSync(join(root, hostile), 'payload');
-    const id = await h.submit('checksum-tree', { root: 'hostile-tree', algorithm: 'sha256' });
+    const id = await h.submit('checksum-tree', { root, algorithm: 'sha256' });
     await h.waitForState(id, ['success', 'error', 'failure']);
 
     await page.goto(`/jobs/${id}?tab=items&status=completed`);

@@ -3,18 +3,21 @@ import { useState } from 'react';
 import { ApiError } from '../../api/api-error.js';
 import type { JobListQuery } from '../../api/job-queries.js';
 import { ErrorAlert } from '../../components/ui/error-alert.js';
+import { roleAllows } from '../../domain.js';
+import { useCurrentUser } from '../auth/current-user.js';
 import { useReadableColors } from '../dashboard/readable-colors.js';
 import { type BulkAction, type BulkPreview, type BulkSelection, previewBulk, useMatchingCount, useStartBulk } from './bulk-queries.js';
 import { OperationPanel } from './operation-panel.js';
 import type { Selection } from './use-selection.js';
 
-const ACTIONS: { action: BulkAction; label: string; verb: string; color?: string }[] = [
-  { action: 'cancel', label: 'Cancel', verb: 'cancel', color: 'red.8' },
-  { action: 'pause', label: 'Pause', verb: 'pause' },
-  { action: 'resume', label: 'Resume', verb: 'resume' },
-  { action: 'retry', label: 'Retry', verb: 'retry' },
-  { action: 'delete', label: 'Delete', verb: 'delete', color: 'red.8' },
-  { action: 'subscribe', label: 'Subscribe', verb: 'subscribe to' },
+/** The actions, each with the role it needs (the hub checks again): offered only to those who hold it. */
+const ACTIONS: { action: BulkAction; label: string; verb: string; color?: string; role: 'viewer' | 'operator' | 'admin' }[] = [
+  { action: 'cancel', label: 'Cancel', verb: 'cancel', color: 'red.8', role: 'operator' },
+  { action: 'pause', label: 'Pause', verb: 'pause', role: 'operator' },
+  { action: 'resume', label: 'Resume', verb: 'resume', role: 'operator' },
+  { action: 'retry', label: 'Retry', verb: 'retry', role: 'operator' },
+  { action: 'delete', label: 'Delete', verb: 'delete', color: 'red.8', role: 'admin' },
+  { action: 'subscribe', label: 'Subscribe', verb: 'subscribe to', role: 'viewer' },
 ];
 
 interface Props {
@@ -34,6 +37,8 @@ interface Props {
  */
 export function BulkActionBar({ selection, pageAllSelected, filter, onSelectAllMatching, onClear }: Props) {
   const matching = useMatchingCount(filter, pageAllSelected || selection.allMatching);
+  const { role } = useCurrentUser();
+  const offered = ACTIONS.filter((a) => roleAllows(role, a.role));
   const [pending, setPending] = useState<{ action: (typeof ACTIONS)[number]; preview: BulkPreview | null; error: unknown } | null>(null);
   const [operationId, setOperationId] = useState<number | null>(null);
   const start = useStartBulk();
@@ -77,7 +82,7 @@ export function BulkActionBar({ selection, pageAllSelected, filter, onSelectAllM
               </Anchor>
             </Group>
             <Group gap={6}>
-              {ACTIONS.map((a) => (
+              {offered.map((a) => (
                 <Button key={a.action} size="xs" variant="default" onClick={() => void ask(a)} data-testid={`bulk-${a.action}`}>
                   {a.label}
                 </Button>

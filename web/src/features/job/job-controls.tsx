@@ -50,7 +50,11 @@ export function JobControls({ job }: { job: Job }) {
   const controls: ConsoleControl[] = JOB_CONTROLS.flatMap((c): ConsoleControl[] => (c === 'pause' ? ['pause', 'pause-now'] : [c]));
   // Controls the workflow does not support are not offered ("if supported by the workflow").
   const supported = (c: string) => (c === 'pause-now' ? job.controls.pause : job.controls[c as keyof typeof job.controls] !== false);
-  const shown = controls.filter((c) => (c === 'pause-now' ? pauseNow : canControlJob(job.state, c)) && roleAllows(user.role, NEEDS[c]) && supported(c));
+  // A job that spans sites is controlled (and re-submitted) only by users of every one of them.
+  const everySite = user.sites === null || job.sites.every((site) => user.sites?.includes(site));
+  const shown = everySite
+    ? controls.filter((c) => (c === 'pause-now' ? pauseNow : canControlJob(job.state, c)) && roleAllows(user.role, NEEDS[c]) && supported(c))
+    : [];
   const retryItems = useRetryFailedItems(job.id);
   // Retrying only the failed items: offered where retry is, on a job with failed items.
   const failedItems = shown.includes('retry') && (job.itemCounts.failed ?? 0) > 0;

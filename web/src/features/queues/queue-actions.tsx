@@ -15,7 +15,18 @@ const COPY: Record<QueueAction, { label: string; message: (q: string) => string;
  * queue's settings. Viewers see the buttons
  * disabled, with the reason beside them rather than only in a tooltip.
  */
-export function QueueActions({ queue, allowed, onSettings }: { queue: Queue; allowed: boolean; onSettings?: () => void }) {
+export function QueueActions({
+  queue,
+  allowed,
+  allSites = true,
+  onSettings,
+}: {
+  queue: Queue;
+  allowed: boolean;
+  /** Whether the user sees every site: pausing and resuming act at all of them (clearing only at the user's own). */
+  allSites?: boolean;
+  onSettings?: () => void;
+}) {
   const action = useQueueAction();
   // Clear is offered only when there is something to clear.
   const actions: QueueAction[] = [queue.paused ? 'resume' : 'pause', ...(queue.queuedJobs > 0 ? (['clear'] as const) : [])];
@@ -33,7 +44,7 @@ export function QueueActions({ queue, allowed, onSettings }: { queue: Queue; all
   return (
     <Group gap="xs" wrap="nowrap">
       {actions.map((a) =>
-        allowed ? (
+        allowed && (allSites || a === 'clear') ? (
           <ConfirmButton
             key={a}
             size="xs"
@@ -48,7 +59,7 @@ export function QueueActions({ queue, allowed, onSettings }: { queue: Queue; all
             {COPY[a].label}
           </ConfirmButton>
         ) : (
-          <Tooltip key={a} label="Needs the operator role">
+          <Tooltip key={a} label={allowed ? 'A queue is shared by every site: only users who see all sites pause or resume it' : 'Needs the operator role'}>
             {/* A disabled button gets no pointer events; the wrapper carries the tooltip. */}
             <span>
               <Button size="xs" variant="light" disabled aria-describedby="queue-permission-note">

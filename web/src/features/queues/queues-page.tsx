@@ -80,7 +80,12 @@ export function QueuesPage() {
                   </Anchor>
                 </Table.Td>
                 <Table.Td>
-                  <QueueActions queue={queue} allowed={allowed} onSettings={admin ? () => setEditing(queue) : undefined} />
+                  <QueueActions
+                    queue={queue}
+                    allowed={allowed}
+                    allSites={user.sites === null}
+                    onSettings={admin && user.sites === null ? () => setEditing(queue) : undefined}
+                  />
                 </Table.Td>
               </Table.Tr>
             ))}

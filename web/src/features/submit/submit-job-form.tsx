@@ -6,6 +6,7 @@ import { useSites } from '../../api/catalog-queries.js';
 import { useSubmitJob } from '../../api/job-mutations.js';
 import { useQueues } from '../../api/queue-queries.js';
 import type { WorkflowInfo } from '../../api/types.js';
+import { useCurrentUser } from '../auth/current-user.js';
 import { SchemaFieldInput } from './schema-field-input.js';
 import { type FieldValue, fieldSpecs, initialValues, toFields } from './schema-fields.js';
 import { notifySubmitted } from './submitted-job-notice.js';
@@ -14,7 +15,9 @@ import { notifySubmitted } from './submitted-job-notice.js';
 export function SubmitJobForm({ workflow, onDone }: { workflow: WorkflowInfo; onDone: () => void }) {
   const specs = useMemo(() => fieldSpecs(workflow.fieldsSchema, workflow.secretFields), [workflow]);
   const [values, setValues] = useState<Record<string, FieldValue>>(() => initialValues(specs));
-  const [site, setSite] = useState<string | null>(null);
+  // A user limited to sites starts at their first one: the hub's default site may not be theirs.
+  const user = useCurrentUser();
+  const [site, setSite] = useState<string | null>(() => user.sites?.[0] ?? null);
   const [queue, setQueue] = useState('');
   const [priority, setPriority] = useState<number | string>('');
   const [runAt, setRunAt] = useState('');
