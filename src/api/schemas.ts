@@ -20,6 +20,13 @@ export const name = z
   .max(200)
   .regex(/^[^\u0000-\u001f\u007f]+$/, 'no control characters');
 
+/**
+ * A name a new queue or site takes: besides `name`'s rules, no comma and no blank at either
+ * end, since the list filters (`?queue=a,b`) split on commas and trim — such a name could
+ * never be filtered on.
+ */
+export const listedName = name.regex(/^[^,]*$/, 'no commas (filters list names with them)').regex(/^\S(.*\S)?$/, 'no blank at either end');
+
 /** Instants the API accepts: from 2000 to the end of 9999, which every store and Date can hold. */
 const EARLIEST = Date.UTC(2000, 0, 1);
 const LATEST = Date.UTC(9999, 11, 31, 23, 59, 59, 999);
@@ -73,7 +80,7 @@ export const submitBody = z
     workflow: name,
     fields: z.record(z.string(), z.unknown()).default({}),
     site: name.optional(),
-    queue: name.optional(),
+    queue: listedName.optional(),
     priority: z.number().int().min(-1000).max(1000).optional(),
     runAt: instant.optional(),
     idempotencyKey: z.string().min(1).max(200).optional(),

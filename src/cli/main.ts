@@ -57,7 +57,8 @@ try {
   }
   if (error instanceof HubError) {
     console.error(`error: ${error.message}${error.code !== 'SWY_ERR_UNREACHABLE' ? ` (${error.code})` : ''}`);
-    for (const field of error.fields ?? []) console.error(`  ${field.path}: ${field.message}`);
+    // One line per problem: a field the message already names is not said again.
+    for (const field of error.fields ?? []) if (!error.message.includes(`${field.path}: ${field.message}`)) console.error(`  ${field.path}: ${field.message}`);
   } else {
     console.error(`error: ${(error as Error).message}`);
   }

@@ -126,6 +126,12 @@ describe('access hardening over HTTP', () => {
     expect((await call('GET', '/users')).body.items.find((u: { username: string }) => u.username === 'admin')).toMatchObject({ role: 'admin', sites: null });
 
     expect((await call('POST', '/tokens', { name: 'nowhere', role: 'viewer', sites: [] })).status).toBe(400);
+    // A queue the list filters could never name (they split on commas and trim) is not made.
+    for (const queue of ['x,y', ' padded']) {
+      const refused = await call('POST', '/jobs', { workflow: 'simulate', queue, fields: { tasks: 1, items: 0 } });
+      expect(refused.status, queue).toBe(400);
+      expect(refused.body.error.fields[0].path).toBe('body.queue');
+    }
     expect((await call('POST', '/users', { username: 'nobody', password: STRONG, role: 'viewer', sites: [] })).status).toBe(400);
   });
 

@@ -4,7 +4,7 @@ import type { EnvelopeSubmission } from '../../engine/envelope-verbs.js';
 import { ENVELOPE_STATUSES, type Json, SwitchyardError } from '../../model/index.js';
 import type { ApiContext, App } from '../api-context.js';
 import { envelopeDto, jobDto } from '../dto.js';
-import { idParam, instant, list, name, pageQuery } from '../schemas.js';
+import { idParam, instant, list, listedName, name, pageQuery } from '../schemas.js';
 import { eventDto } from './events.js';
 
 const TAG = { tags: ['envelopes'] };
@@ -17,7 +17,7 @@ const jobEntry = z
     workflow: name,
     fields: z.record(z.string(), z.unknown()).optional(),
     site: name.optional(),
-    queue: name.optional(),
+    queue: listedName.optional(),
   })
   .strict();
 
@@ -27,7 +27,7 @@ const envelopeBody = z
     jobs: z.array(jobEntry).max(10_000).optional(),
     data: z.unknown().optional(),
     site: name.optional(),
-    queue: name.optional(),
+    queue: listedName.optional(),
     idempotencyKey: z.string().min(1).max(200).optional(),
   })
   .strict()
@@ -216,7 +216,7 @@ async function readUpload(request: Parameters<Parameters<App['post']>[1]['handle
   }
   if (!file) throw new SwitchyardError('SWY_ERR_VALIDATION', 'file: required in a multipart upload', [{ path: 'file', message: 'required' }]);
   const parsed = z
-    .object({ type: name.default('jobs'), site: name.optional(), queue: name.optional(), idempotencyKey: z.string().min(1).max(200).optional() })
+    .object({ type: name.default('jobs'), site: name.optional(), queue: listedName.optional(), idempotencyKey: z.string().min(1).max(200).optional() })
     .safeParse(fields);
   if (!parsed.success) {
     const issue = parsed.error.issues[0];

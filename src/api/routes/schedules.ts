@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { CatchUpRules, type Json, OverlapRules } from '../../model/index.js';
 import type { ApiContext, App } from '../api-context.js';
 import { jobDto, REDACTED, scheduleDto } from '../dto.js';
-import { idParam, list, name } from '../schemas.js';
+import { idParam, list, listedName, name } from '../schemas.js';
 
 const TAG = { tags: ['schedules'] };
 
@@ -11,7 +11,7 @@ const scheduleFields = {
   workflow: name,
   fields: z.record(z.string(), z.unknown()).optional(),
   site: name.optional(),
-  queue: name.optional(),
+  queue: listedName.optional(),
   cron: z.string().min(1).max(200).nullable().optional(),
   everyMs: z
     .number()

@@ -3,7 +3,7 @@ import type { ActivityResult, LeasedTask } from '../../model/index.js';
 import { CHANGE_KINDS, CHANGE_LIMITS, ItemOutcome, SwitchyardError } from '../../model/index.js';
 import type { ApiContext, App } from '../api-context.js';
 import { errorReply } from '../errors.js';
-import { name } from '../schemas.js';
+import { listedName, name } from '../schemas.js';
 
 const TAG = { tags: ['worker protocol'] };
 const json: z.ZodType<unknown> = z.unknown();
@@ -91,7 +91,7 @@ export function workerRoutes(app: App, { engine }: ApiContext): void {
     schema: {
       ...TAG,
       summary: 'Announce a worker and the workflows it runs',
-      body: z.object({ id: name, name, site: name, host: name, workflows: z.array(name).max(1000), version: z.string().min(1).max(100).optional() }),
+      body: z.object({ id: name, name, site: listedName, host: name, workflows: z.array(name).max(1000), version: z.string().min(1).max(100).optional() }),
     },
     handler: async (request) => {
       await engine.workerPort(request.actor).register(request.body);
