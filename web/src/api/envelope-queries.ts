@@ -27,7 +27,12 @@ export function useEnvelopes(query: EnvelopeListQuery) {
 }
 
 export function useEnvelope(id: number) {
-  return useQuery({ queryKey: queryKeys.envelope(id), queryFn: ({ signal }) => api<EnvelopeDetail>(`/envelopes/${id}`, { signal }) });
+  return useQuery({
+    queryKey: queryKeys.envelope(id),
+    queryFn: ({ signal }) => api<EnvelopeDetail>(`/envelopes/${id}`, { signal }),
+    // Not an id: nothing to ask (the page says so).
+    enabled: Number.isSafeInteger(id) && id > 0,
+  });
 }
 
 /** One event of an envelope's history. */

@@ -3,11 +3,12 @@ import type { ReactNode } from 'react';
 import { useCan, useCurrentUser } from '../auth/current-user.js';
 
 /**
- * An administration page: its content for admins, a plain explanation for anyone else who
- * follows a link here (the navigation does not offer it to them; the server refuses anyway).
+ * A page for a role and above: its content for those who hold it, a plain explanation for
+ * anyone else who follows a link here (the navigation does not offer it to them; the server
+ * refuses anyway).
  */
-export function AdminOnly({ title, children }: { title: string; children: ReactNode }) {
-  const allowed = useCan('admin');
+export function RoleOnly({ title, role, children }: { title: string; role: 'operator' | 'admin'; children: ReactNode }) {
+  const allowed = useCan(role);
   const user = useCurrentUser();
   if (allowed) return children;
   return (
@@ -15,9 +16,18 @@ export function AdminOnly({ title, children }: { title: string; children: ReactN
       <Title order={1} size="h2">
         {title}
       </Title>
-      <Alert color="gray" title="Needs the admin role">
-        This page is for admins; you are signed in as a {user.role}.
+      <Alert color="gray" title={`Needs the ${role} role`}>
+        This page is for {role === 'admin' ? 'admins' : 'operators and admins'}; you are signed in as a {user.role}.
       </Alert>
     </Stack>
+  );
+}
+
+/** An administration page (see RoleOnly). */
+export function AdminOnly({ title, children }: { title: string; children: ReactNode }) {
+  return (
+    <RoleOnly title={title} role="admin">
+      {children}
+    </RoleOnly>
   );
 }

@@ -8,6 +8,7 @@ import { useSites } from '../../api/catalog-queries.js';
 import { ErrorAlert } from '../../components/ui/error-alert.js';
 import { listStatus } from '../../components/ui/list-state.js';
 import { LoadMore } from '../../components/ui/load-more.js';
+import { RoleOnly } from '../admin/admin-only.js';
 import { AuditTable } from './audit-table.js';
 
 /** Action prefixes worth offering; the API matches a prefix, so `job.` is every job action. */
@@ -31,6 +32,14 @@ function toQuery(filters: Filters): AuditQuery {
 
 /** Who did what, newest first, filtered by actor, action, target, site and day; the filters live in the URL. */
 export function AuditPage() {
+  return (
+    <RoleOnly title="Audit" role="operator">
+      <AuditLog />
+    </RoleOnly>
+  );
+}
+
+function AuditLog() {
   const [params, setParams] = useSearchParams();
   const filters = useMemo(() => readFilters(params), [params]);
   const [draft, setDraft] = useState(filters);

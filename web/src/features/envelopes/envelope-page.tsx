@@ -1,5 +1,6 @@
 import { Alert, Anchor, Group, Stack, Text, Title } from '@mantine/core';
 import { Link, useNavigate, useParams } from 'react-router';
+import { isApiError } from '../../api/api-error.js';
 import { useDeleteEnvelope, useEnvelope, useEnvelopeAction } from '../../api/envelope-queries.js';
 import { ConfirmButton } from '../../components/ui/confirm-button.js';
 import { DateTime } from '../../components/ui/date-time.js';
@@ -14,7 +15,8 @@ import { EnvelopeJobs } from './envelopes-page.js';
 
 /** One envelope: summary, its chain of jobs with their states (live), and its controls. */
 export function EnvelopePage() {
-  const id = Number(useParams().id);
+  const rawId = useParams().id ?? '';
+  const id = Number(rawId);
   const envelope = useEnvelope(id);
   const action = useEnvelopeAction();
   const remove = useDeleteEnvelope();
@@ -22,7 +24,25 @@ export function EnvelopePage() {
   const canControl = useCan('operator');
   const canDelete = useCan('admin');
   const e = envelope.data;
-  if (envelope.error) return <ErrorAlert error={envelope.error} title={`Could not load envelope ${id}`} />;
+  if (!Number.isSafeInteger(id) || id <= 0) return <Alert color="red">“{rawId}” is not an envelope id.</Alert>;
+  if (envelope.error) {
+    const gone = isApiError(envelope.error) && envelope.error.status === 404;
+    return (
+      <Stack>
+        <Title order={1}>Envelope {id}</Title>
+        {gone ? (
+          <Alert color="gray" title="Not found">
+            There is no envelope {id} at your sites, or it was deleted.
+          </Alert>
+        ) : (
+          <ErrorAlert error={envelope.error} title={`Could not load envelope ${id}`} />
+        )}
+        <Anchor component={Link} to="/envelopes">
+          Back to envelopes
+        </Anchor>
+      </Stack>
+    );
+  }
   if (!e) return <Text>Loading…</Text>;
   const running = e.status === 'active' || e.status === 'errors-active';
   const canRollBack = !running && e.status !== 'corrupt' && e.status !== 'rolling-back' && e.status !== 'rolled-back';
