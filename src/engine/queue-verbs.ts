@@ -32,7 +32,7 @@ export class QueueVerbs {
 
   /**
    * Changes concurrency, pause-on-failure, retention or paused (admins who see all sites). A
-   * queue no job used yet is made: a queue can be set up before its first job.
+   * queue no job used yet is made: an admin sets a queue up (paused, say) before its first job.
    */
   async update(name: string, patch: QueuePatch, actor: Actor): Promise<QueueRecord> {
     authorize(actor, 'queues.edit');
@@ -43,11 +43,11 @@ export class QueueVerbs {
     return this.get(name, actor);
   }
 
-  /** Pauses (running jobs go on, no new job starts) or resumes processing; a queue no job used yet is made, paused from its first job. */
+  /** Pauses (running jobs go on, no new job starts) or resumes processing; a queue no job used and no admin set up answers 404 (a misspelt name pauses nothing). */
   async setPaused(name: string, paused: boolean, actor: Actor): Promise<QueueRecord> {
     authorize(actor, 'queues.control');
     this.requireAllSites(actor);
-    await this.core.store.ensureQueues([name], this.core.clock());
+    await this.get(name, actor);
     await this.core.store.updateQueue(name, { paused }, this.core.clock());
     await this.core.audit(actor, paused ? 'queue.pause' : 'queue.resume', `queue:${name}`, null);
     return this.get(name, actor);

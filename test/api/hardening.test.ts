@@ -172,6 +172,13 @@ describe('access hardening over HTTP', () => {
     );
   });
 
+  it('lets an admin set a queue up before its first job, and pauses no queue by a misspelt name', async () => {
+    const set = await call('PATCH', '/queues/archive', { retainDays: 365, paused: true });
+    expect(set.status, JSON.stringify(set.body)).toBe(200);
+    expect(set.body).toMatchObject({ name: 'archive', retainDays: 365, paused: true });
+    expect((await call('POST', '/queues/archvie/pause')).status).toBe(404);
+  });
+
   it("retries simulate's failed items alone, which then succeed", async () => {
     const submitted = await call('POST', '/jobs', { workflow: 'simulate', fields: { tasks: 1, items: 30, delayMs: 0, failPercent: 20 } });
     const first = await waitFor(
