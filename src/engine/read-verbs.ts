@@ -50,8 +50,12 @@ export type AuditQuery = Omit<StoreAuditQuery, 'sites'>;
 /** The most paths of each run `compare` reads. */
 export const COMPARE_MAX_PATHS = 200_000;
 
-/** A worker counts as online while it has leased or heartbeated within this long (idle workers long-poll every 30 s). */
-export const WORKER_ONLINE_MS = 90_000;
+/**
+ * A worker counts as online while it has leased or heartbeated within this long. An idle remote
+ * worker long-polls for 20 s at a time and a lease request marks it seen at most every 15 s, so
+ * a live one is never more than ~35 s unseen; a killed one reads offline within a minute.
+ */
+export const WORKER_ONLINE_MS = 60_000;
 
 export interface SiteView extends SiteRecord {
   workers: number;

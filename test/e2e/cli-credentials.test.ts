@@ -1,4 +1,6 @@
 import { mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import type { AddressInfo } from 'node:net';
+import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -21,6 +23,34 @@ describe('switchyard CLI: credentials', () => {
     const weak = await runCli(['start', '--port', '0', '--data', 'weak'], { cwd: dir, env: { SWITCHYARD_ADMIN_PASSWORD: 'password' } });
     expect(weak.code).toBe(1);
     expect(weak.stderr).toMatch(/SWITCHYARD_ADMIN_PASSWORD is too weak/);
+  });
+
+  it('makes no admin user on a start that fails for its port, so the next start shows the password it makes', async () => {
+    const taken = createServer();
+    await new Promise<void>((resolve) => taken.listen(0, '127.0.0.1', resolve));
+    try {
+      const port = String((taken.address() as AddressInfo).port);
+      const refused = await runCli(['start', '--port', port, '--data', 'busy'], { cwd: dir });
+      expect(refused.code).toBe(1);
+      expect(refused.stderr).toMatch(/in use/);
+    } finally {
+      await new Promise((resolve) => taken.close(resolve));
+    }
+    const hub = startCli(['start', '--port', '0', '--data', 'busy'], { cwd: dir });
+    running.push(hub);
+    const [, password] = await hub.waitFor(/First start: user "admin" created with password (\S+)/, 30_000);
+    const url = (await hub.waitFor(/console:\s+(http:\/\/\S+)/, 30_000))[1];
+    expect((await signIn(url, 'admin', password)).status).toBe(200);
+    expect(hub.output()).toContain('--data "busy"');
+    // A prompt whose standard input is closed says what to do instead, and a bad id says why.
+    const noPassword = await runCli(['--data', 'busy', 'users', 'add', 'carl', '--role', 'viewer'], { cwd: dir });
+    expect(noPassword.code).toBe(1);
+    expect(noPassword.stderr).toMatch(/standard input ended; give it with --password or SWITCHYARD_NEW_PASSWORD/);
+    const badId = await runCli(['--data', 'busy', 'schedules', 'enable', 'abc'], { cwd: dir });
+    expect(badId.code).toBe(2);
+    expect(badId.stderr).toMatch(/schedule id: a positive whole number, not "abc"/);
+    hub.child.kill('SIGTERM');
+    await hub.exited;
   });
 
   it('creates, lists and revokes tokens; disables users; resets a lost admin password offline', async () => {

@@ -7,7 +7,7 @@ import { useCan, useCurrentUser } from '../auth/current-user.js';
  * anyone else who follows a link here (the navigation does not offer it to them; the server
  * refuses anyway).
  */
-export function RoleOnly({ title, role, children }: { title: string; role: 'operator' | 'admin'; children: ReactNode }) {
+export function RoleOnly({ title, needs: role, children }: { title: string; needs: 'operator' | 'admin'; children: ReactNode }) {
   const allowed = useCan(role);
   const user = useCurrentUser();
   if (allowed) return children;
@@ -26,7 +26,7 @@ export function RoleOnly({ title, role, children }: { title: string; role: 'oper
 /** An administration page (see RoleOnly). */
 export function AdminOnly({ title, children }: { title: string; children: ReactNode }) {
   return (
-    <RoleOnly title={title} role="admin">
+    <RoleOnly title={title} needs="admin">
       {children}
     </RoleOnly>
   );

@@ -33,7 +33,7 @@ function toQuery(filters: Filters): AuditQuery {
 /** Who did what, newest first, filtered by actor, action, target, site and day; the filters live in the URL. */
 export function AuditPage() {
   return (
-    <RoleOnly title="Audit" role="operator">
+    <RoleOnly title="Audit" needs="operator">
       <AuditLog />
     </RoleOnly>
   );
