@@ -2,7 +2,7 @@ import { z } from 'zod';
 import type { TokenView, UserView } from '../../engine/auth-verbs.js';
 import { iso } from '../../engine/engine-core.js';
 import type { ApiContext, App } from '../api-context.js';
-import { emailSchema, instant, nameParam, pageQuery, roleSchema, sitesSchema, usernameSchema } from '../schemas.js';
+import { emailSchema, instant, name, nameParam, pageQuery, roleSchema, sitesSchema, usernameSchema } from '../schemas.js';
 
 const AUTH = { tags: ['auth'] };
 
@@ -32,7 +32,7 @@ export function adminRoutes(app: App, { engine }: ApiContext): void {
       summary: 'Create an API token; the secret is shown once, in this answer',
       body: z
         .object({
-          name: z.string().min(1).max(200),
+          name,
           role: roleSchema,
           sites: sitesSchema,
           expiresAt: instant.nullable().optional(),

@@ -66,7 +66,7 @@ export function jobsBulkCommand(jobs: Command): void {
     .option('--json', 'print JSON')
     .action(async (id: string, options, command: Command) => {
       const api = connect(command.optsWithGlobals<ConnectionFlags>());
-      let operation = options.cancel ? await api.cancelOperation(jobId(id)) : await api.getOperation(jobId(id));
+      let operation = options.cancel ? await api.cancelOperation(jobId(id, 'operation')) : await api.getOperation(jobId(id, 'operation'));
       if (options.wait) operation = await followOperation(api, operation);
       console.log(options.json ? JSON.stringify(operation, null, 2) : summary(operation));
     });

@@ -207,8 +207,9 @@ function row(job: Job) {
   };
 }
 
-export function jobId(text: string): number {
-  const id = Number(text);
-  if (!Number.isSafeInteger(id) || id <= 0) throw new Error(`"${text}" is not a job id`);
+export function jobId(text: string, what = 'job'): number {
+  // Written in decimal digits only: "1e3" and "0x10" are not ids, though Number reads them.
+  const id = /^\d+$/.test(text.trim()) ? Number(text.trim()) : Number.NaN;
+  if (!Number.isSafeInteger(id) || id <= 0) throw new Error(`"${text}" is not a ${what} id`);
   return id;
 }
