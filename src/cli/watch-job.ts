@@ -13,13 +13,13 @@ const UNREACHABLE_FOR_MS = 120_000;
 export async function watchJob(client: SwitchyardClient, id: number): Promise<Job> {
   const tty = Boolean(process.stderr.isTTY);
   const bar = tty
-    ? new SingleBar({ format: 'job {id} {state} [{bar}] {percentage}% | tasks {tasks} | items {items}', hideCursor: true, stream: process.stderr })
+    ? new SingleBar({ format: 'job {id} {state} [{bar}] {percentage}% | tasks {tasks} | items {items}{why}', hideCursor: true, stream: process.stderr })
     : null;
   let job = await client.getJob(id);
   let last = '';
   bar?.start(100, 0, payload(job));
   for (;;) {
-    const line = `job ${job.id} ${job.state} ${job.progress.percent}% tasks ${payload(job).tasks} items ${payload(job).items}`;
+    const line = `job ${job.id} ${job.state} ${job.progress.percent}% tasks ${payload(job).tasks} items ${payload(job).items}${payload(job).why}`;
     if (bar) bar.update(job.progress.percent, payload(job));
     else if (line !== last) process.stderr.write(`${line}\n`);
     last = line;
@@ -58,5 +58,7 @@ function payload(job: Job) {
   const total = Object.values(t).reduce((a, b) => a + b, 0);
   const done = t.success + t.error + t.failure + t.skipped + t.cancelled + t.aborted + t.unknown;
   const items = job.itemCounts;
-  return { id: job.id, state: job.state, tasks: `${done}/${total}`, items: `${items.completed} ok, ${items.failed} failed` };
+  // Why a job that is not running waits (a paused queue, no worker, a lock), as the console says.
+  const why = job.waitReason ? ` | ${job.waitReason.message}` : '';
+  return { id: job.id, state: job.state, tasks: `${done}/${total}`, items: `${items.completed} ok, ${items.failed} failed`, why };
 }

@@ -158,6 +158,23 @@ export default defineWorkflow({
     }
   }, 90_000);
 
+  it('says, while --wait waits, why the job does not run', async () => {
+    const cwd = mkdtempSync(join(tmpdir(), 'swy-cli-'));
+    let watching: LongRunning | null = null;
+    try {
+      hub = await startHub(cwd, { SWITCHYARD_ADMIN_PASSWORD: 'pw-123456-cli' }, ['--no-worker']);
+      watching = startCli(['submit', 'simulate', '-f', 'items=1', '--wait'], { cwd });
+      await watching.waitFor(/job 1 queued 0% .*\| No worker online/, 30_000);
+      const missing = await runCli(['envelopes', 'submit', 'nosuch.json'], { cwd });
+      expect(missing.code).toBe(1);
+      expect(missing.stderr.trim()).toBe('error: cannot read nosuch.json: no such file');
+    } finally {
+      watching?.child.kill('SIGKILL');
+      hub?.child.kill('SIGKILL');
+      rmSync(cwd, { recursive: true, force: true });
+    }
+  }, 60_000);
+
   it('keeps a remote worker waiting for a hub that is not up yet, then serves it', async () => {
     const cwd = mkdtempSync(join(tmpdir(), 'swy-cli-'));
     let worker: LongRunning | null = null;

@@ -36,7 +36,9 @@ export function envelopesCommand(program: Command): void {
     .option('--json', 'print JSON')
     .action(async (file: string, options, command: Command) => {
       const api = client(command);
-      const content = await readFile(file);
+      const content = await readFile(file).catch((error: NodeJS.ErrnoException) => {
+        throw new Error(`cannot read ${file}: ${error.code === 'ENOENT' ? 'no such file' : error.code === 'EISDIR' ? 'it is a directory' : error.message}`);
+      });
       const envelope = await api.uploadEnvelope({
         type: options.type,
         site: options.site,
