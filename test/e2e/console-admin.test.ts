@@ -124,6 +124,10 @@ describe.skipIf(!browserAvailable())('console operations pages (browser)', () =>
 
     await olga.getByRole('button', { name: 'Actions for olga' }).click();
     await page.getByRole('menuitem', { name: 'Disable' }).click();
+    // Asked first; Keep it is where the focus lands.
+    const ask = page.getByRole('dialog', { name: 'Disable olga?' });
+    expect(await ask.getByRole('button', { name: 'Keep it' }).evaluate((el) => el === document.activeElement)).toBe(true);
+    await ask.getByRole('button', { name: 'Disable user' }).click();
     await olga.getByText('Disabled').waitFor();
     // The actions menu closes as it acts: check the page once it is gone, not while it fades.
     await page.getByRole('menu').waitFor({ state: 'detached' });

@@ -11,7 +11,11 @@ export interface ConfirmButtonProps extends Omit<ButtonProps, 'children'> {
   onConfirm: () => unknown;
 }
 
-/** A button whose action runs only after the user confirms it in a dialog. */
+/**
+ * A button whose action runs only after the user confirms it in a dialog. The dialog opens
+ * with "Keep it" focused: Enter (or Escape) leaves things as they are; confirming takes a
+ * deliberate click or Tab then Enter.
+ */
 export function ConfirmButton({ children, title, message, confirmLabel, onConfirm, color, ...button }: ConfirmButtonProps) {
   const [opened, { open, close }] = useDisclosure(false);
   return (
@@ -22,7 +26,7 @@ export function ConfirmButton({ children, title, message, confirmLabel, onConfir
       <Modal opened={opened} onClose={close} title={title} centered>
         <Text size="sm">{message}</Text>
         <Group justify="flex-end" mt="lg">
-          <Button variant="default" onClick={close}>
+          <Button variant="default" onClick={close} data-autofocus>
             Keep it
           </Button>
           <Button
@@ -31,7 +35,6 @@ export function ConfirmButton({ children, title, message, confirmLabel, onConfir
               close();
               onConfirm();
             }}
-            data-autofocus
           >
             {confirmLabel}
           </Button>

@@ -1,4 +1,4 @@
-import { Badge, Button, Group, Menu, Stack, Table, Text, Title, VisuallyHidden } from '@mantine/core';
+import { Badge, Button, Group, Menu, Modal, Stack, Table, Text, Title, VisuallyHidden } from '@mantine/core';
 import { notifications } from '@mantine/notifications';
 import { useState } from 'react';
 import { type ManagedUser, useUpdateUser, useUsers } from '../../api/admin-queries.js';
@@ -29,6 +29,7 @@ function Users() {
   const [editing, setEditing] = useState<ManagedUser | null>(null);
   const [adding, setAdding] = useState(false);
   const [resetting, setResetting] = useState<ManagedUser | null>(null);
+  const [disabling, setDisabling] = useState<ManagedUser | null>(null);
   const rows = users.data ?? [];
 
   const setDisabled = (user: ManagedUser, disabled: boolean) =>
@@ -115,7 +116,7 @@ function Users() {
                         {user.username === me.name ? null : user.disabled ? (
                           <Menu.Item onClick={() => setDisabled(user, false)}>Enable</Menu.Item>
                         ) : (
-                          <Menu.Item color="red" onClick={() => setDisabled(user, true)}>
+                          <Menu.Item color="red" onClick={() => setDisabling(user)}>
                             Disable
                           </Menu.Item>
                         )}
@@ -137,6 +138,23 @@ function Users() {
         }}
       />
       <ResetPasswordModal user={resetting} onClose={() => setResetting(null)} />
+      <Modal opened={disabling !== null} onClose={() => setDisabling(null)} title={`Disable ${disabling?.username ?? ''}?`} centered>
+        <Text size="sm">They are signed out everywhere and cannot sign in until enabled again; every token they made is revoked.</Text>
+        <Group justify="flex-end" mt="lg">
+          <Button variant="default" onClick={() => setDisabling(null)} data-autofocus>
+            Keep it
+          </Button>
+          <Button
+            color="red"
+            onClick={() => {
+              if (disabling) setDisabled(disabling, true);
+              setDisabling(null);
+            }}
+          >
+            Disable user
+          </Button>
+        </Group>
+      </Modal>
     </Stack>
   );
 }
