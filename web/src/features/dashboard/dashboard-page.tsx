@@ -169,6 +169,7 @@ export function DashboardPage() {
                         <Anchor
                           c={link}
                           component={Link}
+                          className="swy-long-name"
                           to={`/?queue=${encodeURIComponent(q.name)}&state=created,queued${site ? `&site=${encodeURIComponent(site)}` : ''}`}
                         >
                           {q.name}

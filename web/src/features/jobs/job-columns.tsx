@@ -64,8 +64,8 @@ export const JOB_COLUMNS: JobColumn[] = [
       </Text>
     ),
   },
-  { key: 'site', label: 'Site', sortKey: 'site', cell: (job) => job.site },
-  { key: 'queue', label: 'Queue', sortKey: 'queue', cell: (job) => job.queue },
+  { key: 'site', label: 'Site', sortKey: 'site', cell: (job) => <span className="swy-long-name">{job.site}</span> },
+  { key: 'queue', label: 'Queue', sortKey: 'queue', cell: (job) => <span className="swy-long-name">{job.queue}</span> },
   { key: 'outcome', label: 'Outcome', title: 'Whether a finished job changed anything', cell: (job) => outcomeLabel(job.outcome) },
   { key: 'creator', label: 'Creator', sortKey: 'creator', cell: (job) => job.creator },
   { key: 'createdAt', label: 'Created', sortKey: 'createdAt', cell: (job) => <DateTime value={job.createdAt} /> },

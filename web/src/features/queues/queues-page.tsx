@@ -55,7 +55,9 @@ export function QueuesPage() {
             ) : null}
             {rows.map((queue) => (
               <Table.Tr key={queue.name} data-testid="queue-row" data-queue={queue.name}>
-                <Table.Td fw={600}>{queue.name}</Table.Td>
+                <Table.Td fw={600} className="swy-long-name">
+                  {queue.name}
+                </Table.Td>
                 <Table.Td>
                   {queue.paused ? <StatusBadge label="Paused" color="yellow" icon="pause" /> : <StatusBadge label="Running" color="green" icon="play" />}
                 </Table.Td>

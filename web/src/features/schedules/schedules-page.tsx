@@ -66,7 +66,7 @@ export function SchedulesPage() {
               <Table.Tr key={schedule.id} data-testid="schedule-row" data-schedule={schedule.name}>
                 <Table.Td>
                   <Group gap={6} wrap="nowrap">
-                    <Anchor component={Link} to={`/schedules/${schedule.id}`} fw={600}>
+                    <Anchor component={Link} to={`/schedules/${schedule.id}`} fw={600} className="swy-long-name">
                       {schedule.name}
                     </Anchor>
                     {schedule.codeOwned ? <StatusBadge label="In code" color="gray" icon="dash" size="xs" /> : null}
