@@ -5,6 +5,7 @@ import { useDeleteEnvelope, useEnvelope, useEnvelopeAction } from '../../api/env
 import { ConfirmButton } from '../../components/ui/confirm-button.js';
 import { DateTime } from '../../components/ui/date-time.js';
 import { ErrorAlert } from '../../components/ui/error-alert.js';
+import { LoadFailure } from '../../components/ui/load-failure.js';
 import { useCan } from '../auth/current-user.js';
 import { SubscribeMenu } from '../job/subscribe-button.js';
 import { StateBadge } from '../states/state-badge.js';
@@ -26,21 +27,13 @@ export function EnvelopePage() {
   const e = envelope.data;
   if (!Number.isSafeInteger(id) || id <= 0) return <Alert color="red">“{rawId}” is not an envelope id.</Alert>;
   if (envelope.error) {
-    const gone = isApiError(envelope.error) && envelope.error.status === 404;
     return (
-      <Stack>
-        <Title order={1}>Envelope {id}</Title>
-        {gone ? (
-          <Alert color="gray" title="Not found">
-            There is no envelope {id} at your sites, or it was deleted.
-          </Alert>
-        ) : (
-          <ErrorAlert error={envelope.error} title={`Could not load envelope ${id}`} />
-        )}
-        <Anchor component={Link} to="/envelopes">
-          Back to envelopes
-        </Anchor>
-      </Stack>
+      <LoadFailure
+        title={`Envelope ${id}`}
+        error={envelope.error}
+        missing={`There is no envelope ${id} at your sites, or it was deleted.`}
+        back={{ to: '/envelopes', label: 'Back to envelopes' }}
+      />
     );
   }
   if (!e) return <Text>Loading…</Text>;

@@ -5,6 +5,7 @@ import { isApiError } from '../../api/api-error.js';
 import { useJob } from '../../api/job-queries.js';
 import type { Job } from '../../api/types.js';
 import { ErrorAlert } from '../../components/ui/error-alert.js';
+import { LoadFailure } from '../../components/ui/load-failure.js';
 import type { ItemOutcome } from '../../domain.js';
 import { JobAuditButton } from '../audit/job-audit-button.js';
 import { StateBadge } from '../states/state-badge.js';
@@ -77,21 +78,13 @@ export function JobPage() {
     );
   }
   if (job.isError) {
-    const gone = isApiError(job.error) && job.error.status === 404;
     return (
-      <Stack>
-        <Title order={1}>Job {id}</Title>
-        {gone ? (
-          <Alert color="gray" title="Not found">
-            There is no job {id}, or it was deleted.
-          </Alert>
-        ) : (
-          <ErrorAlert error={job.error} title="Could not load the job" />
-        )}
-        <Anchor component={Link} to="/">
-          Back to the jobs list
-        </Anchor>
-      </Stack>
+      <LoadFailure
+        title={`Job ${id}`}
+        error={job.error}
+        missing={`There is no job ${id}, or it was deleted.`}
+        back={{ to: '/', label: 'Back to the jobs list' }}
+      />
     );
   }
 

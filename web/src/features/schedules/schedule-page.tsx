@@ -6,6 +6,7 @@ import { useJobs } from '../../api/job-queries.js';
 import { useSchedule } from '../../api/schedule-queries.js';
 import { DateTime, LOCAL_TIME_ZONE } from '../../components/ui/date-time.js';
 import { ErrorAlert } from '../../components/ui/error-alert.js';
+import { LoadFailure } from '../../components/ui/load-failure.js';
 import { LoadMore } from '../../components/ui/load-more.js';
 import { PropertyList } from '../../components/ui/property-list.js';
 import { StatusBadge } from '../../components/ui/status-badge.js';
@@ -36,21 +37,13 @@ export function SchedulePage() {
     );
   }
   if (schedule.isError) {
-    const gone = isApiError(schedule.error) && schedule.error.status === 404;
     return (
-      <Stack>
-        <Title order={1}>Schedule {id}</Title>
-        {gone ? (
-          <Alert color="gray" title="Not found">
-            There is no schedule {id}, or it was deleted.
-          </Alert>
-        ) : (
-          <ErrorAlert error={schedule.error} title="Could not load the schedule" />
-        )}
-        <Anchor component={Link} to="/schedules">
-          Back to schedules
-        </Anchor>
-      </Stack>
+      <LoadFailure
+        title={`Schedule ${id}`}
+        error={schedule.error}
+        missing={`There is no schedule ${id}, or it was deleted.`}
+        back={{ to: '/schedules', label: 'Back to schedules' }}
+      />
     );
   }
   const s = schedule.data;
