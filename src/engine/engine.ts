@@ -139,7 +139,7 @@ export class Engine implements WorkerPort {
   private readonly wake = new WakeHub();
   private readonly submissions: Coalescer<NewJob, SubmitOutcome>;
   private readonly knownSites = new Set<string>();
-  /** Registered workers' owners (WorkerRecord.owner), by worker id; '' with when it was read, for an id no one owned then. */
+  /** Registered workers' owners (WorkerRecord.owner) by worker id, once read; and ids found unregistered, with when. */
   private readonly workerOwners = new Map<string, string>();
   private readonly unownedWorkers = new Map<string, number>();
   private readonly lastSeen = new Map<string, number>();
@@ -558,7 +558,11 @@ export class Engine implements WorkerPort {
     if (owner === undefined && (this.unownedWorkers.get(workerId) ?? -Infinity) < now - UNOWNED_RECHECK_MS) {
       owner = (await this.store.listWorkers()).find((worker) => worker.id === workerId)?.owner ?? '';
       if (owner !== '') this.workerOwners.set(workerId, owner);
-      else this.unownedWorkers.set(workerId, now);
+      else {
+        // Bounded: a token inventing ids grows nothing without end.
+        if (this.unownedWorkers.size >= 10_000) this.unownedWorkers.clear();
+        this.unownedWorkers.set(workerId, now);
+      }
     }
     owner ??= '';
     if (owner !== '' && owner !== actor.ref) {

@@ -119,8 +119,8 @@ export function eventRoutes(app: App, { engine }: ApiContext): void {
         clearInterval(rechecks);
         release();
       };
-      // The client went away (the request closes) or the stream ended here (the response closes).
-      request.raw.once('close', finish);
+      // The response closes when the client goes away or the stream ends here. (Not the
+      // request's 'close': that one may come as soon as its body has been read.)
       raw.once('close', finish);
       await pump();
     },
