@@ -47,7 +47,16 @@ export const instant = z.union([z.number().int().nonnegative(), z.string().min(1
 
 const boolish = z.preprocess((v) => (v === 'true' || v === '1' ? true : v === 'false' || v === '0' ? false : v), z.boolean());
 
-export const idParam = z.object({ id: z.coerce.number().int().positive().max(Number.MAX_SAFE_INTEGER) });
+/**
+ * A record's id in a path: decimal digits only. `z.coerce.number()` alone read "0x10" as 16 and
+ * " 1" as 1, so one record answered to several paths.
+ */
+export const decimalId = z
+  .string()
+  .regex(/^[1-9][0-9]{0,15}$/, 'a positive whole number in decimal digits')
+  .transform(Number)
+  .pipe(z.number().int().positive().max(Number.MAX_SAFE_INTEGER));
+export const idParam = z.object({ id: decimalId });
 export const nameParam = z.object({ name });
 
 export const JOB_SORT_KEYS = ['id', 'createdAt', 'startedAt', 'endedAt', 'updatedAt', 'state', 'workflow', 'creator', 'queue', 'site'] as const;

@@ -126,6 +126,11 @@ describe('access hardening over HTTP', () => {
     expect((await call('GET', '/users')).body.items.find((u: { username: string }) => u.username === 'admin')).toMatchObject({ role: 'admin', sites: null });
 
     expect((await call('POST', '/tokens', { name: 'nowhere', role: 'viewer', sites: [] })).status).toBe(400);
+    // One record answers to one path, and a rule is for a site or for all, not both.
+    for (const id of ['0x1', '%201', '1e0']) expect((await call('GET', `/jobs/${id}`)).status, id).toBe(400);
+    const both = await call('POST', '/subscriptions', { channel: 'console', site: 'local', allSites: true });
+    expect(both.status).toBe(400);
+    expect(both.body.error.fields[0].path).toBe('body.allSites');
     // A queue the list filters could never name (they split on commas and trim) is not made.
     for (const queue of ['x,y', ' padded']) {
       const refused = await call('POST', '/jobs', { workflow: 'simulate', queue, fields: { tasks: 1, items: 0 } });

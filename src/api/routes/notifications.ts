@@ -67,7 +67,9 @@ export function notificationRoutes(app: App, { engine }: ApiContext): void {
           delivery: z.enum(['immediate', 'hourly', 'daily']).default('immediate'),
           timezone: z.string().min(1).max(100).default('UTC'),
         })
-        .strict(),
+        .strict()
+        // One or the other: a rule naming a site and all sites at once would silently be the wider.
+        .refine((body) => !(body.allSites === true && body.site !== undefined), { message: 'give site or allSites, not both', path: ['allSites'] }),
     },
     handler: async (request, reply) => reply.code(201).send(subscriptionDto(await engine.notify.subscribeSite(request.body, request.actor))),
   });
