@@ -177,6 +177,17 @@ describe.skipIf(!browserAvailable())('console (browser)', { timeout: 90_000 }, (
     await row(erroredJob).waitFor();
     await row(succeededJob).waitFor();
 
+    // A link whose id is no id filters nothing, counts as no filter and says why in the form.
+    await page.goto('/?id=abc');
+    await row(succeededJob).waitFor();
+    await expect.poll(() => page.getByTestId('filter-count').textContent()).toBe('0 applied');
+    // The panel stays as the user left it (open, from above); open it if it is not.
+    const panel = page.getByRole('button', { name: /^Filters/ });
+    if ((await panel.getAttribute('aria-expanded')) !== 'true') await panel.click();
+    await page.getByText('Not a job id: abc').waitFor();
+    await page.goto('/');
+    await row(erroredJob).waitFor();
+
     // Sorting goes through the API's sort parameter: oldest first puts the first job on top.
     await page.getByRole('button', { name: /^Sort by Id/ }).click();
     await page.waitForURL(/sort=id/);

@@ -83,18 +83,33 @@ export const EMPTY_FILTERS: JobFilters = parseFilters(new URLSearchParams());
 
 /** How many filters narrow the list (the site and the order are not filters). */
 export function countFilters(f: JobFilters): number {
-  return [f.ids.trim(), f.states.length, f.workflows.length, f.creators.length, f.queues.length, f.from || f.to || f.age, f.hideNoop, f.q.trim()].filter(
-    Boolean,
-  ).length;
+  return [
+    parseIds(f.ids).length,
+    f.states.length,
+    f.workflows.length,
+    f.creators.length,
+    f.queues.length,
+    f.from || f.to || f.age,
+    f.hideNoop,
+    f.q.trim(),
+  ].filter(Boolean).length;
 }
 
-/** Ids typed in the id box; anything that is not a positive whole number is ignored. */
+/** Ids typed in the id box; anything that is not a positive whole number is ignored (and named by notIds). */
 export function parseIds(text: string): number[] {
   return text
     .split(/[\s,]+/)
-    .filter((part) => /^\d+$/.test(part))
-    .map(Number)
-    .filter((n) => n > 0 && Number.isSafeInteger(n));
+    .filter(isJobId)
+    .map(Number);
+}
+
+/** What the id box holds that is not a job id, to say so beside it rather than filter by less than was asked. */
+export function notIds(text: string): string[] {
+  return text.split(/[\s,]+/).filter((part) => part !== '' && !isJobId(part));
+}
+
+function isJobId(part: string): boolean {
+  return /^\d+$/.test(part) && Number(part) > 0 && Number.isSafeInteger(Number(part));
 }
 
 /** The API query for a view. `today` fixes the day relative presets count back from. */
