@@ -258,6 +258,7 @@ export class Engine implements WorkerPort {
     this.unsubscribe();
     this.wake.releaseAll();
     await this.submissions.idle();
+    await this.transfers.close();
   }
 
   /** Stops, then closes the store. */

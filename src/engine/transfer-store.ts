@@ -1,6 +1,6 @@
 import { createHash, type Hash } from 'node:crypto';
 import { createReadStream, createWriteStream } from 'node:fs';
-import { mkdir, readdir, rename, rm, stat, truncate } from 'node:fs/promises';
+import { mkdir, readdir, rename, rm, rmdir, stat, truncate } from 'node:fs/promises';
 import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { SwitchyardError } from '../model/index.js';
@@ -184,6 +184,14 @@ export class TransferStore {
   async jobs(): Promise<number[]> {
     const names = await readdir(this.dir).catch(() => [] as string[]);
     return names.filter((name) => /^[1-9][0-9]{0,15}$/.test(name)).map(Number);
+  }
+
+  /**
+   * Removes the store's own directory when nothing is left in it (every job's blobs gone), so
+   * that a hub leaves no empty folder behind; one holding blobs stays for the next start.
+   */
+  async close(): Promise<void> {
+    await rmdir(this.dir).catch(() => {});
   }
 
   /** Removes the directories of jobs `ended` says are over (or gone); answers how many. */
