@@ -29,11 +29,25 @@ export const parsePriority = integerIn(-1000, 1000);
 export const parseRetainDays = integerIn(1, 36_500);
 /** A schedule's fixed interval, in milliseconds: a second to a year. */
 export const parseEveryMs = integerIn(1000, 366 * 86_400_000);
-/** A schedule id. */
+/** A record's id as typed: decimal digits only ("1e3" and "0x10" are not ids, though Number reads them); null when it is none. */
+export function decimalId(text: string): number | null {
+  const trimmed = text.trim();
+  const id = /^\d+$/.test(trimmed) ? Number(trimmed) : Number.NaN;
+  return Number.isSafeInteger(id) && id > 0 ? id : null;
+}
+
+/** The id of a job, subscription, operation… named on the command line; refused in words naming what it should be. */
+export function recordId(text: string, what: string): number {
+  const id = decimalId(text);
+  if (id === null) throw new Error(`"${text}" is not a ${what} id`);
+  return id;
+}
+
+/** A schedule id (a usage mistake, exit 2, when it is none). */
 export function parseScheduleId(value: string): number {
-  const n = Number(value.trim());
-  if (!/^\d+$/.test(value.trim()) || !Number.isSafeInteger(n) || n < 1) throw new InvalidArgumentError(`schedule id: a positive whole number, not "${value}"`);
-  return n;
+  const id = decimalId(value);
+  if (id === null) throw new InvalidArgumentError(`schedule id: a positive whole number, not "${value}"`);
+  return id;
 }
 /** How many missed slots catch-up `all` fires at most. */
 export const parseCatchUpLimit = integerIn(1, 10_000);

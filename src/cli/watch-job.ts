@@ -19,8 +19,9 @@ export async function watchJob(client: SwitchyardClient, id: number): Promise<Jo
   let last = '';
   bar?.start(100, 0, payload(job));
   for (;;) {
-    const line = `job ${job.id} ${job.state} ${job.progress.percent}% tasks ${payload(job).tasks} items ${payload(job).items}${payload(job).why}`;
-    if (bar) bar.update(job.progress.percent, payload(job));
+    const shown = payload(job);
+    const line = `job ${job.id} ${job.state} ${job.progress.percent}% tasks ${shown.tasks} items ${shown.items}${shown.why}`;
+    if (bar) bar.update(job.progress.percent, shown);
     else if (line !== last) process.stderr.write(`${line}\n`);
     last = line;
     if (isTerminalJobState(job.state)) break;

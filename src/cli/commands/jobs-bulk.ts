@@ -3,6 +3,7 @@ import { type Command, Option } from 'commander';
 import type { BulkSelection, Operation, SwitchyardClient } from '../../client/client.js';
 import { BULK_ACTIONS } from '../../model/index.js';
 import { type ConnectionFlags, connect } from '../connection.js';
+import { recordId } from '../options.js';
 import { jobId } from './jobs.js';
 
 const POLL_MS = 300;
@@ -66,7 +67,7 @@ export function jobsBulkCommand(jobs: Command): void {
     .option('--json', 'print JSON')
     .action(async (id: string, options, command: Command) => {
       const api = connect(command.optsWithGlobals<ConnectionFlags>());
-      let operation = options.cancel ? await api.cancelOperation(jobId(id, 'operation')) : await api.getOperation(jobId(id, 'operation'));
+      let operation = options.cancel ? await api.cancelOperation(recordId(id, 'operation')) : await api.getOperation(recordId(id, 'operation'));
       if (options.wait) operation = await followOperation(api, operation);
       console.log(options.json ? JSON.stringify(operation, null, 2) : summary(operation));
     });

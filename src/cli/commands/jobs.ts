@@ -2,7 +2,7 @@ import { type Command, Option } from 'commander';
 import type { Job } from '../../client/client.js';
 import { type ConnectionFlags, connect } from '../connection.js';
 import { since, table } from '../format.js';
-import { parseLimit } from '../options.js';
+import { parseLimit, recordId } from '../options.js';
 import { jobsBulkCommand } from './jobs-bulk.js';
 
 export function jobsCommand(program: Command): void {
@@ -207,9 +207,6 @@ function row(job: Job) {
   };
 }
 
-export function jobId(text: string, what = 'job'): number {
-  // Written in decimal digits only: "1e3" and "0x10" are not ids, though Number reads them.
-  const id = /^\d+$/.test(text.trim()) ? Number(text.trim()) : Number.NaN;
-  if (!Number.isSafeInteger(id) || id <= 0) throw new Error(`"${text}" is not a ${what} id`);
-  return id;
+export function jobId(text: string): number {
+  return recordId(text, 'job');
 }

@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import type { SubscribeInput, SubscriptionInfo, SwitchyardClient } from '../../client/client.js';
 import { type ConnectionFlags, connect } from '../connection.js';
 import { table } from '../format.js';
-import { jobId } from './jobs.js';
+import { recordId } from '../options.js';
 
 /**
  * `<group> subscribe ID --email [ADDR] | --webhook URL | --console [--on failure]` for jobs,
@@ -118,7 +118,7 @@ export function subscriptionsCommand(program: Command): void {
     .description('Remove subscriptions')
     .action(async (ids: string[], _options, command: Command) => {
       for (const id of ids) {
-        await client(command).deleteSubscription(jobId(id, 'subscription'));
+        await client(command).deleteSubscription(recordId(id, 'subscription'));
         console.log(`subscription ${id} deleted`);
       }
     });
@@ -127,7 +127,7 @@ export function subscriptionsCommand(program: Command): void {
     .command('log <id>')
     .description("A subscription's deliveries: status, attempts, last error")
     .action(async (id: string, _options, command: Command) => {
-      const { items } = await client(command).deliveries(jobId(id, 'subscription'));
+      const { items } = await client(command).deliveries(recordId(id, 'subscription'));
       if (items.length === 0) return console.log('no deliveries');
       console.log(
         table(

@@ -1,7 +1,8 @@
-import { Badge, Button, Group, Menu, Modal, Stack, Table, Text, Title, VisuallyHidden } from '@mantine/core';
+import { Badge, Button, Group, Menu, Stack, Table, Text, Title, VisuallyHidden } from '@mantine/core';
 import { notifications } from '@mantine/notifications';
 import { useState } from 'react';
 import { type ManagedUser, useUpdateUser, useUsers } from '../../api/admin-queries.js';
+import { ConfirmDialog } from '../../components/ui/confirm-button.js';
 import { DateTime } from '../../components/ui/date-time.js';
 import { ErrorAlert } from '../../components/ui/error-alert.js';
 import { Icon } from '../../components/ui/icon.js';
@@ -138,23 +139,17 @@ function Users() {
         }}
       />
       <ResetPasswordModal user={resetting} onClose={() => setResetting(null)} />
-      <Modal opened={disabling !== null} onClose={() => setDisabling(null)} title={`Disable ${disabling?.username ?? ''}?`} centered>
-        <Text size="sm">They are signed out everywhere and cannot sign in until enabled again; every token they made is revoked.</Text>
-        <Group justify="flex-end" mt="lg">
-          <Button variant="default" onClick={() => setDisabling(null)} data-autofocus>
-            Keep it
-          </Button>
-          <Button
-            color="red"
-            onClick={() => {
-              if (disabling) setDisabled(disabling, true);
-              setDisabling(null);
-            }}
-          >
-            Disable user
-          </Button>
-        </Group>
-      </Modal>
+      <ConfirmDialog
+        opened={disabling !== null}
+        onClose={() => setDisabling(null)}
+        title={`Disable ${disabling?.username ?? ''}?`}
+        message="They are signed out everywhere and cannot sign in until enabled again; every token they made is revoked."
+        confirmLabel="Disable user"
+        color="red"
+        onConfirm={() => {
+          if (disabling) setDisabled(disabling, true);
+        }}
+      />
     </Stack>
   );
 }
