@@ -101,6 +101,12 @@ export interface ItemRecord {
   bytes: number | null;
   error: string | null;
   at: number;
+  /**
+   * A later record of the same path and operation in the job replaced this one (its task ran
+   * again, or a retry redid the item): it stays in the item's history and leaves the job's
+   * counters and the items tabs.
+   */
+  superseded: boolean;
 }
 
 export interface TaskLogLine {

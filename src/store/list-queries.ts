@@ -427,6 +427,9 @@ export function listItemsSql(dialect: Dialect, jobId: number, query: ItemQuery, 
       !range ? column : dialect === sqliteDialect ? `+${column}` : text ? `(${column} || '')` : `(${column} + 0)`;
     where.add(`${plain('job_id', false)} = ${where.param(jobId)}`);
     if (outcome) where.add(`${plain('outcome', true)} = ${where.param(outcome)}`);
+    // Current records only: one superseded by a later record of its path and operation shows
+    // in the item's history alone. Read through the partial outcome index, or kept from it.
+    where.add(range && dialect === sqliteDialect ? '+superseded = 0' : dialect.isFalse('superseded'));
     if (query.path) where.add(where.contains('path', query.path));
     // Ranges start after the cursor (itemRangeReads).
     if (range) {

@@ -249,6 +249,7 @@ export function createRowMapper(options: { jsonAsText: boolean }): RowMapper {
       bytes: optNum(r.bytes),
       error: str(r.error),
       at: num(r.at),
+      superseded: bool(r.superseded),
     }),
     logLine: (r) => ({ seq: num(r.seq), at: num(r.at), line: r.line as string }),
     event: (r) => ({

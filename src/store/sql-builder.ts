@@ -12,6 +12,8 @@ export interface Dialect {
   inIntegers(expression: string, placeholder: string): string;
   /** How that one parameter is passed. */
   integerList(values: readonly number[]): unknown;
+  /** A boolean column is false, as a literal condition (a partial index's own words: a parameter would not match it). */
+  isFalse(column: string): string;
 }
 
 export const sqliteDialect: Dialect = {
@@ -19,6 +21,7 @@ export const sqliteDialect: Dialect = {
   ilike: 'LIKE',
   inIntegers: (expression, placeholder) => `${expression} IN (SELECT value FROM json_each(${placeholder}))`,
   integerList: (values) => JSON.stringify(values),
+  isFalse: (column) => `${column} = 0`,
 };
 
 export const postgresDialect: Dialect = {
@@ -26,6 +29,7 @@ export const postgresDialect: Dialect = {
   ilike: 'ILIKE',
   inIntegers: (expression, placeholder) => `${expression} = ANY(${placeholder}::bigint[])`,
   integerList: (values) => values,
+  isFalse: (column) => `NOT ${column}`,
 };
 
 export class WhereBuilder {

@@ -194,11 +194,19 @@ describe('access hardening over HTTP', () => {
     // Item N of task 0 fails when N % 100 < 20: items 0 to 19.
     expect(first?.itemCounts).toMatchObject({ completed: 10, failed: 20 });
     expect((await call('POST', `/jobs/${submitted.body.id}/retry`, { items: 'failed' })).status).toBe(200);
-    await waitFor(
+    const retried = await waitFor(
       () => hub.job(submitted.body.id),
       (job) => job?.state === 'success',
       'the retried job to succeed',
     );
+    // Each item counts once, by its latest record; the failures stay in the items' history.
+    expect(retried?.itemCounts).toMatchObject({ completed: 30, failed: 0 });
+    expect((await call('GET', `/jobs/${submitted.body.id}/items?status=failed`)).body.items).toEqual([]);
+    const history = await call('GET', `/jobs/${submitted.body.id}/items/history?path=${encodeURIComponent('/simulated/task-0/item-0')}`);
+    expect((history.body.items as { outcome: string; superseded: boolean }[]).map((i) => [i.outcome, i.superseded])).toEqual([
+      ['failed', true],
+      ['completed', false],
+    ]);
     const task = ((await call('GET', `/jobs/${submitted.body.id}/tasks`)).body.items as { id: number; result: { items: number } }[])[0];
     expect(task.result).toEqual({ items: 20 });
   });

@@ -941,6 +941,118 @@ export function describeStoreConformance(harness: StoreHarness): void {
         expect((await store.listItems(2, { path: 'file_1', limit: 5 })).items).toEqual([]);
       });
 
+      it('counts each path and operation once, by its latest record, when a task runs again after its lease expired', async () => {
+        await store.submitJobs([newJob({ retry: { maxAttempts: 3, backoffMs: 1, maxBackoffMs: 1 } })], T0);
+        const [first] = await lease({ leaseMs: 1000 });
+        const items = (outcome: 'completed' | 'failed') => [
+          { path: 'a', operation: 'copy', outcome },
+          { path: 'b', operation: 'copy', outcome: 'completed' as const },
+        ];
+        await store.recordActivity([{ taskId: first.task.id, leaseToken: first.leaseToken, items: items('failed') }], T0 + 2);
+        expect((await store.getJob(1))?.itemCounts).toMatchObject({ completed: 1, failed: 1 });
+        // The worker dies; its lease expires and the task runs again, recording the same items.
+        expect(await store.expireLeases(T0 + 2000, 100)).toBe(1);
+        const [second] = await lease({ now: T0 + 3000 });
+        await succeed(second, { items: [...items('completed'), { path: 'b', operation: 'verify', outcome: 'completed' }] }, T0 + 3001);
+        const job = await store.getJob(1);
+        expect(job).toMatchObject({ state: 'success', itemCounts: { completed: 3, failed: 0, queued: 0, skipped: 0 } });
+        expect((await store.listItems(1, { limit: 10 })).items.map((i) => [i.path, i.operation, i.outcome])).toEqual([
+          ['a', 'copy', 'completed'],
+          ['b', 'copy', 'completed'],
+          ['b', 'verify', 'completed'],
+        ]);
+        expect((await store.listItems(1, { outcome: 'failed', limit: 10 })).items).toEqual([]);
+        expect((await store.listItems(1, { outcome: 'completed', path: 'a', limit: 10 })).items).toHaveLength(1);
+        expect(await store.itemStats(1)).toEqual([
+          { operation: 'copy', outcome: 'completed', count: 2, bytes: 0 },
+          { operation: 'verify', outcome: 'completed', count: 1, bytes: 0 },
+        ]);
+        // The history keeps every record, the replaced ones marked.
+        expect((await store.itemHistory(1, 'a')).map((i) => [i.outcome, i.superseded])).toEqual([
+          ['failed', true],
+          ['completed', false],
+        ]);
+      });
+
+      it('counts a path reported twice in one report once, and keeps the failed count of a task that reports it again', async () => {
+        await store.submitJobs([newJob()], T0);
+        const [t] = await lease();
+        await store.recordActivity(
+          [
+            {
+              taskId: t.task.id,
+              leaseToken: t.leaseToken,
+              items: [
+                { path: 'x', operation: 'delete', outcome: 'failed', error: 'busy' },
+                { path: 'x', operation: 'delete', outcome: 'failed', error: 'still busy' },
+                { path: 'y', operation: 'delete', outcome: 'failed', error: 'busy' },
+              ],
+            },
+          ],
+          T0 + 2,
+        );
+        expect((await store.getJob(1))?.itemCounts).toMatchObject({ failed: 2 });
+        expect((await store.getTask(t.task.id))?.itemsFailed).toBe(2);
+        await succeed(t, { items: [{ path: 'y', operation: 'delete', outcome: 'completed' }] }, T0 + 3);
+        expect(await store.getTask(t.task.id)).toMatchObject({ state: 'error', itemsFailed: 1 });
+        expect(await store.getJob(1)).toMatchObject({ state: 'error', itemCounts: { failed: 1, completed: 1 } });
+        expect((await store.listItems(1, { outcome: 'failed', limit: 10 })).items.map((i) => [i.path, i.error])).toEqual([['x', 'still busy']]);
+      });
+
+      it('retries failed items: their new records replace the failed ones; a whole retry counts the new run alone', async () => {
+        await store.submitJobs(
+          [
+            newJob({
+              tasks: [
+                { type: 'a', input: null },
+                { type: 'b', input: null },
+              ],
+            }),
+          ],
+          T0,
+        );
+        const [a, b] = await lease();
+        await succeed(a, { items: [{ path: 'a1', operation: 'copy', outcome: 'completed' }] });
+        await succeed(b, {
+          items: [
+            { path: 'b1', operation: 'copy', outcome: 'completed' },
+            { path: 'b2', operation: 'copy', outcome: 'failed', error: 'EIO' },
+          ],
+        });
+        expect(await store.getJob(1)).toMatchObject({ state: 'error', itemCounts: { completed: 2, failed: 1 } });
+
+        await store.retryJob(1, T0 + 3, { items: 'failed' });
+        const [again] = await lease({ now: T0 + 4 });
+        expect(again.task.id).toBe(b.task.id);
+        await succeed(again, { items: [{ path: 'b2', operation: 'copy', outcome: 'completed' }] }, T0 + 5);
+        expect(await store.getJob(1)).toMatchObject({ state: 'success', itemCounts: { completed: 3, failed: 0 } });
+
+        // A task that fails after recording items, retried whole: its new run counts alone.
+        await store.submitJobs([newJob({ retry: { maxAttempts: 1, backoffMs: 1, maxBackoffMs: 1 } })], T0 + 6);
+        const [c] = await lease({ now: T0 + 7 });
+        await store.completeTasks(
+          [
+            {
+              taskId: c.task.id,
+              leaseToken: c.leaseToken,
+              items: [
+                { path: 'c1', operation: 'copy', outcome: 'completed' },
+                { path: 'c2', operation: 'copy', outcome: 'failed', error: 'EIO' },
+              ],
+              report: { kind: 'failed', error: { message: 'disk gone' }, retryable: false },
+            },
+          ],
+          T0 + 8,
+        );
+        expect(await store.getJob(2)).toMatchObject({ state: 'failure', itemCounts: { completed: 1, failed: 1 } });
+        expect(await store.retryJob(2, T0 + 9)).toMatchObject({ itemCounts: { completed: 0, failed: 0 } });
+        const [rerun] = await lease({ now: T0 + 10 });
+        await succeed(rerun, { items: [{ path: 'c1', operation: 'copy', outcome: 'completed' }] }, T0 + 11);
+        expect(await store.getJob(2)).toMatchObject({ state: 'success', itemCounts: { completed: 1, failed: 0 } });
+        expect((await store.itemHistory(2, 'c2')).map((i) => [i.outcome, i.superseded])).toEqual([['failed', true]]);
+        expect((await store.listItems(2, { limit: 10 })).items.map((i) => i.path)).toEqual(['c1']);
+      });
+
       it('pages through items of every outcome, interleaved, in the order they were recorded', async () => {
         await store.submitJobs([newJob()], T0);
         const [task] = await lease();

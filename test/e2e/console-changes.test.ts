@@ -7,7 +7,8 @@ import { ADMIN_PASSWORD, type ConsoleHarness, startConsoleHarness } from './cons
 
 /**
  * The job page's "View details" (a job's change set, with a side-by-side text diff), "Compared
- * with previous run", the items by operation and "Retry failed items", in a real browser
+ * with previous run", the items by operation and "Retry failed items" (the retried item's
+ * failure kept in its history, marked replaced), in a real browser
  * against a real hub running the test's own `mirror` workflow.
  */
 describe.skipIf(!browserAvailable())('console: view details, compare and retry failed items (browser)', () => {
@@ -97,5 +98,16 @@ describe.skipIf(!browserAvailable())('console: view details, compare and retry f
     expect(await page.getByRole('button', { name: 'Retry failed items' }).count()).toBe(0);
     const [copy] = (await h.api<{ items: { result: unknown }[] }>('GET', `/jobs/${first}/tasks?type=copy`)).items;
     expect(copy.result).toEqual({ acted: ['docs/new.txt'], retryPaths: ['docs/new.txt'] });
+
+    // The retried item counts once, as completed; its failure stays in its history, marked replaced.
+    await page.getByRole('tab', { name: 'Failed (0)' }).click();
+    await page.getByRole('tab', { name: 'Completed' }).click();
+    await page.getByLabel('Path contains').fill('new.txt');
+    await expect.poll(() => page.getByTestId('item-row').count()).toBe(1);
+    await page.getByTestId('item-path').first().click();
+    const history = page.getByRole('dialog', { name: 'Item history' });
+    await expect.poll(() => history.getByRole('row').count()).toBe(3);
+    expect(await history.getByText('replaced', { exact: true }).count()).toBe(1);
+    await page.keyboard.press('Escape');
   }, 120_000);
 });

@@ -7,7 +7,8 @@ import { dropSchema, postgresHarness, TEST_PG_URL, testSchemaName } from '../hel
 
 /**
  * A remote worker killed with SIGKILL in the middle of its tasks: the hub hears nothing more
- * from it, its leases expire, and another worker at the site finishes the job.
+ * from it, its leases expire, and another worker at the site finishes the job, whose items
+ * each count once.
  */
 describe('a worker killed mid-task', () => {
   const schema = testSchemaName('worker kill');
@@ -73,6 +74,8 @@ describe('a worker killed mid-task', () => {
 
     await expect.poll(async () => (await show()).state, { timeout: 100_000, interval: 500 }).toBe('success');
     const after = await show();
+    // The killed attempts' items were recorded again by the rescuer: each counts once.
+    expect(after.itemCounts).toEqual({ queued: 0, completed: 300, failed: 0, skipped: 0 });
     for (const task of after.tasks) {
       expect(task.state).toBe('success');
       // The killed attempt counted; on a loaded machine a 3 s lease may lapse once more.

@@ -1,6 +1,7 @@
-import { type ItemCounts, isLeasedTaskState } from '../../model/index.js';
+import { isLeasedTaskState } from '../../model/index.js';
 import type { NewTaskSpec, TaskActivity } from '../store.js';
-import { insertChanges, settleQueuedItems } from './change-rows.js';
+import { insertChanges } from './change-rows.js';
+import { recordItems } from './item-records.js';
 import type { JobBook } from './job-book.js';
 import type { LedgerTx, TaskRow } from './ledger-tx.js';
 import { insertPlanned, planTasks, unknownSitesOf } from './new-tasks.js';
@@ -27,24 +28,7 @@ export async function applyActivity(
   now: number,
   inBatch: Map<number, TaskRow>,
 ): Promise<void> {
-  if (activity.items && activity.items.length > 0) {
-    const counts: ItemCounts = {};
-    for (const item of activity.items) counts[item.outcome] = (counts[item.outcome] ?? 0) + 1;
-    row.itemsFailed += counts.failed ?? 0;
-    // Paths recorded with another outcome are done with: their queued records (the work ahead)
-    // go, unless this same report queues them again afterwards.
-    const lastQueued = new Map<string, boolean>();
-    for (const item of activity.items) lastQueued.set(item.path, item.outcome === 'queued');
-    const settled = [...lastQueued].filter(([, queued]) => !queued).map(([path]) => path);
-    if (settled.length > 0) {
-      const removed = await settleQueuedItems(tx.sql, row.jobId, settled);
-      if (removed > 0) counts.queued = (counts.queued ?? 0) - removed;
-    }
-    const kept = activity.items.filter((item) => item.outcome !== 'queued' || lastQueued.get(item.path) === true);
-    if (kept.length < activity.items.length) counts.queued = (counts.queued ?? 0) - (activity.items.length - kept.length);
-    await tx.insertItems(row.jobId, row.id, now, kept);
-    book.items(row.jobId, counts);
-  }
+  if (activity.items && activity.items.length > 0) await recordItems(tx, book, row, activity.items, now);
   if (activity.changes && activity.changes.length > 0) {
     await insertChanges(tx.sql, row.jobId, row.id, now, activity.changes);
     book.touch(row.jobId);

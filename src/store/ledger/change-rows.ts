@@ -57,13 +57,18 @@ export async function insertChanges(x: SqlExecutor, jobId: number, taskId: numbe
  * its queued records are removed. Answers how many were, for the job's queued count.
  */
 export async function settleQueuedItems(x: SqlExecutor, jobId: number, paths: readonly string[]): Promise<number> {
-  // One probe of the (job_id, outcome) index first: most jobs queue nothing.
-  if ((await x.all(`SELECT 1 AS one FROM items WHERE job_id = ? AND outcome = 'queued' LIMIT 1`, [jobId])).length === 0) return 0;
+  // One probe of the (job_id, outcome) index of current records first: most jobs queue nothing.
+  // (A superseded queued record has a current one of its path beside it, until both go here.)
+  const probe = `SELECT 1 AS one FROM items WHERE job_id = ? AND outcome = 'queued' AND ${x.isFalse('superseded')} LIMIT 1`;
+  if ((await x.all(probe, [jobId])).length === 0) return 0;
   let removed = 0;
   const unique = [...new Set(paths)];
   for (let start = 0; start < unique.length; start += 500) {
     const chunk = unique.slice(start, start + 500);
-    removed += await x.run(`DELETE FROM items WHERE job_id = ? AND outcome = 'queued' AND path IN (${placeholders(chunk.length)})`, [jobId, ...chunk]);
+    const where = `job_id = ? AND outcome = 'queued' AND path IN (${placeholders(chunk.length)})`;
+    // Current records counted; superseded ones (item-records.ts) no longer were.
+    removed += await x.run(`DELETE FROM items WHERE ${where} AND superseded = ?`, [jobId, ...chunk, x.bool(false)]);
+    await x.run(`DELETE FROM items WHERE ${where}`, [jobId, ...chunk]);
   }
   return removed;
 }
@@ -93,7 +98,7 @@ export async function markItemRetry(x: SqlExecutor, jobId: number, taskIds: read
 export async function failedItemPaths(x: SqlExecutor, jobId: number, taskId: number, limit: number): Promise<string[]> {
   const rows = await x.all(
     `SELECT i.path, MIN(i.id) AS first_id FROM items i
-      WHERE i.job_id = ? AND i.outcome = 'failed' AND i.task_id = ?
+      WHERE i.job_id = ? AND i.outcome = 'failed' AND ${x.isFalse('i.superseded')} AND i.task_id = ?
         AND NOT EXISTS (SELECT 1 FROM items l WHERE l.job_id = i.job_id AND l.path = i.path AND l.task_id = i.task_id AND l.id > i.id)
       GROUP BY i.path ORDER BY first_id LIMIT ?`,
     [jobId, taskId, limit],
@@ -186,7 +191,7 @@ export async function latestItems(x: SqlExecutor, jobId: number, limit: number):
 /** A job's item records counted per operation and outcome, with their bytes; by operation, then outcome. */
 export async function itemStats(x: SqlExecutor, jobId: number): Promise<ItemStat[]> {
   const rows = await x.all(
-    `SELECT operation, outcome, count(*) AS n, COALESCE(SUM(bytes), 0) AS bytes FROM items WHERE job_id = ?
+    `SELECT operation, outcome, count(*) AS n, COALESCE(SUM(bytes), 0) AS bytes FROM items WHERE job_id = ? AND ${x.isFalse('superseded')}
       GROUP BY operation, outcome ORDER BY operation, outcome LIMIT 1000`,
     [jobId],
   );

@@ -15,6 +15,7 @@ import type { ControlOptions, JobAction } from '../store.js';
 import { clearItemRetry, markItemRetry } from './change-rows.js';
 import { reenterConcurrency } from './concurrency.js';
 import { forgetEnvelopeMembers } from './envelopes.js';
+import { supersedeTaskItems } from './item-records.js';
 import { JobBook } from './job-book.js';
 import type { JobRow, LedgerTx, TaskRow } from './ledger-tx.js';
 import { isDependencySatisfied } from './new-tasks.js';
@@ -182,6 +183,16 @@ export async function retryJobs(tx: LedgerTx, jobIds: number[], now: number, for
       book.moveTask(row, from, row.state);
     }
     book.resetForRetry(jobId);
+    if (items !== 'failed') {
+      book.items(
+        jobId,
+        await supersedeTaskItems(
+          tx.sql,
+          jobId,
+          picked.map((row) => row.id),
+        ),
+      );
+    }
   }
   await tx.updateTasks(changes);
   await book.settle(tx);

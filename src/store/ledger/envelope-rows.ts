@@ -150,7 +150,11 @@ export async function rollbackSources(x: SqlExecutor, jobIds: number[], itemLimi
       [...slice, x.bool(true)],
     );
     for (const r of rows) {
-      const items = await x.all('SELECT path, operation, outcome, bytes FROM items WHERE task_id = ? ORDER BY id LIMIT ?', [Number(r.id), itemLimit + 1]);
+      const items = await x.all('SELECT path, operation, outcome, bytes FROM items WHERE task_id = ? AND superseded = ? ORDER BY id LIMIT ?', [
+        Number(r.id),
+        x.bool(false),
+        itemLimit + 1,
+      ]);
       sources.push({
         taskId: Number(r.id),
         jobId: Number(r.job_id),

@@ -2,6 +2,7 @@ import type {
   ConcurrencyLimits,
   ConcurrencySlot,
   ItemCounts,
+  ItemOutcome,
   JobIntent,
   JobOutcome,
   JobState,
@@ -73,8 +74,10 @@ export interface LedgerTx {
   insertEvents(events: NewEvent[]): Promise<void>;
   /** Audit entries about new jobs (target `job:<id>`), in the transaction that creates them (see writeJobAudit). */
   insertJobAudit(entries: JobAudit[], at: number): Promise<void>;
-  /** Items one task recorded at `at`. */
-  insertItems(jobId: number, taskId: number, at: number, items: NewItem[]): Promise<void>;
+  /** A job's current (not superseded) item records of any of `paths`, each by a probe of (job_id, path). */
+  currentItemsOf(jobId: number, paths: readonly string[]): Promise<CurrentItem[]>;
+  /** Items one task recorded at `at`; those at the indexes `superseded` are written superseded (item-records.ts). */
+  insertItems(jobId: number, taskId: number, at: number, items: readonly NewItem[], superseded: ReadonlySet<number>): Promise<void>;
   /** Appends log lines after the task's last line: `firstSeq` is the number of the first. */
   insertLogs(taskId: number, firstSeq: number, lines: string[], at: number): Promise<void>;
   /** Deletes jobs with their tasks, items, output, changes, edges, locks and rows. */
@@ -185,6 +188,16 @@ export interface TaskRow {
   startedAt: number | null;
   endedAt: number | null;
   updatedAt: number;
+}
+
+/** An item record as the bookkeeping of superseded records needs it (item-records.ts). */
+export interface CurrentItem {
+  id: number;
+  path: string;
+  operation: string;
+  outcome: ItemOutcome;
+  taskId: number;
+  at: number;
 }
 
 /** The mutable view of a job. */

@@ -15,6 +15,8 @@ export interface ScheduleExecutor {
   /** How a JSON value and a boolean are bound. */
   json(value: Json): unknown;
   bool(value: boolean): unknown;
+  /** A boolean column is false, as a literal condition: a partial index's own words (a bound parameter would not match it). */
+  isFalse(column: string): string;
   parseJson(value: unknown): Json;
 }
 

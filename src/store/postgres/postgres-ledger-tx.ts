@@ -17,11 +17,13 @@ import {
 import { QUEUE_COUNTS_TABLE, ROLLUP_TABLE, RollupBook, rollupJobOf } from '../dashboard-rollup.js';
 import { itemSummaries, SUMMARY_ITEMS } from '../item-grams.js';
 import type { SqlExecutor } from '../ledger/envelope-rows.js';
+import { currentItemsFrom } from '../ledger/item-records.js';
 import type {
   ClaimedTask,
   ClaimRequest,
   ConcurrencyCandidate,
   ConcurrencyStanding,
+  CurrentItem,
   DependencyEdge,
   JobAudit,
   JobRow,
@@ -283,6 +285,11 @@ const SQL = {
   timedOut: `SELECT id FROM jobs WHERE state IN ${sqlList(TIMEABLE_JOB_STATES)} AND deadline_at < $1 ORDER BY id LIMIT $2`,
   edgesFrom: `SELECT job_id, task_id, depends_on FROM task_deps WHERE depends_on = ANY($1::bigint[])`,
   tasksByKey: `SELECT id, state, key FROM tasks WHERE job_id = $1 AND key = ANY($2::text[])`,
+  // A probe of (job_id, path) per path: the ORDER BY keeps the planner to it. Planned without
+  // statistics (a young table), a join or an ANY read all the job's items through job_id alone
+  // (65 ms at 250,000 items, against 5 ms).
+  itemsOfPaths: `SELECT i.* FROM unnest($2::text[]) AS p(path) CROSS JOIN LATERAL (
+      SELECT id, path, operation, outcome, task_id, at, superseded FROM items WHERE job_id = $1 AND path = p.path ORDER BY job_id, path, id) i`,
   jobsByKey: `SELECT id, idempotency_key FROM jobs WHERE idempotency_key = ANY($1::text[])`,
   insertJobs: insertReturningIds('jobs', JOB_INSERT),
   insertTasks: insertReturningIds('tasks', TASK_INSERT),
@@ -298,8 +305,9 @@ const SQL = {
   // the ids its items took: each row draws its id beside its ordinal, so the slices' ranges
   // hold whatever order the ids were drawn in. One statement.
   insertItems: `WITH v AS MATERIALIZED (SELECT nextval('items_id_seq') AS id, v.* FROM ${unnestRows(ITEM_INSERT, 3)}),
-      batch AS (INSERT INTO items (id, job_id, task_id, at, ${names(ITEM_INSERT)})
-        SELECT v.id, $1::bigint, $2::bigint, $3::bigint, ${names(ITEM_INSERT, 'v.')} FROM v ORDER BY v.ord)
+      batch AS (INSERT INTO items (id, job_id, task_id, at, superseded, ${names(ITEM_INSERT)})
+        SELECT v.id, $1::bigint, $2::bigint, $3::bigint, v.ord = ANY($${5 + ITEM_INSERT.length}::bigint[]), ${names(ITEM_INSERT, 'v.')}
+        FROM v ORDER BY v.ord)
     INSERT INTO item_grams (job_id, lo_id, hi_id, bloom)
       SELECT $1::bigint, min(v.id), max(v.id), ($${4 + ITEM_INSERT.length}::bytea[])[(v.ord - 1) / ${SUMMARY_ITEMS} + 1] FROM v GROUP BY (v.ord - 1) / ${SUMMARY_ITEMS}`,
   insertLogs: `INSERT INTO task_logs (task_id, seq, at, line)
@@ -789,6 +797,11 @@ export class PostgresLedgerTx implements LedgerTx {
     return new Map(found.map((r) => [r.key as string, { id: Number(r.id), state: r.state as TaskState }]));
   }
 
+  async currentItemsOf(jobId: number, paths: readonly string[]): Promise<CurrentItem[]> {
+    if (paths.length === 0) return [];
+    return currentItemsFrom(await rows(this.db, SQL.itemsOfPaths, [jobId, paths]));
+  }
+
   async jobIdsByIdempotencyKey(keys: string[]): Promise<Map<string, number>> {
     if (keys.length === 0) return new Map();
     const found = await rows(this.db, SQL.jobsByKey, [keys]);
@@ -850,7 +863,7 @@ export class PostgresLedgerTx implements LedgerTx {
     return writeJobAudit(this.sql, entries, at);
   }
 
-  async insertItems(jobId: number, taskId: number, at: number, items: NewItem[]): Promise<void> {
+  async insertItems(jobId: number, taskId: number, at: number, items: readonly NewItem[], superseded: ReadonlySet<number>): Promise<void> {
     if (items.length === 0) return;
     await this.db.query(SQL.insertItems, [
       jobId,
@@ -858,6 +871,8 @@ export class PostgresLedgerTx implements LedgerTx {
       at,
       ...unnestParams(ITEM_INSERT, items),
       itemSummaries(items).map((grams) => Buffer.from(grams.buffer, grams.byteOffset, grams.byteLength)),
+      // Ordinals (from 1) of the items written superseded.
+      [...superseded].map((index) => index + 1),
     ]);
   }
 

@@ -16,6 +16,7 @@ export function postgresScheduleExecutor(db: Queryable): ScheduleExecutor {
     forUpdate: ' FOR UPDATE',
     json: (value: Json) => pgJson(value),
     bool: (value) => value,
+    isFalse: (column) => `NOT ${column}`,
     parseJson: (value) => value as Json,
   };
 }

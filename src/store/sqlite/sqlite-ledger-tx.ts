@@ -15,11 +15,13 @@ import {
 import { QUEUE_COUNTS_TABLE, ROLLUP_TABLE, RollupBook, rollupJobOf } from '../dashboard-rollup.js';
 import { itemSummaries, SUMMARY_ITEMS } from '../item-grams.js';
 import type { SqlExecutor } from '../ledger/envelope-rows.js';
+import { currentItemsFrom } from '../ledger/item-records.js';
 import type {
   ClaimedTask,
   ClaimRequest,
   ConcurrencyCandidate,
   ConcurrencyStanding,
+  CurrentItem,
   DependencyEdge,
   JobAudit,
   JobRow,
@@ -62,20 +64,20 @@ function insertChunked<R>(
   single: Statement,
   chunked: Statement,
   columns: number,
-  rows: R[],
-  bind: (row: R, into: unknown[], offset: number) => void,
+  rows: readonly R[],
+  bind: (row: R, into: unknown[], offset: number, index: number) => void,
 ): number[] {
   const ids: number[] = new Array(rows.length);
   const params: unknown[] = new Array(columns * CHUNK);
   let at = 0;
   for (; at + CHUNK <= rows.length; at += CHUNK) {
-    for (let i = 0; i < CHUNK; i++) bind(rows[at + i], params, i * columns);
+    for (let i = 0; i < CHUNK; i++) bind(rows[at + i], params, i * columns, at + i);
     const last = Number(chunked.run(params).lastInsertRowid);
     for (let i = 0; i < CHUNK; i++) ids[at + i] = last - CHUNK + 1 + i;
   }
   const one: unknown[] = new Array(columns);
   for (; at < rows.length; at++) {
-    bind(rows[at], one, 0);
+    bind(rows[at], one, 0, at);
     ids[at] = Number(single.run(one).lastInsertRowid);
   }
   return ids;
@@ -183,6 +185,7 @@ export function prepareLedgerStatements(db: Database): LedgerStatements {
     timedOut: p(`SELECT id FROM jobs WHERE state IN ${sqlList(TIMEABLE_JOB_STATES)} AND deadline_at < ? ORDER BY id LIMIT ?`),
     edgesFrom: p(`SELECT job_id, task_id, depends_on FROM task_deps WHERE depends_on IN (SELECT value FROM json_each(?))`),
     tasksByKey: p(`SELECT id, state, key FROM tasks WHERE job_id = ? AND key IN (SELECT value FROM json_each(?))`),
+    itemsOfPaths: p(`SELECT id, path, operation, outcome, task_id, at, superseded FROM items WHERE job_id = ? AND path IN (SELECT value FROM json_each(?))`),
     jobsByKey: p(`SELECT id, idempotency_key FROM jobs WHERE idempotency_key IN (SELECT value FROM json_each(?))`),
     insertJob: p(`INSERT INTO jobs (${JOB_INSERT_COLUMNS}) VALUES ${rowsOf(JOB_INSERT_WIDTH, 1)}`),
     insertJobs: p(`INSERT INTO jobs (${JOB_INSERT_COLUMNS}) VALUES ${rowsOf(JOB_INSERT_WIDTH, CHUNK)}`),
@@ -192,8 +195,8 @@ export function prepareLedgerStatements(db: Database): LedgerStatements {
     pauseOnFailure: p(`UPDATE queues SET paused = 1, updated_at = ? WHERE pause_on_failure = 1 AND name IN (SELECT value FROM json_each(?))`),
     insertEvent: p(`INSERT INTO events (at, type, job_id, task_id, site, data) VALUES (?, ?, ?, ?, ?, ?)`),
     insertEvents: p(`INSERT INTO events (at, type, job_id, task_id, site, data) VALUES ${rowsOf(6, CHUNK)}`),
-    insertItem: p(`INSERT INTO items (job_id, task_id, path, operation, outcome, bytes, error, at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`),
-    insertItems: p(`INSERT INTO items (job_id, task_id, path, operation, outcome, bytes, error, at) VALUES ${rowsOf(8, CHUNK)}`),
+    insertItem: p(`INSERT INTO items (job_id, task_id, path, operation, outcome, bytes, error, at, superseded) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`),
+    insertItems: p(`INSERT INTO items (job_id, task_id, path, operation, outcome, bytes, error, at, superseded) VALUES ${rowsOf(9, CHUNK)}`),
     insertLog: p(`INSERT INTO task_logs (task_id, seq, at, line) VALUES (?, ?, ?, ?)`),
     deleteLogs: p(`DELETE FROM task_logs WHERE task_id IN (SELECT id FROM tasks WHERE job_id = ?)`),
     deleteItems: p(`DELETE FROM items WHERE job_id = ?`),
@@ -279,6 +282,7 @@ type LedgerStatementName =
   | 'leasesOf'
   | 'edgesFrom'
   | 'tasksByKey'
+  | 'itemsOfPaths'
   | 'jobsByKey'
   | 'insertJob'
   | 'insertTask'
@@ -665,6 +669,11 @@ export class SqliteLedgerTx implements LedgerTx {
     return new Map(rows.map((r) => [r.key as string, { id: Number(r.id), state: r.state as TaskState }]));
   }
 
+  async currentItemsOf(jobId: number, paths: readonly string[]): Promise<CurrentItem[]> {
+    if (paths.length === 0) return [];
+    return currentItemsFrom(this.s.itemsOfPaths.all(jobId, JSON.stringify(paths)) as DbRow[]);
+  }
+
   async jobIdsByIdempotencyKey(keys: string[]): Promise<Map<string, number>> {
     const rows = this.s.jobsByKey.all(JSON.stringify(keys)) as DbRow[];
     return new Map(rows.map((r) => [r.idempotency_key as string, Number(r.id)]));
@@ -728,9 +737,9 @@ export class SqliteLedgerTx implements LedgerTx {
     return writeJobAudit(this.sql, entries, at);
   }
 
-  async insertItems(jobId: number, taskId: number, at: number, items: NewItem[]): Promise<void> {
+  async insertItems(jobId: number, taskId: number, at: number, items: readonly NewItem[], superseded: ReadonlySet<number>): Promise<void> {
     if (items.length === 0) return;
-    const ids = insertChunked(this.s.insertItem, this.s.insertItems, 8, items, (i, p, o) => {
+    const ids = insertChunked(this.s.insertItem, this.s.insertItems, 9, items, (i, p, o, index) => {
       p[o] = jobId;
       p[o + 1] = taskId;
       p[o + 2] = i.path;
@@ -739,6 +748,7 @@ export class SqliteLedgerTx implements LedgerTx {
       p[o + 5] = i.bytes ?? null;
       p[o + 6] = i.error ?? null;
       p[o + 7] = at;
+      p[o + 8] = superseded.has(index) ? 1 : 0;
     });
     // The batch's summaries, one per SUMMARY_ITEMS items, each over the range of their ids (item-grams.ts).
     itemSummaries(items).forEach((grams, slice) => {

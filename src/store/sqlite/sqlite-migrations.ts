@@ -766,4 +766,18 @@ CREATE TABLE item_grams_from (upto INTEGER NOT NULL, jobs_upto INTEGER NOT NULL)
 INSERT INTO item_grams_from (upto, jobs_upto) SELECT (SELECT COALESCE(MAX(id), 0) FROM items), (SELECT COALESCE(MAX(id), 0) FROM jobs);
 `,
   },
+  {
+    version: 26,
+    name: 'items superseded by a later record of their path and operation',
+    sql: `
+-- A task that ran again (after a crash, a lost lease, a failed attempt, a pause or a retry of
+-- its failed items) recorded its items again, and the job's counters counted both: a job of
+-- 100 items could show 150 completed. Now a record supersedes the job's earlier record of
+-- the same path and operation: the earlier one stays for the item's history, marked, and
+-- leaves the counters and the tabs. The tabs read the outcome index, now of current records.
+ALTER TABLE items ADD COLUMN superseded INTEGER NOT NULL DEFAULT 0;
+DROP INDEX IF EXISTS items_job_outcome;
+CREATE INDEX items_job_outcome ON items (job_id, outcome, id) WHERE superseded = 0;
+`,
+  },
 ];

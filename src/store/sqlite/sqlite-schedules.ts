@@ -28,6 +28,7 @@ export function sqliteScheduleExecutor(db: Database): ScheduleExecutor {
     forUpdate: '',
     json: (value: Json) => JSON.stringify(value),
     bool: (value) => (value ? 1 : 0),
+    isFalse: (column) => `${column} = 0`,
     parseJson: (value) => JSON.parse(value as string) as Json,
   };
 }

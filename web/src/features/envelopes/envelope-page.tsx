@@ -1,6 +1,5 @@
 import { Alert, Anchor, Group, Stack, Text, Title } from '@mantine/core';
 import { Link, useNavigate, useParams } from 'react-router';
-import { isApiError } from '../../api/api-error.js';
 import { useDeleteEnvelope, useEnvelope, useEnvelopeAction } from '../../api/envelope-queries.js';
 import { ConfirmButton } from '../../components/ui/confirm-button.js';
 import { DateTime } from '../../components/ui/date-time.js';

@@ -1,4 +1,4 @@
-import { Anchor, Code, Loader, Modal, Table } from '@mantine/core';
+import { Anchor, Code, Group, Loader, Modal, Table, Text } from '@mantine/core';
 import { useItemHistory } from '../../api/item-queries.js';
 import { DateTime } from '../../components/ui/date-time.js';
 import { ErrorAlert } from '../../components/ui/error-alert.js';
@@ -6,7 +6,11 @@ import { StatusBadge } from '../../components/ui/status-badge.js';
 import { itemStyle } from '../states/state-styles.js';
 import { formatBytes } from './format-bytes.js';
 
-/** Every record of one item across the job's tasks, oldest first. */
+/**
+ * Every record of one item across the job's tasks, oldest first. A record a later one of the
+ * same operation replaced (the task ran again, or a retry redid the item) reads "replaced":
+ * the job's counters and tabs hold the latest alone.
+ */
 export function ItemHistoryModal({
   jobId,
   path,
@@ -52,7 +56,14 @@ export function ItemHistoryModal({
                 </Table.Td>
                 <Table.Td>{record.operation}</Table.Td>
                 <Table.Td>
-                  <StatusBadge label={style.label} color={style.color} icon={style.icon} />
+                  <Group gap={6} wrap="nowrap">
+                    <StatusBadge label={style.label} color={style.color} icon={style.icon} />
+                    {record.superseded ? (
+                      <Text span size="xs" c="dimmed" title="A later record of this item replaced this one">
+                        replaced
+                      </Text>
+                    ) : null}
+                  </Group>
                 </Table.Td>
                 <Table.Td>{formatBytes(record.bytes)}</Table.Td>
                 <Table.Td>{record.error ?? ''}</Table.Td>

@@ -1,10 +1,8 @@
 import { Alert, Anchor, Button, Center, Grid, Group, Loader, Stack, Tabs, Text, Title } from '@mantine/core';
 import { useLocalStorage } from '@mantine/hooks';
 import { Link, useParams, useSearchParams } from 'react-router';
-import { isApiError } from '../../api/api-error.js';
 import { useJob } from '../../api/job-queries.js';
 import type { Job } from '../../api/types.js';
-import { ErrorAlert } from '../../components/ui/error-alert.js';
 import { LoadFailure } from '../../components/ui/load-failure.js';
 import type { ItemOutcome } from '../../domain.js';
 import { JobAuditButton } from '../audit/job-audit-button.js';

@@ -1,7 +1,6 @@
 import { Alert, Anchor, Card, Center, Code, Group, Loader, Stack, Table, Text, Title } from '@mantine/core';
 import { useMemo } from 'react';
 import { Link, useParams } from 'react-router';
-import { isApiError } from '../../api/api-error.js';
 import { useJobs } from '../../api/job-queries.js';
 import { useSchedule } from '../../api/schedule-queries.js';
 import { DateTime, LOCAL_TIME_ZONE } from '../../components/ui/date-time.js';
