@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { ItemOutcome, JobState, Role, TaskState } from '../model/index.js';
+import { ItemOutcome, isCalendarDate, JobState, Role, TaskState } from '../model/index.js';
 
 /**
  * Request schemas shared by the routes. Query lists accept `a,b` or repeated keys. Every
@@ -34,7 +34,7 @@ const LATEST = Date.UTC(9999, 11, 31, 23, 59, 59, 999);
 /** An instant as ISO 8601 or epoch milliseconds. */
 export const instant = z.union([z.number().int().nonnegative(), z.string().min(1)]).transform((value, ctx) => {
   const ms = typeof value === 'number' ? value : /^\d+$/.test(value) ? Number(value) : Date.parse(value);
-  if (!Number.isFinite(ms)) {
+  if (!Number.isFinite(ms) || (typeof value === 'string' && !isCalendarDate(value))) {
     ctx.addIssue({ code: 'custom', message: 'not a date: use ISO 8601 or epoch milliseconds' });
     return z.NEVER;
   }

@@ -1,6 +1,7 @@
 export * from './access.js';
 export * from './actor.js';
 export * from './assert-never.js';
+export * from './calendar.js';
 export * from './change-set.js';
 export * from './concurrency.js';
 export * from './digest.js';

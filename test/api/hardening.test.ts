@@ -138,6 +138,13 @@ describe('access hardening over HTTP', () => {
       expect(refused.body.error.fields[0].path).toBe('body.queue');
     }
     expect((await call('POST', '/users', { username: 'nobody', password: STRONG, role: 'viewer', sites: [] })).status).toBe(400);
+    // A day the calendar does not have is refused, not read as a later one.
+    for (const day of ['2026-13-45', '2026-02-30', '2026-04-31T00:00:00Z']) {
+      const refused = await call('GET', `/jobs?createdFrom=${day}`);
+      expect(refused.status, day).toBe(400);
+      expect(refused.body.error.fields[0].message).toContain('not a date');
+    }
+    expect((await call('GET', '/jobs?createdFrom=2024-02-29')).status).toBe(200);
   });
 
   it("refuses a lease or heartbeat under another credential's worker id, and leases nothing to a worker that hung up", async () => {

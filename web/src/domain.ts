@@ -13,6 +13,7 @@ export {
   findMatches,
   hasAnsi,
   ITEM_OUTCOMES,
+  isCalendarDate,
   isTerminalJobState,
   isTerminalTaskState,
   JOB_CONTROLS,

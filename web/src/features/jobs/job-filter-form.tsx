@@ -5,7 +5,7 @@ import { useWorkflows } from '../../api/catalog-queries.js';
 import { useQueues } from '../../api/queue-queries.js';
 import { JOB_STATES } from '../../domain.js';
 import { stateStyle } from '../states/state-styles.js';
-import { AGE_PRESETS, type AgePreset, EMPTY_FILTERS, type JobFilters, notIds } from './job-filters.js';
+import { AGE_PRESETS, type AgePreset, EMPTY_FILTERS, type JobFilters, MAX_SEARCH, notIds } from './job-filters.js';
 
 const STATE_OPTIONS = JOB_STATES.map((state) => ({ value: state, label: stateStyle(state).label }));
 const AGE_OPTIONS = Object.entries(AGE_PRESETS).map(([value, label]) => ({ value, label }));
@@ -31,7 +31,14 @@ export function JobFilterForm({ filters, onApply }: { filters: JobFilters; onApp
   return (
     <Paper withBorder p="sm" component="form" onSubmit={submit} aria-label="Job filters" role="search" id="job-filter-panel">
       <SimpleGrid cols={{ base: 1, sm: 2, md: 4 }} spacing="sm" verticalSpacing="xs">
-        <TextInput label="Search" id="job-search" placeholder="Any column or field" value={draft.q} onChange={(e) => set('q', e.currentTarget.value)} />
+        <TextInput
+          label="Search"
+          id="job-search"
+          placeholder="Any column or field"
+          value={draft.q}
+          onChange={(e) => set('q', e.currentTarget.value)}
+          maxLength={MAX_SEARCH}
+        />
         <TextInput
           label="Job id"
           placeholder="e.g. 12, 15"

@@ -1,5 +1,9 @@
 import dayjs from 'dayjs';
 import type { JobListQuery } from '../../api/job-queries.js';
+import { isCalendarDate } from '../../domain.js';
+
+/** The longest search text the jobs list takes (the API's `q`). */
+export const MAX_SEARCH = 200;
 
 export const AGE_PRESETS = {
   today: 'Today',
@@ -39,7 +43,7 @@ const list = (value: string | null) =>
         .map((v) => v.trim())
         .filter(Boolean)
     : [];
-const day = (value: string | null) => (value && /^\d{4}-\d{2}-\d{2}$/.test(value) ? value : null);
+const day = (value: string | null) => (value && /^\d{4}-\d{2}-\d{2}$/.test(value) && isCalendarDate(value) ? value : null);
 
 export function parseFilters(params: URLSearchParams): JobFilters {
   const age = params.get('age');
@@ -54,7 +58,8 @@ export function parseFilters(params: URLSearchParams): JobFilters {
     to: day(params.get('to')),
     age: age && age in AGE_PRESETS ? (age as AgePreset) : null,
     hideNoop: params.get('hideNoop') === '1',
-    q: params.get('q') ?? '',
+    // As much as the API searches for: a longer text from a link is cut, not refused.
+    q: (params.get('q') ?? '').slice(0, MAX_SEARCH),
     sort: params.get('sort') || null,
   };
 }
