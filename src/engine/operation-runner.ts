@@ -1,5 +1,5 @@
 import type { Logger } from 'pino';
-import { type JobRecord, type OperationRecord, SwitchyardError, siteAllowed, totalTasks } from '../model/index.js';
+import { type JobRecord, type OperationRecord, SwitchyardError, totalTasks } from '../model/index.js';
 import type { WorkflowRegistry } from '../sdk/workflow-registry.js';
 import { encodeCursor } from '../store/cursor.js';
 import type { OperationBatch, Store } from '../store/store.js';
@@ -139,8 +139,10 @@ export class OperationRunner {
     const actorSites = operation.actorSites;
     for (const job of jobs) {
       // A control needs every site the job spans, as the single-job control does; subscribing needs sight of it.
+      // A job the actor sees at one of its sites is refused for the others, as the single control refuses it, not "not found".
       const beyond = actorSites === null ? [] : job.sites.filter((site) => !actorSites.includes(site));
-      if (!siteAllowed(actorSites, job.site) || !siteAllowed(sites, job.site)) skip.push({ jobId: job.id, reason: 'not found' });
+      const seenWithin = (allowed: readonly string[] | null) => allowed === null || job.sites.some((site) => allowed.includes(site));
+      if (!seenWithin(actorSites) || !seenWithin(sites)) skip.push({ jobId: job.id, reason: 'not found' });
       else if (operation.action !== 'subscribe' && beyond.length > 0)
         skip.push({ jobId: job.id, reason: `also runs at ${beyond.join(', ')}, which the operation's actor has no access to` });
       else if (!this.supports(job.workflow, operation.action))

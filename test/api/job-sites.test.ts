@@ -143,6 +143,16 @@ describe('jobs that span sites over HTTP', () => {
     expect((await post(`/jobs/${job.id}/resume`, {}, tokens['op-ab'])).body).toMatchObject({ state: 'queued' });
     expect((await post(`/jobs/${job.id}/cancel`, {}, tokens['op-ab'])).body).toMatchObject({ state: 'cancelled' });
     expect((await post(`/jobs/${job.id}/retry`, {}, tokens['op-b'])).status).toBe(403);
+    // In bulk too, a job seen at one of its sites is refused naming the other, not "not found".
+    const bulk = await post('/jobs/bulk-actions', { action: 'retry', ids: [job.id] }, tokens['op-b']);
+    expect(bulk.status).toBe(202);
+    let operation: { state: string; skipped: number; reasons: Record<string, unknown> } | null = null;
+    for (let waited = 0; waited < 30_000 && operation?.state !== 'done'; waited += 100) {
+      operation = (await get(`/operations/${bulk.body.id}`, tokens['op-b'])).body;
+      if (operation?.state !== 'done') await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    expect(operation).toMatchObject({ state: 'done', skipped: 1 });
+    expect(Object.keys(operation?.reasons ?? {})).toEqual(["also runs at a, which the operation's actor has no access to"]);
     expect((await post(`/jobs/${job.id}/retry`, {}, tokens['op-ab'])).body).toMatchObject({ state: 'queued' });
     expect((await post(`/jobs/${job.id}/cancel`, {}, tokens['op-ab'])).status).toBe(200);
 
