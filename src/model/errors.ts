@@ -25,6 +25,7 @@ export const ErrorCatalog = {
   SWY_ERR_ROLLBACK_REFUSED: { status: 409, message: 'The job cannot be rolled back now' },
   SWY_ERR_JOB_STATE: { status: 409, message: 'The job is not in a state that allows this' },
   SWY_ERR_RETRY_SUPERSEDED: { status: 409, message: 'A later job ran against the same resources' },
+  SWY_ERR_IDEMPOTENCY_CONFLICT: { status: 409, message: 'The idempotency key was used for another submission' },
   SWY_ERR_CONTROL_UNSUPPORTED: { status: 409, message: 'The workflow does not support this control' },
   SWY_ERR_LEASE_LOST: { status: 409, message: 'The lease is no longer held by this worker' },
   SWY_ERR_ROUTE_NOT_FOUND: { status: 404, message: 'No such route' },

@@ -68,6 +68,24 @@ describe('access hardening over HTTP', () => {
     expect(own.status, JSON.stringify(own.body)).toBe(201);
   });
 
+  it("answers a repeated idempotency key only to the same submission, never with another user's job", async () => {
+    const job = { workflow: 'simulate', site: 'local', fields: { tasks: 1, items: 1 }, idempotencyKey: 'nightly-2026-12-05' };
+    const first = await call('POST', '/jobs', job);
+    expect(first.status).toBe(201);
+    const again = await call('POST', '/jobs', job);
+    expect(again.status).toBe(200);
+    expect(again.body.id).toBe(first.body.id);
+    // Another user, at another site, with the same key: refused, and told nothing of the job.
+    const { secret } = await tokenOf('backup-submitter', 'operator', ['backup']);
+    const stolen = await call('POST', '/jobs', { ...job, site: 'backup' }, secret);
+    expect(stolen.status).toBe(409);
+    expect(stolen.body.error.code).toBe('SWY_ERR_IDEMPOTENCY_CONFLICT');
+    expect(Object.keys(stolen.body)).toEqual(['error']);
+    const changed = await call('POST', '/jobs/bulk', { jobs: [{ ...job, fields: { tasks: 2, items: 1 } }] });
+    expect(changed.status).toBe(409);
+    expect(changed.body.error.fields[0].path).toBe('idempotencyKey');
+  });
+
   it('keeps checksum-tree inside the site root', async () => {
     const outside = await call('POST', '/jobs', { workflow: 'checksum-tree', site: 'backup', fields: { root: '/etc' } });
     expect(outside.status).toBe(201);

@@ -107,6 +107,30 @@ export function describeStoreConformance(harness: StoreHarness): void {
         expect((await store.listJobs({ sites: null, limit: 10 })).items).toHaveLength(1);
       });
 
+      it('refuses a repeated idempotency key in another submission, writing nothing of its batch', async () => {
+        const [first] = await store.submitJobs([newJob({ idempotencyKey: 'k2', fields: { a: 1, b: [1, 2] } })], T0);
+        // The same submission, its fields in another order, is answered its job.
+        expect((await store.submitJobs([newJob({ idempotencyKey: 'k2', fields: { b: [1, 2], a: 1 } })], T0 + 1))[0]).toMatchObject({
+          created: false,
+          job: { id: first.job.id },
+        });
+        for (const other of [
+          { fields: { a: 2, b: [1, 2] } },
+          { creator: 'someone else', fields: { a: 1, b: [1, 2] } },
+          { site: 'east', fields: { a: 1, b: [1, 2] } },
+        ]) {
+          await expect(store.submitJobs([newJob(), newJob({ idempotencyKey: 'k2', ...other })], T0 + 2)).rejects.toMatchObject({
+            code: 'SWY_ERR_IDEMPOTENCY_CONFLICT',
+            fields: [{ path: 'jobs.1.idempotencyKey' }],
+          });
+        }
+        // Two submissions of one key in one batch must agree too.
+        await expect(store.submitJobs([newJob({ idempotencyKey: 'k3' }), newJob({ idempotencyKey: 'k3', priority: 5 })], T0 + 3)).rejects.toMatchObject({
+          code: 'SWY_ERR_IDEMPOTENCY_CONFLICT',
+        });
+        expect((await store.listJobs({ sites: null, limit: 10 })).items.map((job) => job.id)).toEqual([first.job.id]);
+      });
+
       it('rejects a plan whose task waits on an unknown key, writing nothing', async () => {
         await expect(store.submitJobs([newJob(), newJob({ tasks: [{ type: 'a', input: null, after: ['missing'] }] })], T0)).rejects.toMatchObject({
           code: 'SWY_ERR_WORKFLOW_PLAN',

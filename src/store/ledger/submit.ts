@@ -1,3 +1,4 @@
+import { isDeepStrictEqual } from 'node:util';
 import {
   classifyJobOutcome,
   emptyTaskCounts,
@@ -9,7 +10,7 @@ import {
   type TaskState,
 } from '../../model/index.js';
 import { jobRecordOf } from '../rows.js';
-import type { NewJob } from '../store.js';
+import type { NewJob, SubmitOutcome } from '../store.js';
 import { admitConcurrency } from './concurrency.js';
 import type { SqlExecutor } from './envelope-rows.js';
 import type { JobAudit, LedgerTx, NewEvent, NewJobRow } from './ledger-tx.js';
@@ -21,6 +22,37 @@ export interface SubmittedIds {
   created: boolean;
   /** The new job as written, so the store need not read it back; absent for a repeated idempotency key. */
   record?: JobRecord;
+}
+
+/**
+ * The outcomes of a submission from the ledger's answers and the earlier jobs repeated keys
+ * matched (read in the same transaction). A key answers its earlier job only to the same
+ * submission — the same creator, workflow, site, queue, priority and fields — as a retried
+ * request is: any other is refused (SWY_ERR_IDEMPOTENCY_CONFLICT, rolling the batch back), or
+ * one user's key would hand them another's job, from a site they may not see.
+ */
+export function submitOutcomes(jobs: readonly NewJob[], ids: readonly SubmittedIds[], earlier: ReadonlyMap<number, JobRecord>): SubmitOutcome[] {
+  return ids.map(({ id, created, record }, i) => {
+    const job = record ?? (earlier.get(id) as JobRecord);
+    if (!created && !sameSubmission(job, jobs[i])) {
+      const key = jobs[i].idempotencyKey;
+      throw new SwitchyardError('SWY_ERR_IDEMPOTENCY_CONFLICT', `The idempotency key "${key}" was used for another submission`, [
+        { path: jobs.length > 1 ? `jobs.${i}.idempotencyKey` : 'idempotencyKey', message: 'send the same request again to have its job, or use another key' },
+      ]);
+    }
+    return { job, created };
+  });
+}
+
+function sameSubmission(earlier: JobRecord, job: NewJob): boolean {
+  return (
+    earlier.creator === job.creator &&
+    earlier.workflow === job.workflow &&
+    earlier.site === job.site &&
+    earlier.queue === job.queue &&
+    earlier.priority === job.priority &&
+    isDeepStrictEqual(earlier.fields, job.fields)
+  );
 }
 
 /**

@@ -12,7 +12,7 @@ import { fireSchedule } from '../ledger/fire-schedule.js';
 import { leaseTasks } from '../ledger/lease.js';
 import { pruneEvents, pruneJobs } from '../ledger/prune.js';
 import { ScheduleSql } from '../ledger/schedule-tx.js';
-import { submitJobs } from '../ledger/submit.js';
+import { submitJobs, submitOutcomes } from '../ledger/submit.js';
 import { expireLeases, releaseLeasesOf, timeoutJobs } from '../ledger/watchdog.js';
 import { applyOperationBatch, OperationSql, questionDialect } from '../operation-sql.js';
 import { createRowMapper, type RowMapper } from '../rows.js';
@@ -295,7 +295,7 @@ export class PostgresStore implements S.Store {
       // New jobs come back as the ledger wrote them; only earlier jobs (idempotency) are read.
       const earlierIds = [...new Set(ids.filter((a) => !a.record).map(({ id }) => id))];
       const earlier = new Map((await new PostgresReads(preparedClient(client), this.map).getJobs(earlierIds)).map((job) => [job.id, job]));
-      return ids.map(({ id, created, record }) => ({ job: (record ?? earlier.get(id)) as S.SubmitOutcome['job'], created }));
+      return submitOutcomes(jobs, ids, earlier);
     });
     for (const site of sites) this.known.sites.add(site);
     for (const queue of queues) this.known.queues.add(queue);

@@ -15,7 +15,7 @@ import { fireSchedule } from '../ledger/fire-schedule.js';
 import { leaseTasks } from '../ledger/lease.js';
 import { pruneEvents, pruneJobs } from '../ledger/prune.js';
 import { ScheduleSql } from '../ledger/schedule-tx.js';
-import { submitJobs } from '../ledger/submit.js';
+import { submitJobs, submitOutcomes } from '../ledger/submit.js';
 import { expireLeases, releaseLeasesOf, timeoutJobs } from '../ledger/watchdog.js';
 import { searchNeedle } from '../list-queries.js';
 import { applyOperationBatch, OperationSql, questionDialect } from '../operation-sql.js';
@@ -182,7 +182,7 @@ export class SqliteStore implements S.Store {
       const ids = await submitJobs(tx, jobs, now);
       // New jobs come back as the ledger wrote them; only earlier jobs (idempotency) are read.
       const earlier = new Map(this.reads.getJobs([...new Set(ids.filter((a) => !a.record).map(({ id }) => id))]).map((job) => [job.id, job]));
-      return ids.map(({ id, created, record }) => ({ job: (record ?? earlier.get(id)) as S.SubmitOutcome['job'], created }));
+      return submitOutcomes(jobs, ids, earlier);
     });
   }
 
