@@ -998,6 +998,33 @@ export function describeStoreConformance(harness: StoreHarness): void {
         ]);
       });
 
+      it('keeps one queued record a path: a plan queued again replaces it, and its settling removes it', async () => {
+        await store.submitJobs([newJob({ retry: { maxAttempts: 3, backoffMs: 1, maxBackoffMs: 1 } })], T0);
+        const plan = [
+          { path: 'p1', operation: 'copy', outcome: 'queued' as const },
+          { path: 'p2', operation: 'copy', outcome: 'queued' as const },
+        ];
+        const [first] = await lease({ leaseMs: 1000 });
+        await store.recordActivity([{ taskId: first.task.id, leaseToken: first.leaseToken, items: plan }], T0 + 2);
+        expect(await store.expireLeases(T0 + 2000, 100)).toBe(1);
+        const [second] = await lease({ now: T0 + 3000 });
+        await store.recordActivity([{ taskId: second.task.id, leaseToken: second.leaseToken, items: [...plan, ...plan] }], T0 + 3001);
+        expect((await store.getJob(1))?.itemCounts).toMatchObject({ queued: 2 });
+        expect(await store.itemHistory(1, 'p1')).toHaveLength(1);
+        await succeed(
+          second,
+          {
+            items: [
+              { path: 'p1', operation: 'copy', outcome: 'completed' },
+              { path: 'p2', operation: 'copy', outcome: 'failed', error: 'EIO' },
+            ],
+          },
+          T0 + 3002,
+        );
+        expect((await store.getJob(1))?.itemCounts).toMatchObject({ queued: 0, completed: 1, failed: 1 });
+        expect((await store.itemHistory(1, 'p1')).map((i) => i.outcome)).toEqual(['completed']);
+      });
+
       it('counts a path reported twice in one report once, and keeps the failed count of a task that reports it again', async () => {
         await store.submitJobs([newJob()], T0);
         const [t] = await lease();

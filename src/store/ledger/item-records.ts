@@ -12,7 +12,8 @@ import type { CurrentItem, LedgerTx, TaskRow } from './ledger-tx.js';
  * crash, a lost lease, a failed attempt or a pause records its items again, and a retry of
  * failed items records them anew — and the earlier one is marked `superseded`: it stays in the
  * item's history and leaves the counters. A whole retry supersedes every record of the tasks it
- * runs again: their new run counts alone.
+ * runs again: their new run counts alone. A queued record (work ahead, not history) is deleted
+ * where another would supersede it, so every queued record is current.
  */
 
 /** Statement chunks: 500 parameters and a few stay below both stores' limits. */
@@ -47,7 +48,14 @@ export async function recordItems(tx: LedgerTx, book: JobBook, row: TaskRow, ite
   failedHere -= await failuresCountedOn(tx.sql, row, earlier);
   if (removedQueued > 0) add('queued', -removedQueued);
   row.itemsFailed = Math.max(0, row.itemsFailed + failedHere);
-  await tx.insertItems(row.jobId, row.id, now, kept, replaced);
+  // Written: every record but a queued one this same report queues again (work ahead, not history).
+  const written: NewItem[] = [];
+  const writtenReplaced = new Set<number>();
+  kept.forEach((item, i) => {
+    if (!replaced.has(i)) written.push(item);
+    else if (item.outcome !== 'queued') writtenReplaced.add(written.push(item) - 1);
+  });
+  await tx.insertItems(row.jobId, row.id, now, written, writtenReplaced);
   book.items(row.jobId, counts);
 }
 
@@ -68,9 +76,15 @@ async function supersedeEarlier(tx: LedgerTx, jobId: number, items: readonly New
   });
   const paths = [...new Set(items.map((item) => item.path))];
   const earlier = (await tx.currentItemsOf(jobId, paths)).filter((record) => last.has(keyOf(record.path, record.operation)));
+  // A queued record is work ahead, not history: one queued again is replaced outright, as one
+  // settled is removed (settleQueuedItems), so that every queued record is a current one.
   await markSuperseded(
     tx.sql,
-    earlier.map((record) => record.id),
+    earlier.filter((record) => record.outcome !== 'queued').map((record) => record.id),
+  );
+  await deleteRecords(
+    tx.sql,
+    earlier.filter((record) => record.outcome === 'queued').map((record) => record.id),
   );
   return { replaced, earlier };
 }
@@ -107,6 +121,13 @@ async function failuresCountedOn(x: SqlExecutor, row: TaskRow, earlier: readonly
   return own.filter((record) => record.at >= since).length;
 }
 
+async function deleteRecords(x: SqlExecutor, ids: readonly number[]): Promise<void> {
+  for (let start = 0; start < ids.length; start += CHUNK) {
+    const chunk = ids.slice(start, start + CHUNK);
+    await x.run(`DELETE FROM items WHERE id IN (${placeholders(chunk.length)})`, chunk);
+  }
+}
+
 async function markSuperseded(x: SqlExecutor, ids: readonly number[]): Promise<void> {
   for (let start = 0; start < ids.length; start += CHUNK) {
     const chunk = ids.slice(start, start + CHUNK);
@@ -128,6 +149,8 @@ export async function supersedeTaskItems(x: SqlExecutor, jobId: number, taskIds:
       const outcome = r.outcome as ItemOutcome;
       counts[outcome] = (counts[outcome] ?? 0) - Number(r.n);
     }
+    // Queued records (work ahead) go; the others stay in their items' history.
+    await x.run(`DELETE FROM items WHERE ${where} AND outcome = 'queued'`, params);
     await x.run(`UPDATE items SET superseded = ? WHERE ${where}`, [x.bool(true), ...params]);
   }
   return counts;
