@@ -58,6 +58,8 @@ export const decimalId = z
   .pipe(z.number().int().positive().max(Number.MAX_SAFE_INTEGER));
 export const idParam = z.object({ id: decimalId });
 export const nameParam = z.object({ name });
+/** A name the call may create (PATCH /queues/:name): one the list filters can name. */
+export const listedNameParam = z.object({ name: listedName });
 
 export const JOB_SORT_KEYS = ['id', 'createdAt', 'startedAt', 'endedAt', 'updatedAt', 'state', 'workflow', 'creator', 'queue', 'site'] as const;
 
@@ -108,7 +110,14 @@ export const itemQuery = pageQuery.extend({
 });
 
 export const roleSchema = z.enum(Role);
-export const sitesSchema = z.array(name).min(1, 'name at least one site, or null for every site').max(1000).nullable().optional();
+export const sitesSchema = z
+  .array(name)
+  .min(1, 'name at least one site, or null for every site')
+  .max(1000)
+  // A site named twice is granted once.
+  .transform((sites) => [...new Set(sites)])
+  .nullable()
+  .optional();
 export const usernameSchema = z.string().regex(/^[A-Za-z0-9._@-]{1,64}$/, 'letters, digits and . _ @ - only, at most 64');
 
 /** An e-mail address (notifications). */

@@ -173,7 +173,7 @@ export class ReadVerbs {
   async change(jobId: number, changeId: number, actor: Actor): Promise<ChangeDetail> {
     const job = await this.job(jobId, actor);
     const change = await this.core.store.getChange(job.id, changeId);
-    if (!change) throw new SwitchyardError('SWY_ERR_JOB_NOT_FOUND', `Job ${jobId} has no change with id ${changeId}`);
+    if (!change) throw new SwitchyardError('SWY_ERR_CHANGE_NOT_FOUND', `Job ${jobId} has no change with id ${changeId}`);
     return change;
   }
 

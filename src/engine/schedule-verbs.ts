@@ -91,6 +91,7 @@ export class ScheduleVerbs {
   async create(input: ScheduleInput, actor: Actor, codeOwned = false): Promise<ScheduleRecord> {
     authorize(actor, 'schedules.edit');
     const schedule = this.resolve(input, actor, codeOwned);
+    if (!codeOwned) await this.requireKnownSite(schedule.site);
     await this.requirePlanSites(schedule, actor);
     const now = this.core.clock();
     const created = await this.core.store.createSchedule({ ...schedule, nextRunAt: nextRunOf({ ...schedule, createdAt: now }, now) }, now);
@@ -116,6 +117,7 @@ export class ScheduleVerbs {
       actor,
       current.codeOwned,
     );
+    if (!fromCode && merged.site !== current.site) await this.requireKnownSite(merged.site);
     if (!onlyEnabled) await this.requirePlanSites(merged, actor);
     const now = this.core.clock();
     const changes: SchedulePatch = { ...merged, nextRunAt: nextRunOf({ ...merged, createdAt: current.createdAt }, now) };
@@ -207,6 +209,17 @@ export class ScheduleVerbs {
    */
   private async requirePlanSites(schedule: Pick<ScheduleRecord, 'name' | 'workflow' | 'fields' | 'site' | 'queue'>, actor: Actor): Promise<void> {
     if (actor.sites !== null) await this.buildJob(schedule, actor);
+  }
+
+  /**
+   * A schedule made or moved through the API names a site that exists, as a job does
+   * (SWY_ERR_SITE_UNKNOWN): one at a misspelt site would fail at every firing. Schedules
+   * declared in code may name a site its workers have not registered yet.
+   */
+  private async requireKnownSite(site: string): Promise<void> {
+    if (!(await this.core.store.listSites()).some((known) => known.name === site)) {
+      throw new SwitchyardError('SWY_ERR_SITE_UNKNOWN', `No site named "${site}"`, [{ path: 'site', message: 'unknown site' }]);
+    }
   }
 
   /** Validates an input into the stored settings. */

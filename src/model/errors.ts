@@ -12,6 +12,7 @@ export const ErrorCatalog = {
   SWY_ERR_JOB_NOT_FOUND: { status: 404, message: 'No job with that id' },
   SWY_ERR_SUBSCRIPTION_NOT_FOUND: { status: 404, message: 'No subscription with that id' },
   SWY_ERR_TASK_NOT_FOUND: { status: 404, message: 'No task with that id' },
+  SWY_ERR_CHANGE_NOT_FOUND: { status: 404, message: 'No change with that id in the job' },
   SWY_ERR_QUEUE_NOT_FOUND: { status: 404, message: 'No queue of that name' },
   SWY_ERR_OPERATION_NOT_FOUND: { status: 404, message: 'No bulk operation with that id' },
   SWY_ERR_OPERATION_STATE: { status: 409, message: 'The bulk operation is not running' },

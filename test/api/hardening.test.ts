@@ -86,6 +86,40 @@ describe('access hardening over HTTP', () => {
     expect(changed.body.error.fields[0].path).toBe('idempotencyKey');
   });
 
+  it('answers the contract: lists with a cursor, 404 for no route, ids in decimal, names a queue filter can take, known sites', async () => {
+    const { secret: operator } = await tokenOf('contract-operator', 'operator', null);
+    for (const path of ['/queues', '/workers', '/sites', '/workflows', '/schedules', '/tokens', '/users', '/operations', '/subscriptions']) {
+      const answer = await call('GET', path);
+      expect(answer.status, path).toBe(200);
+      expect(answer.body, path).toMatchObject({ items: expect.any(Array), nextCursor: null });
+    }
+    for (const [method, path] of [
+      ['GET', '/job/1'],
+      ['PUT', '/jobs'],
+      ['GET', '/jobs/1/nope'],
+    ]) {
+      const answer = await call(method, path, undefined, operator);
+      expect(answer.status, path).toBe(404);
+      expect(answer.body.error.code).toBe('SWY_ERR_ROUTE_NOT_FOUND');
+    }
+    expect((await call('DELETE', '/tokens/0x10')).status).toBe(400);
+    expect((await call('GET', '/jobs/1/changes/0x10')).status).toBe(400);
+    const submitted = await call('POST', '/jobs', { workflow: 'simulate', fields: { tasks: 1, items: 0 } });
+    const missing = await call('GET', `/jobs/${submitted.body.id}/changes/999999`);
+    expect([missing.status, missing.body.error.code]).toEqual([404, 'SWY_ERR_CHANGE_NOT_FOUND']);
+    for (const queue of ['a,b', '%20lead']) expect((await call('PATCH', `/queues/${queue}`, { concurrency: 2 })).status, queue).toBe(400);
+    const doubled = await call('POST', '/tokens', { name: 'doubled', role: 'viewer', sites: ['local', 'local'] });
+    expect((await call('GET', '/tokens')).body.items.find((t: { id: number }) => t.id === doubled.body.id).sites).toEqual(['local']);
+
+    const nowhere = { name: 'misspelt', workflow: 'simulate', site: 'nowehre', fields: {}, everyMs: 3_600_000 };
+    const refused = await call('POST', '/schedules', nowhere);
+    expect([refused.status, refused.body.error.code]).toEqual([400, 'SWY_ERR_SITE_UNKNOWN']);
+    const made = await call('POST', '/schedules', { ...nowhere, site: 'local' });
+    expect(made.status).toBe(201);
+    expect((await call('PATCH', `/schedules/${made.body.id}`, { site: 'nowehre' })).body.error.code).toBe('SWY_ERR_SITE_UNKNOWN');
+    expect((await call('DELETE', `/schedules/${made.body.id}`)).status).toBeLessThan(300);
+  });
+
   it('keeps checksum-tree inside the site root', async () => {
     const outside = await call('POST', '/jobs', { workflow: 'checksum-tree', site: 'backup', fields: { root: '/etc' } });
     expect(outside.status).toBe(201);

@@ -66,6 +66,17 @@ describe('switchyard CLI: credentials', () => {
     const secret = created.stdout.trim();
     expect(secret).toMatch(/^swy_/);
 
+    // An empty --sites (an unset shell variable, say) is refused, not read as every site.
+    for (const args of [
+      ['tokens', 'create', '--role', 'viewer', '--sites', ''],
+      ['users', 'add', 'nobody', '--role', 'viewer', '--password', 'night shift operator', '--sites', ' , '],
+      ['jobs', 'bulk', 'cancel', '--ids', '5', '--state', 'queued'],
+    ]) {
+      const refused = await runCli(args, { cwd: dir });
+      expect(refused.code, args.join(' ')).toBe(2);
+      expect(refused.stderr.trim().split('\n'), args.join(' ')).toHaveLength(1);
+    }
+
     const list = await runCli(['tokens', 'list'], { cwd: dir });
     expect(list.stdout).toMatch(/^ID\s+NAME\s+ROLE\s+SITES\s+STATE/m);
     expect(list.stdout).toMatch(/plant-worker\s+worker\s+plant\s+active/);
@@ -97,6 +108,7 @@ describe('switchyard CLI: credentials', () => {
     expect(weak.code).toBe(1);
     expect(weak.stderr).toMatch(/SWY_ERR_PASSWORD_WEAK/);
     expect((await runCli(['users', 'add', 'olga', '--role', 'operator', '--password', 'night shift operator'], { cwd: dir })).code).toBe(0);
+    expect((await runCli(['users', 'set', 'olga', '--email', 'olga@example.test'], { cwd: dir })).code).toBe(0);
     expect((await signIn(url, 'olga', 'night shift operator')).status).toBe(200);
     expect((await runCli(['users', 'disable', 'olga'], { cwd: dir })).code).toBe(0);
     expect((await runCli(['users', 'list'], { cwd: dir })).stdout).toMatch(/olga\s+operator\s+all\s+yes/);

@@ -36,6 +36,8 @@ export function authenticator(engine: Engine) {
       throw new SwitchyardError('SWY_ERR_AUTH_CSRF');
     if (!caller) throw new SwitchyardError('SWY_ERR_AUTH_REQUIRED');
     request.actor = caller.actor;
+    // No route matched: any caller is told so (404), not that the admin role is needed.
+    if (request.routeOptions.url === undefined) return;
     authorize(caller.actor, routePermission(access));
   };
 }

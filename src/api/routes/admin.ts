@@ -2,7 +2,7 @@ import { z } from 'zod';
 import type { TokenView, UserView } from '../../engine/auth-verbs.js';
 import { iso } from '../../engine/engine-core.js';
 import type { ApiContext, App } from '../api-context.js';
-import { emailSchema, instant, name, nameParam, pageQuery, roleSchema, sitesSchema, usernameSchema } from '../schemas.js';
+import { emailSchema, idParam, instant, name, nameParam, pageQuery, roleSchema, sitesSchema, usernameSchema } from '../schemas.js';
 
 const AUTH = { tags: ['auth'] };
 
@@ -51,7 +51,7 @@ export function adminRoutes(app: App, { engine }: ApiContext): void {
   app.get('/tokens', {
     config: { access: 'admin' },
     schema: { ...AUTH, summary: 'API tokens (never their secrets), revoked and expired ones included' },
-    handler: async (request) => ({ items: (await engine.auth.listTokens(request.actor)).map(tokenDto) }),
+    handler: async (request) => ({ items: (await engine.auth.listTokens(request.actor)).map(tokenDto), nextCursor: null }),
   });
 
   app.delete('/tokens/:id', {
@@ -59,13 +59,7 @@ export function adminRoutes(app: App, { engine }: ApiContext): void {
     schema: {
       ...AUTH,
       summary: 'Revoke a token: the next request that carries it is refused',
-      params: z.object({
-        id: z.coerce
-          .number()
-          .int()
-          .positive()
-          .max(2 ** 31),
-      }),
+      params: idParam,
     },
     handler: async (request) => tokenDto(await engine.auth.revokeToken(request.actor, request.params.id)),
   });
@@ -89,7 +83,7 @@ export function adminRoutes(app: App, { engine }: ApiContext): void {
   app.get('/users', {
     config: { access: 'admin' },
     schema: { ...AUTH, summary: 'Users you manage' },
-    handler: async (request) => ({ items: (await engine.auth.listUsers(request.actor)).map(userDto) }),
+    handler: async (request) => ({ items: (await engine.auth.listUsers(request.actor)).map(userDto), nextCursor: null }),
   });
 
   app.patch('/users/:name', {
@@ -157,7 +151,7 @@ export function adminRoutes(app: App, { engine }: ApiContext): void {
     },
     handler: async (request) => {
       const items = await engine.reads.auditOf(request.params.kind, request.params.id, request.actor);
-      return { items: items.map((a) => ({ ...a, at: iso(a.at) })) };
+      return { items: items.map((a) => ({ ...a, at: iso(a.at) })), nextCursor: null };
     },
   });
 }

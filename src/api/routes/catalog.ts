@@ -7,7 +7,7 @@ export function catalogRoutes(app: App, { engine }: ApiContext): void {
   app.get('/workflows', {
     config: { access: 'viewer' },
     schema: { tags: ['catalog'], summary: 'Workflows this hub can run, with the JSON Schema of their fields' },
-    handler: async () => ({ items: engine.workflows.list().map((w) => engine.workflows.info(w)) }),
+    handler: async () => ({ items: engine.workflows.list().map((w) => engine.workflows.info(w)), nextCursor: null }),
   });
 
   app.get('/sites', {
@@ -15,6 +15,7 @@ export function catalogRoutes(app: App, { engine }: ApiContext): void {
     schema: { tags: ['catalog'], summary: 'Sites the caller may see, with their workers' },
     handler: async (request) => ({
       items: (await engine.reads.sites(request.actor)).map((site) => ({ ...site, createdAt: iso(site.createdAt), lastSeenAt: iso(site.lastSeenAt) })),
+      nextCursor: null,
     }),
   });
 
@@ -31,6 +32,7 @@ export function catalogRoutes(app: App, { engine }: ApiContext): void {
           lastSeenAt: iso(w.lastSeenAt),
           online: now - w.lastSeenAt < WORKER_ONLINE_MS,
         })),
+        nextCursor: null,
       };
     },
   });

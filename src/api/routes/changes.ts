@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { CHANGE_KINDS, type ChangeRecord, COMPARISON_KINDS } from '../../model/index.js';
 import type { ApiContext, App } from '../api-context.js';
 import { iso } from '../dto.js';
-import { idParam, pageQuery } from '../schemas.js';
+import { decimalId, idParam, pageQuery } from '../schemas.js';
 
 const TAG = { tags: ['changes'] };
 
@@ -43,7 +43,7 @@ export function changeRoutes(app: App, { engine }: ApiContext): void {
     schema: {
       ...TAG,
       summary: 'One change of a job with its text before and after (small text files only)',
-      params: idParam.extend({ changeId: z.coerce.number().int().positive().max(Number.MAX_SAFE_INTEGER) }),
+      params: idParam.extend({ changeId: decimalId }),
     },
     handler: async (request) => changeDto(await engine.reads.change(request.params.id, request.params.changeId, request.actor)),
   });
@@ -76,6 +76,6 @@ export function changeRoutes(app: App, { engine }: ApiContext): void {
   app.get('/jobs/:id/items/stats', {
     config: { access: 'viewer' },
     schema: { tags: ['items'], summary: "A job's item records counted per operation (copy, delete, verify…) and outcome, with their bytes", params: idParam },
-    handler: async (request) => ({ items: await engine.reads.itemStats(request.params.id, request.actor) }),
+    handler: async (request) => ({ items: await engine.reads.itemStats(request.params.id, request.actor), nextCursor: null }),
   });
 }

@@ -131,7 +131,7 @@ export function envelopeRoutes(app: App, { engine }: ApiContext): void {
         "An envelope's history, oldest first (at most the newest 500): its own events (envelope:created, envelope:status:changed) and its jobs' (job:created, job:state:changed)",
       params: idParam,
     },
-    handler: async (request) => ({ items: (await engine.envelopes.events(request.params.id, request.actor)).map(eventDto) }),
+    handler: async (request) => ({ items: (await engine.envelopes.events(request.params.id, request.actor)).map(eventDto), nextCursor: null }),
   });
 
   app.post('/envelopes/:id/cancel', {
@@ -188,7 +188,7 @@ export function envelopeRoutes(app: App, { engine }: ApiContext): void {
   app.get('/envelope-types', {
     config: { access: 'viewer' },
     schema: { ...TAG, summary: 'The envelope types this hub reads' },
-    handler: async () => ({ items: engine.workflows.envelopeTypeInfos() }),
+    handler: async () => ({ items: engine.workflows.envelopeTypeInfos(), nextCursor: null }),
   });
 }
 

@@ -77,7 +77,7 @@ export function notificationRoutes(app: App, { engine }: ApiContext): void {
   app.get('/subscriptions', {
     config: { access: 'viewer' },
     schema: { ...TAG, summary: 'Your subscriptions (each with the job, envelope or schedule it targets) and site rules' },
-    handler: async (request) => ({ items: (await engine.notify.list(request.actor)).map(subscriptionDto) }),
+    handler: async (request) => ({ items: (await engine.notify.list(request.actor)).map(subscriptionDto), nextCursor: null }),
   });
 
   app.delete('/subscriptions/:id', {
@@ -92,7 +92,7 @@ export function notificationRoutes(app: App, { engine }: ApiContext): void {
   app.get('/subscriptions/:id/deliveries', {
     config: { access: 'viewer' },
     schema: { ...TAG, summary: "A subscription's delivery log: status, attempts, last error", params: idParam },
-    handler: async (request) => ({ items: (await engine.notify.deliveries(request.params.id, request.actor)).map(deliveryDto) }),
+    handler: async (request) => ({ items: (await engine.notify.deliveries(request.params.id, request.actor)).map(deliveryDto), nextCursor: null }),
   });
 
   app.get('/notifications', {
@@ -100,7 +100,7 @@ export function notificationRoutes(app: App, { engine }: ApiContext): void {
     schema: { ...TAG, summary: 'Your console notifications, newest first, with the unread count' },
     handler: async (request) => {
       const inbox = await engine.notify.inbox(request.actor);
-      return { items: inbox.items.map(deliveryDto), unread: inbox.unread };
+      return { items: inbox.items.map(deliveryDto), unread: inbox.unread, nextCursor: null };
     },
   });
 

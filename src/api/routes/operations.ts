@@ -73,7 +73,7 @@ export function operationRoutes(app: App, { engine }: ApiContext): void {
       summary: 'Bulk operations at your sites, newest first',
       querystring: z.object({ limit: z.coerce.number().int().min(1).max(200).default(50) }),
     },
-    handler: async (request) => ({ items: (await engine.bulk.list(request.actor, request.query.limit)).map(operationDto) }),
+    handler: async (request) => ({ items: (await engine.bulk.list(request.actor, request.query.limit)).map(operationDto), nextCursor: null }),
   });
 
   app.get('/operations/:id', {

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { iso } from '../../engine/engine-core.js';
 import type { ApiContext, App } from '../api-context.js';
-import { nameParam } from '../schemas.js';
+import { listedNameParam, nameParam } from '../schemas.js';
 
 const TAG = { tags: ['queues'] };
 
@@ -16,7 +16,7 @@ export function queueRoutes(app: App, { engine }: ApiContext): void {
   app.get('/queues', {
     config: { access: 'viewer' },
     schema: { ...TAG, summary: 'Queues with their settings and the active and queued jobs at your sites' },
-    handler: async (request) => ({ items: (await engine.queues.list(request.actor)).map(queueDto) }),
+    handler: async (request) => ({ items: (await engine.queues.list(request.actor)).map(queueDto), nextCursor: null }),
   });
 
   app.patch('/queues/:name', {
@@ -24,7 +24,7 @@ export function queueRoutes(app: App, { engine }: ApiContext): void {
     schema: {
       ...TAG,
       summary: "Change a queue's settings",
-      params: nameParam,
+      params: listedNameParam,
       body: z
         .object({
           concurrency: z.number().int().min(1).max(100_000).nullable().optional(),

@@ -52,7 +52,10 @@ export function scheduleRoutes(app: App, { engine }: ApiContext): void {
   app.get('/schedules', {
     config: { access: 'viewer' },
     schema: { ...TAG, summary: 'Schedules at your sites', querystring: z.object({ site: list(name) }) },
-    handler: async (request) => ({ items: await dtos(await engine.schedules.list(request.actor, request.query.site ?? null), request.actor) }),
+    handler: async (request) => ({
+      items: await dtos(await engine.schedules.list(request.actor, request.query.site ?? null), request.actor),
+      nextCursor: null,
+    }),
   });
 
   app.post('/schedules', {

@@ -31,7 +31,7 @@ export function taskRoutes(app: App, { engine }: ApiContext): void {
     },
     handler: async (request) => {
       const job = await engine.reads.job(request.params.id, request.actor);
-      return { sites: job.sites, items: await engine.reads.placement(job.id, request.actor) };
+      return { sites: job.sites, items: await engine.reads.placement(job.id, request.actor), nextCursor: null };
     },
   });
 
@@ -113,7 +113,7 @@ export function taskRoutes(app: App, { engine }: ApiContext): void {
     },
     handler: async (request) => {
       const items = await engine.reads.itemHistory(request.params.id, request.query.path, request.actor);
-      return { path: request.query.path, items: items.map(itemDto) };
+      return { path: request.query.path, items: items.map(itemDto), nextCursor: null };
     },
   });
 }

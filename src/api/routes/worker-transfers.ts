@@ -5,10 +5,11 @@ import { SHA256 } from '../../engine/transfer-store.js';
 import { SwitchyardError } from '../../model/index.js';
 import type { ApiContext, App } from '../api-context.js';
 import { errorReply } from '../errors.js';
+import { decimalId } from '../schemas.js';
 
 const TAG = { tags: ['worker protocol'] };
 const blobParams = z.object({
-  jobId: z.coerce.number().int().positive().max(Number.MAX_SAFE_INTEGER),
+  jobId: decimalId,
   sha256: z.string().regex(SHA256, 'a sha256: 64 lowercase hex digits'),
 });
 const byteCount = z.coerce.number().int().min(0).max(Number.MAX_SAFE_INTEGER);

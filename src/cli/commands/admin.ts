@@ -157,12 +157,13 @@ export function usersCommand(program: Command): void {
     });
   users
     .command('set <username>')
-    .description("Change a user's role or sites (signs them out everywhere)")
+    .description("Change a user's role, sites or e-mail address (a change of role or sites signs them out everywhere)")
     .option('--role <role>', 'viewer, operator or admin')
     .option('--sites <sites>', "comma-separated sites, or 'all'")
     .option('--email <address>', "where e-mail notifications go ('none' to clear)")
     .action(async (username: string, options, command: Command) => {
-      if (options.role === undefined && options.sites === undefined) throw new InvalidUsage('give --role and/or --sites');
+      if (options.role === undefined && options.sites === undefined && options.email === undefined)
+        throw new InvalidUsage('give --role, --sites and/or --email');
       const sites = options.sites === undefined ? undefined : options.sites === 'all' ? null : splitSites(options.sites);
       const user = await client(command).updateUser(username, {
         ...(options.role ? { role: options.role } : {}),
@@ -233,13 +234,17 @@ function randomPassword(): string {
   return randomBytes(18).toString('base64url');
 }
 
+/**
+ * `--sites` as the API takes it: absent, all of the caller's (null); otherwise the sites named.
+ * Given but naming none (`--sites ""`, an empty shell variable) is refused, not read as "all":
+ * that would widen a grant its author meant to narrow.
+ */
 function splitSites(value: string | undefined): string[] | null {
-  return value
-    ? value
-        .split(',')
-        .map((s) => s.trim())
-        .filter(Boolean)
-    : null;
+  if (value === undefined) return null;
+  const sites = [...new Set(value.split(',').map((s) => s.trim()))].filter(Boolean);
+  if (sites.length === 0)
+    throw new InvalidUsage("--sites names no site: give comma-separated site names (or leave it out for all of yours; 'all' for users set)");
+  return sites;
 }
 
 /** Asks on the terminal; refused, with `instead` said, when standard input ends unanswered (closed, or /dev/null). */

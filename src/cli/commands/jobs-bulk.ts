@@ -1,5 +1,5 @@
 import { SingleBar } from 'cli-progress';
-import { type Command, Option } from 'commander';
+import { type Command, InvalidArgumentError, Option } from 'commander';
 import type { BulkSelection, Operation, SwitchyardClient } from '../../client/client.js';
 import { BULK_ACTIONS } from '../../model/index.js';
 import { type ConnectionFlags, connect } from '../connection.js';
@@ -73,10 +73,30 @@ export function jobsBulkCommand(jobs: Command): void {
     });
 }
 
+/** The filter options, by their key in `options` and their flag. */
+const FILTER_OPTIONS = [
+  ['state', '--state'],
+  ['workflow', '--workflow'],
+  ['site', '--site'],
+  ['queue', '--queue'],
+  ['creator', '--creator'],
+  ['createdFrom', '--created-from'],
+  ['createdTo', '--created-to'],
+  ['search', '--search'],
+  ['hideNoop', '--hide-noop'],
+  ['all', '--all'],
+] as const;
+
 function selectionOf(action: BulkSelection['action'], options: Record<string, string | boolean | undefined>): BulkSelection {
   const subscribe =
     action === 'subscribe' ? { options: { channel: options.channel, address: options.address, on: options.on } as BulkSelection['options'] } : {};
-  if (typeof options.ids === 'string') return { action, ids: options.ids.split(',').map((id) => jobId(id.trim())), ...subscribe };
+  if (typeof options.ids === 'string') {
+    // The API takes ids or a filter, not both: a filter beside --ids would be dropped unsaid, and
+    // the action would reach jobs the filter meant to leave out.
+    const beside = FILTER_OPTIONS.filter(([key]) => options[key] !== undefined).map(([, flag]) => flag);
+    if (beside.length > 0) throw new InvalidArgumentError(`--ids picks the jobs itself: leave out ${beside.join(', ')} (or --ids)`);
+    return { action, ids: options.ids.split(',').map((id) => jobId(id.trim())), ...subscribe };
+  }
   const filter = Object.fromEntries(
     Object.entries({
       state: options.state,
