@@ -2,6 +2,7 @@ import type { Logger } from 'pino';
 import { type JobRecord, type OperationRecord, SwitchyardError, totalTasks } from '../model/index.js';
 import type { WorkflowRegistry } from '../sdk/workflow-registry.js';
 import { encodeCursor } from '../store/cursor.js';
+import { jobCursorKind } from '../store/list-queries.js';
 import type { OperationBatch, Store } from '../store/store.js';
 import { operationSites } from './bulk-verbs.js';
 import type { Duty } from './duty-loop.js';
@@ -124,12 +125,8 @@ export class OperationRunner {
       for (const id of ids) if (!found.has(id)) skip.push({ jobId: id, reason: 'not found' });
     } else {
       const filter = operation.filter ?? { sites: null };
-      const page = await this.store.listJobs({
-        ...filter,
-        sort: { key: 'id', desc: false },
-        cursor: operation.cursor > 0 ? encodeCursor(null, operation.cursor) : null,
-        limit: this.batchSize,
-      });
+      const query = { ...filter, sort: { key: 'id', desc: false }, limit: this.batchSize } as const;
+      const page = await this.store.listJobs({ ...query, cursor: operation.cursor > 0 ? encodeCursor(null, operation.cursor, jobCursorKind(query)) : null });
       const eligible = page.items.filter((job) => job.id <= operation.maxJobId);
       jobs = withinTaskBound(eligible, this.batchTasks);
       last = jobs.length === eligible.length && (page.nextCursor === null || eligible.length < page.items.length);

@@ -151,11 +151,13 @@ export function listJobsSql(
   const params: unknown[] = [];
   if (window > 0 && !orderWindowFits(query)) throw new Error('listJobsSql: an order window needs a filtered list in the order of an instant');
   const { sort, column, nullable, expression, order } = jobOrder(query);
-  const cursor = query.cursor ? decodeCursor(query.cursor) : null;
-  // A cursor made for another sort would compare text with numbers (PostgreSQL refuses it).
-  if (cursor && column !== 'id' && typeof cursor.value !== (TEXT_SORT_COLUMNS.has(column) ? 'string' : 'number')) {
-    throw new SwitchyardError('SWY_ERR_VALIDATION', 'cursor: made for another sort order; start again without it', [
-      { path: 'cursor', message: 'made for another sort order' },
+  const kind = jobCursorKind(query);
+  const cursor = query.cursor ? decodeCursor(query.cursor, kind) : null;
+  // A cursor of the right order holds a value of its column's type; one that does not was not
+  // made here (a value of the wrong type would compare text with numbers, which PostgreSQL refuses).
+  if (cursor && column !== 'id' && cursor.value !== null && typeof cursor.value !== (TEXT_SORT_COLUMNS.has(column) ? 'string' : 'number')) {
+    throw new SwitchyardError('SWY_ERR_VALIDATION', 'cursor: not a cursor this server gave out', [
+      { path: 'cursor', message: 'not a cursor this server gave out' },
     ]);
   }
   const fetch = query.limit + 1;
@@ -207,7 +209,7 @@ export function listJobsSql(
     sql,
     params,
     fetch,
-    cursorOf: (row) => encodeCursor(sortValue(row[column], nullable), Number(row.id)),
+    cursorOf: (row) => encodeCursor(sortValue(row[column], nullable), Number(row.id), kind),
   };
 }
 
@@ -261,7 +263,7 @@ export function* listJobsPlan(
     const [counted] = yield countJobsSql(dialect, query, size * 4, matches);
     matching = Number(counted.n);
     if (matching < size * 4) break;
-    cursor = encodeCursor(Number(last.value), Number(last.id));
+    cursor = encodeCursor(Number(last.value), Number(last.id), jobCursorKind(query));
   }
   // PostgreSQL's own plan finds thousands of matches fast, reading the order's index; fewer,
   // they are read first (a subquery it plans on its own).
@@ -313,7 +315,7 @@ export function orderWindowEndSql(dialect: Dialect, query: JobQuery, size: numbe
   const { sort, expression, order } = jobOrder(query);
   const where = new WhereBuilder(dialect);
   creationRange(where, query);
-  if (query.cursor) where.add(keysetAfter(where, expression, sort.desc, decodeCursor(query.cursor)));
+  if (query.cursor) where.add(keysetAfter(where, expression, sort.desc, decodeCursor(query.cursor, jobCursorKind(query))));
   // In list order, so that the order's index is read, and only `size` entries of it.
   return { sql: `SELECT ${expression} AS value, id FROM jobs ${where.sql()} ORDER BY ${order} LIMIT 1 OFFSET ${where.param(size - 1)}`, params: where.params };
 }
@@ -326,6 +328,16 @@ export function orderWindowEndSql(dialect: Dialect, query: JobQuery, size: numbe
  * serves it, where SQLite, without planner statistics, read and sorted every match (queued jobs
  * by start among 1,000,000: 2.4 s).
  */
+/**
+ * What a cursor of the jobs list was made for: the list and its sort (asked for, or the default
+ * its filters choose). A cursor of the same sort may serve other filters: it marks a place in
+ * that order, whichever jobs the filters keep.
+ */
+export function jobCursorKind(query: JobQuery): string {
+  const { sort } = jobOrder(query);
+  return `jobs ${sort.key} ${sort.desc ? 'desc' : 'asc'}`;
+}
+
 function jobOrder(query: JobQuery) {
   const sort = query.sort ?? defaultSort(query);
   const { column, nullable } = JOB_SORT_COLUMNS[sort.key];
@@ -391,14 +403,14 @@ export function listTasksSql(dialect: Dialect, jobId: number, query: TaskQuery, 
   where.add(`t.job_id = ${where.param(jobId)}`);
   where.in('t.state', query.states);
   where.in('t.type', query.types);
-  if (query.cursor) where.add(`t.id > ${where.param(decodeCursor(query.cursor).id)}`);
+  if (query.cursor) where.add(`t.id > ${where.param(decodeCursor(query.cursor, 'tasks').id)}`);
   const fetch = query.limit + 1;
   return {
     sql: `SELECT t.*, (SELECT ${dependsOnAggregate} FROM task_deps d WHERE d.task_id = t.id) AS depends_on
           FROM tasks t ${where.sql()} ORDER BY t.id LIMIT ${where.param(fetch)}`,
     params: where.params,
     fetch,
-    cursorOf: (row) => encodeCursor(null, Number(row.id)),
+    cursorOf: (row) => encodeCursor(null, Number(row.id), 'tasks'),
   };
 }
 
@@ -415,7 +427,7 @@ export function listItemsSql(dialect: Dialect, jobId: number, query: ItemQuery, 
   const { ranges, through } = within;
   const params: unknown[] = [];
   const fetch = query.limit + 1;
-  const after = query.cursor ? decodeCursor(query.cursor).id : null;
+  const after = query.cursor ? decodeCursor(query.cursor, 'items').id : null;
   /** One read in id order; `range` its id bounds (SQL expressions). */
   const arm = (outcome: string | undefined, range?: () => [string, string]): string => {
     const where = new WhereBuilder(dialect, params);
@@ -454,7 +466,7 @@ export function listItemsSql(dialect: Dialect, jobId: number, query: ItemQuery, 
   } else if (ranges) sql = merged(ranges.map((range) => arm(query.outcome, () => [param(range.lo), param(range.hi)])));
   else if (query.outcome || query.path) sql = arm(query.outcome);
   else sql = merged(ITEM_OUTCOMES.map((outcome) => arm(outcome)));
-  return { sql, params, fetch, cursorOf: (row) => encodeCursor(null, Number(row.id)) };
+  return { sql, params, fetch, cursorOf: (row) => encodeCursor(null, Number(row.id), 'items') };
 }
 
 /**
@@ -502,7 +514,7 @@ export function itemsBeforeSummaries(row: Record<string, unknown>): ItemsBeforeS
 
 /** The id a page of items starts after (0 for the first page). */
 export function itemsAfter(query: ItemQuery): number {
-  return query.cursor ? decodeCursor(query.cursor).id : 0;
+  return query.cursor ? decodeCursor(query.cursor, 'items').id : 0;
 }
 
 /** Audit entries newest first; with `sites` set, only entries at those sites (never the site-less ones). */
@@ -515,13 +527,13 @@ export function listAuditSql(dialect: Dialect, query: AuditQuery): ListSql {
   if (query.action) where.add(where.startsWith('action', query.action));
   if (query.from !== undefined) where.add(`at >= ${where.param(query.from)}`);
   if (query.to !== undefined) where.add(`at <= ${where.param(query.to)}`);
-  if (query.cursor) where.add(`id < ${where.param(decodeCursor(query.cursor).id)}`);
+  if (query.cursor) where.add(`id < ${where.param(decodeCursor(query.cursor, 'audit').id)}`);
   const fetch = query.limit + 1;
   return {
     sql: `SELECT * FROM audit ${where.sql()} ORDER BY id DESC LIMIT ${where.param(fetch)}`,
     params: where.params,
     fetch,
-    cursorOf: (row) => encodeCursor(null, Number(row.id)),
+    cursorOf: (row) => encodeCursor(null, Number(row.id), 'audit'),
   };
 }
 

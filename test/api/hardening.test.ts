@@ -118,6 +118,18 @@ describe('access hardening over HTTP', () => {
     expect(made.status).toBe(201);
     expect((await call('PATCH', `/schedules/${made.body.id}`, { site: 'nowehre' })).body.error.code).toBe('SWY_ERR_SITE_UNKNOWN');
     expect((await call('DELETE', `/schedules/${made.body.id}`)).status).toBeLessThan(300);
+
+    // A cursor answers only the list and order it was made for, rather than a wrong page.
+    await call('POST', '/jobs', { workflow: 'simulate', fields: { tasks: 1, items: 0 } });
+    const jobsCursor = (await call('GET', '/jobs?limit=1')).body.nextCursor as string;
+    const auditCursor = (await call('GET', '/audit?limit=1')).body.nextCursor as string;
+    expect(jobsCursor && auditCursor).toBeTruthy();
+    expect((await call('GET', `/jobs?limit=1&cursor=${jobsCursor}`)).status).toBe(200);
+    for (const path of [`/jobs?cursor=${auditCursor}`, `/jobs?sort=-createdAt&cursor=${jobsCursor}`, `/audit?cursor=${jobsCursor}`]) {
+      const refused = await call('GET', path);
+      expect(refused.status, path).toBe(400);
+      expect(refused.body.error.fields[0]).toMatchObject({ path: 'cursor', message: 'made for another list or order' });
+    }
   });
 
   it('keeps checksum-tree inside the site root', async () => {

@@ -102,6 +102,7 @@ describe('jobs that span sites over HTTP', () => {
           { site: 'a', workerId: null, taskCounts: { queued: 1 } },
           { site: 'b', workerId: null, taskCounts: { created: 1 } },
         ],
+        nextCursor: null,
       });
       expect(((await get('/jobs?limit=100', tokens[who])).body.items as { id: number }[]).map((j) => j.id)).toContain(job.id);
       const exported = await hub.api('/api/v1/jobs/export?format=ndjson', { token: tokens[who] });

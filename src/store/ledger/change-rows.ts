@@ -132,12 +132,12 @@ export async function listChanges(x: SqlExecutor, dialect: Dialect, jobId: numbe
   where.add(`job_id = ${where.param(jobId)}`);
   if (query.change) where.add(`change = ${where.param(query.change)}`);
   if (query.path) where.add(where.contains('path', query.path));
-  if (query.cursor) where.add(`id > ${where.param(decodeCursor(query.cursor).id)}`);
+  if (query.cursor) where.add(`id > ${where.param(decodeCursor(query.cursor, 'changes').id)}`);
   const fetch = query.limit + 1;
   const rows = await x.all(`SELECT ${LIST_COLUMNS} FROM changes ${where.sql()} ORDER BY id LIMIT ${where.param(fetch)}`, where.params);
   const more = rows.length === fetch;
   const kept = more ? rows.slice(0, query.limit) : rows;
-  return { items: kept.map(changeOf), nextCursor: more ? encodeCursor(null, Number(kept[kept.length - 1].id)) : null };
+  return { items: kept.map(changeOf), nextCursor: more ? encodeCursor(null, Number(kept[kept.length - 1].id), 'changes') : null };
 }
 
 /** How many changes of each kind a job has, with the same path filter as the list. */

@@ -85,13 +85,13 @@ export async function listEnvelopes(x: SqlExecutor, query: EnvelopeQuery): Promi
   }
   if (query.cursor) {
     where.push('id < ?');
-    params.push(decodeCursor(query.cursor).id);
+    params.push(decodeCursor(query.cursor, 'envelopes').id);
   }
   const sql = `SELECT * FROM envelopes${where.length ? ` WHERE ${where.join(' AND ')}` : ''} ORDER BY id DESC LIMIT ?`;
   const rows = await x.all(sql, [...params, query.limit + 1]);
   const items = rows.slice(0, query.limit).map((r) => envelopeOf(x, r));
   const last = items[items.length - 1];
-  return { items, nextCursor: rows.length > query.limit && last ? encodeCursor(null, last.id) : null };
+  return { items, nextCursor: rows.length > query.limit && last ? encodeCursor(null, last.id, 'envelopes') : null };
 }
 
 /**
