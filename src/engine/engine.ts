@@ -314,7 +314,7 @@ export class Engine implements WorkerPort {
     return inSpan('switchyard.submit.bulk', { kind: SpanKind.PRODUCER, attributes: { 'switchyard.jobs': requests.length } }, async () => {
       authorize(actor, 'jobs.submit');
       const jobs: NewJob[] = [];
-      for (const request of requests) jobs.push(await this.prepare(request, actor, null));
+      for (const [i, request] of requests.entries()) jobs.push(await entryOf(i, () => this.prepare(request, actor, null)));
       const outcomes = await this.store.submitJobs(jobs, this.clock());
       const created = outcomes.filter((o) => o.created);
       const sites = [...new Set(created.map((o) => o.job.site))];
@@ -729,4 +729,21 @@ export function searchText(workflow: Workflow, fields: Record<string, Json>): st
   };
   for (const [name, value] of Object.entries(fields)) if (!secret.has(name)) walk(value);
   return parts.join(' ').slice(0, 10_000);
+}
+
+/**
+ * Entry `i` of a batch: a refusal of it names the entry (`jobs.2.fields.tasks`, not
+ * `fields.tasks`), so that a caller of a bulk submit knows which job to mend.
+ */
+async function entryOf<T>(i: number, body: () => Promise<T>): Promise<T> {
+  try {
+    return await body();
+  } catch (error) {
+    if (!(error instanceof SwitchyardError)) throw error;
+    const fields = (error.fields ?? [{ path: '', message: error.message }]).map((field) => ({
+      ...field,
+      path: field.path ? `jobs.${i}.${field.path}` : `jobs.${i}`,
+    }));
+    throw new SwitchyardError(error.code, `jobs.${i}: ${error.message}`, fields);
+  }
 }

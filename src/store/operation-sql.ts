@@ -32,7 +32,9 @@ export class OperationSql {
 
   async insert(op: NewOperation, now: number): Promise<OperationRecord> {
     const maxJobId = await this.maxJobId();
-    const total = await this.countJobs({ ...(op.filter ?? { sites: null }), ids: op.jobIds ?? undefined, maxId: maxJobId });
+    // By ids, every id named gets an outcome (acted on, or skipped: "not found" among the
+    // reasons), so each counts towards the total and `done` never passes it.
+    const total = op.jobIds ? op.jobIds.length : await this.countJobs({ ...(op.filter ?? { sites: null }), maxId: maxJobId });
     const [row] = await this.x.all(
       `INSERT INTO operations (action, filter, job_ids, options, actor, actor_role, actor_sites, state, max_job_id, cursor_id, total,
          done, succeeded, skipped, failed, reasons, created_at, started_at, updated_at)

@@ -89,7 +89,7 @@ describe.each(hubStores('bulk actions API'))('bulk actions and dashboard over HT
     expect(preview.matching).toBe(0);
     const started = (await (await call('POST', '/jobs/bulk-actions', { action: 'cancel', ids: [local] }, eastOperator)).json()) as { id: number };
     const done = await until(started.id);
-    expect(done).toMatchObject({ succeeded: 0, skipped: 1, reasons: { 'not found': { count: 1 } } });
+    expect(done).toMatchObject({ total: 1, done: 1, succeeded: 0, skipped: 1, reasons: { 'not found': { count: 1 } } });
     expect((await hub.job(local))?.state).toBe('queued');
     // An all-sites operation is not shown to an east-only caller.
     const global = (await (await call('POST', '/jobs/bulk-actions', { action: 'pause', ids: [local] })).json()) as { id: number };

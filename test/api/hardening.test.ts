@@ -119,6 +119,16 @@ describe('access hardening over HTTP', () => {
     expect((await call('PATCH', `/schedules/${made.body.id}`, { site: 'nowehre' })).body.error.code).toBe('SWY_ERR_SITE_UNKNOWN');
     expect((await call('DELETE', `/schedules/${made.body.id}`)).status).toBeLessThan(300);
 
+    // A refused entry of a bulk submit is named.
+    const entry = await call('POST', '/jobs/bulk', {
+      jobs: [
+        { workflow: 'simulate', fields: { tasks: 1, items: 0 } },
+        { workflow: 'simulate', fields: { tasks: 'x' } },
+      ],
+    });
+    expect(entry.status).toBe(400);
+    expect(entry.body.error.fields[0].path).toBe('jobs.1.fields.tasks');
+
     // A cursor answers only the list and order it was made for, rather than a wrong page.
     await call('POST', '/jobs', { workflow: 'simulate', fields: { tasks: 1, items: 0 } });
     const jobsCursor = (await call('GET', '/jobs?limit=1')).body.nextCursor as string;
