@@ -43,11 +43,14 @@ export function validateTiming(timing: Pick<ScheduleTiming, 'cron' | 'everyMs' |
     fail('timezone', `unknown time zone "${timing.timezone}"`);
   }
   if (timing.cron !== null) {
+    let cron: Cron | null = null;
     try {
-      cronOf(timing.cron, timing.timezone);
+      cron = cronOf(timing.cron, timing.timezone);
     } catch (error) {
       fail('cron', (error as Error).message);
     }
+    // A rule no day of the calendar meets ("0 0 30 2 *") would be saved and never fire.
+    if (cron && cron.nextRun(new Date(Date.UTC(2000, 0, 1))) === null) fail('cron', 'no date ever matches it');
   }
 }
 

@@ -93,6 +93,8 @@ describe('validateTiming', () => {
     [{ cron: 'nope', everyMs: null, timezone: 'UTC' }, 'cron'],
     [{ cron: null, everyMs: 10, timezone: 'UTC' }, 'everyMs'],
     [{ cron: '* * * * *', everyMs: null, timezone: 'Mars/Base' }, 'timezone'],
+    // A day no month has: saved, it would never fire.
+    [{ cron: '0 0 30 2 *', everyMs: null, timezone: 'UTC' }, 'cron'],
   ])('rejects %j', (timing, path) => {
     expect(() => validateTiming(timing)).toThrow(expect.objectContaining({ code: 'SWY_ERR_SCHEDULE_INVALID', fields: [expect.objectContaining({ path })] }));
   });

@@ -38,7 +38,11 @@ export function adminRoutes(app: App, { engine }: ApiContext): void {
           expiresAt: instant.nullable().optional(),
           expiresInDays: z.number().int().min(1).max(3650).optional(),
         })
-        .strict(),
+        .strict()
+        .refine((body) => body.expiresAt == null || body.expiresInDays === undefined, {
+          path: ['expiresInDays'],
+          message: 'give expiresAt or expiresInDays, not both',
+        }),
     },
     handler: async (request, reply) => {
       const { name, role, sites, expiresAt, expiresInDays } = request.body;
