@@ -13,6 +13,17 @@ export const list = <T extends z.ZodType>(item: T) =>
     return parts.map((p) => p.trim()).filter(Boolean);
   }, z.array(item).max(100).optional());
 
+/**
+ * Text a filter searches for: no NUL, which no store keeps (PostgreSQL keeps U+FFFD in its
+ * place), and which the search would drop, matching everything.
+ */
+export const searchText = (max: number) =>
+  z
+    .string()
+    .max(max)
+    .regex(/^[^\u0000]*$/, 'no NUL characters')
+    .optional();
+
 /** A name (site, queue, workflow, worker…): no control characters, which no store keeps alike. */
 export const name = z
   .string()
@@ -74,7 +85,7 @@ export const jobFilters = z.object({
   createdFrom: instant.optional(),
   createdTo: instant.optional(),
   hideNoop: boolish.optional(),
-  q: z.string().max(200).optional(),
+  q: searchText(200),
   sort: z
     .string()
     .regex(new RegExp(`^-?(${JOB_SORT_KEYS.join('|')})$`), `one of ${JOB_SORT_KEYS.join(', ')}, with - for descending`)
@@ -106,7 +117,7 @@ export const taskQuery = pageQuery.extend({
 
 export const itemQuery = pageQuery.extend({
   status: z.enum(ItemOutcome).optional(),
-  path: z.string().max(2000).optional(),
+  path: searchText(2000),
 });
 
 export const roleSchema = z.enum(Role);

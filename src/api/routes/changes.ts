@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { CHANGE_KINDS, type ChangeRecord, COMPARISON_KINDS } from '../../model/index.js';
 import type { ApiContext, App } from '../api-context.js';
 import { iso } from '../dto.js';
-import { decimalId, idParam, pageQuery } from '../schemas.js';
+import { decimalId, idParam, pageQuery, searchText } from '../schemas.js';
 
 const TAG = { tags: ['changes'] };
 
@@ -23,7 +23,7 @@ export function changeRoutes(app: App, { engine }: ApiContext): void {
       params: idParam,
       querystring: pageQuery.extend({
         change: z.enum(CHANGE_KINDS as [string, ...string[]]).optional(),
-        path: z.string().max(2000).optional(),
+        path: searchText(2000),
         limit: z.coerce.number().int().min(1).max(500).default(100),
       }),
     },
@@ -57,7 +57,7 @@ export function changeRoutes(app: App, { engine }: ApiContext): void {
       params: idParam,
       querystring: z.object({
         kind: z.enum(COMPARISON_KINDS as [string, ...string[]]).optional(),
-        path: z.string().max(2000).optional(),
+        path: searchText(2000),
         /** The last path of the previous page (`nextAfter`). */
         after: z.string().max(4096).optional(),
         limit: z.coerce.number().int().min(1).max(1000).default(100),
