@@ -121,6 +121,10 @@ describe('access hardening over HTTP', () => {
     expect((await call('PATCH', `/schedules/${made.body.id}`, { site: 'nowehre' })).body.error.code).toBe('SWY_ERR_SITE_UNKNOWN');
     expect((await call('DELETE', `/schedules/${made.body.id}`)).status).toBeLessThan(300);
 
+    // A NUL in a search would be dropped and match everything: refused.
+    expect((await call('GET', '/jobs?q=%00')).status).toBe(400);
+    expect((await call('GET', `/jobs/${submitted.body.id}/items?path=%00`)).status).toBe(400);
+
     // A refused entry of a bulk submit is named.
     const entry = await call('POST', '/jobs/bulk', {
       jobs: [
@@ -142,6 +146,26 @@ describe('access hardening over HTTP', () => {
       expect(refused.status, path).toBe(400);
       expect(refused.body.error.fields[0]).toMatchObject({ path: 'cursor', message: 'made for another list or order' });
     }
+  });
+
+  it('counts every item of a rollback of several jobs, though their paths are alike', async () => {
+    const jobs = [1, 2].map(() => ({ workflow: 'simulate', fields: { tasks: 1, items: 3, delayMs: 0 } }));
+    const envelope = await call('POST', '/envelopes', { type: 'jobs', jobs });
+    expect(envelope.status, JSON.stringify(envelope.body)).toBe(201);
+    await waitFor(
+      () => call('GET', `/envelopes/${envelope.body.id}`),
+      (answer) => answer.body.status === 'success',
+      'the envelope to succeed',
+    );
+    expect((await call('POST', `/envelopes/${envelope.body.id}/rollback`)).status).toBe(200);
+    const rolledBack = await waitFor(
+      () => call('GET', `/envelopes/${envelope.body.id}`),
+      (answer) => answer.body.status === 'rolled-back',
+      'the rollback',
+    );
+    // Each job's three items reverted: six records of three paths, all current.
+    const job = await hub.job(rolledBack.body.rollbackJob.id);
+    expect(job?.itemCounts).toMatchObject({ completed: 6, failed: 0 });
   });
 
   it('keeps checksum-tree inside the site root', async () => {

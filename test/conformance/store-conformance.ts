@@ -998,6 +998,30 @@ export function describeStoreConformance(harness: StoreHarness): void {
         ]);
       });
 
+      it("counts each task's records of a path: tasks that each act on it (a rollback of several jobs) all count", async () => {
+        await store.submitJobs(
+          [
+            newJob({
+              tasks: [
+                { type: 'a', input: null },
+                { type: 'b', input: null },
+              ],
+            }),
+          ],
+          T0,
+        );
+        const [a, b] = await lease();
+        await succeed(a, { items: [{ path: 'shared', operation: 'revert', outcome: 'completed' }] });
+        await succeed(b, {
+          items: [
+            { path: 'shared', operation: 'revert', outcome: 'completed' },
+            { path: 'shared', operation: 'check', outcome: 'failed', error: 'x' },
+          ],
+        });
+        expect(await store.getJob(1)).toMatchObject({ state: 'error', itemCounts: { completed: 2, failed: 1 } });
+        expect((await store.itemHistory(1, 'shared')).map((i) => i.superseded)).toEqual([false, false, false]);
+      });
+
       it('keeps one queued record a path: a plan queued again replaces it, and its settling removes it', async () => {
         await store.submitJobs([newJob({ retry: { maxAttempts: 3, backoffMs: 1, maxBackoffMs: 1 } })], T0);
         const plan = [

@@ -7,13 +7,16 @@ import type { CurrentItem, LedgerTx, TaskRow } from './ledger-tx.js';
 
 /**
  * How a job's items are counted. A job's item records are its history; its counters and its
- * items tabs hold each path and operation once, by its latest record. A record supersedes the
- * job's earlier current record of the same path and operation — a task that ran again after a
- * crash, a lost lease, a failed attempt or a pause records its items again, and a retry of
- * failed items records them anew — and the earlier one is marked `superseded`: it stays in the
- * item's history and leaves the counters. A whole retry supersedes every record of the tasks it
- * runs again: their new run counts alone. A queued record (work ahead, not history) is deleted
- * where another would supersede it, so every queued record is current.
+ * items tabs hold the current ones. A task that runs again — after a crash, a lost lease, a
+ * failed attempt, a pause, or for a retry of its failed items — records its items again: its
+ * new record of a path and operation supersedes its earlier one, which is marked `superseded`,
+ * stays in the item's history and leaves the counters. A failed record of a task retried for
+ * its failed items is superseded too when another task of the job redoes the path (a retried
+ * copy redoes its writes in tasks it spawns). Otherwise different tasks' records all count:
+ * the rollback of several jobs reverts the same paths once for each. A whole retry supersedes
+ * every record of the tasks it runs again: their new run counts alone. A queued record (work
+ * ahead, not history) is deleted where another would supersede it, so every queued record is
+ * current.
  */
 
 /** Statement chunks: 500 parameters and a few stay below both stores' limits. */
@@ -33,7 +36,7 @@ export async function recordItems(tx: LedgerTx, book: JobBook, row: TaskRow, ite
   const removedQueued = settled.length > 0 ? await settleQueuedItems(tx.sql, row.jobId, settled) : 0;
   const kept = items.filter((item) => item.outcome !== 'queued' || lastQueued.get(item.path) === true);
 
-  const { replaced, earlier } = await supersedeEarlier(tx, row.jobId, kept);
+  const { replaced, earlier } = await supersedeEarlier(tx, row, kept);
   const counts: ItemCounts = {};
   const add = (outcome: ItemOutcome, n: number) => {
     counts[outcome] = (counts[outcome] ?? 0) + n;
@@ -60,11 +63,12 @@ export async function recordItems(tx: LedgerTx, book: JobBook, row: TaskRow, ite
 }
 
 /**
- * Before `items` are written: which of them a later one of the same path and operation in the
- * same report replaces (by index), and the job's current records they replace, now marked.
- * Most reports name paths the job never saw: one indexed probe per path that finds nothing.
+ * Before `items` of `row` are written: which of them a later one of the same path and operation
+ * in the same report replaces (by index), and the job's current records they replace, now
+ * marked: the task's own, and failures of tasks retried for their failed items. Most reports
+ * name paths the job never saw: one indexed probe per path that finds nothing.
  */
-async function supersedeEarlier(tx: LedgerTx, jobId: number, items: readonly NewItem[]): Promise<{ replaced: Set<number>; earlier: CurrentItem[] }> {
+async function supersedeEarlier(tx: LedgerTx, row: TaskRow, items: readonly NewItem[]): Promise<{ replaced: Set<number>; earlier: CurrentItem[] }> {
   const keyOf = (path: string, operation: string) => `${operation}\u0000${path}`;
   const last = new Map<string, number>();
   items.forEach((item, i) => {
@@ -75,7 +79,10 @@ async function supersedeEarlier(tx: LedgerTx, jobId: number, items: readonly New
     if (last.get(keyOf(item.path, item.operation)) !== i) replaced.add(i);
   });
   const paths = [...new Set(items.map((item) => item.path))];
-  const earlier = (await tx.currentItemsOf(jobId, paths)).filter((record) => last.has(keyOf(record.path, record.operation)));
+  const found = (await tx.currentItemsOf(row.jobId, paths)).filter((record) => last.has(keyOf(record.path, record.operation)));
+  const others = found.filter((record) => record.taskId !== row.id && record.outcome === 'failed');
+  const retried = others.length > 0 ? await tasksRetryingItems(tx.sql, [...new Set(others.map((record) => record.taskId))]) : new Set<number>();
+  const earlier = found.filter((record) => record.taskId === row.id || (record.outcome === 'failed' && retried.has(record.taskId)));
   // A queued record is work ahead, not history: one queued again is replaced outright, as one
   // settled is removed (settleQueuedItems), so that every queued record is a current one.
   await markSuperseded(
@@ -87,6 +94,17 @@ async function supersedeEarlier(tx: LedgerTx, jobId: number, items: readonly New
     earlier.filter((record) => record.outcome === 'queued').map((record) => record.id),
   );
   return { replaced, earlier };
+}
+
+/** Those of `taskIds` a retry of failed items runs again (their retry_items mark). */
+async function tasksRetryingItems(x: SqlExecutor, taskIds: readonly number[]): Promise<Set<number>> {
+  const marked = new Set<number>();
+  for (let start = 0; start < taskIds.length; start += CHUNK) {
+    const chunk = taskIds.slice(start, start + CHUNK);
+    const rows = await x.all(`SELECT id FROM tasks WHERE id IN (${placeholders(chunk.length)}) AND retry_items = ?`, [...chunk, x.bool(true)]);
+    for (const r of rows) marked.add(Number(r.id));
+  }
+  return marked;
 }
 
 /** Rows of a probe by path as CurrentItem, the superseded ones left out (the stores' currentItemsOf). */
@@ -108,10 +126,10 @@ export function currentItemsFrom(rows: readonly DbRow[]): CurrentItem[] {
 
 /**
  * How many of the superseded records are failures `row`'s failed count holds: its own, recorded
- * in the job's current run. A retry starts the count of the tasks it runs again afresh (their
- * failed records stay current until redone, by them or by tasks they spawn), so a failure
- * recorded before the job last started is no longer in it; one from an earlier attempt in
- * this run (a crash, a lost lease, a pause) is.
+ * in the job's current run. A retry of failed items starts the count of the tasks it runs
+ * again afresh (their failed records stay current until redone), so a failure recorded before
+ * the job last started is no longer in it; one from an earlier attempt in this run (a crash, a
+ * lost lease, a pause) is.
  */
 async function failuresCountedOn(x: SqlExecutor, row: TaskRow, earlier: readonly CurrentItem[]): Promise<number> {
   const own = earlier.filter((record) => record.outcome === 'failed' && record.taskId === row.id);
