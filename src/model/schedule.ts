@@ -89,9 +89,11 @@ export function slotsBetween(timing: ScheduleTiming, after: number, until: numbe
 
 /**
  * The slots to fire now, for a schedule whose next slot was `nextRunAt` (≤ now), and its next
- * slot after them. Slots within SLOT_GRACE_MS of now are on time and always fire; older ones
- * are missed and follow the catch-up rule: `none` drops them, `latest` fires only the most
- * recent, `all` fires the most recent `limit` of them.
+ * slot after them. Slots within SLOT_GRACE_MS of now are on time and always fire (a hub that
+ * was down for half a minute fires a 2-second schedule's slots of that half minute); older ones
+ * are missed and follow the catch-up rule: `none` drops them, `latest` fires the most recent of
+ * them when no slot is on time (one run catches up), `all` fires them, the most recent `limit`
+ * of all slots due.
  */
 export function dueSlots(
   timing: ScheduleTiming,
@@ -107,10 +109,11 @@ export function dueSlots(
   let slots: number[];
   switch (catchUp) {
     case 'none':
-      slots = onTime.slice(-1);
+      slots = onTime;
       break;
     case 'latest':
-      slots = recent.slice(-1);
+      // The slots on time stand for the missed ones; with none, the most recent missed does.
+      slots = onTime.length > 0 ? onTime : missed.slice(-1);
       break;
     case 'all':
       slots = [...missed, ...onTime].slice(-limit);

@@ -64,6 +64,14 @@ describe('dueSlots: catch-up rules', () => {
     const now = t + 600_000 + SLOT_GRACE_MS + 1;
     expect(dueSlots(fiveMinutes, t, now, rule)).toEqual({ slots: expected, nextRunAt: t + 900_000 });
   });
+  it('every slot still on time fires whatever the rule; all adds the missed ones', () => {
+    // A 20 s schedule whose hub was down for 90 s: 30 s and more late are missed, the rest on time.
+    const every: ScheduleTiming = { cron: null, everyMs: 20_000, timezone: 'UTC', anchorAt: 0 };
+    const now = 100_000;
+    expect(dueSlots(every, 0, now, 'none').slots).toEqual([40_000, 60_000, 80_000, 100_000]);
+    expect(dueSlots(every, 0, now, 'latest').slots).toEqual([40_000, 60_000, 80_000, 100_000]);
+    expect(dueSlots(every, 0, now, 'all').slots).toEqual([0, 20_000, 40_000, 60_000, 80_000, 100_000]);
+  });
   it('all is bounded to the most recent slots', () => {
     const every: ScheduleTiming = { cron: null, everyMs: 1_000, timezone: 'UTC', anchorAt: 0 };
     const { slots } = dueSlots(every, 1_000, 86_400_000, 'all', 3);
