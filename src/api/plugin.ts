@@ -71,7 +71,7 @@ export function apiPlugin(options: ApiPluginOptions): FastifyPluginAsync {
         components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' }, session: { type: 'apiKey', in: 'cookie', name: 'swy_session' } } },
         security: [{ bearer: [] }, { session: [] }],
       },
-      transform: jsonSchemaTransform,
+      transform: documentAnswers,
     });
 
     fastify.addHook('onSend', async (_request, reply, payload) => {
@@ -185,4 +185,45 @@ async function serveConsole(
 
 function escapeAttribute(value: string): string {
   return value.replace(/&/g, '&amp;').replace(/"/g, '&quot;').replace(/</g, '&lt;');
+}
+
+/** The error body every route answers with, in the OpenAPI document. */
+const ERROR_BODY = {
+  description: 'An error: `code` is stable (SWY_ERR_…), `fields` names the parts of the request at fault',
+  content: {
+    'application/json': {
+      schema: {
+        type: 'object',
+        required: ['error'],
+        properties: {
+          error: {
+            type: 'object',
+            required: ['code', 'message'],
+            properties: {
+              code: { type: 'string', example: 'SWY_ERR_VALIDATION' },
+              message: { type: 'string' },
+              fields: { type: 'array', items: { type: 'object', properties: { path: { type: 'string' }, message: { type: 'string' } } } },
+            },
+          },
+        },
+      },
+    },
+  },
+};
+
+/**
+ * The zod transform, then each route's answers as documentation only (the answers themselves
+ * are not serialized through a schema): its success status (the route's `config.status`, else
+ * 200) and the error body for 4xx and 5xx, where a route declares none of its own.
+ */
+function documentAnswers(document: Parameters<typeof jsonSchemaTransform>[0]): ReturnType<typeof jsonSchemaTransform> {
+  const transformed = jsonSchemaTransform(document);
+  const schema = transformed.schema as Record<string, unknown> & { hide?: boolean; response?: Record<string, unknown> };
+  if (!schema || schema.hide) return transformed;
+  const route = (document as { route?: { config?: { status?: number } } }).route;
+  const success = String(route?.config?.status ?? 200);
+  const declared = schema.response ?? {};
+  const answer = success === '204' ? { description: 'Done; no body', type: 'null' } : { description: 'Success', type: 'object' };
+  schema.response = { [success]: declared[success] ?? answer, ...declared, '4XX': ERROR_BODY, '5XX': ERROR_BODY };
+  return transformed;
 }

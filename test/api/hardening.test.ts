@@ -121,6 +121,13 @@ describe('access hardening over HTTP', () => {
     expect((await call('PATCH', `/schedules/${made.body.id}`, { site: 'nowehre' })).body.error.code).toBe('SWY_ERR_SITE_UNKNOWN');
     expect((await call('DELETE', `/schedules/${made.body.id}`)).status).toBeLessThan(300);
 
+    // The OpenAPI document says what each route answers: its success status and the error body.
+    const doc = (await call('GET', '/openapi.json')).body as { paths: Record<string, Record<string, { responses: Record<string, unknown> }>> };
+    expect(Object.keys(doc.paths['/api/v1/jobs'].post.responses).sort()).toEqual(['201', '4XX', '5XX']);
+    expect(Object.keys(doc.paths['/api/v1/jobs/{id}'].delete.responses)).toContain('204');
+    expect(Object.keys(doc.paths['/api/v1/jobs/bulk-actions'].post.responses)).toContain('202');
+    expect(doc.paths['/api/v1/jobs/{id}'].get.responses['4XX']).toMatchObject({ content: { 'application/json': { schema: { required: ['error'] } } } });
+
     // A NUL in a search would be dropped and match everything: refused.
     expect((await call('GET', '/jobs?q=%00')).status).toBe(400);
     expect((await call('GET', `/jobs/${submitted.body.id}/items?path=%00`)).status).toBe(400);

@@ -10,6 +10,8 @@ export type Access = 'public' | 'worker' | Exclude<Role, 'worker'>;
 declare module 'fastify' {
   interface FastifyContextConfig {
     access?: Access;
+    /** The status of the route's success answer when not 200 (documented in the OpenAPI document). */
+    status?: 201 | 202 | 204;
   }
   interface FastifyRequest {
     actor: Actor;

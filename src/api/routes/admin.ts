@@ -26,7 +26,7 @@ const passwordSchema = z.string().min(1).max(1000);
 /** Tokens, users and the audit log. Every check and audit entry is the engine's. */
 export function adminRoutes(app: App, { engine }: ApiContext): void {
   app.post('/tokens', {
-    config: { access: 'admin' },
+    config: { access: 'admin', status: 201 },
     schema: {
       ...AUTH,
       summary: 'Create an API token; the secret is shown once, in this answer',
@@ -69,7 +69,7 @@ export function adminRoutes(app: App, { engine }: ApiContext): void {
   });
 
   app.post('/users', {
-    config: { access: 'admin' },
+    config: { access: 'admin', status: 201 },
     schema: {
       ...AUTH,
       summary: 'Add a user',
@@ -113,7 +113,7 @@ export function adminRoutes(app: App, { engine }: ApiContext): void {
   });
 
   app.post('/me/password', {
-    config: { access: 'viewer' },
+    config: { access: 'viewer', status: 204 },
     schema: {
       ...AUTH,
       summary: 'Change your own password (your other sessions end)',

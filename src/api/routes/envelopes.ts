@@ -54,7 +54,7 @@ export function envelopeRoutes(app: App, { engine }: ApiContext): void {
     const api = scope as unknown as App;
 
     api.post('/envelopes', {
-      config: { access: 'operator' },
+      config: { access: 'operator', status: 201 },
       schema: {
         ...TAG,
         summary:
@@ -162,7 +162,7 @@ export function envelopeRoutes(app: App, { engine }: ApiContext): void {
   });
 
   app.delete('/envelopes/:id', {
-    config: { access: 'admin' },
+    config: { access: 'admin', status: 204 },
     schema: {
       ...TAG,
       summary:
@@ -176,7 +176,7 @@ export function envelopeRoutes(app: App, { engine }: ApiContext): void {
   });
 
   app.post('/jobs/:id/rollback', {
-    config: { access: 'operator' },
+    config: { access: 'operator', status: 201 },
     schema: {
       tags: ['jobs'],
       summary: "Roll one finished job back: its workflow's compensations run newest first as a rollback job linked to it",

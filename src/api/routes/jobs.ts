@@ -19,7 +19,8 @@ export function jobRoutes(app: App, { engine }: ApiContext): void {
   };
 
   app.post('/jobs', {
-    config: { access: 'operator' },
+    // 201 with the job made; 200 with the earlier one for a repeated idempotency key.
+    config: { access: 'operator', status: 201 },
     schema: { ...TAG, summary: 'Submit a job', body: submitBody },
     handler: async (request, reply) => {
       const { job, created } = await engine.submit(request.body, request.actor);
@@ -28,7 +29,7 @@ export function jobRoutes(app: App, { engine }: ApiContext): void {
   });
 
   app.post('/jobs/bulk', {
-    config: { access: 'operator' },
+    config: { access: 'operator', status: 201 },
     schema: { ...TAG, summary: 'Submit many jobs in one transaction', body: z.object({ jobs: z.array(submitBody).min(1).max(10_000) }) },
     handler: async (request, reply) => {
       const outcomes = await engine.submitMany(request.body.jobs, request.actor);
@@ -102,13 +103,13 @@ export function jobRoutes(app: App, { engine }: ApiContext): void {
   });
 
   app.post('/jobs/:id/resubmit', {
-    config: { access: 'operator' },
+    config: { access: 'operator', status: 201 },
     schema: { ...TAG, summary: 'Launch an identical job', params: idParam },
     handler: async (request, reply) => reply.code(201).send(dto((await engine.resubmit(request.params.id, request.actor)).job)),
   });
 
   app.delete('/jobs/:id', {
-    config: { access: 'admin' },
+    config: { access: 'admin', status: 204 },
     schema: { ...TAG, summary: 'Delete a finished job and its records', params: idParam },
     handler: async (request, reply) => {
       await engine.delete(request.params.id, request.actor);

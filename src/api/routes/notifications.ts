@@ -19,7 +19,7 @@ const END_STATES = ['success', 'error', 'failure', 'skipped', 'cancelled', 'unkn
  */
 export function notificationRoutes(app: App, { engine }: ApiContext): void {
   app.post('/jobs/:id/subscriptions', {
-    config: { access: 'viewer' },
+    config: { access: 'viewer', status: 201 },
     schema: {
       ...TAG,
       summary: 'Be told when a job ends (or fails): by e-mail (your own address by default), signed webhook or in the console',
@@ -30,7 +30,7 @@ export function notificationRoutes(app: App, { engine }: ApiContext): void {
   });
 
   app.post('/envelopes/:id/subscriptions', {
-    config: { access: 'viewer' },
+    config: { access: 'viewer', status: 201 },
     schema: {
       ...TAG,
       summary: 'Be told when an envelope ends (or ends with errors or corrupt): by e-mail, signed webhook or in the console',
@@ -42,7 +42,7 @@ export function notificationRoutes(app: App, { engine }: ApiContext): void {
   });
 
   app.post('/schedules/:id/subscriptions', {
-    config: { access: 'viewer' },
+    config: { access: 'viewer', status: 201 },
     schema: {
       ...TAG,
       summary: 'Be told when each job a schedule fires ends (or fails): by e-mail, signed webhook or in the console',
@@ -54,7 +54,7 @@ export function notificationRoutes(app: App, { engine }: ApiContext): void {
   });
 
   app.post('/subscriptions', {
-    config: { access: 'viewer' },
+    config: { access: 'viewer', status: 201 },
     schema: {
       ...TAG,
       summary: 'A site rule: be told of every job ending at a site (or all your sites) in the states named',
@@ -81,7 +81,7 @@ export function notificationRoutes(app: App, { engine }: ApiContext): void {
   });
 
   app.delete('/subscriptions/:id', {
-    config: { access: 'viewer' },
+    config: { access: 'viewer', status: 204 },
     schema: { ...TAG, summary: 'Remove one of your subscriptions', params: idParam },
     handler: async (request, reply) => {
       await engine.notify.delete(request.params.id, request.actor);

@@ -47,7 +47,7 @@ export function operationDto(operation: OperationRecord) {
 export function operationRoutes(app: App, { engine }: ApiContext): void {
   app.post('/jobs/bulk-actions', {
     // Subscribing needs only the viewer role; the engine checks each action's own permission.
-    config: { access: 'viewer' },
+    config: { access: 'viewer', status: 202 },
     schema: {
       ...TAG,
       summary: 'Cancel, pause, resume, retry, delete or subscribe to many jobs (by ids or by filter) as a tracked operation; preview counts first',

@@ -59,7 +59,7 @@ export function scheduleRoutes(app: App, { engine }: ApiContext): void {
   });
 
   app.post('/schedules', {
-    config: { access: 'operator' },
+    config: { access: 'operator', status: 201 },
     schema: { ...TAG, summary: 'Create a schedule: a cron expression (seconds allowed) in a time zone, or everyMs', body: z.object(scheduleFields).strict() },
     handler: async (request, reply) => {
       const body = request.body as typeof request.body & { fields?: Record<string, Json> };
@@ -89,7 +89,7 @@ export function scheduleRoutes(app: App, { engine }: ApiContext): void {
   });
 
   app.delete('/schedules/:id', {
-    config: { access: 'operator' },
+    config: { access: 'operator', status: 204 },
     schema: { ...TAG, summary: 'Delete a schedule (its jobs stay)', params: idParam },
     handler: async (request, reply) => {
       await engine.schedules.remove(request.params.id, request.actor);

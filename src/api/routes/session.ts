@@ -28,7 +28,7 @@ export function sessionRoutes(app: App, { engine }: ApiContext): void {
   });
 
   app.delete('/session', {
-    config: { access: 'viewer' },
+    config: { access: 'viewer', status: 204 },
     schema: { tags: ['auth'], summary: 'Sign out' },
     handler: async (request, reply) => {
       const sessionId = request.cookies[SESSION_COOKIE];
