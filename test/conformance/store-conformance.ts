@@ -28,6 +28,19 @@ export function describeStoreConformance(harness: StoreHarness): void {
     });
 
     const lease = (overrides: Partial<typeof LEASE> & { now?: number } = {}) => store.leaseTasks({ ...LEASE, now: T0 + 1, ...overrides });
+    /** Job 1 (or the next) with tasks a and b, neither waiting on the other. */
+    const submitTwoTasks = () =>
+      store.submitJobs(
+        [
+          newJob({
+            tasks: [
+              { type: 'a', input: null },
+              { type: 'b', input: null },
+            ],
+          }),
+        ],
+        T0,
+      );
     const succeed = (t: LeasedTask, extra: Partial<TaskCompletion> = {}, now = T0 + 2) =>
       store.completeTasks([{ taskId: t.task.id, leaseToken: t.leaseToken, report: { kind: 'succeeded', changed: false }, ...extra }], now);
 
@@ -999,17 +1012,7 @@ export function describeStoreConformance(harness: StoreHarness): void {
       });
 
       it("counts each task's records of a path: tasks that each act on it (a rollback of several jobs) all count", async () => {
-        await store.submitJobs(
-          [
-            newJob({
-              tasks: [
-                { type: 'a', input: null },
-                { type: 'b', input: null },
-              ],
-            }),
-          ],
-          T0,
-        );
+        await submitTwoTasks();
         const [a, b] = await lease();
         await succeed(a, { items: [{ path: 'shared', operation: 'revert', outcome: 'completed' }] });
         await succeed(b, {
@@ -1075,17 +1078,7 @@ export function describeStoreConformance(harness: StoreHarness): void {
       });
 
       it('retries failed items: their new records replace the failed ones; a whole retry counts the new run alone', async () => {
-        await store.submitJobs(
-          [
-            newJob({
-              tasks: [
-                { type: 'a', input: null },
-                { type: 'b', input: null },
-              ],
-            }),
-          ],
-          T0,
-        );
+        await submitTwoTasks();
         const [a, b] = await lease();
         await succeed(a, { items: [{ path: 'a1', operation: 'copy', outcome: 'completed' }] });
         await succeed(b, {
