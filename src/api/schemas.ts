@@ -121,6 +121,8 @@ export const itemQuery = pageQuery.extend({
 });
 
 export const roleSchema = z.enum(Role);
+/** A person's role: a worker is a token, never a user who signs in. */
+export const userRoleSchema = z.enum(['viewer', 'operator', 'admin']);
 export const sitesSchema = z
   .array(name)
   .min(1, 'name at least one site, or null for every site')

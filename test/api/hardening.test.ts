@@ -108,6 +108,10 @@ describe('access hardening over HTTP', () => {
     const missing = await call('GET', `/jobs/${submitted.body.id}/changes/999999`);
     expect([missing.status, missing.body.error.code]).toEqual([404, 'SWY_ERR_CHANGE_NOT_FOUND']);
     for (const queue of ['a,b', '%20lead']) expect((await call('PATCH', `/queues/${queue}`, { concurrency: 2 })).status, queue).toBe(400);
+    // A worker is a token, never a user; jobs and tokens are named in audit by decimal id.
+    expect((await call('POST', '/users', { username: 'robot', password: STRONG, role: 'worker' })).status).toBe(400);
+    expect((await call('GET', '/audit/job/abc')).status).toBe(400);
+    expect((await call('GET', '/audit/queue/default')).status).toBe(200);
     const bothExpiries = await call('POST', '/tokens', { name: 'both', role: 'viewer', expiresAt: '2030-01-01T00:00:00Z', expiresInDays: 5 });
     expect([bothExpiries.status, bothExpiries.body.error.fields[0].path]).toEqual([400, 'body.expiresInDays']);
     const doubled = await call('POST', '/tokens', { name: 'doubled', role: 'viewer', sites: ['local', 'local'] });

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import type { TokenView, UserView } from '../../engine/auth-verbs.js';
 import { iso } from '../../engine/engine-core.js';
 import type { ApiContext, App } from '../api-context.js';
-import { emailSchema, idParam, instant, name, nameParam, pageQuery, roleSchema, sitesSchema, usernameSchema } from '../schemas.js';
+import { emailSchema, idParam, instant, name, nameParam, pageQuery, roleSchema, sitesSchema, usernameSchema, userRoleSchema } from '../schemas.js';
 
 const AUTH = { tags: ['auth'] };
 
@@ -74,7 +74,7 @@ export function adminRoutes(app: App, { engine }: ApiContext): void {
       ...AUTH,
       summary: 'Add a user',
       body: z
-        .object({ username: usernameSchema, password: passwordSchema, role: roleSchema, sites: sitesSchema, email: emailSchema.nullable().optional() })
+        .object({ username: usernameSchema, password: passwordSchema, role: userRoleSchema, sites: sitesSchema, email: emailSchema.nullable().optional() })
         .strict(),
     },
     handler: async (request, reply) => {
@@ -98,7 +98,7 @@ export function adminRoutes(app: App, { engine }: ApiContext): void {
       params: nameParam,
       body: z
         .object({
-          role: roleSchema.optional(),
+          role: userRoleSchema.optional(),
           sites: sitesSchema,
           disabled: z.boolean().optional(),
           password: passwordSchema.optional(),
@@ -151,7 +151,13 @@ export function adminRoutes(app: App, { engine }: ApiContext): void {
     schema: {
       tags: ['audit'],
       summary: 'Audit entries about one object, e.g. /audit/job/12',
-      params: z.object({ kind: z.enum(['job', 'queue', 'user', 'token']), id: z.string().min(1).max(200) }),
+      params: z
+        .object({ kind: z.enum(['job', 'queue', 'user', 'token']), id: z.string().min(1).max(200) })
+        // Jobs and tokens are named by their decimal id, as everywhere.
+        .refine(({ kind, id }) => (kind !== 'job' && kind !== 'token') || /^[1-9][0-9]{0,15}$/.test(id), {
+          path: ['id'],
+          message: 'a positive whole number in decimal digits',
+        }),
     },
     handler: async (request) => {
       const items = await engine.reads.auditOf(request.params.kind, request.params.id, request.actor);
