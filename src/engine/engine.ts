@@ -218,10 +218,16 @@ export class Engine implements WorkerPort {
     });
     this.bulk = new BulkVerbs(core, this.workflows);
     this.dashboard = new DashboardVerbs(core);
-    this.schedules = new ScheduleVerbs(core, buildScheduledJob, this.defaultSite, (name, fields) => {
-      const workflow = this.workflows.require(name);
-      return { queue: workflow.queue, fields: this.workflows.parseFields(workflow, fields) };
-    });
+    this.schedules = new ScheduleVerbs(
+      core,
+      buildScheduledJob,
+      this.defaultSite,
+      (name, fields) => {
+        const workflow = this.workflows.require(name);
+        return { queue: workflow.queue, fields: this.workflows.parseFields(workflow, fields) };
+      },
+      (site) => this.requireKnownSite(site),
+    );
     this.envelopes = new EnvelopeVerbs(core, this.workflows, (request, actor) => this.prepare(request, actor, null), this.defaultSite);
     this.unsubscribe = this.store.onWake((signal) => {
       if (signal.kind === 'tasks') this.wake.notify(signal.site);

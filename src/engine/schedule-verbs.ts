@@ -53,6 +53,8 @@ export class ScheduleVerbs {
     private readonly buildJob: ScheduleJobBuilder,
     private readonly defaultSite: string,
     private readonly checkWorkflow: (workflow: string, fields: unknown) => { queue: string | undefined; fields: Record<string, Json> },
+    /** Refuses a site that does not exist (SWY_ERR_SITE_UNKNOWN), as a job's submission does. */
+    private readonly requireKnownSite: (site: string) => Promise<void>,
   ) {}
 
   async list(actor: Actor, sites?: string[] | null): Promise<ScheduleRecord[]> {
@@ -91,6 +93,8 @@ export class ScheduleVerbs {
   async create(input: ScheduleInput, actor: Actor, codeOwned = false): Promise<ScheduleRecord> {
     authorize(actor, 'schedules.edit');
     const schedule = this.resolve(input, actor, codeOwned);
+    // One at a misspelt site would fail at every firing; one declared in code may name a site
+    // its workers have not registered yet.
     if (!codeOwned) await this.requireKnownSite(schedule.site);
     await this.requirePlanSites(schedule, actor);
     const now = this.core.clock();
@@ -209,17 +213,6 @@ export class ScheduleVerbs {
    */
   private async requirePlanSites(schedule: Pick<ScheduleRecord, 'name' | 'workflow' | 'fields' | 'site' | 'queue'>, actor: Actor): Promise<void> {
     if (actor.sites !== null) await this.buildJob(schedule, actor);
-  }
-
-  /**
-   * A schedule made or moved through the API names a site that exists, as a job does
-   * (SWY_ERR_SITE_UNKNOWN): one at a misspelt site would fail at every firing. Schedules
-   * declared in code may name a site its workers have not registered yet.
-   */
-  private async requireKnownSite(site: string): Promise<void> {
-    if (!(await this.core.store.listSites()).some((known) => known.name === site)) {
-      throw new SwitchyardError('SWY_ERR_SITE_UNKNOWN', `No site named "${site}"`, [{ path: 'site', message: 'unknown site' }]);
-    }
   }
 
   /** Validates an input into the stored settings. */

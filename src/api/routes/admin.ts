@@ -2,7 +2,7 @@ import { z } from 'zod';
 import type { TokenView, UserView } from '../../engine/auth-verbs.js';
 import { iso } from '../../engine/engine-core.js';
 import type { ApiContext, App } from '../api-context.js';
-import { emailSchema, idParam, instant, name, nameParam, pageQuery, roleSchema, sitesSchema, usernameSchema, userRoleSchema } from '../schemas.js';
+import { decimalId, emailSchema, idParam, instant, name, nameParam, pageQuery, roleSchema, sitesSchema, usernameSchema, userRoleSchema } from '../schemas.js';
 
 const AUTH = { tags: ['auth'] };
 
@@ -154,7 +154,7 @@ export function adminRoutes(app: App, { engine }: ApiContext): void {
       params: z
         .object({ kind: z.enum(['job', 'queue', 'user', 'token']), id: z.string().min(1).max(200) })
         // Jobs and tokens are named by their decimal id, as everywhere.
-        .refine(({ kind, id }) => (kind !== 'job' && kind !== 'token') || /^[1-9][0-9]{0,15}$/.test(id), {
+        .refine(({ kind, id }) => (kind !== 'job' && kind !== 'token') || decimalId.safeParse(id).success, {
           path: ['id'],
           message: 'a positive whole number in decimal digits',
         }),

@@ -73,30 +73,9 @@ export function jobsBulkCommand(jobs: Command): void {
     });
 }
 
-/** The filter options, by their key in `options` and their flag. */
-const FILTER_OPTIONS = [
-  ['state', '--state'],
-  ['workflow', '--workflow'],
-  ['site', '--site'],
-  ['queue', '--queue'],
-  ['creator', '--creator'],
-  ['createdFrom', '--created-from'],
-  ['createdTo', '--created-to'],
-  ['search', '--search'],
-  ['hideNoop', '--hide-noop'],
-  ['all', '--all'],
-] as const;
-
 function selectionOf(action: BulkSelection['action'], options: Record<string, string | boolean | undefined>): BulkSelection {
   const subscribe =
     action === 'subscribe' ? { options: { channel: options.channel, address: options.address, on: options.on } as BulkSelection['options'] } : {};
-  if (typeof options.ids === 'string') {
-    // The API takes ids or a filter, not both: a filter beside --ids would be dropped unsaid, and
-    // the action would reach jobs the filter meant to leave out.
-    const beside = FILTER_OPTIONS.filter(([key]) => options[key] !== undefined).map(([, flag]) => flag);
-    if (beside.length > 0) throw new InvalidArgumentError(`--ids picks the jobs itself: leave out ${beside.join(', ')} (or --ids)`);
-    return { action, ids: options.ids.split(',').map((id) => jobId(id.trim())), ...subscribe };
-  }
   const filter = Object.fromEntries(
     Object.entries({
       state: options.state,
@@ -110,7 +89,13 @@ function selectionOf(action: BulkSelection['action'], options: Record<string, st
       hideNoop: options.hideNoop === true ? true : undefined,
     }).filter(([, value]) => value !== undefined),
   );
-  return { action, filter, ...subscribe };
+  if (typeof options.ids !== 'string') return { action, filter, ...subscribe };
+  // The API takes ids or a filter, not both: a filter beside --ids would be dropped unsaid, and
+  // the action would reach jobs the filter meant to leave out.
+  if (Object.keys(filter).length > 0 || options.all) {
+    throw new InvalidArgumentError('--ids picks the jobs itself: give no filter option (--state, --workflow, …) nor --all beside it');
+  }
+  return { action, ids: options.ids.split(',').map((id) => jobId(id.trim())), ...subscribe };
 }
 
 /** Polls the operation until it ends: a bar on a terminal, a line per change otherwise. */

@@ -99,11 +99,10 @@ async function supersedeEarlier(tx: LedgerTx, row: TaskRow, items: readonly NewI
 /** Those of `taskIds` a retry of failed items runs again (their retry_items mark). */
 async function tasksRetryingItems(x: SqlExecutor, taskIds: readonly number[]): Promise<Set<number>> {
   const marked = new Set<number>();
-  for (let start = 0; start < taskIds.length; start += CHUNK) {
-    const chunk = taskIds.slice(start, start + CHUNK);
+  await inChunks(taskIds, async (chunk) => {
     const rows = await x.all(`SELECT id FROM tasks WHERE id IN (${placeholders(chunk.length)}) AND retry_items = ?`, [...chunk, x.bool(true)]);
     for (const r of rows) marked.add(Number(r.id));
-  }
+  });
   return marked;
 }
 
@@ -139,19 +138,20 @@ async function failuresCountedOn(x: SqlExecutor, row: TaskRow, earlier: readonly
   return own.filter((record) => record.at >= since).length;
 }
 
-async function deleteRecords(x: SqlExecutor, ids: readonly number[]): Promise<void> {
-  for (let start = 0; start < ids.length; start += CHUNK) {
-    const chunk = ids.slice(start, start + CHUNK);
-    await x.run(`DELETE FROM items WHERE id IN (${placeholders(chunk.length)})`, chunk);
-  }
+/** `body` over `values` CHUNK at a time, in turn. */
+async function inChunks<T>(values: readonly T[], body: (chunk: T[]) => Promise<void>): Promise<void> {
+  for (let start = 0; start < values.length; start += CHUNK) await body(values.slice(start, start + CHUNK));
 }
 
-async function markSuperseded(x: SqlExecutor, ids: readonly number[]): Promise<void> {
-  for (let start = 0; start < ids.length; start += CHUNK) {
-    const chunk = ids.slice(start, start + CHUNK);
+const deleteRecords = (x: SqlExecutor, ids: readonly number[]) =>
+  inChunks(ids, async (chunk) => {
+    await x.run(`DELETE FROM items WHERE id IN (${placeholders(chunk.length)})`, chunk);
+  });
+
+const markSuperseded = (x: SqlExecutor, ids: readonly number[]) =>
+  inChunks(ids, async (chunk) => {
     await x.run(`UPDATE items SET superseded = ? WHERE id IN (${placeholders(chunk.length)})`, [x.bool(true), ...chunk]);
-  }
-}
+  });
 
 /**
  * A whole retry runs `taskIds` of a job again: their current records are superseded, and the
@@ -159,8 +159,7 @@ async function markSuperseded(x: SqlExecutor, ids: readonly number[]): Promise<v
  */
 export async function supersedeTaskItems(x: SqlExecutor, jobId: number, taskIds: readonly number[]): Promise<ItemCounts> {
   const counts: ItemCounts = {};
-  for (let start = 0; start < taskIds.length; start += CHUNK) {
-    const chunk = taskIds.slice(start, start + CHUNK);
+  await inChunks(taskIds, async (chunk) => {
     const where = `job_id = ? AND task_id IN (${placeholders(chunk.length)}) AND superseded = ?`;
     const params = [jobId, ...chunk, x.bool(false)];
     for (const r of await x.all(`SELECT outcome, count(*) AS n FROM items WHERE ${where} GROUP BY outcome`, params)) {
@@ -170,6 +169,6 @@ export async function supersedeTaskItems(x: SqlExecutor, jobId: number, taskIds:
     // Queued records (work ahead) go; the others stay in their items' history.
     await x.run(`DELETE FROM items WHERE ${where} AND outcome = 'queued'`, params);
     await x.run(`UPDATE items SET superseded = ? WHERE ${where}`, [x.bool(true), ...params]);
-  }
+  });
   return counts;
 }

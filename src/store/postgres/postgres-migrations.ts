@@ -792,8 +792,9 @@ INSERT INTO item_grams_from (upto, jobs_upto) SELECT (SELECT COALESCE(MAX(id), 0
     sql: `
 -- A task that ran again (after a crash, a lost lease, a failed attempt, a pause or a retry of
 -- its failed items) recorded its items again, and the job's counters counted both. Now a
--- record supersedes the job's earlier record of the same path and operation: the earlier one
--- stays for the item's history, marked, and leaves the counters and the tabs. The tabs read
+-- task's record supersedes its earlier record of the same path and operation (see
+-- item-records.ts): the earlier one stays for the item's history, marked, and leaves the
+-- counters and the tabs. The tabs read
 -- the outcome index, now of current records. (Adding a column with a constant default
 -- rewrites no rows.)
 ALTER TABLE items ADD COLUMN superseded boolean NOT NULL DEFAULT false;

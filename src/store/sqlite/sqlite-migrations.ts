@@ -772,9 +772,9 @@ INSERT INTO item_grams_from (upto, jobs_upto) SELECT (SELECT COALESCE(MAX(id), 0
     sql: `
 -- A task that ran again (after a crash, a lost lease, a failed attempt, a pause or a retry of
 -- its failed items) recorded its items again, and the job's counters counted both: a job of
--- 100 items could show 150 completed. Now a record supersedes the job's earlier record of
--- the same path and operation: the earlier one stays for the item's history, marked, and
--- leaves the counters and the tabs. The tabs read the outcome index, now of current records.
+-- 100 items could show 150 completed. Now a task's record supersedes its earlier record of
+-- the same path and operation (see item-records.ts): the earlier one stays for the item's
+-- history, marked, and leaves the counters and the tabs. The tabs read the outcome index, now of current records.
 ALTER TABLE items ADD COLUMN superseded INTEGER NOT NULL DEFAULT 0;
 DROP INDEX IF EXISTS items_job_outcome;
 CREATE INDEX items_job_outcome ON items (job_id, outcome, id) WHERE superseded = 0;
